@@ -1,0 +1,237 @@
+// The trace event schema: the contract between the Python runtime and every
+// TypeScript reader (host, CLI, webview, language server). docs/protocol.md is
+// its prose twin; change both together and bump SCHEMA_VERSION on any
+// incompatible change. No imports: this module must stay dependency-free.
+
+export const SCHEMA_VERSION = 1;
+
+/** Task ids are strings, unique in one trace: "1", "2"… in the root process, "<pid>:<n>" in child processes. */
+export type TaskId = string;
+
+export const TASK_KINDS = [
+  'main', 'generator', 'coroutine', 'async-generator', 'asyncio-task', 'greenlet',
+  'tasklet', 'thread', 'process', 'event-loop', 'hub',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Why control moved. Readers must accept reasons not listed here (shown as-is). */
+export const SWITCH_REASONS = [
+  'start', 'resume', 'yield', 'return', 'raise', 'switch', 'throw', 'close', 'schedule', 'channel',
+  'io-wait', 'sleep', 'join', 'queue', 'lock', 'await', 'step', 'kill', 'dns', 'thread', 'future',
+] as const;
+export type SwitchReason = (typeof SWITCH_REASONS)[number] | (string & {});
+
+/** What a task blocks on / wakes from. */
+export const WAIT_KINDS = ['fd', 'timer', 'future', 'channel', 'queue', 'lock', 'task', 'thread', 'process', 'dns', 'event'] as const;
+export type WaitKind = (typeof WAIT_KINDS)[number] | (string & {});
+
+export const END_OUTCOMES = ['return', 'exception', 'cancelled', 'killed', 'exit'] as const;
+export type EndOutcome = (typeof END_OUTCOMES)[number];
+
+export const MARK_KINDS = ['loop-blocked', 'events-dropped', 'runtime-error', 'truncated', 'info'] as const;
+export type MarkKind = (typeof MARK_KINDS)[number] | (string & {});
+
+export interface HeaderEvent {
+  type: 'header';
+  schema: number;
+  /** "coroscope <version>" of the runtime that wrote the trace. */
+  runtime: string;
+  python: string;
+  /** "monitoring" (sys.monitoring, 3.12+) or "settrace". */
+  capture: 'monitoring' | 'settrace';
+  script: string;
+  argv: string[];
+  cwd: string;
+  pid: number;
+  /** Wall-clock start, milliseconds since the Unix epoch. */
+  start: number;
+  /** Monotonic ns at `start`; every later `ts` is on the same clock. */
+  ts: number;
+}
+
+/** Declares a lane. Emitted before any event that names the task. */
+export interface TaskEvent {
+  type: 'task';
+  ts: number;
+  id: TaskId;
+  kind: TaskKind;
+  name: string;
+  parent: TaskId | null;
+  /** Creation site. */
+  file?: string;
+  line?: number;
+  /** Code site (the def of the generator/coroutine/function the task runs). */
+  codeFile?: string;
+  codeLine?: number;
+  pid?: number;
+}
+
+/** Control passes from task `from` to task `to`. */
+export interface SwitchEvent {
+  type: 'switch';
+  ts: number;
+  from: TaskId;
+  to: TaskId;
+  reason: SwitchReason;
+  /** Short safe repr of the value that crossed (sent, yielded, returned, switched with). */
+  value?: string;
+  /** Where `from` gave up control (its yield/await/switch/send site). */
+  file?: string;
+  line?: number;
+  /** Where `to` resumes, when known. */
+  toFile?: string;
+  toLine?: number;
+  /** Delegation depth inside `to` after the switch (0 = the task's own frame; `yield from`/`await` nesting adds 1 per level). */
+  depth?: number;
+  /** Innermost delegated code running in `to` (e.g. the sub-generator's name) when depth > 0. */
+  frame?: string;
+}
+
+export interface EndEvent {
+  type: 'end';
+  ts: number;
+  task: TaskId;
+  outcome: EndOutcome;
+  /** Return value repr, or "ExcType: message". */
+  value?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface BlockEvent {
+  type: 'block';
+  ts: number;
+  task: TaskId;
+  on: WaitKind;
+  /** e.g. "fd=7 read", "0.01 s", "Future pending", "channel#2". */
+  detail?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface WakeEvent {
+  type: 'wake';
+  ts: number;
+  task: TaskId;
+  on: WaitKind;
+  detail?: string;
+}
+
+/** A value put on a channel or queue. `msg` pairs it with its `recv`. */
+export interface SendEvent {
+  type: 'send';
+  ts: number;
+  task: TaskId;
+  /** Channel/queue identity, e.g. "channel#1", "Queue#2". */
+  channel: string;
+  value?: string;
+  msg?: number;
+  file?: string;
+  line?: number;
+}
+
+export interface RecvEvent {
+  type: 'recv';
+  ts: number;
+  task: TaskId;
+  channel: string;
+  value?: string;
+  msg?: number;
+  file?: string;
+  line?: number;
+}
+
+export interface OutputEvent {
+  type: 'output';
+  ts: number;
+  task: TaskId;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface MarkEvent {
+  type: 'mark';
+  ts: number;
+  kind: MarkKind;
+  message: string;
+  task?: TaskId;
+  /** For loop-blocked: how long, in ms. */
+  ms?: number;
+  /** For events-dropped: how many. */
+  count?: number;
+  file?: string;
+  line?: number;
+}
+
+/** The last line of a complete trace (absent when the process died abruptly). */
+export interface FinishEvent {
+  type: 'finish';
+  ts: number;
+  exitCode: number | null;
+  /** Events the runtime could not deliver. */
+  dropped: number;
+}
+
+export type TraceEvent =
+  | TaskEvent | SwitchEvent | EndEvent | BlockEvent | WakeEvent
+  | SendEvent | RecvEvent | OutputEvent | MarkEvent | FinishEvent;
+
+export type TraceLine = HeaderEvent | TraceEvent;
+
+export type EventType = TraceEvent['type'];
+export const EVENT_TYPES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
+
+export function assertNever(x: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
+}
+
+/** Validation at the boundary: returns the event or a reason it is not one. */
+export function validateEvent(raw: unknown): TraceLine | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'not an object';
+  const o = raw as Record<string, unknown>;
+  const str = (k: string) => typeof o[k] === 'string';
+  const optStr = (k: string) => o[k] === undefined || typeof o[k] === 'string';
+  const optNum = (k: string) => o[k] === undefined || typeof o[k] === 'number';
+  const type = o.type;
+  if (type === 'header') {
+    if (typeof o.schema !== 'number') return 'header without schema';
+    return o as unknown as HeaderEvent;
+  }
+  if (typeof type !== 'string') return 'missing "type"';
+  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return `${type}: missing numeric "ts"`;
+  if (!optStr('file') || !optNum('line')) return `${type}: bad file/line`;
+  const t = type as EventType;
+  switch (t) {
+    case 'task':
+      if (!str('id') || !str('name') || !str('kind')) return 'task: needs id, kind, name';
+      if (o.parent !== null && o.parent !== undefined && typeof o.parent !== 'string') return 'task: bad parent';
+      return o as unknown as TaskEvent;
+    case 'switch':
+      if (!str('from') || !str('to') || !str('reason')) return 'switch: needs from, to, reason';
+      if (!optStr('value') || !optStr('toFile') || !optNum('toLine') || !optNum('depth') || !optStr('frame')) return 'switch: bad optional field';
+      return o as unknown as SwitchEvent;
+    case 'end':
+      if (!str('task') || !str('outcome') || !optStr('value')) return 'end: needs task, outcome';
+      return o as unknown as EndEvent;
+    case 'block':
+    case 'wake':
+      if (!str('task') || !str('on') || !optStr('detail')) return `${t}: needs task, on`;
+      return o as unknown as BlockEvent | WakeEvent;
+    case 'send':
+    case 'recv':
+      if (!str('task') || !str('channel') || !optStr('value') || !optNum('msg')) return `${t}: needs task, channel`;
+      return o as unknown as SendEvent | RecvEvent;
+    case 'output':
+      if (!str('task') || !str('text') || (o.stream !== 'stdout' && o.stream !== 'stderr')) return 'output: needs task, stream, text';
+      return o as unknown as OutputEvent;
+    case 'mark':
+      if (!str('kind') || !str('message') || !optStr('task') || !optNum('ms') || !optNum('count')) return 'mark: needs kind, message';
+      return o as unknown as MarkEvent;
+    case 'finish':
+      if (!optNum('dropped')) return 'finish: bad dropped';
+      return o as unknown as FinishEvent;
+    default:
+      // Unknown types are allowed by the schema ("extend freely"); readers skip them.
+      return `unknown event type "${String(type)}"`;
+  }
+}

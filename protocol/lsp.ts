@@ -1,0 +1,69 @@
+// Custom LSP messages between the extension (language client) and the
+// Coroscope language server, and the per-line statistics they carry.
+
+/** Client → server notification: what the last run saw, per source line. */
+export const STATS_NOTIFICATION = 'coroscope/stats';
+/** Command a CodeLens runs: opens the diagram at an event. Argument: `RevealEventArgs`. */
+export const REVEAL_EVENT_COMMAND = 'coroscope.revealEvent';
+
+export interface RevealEventArgs { index: number }
+
+/** What happened at one yield point (a line where tasks suspended). */
+export interface YieldPointStats {
+  /** 1-based line. */
+  line: number;
+  /** How many times a task suspended here. */
+  suspends: number;
+  /** How many times it was resumed after suspending here. */
+  resumes: number;
+  /** Total and longest time suspended here, ns. */
+  suspendedNs: number;
+  longestNs: number;
+  /** Names of the tasks that resumed it, most frequent first. */
+  resumedBy: string[];
+  /** Last value sent in (resume value) and last value yielded out, as reprs. */
+  lastSent?: string;
+  lastYielded?: string;
+  /** Reasons seen here (yield, await, switch, sleep…). */
+  reasons: string[];
+  /** Index of the first event at this line (for "open in diagram"). */
+  firstEvent: number;
+  /** Up to 64 suspend intervals [startNs, endNs] relative to the trace start, for the hover's timeline. */
+  spans: [number, number][];
+}
+
+/** A lane summary for a def line (generator/coroutine/function a task ran). */
+export interface DefinitionStats {
+  line: number;
+  name: string;
+  kind: string;
+  tasks: number;
+  switches: number;
+  /** e.g. "returned 3", "raised ValueError: x", "cancelled". */
+  outcomes: string[];
+  firstEvent: number;
+}
+
+/** A runtime finding at a line, e.g. the blocking detector's loop-blocked mark. */
+export interface LineMark {
+  line: number;
+  kind: string;
+  message: string;
+  firstEvent: number;
+}
+
+export interface FileStats {
+  /** Absolute path as the runtime reported it. */
+  file: string;
+  yields: YieldPointStats[];
+  defs: DefinitionStats[];
+  marks: LineMark[];
+}
+
+export interface StatsParams {
+  /** Identifies the run; lenses show "(last run)" data until the next one. */
+  runId: string;
+  /** Ended or still running. */
+  live: boolean;
+  files: FileStats[];
+}
