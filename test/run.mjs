@@ -1,0 +1,73 @@
+// `npm test`: provision, build, then run every tier and sum the counts.
+// `npm test -- unit e2e` runs only the named tiers; `--grep PATTERN` filters tests.
+// Each tier prints `<tier>: N passed, N failed`; the last line is the total.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { provision, root } from './provision.mjs';
+
+const TIERS = {
+  unit: ['node', ['test/mocha-tier.cjs', 'out/test/unit']],
+  runtime: ['node', ['test/mocha-tier.cjs', 'out/test/runtime']],
+  integration: ['node', ['test/integration/launch.mjs']],
+  e2e: ['node', ['test/mocha-tier.cjs', 'out/test/e2e']],
+};
+
+const argv = process.argv.slice(2);
+const grepAt = argv.indexOf('--grep');
+const grep = grepAt >= 0 ? argv.splice(grepAt, 2)[1] : undefined;
+const unknown = argv.filter((t) => !(t in TIERS));
+if (unknown.length) {
+  console.error(`unknown tier(s): ${unknown.join(', ')}; tiers are ${Object.keys(TIERS).join(', ')}`);
+  process.exit(2);
+}
+const tiers = argv.length ? argv : Object.keys(TIERS);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    let counts;
+    let buf = '';
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (d) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const m = /^@@coroscope-counts (\{.*\})\s*$/.exec(line);
+        if (m) counts = JSON.parse(m[1]);
+        else process.stdout.write(line + '\n');
+      }
+    });
+    child.on('close', (code) => resolve({ code, counts }));
+  });
+}
+
+const total = { passed: 0, failed: 0 };
+const lines = [];
+if (!provision(tiers)) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const build = await run('node', ['scripts/build.mjs']);
+if (build.code !== 0) {
+  console.log('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+for (const tier of tiers) {
+  const [cmd, args] = TIERS[tier];
+  console.log(`\n===== ${tier} =====`);
+  const r = await run(cmd, grep ? [...args, '--grep', grep] : args);
+  // A tier that died without reporting counts is one failure, never a pass.
+  const c = r.counts ?? { passed: 0, failed: 1 };
+  if (!r.counts) console.log(`${tier}: crashed (exit ${r.code}) before reporting its results`);
+  if (r.counts && r.code !== 0 && c.failed === 0) c.failed = 1;
+  total.passed += c.passed;
+  total.failed += c.failed;
+  const line = `${tier}: ${c.passed} passed, ${c.failed} failed`;
+  lines.push(line);
+  console.log(line);
+}
+console.log('\n' + lines.join('\n'));
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed ? 1 : 0);

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import { validateEvent, SCHEMA_VERSION } from '../../protocol/events';
+import { isHostMessage, isWebviewMessage } from '../../protocol/messages';
+import { diagramPage } from '../../webview/page';
+
+describe('protocol: trace event validation', () => {
+  it('accepts every documented event type', () => {
+    const ok = [
+      { type: 'header', schema: SCHEMA_VERSION, ts: 1 },
+      { type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'switch', ts: 2, from: '1', to: '2', reason: 'resume', value: '1', file: '/a.py', line: 3, depth: 0 },
+      { type: 'end', ts: 3, task: '2', outcome: 'return', value: "'200 OK'" },
+      { type: 'block', ts: 4, task: '2', on: 'fd', detail: 'fd=7 read' },
+      { type: 'wake', ts: 5, task: '2', on: 'fd' },
+      { type: 'send', ts: 6, task: '2', channel: 'channel#1', value: '2', msg: 1 },
+      { type: 'recv', ts: 7, task: '3', channel: 'channel#1', value: '2', msg: 1 },
+      { type: 'output', ts: 8, task: '3', stream: 'stdout', text: 'hi\n' },
+      { type: 'mark', ts: 9, kind: 'loop-blocked', message: 'blocked 300 ms', ms: 300 },
+      { type: 'finish', ts: 10, exitCode: 0, dropped: 0 },
+    ];
+    for (const e of ok) assert.equal(typeof validateEvent(e), 'object', JSON.stringify(e));
+  });
+
+  it('explains what is wrong with a malformed event', () => {
+    assert.match(validateEvent({ type: 'switch', ts: 1, from: '1' }) as string, /switch: needs from, to, reason/);
+    assert.match(validateEvent({ type: 'task', id: '1' }) as string, /missing numeric "ts"/);
+    assert.match(validateEvent([1, 2]) as string, /not an object/);
+    assert.match(validateEvent({ type: 'output', ts: 1, task: '1', stream: 'tty', text: '' }) as string, /output/);
+    assert.match(validateEvent({ type: 'frobnicate', ts: 1 }) as string, /unknown event type "frobnicate"/);
+  });
+});
+
+describe('protocol: host and webview messages', () => {
+  it('validates messages in both directions', () => {
+    assert.ok(isHostMessage({ type: 'append', chunk: '{}\n' }));
+    assert.ok(!isHostMessage({ type: 'append', chunk: 3 }));
+    assert.ok(!isHostMessage({ type: 'eval', code: 'x' }));
+    assert.ok(isWebviewMessage({ type: 'reveal', file: '/a.py', line: 3, index: 0 }));
+    assert.ok(!isWebviewMessage({ type: 'reveal', file: '/a.py' }));
+    assert.ok(!isWebviewMessage(null));
+  });
+});
+
+describe('diagram page shell', () => {
+  it('has a strict CSP and escapes every interpolated string', () => {
+    const html = diagramPage({ title: '<script>alert(1)</script>', nonce: 'abc', scriptUri: 'x" onload="y', inlineScript: 'a("</script><b>")' });
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1].replace(/&#39;/g, "'");
+    assert.match(csp ?? '', /^default-src 'none'; script-src 'nonce-abc'/);
+    assert.ok(!html.includes('<script>alert(1)'), 'title is escaped');
+    assert.ok(html.includes('src="x&quot; onload=&quot;y"'), 'attribute is escaped');
+    assert.equal(html.match(/<\/script>/g)?.length, 2, 'inlined code cannot close its script element');
+    assert.ok(!/unsafe-(inline|eval)/.test(html));
+  });
+});
