@@ -2,7 +2,7 @@
 // plus a plain transpile of all TypeScript (tests included) into out/ for mocha.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, statSync, existsSync, chmodSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, statSync, existsSync, chmodSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,17 @@ const transpile = {
   sourcemap: 'inline', logLevel: 'warning', absWorkingDir: root,
 };
 
+/** Drop out/ files whose source is gone, so a deleted test never runs from a stale transpile. */
+function pruneStale(dir = 'out') {
+  if (!existsSync(join(root, dir))) return;
+  for (const name of readdirSync(join(root, dir))) {
+    const rel = join(dir, name);
+    if (statSync(join(root, rel)).isDirectory()) { pruneStale(rel); continue; }
+    const src = rel.slice('out/'.length).replace(/\.js(\.map)?$/, '.ts');
+    if (src.endsWith('.ts') && !existsSync(join(root, src))) rmSync(join(root, rel), { force: true });
+  }
+}
+
 function copyAssets() {
   mkdirSync(join(root, 'dist/webview'), { recursive: true });
   const assets = [
@@ -68,5 +79,6 @@ if (watch) {
   const t = Date.now();
   await Promise.all(all.map((o) => esbuild.build(o)));
   copyAssets();
+  if (!production) pruneStale();
   console.log(`coroscope: built ${all.length} targets in ${Date.now() - t} ms`);
 }

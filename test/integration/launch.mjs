@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { chromium } from 'playwright-core';
 import { root, codeServerBin, node24Env } from '../provision.mjs';
 
@@ -15,6 +16,9 @@ const work = join(root, '.test-work', 'integration');
 const ws = join(work, 'workspace');
 const grepAt = process.argv.indexOf('--grep');
 const grep = grepAt >= 0 ? process.argv[grepAt + 1] : process.env.COROSCOPE_TEST_GREP;
+
+// The workbench logs its own offline complaints (no marketplace, no GitHub); keep the suite's output readable.
+const NOISE = /\[AgentHost\]|ChatModelSelection|open-vsx\.org|ENOTFOUND|^\s+at .*workbench\.js|marketplace|\[Extension Host\] (Error|rejected promise).*(github|copilot)/i;
 
 function counts(passed, failed) {
   console.log(`@@coroscope-counts ${JSON.stringify({ passed, failed })}`);
@@ -95,10 +99,10 @@ async function main() {
     const exited = new Promise((resolve) => { result = resolve; });
     await page.exposeFunction('codeAutomationExit', (code) => { result(code); });
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      const text = format(...(Array.isArray(args) ? args : [args]));
       const m = /@@coroscope-counts (\{.*\})/.exec(text);
       if (m) { suiteCounts = JSON.parse(m[1]); return; }
-      if (/^\s*$/.test(text)) return;
+      if (/^\s*$/.test(text) || NOISE.test(text)) return;
       process.stdout.write(`${text}\n`);
     });
     const authority = `127.0.0.1:${port}`;
