@@ -1,0 +1,278 @@
+"""Shared runtime state: lanes (tasks), ids, the frame->lane registry, emit."""
+import os
+import sys
+import sysconfig
+from _thread import get_ident
+from time import monotonic_ns as now
+
+from .values import safe_repr, exc_summary  # noqa: F401  (re-exported for hooks)
+
+W = None                 # the Writer, set by start()
+PREFIX = ""              # "" in the root process, "<pid>:" in children
+_counter = [0]
+BLOCKING_NS = 100_000_000
+MAIN = None              # the main thread's lane
+HERE = os.path.dirname(os.path.abspath(__file__))
+errors_reported = set()
+
+
+class Lane:
+    __slots__ = ("id", "kind", "name", "parent", "ysite", "rdepth", "rframe", "last",
+                 "obj", "since", "wait", "ended", "passthru", "extra", "rlasti")
+
+    def __init__(self, id, kind, name, parent):
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.parent = parent
+        self.ysite = None     # innermost yield site seen during the current step
+        self.rdepth = 0       # delegation depth where the lane is suspended
+        self.rframe = None
+        self.last = None      # how it was last resumed ("send", "throw", "close", ...)
+        self.obj = None
+        self.since = 0        # ts when it last got control (blocking detector)
+        self.wait = None      # what it is blocked on (for the wake event)
+        self.ended = False
+        self.passthru = False
+        self.extra = None
+        self.rlasti = -1
+
+
+def new_id():
+    _counter[0] += 1
+    return PREFIX + str(_counter[0])
+
+
+def emit(ev):
+    w = W
+    if w is not None:
+        w.emit(ev)
+
+
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, **extra):
+    lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
+    ev = {"type": "task", "ts": ts or now(), "id": lane.id, "kind": kind, "name": name,
+          "parent": lane.parent}
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    if codeFile is not None:
+        ev["codeFile"] = codeFile
+        ev["codeLine"] = codeLine or 0
+    if extra:
+        ev.update(extra)
+    emit(ev)
+    return lane
+
+
+def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None,
+           depth=None, frame=None, ts=None):
+    ev = {"type": "switch", "ts": ts or now(), "from": frm.id, "to": to.id, "reason": reason}
+    if value is not None:
+        ev["value"] = value
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    if toFile is not None:
+        ev["toFile"] = toFile
+        ev["toLine"] = toLine or 0
+    if depth:
+        ev["depth"] = depth
+        if frame:
+            ev["frame"] = frame
+    emit(ev)
+
+
+def end(lane, outcome, value=None, file=None, line=None):
+    if lane.ended:
+        return
+    lane.ended = True
+    ev = {"type": "end", "ts": now(), "task": lane.id, "outcome": outcome}
+    if value is not None:
+        ev["value"] = value
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    emit(ev)
+
+
+def block(lane, on, detail=None, file=None, line=None):
+    ev = {"type": "block", "ts": now(), "task": lane.id, "on": on}
+    if detail is not None:
+        ev["detail"] = detail
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    emit(ev)
+
+
+def wake(lane, on, detail=None):
+    ev = {"type": "wake", "ts": now(), "task": lane.id, "on": on}
+    if detail is not None:
+        ev["detail"] = detail
+    emit(ev)
+
+
+_msg = [0]
+
+
+def next_msg():
+    _msg[0] += 1
+    return _msg[0]
+
+
+def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None):
+    ev = {"type": kind, "ts": now(), "task": lane.id, "channel": channel}
+    if value is not None:
+        ev["value"] = value
+    if msg is not None:
+        ev["msg"] = msg
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    emit(ev)
+
+
+def mark(kind, message, task=None, ms=None, count=None, file=None, line=None):
+    ev = {"type": "mark", "ts": now(), "kind": kind, "message": message}
+    if task is not None:
+        ev["task"] = task.id if isinstance(task, Lane) else task
+    if ms is not None:
+        ev["ms"] = ms
+    if count is not None:
+        ev["count"] = count
+    if file is not None:
+        ev["file"] = file
+        ev["line"] = line or 0
+    emit(ev)
+
+
+def internal_error(where, exc):
+    """A hook failed: note it once per place, never propagate."""
+    try:
+        if where in errors_reported:
+            return
+        errors_reported.add(where)
+        mark("runtime-error", "coroscope %s: %s" % (where, exc_summary(exc)))
+    except BaseException:
+        pass
+
+
+# --- which code is the user's --------------------------------------------
+
+def _lib_prefixes():
+    out = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            p = sysconfig.get_paths().get(key)
+            if p:
+                out.add(os.path.realpath(p) + os.sep)
+                out.add(os.path.abspath(p) + os.sep)
+        except Exception:
+            pass
+    for p in sys.path:
+        if p and ("site-packages" in p or "dist-packages" in p):
+            out.add(os.path.abspath(p) + os.sep)
+    base = os.path.dirname(os.__file__)
+    out.add(base + os.sep)
+    out.add(HERE + os.sep)
+    return tuple(out)
+
+
+_LIB = _lib_prefixes()
+_user_code = {}
+
+
+def is_user_code(code):
+    r = _user_code.get(code)
+    if r is None:
+        fn = code.co_filename
+        if fn.startswith("<"):
+            r = not fn.startswith("<frozen")
+        else:
+            r = not fn.startswith(_LIB) and "/site-packages/" not in fn and "/dist-packages/" not in fn
+        _user_code[code] = r
+    return r
+
+
+def is_user_file(fn):
+    if fn.startswith("<"):
+        return not fn.startswith("<frozen")
+    return not fn.startswith(_LIB) and "/site-packages/" not in fn and "/dist-packages/" not in fn
+
+
+def user_site(frame, limit=40):
+    """(file, line) of the innermost user frame at or above frame."""
+    f = frame
+    n = 0
+    while f is not None and n < limit:
+        if is_user_code(f.f_code):
+            return f.f_code.co_filename, f.f_lineno
+        f = f.f_back
+        n += 1
+    return None, None
+
+
+def caller_site(depth=2):
+    try:
+        return user_site(sys._getframe(depth))
+    except Exception:
+        return None, None
+
+
+# --- lanes of threads / greenlets and of running frames -------------------
+
+thread_lanes = {}        # thread ident -> Lane
+frames = {}              # id(frame) -> [lane, depth, frame, mode]
+OWN, DELEGATED, ASYNC = 0, 1, 2
+root_hook = None         # set by the greenlet hook: () -> Lane | None
+
+
+def root_lane():
+    h = root_hook
+    if h is not None:
+        ln = h()
+        if ln is not None:
+            return ln
+    ln = thread_lanes.get(get_ident())
+    if ln is None:
+        ln = _adopt_thread()
+    return ln
+
+
+def _adopt_thread():
+    try:
+        import threading
+        name = threading.current_thread().name
+    except Exception:
+        name = "thread %d" % get_ident()
+    ln = declare("thread", name, MAIN)
+    thread_lanes[get_ident()] = ln
+    return ln
+
+
+def find_info(frame, limit=64):
+    f = frame
+    n = 0
+    get = frames.get
+    while f is not None and n < limit:
+        info = get(id(f))
+        if info is not None:
+            return info
+        f = f.f_back
+        n += 1
+    return None
+
+
+def lane_at(frame):
+    info = find_info(frame)
+    if info is not None:
+        return info[0]
+    return root_lane()
+
+
+def current_lane():
+    try:
+        return lane_at(sys._getframe(2))
+    except Exception:
+        return root_lane()

@@ -1,0 +1,466 @@
+"""Generators and coroutines: start/resume/yield/return/raise per frame.
+
+Python 3.12+: sys.monitoring (PEP 669) with a free tool id; non-generator code
+objects and library code are DISABLEd after their first event. Older Pythons:
+sys.setprofile / threading.setprofile, with the generator-flag check first.
+
+The value sent by ``g.send(v)`` is not visible to either API; it is recovered
+from the caller's bytecode when the argument is a plain name or constant
+(``c.send(n)``, ``g.send(None)``) and read without side effects; otherwise the
+switch carries no value.
+"""
+import dis
+import sys
+
+from . import core
+from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_summary, is_user_code
+
+GEN_FLAGS = 0x20 | 0x80 | 0x200          # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+CO_COROUTINE = 0x80
+CO_ASYNC_GENERATOR = 0x200
+
+aio = None          # the asyncio hook module once asyncio is imported
+preowned = {}       # id(coroutine frame) -> (lane, frame): coroutines driven by an asyncio Task
+capture = "settrace"
+
+_OP = dis.opname
+_DELEGATE_OPS = {"SEND", "YIELD_FROM", "SEND_GEN", "CLEANUP_THROW", "GET_YIELD_FROM_ITER"}
+_NEXT_OPS = {"FOR_ITER", "FOR_ITER_GEN", "GET_ANEXT", "END_ASYNC_FOR"}
+_CALL_OPS = {"CALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_KW", "CALL_FUNCTION_KW", "PRECALL"}
+_SKIP_BACK = {"PRECALL", "CACHE", "KW_NAMES", "PUSH_NULL", "EXTENDED_ARG", "NOP"}
+_YIELD_OPS = {"YIELD_VALUE"}
+_RETURN_OPS = {"RETURN_VALUE", "RETURN_CONST"}
+
+_KNOWN = {"send", "throw", "close", "next", "__next__", "anext", "__anext__", "asend", "athrow"}
+_instrs = {}
+_callinfo = {}
+
+
+def _instructions(code):
+    r = _instrs.get(code)
+    if r is None:
+        lst = list(dis.get_instructions(code))
+        r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
+        _instrs[code] = r
+    return r
+
+
+def _loader(ins):
+    op = ins.opname
+    if op in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW"):
+        return ("fast", ins.argval)
+    if op in ("LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"):
+        v = ins.argval
+        return ("fast", v[-1] if isinstance(v, tuple) else v)
+    if op in ("LOAD_CONST", "LOAD_SMALL_INT"):
+        return ("const", ins.argval)
+    if op in ("LOAD_GLOBAL", "LOAD_NAME"):
+        return ("global", ins.argval)
+    if op in ("LOAD_DEREF", "LOAD_CLASSDEREF"):
+        return ("fast", ins.argval)
+    return None
+
+
+def _analyze(code, off):
+    """How the frame at (code, off) resumed a generator: (kind, argspec)."""
+    try:
+        lst, idx = _instructions(code)
+        i = idx.get(off)
+        if i is None:
+            return ("other", None)
+        ins = lst[i]
+        op = ins.opname
+        if op in _DELEGATE_OPS:
+            return ("delegate", None)
+        if op in _NEXT_OPS:
+            return ("next", None)
+        if op not in _CALL_OPS:
+            return ("other", None)
+        if op == "PRECALL":
+            pass
+        argc = ins.arg or 0
+        j = i - 1
+        while j >= 0 and lst[j].opname in _SKIP_BACK:
+            j -= 1
+        arg = None
+        if argc == 1 and j >= 0:
+            arg = _loader(lst[j])
+            j -= 1
+            while j >= 0 and lst[j].opname in _SKIP_BACK:
+                j -= 1
+        elif argc > 1:
+            return ("throw", None) if _callee_name(lst, j, argc) == "throw" else ("other", None)
+        name = lst[j].argval if j >= 0 and argc <= 1 else None
+        if isinstance(name, tuple):
+            name = name[-1]
+        if name not in _KNOWN:
+            name = None
+            for k in range(i - 1, max(-1, i - 16), -1):
+                n2 = lst[k].argval
+                if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME") and n2 in _KNOWN:
+                    name = n2
+                    arg = None
+                    break
+        if name == "send":
+            return ("send", arg)
+        if name == "throw":
+            return ("throw", arg)
+        if name == "close":
+            return ("close", None)
+        if name in ("next", "__next__", "anext", "__anext__"):
+            return ("next", None)
+        if name == "asend":
+            return ("send", arg)
+        return ("other", None)
+    except Exception:
+        return ("other", None)
+
+
+def _callee_name(lst, j, argc):
+    # skip argc loaders (best effort, only simple loads)
+    for _ in range(argc):
+        if j < 0 or _loader(lst[j]) is None:
+            return None
+        j -= 1
+        while j >= 0 and lst[j].opname in _SKIP_BACK:
+            j -= 1
+    return lst[j].argval if j >= 0 else None
+
+
+_MISSING = object()
+
+
+def _arg_value(frame, spec):
+    kind, name = spec
+    if kind == "const":
+        return name
+    if kind == "fast":
+        return frame.f_locals.get(name, _MISSING)
+    if kind == "global":
+        g = frame.f_globals
+        if name in g:
+            return g[name]
+        b = frame.f_builtins
+        return b.get(name, _MISSING) if isinstance(b, dict) else _MISSING
+    return _MISSING
+
+
+def call_info(frame):
+    code = frame.f_code
+    key = (code, frame.f_lasti)
+    r = _callinfo.get(key)
+    if r is None:
+        if len(_callinfo) > 50000:
+            _callinfo.clear()
+        r = _callinfo[key] = _analyze(code, frame.f_lasti)
+    return r
+
+
+def _kind_of(code):
+    fl = code.co_flags
+    if fl & CO_COROUTINE:
+        return "coroutine"
+    if fl & CO_ASYNC_GENERATOR:
+        return "async-generator"
+    return "generator"
+
+
+def _qualname(code):
+    return getattr(code, "co_qualname", code.co_name)
+
+
+# --- the two entry points shared by both capture back-ends -----------------
+
+def on_enter(frame, code, thrown=None):
+    try:
+        fid = id(frame)
+        info = frames.get(fid)
+        if info is not None:
+            mode = info[3]
+            if mode == OWN:
+                _resume(info[0], frame, code, thrown)
+            elif mode == ASYNC:
+                a = aio
+                if a is not None:
+                    a.step_start(info[0], frame, thrown)
+            return
+        caller = frame.f_back
+        ck = call_info(caller) if caller is not None else ("other", None)
+        if ck[0] == "delegate" and not code.co_flags & CO_ASYNC_GENERATOR:
+            owner = core.find_info(caller)
+            if owner is not None:
+                frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
+                return
+        pre = preowned.pop(fid, None)
+        if pre is not None:
+            frames[fid] = [pre[0], 0, frame, ASYNC]
+            a = aio
+            if a is not None:
+                a.step_start(pre[0], frame, thrown)
+            return
+        frm = core.lane_at(caller)
+        cfile = caller.f_code.co_filename if caller is not None else None
+        cline = caller.f_lineno if caller is not None else None
+        lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline,
+                            code.co_filename, code.co_firstlineno)
+        frames[fid] = [lane, 0, frame, OWN]
+        lane.since = now()
+        value = None
+        if ck[0] == "send" and ck[1] is not None:
+            v = _arg_value(caller, ck[1])
+            if v is not _MISSING and v is not None:
+                value = safe_repr(v)
+        core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
+    except Exception as e:
+        core.internal_error("generator enter", e)
+
+
+def _resume(lane, frame, code, thrown):
+    caller = frame.f_back
+    frm = core.lane_at(caller)
+    ck = call_info(caller) if caller is not None else ("other", None)
+    kind = ck[0]
+    value = None
+    if thrown is True:
+        # profile back-end: thrown into, exception object unknown
+        kind = "close" if kind == "close" else "throw"
+        if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
+            v = _arg_value(caller, ck[1])
+            if v is not _MISSING:
+                value = exc_summary(v) if isinstance(v, BaseException) else safe_repr(v)
+    elif thrown is not None:
+        kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
+        value = None if kind == "close" else exc_summary(thrown)
+    elif kind in ("send", "throw") and ck[1] is not None:
+        v = _arg_value(caller, ck[1])
+        if v is not _MISSING:
+            value = safe_repr(v) if kind == "send" else (
+                exc_summary(v) if isinstance(v, BaseException) else safe_repr(v))
+    reason = "throw" if kind == "throw" else "close" if kind == "close" else "resume"
+    lane.last = kind
+    lane.rlasti = frame.f_lasti
+    lane.extra = value if kind == "throw" else None
+    lane.ysite = None
+    if lane.passthru:
+        return
+    lane.since = now()
+    if caller is not None:
+        core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno,
+                    code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
+    else:
+        core.switch(frm, lane, reason, value, None, None, code.co_filename, frame.f_lineno,
+                    lane.rdepth, lane.rframe)
+
+
+def on_leave(frame, code, how, val):
+    """how: 'yield', 'return' or 'raise' (val = the exception, or None if unknown)."""
+    try:
+        fid = id(frame)
+        info = frames.get(fid)
+        if info is None:
+            return
+        lane, depth, _, mode = info
+        if how != "yield":
+            del frames[fid]
+        if mode == DELEGATED:
+            if how == "yield" and lane.ysite is None:
+                lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
+            return
+        if mode == ASYNC:
+            a = aio
+            if a is not None:
+                a.step_end(lane, frame, code, how, val)
+            return
+        _leave_own(lane, frame, code, how, val)
+    except Exception as e:
+        core.internal_error("generator leave", e)
+
+
+def _leave_own(lane, frame, code, how, val):
+    caller = frame.f_back
+    to = core.lane_at(caller)
+    ys = lane.ysite
+    lane.ysite = None
+    if ys is not None:
+        file, line, depth, fname = ys
+    else:
+        file, line, depth, fname = code.co_filename, frame.f_lineno, 0, None
+    tofile = caller.f_code.co_filename if caller is not None else None
+    toline = caller.f_lineno if caller is not None else None
+    if how == "yield":
+        if code.co_flags & CO_ASYNC_GENERATOR:
+            # An await inside an async generator passes through the consumer to the
+            # loop: not a yield to the consumer. Real yields are wrapped values.
+            if type(val).__name__ != "async_generator_wrapped_value":
+                lane.passthru = True
+                return
+            lane.passthru = False
+            val = _unwrap(val)
+        lane.rdepth = depth
+        lane.rframe = fname
+        core.switch(lane, to, "yield", safe_repr(val), file, line, tofile, toline, depth, fname)
+        return
+    lane.passthru = False
+    if how == "return":
+        v = safe_repr(val)
+        core.switch(lane, to, "return", v, file, line, tofile, toline)
+        core.end(lane, "return", v, file, line)
+    else:
+        if lane.last == "close" and (val is None or isinstance(val, GeneratorExit)):
+            core.switch(lane, to, "close", None, file, line, tofile, toline)
+            core.end(lane, "killed", "GeneratorExit", file, line)
+            return
+        v = exc_summary(val) if val is not None else lane.extra if lane.last == "throw" else None
+        core.switch(lane, to, "raise", v, file, line, tofile, toline)
+        core.end(lane, "exception", v, file, line)
+
+
+def _unwrap(w):
+    try:
+        import gc
+        r = gc.get_referents(w)
+        if len(r) == 1:
+            return r[0]
+    except Exception:
+        pass
+    return w
+
+
+# --- setprofile back-end (Python < 3.12) ----------------------------------
+
+_user = core._user_code
+
+
+def _leave_kind(frame, code):
+    co = code.co_code
+    i = frame.f_lasti
+    try:
+        op = _OP[co[i]]
+    except IndexError:
+        return "raise"
+    if op in _YIELD_OPS:
+        return "yield"
+    if op in _RETURN_OPS:
+        return "return"
+    if op == "YIELD_FROM" or (i + 2 < len(co) and _OP[co[i + 2]] == "YIELD_FROM"):
+        return "yield"
+    return "raise"
+
+
+def _profile(frame, event, arg):
+    code = frame.f_code
+    if not code.co_flags & GEN_FLAGS:
+        return
+    if event == "call":
+        u = _user.get(code)
+        if u is None:
+            u = is_user_code(code)
+        if u:
+            i = frame.f_lasti
+            thrown = None
+            if i >= 0:
+                try:
+                    if _OP[code.co_code[i]] in _YIELD_OPS:
+                        thrown = True
+                except IndexError:
+                    pass
+            on_enter(frame, code, thrown)
+    elif event == "return":
+        info = frames.get(id(frame))
+        if info is not None:
+            how = _leave_kind(frame, code)
+            if how == "yield" and arg is None:
+                lane = info[0]
+                if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
+                    how = "raise"   # the thrown exception left at the yield it was thrown into
+            on_leave(frame, code, how, arg)
+
+
+# --- sys.monitoring back-end (Python >= 3.12) ------------------------------
+
+TOOL = None
+
+
+def _install_monitoring():
+    global TOOL, capture
+    mon = sys.monitoring
+    for tid in (3, 4, 5, 2, 1):
+        try:
+            if mon.get_tool(tid) is None:
+                mon.use_tool_id(tid, "coroscope")
+                TOOL = tid
+                break
+        except Exception:
+            continue
+    if TOOL is None:
+        return False
+    E = mon.events
+    DISABLE = mon.DISABLE
+    _getframe = sys._getframe
+    traced = {}
+
+    def want(code):
+        r = traced.get(code)
+        if r is None:
+            r = traced[code] = bool(code.co_flags & GEN_FLAGS) and is_user_code(code)
+        return r
+
+    def start(code, off):
+        if not want(code):
+            return DISABLE
+        on_enter(_getframe(1), code)
+
+    def yld(code, off, val):
+        if not want(code):
+            return DISABLE
+        on_leave(_getframe(1), code, "yield", val)
+
+    def ret(code, off, val):
+        if not want(code):
+            return DISABLE
+        on_leave(_getframe(1), code, "return", val)
+
+    def unwind(code, off, exc):
+        if traced.get(code):
+            on_leave(_getframe(1), code, "raise", exc)
+
+    def throw(code, off, exc):
+        if traced.get(code):
+            on_enter(_getframe(1), code, exc)
+
+    reg = mon.register_callback
+    reg(TOOL, E.PY_START, start)
+    reg(TOOL, E.PY_RESUME, start)
+    reg(TOOL, E.PY_YIELD, yld)
+    reg(TOOL, E.PY_RETURN, ret)
+    reg(TOOL, E.PY_UNWIND, unwind)
+    reg(TOOL, E.PY_THROW, throw)
+    mon.set_events(TOOL, E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN | E.PY_UNWIND | E.PY_THROW)
+    capture = "monitoring"
+    return True
+
+
+def install():
+    global capture
+    if sys.version_info >= (3, 12) and hasattr(sys, "monitoring"):
+        try:
+            if _install_monitoring():
+                return capture
+        except Exception as e:
+            core.internal_error("sys.monitoring", e)
+    import threading
+    sys.setprofile(_profile)
+    threading.setprofile(_profile)
+    capture = "settrace"
+    return capture
+
+
+def uninstall():
+    try:
+        if TOOL is not None:
+            sys.monitoring.set_events(TOOL, 0)
+            sys.monitoring.free_tool_id(TOOL)
+        else:
+            sys.setprofile(None)
+    except Exception:
+        pass

@@ -1,0 +1,231 @@
+"""Event transport: a bounded in-memory queue drained every ~20 ms by a
+background thread into a JSON Lines file (O_APPEND, whole lines per write) and/or
+a local socket (Unix socket; Windows named pipe). Never blocks the program: when
+the queue is full events are counted as dropped and an ``events-dropped`` mark is
+written; a dead or slow socket only loses events for that socket.
+"""
+import _thread
+import json
+import os
+import sys
+import time
+from collections import deque
+
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=True).encode
+_now = time.monotonic_ns
+
+MAX_QUEUE = 200_000          # events held in memory before dropping
+MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
+FLUSH_INTERVAL = 0.02
+
+
+class _FileSink:
+    def __init__(self, path, truncate):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        if truncate:
+            flags |= os.O_TRUNC
+        if hasattr(os, "O_CLOEXEC"):
+            flags |= os.O_CLOEXEC
+        self.fd = os.open(path, flags, 0o644)
+        self.dead = False
+        self.lost = 0
+
+    def write(self, data, nlines, final=False):
+        if self.dead:
+            self.lost += nlines
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(self.fd, view)
+                view = view[n:]
+        except OSError:
+            self.dead = True
+            self.lost += nlines
+
+    def close(self):
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+class _SocketSink:
+    def __init__(self, addr):
+        self.dead = False
+        self.lost = 0
+        self.buf = bytearray()
+        self.sock = None
+        self.pipe = None
+        if addr.startswith("\\\\.\\pipe\\") or addr.startswith("//./pipe/"):
+            self.pipe = open(addr, "wb", buffering=0)
+        else:
+            import socket
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.settimeout(5)
+                s.connect(addr)
+                s.setblocking(False)
+                try:
+                    os.set_inheritable(s.fileno(), False)
+                except OSError:
+                    pass
+            except OSError:
+                s.close()
+                raise
+            self.sock = s
+
+    def write(self, data, nlines, final=False):
+        if self.dead:
+            self.lost += nlines
+            return
+        if len(self.buf) > MAX_SOCK_BUF:
+            self.lost += nlines   # consumer far behind: drop whole lines, keep framing
+        else:
+            self.buf += data
+        self._pump(final)
+
+    def _pump(self, final):
+        try:
+            if self.pipe is not None:
+                if self.buf:
+                    self.pipe.write(bytes(self.buf))
+                    self.buf.clear()
+                return
+            deadline = time.monotonic() + (2.0 if final else 0)
+            while self.buf:
+                try:
+                    n = self.sock.send(self.buf)
+                    del self.buf[:n]
+                except (BlockingIOError, InterruptedError):
+                    if time.monotonic() >= deadline:
+                        return
+                    import select
+                    select.select([], [self.sock], [], 0.05)
+        except OSError:
+            self.dead = True
+            self.lost += self.buf.count(b"\n")
+            self.buf.clear()
+
+    def close(self):
+        try:
+            if self.sock is not None:
+                self.sock.close()
+            if self.pipe is not None:
+                self.pipe.close()
+        except OSError:
+            pass
+
+
+class Writer:
+    def __init__(self, trace_path=None, socket_addr=None, child=False):
+        self.q = deque()
+        self.dropped = 0
+        self._dropped_marked = 0
+        self.sinks = []
+        self.lock = _thread.allocate_lock()
+        self.errors = []
+        if trace_path:
+            try:
+                self.sinks.append(_FileSink(trace_path, truncate=not child))
+            except OSError as e:
+                self.errors.append("trace file %s: %s" % (trace_path, e))
+        if socket_addr:
+            try:
+                self.sinks.append(_SocketSink(socket_addr))
+            except OSError as e:
+                self.errors.append("socket %s: %s" % (socket_addr, e))
+        self._stop = None
+        self._done = None
+        self.closed = False
+
+    # Hot path: called from hooks. deque.append is atomic under the GIL.
+    def emit(self, ev):
+        if len(self.q) >= MAX_QUEUE:
+            self.dropped += 1
+            return
+        self.q.append(ev)
+
+    def start(self):
+        if self._stop is not None or not self.sinks:
+            return
+        self._stop = _thread.allocate_lock()
+        self._stop.acquire()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        _thread.start_new_thread(self._loop, (self._stop, self._done))
+
+    def stop_thread(self):
+        stop, done = self._stop, self._done
+        if stop is None:
+            return
+        self._stop = self._done = None
+        try:
+            stop.release()
+            done.acquire(timeout=1.0)
+        except Exception:
+            pass
+
+    def _loop(self, stop, done):
+        try:
+            while not stop.acquire(timeout=FLUSH_INTERVAL):
+                try:
+                    self.flush()
+                except Exception:
+                    pass
+        finally:
+            try:
+                done.release()
+            except Exception:
+                pass
+
+    def flush(self, final=False):
+        if not self.sinks:
+            self.q.clear()
+            return
+        with self.lock:
+            q = self.q
+            lines = []
+            append = lines.append
+            pop = q.popleft
+            try:
+                while True:
+                    ev = pop()
+                    try:
+                        append(_encode(ev))
+                    except Exception:
+                        self.dropped += 1
+            except IndexError:
+                pass
+            if self.dropped > self._dropped_marked:
+                n = self.dropped - self._dropped_marked
+                self._dropped_marked = self.dropped
+                append(_encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
+                                "message": "%d events dropped (queue full)" % n, "count": n}))
+            if not lines:
+                if final:
+                    for s in self.sinks:
+                        s.write(b"", 0, final)
+                return
+            data = ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")
+            for s in self.sinks:
+                s.write(data, len(lines), final)
+
+    def write_now(self, ev):
+        """Queue ev and flush synchronously (header, finish)."""
+        self.q.append(ev)
+        self.flush(final=True)
+
+    def total_dropped(self):
+        lost = max([s.lost for s in self.sinks] or [0])
+        return self.dropped + lost
+
+    def close(self):
+        self.stop_thread()
+        try:
+            self.flush(final=True)
+        except Exception:
+            pass
+        for s in self.sinks:
+            s.close()
+        self.closed = True
