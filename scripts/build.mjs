@@ -70,6 +70,9 @@ function copyAssets() {
   if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
 }
 
+// A release build starts from an empty dist/ so no dev leftovers (source maps) reach the VSIX.
+if (production) rmSync(join(root, 'dist'), { recursive: true, force: true });
+
 const all = [...bundles, ...(production ? [] : [transpile])];
 if (watch) {
   for (const opts of all) await (await esbuild.context(opts)).watch();
