@@ -1,4 +1,90 @@
-// Placeholder CLI entry; the CLI issue implements `coroscope run|report`.
-const pkg = { version: '0.1.0' };
-if (process.argv.includes('--version')) console.log(pkg.version);
-else console.log('coroscope: usage: coroscope run SCRIPT [ARGS...] | coroscope report TRACE.jsonl');
+// The `coroscope` command: `run` a script on the runtime, or `report` on a
+// saved trace; both write the self-contained HTML diagram, Perfetto JSON and
+// Mermaid through the exporters in trace/. Usage in docs/cli.md.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { CliError, note } from './errors';
+import { loadTrace } from './load';
+import { writeOutputs } from './outputs';
+import { defaultHtmlName, runScript } from './run';
+
+function version(): string {
+  try { return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
+}
+
+const errorPrefix = { outputError: (s: string, write: (s: string) => void) => write(s.startsWith('error:') ? `coroscope: ${s}` : s) };
+
+interface OutputFlags { html?: string; perfetto?: string; mermaid?: string }
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--html <file>', 'write the interactive diagram as one self-contained HTML page')
+    .option('--perfetto <file>', 'write Chrome Trace Event JSON (ui.perfetto.dev, chrome://tracing)')
+    .option('--mermaid <file>', 'write a Mermaid sequenceDiagram');
+}
+
+export function program(): Command {
+  const p = new Command('coroscope')
+    .description('Run a Python script on the coroscope runtime and draw its coroutine switches as a sequence diagram.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run coroscope --help for usage)')
+    .exitOverride()
+    .configureOutput(errorPrefix)
+    .addHelpText('after', '\nExamples:\n  coroscope run examples/producer_consumer.py\n  coroscope run --html out.html --mermaid out.mmd app.py --port 8080\n  coroscope report trace.jsonl --perfetto trace.json\n\nDocs: docs/cli.md');
+
+  const run = new Command('run')
+    .description('run SCRIPT with ARGS on the runtime, the terminal attached; coroscope options go before SCRIPT, everything after it is the script\'s')
+    .argument('<script>', 'the Python script to run')
+    .argument('[args...]', 'arguments for the script (passed unchanged, options included)')
+    .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
+    .option('--trace <file>', 'write the trace as JSON Lines')
+    .addOption(new Option('--no-progress', 'no progress line on stderr'))
+    .passThroughOptions()
+    .showHelpAfterError('(run coroscope run --help for usage)')
+    .configureOutput(errorPrefix)
+    .exitOverride();
+  outputOptions(run).action(async (script: string, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean }) => {
+    process.exitCode = await runScript(script, args, { ...opts });
+  });
+  p.addCommand(run);
+
+  const report = new Command('report')
+    .description('write the HTML diagram, Perfetto or Mermaid from a saved JSON Lines trace (default: coroscope-<trace>.html)')
+    .argument('<trace>', 'a .jsonl trace written by coroscope run --trace or the VS Code extension')
+    .showHelpAfterError('(run coroscope report --help for usage)')
+    .configureOutput(errorPrefix)
+    .exitOverride();
+  outputOptions(report).action(async (trace: string, opts: OutputFlags) => {
+    const store = await loadTrace(trace);
+    const out = { ...opts };
+    if (!out.html && !out.perfetto && !out.mermaid) out.html = defaultHtmlName(trace);
+    const script = store.header?.script ? basename(store.header.script) : basename(trace, extname(trace));
+    writeOutputs(store, out, `coroscope — ${script}`);
+  });
+  p.addCommand(report);
+  return p;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successes; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CliError) { note(`error: ${e.message}`); return e.exitCode; }
+    note(`internal error: ${(e as Error).stack ?? String(e)}`);
+    return 70;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

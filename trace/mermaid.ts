@@ -1,0 +1,228 @@
+// Mermaid export: a `sequenceDiagram` with a participant per task and an
+// arrow per switch ("reason value"). Repeated patterns are folded into
+// `loop N times` blocks; the text stays within Mermaid's default limits
+// (maxTextSize 50,000 characters, maxEdges 500) and a Note says what was
+// folded or cut. Pure over a TraceStore; no Node imports.
+//
+// Folding works in up to two stages, stopping at the first that fits:
+//  1. exact: only runs of identical switches (same tasks, reason and value)
+//     are folded, so the diagram is lossless;
+//  2. by shape: switches with the same tasks and reason fold even when the
+//     values differ; a folded arrow then reads `send 1 … 5` (first … last).
+// If the folded diagram is still too big, it is cut after the last item that
+// fits and a Note gives the number of switches left out.
+
+import { TYPE, type TraceStore } from './store';
+
+export interface MermaidOptions {
+  maxChars?: number;
+  maxEdges?: number;
+  /** Longest period (in items) searched for repeats. */
+  maxPeriod?: number;
+  /** Longest label text kept per arrow (characters of the original text). */
+  maxLabel?: number;
+}
+
+export interface MermaidResult {
+  text: string;
+  /** Switches in the trace, and how many the diagram stands for (folded ones included). */
+  switches: number;
+  shown: number;
+  /** Arrow lines written. */
+  edges: number;
+  /** Loops written. */
+  loops: number;
+  mode: 'exact' | 'shape';
+  cut: boolean;
+}
+
+interface Edge {
+  kind: 'edge';
+  key: number;
+  from: number;
+  to: number;
+  reason: string;
+  first: string | undefined;
+  last: string | undefined;
+  varies: boolean;
+}
+interface Loop { kind: 'loop'; key: number; count: number; body: Item[] }
+type Item = Edge | Loop;
+
+const DEFAULTS = { maxChars: 50_000, maxEdges: 500, maxPeriod: 12, maxLabel: 60 };
+const BACK_REASONS = new Set(['yield', 'return', 'raise', 'close']);
+
+/** Mermaid text for anything from the user's program: every character outside a small safe set becomes an entity code (`#59;`). */
+export function mermaidText(s: string, max = Infinity): string {
+  let t = s.length > max ? s.slice(0, max - 1) + '…' : s;
+  t = t.replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
+  let out = '';
+  for (const ch of t) {
+    if (/[A-Za-z0-9 _.,()[\]'=+*/@!?$^|~\-]/.test(ch)) out += ch;
+    else out += `#${ch.codePointAt(0)};`;
+  }
+  // Leading/trailing spaces are trimmed by the parser; keep labels non-empty.
+  out = out.trim();
+  return out === '' ? '#160;' : out;
+}
+
+export function toMermaid(store: TraceStore, options: MermaidOptions = {}): MermaidResult {
+  const o = { ...DEFAULTS, ...options };
+  const edges: Edge[] = [];
+  const keys = new Map<string, number>();
+  const keyOf = (k: string): number => {
+    let id = keys.get(k);
+    if (id === undefined) { id = keys.size; keys.set(k, id); }
+    return id;
+  };
+  // Exact keys first; shape keys are computed only if needed.
+  for (let i = 0; i < store.length; i++) {
+    if (store.typeCode(i) !== TYPE.switch) continue;
+    const from = store.a(i), to = store.b(i), reason = store.reason(i), value = store.value(i);
+    edges.push({ kind: 'edge', key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+  }
+  const switches = edges.length;
+
+  let items = fold(edges, o.maxPeriod, keyOf);
+  let mode: 'exact' | 'shape' = 'exact';
+  let rendered = render(store, items, o, switches, mode);
+  if (rendered.cut) {
+    mode = 'shape';
+    const shaped = edges.map((e) => ({ ...e, key: keyOf(`${e.from}\u0000${e.to}\u0000${e.reason}`) }));
+    items = fold(shaped, o.maxPeriod, keyOf);
+    rendered = render(store, items, o, switches, mode);
+  }
+  return { ...rendered, switches, mode };
+}
+
+/** Repeatedly folds tandem repeats (the same run of items twice or more in a row) into loops. */
+function fold(input: Item[], maxPeriod: number, keyOf: (k: string) => number): Item[] {
+  let items = input;
+  for (let pass = 0; pass < 4; pass++) {
+    const out: Item[] = [];
+    let changed = false;
+    let i = 0;
+    while (i < items.length) {
+      let bestP = 0, bestReps = 1;
+      for (let p = 1; p <= maxPeriod && i + 2 * p <= items.length; p++) {
+        let reps = 1;
+        while (i + (reps + 1) * p <= items.length && sameRun(items, i, i + reps * p, p)) reps++;
+        // Prefer the pattern covering the most items; fold only if it saves lines.
+        if (reps > 1 && (reps - 1) * p > (bestReps - 1) * bestP && (reps - 1) * p >= 2) { bestP = p; bestReps = reps; }
+      }
+      if (bestP === 0) { out.push(items[i]); i++; continue; }
+      const body: Item[] = [];
+      for (let j = 0; j < bestP; j++) {
+        const group: Item[] = [];
+        for (let r = 0; r < bestReps; r++) group.push(items[i + r * bestP + j]);
+        body.push(merge(group));
+      }
+      out.push({ kind: 'loop', key: keyOf(`L${bestReps}:${body.map((b) => b.key).join(',')}`), count: bestReps, body });
+      changed = true;
+      i += bestP * bestReps;
+    }
+    items = out;
+    if (!changed) break;
+  }
+  return items;
+}
+
+function sameRun(items: Item[], a: number, b: number, p: number): boolean {
+  for (let k = 0; k < p; k++) if (items[a + k].key !== items[b + k].key) return false;
+  return true;
+}
+
+/** One item standing for the same position in every repetition. */
+function merge(group: Item[]): Item {
+  const first = group[0];
+  if (first.kind === 'edge') {
+    const last = group[group.length - 1] as Edge;
+    let varies = false;
+    for (const g of group) {
+      const e = g as Edge;
+      if (e.varies || e.first !== first.first || e.last !== first.first) { varies = true; break; }
+    }
+    return { ...first, last: last.last, varies };
+  }
+  const body: Item[] = first.body.map((_, j) => merge(group.map((g) => (g as Loop).body[j])));
+  return { ...first, body };
+}
+
+function countSwitches(it: Item): number {
+  if (it.kind === 'edge') return 1;
+  let n = 0;
+  for (const b of it.body) n += countSwitches(b);
+  return n * it.count;
+}
+
+function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: number, mode: 'exact' | 'shape'): Omit<MermaidResult, 'switches' | 'mode'> {
+  const lines: string[] = ['sequenceDiagram'];
+  const alias = (lane: number): string => `t${lane}`;
+  const declare = (lane: number): string => {
+    const t = store.tasks[lane];
+    return `participant ${alias(lane)} as ${mermaidText(`${t.name} (${t.kind})`, o.maxLabel)}`;
+  };
+  // Every task gets a participant up front when they are few; otherwise each
+  // is declared just before its first arrow, so a cut diagram names only what it shows.
+  const upfront = store.tasks.length <= 100;
+  const declared = new Set<number>();
+  if (upfront) store.tasks.forEach((_, lane) => { lines.push(declare(lane)); declared.add(lane); });
+  // Room kept for the closing notes.
+  const reserve = 600;
+  let chars = lines.join('\n').length + 1;
+  let edges = 0, loops = 0, shown = 0;
+  let cut = false;
+  const body: string[] = [];
+
+  const edgeLine = (e: Edge): string => {
+    const arrow = BACK_REASONS.has(e.reason) ? '-->>' : '->>';
+    let text = e.first === undefined ? e.reason : `${e.reason} ${e.first}`;
+    if (e.varies) text += ` … ${e.last ?? ''}`;
+    return `${alias(e.from)}${arrow}${alias(e.to)}: ${mermaidText(text, o.maxLabel * (e.varies ? 2 : 1))}`;
+  };
+  const linesOf = (it: Item, out: string[]): number => {
+    if (it.kind === 'edge') { out.push(edgeLine(it)); return 1; }
+    out.push(`loop ${it.count} times`);
+    let n = 0;
+    for (const b of it.body) n += linesOf(b, out);
+    out.push('end');
+    return n;
+  };
+  const countLoops = (it: Item): number => (it.kind === 'edge' ? 0 : 1 + it.body.reduce((s, b) => s + countLoops(b), 0));
+
+  const lanesOf = (it: Item, out: Set<number>): void => {
+    if (it.kind === 'edge') { out.add(it.from); out.add(it.to); } else for (const b of it.body) lanesOf(b, out);
+  };
+  for (const it of items) {
+    const block: string[] = [];
+    const fresh = new Set<number>();
+    if (!upfront) lanesOf(it, fresh);
+    for (const lane of fresh) if (!declared.has(lane)) block.push(declare(lane));
+    const e = linesOf(it, block);
+    const size = block.reduce((s, l) => s + l.length + 1, 0);
+    if (edges + e > o.maxEdges || chars + size > o.maxChars - reserve) { cut = true; break; }
+    body.push(...block);
+    for (const lane of fresh) declared.add(lane);
+    chars += size;
+    edges += e;
+    loops += countLoops(it);
+    shown += countSwitches(it);
+  }
+  lines.push(...body);
+
+  const lanes = [...declared].sort((a, b) => a - b);
+  const first = lanes.length ? alias(lanes[0]) : undefined;
+  const last = lanes.length ? alias(lanes[lanes.length - 1]) : undefined;
+  const span = first === last ? first : `${first},${last}`;
+  const notes: string[] = [];
+  if (loops > 0) {
+    notes.push(mode === 'exact'
+      ? `folded: ${loops} repeated patterns drawn once as loops (${shown - edges} more switches not drawn one by one)`
+      : `folded by shape: ${loops} loops, arrows show first … last value (${shown - edges} more switches not drawn one by one)`);
+  }
+  if (cut) notes.push(`cut: ${switches - shown} of ${switches} switches not shown (Mermaid limits of ${o.maxEdges} edges, ${o.maxChars} characters)`);
+  if (store.tasks.length > lanes.length) notes.push(`${store.tasks.length - lanes.length} tasks not shown`);
+  if (switches === 0) notes.push('no switches in this trace');
+  if (span) for (const n of notes) lines.push(`Note over ${span}: ${mermaidText(n)}`);
+  return { text: lines.join('\n') + '\n', shown, edges, loops, cut };
+}

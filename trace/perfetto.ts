@@ -1,0 +1,210 @@
+// Perfetto / chrome://tracing export: Chrome Trace Event JSON
+// (`{"traceEvents":[...],"displayTimeUnit":"ns"}`). Pure over a TraceStore so
+// the CLI and the extension's Export Trace command share it; no Node imports.
+//
+// Mapping: every task is a thread track (tid = lane + 1) inside its process
+// (pid = task.pid, else the header's pid); a task's running spans are complete
+// ("X") slices; every switch is a flow arrow ("s" on the task that gave up
+// control, "f" with bp:"e" on the task that got it, same id); marks, prints,
+// blocks, wakes, channel transfers and ends are instant ("i") events. Times
+// are microseconds (float) since the trace start.
+
+import { TYPE, type TraceStore } from './store';
+
+export interface ChromeTraceEvent {
+  name: string;
+  ph: 'M' | 'X' | 's' | 'f' | 'i';
+  pid: number;
+  tid: number;
+  ts?: number;
+  dur?: number;
+  cat?: string;
+  id?: number;
+  bp?: 'e';
+  s?: 'g' | 'p' | 't';
+  args?: Record<string, string | number | boolean | null>;
+}
+
+/** Kinds that are running from the moment they are declared (others start at their first switch in). */
+const RUNNING_AT_BIRTH = new Set(['main', 'thread', 'process', 'event-loop', 'hub']);
+
+const us = (ns: number): number => Math.round(ns) / 1000;
+
+function site(file: string | undefined, line: number): string | undefined {
+  if (file === undefined) return undefined;
+  return line ? `${file}:${line}` : file;
+}
+
+function label(reason: string, value: string | undefined): string {
+  return value === undefined || value === '' ? reason : `${reason} ${value}`;
+}
+
+/** The events, in trace order (metadata first). Yields objects so callers can stream them. */
+export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> {
+  const rootPid = store.header?.pid ?? 1;
+  const pidOf = (lane: number): number => (lane >= 0 ? store.tasks[lane]?.pid : undefined) ?? rootPid;
+  const tidOf = (lane: number): number => lane + 1;
+  const named = new Set<number>();
+  let metaDone = 0;
+  // Lanes can be declared implicitly mid-trace, so metadata is emitted as lanes appear.
+  function* meta(): Generator<ChromeTraceEvent> {
+    for (; metaDone < store.tasks.length; metaDone++) {
+      const t = store.tasks[metaDone];
+      const pid = pidOf(metaDone);
+      if (!named.has(pid)) {
+        named.add(pid);
+        const script = store.header?.script;
+        const pname = pid === rootPid && script ? `${script} (pid ${pid})` : `pid ${pid}`;
+        yield { name: 'process_name', ph: 'M', pid, tid: 0, args: { name: pname } };
+        yield { name: 'process_sort_index', ph: 'M', pid, tid: 0, args: { sort_index: named.size } };
+      }
+      yield { name: 'thread_name', ph: 'M', pid, tid: tidOf(metaDone), args: { name: `${t.name} [${t.kind}] #${t.id}` } };
+      yield { name: 'thread_sort_index', ph: 'M', pid, tid: tidOf(metaDone), args: { sort_index: metaDone } };
+    }
+  }
+
+  // Open running span per lane: start (ns, relative) and what started it.
+  const open = new Map<number, { start: number; why: string; site: string | undefined }>();
+  const close = (lane: number, end: number): ChromeTraceEvent | undefined => {
+    const o = open.get(lane);
+    if (!o) return undefined;
+    open.delete(lane);
+    const t = store.tasks[lane];
+    const args: Record<string, string> = { task: t?.id ?? '', kind: t?.kind ?? '', 'resumed by': o.why };
+    if (o.site) args.site = o.site;
+    return { name: t?.name ?? `lane ${lane}`, cat: 'running', ph: 'X', pid: pidOf(lane), tid: tidOf(lane), ts: us(o.start), dur: us(end) - us(o.start), args };
+  };
+
+  let flowId = 0;
+  let last = 0;
+  const n = store.length;
+  for (let i = 0; i < n; i++) {
+    yield* meta();
+    const t = store.rel(i);
+    if (t > last) last = t;
+    const a = store.a(i);
+    const f = site(store.file(i), store.line(i));
+    const value = store.value(i);
+    const instant = (lane: number, name: string, cat: string, args: Record<string, string | number>): ChromeTraceEvent => {
+      if (f) args.site = f;
+      return lane >= 0
+        ? { name, cat, ph: 'i', s: 't', pid: pidOf(lane), tid: tidOf(lane), ts: us(t), args }
+        : { name, cat, ph: 'i', s: 'g', pid: rootPid, tid: 0, ts: us(t), args };
+    };
+    switch (store.typeCode(i)) {
+      case TYPE.task: {
+        const kind = store.reason(i);
+        if (RUNNING_AT_BIRTH.has(kind) && !open.has(a)) open.set(a, { start: t, why: 'start', site: f });
+        break;
+      }
+      case TYPE.switch: {
+        const b = store.b(i);
+        const reason = store.reason(i);
+        const name = label(reason, value);
+        const args: Record<string, string | number> = { reason, from: store.taskId(a), to: store.taskId(b) };
+        if (value !== undefined) args.value = value;
+        if (f) args.site = f;
+        const extra = store.extra(i);
+        const toSite = typeof extra?.toFile === 'string' ? site(extra.toFile, typeof extra.toLine === 'number' ? extra.toLine : 0) : undefined;
+        if (toSite) args['resumes at'] = toSite;
+        const depth = store.num(i);
+        if (!Number.isNaN(depth)) args.depth = depth;
+        const from = open.get(a);
+        const closed = a !== b ? close(a, t) : undefined;
+        if (closed) yield closed;
+        const id = ++flowId;
+        // The flow start must fall inside the slice it leaves from; nudge it
+        // 1 ns back when that slice has any length.
+        const sTs = from && t - from.start >= 1 ? us(t - 1) : us(t);
+        yield { name, cat: 'switch', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: sTs, args };
+        if (!open.has(b)) open.set(b, { start: t, why: name, site: toSite ?? f });
+        yield { name, cat: 'switch', ph: 'f', bp: 'e', id, pid: pidOf(b), tid: tidOf(b), ts: us(t), args };
+        break;
+      }
+      case TYPE.end: {
+        const closed = close(a, t);
+        if (closed) yield closed;
+        yield instant(a, label(`end ${store.reason(i)}`, value), 'end', { outcome: store.reason(i), ...(value !== undefined ? { value } : {}) });
+        break;
+      }
+      case TYPE.block:
+      case TYPE.wake: {
+        const kind = store.type(i);
+        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, { on: store.reason(i), ...(value !== undefined ? { detail: value } : {}) });
+        break;
+      }
+      case TYPE.send:
+      case TYPE.recv: {
+        const kind = store.type(i);
+        const args: Record<string, string | number> = { channel: store.reason(i) };
+        if (value !== undefined) args.value = value;
+        if (!Number.isNaN(store.num(i))) args.msg = store.num(i);
+        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+        break;
+      }
+      case TYPE.output:
+        yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'output', { stream: store.reason(i), text: value ?? '' });
+        break;
+      case TYPE.mark: {
+        const args: Record<string, string | number> = { kind: store.reason(i), message: value ?? '' };
+        const num = store.num(i);
+        if (!Number.isNaN(num)) args[store.reason(i) === 'events-dropped' ? 'count' : 'ms'] = num;
+        yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'mark', args);
+        break;
+      }
+      case TYPE.finish: {
+        const code = store.num(i);
+        yield instant(-1, 'finish', 'finish', { exitCode: Number.isNaN(code) ? 'none' : code });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  yield* meta();
+  for (const lane of [...open.keys()]) {
+    const closed = close(lane, last);
+    if (closed) yield closed;
+  }
+}
+
+function truncate(s: string, max: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? one.slice(0, max - 1) + '…' : one;
+}
+
+/** The JSON document in pieces (for streaming big traces to a file). */
+export function* perfettoChunks(store: TraceStore, eventsPerChunk = 4096): Generator<string> {
+  yield '{"displayTimeUnit":"ns","otherData":' + JSON.stringify(otherData(store)) + ',"traceEvents":[\n';
+  let buf: string[] = [];
+  let first = true;
+  for (const ev of perfettoEvents(store)) {
+    buf.push(JSON.stringify(ev));
+    if (buf.length >= eventsPerChunk) {
+      yield (first ? '' : ',\n') + buf.join(',\n');
+      first = false;
+      buf = [];
+    }
+  }
+  if (buf.length) yield (first ? '' : ',\n') + buf.join(',\n');
+  yield '\n]}\n';
+}
+
+/** The whole document as one string. */
+export function toPerfetto(store: TraceStore): string {
+  let s = '';
+  for (const c of perfettoChunks(store)) s += c;
+  return s;
+}
+
+function otherData(store: TraceStore): Record<string, string | number> {
+  const h = store.header;
+  const o: Record<string, string | number> = { generator: 'coroscope' };
+  if (h) {
+    o.script = h.script;
+    o.python = h.python;
+    o.runtime = h.runtime;
+    o.startedAt = new Date(h.start).toISOString();
+  }
+  return o;
+}

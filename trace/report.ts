@@ -1,0 +1,140 @@
+// The standalone HTML report: the diagram page shell (webview/page.ts) with
+// the webview bundle, its styles and the codicon font inlined, plus a boot
+// script that stubs `acquireVsCodeApi`, inflates the embedded trace (gzip +
+// base64, inflated by the browser's own DecompressionStream) and feeds it to
+// the bundle as `reset` / `append` / `status` host messages. One file, no
+// network, no external resources. Pure string building: the caller (cli/)
+// reads the bundle files and gzips the trace. No Node imports.
+
+import { diagramPage } from '../webview/page';
+import type { TraceStore } from './store';
+
+export interface ReportAssets {
+  /** dist/webview/webview.js */
+  webviewJs: string;
+  /** dist/webview/webview.css */
+  webviewCss: string;
+  /** dist/webview/codicon.css with its font already inlined (see `inlineCodiconFont`). */
+  codiconCss: string;
+}
+
+export interface ReportOptions {
+  title: string;
+  /** The trace as JSON Lines (header first), gzip-compressed, base64-encoded. */
+  traceGzipBase64: string;
+  /** Characters of JSON Lines per `append` message (cut at line ends). */
+  chunkChars?: number;
+  /** Defaults to a random nonce. */
+  nonce?: string;
+}
+
+/** Replaces the `url(...codicon.ttf...)` of codicon.css with a data: URL of the font. */
+export function inlineCodiconFont(css: string, ttfBase64: string): string {
+  return css.replace(/url\((["']?)[^)"']*codicon\.ttf[^)"']*\1\)/g, `url("data:font/ttf;base64,${ttfBase64}")`);
+}
+
+/** JSON Lines of a store (header first), in chunks of about `chunkEvents` lines. */
+export function* jsonlChunks(store: TraceStore, chunkEvents = 8192): Generator<string> {
+  if (store.header) yield JSON.stringify(store.header) + '\n';
+  let buf: string[] = [];
+  for (let i = 0; i < store.length; i++) {
+    buf.push(JSON.stringify(store.event(i)));
+    if (buf.length >= chunkEvents) { yield buf.join('\n') + '\n'; buf = []; }
+  }
+  if (buf.length) yield buf.join('\n') + '\n';
+}
+
+function randomNonce(): string {
+  const bytes = new Uint8Array(18);
+  globalThis.crypto.getRandomValues(bytes);
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** JSON for inclusion in an inline script (no `<`, no line separators that end a string). */
+function jsLiteral(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function bootScript(title: string, traceGzipBase64: string, chunkChars: number): string {
+  if (!/^[A-Za-z0-9+/=]*$/.test(traceGzipBase64)) throw new Error('traceGzipBase64 is not base64');
+  return `(function () {
+'use strict';
+var TITLE = ${jsLiteral(title)};
+var CHUNK = ${Math.max(1024, Math.floor(chunkChars))};
+var DATA = "${traceGzipBase64}";
+var state;
+var started = false;
+function decode(b64) {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(b64);
+  var bin = atob(b64);
+  var out = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+function post(m) { window.postMessage(m, '*'); }
+function save(format, data) {
+  var a = document.createElement('a');
+  a.download = 'coroscope-diagram.' + format;
+  a.href = format === 'svg' ? URL.createObjectURL(new Blob([data], { type: 'image/svg+xml' })) : data;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+function fail(e) {
+  var root = document.getElementById('coroscope-root');
+  if (root) { root.dataset.coroscopeState = 'error'; root.textContent = 'Could not read the embedded trace: ' + e; }
+  post({ type: 'status', state: 'failed', message: String(e) });
+}
+async function start() {
+  if (started) return;
+  started = true;
+  try {
+    post({ type: 'reset', title: TITLE, live: false });
+    var text = new Blob([decode(DATA)]).stream()
+      .pipeThrough(new DecompressionStream('gzip'))
+      .pipeThrough(new TextDecoderStream());
+    var reader = text.getReader();
+    var pending = '';
+    for (;;) {
+      var r = await reader.read();
+      if (r.done) break;
+      pending += r.value;
+      if (pending.length >= CHUNK) {
+        var cut = pending.lastIndexOf('\\n') + 1;
+        if (cut > 0) { post({ type: 'append', chunk: pending.slice(0, cut) }); pending = pending.slice(cut); }
+      }
+    }
+    if (pending) post({ type: 'append', chunk: pending.endsWith('\\n') ? pending : pending + '\\n' });
+    post({ type: 'status', state: 'loaded' });
+  } catch (e) { fail(e); }
+}
+window.acquireVsCodeApi = function () {
+  return {
+    postMessage: function (m) {
+      if (!m || typeof m !== 'object') return;
+      if (m.type === 'ready') start();
+      else if (m.type === 'saveImage' && (m.format === 'svg' || m.format === 'png') && typeof m.data === 'string') save(m.format, m.data);
+    },
+    getState: function () { return state; },
+    setState: function (s) { state = s; },
+  };
+};
+// A bundle that never says 'ready' still gets its trace.
+window.addEventListener('load', function () { setTimeout(start, 0); });
+})();
+`;
+}
+
+/** The whole self-contained page. */
+export function reportHtml(o: ReportOptions, assets: ReportAssets): string {
+  const nonce = o.nonce ?? randomNonce();
+  return diagramPage({
+    title: o.title,
+    nonce,
+    inlineStyles: [assets.codiconCss, assets.webviewCss],
+    bootScript: bootScript(o.title, o.traceGzipBase64, o.chunkChars ?? 4_000_000),
+    inlineScript: assets.webviewJs,
+  });
+}
