@@ -84,7 +84,7 @@ function provisionTrixie() {
 export function provision(tiers) {
   try {
     provisionApt();
-    if (tiers.includes('integration')) provisionCodeServer();
+    if (tiers.includes('integration') || tiers.includes('e2e')) provisionCodeServer();
     if (tiers.includes('runtime')) provisionTrixie();
     if (!existsSync('/usr/bin/chromium')) throw new ProvisionError('/usr/bin/chromium is missing after provisioning');
     execFileSync('/usr/bin/python3', ['-c', 'import greenlet, gevent']);

@@ -1,0 +1,86 @@
+// The whole user journey in a real VS Code (code-server) in a real browser:
+// open an example, run "Coroscope: Run Current File" from the command palette,
+// and look at the tasklet diagram panel (screenshot in test-results/).
+import * as assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+
+const root = join(__dirname, '..', '..', '..');
+const results = join(root, 'test-results');
+
+interface CodeServer { authority: string; stop(): void; log(): string }
+interface CodeServerModule {
+  CHROMIUM_ARGS: string[];
+  prepareWorkspace(work: string): string;
+  startCodeServer(work: string, ws: string): Promise<CodeServer>;
+}
+
+async function findDiagramFrame(page: Page, minEvents: number, timeoutMs: number): Promise<Frame> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    for (const f of page.frames()) {
+      const events = await f.evaluate(() => {
+        const r = document.getElementById('coroscope-root');
+        return r && r.dataset.coroscopeState === 'ready' ? Number(r.dataset.events) : -1;
+      }).catch(() => -1);
+      if (events >= minEvents) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no ready tasklet diagram with ≥ ${minEvents} events within ${timeoutMs / 1000} s`);
+}
+
+async function runPaletteCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+describe('e2e: Run Current File from the command palette in VS Code', function () {
+  this.timeout(240000);
+  let server: CodeServer | undefined;
+  let browser: BrowserContext | undefined;
+
+  after(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+
+  it('runs producer_consumer.py and shows its diagram in the panel', async () => {
+    const cs = await import(join(root, 'test', 'integration', 'code-server.mjs')) as CodeServerModule;
+    const work = join(root, '.test-work', 'e2e-palette');
+    const ws = cs.prepareWorkspace(work);
+    server = await cs.startCodeServer(work, ws);
+    browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
+      executablePath: '/usr/bin/chromium', headless: true, args: cs.CHROMIUM_ARGS, viewport: { width: 1400, height: 900 },
+    });
+    const page = browser.pages()[0] ?? await browser.newPage();
+    const payload = [['extensionDevelopmentPath', `vscode-remote://${server.authority}${root}`]];
+    await page.goto(`http://${server.authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+
+    // Open the example through Quick Open, as a user would.
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('producer_consumer.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'producer_consumer.py' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
+
+    await runPaletteCommand(page, 'Coroscope: Run Current File');
+    const frame = await findDiagramFrame(page, 20, 90000);
+    await page.waitForTimeout(1000); // let the last batch paint before the picture
+    mkdirSync(results, { recursive: true });
+    await page.screenshot({ path: join(results, 'e2e-palette-diagram.png') });
+
+    const text = await frame.evaluate(() => document.body.innerText);
+    assert.match(text, /consumer/, 'the consumer lane is named in the diagram');
+    const events = await frame.evaluate(() => Number(document.getElementById('coroscope-root')?.dataset.events));
+    assert.ok(events >= 20, `the panel holds the run's events (${events})`);
+  });
+});
