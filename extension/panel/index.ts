@@ -1,0 +1,344 @@
+// The diagram panel host: one webview panel showing one trace (live or saved).
+// The page is the shared shell (webview/page.ts) with the webview bundle; it is
+// not kept alive while hidden, so whenever it (re)loads it posts `ready` and
+// gets the whole trace replayed from the trace file, then the live batches
+// that follow, with no gap and no duplicate (byte offsets line them up).
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { diagramPage } from '../../webview/page';
+import {
+  isWebviewMessage, type DiagramSummary, type HostMessage, type RunState, type WebviewMessage,
+} from '../../protocol/messages';
+import { assertNever } from '../../protocol/events';
+
+export const VIEW_TYPE = 'coroscope.diagram';
+const REPLAY_CHUNK = 1024 * 1024;
+
+/** What the panel shows: a trace file, of which `bytes()` are complete now. */
+export interface PanelTrace {
+  title: string;
+  live: boolean;
+  file: string;
+  /** Bytes of `file` that will hold whole lines once `written()` resolves. */
+  bytes(): number;
+  written(): Promise<void>;
+  /** Working folder of the run, to resolve relative source paths. */
+  cwd?: string;
+}
+
+export interface PanelHooks {
+  /** The user pressed Stop in the panel. */
+  onStop(): void;
+  /** The panel was closed by the user. */
+  onClosed(): void;
+}
+
+interface Pending { chunk: string; start: number; end: number }
+
+export class DiagramPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelSubs: vscode.Disposable[] = [];
+  private trace: PanelTrace | undefined;
+  private status: HostMessage | undefined;
+  /** Byte offset up to which the current webview instance has the trace; -1 while not synced. */
+  private synced = -1;
+  private replayGen = 0;
+  private replaying = false;
+  private queued: Pending[] = [];
+  private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
+  private readonly subs: vscode.Disposable[] = [];
+  private highlightTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly hooks: PanelHooks,
+  ) {
+    this.subs.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => { this.adopt(panel, true); },
+    }));
+    this.subs.push(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
+  }
+
+  get isOpen(): boolean { return this.panel !== undefined; }
+  get current(): PanelTrace | undefined { return this.trace; }
+
+  /** Creates or reveals the panel beside the editor. */
+  show(preserveFocus = true): void {
+    if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Tasklet Diagram',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions());
+    this.adopt(panel, false);
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, restored: boolean): void {
+    this.disposePanelSubs();
+    this.panel = panel;
+    this.synced = -1;
+    panel.webview.options = this.webviewOptions();
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
+    if (restored && !this.trace) {
+      // After a reload: show the last trace this workspace saw.
+      const last = this.context.workspaceState.get<string>('coroscope.lastTrace');
+      if (last && fs.existsSync(last)) this.trace = savedTrace(last);
+    }
+    panel.webview.html = this.html(panel.webview);
+    this.panelSubs.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.synced = -1; }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.synced = -1;
+        this.disposePanelSubs();
+        this.flushWaiters();
+        this.hooks.onClosed();
+      }),
+    );
+  }
+
+  private html(webview: vscode.Webview): string {
+    const base = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
+    const uri = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(base, f)).toString();
+    return diagramPage({
+      title: 'Tasklet Diagram',
+      nonce: randomBytes(16).toString('base64'),
+      cspSource: webview.cspSource,
+      scriptUri: uri('webview.js'),
+      styleUris: [uri('codicon.css'), uri('webview.css')],
+    });
+  }
+
+  /** Shows a new trace (a run that starts, or a saved trace). */
+  setTrace(trace: PanelTrace): void {
+    this.trace = trace;
+    this.status = undefined;
+    this.queued = [];
+    this.synced = -1;
+    if (!trace.live) void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
+    if (this.panel) {
+      this.panel.title = `Tasklet Diagram — ${trace.title}`;
+      void this.replay();
+    }
+  }
+
+  /** A live batch of whole lines, occupying [start, end) of the trace file. */
+  append(trace: PanelTrace, chunk: string, start: number, end: number): void {
+    if (trace !== this.trace || !this.panel || chunk === '') return;
+    if (this.synced < 0) {
+      // Mid-replay: keep it for after. Hidden/unloaded: drop it, the next `ready` replays the file.
+      if (this.replaying) this.queued.push({ chunk, start, end });
+      return;
+    }
+    if (start !== this.synced) {
+      // Out of step (should not happen): resynchronise from the file.
+      this.log.warn(`diagram out of step at byte ${start} (has ${this.synced}); replaying`);
+      void this.replay();
+      return;
+    }
+    this.post({ type: 'append', chunk });
+    this.synced = end;
+  }
+
+  setStatus(trace: PanelTrace, state: RunState, exitCode?: number | null, message?: string): void {
+    if (trace !== this.trace) return;
+    this.status = { type: 'status', state, exitCode, message };
+    if (this.synced >= 0) this.post(this.status);
+  }
+
+  /** The run went from live to done: later reloads replay it as a saved trace. */
+  markSaved(trace: PanelTrace): void {
+    trace.live = false;
+    void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
+  }
+
+  focus(index: number): void {
+    this.show(false);
+    this.afterSync(() => this.post({ type: 'focus', index }));
+  }
+
+  private pendingAfterSync: (() => void)[] = [];
+  private afterSync(f: () => void): void {
+    if (this.synced >= 0) f(); else this.pendingAfterSync.push(f);
+  }
+
+  /** What the webview holds now (undefined if there is no panel or it does not answer). */
+  query(timeoutMs = 10000): Promise<DiagramSummary | undefined> {
+    if (!this.panel) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (s: DiagramSummary | undefined) => { if (!settled) { settled = true; clearTimeout(t); resolve(s); } };
+      const t = setTimeout(() => { this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done); done(undefined); }, timeoutMs);
+      this.summaryWaiters.push(done);
+      this.afterSync(() => this.post({ type: 'query' }));
+    });
+  }
+
+  private flushWaiters(): void {
+    const w = this.summaryWaiters;
+    this.summaryWaiters = [];
+    for (const f of w) f(undefined);
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel?.webview.postMessage(m);
+  }
+
+  /** reset + the whole file so far in chunks, then the live batches queued meanwhile. */
+  private async replay(): Promise<void> {
+    const trace = this.trace;
+    if (!this.panel) return;
+    const gen = ++this.replayGen;
+    this.synced = -1;
+    this.replaying = true;
+    try { await this.replayFrom(trace, gen); } finally { if (gen === this.replayGen) this.replaying = false; }
+  }
+
+  private async replayFrom(trace: PanelTrace | undefined, gen: number): Promise<void> {
+    this.post({ type: 'reset', title: trace?.title ?? '', live: trace?.live ?? false });
+    if (!trace) { this.synced = 0; this.runAfterSync(); return; }
+    const upTo = trace.bytes();
+    await trace.written();
+    let pos = 0;
+    try {
+      const fh = await fs.promises.open(trace.file, 'r');
+      try {
+        const dec = new StringDecoder('utf8');
+        const buf = Buffer.alloc(Math.min(REPLAY_CHUNK, Math.max(1, upTo)));
+        while (pos < upTo) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upTo - pos), pos);
+          if (bytesRead === 0) break;
+          pos += bytesRead;
+          if (gen !== this.replayGen || !this.panel) return; // superseded
+          const chunk = dec.write(buf.subarray(0, bytesRead));
+          if (chunk) this.post({ type: 'append', chunk });
+        }
+        const rest = dec.end();
+        if (rest) this.post({ type: 'append', chunk: rest });
+      } finally { await fh.close(); }
+    } catch (e) {
+      this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`Coroscope: could not read the trace ${path.basename(trace.file)}: ${(e as Error).message}`);
+    }
+    if (gen !== this.replayGen || !this.panel) return;
+    // What the file could not give (a failed write) is gone for good; go on from there.
+    this.synced = Math.max(pos, upTo);
+    // Live batches that arrived during the replay: only the part past what was read.
+    const q = this.queued;
+    this.queued = [];
+    this.replaying = false;
+    for (const p of q) if (p.start >= this.synced) this.append(trace, p.chunk, p.start, p.end);
+    if (this.status) this.post(this.status);
+    this.runAfterSync();
+  }
+
+  private runAfterSync(): void {
+    const fs2 = this.pendingAfterSync;
+    this.pendingAfterSync = [];
+    for (const f of fs2) f();
+  }
+
+  private onMessage(m: unknown): void {
+    if (!isWebviewMessage(m)) { this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`); return; }
+    this.handle(m);
+  }
+
+  private handle(m: WebviewMessage): void {
+    switch (m.type) {
+      case 'ready': void this.replay(); break;
+      case 'reveal': void this.reveal(m.file, m.line); break;
+      case 'saveImage': void this.saveImage(m.format, m.data); break;
+      case 'stop': this.hooks.onStop(); break;
+      case 'summary': {
+        const w = this.summaryWaiters.shift();
+        w?.(m.summary);
+        break;
+      }
+      default: assertNever(m, 'webview message');
+    }
+  }
+
+  /** Opens the source of a clicked event, in the editor column beside the panel. */
+  private async reveal(file: string, line: number): Promise<void> {
+    let p = file;
+    if (!path.isAbsolute(p) && this.trace?.cwd) p = path.join(this.trace.cwd, p);
+    if (!path.isAbsolute(p) || !fs.existsSync(p)) {
+      vscode.window.setStatusBarMessage(`Coroscope: source not available (${file})`, 4000);
+      return;
+    }
+    const ln = Math.max(0, Math.floor(line) - 1);
+    const range = new vscode.Range(ln, 0, ln, 0);
+    try {
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(p), { viewColumn: vscode.ViewColumn.One, selection: range, preserveFocus: false });
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } catch (e) {
+      this.log.warn(`could not open ${p}: ${(e as Error).message}`);
+    }
+  }
+
+  private async saveImage(format: 'svg' | 'png', data: string): Promise<void> {
+    let bytes: Buffer;
+    if (format === 'svg') bytes = Buffer.from(data, 'utf8');
+    else {
+      const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data);
+      if (!m) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
+      bytes = Buffer.from(m[1], 'base64');
+    }
+    const base = this.trace ? path.basename(this.trace.file).replace(/\.jsonl$/, '') : 'diagram';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}.${format}`) : undefined,
+      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+      saveLabel: 'Save Diagram',
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.log.info(`diagram saved to ${target.fsPath}`);
+  }
+
+  private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
+    if (!this.panel || !this.panel.visible || e.textEditor.document.uri.scheme !== 'file') return;
+    if (e.textEditor.document.languageId !== 'python') return;
+    if (this.highlightTimer) clearTimeout(this.highlightTimer);
+    const file = e.textEditor.document.uri.fsPath;
+    const sel = e.selections[0];
+    // A caret highlights its line; a wider selection clears (no single line).
+    const line = sel && sel.isSingleLine ? sel.active.line + 1 : 0;
+    this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
+  }
+
+  closePanel(): void { this.panel?.dispose(); }
+
+  private disposePanelSubs(): void {
+    for (const d of this.panelSubs) d.dispose();
+    this.panelSubs = [];
+  }
+
+  dispose(): void {
+    if (this.highlightTimer) clearTimeout(this.highlightTimer);
+    this.disposePanelSubs();
+    this.panel?.dispose();
+    for (const d of this.subs) d.dispose();
+  }
+}
+
+/** A trace file on disk shown as a finished trace. */
+export function savedTrace(file: string, title = path.basename(file)): PanelTrace {
+  let size = 0;
+  try { size = fs.statSync(file).size; } catch { /* reported when read */ }
+  return { title, live: false, file, bytes: () => size, written: () => Promise.resolve() };
+}
+
+function safeJson(m: unknown): string {
+  try { return JSON.stringify(m).slice(0, 200); } catch { return String(m); }
+}

@@ -1,0 +1,58 @@
+// The raw JSON Lines trace of a run, written as it arrives (exact bytes, so a
+// saved trace reopens and exports identically). Pure Node.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export class TraceFile {
+  /** Bytes handed to `write` so far (the file's length once `written()` resolves). */
+  enqueued = 0;
+  private handle: Promise<fs.promises.FileHandle>;
+  private tail: Promise<unknown>;
+  private error: Error | undefined;
+
+  constructor(readonly file: string) {
+    this.handle = fs.promises.mkdir(path.dirname(file), { recursive: true }).then(() => fs.promises.open(file, 'w'));
+    this.tail = this.handle;
+    this.tail.catch((e: Error) => { this.error = e; });
+  }
+
+  /** Appends in order; failures are kept in `failure` (a full disk must not stop the run). */
+  write(buf: Buffer): void {
+    this.enqueued += buf.length;
+    this.tail = this.tail.then(async () => { if (!this.error) await (await this.handle).write(buf); })
+      .catch((e: Error) => { this.error ??= e; });
+  }
+
+  get failure(): Error | undefined { return this.error; }
+
+  /** Resolves when everything enqueued so far is on disk (never rejects). */
+  written(): Promise<void> { return this.tail.then(() => undefined, () => undefined); }
+
+  async close(): Promise<void> {
+    await this.written();
+    try { await (await this.handle).close(); } catch { /* never opened */ }
+  }
+}
+
+/** `<dir>/<script>-<YYYYMMDD-HHMMSS>.jsonl`, unique in `dir`. */
+export function traceFileName(dir: string, script: string, now = new Date()): string {
+  const base = path.basename(script).replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'trace';
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p2(now.getMonth() + 1)}${p2(now.getDate())}-${p2(now.getHours())}${p2(now.getMinutes())}${p2(now.getSeconds())}`;
+  let name = path.join(dir, `${base}-${stamp}.jsonl`);
+  for (let i = 2; fs.existsSync(name); i++) name = path.join(dir, `${base}-${stamp}-${i}.jsonl`);
+  return name;
+}
+
+/** Keeps the newest `keep` traces in `dir` (saved traces accumulate otherwise). */
+export function pruneTraces(dir: string, keep: number, except?: string): void {
+  let files: { p: string; t: number }[];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => {
+      const p = path.join(dir, f);
+      return { p, t: fs.statSync(p).mtimeMs };
+    });
+  } catch { return; }
+  files.sort((a, b) => b.t - a.t);
+  for (const f of files.slice(keep)) if (f.p !== except) { try { fs.unlinkSync(f.p); } catch { /* in use or gone */ } }
+}
