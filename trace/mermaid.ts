@@ -50,7 +50,7 @@ interface Loop { kind: 'loop'; key: number; count: number; body: Item[] }
 type Item = Edge | Loop;
 
 const DEFAULTS = { maxChars: 50_000, maxEdges: 500, maxPeriod: 12, maxLabel: 60 };
-const BACK_REASONS = new Set(['yield', 'return', 'raise', 'close']);
+const BACK_REASONS = new Set(['yield', 'return', 'raise']);
 
 /** Mermaid text for anything from the user's program: every character outside a small safe set becomes an entity code (`#59;`). */
 export function mermaidText(s: string, max = Infinity): string {

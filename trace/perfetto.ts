@@ -9,6 +9,7 @@
 // blocks, wakes, channel transfers and ends are instant ("i") events. Times
 // are microseconds (float) since the trace start.
 
+import type { SwitchEvent } from '../protocol/events';
 import { TYPE, type TraceStore } from './store';
 
 export interface ChromeTraceEvent {
@@ -104,8 +105,9 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
         const args: Record<string, string | number> = { reason, from: store.taskId(a), to: store.taskId(b) };
         if (value !== undefined) args.value = value;
         if (f) args.site = f;
-        const extra = store.extra(i);
-        const toSite = typeof extra?.toFile === 'string' ? site(extra.toFile, typeof extra.toLine === 'number' ? extra.toLine : 0) : undefined;
+        // The resume site, through event() so this works whichever columns the store keeps it in.
+        const sw = store.event(i) as SwitchEvent;
+        const toSite = site(sw.toFile, sw.toLine ?? 0);
         if (toSite) args['resumes at'] = toSite;
         const depth = store.num(i);
         if (!Number.isNaN(depth)) args.depth = depth;

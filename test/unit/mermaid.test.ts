@@ -1,0 +1,139 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { mermaidText, toMermaid } from '../../trace/mermaid';
+import { TraceStore } from '../../trace/store';
+import type { TraceLine } from '../../protocol/events';
+
+const root = resolve(__dirname, '../../..');
+const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/traces', name), 'utf8');
+
+function load(text: string): TraceStore {
+  const s = new TraceStore();
+  s.appendText(text);
+  s.end();
+  return s;
+}
+
+type Mermaid = { parse(text: string): Promise<unknown> };
+let mermaid: Mermaid;
+/** The real mermaid parser (runs in Node without a DOM for sequence diagrams). */
+async function parse(text: string): Promise<void> {
+  mermaid ??= ((await import('mermaid')) as unknown as { default: Mermaid }).default;
+  await mermaid.parse(text);
+}
+
+function synthetic(build: (push: (e: TraceLine) => void) => void): TraceStore {
+  const s = new TraceStore();
+  s.append({ type: 'header', schema: 1, runtime: 'test', python: '3.11', capture: 'settrace', script: 's.py', argv: [], cwd: '/', pid: 1, start: 0, ts: 0 });
+  build((e) => s.append(e));
+  return s;
+}
+
+const withinLimits = (text: string) => {
+  assert.ok(text.length <= 50_000, `${text.length} characters`);
+  const edges = text.split('\n').filter((l) => /^\s*t\d+-?->>t\d+:/.test(l)).length;
+  assert.ok(edges <= 500, `${edges} edges`);
+};
+
+describe('Mermaid export', () => {
+  it('the real parser rejects a broken diagram (so the checks below mean something)', async () => {
+    await assert.rejects(parse('sequenceDiagram\nt0->>: oops\nloop\n'));
+  });
+
+  it('draws a participant per task and an arrow per switch labelled reason value', async () => {
+    const r = toMermaid(load(fixture('cli-pingpong.jsonl')));
+    await parse(r.text);
+    const lines = r.text.trim().split('\n');
+    assert.equal(lines[0], 'sequenceDiagram');
+    assert.deepEqual(lines.filter((l) => l.startsWith('participant')), [
+      'participant t0 as main (main)', 'participant t1 as consumer (generator)', 'participant t2 as worker-1 (process)']);
+    assert.deepEqual(lines.filter((l) => l.includes('>>')), [
+      't0->>t1: start', "t1-->>t0: yield ''", 't0->>t1: resume 1', "t1-->>t0: yield '200 OK'", 't0->>t1: resume 2',
+      "t1-->>t0: yield '200 OK'", 't0->>t1: resume 3', "t1-->>t0: yield '200 OK'", 't0->>t1: close', 't1-->>t0: return None']);
+    assert.equal(r.cut, false);
+    assert.equal(r.loops, 0, 'nothing identical repeats: no folding');
+    assert.equal(r.shown, r.switches);
+  });
+
+  it('escapes every program string so the diagram always parses', async () => {
+    const r = toMermaid(load(fixture('cli-hostile.jsonl')));
+    await parse(r.text);
+    assert.ok(!r.text.includes('<img'), 'no raw markup');
+    assert.ok(r.text.includes('a#59;b#35;c'), '; and # as entity codes');
+    assert.ok(r.text.includes('participant t2 as end (greenlet)'), 'a task named end stays a label');
+    for (const l of r.text.trim().split('\n').slice(1)) assert.match(l, /^(participant t\d+ as |t\d+-?->>t\d+: |Note over )/, `unexpected line ${JSON.stringify(l)}`);
+  });
+
+  it('mermaidText leaves no character Mermaid treats specially', () => {
+    assert.equal(mermaidText('a;b#c\nd<e>&"f:'), 'a#59;b#35;c#9166;d#60;e#62;#38;#34;f#58;');
+    assert.equal(mermaidText('   '), '#160;');
+    assert.equal(mermaidText('x'.repeat(100), 10), 'xxxxxxxxx#8230;');
+  });
+
+  it('folds identical repeats into loop blocks, exactly', async () => {
+    const s = synthetic((push) => {
+      push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null });
+      push({ type: 'task', ts: 1, id: '2', kind: 'greenlet', name: 'g', parent: '1' });
+      for (let i = 0; i < 1000; i++) {
+        push({ type: 'switch', ts: 10 + 2 * i, from: '1', to: '2', reason: 'switch', value: 'ping' });
+        push({ type: 'switch', ts: 11 + 2 * i, from: '2', to: '1', reason: 'switch', value: 'pong' });
+      }
+    });
+    const r = toMermaid(s);
+    await parse(r.text);
+    withinLimits(r.text);
+    assert.equal(r.mode, 'exact');
+    assert.match(r.text, /loop 1000 times\nt0->>t1: switch ping\nt1->>t0: switch pong\nend/);
+    assert.equal(r.shown, 2000);
+    assert.match(r.text, /Note over t0,t1: folded/);
+  });
+
+  it('folds by shape with first … last values when exact folding is not enough', async () => {
+    const s = synthetic((push) => {
+      push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'producer', parent: null });
+      push({ type: 'task', ts: 1, id: '2', kind: 'generator', name: 'consumer', parent: '1' });
+      for (let i = 0; i < 200_000; i++) {
+        push({ type: 'switch', ts: 10 + 2 * i, from: '1', to: '2', reason: 'resume', value: String(i) });
+        push({ type: 'switch', ts: 11 + 2 * i, from: '2', to: '1', reason: 'yield', value: "'200 OK'" });
+      }
+    });
+    const r = toMermaid(s);
+    await parse(r.text);
+    withinLimits(r.text);
+    assert.equal(r.mode, 'shape');
+    assert.equal(r.cut, false);
+    assert.equal(r.shown, 400_000);
+    assert.match(r.text, /loop 200000 times\nt0->>t1: resume 0 #8230; 199999\nt1-->>t0: yield '200 OK'\nend/);
+    assert.match(r.text, /Note over t0,t1: folded by shape/);
+  });
+
+  it('cuts what cannot be folded, stays within the limits and says so', async () => {
+    const s = synthetic((push) => {
+      for (let k = 0; k < 300; k++) push({ type: 'task', ts: 1, id: String(k), kind: 'asyncio-task', name: `task-${k}`, parent: null });
+      // A pseudo-random walk between 300 tasks: no repeats to fold.
+      let x = 7, from = 0;
+      for (let i = 0; i < 20_000; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const to = x % 300;
+        push({ type: 'switch', ts: 10 + i, from: String(from), to: String(to), reason: 'await', value: `v${i}` });
+        from = to;
+      }
+    });
+    const r = toMermaid(s);
+    await parse(r.text);
+    withinLimits(r.text);
+    assert.equal(r.cut, true);
+    assert.ok(r.shown < r.switches);
+    assert.match(r.text, new RegExp(`Note over t\\d+,t\\d+: cut#58; ${r.switches - r.shown} of 20000 switches not shown`));
+    // Only the tasks with arrows shown are declared.
+    const declared = r.text.split('\n').filter((l) => l.startsWith('participant')).length;
+    assert.ok(declared <= 300 && declared > 1);
+  });
+
+  it('an empty trace is still a diagram', async () => {
+    const r = toMermaid(new TraceStore());
+    await parse(r.text);
+    assert.equal(r.switches, 0);
+  });
+});
