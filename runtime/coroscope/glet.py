@@ -1,0 +1,261 @@
+"""greenlet: a lane per greenlet, every switch/throw seen through
+greenlet.settrace; values passed to switch()/throw() captured by a thin subclass
+installed as ``greenlet.greenlet`` (isinstance checks still see the C type)."""
+import sys
+import weakref
+from _thread import get_ident
+
+from . import core
+from .core import now, safe_repr, exc_summary
+
+_C = None              # the C greenlet type
+_getcurrent = None
+_lanes = weakref.WeakKeyDictionary()
+_pending = [None]      # (target, reason, value) announced by the switching side
+_waiting = set()       # id() of greenlets blocked inside our switch wrapper
+_fin = {}
+_fin_sw = {}
+_started = set()              # id(target) -> dead origin lane whose end the wrapper reports
+hub_hook = None        # set by gevent hook: (origin, target, o_lane, t_lane) -> (reason, value) | None
+prev_trace = None
+_main_lanes = {}       # thread ident -> main greenlet
+
+
+def register(g, kind, name, creator=None, site=None, code=None):
+    """Declare g's lane now with a given kind/name (stackless tasklets)."""
+    file, line = site or (None, None)
+    ln = core.declare(kind, name, creator or core.current_lane(), file, line,
+                      code.co_filename if code else None, code.co_firstlineno if code else None)
+    _lanes[g] = ln
+    return ln
+
+
+def lane_of(g, creator=None, site=None):
+    ln = _lanes.get(g)
+    if ln is not None:
+        return ln
+    if g.parent is None:   # a thread's main greenlet: the thread's lane
+        ln = core.thread_lanes.get(get_ident()) or core.root_lane()
+        _lanes[g] = ln
+        return ln
+    kind, name = "greenlet", None
+    h = name_hook
+    if h is not None:
+        try:
+            r = h(g)
+            if r:
+                kind, name = r
+        except Exception:
+            pass
+    if name is None:
+        run = getattr(g, "run", None)
+        name = getattr(run, "__qualname__", None) or getattr(run, "__name__", None) or "greenlet"
+    par = creator
+    if par is None:
+        try:
+            par = lane_of(g.parent) if g.parent is not None else core.MAIN
+        except Exception:
+            par = core.MAIN
+    file, line = site or (None, None)
+    codef = codel = None
+    run = getattr(g, "run", None)
+    c = getattr(run, "__code__", None)
+    if c is not None:
+        codef, codel = c.co_filename, c.co_firstlineno
+    ln = core.declare(kind, name, par, file, line, codef, codel)
+    ln.obj = weakref.ref(g)
+    _lanes[g] = ln
+    return ln
+
+
+name_hook = None       # gevent / stackless: g -> (kind, name) | None
+
+
+def current_lane():
+    try:
+        return lane_of(_getcurrent())
+    except Exception:
+        return None
+
+
+def _trace(event, args):
+    try:
+        origin, target = args
+        o = lane_of(origin)
+        t = lane_of(target)
+        p = _pending[0]
+        reason, value = ("switch" if event == "switch" else "throw"), None
+        if p is not None and p[0] is target:
+            _pending[0] = None
+            reason, value = p[1], p[2]
+        if origin.dead:
+            if id(target) in _waiting:
+                _fin[id(target)] = o       # the wrapper in target reports with the value
+            else:
+                if event == "throw":
+                    core.switch(o, t, "raise")
+                    core.end(o, "exception")
+                else:
+                    core.switch(o, t, "return")
+                    core.end(o, "return")
+            t.since = now()
+            return
+        h = hub_hook
+        if h is not None:
+            r = h(origin, target, o, t, reason, value)
+            if r is not None:
+                reason, value = r
+        file = line = None
+        try:
+            fr = origin.gr_frame if origin is not _getcurrent() else sys._getframe(1)
+            file, line = core.user_site(fr)
+        except Exception:
+            pass
+        tf = tl = None
+        try:
+            tfr = target.gr_frame
+            if tfr is not None:
+                tf, tl = core.user_site(tfr)
+        except Exception:
+            pass
+        if t.id not in _started and t.kind != "main" and t.kind != "thread" and t.kind != "process":
+            _started.add(t.id)
+            if reason == "switch":
+                reason = "start"
+        if value is None and id(target) in _waiting and reason in ("switch", "start"):
+            # the target resumes inside our switch wrapper, which knows the value
+            _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())
+        else:
+            core.switch(o, t, reason, value, file, line, tf, tl)
+        t.since = now()
+    except Exception as e:
+        core.internal_error("greenlet trace", e)
+    finally:
+        pt = prev_trace
+        if pt is not None:
+            try:
+                pt(event, args)
+            except Exception:
+                pass
+
+
+def announce(target, reason, value=None):
+    """Called by the switching side (stackless, wrappers) right before a switch."""
+    _pending[0] = (target, reason, value)
+
+
+def _after(self_cur, r, exc=None):
+    sw = _fin_sw.pop(id(self_cur), None)
+    if sw is not None:
+        o, t, reason, file, line, tf, tl, ts = sw
+        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and r != () else None,
+                    file, line, tf, tl, ts=ts)
+    o = _fin.pop(id(self_cur), None)
+    if o is not None:
+        t = lane_of(self_cur)
+        if exc is not None:
+            v = exc_summary(exc)
+            core.switch(o, t, "raise", v)
+            core.end(o, "exception", v)
+        else:
+            killed = _C is not None and type(r).__name__ == "GreenletExit"
+            v = safe_repr(r)
+            core.switch(o, t, "return", v)
+            core.end(o, "killed" if killed else "return", v)
+
+
+def _make_subclass(mod):
+    C = mod.greenlet
+
+    class _Meta(type(C)):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, C)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, C)
+
+    def __init__(self, run=None, parent=None):
+        if parent is None:
+            C.__init__(self, run)
+        else:
+            C.__init__(self, run, parent)
+        try:
+            lane_of(self, core.current_lane(), core.caller_site(2))
+        except Exception:
+            pass
+
+    def switch(self, *args, **kwargs):
+        try:
+            v = safe_repr(args[0] if len(args) == 1 and not kwargs else (args if not kwargs else (args, kwargs))) \
+                if (args or kwargs) else None
+            announce(self, "switch", v)
+            cur = _getcurrent()
+            _waiting.add(id(cur))
+        except Exception:
+            cur = None
+        try:
+            r = C.switch(self, *args, **kwargs)
+        except BaseException as e:
+            try:
+                _waiting.discard(id(cur))
+                _after(cur, None, e)
+                tb = e.__traceback__
+                if tb is not None and tb.tb_frame is sys._getframe(0):
+                    e.__traceback__ = tb.tb_next
+            except Exception:
+                pass
+            raise
+        try:
+            _waiting.discard(id(cur))
+            _after(cur, r)
+        except Exception:
+            pass
+        return r
+
+    def throw(self, *args):
+        try:
+            v = exc_summary(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
+            announce(self, "throw", v)
+            cur = _getcurrent()
+            _waiting.add(id(cur))
+        except Exception:
+            cur = None
+        try:
+            r = C.throw(self, *args)
+        except BaseException as e:
+            try:
+                _waiting.discard(id(cur))
+                _after(cur, None, e)
+                tb = e.__traceback__
+                if tb is not None and tb.tb_frame is sys._getframe(0):
+                    e.__traceback__ = tb.tb_next
+            except Exception:
+                pass
+            raise
+        try:
+            _waiting.discard(id(cur))
+            _after(cur, r)
+        except Exception:
+            pass
+        return r
+
+    ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__,
+          "__qualname__": "greenlet", "__doc__": C.__doc__}
+    return _Meta("greenlet", (C,), ns)
+
+
+def install(mod):
+    global _C, _getcurrent, prev_trace
+    _C = mod.greenlet
+    _getcurrent = mod.getcurrent
+    try:
+        prev_trace = mod.gettrace()
+    except Exception:
+        prev_trace = None
+    mod.settrace(_trace)
+    core.root_hook = current_lane
+    try:
+        sub = _make_subclass(mod)
+        mod.greenlet = sub
+    except Exception as e:
+        core.internal_error("greenlet subclass", e)
