@@ -66,4 +66,17 @@ export interface StatsParams {
   /** Ended or still running. */
   live: boolean;
   files: FileStats[];
+  /** Trace length so far, ns (the hover's timeline spans 0 → durationNs). */
+  durationNs?: number;
+}
+
+/**
+ * The language server's settings: sent as `initializationOptions` and, on
+ * change, as `workspace/didChangeConfiguration` `{ settings: { coroscope: … } }`.
+ * Mirrors coroscope.lens/hover/diagnostics.enabled.
+ */
+export interface LensServerSettings {
+  lens: { enabled: boolean };
+  hover: { enabled: boolean };
+  diagnostics: { enabled: boolean };
 }
