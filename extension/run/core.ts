@@ -106,6 +106,9 @@ export class RunCore {
     return [...s];
   }
 
+  /** The event socket's address (for diagnostics and tests). */
+  get address(): string | undefined { return this.addr?.address; }
+
   get connections(): number { return this.server?.connections.length ?? 0; }
 
   get scriptName(): string { return path.basename(this.spec.script); }

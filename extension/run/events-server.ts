@@ -52,7 +52,9 @@ export function privateAddress(platform: NodeJS.Platform = process.platform): Pr
   if (platform === 'win32') {
     return { address: `\\\\.\\pipe\\coroscope-${randomBytes(16).toString('hex')}`, cleanup: () => undefined };
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'coroscope-'));
+  // Unix socket paths are limited to ~104 bytes; a long TMPDIR (macOS) falls back to /tmp.
+  const tmp = os.tmpdir().length > 70 ? '/tmp' : os.tmpdir();
+  const dir = mkdtempSync(path.join(tmp, 'coroscope-'));
   return { address: path.join(dir, 'events.sock'), cleanup: () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* already gone */ } } };
 }
 

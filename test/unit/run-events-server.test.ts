@@ -1,0 +1,105 @@
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EventServer, LineSplitter, privateAddress } from '../../extension/run/events-server';
+import { TraceStore } from '../../trace/store';
+
+const header = (pid: number) => JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11.7', capture: 'settrace', script: '/w/s.py', argv: ['/w/s.py'], cwd: '/w', pid, start: 0, ts: 0 }) + '\n';
+const task = (id: string, name: string) => JSON.stringify({ type: 'task', ts: 1, id, kind: 'generator', name, parent: null }) + '\n';
+const sw = (from: string, to: string, value: string) => JSON.stringify({ type: 'switch', ts: 2, from, to, reason: 'yield', value }) + '\n';
+
+function connect(address: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => { const s = net.connect(address, () => resolve(s)); s.on('error', reject); });
+}
+const tick = () => new Promise((r) => setTimeout(r, 20));
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await tick();
+  assert.ok(cond(), what);
+}
+
+describe('run: event socket decoding', () => {
+  it('splits a stream into whole lines whatever the chunk boundaries (bytes, not characters)', () => {
+    const text = header(1) + task('1', 'main') + sw('1', '2', "'h\u00e9llo \u{1F600}'") + sw('2', '1', '200 OK');
+    const bytes = Buffer.from(text, 'utf8');
+    // Every split position, including inside the multi-byte characters.
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const s = new LineSplitter();
+      const parts = [s.push(bytes.subarray(0, cut)), s.push(bytes.subarray(cut)), s.end()].filter((b): b is Buffer => b !== undefined);
+      assert.equal(Buffer.concat(parts).toString('utf8'), text, `split at byte ${cut}`);
+      for (const p of parts) assert.equal(p[p.length - 1], 0x0a, 'only whole lines leave the splitter');
+    }
+  });
+
+  it('terminates an unterminated last line at end of stream', () => {
+    const s = new LineSplitter();
+    assert.equal(s.push(Buffer.from('{"a":1}\n{"b"')).toString(), '{"a":1}\n');
+    assert.equal(s.end()!.toString(), '{"b"\n');
+    assert.equal(s.end(), undefined);
+  });
+
+  it('takes several connections at once without splicing their lines, and learns each pid', async function () {
+    if (process.platform === 'win32') this.skip();
+    const addr = privateAddress();
+    assert.equal(fs.statSync(path.dirname(addr.address)).mode & 0o777, 0o700, 'the socket folder is private');
+    const server = new EventServer();
+    await server.listen(addr.address);
+    try {
+      const a = await connect(addr.address);
+      const b = await connect(addr.address);
+      // Interleave half lines from two processes.
+      const la = header(100) + task('1', 'main') + sw('1', '2', 'A'.repeat(3000));
+      const lb = header(200) + task('200:1', 'child') + sw('200:1', '200:1', 'B'.repeat(3000));
+      const half = (s: string) => [s.slice(0, s.length / 2 | 0), s.slice(s.length / 2 | 0)];
+      const [a1, a2] = half(la);
+      const [b1, b2] = half(lb);
+      a.write(a1); await tick(); b.write(b1); await tick(); a.write(a2); await tick(); b.end(b2); a.end();
+      await until(() => server.openConnections === 0 && server.connections.length === 2, 'both connections seen and closed');
+      const store = new TraceStore();
+      for (let buf = server.take(1000); buf; buf = server.take(1000)) store.appendText(buf.toString('utf8'));
+      store.end();
+      assert.equal(store.problemCount, 0, JSON.stringify(store.problems));
+      assert.equal(store.header?.pid, 100, 'the first header is the trace header');
+      assert.deepEqual(store.tasks.map((t) => t.name).sort(), ['child', 'main', 'task 2']);
+      assert.deepEqual(server.connections.map((c) => c.pid).sort(), [100, 200]);
+      const values = [];
+      for (let i = 0; i < store.length; i++) if (store.type(i) === 'switch') values.push(store.value(i)!.length);
+      assert.deepEqual(values, [3000, 3000]);
+    } finally {
+      await server.close();
+      addr.cleanup();
+    }
+    assert.equal(fs.existsSync(path.dirname(addr.address)), false, 'the socket folder is removed afterwards');
+  });
+
+  it('pauses a flooding producer instead of buffering without bound, and loses nothing it accepted', async function () {
+    if (process.platform === 'win32') this.skip();
+    const addr = privateAddress();
+    const server = new EventServer({}, 64 * 1024);
+    await server.listen(addr.address);
+    try {
+      const s = await connect(addr.address);
+      const line = sw('1', '2', 'x'.repeat(100));
+      const total = 5000;
+      s.write(header(1));
+      let written = 0;
+      const pump = () => { while (written < total) { written++; if (!s.write(line)) { s.once('drain', pump); return; } } s.end(); };
+      pump();
+      let maxQueued = 0;
+      let lines = 0;
+      while (server.openConnections > 0 || server.queuedBytes > 0 || server.connections.length === 0) {
+        await tick();
+        maxQueued = Math.max(maxQueued, server.queuedBytes);
+        // A slow consumer: a little per tick.
+        const buf = server.take(16 * 1024);
+        if (buf) lines += buf.toString().split('\n').length - 1;
+      }
+      for (let buf = server.take(); buf; buf = server.take()) lines += buf.toString().split('\n').length - 1;
+      assert.equal(lines, total + 1);
+      assert.ok(maxQueued < 64 * 1024 + 256 * 1024, `queue stayed bounded (max ${maxQueued} bytes)`);
+    } finally {
+      await server.close();
+      addr.cleanup();
+    }
+  });
+});
