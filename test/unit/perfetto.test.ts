@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ChromeTraceEvent, toPerfetto } from '../../trace/perfetto';
+import { validatePerfetto } from './cli-helpers';
 import { TraceStore } from '../../trace/store';
 
 const root = resolve(__dirname, '../../..');
@@ -12,33 +13,6 @@ function load(text: string): TraceStore {
   s.appendText(text);
   s.end();
   return s;
-}
-
-interface Doc { traceEvents: ChromeTraceEvent[]; displayTimeUnit: string }
-
-/** The checks a Chrome Trace Event consumer relies on; returns the document. */
-export function validatePerfetto(json: string): Doc {
-  const doc = JSON.parse(json) as Doc;
-  assert.equal(doc.displayTimeUnit, 'ns');
-  assert.ok(Array.isArray(doc.traceEvents));
-  const starts = new Map<number, ChromeTraceEvent>();
-  const finishes = new Map<number, ChromeTraceEvent>();
-  for (const e of doc.traceEvents) {
-    assert.ok(['M', 'X', 's', 'f', 'i'].includes(e.ph), `phase ${e.ph}`);
-    assert.equal(typeof e.name, 'string');
-    assert.ok(Number.isInteger(e.pid) && Number.isInteger(e.tid), 'integer pid/tid');
-    if (e.ph !== 'M') assert.ok(typeof e.ts === 'number' && e.ts >= 0 && Number.isFinite(e.ts), `ts of ${JSON.stringify(e)}`);
-    if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur >= 0, 'X has a duration');
-    if (e.ph === 's') { assert.ok(!starts.has(e.id!), 'flow ids unique'); starts.set(e.id!, e); }
-    if (e.ph === 'f') { assert.equal(e.bp, 'e'); assert.ok(!finishes.has(e.id!)); finishes.set(e.id!, e); }
-  }
-  assert.equal(starts.size, finishes.size, 'every flow start has its finish');
-  for (const [id, s] of starts) {
-    const f = finishes.get(id);
-    assert.ok(f, `flow ${id} finishes`);
-    assert.ok(s.ts! <= f.ts!, 'flow goes forward in time');
-  }
-  return doc;
 }
 
 describe('Perfetto export', () => {

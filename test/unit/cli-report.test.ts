@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from './cli-helpers';
+
+describe('coroscope report (dist/cli.js)', function () {
+  this.timeout(60_000);
+
+  it('writes HTML, Perfetto and Mermaid from a saved trace, and they validate', async () => {
+    const dir = tempDir('report');
+    const r = await cli(['report', join(traces, 'cli-pingpong.jsonl'), '--html', join(dir, 'r.html'), '--perfetto', join(dir, 'r.json'), '--mermaid', join(dir, 'r.mmd')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'report writes nothing to stdout');
+    const doc = validatePerfetto(readFileSync(join(dir, 'r.json'), 'utf8'));
+    assert.equal(doc.traceEvents.filter((e) => e.ph === 's').length, 10);
+    const mmd = readFileSync(join(dir, 'r.mmd'), 'utf8');
+    await parseMermaid(mmd);
+    assert.match(mmd, /t0->>t1: resume 2/);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;/);
+    assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/, 'nothing loaded from the network');
+    assert.doesNotMatch(html, /url\(["']?(?!data:)[^)]*\.ttf/, 'the font is inlined');
+    assert.match(html, /DecompressionStream\('gzip'\)/);
+    assert.match(r.stderr, /wrote .*r\.html \(24 events, 3 tasks/);
+  });
+
+  it('with no output flag writes coroscope-<trace>.html in the current folder and says where', async () => {
+    const dir = tempDir('report-default');
+    const r = await cli(['report', join(traces, 'cli-pingpong.jsonl')], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const expected = join(dir, 'coroscope-cli-pingpong.html');
+    assert.ok(existsSync(expected));
+    assert.ok(r.stderr.includes(expected), r.stderr);
+  });
+
+  it('reports malformed lines by number and keeps going with the valid ones', async () => {
+    const dir = tempDir('report-bad');
+    const r = await cli(['report', join(traces, 'cli-bad-lines.jsonl'), '--mermaid', join(dir, 'm.mmd')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /cli-bad-lines\.jsonl:3: not JSON/);
+    assert.match(r.stderr, /cli-bad-lines\.jsonl:5: switch: needs from, to, reason/);
+    assert.match(r.stderr, /cli-bad-lines\.jsonl:7: not JSON/);
+    const mmd = readFileSync(join(dir, 'm.mmd'), 'utf8');
+    await parseMermaid(mmd);
+    assert.match(mmd, /t0->>t1: start\nt1-->>t0: yield ''/);
+  });
+
+  it('refuses a trace of another schema version, naming both versions', async () => {
+    const dir = tempDir('report-schema');
+    const r = await cli(['report', join(traces, 'cli-schema2.jsonl'), '--html', join(dir, 'x.html')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /trace schema 2, this coroscope reads schema 1/);
+    assert.ok(!existsSync(join(dir, 'x.html')));
+  });
+
+  it('fails clearly on a file with nothing valid, a missing file, a folder', async () => {
+    const g = await cli(['report', join(traces, 'cli-garbage.jsonl'), '--html', join(tempDir('g'), 'x.html')]);
+    assert.notEqual(g.code, 0);
+    assert.match(g.stderr, /cli-garbage\.jsonl:1: not JSON/);
+    assert.match(g.stderr, /coroscope: error: .*cli-garbage\.jsonl: no valid trace events/);
+    const m = await cli(['report', 'no/such/trace.jsonl']);
+    assert.notEqual(m.code, 0);
+    assert.match(m.stderr, /coroscope: error: trace file not found: no\/such\/trace\.jsonl/);
+    const d = await cli(['report', traces]);
+    assert.notEqual(d.code, 0);
+    assert.match(d.stderr, /not a file/);
+  });
+
+  it('rejects unknown flags, unknown commands and missing arguments with usage help', async () => {
+    const f = await cli(['report', '--bogus', join(traces, 'cli-pingpong.jsonl')]);
+    assert.equal(f.code, 2);
+    assert.match(f.stderr, /coroscope: error: unknown option '--bogus'/);
+    assert.match(f.stderr, /coroscope report --help/);
+    const c = await cli(['frobnicate']);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /unknown command 'frobnicate'/);
+    const a = await cli(['report']);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /missing required argument 'trace'/);
+    const none = await cli([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Usage: coroscope/);
+  });
+
+  it('--version and --help', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const v = await cli(['--version']);
+    assert.equal(v.code, 0);
+    assert.equal(v.stdout.trim(), pkg.version);
+    const h = await cli(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /run \[options\] <script> \[args\.\.\.\]/);
+    assert.match(h.stdout, /report \[options\] <trace>/);
+    const rh = await cli(['run', '--help']);
+    assert.equal(rh.code, 0);
+    for (const flag of ['--python', '--trace', '--html', '--perfetto', '--mermaid']) assert.ok(rh.stdout.includes(flag), flag);
+  });
+});

@@ -1,0 +1,131 @@
+import * as assert from 'node:assert/strict';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from './cli-helpers';
+
+const fake = { COROSCOPE_RUNTIME: fakeRuntime };
+const exit3 = join(scripts, 'exit3.py');
+
+describe('coroscope run (dist/cli.js)', function () {
+  this.timeout(120_000);
+
+  describe('with a stand-in runtime (test/fixtures/cli/fake-runtime)', () => {
+    it('passes the script its stdin, args (options after SCRIPT included), stdout, stderr and exit code unchanged', async () => {
+      const dir = tempDir('run-pass');
+      const plain = await exec('python3', [exit3, 'a', '--html', 'b'], { cwd: dir, input: 'typed input\n' });
+      const r = await cli(['run', exit3, 'a', '--html', 'b'], { cwd: dir, input: 'typed input\n', env: fake });
+      assert.equal(plain.code, 3);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, plain.stdout);
+      assert.equal(r.stdout, "hello from the script ['a', '--html', 'b']\nstdin said: typed input\n");
+      assert.ok(r.stderr.startsWith('to stderr\n'), r.stderr);
+      // --html after SCRIPT was the script's: the default report was written, no file "b".
+      assert.deepEqual(readdirSync(dir), ['coroscope-exit3.html']);
+      assert.match(r.stderr, new RegExp(`coroscope: wrote ${join(dir, 'coroscope-exit3.html').replace(/[.]/g, '\\.')} \\(\\d+ events, 2 tasks`));
+    });
+
+    it('takes options before SCRIPT as its own, and -- ends them', async () => {
+      const dir = tempDir('run-opts');
+      const r = await cli(['run', '--trace', 't.jsonl', '--mermaid', 'm.mmd', '--perfetto', 'p.json', '--', exit3, '--trace', 'x'], { cwd: dir, env: fake });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stdout, /hello from the script \['--trace', 'x'\]/);
+      assert.deepEqual(readdirSync(dir).sort(), ['m.mmd', 'p.json', 't.jsonl'], 'no default HTML when an output is named');
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string });
+      assert.equal(lines[0].type, 'header');
+      assert.equal(lines[lines.length - 1].type, 'finish');
+      const printed = lines.filter((l) => l.type === 'output').map((l) => l.text).join('');
+      assert.ok(printed.includes('stdin said: \n'), printed);
+      await parseMermaid(readFileSync(join(dir, 'm.mmd'), 'utf8'));
+      validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
+    });
+
+    it('merges every runtime connection into one trace, the first header winning', async () => {
+      const dir = tempDir('run-merge');
+      const r = await cli(['run', '--trace', 't.jsonl', '--perfetto', 'p.json', exit3], { cwd: dir, env: { ...fake, FAKE_CHILD: '1' } });
+      assert.equal(r.code, 3, r.stderr);
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: string; pid?: number });
+      assert.equal(lines.filter((l) => l.type === 'header').length, 1);
+      assert.notEqual(lines[0].pid, 4242, "the parent's header is first");
+      assert.ok(lines.some((l) => l.type === 'task' && l.id === '4242:1'), "the child's lane is in");
+      const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
+      assert.ok(doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'process_name' && e.pid === 4242));
+    });
+
+    it('Ctrl+C reaches the script, which ends as interrupted (exit 130), and coroscope still writes the trace', async () => {
+      const dir = tempDir('run-int');
+      let sent = false;
+      // Detached: the CLI and the script get their own process group, like a terminal's foreground job.
+      const r = await cli(['run', '--mermaid', 'm.mmd', join(scripts, 'wait_for_sigint.py')], {
+        cwd: dir, env: fake, detached: true,
+        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(-pid, 'SIGINT'); } },
+      });
+      assert.ok(sent);
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stdout, /waiting\ninterrupted\n/);
+      assert.match(r.stderr, /KeyboardInterrupt/);
+      const mmd = readFileSync(join(dir, 'm.mmd'), 'utf8');
+      await parseMermaid(mmd);
+      assert.match(mmd, /t0->>t1: resume 0/);
+    });
+
+    it('explains a missing script, a Python that cannot run, a Python too old, a bad flag', async () => {
+      const dir = tempDir('run-bad');
+      const missing = await cli(['run', 'nope.py'], { cwd: dir, env: fake });
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /coroscope: error: script not found: nope\.py/);
+      const nopy = await cli(['run', '--python', '/no/such/python', exit3], { cwd: dir, env: fake });
+      assert.equal(nopy.code, 2);
+      assert.match(nopy.stderr, /the Python given by --python \/no\/such\/python could not be run: not found/);
+      const old = join(dir, 'python2.7');
+      writeFileSync(old, '#!/bin/sh\necho 2.7.18\n');
+      chmodSync(old, 0o755);
+      const tooOld = await cli(['run', exit3], { cwd: dir, env: { ...fake, COROSCOPE_PYTHON: old } });
+      assert.equal(tooOld.code, 2);
+      assert.match(tooOld.stderr, /\$COROSCOPE_PYTHON .* is 2\.7\.18; coroscope needs Python 3\.8 or newer/);
+      const flag = await cli(['run', '--htm', 'x.html', exit3], { cwd: dir, env: fake });
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /coroscope: error: unknown option '--htm'/);
+      assert.deepEqual(readdirSync(dir), ['python2.7'], 'nothing written on errors');
+    });
+  });
+
+  describe('with the real runtime on the seed examples', () => {
+    const examples = existsSync(join(root, 'examples')) ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.py')).sort() : [];
+
+    it('has the runtime and the producer/consumer example to run', () => {
+      assert.ok(existsSync(join(root, 'runtime/coroscope/__main__.py')), 'runtime/coroscope');
+      assert.ok(examples.includes('producer_consumer.py'), 'examples/producer_consumer.py');
+    });
+
+    it('producer_consumer.py: output unchanged; Perfetto, Mermaid and the trace show send(1..5) and 200 OK', async () => {
+      const dir = tempDir('run-pc');
+      const script = join(root, 'examples/producer_consumer.py');
+      const plain = await exec('python3', [script], { cwd: dir });
+      const r = await cli(['run', '--trace', 't.jsonl', '--perfetto', 'p.json', '--mermaid', 'm.mmd', '--html', 'r.html', script], { cwd: dir });
+      assert.equal(r.code, plain.code, r.stderr);
+      assert.equal(r.stdout, plain.stdout);
+      const mmd = readFileSync(join(dir, 'm.mmd'), 'utf8');
+      await parseMermaid(mmd);
+      for (let n = 1; n <= 5; n++) assert.match(mmd, new RegExp(`->>t\\d+: resume ${n}\\n`));
+      assert.match(mmd, /-->>t\d+: yield '200 OK'/);
+      const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
+      assert.ok(doc.traceEvents.some((e) => e.ph === 's' && e.name === 'resume 3'));
+      assert.ok(existsSync(join(dir, 'r.html')));
+    });
+
+    for (const ex of examples) {
+      it(`${ex}: runs to exit 0; Perfetto and Mermaid validate`, async () => {
+        const dir = tempDir('run-ex');
+        const script = join(root, 'examples', ex);
+        // Debian's Python has greenlet and gevent, which some seed examples need
+        // (the stackless ones run only on the runtime, which provides `stackless`).
+        const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+        const r = await cli(['run', '--python', py, '--perfetto', 'p.json', '--mermaid', 'm.mmd', script], { cwd: dir });
+        assert.equal(r.code, 0, r.stderr);
+        await parseMermaid(readFileSync(join(dir, 'm.mmd'), 'utf8'));
+        const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
+        assert.ok(doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name'), 'at least one lane');
+      });
+    }
+  });
+});
