@@ -1,0 +1,89 @@
+// The standalone HTML report in a real browser (Debian chromium via
+// playwright-core), opened from file:// exactly as a user would: it must need
+// nothing from the network or other files, pass its own CSP, inflate the
+// embedded trace and mark itself ready with every event.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { TraceStore } from '../../trace/store';
+
+const root = join(__dirname, '..', '..', '..');
+const traces = join(root, 'test/fixtures/traces');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function eventsIn(trace: string): number {
+  const s = new TraceStore();
+  s.appendText(readFileSync(trace, 'utf8'));
+  s.end();
+  return s.length;
+}
+
+function coroscope(args: string[], cwd: string): string {
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stderr;
+}
+
+interface Opened { injected: number; events: number; state: string; requests: string[]; problems: string[]; dialogs: number; text: string }
+
+async function open(ctx: BrowserContext, html: string, expectEvents: number): Promise<Opened> {
+  const page = await ctx.newPage();
+  const requests: string[] = [];
+  const problems: string[] = [];
+  let dialogs = 0;
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+  await page.goto(pathToFileURL(html).href);
+  await page.waitForSelector(`#coroscope-root[data-coroscope-state=ready][data-events="${expectEvents}"]`, { timeout: 60_000 });
+  const got = await page.evaluate(() => {
+    const r = document.getElementById('coroscope-root')!;
+    return { events: Number(r.dataset.events), state: r.dataset.coroscopeState ?? '', text: document.body.innerText, injected: document.querySelectorAll('img[src=x], script:not([nonce])').length };
+  });
+  await page.close();
+  return { ...got, requests, problems, dialogs };
+}
+
+describe('HTML report in a real browser (file://)', function () {
+  this.timeout(180_000);
+  let ctx: BrowserContext;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-'));
+    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  });
+  after(async () => { await ctx?.close(); });
+
+  it('a saved trace opens, self-contained, and is ready with all its events', async () => {
+    const trace = join(traces, 'cli-pingpong.jsonl');
+    coroscope(['report', trace, '--html', 'pingpong.html'], dir);
+    const r = await open(ctx, join(dir, 'pingpong.html'), eventsIn(trace));
+    assert.equal(r.events, 24);
+    assert.deepEqual(r.requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:') && !u.startsWith('blob:')), [], 'no network');
+    assert.deepEqual(r.requests.filter((u) => u.startsWith('file:')), [pathToFileURL(join(dir, 'pingpong.html')).href], 'no other file');
+    assert.deepEqual(r.problems, [], 'no CSP violation or script error');
+  });
+
+  it('hostile names and values stay text', async () => {
+    const trace = join(traces, 'cli-hostile.jsonl');
+    coroscope(['report', trace, '--html', 'hostile.html'], dir);
+    const r = await open(ctx, join(dir, 'hostile.html'), eventsIn(trace));
+    assert.equal(r.dialogs, 0);
+    assert.equal(r.injected, 0, 'no element made from a program string');
+    assert.deepEqual(r.problems, []);
+  });
+
+  it('a run of the seed producer/consumer example opens ready', async () => {
+    coroscope(['run', '--html', 'pc.html', '--trace', 'pc.jsonl', join(root, 'examples/producer_consumer.py')], dir);
+    const n = eventsIn(join(dir, 'pc.jsonl'));
+    assert.ok(n > 20, `${n} events`);
+    const r = await open(ctx, join(dir, 'pc.html'), n);
+    assert.deepEqual(r.problems, []);
+  });
+});
