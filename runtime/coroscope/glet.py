@@ -100,11 +100,6 @@ def _trace(event, args):
                     core.end(o, "return")
             t.since = now()
             return
-        h = hub_hook
-        if h is not None:
-            r = h(origin, target, o, t, reason, value)
-            if r is not None:
-                reason, value = r
         file = line = None
         try:
             fr = origin.gr_frame if origin is not _getcurrent() else sys._getframe(1)
@@ -122,6 +117,11 @@ def _trace(event, args):
             _started.add(t.id)
             if reason == "switch":
                 reason = "start"
+        h = hub_hook
+        if h is not None:
+            r = h(origin, target, o, t, reason, value)
+            if r is not None:
+                reason, value = r
         if value is None and id(target) in _waiting and reason in ("switch", "start"):
             # the target resumes inside our switch wrapper, which knows the value
             _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())
@@ -256,6 +256,23 @@ def install(mod):
     core.root_hook = current_lane
     try:
         sub = _make_subclass(mod)
-        mod.greenlet = sub
+        C = mod.greenlet
+        # Compiled extensions (gevent's Cython types) must subclass the C type:
+        # only the program's own code gets the value-capturing subclass.
+        mod.__dict__.pop("greenlet", None)
+        prev = mod.__dict__.get("__getattr__")
+
+        def __getattr__(name):
+            if name == "greenlet":
+                try:
+                    user = core.is_user_code(sys._getframe(1).f_code)
+                except Exception:
+                    user = False
+                return sub if user else C
+            if prev is not None:
+                return prev(name)
+            raise AttributeError("module 'greenlet' has no attribute %r" % (name,))
+
+        mod.__getattr__ = __getattr__
     except Exception as e:
         core.internal_error("greenlet subclass", e)

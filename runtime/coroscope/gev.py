@@ -1,0 +1,148 @@
+"""gevent: Greenlets named by their function, the Hub as a lane of kind "hub",
+the reason each greenlet went to the hub (sleep, io-wait fd read/write, join,
+dns, lock/queue/event), block/wake events, and a loop-blocked mark when a
+greenlet ran longer than the threshold without going back to the hub."""
+import sys
+
+from . import core, glet
+from .core import now, safe_repr
+
+_Hub = None
+_GGreenlet = None
+
+
+def _name_hook(g):
+    if _Hub is not None and isinstance(g, _Hub):
+        return ("hub", "Hub")
+    if _GGreenlet is not None and isinstance(g, _GGreenlet):
+        run = getattr(g, "_run", None)
+        nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
+        if nm is None or nm == "<lambda>":
+            nm = getattr(g, "name", None) or "Greenlet"
+        return ("greenlet", nm)
+    return None
+
+
+_SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept",
+              "read", "readinto", "readline")
+_SOCK_WRITE = ("send", "sendall", "sendto", "sendmsg", "connect", "connect_ex", "write")
+
+
+_KNOWN_CALLS = {"join", "joinall", "wait", "iwait", "get", "kill", "killall", "sleep", "idle", "acquire",
+                "__enter__", "put", "peek", "urlopen", "recv", "read", "accept", "connect", "send",
+                "sendall", "request"}
+
+
+def _why(frame):
+    """-> (reason, wait kind, detail, value) from the frames of a greenlet going to the hub."""
+    f = frame
+    n = 0
+    user_call = None
+    while f is not None and n < 40:
+        code = f.f_code
+        fn = code.co_filename.replace("\\", "/")
+        name = code.co_name
+        if "/gevent/" in fn:
+            if name == "sleep" and fn.endswith("/hub.py"):
+                s = f.f_locals.get("seconds", 0)
+                return "sleep", ("timer" if s else None), "%s s" % safe_repr(s), safe_repr(s)
+            if "/resolver" in fn or name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex",
+                                             "gethostbyaddr", "getnameinfo"):
+                host = f.f_locals.get("host") or f.f_locals.get("hostname")
+                return "dns", "dns", safe_repr(host) if host is not None else name, None
+            if name in _SOCK_READ or name in _SOCK_WRITE or name in ("wait_read", "wait_write", "wait_readwrite"):
+                fd = None
+                try:
+                    s = f.f_locals.get("self")
+                    fd = s.fileno() if s is not None and hasattr(s, "fileno") else f.f_locals.get("fileno")
+                except Exception:
+                    fd = None
+                d = "write" if (name in _SOCK_WRITE or name == "wait_write") else "read"
+                det = ("fd=%s %s" % (fd, d)) if isinstance(fd, int) else "%s %s" % (name, d)
+                return "io-wait", "fd", det, None
+            if name in ("join", "joinall", "wait", "iwait", "get") and ("greenlet" in fn or "pool" in fn):
+                return "join", "task", name, None
+            if fn.endswith(("/lock.py", "/_semaphore.py")):
+                return "lock", "lock", name, None
+            if fn.endswith(("/queue.py",)):
+                return "queue", "queue", name, None
+            if fn.endswith(("/event.py",)):
+                return "lock", "event", name, None
+        elif user_call is None and core.is_user_code(code):
+            user_call = f
+        f = f.f_back
+        n += 1
+    if user_call is not None:
+        try:
+            from .gens import _instructions
+            lst, idx = _instructions(user_call.f_code)
+            i = idx.get(user_call.f_lasti)
+            nm = None
+            if i is not None:
+                for k in range(i, max(-1, i - 60), -1):
+                    if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME"):
+                        n2 = lst[k].argval
+                        if isinstance(n2, tuple):
+                            n2 = n2[-1]
+                        if n2 in _KNOWN_CALLS:
+                            nm = n2
+                            break
+            if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
+                return "join", "task", nm, None
+            if nm in ("sleep", "idle"):
+                return "sleep", None, nm, None
+            if nm in ("acquire", "__enter__"):
+                return "lock", "lock", nm, None
+            if nm in ("put", "get", "peek"):
+                return "queue", "queue", nm, None
+            if nm in ("urlopen", "recv", "read", "accept", "connect", "send", "sendall", "request", "get"):
+                return "io-wait", "fd", nm, None
+        except Exception:
+            pass
+    return "switch", None, None, None
+
+
+def _hub_hook(origin, target, o, t, reason, value):
+    try:
+        if t.kind == "hub" and o.kind != "hub":
+            try:
+                fr = sys._getframe(2) if origin is glet._getcurrent() else origin.gr_frame
+            except Exception:
+                fr = None
+            r, on, det, val = _why(fr) if fr is not None else ("switch", None, None, None)
+            dur = now() - o.since if o.since else 0
+            if dur > core.BLOCKING_NS:
+                f, l = core.user_site(fr) if fr is not None else (None, None)
+                ms = dur // 1_000_000
+                core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms),
+                          o, ms, None, f, l)
+            if on is not None:
+                f, l = core.user_site(fr) if fr is not None else (None, None)
+                core.block(o, on, det, f, l)
+                o.wait = (on, det)
+            return r, val if val is not None else value
+        if o.kind == "hub" and t.kind != "hub":
+            w = t.wait
+            if w is not None:
+                t.wait = None
+                core.wake(t, w[0], w[1])
+            return ("resume" if reason == "switch" else reason), value
+        if o.kind == "hub" and reason == "switch":
+            return "resume", value
+    except Exception as e:
+        core.internal_error("gevent", e)
+    return None
+
+
+def install(gevent):
+    global _Hub, _GGreenlet
+    try:
+        import gevent.hub as hub
+        _Hub = hub.Hub
+        from gevent import Greenlet
+        _GGreenlet = Greenlet
+    except Exception as e:
+        core.internal_error("gevent import", e)
+        return
+    glet.name_hook = _name_hook
+    glet.hub_hook = _hub_hook
