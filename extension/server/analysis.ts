@@ -1,7 +1,8 @@
 // Yield-point analysis: a pure function from a Python syntax tree to the
 // places where a task can give up control, the generator/coroutine
 // definitions, and blocking calls that deserve a diagnostic. No LSP here.
-import { Query, type Language, type Node, type QueryCapture } from 'web-tree-sitter';
+import type { Language, Node, Query, QueryCapture } from 'web-tree-sitter';
+import { TS } from './parse';
 
 /** Suspends the current task until something resumes it (⏸), or hands control to another task directly (⇄). */
 export type PointFamily = 'suspend' | 'switch';
@@ -84,7 +85,19 @@ const QUERY = `
 const queries = new WeakMap<Language, Query>();
 function queryFor(language: Language): Query {
   let q = queries.get(language);
-  if (!q) { q = new Query(language, QUERY); queries.set(language, q); }
+  if (!q) { q = new TS.Query(language, QUERY); queries.set(language, q); }
+  return q;
+}
+
+const aliasQueries = new Map<string, Query>();
+function aliasQuery(language: Language, names: string[]): Query {
+  const key = names.sort().join(' ');
+  let q = aliasQueries.get(key);
+  if (!q) {
+    if (aliasQueries.size > 32) aliasQueries.clear();
+    q = new TS.Query(language, `(call function: (identifier) @_f (#any-of? @_f ${names.map((m) => `"${m}"`).join(' ')})) @fcall`);
+    aliasQueries.set(key, q);
+  }
   return q;
 }
 
@@ -152,21 +165,86 @@ function awaited(node: Node): boolean {
   return p?.type === 'await';
 }
 
-export function analyze(root: Node, language: Language): Analysis {
-  const captures: QueryCapture[] = queryFor(language).captures(root).filter((c) => !c.name.startsWith('_'));
+/** What every chunk's classification depends on: the module's imports and whether gevent patches it. */
+interface ModuleContext {
+  imports: Map<string, string>;
+  key: string;
+  gevent: boolean; greenlet: boolean; stackless: boolean; socketMod: boolean; threadish: boolean; patched: boolean;
+  asyncioName: string | undefined; geventName: string;
+  aliases: string[];
+}
+
+/** One top-level statement's scan: its captures (valid for the current tree only) and what it contributes to the context. */
+interface ChunkScan {
+  node: Node;
+  captures: QueryCapture[];
+  imports: [string, string][];
+  /** Function expressions of calls that may be `monkey.patch_all()`, resolved against the whole module's imports. */
+  patchCalls: string[];
+}
+
+/** One top-level statement's results, in absolute positions of the tree it was computed on. */
+export interface ChunkResult {
+  start: number; end: number; row: number; col: number;
+  points: YieldPoint[]; defs: Definition[]; findings: Finding[];
+  imports: [string, string][]; patchCalls: string[];
+  /** Rows after which `import X` may go: an import statement's last row, or a leading docstring's. */
+  importEnd: number; docstringEnd: number;
+  contextKey: string;
+}
+
+function scanChunk(node: Node, language: Language): ChunkScan {
+  const captures = queryFor(language).captures(node).filter((c) => !c.name.startsWith('_'));
+  const map = new Map<string, string>();
+  const patchCalls: string[] = [];
+  for (const c of captures) {
+    if (c.name === 'import') collectImport(c.node, map);
+    else if (c.name === 'mcall' || c.name === 'fcall') {
+      const fn = c.node.childForFieldName('function');
+      const t = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+      if (fn && (t === 'patch_all' || t === 'patch_socket')) patchCalls.push(fn.text);
+    }
+  }
+  return { node, captures, imports: [...map], patchCalls };
+}
+
+function moduleContext(chunks: readonly { imports: [string, string][]; patchCalls: string[] }[]): ModuleContext {
   const imports = new Map<string, string>();
-  for (const c of captures) if (c.name === 'import') collectImport(c.node, imports);
-
+  const patchCalls: string[] = [];
+  for (const c of chunks) { for (const [k, v] of c.imports) imports.set(k, v); patchCalls.push(...c.patchCalls); }
   const gevent = importsModule(imports, 'gevent');
-  const greenlet = gevent || importsModule(imports, 'greenlet') || importsModule(imports, 'eventlet');
-  const stackless = importsModule(imports, 'stackless');
-  const socketMod = importsModule(imports, 'socket') || importsModule(imports, 'ssl');
-  const threadish = THREADISH.some((m) => importsModule(imports, m));
-  const asyncioName = [...imports].find(([, q]) => q === 'asyncio')?.[0];
+  const patched = patchCalls.some((f) => { const q = qualify(f, imports); return /^gevent\.monkey\.patch_(all|socket)$/.test(q) || (gevent && /(^|\.)monkey\.patch_(all|socket)$/.test(q)); });
+  const aliases = [...imports].filter(([local, q]) => !FUNCTIONS.includes(local) && /^[A-Za-z_]\w*$/.test(local)
+    && q.includes('.') && (FUNCTIONS.includes(q.slice(q.lastIndexOf('.') + 1)) || METHODS.includes(q.slice(q.lastIndexOf('.') + 1)))).map(([l]) => l);
+  const ctx: ModuleContext = {
+    imports, key: '', gevent, patched, aliases,
+    greenlet: gevent || importsModule(imports, 'greenlet') || importsModule(imports, 'eventlet'),
+    stackless: importsModule(imports, 'stackless'),
+    socketMod: importsModule(imports, 'socket') || importsModule(imports, 'ssl'),
+    threadish: THREADISH.some((m) => importsModule(imports, m)),
+    asyncioName: [...imports].find(([, q]) => q === 'asyncio')?.[0],
+    geventName: [...imports].find(([, v]) => v === 'gevent')?.[0] ?? 'gevent',
+  };
+  ctx.key = JSON.stringify([[...imports].sort(), patched]);
+  return ctx;
+}
 
-  // First pass over calls that change the rules for the whole module.
-  let patched = false;
-  const calls: { node: Node; q: string; attr: string | undefined; objText: string | undefined }[] = [];
+type CallInfo = { node: Node; q: string; attr: string | undefined; objText: string | undefined };
+
+/** Marker row for "where `import asyncio` goes", resolved when chunks are merged. */
+const IMPORT_SITE = -1;
+
+function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext): ChunkResult {
+  const node = scan.node;
+  let captures = scan.captures;
+  if (ctx.aliases.length) {
+    // `from time import sleep as nap`: calls through such aliases need their own (rare, cached) query.
+    const extra = aliasQuery(language, ctx.aliases).captures(node).filter((c) => !c.name.startsWith('_'));
+    if (extra.length) captures = [...captures, ...extra].sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex);
+  }
+  const { imports, gevent, greenlet, stackless, socketMod, threadish, patched, asyncioName } = ctx;
+
+  const calls: CallInfo[] = [];
   for (const c of captures) {
     if (c.name !== 'mcall' && c.name !== 'fcall') continue;
     const fn = c.node.childForFieldName('function');
@@ -180,7 +258,6 @@ export function analyze(root: Node, language: Language): Analysis {
     } else {
       q = qualify(fn.text, imports);
     }
-    if (/^gevent\.monkey\.patch_(all|socket)$/.test(q) || (gevent && /(^|\.)monkey\.patch_(all|socket)$/.test(q))) patched = true;
     calls.push({ node: c.node, q, attr, objText });
   }
 
@@ -189,7 +266,7 @@ export function analyze(root: Node, language: Language): Analysis {
   const findings: Finding[] = [];
   const stack: Scope[] = [];
   const awaitLabels = new Map<number, string>();
-  const callInfo = new Map<number, (typeof calls)[number]>();
+  const callInfo = new Map<number, CallInfo>();
   for (const c of calls) {
     callInfo.set(c.node.id, c);
     if (c.q.startsWith('asyncio.') && awaited(c.node)) {
@@ -255,18 +332,15 @@ export function analyze(root: Node, language: Language): Analysis {
       case 'mcall':
       case 'fcall': {
         const info = callInfo.get(n.id);
-        if (!info) break;
-        classifyCall(info, n, scope, inAsyncDef, inDef);
+        if (info) classifyCall(info, n, scope, inAsyncDef, inDef);
         break;
       }
-      case 'import':
-        break;
       default:
         break;
     }
   }
 
-  function classifyCall(info: (typeof calls)[number], n: Node, scope: number, inAsyncDef: boolean, inDef: boolean): void {
+  function classifyCall(info: CallInfo, n: Node, scope: number, inAsyncDef: boolean, inDef: boolean): void {
     const { q, attr } = info;
     const isAwaited = awaited(n);
     const fnNode = n.childForFieldName('function')!;
@@ -288,14 +362,14 @@ export function analyze(root: Node, language: Language): Analysis {
     if (inAsyncDef && !isAwaited) {
       if (blockingSleep) {
         const edits: TextEdit[] = [{ range: span(fnNode), newText: `await ${asyncioName ?? 'asyncio'}.sleep` }];
-        if (!asyncioName) edits.push(importEdit(root, 'import asyncio'));
+        if (!asyncioName) edits.push({ range: { line: IMPORT_SITE, col: 0, endLine: IMPORT_SITE, endCol: 0 }, newText: 'import asyncio\n' });
         find(n, 'warning', 'sleep-in-async',
-          `time.sleep blocks the event loop: every other task waits until it returns. Use \`await asyncio.sleep(…)\` inside \`async def\`.`,
+          'time.sleep blocks the event loop: every other task waits until it returns. Use `await asyncio.sleep(…)` inside `async def`.',
           { title: 'Replace with await asyncio.sleep(…)', edits });
         return;
       }
       if (httpIO || socketIO) {
-        const what = httpIO ? q.replace(/^urllib\.request\./, 'urllib.request.') : `socket ${attr ?? q}`;
+        const what = httpIO ? q : `socket ${attr ?? q}`;
         find(n, httpIO || q.startsWith('socket.') ? 'warning' : 'information', 'blocking-io-in-async',
           `${what} is blocking I/O inside \`async def\`: the event loop stalls until it completes. Use an asyncio client (e.g. aiohttp, asyncio streams) or \`await asyncio.to_thread(…)\`.`);
         return;
@@ -310,7 +384,7 @@ export function analyze(root: Node, language: Language): Analysis {
       if (blockingSleep) {
         find(n, 'warning', 'gevent-unpatched-sleep',
           'time.sleep blocks every greenlet: without `monkey.patch_all()` it does not yield to the gevent hub. Use `gevent.sleep(…)`.',
-          { title: 'Replace with gevent.sleep(…)', edits: [{ range: span(fnNode), newText: `${[...imports].find(([, v]) => v === 'gevent')?.[0] ?? 'gevent'}.sleep` }] });
+          { title: 'Replace with gevent.sleep(…)', edits: [{ range: span(fnNode), newText: `${ctx.geventName}.sleep` }] });
         return;
       }
     }
@@ -357,21 +431,108 @@ export function analyze(root: Node, language: Language): Analysis {
     }
   }
 
-  points.sort((a, b) => a.line - b.line || a.col - b.col);
-  findings.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { points, defs, findings, imports, hasErrors: root.hasError };
+  const isImport = node.type === 'import_statement' || node.type === 'import_from_statement' || node.type === 'future_import_statement';
+  const isDoc = node.type === 'expression_statement' && node.firstNamedChild?.type === 'string';
+  return {
+    start: node.startIndex, end: node.endIndex, row: node.startPosition.row, col: node.startPosition.column,
+    points, defs, findings, imports: scan.imports, patchCalls: scan.patchCalls,
+    importEnd: isImport ? node.endPosition.row : -1, docstringEnd: isDoc ? node.endPosition.row : -1, contextKey: ctx.key,
+  };
 }
 
-/** Where `import X` goes: after the last top-level import, or after a module docstring, or at the top. */
-function importEdit(root: Node, statement: string): TextEdit {
-  let row = 0;
-  const kids = root.namedChildren;
-  for (const k of kids) {
-    if (!k) continue;
-    if (k.type === 'import_statement' || k.type === 'import_from_statement' || k.type === 'future_import_statement') row = k.endPosition.row + 1;
+function shiftSpan<T extends Span>(s: T, rows: number): T { return { ...s, line: s.line + rows, endLine: s.endLine + rows }; }
+
+/** A cached chunk moved by `rows` lines (its text and start column unchanged). */
+function shiftChunk(c: ChunkResult, start: number, rows: number): ChunkResult {
+  if (rows === 0 && start === c.start) return c;
+  const shiftFix = (f: Finding): Finding => (f.fix ? { ...shiftSpan(f, rows), fix: { ...f.fix, edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? e : { ...e, range: shiftSpan(e.range, rows) })) } } : shiftSpan(f, rows));
+  return {
+    ...c, start, end: start + (c.end - c.start), row: c.row + rows,
+    points: c.points.map((p) => shiftSpan(p, rows)),
+    defs: c.defs.map((d) => ({ ...d, line: d.line + rows, headLine: d.headLine + rows, nameSpan: shiftSpan(d.nameSpan, rows), span: shiftSpan(d.span, rows) })),
+    findings: c.findings.map(shiftFix),
+    importEnd: c.importEnd < 0 ? -1 : c.importEnd + rows, docstringEnd: c.docstringEnd < 0 ? -1 : c.docstringEnd + rows,
+  };
+}
+
+function merge(chunks: readonly ChunkResult[], hasErrors: boolean, imports: Map<string, string>): Analysis {
+  const points: YieldPoint[] = [], defs: Definition[] = [], findings: Finding[] = [];
+  let importRow = 0;
+  for (const c of chunks) if (c.importEnd >= 0) importRow = c.importEnd + 1;
+  if (importRow === 0 && chunks[0]?.docstringEnd >= 0) importRow = chunks[0].docstringEnd + 1;
+  for (const c of chunks) {
+    const off = defs.length;
+    defs.push(...c.defs);
+    for (const p of c.points) points.push(p.scope >= 0 ? { ...p, scope: p.scope + off } : p);
+    for (const f of c.findings) {
+      if (!f.fix?.edits.some((e) => e.range.line === IMPORT_SITE)) { findings.push(f); continue; }
+      findings.push({ ...f, fix: { ...f.fix, edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? { ...e, range: { line: importRow, col: 0, endLine: importRow, endCol: 0 } } : e)) } });
+    }
   }
-  if (row === 0 && kids[0]?.type === 'expression_statement' && kids[0].firstNamedChild?.type === 'string') row = kids[0].endPosition.row + 1;
-  return { range: { line: row, col: 0, endLine: row, endCol: 0 }, newText: statement + '\n' };
+  return { points, defs, findings, imports, hasErrors };
+}
+
+/** Analyse a whole tree (no reuse). */
+export function analyze(root: Node, language: Language): Analysis {
+  return new IncrementalAnalyzer(language).analyze(root, undefined);
+}
+
+/** An edit in the shape tree-sitter takes, for mapping cached chunks to the new text. */
+export interface IndexEdit { startIndex: number; oldEndIndex: number; newEndIndex: number; startRow: number; oldEndRow: number; newEndRow: number }
+
+/**
+ * Re-analyses only the top-level statements an edit touched (or whose syntax
+ * changed); every other statement's results are reused, moved by the lines
+ * inserted or deleted above them. Imports and `monkey.patch_all()` affect the
+ * whole module: when they change, everything is redone.
+ */
+export class IncrementalAnalyzer {
+  private chunks: ChunkResult[] = [];
+
+  constructor(private readonly language: Language) {}
+
+  /** `edits` (in order) and `changed` (byte ranges in the new text whose syntax changed) since the last call; undefined = no reuse. */
+  analyze(root: Node, since: { edits: readonly IndexEdit[]; changed: readonly { startIndex: number; endIndex: number }[] } | undefined): Analysis {
+    // Where each cached chunk is now, unless an edit touched it.
+    const reusable = new Map<number, { chunk: ChunkResult; start: number; end: number; row: number }>();
+    if (since) {
+      for (const c of this.chunks) {
+        let s = c.start, e = c.end, row = c.row, ok = true;
+        for (const ed of since.edits) {
+          if (ed.oldEndIndex <= s && !(ed.oldEndIndex === s && ed.startIndex === s && ed.newEndIndex === s)) {
+            const d = ed.newEndIndex - ed.oldEndIndex;
+            s += d; e += d; row += ed.newEndRow - ed.oldEndRow;
+          } else if (ed.startIndex >= e) {
+            // after the chunk: nothing moves
+          } else { ok = false; break; }
+        }
+        if (ok && !since.changed.some((r) => r.startIndex < e && r.endIndex > s)) reusable.set(s, { chunk: c, start: s, end: e, row });
+      }
+    }
+    const kids = root.namedChildren.filter((k): k is Node => !!k);
+    const next: (ChunkResult | ChunkScan)[] = [];
+    for (const k of kids) {
+      const r = reusable.get(k.startIndex);
+      if (r && r.end === k.endIndex && r.row === k.startPosition.row && k.startPosition.column === r.chunk.col) {
+        next.push(shiftChunk(r.chunk, k.startIndex, r.row - r.chunk.row));
+      } else {
+        next.push(scanChunk(k, this.language));
+      }
+    }
+    const ctx = moduleContext(next);
+    const out: ChunkResult[] = [];
+    for (let i = 0; i < next.length; i++) {
+      const c = next[i];
+      if ('captures' in c) out.push(classifyChunk(c, this.language, ctx));
+      else if (c.contextKey === ctx.key) out.push(c);
+      else out.push(classifyChunk(scanChunk(kids[i], this.language), this.language, ctx));
+    }
+    this.chunks = out;
+    const a = merge(out, root.hasError, ctx.imports);
+    a.points.sort((x, y) => x.line - y.line || x.col - y.col);
+    a.findings.sort((x, y) => x.line - y.line || x.col - y.col);
+    return a;
+  }
 }
 
 /** Points grouped by line, in line order. */

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileStats, StatsParams } from '../../protocol/lsp';
-import { analyze, type Analysis } from './analysis';
+import { IncrementalAnalyzer, type Analysis } from './analysis';
 import { PythonSource, type ParserBundle, type TextChange } from './parse';
 import { lineShape, StatsPlacement, type PlacedStats } from './placement';
 
@@ -35,17 +35,19 @@ export function uriPath(uri: string): string | undefined {
 export class OpenDocument {
   readonly source: PythonSource;
   private cached: Analysis | undefined;
+  private readonly analyzer: IncrementalAnalyzer;
   placement: StatsPlacement | undefined;
   readonly key: string | undefined;
 
-  constructor(private readonly bundle: ParserBundle, readonly uri: string, public version: number, text: string) {
+  constructor(bundle: ParserBundle, readonly uri: string, public version: number, text: string) {
     this.source = new PythonSource(bundle, text);
+    this.analyzer = new IncrementalAnalyzer(bundle.language);
     const p = uriPath(uri);
     this.key = p === undefined ? undefined : pathKey(p);
   }
 
   get analysis(): Analysis {
-    this.cached ??= analyze(this.source.tree.rootNode, this.bundle.language);
+    this.cached ??= this.analyzer.analyze(this.source.tree.rootNode, this.source.takeChanges());
     return this.cached;
   }
 

@@ -2,7 +2,17 @@
 // grammar, one parser per process, incremental re-parse after each edit.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
+import type * as TreeSitter from 'web-tree-sitter';
+import type { Edit, Language, Parser, Point, Tree } from 'web-tree-sitter';
+import type { IndexEdit } from './analysis';
+
+/**
+ * web-tree-sitter, loaded with require() on purpose: for an `import`, esbuild
+ * picks the package's ESM build, which needs `import.meta.url` — undefined in
+ * our CJS bundle. Every value use of the package goes through this one copy.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const TS: typeof TreeSitter = require('web-tree-sitter');
 
 export interface ParserBundle { parser: Parser; language: Language }
 
@@ -27,9 +37,9 @@ let loading: Promise<ParserBundle> | undefined;
 export function loadParser(): Promise<ParserBundle> {
   loading ??= (async () => {
     const runtimeWasm = locateWasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm');
-    await Parser.init({ locateFile: () => runtimeWasm });
-    const language = await Language.load(locateWasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
-    const parser = new Parser();
+    await TS.Parser.init({ locateFile: () => runtimeWasm });
+    const language = await TS.Language.load(locateWasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+    const parser = new TS.Parser();
     parser.setLanguage(language);
     return { parser, language };
   })();
@@ -57,6 +67,8 @@ function lineStarts(text: string): number[] {
 export class PythonSource {
   private starts: number[];
   tree: Tree;
+  /** Edits and syntax changes since the last `takeChanges()`; undefined after a whole-text replacement. */
+  private since: { edits: IndexEdit[]; changed: { startIndex: number; endIndex: number }[] } | undefined = { edits: [], changed: [] };
 
   constructor(private readonly bundle: ParserBundle, public text: string) {
     this.starts = lineStarts(text);
@@ -114,11 +126,21 @@ export class PythonSource {
       if (!full) {
         const edit: Edit = { startIndex, oldEndIndex, newEndIndex, startPosition, oldEndPosition, newEndPosition };
         this.tree.edit(edit);
+        this.since?.edits.push({ startIndex, oldEndIndex, newEndIndex, startRow: startPosition.row, oldEndRow: oldEndPosition.row, newEndRow: newEndPosition.row });
       }
     }
     const old = this.tree;
     this.tree = this.parseOrThrow(this.text, full ? null : old);
+    if (full) this.since = undefined;
+    else if (this.since) for (const r of this.tree.getChangedRanges(old)) this.since.changed.push({ startIndex: r.startIndex, endIndex: r.endIndex });
     old.delete();
+  }
+
+  /** What changed since the last call (for reusing analysis), and start over. */
+  takeChanges(): { edits: IndexEdit[]; changed: { startIndex: number; endIndex: number }[] } | undefined {
+    const s = this.since;
+    this.since = { edits: [], changed: [] };
+    return s;
   }
 
   private parseOrThrow(text: string, old: Tree | null): Tree {

@@ -1,0 +1,94 @@
+// Lens benchmark: a 10,000+-line Python file, one keystroke at a time.
+// Measures, in process, edit → incremental re-parse → analysis → lenses, and
+// over LSP stdio against dist/server.js, didChange → codeLens response.
+// Run: npm run build && node out/test/bench/lens.js
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { IncrementalAnalyzer } from '../../extension/server/analysis';
+import { buildLenses } from '../../extension/server/lenses';
+import { loadParser, PythonSource } from '../../extension/server/parse';
+
+const ROOT = resolve(__dirname, '../../..');
+
+export function bigFile(minLines = 10_000): string {
+  const parts = ['constructs.py', 'producer_consumer.py', 'async_blocked.py', 'greenlets.py', 'tasklets.py', 'near_misses.py']
+    .map((f) => readFileSync(join(ROOT, 'test/fixtures/lens', f), 'utf8'));
+  const out: string[] = [];
+  let lines = 0, k = 0;
+  while (lines < minLines) {
+    // Rename defs so each copy is distinct code, as in a real large module.
+    const chunk = parts[k % parts.length].replace(/\bdef (\w+)/g, `def $1_${k}`);
+    out.push(chunk);
+    lines += chunk.split('\n').length;
+    k++;
+  }
+  return out.join('\n');
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const p95 = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length * 0.95)]; };
+
+async function inProcess(text: string): Promise<void> {
+  const b = await loadParser();
+  let t = performance.now();
+  const src = new PythonSource(b, text);
+  const analyzer = new IncrementalAnalyzer(b.language);
+  const a0 = analyzer.analyze(src.tree.rootNode, src.takeChanges());
+  const l0 = buildLenses(a0, undefined);
+  console.log(`in process: ${src.lineCount} lines, ${a0.points.length} points, ${l0.length} lenses; first parse+analysis+lenses ${(performance.now() - t).toFixed(1)} ms`);
+  const times: number[] = [], parseTimes: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const line = 100 + ((i * 997) % (src.lineCount - 200));
+    // Alternate: type a character at the end of a line, and insert a new line.
+    const ch = i % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '#' }
+      : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' };
+    t = performance.now();
+    src.applyChanges([ch]);
+    const tp = performance.now();
+    const a = analyzer.analyze(src.tree.rootNode, src.takeChanges());
+    buildLenses(a, undefined);
+    const done = performance.now();
+    parseTimes.push(tp - t);
+    times.push(done - t);
+  }
+  console.log(`in process: edit → lenses median ${median(times).toFixed(1)} ms, p95 ${p95(times).toFixed(1)} ms (of which re-parse median ${median(parseTimes).toFixed(1)} ms)`);
+}
+
+async function overLsp(text: string): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  conn.sendNotification('initialized', {});
+  const uri = pathToFileURL(join(ROOT, 'test/fixtures/lens/big_generated.py')).href;
+  conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  let t = performance.now();
+  await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+  console.log(`over LSP: open + first codeLens ${(performance.now() - t).toFixed(1)} ms`);
+  const times: number[] = [];
+  const lines = text.split('\n').length;
+  for (let i = 0; i < 40; i++) {
+    const line = 100 + ((i * 613) % (lines - 200));
+    t = performance.now();
+    conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 ? '\n' : '#' }] });
+    await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+    times.push(performance.now() - t);
+  }
+  console.log(`over LSP: didChange → codeLens response median ${median(times).toFixed(1)} ms, p95 ${p95(times).toFixed(1)} ms (target ≤ 50 ms)`);
+  await conn.sendRequest('shutdown');
+  conn.sendNotification('exit');
+  conn.dispose();
+  child.kill();
+}
+
+async function main(): Promise<void> {
+  const text = bigFile();
+  await inProcess(text);
+  await overLsp(text);
+}
+
+if (require.main === module) void main().catch((e) => { console.error(e); process.exit(1); });
