@@ -83,6 +83,7 @@ def main(argv):
     try:
         code = compile(source, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as e:
+        e.__traceback__ = None
         sys.excepthook(type(e), e, None)
         boot.state["exit"] = 1
         core.end(main_lane, "exception", core.exc_summary(e))

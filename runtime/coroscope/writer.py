@@ -14,7 +14,7 @@ from collections import deque
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=True).encode
 _now = time.monotonic_ns
 
-MAX_QUEUE = 200_000          # events held in memory before dropping
+MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events held before dropping
 MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
 FLUSH_INTERVAL = 0.02
 
