@@ -81,7 +81,7 @@ describe('lens: texts, hovers and diagnostics', () => {
     assert.equal(mark.range.start.line, row);
     assert.equal(mark.severity, 2);
     assert.equal(mark.source, 'coroscope');
-    assert.match(mark.message, /^Task-3 blocked the event loop for 300 ms/);
+    assert.match(String(mark.message), /^Task-3 blocked the event loop for 300 ms/);
     assert.ok(d.some((x) => x.code === 'sleep-in-async' && x.range.start.line === row));
   });
 
