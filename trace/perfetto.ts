@@ -71,7 +71,8 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
     if (!o) return undefined;
     open.delete(lane);
     const t = store.tasks[lane];
-    const args: Record<string, string> = { task: t?.id ?? '', kind: t?.kind ?? '', 'resumed by': o.why };
+    // Task id and kind are on the track's name; keep slices small (a million of them is common).
+    const args: Record<string, string> = { 'resumed by': o.why };
     if (o.site) args.site = o.site;
     return { name: t?.name ?? `lane ${lane}`, cat: 'running', ph: 'X', pid: pidOf(lane), tid: tidOf(lane), ts: us(o.start), dur: us(end) - us(o.start), args };
   };
@@ -120,7 +121,8 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
         const sTs = from && t - from.start >= 1 ? us(t - 1) : us(t);
         yield { name, cat: 'switch', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: sTs, args };
         if (!open.has(b)) open.set(b, { start: t, why: name, site: toSite ?? f });
-        yield { name, cat: 'switch', ph: 'f', bp: 'e', id, pid: pidOf(b), tid: tidOf(b), ts: us(t), args };
+        // The args are on the flow's start; the finish only needs to bind.
+        yield { name, cat: 'switch', ph: 'f', bp: 'e', id, pid: pidOf(b), tid: tidOf(b), ts: us(t) };
         break;
       }
       case TYPE.end: {

@@ -91,8 +91,11 @@ async function start() {
   if (started) return;
   started = true;
   try {
+    performance.mark('coroscope:boot');
     post({ type: 'reset', title: TITLE, live: false });
-    var text = new Blob([decode(DATA)]).stream()
+    var bytes = decode(DATA);
+    performance.mark('coroscope:decoded');
+    var text = new Blob([bytes]).stream()
       .pipeThrough(new DecompressionStream('gzip'))
       .pipeThrough(new TextDecoderStream());
     var reader = text.getReader();
@@ -107,6 +110,7 @@ async function start() {
       }
     }
     if (pending) post({ type: 'append', chunk: pending.endsWith('\\n') ? pending : pending + '\\n' });
+    performance.mark('coroscope:inflated');
     post({ type: 'status', state: 'loaded' });
   } catch (e) { fail(e); }
 }

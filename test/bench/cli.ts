@@ -1,0 +1,99 @@
+// CLI benchmark (npm run bench:cli; not a test): a 1,000,000-event trace on
+// 200 lanes → `coroscope report --html/--perfetto/--mermaid`; then the HTML
+// opened from file:// in chromium, timed from navigation start until
+// #coroscope-root is ready with every event. Target: ready ≤ 2 s.
+// Usage: node out/test/bench/cli.js [EVENTS] [RUNS]
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(__dirname, '..', '..', '..');
+const N = Number(process.argv[2] ?? 1_000_000);
+const RUNS = Number(process.argv[3] ?? 3);
+const LANES = 200;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A realistic mix: mostly switches with short values, some prints, blocks/wakes and marks. */
+function writeTrace(path: string): number {
+  const fd = openSync(path, 'w');
+  let ts = 1_000_000_000;
+  const header = { type: 'header', schema: 1, runtime: 'coroscope bench', python: '3.11.7', capture: 'settrace', script: '/bench/app.py', argv: ['/bench/app.py'], cwd: '/bench', pid: 1, start: Date.now(), ts };
+  let buf = JSON.stringify(header) + '\n';
+  let events = 0;
+  const flush = () => { writeSync(fd, buf); buf = ''; };
+  for (let l = 0; l < LANES && events < N; l++, events++) {
+    buf += JSON.stringify({ type: 'task', ts: ts++, id: String(l + 1), kind: l === 0 ? 'event-loop' : 'asyncio-task', name: l === 0 ? 'loop' : `worker-${l}`, parent: l === 0 ? null : '1', file: '/bench/app.py', line: 10 + (l % 7) }) + '\n';
+  }
+  let cur = 1, x = 12345;
+  while (events < N) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    ts += 200 + (x % 5000);
+    const r = x % 100;
+    if (r < 85) {
+      const to = cur === 1 ? 2 + (x % (LANES - 1)) : 1;
+      buf += JSON.stringify({ type: 'switch', ts, from: String(cur), to: String(to), reason: cur === 1 ? 'resume' : 'await', value: cur === 1 ? String(x % 1000) : "'ok'", file: '/bench/app.py', line: 20 + (x % 40) }) + '\n';
+      cur = to;
+    } else if (r < 92) {
+      buf += JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `item ${x % 10000} done\n` }) + '\n';
+    } else if (r < 99) {
+      buf += JSON.stringify({ type: r < 96 ? 'block' : 'wake', ts, task: String(cur), on: 'timer', detail: '0.01 s' }) + '\n';
+    } else {
+      buf += JSON.stringify({ type: 'mark', ts, kind: 'loop-blocked', message: 'held the loop for 120 ms', task: String(cur), ms: 120, file: '/bench/app.py', line: 33 }) + '\n';
+    }
+    events++;
+    if (buf.length > 1 << 20) flush();
+  }
+  flush();
+  closeSync(fd);
+  return events;
+}
+
+function timed(args: string[], cwd: string): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return performance.now() - t;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (p: string) => (statSync(p).size / 1e6).toFixed(1);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'coroscope-bench-cli-'));
+  const trace = join(dir, 'trace.jsonl');
+  const events = writeTrace(trace);
+  console.log(`trace: ${events.toLocaleString('en-US')} events, ${LANES} lanes, ${mb(trace)} MB JSONL`);
+  const tHtml = timed(['report', trace, '--html', 'r.html'], dir);
+  const tPerf = timed(['report', trace, '--perfetto', 'r.json'], dir);
+  const tMmd = timed(['report', trace, '--mermaid', 'r.mmd'], dir);
+  console.log(`coroscope report --html: ${(tHtml / 1000).toFixed(2)} s → ${mb(join(dir, 'r.html'))} MB`);
+  console.log(`coroscope report --perfetto: ${(tPerf / 1000).toFixed(2)} s → ${mb(join(dir, 'r.json'))} MB`);
+  console.log(`coroscope report --mermaid: ${(tMmd / 1000).toFixed(2)} s → ${statSync(join(dir, 'r.mmd')).size.toLocaleString('en-US')} characters`);
+
+  const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-bench-chromium-')), { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  const readies: number[] = [];
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const page = await ctx.newPage();
+      await page.goto(pathToFileURL(join(dir, 'r.html')).href, { waitUntil: 'commit' });
+      // Polled every frame in the page; the value is ms since navigation start.
+      const handle = await page.waitForFunction((n) => {
+        const r = document.getElementById('coroscope-root');
+        return r && r.dataset.coroscopeState === 'ready' && Number(r.dataset.events) === n ? performance.now() : 0;
+      }, events, { polling: 'raf', timeout: 120_000 });
+      const ms = (await handle.jsonValue()) as number;
+      readies.push(ms);
+      const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('coroscope:', '')} ${m.startTime.toFixed(0)}`).join(', '));
+      const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+      console.log(`  run ${run + 1}: ready with ${events.toLocaleString('en-US')} events after ${ms.toFixed(0)} ms (JS heap ${(heap / 1e6).toFixed(0)} MB; marks ms: ${marks})`);
+      await page.close();
+    }
+  } finally { await ctx.close(); }
+  const m = median(readies);
+  console.log(`HTML ready in the browser: median ${m.toFixed(0)} ms over ${RUNS} runs (target ≤ 2000 ms) ${m <= 2000 ? 'OK' : 'OVER'}`);
+}
+
+void main().catch((e) => { console.error(e); process.exitCode = 1; });
