@@ -31,8 +31,8 @@ async def main():
     queue = asyncio.Queue()
     prod = asyncio.create_task(producer(queue, 3), name='producer')
     cons = asyncio.create_task(consumer(queue), name='consumer')
+    total, _ = await asyncio.gather(cons, prod)   # wait for both tasks
     squared = await asyncio.to_thread(slow_square, 7)
-    total, _ = await asyncio.gather(cons, prod)
     print('total', total, 'squared', squared)
 
 

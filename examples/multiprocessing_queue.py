@@ -30,13 +30,15 @@ def create_process(tasks, results, count):
 
 
 def add_tasks(tasks):
-    for url in get_urls():
+    urls = get_urls()
+    for url in urls:
         tasks.put(url)
+    return len(urls)
 
 
-def parse(tasks, results):
+def parse(tasks, results, count):
     tasks.join()                        # wait until every task is done
-    while not results.empty():
+    for _ in range(count):              # one result per task
         url, size = results.get()
         print('%s: %d bytes' % (url, size))
 
@@ -45,8 +47,8 @@ def main():
     tasks = multiprocessing.JoinableQueue()
     results = multiprocessing.Queue()
     create_process(tasks, results, 2)
-    add_tasks(tasks)
-    parse(tasks, results)
+    count = add_tasks(tasks)
+    parse(tasks, results, count)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+
+for (const py of [PY311, PY313]) {
+  describe(`runtime asyncio on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    it('asyncio_tasks: task lanes, the loop lane, steps and what each await waits for', () => {
+      const r = runTraced(py, 'examples/asyncio_tasks.py');
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, 'examples/asyncio_tasks.py').stdout);
+      const [loop] = tasks(r.events, 'event-loop');
+      assert.ok(loop);
+      const at = tasks(r.events, 'asyncio-task');
+      assert.deepEqual(at.map((t) => t.name).sort(), ['consumer', 'main', 'producer']);
+      const main = at.find((t) => t.name === 'main')!;
+      for (const t of at) if (t !== main) assert.equal(t.parent, main.id, 'parent = creating task');
+      assert.equal(tasks(r.events, 'coroutine').length, 0, 'task coroutines are not lanes of their own');
+      const sw = switches(r.events);
+      assert.ok(sw.some((s) => s.from === loop.id && s.reason === 'step'));
+      const reasons = new Set(sw.filter((s) => s.to === loop.id).map((s) => s.reason));
+      for (const want of ['sleep', 'queue', 'thread', 'await', 'return']) assert.ok(reasons.has(want), `reason ${want} in ${[...reasons]}`);
+      assert.ok(sw.some((s) => s.reason === 'sleep' && s.value === '0.01'));
+      const blocks = new Set(ofType(r.events, 'block').map((b) => b.on));
+      for (const want of ['timer', 'queue', 'thread']) assert.ok(blocks.has(want));
+      assert.ok(ofType(r.events, 'wake').length > 0);
+      const sends = ofType(r.events, 'send').filter((s) => s.channel.startsWith('asyncio.Queue'));
+      const recvs = ofType(r.events, 'recv').filter((s) => s.channel.startsWith('asyncio.Queue'));
+      assert.deepEqual(sends.map((s) => s.value), ['1', '2', '3', 'None']);
+      assert.deepEqual(recvs.map((s) => s.msg), sends.map((s) => s.msg));
+      const ends = ofType(r.events, 'end');
+      const consumer = at.find((t) => t.name === 'consumer')!;
+      assert.ok(ends.some((e) => e.task === consumer.id && e.outcome === 'return' && e.value === '6'));
+      assert.ok(sw.some((s) => s.to === main.id && s.value === '49'), 'to_thread result flows into the step');
+    });
+
+    it('cancelled / failed tasks and a loop-blocked mark', () => {
+      const r = runTraced(py, 'test/fixtures/python/asyncio_cancel_block.py', { opts: ['--blocking-ms', '100'] });
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/asyncio_cancel_block.py').stdout);
+      const at = tasks(r.events, 'asyncio-task');
+      const byName = (n: string) => at.find((t) => t.name === n)!;
+      const ends = ofType(r.events, 'end');
+      assert.ok(ends.some((e) => e.task === byName('sleeper').id && e.outcome === 'cancelled'));
+      assert.ok(ends.some((e) => e.task === byName('failer').id && e.outcome === 'exception' && e.value === 'RuntimeError: task failed'));
+      assert.ok(ends.some((e) => e.task === byName('hog').id && e.outcome === 'return' && e.value === "'hogged'"));
+      const m = ofType(r.events, 'mark').find((x) => x.kind === 'loop-blocked');
+      assert.ok(m, 'loop-blocked mark');
+      assert.equal(m.task, byName('hog').id);
+      assert.ok((m.ms ?? 0) >= 200);
+      assert.ok(m.file?.endsWith('asyncio_cancel_block.py'));
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import { PY311, PY313, checkTrace, ofType, runPlain, runSocket, runTraced, switches } from './harness';
+
+const F = 'test/fixtures/python/';
+
+for (const py of [PY311, PY313]) {
+  describe(`runtime CLI semantics on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    const same = (script: string, o: { args?: string[]; stdin?: string } = {}) => {
+      const r = runTraced(py, script, o);
+      const p = runPlain(py, script, o);
+      assert.equal(r.stdout, p.stdout, 'stdout');
+      assert.equal(r.stderr, p.stderr, 'stderr');
+      assert.equal(r.code, p.code, 'exit code');
+      assert.equal(r.signal, p.signal, 'signal');
+      return r;
+    };
+
+    it('header: schema, runtime, capture, script, argv, pid', () => {
+      const r = same(F + 'main_env.py', { args: ['a1', '--flag'] });
+      checkTrace(r);
+      const h = r.events[0];
+      assert.ok(h.type === 'header');
+      assert.equal(h.schema, 1);
+      assert.equal(h.runtime, 'coroscope 0.1.0');
+      assert.equal(h.capture, py.capture);
+      assert.ok(h.script.endsWith('main_env.py'));
+      assert.deepEqual(h.argv, [F + 'main_env.py', 'a1', '--flag']);
+      assert.equal(typeof h.pid, 'number');
+      const main = r.events.find((e) => e.type === 'task');
+      assert.ok(main && main.type === 'task' && main.id === '1' && main.kind === 'main');
+    });
+    it('sys.exit(3): same output and code, finish exitCode 3', () => {
+      const r = same(F + 'exit3.py');
+      checkTrace(r);
+      const fin = r.events[r.events.length - 1];
+      assert.ok(fin.type === 'finish' && fin.exitCode === 3);
+    });
+    it('os._exit(4): same output and code; the trace up to it is flushed and valid (no finish)', () => {
+      const r = same(F + 'os_exit4.py');
+      checkTrace(r, { finish: false });
+      assert.ok(!r.events.some((e) => e.type === 'finish'));
+      assert.ok(switches(r.events).length >= 2);
+      assert.ok(ofType(r.events, 'output').some((o) => o.text === 'bye\n'));
+    });
+    it('syntax error: same message and exit code', () => {
+      const r = same(F + 'syntax_error.py');
+      checkTrace(r);
+    });
+    it('uncaught exception: same traceback and exit code 1', () => {
+      const r = same(F + 'raises.py');
+      checkTrace(r);
+      assert.ok(ofType(r.events, 'end').some((e) => e.outcome === 'exception' && e.task !== '1'));
+      const fin = r.events[r.events.length - 1];
+      assert.ok(fin.type === 'finish' && fin.exitCode === 1);
+    });
+    it('KeyboardInterrupt: same traceback, dies by SIGINT like python', () => {
+      const r = same(F + 'keyboard_interrupt.py');
+      checkTrace(r);
+      assert.equal(r.signal, 'SIGINT');
+    });
+    it('missing script: same message and exit code 2', () => {
+      const r = runTraced(py, F + 'does_not_exist.py');
+      const p = runPlain(py, F + 'does_not_exist.py');
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, p.stderr);
+    });
+    it('stdin and input() work', () => {
+      const r = same(F + 'stdin_input.py', { stdin: 'bob\nmore\n' });
+      assert.match(r.stdout, /hello bob/);
+      const outs = ofType(r.events, 'output');
+      assert.ok(outs.some((o) => o.text.includes('hello bob') && o.stream === 'stdout'));
+    });
+    it('prints are output events attributed to the printing task', () => {
+      const r = same('examples/producer_consumer.py');
+      const outs = ofType(r.events, 'output');
+      const cons = outs.filter((o) => o.text.startsWith('[CONSUMER]'));
+      assert.equal(cons.length, 5);
+      assert.ok(cons.every((o) => o.task === '2'));
+      assert.ok(outs.filter((o) => o.text.startsWith('[PRODUCER]')).every((o) => o.task === '1'));
+      assert.equal(outs.map((o) => o.text).join(''), r.stdout);
+      const r2 = same(F + 'main_env.py');
+      assert.ok(ofType(r2.events, 'output').some((o) => o.stream === 'stderr' && o.text === 'to stderr\n'));
+    });
+    it('--socket streams the same JSON Lines, header first', async () => {
+      const r = await runSocket(py, 'examples/producer_consumer.py', 'read');
+      assert.equal(r.code, 0);
+      checkTrace(r);
+      assert.deepEqual(switches(r.events).filter((s) => s.reason === 'resume').map((s) => s.value), ['1', '2', '3', '4', '5']);
+    });
+    it('a consumer that hangs up never harms the program', async () => {
+      const r = await runSocket(py, 'examples/producer_consumer.py', 'close');
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, runPlain(py, 'examples/producer_consumer.py').stdout);
+      assert.equal(r.stderr, '');
+    });
+  });
+}

@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+
+for (const py of [PY311, PY313]) {
+  describe(`runtime generators on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    it('producer_consumer: alternating switches carrying 1..5 and \'200 OK\'', () => {
+      const r = runTraced(py, 'examples/producer_consumer.py');
+      checkTrace(r);
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, runPlain(py, 'examples/producer_consumer.py').stdout);
+      const header = r.events[0];
+      assert.equal(header.type === 'header' && header.capture, py.capture);
+      const [cons] = tasks(r.events, 'generator');
+      assert.equal(cons.name, 'consumer');
+      const sw = switches(r.events).filter((s) => s.from === cons.id || s.to === cons.id);
+      const into = sw.filter((s) => s.to === cons.id && s.reason === 'resume').map((s) => s.value);
+      assert.deepEqual(into, ['1', '2', '3', '4', '5']);
+      const out = sw.filter((s) => s.from === cons.id && s.reason === 'yield').map((s) => s.value);
+      assert.deepEqual(out.slice(0, 6), ["''", "'200 OK'", "'200 OK'", "'200 OK'", "'200 OK'", "'200 OK'"]);
+      assert.equal(sw[0].reason, 'start');
+      for (let i = 1; i < 12; i++) assert.equal(sw[i].from, sw[i - 1].to, 'switches alternate');
+      const yieldSw = sw.find((s) => s.reason === 'yield');
+      assert.ok(yieldSw?.file?.endsWith('producer_consumer.py'));
+      assert.equal(yieldSw?.line, 10);
+    });
+
+    it('generator_baozi: two consumer lanes each receive 1..5', () => {
+      const r = runTraced(py, 'examples/generator_baozi.py');
+      checkTrace(r);
+      const lanes = tasks(r.events, 'generator');
+      assert.deepEqual(lanes.map((t) => t.name), ['consumer', 'consumer']);
+      for (const l of lanes) {
+        const vals = switches(r.events).filter((s) => s.to === l.id && s.reason === 'resume').map((s) => s.value);
+        assert.deepEqual(vals, ['1', '2', '3', '4', '5']);
+      }
+    });
+
+    it('generator_produce_consume: next() drives yields 0..4, then return and sys.exit(0)', () => {
+      const r = runTraced(py, 'examples/generator_produce_consume.py');
+      checkTrace(r);
+      assert.equal(r.code, 0);
+      const [p] = tasks(r.events, 'generator');
+      const ys = switches(r.events).filter((s) => s.from === p.id);
+      assert.deepEqual(ys.map((s) => s.value), ['0', '1', '2', '3', '4', 'None']);
+      assert.equal(ys[ys.length - 1].reason, 'return');
+      assert.ok(ofType(r.events, 'end').some((e) => e.task === p.id && e.outcome === 'return'));
+    });
+
+    it('yield from stays one lane with depth; for-loops, throw and raise are switches', () => {
+      const r = runTraced(py, 'test/fixtures/python/gen_features.py');
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/gen_features.py').stdout);
+      const names = tasks(r.events, 'generator').map((t) => t.name);
+      assert.deepEqual(names, ['outer', 'counter', 'catcher', 'bad'], 'no lane for the delegated sub()');
+      const outer = tasks(r.events).find((t) => t.name === 'outer')!;
+      const deep = switches(r.events).filter((s) => s.from === outer.id && s.depth === 1);
+      assert.ok(deep.length >= 2 && deep.every((s) => s.frame === 'sub'));
+      assert.deepEqual(deep.map((s) => s.value).slice(0, 2), ["'a'", "'hello'"]);
+      const counter = tasks(r.events).find((t) => t.name === 'counter')!;
+      assert.deepEqual(switches(r.events).filter((s) => s.from === counter.id).map((s) => s.reason), ['yield', 'yield', 'yield', 'return']);
+      const catcher = tasks(r.events).find((t) => t.name === 'catcher')!;
+      const cs = switches(r.events).filter((s) => s.to === catcher.id || s.from === catcher.id);
+      assert.ok(cs.some((s) => s.reason === 'throw' && s.to === catcher.id));
+      assert.ok(cs.some((s) => s.reason === 'yield' && s.value === "'caught'"));
+      const bad = tasks(r.events).find((t) => t.name === 'bad')!;
+      assert.ok(switches(r.events).some((s) => s.from === bad.id && s.reason === 'raise'));
+      assert.ok(ofType(r.events, 'end').some((e) => e.task === bad.id && e.outcome === 'exception'));
+    });
+
+    it('hostile values: bounded, safe, valid UTF-8 JSON; the program is unchanged', () => {
+      const r = runTraced(py, 'test/fixtures/python/hostile_values.py');
+      checkTrace(r);
+      const plain = runPlain(py, 'test/fixtures/python/hostile_values.py');
+      assert.equal(r.stdout, plain.stdout);
+      assert.equal(r.code, 0);
+      const vals = switches(r.events).map((s) => s.value).filter((v): v is string => v !== undefined);
+      assert.ok(vals.includes("'<script>'"), 'the sent string is reported as text');
+      assert.ok(vals.includes('<Raises object>'));
+      assert.ok(vals.some((v) => v.startsWith("'xxxx") && v.endsWith('…')));
+      for (const v of vals) assert.ok([...v].length <= 200, `value too long: ${v.length}`);
+      assert.ok(!ofType(r.events, 'mark').some((m) => m.kind === 'runtime-error'), 'no hook failed');
+    });
+
+    it('a slow consumer / full buffer drops events with a count, never the program', () => {
+      const r = runTraced(py, 'test/fixtures/python/many_events.py', { env: { COROSCOPE_MAX_QUEUE: '500' } });
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/many_events.py').stdout);
+      const fin = r.events[r.events.length - 1];
+      assert.ok(fin.type === 'finish' && fin.dropped > 0);
+      const marks = ofType(r.events, 'mark').filter((m) => m.kind === 'events-dropped');
+      assert.ok(marks.length > 0 && marks.every((m) => (m.count ?? 0) > 0));
+    });
+  });
+}

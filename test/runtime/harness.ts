@@ -1,0 +1,182 @@
+// Runs Python scripts under the Coroscope runtime (and plainly, for comparison)
+// on the interpreters the runtime supports here, and parses/validates the trace.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { validateEvent, type TraceLine } from '../../protocol/events';
+
+function findRoot(): string {
+  let d = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'runtime', 'coroscope'))) return d;
+    const up = path.dirname(d);
+    if (up === d) throw new Error('project root not found from ' + __dirname);
+    d = up;
+  }
+}
+export const ROOT = findRoot();
+export const TRIXIE = path.join(ROOT, '.tools', 'trixie');
+const STAGE = '/tmp/coroscope-test';
+
+export interface Interp { name: string; exe: string; chroot?: string; capture: 'settrace' | 'monitoring' }
+/** pyenv CPython 3.11 (no greenlet/gevent). */
+export const PY311: Interp = { name: 'CPython 3.11 (python3)', exe: 'python3', capture: 'settrace' };
+/** Debian CPython 3.11 with python3-greenlet / python3-gevent. */
+export const DEB311: Interp = { name: 'CPython 3.11 (/usr/bin/python3, greenlet+gevent)', exe: '/usr/bin/python3', capture: 'settrace' };
+/** Debian trixie root: CPython 3.13 with greenlet and gevent, sys.monitoring capture. */
+export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', exe: 'python3', chroot: TRIXIE, capture: 'monitoring' };
+
+let staged = false;
+function stage(): void {
+  if (!fs.existsSync(path.join(TRIXIE, 'usr', 'bin', 'python3'))) {
+    throw new Error(`Python 3.13 root missing: ${TRIXIE}/usr/bin/python3 does not exist. Provision it with ` +
+      '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent trixie .tools/trixie` (see ../shared/RECIPES.md).');
+  }
+  if (staged) return;
+  const dst = path.join(TRIXIE, STAGE.slice(1));
+  fs.rmSync(dst, { recursive: true, force: true });
+  for (const sub of ['runtime', 'examples', 'test/fixtures/python', 'test/bench/python']) {
+    if (fs.existsSync(path.join(ROOT, sub))) fs.cpSync(path.join(ROOT, sub), path.join(dst, sub), { recursive: true });
+  }
+  fs.mkdirSync(path.join(dst, 'out'), { recursive: true });
+  staged = true;
+}
+
+export interface RunOptions { args?: string[]; stdin?: string; env?: Record<string, string>; opts?: string[]; timeoutMs?: number; socket?: string }
+export interface RunResult { events: TraceLine[]; lines: string[]; stdout: string; stderr: string; code: number | null; signal: string | null }
+
+let seq = 0;
+function tracePath(py: Interp): { host: string; inner: string } {
+  seq += 1;
+  const name = `trace-${process.pid}-${seq}.jsonl`;
+  if (py.chroot) {
+    stage();
+    return { host: path.join(py.chroot, STAGE.slice(1), 'out', name), inner: `${STAGE}/out/${name}` };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-rt-'));
+  const p = path.join(dir, name);
+  return { host: p, inner: p };
+}
+
+function command(py: Interp, pyArgs: string[], env: Record<string, string>): { cmd: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+  if (py.chroot) {
+    stage();
+    const assigns = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+    const script = `cd ${STAGE} && exec env ${assigns} ${py.exe} ${pyArgs.map(shq).join(' ')}`;
+    return { cmd: 'chroot', args: [py.chroot, 'sh', '-c', script], cwd: ROOT, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' } };
+  }
+  return { cmd: py.exe, args: pyArgs, cwd: ROOT, env: { ...process.env, ...env } };
+}
+
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Parses and validates every line; throws on the first invalid one. */
+export function parseTrace(text: string): { events: TraceLine[]; lines: string[] } {
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const events = lines.map((l, i) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(l);
+    } catch (e) {
+      throw new Error(`trace line ${i + 1} is not JSON: ${l.slice(0, 200)}`);
+    }
+    const v = validateEvent(raw);
+    if (typeof v === 'string') throw new Error(`trace line ${i + 1} invalid (${v}): ${l.slice(0, 200)}`);
+    return v;
+  });
+  return { events, lines };
+}
+
+/** Runs `script` (relative to the project root) under the runtime with --trace. */
+export function runTraced(py: Interp, script: string, o: RunOptions = {}): RunResult {
+  const tp = tracePath(py);
+  const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1', ...(o.env ?? {}) };
+  const c = command(py, ['-m', 'coroscope', '--trace', tp.inner, ...(o.opts ?? []), script, ...(o.args ?? [])], env);
+  const r = spawnSync(c.cmd, c.args, { cwd: c.cwd, env: c.env, input: o.stdin ?? '', encoding: 'utf8', timeout: o.timeoutMs ?? 60_000 });
+  if (r.error) throw r.error;
+  const text = fs.existsSync(tp.host) ? fs.readFileSync(tp.host, 'utf8') : '';
+  const { events, lines } = parseTrace(text);
+  return { events, lines, stdout: r.stdout, stderr: r.stderr, code: r.status, signal: r.signal };
+}
+
+/** Runs `script` with plain Python (no runtime) for comparison. */
+export function runPlain(py: Interp, script: string, o: RunOptions = {}): { stdout: string; stderr: string; code: number | null; signal: string | null } {
+  const c = command(py, [script, ...(o.args ?? [])], { PYTHONDONTWRITEBYTECODE: '1', ...(o.env ?? {}) });
+  const r = spawnSync(c.cmd, c.args, { cwd: c.cwd, env: c.env, input: o.stdin ?? '', encoding: 'utf8', timeout: o.timeoutMs ?? 60_000 });
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status, signal: r.signal };
+}
+
+/** Runs under the runtime streaming to a Unix socket served here; returns what arrived. */
+export async function runSocket(py: Interp, script: string, serve: 'read' | 'close', o: RunOptions = {}): Promise<RunResult & { received: string }> {
+  const net = await import('node:net');
+  let sockHost: string;
+  let sockInner: string;
+  if (py.chroot) {
+    stage();
+    const name = `sock-${process.pid}-${++seq}`;
+    sockHost = path.join(py.chroot, STAGE.slice(1), 'out', name);
+    sockInner = `${STAGE}/out/${name}`;
+  } else {
+    sockHost = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-sock-')), 's');
+    sockInner = sockHost;
+  }
+  let received = '';
+  const server = net.createServer((conn) => {
+    if (serve === 'close') conn.destroy();
+    else conn.on('data', (d) => { received += d.toString('utf8'); });
+  });
+  await new Promise<void>((res) => server.listen(sockHost, res));
+  const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1', ...(o.env ?? {}) };
+  const c = command(py, ['-m', 'coroscope', '--socket', sockInner, ...(o.opts ?? []), script, ...(o.args ?? [])], env);
+  const result = await new Promise<{ stdout: string; stderr: string; code: number | null; signal: string | null }>((resolve, reject) => {
+    const child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
+    child.stdin.end(o.stdin ?? '');
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  server.close();
+  const { events, lines } = parseTrace(serve === 'read' ? received : '');
+  return { ...result, events, lines, received };
+}
+
+// --- small helpers for assertions -------------------------------------------------
+
+export type Ev<T extends TraceLine['type']> = Extract<TraceLine, { type: T }>;
+export function ofType<T extends TraceLine['type']>(events: TraceLine[], type: T): Ev<T>[] {
+  return events.filter((e): e is Ev<T> => e.type === type);
+}
+export function tasks(events: TraceLine[], kind?: string): Ev<'task'>[] {
+  return ofType(events, 'task').filter((t) => kind === undefined || t.kind === kind);
+}
+export function switches(events: TraceLine[]): Ev<'switch'>[] {
+  return ofType(events, 'switch');
+}
+/** Checks the invariants every trace must satisfy. */
+export function checkTrace(r: RunResult, opts: { finish?: boolean } = {}): void {
+  const ev = r.events;
+  if (ev.length === 0) throw new Error('empty trace; stderr: ' + r.stderr);
+  if (ev[0].type !== 'header') throw new Error('first line is not the header');
+  const declared = new Set<string>();
+  for (const e of ev) {
+    if (e.type === 'task') declared.add(e.id);
+    if (e.type === 'switch') {
+      if (!declared.has(e.from) || !declared.has(e.to)) throw new Error(`switch names undeclared task: ${JSON.stringify(e)}`);
+    }
+    if ((e.type === 'end' || e.type === 'output' || e.type === 'block' || e.type === 'wake' || e.type === 'send' || e.type === 'recv') && !declared.has(e.task)) {
+      throw new Error(`${e.type} names undeclared task: ${JSON.stringify(e)}`);
+    }
+  }
+  if (opts.finish !== false) {
+    const last = ev[ev.length - 1];
+    if (last.type !== 'finish') throw new Error('last line is not finish: ' + JSON.stringify(last));
+  }
+}
