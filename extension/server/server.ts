@@ -3,7 +3,7 @@
 // per-line stats by the extension (coroscope/stats). Runs in its own Node
 // process: `node dist/server.js --stdio` or under vscode-languageclient (ipc).
 import {
-  createConnection, ProposedFeatures, CodeLensRefreshRequest, TextDocumentSyncKind, DidChangeConfigurationNotification,
+  createConnection, ProposedFeatures, CodeLensRefreshRequest, TextDocumentSyncKind,
   type CodeLens, type Connection, type InitializeParams,
 } from 'vscode-languageserver/node';
 import { STATS_NOTIFICATION, type LensServerSettings, type StatsParams } from '../../protocol/lsp';
@@ -68,11 +68,6 @@ export function startServer(connection: Connection): void {
       },
       serverInfo: { name: 'coroscope-lens', version: '0.1.0' },
     };
-  });
-
-  connection.onInitialized(() => {
-    // Ask for pushes of our section when the client can send them.
-    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'coroscope' }).catch(() => undefined);
   });
 
   connection.onDidChangeConfiguration(guard('configuration', undefined, (p) => {
