@@ -1,0 +1,87 @@
+// `npm run bench:runtime`: overhead of the Coroscope runtime = traced wall time /
+// plain wall time (median of N runs each, interleaved), per workload and interpreter.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const trixie = join(root, '.tools', 'trixie');
+const STAGE = '/tmp/coroscope-bench';
+
+const WORKLOADS = [
+  ['generator send ping-pong (200k)', 'gen_pingpong.py', false],
+  ['asyncio sleep(0) storm 5,000x100', 'asyncio_storm.py', false],
+  ['greenlet ping-pong (100k)', 'greenlet_pingpong.py', true],
+  ['gevent sockets on loopback', 'gevent_sockets.py', true],
+  ['asyncio realistic mix', 'asyncio_mix.py', false],
+];
+
+const INTERPS = [
+  { name: '3.11 settrace', exe: 'python3', greenletExe: '/usr/bin/python3' },
+  { name: '3.13 monitoring', chroot: trixie },
+];
+
+function stage() {
+  const dst = join(trixie, STAGE.slice(1));
+  rmSync(dst, { recursive: true, force: true });
+  cpSync(join(root, 'runtime'), join(dst, 'runtime'), { recursive: true });
+  cpSync(join(root, 'test', 'bench', 'python'), join(dst, 'python'), { recursive: true });
+  mkdirSync(join(dst, 'out'), { recursive: true });
+}
+
+function once(interp, script, needsGreenlet, traced) {
+  let cmd;
+  let args;
+  let cwd = root;
+  if (interp.chroot) {
+    const py = `python3 ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ` : ''}python/${script}`;
+    cmd = 'chroot';
+    args = [interp.chroot, 'sh', '-c', `cd ${STAGE} && PYTHONPATH=runtime ${py} >/dev/null`];
+  } else {
+    const exe = needsGreenlet ? interp.greenletExe : interp.exe;
+    const dir = mkdtempSync(join(tmpdir(), 'coroscope-bench-'));
+    cmd = exe;
+    args = traced ? ['-m', 'coroscope', '--trace', join(dir, 't.jsonl'), join('test/bench/python', script)] : [join('test/bench/python', script)];
+  }
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, PYTHONPATH: 'runtime' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${script} (${traced ? 'traced' : 'plain'}) failed: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+const rows = [];
+for (const interp of INTERPS) {
+  if (interp.chroot) {
+    if (!existsSync(join(trixie, 'usr/bin/python3'))) {
+      console.error(`missing ${trixie}/usr/bin/python3: the 3.13 root is not provisioned`);
+      process.exitCode = 1;
+      continue;
+    }
+    stage();
+  }
+  for (const [label, script, g] of WORKLOADS) {
+    const plain = [];
+    const traced = [];
+    for (let i = 0; i < RUNS; i++) {
+      plain.push(once(interp, script, g, false));
+      traced.push(once(interp, script, g, true));
+    }
+    const p = median(plain);
+    const t = median(traced);
+    rows.push({ interp: interp.name, workload: label, plain: p, traced: t, ratio: t / p });
+    console.error(`${interp.name} | ${label}: ${(t / p).toFixed(2)}x`);
+  }
+}
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`\nRuntime overhead (median of ${RUNS} runs, wall time incl. interpreter start)\n`);
+console.log(`| ${pad('interpreter', 16)} | ${pad('workload', 34)} | plain ms | traced ms | overhead |`);
+console.log(`|${'-'.repeat(18)}|${'-'.repeat(36)}|---------:|----------:|---------:|`);
+for (const r of rows) {
+  console.log(`| ${pad(r.interp, 16)} | ${pad(r.workload, 34)} | ${r.plain.toFixed(0).padStart(8)} | ${r.traced.toFixed(0).padStart(9)} | ${(r.ratio.toFixed(2) + 'x').padStart(8)} |`);
+}
