@@ -36,8 +36,12 @@ export interface DiagramSummary {
   events: number;
   tasks: { id: string; name: string; kind: string }[];
   switches: number;
-  /** Arrow labels as drawn (`send(1)`, `yield '200 OK'`…), first 500. */
+  /** Arrow labels as drawn (`send(1)`, `yield '200 OK'`…), first 500; a folded row contributes its own label (`↻ 9,998 more repetitions…`). */
   labels: string[];
+  /** Rows the diagram has (after folding and filtering). */
+  rows?: number;
+  /** Repeated patterns found: events [start, start + period × count); `collapsed` when shown as one row. */
+  folds?: { start: number; period: number; count: number; collapsed: boolean }[];
 }
 
 const HOST_TYPES = new Set(['reset', 'append', 'status', 'highlight', 'focus', 'query']);

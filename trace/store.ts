@@ -1,25 +1,90 @@
 // TraceStore: the append-only, columnar in-memory trace shared by the host,
-// the CLI and the webview. One event costs a few typed-array slots (~40 bytes)
-// plus its strings, which are interned, so a million events fit in tens of MB
-// and can be scanned without touching JS objects. Pure TypeScript: no Node, no
-// DOM, no vscode.
+// the CLI and the webview. Pure TypeScript: no Node, no DOM, no vscode.
+//
+// Budget (issue 5): 1,000,000 events in ≤ 64 bytes each, decoded in well under
+// a second. So:
+// - columns live in fixed-size chunks (no doubling slack, no copy on growth);
+// - an event costs 41 bytes of columns: type 1, ts 8, a 4, b 4, reason 4,
+//   value 4, site 4, resume site 4, num 8;
+// - (file, line) and (toFile, toLine, frame) are interned as "sites" (a program
+//   has few yield points), low-cardinality strings (reasons, files, channels,
+//   task ids) are interned, and values (which may all differ) are copied into a
+//   byte arena with a small dedup cache instead of becoming JS strings;
+// - the hot event types are decoded by a hand-written scanner straight into
+//   the columns (no intermediate objects); anything unusual (headers, task
+//   declarations, unknown fields, malformed lines) takes the generic path
+//   (JSON.parse + validateEvent), so both paths accept exactly the same input.
 
 import {
   type EventType, type HeaderEvent, type TaskEvent, type TraceEvent, type TraceLine,
   SCHEMA_VERSION, assertNever, validateEvent,
 } from '../protocol/events';
 
+export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
 const TYPE_CODES: Record<EventType, number> = {
   task: 0, switch: 1, end: 2, block: 3, wake: 4, send: 5, recv: 6, output: 7, mark: 8, finish: 9,
 };
-export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
 export const TYPE = TYPE_CODES;
 
-/** Fields kept in columns for every event; anything else goes to the sparse `rest` map. */
+/** Fields held in columns; anything else on an event goes to the sparse `rest` map. */
 const COLUMN_FIELDS = new Set(['type', 'ts', 'id', 'from', 'to', 'task', 'reason', 'outcome', 'on', 'channel', 'stream', 'kind',
-  'value', 'detail', 'text', 'message', 'file', 'line', 'depth', 'msg', 'ms', 'count', 'exitCode']);
+  'value', 'detail', 'text', 'message', 'file', 'line', 'toFile', 'toLine', 'frame', 'depth', 'msg', 'ms', 'count', 'exitCode']);
 
 export interface DecodeProblem { line: number; message: string }
+
+const SHIFT = 16;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+const ARENA_SHIFT = 20;
+const ARENA_CHUNK = 1 << ARENA_SHIFT;
+const ARENA_MASK = ARENA_CHUNK - 1;
+/** Longest value kept in the arena (UTF-16 code units); longer ones are interned. */
+const ARENA_MAX = 0x7fff;
+const DEDUP_SIZE = 1 << 13;
+
+interface Columns {
+  type: Uint8Array; ts: Float64Array; a: Int32Array; b: Int32Array; reason: Int32Array;
+  value: Int32Array; site: Int32Array; site2: Int32Array; num: Float64Array;
+}
+
+function newChunk(): Columns {
+  return {
+    type: new Uint8Array(CHUNK), ts: new Float64Array(CHUNK), a: new Int32Array(CHUNK), b: new Int32Array(CHUNK),
+    reason: new Int32Array(CHUNK), value: new Int32Array(CHUNK), site: new Int32Array(CHUNK), site2: new Int32Array(CHUNK),
+    num: new Float64Array(CHUNK),
+  };
+}
+const COLUMN_BYTES = 1 + 8 + 4 * 7 + 8;
+
+// Field slots of the fast scanner.
+const K_TYPE = 0, K_TS = 1, K_FROM = 2, K_TO = 3, K_REASON = 4, K_VALUE = 5, K_FILE = 6, K_LINE = 7, K_TOFILE = 8,
+  K_TOLINE = 9, K_DEPTH = 10, K_FRAME = 11, K_TASK = 12, K_OUTCOME = 13, K_ON = 14, K_DETAIL = 15, K_CHANNEL = 16,
+  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, NKEYS = 24;
+// Which JSON kind each slot must hold: 1 string, 2 number.
+const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2];
+// String slots whose text is a value (arena), not an interned name.
+const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0];
+/** Fields each fast-path type may carry (bit per slot); anything else goes the generic way. */
+const bits = (...k: number[]) => k.reduce((m, x) => m | (1 << x), 0);
+const SITE = bits(K_TYPE, K_TS, K_FILE, K_LINE);
+const ALLOWED: number[] = [];
+ALLOWED[TYPE_CODES.switch] = SITE | bits(K_FROM, K_TO, K_REASON, K_VALUE, K_TOFILE, K_TOLINE, K_DEPTH, K_FRAME);
+ALLOWED[TYPE_CODES.end] = SITE | bits(K_TASK, K_OUTCOME, K_VALUE);
+ALLOWED[TYPE_CODES.block] = SITE | bits(K_TASK, K_ON, K_DETAIL);
+ALLOWED[TYPE_CODES.wake] = SITE | bits(K_TASK, K_ON, K_DETAIL);
+ALLOWED[TYPE_CODES.send] = SITE | bits(K_TASK, K_CHANNEL, K_VALUE, K_MSG);
+ALLOWED[TYPE_CODES.recv] = ALLOWED[TYPE_CODES.send];
+ALLOWED[TYPE_CODES.output] = SITE | bits(K_TASK, K_STREAM, K_TEXT);
+ALLOWED[TYPE_CODES.mark] = SITE | bits(K_KIND, K_MESSAGE, K_TASK, K_MS, K_COUNT);
+const REQUIRED: number[] = [];
+REQUIRED[TYPE_CODES.switch] = bits(K_TS, K_FROM, K_TO, K_REASON);
+REQUIRED[TYPE_CODES.end] = bits(K_TS, K_TASK, K_OUTCOME);
+REQUIRED[TYPE_CODES.block] = bits(K_TS, K_TASK, K_ON);
+REQUIRED[TYPE_CODES.wake] = REQUIRED[TYPE_CODES.block];
+REQUIRED[TYPE_CODES.send] = bits(K_TS, K_TASK, K_CHANNEL);
+REQUIRED[TYPE_CODES.recv] = REQUIRED[TYPE_CODES.send];
+REQUIRED[TYPE_CODES.output] = bits(K_TS, K_TASK, K_STREAM, K_TEXT);
+REQUIRED[TYPE_CODES.mark] = bits(K_TS, K_KIND, K_MESSAGE);
 
 export class TraceStore {
   header: HeaderEvent | undefined;
@@ -30,61 +95,477 @@ export class TraceStore {
   problemCount = 0;
   /** Events of types this reader does not know (the schema allows extensions). */
   unknownCount = 0;
+  /** Number of `switch` events held. */
+  switchCount = 0;
 
   private readonly laneIds = new Map<string, number>();
+  /** Interned strings; ids 0..9 are the event type names (id = type code). */
   private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
+  private strHashes: number[] = [];
+  private strTable = new Int32Array(1024).fill(-1);
+  /** String id → lane, for task ids seen by the scanner (-1 unknown). */
+  private laneOfStr: number[] = [];
+  // Sites: (file string id, line) and (toFile, toLine, frame).
+  private readonly siteFile: number[] = [];
+  private readonly siteLine: number[] = [];
+  private readonly siteFrame: number[] = [];
+  private readonly siteIds = new Map<number, number>();
+  private readonly site2Ids = new Map<number, number>();
   private readonly rest = new Map<number, Record<string, unknown>>();
+  private chunks: Columns[] = [];
   private n = 0;
-  private cap = 0;
-  private col = {
-    type: new Uint8Array(0), ts: new Float64Array(0), a: new Int32Array(0), b: new Int32Array(0),
-    reason: new Int32Array(0), value: new Int32Array(0), file: new Int32Array(0), line: new Int32Array(0), num: new Float64Array(0),
-  };
+  // The value arena: entries are a 16-bit header (length, bit 15 = two bytes per code unit) then the code units.
+  private arena: Uint8Array[] = [];
+  private arenaPos = ARENA_CHUNK; // forces a first chunk
+  private readonly dedup = new Int32Array(DEDUP_SIZE).fill(-1);
+  private scratch = new Uint16Array(256);
   private pending = '';
   private lineNo = 0;
   private t0 = NaN;
+  // Scanner state, reused per line.
+  private readonly fStart = new Int32Array(NKEYS);
+  private readonly fEnd = new Int32Array(NKEYS);
+  private readonly fNum = new Float64Array(NKEYS);
+  private readonly fStr = new Int32Array(NKEYS);
+
+  constructor() {
+    for (const t of TYPE_NAMES) this.intern(t);
+  }
 
   get length(): number { return this.n; }
 
   /** Feed raw JSON Lines text; partial trailing lines are kept until the next call. Returns events added. */
   appendText(chunk: string): number {
-    const text = this.pending + chunk;
-    const lastNl = text.lastIndexOf('\n');
-    if (lastNl < 0) { this.pending = text; return 0; }
-    this.pending = text.slice(lastNl + 1);
-    return this.appendLines(text.slice(0, lastNl));
+    const before = this.n;
+    const firstNl = chunk.indexOf('\n');
+    if (firstNl < 0) { this.pending += chunk; return 0; }
+    if (this.pending) {
+      const head = this.pending + chunk.slice(0, firstNl);
+      this.pending = '';
+      this.scanLines(head, 0, head.length);
+    } else {
+      this.scanLines(chunk, 0, firstNl);
+    }
+    const lastNl = chunk.lastIndexOf('\n');
+    if (lastNl > firstNl) this.scanLines(chunk, firstNl + 1, lastNl);
+    // Copy the tail so the pending text does not keep the whole chunk alive.
+    this.pending = lastNl + 1 < chunk.length ? (' ' + chunk.slice(lastNl + 1)).slice(1) : '';
+    return this.n - before;
   }
 
   /** Flush a final line that had no trailing newline (end of file or stream). */
   end(): number {
     const rest = this.pending;
     this.pending = '';
-    return rest.trim() ? this.appendLines(rest) : 0;
+    if (!rest.trim()) return 0;
+    const before = this.n;
+    this.scanLines(rest, 0, rest.length);
+    return this.n - before;
   }
 
-  private appendLines(block: string): number {
-    const before = this.n;
-    const lines = block.split('\n');
-    // One JSON.parse over the whole batch is several times faster than one per
-    // line; on any syntax error fall back to per-line parsing to locate it.
-    let parsed: unknown[] | undefined;
-    try {
-      parsed = JSON.parse('[' + lines.filter((l) => l.trim() !== '').join(',') + ']') as unknown[];
-    } catch { parsed = undefined; }
-    if (parsed) {
-      for (const raw of parsed) { this.lineNo++; this.appendRaw(raw); }
-      this.lineNo += lines.length - parsed.length;
-    } else {
-      for (const l of lines) {
-        this.lineNo++;
-        if (!l.trim()) continue;
-        let raw: unknown;
-        try { raw = JSON.parse(l); } catch (e) { this.problem(`not JSON: ${(e as Error).message}`); continue; }
-        this.appendRaw(raw);
-      }
+  /** The lines of text[from, to), `to` being a newline or the end of the text. */
+  private scanLines(text: string, from: number, to: number): void {
+    let p = from;
+    this.bsNext = text.indexOf('\\', from);
+    for (;;) {
+      let e = text.indexOf('\n', p);
+      if (e < 0 || e > to) e = to;
+      this.lineNo++;
+      let le = e;
+      if (le > p && text.charCodeAt(le - 1) === 13) le--;
+      if (le > p && !this.fastLine(text, p, le)) this.slowLine(text.slice(p, le));
+      if (e >= to) break;
+      p = e + 1;
     }
-    return this.n - before;
+  }
+
+  private slowLine(line: string): void {
+    if (!line.trim()) return;
+    let raw: unknown;
+    try { raw = JSON.parse(line); } catch (e) { this.problem(`not JSON: ${(e as Error).message}`); return; }
+    this.appendRaw(raw);
+  }
+
+  /** The scanner: true when the line was a plain event it could store; false sends it the generic way. */
+  private fastLine(s: string, p: number, end: number): boolean {
+    while (p < end && s.charCodeAt(p) <= 32) p++;
+    if (p >= end) return true;
+    if (s.charCodeAt(p) !== 123 /* { */) return false;
+    p++;
+    const fStart = this.fStart, fEnd = this.fEnd, fNum = this.fNum, fStr = this.fStr;
+    let seen = 0;
+    for (;;) {
+      while (p < end && s.charCodeAt(p) <= 32) p++;
+      let c = s.charCodeAt(p);
+      if (c === 125 /* } */) { p++; break; }
+      if (seen !== 0) {
+        if (c !== 44 /* , */) return false;
+        p++;
+        while (p < end && s.charCodeAt(p) <= 32) p++;
+        c = s.charCodeAt(p);
+      }
+      if (c !== 34 /* " */) return false;
+      // Key: hash while looking for the closing quote, then verify the spelling.
+      const ks = ++p;
+      let kh = 0;
+      while (p < end) { const x = s.charCodeAt(p); if (x === 34 || x === 92) break; kh = (kh * 33 + x) | 0; p++; }
+      if (s.charCodeAt(p) !== 34) return false;
+      const ke = p;
+      const key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
+      if (key < 0 || (seen & (1 << key)) !== 0 || !sameKey(s, ks, ke, key)) return false;
+      p = ke + 1;
+      while (p < end && s.charCodeAt(p) <= 32) p++;
+      if (s.charCodeAt(p) !== 58 /* : */) return false;
+      p++;
+      while (p < end && s.charCodeAt(p) <= 32) p++;
+      c = s.charCodeAt(p);
+      if (c === 34) {
+        if (KEY_KIND[key] !== 1) return false;
+        let close = s.indexOf('"', p + 1);
+        if (close < 0 || close >= end) return false;
+        if (this.bsNext !== -1 && this.bsNext < p) this.bsNext = s.indexOf('\\', p);
+        const escaped = this.bsNext !== -1 && this.bsNext < close;
+        if (escaped) {
+          close = this.scanString(s, p + 1, end);
+          if (close < 0) return false;
+          if (!IS_VALUE_SLOT[key]) fStr[key] = this.internScratch(this.scratchLen);
+        } else if (!IS_VALUE_SLOT[key]) fStr[key] = this.internRange(s, p + 1, close);
+        if (IS_VALUE_SLOT[key]) { fStart[key] = p + 1; fEnd[key] = escaped ? -close : close; }
+        p = close + 1;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        if (KEY_KIND[key] !== 2) return false;
+        let q = p;
+        let v = 0;
+        let neg = false;
+        if (c === 45) { neg = true; q++; }
+        const ds = q;
+        while (q < end) { const d = s.charCodeAt(q); if (d < 48 || d > 57) break; v = v * 10 + (d - 48); q++; }
+        if (q === ds) return false;
+        const d = s.charCodeAt(q);
+        if (d === 46 || d === 101 || d === 69 || q - ds > 15) {
+          // Fractions, exponents and very long integers: let the engine parse them exactly.
+          while (q < end) { const x = s.charCodeAt(q); if (!((x >= 48 && x <= 57) || x === 46 || x === 101 || x === 69 || x === 43 || x === 45)) break; q++; }
+          v = Number(s.slice(p, q));
+          if (!Number.isFinite(v)) return false;
+        } else if (neg) v = -v;
+        fNum[key] = v;
+        p = q;
+      } else {
+        return false; // null, booleans, objects, arrays: rare here, generic path
+      }
+      seen |= 1 << key;
+    }
+    while (p < end && s.charCodeAt(p) <= 32) p++;
+    if (p !== end) return false;
+    if ((seen & 1) === 0) return false;
+    const type = fStr[K_TYPE];
+    if (type > 9) return false; // not a known event type: generic path decides
+    const allowed = ALLOWED[type];
+    if (allowed === undefined || (seen & ~allowed) !== 0 || (seen & REQUIRED[type]) !== REQUIRED[type]) return false;
+    if (type === TYPE_CODES.mark && (seen & (1 << K_MS)) && (seen & (1 << K_COUNT))) return false;
+    if (type === TYPE_CODES.output) {
+      const st = this.strings[fStr[K_STREAM]];
+      if (st !== 'stdout' && st !== 'stderr') return false;
+    }
+
+    // Commit.
+    const ts = fNum[K_TS];
+    if (Number.isNaN(this.t0)) this.t0 = ts;
+    const i = this.n;
+    const ch = i & MASK;
+    if (ch === 0) this.chunks.push(newChunk());
+    const col = this.chunks[i >>> SHIFT];
+    this.n++;
+    col.type[ch] = type;
+    col.ts[ch] = ts;
+    col.a[ch] = -1; col.b[ch] = -1; col.value[ch] = -1; col.num[ch] = NaN;
+    const has = (k: number) => (seen & (1 << k)) !== 0;
+    const fileId = has(K_FILE) ? fStr[K_FILE] : -1;
+    const line = has(K_LINE) ? fNum[K_LINE] : 0;
+    col.site[ch] = fileId < 0 && line === 0 ? -1 : this.siteOf(fileId, line);
+    col.site2[ch] = -1;
+    switch (type) {
+      case 1: // switch
+        this.switchCount++;
+        col.a[ch] = this.laneOfString(fStr[K_FROM]);
+        col.b[ch] = this.laneOfString(fStr[K_TO]);
+        col.reason[ch] = fStr[K_REASON];
+        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        if (has(K_DEPTH)) col.num[ch] = fNum[K_DEPTH];
+        if (has(K_TOFILE) || has(K_TOLINE) || has(K_FRAME)) {
+          col.site2[ch] = this.site2Of(has(K_TOFILE) ? fStr[K_TOFILE] : -1, has(K_TOLINE) ? fNum[K_TOLINE] : 0, has(K_FRAME) ? fStr[K_FRAME] : -1);
+        }
+        break;
+      case 2: // end
+        col.a[ch] = this.laneOfString(fStr[K_TASK]);
+        col.reason[ch] = fStr[K_OUTCOME];
+        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        break;
+      case 3: case 4: // block, wake
+        col.a[ch] = this.laneOfString(fStr[K_TASK]);
+        col.reason[ch] = fStr[K_ON];
+        if (has(K_DETAIL)) col.value[ch] = this.storeValue(s, fStart[K_DETAIL], fEnd[K_DETAIL]);
+        break;
+      case 5: case 6: // send, recv
+        col.a[ch] = this.laneOfString(fStr[K_TASK]);
+        col.reason[ch] = fStr[K_CHANNEL];
+        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        if (has(K_MSG)) col.num[ch] = fNum[K_MSG];
+        break;
+      case 7: // output
+        col.a[ch] = this.laneOfString(fStr[K_TASK]);
+        col.reason[ch] = fStr[K_STREAM];
+        col.value[ch] = this.storeValue(s, fStart[K_TEXT], fEnd[K_TEXT]);
+        break;
+      case 8: // mark
+        if (has(K_TASK)) col.a[ch] = this.laneOfString(fStr[K_TASK]);
+        col.reason[ch] = fStr[K_KIND];
+        col.value[ch] = this.storeValue(s, fStart[K_MESSAGE], fEnd[K_MESSAGE]);
+        if (has(K_MS)) col.num[ch] = fNum[K_MS];
+        else if (has(K_COUNT)) col.num[ch] = fNum[K_COUNT];
+        break;
+      default:
+        return true;
+    }
+    return true;
+  }
+
+  private scratchLen = 0;
+  /** Next backslash at or after the scan position in `bsText` (-1: none), so escape-free strings skip decoding. */
+  private bsNext = -1;
+  private scratchHash = 0;
+
+  /** Decode the JSON string starting after its opening quote into `scratch`; returns the closing quote's index or -1. */
+  private scanString(s: string, p: number, end: number): number {
+    let buf = this.scratch;
+    let n = 0;
+    let h = 0x811c9dc5;
+    while (p < end) {
+      let c = s.charCodeAt(p++);
+      if (c === 34) { this.scratchLen = n; this.scratchHash = h | 0; return p - 1; }
+      if (c === 92) {
+        if (p >= end) return -1;
+        const e = s.charCodeAt(p++);
+        switch (e) {
+          case 34: c = 34; break; case 92: c = 92; break; case 47: c = 47; break;
+          case 98: c = 8; break; case 102: c = 12; break; case 110: c = 10; break; case 114: c = 13; break; case 116: c = 9; break;
+          case 117: {
+            if (p + 4 > end) return -1;
+            c = 0;
+            for (let k = 0; k < 4; k++) {
+              const x = s.charCodeAt(p++);
+              const d = x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
+              if (d < 0) return -1;
+              c = c * 16 + d;
+            }
+            break;
+          }
+          default: return -1;
+        }
+      } else if (c < 32) return -1;
+      if (n === buf.length) { const nb = new Uint16Array(buf.length * 2); nb.set(buf); this.scratch = buf = nb; }
+      buf[n++] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    return -1;
+  }
+
+  /** Intern the string in scratch[0, len) (hash in scratchHash). */
+  private internScratch(len: number): number {
+    const h = this.scratchHash;
+    const buf = this.scratch;
+    const table = this.strTable;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.strHashes[id] === h) {
+        const str = this.strings[id];
+        if (str.length === len) {
+          let k = 0;
+          while (k < len && str.charCodeAt(k) === buf[k]) k++;
+          if (k === len) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.addString(scratchString(buf, len), h);
+  }
+
+  private addString(str: string, h: number): number {
+    const id = this.strings.length;
+    this.strings.push(str);
+    this.strHashes.push(h);
+    this.laneOfStr.push(-1);
+    if (this.strings.length * 2 > this.strTable.length) {
+      const t = new Int32Array(this.strTable.length * 2).fill(-1);
+      const m = t.length - 1;
+      for (let j = 0; j < this.strings.length; j++) {
+        let slot = this.strHashes[j] & m;
+        while (t[slot] >= 0) slot = (slot + 1) & m;
+        t[slot] = j;
+      }
+      this.strTable = t;
+    } else {
+      const m = this.strTable.length - 1;
+      let slot = h & m;
+      while (this.strTable[slot] >= 0) slot = (slot + 1) & m;
+      this.strTable[slot] = id;
+    }
+    return id;
+  }
+
+  /** Intern a JS string. */
+  intern(str: string): number {
+    let h = 0x811c9dc5;
+    for (let k = 0; k < str.length; k++) h = Math.imul(h ^ str.charCodeAt(k), 0x01000193);
+    h |= 0;
+    const table = this.strTable;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.strHashes[id] === h && this.strings[id] === str) return id;
+      slot = (slot + 1) & mask;
+    }
+    return this.addString(str, h);
+  }
+
+  private laneOfString(strId: number): number {
+    const l = this.laneOfStr[strId];
+    if (l >= 0) return l;
+    const lane = this.lane(this.strings[strId]);
+    this.laneOfStr[strId] = lane;
+    return lane;
+  }
+
+  private siteOf(fileId: number, line: number): number {
+    const key = (fileId + 1) * 4294967296 + (line >>> 0);
+    let id = this.siteIds.get(key);
+    if (id === undefined) {
+      id = this.siteFile.length;
+      this.siteFile.push(fileId); this.siteLine.push(line); this.siteFrame.push(-1);
+      this.siteIds.set(key, id);
+    }
+    return id;
+  }
+
+  private site2Of(fileId: number, line: number, frameId: number): number {
+    const base = this.siteOf(fileId, line);
+    if (frameId < 0) return base;
+    const key = base * 2097152 + frameId;
+    let id = this.site2Ids.get(key);
+    if (id === undefined) {
+      id = this.siteFile.length;
+      this.siteFile.push(fileId); this.siteLine.push(line); this.siteFrame.push(frameId);
+      this.site2Ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** Store the JSON string s[from, to) (raw, escapes undecoded) as a value; returns the value column entry. */
+  /** Store the JSON string s[from, |to|) as a value (`to` negative: it has escapes); returns the value column entry. */
+  private storeValue(s: string, from: number, to: number): number {
+    if (to < 0) {
+      this.scanString(s, from, -to + 1);
+      return this.storeScratchValue(this.scratchLen);
+    }
+    const len = to - from;
+    if (len > this.scratch.length) this.scratch = new Uint16Array(len * 2);
+    const buf = this.scratch;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < len; k++) { const c = s.charCodeAt(from + k); buf[k] = c; h = Math.imul(h ^ c, 0x01000193); }
+    this.scratchHash = h | 0;
+    return this.storeScratchValue(len);
+  }
+
+  /** Intern s[from, to) (no escapes in it) without making a string unless it is new. */
+  private internRange(s: string, from: number, to: number): number {
+    let h = 0x811c9dc5;
+    for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    h |= 0;
+    const len = to - from;
+    const table = this.strTable;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.strHashes[id] === h) {
+        const str = this.strings[id];
+        if (str.length === len && s.startsWith(str, from)) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    // A fresh flat copy: a slice would keep the whole chunk alive.
+    return this.addString((' ' + s.slice(from, to)).slice(1), h);
+  }
+
+  private storeScratchValue(len: number): number {
+    const buf = this.scratch;
+    if (len > ARENA_MAX) return -2 - this.internScratch(len);
+    const h = this.scratchHash;
+    const slot = (h ^ (h >>> 13)) & (DEDUP_SIZE - 1);
+    const prev = this.dedup[slot];
+    if (prev >= 0 && this.arenaEquals(prev, buf, len)) return prev;
+    let wide = false;
+    for (let k = 0; k < len; k++) if (buf[k] > 255) { wide = true; break; }
+    const bytes = 2 + (wide ? len * 2 : len);
+    if (this.arenaPos + bytes > ARENA_CHUNK) { this.arena.push(new Uint8Array(ARENA_CHUNK)); this.arenaPos = 0; }
+    const ci = this.arena.length - 1;
+    const a = this.arena[ci];
+    let p = this.arenaPos;
+    const off = ci * ARENA_CHUNK + p;
+    const hdr = len | (wide ? 0x8000 : 0);
+    a[p++] = hdr & 255; a[p++] = hdr >>> 8;
+    if (wide) for (let k = 0; k < len; k++) { a[p++] = buf[k] & 255; a[p++] = buf[k] >>> 8; }
+    else for (let k = 0; k < len; k++) a[p++] = buf[k];
+    this.arenaPos = p;
+    this.dedup[slot] = off;
+    return off;
+  }
+
+  private arenaEquals(off: number, buf: Uint16Array, len: number): boolean {
+    const a = this.arena[off >>> ARENA_SHIFT];
+    let p = off & ARENA_MASK;
+    const hdr = a[p] | (a[p + 1] << 8);
+    p += 2;
+    if ((hdr & 0x7fff) !== len) return false;
+    if (hdr & 0x8000) { for (let k = 0; k < len; k++, p += 2) if ((a[p] | (a[p + 1] << 8)) !== buf[k]) return false; }
+    else for (let k = 0; k < len; k++) if (a[p + k] !== buf[k]) return false;
+    return true;
+  }
+
+  private arenaString(off: number): string {
+    const a = this.arena[off >>> ARENA_SHIFT];
+    let p = off & ARENA_MASK;
+    const hdr = a[p] | (a[p + 1] << 8);
+    p += 2;
+    const len = hdr & 0x7fff;
+    if (hdr & 0x8000) {
+      const u = new Uint16Array(len);
+      for (let k = 0; k < len; k++, p += 2) u[k] = a[p] | (a[p + 1] << 8);
+      return scratchString(u, len);
+    }
+    return scratchString(a.subarray(p, p + len), len);
+  }
+
+  private valueOf(v: number): string | undefined {
+    if (v === -1) return undefined;
+    if (v < -1) return this.strings[-2 - v];
+    return this.arenaString(v);
+  }
+
+  /** Store a JS string as a value (generic path). */
+  private valueFromString(str: string): number {
+    if (str.length > ARENA_MAX) return -2 - this.intern(str);
+    if (str.length > this.scratch.length) this.scratch = new Uint16Array(str.length * 2);
+    let h = 0x811c9dc5;
+    for (let k = 0; k < str.length; k++) { const c = str.charCodeAt(k); this.scratch[k] = c; h = Math.imul(h ^ c, 0x01000193); }
+    this.scratchHash = h | 0;
+    return this.storeScratchValue(str.length);
   }
 
   private appendRaw(raw: unknown): void {
@@ -108,19 +589,23 @@ export class TraceStore {
       // Child processes send their own headers; the first one is the trace's.
       if (!this.header) {
         this.header = ev;
-        this.t0 = ev.ts;
+        if (Number.isNaN(this.t0) && typeof ev.ts === 'number') this.t0 = ev.ts;
         if (ev.schema !== SCHEMA_VERSION) this.problem(`trace schema ${ev.schema}, this reader expects ${SCHEMA_VERSION}`);
       }
       return;
     }
     if (Number.isNaN(this.t0)) this.t0 = ev.ts;
-    const i = this.grow();
-    const c = this.col;
-    c.type[i] = TYPE_CODES[ev.type];
-    c.ts[i] = ev.ts;
-    c.a[i] = -1; c.b[i] = -1; c.reason[i] = -1; c.value[i] = -1; c.file[i] = -1; c.line[i] = 0; c.num[i] = NaN;
-    if ('file' in ev && ev.file !== undefined) c.file[i] = this.intern(ev.file);
-    if ('line' in ev && ev.line !== undefined) c.line[i] = ev.line;
+    const i = this.n;
+    const ch = i & MASK;
+    if (ch === 0) this.chunks.push(newChunk());
+    const c = this.chunks[i >>> SHIFT];
+    this.n++;
+    c.type[ch] = TYPE_CODES[ev.type];
+    c.ts[ch] = ev.ts;
+    c.a[ch] = -1; c.b[ch] = -1; c.reason[ch] = -1; c.value[ch] = -1; c.site[ch] = -1; c.site2[ch] = -1; c.num[ch] = NaN;
+    const file = 'file' in ev && ev.file !== undefined ? this.intern(ev.file) : -1;
+    const line = 'line' in ev && ev.line !== undefined ? ev.line : 0;
+    if (file >= 0 || line) c.site[ch] = this.siteOf(file, line);
     switch (ev.type) {
       case 'task': {
         let lane = this.laneIds.get(ev.id);
@@ -131,43 +616,47 @@ export class TraceStore {
         } else {
           this.tasks[lane] = ev; // a re-declaration (rename) updates the lane
         }
-        c.a[i] = lane;
-        c.reason[i] = this.intern(ev.kind);
-        c.value[i] = this.intern(ev.name);
+        c.a[ch] = lane;
+        c.reason[ch] = this.intern(ev.kind);
+        c.value[ch] = -2 - this.intern(ev.name);
         break;
       }
       case 'switch':
-        c.a[i] = this.lane(ev.from); c.b[i] = this.lane(ev.to);
-        c.reason[i] = this.intern(ev.reason);
-        if (ev.value !== undefined) c.value[i] = this.intern(ev.value);
-        if (ev.depth !== undefined) c.num[i] = ev.depth;
+        this.switchCount++;
+        c.a[ch] = this.lane(ev.from); c.b[ch] = this.lane(ev.to);
+        c.reason[ch] = this.intern(ev.reason);
+        if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
+        if (ev.depth !== undefined) c.num[ch] = ev.depth;
+        if (ev.toFile !== undefined || ev.toLine !== undefined || ev.frame !== undefined) {
+          c.site2[ch] = this.site2Of(ev.toFile !== undefined ? this.intern(ev.toFile) : -1, ev.toLine ?? 0, ev.frame !== undefined ? this.intern(ev.frame) : -1);
+        }
         break;
       case 'end':
-        c.a[i] = this.lane(ev.task); c.reason[i] = this.intern(ev.outcome);
-        if (ev.value !== undefined) c.value[i] = this.intern(ev.value);
+        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.outcome);
+        if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
         break;
       case 'block':
       case 'wake':
-        c.a[i] = this.lane(ev.task); c.reason[i] = this.intern(ev.on);
-        if (ev.detail !== undefined) c.value[i] = this.intern(ev.detail);
+        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.on);
+        if (ev.detail !== undefined) c.value[ch] = this.valueFromString(ev.detail);
         break;
       case 'send':
       case 'recv':
-        c.a[i] = this.lane(ev.task); c.reason[i] = this.intern(ev.channel);
-        if (ev.value !== undefined) c.value[i] = this.intern(ev.value);
-        if (ev.msg !== undefined) c.num[i] = ev.msg;
+        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.channel);
+        if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
+        if (ev.msg !== undefined) c.num[ch] = ev.msg;
         break;
       case 'output':
-        c.a[i] = this.lane(ev.task); c.reason[i] = this.intern(ev.stream); c.value[i] = this.intern(ev.text);
+        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.stream); c.value[ch] = this.valueFromString(ev.text);
         break;
       case 'mark':
-        if (ev.task !== undefined) c.a[i] = this.lane(ev.task);
-        c.reason[i] = this.intern(ev.kind); c.value[i] = this.intern(ev.message);
-        if (ev.ms !== undefined) c.num[i] = ev.ms;
-        else if (ev.count !== undefined) c.num[i] = ev.count;
+        if (ev.task !== undefined) c.a[ch] = this.lane(ev.task);
+        c.reason[ch] = this.intern(ev.kind); c.value[ch] = this.valueFromString(ev.message);
+        if (ev.ms !== undefined) c.num[ch] = ev.ms;
+        else if (ev.count !== undefined) c.num[ch] = ev.count;
         break;
       case 'finish':
-        c.num[i] = ev.exitCode ?? NaN;
+        c.num[ch] = ev.exitCode ?? NaN;
         break;
       default:
         assertNever(ev, 'event');
@@ -178,6 +667,7 @@ export class TraceStore {
       (extra ??= {})[k] = (ev as unknown as Record<string, unknown>)[k];
     }
     if (ev.type === 'mark' && ev.ms !== undefined && ev.count !== undefined) (extra ??= {}).count = ev.count;
+    if (ev.type === 'task') extra = undefined; // the declaration itself is kept in `tasks`
     if (extra) this.rest.set(i, extra);
   }
 
@@ -197,59 +687,56 @@ export class TraceStore {
     return lane;
   }
 
-  private intern(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
-  }
-
-  private grow(): number {
-    if (this.n === this.cap) {
-      const cap = Math.max(1024, this.cap * 2);
-      const c = this.col;
-      const g = <T extends Uint8Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => { const a = make(cap); a.set(old); return a; };
-      this.col = {
-        type: g(c.type, (k) => new Uint8Array(k)), ts: g(c.ts, (k) => new Float64Array(k)),
-        a: g(c.a, (k) => new Int32Array(k)), b: g(c.b, (k) => new Int32Array(k)),
-        reason: g(c.reason, (k) => new Int32Array(k)), value: g(c.value, (k) => new Int32Array(k)),
-        file: g(c.file, (k) => new Int32Array(k)), line: g(c.line, (k) => new Int32Array(k)),
-        num: g(c.num, (k) => new Float64Array(k)),
-      };
-      this.cap = cap;
-    }
-    return this.n++;
-  }
-
   // Column accessors (index i in [0, length)).
-  type(i: number): EventType { return TYPE_NAMES[this.col.type[i]]; }
-  typeCode(i: number): number { return this.col.type[i]; }
+  type(i: number): EventType { return TYPE_NAMES[this.chunks[i >>> SHIFT].type[i & MASK]]; }
+  typeCode(i: number): number { return this.chunks[i >>> SHIFT].type[i & MASK]; }
   /** Absolute monotonic ns. */
-  ts(i: number): number { return this.col.ts[i]; }
+  ts(i: number): number { return this.chunks[i >>> SHIFT].ts[i & MASK]; }
   /** ns since the trace start. */
-  rel(i: number): number { return this.col.ts[i] - this.t0; }
+  rel(i: number): number { return this.chunks[i >>> SHIFT].ts[i & MASK] - this.t0; }
   get startTs(): number { return this.t0; }
-  /** Acting lane: `from` of a switch, `task` of the others; -1 if none. */
-  a(i: number): number { return this.col.a[i]; }
+  /** Acting lane: `from` of a switch, `task` of the others (the declared lane for `task`); -1 if none. */
+  a(i: number): number { return this.chunks[i >>> SHIFT].a[i & MASK]; }
   /** `to` lane of a switch, else -1. */
-  b(i: number): number { return this.col.b[i]; }
+  b(i: number): number { return this.chunks[i >>> SHIFT].b[i & MASK]; }
   /** reason / outcome / on / channel / stream / mark kind / task kind, by type. */
-  reason(i: number): string { const r = this.col.reason[i]; return r < 0 ? '' : this.strings[r]; }
-  reasonId(i: number): number { return this.col.reason[i]; }
+  reason(i: number): string { const r = this.chunks[i >>> SHIFT].reason[i & MASK]; return r < 0 ? '' : this.strings[r]; }
+  /** Interned id of `reason(i)` (see `string(id)`); -1 if none. */
+  reasonId(i: number): number { return this.chunks[i >>> SHIFT].reason[i & MASK]; }
   /** value / detail / text / message / task name, by type. */
-  value(i: number): string | undefined { const v = this.col.value[i]; return v < 0 ? undefined : this.strings[v]; }
-  valueId(i: number): number { return this.col.value[i]; }
-  file(i: number): string | undefined { const f = this.col.file[i]; return f < 0 ? undefined : this.strings[f]; }
-  fileId(i: number): number { return this.col.file[i]; }
-  line(i: number): number { return this.col.line[i]; }
+  value(i: number): string | undefined { return this.valueOf(this.chunks[i >>> SHIFT].value[i & MASK]); }
+  /** An opaque key of `value(i)`: equal keys mean equal values (not the converse); -1 if none. */
+  valueId(i: number): number { return this.chunks[i >>> SHIFT].value[i & MASK]; }
+  file(i: number): string | undefined { const s = this.siteId(i); if (s < 0) return undefined; const f = this.siteFile[s]; return f < 0 ? undefined : this.strings[f]; }
+  /** Interned id of `file(i)`; -1 if none. */
+  fileId(i: number): number { const s = this.siteId(i); return s < 0 ? -1 : this.siteFile[s]; }
+  line(i: number): number { const s = this.siteId(i); return s < 0 ? 0 : this.siteLine[s]; }
+  /** Site (file, line) id of event i; -1 if none. Few distinct sites exist: use it to group events by place. */
+  siteId(i: number): number { return this.chunks[i >>> SHIFT].site[i & MASK]; }
+  /** Where `to` resumes (switch only). */
+  toFile(i: number): string | undefined { const s = this.site2Id(i); if (s < 0) return undefined; const f = this.siteFile[s]; return f < 0 ? undefined : this.strings[f]; }
+  toLine(i: number): number { const s = this.site2Id(i); return s < 0 ? 0 : this.siteLine[s]; }
+  /** Innermost delegated frame running in `to` after a switch (when depth > 0). */
+  frame(i: number): string | undefined { const s = this.site2Id(i); if (s < 0) return undefined; const f = this.siteFrame[s]; return f < 0 ? undefined : this.strings[f]; }
+  site2Id(i: number): number { return this.chunks[i >>> SHIFT].site2[i & MASK]; }
   /** depth / msg / ms|count / exitCode, by type; NaN if absent. */
-  num(i: number): number { return this.col.num[i]; }
+  num(i: number): number { return this.chunks[i >>> SHIFT].num[i & MASK]; }
   extra(i: number): Readonly<Record<string, unknown>> | undefined { return this.rest.get(i); }
   string(id: number): string { return this.strings[id]; }
   taskId(lane: number): string { return this.tasks[lane]?.id ?? ''; }
+  /** Site ids whose file and line match (file compared as given, and by trailing path when one side is relative). */
+  sitesAt(file: string, line: number): Set<number> {
+    const out = new Set<number>();
+    const norm = (f: string) => f.replace(/\\/g, '/');
+    const want = norm(file);
+    for (let s = 0; s < this.siteFile.length; s++) {
+      if (this.siteLine[s] !== line || this.siteFile[s] < 0) continue;
+      const f = norm(this.strings[this.siteFile[s]]);
+      if (f === want || f.endsWith('/' + want) || want.endsWith('/' + f)) out.add(s);
+    }
+    return out;
+  }
+  get siteCount(): number { return this.siteFile.length; }
 
   /** Rebuild the event object at i (for details, export and tests; not for hot loops). */
   event(i: number): TraceEvent {
@@ -266,9 +753,16 @@ export class TraceStore {
     let ev: TraceEvent;
     switch (type) {
       case 'task': ev = { ...this.tasks[this.a(i)] }; break;
-      case 'switch':
-        ev = { type, ts, from: id(this.a(i)), to: id(this.b(i)), reason: this.reason(i), ...(value !== undefined ? { value } : {}), ...site, ...(Number.isNaN(num) ? {} : { depth: num }) };
+      case 'switch': {
+        const sw: Record<string, unknown> = { type, ts, from: id(this.a(i)), to: id(this.b(i)), reason: this.reason(i), ...(value !== undefined ? { value } : {}), ...site };
+        const tf = this.toFile(i), tl = this.toLine(i), fr = this.frame(i);
+        if (tf !== undefined) sw.toFile = tf;
+        if (tl) sw.toLine = tl;
+        if (!Number.isNaN(num)) sw.depth = num;
+        if (fr !== undefined) sw.frame = fr;
+        ev = sw as unknown as TraceEvent;
         break;
+      }
       case 'end': ev = { type, ts, task: id(this.a(i)), outcome: this.reason(i) as never, ...(value !== undefined ? { value } : {}), ...site }; break;
       case 'block': case 'wake': ev = { type, ts, task: id(this.a(i)), on: this.reason(i), ...(value !== undefined ? { detail: value } : {}), ...site } as TraceEvent; break;
       case 'send': case 'recv': ev = { type, ts, task: id(this.a(i)), channel: this.reason(i), ...(value !== undefined ? { value } : {}), ...(Number.isNaN(num) ? {} : { msg: num }), ...site } as TraceEvent; break;
@@ -286,11 +780,44 @@ export class TraceStore {
     return Object.assign(ev, extra) as TraceEvent;
   }
 
-  /** Approximate bytes held: columns plus strings (2 bytes/char worst case) — for benchmarks and budgets. */
+  /** Bytes held: columns, value arena, strings (2 bytes/char worst case), sites, sparse extras — for benchmarks and budgets. */
   approxBytes(): number {
-    const colBytes = this.cap * (1 + 8 + 4 * 7 + 8);
     let strBytes = 0;
-    for (const s of this.strings) strBytes += 24 + s.length;
-    return colBytes + strBytes + this.rest.size * 64;
+    for (const s of this.strings) strBytes += 32 + 2 * s.length;
+    return this.chunks.length * CHUNK * COLUMN_BYTES + this.arena.length * ARENA_CHUNK + strBytes
+      + this.siteFile.length * 48 + this.rest.size * 96 + this.strTable.byteLength;
   }
+}
+
+const KEY_NAMES = ['type', 'ts', 'from', 'to', 'reason', 'value', 'file', 'line', 'toFile', 'toLine', 'depth', 'frame', 'task',
+  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count'];
+const KEY_MASK = 255;
+let KEY_SHIFT = 0;
+/** A collision-free hash table of the scanner's keys (the shift is chosen once, at load). */
+const KEY_TABLE = new Int8Array(KEY_MASK + 1);
+for (KEY_SHIFT = 0; KEY_SHIFT < 32; KEY_SHIFT++) {
+  KEY_TABLE.fill(-1);
+  let ok = true;
+  KEY_NAMES.forEach((k, slot) => {
+    let h = 0;
+    for (let j = 0; j < k.length; j++) h = (h * 33 + k.charCodeAt(j)) | 0;
+    const at = (h ^ (h >>> KEY_SHIFT)) & KEY_MASK;
+    if (KEY_TABLE[at] >= 0) ok = false; else KEY_TABLE[at] = slot;
+  });
+  if (ok) break;
+}
+
+function sameKey(s: string, from: number, to: number, slot: number): boolean {
+  const k = KEY_NAMES[slot];
+  if (k.length !== to - from) return false;
+  for (let j = 0; j < k.length; j++) if (s.charCodeAt(from + j) !== k.charCodeAt(j)) return false;
+  return true;
+}
+
+/** A flat string from UTF-16 code units (chunked: `apply` has an argument limit). */
+function scratchString(buf: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, len: number): string {
+  if (len <= 4096) return String.fromCharCode.apply(null, buf.subarray(0, len) as unknown as number[]);
+  let out = '';
+  for (let k = 0; k < len; k += 4096) out += String.fromCharCode.apply(null, buf.subarray(k, Math.min(len, k + 4096)) as unknown as number[]);
+  return out;
 }

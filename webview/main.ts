@@ -1,29 +1,17 @@
-// Placeholder diagram: the tasklet-diagram issue replaces it. It already speaks
-// the message protocol and marks the root ready so the test tiers can rely on it.
-import { isHostMessage, type WebviewMessage } from '../protocol/messages';
-import { TraceStore } from '../trace/store';
+// Entry of the diagram bundle (dist/webview/webview.js): the same code runs in
+// the VS Code panel and in the CLI's standalone report, whose boot script
+// defines acquireVsCodeApi and posts the embedded trace as messages.
+import type { VsCodeApi } from './app';
+import { App } from './app';
+import { handleHostMessage } from './messages';
 
-declare function acquireVsCodeApi(): { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void };
+declare function acquireVsCodeApi(): VsCodeApi;
 
-const vscode = acquireVsCodeApi();
-const root = document.getElementById('coroscope-root') ?? document.body;
-let store = new TraceStore();
-
-function render(): void {
-  root.textContent = `${store.tasks.length} tasks, ${store.length} events`;
-  root.dataset.coroscopeState = 'ready';
-  root.dataset.events = String(store.length);
-}
-
-window.addEventListener('message', (e: MessageEvent) => {
-  const m: unknown = e.data;
-  if (!isHostMessage(m)) return;
-  switch (m.type) {
-    case 'reset': store = new TraceStore(); break;
-    case 'append': store.appendText(m.chunk); break;
-    default: break;
-  }
-  render();
-});
-render();
+const vscode: VsCodeApi = typeof acquireVsCodeApi === 'function'
+  ? acquireVsCodeApi()
+  : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
+const root = document.getElementById('coroscope-root') ?? document.body.appendChild(document.createElement('div'));
+const app = new App(root, vscode);
+(window as unknown as { coroscope?: App }).coroscope = app;
+window.addEventListener('message', (e: MessageEvent) => handleHostMessage(app, vscode, e.data));
 vscode.postMessage({ type: 'ready' });

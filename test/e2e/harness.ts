@@ -1,0 +1,115 @@
+// A real browser on the diagram bundle: serves dist/webview over loopback HTTP
+// in the page shell the panel and report use (diagramPage, strict CSP), with a
+// stubbed acquireVsCodeApi that records what the page posts and keeps its state
+// in sessionStorage (so a reload restores it, as VS Code's does). Feeds host
+// messages through window.postMessage, exactly as the panel host does.
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { diagramPage } from '../../webview/page';
+import type { DiagramSummary, HostMessage } from '../../protocol/messages';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const BOOT = `
+(function () {
+  window.__posted = [];
+  window.acquireVsCodeApi = function () {
+    return {
+      postMessage: function (m) { window.__posted.push(JSON.parse(JSON.stringify(m))); },
+      getState: function () { var s = sessionStorage.getItem('coroscope-state'); return s ? JSON.parse(s) : undefined; },
+      setState: function (s) { sessionStorage.setItem('coroscope-state', JSON.stringify(s)); },
+    };
+  };
+})();
+`;
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+
+export interface Diagram {
+  page: Page;
+  url: string;
+  /** Messages the page posted to the host. */
+  posted(): Promise<{ type: string; [k: string]: unknown }[]>;
+  send(m: HostMessage): Promise<void>;
+  /** reset + the trace text in chunks of `linesPerChunk` lines, then wait for ready with every event. */
+  load(text: string, opts?: { title?: string; live?: boolean; linesPerChunk?: number; events?: number }): Promise<void>;
+  waitReady(events: number): Promise<void>;
+  summary(): Promise<DiagramSummary>;
+  /** Cell texts of the rendered table rows. */
+  tableRows(): Promise<string[][]>;
+  close(): Promise<void>;
+}
+
+export async function openDiagram(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Diagram> {
+  const dist = join(ROOT, 'dist/webview');
+  if (!existsSync(join(dist, 'webview.js'))) throw new Error('dist/webview/webview.js missing: run npm run build first');
+  const nonce = randomBytes(16).toString('base64');
+  let html = '';
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/' || path === '/index.html') { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(html); return; }
+    const file = join(dist, path.replace(/^\/+/, '').replace(/\.\./g, ''));
+    if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  html = diagramPage({
+    title: 'Coroscope test', nonce, cspSource: origin, scriptUri: `${origin}/webview.js`,
+    styleUris: [`${origin}/codicon.css`, `${origin}/webview.css`], bootScript: BOOT,
+  });
+  const ctx: BrowserContext = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-webview-')), {
+    executablePath: '/usr/bin/chromium', args: ARGS, headless: true,
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 760 }, colorScheme: opts.colorScheme ?? 'light',
+  });
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+
+  const d: Diagram = {
+    page,
+    url: `${origin}/`,
+    posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
+    send: (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m),
+    async waitReady(events) {
+      await page.waitForSelector(`#coroscope-root[data-coroscope-state=ready][data-events="${events}"]`, { timeout: 60_000 });
+    },
+    async load(text, o = {}) {
+      await d.send({ type: 'reset', title: o.title ?? 'test', live: o.live ?? false });
+      const lines = text.split('\n').filter((l) => l.trim());
+      const per = o.linesPerChunk ?? 5000;
+      for (let k = 0; k < lines.length; k += per) await d.send({ type: 'append', chunk: lines.slice(k, k + per).join('\n') + '\n' });
+      const events = o.events ?? lines.filter((l) => !l.includes('"type":"header"')).length;
+      await d.waitReady(events);
+    },
+    async summary() {
+      const before = (await d.posted()).length;
+      await d.send({ type: 'query' });
+      await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n).some((m) => m.type === 'summary'), before);
+      const all = await d.posted();
+      const m = all.slice(before).find((x) => x.type === 'summary') as unknown as { summary: DiagramSummary };
+      return m.summary;
+    },
+    tableRows: () => page.$$eval('.table .trows [role=row]', (rows) => rows.map((r) => [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent ?? ''))),
+    async close() {
+      if (errors.length) console.log(`page errors: ${errors.join('\n')}`);
+      await ctx.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  return d;
+}
+
+export function fixture(name: string): string {
+  return readFileSync(join(ROOT, 'test/fixtures/traces', name), 'utf8');
+}

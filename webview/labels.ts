@@ -1,0 +1,177 @@
+// How each event reads to a learner: arrow labels (`send(3)`, `yield '200 OK'`),
+// notes, marks, and the plain-text details of the tooltip and table. Pure
+// functions of the store: no DOM. Values are Python reprs and are shown as-is.
+
+import type { TraceStore } from '../trace/store';
+
+/** Longest label drawn; the tooltip and table carry the full value. */
+export const LABEL_MAX = 80;
+
+const GEN_KINDS = new Set(['generator', 'coroutine', 'async-generator']);
+
+export function clip(s: string, max = LABEL_MAX): string {
+  const one = s.replace(/\s*\n\s*/g, ' ⏎ ');
+  return one.length > max ? one.slice(0, max - 1) + '…' : one;
+}
+
+/** The label of a switch arrow, from its reason, the value that crossed and the kind of task resumed. */
+export function switchLabel(reason: string, value: string | undefined, toKind = '', fromKind = ''): string {
+  const v = value;
+  const has = v !== undefined && v !== '';
+  const call = (name: string) => `${name}(${has ? v : ''})`;
+  const sendish = () => (has && v !== 'None' ? `send(${v})` : 'next()');
+  switch (reason) {
+    case 'start':
+      if (GEN_KINDS.has(toKind)) return sendish();
+      if (toKind === 'greenlet') return call('switch');
+      return has ? `start ${v}` : 'start';
+    case 'resume':
+      if (GEN_KINDS.has(toKind)) return sendish();
+      if (toKind === 'greenlet') return call('switch');
+      return has ? `resume(${v})` : 'resume';
+    case 'yield': return has ? `yield ${v}` : 'yield';
+    case 'return': return has ? `return ${v}` : 'return';
+    case 'raise': return has ? `raise ${v}` : 'raise';
+    case 'throw': return has ? `throw ${v}` : 'throw()';
+    case 'close': return 'close()';
+    case 'switch': return call('switch');
+    case 'schedule': return 'schedule()';
+    case 'kill': return 'kill()';
+    case 'channel': return has ? `channel.send(${v})` : 'channel.receive()';
+    case 'io-wait': {
+      if (!has) return 'wait io';
+      const m = /^fd=(\d+)\s+(read|write)\b/.exec(v);
+      if (m) return `${m[2] === 'read' ? 'recv' : 'send'} fd=${m[1]}`;
+      return /^(recv|send|read|write|accept|connect|select|poll)\b/.test(v) ? v : `wait ${v}`;
+    }
+    case 'sleep': return has ? `sleep ${v}` : 'sleep';
+    case 'await': return has ? `await ${v}` : 'await';
+    case 'step': return has ? `step ${v}` : 'step';
+    default:
+      void fromKind;
+      return has ? `${reason} ${v}` : reason || 'switch';
+  }
+}
+
+function laneKind(store: TraceStore, lane: number): string { return lane >= 0 ? store.tasks[lane]?.kind ?? '' : ''; }
+export function laneName(store: TraceStore, lane: number): string { return lane >= 0 ? store.tasks[lane]?.name ?? `task ${lane}` : ''; }
+
+/** Full label of event i (unclipped). */
+export function fullLabel(store: TraceStore, i: number): string {
+  const v = store.value(i);
+  const r = store.reason(i);
+  switch (store.type(i)) {
+    case 'switch': return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)));
+    case 'task': return `create ${laneName(store, store.a(i))}`;
+    case 'end':
+      switch (r) {
+        case 'return': return `returned ${v ?? 'None'}`;
+        case 'exception': return `raised ${v ?? 'an exception'}`;
+        case 'cancelled': return 'cancelled';
+        case 'killed': return 'killed';
+        case 'exit': return v !== undefined ? `exited ${v}` : 'exited';
+        default: return v !== undefined ? `${r} ${v}` : r;
+      }
+    case 'block': return `waits on ${v ?? r}`;
+    case 'wake': return `woken: ${v ?? r}`;
+    case 'send': return `${r}.send(${v ?? ''})`;
+    case 'recv': return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
+    case 'output': return (v ?? '').replace(/\n$/, '');
+    case 'mark': return `⚠ ${v ?? r}`;
+    case 'finish': { const c = store.num(i); return Number.isNaN(c) ? 'program ended' : `exit code ${c}`; }
+  }
+  return r;
+}
+
+/** The label as drawn (clipped to LABEL_MAX, one line). */
+export function label(store: TraceStore, i: number): string { return clip(fullLabel(store, i)); }
+
+export type Category = 'resume' | 'yield' | 'error' | 'wait' | 'channel' | 'note' | 'warn' | 'life' | 'other';
+
+/** Colour family of an event. */
+export function category(store: TraceStore, i: number): Category {
+  const r = store.reason(i);
+  switch (store.type(i)) {
+    case 'switch':
+      switch (r) {
+        case 'start': case 'resume': case 'switch': case 'schedule': return 'resume';
+        case 'yield': case 'return': return 'yield';
+        case 'raise': case 'throw': case 'kill': case 'close': return 'error';
+        case 'channel': case 'queue': return 'channel';
+        default: return 'wait';
+      }
+    case 'send': case 'recv': return 'channel';
+    case 'block': case 'wake': return 'wait';
+    case 'output': return 'note';
+    case 'mark': return 'warn';
+    case 'end': return r === 'return' ? 'life' : 'error';
+    default: return 'life';
+  }
+}
+
+/** ns → "12.345 ms" / "1.234 s" / "850 µs". */
+export function formatDuration(ns: number): string {
+  const a = Math.abs(ns);
+  if (a >= 1e9) return `${(ns / 1e9).toFixed(a >= 1e10 ? 1 : 3)} s`;
+  if (a >= 1e6) return `${(ns / 1e6).toFixed(a >= 1e7 ? 1 : 3)} ms`;
+  if (a >= 1e3) return `${(ns / 1e3).toFixed(a >= 1e4 ? 0 : 1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+export function basename(file: string): string {
+  const k = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return k >= 0 ? file.slice(k + 1) : file;
+}
+
+/** file:line of event i, or '' (short form: basename). */
+export function siteText(store: TraceStore, i: number, short = true): string {
+  const f = store.file(i);
+  if (f === undefined) return '';
+  const l = store.line(i);
+  return `${short ? basename(f) : f}${l ? `:${l}` : ''}`;
+}
+
+/** Multi-line plain text for the tooltip. */
+export function details(store: TraceStore, i: number): string {
+  const type = store.type(i);
+  const lines: string[] = [fullLabel(store, i)];
+  const a = store.a(i), b = store.b(i);
+  if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
+  else if (a >= 0) lines.push(`${type} · ${laneName(store, a)}`);
+  else lines.push(type);
+  lines.push(`at +${formatDuration(store.rel(i))} (ts ${store.ts(i)} ns) · event #${i}`);
+  const site = siteText(store, i, false);
+  if (site) lines.push(`site: ${site}`);
+  if (type === 'switch') {
+    const tf = store.toFile(i);
+    if (tf !== undefined) lines.push(`resumes at: ${tf}${store.toLine(i) ? `:${store.toLine(i)}` : ''}`);
+    const d = store.num(i);
+    if (!Number.isNaN(d) && d > 0) lines.push(`nesting depth ${d}${store.frame(i) ? ` in ${store.frame(i)}` : ''}`);
+  }
+  if ((type === 'send' || type === 'recv') && !Number.isNaN(store.num(i))) lines.push(`message #${store.num(i)}`);
+  if (type === 'mark' && !Number.isNaN(store.num(i))) lines.push(store.reason(i) === 'events-dropped' ? `${store.num(i)} events` : `${store.num(i)} ms`);
+  const v = store.value(i);
+  if (v !== undefined && type !== 'output' && type !== 'mark') lines.push(`value: ${v.length > 2000 ? v.slice(0, 2000) + '…' : v}`);
+  if (type === 'output') lines.push(`${store.reason(i)}: ${v ?? ''}`);
+  return lines.join('\n');
+}
+
+/** Codicon code points by task kind (from @vscode/codicons). */
+export const KIND_ICON: Record<string, number> = {
+  main: 0xeb2c,              // play
+  generator: 0xeb16,         // list-ordered
+  coroutine: 0xea8c,         // symbol-method
+  'async-generator': 0xea8c, // symbol-method
+  'asyncio-task': 0xea86,    // symbol-event
+  greenlet: 0xebcb,          // arrow-swap
+  tasklet: 0xeb31,           // pulse
+  thread: 0xeafe,            // git-merge
+  process: 0xeba2,           // server-process
+  'event-loop': 0xea77,      // sync
+  hub: 0xeb50,               // server
+};
+export const ICON_WARNING = 0xea6c;
+export const ICON_ERROR = 0xea87;
+export const ICON_PASS = 0xeba4;
+export const ICON_OUTPUT = 0xeb9d;
+export const ICON_FOLD = 0xeb73;

@@ -1,0 +1,302 @@
+// The diagram's layout model over a TraceStore: which event each row shows
+// (steps scale, folding, filtering), where each lane begins and ends, which
+// lanes are running at any event (activation bars, with delegation depth), and
+// the compressed time axis. Pure and incremental: `update()` after appends costs
+// time proportional to the new events. No DOM.
+
+import { TYPE, type TraceStore } from '../trace/store';
+import { type Fold, findFolds, foldEnd, stepKey } from '../trace/fold';
+
+/** A run of rows: either one row per event of [ev, evEnd), or one fold row standing for [ev, evEnd). */
+export interface Segment { row: number; fold: number; ev: number; evEnd: number }
+
+/** Events between activation snapshots. */
+const CP = 4096;
+/** Gaps longer than this (ns) are compressed to it on the time scale. */
+export const GAP_NS = 5e6;
+
+export interface ModelOptions { maxPeriod?: number; minCount?: number }
+
+export class DiagramModel {
+  folds: Fold[] = [];
+  foldingOn = true;
+  /** Starts of folds the user expanded. */
+  readonly expanded = new Set<number>();
+  /** First event of each lane (its declaration or first mention); -1 until seen. */
+  readonly laneStart: number[] = [];
+  /** The lane's `end` event; -1 while it lives. */
+  readonly laneEnd: number[] = [];
+  /** Ms of the longest loop-blocked mark per lane (for the header). */
+
+  private segs: Segment[] = [];
+  private list: Int32Array | null = null;
+  private listLen = 0;
+  private filter: ((i: number) => boolean) | null = null;
+  private processed = 0;
+  private foldScanned = 0;
+  private readonly cps: Int8Array[] = [];
+  private cur: number[] = [];
+  private readonly gapAt: number[] = [];
+  private readonly gapRemoved: number[] = [];
+  private readonly maxPeriod: number;
+  private readonly minCount: number;
+
+  constructor(readonly store: TraceStore, opts: ModelOptions = {}) {
+    this.maxPeriod = opts.maxPeriod ?? 8;
+    this.minCount = opts.minCount ?? 8;
+  }
+
+  get filtered(): boolean { return this.filter !== null; }
+
+  /** Take in the events appended since the last call. */
+  update(): void {
+    const s = this.store;
+    const n = s.length;
+    const from = this.processed;
+    if (n === from) return;
+    for (let i = from; i < n; i++) {
+      if ((i & (CP - 1)) === 0) this.cps[i / CP] = Int8Array.from(this.cur);
+      const t = s.typeCode(i);
+      const a = s.a(i);
+      if (a >= 0 && (this.laneStart[a] === undefined || this.laneStart[a] < 0)) this.touchLane(a, i);
+      if (t === TYPE.switch) {
+        const b = s.b(i);
+        if (b >= 0 && (this.laneStart[b] === undefined || this.laneStart[b] < 0)) this.touchLane(b, i);
+        if (a >= 0) this.cur[a] = 0;
+        if (b >= 0) { const d = s.num(i); this.cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0); }
+      } else if (t === TYPE.end && a >= 0) {
+        this.cur[a] = 0;
+        this.laneEnd[a] = i;
+      }
+      if (i > 0) {
+        const dt = s.ts(i) - s.ts(i - 1);
+        if (dt > GAP_NS) {
+          const prev = this.gapRemoved.length ? this.gapRemoved[this.gapRemoved.length - 1] : 0;
+          this.gapAt.push(i);
+          this.gapRemoved.push(prev + dt - GAP_NS);
+        }
+      }
+    }
+    this.processed = n;
+    this.updateFolds();
+    if (this.filter) {
+      const f = this.filter;
+      for (let i = from; i < n; i++) if (f(i)) this.pushList(i);
+    }
+    this.rebuildSegments();
+  }
+
+  private touchLane(lane: number, i: number): void {
+    while (this.laneStart.length <= lane) { this.laneStart.push(-1); this.laneEnd.push(-1); this.cur.push(0); }
+    this.laneStart[lane] = i;
+  }
+
+  private updateFolds(): void {
+    const s = this.store;
+    const n = s.length;
+    const margin = this.maxPeriod * this.minCount;
+    let scanFrom = Math.max(0, this.foldScanned - margin);
+    // A loop still running: extend its fold while the new events repeat its pattern.
+    const last = this.folds[this.folds.length - 1];
+    if (last && foldEnd(last) >= scanFrom) {
+      let end = foldEnd(last);
+      while (end + last.period <= n) {
+        let same = true;
+        for (let k = 0; k < last.period && same; k++) same = stepKey(s, end + k) === stepKey(s, last.start + k);
+        if (!same) break;
+        last.count++;
+        end += last.period;
+      }
+      scanFrom = Math.max(scanFrom, end);
+    }
+    while (this.folds.length && this.folds[this.folds.length - 1].start >= scanFrom) this.folds.pop();
+    const found = findFolds(s, { from: scanFrom, to: n, maxPeriod: this.maxPeriod, minCount: this.minCount });
+    for (const f of found) this.folds.push(f);
+    this.foldScanned = n;
+  }
+
+  /** Recompute the row segments (after folds, expansion or folding changed). */
+  rebuildSegments(): void {
+    const n = this.store.length;
+    const segs: Segment[] = [];
+    let row = 0;
+    let cursor = 0;
+    const push = (fold: number, ev: number, evEnd: number) => {
+      if (evEnd <= ev) return;
+      segs.push({ row, fold, ev, evEnd });
+      row += fold >= 0 ? 1 : evEnd - ev;
+    };
+    if (this.foldingOn && !this.filter) {
+      for (let k = 0; k < this.folds.length; k++) {
+        const f = this.folds[k];
+        if (f.count < 3 || this.expanded.has(f.start)) continue;
+        // First repetition, one fold row for the middle, last repetition.
+        push(-1, cursor, f.start + f.period);
+        push(k, f.start + f.period, f.start + f.period * (f.count - 1));
+        cursor = f.start + f.period * (f.count - 1);
+      }
+    }
+    push(-1, cursor, n);
+    this.segs = segs;
+  }
+
+  get rowCount(): number {
+    if (this.filter) return this.listLen;
+    const last = this.segs[this.segs.length - 1];
+    return last ? last.row + (last.fold >= 0 ? 1 : last.evEnd - last.ev) : 0;
+  }
+
+  private segAtRow(r: number): Segment | undefined {
+    const segs = this.segs;
+    let lo = 0, hi = segs.length - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (segs[m].row <= r) lo = m; else hi = m - 1; }
+    return segs[lo];
+  }
+
+  /** Event shown by row r (for a fold row: the first event it stands for). */
+  rowEvent(r: number): number {
+    if (this.filter) return this.list![r];
+    const g = this.segAtRow(r);
+    if (!g) return -1;
+    return g.fold >= 0 ? g.ev : g.ev + (r - g.row);
+  }
+
+  /** Fold index if row r is a fold row, else -1. */
+  rowFold(r: number): number {
+    if (this.filter) return -1;
+    const g = this.segAtRow(r);
+    return g && g.fold >= 0 ? g.fold : -1;
+  }
+
+  /** Row that shows event i (the fold row hiding it, or the first row after it when filtered out). */
+  eventRow(i: number): number {
+    if (this.filter) {
+      const l = this.list!;
+      let lo = 0, hi = this.listLen;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (l[m] < i) lo = m + 1; else hi = m; }
+      return lo;
+    }
+    const segs = this.segs;
+    let lo = 0, hi = segs.length - 1;
+    if (hi < 0) return 0;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (segs[m].ev <= i) lo = m; else hi = m - 1; }
+    const g = segs[lo];
+    return g.fold >= 0 ? g.row : g.row + Math.min(Math.max(0, i - g.ev), g.evEnd - g.ev - 1);
+  }
+
+  /** Fold containing event i (collapsed or not), or -1. */
+  foldOf(i: number): number {
+    const f = this.folds;
+    let lo = 0, hi = f.length - 1;
+    if (hi < 0) return -1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (f[m].start <= i) lo = m; else hi = m - 1; }
+    return f[lo].start <= i && i < foldEnd(f[lo]) ? lo : -1;
+  }
+
+  /** Make event i visible: expand its fold if it is hidden in one. */
+  reveal(i: number): void {
+    const r = this.eventRow(i);
+    if (this.rowFold(r) >= 0) { this.expanded.add(this.folds[this.rowFold(r)].start); this.rebuildSegments(); }
+  }
+
+  toggleFold(k: number): void {
+    const f = this.folds[k];
+    if (!f) return;
+    if (this.expanded.has(f.start)) this.expanded.delete(f.start); else this.expanded.add(f.start);
+    this.rebuildSegments();
+  }
+
+  setFolding(on: boolean): void { this.foldingOn = on; this.rebuildSegments(); }
+
+  /** Show only the events the predicate accepts (null: all). */
+  setFilter(pred: ((i: number) => boolean) | null): void {
+    this.filter = pred;
+    this.list = null;
+    this.listLen = 0;
+    if (pred) {
+      this.list = new Int32Array(1024);
+      for (let i = 0; i < this.processed; i++) if (pred(i)) this.pushList(i);
+    }
+    this.rebuildSegments();
+  }
+
+  private pushList(i: number): void {
+    if (this.listLen === this.list!.length) { const l = new Int32Array(this.list!.length * 2); l.set(this.list!); this.list = l; }
+    this.list![this.listLen++] = i;
+  }
+
+  // Activation: per lane, 0 when not running, else 1 + delegation depth.
+
+  /** Lane states after event i (a fresh array you may advance). */
+  stateAfter(i: number): number[] {
+    const k = Math.floor(Math.max(0, i) / CP);
+    const cp = this.cps[k];
+    const st = Array.from(cp ?? []);
+    this.advance(st, k * CP - 1, i);
+    return st;
+  }
+
+  /** Apply events (from, to] to a lane-state array. */
+  advance(st: number[], from: number, to: number): void {
+    const s = this.store;
+    for (let i = from + 1; i <= to; i++) {
+      const t = s.typeCode(i);
+      if (t === TYPE.switch) {
+        const a = s.a(i), b = s.b(i);
+        if (a >= 0) st[a] = 0;
+        if (b >= 0) { const d = s.num(i); st[b] = 1 + (d > 0 ? Math.min(d, 100) : 0); }
+      } else if (t === TYPE.end) {
+        const a = s.a(i);
+        if (a >= 0) st[a] = 0;
+      }
+    }
+  }
+
+  /** Activation states for a sequence of increasing events: jumps via snapshots when far apart. */
+  statesAlong(events: ArrayLike<number>, each: (k: number, st: number[]) => void): void {
+    let st: number[] | null = null;
+    let at = -1;
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
+      if (st === null || e < at || e - at > CP) st = this.stateAfter(e);
+      else this.advance(st, at, e);
+      at = e;
+      each(k, st);
+    }
+  }
+
+  // Time scale: ns since start with long gaps compressed to GAP_NS.
+
+  /** Compressed time of event i. */
+  ctime(i: number): number {
+    const g = this.gapAt;
+    let lo = 0, hi = g.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] <= i) lo = m + 1; else hi = m; }
+    return this.store.rel(i) - (lo > 0 ? this.gapRemoved[lo - 1] : 0);
+  }
+
+  /** Compressed time of row r. */
+  rowTime(r: number): number { return this.ctime(Math.max(0, this.rowEvent(r))); }
+
+  /** First row whose time is ≥ t. */
+  rowAtTime(t: number): number {
+    let lo = 0, hi = this.rowCount;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (this.rowTime(m) < t) lo = m + 1; else hi = m; }
+    return lo;
+  }
+
+  /** Gaps compressed before event i (index into gap list, for labelling): [event, real gap ns]. */
+  gapsBetween(e0: number, e1: number): [number, number][] {
+    const out: [number, number][] = [];
+    const g = this.gapAt;
+    let lo = 0, hi = g.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] < e0) lo = m + 1; else hi = m; }
+    for (let k = lo; k < g.length && g[k] <= e1; k++) {
+      const removed = this.gapRemoved[k] - (k > 0 ? this.gapRemoved[k - 1] : 0);
+      out.push([g[k], removed + GAP_NS]);
+    }
+    return out;
+  }
+
+  get totalTime(): number { return this.store.length ? this.ctime(this.store.length - 1) : 0; }
+}

@@ -1,0 +1,463 @@
+// The diagram renderer: lanes, lifelines, activation bars, arrows with labels,
+// notes, marks and fold rows, for the visible window only. Draws through a
+// Painter (canvas on screen, SVG on export). Also the geometry shared with
+// hit-testing (rows ↔ y, lanes ↔ x).
+
+import { TYPE } from '../trace/store';
+import { foldEnd } from '../trace/fold';
+import type { DiagramModel } from './model';
+import type { Painter } from './paint';
+import type { Theme } from './theme';
+import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, type Category } from './labels';
+
+export const HEADER_H = 58;
+export const GUTTER_W = 52;
+export const COLLAPSED_W = 30;
+const BAR_W = 10;
+
+export interface View {
+  scale: 'steps' | 'time';
+  /** Steps: the row at the top edge (fractional). Time: compressed ns at the top edge. */
+  top: number;
+  /** Steps: px per row. */
+  rowH: number;
+  /** Time: px per ns. */
+  nsPx: number;
+  /** Horizontal scroll, px. */
+  left: number;
+  laneW: number;
+  collapsed: Set<number>;
+  selected: number;
+  /** Site ids highlighted from the editor's selection. */
+  highlight: Set<number> | null;
+  /** Search matches to tint (when not filtering). */
+  match: ((i: number) => boolean) | null;
+  hoverRow: number;
+}
+
+export interface VisRow { r: number; y: number; e: number; fold: number }
+
+export class Geometry {
+  readonly laneLeft: number[] = [];
+  readonly laneWidth: number[] = [];
+  readonly contentW: number;
+  constructor(readonly model: DiagramModel, readonly view: View, readonly width: number, readonly height: number) {
+    let x = 0;
+    const lanes = model.store.tasks.length;
+    for (let l = 0; l < lanes; l++) {
+      const w = view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
+      this.laneLeft.push(x); this.laneWidth.push(w); x += w;
+    }
+    this.contentW = x;
+  }
+  laneX(l: number): number { return GUTTER_W - this.view.left + this.laneLeft[l] + this.laneWidth[l] / 2; }
+  laneAt(x: number): number {
+    const cx = x - GUTTER_W + this.view.left;
+    if (cx < 0) return -1;
+    let lo = 0, hi = this.laneLeft.length - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (this.laneLeft[m] <= cx) lo = m; else hi = m - 1; }
+    return lo < this.laneLeft.length && cx < this.laneLeft[lo] + this.laneWidth[lo] ? lo : -1;
+  }
+  get bodyH(): number { return this.height - HEADER_H; }
+  /** Centre y of row r. */
+  rowY(r: number): number {
+    const v = this.view;
+    if (v.scale === 'steps') return HEADER_H + (r - v.top) * v.rowH + v.rowH / 2;
+    return HEADER_H + (this.model.rowTime(r) - v.top) * v.nsPx + 8;
+  }
+  /** Row nearest to y (may be out of range). */
+  rowAt(y: number): number {
+    const v = this.view;
+    if (v.scale === 'steps') return Math.floor(v.top + (y - HEADER_H) / v.rowH);
+    const t = v.top + (y - HEADER_H - 8) / v.nsPx;
+    const r = this.model.rowAtTime(t);
+    // The nearer of r-1 and r.
+    if (r > 0 && (r >= this.model.rowCount || Math.abs(this.rowY(r - 1) - y) < Math.abs(this.rowY(r) - y))) return r - 1;
+    return r;
+  }
+  /** The rows to draw, top to bottom, at most one per pixel, plus one above and below for continuity. */
+  visibleRows(): VisRow[] {
+    const m = this.model, v = this.view;
+    const count = m.rowCount;
+    const out: VisRow[] = [];
+    if (count === 0) return out;
+    const push = (r: number) => out.push({ r, y: this.rowY(r), e: m.rowEvent(r), fold: m.rowFold(r) });
+    if (v.scale === 'steps') {
+      const step = v.rowH >= 1 ? 1 : Math.ceil(1 / v.rowH);
+      let r0 = Math.max(0, Math.floor(v.top) - 1);
+      r0 -= r0 % step;
+      const r1 = Math.min(count - 1, Math.ceil(v.top + this.bodyH / v.rowH) + 1);
+      for (let r = r0; r <= r1; r += step) push(r);
+    } else {
+      let r = Math.max(0, m.rowAtTime(v.top) - 1);
+      const tEnd = v.top + this.bodyH / v.nsPx;
+      const pxNs = 1 / v.nsPx;
+      while (r < count) {
+        push(r);
+        const t = m.rowTime(r);
+        if (t > tEnd) break;
+        // Skip rows that would land on the same pixel.
+        const next = m.rowAtTime(t + pxNs);
+        r = next > r ? next : r + 1;
+      }
+    }
+    return out;
+  }
+}
+
+function catColor(t: Theme, c: Category): string {
+  switch (c) {
+    case 'resume': return t.resume;
+    case 'yield': return t.yield;
+    case 'error': return t.error;
+    case 'wait': return t.wait;
+    case 'channel': return t.channel;
+    case 'note': return t.noteBorder;
+    case 'warn': return t.warn;
+    default: return t.life;
+  }
+}
+
+/** Fit text into maxW px (ellipsis). */
+export function fit(p: Painter, text: string, maxW: number): string {
+  if (maxW <= 8) return '';
+  if (p.measure(text) <= maxW) return text;
+  let lo = 0, hi = text.length;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (p.measure(text.slice(0, mid) + '…') <= maxW) lo = mid; else hi = mid - 1; }
+  return lo === 0 ? '' : text.slice(0, lo) + '…';
+}
+
+/** The sender of a received message (matching `msg`), searched backwards a bounded distance. */
+const pairCache = new Map<number, number>();
+export function senderOf(m: DiagramModel, recv: number): number {
+  const s = m.store;
+  const msg = s.num(recv);
+  if (Number.isNaN(msg)) return -1;
+  const hit = pairCache.get(recv);
+  if (hit !== undefined) return hit;
+  let found = -1;
+  for (let i = recv - 1; i >= 0 && i >= recv - 50000; i--) {
+    if (s.typeCode(i) === TYPE.send && s.num(i) === msg && s.reasonId(i) === s.reasonId(recv)) { found = i; break; }
+  }
+  if (pairCache.size > 10000) pairCache.clear();
+  pairCache.set(recv, found);
+  return found;
+}
+
+export function resetPairs(): void { pairCache.clear(); }
+
+/** Label of a fold row. */
+export function foldLabel(m: DiagramModel, k: number): string {
+  const f = m.folds[k];
+  const hidden = f.count - 2;
+  const parts: string[] = [];
+  for (let j = 0; j < f.period && j < 3; j++) {
+    const e = f.start + j;
+    const t = m.store.typeCode(e);
+    if (t === TYPE.switch || t === TYPE.send || t === TYPE.recv) parts.push(label(m.store, e).replace(/\(.*\)$/, '(…)'));
+  }
+  const what = parts.length ? ` of ${parts.join(' → ')}` : '';
+  return `↻ ${hidden.toLocaleString('en-US')} more repetitions${what} (×${f.count.toLocaleString('en-US')} in all)`;
+}
+
+export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
+  const m = g.model, v = g.view, s = m.store;
+  const W = g.width, H = g.height;
+  const lanes = s.tasks.length;
+  p.fillRect(0, 0, W, H, t.bg);
+
+  // Visible lanes.
+  const vl: number[] = [];
+  for (let l = 0; l < lanes; l++) {
+    const x0 = GUTTER_W - v.left + g.laneLeft[l];
+    if (x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
+  }
+  const rows = g.visibleRows();
+  const bodyTop = HEADER_H, bodyBot = H;
+  const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
+  const rowH = v.scale === 'steps' ? v.rowH : 18;
+
+  p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
+  for (let k = 0; k < vl.length; k++) {
+    if (vl[k] % 2 === 1) p.fillRect(GUTTER_W - v.left + g.laneLeft[vl[k]], bodyTop, g.laneWidth[vl[k]], bodyBot - bodyTop, t.laneBg);
+  }
+
+  // Row bands: highlight from the editor, search matches, selection, hover, folds.
+  for (const row of rows) {
+    if (row.y < bodyTop - rowH || row.y > bodyBot + rowH) continue;
+    const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
+    if (row.fold >= 0) { band(t.foldBg); continue; }
+    if (row.e < 0) continue;
+    if (v.highlight && v.highlight.has(s.siteId(row.e))) band(t.highlight);
+    else if (v.match && v.match(row.e)) band(t.match);
+    if (row.e === v.selected) band(t.selection);
+    if (row.r === v.hoverRow) band(t.selection);
+  }
+
+  // Lifelines: from the lane's first event to its end.
+  for (const l of vl) {
+    const x = g.laneX(l);
+    const start = m.laneStart[l] ?? -1;
+    if (start < 0) continue;
+    const y0 = Math.max(bodyTop, g.rowY(m.eventRow(start)));
+    const end = m.laneEnd[l] ?? -1;
+    const y1 = end >= 0 ? Math.min(bodyBot, g.rowY(m.eventRow(end))) : bodyBot;
+    if (y1 > y0) p.line(x, y0, x, y1, t.border, 1, [4, 4]);
+  }
+
+  // Activation bars, merged per lane while its state holds.
+  if (rows.length) {
+    const barTop: number[] = new Array(lanes).fill(-1);
+    const barDepth: number[] = new Array(lanes).fill(0);
+    const events: number[] = rows.map((r) => (r.fold >= 0 ? foldEnd(m.folds[r.fold]) - 1 : r.e));
+    const flush = (l: number, yEnd: number) => {
+      const y0 = Math.max(bodyTop, barTop[l]);
+      const y1 = Math.min(bodyBot, yEnd);
+      if (y1 > y0 && !v.collapsed.has(l)) {
+        const x = g.laneX(l);
+        p.fillRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activation);
+        p.strokeRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activationEdge, 1);
+        for (let d = 1; d < barDepth[l] && d <= 3; d++) p.fillRect(x - BAR_W / 2 + 3 * d, y0 + 2, BAR_W - 2, y1 - y0 - 4, t.nested);
+      } else if (y1 > y0) {
+        p.fillRect(g.laneX(l) - 2, y0, 4, y1 - y0, t.activationEdge);
+      }
+      barTop[l] = -1;
+    };
+    const visibleLane = new Uint8Array(lanes);
+    for (const l of vl) visibleLane[l] = 1;
+    m.statesAlong(events, (k, st) => {
+      const y = rows[k].y;
+      for (let l = 0; l < lanes; l++) {
+        if (!visibleLane[l]) continue;
+        const on = st[l] ?? 0;
+        if (barTop[l] >= 0 && on !== barDepth[l]) flush(l, y);
+        if (on > 0 && barTop[l] < 0) { barTop[l] = y; barDepth[l] = on; }
+      }
+    });
+    for (let l = 0; l < lanes; l++) if (barTop[l] >= 0) flush(l, bodyBot);
+  }
+
+  // Arrows, notes and marks.
+  const fontLabel = `12px ${t.mono}`;
+  const fontSmall = `11px ${t.font}`;
+  p.setFont(fontLabel);
+  for (const row of rows) {
+    const y = row.y;
+    if (y < bodyTop - 20 || y > bodyBot + 20) continue;
+    if (row.fold >= 0) { drawFold(p, g, t, row, labels); continue; }
+    const i = row.e;
+    if (i < 0) continue;
+    const type = s.typeCode(i);
+    const a = s.a(i);
+    const color = catColor(t, category(s, i));
+    const text = labels ? label(s, i) : '';
+    switch (type) {
+      case TYPE.switch: {
+        const b = s.b(i);
+        if (a < 0 || b < 0) break;
+        drawArrow(p, g, t, g.laneX(a), g.laneX(b), y, color, text, false);
+        break;
+      }
+      case TYPE.recv: {
+        const snd = senderOf(m, i);
+        const from = snd >= 0 ? s.a(snd) : -1;
+        if (from >= 0 && a >= 0 && from !== a) {
+          const yFrom = g.rowY(m.eventRow(snd));
+          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, labels ? clip(`${s.reason(i)}: ${s.value(i) ?? ''}`) : '', true, yFrom);
+        } else if (a >= 0) drawMark(p, g, t, a, y, '⇣', text, color);
+        break;
+      }
+      case TYPE.send: if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color); break;
+      case TYPE.block: if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color); break;
+      case TYPE.wake: if (a >= 0) drawMark(p, g, t, a, y, '▶', text, color); break;
+      case TYPE.output: if (a >= 0 && labels) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH); break;
+      case TYPE.mark: {
+        if (labels) {
+          const lane = a >= 0 ? a : vl[0];
+          if (lane !== undefined) drawNote(p, g, t, lane, y, text, t.warn, rowH, t.warnBg);
+        } else p.fillRect(GUTTER_W, y - 1, W - GUTTER_W, 2, t.warn);
+        break;
+      }
+      case TYPE.task: {
+        const parentId = s.tasks[a]?.parent;
+        const parent = parentId ? s.laneOf(parentId) : undefined;
+        const x = g.laneX(a);
+        if (parent !== undefined && parent !== a) drawArrow(p, g, t, g.laneX(parent), x - 8, y, t.life, text, true);
+        // The lane's head box at its creation row (UML "create").
+        if (labels && !v.collapsed.has(a)) {
+          p.setFont(`600 11px ${t.font}`);
+          const name = fit(p, s.tasks[a]?.name ?? '', g.laneWidth[a] - 24);
+          const w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
+          p.roundRect(x - w / 2, y - 9, w, 18, 4, t.headBg, t.border);
+          p.text(name, x, y, t.fg, 'center');
+          p.setFont(fontLabel);
+        } else p.fillRect(x - 6, y - 2, 12, 4, t.life);
+        break;
+      }
+      case TYPE.end: {
+        const x = g.laneX(a);
+        if (labels && !v.collapsed.has(a)) {
+          p.setFont(fontSmall);
+          const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
+          p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
+          p.text(fit(p, text, w - 10), x, y, color, 'center');
+          p.setFont(fontLabel);
+        } else p.fillRect(x - 6, y - 1, 12, 3, color);
+        break;
+      }
+      case TYPE.finish: {
+        p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
+        if (labels) { p.setFont(fontSmall); p.text(text, GUTTER_W + 6 + v.left * 0, y - 8, t.dim); p.setFont(fontLabel); }
+        break;
+      }
+      default: break;
+    }
+  }
+  p.unclip();
+
+  drawGutter(p, g, t, rows);
+  drawHeader(p, g, t, vl);
+  return rows;
+}
+
+function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y: number, color: string, text: string, dashed: boolean, yFrom = y): void {
+  const dir = x2 >= x1 ? 1 : -1;
+  const inset = BAR_W / 2;
+  if (Math.abs(x2 - x1) < 2) {
+    // A task switching to itself: a small loop.
+    p.line(x1 + inset, y - 5, x1 + 24, y - 5, color, 1.5);
+    p.line(x1 + 24, y - 5, x1 + 24, y + 5, color, 1.5);
+    p.line(x1 + 24, y + 5, x1 + inset + 4, y + 5, color, 1.5);
+    p.poly([x1 + inset, y + 5, x1 + inset + 7, y + 1, x1 + inset + 7, y + 9], color);
+    if (text) p.text(fit(p, text, g.view.laneW - 40), x1 + 28, y, color, 'left');
+    return;
+  }
+  const sx = x1 + dir * inset, ex = x2 - dir * inset;
+  p.line(sx, yFrom, ex - dir * 6, y, color, 1.5, dashed ? [5, 3] : undefined);
+  p.poly([ex, y, ex - dir * 8, y - 4.5, ex - dir * 8, y + 4.5], color);
+  if (text) {
+    const span = Math.abs(ex - sx) - 12;
+    const shown = fit(p, text, Math.max(span, 0));
+    if (shown) {
+      const tw = p.measure(shown);
+      const cx = (sx + ex) / 2;
+      p.fillRect(cx - tw / 2 - 3, y - 16, tw + 6, 13, t.bg);
+      p.text(shown, cx, y - 9.5, color, 'center');
+    }
+  }
+}
+
+function drawMark(p: Painter, g: Geometry, t: Theme, lane: number, y: number, glyph: string, text: string, color: string): void {
+  const x = g.laneX(lane);
+  p.roundRect(x - 7, y - 7, 14, 14, 3, t.bg, color);
+  p.text(glyph, x, y + 0.5, color, 'center');
+  if (text && !g.view.collapsed.has(lane)) {
+    p.setFont(`11px ${'sans-serif'}`);
+    p.text(fit(p, text, g.laneWidth[lane] / 2 + 40), x + 11, y, color, 'left');
+    p.setFont(`12px ${'monospace'}`);
+  }
+}
+
+function drawNote(p: Painter, g: Geometry, t: Theme, lane: number, y: number, text: string, border: string, rowH: number, bg = t.noteBg): void {
+  const x = g.laneX(lane);
+  if (g.view.collapsed.has(lane)) { p.fillRect(x - 4, y - 4, 8, 8, border); return; }
+  const maxW = Math.max(60, g.laneWidth[lane] + 40);
+  const shown = fit(p, text, maxW - 12);
+  const w = Math.min(maxW, p.measure(shown) + 12);
+  const h = Math.min(20, Math.max(12, rowH - 4));
+  p.roundRect(x + BAR_W / 2 + 4, y - h / 2, w, h, 3, bg, border);
+  p.text(shown, x + BAR_W / 2 + 10, y, t.fg, 'left');
+}
+
+function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolean): void {
+  const m = g.model;
+  const f = m.folds[row.fold];
+  let lo = Infinity, hi = -Infinity;
+  for (let j = 0; j < f.period; j++) {
+    for (const l of [m.store.a(f.start + j), m.store.b(f.start + j)]) if (l >= 0) { lo = Math.min(lo, g.laneX(l)); hi = Math.max(hi, g.laneX(l)); }
+  }
+  if (!Number.isFinite(lo)) { lo = GUTTER_W + 20; hi = lo + 200; }
+  const x0 = lo - 30, x1 = Math.max(hi + 30, x0 + 260);
+  const h = Math.min(22, Math.max(4, (g.view.scale === 'steps' ? g.view.rowH : 18) - 2));
+  p.roundRect(x0, row.y - h / 2, x1 - x0, h, 4, t.foldBg, t.channel);
+  if (labels && h >= 12) {
+    p.setFont(`600 12px ${t.font}`);
+    const text = fit(p, foldLabel(m, row.fold) + '  — click to expand', Math.max(x1 - x0 - 28, 600));
+    p.setFont(`14px codicon`);
+    p.text(String.fromCodePoint(ICON_FOLD), x0 + 12, row.y + 1, t.channel, 'center');
+    p.setFont(`600 12px ${t.font}`);
+    p.text(text, x0 + 24, row.y, t.fg, 'left');
+    p.setFont(`12px ${t.mono}`);
+  }
+}
+
+function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+  const m = g.model, v = g.view;
+  p.fillRect(0, HEADER_H, GUTTER_W, g.height - HEADER_H, t.gutterBg);
+  p.line(GUTTER_W, HEADER_H, GUTTER_W, g.height, t.border);
+  p.setFont(`10px ${t.mono}`);
+  let lastY = -Infinity;
+  if (v.scale === 'steps') {
+    const every = v.rowH >= 16 ? 1 : Math.pow(10, Math.ceil(Math.log10(16 / v.rowH)));
+    for (const row of rows) {
+      if (row.r % every !== 0 || row.y - lastY < 14 || row.y < HEADER_H + 6) continue;
+      p.text(row.fold >= 0 ? '↻' : String(row.r + 1), GUTTER_W - 6, row.y, t.dim, 'right');
+      lastY = row.y;
+    }
+  } else {
+    for (const row of rows) {
+      if (row.y - lastY < 28 || row.y < HEADER_H + 6 || row.e < 0) continue;
+      p.text(formatDuration(m.store.rel(row.e)), GUTTER_W - 4, row.y, t.dim, 'right');
+      lastY = row.y;
+    }
+    // Compressed gaps: a break across the lanes, labelled with the real duration.
+    if (rows.length > 1) {
+      const e0 = Math.max(0, rows[0].e), e1 = Math.max(0, rows[rows.length - 1].e);
+      for (const [ev, ns] of m.gapsBetween(e0, e1)) {
+        const y = g.rowY(m.eventRow(ev)) - 8;
+        if (y < HEADER_H || y > g.height) continue;
+        for (let x = GUTTER_W; x < g.width; x += 12) p.line(x, y - 3, x + 6, y + 3, t.dim, 1), p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
+        p.setFont(`11px ${t.font}`);
+        const text = `⋯ ${formatDuration(ns)} later ⋯`;
+        const w = p.measure(text) + 10;
+        p.fillRect(GUTTER_W + 8, y - 8, w, 16, t.bg);
+        p.text(text, GUTTER_W + 13, y, t.dim, 'left');
+        p.setFont(`10px ${t.mono}`);
+      }
+    }
+  }
+}
+
+function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
+  const s = g.model.store, v = g.view;
+  p.fillRect(0, 0, g.width, HEADER_H, t.headBg);
+  p.line(0, HEADER_H - 0.5, g.width, HEADER_H - 0.5, t.border);
+  p.clip(GUTTER_W, 0, g.width - GUTTER_W, HEADER_H);
+  for (const l of vl) {
+    const task = s.tasks[l];
+    const x0 = GUTTER_W - v.left + g.laneLeft[l];
+    const w = g.laneWidth[l];
+    const cx = x0 + w / 2;
+    const ended = (g.model.laneEnd[l] ?? -1) >= 0;
+    const icon = String.fromCodePoint(KIND_ICON[task.kind] ?? KIND_ICON.main);
+    if (v.collapsed.has(l)) {
+      p.setFont('16px codicon');
+      p.text(icon, cx, HEADER_H / 2, t.dim, 'center');
+      continue;
+    }
+    p.roundRect(x0 + 6, 6, w - 12, HEADER_H - 12, 6, t.bg, t.border);
+    p.setFont('16px codicon');
+    p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
+    p.setFont(`600 12px ${t.font}`);
+    p.text(fit(p, task.name, w - 44), x0 + 32, 20, t.fg, 'left');
+    p.setFont(`10px ${t.font}`);
+    const site = task.file ? `${task.kind} · ${basename(task.file)}${task.line ? `:${task.line}` : ''}` : task.kind;
+    p.text(fit(p, site, w - 26), x0 + 13, 38, t.dim, 'left');
+  }
+  p.unclip();
+  p.setFont(`10px ${t.font}`);
+  p.text(v.scale === 'steps' ? 'step' : 'time', GUTTER_W / 2, HEADER_H / 2, t.dim, 'center');
+}
+
+/** Name of a lane for the header (exported for the table and tests). */
+export { laneName };
