@@ -1,6 +1,6 @@
 from greenlet import greenlet
 
-def pong():
+def pong(*_):
     while True:
         main.switch()
 
