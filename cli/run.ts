@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { basename, delimiter, extname, join } from 'node:path';
-import { TraceStore } from '../trace/store';
+import { TYPE, TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
 import { reportProblems } from './load';
 import { writeOutputs, type OutputPaths } from './outputs';
@@ -39,7 +39,8 @@ class Collector {
   readonly store = new TraceStore();
   childHeaders = 0;
   private traceFd: number | undefined;
-  onOutput: (() => void) | undefined;
+  /** Called with whether the script's latest print ended its line. */
+  onOutput: ((endsLine: boolean) => void) | undefined;
 
   constructor(tracePath: string | undefined) {
     if (tracePath) {
@@ -50,9 +51,14 @@ class Collector {
   /** Complete lines of one connection (each ending in \n). */
   lines(text: string): void {
     if (!text) return;
+    const before = this.store.length;
     this.store.appendText(text);
     if (this.traceFd !== undefined) writeSync(this.traceFd, text);
-    if (this.onOutput && text.includes('"type":"output"')) this.onOutput();
+    if (this.onOutput && text.includes('"output"')) {
+      for (let i = this.store.length - 1; i >= before; i--) {
+        if (this.store.typeCode(i) === TYPE.output) { this.onOutput((this.store.value(i) ?? '').endsWith('\n')); break; }
+      }
+    }
   }
 
   /** The first line of a connection: its header, kept only if it is the first one. */
@@ -187,7 +193,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   const collector = new Collector(o.trace);
   const transport = await openTransport(collector);
   const progress = Progress.forStderr(o.progress, () => collector.store, basename(script));
-  if (progress) collector.onOutput = () => progress.scriptPrinted();
+  if (progress) collector.onOutput = (endsLine) => progress.scriptPrinted(endsLine);
 
   const env = { ...process.env, PYTHONPATH: process.env.PYTHONPATH ? `${runtime}${delimiter}${process.env.PYTHONPATH}` : runtime };
   const child = spawn(python.command, ['-m', 'coroscope', ...transport.args, script, ...args], { stdio: 'inherit', env });
