@@ -103,7 +103,8 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
         const b = store.b(i);
         const reason = store.reason(i);
         const name = label(reason, value);
-        const args: Record<string, string | number> = { reason, from: store.taskId(a), to: store.taskId(b) };
+        // Who and why are in the tracks and the name; args carry what is not.
+        const args: Record<string, string | number> = {};
         if (value !== undefined) args.value = value;
         if (f) args.site = f;
         // The resume site, through event() so this works whichever columns the store keeps it in.
