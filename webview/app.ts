@@ -160,10 +160,14 @@ export class App {
     this.titleEl.textContent = title;
     this.titleEl.title = title;
     document.title = title;
-    if (!keep) {
-      this.view.top = 0; this.view.left = 0; this.view.selected = -1; this.view.collapsed.clear();
+    const hadState = this.vscode.getState() !== undefined && this.vscode.getState() !== null;
+    if (!keep || !hadState) {
+      this.view.top = 0; this.view.left = 0; this.view.selected = -1;
+      this.view.collapsed.clear();
       this.follow = live;
-    } else if (live) this.follow = this.follow || this.view.top === 0;
+    }
+    this.tooltip.hidden = true;
+    this.view.hoverRow = -1;
     const saved = keep ? restoreState(this.vscode.getState()) : DEFAULT_STATE;
     this.model.foldingOn = keep ? saved.foldingOn : this.model.foldingOn;
     if (keep) for (const x of saved.expanded) this.model.expanded.add(x);
@@ -176,6 +180,7 @@ export class App {
 
   append(chunk: string): void {
     this.firstReset = false;
+    this.tooltip.hidden = true;
     this.markLoading();
     // Chunks are whole lines; a missing final newline must not hold back the last event.
     this.store.appendText(chunk.endsWith('\n') ? chunk : chunk + '\n');
@@ -324,7 +329,12 @@ export class App {
   private bodyH(): number { return Math.max(1, this.diagram.clientHeight - HEADER_H); }
   private bodyW(): number { return Math.max(1, this.diagram.clientWidth - MINIMAP_W); }
 
-  geometry(): Geometry { return new Geometry(this.model, this.view, this.bodyW(), this.diagram.clientHeight); }
+  geometry(): Geometry {
+    // Few lanes get wide columns (room for labels and notes); many lanes stay readable and scroll.
+    const lanes = Math.max(1, this.store.tasks.length - this.view.collapsed.size);
+    this.view.laneW = Math.max(170, Math.min(340, Math.floor((this.bodyW() - GUTTER_W - 40) / lanes)));
+    return new Geometry(this.model, this.view, this.bodyW(), this.diagram.clientHeight);
+  }
 
   private clampView(): void {
     const v = this.view, m = this.model;
@@ -608,7 +618,8 @@ export class App {
     });
     this.emptyEl.hidden = this.store.length > 0;
     if (this.store.length === 0 && this.store.problemCount) this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
-    this.followBtn.hidden = this.follow || this.store.length === 0;
+    const lastY = this.model.rowCount ? g.rowY(this.model.rowCount - 1) : 0;
+    this.followBtn.hidden = this.follow || this.store.length === 0 || lastY <= h;
     if (this.tableOn) {
       if (this.dirtyData && this.follow) this.table.setActive(Math.max(0, this.model.rowCount - 1));
       this.table.render();

@@ -31,8 +31,7 @@ export function drawMinimap(ctx: CanvasRenderingContext2D, m: DiagramModel, t: T
     }
     const y0 = (view.from / rows) * h;
     const y1 = Math.max(y0 + 3, (view.to / rows) * h);
-    ctx.fillStyle = t.selection;
-    ctx.fillRect(0, y0, w, y1 - y0);
+    if (view.from > 0 || view.to < rows) { ctx.fillStyle = t.selection; ctx.fillRect(0, y0, w, y1 - y0); }
     ctx.strokeStyle = t.focus;
     ctx.lineWidth = 1;
     ctx.strokeRect(0.5, y0 + 0.5, w - 1, y1 - y0 - 1);

@@ -365,8 +365,10 @@ function drawNote(p: Painter, g: Geometry, t: Theme, lane: number, y: number, te
   const shown = fit(p, text, maxW - 12);
   const w = Math.min(maxW, p.measure(shown) + 12);
   const h = Math.min(20, Math.max(12, rowH - 4));
-  p.roundRect(x + BAR_W / 2 + 4, y - h / 2, w, h, 3, bg, border);
-  p.text(shown, x + BAR_W / 2 + 10, y, t.fg, 'left');
+  // Notes sit right of the lane; on the last lanes they would leave the view, so they go left.
+  const nx = x + BAR_W / 2 + 4 + w > g.width - 8 ? x - BAR_W / 2 - 4 - w : x + BAR_W / 2 + 4;
+  p.roundRect(nx, y - h / 2, w, h, 3, bg, border);
+  p.text(shown, nx + 6, y, t.fg, 'left');
 }
 
 function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolean): void {
@@ -377,12 +379,14 @@ function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolea
     for (const l of [m.store.a(f.start + j), m.store.b(f.start + j)]) if (l >= 0) { lo = Math.min(lo, g.laneX(l)); hi = Math.max(hi, g.laneX(l)); }
   }
   if (!Number.isFinite(lo)) { lo = GUTTER_W + 20; hi = lo + 200; }
-  const x0 = lo - 30, x1 = Math.max(hi + 30, x0 + 260);
+  p.setFont(`600 12px ${t.font}`);
+  const full = foldLabel(m, row.fold) + '  — click to expand';
+  const x0 = Math.max(GUTTER_W + 4, lo - 30);
+  const x1 = Math.min(g.width - 4, Math.max(hi + 30, x0 + p.measure(full) + 36));
   const h = Math.min(22, Math.max(4, (g.view.scale === 'steps' ? g.view.rowH : 18) - 2));
   p.roundRect(x0, row.y - h / 2, x1 - x0, h, 4, t.foldBg, t.channel);
   if (labels && h >= 12) {
-    p.setFont(`600 12px ${t.font}`);
-    const text = fit(p, foldLabel(m, row.fold) + '  — click to expand', Math.max(x1 - x0 - 28, 600));
+    const text = fit(p, full, x1 - x0 - 32);
     p.setFont(`14px codicon`);
     p.text(String.fromCodePoint(ICON_FOLD), x0 + 12, row.y + 1, t.channel, 'center');
     p.setFont(`600 12px ${t.font}`);

@@ -1,0 +1,63 @@
+// Arrow labels read the way a learner reads the code.
+import * as assert from 'node:assert/strict';
+import { TraceStore } from '../../trace/store';
+import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX } from '../../webview/labels';
+
+describe('arrow labels', () => {
+  it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
+    assert.equal(switchLabel('start', undefined, 'generator'), 'next()');
+    assert.equal(switchLabel('start', 'None', 'generator'), 'next()');
+    assert.equal(switchLabel('resume', '3', 'generator'), 'send(3)');
+    assert.equal(switchLabel('resume', undefined, 'coroutine'), 'next()');
+    assert.equal(switchLabel('yield', "'200 OK'"), "yield '200 OK'");
+    assert.equal(switchLabel('return', "'200 OK'"), "return '200 OK'");
+    assert.equal(switchLabel('throw', 'ValueError'), 'throw ValueError');
+    assert.equal(switchLabel('close', undefined), 'close()');
+  });
+
+  it('labels greenlet, tasklet and event-loop switches by what they wait on', () => {
+    assert.equal(switchLabel('switch', '111'), 'switch(111)');
+    assert.equal(switchLabel('resume', '111', 'greenlet'), 'switch(111)');
+    assert.equal(switchLabel('channel', '2'), 'channel.send(2)');
+    assert.equal(switchLabel('channel', undefined), 'channel.receive()');
+    assert.equal(switchLabel('sleep', '0.01'), 'sleep 0.01');
+    assert.equal(switchLabel('io-wait', 'fd=7 read'), 'recv fd=7');
+    assert.equal(switchLabel('io-wait', 'fd=7 write'), 'send fd=7');
+    assert.equal(switchLabel('await', 'Future'), 'await Future');
+    assert.equal(switchLabel('join', '<Greenlet g1>'), 'join <Greenlet g1>');
+    assert.equal(switchLabel('something-new', undefined), 'something-new');
+  });
+
+  it('labels the other events, clips long values to one line', () => {
+    const s = new TraceStore();
+    const long = "'" + 'x'.repeat(500) + "'";
+    s.appendText([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'consumer', parent: '1' },
+      { type: 'switch', ts: 2, from: '1', to: '2', reason: 'resume', value: long },
+      { type: 'end', ts: 3, task: '2', outcome: 'exception', value: 'ValueError: bad' },
+      { type: 'send', ts: 4, task: '1', channel: 'channel#1', value: '2', msg: 1 },
+      { type: 'recv', ts: 5, task: '2', channel: 'channel#1', value: '2', msg: 1 },
+      { type: 'block', ts: 6, task: '2', on: 'timer', detail: '0.5 s' },
+      { type: 'mark', ts: 7, kind: 'loop-blocked', message: 'main held the loop for 300 ms', ms: 300 },
+      { type: 'output', ts: 8, task: '1', stream: 'stdout', text: 'two\nlines\n' },
+    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    assert.equal(fullLabel(s, 1), 'create consumer');
+    assert.equal(fullLabel(s, 2), `send(${long})`);
+    assert.equal(label(s, 2).length, LABEL_MAX);
+    assert.ok(label(s, 2).endsWith('…'));
+    assert.equal(label(s, 3), 'raised ValueError: bad');
+    assert.equal(label(s, 4), 'channel#1.send(2)');
+    assert.equal(label(s, 5), 'channel#1.receive() → 2');
+    assert.equal(label(s, 6), 'waits on 0.5 s');
+    assert.equal(label(s, 7), '⚠ main held the loop for 300 ms');
+    assert.equal(label(s, 8), 'two ⏎ lines');
+  });
+
+  it('formats durations for the time axis', () => {
+    assert.equal(formatDuration(850), '850 ns');
+    assert.equal(formatDuration(7000), '7.0 µs');
+    assert.equal(formatDuration(12_345_678), '12.3 ms');
+    assert.equal(formatDuration(2e9), '2.000 s');
+  });
+});
