@@ -8,6 +8,12 @@ import { TYPE, type TraceStore } from './store';
 const MAX_SPANS = 64;
 /** Switch reasons after which the `from` task is finished, not suspended. */
 const ENDING = new Set(['return', 'raise']);
+/**
+ * Reasons that may be a task's last move rather than a suspension (a closed
+ * generator's exit switch carries `close`): if the task ends before anything
+ * resumes it, that switch is not counted as a suspension.
+ */
+const MAYBE_FINAL = new Set(['close', 'kill', 'throw', 'exit']);
 /** Lanes that stand for the runtime's machinery, not a def in the user's code. */
 const NO_DEF_KINDS = new Set(['main', 'event-loop', 'hub', 'process']);
 
@@ -42,7 +48,7 @@ function outcomeText(outcome: string, value: string | undefined): string {
     case 'return': return value === undefined ? 'returned' : `returned ${value}`;
     case 'exception': return value === undefined ? 'raised' : `raised ${value}`;
     case 'cancelled': return 'cancelled';
-    case 'killed': return 'killed';
+    case 'killed': return value === 'GeneratorExit' ? 'closed' : 'killed';
     case 'exit': return value === undefined ? 'exited' : `exited ${value}`;
     default: return value === undefined ? outcome : `${outcome} ${value}`;
   }
@@ -55,6 +61,8 @@ export function computeStats(store: TraceStore, runId: string, live: boolean): S
   // Where each lane last suspended: the accumulator and the suspending event.
   const pendingAcc: (YieldAcc | undefined)[] = new Array(laneCount);
   const pendingAt = new Float64Array(laneCount);
+  const pendingReason: string[] = new Array(laneCount);
+  const pendingPrevYielded: (string | undefined)[] = new Array(laneCount);
   const laneSwitches = new Int32Array(laneCount);
   const laneEnd: (string | undefined)[] = new Array(laneCount);
   const laneTaskEvent = new Int32Array(laneCount).fill(-1);
@@ -100,15 +108,28 @@ export function computeStats(store: TraceStore, runId: string, live: boolean): S
       acc.suspends++;
       inc(acc.reasons, reason);
       const v = store.value(i);
+      pendingPrevYielded[from] = acc.lastYielded;
       if (v !== undefined) acc.lastYielded = v;
       pendingAcc[from] = acc;
       pendingAt[from] = ts;
+      pendingReason[from] = reason;
     } else if (type === TYPE.task) {
       const lane = store.a(i);
       if (lane >= 0 && laneTaskEvent[lane] < 0) laneTaskEvent[lane] = i;
     } else if (type === TYPE.end) {
       const lane = store.a(i);
-      if (lane >= 0) { laneEnd[lane] = outcomeText(store.reason(i), store.value(i)); pendingAcc[lane] = undefined; }
+      if (lane >= 0) {
+        laneEnd[lane] = outcomeText(store.reason(i), store.value(i));
+        const acc = pendingAcc[lane];
+        if (acc && MAYBE_FINAL.has(pendingReason[lane])) {
+          acc.suspends--;
+          const r = pendingReason[lane];
+          const left = (acc.reasons.get(r) ?? 1) - 1;
+          if (left > 0) acc.reasons.set(r, left); else acc.reasons.delete(r);
+          acc.lastYielded = pendingPrevYielded[lane];
+        }
+        pendingAcc[lane] = undefined;
+      }
     } else if (type === TYPE.mark) {
       const fileId = store.fileId(i), line = store.line(i);
       if (fileId < 0 || line <= 0) continue;
@@ -152,6 +173,7 @@ export function computeStats(store: TraceStore, runId: string, live: boolean): S
     return f;
   };
   for (const a of yields.values()) {
+    if (a.suspends <= 0) continue;
     const y: YieldPointStats = {
       line: a.line, suspends: a.suspends, resumes: a.resumes, suspendedNs: a.suspendedNs, longestNs: a.longestNs,
       resumedBy: byCount(a.resumedBy), reasons: byCount(a.reasons), firstEvent: a.firstEvent, spans: compactSpans(a.spans),

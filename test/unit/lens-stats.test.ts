@@ -46,6 +46,23 @@ describe('lens: computeStats from the trace store', () => {
     assert.equal(s.durationNs, 1109 * MS, 'from the header to the finish event');
   });
 
+  it('a real runtime trace: a closed generator\'s exit is not a suspension', () => {
+    // Recorded from the runtime on examples/producer_consumer.py (yield at line 10, c.send(n) at 23, c.close() at 25).
+    const s = computeStats(loadTrace('lens-runtime-producer-consumer.jsonl'), 'r', false);
+    const f = fileOf(s.files, 'producer_consumer.py');
+    const y = f.yields.find((x) => x.line === 10)!;
+    assert.equal(y.suspends, 6);
+    assert.equal(y.resumes, 6);
+    assert.deepEqual(y.resumedBy, ['main']);
+    assert.deepEqual(y.reasons, ['yield']);
+    assert.equal(y.lastSent, '5');
+    assert.equal(y.lastYielded, "'200 OK'");
+    const close = f.yields.find((x) => x.line === 25)!;
+    assert.equal(close.suspends, 1, 'main did suspend at c.close()');
+    assert.equal(close.resumes, 1);
+    assert.deepEqual(f.defs.map((d) => [d.line, d.name, d.outcomes]), [[7, 'consumer', ['closed']]]);
+  });
+
   it('asyncio: sleeps, gather, a blocked loop mark, lane summaries per coroutine', () => {
     const s = computeStats(loadTrace('lens-asyncio-blocked.jsonl'), 'r2', true);
     assert.equal(s.live, true);
