@@ -4,7 +4,7 @@
 // embedded trace and mark itself ready with every event.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +23,7 @@ function eventsIn(trace: string): number {
 }
 
 function coroscope(args: string[], cwd: string): string {
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.equal(r.status, 0, r.stderr);
   return r.stderr;
 }
@@ -85,5 +85,18 @@ describe('HTML report in a real browser (file://)', function () {
     assert.ok(n > 20, `${n} events`);
     const r = await open(ctx, join(dir, 'pc.html'), n);
     assert.deepEqual(r.problems, []);
+    assert.match(r.text, /consumer/);
   });
+
+  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.py')).sort();
+  for (const ex of examples) {
+    it(`seed example ${ex}: the report opens ready with every event of its trace`, async () => {
+      const base = ex.replace(/\.py$/, '');
+      // Debian's Python has greenlet and gevent, which some examples need.
+      coroscope(['run', '--python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', '--html', `${base}.html`, '--trace', `${base}.jsonl`, join(root, 'examples', ex)], dir);
+      const r = await open(ctx, join(dir, `${base}.html`), eventsIn(join(dir, `${base}.jsonl`)));
+      assert.ok(r.events > 0);
+      assert.deepEqual(r.problems, []);
+    });
+  }
 });

@@ -68,6 +68,35 @@ describe('coroscope run (dist/cli.js)', function () {
       assert.match(mmd, /t0->>t1: resume 0/);
     });
 
+    it('passes SIGTERM sent to coroscope alone on to the script (exit 143) and still writes the trace', async () => {
+      const dir = tempDir('run-term');
+      let sent = false;
+      const r = await cli(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], {
+        cwd: dir, env: fake,
+        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(pid, 'SIGTERM'); } },
+      });
+      assert.ok(sent);
+      assert.equal(r.code, 143, r.stderr);
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n');
+      assert.equal((JSON.parse(lines[0]) as { type: string }).type, 'header');
+    });
+
+    it('shows a progress line on a terminal, in a reserved bottom row, and releases it (not with --no-progress)', async function () {
+      if (!existsSync('/usr/bin/script')) this.skip();
+      const dir = tempDir('run-tty');
+      const run = (extra: string) => exec('/usr/bin/script', ['-qec', `stty rows 24 cols 100; COROSCOPE_RUNTIME=${fakeRuntime} ${process.execPath} ${join(root, 'dist/cli.js')} run ${extra} --mermaid m.mmd ${join(scripts, 'quiet_then_print.py')}`, '/dev/null'], { cwd: dir });
+      const shown = await run('');
+      assert.equal(shown.code, 0, shown.stdout);
+      assert.match(shown.stdout, /\x1b\[1;23r/, 'scroll region above the bottom row');
+      assert.match(shown.stdout, /\x1b\[24;1H\x1b\[2K\x1b\[2mcoroscope: quiet_then_print\.py · \d[\d,]* events · 2 tasks · \d+\.\d s/);
+      assert.match(shown.stdout, /after the quiet part/);
+      const release = shown.stdout.lastIndexOf('\x1b[r');
+      assert.ok(release > shown.stdout.lastIndexOf('coroscope: quiet_then_print.py'), 'region reset after the last draw');
+      const quiet = await run('--no-progress');
+      assert.equal(quiet.code, 0);
+      assert.doesNotMatch(quiet.stdout, /\x1b\[1;23r|events · /);
+    });
+
     it('explains a missing script, a Python that cannot run, a Python too old, a bad flag', async () => {
       const dir = tempDir('run-bad');
       const missing = await cli(['run', 'nope.py'], { cwd: dir, env: fake });
@@ -111,6 +140,30 @@ describe('coroscope run (dist/cli.js)', function () {
       const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
       assert.ok(doc.traceEvents.some((e) => e.ph === 's' && e.name === 'resume 3'));
       assert.ok(existsSync(join(dir, 'r.html')));
+    });
+
+    it('a script that prints, reads stdin and exits 3 behaves exactly as under plain Python', async () => {
+      const dir = tempDir('run-real-exit');
+      const plain = await exec('python3', [exit3, 'x', '-v'], { cwd: dir, input: 'hi\n' });
+      const r = await cli(['run', '--mermaid', 'm.mmd', exit3, 'x', '-v'], { cwd: dir, input: 'hi\n' });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, plain.stdout);
+      assert.ok(r.stderr.startsWith(plain.stderr), r.stderr);
+    });
+
+    it('Ctrl+C ends the script as interrupted (130) and the trace is still written', async () => {
+      const dir = tempDir('run-real-int');
+      let sent = false;
+      const r = await cli(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], {
+        cwd: dir, detached: true,
+        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(-pid, 'SIGINT'); } },
+      });
+      assert.ok(sent);
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stdout, /waiting\ninterrupted\n/);
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      assert.equal(lines[0].type, 'header');
+      assert.ok(lines.some((l) => l.type === 'output'), 'the prints are in the trace');
     });
 
     for (const ex of examples) {
