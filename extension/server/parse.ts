@@ -144,7 +144,14 @@ export class PythonSource {
   }
 
   private parseOrThrow(text: string, old: Tree | null): Tree {
-    const t = this.bundle.parser.parse(text, old);
+    // A callback lets an incremental parse read only the parts it re-lexes instead of copying the whole text.
+    const t = this.bundle.parser.parse((index) => {
+      if (index >= text.length) return undefined;
+      let end = Math.min(text.length, index + 16384);
+      const last = text.charCodeAt(end - 1);
+      if (last >= 0xd800 && last <= 0xdbff && end < text.length) end++; // never split a surrogate pair
+      return text.slice(index, end);
+    }, old);
     if (!t) throw new Error('coroscope: the Python parser returned no tree');
     return t;
   }

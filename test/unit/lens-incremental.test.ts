@@ -62,3 +62,19 @@ describe('lens: incremental analysis', () => {
     src.dispose();
   });
 });
+
+describe('lens: parsing in chunks', () => {
+  it('a surrogate pair across the parser\'s 16 KiB read boundary keeps positions right', async () => {
+    const b = await parser();
+    for (const shift of [0, 1, 2]) {
+      const pad = '#' + 'x'.repeat(16384 - 3 - shift) + '\n'; // puts the emoji at the boundary
+      const text = `${pad}s = "\u{1F600}\u{1F600}"; x = yield s\n`;
+      const src = new PythonSource(b, text);
+      const a = analyze(src.tree.rootNode, b.language);
+      const line = text.split('\n')[1];
+      assert.equal(a.points.length, 1);
+      assert.equal(line.slice(a.points[0].col, a.points[0].col + 5), 'yield');
+      src.dispose();
+    }
+  });
+});
