@@ -183,6 +183,9 @@ _LIB = _lib_prefixes()
 _user_code = {}
 
 
+TRACE_GENEXPR = os.environ.get("COROSCOPE_GENEXPR") == "1"
+
+
 def is_user_code(code):
     r = _user_code.get(code)
     if r is None:
@@ -191,6 +194,10 @@ def is_user_code(code):
             r = not fn.startswith("<frozen")
         else:
             r = not fn.startswith(_LIB) and "/site-packages/" not in fn and "/dist-packages/" not in fn
+        if r and code.co_name == "<genexpr>" and not TRACE_GENEXPR:
+            # generator expressions consumed in place (sum(x for x in ...)) would
+            # flood the diagram; COROSCOPE_GENEXPR=1 traces them as lanes.
+            r = False
         _user_code[code] = r
     return r
 
