@@ -2,7 +2,7 @@
 // open an example, run "Coroscope: Run Current File" from the command palette,
 // and look at the tasklet diagram panel (screenshot in test-results/).
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 
@@ -48,11 +48,12 @@ describe('e2e: Run Current File from the command palette in VS Code', function (
   after(async () => {
     await browser?.close();
     server?.stop();
+    rmSync(join(root, '.test-work', `e2e-palette-${process.pid}`), { recursive: true, force: true });
   });
 
   it('runs producer_consumer.py and shows its diagram in the panel', async () => {
     const cs = await import(join(root, 'test', 'integration', 'code-server.mjs')) as CodeServerModule;
-    const work = join(root, '.test-work', 'e2e-palette');
+    const work = join(root, '.test-work', `e2e-palette-${process.pid}`);
     const ws = cs.prepareWorkspace(work);
     server = await cs.startCodeServer(work, ws);
     browser = await chromium.launchPersistentContext(join(work, 'chromium'), {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,8 @@ import { chromium } from 'playwright-core';
 import { root } from '../provision.mjs';
 import { CHROMIUM_ARGS, installVsix, prepareWorkspace, startCodeServer } from './code-server.mjs';
 
-const work = join(root, '.test-work', 'integration');
+// A folder per run: engineers (and CI) may run the tier concurrently.
+const work = join(root, '.test-work', `integration-${process.pid}`);
 const grepAt = process.argv.indexOf('--grep');
 const grep = grepAt >= 0 ? process.argv[grepAt + 1] : process.env.COROSCOPE_TEST_GREP;
 
@@ -73,6 +74,7 @@ async function main() {
   } finally {
     await browser?.close().catch(() => undefined);
     server.stop();
+    if (!process.env.COROSCOPE_KEEP_SERVER) rmSync(work, { recursive: true, force: true });
   }
 }
 
