@@ -31,6 +31,8 @@ export function prepareWorkspace(work) {
     'workbench.startupEditor': 'none',
     'extensions.ignoreRecommendations': true,
     'workbench.tips.enabled': false,
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
   }, null, 2));
   return ws;
 }
