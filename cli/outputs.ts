@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { toMermaid } from '../trace/mermaid';
 import { perfettoChunks } from '../trace/perfetto';
 import { inlineCodiconFont, jsonlChunks, reportHtml, type ReportAssets } from '../trace/report';
-import type { TraceStore } from '../trace/store';
+import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
 
 export interface OutputPaths { html?: string; perfetto?: string; mermaid?: string }
@@ -42,9 +42,17 @@ export function writeChunks(path: string, chunks: Iterable<string>): number {
   return bytes;
 }
 
+/** The exit code in the trace's last `finish`, if any. */
+function exitCodeOf(store: TraceStore): number | null {
+  for (let i = store.length - 1; i >= 0 && i >= store.length - 1000; i--) {
+    if (store.typeCode(i) === TYPE.finish) return Number.isNaN(store.num(i)) ? null : store.num(i);
+  }
+  return null;
+}
+
 export function htmlReport(store: TraceStore, title: string): string {
   const gz = gzipSync(Buffer.from([...jsonlChunks(store)].join(''), 'utf8'), { level: 6 });
-  return reportHtml({ title, traceGzipBase64: gz.toString('base64') }, readAssets());
+  return reportHtml({ title, traceGzipBase64: gz.toString('base64'), exitCode: exitCodeOf(store) }, readAssets());
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

@@ -26,6 +26,8 @@ export interface ReportOptions {
   chunkChars?: number;
   /** Defaults to a random nonce. */
   nonce?: string;
+  /** The script's exit code (from the trace's `finish`), shown by the diagram's status. */
+  exitCode?: number | null;
 }
 
 /** Replaces the `url(...codicon.ttf...)` of codicon.css with a data: URL of the font. */
@@ -57,12 +59,13 @@ function jsLiteral(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export function bootScript(title: string, traceGzipBase64: string, chunkChars: number): string {
+export function bootScript(title: string, traceGzipBase64: string, chunkChars: number, exitCode: number | null = null): string {
   if (!/^[A-Za-z0-9+/=]*$/.test(traceGzipBase64)) throw new Error('traceGzipBase64 is not base64');
   return `(function () {
 'use strict';
 var TITLE = ${jsLiteral(title)};
 var CHUNK = ${Math.max(1024, Math.floor(chunkChars))};
+var EXIT = ${jsLiteral(exitCode)};
 var DATA = "${traceGzipBase64}";
 var state;
 var started = false;
@@ -111,7 +114,7 @@ async function start() {
     }
     if (pending) post({ type: 'append', chunk: pending.endsWith('\\n') ? pending : pending + '\\n' });
     performance.mark('coroscope:inflated');
-    post({ type: 'status', state: 'loaded' });
+    post({ type: 'status', state: 'loaded', exitCode: EXIT });
   } catch (e) { fail(e); }
 }
 window.acquireVsCodeApi = function () {
@@ -138,7 +141,7 @@ export function reportHtml(o: ReportOptions, assets: ReportAssets): string {
     title: o.title,
     nonce,
     inlineStyles: [assets.codiconCss, assets.webviewCss],
-    bootScript: bootScript(o.title, o.traceGzipBase64, o.chunkChars ?? 4_000_000),
+    bootScript: bootScript(o.title, o.traceGzipBase64, o.chunkChars ?? 4_000_000, o.exitCode ?? null),
     inlineScript: assets.webviewJs,
   });
 }

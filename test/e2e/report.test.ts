@@ -4,7 +4,7 @@
 // embedded trace and mark itself ready with every event.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,6 +77,23 @@ describe('HTML report in a real browser (file://)', function () {
     assert.equal(r.dialogs, 0);
     assert.equal(r.injected, 0, 'no element made from a program string');
     assert.deepEqual(r.problems, []);
+  });
+
+  it('a hostile script name is the title, as text', async () => {
+    const evil = `<img src=x onerror=alert(1)>"'&amp;<!--\u2028.py`;
+    const lines = readFileSync(join(traces, 'cli-pingpong.jsonl'), 'utf8').split('\n');
+    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]) as object, script: `/w/${evil}` });
+    writeFileSync(join(dir, 'evil.jsonl'), lines.join('\n'));
+    coroscope(['report', 'evil.jsonl', '--html', 'evil.html'], dir);
+    const page = await ctx.newPage();
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+    await page.goto(pathToFileURL(join(dir, 'evil.html')).href);
+    await page.waitForSelector('#coroscope-root[data-coroscope-state=ready][data-events="24"]');
+    assert.equal(await page.title(), `coroscope — ${evil}`);
+    assert.equal(await page.locator('img[src=x]').count(), 0);
+    assert.equal(dialogs, 0);
+    await page.close();
   });
 
   it('a run of the seed producer/consumer example opens ready', async () => {
