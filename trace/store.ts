@@ -127,6 +127,8 @@ export class TraceStore {
   private readonly fEnd = new Int32Array(NKEYS);
   private readonly fNum = new Float64Array(NKEYS);
   private readonly fStr = new Int32Array(NKEYS);
+  private readonly lastStr: string[] = new Array<string>(NKEYS).fill('\u0000');
+  private readonly lastId = new Int32Array(NKEYS);
 
   constructor() {
     for (const t of TYPE_NAMES) this.intern(t);
@@ -229,7 +231,17 @@ export class TraceStore {
           close = this.scanString(s, p + 1, end);
           if (close < 0) return false;
           if (!IS_VALUE_SLOT[key]) fStr[key] = this.internScratch(this.scratchLen);
-        } else if (!IS_VALUE_SLOT[key]) fStr[key] = this.internRange(s, p + 1, close);
+        } else if (!IS_VALUE_SLOT[key]) {
+          // Names repeat from line to line (type, reason, file, task ids): compare with the last one first.
+          const last = this.lastStr[key];
+          if (last.length === close - p - 1 && s.startsWith(last, p + 1)) fStr[key] = this.lastId[key];
+          else {
+            const id = this.internRange(s, p + 1, close);
+            fStr[key] = id;
+            this.lastStr[key] = this.strings[id];
+            this.lastId[key] = id;
+          }
+        }
         if (IS_VALUE_SLOT[key]) { fStart[key] = p + 1; fEnd[key] = escaped ? -close : close; }
         p = close + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -441,7 +453,20 @@ export class TraceStore {
     return lane;
   }
 
+  /** Direct-mapped cache in front of `siteIds` (a trace revisits the same few sites). */
+  private readonly siteCache = new Int32Array(4096).fill(-1);
+  private readonly site2Cache = new Int32Array(4096).fill(-1);
+
   private siteOf(fileId: number, line: number): number {
+    const slot = (Math.imul(fileId + 1, 0x9e3779b1) ^ line) & 4095;
+    const c = this.siteCache[slot];
+    if (c >= 0 && this.siteLine[c] === line && this.siteFile[c] === fileId && this.siteFrame[c] === -1) return c;
+    const id = this.siteOfSlow(fileId, line);
+    this.siteCache[slot] = id;
+    return id;
+  }
+
+  private siteOfSlow(fileId: number, line: number): number {
     const key = (fileId + 1) * 4294967296 + (line >>> 0);
     let id = this.siteIds.get(key);
     if (id === undefined) {
@@ -455,6 +480,9 @@ export class TraceStore {
   private site2Of(fileId: number, line: number, frameId: number): number {
     const base = this.siteOf(fileId, line);
     if (frameId < 0) return base;
+    const slot = (Math.imul(base + 1, 0x85ebca6b) ^ frameId) & 4095;
+    const c = this.site2Cache[slot];
+    if (c >= 0 && this.siteFrame[c] === frameId && this.siteLine[c] === line && this.siteFile[c] === fileId) return c;
     const key = base * 2097152 + frameId;
     let id = this.site2Ids.get(key);
     if (id === undefined) {
@@ -462,6 +490,7 @@ export class TraceStore {
       this.siteFile.push(fileId); this.siteLine.push(line); this.siteFrame.push(frameId);
       this.site2Ids.set(key, id);
     }
+    this.site2Cache[slot] = id;
     return id;
   }
 

@@ -34,6 +34,8 @@ export class App {
   private frame = 0;
   private dirtyData = false;
   private dpr = 1;
+  private tableAt = 0;
+  private tableTimer = 0;
 
   readonly root: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
@@ -621,13 +623,22 @@ export class App {
     const lastY = this.model.rowCount ? g.rowY(this.model.rowCount - 1) : 0;
     this.followBtn.hidden = this.follow || this.store.length === 0 || lastY <= h;
     if (this.tableOn) {
-      if (this.dirtyData && this.follow) this.table.setActive(Math.max(0, this.model.rowCount - 1));
-      this.table.render();
+      // While events stream in, the table (DOM) catches up at most every 100 ms; the canvas every frame.
+      const now = performance.now();
+      if (!this.dirtyData || now - this.tableAt >= 100) {
+        this.tableAt = now;
+        const last = Math.max(0, this.model.rowCount - 1);
+        if (this.follow && this.model.rowCount && this.table.activeRow !== last) this.table.setActive(last);
+        else this.table.render();
+      } else if (!this.tableTimer) {
+        this.tableTimer = window.setTimeout(() => { this.tableTimer = 0; this.scheduleRender(); }, 110);
+      }
     }
     if (this.store.problemCount && this.store.length) this.statusEl.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
     this.dirtyData = false;
     this.root.dataset.events = String(this.store.length);
-    this.root.dataset.coroscopeState = 'ready';
+    // Ready once everything shows what it was given (the table may be a moment behind while data streams).
+    this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
     if (this.drawTimes.length > 1000) this.drawTimes.splice(0, 500);
   }

@@ -11,7 +11,7 @@ import { type Fold, findFolds, foldEnd, stepKey } from '../trace/fold';
 export interface Segment { row: number; fold: number; ev: number; evEnd: number }
 
 /** Events between activation snapshots. */
-const CP = 4096;
+const CP = 1024;
 /** Gaps longer than this (ns) are compressed to it on the time scale. */
 export const GAP_NS = 5e6;
 
@@ -258,8 +258,13 @@ export class DiagramModel {
     let at = -1;
     for (let k = 0; k < events.length; k++) {
       const e = events[k];
-      if (st === null || e < at || e - at > CP) st = this.stateAfter(e);
-      else this.advance(st, at, e);
+      if (st === null || e < at) st = this.stateAfter(e);
+      else if (e - at > CP) {
+        // Rows far apart (zoomed far out): a pixel stands for thousands of events, so the
+        // nearest snapshot is as exact as the picture can show, and costs nothing.
+        const cp = this.cps[Math.floor(e / CP)];
+        st = cp ? Array.from(cp) : this.stateAfter(e);
+      } else this.advance(st, at, e);
       at = e;
       each(k, st);
     }

@@ -8,7 +8,7 @@ import { foldEnd } from '../trace/fold';
 import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, type Category } from './labels';
+import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, switchLabel, type Category } from './labels';
 
 export const HEADER_H = 58;
 export const GUTTER_W = 52;
@@ -154,7 +154,10 @@ export function foldLabel(m: DiagramModel, k: number): string {
   for (let j = 0; j < f.period && j < 3; j++) {
     const e = f.start + j;
     const t = m.store.typeCode(e);
-    if (t === TYPE.switch || t === TYPE.send || t === TYPE.recv) parts.push(label(m.store, e).replace(/\(.*\)$/, '(…)'));
+    if (t === TYPE.switch) {
+      const st = m.store;
+      parts.push(switchLabel(st.reason(e), st.value(e) !== undefined && st.value(e) !== 'None' ? '…' : st.value(e), st.tasks[st.b(e)]?.kind, st.tasks[st.a(e)]?.kind));
+    } else if (t === TYPE.send || t === TYPE.recv) parts.push(label(m.store, e).replace(/\((.+)\)/, '(…)').replace(/→ .*$/, '→ …'));
   }
   const what = parts.length ? ` of ${parts.join(' → ')}` : '';
   return `↻ ${hidden.toLocaleString('en-US')} more repetitions${what} (×${f.count.toLocaleString('en-US')} in all)`;

@@ -1,0 +1,196 @@
+// Benchmark of the diagram in a real browser (not a test): 1,000,000 events on
+// 200 lanes. Measures, in Debian chromium via playwright-core:
+//   - ready: from posting the trace (reset + JSON Lines chunks, as the host does)
+//     to the root's data-coroscope-state="ready" data-events="1000000";
+//   - heap: JS heap after a forced GC (CDP Runtime.getHeapUsage) minus the empty
+//     page's, plus the store's typed arrays (off the JS heap), per event;
+//   - pan/zoom: wheel events (scroll, ctrl+wheel zoom, shift+wheel pan) one per
+//     animation frame; frame intervals (requestAnimationFrame) and draw times;
+//   - live: 100,000 events/s appended in 20 ms batches for 5 s while following;
+//     frame intervals, draw times and per-batch decode times.
+// Usage: npm run bench:webview  (node out/test/bench/webview.js [events])
+import { openDiagram } from '../e2e/harness';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const LANES = 200;
+
+interface Stats { p50: number; p95: number; max: number; n: number }
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return { p50: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? NaN, n: s.length };
+}
+const f = (x: number) => x.toFixed(1);
+const fmt = (s: Stats) => `p50 ${f(s.p50)} ms, p95 ${f(s.p95)} ms, max ${f(s.max)} ms (n=${s.n})`;
+
+/** Runs in the page: builds the trace as JSON Lines chunks of `per` lines (a gevent-like server: a hub and 199 greenlets). */
+function generate(args: { n: number; lanes: number; per: number; t0: number; first: boolean }): number {
+  const { n, lanes, per, first } = args;
+  const w = window as unknown as { __chunks: string[] };
+  const F = '/home/dev/project/server/handlers.py';
+  const G = '/home/dev/project/server/db.py';
+  const reasons = ['switch', 'sleep', 'io-wait', 'join', 'yield', 'resume', 'await', 'lock'];
+  const values = ['None', "'200 OK'", '0.01', 'fd=7 read', 'fd=9 write', '<Greenlet "worker-3">', '1', '2', "b'GET / HTTP/1.1'", 'True'];
+  const chunks: string[] = [];
+  let lines: string[] = [];
+  let ts = args.t0;
+  let cur = 1;
+  let made = 0;
+  const push = (o: object) => { lines.push(JSON.stringify(o)); made++; if (lines.length === per) { chunks.push(lines.join('\n') + '\n'); lines = []; } };
+  if (first) {
+    lines.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope bench', python: '3.13.5', capture: 'monitoring', script: F, argv: [F], cwd: '/home/dev/project', pid: 4242, start: 1767225600000, ts }));
+    for (let l = 1; l <= lanes; l++) push({ type: 'task', ts: ts += 500, id: String(l), kind: l === 1 ? 'hub' : 'greenlet', name: l === 1 ? 'Hub' : `worker-${l}`, parent: l === 1 ? null : '1', file: F, line: 10 + (l % 40) });
+  }
+  let i = made;
+  while (made < n) {
+    i++;
+    ts += 800 + ((i * 2654435761) >>> 0) % 4000;
+    const r = (i * 40503) >>> 0;
+    const kind = r % 100;
+    const lane = String(cur);
+    if (kind < 4) push({ type: 'block', ts, task: lane, on: 'fd', detail: `fd=${7 + (r % 20)} read`, file: G, line: 88 });
+    else if (kind < 8) push({ type: 'wake', ts, task: lane, on: 'fd', detail: `fd=${7 + (r % 20)} read` });
+    else if (kind < 9) push({ type: 'output', ts, task: lane, stream: 'stdout', text: `handled request ${i}\n` });
+    else {
+      const to = cur === 1 ? 2 + (r % (lanes - 1)) : 1;
+      const value = r % 10 === 0 ? `'item ${i}'` : values[r % values.length];
+      push({ type: 'switch', ts, from: lane, to: String(to), reason: reasons[r % reasons.length], value, file: r % 3 ? F : G, line: 20 + (r % 60), toFile: F, toLine: 30 + (r % 25), depth: r % 7 === 0 ? 1 : 0 });
+      cur = to;
+    }
+  }
+  if (lines.length) chunks.push(lines.join('\n') + '\n');
+  w.__chunks = chunks;
+  return chunks.reduce((a, c) => a + c.length, 0);
+}
+
+async function main(): Promise<void> {
+  const d = await openDiagram({ width: 1400, height: 900 });
+  const page = d.page;
+  const cdp = await page.context().newCDPSession(page);
+  const heap = async () => { await cdp.send('HeapProfiler.collectGarbage'); await cdp.send('HeapProfiler.collectGarbage'); return (await cdp.send('Runtime.getHeapUsage')).usedSize; };
+  const out: string[] = [];
+  const say = (s: string) => { console.log(s); out.push(s); };
+  say(`webview benchmark: ${N.toLocaleString('en-US')} events on ${LANES} lanes, chromium ${await page.context().browser()?.version() ?? ''}`);
+
+  // 1. Ready after the data arrived.
+  await d.send({ type: 'reset', title: 'bench', live: false });
+  await d.waitReady(0);
+  const heap0 = await heap();
+  const bytes = await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
+  say(`trace: ${(bytes / 1e6).toFixed(0)} MB of JSON Lines in ${await page.evaluate(() => (window as unknown as { __chunks: string[] }).__chunks.length)} chunks of 10,000 lines`);
+  const readyMs = await page.evaluate(async (n) => {
+    const w = window as unknown as { __chunks: string[] | null };
+    const root = document.getElementById('coroscope-root')!;
+    const t0 = performance.now();
+    const done = new Promise<number>((resolve) => {
+      const check = () => { if (root.dataset.coroscopeState === 'ready' && root.dataset.events === String(n)) { obs.disconnect(); resolve(performance.now()); } };
+      const obs = new MutationObserver(check);
+      obs.observe(root, { attributes: true });
+    });
+    window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
+    for (const c of w.__chunks!) window.postMessage({ type: 'append', chunk: c }, '*');
+    w.__chunks = null;
+    return (await done) - t0;
+  }, N);
+  say(`ready: ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms)`);
+
+  const heap1 = await heap();
+  const storeBytes = await page.evaluate(() => (window as unknown as { coroscope: { store: { approxBytes(): number } } }).coroscope.store.approxBytes());
+  const jsPer = (heap1 - heap0) / N;
+  say(`heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`);
+
+  // 2. Pan and zoom, one wheel event per frame.
+  const frames = await page.evaluate(async () => {
+    const app = (window as unknown as { coroscope: { drawTimes: number[] } }).coroscope;
+    const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
+    const r = canvas.getBoundingClientRect();
+    const wheel = (o: WheelEventInit) => canvas.dispatchEvent(new WheelEvent('wheel', { clientX: r.left + 400, clientY: r.top + 400, bubbles: true, cancelable: true, ...o }));
+    const steps: WheelEventInit[] = [];
+    for (let k = 0; k < 120; k++) steps.push({ deltaY: 120 });                    // scroll down
+    for (let k = 0; k < 90; k++) steps.push({ deltaY: 60, ctrlKey: true });      // zoom out to the whole trace
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: 240 });                    // pan zoomed out
+    for (let k = 0; k < 90; k++) steps.push({ deltaY: -60, ctrlKey: true });     // zoom back in
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: 200, shiftKey: true });    // pan across lanes
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: -120 });                   // scroll up
+    const intervals: number[] = [];
+    const work: number[] = [];
+    app.drawTimes.length = 0;
+    await new Promise<void>((resolve) => {
+      let last = 0, k = 0;
+      const tick = (t: number) => {
+        if (last) intervals.push(t - last);
+        last = t;
+        if (k === steps.length) { resolve(); return; }
+        const t0 = performance.now();
+        wheel(steps[k++]);
+        work.push(performance.now() - t0);
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await new Promise((r2) => setTimeout(r2, 200));
+    return { intervals, work, draws: [...app.drawTimes] };
+  });
+  say(`pan/zoom (${frames.intervals.length} frames): frame interval ${fmt(stats(frames.intervals))}; draw ${fmt(stats(frames.draws))}; input handling ${fmt(stats(frames.work))} (target: frames ≤ 16 ms)`);
+
+  // Time scale: switch and pan.
+  const timeFrames = await page.evaluate(async () => {
+    const app = (window as unknown as { coroscope: { drawTimes: number[]; setScale(s: string): void } }).coroscope;
+    app.setScale('time');
+    const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
+    const intervals: number[] = [];
+    app.drawTimes.length = 0;
+    await new Promise<void>((resolve) => {
+      let last = 0, k = 0;
+      const tick = (t: number) => {
+        if (last) intervals.push(t - last);
+        last = t;
+        if (k++ === 150) { resolve(); return; }
+        canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 60 ? 200 : k < 110 ? 60 : -60, ctrlKey: k >= 60, clientX: 400, clientY: 400, bubbles: true, cancelable: true }));
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    app.setScale('steps');
+    return { intervals, draws: [...app.drawTimes] };
+  });
+  say(`time scale pan/zoom (${timeFrames.intervals.length} frames): frame interval ${fmt(stats(timeFrames.intervals))}; draw ${fmt(stats(timeFrames.draws))}`);
+
+  // 3. Live: 100,000 events/s in 20 ms batches of 2,000, for 5 s, while following.
+  const LIVE = 500_000;
+  await page.evaluate(generate, { n: LIVE, lanes: LANES, per: 2000, t0: 1e12, first: true });
+  const live = await page.evaluate(async () => {
+    const w = window as unknown as { __chunks: string[] | null; coroscope: { drawTimes: number[]; append(c: string): void } };
+    const app = w.coroscope;
+    const chunks = w.__chunks!;
+    w.__chunks = null;
+    const decode: number[] = [];
+    const orig = app.append.bind(app);
+    app.append = (c: string) => { const t = performance.now(); orig(c); decode.push(performance.now() - t); };
+    window.postMessage({ type: 'reset', title: 'live', live: true }, '*');
+    app.drawTimes.length = 0;
+    const intervals: number[] = [];
+    let running = true;
+    let last = 0;
+    const tick = (t: number) => { if (last) intervals.push(t - last); last = t; if (running) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      let k = 0;
+      const timer = setInterval(() => {
+        // Keep to the schedule: batches due by now (a late timer sends what it owes).
+        const due = Math.min(chunks.length, Math.floor((performance.now() - t0) / 20) + 1);
+        while (k < due) window.postMessage({ type: 'append', chunk: chunks[k++] }, '*');
+        if (k >= chunks.length) { clearInterval(timer); resolve(); }
+      }, 20);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    const elapsed = performance.now() - t0;
+    return { intervals, draws: [...app.drawTimes], decode, elapsed, events: Number(document.getElementById('coroscope-root')!.dataset.events) };
+  });
+  say(`live: ${live.events.toLocaleString('en-US')} events in ${f(live.elapsed / 1000)} s (${Math.round(live.events / (live.elapsed / 1000)).toLocaleString('en-US')} events/s offered at 100,000/s): frame interval ${fmt(stats(live.intervals))}; draw ${fmt(stats(live.draws))}; decode per 2,000-event batch ${fmt(stats(live.decode))}; main-thread work per frame ≈ draw + decode p95 ${f(stats(live.draws).p95 + stats(live.decode).p95)} ms (target ≤ 16 ms)`);
+  await d.close();
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
