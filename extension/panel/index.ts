@@ -47,6 +47,8 @@ export class DiagramPanel implements vscode.Disposable {
   private synced = -1;
   private replayGen = 0;
   private replaying = false;
+  /** Times the webview posted `ready` (loads and reloads). */
+  loads = 0;
   private queued: Pending[] = [];
   private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
   private readonly subs: vscode.Disposable[] = [];
@@ -255,7 +257,11 @@ export class DiagramPanel implements vscode.Disposable {
 
   private handle(m: WebviewMessage): void {
     switch (m.type) {
-      case 'ready': void this.replay(); break;
+      case 'ready':
+        this.loads++;
+        this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
+        void this.replay();
+        break;
       case 'reveal': void this.reveal(m.file, m.line); break;
       case 'saveImage': void this.saveImage(m.format, m.data); break;
       case 'stop': this.hooks.onStop(); break;

@@ -24,12 +24,16 @@ export interface RunApi {
   lastSession(): SessionInfo | undefined;
   /** Resolves when the current run (if any) has ended, with its final info. */
   waitForSessionEnd(): Promise<SessionInfo | undefined>;
-  /** What the diagram panel holds, from the webview itself (undefined without a panel, or if it does not answer). */
-  panelSummary(): Promise<DiagramSummary | undefined>;
+  /** What the diagram panel holds, from the webview itself (undefined without a panel, or if it does not answer within `timeoutMs`). */
+  panelSummary(timeoutMs?: number): Promise<DiagramSummary | undefined>;
+  /** How many times the webview has (re)loaded and been replayed the trace. */
+  panelLoads(): number;
   /** The trace the panel shows (live run or opened file). */
   panelTrace(): { file: string; title: string; live: boolean } | undefined;
   /** Is the diagram panel open? */
   panelOpen(): boolean;
+  /** Closes the diagram panel as the user would (tests: closing it must not stop the run). */
+  closePanel(): void;
 }
 
 const KEEP_TRACES = 30;
@@ -67,8 +71,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     });
     if (r.ok) { log.info(`python: ${r.command} ${r.version.join('.')} (from ${r.source})`); return r; }
     log.error(r.message);
-    const choice = await vscode.window.showErrorMessage(`Coroscope: ${r.message}`, 'Open Settings');
-    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'coroscope.pythonPath');
+    void vscode.window.showErrorMessage(`Coroscope: ${r.message}`, 'Open Settings').then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'coroscope.pythonPath');
+    });
     return undefined;
   }
 
@@ -94,16 +99,19 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     if (!uri) { void vscode.window.showWarningMessage('Coroscope: open a Python file to run it.'); return undefined; }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (uri.scheme === 'untitled' || doc?.isUntitled) {
-      const a = await vscode.window.showWarningMessage('Coroscope runs a script from disk: save this file first.', 'Save As…');
-      if (a === 'Save As…') void vscode.commands.executeCommand('workbench.action.files.saveAs');
+      // Never await a notification in the command's path: it stays until the user answers.
+      void vscode.window.showWarningMessage('Coroscope runs a script from disk: save this file first.', 'Save As…').then((a) => {
+        if (a === 'Save As…') void vscode.commands.executeCommand('workbench.action.files.saveAs');
+      });
       return undefined;
     }
     if (uri.scheme !== 'file') { void vscode.window.showWarningMessage(`Coroscope can only run files on this machine's disk (this one is ${uri.scheme}:).`); return undefined; }
     const isPython = doc ? doc.languageId === 'python' : /\.pyw?$/i.test(uri.fsPath);
     if (!isPython) { void vscode.window.showWarningMessage(`Coroscope runs Python scripts; ${path.basename(uri.fsPath)} is not a Python file.`); return undefined; }
     if (!vscode.workspace.isTrusted) {
-      const a = await vscode.window.showWarningMessage('Coroscope: running a script executes code from this workspace, so it is disabled until you trust the workspace. Opening saved traces still works.', 'Manage Workspace Trust');
-      if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      void vscode.window.showWarningMessage('Coroscope: running a script executes code from this workspace, so it is disabled until you trust the workspace. Opening saved traces still works.', 'Manage Workspace Trust').then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
       return undefined;
     }
     if (doc?.isDirty && !(await doc.save())) { void vscode.window.showWarningMessage(`Coroscope: ${path.basename(uri.fsPath)} could not be saved; not running it.`); return undefined; }
@@ -211,8 +219,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       const store = format === 'jsonl' ? undefined : src.store ?? (src.store = await loadStore(src.file));
       const note = await exportTrace(format, src.file, store, target.fsPath);
       log.info(`exported ${fmt.label} to ${target.fsPath}${note ? ` (${note})` : ''}`);
-      const a = await vscode.window.showInformationMessage(`Coroscope: exported ${fmt.label} to ${path.basename(target.fsPath)}${note ? ` — ${note}` : ''}.`, 'Open');
-      if (a === 'Open') void vscode.commands.executeCommand('vscode.open', target);
+      const t = target;
+      void vscode.window.showInformationMessage(`Coroscope: exported ${fmt.label} to ${path.basename(t.fsPath)}${note ? ` — ${note}` : ''}.`, 'Open').then((a) => {
+        if (a === 'Open') void vscode.commands.executeCommand('vscode.open', t);
+      });
     } catch (e) {
       log.error(`export failed: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`Coroscope: export failed: ${(e as Error).message}`);
@@ -261,9 +271,11 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       await new Promise((r) => setTimeout(r, 0));
       return s.info();
     },
-    panelSummary: () => panel.query(),
+    panelSummary: (timeoutMs?: number) => panel.query(timeoutMs),
+    panelLoads: () => panel.loads,
     panelTrace: () => { const t: PanelTrace | undefined = panel.current; return t ? { file: t.file, title: t.title, live: t.live } : undefined; },
     panelOpen: () => panel.isOpen,
+    closePanel: () => panel.closePanel(),
   };
   return Object.assign(vscode.Disposable.from(...subs.reverse()), { api });
 }

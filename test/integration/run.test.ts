@@ -1,0 +1,166 @@
+// Run Current File inside the real VS Code (code-server): the command, the
+// real runtime, the diagram webview's own account of what it received, Stop and
+// cleanup. The workspace is a copy of examples/ plus test/fixtures/ (as fixtures/).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CoroscopeApi } from '../../extension/extension';
+import type { DiagramSummary } from '../../protocol/messages';
+
+const ws = process.env.COROSCOPE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
+const example = (name: string) => vscode.Uri.file(path.join(ws, 'examples', name));
+const fixture = (...p: string[]) => vscode.Uri.file(path.join(ws, 'fixtures', ...p));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function api(): Promise<CoroscopeApi> {
+  const ext = vscode.extensions.getExtension<CoroscopeApi>('coroscope.coroscope');
+  assert.ok(ext, 'extension loaded');
+  return ext.activate();
+}
+
+/** Opens the file in an editor and runs the command from it, as a user would. */
+async function runFile(uri: vscode.Uri): Promise<unknown> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+  return vscode.commands.executeCommand('coroscope.run');
+}
+
+/** Asks the webview until it holds `events` events (it renders asynchronously). */
+async function summaryWith(a: CoroscopeApi, events: number): Promise<DiagramSummary> {
+  let last: DiagramSummary | undefined;
+  for (let i = 0; i < 40; i++) {
+    last = await a.panelSummary(1500);
+    if (last && last.events >= events) return last;
+    await sleep(250);
+  }
+  assert.fail(`the diagram never reported ${events} events (webview loads: ${a.panelLoads()}, last answer: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('run: Run Current File in VS Code', function () {
+  this.timeout(120000);
+
+  afterEach(async () => {
+    const a = await api();
+    if (a.lastSession()?.state === 'running') { await vscode.commands.executeCommand('coroscope.stop'); await a.waitForSessionEnd(); }
+  });
+
+  it('runs examples/producer_consumer.py and the diagram shows consumer, the switches and their values', async () => {
+    const a = await api();
+    await runFile(example('producer_consumer.py'));
+    const info = await a.waitForSessionEnd();
+    assert.ok(info, 'a session ran');
+    assert.equal(info.state, 'exited', info.message);
+    assert.equal(info.exitCode, 0, info.message);
+    assert.ok(info.tasks.includes('consumer'), `tasks: ${info.tasks}`);
+    assert.ok(fs.existsSync(info.traceFile), 'the trace is saved under the workspace storage');
+    assert.equal(a.panelOpen(), true, 'the diagram panel opened');
+    const s = await summaryWith(a, info.events);
+    assert.equal(s.events, info.events, 'the webview got every event exactly once');
+    const names = s.tasks.map((t) => t.name);
+    assert.ok(names.includes('consumer'), `lanes: ${names}`);
+    assert.ok(names.some((n) => /produce|main/.test(n)), `a producer/main lane: ${names}`);
+    assert.ok(s.switches >= 10, `switches: ${s.switches}`);
+    for (const v of ['1', '2', '3', '4', '5']) assert.ok(s.labels.some((l) => new RegExp(`\\b${v}\\b`).test(l)), `an arrow carries ${v}: ${s.labels.join(' | ')}`);
+    assert.ok(s.labels.some((l) => l.includes("'200 OK'")), `an arrow carries '200 OK': ${s.labels.join(' | ')}`);
+  });
+
+  it('Stop ends a never-ending script and every process it started; closing the panel did not', async () => {
+    const a = await api();
+    const pidFile = path.join(ws, 'fixtures', 'run', 'forever.pids');
+    fs.rmSync(pidFile, { force: true });
+    await runFile(fixture('run', 'forever.py'));
+    for (let i = 0; i < 200 && !(fs.existsSync(pidFile) && (a.lastSession()?.events ?? 0) > 50); i++) await sleep(50);
+    const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    for (const p of pids) assert.ok(alive(p), `process ${p} runs`);
+    a.closePanel();
+    await sleep(500);
+    assert.equal(a.lastSession()?.state, 'running', 'closing the diagram does not stop the run by default');
+    await vscode.commands.executeCommand('coroscope.stop');
+    const info = await a.waitForSessionEnd();
+    assert.equal(info?.state, 'stopped');
+    for (const p of [...pids, ...(info?.pids ?? [])]) assert.throws(() => process.kill(p, 0), `process ${p} is gone after Stop`);
+    assert.ok((info?.events ?? 0) > 50, 'the events so far are kept');
+    // And they are viewable.
+    await vscode.commands.executeCommand('coroscope.showDiagram');
+    const s = await summaryWith(a, info!.events);
+    assert.equal(s.events, info!.events);
+  });
+
+  it('a syntax error: a clear message, and the trace is kept', async () => {
+    const a = await api();
+    await runFile(fixture('run', 'syntax_error.py'));
+    const info = await a.waitForSessionEnd();
+    assert.equal(info?.exitCode, 1);
+    assert.match(info!.message, /SyntaxError/);
+    assert.ok(fs.existsSync(info!.traceFile));
+    const first = JSON.parse(fs.readFileSync(info!.traceFile, 'utf8').split('\n')[0]);
+    assert.equal(first.type, 'header');
+  });
+
+  it('refuses a file that is not Python, and an untitled one, without starting anything', async () => {
+    const a = await api();
+    const before = a.lastSession()?.id;
+    const txt = path.join(os.tmpdir(), `coroscope-not-python-${process.pid}.txt`);
+    fs.writeFileSync(txt, 'print(1)\n');
+    assert.equal(await runFile(vscode.Uri.file(txt)), undefined);
+    const untitled = await vscode.workspace.openTextDocument({ language: 'python', content: 'print(1)\n' });
+    await vscode.window.showTextDocument(untitled);
+    assert.equal(await vscode.commands.executeCommand('coroscope.run'), undefined);
+    assert.equal(a.lastSession()?.id, before, 'no run started');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('saves unsaved changes before running', async () => {
+    const a = await api();
+    const file = path.join(ws, 'fixtures', 'run', 'edited.py');
+    fs.writeFileSync(file, "print('before')\n");
+    const doc = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, 1, 0), "def g():\n    yield 'after edit'\n\nprint(next(g()))\n"));
+    assert.equal(doc.isDirty, true);
+    await vscode.commands.executeCommand('coroscope.run');
+    const info = await a.waitForSessionEnd();
+    assert.equal(doc.isDirty, false);
+    assert.match(fs.readFileSync(file, 'utf8'), /after edit/);
+    assert.equal(info?.exitCode, 0, info?.message);
+    const lines = fs.readFileSync(info!.traceFile, 'utf8');
+    assert.match(lines, /after edit/, 'the saved version ran');
+  });
+
+  it('Open Trace… shows a saved trace; Export Trace… writes JSON Lines, Perfetto and Mermaid', async () => {
+    const a = await api();
+    const trace = fixture('traces', 'run-producer-consumer.jsonl');
+    await vscode.commands.executeCommand('coroscope.openTrace', trace);
+    assert.equal(a.panelTrace()?.file, trace.fsPath);
+    const events = fs.readFileSync(trace.fsPath, 'utf8').split('\n').filter(Boolean).length - 1;
+    const s = await summaryWith(a, events);
+    assert.equal(s.events, events);
+    assert.ok(s.tasks.some((t) => t.name === 'consumer'));
+
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-export-'));
+    await vscode.commands.executeCommand('coroscope.exportTrace', 'jsonl', vscode.Uri.file(path.join(out, 't.jsonl')));
+    assert.equal(fs.readFileSync(path.join(out, 't.jsonl'), 'utf8'), fs.readFileSync(trace.fsPath, 'utf8'));
+    await vscode.commands.executeCommand('coroscope.exportTrace', 'perfetto', vscode.Uri.file(path.join(out, 't.json')));
+    const perfetto = JSON.parse(fs.readFileSync(path.join(out, 't.json'), 'utf8')) as { traceEvents: unknown[] };
+    assert.ok(Array.isArray(perfetto.traceEvents) && perfetto.traceEvents.length > 0);
+    await vscode.commands.executeCommand('coroscope.exportTrace', 'mermaid', vscode.Uri.file(path.join(out, 't.mmd')));
+    const mmd = fs.readFileSync(path.join(out, 't.mmd'), 'utf8');
+    assert.match(mmd, /^sequenceDiagram/m);
+    assert.match(mmd, /consumer/);
+  });
+
+  it('refuses a file that is not a trace with a reason, and keeps the panel as it was', async () => {
+    const a = await api();
+    const before = a.panelTrace()?.file;
+    const bad = path.join(os.tmpdir(), `coroscope-bad-${process.pid}.jsonl`);
+    fs.writeFileSync(bad, 'this is not json\n');
+    await vscode.commands.executeCommand('coroscope.openTrace', vscode.Uri.file(bad));
+    assert.equal(a.panelTrace()?.file, before);
+  });
+});
