@@ -46,6 +46,38 @@ export function* jsonlChunks(store: TraceStore, chunkEvents = 8192): Generator<s
   if (buf.length) yield buf.join('\n') + '\n';
 }
 
+/**
+ * gzip + base64 with the platform's CompressionStream (Node ≥ 18, browsers),
+ * for callers without zlib at hand (the extension's Export Trace may use it;
+ * the CLI uses zlib directly, which is faster).
+ */
+export async function gzipBase64(chunks: Iterable<string>): Promise<string> {
+  const enc = new TextEncoder();
+  const gz = new CompressionStream('gzip');
+  const writer = gz.writable.getWriter();
+  const reading = (async () => {
+    const parts: Uint8Array[] = [];
+    const reader = gz.readable.getReader();
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      parts.push(r.value);
+    }
+    return parts;
+  })();
+  for (const c of chunks) await writer.write(enc.encode(c));
+  await writer.close();
+  const parts = await reading;
+  let out = '';
+  // btoa takes a binary string; build it in slices to keep argument lists short.
+  for (const p of parts) {
+    let bin = '';
+    for (let i = 0; i < p.length; i += 0x8000) bin += String.fromCharCode(...p.subarray(i, i + 0x8000));
+    out += bin;
+  }
+  return btoa(out);
+}
+
 function randomNonce(): string {
   const bytes = new Uint8Array(18);
   globalThis.crypto.getRandomValues(bytes);

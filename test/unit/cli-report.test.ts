@@ -1,7 +1,27 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { gzipBase64, inlineCodiconFont, reportHtml } from '../../trace/report';
 import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from './cli-helpers';
+
+describe('trace/report.ts (pure report building)', () => {
+  it('gzipBase64 round-trips through gunzip', async () => {
+    const text = readFileSync(join(traces, 'cli-hostile.jsonl'), 'utf8');
+    const b64 = await gzipBase64([text.slice(0, 100), text.slice(100)]);
+    assert.equal(gunzipSync(Buffer.from(b64, 'base64')).toString('utf8'), text);
+  });
+
+  it('inlines the codicon font and keeps the title out of markup and script', () => {
+    const css = inlineCodiconFont('@font-face { src: url("./codicon.ttf?abc") format("truetype"); }', 'AAAA');
+    assert.equal(css, '@font-face { src: url("data:font/ttf;base64,AAAA") format("truetype"); }');
+    const html = reportHtml({ title: '</script><b>x</b>', traceGzipBase64: 'AAAA', nonce: 'n0nce' }, { webviewJs: 'void 0;', webviewCss: '', codiconCss: '' });
+    assert.ok(!html.includes('</script><b>'), 'no raw title');
+    assert.match(html, /<title>&lt;\/script&gt;&lt;b&gt;x&lt;\/b&gt;<\/title>/);
+    assert.match(html, /var TITLE = "\\u003c\/script>\\u003cb>x\\u003c\/b>";/);
+    assert.throws(() => reportHtml({ title: 't', traceGzipBase64: '"); alert(1); ("' }, { webviewJs: '', webviewCss: '', codiconCss: '' }), /not base64/);
+  });
+});
 
 describe('coroscope report (dist/cli.js)', function () {
   this.timeout(60_000);
