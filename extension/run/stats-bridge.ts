@@ -1,9 +1,8 @@
-// Per-line stats for the lens feature. trace/stats.ts (computeStats) is
-// written by the lens engineer; until it lands, runs publish nothing and the
-// lenses keep their "run to trace" text.
+// Per-line stats for the lens feature, computed from the session's store.
 import type { StatsParams } from '../../protocol/lsp';
 import type { TraceStore } from '../../trace/store';
+import { computeStats } from '../../trace/stats';
 
-export function computeStatsIfAvailable(_store: TraceStore, _runId: string, _live: boolean): StatsParams | undefined {
-  return undefined;
+export function computeStatsIfAvailable(store: TraceStore, runId: string, live: boolean): StatsParams | undefined {
+  return computeStats(store, runId, live);
 }
