@@ -129,6 +129,8 @@ export class TraceStore {
   private readonly fStr = new Int32Array(NKEYS);
   private readonly lastStr: string[] = new Array<string>(NKEYS).fill('\u0000');
   private readonly lastId = new Int32Array(NKEYS);
+  /** Key slot seen at each position of the last line of each type (index type × NKEYS + position; type 10: before "type"). */
+  private readonly keyOrder = new Int8Array(11 * NKEYS).fill(-1);
 
   constructor() {
     for (const t of TYPE_NAMES) this.intern(t);
@@ -196,6 +198,7 @@ export class TraceStore {
     p++;
     const fStart = this.fStart, fEnd = this.fEnd, fNum = this.fNum, fStr = this.fStr;
     let seen = 0;
+    let pos = 0;
     for (;;) {
       while (p < end && s.charCodeAt(p) <= 32) p++;
       let c = s.charCodeAt(p);
@@ -207,18 +210,30 @@ export class TraceStore {
         c = s.charCodeAt(p);
       }
       if (c !== 34 /* " */) return false;
-      // Key: hash while looking for the closing quote, then verify the spelling.
-      const ks = ++p;
-      let kh = 0;
-      while (p < end) { const x = s.charCodeAt(p); if (x === 34 || x === 92) break; kh = (kh * 33 + x) | 0; p++; }
-      if (s.charCodeAt(p) !== 34) return false;
-      const ke = p;
-      const key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
-      if (key < 0 || (seen & (1 << key)) !== 0 || !sameKey(s, ks, ke, key)) return false;
-      p = ke + 1;
-      while (p < end && s.charCodeAt(p) <= 32) p++;
-      if (s.charCodeAt(p) !== 58 /* : */) return false;
-      p++;
+      // Key: the runtime writes the keys of a type in one order, so first try the key that
+      // came at this position in the last line of the same type (one native compare of
+      // `"name":`); otherwise hash while looking for the closing quote and verify the spelling.
+      const oi = (seen & 1 ? fStr[K_TYPE] : 10) * NKEYS + pos;
+      const guess = this.keyOrder[oi];
+      let key: number;
+      if (guess >= 0 && (seen & (1 << guess)) === 0 && s.startsWith(KEY_QUOTED[guess], p)) {
+        key = guess;
+        p += KEY_QUOTED[guess].length;
+      } else {
+        const ks = ++p;
+        let kh = 0;
+        while (p < end) { const x = s.charCodeAt(p); if (x === 34 || x === 92) break; kh = (kh * 33 + x) | 0; p++; }
+        if (s.charCodeAt(p) !== 34) return false;
+        const ke = p;
+        key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
+        if (key < 0 || (seen & (1 << key)) !== 0 || !sameKey(s, ks, ke, key)) return false;
+        if (oi < this.keyOrder.length) this.keyOrder[oi] = key;
+        p = ke + 1;
+        while (p < end && s.charCodeAt(p) <= 32) p++;
+        if (s.charCodeAt(p) !== 58 /* : */) return false;
+        p++;
+      }
+      pos++;
       while (p < end && s.charCodeAt(p) <= 32) p++;
       c = s.charCodeAt(p);
       if (c === 34) {
@@ -820,6 +835,7 @@ export class TraceStore {
 
 const KEY_NAMES = ['type', 'ts', 'from', 'to', 'reason', 'value', 'file', 'line', 'toFile', 'toLine', 'depth', 'frame', 'task',
   'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count'];
+const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 const KEY_MASK = 255;
 let KEY_SHIFT = 0;
 /** A collision-free hash table of the scanner's keys (the shift is chosen once, at load). */

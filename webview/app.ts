@@ -318,8 +318,13 @@ export class App {
     if (this.model.rowCount) {
       if (scale === 'time') {
         if (!(this.view.nsPx > 0) || this.view.nsPx === DEFAULT_STATE.nsPx) {
-          // Start with the same density as the steps scale: mean gap per row.
-          const per = this.model.totalTime / Math.max(1, this.model.rowCount);
+          // Start where a typical step (the median gap between rows) is as tall as a steps row.
+          const gaps: number[] = [];
+          const n = this.model.rowCount;
+          const stride = Math.max(1, Math.floor(n / 2000));
+          for (let k = stride; k < n; k += stride) { const d = this.model.rowTime(k) - this.model.rowTime(k - 1); if (d > 0) gaps.push(d); }
+          gaps.sort((x, y) => x - y);
+          const per = gaps.length ? gaps[gaps.length >> 1] : this.model.totalTime / Math.max(1, n);
           this.view.nsPx = per > 0 ? Math.max(1e-12, 26 / per) : DEFAULT_STATE.nsPx;
         }
         this.view.top = this.model.rowTime(r);

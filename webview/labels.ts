@@ -18,17 +18,19 @@ export function clip(s: string, max = LABEL_MAX): string {
 export function switchLabel(reason: string, value: string | undefined, toKind = '', fromKind = ''): string {
   const v = value;
   const has = v !== undefined && v !== '';
-  const call = (name: string) => `${name}(${has ? v : ''})`;
+  // Resuming with None is the plain case (next(), switch(), a loop step): say nothing about the value.
+  const some = has && v !== 'None';
+  const call = (name: string) => `${name}(${some ? v : ''})`;
   const sendish = () => (has && v !== 'None' ? `send(${v})` : 'next()');
   switch (reason) {
     case 'start':
       if (GEN_KINDS.has(toKind)) return sendish();
       if (toKind === 'greenlet') return call('switch');
-      return has ? `start ${v}` : 'start';
+      return some ? `start ${v}` : 'start';
     case 'resume':
       if (GEN_KINDS.has(toKind)) return sendish();
       if (toKind === 'greenlet') return call('switch');
-      return has ? `resume(${v})` : 'resume';
+      return some ? `resume(${v})` : 'resume';
     case 'yield': return has ? `yield ${v}` : 'yield';
     case 'return': return has ? `return ${v}` : 'return';
     case 'raise': return has ? `raise ${v}` : 'raise';
@@ -46,7 +48,7 @@ export function switchLabel(reason: string, value: string | undefined, toKind = 
     }
     case 'sleep': return has ? `sleep ${v}` : 'sleep';
     case 'await': return has ? `await ${v}` : 'await';
-    case 'step': return has ? `step ${v}` : 'step';
+    case 'step': return some ? `step ${v}` : 'step';
     default:
       void fromKind;
       return has ? `${reason} ${v}` : reason || 'switch';

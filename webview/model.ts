@@ -12,8 +12,11 @@ export interface Segment { row: number; fold: number; ev: number; evEnd: number 
 
 /** Events between activation snapshots. */
 const CP = 1024;
-/** Gaps longer than this (ns) are compressed to it on the time scale. */
-export const GAP_NS = 5e6;
+/** Bounds of the gap threshold (ns): gaps longer than 8 × the typical step are compressed to it on the time scale. */
+export const GAP_MIN_NS = 2e3;
+export const GAP_MAX_NS = 5e6;
+/** Events after which the gap threshold is fixed for the trace (before, it is recomputed as events arrive). */
+const GAP_SAMPLE = 256;
 
 export interface ModelOptions { maxPeriod?: number; minCount?: number }
 
@@ -68,15 +71,18 @@ export class DiagramModel {
         this.cur[a] = 0;
         this.laneEnd[a] = i;
       }
-      if (i > 0) {
-        const dt = s.ts(i) - s.ts(i - 1);
-        if (dt > GAP_NS) {
-          const prev = this.gapRemoved.length ? this.gapRemoved[this.gapRemoved.length - 1] : 0;
-          this.gapAt.push(i);
-          this.gapRemoved.push(prev + dt - GAP_NS);
-        }
-      }
     }
+    if (from < GAP_SAMPLE) {
+      // Decide (or revise, while the trace is young) how long a gap must be to be compressed.
+      const dts: number[] = [];
+      for (let i = 1; i < Math.min(n, GAP_SAMPLE * 4); i++) { const d = s.ts(i) - s.ts(i - 1); if (d > 0) dts.push(d); }
+      dts.sort((x, y) => x - y);
+      const median = dts.length ? dts[dts.length >> 1] : GAP_MAX_NS;
+      this.gapNs = Math.min(GAP_MAX_NS, Math.max(GAP_MIN_NS, 8 * median));
+      this.gapAt.length = 0;
+      this.gapRemoved.length = 0;
+      this.scanGaps(1, n);
+    } else this.scanGaps(from, n);
     this.processed = n;
     this.updateFolds();
     if (this.filter) {
@@ -84,6 +90,21 @@ export class DiagramModel {
       for (let i = from; i < n; i++) if (f(i)) this.pushList(i);
     }
     this.rebuildSegments();
+  }
+
+  /** Gaps longer than this (ns) are compressed to it on the time scale. */
+  gapNs = GAP_MAX_NS;
+
+  private scanGaps(from: number, to: number): void {
+    const s = this.store;
+    for (let i = Math.max(1, from); i < to; i++) {
+      const dt = s.ts(i) - s.ts(i - 1);
+      if (dt > this.gapNs) {
+        const prev = this.gapRemoved.length ? this.gapRemoved[this.gapRemoved.length - 1] : 0;
+        this.gapAt.push(i);
+        this.gapRemoved.push(prev + dt - this.gapNs);
+      }
+    }
   }
 
   private touchLane(lane: number, i: number): void {
@@ -298,7 +319,7 @@ export class DiagramModel {
     while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] < e0) lo = m + 1; else hi = m; }
     for (let k = lo; k < g.length && g[k] <= e1; k++) {
       const removed = this.gapRemoved[k] - (k > 0 ? this.gapRemoved[k - 1] : 0);
-      out.push([g[k], removed + GAP_NS]);
+      out.push([g[k], removed + this.gapNs]);
     }
     return out;
   }

@@ -244,16 +244,20 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const fontLabel = `12px ${t.mono}`;
   const fontSmall = `11px ${t.font}`;
   p.setFont(fontLabel);
+  let lastLabelY = -Infinity;
   for (const row of rows) {
     const y = row.y;
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
-    if (row.fold >= 0) { drawFold(p, g, t, row, labels); continue; }
+    // On the time scale rows can crowd: write a label only where there is room for it.
+    const room = labels && (v.scale === 'steps' || y - lastLabelY >= 15);
+    if (room) lastLabelY = y;
+    if (row.fold >= 0) { drawFold(p, g, t, row, room); continue; }
     const i = row.e;
     if (i < 0) continue;
     const type = s.typeCode(i);
     const a = s.a(i);
     const color = catColor(t, category(s, i));
-    const text = labels ? label(s, i) : '';
+    const text = room ? label(s, i) : '';
     switch (type) {
       case TYPE.switch: {
         const b = s.b(i);
@@ -266,16 +270,16 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const from = snd >= 0 ? s.a(snd) : -1;
         if (from >= 0 && a >= 0 && from !== a) {
           const yFrom = g.rowY(m.eventRow(snd));
-          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, labels ? clip(`${s.reason(i)}: ${s.value(i) ?? ''}`) : '', true, yFrom);
+          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, room ? clip(`${s.reason(i)}: ${s.value(i) ?? ''}`) : '', true, yFrom);
         } else if (a >= 0) drawMark(p, g, t, a, y, '⇣', text, color);
         break;
       }
       case TYPE.send: if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color); break;
       case TYPE.block: if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color); break;
       case TYPE.wake: if (a >= 0) drawMark(p, g, t, a, y, '▶', text, color); break;
-      case TYPE.output: if (a >= 0 && labels) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH); break;
+      case TYPE.output: if (a >= 0 && room) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH); break;
       case TYPE.mark: {
-        if (labels) {
+        if (room) {
           const lane = a >= 0 ? a : vl[0];
           if (lane !== undefined) drawNote(p, g, t, lane, y, text, t.warn, rowH, t.warnBg);
         } else p.fillRect(GUTTER_W, y - 1, W - GUTTER_W, 2, t.warn);
@@ -287,7 +291,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const x = g.laneX(a);
         if (parent !== undefined && parent !== a) drawArrow(p, g, t, g.laneX(parent), x - 8, y, t.life, text, true);
         // The lane's head box at its creation row (UML "create").
-        if (labels && !v.collapsed.has(a)) {
+        if (room && !v.collapsed.has(a)) {
           p.setFont(`600 11px ${t.font}`);
           const name = fit(p, s.tasks[a]?.name ?? '', g.laneWidth[a] - 24);
           const w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
@@ -299,7 +303,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       }
       case TYPE.end: {
         const x = g.laneX(a);
-        if (labels && !v.collapsed.has(a)) {
+        if (room && !v.collapsed.has(a)) {
           p.setFont(fontSmall);
           const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
           p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
@@ -310,7 +314,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       }
       case TYPE.finish: {
         p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
-        if (labels) { p.setFont(fontSmall); p.text(text, GUTTER_W + 6 + v.left * 0, y - 8, t.dim); p.setFont(fontLabel); }
+        if (room) { p.setFont(fontSmall); p.text(text, GUTTER_W + 6 + v.left * 0, y - 8, t.dim); p.setFont(fontLabel); }
         break;
       }
       default: break;

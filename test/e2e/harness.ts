@@ -33,6 +33,8 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
 export interface Diagram {
   page: Page;
   url: string;
+  /** The browser's profile folder (identifies its processes). */
+  profile: string;
   /** Messages the page posted to the host. */
   posted(): Promise<{ type: string; [k: string]: unknown }[]>;
   send(m: HostMessage): Promise<void>;
@@ -65,7 +67,8 @@ export async function openDiagram(opts: { width?: number; height?: number; color
     title: 'Coroscope test', nonce, cspSource: origin, scriptUri: `${origin}/webview.js`,
     styleUris: [`${origin}/codicon.css`, `${origin}/webview.css`], bootScript: BOOT,
   });
-  const ctx: BrowserContext = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-webview-')), {
+  const profile = mkdtempSync(join(tmpdir(), 'coroscope-e2e-webview-'));
+  const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', args: ARGS, headless: true,
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 760 }, colorScheme: opts.colorScheme ?? 'light',
   });
@@ -78,6 +81,7 @@ export async function openDiagram(opts: { width?: number; height?: number; color
 
   const d: Diagram = {
     page,
+    profile,
     url: `${origin}/`,
     posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
     send: (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m),

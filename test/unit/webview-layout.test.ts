@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceStore } from '../../trace/store';
-import { DiagramModel, GAP_NS } from '../../webview/model';
+import { DiagramModel } from '../../webview/model';
 import { compileQuery, parseQuery } from '../../webview/query';
 import { label } from '../../webview/labels';
 
@@ -97,9 +97,11 @@ describe('diagram layout', () => {
       { type: 'switch', ts: 2e9 + 1000, from: 'a', to: 'b', reason: 'resume' },
       { type: 'switch', ts: 2e9 + 3000, from: 'b', to: 'a', reason: 'yield' },
     ]));
+    // Typical step 2 µs: gaps over 8 × that are compressed to it.
+    assert.equal(m.gapNs, 16000);
     assert.equal(m.ctime(1), 1000);
-    assert.equal(m.ctime(2), 1000 + GAP_NS);
-    assert.equal(m.ctime(3), 3000 + GAP_NS);
+    assert.equal(m.ctime(2), 1000 + m.gapNs);
+    assert.equal(m.ctime(3), 3000 + m.gapNs);
     assert.deepEqual(m.gapsBetween(0, 3), [[2, 2e9]]);
     assert.equal(m.rowAtTime(1001), 2);
   });
