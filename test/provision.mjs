@@ -62,7 +62,9 @@ function provisionCodeServer() {
 
 /** Environment that puts Node 24 + npm 10 first (code-server only; never the project's own Node). */
 export function node24Env(base = process.env) {
-  const { npm_config_nodedir: _drop, ...rest } = base;
+  // Under `npm test` the outer npm (Node 20) exports npm_* variables, its user agent among them; code-server's
+  // postinstall reads the Node version from that agent, so none of them may leak into the Node 24 toolchain.
+  const rest = Object.fromEntries(Object.entries(base).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
   return {
     ...rest,
     PATH: `${join(node24Dir, 'node_modules', '.bin')}:${node24Bin}:${base.PATH}`,
