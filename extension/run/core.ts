@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { performance } from 'node:perf_hooks';
 import { TraceStore, TYPE } from '../../trace/store';
 import { EventServer, privateAddress, type PrivateAddress } from './events-server';
 import { groupAlive, signalGroup, stopGroup, type StopSignal } from './kill';
@@ -26,7 +27,7 @@ export interface RunSpec {
   env?: NodeJS.ProcessEnv;
   /** Decode and forward at most this often while events stream in. */
   batchMs?: number;
-  /** Largest piece decoded in one go, so no single turn of the event loop runs long. */
+  /** Largest piece decoded in one turn (smaller while the decoder runs slow), so no turn of the event loop runs long. */
   sliceBytes?: number;
   platform?: NodeJS.Platform;
 }
@@ -65,6 +66,98 @@ export interface CoreHooks {
 }
 
 const STDERR_TAIL = 8192;
+/** Target duration of one decode turn on the extension host's thread. */
+const SLICE_BUDGET_MS = 5;
+
+/**
+ * The session-side decode path: accepts the runtime's connections, and on a
+ * ~30 ms cadence (never per event) moves whole lines into the trace file and
+ * the store, in slices so no turn of the event loop runs long.
+ */
+export class StreamDecoder {
+  readonly server: EventServer;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private lastDrain = 0;
+  private closed = false;
+  /**
+   * Bytes decoded per turn, adapted so one turn takes about SLICE_BUDGET_MS:
+   * the first slices run cold (before the JIT has compiled the scanner) and
+   * would otherwise block the host for tens of ms.
+   */
+  private slice = 32 * 1024;
+  private bytesPerMs = 0;
+
+  constructor(
+    readonly store: TraceStore,
+    readonly trace: TraceFile,
+    private readonly hooks: Pick<CoreHooks, 'onBatch' | 'onMark'>,
+    private readonly batchMs = 30,
+    private readonly sliceBytes = 256 * 1024,
+  ) {
+    this.server = new EventServer({ onData: () => this.scheduleDrain() });
+  }
+
+  listen(address: string): Promise<void> { return this.server.listen(address); }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer || this.draining || this.closed) return;
+    const wait = Math.max(0, this.lastDrain + this.batchMs - Date.now());
+    this.drainTimer = setTimeout(() => { this.drainTimer = undefined; this.drain(); }, wait);
+  }
+
+  /** Decodes one slice; yields to the event loop between slices while a backlog remains. */
+  private drain(): void {
+    if (this.closed) return;
+    this.draining = true;
+    this.lastDrain = Date.now();
+    const buf = this.server.take(this.slice);
+    if (buf) this.timedDecode(buf);
+    if (this.server.queuedBytes > 0) setImmediate(() => this.drain());
+    else this.draining = false;
+  }
+
+  private timedDecode(buf: Buffer): void {
+    const t0 = performance.now();
+    this.decode(buf);
+    const ms = performance.now() - t0;
+    if (buf.length >= 4096 && ms > 0) {
+      const rate = buf.length / ms;
+      this.bytesPerMs = this.bytesPerMs ? this.bytesPerMs * 0.7 + rate * 0.3 : rate;
+      this.slice = Math.max(16 * 1024, Math.min(this.sliceBytes, Math.round(this.bytesPerMs * SLICE_BUDGET_MS)));
+    }
+  }
+
+  private decode(buf: Buffer): void {
+    const start = this.trace.enqueued;
+    this.trace.write(buf);
+    const text = buf.toString('utf8');
+    const first = this.store.length;
+    this.store.appendText(text);
+    const count = this.store.length - first;
+    if (this.hooks.onMark) {
+      for (let i = first; i < first + count; i++) if (this.store.typeCode(i) === TYPE.mark) this.hooks.onMark(i);
+    }
+    this.hooks.onBatch?.({ text, start, end: this.trace.enqueued, first, count });
+  }
+
+  /** Stops accepting, then decodes everything still queued (in slices). */
+  async finish(): Promise<void> {
+    this.closed = true;
+    if (this.drainTimer) { clearTimeout(this.drainTimer); this.drainTimer = undefined; }
+    await this.server.close();
+    for (let buf = this.server.take(this.slice); buf; buf = this.server.take(this.slice)) {
+      this.timedDecode(buf);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  destroy(): void {
+    this.closed = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.server.destroy();
+  }
+}
 
 export class RunCore {
   readonly store = new TraceStore();
@@ -81,11 +174,8 @@ export class RunCore {
 
   private resolveDone!: (r: RunResult) => void;
   private child: ChildProcess | undefined;
-  private server: EventServer | undefined;
+  private decoder: StreamDecoder | undefined;
   private addr: PrivateAddress | undefined;
-  private drainTimer: NodeJS.Timeout | undefined;
-  private draining = false;
-  private lastDrain = 0;
   private stopRequested = false;
   private spawnError: Error | undefined;
   private stderrTail = '';
@@ -102,23 +192,23 @@ export class RunCore {
   get pids(): number[] {
     const s = new Set<number>();
     if (this.pid !== undefined) s.add(this.pid);
-    for (const c of this.server?.connections ?? []) if (c.pid !== undefined) s.add(c.pid);
+    for (const c of this.decoder?.server.connections ?? []) if (c.pid !== undefined) s.add(c.pid);
     return [...s];
   }
 
   /** The event socket's address (for diagnostics and tests). */
   get address(): string | undefined { return this.addr?.address; }
 
-  get connections(): number { return this.server?.connections.length ?? 0; }
+  get connections(): number { return this.decoder?.server.connections.length ?? 0; }
 
   get scriptName(): string { return path.basename(this.spec.script); }
 
   async start(): Promise<void> {
     const spec = this.spec;
     this.addr = privateAddress(this.platform);
-    this.server = new EventServer({ onData: () => this.scheduleDrain() });
+    this.decoder = new StreamDecoder(this.store, this.trace, this.hooks, spec.batchMs ?? 30, spec.sliceBytes ?? 256 * 1024);
     try {
-      await this.server.listen(this.addr.address);
+      await this.decoder.listen(this.addr.address);
     } catch (e) {
       this.spawnError = e as Error;
       void this.finish();
@@ -202,40 +292,8 @@ export class RunCore {
       this.stopRequested = true;
       signalGroup(this.pid, 'SIGKILL', this.platform);
     }
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    this.server?.destroy();
+    this.decoder?.destroy();
     this.addr?.cleanup();
-  }
-
-  private scheduleDrain(): void {
-    if (this.drainTimer || this.draining) return;
-    const wait = Math.max(0, this.lastDrain + (this.spec.batchMs ?? 30) - Date.now());
-    this.drainTimer = setTimeout(() => { this.drainTimer = undefined; this.drain(); }, wait);
-  }
-
-  /** Decodes one slice; yields to the event loop between slices while a backlog remains. */
-  private drain(): void {
-    const server = this.server;
-    if (!server) return;
-    this.draining = true;
-    this.lastDrain = Date.now();
-    const buf = server.take(this.spec.sliceBytes ?? 512 * 1024);
-    if (buf) this.decode(buf);
-    if (server.queuedBytes > 0) setImmediate(() => this.drain());
-    else this.draining = false;
-  }
-
-  private decode(buf: Buffer): void {
-    const start = this.trace.enqueued;
-    this.trace.write(buf);
-    const text = buf.toString('utf8');
-    const first = this.store.length;
-    this.store.appendText(text);
-    const count = this.store.length - first;
-    if (this.hooks.onMark) {
-      for (let i = first; i < first + count; i++) if (this.store.typeCode(i) === TYPE.mark) this.hooks.onMark(i);
-    }
-    this.hooks.onBatch?.({ text, start, end: this.trace.enqueued, first, count });
   }
 
   private async finish(): Promise<void> {
@@ -250,17 +308,10 @@ export class RunCore {
         sleep(1000),
       ]);
       const deadline = Date.now() + 1500;
-      while ((this.server?.openConnections ?? 0) > 0 && Date.now() < deadline) await sleep(20);
+      while ((this.decoder?.server.openConnections ?? 0) > 0 && Date.now() < deadline) await sleep(20);
     }
-    if (this.drainTimer) { clearTimeout(this.drainTimer); this.drainTimer = undefined; }
-    if (this.server) {
-      await this.server.close();
-      // Decode the rest, still in slices so a big backlog does not block.
-      for (let buf = this.server.take(this.spec.sliceBytes ?? 512 * 1024); buf; buf = this.server.take(this.spec.sliceBytes ?? 512 * 1024)) {
-        this.decode(buf);
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    }
+    // Decode the rest, still in slices so a big backlog does not block.
+    await this.decoder?.finish();
     const before = this.store.length;
     this.store.end();
     if (this.store.length > before) {

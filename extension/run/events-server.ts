@@ -164,10 +164,13 @@ export class EventServer {
   private pauseAll(): void { this.paused = true; for (const s of this.sockets) s.pause(); }
   private resumeAll(): void { this.paused = false; for (const s of this.sockets) s.resume(); }
 
-  /** Stops accepting, ends open connections (after flushing what they sent). */
+  /**
+   * Stops accepting and drops connections still open (a process that outlived
+   * the script); what they already sent stays queued, partial last line included.
+   */
   close(): Promise<void> {
     this.closed = true;
-    for (const s of this.sockets) { s.resume(); s.end(); }
+    for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
