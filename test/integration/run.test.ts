@@ -163,4 +163,84 @@ describe('run: Run Current File in VS Code', function () {
     await vscode.commands.executeCommand('coroscope.openTrace', vscode.Uri.file(bad));
     assert.equal(a.panelTrace()?.file, before);
   });
+  it("the program's input() gets what is typed in its terminal", async () => {
+    const a = await api();
+    await runFile(fixture('run', 'ask_name.py'));
+    const term = vscode.window.terminals.find((t) => t.name === 'Coroscope: ask_name.py');
+    assert.ok(term, `a terminal for the run (terminals: ${vscode.window.terminals.map((t) => t.name)})`);
+    for (let i = 0; i < 100 && (a.lastSession()?.events ?? 0) === 0; i++) await sleep(50);
+    term.sendText('Ada', true);
+    const info = await a.waitForSessionEnd();
+    assert.equal(info?.exitCode, 0, info?.message);
+    assert.match(fs.readFileSync(info!.traceFile, 'utf8'), /hello, Ada/, 'the program printed the typed name');
+  });
+
+  it('Ctrl+C in the terminal interrupts the program and its children', async () => {
+    const a = await api();
+    const pidFile = path.join(ws, 'fixtures', 'run', 'forever.pids');
+    fs.rmSync(pidFile, { force: true });
+    await runFile(fixture('run', 'forever.py'));
+    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await sleep(50);
+    const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    const term = vscode.window.terminals.find((t) => t.name === 'Coroscope: forever.py');
+    assert.ok(term);
+    term.sendText('\x03', false);
+    const info = await a.waitForSessionEnd();
+    assert.notEqual(info?.state, 'running');
+    assert.notEqual(info?.exitCode, 0);
+    for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(50);
+    for (const p of pids) assert.equal(alive(p), false, `process ${p} was interrupted`);
+  });
+
+  it('a loop-blocked mark from the runtime is reported with its place in the trace', async () => {
+    const a = await api();
+    await runFile(fixture('run', 'blocks_loop.py'));
+    const info = await a.waitForSessionEnd();
+    assert.equal(info?.exitCode, 0, info?.message);
+    const mark = info!.marks.find((m) => m.kind === 'loop-blocked');
+    assert.ok(mark, `marks: ${JSON.stringify(info!.marks)}`);
+    assert.match(mark.message, /rude/);
+    assert.equal(mark.line, 13);
+    // "Show in Diagram" runs this: the panel opens at that event.
+    await vscode.commands.executeCommand('coroscope.revealEvent', { index: mark.index });
+    assert.equal(a.panelOpen(), true);
+  });
+
+  it('child processes connect too: multiprocessing_queue.py shows every process in one trace', async () => {
+    const a = await api();
+    await runFile(example('multiprocessing_queue.py'));
+    const info = await a.waitForSessionEnd();
+    assert.equal(info?.exitCode, 0, info?.message);
+    assert.ok(info!.pids.length >= 2, `processes that connected: ${info!.pids}`);
+    const s = await summaryWith(a, info!.events);
+    assert.equal(s.events, info!.events);
+    assert.ok(s.tasks.filter((t) => t.kind === 'process').length >= 2, `process lanes: ${JSON.stringify(s.tasks)}`);
+  });
+
+  it('a second Run while one is running: restart stops the first (setting), refuse keeps it', async () => {
+    const a = await api();
+    const conf = vscode.workspace.getConfiguration('coroscope');
+    const pidFile = path.join(ws, 'fixtures', 'run', 'forever.pids');
+    try {
+      await conf.update('onRunWhileRunning', 'restart', vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(pidFile, { force: true });
+      await runFile(fixture('run', 'forever.py'));
+      for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await sleep(50);
+      const first = a.lastSession()!;
+      const firstPids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+      await runFile(example('producer_consumer.py'));
+      for (const p of firstPids) assert.equal(alive(p), false, `first run's process ${p} was stopped`);
+      assert.notEqual(a.lastSession()?.id, first.id);
+      await a.waitForSessionEnd();
+
+      await conf.update('onRunWhileRunning', 'refuse', vscode.ConfigurationTarget.Workspace);
+      await runFile(fixture('run', 'forever.py'));
+      const running = a.lastSession()!;
+      assert.equal(await runFile(example('producer_consumer.py')), undefined);
+      assert.equal(a.lastSession()?.id, running.id);
+      assert.equal(a.lastSession()?.state, 'running');
+    } finally {
+      await conf.update('onRunWhileRunning', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
