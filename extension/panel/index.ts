@@ -250,20 +250,23 @@ export class DiagramPanel implements vscode.Disposable {
     for (const f of fs2) f();
   }
 
-  private onMessage(m: unknown): void {
+  private onMessage(m: unknown): void { void this.receive(m); }
+
+  /** A message from the webview: validated, then handled; resolves when handled. */
+  async receive(m: unknown): Promise<void> {
     if (!isWebviewMessage(m)) { this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`); return; }
-    this.handle(m);
+    await this.handle(m);
   }
 
-  private handle(m: WebviewMessage): void {
+  private async handle(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.loads++;
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
-        void this.replay();
+        await this.replay();
         break;
-      case 'reveal': void this.reveal(m.file, m.line); break;
-      case 'saveImage': void this.saveImage(m.format, m.data); break;
+      case 'reveal': await this.reveal(m.file, m.line); break;
+      case 'saveImage': await this.saveImage(m.format, m.data); break;
       case 'stop': this.hooks.onStop(); break;
       case 'summary': {
         const w = this.summaryWaiters.shift();

@@ -15,7 +15,7 @@ import { discoverPython, probePython, type PythonFound } from './python';
 import { RunSession, type SessionInfo } from './session';
 import { pruneTraces, traceFileName } from './trace-file';
 import { exportFormats, exportTrace, type ExportFormat } from './export';
-import { computeStatsIfAvailable } from './stats-bridge';
+import { computeStats } from '../../trace/stats';
 
 /** Test/automation surface of the run feature (returned from activate()). */
 export interface RunApi {
@@ -34,6 +34,8 @@ export interface RunApi {
   panelOpen(): boolean;
   /** Closes the diagram panel as the user would (tests: closing it must not stop the run). */
   closePanel(): void;
+  /** Handles `m` exactly as if the diagram webview had posted it (validation included). */
+  panelMessage(m: unknown): Promise<void>;
 }
 
 const KEEP_TRACES = 30;
@@ -276,6 +278,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     panelTrace: () => { const t: PanelTrace | undefined = panel.current; return t ? { file: t.file, title: t.title, live: t.live } : undefined; },
     panelOpen: () => panel.isOpen,
     closePanel: () => panel.closePanel(),
+    panelMessage: (m: unknown) => panel.receive(m),
   };
   return Object.assign(vscode.Disposable.from(...subs.reverse()), { api });
 }
@@ -357,23 +360,31 @@ export function splitArgs(text: string): string[] {
 
 function quoteForPrompt(a: string): string { return /[\s"'\\]/.test(a) || a === '' ? `"${a.replace(/["\\]/g, '\\$&')}"` : a; }
 
-/** Per-line stats for the lens: at the end of a run, and at most every 2 s while live. */
+/**
+ * Per-line stats for the lens: at the end of a run, and while live at most
+ * every 2 s — only while the trace is small enough for computeStats (a full
+ * pass over the store, ~0.2 µs/event) to stay within a few ms of the host's
+ * thread; the interval also stretches so stats never take over 2% of it.
+ */
 class StatsPublisher implements vscode.Disposable {
   private lastLive = 0;
+  private lastMs = 0;
   private timer: NodeJS.Timeout | undefined;
   constructor(private readonly bus: CoroscopeBus, private readonly log: vscode.LogOutputChannel) {}
 
   publishLive(store: TraceStore, runId: string): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastLive + 2000 - Date.now());
+    if (this.timer || store.length > LIVE_STATS_MAX_EVENTS) return;
+    const wait = Math.max(0, this.lastLive + Math.max(2000, this.lastMs * 50) - Date.now());
     this.timer = setTimeout(() => { this.timer = undefined; this.lastLive = Date.now(); this.publish(store, runId, true); }, wait);
   }
 
   publish(store: TraceStore, runId: string, live: boolean): void {
     if (!live && this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     try {
-      const s = computeStatsIfAvailable(store, runId, live);
-      if (s) this.bus.publishStats(s);
+      const t0 = Date.now();
+      const s = computeStats(store, runId, live);
+      this.lastMs = Date.now() - t0;
+      this.bus.publishStats(s);
     } catch (e) {
       this.log.warn(`could not compute per-line stats: ${(e as Error).message}`);
     }
@@ -381,3 +392,5 @@ class StatsPublisher implements vscode.Disposable {
 
   dispose(): void { if (this.timer) clearTimeout(this.timer); }
 }
+
+const LIVE_STATS_MAX_EVENTS = 20_000;

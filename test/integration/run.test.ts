@@ -243,4 +243,15 @@ describe('run: Run Current File in VS Code', function () {
       await conf.update('onRunWhileRunning', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+  it('a click on an event (reveal) opens its file at its line; malformed messages are ignored', async () => {
+    const a = await api();
+    const file = fixture('run', 'crash.py').fsPath;
+    await a.panelMessage({ type: 'reveal', file, line: 7, index: 0 });
+    const ed = vscode.window.activeTextEditor;
+    assert.equal(ed?.document.uri.fsPath, file);
+    assert.equal(ed?.selection.active.line, 6, 'line 7 (1-based) is selected');
+    await a.panelMessage({ type: 'reveal', file: 42, line: 'x' });
+    await a.panelMessage({ type: '<script>' });
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'nothing else happened');
+  });
 });
