@@ -63,6 +63,8 @@ export interface CoreHooks {
   onStateChange?(s: CoreState): void;
   /** An escalation step of Stop, for the log. */
   onSignal?(sig: StopSignal): void;
+  /** The script ended but processes of its group live on (ended when VS Code closes or the next run starts). */
+  onLeftover?(pgid: number): void;
 }
 
 const STDERR_TAIL = 8192;
@@ -180,6 +182,7 @@ export class RunCore {
   private spawnError: Error | undefined;
   private stderrTail = '';
   private finishing = false;
+  private groupGone = false;
 
   constructor(readonly spec: RunSpec, private readonly hooks: CoreHooks = {}) {
     this.trace = new TraceFile(spec.traceFile);
@@ -288,7 +291,8 @@ export class RunCore {
 
   /** Immediate, synchronous teardown (VS Code is closing): no process may outlive us. */
   kill(): void {
-    if (this.pid !== undefined && groupAlive(this.pid, this.platform)) {
+    // Once the group was seen empty its id may be reused by someone else's process: never signal it again.
+    if (this.pid !== undefined && !this.groupGone && groupAlive(this.pid, this.platform)) {
       this.stopRequested = true;
       signalGroup(this.pid, 'SIGKILL', this.platform);
     }
@@ -321,6 +325,8 @@ export class RunCore {
     this.addr?.cleanup();
     await this.trace.close();
     this.endedAt = Date.now();
+    this.groupGone = this.pid === undefined || !groupAlive(this.pid, this.platform);
+    if (!this.groupGone) this.hooks.onLeftover?.(this.pid!);
     const r = this.describe();
     this.result = r;
     this.setState(r.state);

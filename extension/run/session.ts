@@ -81,6 +81,7 @@ export class RunSession implements vscode.Disposable {
       onMark: (i) => this.onMark(i),
       onStateChange: () => this.deps.onChange(this),
       onSignal: (sig) => this.deps.log.info(`stop ${name}: ${sig} to process group ${this.core.pid}`),
+      onLeftover: (pgid) => this.deps.log.warn(`${name} exited but processes of its group ${pgid} still run; Coroscope ends them when the next run starts or VS Code closes`),
     });
     const core = this.core;
     this.trace = {
