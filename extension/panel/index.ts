@@ -217,15 +217,20 @@ export class DiagramPanel implements vscode.Disposable {
       try {
         const dec = new StringDecoder('utf8');
         const buf = Buffer.alloc(Math.min(REPLAY_CHUNK, Math.max(1, upTo)));
+        // `append` carries whole lines (protocol/messages.ts): cut at the last newline, carry the rest.
+        let carry = '';
         while (pos < upTo) {
           const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upTo - pos), pos);
           if (bytesRead === 0) break;
           pos += bytesRead;
           if (gen !== this.replayGen || !this.panel) return; // superseded
-          const chunk = dec.write(buf.subarray(0, bytesRead));
-          if (chunk) this.post({ type: 'append', chunk });
+          const text = carry + dec.write(buf.subarray(0, bytesRead));
+          const nl = text.lastIndexOf('\n');
+          if (nl < 0) { carry = text; continue; }
+          carry = text.slice(nl + 1);
+          this.post({ type: 'append', chunk: text.slice(0, nl + 1) });
         }
-        const rest = dec.end();
+        const rest = carry + dec.end();
         if (rest) this.post({ type: 'append', chunk: rest });
       } finally { await fh.close(); }
     } catch (e) {

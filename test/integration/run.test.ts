@@ -81,15 +81,19 @@ describe('run: Run Current File in VS Code', function () {
     a.closePanel();
     await sleep(500);
     assert.equal(a.lastSession()?.state, 'running', 'closing the diagram does not stop the run by default');
+    // Reopened mid-run: the page gets the file so far, then the live batches, with no gap and no duplicate.
+    await vscode.commands.executeCommand('coroscope.showDiagram');
+    const atReopen = a.lastSession()!.events;
+    for (let i = 0; i < 100 && a.lastSession()!.events < atReopen + 200; i++) await sleep(50);
+    const mid = await summaryWith(a, atReopen + 1);
+    assert.ok(mid.events > atReopen, 'live events keep arriving after the replay');
     await vscode.commands.executeCommand('coroscope.stop');
     const info = await a.waitForSessionEnd();
     assert.equal(info?.state, 'stopped');
     for (const p of [...pids, ...(info?.pids ?? [])]) assert.throws(() => process.kill(p, 0), `process ${p} is gone after Stop`);
     assert.ok((info?.events ?? 0) > 50, 'the events so far are kept');
-    // And they are viewable.
-    await vscode.commands.executeCommand('coroscope.showDiagram');
     const s = await summaryWith(a, info!.events);
-    assert.equal(s.events, info!.events);
+    assert.equal(s.events, info!.events, 'replay + live batches = every event exactly once');
   });
 
   it('a syntax error: a clear message, and the trace is kept', async () => {
