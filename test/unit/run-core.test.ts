@@ -104,4 +104,34 @@ describe('run: RunCore on the real runtime', function () {
     assert.equal(r.state, 'failed');
     assert.match(r.message, /"\/no\/such\/python3" was not found/);
   });
+  it('output that is not UTF-8 reaches the terminal as text, the run is unharmed', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const core = new RunCore(spec(path.join(fixtures, 'binary_junk.py')), { onStdout: (t) => out.push(t), onStderr: (t) => err.push(t) });
+    await core.start();
+    const r = await core.done;
+    assert.equal(r.exitCode, 0, r.message);
+    assert.match(out.join(''), /\uFFFD\uFFFD\u0000junk\nstill here/);
+    assert.match(err.join(''), /half a character/);
+    assert.equal(core.store.problemCount, 0);
+  });
+
+  it('a script that closes its own event socket runs to its end; the events before are kept', async () => {
+    const out: string[] = [];
+    const core = new RunCore(spec(path.join(fixtures, 'closes_socket.py')), { onStdout: (t) => out.push(t) });
+    await core.start();
+    const r = await core.done;
+    assert.equal(r.state, 'exited');
+    assert.equal(r.exitCode, 0, r.message);
+    assert.match(out.join(''), /finished after closing the socket/);
+    assert.ok(core.store.header, 'the header arrived before the socket was closed');
+  });
+
+  it('a script that exits at once: its exit code, no hang', async () => {
+    const core = new RunCore(spec(path.join(fixtures, 'exits_at_once.py')));
+    await core.start();
+    const r = await core.done;
+    assert.equal(r.exitCode, 3);
+    assert.match(r.message, /exits_at_once\.py exited with code 3/);
+  });
 });

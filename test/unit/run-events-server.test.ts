@@ -31,6 +31,13 @@ describe('run: event socket decoding', () => {
     }
   });
 
+  it('names a Windows pipe unguessably and a Unix socket in a private folder', () => {
+    const w1 = privateAddress('win32').address;
+    const w2 = privateAddress('win32').address;
+    assert.match(w1, /^\\\\\.\\pipe\\coroscope-[0-9a-f]{32}$/);
+    assert.notEqual(w1, w2);
+  });
+
   it('terminates an unterminated last line at end of stream', () => {
     const s = new LineSplitter();
     assert.equal(s.push(Buffer.from('{"a":1}\n{"b"'))?.toString(), '{"a":1}\n');
