@@ -4,9 +4,12 @@ block/wake on what it waits for, a loop-blocked mark for long steps, asyncio
 queues as send/recv.
 
 Tasks are seen by installing a thin subclass of the C Task as asyncio.Task (the
-C step machinery is kept); steps are the task coroutine's frame resuming and
-suspending, seen by the generator capture (gens.py) which hands frames it was
-told about (``gens.preowned``) to step_start/step_end here.
+C step machinery is kept). Steps are seen with no frame hook at all: every step
+is a ``Handle._run`` of the task's step/wakeup callback, which is wrapped; what
+the task waits for is read afterwards from ``task._fut_waiter`` and the
+coroutine's await chain (``cr_await``), which also gives the innermost user
+frame (the yield site and the delegation depth). Coroutine frames driven by
+Tasks are therefore skipped by the frame capture (gens.py).
 """
 import sys
 import weakref
@@ -40,7 +43,7 @@ def _on_create(task, coro, name, loop):
     if loop is None:
         try:
             import asyncio
-            loop = asyncio.get_event_loop_policy().get_event_loop() if False else asyncio.get_running_loop()
+            loop = asyncio.get_running_loop()
         except Exception:
             loop = None
     creator = core.current_lane()
@@ -49,8 +52,21 @@ def _on_create(task, coro, name, loop):
     tname = name if isinstance(name, str) else getattr(code, "co_qualname", code.co_name)
     ln = core.declare("asyncio-task", tname, creator, file, line, code.co_filename, code.co_firstlineno)
     ln.extra = ll
-    gens.preowned[id(fr)] = (ln, fr)
+    ln.coro = coro
+    ln.cframe = fr
+    ln.cfile = code.co_filename
+    frames[id(fr)] = [ln, 0, fr, core.ASYNC]
     return ln
+
+
+def _forget(ln):
+    fr = ln.cframe
+    if fr is not None:
+        info = frames.get(id(fr))
+        if info is not None and info[2] is fr:
+            del frames[id(fr)]
+    ln.cframe = None
+    ln.coro = None
 
 
 def _on_done(task):
@@ -58,13 +74,7 @@ def _on_done(task):
         ln = _task_lanes.pop(id(task), None)
         if ln is None:
             return
-        try:
-            c = task.get_coro()
-            fr = getattr(c, "cr_frame", None)
-            if fr is not None:
-                gens.preowned.pop(id(fr), None)
-        except Exception:
-            pass
+        _forget(ln)
         if task.cancelled():
             core.end(ln, "cancelled", "CancelledError")
         else:
@@ -77,8 +87,92 @@ def _on_done(task):
         core.internal_error("asyncio done", e)
 
 
-def step_start(lane, frame, thrown):
+_Coro = type((lambda: (yield))())   # placeholder, fixed in install()
+_Gen = _Coro
+_user = core._user_code
+
+
+def _site(ln):
+    """(file, line, depth, frame name, first library awaitable) of where the
+    task's coroutine is suspended: the innermost user coroutine of its await chain."""
+    top = ln.coro
+    c = getattr(top, "cr_await", None) if type(top) is _Coro else getattr(top, "gi_yieldfrom", None)
+    depth = 0
+    lib = None
+    while c is not None:
+        tc = type(c)
+        if tc is _Coro:
+            code = c.cr_code
+            nxt = c.cr_await
+        elif tc is _Gen:
+            code = c.gi_code
+            nxt = c.gi_yieldfrom
+        else:
+            break
+        u = _user.get(code)
+        if u is None:
+            u = core.is_user_code(code)
+        if not u:
+            lib = c
+            break
+        depth += 1
+        top = c
+        c = nxt
+    fr = top.cr_frame if type(top) is _Coro else getattr(top, "gi_frame", None)
+    if fr is None:
+        fr = ln.cframe
+    if depth:
+        code = fr.f_code
+        return code.co_filename, fr.f_lineno, depth, getattr(code, "co_qualname", code.co_name), lib
+    return ln.cfile, fr.f_lineno, 0, None, lib
+
+
+from .writer import OUT, MAX_QUEUE
+from json.encoder import encode_basestring_ascii as _q
+_put = OUT.append
+_qfile = core.qfile
+
+
+def _prefixes(lane):
+    """Per-lane constant parts of its step lines (ids, file)."""
     ll = lane.extra or core.MAIN
+    p = (',"from":"%s","to":"%s","reason":"step"' % (ll.id, lane.id),
+         ',"toFile":%s,"toLine":' % _qfile(lane.cfile),
+         ',"from":"%s","to":"%s","reason":"' % (lane.id, ll.id),
+         ',"file":%s,"line":' % _qfile(lane.cfile))
+    # tails of the lines of the common step (resumed with nothing / suspended by
+    # sleep(0)) by the coroutine's instruction offset: a line is HEAD + ts + tail
+    p += ({}, {})
+    lane.fmt = p
+    return p
+
+
+HEAD = '{"type":"switch","ts":'
+
+
+def _tail(lane, k, lasti):
+    p = lane.fmt
+    line = lane.cframe.f_lineno
+    if k == 4:
+        t = '%s%s%d}\n' % (p[0], p[1], line)
+    else:
+        t = '%ssleep","value":"0"%s%d}\n' % (p[2], p[3], line)
+    d = p[k]
+    if len(d) > 64:
+        d.clear()
+    d[lasti] = t
+    return t
+
+
+def _dpart(depth, fname):
+    if not depth:
+        return ""
+    if fname:
+        return ',"depth":%d,"frame":%s' % (depth, _q(fname))
+    return ',"depth":%d' % depth
+
+
+def step_start(lane, handle, ts):
     value = None
     w = lane.wait
     if w is not None:
@@ -97,72 +191,84 @@ def step_start(lane, frame, thrown):
                         value = safe_repr(fut.result())
             except Exception:
                 pass
-    if thrown is not None and thrown is not True:
-        value = exc_summary(thrown)
-    lane.since = now()
-    core.switch(ll, lane, "step", value, None, None, frame.f_code.co_filename, frame.f_lineno,
-                lane.rdepth, lane.rframe, ts=lane.since)
-
-
-def step_end(lane, frame, code, how, val):
-    ll = lane.extra or core.MAIN
-    ys = lane.ysite
-    lane.ysite = None
-    if ys is not None:
-        file, line, depth, fname = ys
+    args = handle._args
+    if args and isinstance(args[0], BaseException) and not hasattr(args[0], "_asyncio_future_blocking"):
+        value = exc_summary(args[0])
+    lane.since = ts
+    fr = lane.cframe
+    p = lane.fmt or _prefixes(lane)
+    if core.W is None:
+        return
+    if len(OUT) < MAX_QUEUE:
+        _put('{"type":"switch","ts":%d%s%s%s%d%s}\n' % (
+            ts, p[0], "" if value is None else ',"value":' + _q(value), p[1],
+            fr.f_lineno if fr is not None else 0, _dpart(lane.rdepth, lane.rframe)))
     else:
-        file, line, depth, fname = code.co_filename, frame.f_lineno, 0, None
+        core._dropped[0] += 1
+
+
+def step_end(lane, task):
+    ll = lane.extra or core.MAIN
     t = now()
+    if task.done():
+        fr = lane.cframe
+        file, line = lane.cfile, fr.f_lineno if fr is not None else 0
+        lane.rdepth, lane.rframe = 0, None
+        if task.cancelled():
+            core.switch(lane, ll, "cancelled", "CancelledError", file, line, ts=t)
+        else:
+            e = task.exception()
+            if e is None:
+                core.switch(lane, ll, "return", safe_repr(task.result()), file, line, ts=t)
+            else:
+                v = exc_summary(e)
+                core.switch(lane, ll, "cancelled" if v.startswith("CancelledError") else "raise", v,
+                            file, line, ts=t)
+        _forget(lane)
+        _blocked(lane, t, file, line)
+        return
+    file, line, depth, fname, lib = _site(lane)
+    if t - lane.since > core.BLOCKING_NS:
+        _blocked(lane, t, file, line)
+    lane.rdepth, lane.rframe = depth, fname
+    fut = task._fut_waiter
+    if fut is None:
+        if core.W is None:
+            return
+        if len(OUT) < MAX_QUEUE:
+            p = lane.fmt or _prefixes(lane)
+            _put('{"type":"switch","ts":%d%ssleep","value":"0"%s%d%s}\n' % (
+                t, p[2], p[3] if file is lane.cfile else ',"file":%s,"line":' % _qfile(file),
+                line, _dpart(depth, fname)))
+        else:
+            core._dropped[0] += 1
+        return
+    reason, on, detail, value, fut = _classify(lane, fut, lib)
+    core.switch(lane, ll, reason, value, file, line, None, None, depth, fname, ts=t)
+    if on is not None:
+        core.block(lane, on, detail, file, line)
+    lane.wait = (on, detail, fut)
+
+
+def _blocked(lane, t, file, line):
     dur = t - lane.since
     if dur > core.BLOCKING_NS:
         ms = dur // 1_000_000
         core.mark("loop-blocked", "%s held the event loop for %d ms" % (lane.name, ms),
                   lane, ms, None, file, line)
-    if how == "yield":
-        lane.rdepth, lane.rframe = depth, fname
-        reason, on, detail, value, fut = _classify(lane, val)
-        core.switch(lane, ll, reason, value, file, line, None, None, depth, fname, ts=t)
-        if on is not None:
-            core.block(lane, on, detail, file, line)
-        lane.wait = (on, detail, fut) if (on is not None or fut is not None) else None
-        return
-    lane.rdepth, lane.rframe = 0, None
-    if how == "return":
-        core.switch(lane, ll, "return", safe_repr(val), file, line, ts=t)
-    else:
-        v = exc_summary(val) if val is not None else None
-        cancelled = v is not None and v.startswith("CancelledError")
-        core.switch(lane, ll, "cancelled" if cancelled else "raise", v, file, line, ts=t)
 
 
 _AIO = None
 
 
-def _classify(lane, val):
+def _classify(lane, val, inner):
     """-> (reason, wait kind, detail, value, future)"""
-    if val is None:
-        return "sleep", None, None, "0", None
     if not hasattr(val, "_asyncio_future_blocking"):
         return "yield", None, None, safe_repr(val), None
     if _T0 is not None and isinstance(val, _T0):
         other = _task_lanes.get(id(val))
         nm = other.name if other is not None else _tname(val)
         return "await", "task", "task %s" % (other.id if other is not None else nm), nm, val
-    # find what the task is awaiting: the innermost coroutine in its await chain
-    inner = None
-    try:
-        t = lane.obj() if lane.obj is not None else None
-        c = t.get_coro() if t is not None else None
-        n = 0
-        while c is not None and n < 50:
-            code = getattr(c, "cr_code", None) or getattr(c, "gi_code", None)
-            if code is not None and not core.is_user_code(code):
-                inner = c
-                break
-            c = getattr(c, "cr_await", None) or getattr(c, "gi_yieldfrom", None)
-            n += 1
-    except Exception:
-        inner = None
     if inner is not None:
         code = getattr(inner, "cr_code", None) or getattr(inner, "gi_code", None)
         fn = code.co_filename.replace("\\", "/")
@@ -230,7 +336,11 @@ def _qname(q):
 
 
 def install(asyncio):
-    global _T0
+    global _T0, _Coro, _Gen
+    import types
+    _Coro, _Gen = types.CoroutineType, types.GeneratorType
+    gens.ASYNCIO[0] = True
+    import asyncio.events as events
     import asyncio.tasks as tasks
     import asyncio.base_events as be
     import asyncio.queues as queues
@@ -262,6 +372,80 @@ def install(asyncio):
     Task.__name__ = T0.__name__
     tasks.Task = Task
     asyncio.Task = Task
+
+    H = events.Handle
+    orig_run = H._run
+    lanes = _task_lanes
+
+    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lanes=lanes, T0=T0,
+             _Coro=types.CoroutineType, _user=_user, len=len, type=type, isinstance=isinstance,
+             BLOCK=core.BLOCKING_NS, HEAD=HEAD, str=str):
+        try:
+            t = self._callback.__self__
+        except AttributeError:
+            return orig_run(self)
+        ln = lanes.get(id(t))
+        if ln is None or ln.cframe is None or not isinstance(t, T0):
+            return orig_run(self)
+        try:
+            ts = _now()
+            f = ln.fmt
+            if f is not None and ln.wait is None and not ln.rdepth and not self._args:
+                ln.since = ts
+                la = ln.cframe.f_lasti
+                tail = f[4].get(la)
+                if tail is None:
+                    tail = _tail(ln, 4, la)
+                if len(OUT) < MAXQ:
+                    _put(HEAD + str(ts) + tail)
+                else:
+                    core._dropped[0] += 1
+            else:
+                step_start(ln, self, ts)
+        except Exception as e:
+            core.internal_error("asyncio step", e)
+        try:
+            self._context.run(self._callback, *self._args)
+        except (SystemExit, KeyboardInterrupt):
+            try:
+                step_end(ln, t)
+            except Exception:
+                pass
+            raise
+        except BaseException as exc:
+            _report(self, exc)
+        if True:
+            try:
+                co = ln.coro
+                if type(co) is _Coro and t._fut_waiter is None and not t.done():
+                    c = co.cr_await
+                    if type(c) is _Coro and _user.get(c.cr_code) is False:
+                        ts = _now()
+                        if ts - ln.since <= BLOCK:
+                            if ln.rdepth:
+                                ln.rdepth = 0
+                                ln.rframe = None
+                            la = ln.cframe.f_lasti
+                            tail = ln.fmt[5].get(la)
+                            if tail is None:
+                                tail = _tail(ln, 5, la)
+                            _put(HEAD + str(ts) + tail)
+                            return
+                step_end(ln, t)
+            except Exception as e:
+                core.internal_error("asyncio step", e)
+
+    def _report(self, exc):
+        # what Handle._run does with an exception escaping a callback
+        from asyncio import format_helpers
+        cb = format_helpers._format_callback_source(self._callback, self._args)
+        context = {"message": "Exception in callback %s" % cb, "exception": exc, "handle": self}
+        if self._source_traceback:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
+
+    _run.__wrapped__ = orig_run
+    H._run = _run
 
     orig_rf = be.BaseEventLoop.run_forever
 

@@ -47,7 +47,7 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     if child:
         core.PREFIX = "%d:" % os.getpid()
     state["script"] = script
-    gens.install()
+    gens.install(child)
     ts = core.now()
     core.W = _open_writer(trace, sock, child)
     core.W.write_now(header(script, argv, ts))

@@ -89,6 +89,8 @@ def main(argv):
         core.end(main_lane, "exception", core.exc_summary(e))
         sys.exit(1)
     del source
+    from . import gens
+    gens.scan_code(code)
     try:
         exec(code, mod.__dict__)
     except SystemExit as e:

@@ -18,7 +18,8 @@ errors_reported = set()
 
 class Lane:
     __slots__ = ("id", "kind", "name", "parent", "ysite", "rdepth", "rframe", "last",
-                 "obj", "since", "wait", "ended", "passthru", "extra", "rlasti")
+                 "obj", "since", "wait", "ended", "passthru", "extra", "rlasti",
+                 "cframe", "clane", "coro", "cfile", "fmt")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -36,6 +37,11 @@ class Lane:
         self.passthru = False
         self.extra = None
         self.rlasti = -1
+        self.cframe = None    # the frame that last resumed it, and that frame's lane (cache)
+        self.clane = None
+        self.coro = None      # asyncio: the task's coroutine
+        self.cfile = None
+        self.fmt = None       # preformatted parts of its event lines
 
 
 def new_id():
@@ -43,74 +49,118 @@ def new_id():
     return PREFIX + str(_counter[0])
 
 
+from .writer import OUT, MAX_QUEUE, encode_event as _encode_event
+from json.encoder import encode_basestring_ascii as _q
+
+_put = OUT.append
+_dropped = [0]           # events not queued because the queue was full
+
+
+def _enq(line):
+    if len(OUT) < MAX_QUEUE:
+        _put(line)
+    else:
+        _dropped[0] += 1
+
+
 def emit(ev):
-    w = W
-    if w is not None:
-        w.emit(ev)
+    """Queue a dict event (rare kinds); hot kinds are formatted directly below."""
+    if W is not None:
+        try:
+            _enq(_encode_event(ev) + "\n")
+        except Exception:
+            _dropped[0] += 1
+
+
+_fq = {}
+
+
+def qfile(fn):
+    """JSON string literal of a file name (cached)."""
+    r = _fq.get(fn)
+    if r is None:
+        if len(_fq) > 10000:
+            _fq.clear()
+        r = _fq[fn] = _q(fn)
+    return r
+
+
+def _pid(p):
+    if p is None:
+        return "null"
+    if isinstance(p, Lane):
+        p = p.id
+    return _q(p)
 
 
 def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, **extra):
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
-    ev = {"type": "task", "ts": ts or now(), "id": lane.id, "kind": kind, "name": name,
-          "parent": lane.parent}
+    if W is None:
+        return lane
+    s = '{"type":"task","ts":%d,"id":"%s","kind":"%s","name":%s,"parent":%s' % (
+        ts or now(), lane.id, kind, _q(name), _pid(lane.parent))
     if file is not None:
-        ev["file"] = file
-        ev["line"] = line or 0
+        s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if codeFile is not None:
-        ev["codeFile"] = codeFile
-        ev["codeLine"] = codeLine or 0
+        s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
     if extra:
-        ev.update(extra)
-    emit(ev)
+        s += "," + _encode_event(extra)[1:-1]
+    _enq(s + "}\n")
     return lane
 
 
 def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None,
            depth=None, frame=None, ts=None):
-    ev = {"type": "switch", "ts": ts or now(), "from": frm.id, "to": to.id, "reason": reason}
+    if W is None:
+        return
+    s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (
+        ts or now(), frm.id, to.id, reason)
     if value is not None:
-        ev["value"] = value
+        s += ',"value":' + _q(value)
     if file is not None:
-        ev["file"] = file
-        ev["line"] = line or 0
+        s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if toFile is not None:
-        ev["toFile"] = toFile
-        ev["toLine"] = toLine or 0
+        s += ',"toFile":%s,"toLine":%d' % (qfile(toFile), toLine or 0)
     if depth:
-        ev["depth"] = depth
+        s += ',"depth":%d' % depth
         if frame:
-            ev["frame"] = frame
-    emit(ev)
+            s += ',"frame":' + _q(frame)
+    _enq(s + "}\n")
 
 
 def end(lane, outcome, value=None, file=None, line=None):
     if lane.ended:
         return
     lane.ended = True
-    ev = {"type": "end", "ts": now(), "task": lane.id, "outcome": outcome}
+    lane.cframe = lane.clane = None
+    if W is None:
+        return
+    s = '{"type":"end","ts":%d,"task":"%s","outcome":"%s"' % (now(), lane.id, outcome)
     if value is not None:
-        ev["value"] = value
+        s += ',"value":' + _q(value)
     if file is not None:
-        ev["file"] = file
-        ev["line"] = line or 0
-    emit(ev)
+        s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+    _enq(s + "}\n")
 
 
 def block(lane, on, detail=None, file=None, line=None):
-    ev = {"type": "block", "ts": now(), "task": lane.id, "on": on}
+    if W is None:
+        return
+    s = '{"type":"block","ts":%d,"task":"%s","on":"%s"' % (now(), lane.id, on)
     if detail is not None:
-        ev["detail"] = detail
+        s += ',"detail":' + _q(detail)
     if file is not None:
-        ev["file"] = file
-        ev["line"] = line or 0
-    emit(ev)
+        s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+    _enq(s + "}\n")
 
 
 def wake(lane, on, detail=None):
-    ev = {"type": "wake", "ts": now(), "task": lane.id, "on": on}
+    if W is None:
+        return
+    s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (now(), lane.id, on)
     if detail is not None:
-        ev["detail"] = detail
-    emit(ev)
+        s += ',"detail":' + _q(detail)
+    _enq(s + "}\n")
 
 
 _msg = [0]
@@ -122,15 +172,16 @@ def next_msg():
 
 
 def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None):
-    ev = {"type": kind, "ts": now(), "task": lane.id, "channel": channel}
+    if W is None:
+        return
+    s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, now(), lane.id, _q(channel))
     if value is not None:
-        ev["value"] = value
+        s += ',"value":' + _q(value)
     if msg is not None:
-        ev["msg"] = msg
+        s += ',"msg":%d' % msg
     if file is not None:
-        ev["file"] = file
-        ev["line"] = line or 0
-    emit(ev)
+        s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+    _enq(s + "}\n")
 
 
 def mark(kind, message, task=None, ms=None, count=None, file=None, line=None):

@@ -10,7 +10,9 @@ from the caller's bytecode when the argument is a plain name or constant
 switch carries no value.
 """
 import dis
+import os
 import sys
+from types import CodeType
 
 from . import core
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_summary, is_user_code
@@ -20,8 +22,8 @@ CO_COROUTINE = 0x80
 CO_ASYNC_GENERATOR = 0x200
 
 aio = None          # the asyncio hook module once asyncio is imported
-preowned = {}       # id(coroutine frame) -> (lane, frame): coroutines driven by an asyncio Task
 capture = "settrace"
+ASYNCIO = [False]   # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
 
 _OP = dis.opname
 _DELEGATE_OPS = {"SEND", "YIELD_FROM", "SEND_GEN", "CLEANUP_THROW", "GET_YIELD_FROM_ITER"}
@@ -179,10 +181,6 @@ def on_enter(frame, code, thrown=None):
             mode = info[3]
             if mode == OWN:
                 _resume(info[0], frame, code, thrown)
-            elif mode == ASYNC:
-                a = aio
-                if a is not None:
-                    a.step_start(info[0], frame, thrown)
             return
         caller = frame.f_back
         ck = call_info(caller) if caller is not None else ("other", None)
@@ -191,13 +189,6 @@ def on_enter(frame, code, thrown=None):
             if owner is not None:
                 frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
                 return
-        pre = preowned.pop(fid, None)
-        if pre is not None:
-            frames[fid] = [pre[0], 0, frame, ASYNC]
-            a = aio
-            if a is not None:
-                a.step_start(pre[0], frame, thrown)
-            return
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
@@ -215,9 +206,21 @@ def on_enter(frame, code, thrown=None):
         core.internal_error("generator enter", e)
 
 
+def _caller_lane(lane, caller):
+    """The lane of the frame that resumed / was resumed to (cached per caller frame
+    when that frame is a plain function, whose lane cannot change while it runs)."""
+    if caller is lane.cframe and caller is not None:
+        return lane.clane
+    ln = core.lane_at(caller)
+    if caller is not None and not caller.f_code.co_flags & GEN_FLAGS:
+        lane.cframe = caller
+        lane.clane = ln
+    return ln
+
+
 def _resume(lane, frame, code, thrown):
     caller = frame.f_back
-    frm = core.lane_at(caller)
+    frm = _caller_lane(lane, caller)
     ck = call_info(caller) if caller is not None else ("other", None)
     kind = ck[0]
     value = None
@@ -267,9 +270,6 @@ def on_leave(frame, code, how, val):
                 lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
             return
         if mode == ASYNC:
-            a = aio
-            if a is not None:
-                a.step_end(lane, frame, code, how, val)
             return
         _leave_own(lane, frame, code, how, val)
     except Exception as e:
@@ -278,7 +278,7 @@ def on_leave(frame, code, how, val):
 
 def _leave_own(lane, frame, code, how, val):
     caller = frame.f_back
-    to = core.lane_at(caller)
+    to = _caller_lane(lane, caller)
     ys = lane.ysite
     lane.ysite = None
     if ys is not None:
@@ -347,33 +347,136 @@ def _leave_kind(frame, code):
     return "raise"
 
 
-def _profile(frame, event, arg):
+_want = {}          # code -> bool: a generator/coroutine whose frames are lanes
+_exc = {}           # id(frame) -> exception seen propagating in a traced frame
+
+
+def _want_code(code):
+    fl = code.co_flags
+    r = bool(fl & GEN_FLAGS) and is_user_code(code)
+    if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
+        r = False        # driven by asyncio Tasks: aio.py traces the steps
+    _want[code] = r
+    return r
+
+
+def _trace(frame, event, arg):
+    """Global trace function: 'call' of every Python frame; returns a local
+    tracer (no line events) only for the frames of user generators."""
     code = frame.f_code
-    if not code.co_flags & GEN_FLAGS:
-        return
-    if event == "call":
-        u = _user.get(code)
-        if u is None:
-            u = is_user_code(code)
-        if u:
-            i = frame.f_lasti
-            thrown = None
-            if i >= 0:
-                try:
-                    if _OP[code.co_code[i]] in _YIELD_OPS:
-                        thrown = True
-                except IndexError:
-                    pass
-            on_enter(frame, code, thrown)
-    elif event == "return":
+    w = _want.get(code)
+    if w is None:
+        w = _want_code(code)
+    if not w:
+        return None
+    thrown = None
+    i = frame.f_lasti
+    if i >= 0:
+        try:
+            if _OP[code.co_code[i]] in _YIELD_OPS:
+                thrown = True
+        except IndexError:
+            pass
+    on_enter(frame, code, thrown)
+    if id(frame) in frames:
+        frame.f_trace_lines = False
+        return _local
+    return None
+
+
+def _local(frame, event, arg):
+    if event == "return":
         info = frames.get(id(frame))
         if info is not None:
+            code = frame.f_code
             how = _leave_kind(frame, code)
             if how == "yield" and arg is None:
                 lane = info[0]
                 if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
                     how = "raise"   # the thrown exception left at the yield it was thrown into
+            if _exc:
+                e = _exc.pop(id(frame), None)
+                if how == "raise" and arg is None and e is not None:
+                    arg = e
             on_leave(frame, code, how, arg)
+        return None
+    if event == "exception":
+        try:
+            _exc[id(frame)] = arg[1]
+        except Exception:
+            pass
+    return _local
+
+
+# which loaded user code needs the frame hook (Python < 3.12: a trace hook costs
+# every Python call, so it is only installed when the program has user generators,
+# or coroutines that no asyncio Task drives)
+_hooked = [False]
+FORCE = os.environ.get("COROSCOPE_FRAMES") == "1"
+
+
+def _scan(code, names, depth=0):
+    need = False
+    corou = False
+    try:
+        names.update(code.co_names)
+        fl = code.co_flags
+        if fl & (0x20 | CO_ASYNC_GENERATOR):
+            if core.TRACE_GENEXPR or code.co_name != "<genexpr>":
+                need = True
+        elif fl & (CO_COROUTINE | 0x100):
+            corou = True
+        if depth < 50:
+            for c in code.co_consts:
+                if type(c) is CodeType:
+                    n, k = _scan(c, names, depth + 1)
+                    need = need or n
+                    corou = corou or k
+    except Exception:
+        need = True
+    return need, corou
+
+
+def scan_code(code):
+    """A user module's code was loaded: install the frame hook if it needs one."""
+    if _hooked[0] or capture == "monitoring":
+        return
+    try:
+        names = set()
+        need, corou = _scan(code, names)
+        if need or (corou and not ("asyncio" in names or ASYNCIO[0])):
+            hook_frames()
+    except Exception as e:
+        core.internal_error("scan", e)
+
+
+def hook_frames():
+    if _hooked[0] or capture == "monitoring":
+        return
+    _hooked[0] = True
+    import threading
+    sys.settrace(_trace)
+    threading.settrace(_trace)
+
+
+def _patch_loader():
+    try:
+        from importlib import _bootstrap_external as be
+        SL = be.SourceLoader
+        orig = SL.get_code
+
+        def get_code(self, fullname):
+            code = orig(self, fullname)
+            try:
+                if code is not None and not _hooked[0] and core.is_user_file(code.co_filename):
+                    scan_code(code)
+            except Exception:
+                pass
+            return code
+        get_code.__wrapped__ = orig
+        SL.get_code = get_code
+    except Exception as e:
+        core.internal_error("loader", e)
 
 
 # --- sys.monitoring back-end (Python >= 3.12) ------------------------------
@@ -402,7 +505,7 @@ def _install_monitoring():
     def want(code):
         r = traced.get(code)
         if r is None:
-            r = traced[code] = bool(code.co_flags & GEN_FLAGS) and is_user_code(code)
+            r = traced[code] = _want_code(code)
         return r
 
     def start(code, off):
@@ -440,7 +543,7 @@ def _install_monitoring():
     return True
 
 
-def install():
+def install(child=False):
     global capture
     if sys.version_info >= (3, 12) and hasattr(sys, "monitoring"):
         try:
@@ -448,10 +551,11 @@ def install():
                 return capture
         except Exception as e:
             core.internal_error("sys.monitoring", e)
-    import threading
-    sys.setprofile(_profile)
-    threading.setprofile(_profile)
     capture = "settrace"
+    if FORCE or child:
+        hook_frames()
+    else:
+        _patch_loader()
     return capture
 
 
@@ -460,7 +564,7 @@ def uninstall():
         if TOOL is not None:
             sys.monitoring.set_events(TOOL, 0)
             sys.monitoring.free_tool_id(TOOL)
-        else:
-            sys.setprofile(None)
+        elif _hooked[0]:
+            sys.settrace(None)
     except Exception:
         pass

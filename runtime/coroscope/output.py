@@ -9,6 +9,7 @@ import sys
 
 from . import core
 from .core import now
+from .writer import OUT
 
 MAX_TEXT = 4096
 
@@ -48,7 +49,7 @@ class _Proxy:
         if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
                 and len(last["text"]) < MAX_TEXT:
             with w.lock:
-                q = w.q
+                q = OUT
                 if q and q[-1] is last:
                     last["text"] += s[:MAX_TEXT]
                     return

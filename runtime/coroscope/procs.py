@@ -35,7 +35,6 @@ def _after_child():
         old = core.W
         core.W = None
         if old is not None:
-            old.q.clear()
             for s in old.sinks:
                 try:
                     if hasattr(s, "sock") and s.sock is not None:
@@ -46,7 +45,6 @@ def _after_child():
                     pass
         core._counter[0] = 0
         core.frames.clear()
-        gens.preowned.clear()
         for modname in ("coroscope.glet", "coroscope.aio"):
             m = sys.modules.get(modname)
             if m is not None:

@@ -12,9 +12,16 @@ import time
 from collections import deque
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=True).encode
+encode_event = _encode
 _now = time.monotonic_ns
 
 MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events held before dropping
+
+# The event queue: JSON lines (str, ending in "\n", ASCII) appended by the hooks
+# (list.append is atomic under the GIL); a dict is an ``output`` event that may
+# still grow (merged prints), encoded when taken. The writer takes a prefix with
+# ``OUT[:n]`` + ``del OUT[:n]`` (only appends happen concurrently).
+OUT = []
 MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
 FLUSH_INTERVAL = 0.02
 
@@ -117,9 +124,22 @@ class _SocketSink:
             pass
 
 
+def _take():
+    n = len(OUT)
+    if not n:
+        return None, 0
+    chunk = OUT[:n]
+    del OUT[:n]
+    try:
+        text = "".join(chunk)
+    except TypeError:
+        text = "".join(x if type(x) is str else _encode(x) + "\n" for x in chunk)
+    return text, n
+
+
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
-        self.q = deque()
+        del OUT[:]            # a forked child: the parent's queued lines are the parent's
         self.dropped = 0
         self._dropped_marked = 0
         self.sinks = []
@@ -139,12 +159,11 @@ class Writer:
         self._done = None
         self.closed = False
 
-    # Hot path: called from hooks. deque.append is atomic under the GIL.
     def emit(self, ev):
-        if len(self.q) >= MAX_QUEUE:
+        if len(OUT) >= MAX_QUEUE:
             self.dropped += 1
             return
-        self.q.append(ev)
+        OUT.append(ev if type(ev) is not dict or ev.get("type") == "output" else _encode(ev) + "\n")
 
     def start(self):
         if self._stop is not None or not self.sinks:
@@ -171,54 +190,51 @@ class Writer:
             while not stop.acquire(timeout=FLUSH_INTERVAL):
                 try:
                     self.flush()
-                except Exception:
+                except BaseException:
                     pass
+        except BaseException:
+            pass
         finally:
             try:
                 done.release()
-            except Exception:
+            except BaseException:
                 pass
+
+    def total_dropped_in_queue(self):
+        from . import core
+        return self.dropped + core._dropped[0]
 
     def flush(self, final=False):
         if not self.sinks:
-            self.q.clear()
+            del OUT[:]
             return
         with self.lock:
-            q = self.q
-            lines = []
-            append = lines.append
-            pop = q.popleft
-            try:
-                while True:
-                    ev = pop()
-                    try:
-                        append(_encode(ev))
-                    except Exception:
-                        self.dropped += 1
-            except IndexError:
-                pass
-            if self.dropped > self._dropped_marked:
-                n = self.dropped - self._dropped_marked
-                self._dropped_marked = self.dropped
-                append(_encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
-                                "message": "%d events dropped (queue full)" % n, "count": n}))
-            if not lines:
+            text, n = _take()
+            dropped = self.total_dropped_in_queue()
+            if dropped > self._dropped_marked:
+                k = dropped - self._dropped_marked
+                self._dropped_marked = dropped
+                text = (text or "") + _encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
+                                               "message": "%d events dropped (queue full)" % k,
+                                               "count": k}) + "\n"
+                n += 1
+            if not text:
                 if final:
                     for s in self.sinks:
                         s.write(b"", 0, final)
                 return
-            data = ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")
+            data = text.encode("utf-8", "backslashreplace")
             for s in self.sinks:
-                s.write(data, len(lines), final)
+                s.write(data, n, final)
 
     def write_now(self, ev):
         """Queue ev and flush synchronously (header, finish)."""
-        self.q.append(ev)
+        OUT.append(_encode(ev) + "\n")
         self.flush(final=True)
 
     def total_dropped(self):
         lost = max([s.lost for s in self.sinks] or [0])
-        return self.dropped + lost
+        return self.total_dropped_in_queue() + lost
 
     def close(self):
         self.stop_thread()
