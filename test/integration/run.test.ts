@@ -258,4 +258,18 @@ describe('run: Run Current File in VS Code', function () {
     await a.panelMessage({ type: '<script>' });
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'nothing else happened');
   });
+  it('passes the arguments from coroscope.args to the script', async () => {
+    const a = await api();
+    const conf = vscode.workspace.getConfiguration('coroscope');
+    try {
+      await conf.update('args', ['two words', '--flag'], vscode.ConfigurationTarget.Workspace);
+      await runFile(fixture('run', 'echo_args.py'));
+      const info = await a.waitForSessionEnd();
+      assert.equal(info?.exitCode, 0, info?.message);
+      assert.deepEqual(info?.args, ['two words', '--flag']);
+      assert.match(fs.readFileSync(info!.traceFile, 'utf8'), /args: \['two words', '--flag'\]/);
+    } finally {
+      await conf.update('args', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
