@@ -21,6 +21,7 @@ _loop_lanes = {}                 # id(loop) -> lane
 _task_lanes = {}                 # id(task) -> lane
 _T0 = None
 _qnames = weakref.WeakKeyDictionary()
+_qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
 _qcount = [0]
 
 
@@ -109,7 +110,7 @@ def _site(ln):
             nxt = c.gi_yieldfrom
         else:
             break
-        u = _user.get(code)
+        u = _user.get(id(code))
         if u is None:
             u = core.is_user_code(code)
         if not u:
@@ -128,7 +129,7 @@ def _site(ln):
 
 
 from .writer import OUT, MAX_QUEUE
-from json.encoder import encode_basestring_ascii as _q
+from _json import encode_basestring_ascii as _q
 _put = OUT.append
 _qfile = core.qfile
 
@@ -326,12 +327,18 @@ def _tname(t):
 
 
 def _qname(q):
+    e = _qids.get(id(q))
+    if e is not None and e[0]() is q:
+        return e[1]
     r = _qnames.get(q)
     if r is None:
         _qcount[0] += 1
         from collections import deque
         r = ["asyncio.Queue#%d" % _qcount[0], deque()]
         _qnames[q] = r
+    if len(_qids) > 1000:
+        _qids.clear()
+    _qids[id(q)] = (weakref.ref(q), r)
     return r
 
 
@@ -419,7 +426,7 @@ def install(asyncio):
                 co = ln.coro
                 if type(co) is _Coro and t._fut_waiter is None and not t.done():
                     c = co.cr_await
-                    if type(c) is _Coro and _user.get(c.cr_code) is False:
+                    if type(c) is _Coro and _user.get(id(c.cr_code)) is False:
                         ts = _now()
                         if ts - ln.since <= BLOCK:
                             if ln.rdepth:
@@ -474,14 +481,62 @@ def install(asyncio):
     Q = queues.Queue
     o_put, o_get = Q.put_nowait, Q.get_nowait
 
+    _getframe = sys._getframe
+    uc = core._user_code
+    fget = frames.get
+    _msg = core._msg
+
+    def _qevent(self, item, send, f):
+        """send/recv line of an asyncio.Queue transfer, formatted in place."""
+        e = _qids.get(id(self))
+        if e is None or e[0]() is not self:
+            _qname(self)
+            e = _qids[id(self)]
+        info = e[1]
+        if send:
+            _msg[0] += 1
+            m = _msg[0]
+            info[1].append(m)
+        else:
+            m = info[1].popleft() if info[1] else None
+        # the innermost user frame (the site) and the lane: usually the task's
+        # coroutine frame right above Queue.put/get
+        file = None
+        lane = None
+        n = 0
+        while f is not None and n < 64:
+            if file is None:
+                code = f.f_code
+                u = uc.get(id(code))
+                if u is None:
+                    u = core.is_user_code(code)
+                if u:
+                    file = code.co_filename
+                    line = f.f_lineno
+            info2 = fget(id(f))
+            if info2 is not None:
+                lane = info2[0]
+                break
+            f = f.f_back
+            n += 1
+        if lane is None:
+            lane = core.root_lane()
+        if core.W is None:
+            return
+        if len(OUT) < MAX_QUEUE:
+            if len(info) < 3:
+                info.append(_q(info[0]))
+            _put('{"type":"%s","ts":%d,"task":"%s","channel":%s,"value":%s%s%s}\n' % (
+                "send" if send else "recv", now(), lane.id, info[2], _q(safe_repr(item)),
+                "" if m is None else ',"msg":%d' % m,
+                "" if file is None else ',"file":%s,"line":%d' % (_qfile(file), line)))
+        else:
+            core._dropped[0] += 1
+
     def put_nowait(self, item):
         r = o_put(self, item)
         try:
-            name, msgs = _qname(self)
-            m = core.next_msg()
-            msgs.append(m)
-            f, l = core.caller_site(2)
-            core.sendrecv("send", core.current_lane(), name, safe_repr(item), m, f, l)
+            _qevent(self, item, True, _getframe(1))
         except Exception as e:
             core.internal_error("asyncio queue", e)
         return r
@@ -489,10 +544,7 @@ def install(asyncio):
     def get_nowait(self):
         item = o_get(self)
         try:
-            name, msgs = _qname(self)
-            m = msgs.popleft() if msgs else None
-            f, l = core.caller_site(2)
-            core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l)
+            _qevent(self, item, False, _getframe(1))
         except Exception as e:
             core.internal_error("asyncio queue", e)
         return item

@@ -50,7 +50,7 @@ def new_id():
 
 
 from .writer import OUT, MAX_QUEUE, encode_event as _encode_event
-from json.encoder import encode_basestring_ascii as _q
+from _json import encode_basestring_ascii as _q
 
 _put = OUT.append
 _dropped = [0]           # events not queued because the queue was full
@@ -231,14 +231,15 @@ def _lib_prefixes():
 
 
 _LIB = _lib_prefixes()
-_user_code = {}
+_user_code = {}          # id(code) -> bool (code objects hash slowly: key by id;
+_code_refs = {}          # the code is kept alive here, so its id is not reused)
 
 
 TRACE_GENEXPR = os.environ.get("COROSCOPE_GENEXPR") == "1"
 
 
 def is_user_code(code):
-    r = _user_code.get(code)
+    r = _user_code.get(id(code))
     if r is None:
         fn = code.co_filename
         if fn.startswith("<"):
@@ -249,7 +250,8 @@ def is_user_code(code):
             # generator expressions consumed in place (sum(x for x in ...)) would
             # flood the diagram; COROSCOPE_GENEXPR=1 traces them as lanes.
             r = False
-        _user_code[code] = r
+        _user_code[id(code)] = r
+        _code_refs[id(code)] = code
     return r
 
 
@@ -269,6 +271,36 @@ def user_site(frame, limit=40):
         f = f.f_back
         n += 1
     return None, None
+
+
+def site_lane(frame, limit=64):
+    """((file, line) of the innermost user frame at or above frame, lane of frame)
+    in one walk up the stack."""
+    f = frame
+    n = 0
+    get = frames.get
+    uc = _user_code
+    file = None
+    line = None
+    while f is not None and n < limit:
+        if file is None:
+            code = f.f_code
+            u = uc.get(id(code))
+            if u is None:
+                u = is_user_code(code)
+            if u:
+                file = code.co_filename
+                line = f.f_lineno
+        info = get(id(f))
+        if info is not None:
+            if file is None:
+                file, line = user_site(f)
+            return file, line, info[0]
+        f = f.f_back
+        n += 1
+    if file is None:
+        file, line = user_site(frame)
+    return file, line, root_lane()
 
 
 def caller_site(depth=2):

@@ -39,11 +39,12 @@ _callinfo = {}
 
 
 def _instructions(code):
-    r = _instrs.get(code)
+    r = _instrs.get(id(code))
     if r is None:
         lst = list(dis.get_instructions(code))
         r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
-        _instrs[code] = r
+        _instrs[id(code)] = r
+        core._code_refs[id(code)] = code
     return r
 
 
@@ -149,7 +150,7 @@ def _arg_value(frame, spec):
 
 def call_info(frame):
     code = frame.f_code
-    key = (code, frame.f_lasti)
+    key = (id(code), frame.f_lasti)
     r = _callinfo.get(key)
     if r is None:
         if len(_callinfo) > 50000:
@@ -356,7 +357,8 @@ def _want_code(code):
     r = bool(fl & GEN_FLAGS) and is_user_code(code)
     if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
         r = False        # driven by asyncio Tasks: aio.py traces the steps
-    _want[code] = r
+    _want[id(code)] = r
+    core._code_refs[id(code)] = code
     return r
 
 
@@ -364,7 +366,7 @@ def _trace(frame, event, arg):
     """Global trace function: 'call' of every Python frame; returns a local
     tracer (no line events) only for the frames of user generators."""
     code = frame.f_code
-    w = _want.get(code)
+    w = _want.get(id(code))
     if w is None:
         w = _want_code(code)
     if not w:
@@ -500,12 +502,12 @@ def _install_monitoring():
     E = mon.events
     DISABLE = mon.DISABLE
     _getframe = sys._getframe
-    traced = {}
+    traced = _want
 
     def want(code):
-        r = traced.get(code)
+        r = traced.get(id(code))
         if r is None:
-            r = traced[code] = _want_code(code)
+            r = _want_code(code)
         return r
 
     def start(code, off):
@@ -524,11 +526,11 @@ def _install_monitoring():
         on_leave(_getframe(1), code, "return", val)
 
     def unwind(code, off, exc):
-        if traced.get(code):
+        if traced.get(id(code)):
             on_leave(_getframe(1), code, "raise", exc)
 
     def throw(code, off, exc):
-        if traced.get(code):
+        if traced.get(id(code)):
             on_enter(_getframe(1), code, exc)
 
     reg = mon.register_callback

@@ -3,7 +3,6 @@ libraries (asyncio, greenlet, gevent, ...) are patched only if the program uses
 them. Also provides the ``stackless`` compatibility module when there is no
 real one.
 """
-import importlib.abc
 import importlib.util
 import sys
 
@@ -13,7 +12,7 @@ _hooks = {}     # module name -> [callables]
 _done = set()
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:
     def __init__(self, real, name):
         self.real = real
         self.name = name
@@ -29,7 +28,7 @@ class _Loader(importlib.abc.Loader):
         return getattr(self.real, name)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
     def __init__(self):
         self.busy = set()
 

@@ -146,11 +146,10 @@ def _patch_futures(cf):
         cls.submit = submit
 
     wrap(cft.ThreadPoolExecutor, "ThreadPoolExecutor")
-    try:
-        import concurrent.futures.process as cfp
-        wrap(cfp.ProcessPoolExecutor, "ProcessPoolExecutor")
-    except Exception:
-        pass
+    # concurrent.futures.process imports multiprocessing: patch it only once the
+    # program uses it (a plain ``import asyncio`` imports concurrent.futures)
+    imports.when_imported("concurrent.futures.process",
+                          lambda cfp: wrap(cfp.ProcessPoolExecutor, "ProcessPoolExecutor"))
 
 
 def install():

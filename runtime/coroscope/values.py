@@ -110,8 +110,20 @@ def _r(v, depth, budget):
     return "<%s object>" % qn
 
 
+_PLAIN = (type(None), bool, float)
+
+
 def safe_repr(v, limit=LIMIT):
     """A repr of at most ``limit`` characters; never raises."""
+    t = type(v)
+    if t is int:
+        if -1152921504606846976 < v < 1152921504606846976:
+            return repr(v)
+    elif t is str:
+        if len(v) < 64 and v.isascii():
+            return repr(v)
+    elif t in _PLAIN:
+        return repr(v)
     try:
         s = _r(v, 0, limit)
         return _clean(_cut(s, limit))

@@ -5,13 +5,45 @@ the queue is full events are counted as dropped and an ``events-dropped`` mark i
 written; a dead or slow socket only loses events for that socket.
 """
 import _thread
-import json
+from _json import encode_basestring_ascii as _qs
 import os
 import sys
 import time
 from collections import deque
 
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=True).encode
+def _encode(v, _depth=0):
+    """Compact ASCII JSON of the plain values events are made of (no json import:
+    it costs the program's start-up)."""
+    t = type(v)
+    if t is str:
+        return _qs(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if t is int:
+        return int.__repr__(v)
+    if t is float:
+        if v != v or v in (float("inf"), float("-inf")):
+            return "null"
+        return float.__repr__(v)
+    if _depth > 20:
+        return "null"
+    if isinstance(v, dict):
+        return "{" + ",".join(_qs(str(k)) + ":" + _encode(x, _depth + 1) for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(_encode(x, _depth + 1) for x in v) + "]"
+    if isinstance(v, int):
+        return int.__repr__(v)
+    if isinstance(v, float):
+        return _encode(float(v))
+    if isinstance(v, str):
+        return _qs(str(v))
+    raise TypeError("not JSON: %s" % t.__name__)
+
+
 encode_event = _encode
 _now = time.monotonic_ns
 
