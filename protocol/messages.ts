@@ -34,7 +34,8 @@ export type WebviewMessage =
 
 export interface DiagramSummary {
   events: number;
-  tasks: { id: string; name: string; kind: string }[];
+  /** `label`: the name as the diagram shows it (a name shared by several tasks gets ` #k`, `output #3`). */
+  tasks: { id: string; name: string; kind: string; label?: string }[];
   switches: number;
   /** Arrow labels as drawn (`send(1)`, `yield '200 OK'`…), first 500; a folded row contributes its own label (`↻ 9,998 more repetitions…`). */
   labels: string[];

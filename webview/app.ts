@@ -12,13 +12,15 @@ import { readTheme, type Theme } from './theme';
 import { EventTable } from './table';
 import { MINIMAP_W, drawMinimap } from './minimap';
 import { compileQuery, isEmptyQuery, parseQuery } from './query';
-import { details, label, basename } from './labels';
+import { details, label, basename, laneName } from './labels';
 import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 
 export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
 
 const MAX_ROW_H = 64;
+/** Below this panel width the table starts hidden (a half-window panel keeps its height for the diagram). */
+export const TABLE_MIN_W = 900;
 
 export class App {
   store = new TraceStore();
@@ -27,7 +29,10 @@ export class App {
   private theme: Theme;
   private follow = true;
   private filterOn = false;
-  private tableOn = true;
+  /** The user's choice; null: automatic (shown when the panel is wide enough, see TABLE_MIN_W). */
+  private tableOn: boolean | null = null;
+  /** A live run is streaming (reset live, then status running): only then does following make sense. */
+  private liveRun = false;
   private query = '';
   private running = false;
   private firstReset = true;
@@ -133,13 +138,15 @@ export class App {
     zoomIn.addEventListener('click', () => this.zoom(1.5, this.bodyH() / 2 + HEADER_H));
     zoomOut.addEventListener('click', () => this.zoom(1 / 1.5, this.bodyH() / 2 + HEADER_H));
     fitBtn.addEventListener('click', () => this.fit());
-    this.tableBtn.addEventListener('click', () => { this.tableOn = !this.tableOn; this.changed(); });
+    this.tableBtn.addEventListener('click', () => { this.tableOn = !this.tableShown; this.changed(); });
     svgBtn.addEventListener('click', () => this.exportImage('svg'));
     pngBtn.addEventListener('click', () => this.exportImage('png'));
     this.followBtn.addEventListener('click', () => { this.follow = true; this.changed(); });
     this.installPointer();
     this.canvas.addEventListener('keydown', (e) => this.key(e));
     new ResizeObserver(() => this.scheduleRender()).observe(this.diagram);
+    // The automatic table choice follows the panel's width.
+    new ResizeObserver(() => { if (this.tableOn === null && this.tablePane.hidden === this.tableShown) { this.syncToolbar(); this.scheduleRender(); } }).observe(root);
     // Theme changes: VS Code swaps body classes and inline variables; the report follows the OS.
     new MutationObserver(() => { this.theme = readTheme(root); this.scheduleRender(); })
       .observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
@@ -168,6 +175,7 @@ export class App {
       this.view.collapsed.clear();
       this.follow = live;
     }
+    this.liveRun = live;
     this.tooltip.hidden = true;
     this.view.hoverRow = -1;
     const saved = keep ? restoreState(this.vscode.getState()) : DEFAULT_STATE;
@@ -191,6 +199,8 @@ export class App {
 
   status(state: RunState, exitCode?: number | null, message?: string): void {
     this.running = state === 'running';
+    this.liveRun = this.running;
+    if (!this.running) this.syncToolbar();
     const text = state === 'running' ? 'running' : state === 'exited' ? `exited${exitCode !== undefined && exitCode !== null ? ` (code ${exitCode})` : ''}`
       : state === 'stopped' ? 'stopped' : state === 'failed' ? 'failed' : 'loaded';
     this.statusEl.textContent = message ? `${text} — ${message}` : text;
@@ -237,7 +247,7 @@ export class App {
     }
     return {
       events: s.length,
-      tasks: s.tasks.map((t) => ({ id: t.id, name: t.name, kind: t.kind })),
+      tasks: s.tasks.map((t, l) => ({ id: t.id, name: t.name, kind: t.kind, label: laneName(s, l) })),
       switches: s.switchCount,
       labels,
       rows: m.rowCount,
@@ -262,10 +272,15 @@ export class App {
     this.scaleBtn.querySelector('.codicon')!.className = `codicon codicon-${this.view.scale === 'steps' ? 'list-ordered' : 'clock'}`;
     this.foldBtn.setAttribute('aria-pressed', String(this.model.foldingOn));
     this.filterBtn.setAttribute('aria-pressed', String(this.filterOn));
-    this.tableBtn.setAttribute('aria-pressed', String(this.tableOn));
-    this.tablePane.hidden = !this.tableOn;
-    this.followBtn.hidden = this.follow || this.store.length === 0;
+    const shown = this.tableShown;
+    this.tableBtn.setAttribute('aria-pressed', String(shown));
+    this.tableBtn.title = shown ? 'Hide the events table' : 'Show the events table';
+    this.tablePane.hidden = !shown;
+    this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0;
   }
+
+  /** Whether the events table shows: the user's choice, else by the panel's width. */
+  get tableShown(): boolean { return this.tableOn ?? (this.root.clientWidth || window.innerWidth) >= TABLE_MIN_W; }
 
   private saveTimer = 0;
   private saveState(): void {
@@ -339,7 +354,7 @@ export class App {
   geometry(): Geometry {
     // Few lanes get wide columns (room for labels and notes); many lanes stay readable and scroll.
     const lanes = Math.max(1, this.store.tasks.length - this.view.collapsed.size);
-    this.view.laneW = Math.max(170, Math.min(340, Math.floor((this.bodyW() - GUTTER_W - 40) / lanes)));
+    this.view.laneW = Math.max(this.bodyW() < 900 ? 140 : 170, Math.min(340, Math.floor((this.bodyW() - GUTTER_W - 40) / lanes)));
     return new Geometry(this.model, this.view, this.bodyW(), this.diagram.clientHeight);
   }
 
@@ -540,8 +555,9 @@ export class App {
     if (h && 'lane' in h) {
       const t = this.store.tasks[h.lane];
       const end = this.model.laneEnd[h.lane] ?? -1;
-      text = [`${t.name}  (${t.kind}, id ${t.id})`,
-        t.parent ? `created by ${this.store.tasks[this.store.laneOf(t.parent) ?? -1]?.name ?? t.parent}` : 'root task',
+      text = [`${laneName(this.store, h.lane)}  (${t.kind}, id ${t.id}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
+        laneName(this.store, h.lane) !== t.name ? `named ${JSON.stringify(t.name)} in the program` : '',
+        t.parent ? `created by ${laneName(this.store, this.store.laneOf(t.parent) ?? -1) || t.parent}` : 'root task',
         t.file ? `created at ${t.file}${t.line ? `:${t.line}` : ''}` : '',
         t.codeFile ? `code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}` : '',
         end >= 0 ? `ended: ${label(this.store, end)}` : 'still running or no end recorded',
@@ -626,8 +642,9 @@ export class App {
     this.emptyEl.hidden = this.store.length > 0;
     if (this.store.length === 0 && this.store.problemCount) this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
     const lastY = this.model.rowCount ? g.rowY(this.model.rowCount - 1) : 0;
-    this.followBtn.hidden = this.follow || this.store.length === 0 || lastY <= h;
-    if (this.tableOn) {
+    // Follow is offered only while a live run streams and the newest events are out of view.
+    this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0 || lastY <= h;
+    if (this.tableShown) {
       // While events stream in, the table (DOM) catches up at most every 100 ms; the canvas every frame.
       const now = performance.now();
       if (!this.dirtyData || now - this.tableAt >= 100) {
@@ -642,6 +659,19 @@ export class App {
     if (this.store.problemCount && this.store.length) this.statusEl.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
     this.dirtyData = false;
     this.root.dataset.events = String(this.store.length);
+    // Observable view state (tests, and anyone scripting the report): rows wholly or partly in view, etc.
+    const ds = this.root.dataset;
+    ds.firstRow = String(inView.length ? inView[0].r : -1);
+    ds.lastRow = String(inView.length ? inView[inView.length - 1].r : -1);
+    ds.rows = String(this.model.rowCount);
+    ds.left = String(Math.round(this.view.left));
+    ds.rowH = this.view.rowH.toFixed(3);
+    ds.scale = this.view.scale;
+    ds.follow = String(this.follow);
+    ds.followShown = String(!this.followBtn.hidden);
+    ds.table = this.tableShown ? 'shown' : 'hidden';
+    ds.collapsed = [...this.view.collapsed].sort((x, y) => x - y).join(',');
+    ds.selected = String(this.view.selected);
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
@@ -658,7 +688,7 @@ export class App {
     return { x, y: g.rowY(r) };
   }
 
-  describeLane(l: number): string { const t = this.store.tasks[l]; return t ? `${t.name} ${t.kind} ${t.file ? basename(t.file) : ''}` : ''; }
+  describeLane(l: number): string { const t = this.store.tasks[l]; return t ? `${laneName(this.store, l)} ${t.kind} ${t.file ? basename(t.file) : ''}` : ''; }
 
   get foldCount(): number { return this.model.folds.filter((f) => foldEnd(f) > f.start).length; }
 }

@@ -56,7 +56,44 @@ export function switchLabel(reason: string, value: string | undefined, toKind = 
 }
 
 function laneKind(store: TraceStore, lane: number): string { return lane >= 0 ? store.tasks[lane]?.kind ?? '' : ''; }
-export function laneName(store: TraceStore, lane: number): string { return lane >= 0 ? store.tasks[lane]?.name ?? `task ${lane}` : ''; }
+/**
+ * Display names of the lanes: a name shared by several tasks (ten tasklets all called `output`, greenlets spawned
+ * from one function) gets its rank among them, in order of appearance: `output #1` … `output #10`. A name used
+ * once stays as it is. Cached per store; recomputed when lanes are added or renamed.
+ */
+interface NameCache { len: number; src: string[]; names: string[] }
+const nameCache = new WeakMap<TraceStore, NameCache>();
+export function displayNames(store: TraceStore): string[] {
+  const tasks = store.tasks;
+  let c = nameCache.get(store);
+  if (c && c.len === tasks.length) {
+    let same = true;
+    for (let l = 0; l < tasks.length && same; l++) same = tasks[l].name === c.src[l];
+    if (same) return c.names;
+  }
+  const count = new Map<string, number>();
+  for (const t of tasks) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const names = tasks.map((t) => {
+    if ((count.get(t.name) ?? 0) < 2) return t.name;
+    const k = (seen.get(t.name) ?? 0) + 1;
+    seen.set(t.name, k);
+    return `${t.name} #${k}`;
+  });
+  c = { len: tasks.length, src: tasks.map((t) => t.name), names };
+  nameCache.set(store, c);
+  return names;
+}
+/** The lane's display name (disambiguated, see displayNames). */
+export function laneName(store: TraceStore, lane: number): string {
+  if (lane < 0) return '';
+  const t = store.tasks[lane];
+  if (!t) return `task ${lane}`;
+  const c = nameCache.get(store);
+  // Fast path: the cache is current for this lane.
+  if (c && c.len === store.tasks.length && c.src[lane] === t.name) return c.names[lane];
+  return displayNames(store)[lane] ?? t.name;
+}
 
 /** Full label of event i (unclipped). */
 export function fullLabel(store: TraceStore, i: number): string {
@@ -106,7 +143,7 @@ export function category(store: TraceStore, i: number): Category {
     case 'block': case 'wake': return 'wait';
     case 'output': return 'note';
     case 'mark': return 'warn';
-    case 'end': return r === 'return' ? 'life' : 'error';
+    case 'end': return r === 'return' || (r === 'exit' && (store.value(i) ?? '0') === '0') ? 'life' : 'error';
     default: return 'life';
   }
 }

@@ -29,7 +29,8 @@ export class DiagramModel {
   readonly laneStart: number[] = [];
   /** The lane's `end` event; -1 while it lives. */
   readonly laneEnd: number[] = [];
-  /** Ms of the longest loop-blocked mark per lane (for the header). */
+  /** The last `finish` event (-1: none yet). A multi-process trace can hold one per process; only the last ends the program. */
+  lastFinish = -1;
 
   private segs: Segment[] = [];
   private list: Int32Array | null = null;
@@ -70,7 +71,7 @@ export class DiagramModel {
       } else if (t === TYPE.end && a >= 0) {
         this.cur[a] = 0;
         this.laneEnd[a] = i;
-      }
+      } else if (t === TYPE.finish) this.lastFinish = i;
     }
     if (from < GAP_SAMPLE) {
       // Decide (or revise, while the trace is young) how long a gap must be to be compressed.

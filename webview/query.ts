@@ -4,6 +4,7 @@
 // event type and the lane names. Pure: no DOM.
 
 import type { TraceStore } from '../trace/store';
+import { displayNames } from './labels';
 
 export interface Query {
   task: string[];
@@ -35,10 +36,13 @@ export function compileQuery(store: TraceStore, q: Query): (i: number) => boolea
   const lanes = store.tasks.length;
   const laneOk = new Uint8Array(lanes);
   const laneText = new Uint8Array(lanes);
+  const shown = displayNames(store);
   for (let l = 0; l < lanes; l++) {
     const t = store.tasks[l];
-    const name = t.name.toLowerCase();
-    const byTask = q.task.length === 0 || q.task.some((x) => name.includes(x) || t.id === x);
+    // The display name (`output #3`) matches, also written without the space (`task:output#3`), and so does the id.
+    const name = (shown[l] ?? t.name).toLowerCase();
+    const tight = name.replace(/ #(\d+)$/, '#$1');
+    const byTask = q.task.length === 0 || q.task.some((x) => (/#\d+$/.test(x) ? tight.endsWith(x) : name.includes(x)) || t.id === x);
     const byKind = q.kind.length === 0 || q.kind.some((x) => t.kind.toLowerCase().includes(x));
     laneOk[l] = byTask && byKind ? 1 : 0;
     laneText[l] = q.text && name.includes(q.text) ? 1 : 0;

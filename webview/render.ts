@@ -289,12 +289,18 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const parentId = s.tasks[a]?.parent;
         const parent = parentId ? s.laneOf(parentId) : undefined;
         const x = g.laneX(a);
-        if (parent !== undefined && parent !== a) drawArrow(p, g, t, g.laneX(parent), x - 8, y, t.life, text, true);
-        // The lane's head box at its creation row (UML "create").
-        if (room && !v.collapsed.has(a)) {
+        // The lane's head box at its creation row (UML "create"); the create arrow ends at its edge.
+        const boxed = room && !v.collapsed.has(a);
+        p.setFont(`600 11px ${t.font}`);
+        const name = boxed ? fit(p, laneName(s, a), g.laneWidth[a] - 24) : '';
+        const w = boxed ? Math.min(g.laneWidth[a] - 16, p.measure(name) + 16) : 16;
+        p.setFont(fontLabel);
+        if (parent !== undefined && parent !== a) {
+          const px = g.laneX(parent);
+          drawArrow(p, g, t, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
+        }
+        if (boxed) {
           p.setFont(`600 11px ${t.font}`);
-          const name = fit(p, s.tasks[a]?.name ?? '', g.laneWidth[a] - 24);
-          const w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
           p.roundRect(x - w / 2, y - 9, w, 18, 4, t.headBg, t.border);
           p.text(name, x, y, t.fg, 'center');
           p.setFont(fontLabel);
@@ -313,8 +319,10 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         break;
       }
       case TYPE.finish: {
-        p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
-        if (room) { p.setFont(fontSmall); p.text(text, GUTTER_W + 6 + v.left * 0, y - 8, t.dim); p.setFont(fontLabel); }
+        // Child processes may report their own finish; only the last one is the program's end.
+        const final = i === m.lastFinish;
+        if (final) p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
+        if (room) { p.setFont(fontSmall); p.text(final ? text : `a process ended: ${text}`, GUTTER_W + 6, final ? y - 8 : y, t.dim); p.setFont(fontLabel); }
         break;
       }
       default: break;
@@ -348,8 +356,10 @@ function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y:
     if (shown) {
       const tw = p.measure(shown);
       const cx = (sx + ex) / 2;
-      p.fillRect(cx - tw / 2 - 3, y - 16, tw + 6, 13, t.bg);
-      p.text(shown, cx, y - 9.5, color, 'center');
+      // A transfer slants from the send's row to the receive's: its label sits at the middle of the line.
+      const ly = yFrom === y ? y : (yFrom + y) / 2;
+      p.fillRect(cx - tw / 2 - 3, ly - 16, tw + 6, 13, t.bg);
+      p.text(shown, cx, ly - 9.5, color, 'center');
     }
   }
 }
@@ -359,9 +369,9 @@ function drawMark(p: Painter, g: Geometry, t: Theme, lane: number, y: number, gl
   p.roundRect(x - 7, y - 7, 14, 14, 3, t.bg, color);
   p.text(glyph, x, y + 0.5, color, 'center');
   if (text && !g.view.collapsed.has(lane)) {
-    p.setFont(`11px ${'sans-serif'}`);
-    p.text(fit(p, text, g.laneWidth[lane] / 2 + 40), x + 11, y, color, 'left');
-    p.setFont(`12px ${'monospace'}`);
+    p.setFont(`11px ${t.font}`);
+    p.text(fit(p, text, g.laneWidth[lane] - 24), x + 11, y, color, 'left');
+    p.setFont(`12px ${t.mono}`);
   }
 }
 
@@ -444,6 +454,7 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
   p.fillRect(0, 0, g.width, HEADER_H, t.headBg);
   p.line(0, HEADER_H - 0.5, g.width, HEADER_H - 0.5, t.border);
   p.clip(GUTTER_W, 0, g.width - GUTTER_W, HEADER_H);
+  const multiProcess = s.tasks.some((x) => x.kind === 'process');
   for (const l of vl) {
     const task = s.tasks[l];
     const x0 = GUTTER_W - v.left + g.laneLeft[l];
@@ -460,9 +471,11 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
     p.setFont('16px codicon');
     p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
     p.setFont(`600 12px ${t.font}`);
-    p.text(fit(p, task.name, w - 44), x0 + 32, 20, t.fg, 'left');
+    p.text(fit(p, laneName(s, l), w - 44), x0 + 32, 20, t.fg, 'left');
     p.setFont(`10px ${t.font}`);
-    const site = task.file ? `${task.kind} · ${basename(task.file)}${task.line ? `:${task.line}` : ''}` : task.kind;
+    // Processes say which pid they are (the table, stdout and `ps` speak in pids).
+    const kind = multiProcess && task.pid !== undefined && (task.kind === 'process' || task.kind === 'main') ? `${task.kind} · pid ${task.pid}` : task.kind;
+    const site = task.file ? `${kind} · ${basename(task.file)}${task.line ? `:${task.line}` : ''}` : kind;
     p.text(fit(p, site, w - 26), x0 + 13, 38, t.dim, 'left');
   }
   p.unclip();

@@ -10,7 +10,8 @@ export interface SavedState {
   query: string;
   filterOn: boolean;
   foldingOn: boolean;
-  tableOn: boolean;
+  /** The events table: shown, hidden, or null (automatic: by the panel's width). */
+  tableOn: boolean | null;
   follow: boolean;
   collapsed: number[];
   expanded: number[];
@@ -18,7 +19,7 @@ export interface SavedState {
 }
 
 export const DEFAULT_STATE: SavedState = {
-  scale: 'steps', top: 0, rowH: 26, nsPx: 26 / 1e5, left: 0, query: '', filterOn: false, foldingOn: true, tableOn: true,
+  scale: 'steps', top: 0, rowH: 26, nsPx: 26 / 1e5, left: 0, query: '', filterOn: false, foldingOn: true, tableOn: null,
   follow: true, collapsed: [], expanded: [], selected: -1,
 };
 

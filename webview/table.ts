@@ -105,7 +105,7 @@ export class EventTable {
       const row = el('div', {
         role: 'row', class: `trow${fold >= 0 ? ' fold' : ''}${r === this.active ? ' active' : ''}`,
         id: `cs-row-${r}`, 'aria-rowindex': String(r + 2), 'aria-selected': r === this.active ? 'true' : 'false', 'data-row': String(r),
-      }, ...cells.map((c, k) => el('div', { role: 'gridcell', class: `c${k}` }, c)));
+      }, ...cells.map((c, k) => el('div', k >= 2 && c ? { role: 'gridcell', class: `c${k}`, title: c } : { role: 'gridcell', class: `c${k}` }, c)));
       if (fold >= 0) row.setAttribute('aria-expanded', 'false');
       row.style.top = `${(r * ROW_H * ratio) + (r - first) * 0}px`;
       if (ratio < 1) row.style.top = `${scrollTop + (r - Math.floor(scrollTop / ratio / ROW_H)) * ROW_H}px`;

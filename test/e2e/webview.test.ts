@@ -155,7 +155,7 @@ describe('diagram webview in a real browser', function () {
     assert.equal(await d.page.isVisible('button.stop'), false);
     // Switch to the time scale and hide the table, then reload: the host replays the trace.
     await d.page.click('button[title^="Vertical scale"]');
-    await d.page.click('button[title="Show the events table"]');
+    await d.page.click('button[aria-label="Show the events table"]');
     await d.page.waitForTimeout(400);
     await d.page.reload();
     await d.page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
