@@ -41,6 +41,15 @@ const ARENA_MASK = ARENA_CHUNK - 1;
 /** Longest value kept in the arena (UTF-16 code units); longer ones are interned. */
 const ARENA_MAX = 0x7fff;
 const DEDUP_SIZE = 1 << 13;
+/** Text is encoded to bytes in windows of about this many UTF-16 code units (whole lines). */
+const WINDOW = 1 << 16;
+/** Longer windows (a single huge line) are scanned as strings. */
+const MAX_WINDOW = 1 << 24;
+/** Room after the encoded bytes: the sentinel, and the byte name candidates peek at. */
+const CAND_MAX = 256;
+const BYTE_SLACK = CAND_MAX + 64;
+/** Names remembered per field by the byte scanner. */
+const WAYS = 4;
 
 interface Columns {
   type: Uint8Array; ts: Float64Array; a: Int32Array; b: Int32Array; reason: Int32Array;
@@ -127,8 +136,22 @@ export class TraceStore {
   private readonly fEnd = new Int32Array(NKEYS);
   private readonly fNum = new Float64Array(NKEYS);
   private readonly fStr = new Int32Array(NKEYS);
+  private readonly fHash = new Int32Array(NKEYS);
+  private readonly fEsc = new Uint8Array(NKEYS);
+  private bytes = new Uint8Array(3 * WINDOW + BYTE_SLACK);
+  /** Views for comparing 4 bytes at a time. */
+  private bytesView = new DataView(this.bytes.buffer);
+  private readonly enc = new TextEncoder();
+  // The byte scanner's recent names: WAYS per field, their bytes (CAND_MAX each), length (0: empty) and string id.
+  private readonly candBuf = new Uint8Array(NKEYS * WAYS * CAND_MAX);
+  private readonly candView = new DataView(this.candBuf.buffer);
+  private readonly candLen = new Int32Array(NKEYS * WAYS);
+  private readonly candId = new Int32Array(NKEYS * WAYS);
+  private readonly candNext = new Uint8Array(NKEYS);
   private readonly lastStr: string[] = new Array<string>(NKEYS).fill('\u0000');
   private readonly lastId = new Int32Array(NKEYS);
+  /** Byte scanner: the last two keys that followed key k (-1: the line's start) in lines of type t (10: before "type"), at ((t × (NKEYS + 1)) + k + 1) × 2. */
+  private readonly keyPred = new Int8Array(11 * (NKEYS + 1) * 2).fill(-1);
   /** Key slot seen at each position of the last line of each type (index type × NKEYS + position; type 10: before "type"). */
   private readonly keyOrder = new Int8Array(11 * NKEYS).fill(-1);
 
@@ -169,8 +192,59 @@ export class TraceStore {
 
   /** The lines of text[from, to), `to` being a newline or the end of the text. */
   private scanLines(text: string, from: number, to: number): void {
+    this.bsNext = -2; // unknown: the string scanner looks for backslashes lazily
     let p = from;
-    this.bsNext = text.indexOf('\\', from);
+    for (;;) {
+      // Windows of whole lines, encoded to bytes (ASCII text — all the runtime writes — is a plain copy).
+      let we = to;
+      if (to - p > WINDOW) {
+        const e = text.indexOf('\n', p + WINDOW);
+        if (e >= 0 && e < to) we = e;
+      }
+      this.scanWindow(text, p, we);
+      if (we >= to) break;
+      p = we + 1;
+    }
+  }
+
+  /** The lines of text[ws, we): each through the byte scanner, else the string scanner, else JSON.parse. */
+  private scanWindow(text: string, ws: number, we: number): void {
+    const len = we - ws;
+    let b = this.bytes;
+    if (len * 3 + BYTE_SLACK > b.length) {
+      if (len > MAX_WINDOW) { this.scanStringLines(text, ws, we); return; }
+      this.bytes = b = new Uint8Array(len * 3 + BYTE_SLACK);
+      this.bytesView = new DataView(b.buffer);
+    }
+    const n = len === 0 ? 0 : this.enc.encodeInto(ws === 0 && we === text.length ? text : text.slice(ws, we), b).written;
+    b[n] = 10; // sentinel: every scan loop stops at a control byte
+    const ascii = n === len;
+    let sp = ws, bp = 0;
+    for (;;) {
+      this.lineNo++;
+      let be = this.fastBytes(b, bp);
+      let se: number;
+      if (be >= 0 && ascii) se = ws + be;
+      else {
+        se = text.indexOf('\n', sp);
+        if (se < 0 || se > we) se = we;
+      }
+      if (be < 0) {
+        if (ascii) be = se - ws;
+        else { be = b.indexOf(10, bp); if (be < 0 || be > n) be = n; }
+        let sle = se;
+        if (sle > sp && text.charCodeAt(sle - 1) === 13) sle--;
+        if (sle > sp && !this.fastLine(text, sp, sle)) this.slowLine(text.slice(sp, sle));
+      }
+      if (se >= we) break;
+      sp = se + 1;
+      bp = be + 1;
+    }
+  }
+
+  /** Lines of a window too big to encode (one huge line): the string scanner alone. */
+  private scanStringLines(text: string, from: number, to: number): void {
+    let p = from;
     for (;;) {
       let e = text.indexOf('\n', p);
       if (e < 0 || e > to) e = to;
@@ -190,9 +264,198 @@ export class TraceStore {
     this.appendRaw(raw);
   }
 
+  /**
+   * The byte scanner, for the runtime's lines (UTF-8 bytes from b[p] to a line feed or the sentinel): compact
+   * JSON, ASCII only (the runtime escapes the rest), plain integers. Keys are predicted from the last line
+   * of the same type; names (type, task ids, reasons, files…) are compared in place with the last few seen
+   * in that field before any hashing; values are hashed while scanned and copied straight into the arena.
+   * Returns the index of the line's line feed (or of the sentinel) when it stored the event, else -1:
+   * anything else (whitespace, non-ASCII, fractions, unknown keys…) goes to the string scanner, then
+   * JSON.parse, so every path accepts exactly what JSON.parse + validateEvent accept.
+   */
+  private fastBytes(b: Uint8Array, p: number): number {
+    if (b[p] !== 123 /* { */) return -1;
+    p++;
+    const fStart = this.fStart, fEnd = this.fEnd, fNum = this.fNum, fStr = this.fStr, fHash = this.fHash, fEsc = this.fEsc;
+    const keyPred = this.keyPred, candLen = this.candLen, candBuf = this.candBuf, candId = this.candId, candView = this.candView;
+    const dv = this.bytesView;
+    let seen = 0;
+    let prev = -1;
+    for (;;) {
+      let c = b[p];
+      if (c === 125 /* } */) { p++; break; }
+      if (seen !== 0) {
+        if (c !== 44 /* , */) return -1;
+        c = b[++p];
+      }
+      if (c !== 34 /* " */) return -1;
+      // The key: the runtime writes the keys of a type in one order, optional ones left out, so try the
+      // two keys that followed the previous key in lines of this type (`"name":` compared 4 bytes at a time).
+      const oi = (((seen & 1 ? fStr[K_TYPE] : 10) * (NKEYS + 1)) + prev + 1) * 2;
+      let key = -1;
+      for (let w = 0; w < 2; w++) {
+        const guess = keyPred[oi + w];
+        if (guess < 0 || (seen & (1 << guess)) !== 0) continue;
+        // Three big-endian words, the bytes past the key masked off (the buffer has slack after the line).
+        if (dv.getInt32(p) === KEY_W0[guess] && (dv.getInt32(p + 4) & KEY_M1[guess]) === KEY_W1[guess]
+          && (dv.getInt32(p + 8) & KEY_M2[guess]) === KEY_W2[guess]) { key = guess; p += KEY_LEN[guess]; break; }
+      }
+      if (key < 0) {
+        const ks = ++p;
+        let kh = 0;
+        let x = b[p];
+        while (PLAIN[x] === 1) { kh = (kh * 33 + x) | 0; x = b[++p]; }
+        if (x !== 34) return -1;
+        key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
+        if (key < 0 || (seen & (1 << key)) !== 0 || !sameKeyBytes(b, ks, p, key)) return -1;
+        keyPred[oi + 1] = keyPred[oi];
+        keyPred[oi] = key;
+        if (b[++p] !== 58 /* : */) return -1;
+        p++;
+      }
+      prev = key;
+      c = b[p];
+      if (c === 34) {
+        if (KEY_KIND[key] !== 1) return -1;
+        const vs = ++p;
+        if (IS_VALUE_SLOT[key]) {
+          let h = 0x811c9dc5;
+          let x = b[p];
+          while (PLAIN[x] === 1) { h = Math.imul(h ^ x, 0x01000193); x = b[++p]; }
+          fStart[key] = vs;
+          if (x === 34) { fEnd[key] = p; fHash[key] = h; fEsc[key] = 0; }
+          else if (x === 92) {
+            const close = this.scanStringBytes(b, vs);
+            if (close < 0) return -1;
+            fEnd[key] = p = close;
+            fEsc[key] = 1;
+          } else return -1;
+          p++;
+        } else {
+          // A name: compare in place with the last few of this field (a quick look at the byte that
+          // must be the closing quote first), then hash + intern on a miss.
+          let id = -1;
+          const base = key * WAYS;
+          for (let j = 0; j < WAYS; j++) {
+            const len = candLen[base + j];
+            if (len === 0 || b[p + len] !== 34) continue;
+            const off = (base + j) * CAND_MAX;
+            let k = 0;
+            while (k + 4 <= len && dv.getInt32(p + k) === candView.getInt32(off + k)) k += 4;
+            while (k < len && b[p + k] === candBuf[off + k]) k++;
+            if (k === len) { id = candId[base + j]; p += len + 1; break; }
+          }
+          if (id < 0) {
+            let h = 0x811c9dc5;
+            let x = b[p];
+            while (PLAIN[x] === 1) { h = Math.imul(h ^ x, 0x01000193); x = b[++p]; }
+            if (x === 34) {
+              id = this.internBytes(b, vs, p, h | 0);
+              this.remember(key, b, vs, p, id);
+            } else if (x === 92) {
+              const close = this.scanStringBytes(b, vs);
+              if (close < 0) return -1;
+              id = this.internScratch(this.scratchLen);
+              p = close;
+            } else return -1;
+            p++;
+          }
+          fStr[key] = id;
+          if (key === K_TYPE && id > 9) return -1; // header, unknown types: the generic path decides
+        }
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        if (KEY_KIND[key] !== 2) return -1;
+        const neg = c === 45;
+        if (neg) p++;
+        const ds = p;
+        let v = 0;
+        let d = b[p] - 48;
+        while (d >= 0 && d <= 9) { v = v * 10 + d; d = b[++p] - 48; }
+        const nd = p - ds;
+        // Fractions, exponents, long or malformed numbers: the string scanner.
+        if (nd === 0 || nd > 15 || (nd > 1 && b[ds] === 48) || d === 46 - 48 || d === 101 - 48 || d === 69 - 48) return -1;
+        fNum[key] = neg ? -v : v;
+      } else {
+        return -1; // whitespace, null, booleans, objects, arrays
+      }
+      seen |= 1 << key;
+    }
+    let c = b[p];
+    if (c === 13) c = b[++p];
+    if (c !== 10 || !this.commit(seen, null)) return -1;
+    return p;
+  }
+
+  /** Decode the JSON string whose text starts at b[p] into `scratch`; returns the closing quote's index or -1 (also for non-ASCII). */
+  private scanStringBytes(b: Uint8Array, p: number): number {
+    let buf = this.scratch;
+    let n = 0;
+    let h = 0x811c9dc5;
+    for (;;) {
+      let c = b[p++];
+      if (c === 34) { this.scratchLen = n; this.scratchHash = h | 0; return p - 1; }
+      if (c < 32 || c >= 128) return -1;
+      if (c === 92) {
+        const e = b[p++];
+        switch (e) {
+          case 34: c = 34; break; case 92: c = 92; break; case 47: c = 47; break;
+          case 98: c = 8; break; case 102: c = 12; break; case 110: c = 10; break; case 114: c = 13; break; case 116: c = 9; break;
+          case 117: {
+            c = 0;
+            for (let k = 0; k < 4; k++) {
+              const x = b[p++];
+              const d = x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
+              if (d < 0) return -1;
+              c = c * 16 + d;
+            }
+            break;
+          }
+          default: return -1;
+        }
+      }
+      if (n === buf.length) { const nb = new Uint16Array(buf.length * 2); nb.set(buf); this.scratch = buf = nb; }
+      buf[n++] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+  }
+
+  /** Intern the ASCII bytes b[from, to) (FNV hash h, as `intern` computes it) without making a string unless it is new. */
+  private internBytes(b: Uint8Array, from: number, to: number, h: number): number {
+    const len = to - from;
+    const table = this.strTable;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.strHashes[id] === h) {
+        const str = this.strings[id];
+        if (str.length === len) {
+          let k = 0;
+          while (k < len && str.charCodeAt(k) === b[from + k]) k++;
+          if (k === len) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.addString(scratchString(b.subarray(from, to), len), h);
+  }
+
+  /** Keep name bytes b[from, to) (interned as id) among the last WAYS of field `key`. */
+  private remember(key: number, b: Uint8Array, from: number, to: number, id: number): void {
+    const len = to - from;
+    if (len === 0 || len > CAND_MAX) return;
+    const j = key * WAYS + this.candNext[key];
+    this.candNext[key] = (this.candNext[key] + 1) % WAYS;
+    const buf = this.candBuf, off = j * CAND_MAX;
+    for (let k = 0; k < len; k++) buf[off + k] = b[from + k];
+    this.candLen[j] = len;
+    this.candId[j] = id;
+  }
+
   /** The scanner: true when the line was a plain event it could store; false sends it the generic way. */
   private fastLine(s: string, p: number, end: number): boolean {
-    while (p < end && s.charCodeAt(p) <= 32) p++;
+    while (p < end && isWs(s.charCodeAt(p))) p++;
     if (p >= end) return true;
     if (s.charCodeAt(p) !== 123 /* { */) return false;
     p++;
@@ -200,13 +463,13 @@ export class TraceStore {
     let seen = 0;
     let pos = 0;
     for (;;) {
-      while (p < end && s.charCodeAt(p) <= 32) p++;
+      while (p < end && isWs(s.charCodeAt(p))) p++;
       let c = s.charCodeAt(p);
       if (c === 125 /* } */) { p++; break; }
       if (seen !== 0) {
         if (c !== 44 /* , */) return false;
         p++;
-        while (p < end && s.charCodeAt(p) <= 32) p++;
+        while (p < end && isWs(s.charCodeAt(p))) p++;
         c = s.charCodeAt(p);
       }
       if (c !== 34 /* " */) return false;
@@ -229,12 +492,12 @@ export class TraceStore {
         if (key < 0 || (seen & (1 << key)) !== 0 || !sameKey(s, ks, ke, key)) return false;
         if (oi < this.keyOrder.length) this.keyOrder[oi] = key;
         p = ke + 1;
-        while (p < end && s.charCodeAt(p) <= 32) p++;
+        while (p < end && isWs(s.charCodeAt(p))) p++;
         if (s.charCodeAt(p) !== 58 /* : */) return false;
         p++;
       }
       pos++;
-      while (p < end && s.charCodeAt(p) <= 32) p++;
+      while (p < end && isWs(s.charCodeAt(p))) p++;
       c = s.charCodeAt(p);
       if (c === 34) {
         if (KEY_KIND[key] !== 1) return false;
@@ -245,8 +508,15 @@ export class TraceStore {
         if (escaped) {
           close = this.scanString(s, p + 1, end);
           if (close < 0) return false;
-          if (!IS_VALUE_SLOT[key]) fStr[key] = this.internScratch(this.scratchLen);
-        } else if (!IS_VALUE_SLOT[key]) {
+          if (!IS_VALUE_SLOT[key]) {
+            fStr[key] = this.internScratch(this.scratchLen);
+            if (key === K_TYPE && fStr[key] > 9) return false;
+          }
+        } else {
+          // Raw control characters are not JSON.
+          for (let k = p + 1; k < close; k++) if (s.charCodeAt(k) < 32) return false;
+        }
+        if (!escaped && !IS_VALUE_SLOT[key]) {
           // Names repeat from line to line (type, reason, file, task ids): compare with the last one first.
           const last = this.lastStr[key];
           if (last.length === close - p - 1 && s.startsWith(last, p + 1)) fStr[key] = this.lastId[key];
@@ -256,6 +526,7 @@ export class TraceStore {
             this.lastStr[key] = this.strings[id];
             this.lastId[key] = id;
           }
+          if (key === K_TYPE && fStr[key] > 9) return false; // header, unknown types: the generic path decides
         }
         if (IS_VALUE_SLOT[key]) { fStart[key] = p + 1; fEnd[key] = escaped ? -close : close; }
         p = close + 1;
@@ -269,9 +540,10 @@ export class TraceStore {
         while (q < end) { const d = s.charCodeAt(q); if (d < 48 || d > 57) break; v = v * 10 + (d - 48); q++; }
         if (q === ds) return false;
         const d = s.charCodeAt(q);
-        if (d === 46 || d === 101 || d === 69 || q - ds > 15) {
-          // Fractions, exponents and very long integers: let the engine parse them exactly.
+        if (d === 46 || d === 101 || d === 69 || q - ds > 15 || (q - ds > 1 && s.charCodeAt(ds) === 48)) {
+          // Fractions, exponents and very long integers: let the engine parse them exactly (JSON's grammar only).
           while (q < end) { const x = s.charCodeAt(q); if (!((x >= 48 && x <= 57) || x === 46 || x === 101 || x === 69 || x === 43 || x === 45)) break; q++; }
+          if (!isJsonNumber(s, p, q)) return false;
           v = Number(s.slice(p, q));
           if (!Number.isFinite(v)) return false;
         } else if (neg) v = -v;
@@ -282,8 +554,14 @@ export class TraceStore {
       }
       seen |= 1 << key;
     }
-    while (p < end && s.charCodeAt(p) <= 32) p++;
+    while (p < end && isWs(s.charCodeAt(p))) p++;
     if (p !== end) return false;
+    return this.commit(seen, s);
+  }
+
+  /** Store the scanned line (fields in fStr/fNum/fStart…; values in `s`, or in `bytes` when s is null) if it is a plain event. */
+  private commit(seen: number, s: string | null): boolean {
+    const fStr = this.fStr, fNum = this.fNum;
     if ((seen & 1) === 0) return false;
     const type = fStr[K_TYPE];
     if (type > 9) return false; // not a known event type: generic path decides
@@ -295,7 +573,6 @@ export class TraceStore {
       if (st !== 'stdout' && st !== 'stderr') return false;
     }
 
-    // Commit.
     const ts = fNum[K_TS];
     if (Number.isNaN(this.t0)) this.t0 = ts;
     const i = this.n;
@@ -317,7 +594,7 @@ export class TraceStore {
         col.a[ch] = this.laneOfString(fStr[K_FROM]);
         col.b[ch] = this.laneOfString(fStr[K_TO]);
         col.reason[ch] = fStr[K_REASON];
-        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
         if (has(K_DEPTH)) col.num[ch] = fNum[K_DEPTH];
         if (has(K_TOFILE) || has(K_TOLINE) || has(K_FRAME)) {
           col.site2[ch] = this.site2Of(has(K_TOFILE) ? fStr[K_TOFILE] : -1, has(K_TOLINE) ? fNum[K_TOLINE] : 0, has(K_FRAME) ? fStr[K_FRAME] : -1);
@@ -326,28 +603,28 @@ export class TraceStore {
       case 2: // end
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_OUTCOME];
-        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
         break;
       case 3: case 4: // block, wake
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_ON];
-        if (has(K_DETAIL)) col.value[ch] = this.storeValue(s, fStart[K_DETAIL], fEnd[K_DETAIL]);
+        if (has(K_DETAIL)) col.value[ch] = this.val(K_DETAIL, s);
         break;
       case 5: case 6: // send, recv
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_CHANNEL];
-        if (has(K_VALUE)) col.value[ch] = this.storeValue(s, fStart[K_VALUE], fEnd[K_VALUE]);
+        if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
         if (has(K_MSG)) col.num[ch] = fNum[K_MSG];
         break;
       case 7: // output
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_STREAM];
-        col.value[ch] = this.storeValue(s, fStart[K_TEXT], fEnd[K_TEXT]);
+        col.value[ch] = this.val(K_TEXT, s);
         break;
       case 8: // mark
         if (has(K_TASK)) col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_KIND];
-        col.value[ch] = this.storeValue(s, fStart[K_MESSAGE], fEnd[K_MESSAGE]);
+        col.value[ch] = this.val(K_MESSAGE, s);
         if (has(K_MS)) col.num[ch] = fNum[K_MS];
         else if (has(K_COUNT)) col.num[ch] = fNum[K_COUNT];
         break;
@@ -509,7 +786,45 @@ export class TraceStore {
     return id;
   }
 
-  /** Store the JSON string s[from, to) (raw, escapes undecoded) as a value; returns the value column entry. */
+  /** The value column entry for value slot k of the scanned line (in `s`, or in `bytes` when s is null). */
+  private val(k: number, s: string | null): number {
+    if (s !== null) return this.storeValue(s, this.fStart[k], this.fEnd[k]);
+    if (this.fEsc[k]) {
+      this.scanStringBytes(this.bytes, this.fStart[k]);
+      return this.storeScratchValue(this.scratchLen);
+    }
+    return this.storeBytesValue(this.bytes, this.fStart[k], this.fEnd[k], this.fHash[k]);
+  }
+
+  /** Store the ASCII bytes b[from, to) (FNV hash h) as a value: dedup, then a straight copy into the arena. */
+  private storeBytesValue(b: Uint8Array, from: number, to: number, h: number): number {
+    const len = to - from;
+    if (len > ARENA_MAX) return -2 - this.internBytes(b, from, to, h);
+    const slot = (h ^ (h >>> 13)) & (DEDUP_SIZE - 1);
+    const prev = this.dedup[slot];
+    if (prev >= 0) {
+      const pa = this.arena[prev >>> ARENA_SHIFT];
+      let q = prev & ARENA_MASK;
+      if ((pa[q] | (pa[q + 1] << 8)) === len) {
+        q += 2;
+        let k = 0;
+        while (k < len && pa[q + k] === b[from + k]) k++;
+        if (k === len) return prev;
+      }
+    }
+    if (this.arenaPos + 2 + len > ARENA_CHUNK) { this.arena.push(new Uint8Array(ARENA_CHUNK)); this.arenaPos = 0; }
+    const ci = this.arena.length - 1;
+    const a = this.arena[ci];
+    const p = this.arenaPos;
+    const off = ci * ARENA_CHUNK + p;
+    a[p] = len & 255; a[p + 1] = len >>> 8;
+    if (len < 16) for (let k = 0; k < len; k++) a[p + 2 + k] = b[from + k];
+    else a.set(b.subarray(from, to), p + 2);
+    this.arenaPos = p + 2 + len;
+    this.dedup[slot] = off;
+    return off;
+  }
+
   /** Store the JSON string s[from, |to|) as a value (`to` negative: it has escapes); returns the value column entry. */
   private storeValue(s: string, from: number, to: number): number {
     if (to < 0) {
@@ -850,6 +1165,56 @@ for (KEY_SHIFT = 0; KEY_SHIFT < 32; KEY_SHIFT++) {
     if (KEY_TABLE[at] >= 0) ok = false; else KEY_TABLE[at] = slot;
   });
   if (ok) break;
+}
+
+/** `"name":` (at most 12 bytes) as three big-endian words and masks, for the byte scanner. */
+const KEY_W0 = new Int32Array(KEY_QUOTED.length), KEY_W1 = new Int32Array(KEY_QUOTED.length), KEY_W2 = new Int32Array(KEY_QUOTED.length);
+const KEY_M1 = new Int32Array(KEY_QUOTED.length), KEY_M2 = new Int32Array(KEY_QUOTED.length), KEY_LEN = new Int32Array(KEY_QUOTED.length);
+KEY_QUOTED.forEach((k, i) => {
+  const word = (at: number): [number, number] => {
+    let w = 0, m = 0;
+    for (let j = 0; j < 4; j++) {
+      const on = at + j < k.length;
+      w = (w << 8) | (on ? k.charCodeAt(at + j) : 0);
+      m = (m << 8) | (on ? 255 : 0);
+    }
+    return [w | 0, m | 0];
+  };
+  if (k.length > 12 || k.length < 5) throw new Error(`key ${k}`);
+  KEY_W0[i] = word(0)[0];
+  [KEY_W1[i], KEY_M1[i]] = word(4);
+  [KEY_W2[i], KEY_M2[i]] = word(8);
+  KEY_LEN[i] = k.length;
+});
+
+function sameKeyBytes(b: Uint8Array, from: number, to: number, slot: number): boolean {
+  const k = KEY_NAMES[slot];
+  if (k.length !== to - from) return false;
+  for (let j = 0; j < k.length; j++) if (b[from + j] !== k.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Bytes that can stand for themselves inside a JSON string in the byte scanner (not a quote, backslash, control or non-ASCII byte). */
+const PLAIN = new Uint8Array(256);
+for (let c = 32; c < 128; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
+
+/** JSON whitespace inside a line. */
+function isWs(c: number): boolean { return c === 32 || c === 9 || c === 13; }
+
+/** s[from, to) is a JSON number (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?). */
+function isJsonNumber(s: string, from: number, to: number): boolean {
+  let p = from;
+  const digits = () => { const q = p; while (p < to) { const c = s.charCodeAt(p); if (c < 48 || c > 57) break; p++; } return p - q; };
+  if (s.charCodeAt(p) === 45) p++;
+  if (s.charCodeAt(p) === 48) p++;
+  else if (digits() === 0) return false;
+  if (p < to && s.charCodeAt(p) === 46) { p++; if (digits() === 0) return false; }
+  if (p < to && (s.charCodeAt(p) === 101 || s.charCodeAt(p) === 69)) {
+    p++;
+    if (p < to && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) p++;
+    if (digits() === 0) return false;
+  }
+  return p === to;
 }
 
 function sameKey(s: string, from: number, to: number, slot: number): boolean {

@@ -1,0 +1,141 @@
+// Store micro-benchmark (npm run bench:store): TraceStore.appendText throughput and memory on
+//  (a) a generated realistic trace of 1,000,000 events (the runtime's key order and absolute paths), and
+//  (b) real runtime traces (test/bench/python workloads run under `python3 -m coroscope --trace`), or the
+//      JSON Lines files given as arguments.
+// Text is pre-split into ~1 MB whole-line strings (as the host's slices and the webview's `append` chunks),
+// so only decode + store is timed. events/s = median of 5; bytes/event = heap + array buffers after GC,
+// store held, measured in a fresh run.
+// Not a test: prints a table; figures go to docs/benchmarks.md (## Store).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { TraceStore } from '../../trace/store';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+/** Like the runtime's output: fixed key order per type, absolute paths on every event. */
+function generate(events: number, lanes = 50): string {
+  const out: string[] = [];
+  const dir = '/home/someone/projects/service/src/app';
+  out.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope 0.1.0', python: '3.11.7', capture: 'settrace', script: `${dir}/main.py`, argv: [`${dir}/main.py`], cwd: dir, pid: 4242, start: 1790000000000, ts: 2343201272748, implementation: 'cpython' }));
+  let ts = 2343201272748;
+  const files = [`${dir}/main.py`, `${dir}/workers.py`, `${dir}/net/client.py`];
+  const reasons = ['yield', 'resume', 'await', 'switch', 'sleep', 'io-wait', 'queue'];
+  const kinds = ['generator', 'asyncio-task', 'greenlet', 'coroutine'];
+  out.push(JSON.stringify({ type: 'task', ts, id: '1', kind: 'main', name: 'main', parent: null, pid: 4242 }));
+  for (let l = 2; l <= lanes; l++) {
+    out.push(JSON.stringify({ type: 'task', ts: ts += 900, id: String(l), kind: kinds[l % kinds.length], name: `worker-${l}`, parent: '1', file: files[l % 3], line: 10 + l, codeFile: files[l % 3], codeLine: 5 + l }));
+  }
+  let n = lanes;
+  let cur = 1;
+  while (n < events) {
+    ts += 700 + (n % 13) * 50;
+    const r = n % 20;
+    const to = 1 + ((cur * 7 + n) % lanes);
+    if (r < 15) {
+      const value = r % 3 === 0 ? `'item ${n % 1000}'` : r % 3 === 1 ? String(n % 997) : `{'id': ${n % 50}, 'ok': True}`;
+      const ev: Record<string, unknown> = { type: 'switch', ts, from: String(cur), to: String(to), reason: reasons[n % reasons.length] };
+      if (r !== 4) ev.value = value;
+      Object.assign(ev, { file: files[cur % 3], line: 20 + (n % 40), toFile: files[to % 3], toLine: 30 + (n % 25) });
+      if (n % 3) ev.depth = n % 3;
+      out.push(JSON.stringify(ev));
+      cur = to;
+    } else if (r < 18) {
+      out.push(JSON.stringify({ type: r === 15 ? 'block' : 'wake', ts, task: String(cur), on: n % 2 ? 'fd' : 'timer', detail: n % 2 ? `fd=${n % 64} read` : '0.01 s', ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}) }));
+    } else {
+      out.push(JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `processed batch ${n % 5000}\n` }));
+    }
+    n++;
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Real runtime traces of the bench workloads (cached in the temp dir). */
+function runtimeTraces(): string[] {
+  const out: string[] = [];
+  for (const [wl, py] of [['gen_pingpong', 'python3'], ['asyncio_mix', 'python3'], ['greenlet_pingpong', '/usr/bin/python3']]) {
+    const file = path.join(os.tmpdir(), `coroscope-bench-store-${wl}.jsonl`);
+    if (!fs.existsSync(file)) {
+      const r = spawnSync(py, ['-m', 'coroscope', '--trace', file, path.join(ROOT, 'test/bench/python', `${wl}.py`)], {
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime') }, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000,
+      });
+      if (r.status !== 0 || !fs.existsSync(file)) { console.log(`(could not trace ${wl} with ${py}: skipped)`); continue; }
+    }
+    out.push(file);
+  }
+  return out;
+}
+
+/** ~1 MB whole-line strings. */
+function slices(text: string, size = 1 << 20): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    let end = Math.min(text.length, pos + size);
+    if (end < text.length) end = text.indexOf('\n', end) + 1 || text.length;
+    out.push(text.slice(pos, end));
+    pos = end;
+  }
+  // Flatten so slicing is not part of the timing.
+  return out.map((s) => (' ' + s).slice(1));
+}
+
+function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+
+function decode(parts: string[]): TraceStore {
+  const store = new TraceStore();
+  for (const p of parts) store.appendText(p);
+  store.end();
+  return store;
+}
+
+interface Result { name: string; events: number; bytesPerLine: number; mb: number; rate: number; min: number; max: number; perEvent: number; approx: number; problems: number }
+
+function measure(name: string, text: string): Result {
+  const parts = slices(text);
+  // Memory first, in a clean heap.
+  gc(); gc();
+  const m0 = process.memoryUsage();
+  let store: TraceStore | undefined = decode(parts);
+  gc(); gc();
+  const m1 = process.memoryUsage();
+  const events = store.length;
+  const perEvent = (m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers) / events;
+  const approx = store.approxBytes() / events;
+  const problems = store.problemCount;
+  store = undefined;
+  const rates: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    gc();
+    const t0 = performance.now();
+    const s = decode(parts);
+    const ms = performance.now() - t0;
+    if (s.length !== events) throw new Error(`run ${run}: ${s.length} events, expected ${events}`);
+    rates.push(events / (ms / 1000));
+  }
+  const lines = text.split('\n').length - 1;
+  return { name, events, bytesPerLine: text.length / lines, mb: text.length / 1e6, rate: median(rates), min: Math.min(...rates), max: Math.max(...rates), perEvent, approx, problems };
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const results: Result[] = [];
+  if (!args.length) results.push(measure('generated, 1M events (50 lanes)', generate(1_000_000)));
+  for (const f of args.length ? args : runtimeTraces()) results.push(measure(`runtime: ${path.basename(f)}`, fs.readFileSync(f, 'utf8')));
+  console.log(`store bench, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
+  const rows = [['trace', 'events', 'B/line', 'MB', 'M events/s (median of 5)', 'min–max', 'B/event (heap+buffers)', 'approxBytes/event', 'problems']];
+  for (const r of results) {
+    rows.push([r.name, r.events.toLocaleString('en-US'), r.bytesPerLine.toFixed(0), r.mb.toFixed(1), (r.rate / 1e6).toFixed(2),
+      `${(r.min / 1e6).toFixed(2)}–${(r.max / 1e6).toFixed(2)}`, r.perEvent.toFixed(1), r.approx.toFixed(1), String(r.problems)]);
+  }
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log(r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  '));
+}
+
+main();

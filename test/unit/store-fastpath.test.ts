@@ -1,0 +1,299 @@
+// TraceStore's byte scanner (the fast path for the runtime's lines) must decode exactly what
+// JSON.parse + validateEvent decode — whatever the key order, escapes, numbers, line endings
+// and chunking — and report the same bad lines at the same line numbers.
+import * as assert from 'node:assert/strict';
+import { TraceStore } from '../../trace/store';
+import { validateEvent } from '../../protocol/events';
+
+const FILE = '/home/someone/projects/app/src/worker.py';
+const HEADER = '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","python":"3.11.7","capture":"settrace","script":"/x.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":1000}';
+const TASKS = [
+  '{"type":"task","ts":1000,"id":"1","kind":"main","name":"main","parent":null}',
+  `{"type":"task","ts":1001,"id":"2","kind":"generator","name":"gen","parent":"1","file":"${FILE}","line":3,"codeFile":"${FILE}","codeLine":1}`,
+];
+/** Task declarations are events too: the test events start after them. */
+const T = TASKS.length;
+
+function feed(text: string, chunks: number[] = []): TraceStore {
+  const s = new TraceStore();
+  let at = 0;
+  for (const c of chunks) { s.appendText(text.slice(at, c)); at = c; }
+  s.appendText(text.slice(at));
+  s.end();
+  return s;
+}
+
+/** What the generic path alone makes of the lines: JSON.parse + validateEvent + append, problems by line number. */
+function reference(text: string): { store: TraceStore; problems: { line: number; message: string }[] } {
+  const store = new TraceStore();
+  const problems: { line: number; message: string }[] = [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((raw, k) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (!line.trim()) return;
+    let o: unknown;
+    try { o = JSON.parse(line); } catch (e) { problems.push({ line: k + 1, message: `not JSON: ${(e as Error).message}` }); return; }
+    const ev = validateEvent(o);
+    if (typeof ev === 'string') { if (!ev.startsWith('unknown event type')) problems.push({ line: k + 1, message: ev }); return; }
+    store.append(ev);
+  });
+  return { store, problems };
+}
+
+function assertSame(got: TraceStore, text: string, what = ''): void {
+  const { store: want, problems } = reference(text);
+  assert.deepEqual(got.problems, problems, `problems ${what}`);
+  assert.equal(got.length, want.length, `length ${what}`);
+  assert.deepEqual(got.tasks, want.tasks, `tasks ${what}`);
+  assert.deepEqual(got.header, want.header, `header ${what}`);
+  assert.equal(got.switchCount, want.switchCount);
+  for (let i = 0; i < want.length; i++) {
+    assert.deepEqual(got.event(i), want.event(i), `event ${i} ${what}`);
+    assert.deepEqual(got.extra(i), want.extra(i), `extra ${i} ${what}`);
+    assert.equal(got.ts(i), want.ts(i));
+    assert.equal(got.rel(i), want.rel(i));
+    assert.equal(got.value(i), want.value(i));
+    assert.equal(got.file(i), want.file(i));
+    assert.equal(got.line(i), want.line(i));
+    assert.equal(got.toFile(i), want.toFile(i));
+    assert.equal(got.toLine(i), want.toLine(i));
+    assert.equal(Object.is(got.num(i), want.num(i)), true, `num ${i}: ${got.num(i)} vs ${want.num(i)}`);
+  }
+}
+
+/** A switch line in the runtime's key order. */
+function sw(ts: number, from: string, to: string, reason: string, value?: string, line = 10, extra = ''): string {
+  return `{"type":"switch","ts":${ts},"from":"${from}","to":"${to}","reason":"${reason}"${value === undefined ? '' : `,"value":${JSON.stringify(value)}`},"file":"${FILE}","line":${line},"toFile":"${FILE}","toLine":${line + 1}${extra}}`;
+}
+
+describe('TraceStore byte scanner', () => {
+  it('takes the runtime\'s lines without the string scanner or JSON.parse (so the cases below test it)', () => {
+    const proto = TraceStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const orig = proto.fastLine;
+    let slow = 0;
+    proto.fastLine = function (this: unknown, ...a: unknown[]) { slow++; return orig.apply(this, a); };
+    try {
+      const lines = [HEADER, ...TASKS];
+      for (let k = 0; k < 200; k++) {
+        lines.push(sw(100 + k, '1', '2', 'yield', k % 3 ? `'item ${k}'` : undefined, 5 + k % 7, k % 2 ? ',"depth":1' : ''));
+        lines.push(`{"type":"output","ts":${100 + k},"task":"2","stream":"stdout","text":"n=${k}\\n"}`);
+      }
+      const s = feed(lines.join('\r\n') + '\r\n');
+      assert.equal(s.length, T + 400);
+      assert.equal(slow, 3, 'only the header and the two task lines go the generic way');
+      assert.equal(s.value(T + 2), "'item 1'");
+      assert.equal(s.value(T + 1), 'n=0\n');
+    } finally {
+      proto.fastLine = orig;
+    }
+  });
+
+  it('decodes escaped quotes, backslashes, control and unicode escapes in values and names like JSON.parse', () => {
+    const lines = [HEADER, ...TASKS,
+      sw(2000, '1', '2', 'yield', 'say "hi"'),
+      sw(2001, '2', '1', 'resume', 'C:\\temp\\new'),
+      sw(2002, '1', '2', 'yield', 'caf\u00e9 \u{1F600} \u2028'),
+      sw(2003, '2', '1', 'resume', 'tab\there\nnl\u0001'),
+      '{"type":"switch","ts":2004,"from":"1","to":"2","reason":"yi\\u0065ld","value":"\\ud83d\\ude00 \\u00E9 \\/ \\b\\f\\r","file":"C:\\\\Users\\\\me\\\\x.py","line":4}',
+      '{"type":"switch","ts":2005,"from":"\\u0031","to":"2","reason":"yield","value":"\\ud800 lone","file":"C:\\\\Users\\\\me\\\\x.py","line":4}',
+      '{"type":"output","ts":2006,"task":"1","stream":"stdout","text":"line one\\nline two\\n"}',
+      '{"type":"output","ts":2007,"task":"1","stream":"std\\u006fut","text":"\\"quoted\\""}',
+      sw(2008, '2', '1', 'resume', 'x'.repeat(70000) + '\\"'),
+    ];
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.equal(s.value(T + 0), 'say "hi"');
+    assert.equal(s.value(T + 1), 'C:\\temp\\new');
+    assert.equal(s.value(T + 2), 'caf\u00e9 \u{1F600} \u2028');
+    assert.equal(s.value(T + 3), 'tab\there\nnl\u0001');
+    assert.equal(s.reason(T + 4), 'yield');
+    assert.equal(s.value(T + 4), '\u{1F600} \u00e9 / \b\f\r');
+    assert.equal(s.file(T + 4), 'C:\\Users\\me\\x.py');
+    assert.equal(s.taskId(s.a(T + 5)), '1');
+    assert.equal(s.value(T + 5), '\ud800 lone');
+    assert.equal(s.value(T + 6), 'line one\nline two\n');
+    assert.equal(s.reason(T + 7), 'stdout');
+    assert.equal(s.value(T + 8), 'x'.repeat(70000) + '\\"');
+  });
+
+  it('accepts keys in any order, mixed with the runtime order, and whitespace between tokens', () => {
+    const lines = [HEADER, ...TASKS];
+    for (let k = 0; k < 30; k++) {
+      lines.push(sw(3000 + k * 10, '1', '2', 'yield', String(k), 20 + (k % 3)));
+      lines.push(`{"ts":${3001 + k * 10},"type":"switch","reason":"resume","to":"1","from":"2","line":${k},"file":"${FILE}","value":"v${k}"}`);
+      lines.push(`{"type":"switch","from":"1","ts":${3002 + k * 10},"to":"2","reason":"yield","toLine":7,"toFile":"${FILE}","depth":${k % 2},"frame":"inner"}`);
+      lines.push(`{ "type" : "switch" ,\t"ts": ${3003 + k * 10}, "from":"2", "to":"1", "reason":"resume" }\t `);
+      lines.push(`{"type":"block","ts":${3004 + k * 10},"task":"1","on":"fd","detail":"fd=${k} read","file":"${FILE}","line":9}`);
+      lines.push(`{"type":"wake","task":"1","on":"fd","ts":${3005 + k * 10}}`);
+    }
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.equal(s.length, T + 180);
+    assert.equal(s.value(T + 1), 'v0');
+    assert.equal(s.frame(T + 2), 'inner');
+    assert.equal(s.num(T + 2), 0);
+    assert.equal(s.reason(T + 3), 'resume');
+    assert.equal(s.value(T + 4), 'fd=0 read');
+  });
+
+  it('keeps unknown fields (of any JSON kind) in `extra`', () => {
+    const lines = [HEADER, ...TASKS,
+      sw(4000, '1', '2', 'yield', '1', 10, ',"thread":"MainThread"'),
+      sw(4001, '2', '1', 'resume', '2', 10, ',"extra":{"a":[1,2,{"b":null}]},"flag":true,"n":1.5'),
+      '{"type":"send","ts":4002,"task":"1","channel":"q","value":"1","msg":3,"queueSize":4}',
+      '{"type":"mark","ts":4003,"kind":"events-dropped","message":"lost","count":5,"ms":2}',
+      '{"type":"finish","ts":4004,"exitCode":0,"dropped":0,"signal":null}',
+    ];
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.deepEqual(s.extra(T + 0), { thread: 'MainThread' });
+    assert.deepEqual(s.extra(T + 1), { extra: { a: [1, 2, { b: null }] }, flag: true, n: 1.5 });
+    assert.deepEqual(s.extra(T + 2), { queueSize: 4 });
+    assert.equal(s.num(T + 2), 3);
+    assert.deepEqual(s.extra(T + 3), { count: 5 });
+  });
+
+  it('reads numbers as JSON does: negatives, fractions, exponents, big integers; rejects what JSON rejects', () => {
+    const lines = [HEADER, ...TASKS,
+      '{"type":"switch","ts":1.5e3,"from":"1","to":"2","reason":"yield","line":-3,"depth":-1}',
+      '{"type":"switch","ts":1E+3,"from":"1","to":"2","reason":"yield","line":2e0,"toLine":0.5e1}',
+      '{"type":"switch","ts":-0,"from":"1","to":"2","reason":"yield","depth":12.25}',
+      '{"type":"switch","ts":123456789012345678901,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":9007199254740993,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"mark","ts":5000,"kind":"loop-blocked","message":"slow","ms":150.75}',
+      '{"type":"switch","ts":01,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":1.,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":1.e5,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":-,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":1e,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":+1,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":2,"from":"1","to":"2","reason":"yield","line":0x10}',
+      '{"type":"switch","ts":2,"from":"1","to":"2","reason":"yield","depth":-01}',
+    ];
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.equal(s.length, T + 6);
+    assert.equal(s.ts(T + 0), 1500);
+    assert.equal(s.line(T + 0), -3);
+    assert.equal(s.num(T + 0), -1);
+    assert.equal(s.toLine(T + 1), 5);
+    assert.equal(Object.is(s.ts(T + 2), -0), true);
+    assert.equal(s.num(T + 2), 12.25);
+    assert.equal(s.ts(T + 3), 123456789012345678901);
+    assert.equal(s.ts(T + 4), 9007199254740993);
+    assert.equal(s.num(T + 5), 150.75);
+    assert.deepEqual(s.problems.map((p) => p.line), [10, 11, 12, 13, 14, 15, 16, 17]);
+  });
+
+  it('leaves missing optional fields missing', () => {
+    const lines = [HEADER, ...TASKS,
+      '{"type":"switch","ts":6000,"from":"1","to":"2","reason":"start"}',
+      sw(6001, '2', '1', 'yield', undefined),
+      sw(6002, '1', '2', 'resume', ''),
+      '{"type":"end","ts":6003,"task":"2","outcome":"return"}',
+      '{"type":"end","ts":6004,"task":"1","outcome":"exception","value":"ValueError: x","file":"/a.py","line":2}',
+      '{"type":"block","ts":6005,"task":"1","on":"timer"}',
+      '{"type":"send","ts":6006,"task":"1","channel":"q"}',
+      '{"type":"mark","ts":6007,"kind":"info","message":"hello"}',
+      '{"type":"finish","ts":6008,"exitCode":null,"dropped":0}',
+    ];
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.equal(s.value(T + 0), undefined);
+    assert.equal(s.file(T + 0), undefined);
+    assert.equal(s.toFile(T + 0), undefined);
+    assert.equal(Number.isNaN(s.num(T + 0)), true);
+    assert.equal(s.value(T + 1), undefined);
+    assert.equal(s.value(T + 2), '');
+    assert.equal(s.value(T + 3), undefined);
+    assert.equal(s.value(T + 5), undefined);
+    assert.equal(s.a(T + 7), -1);
+  });
+
+  it('gives the same events whatever byte position a line is split at, and with CRLF line endings', () => {
+    const lines = [HEADER, ...TASKS, sw(7000, '1', '2', 'yield', "'a \"b\"'"), sw(7001, '2', '1', 'resume', 'é'),
+      '{"type":"output","ts":7002,"task":"1","stream":"stderr","text":"oops\\n"}', '{"ts":7003,"type":"wake","task":"2","on":"fd"}',
+      'not json', sw(7004, '1', '2', 'yield', undefined)];
+    for (const eol of ['\n', '\r\n']) {
+      const text = lines.join(eol) + eol;
+      const whole = feed(text);
+      assertSame(whole, text, eol === '\n' ? 'LF' : 'CRLF');
+      assert.equal(whole.length, T + 5);
+      assert.equal(whole.value(T + 0), "'a \"b\"'");
+      assert.equal(whole.value(T + 1), 'é');
+      assert.deepEqual(whole.problems.map((p) => p.line), [8]);
+      for (let k = 0; k <= text.length; k++) {
+        assertSame(feed(text, [k]), text, `split at ${k} (${eol === '\n' ? 'LF' : 'CRLF'})`);
+      }
+      // And three pieces around the longest line.
+      const at = text.indexOf('"resume"');
+      for (let k = at - 40; k < at + 40; k += 3) assertSame(feed(text, [k, k + 17]), text, `pieces at ${k}`);
+    }
+  });
+
+  it('reports invalid lines with their line numbers, in windows with and without non-ASCII text', () => {
+    const bad = [
+      `{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield","value":"raw\ttab"}`,
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield"',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield"}}',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield"} x',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield","value":"\\x"}',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield","value":"\\u12"}',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield","value":null}',
+      '{"type":"switch","ts":"1","from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":1,"from":1,"to":"2","reason":"yield"}',
+      '{"type":"output","ts":1,"task":"1","stream":"stdin","text":"x"}',
+      '{"type":"switch",\u0001"ts":1,"from":"1","to":"2","reason":"yield"}',
+      '{"type":"switch","ts":1,"from":"1","to":"2"}',
+      '[1,2]',
+      '"just a string"',
+      '{"type":"mystery","ts":1}',
+      '{"type":"switch","ts":1,"from":"1","to":"2","reason":"yield","reason":"dup"}',
+    ];
+    for (const ascii of [true, false]) {
+      const lines = [HEADER, ...TASKS];
+      bad.forEach((b, k) => {
+        lines.push(b);
+        lines.push(sw(8000 + k, '1', '2', 'yield', ascii ? `ok ${k}` : `ök ${k} \u{1F600}`));
+        lines.push('');
+      });
+      const text = lines.join('\n');
+      const s = feed(text);
+      assertSame(s, text, ascii ? 'ascii' : 'non-ascii');
+      // Every bad line but the unknown type (skipped) and the duplicate key (valid JSON: the last wins) is reported.
+      assert.equal(s.problemCount, bad.length - 2);
+      assert.equal(s.problems[0].line, 4);
+      assert.equal(s.unknownCount, 1);
+      const dup = s.length - 2;
+      assert.equal(s.reason(dup), 'dup');
+      assert.equal(s.value(s.length - 1), ascii ? `ok ${bad.length - 1}` : `ök ${bad.length - 1} \u{1F600}`);
+    }
+  });
+
+  it('keeps line numbers and offsets right across encode windows, huge lines and raw non-ASCII text', () => {
+    const lines = [HEADER, ...TASKS];
+    for (let k = 0; k < 3000; k++) {
+      if (k % 500 === 7) lines.push(sw(9000 + k, '1', '2', 'yield', 'ä'.repeat(k % 7) + '\u{1F600}' + k));
+      else if (k % 999 === 3) lines.push(sw(9000 + k, '1', '2', 'yield', 'y'.repeat(150000) + k));
+      else if (k % 301 === 5) lines.push('oops');
+      else lines.push(sw(9000 + k, k % 2 ? '2' : '1', k % 2 ? '1' : '2', k % 2 ? 'resume' : 'yield', `v${k}`, 10 + (k % 50)));
+    }
+    const text = lines.join('\n') + '\n';
+    const s = feed(text);
+    assertSame(s, text);
+    assert.equal(s.problemCount, 10);
+    assert.equal(s.problems[0].line, 3 + 5 + 1);
+    const sizes = [1, 4093, 65536, 70001, 1 << 20];
+    for (const size of sizes) {
+      const cuts: number[] = [];
+      for (let k = size; k < text.length; k += size) cuts.push(k);
+      assertSame(feed(text, cuts), text, `chunks of ${size}`);
+    }
+  });
+});
