@@ -1,27 +1,27 @@
 // Reading a saved trace (coroscope report): streamed into a TraceStore chunk
-// by chunk, so a trace of any size never exists twice in memory as text.
-import { createReadStream, statSync } from 'node:fs';
+// by chunk by the host's loader (session/trace-file.ts), so a trace of any
+// size never exists twice in memory as text; the schema is checked as soon as
+// the header is in.
+import { statSync } from 'node:fs';
 import { SCHEMA_VERSION } from '../protocol/events';
-import { TraceStore } from '../trace/store';
+import type { TraceStore } from '../trace/store';
+import { loadStore } from '../session/trace-file';
 import { CliError, note } from './errors';
 
 export async function loadTrace(path: string): Promise<TraceStore> {
   let isFile = false;
   try { isFile = statSync(path).isFile(); } catch { throw new CliError(`trace file not found: ${path}`, 2); }
   if (!isFile) throw new CliError(`not a file: ${path}`, 2);
-  const store = new TraceStore();
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let checked = false;
+  let store: TraceStore;
   try {
-    for await (const chunk of stream) {
-      store.appendText(chunk as string);
-      if (!checked && store.header) { checked = true; checkSchema(store, path); }
-    }
+    store = await loadStore(path, (s) => {
+      if (!checked && s.header) { checked = true; checkSchema(s, path); }
+    }, 1 << 20);
   } catch (e) {
-    if (e instanceof CliError) { stream.destroy(); throw e; }
+    if (e instanceof CliError) throw e;
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  store.end();
   if (!checked && store.header) checkSchema(store, path);
   reportProblems(store, path);
   if (store.length === 0 && !store.header) {

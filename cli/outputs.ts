@@ -55,7 +55,7 @@ export function htmlReport(store: TraceStore, title: string): string {
   return reportHtml({ title, traceGzipBase64: gz.toString('base64'), exitCode: exitCodeOf(store) }, readAssets());
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** Writes every requested output; returns the paths written. */
 export function writeOutputs(store: TraceStore, out: OutputPaths, title: string): string[] {

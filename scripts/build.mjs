@@ -41,7 +41,7 @@ function tsFiles(dir) {
 
 // Tests import sources directly; a non-bundled transpile keeps module paths.
 const transpile = {
-  entryPoints: ['protocol', 'trace', 'extension', 'webview', 'cli', 'test'].flatMap(tsFiles),
+  entryPoints: ['protocol', 'trace', 'session', 'extension', 'webview', 'cli', 'test'].flatMap(tsFiles),
   outdir: 'out', outbase: '.', bundle: false, platform: 'node', format: 'cjs', target: 'es2022',
   sourcemap: 'inline', logLevel: 'warning', absWorkingDir: root,
 };

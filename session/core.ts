@@ -1,18 +1,23 @@
 // One run of a script on the Coroscope runtime, without VS Code: the child
-// process (its own process group), the private event socket, incremental
-// decoding into a TraceStore, the raw trace file, and the batches the diagram
-// gets. The VS Code session (session.ts) adds the terminal, status bar and
-// panel around it; keeping this part pure Node lets it be tested directly.
-import { spawn, type ChildProcess } from 'node:child_process';
+// process, the private event socket, incremental decoding into a TraceStore,
+// the raw trace file, and the batches the diagram gets. Shared by both front
+// ends: the VS Code session (extension/run/session.ts) runs it on pipes in its
+// own process group and adds the terminal, status bar and panel around it; the
+// CLI (cli/run.ts) runs it on the user's terminal (`stdio: 'inherit'`) and
+// writes the outputs from its store. Pure Node, so it is tested directly.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { performance } from 'node:perf_hooks';
-import { TraceStore, TYPE } from '../../trace/store';
-import { EventServer, privateAddress, type PrivateAddress } from './events-server';
+import { TraceStore, TYPE } from '../trace/store';
+import { EventServer, LineSplitter, privateAddress, type EventServerOptions, type PrivateAddress } from './events-server';
 import { groupAlive, signalGroup, stopGroup, type StopSignal } from './kill';
 import { TraceFile } from './trace-file';
 
-export interface RunSpec {
+/** What RunCore runs. The host always passes a RunSpec; the CLI leaves the optional parts out. */
+export interface CoreSpec {
   python: string;
   /** Folder holding the `coroscope` package (the extension's `runtime/`). */
   runtimeDir: string;
@@ -20,9 +25,28 @@ export interface RunSpec {
   script: string;
   args: readonly string[];
   cwd: string;
-  blockingMs: number;
-  /** Where the raw JSON Lines trace goes. */
-  traceFile: string;
+  /** `--blocking-ms` for the runtime; omitted: the runtime's default. */
+  blockingMs?: number;
+  /** Where the raw JSON Lines trace goes; omitted: nowhere (the store only). */
+  traceFile?: string;
+  /**
+   * 'pipe' (the host): stdin/stdout/stderr through the hooks, a new process
+   * group (POSIX) so Stop and Ctrl+C reach every process it starts, UTF-8
+   * unbuffered output. 'inherit' (the CLI): the user's terminal is the
+   * script's, same process group (Ctrl+C at the terminal reaches it directly),
+   * environment untouched but for PYTHONPATH.
+   */
+  stdio?: 'pipe' | 'inherit';
+  /**
+   * When the socket cannot be opened (odd filesystems, sandboxes), let the
+   * runtime write `--trace` to a private temp file instead, decoded only once
+   * the script has exited (no live events then). Off: the run fails.
+   */
+  fileFallback?: boolean;
+  /** Only the first connection's header is kept (see EventServerOptions). */
+  oneHeader?: boolean;
+  /** How long to wait after the exit for connections still open (a child that outlives the script). Default 1500 ms. */
+  lingerMs?: number;
   /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Decode and forward at most this often while events stream in. */
@@ -30,6 +54,12 @@ export interface RunSpec {
   /** Largest piece decoded in one turn (smaller while the decoder runs slow), so no turn of the event loop runs long. */
   sliceBytes?: number;
   platform?: NodeJS.Platform;
+}
+
+/** The VS Code host's run: a saved trace file and a blocking threshold, always. */
+export interface RunSpec extends CoreSpec {
+  blockingMs: number;
+  traceFile: string;
 }
 
 export type CoreState = 'starting' | 'running' | 'exited' | 'stopped' | 'failed';
@@ -65,6 +95,8 @@ export interface CoreHooks {
   onSignal?(sig: StopSignal): void;
   /** The script ended but processes of its group live on (ended when VS Code closes or the next run starts). */
   onLeftover?(pgid: number): void;
+  /** The socket could not be opened; the runtime traces to a file read after the run (`fileFallback`). */
+  onFallback?(address: string, error: Error): void;
 }
 
 const STDERR_TAIL = 8192;
@@ -96,8 +128,9 @@ export class StreamDecoder {
     private readonly hooks: Pick<CoreHooks, 'onBatch' | 'onMark'>,
     private readonly batchMs = 30,
     private readonly sliceBytes = 256 * 1024,
+    serverOptions: EventServerOptions = {},
   ) {
-    this.server = new EventServer({ onData: () => this.scheduleDrain() });
+    this.server = new EventServer({ onData: () => this.scheduleDrain() }, undefined, serverOptions);
   }
 
   listen(address: string): Promise<void> { return this.server.listen(address); }
@@ -154,6 +187,21 @@ export class StreamDecoder {
     }
   }
 
+  /** Decodes a whole trace file written by the runtime (`fileFallback`), in slices of whole lines. */
+  async readFile(file: string): Promise<void> {
+    const split = new LineSplitter();
+    let stream;
+    try { stream = createReadStream(file, { highWaterMark: this.sliceBytes }); } catch { return; }
+    try {
+      for await (const chunk of stream) {
+        const lines = split.push(chunk as Buffer);
+        if (lines) { this.timedDecode(lines); await new Promise<void>((r) => setImmediate(r)); }
+      }
+    } catch { /* never written (the runtime did not start): nothing to read */ }
+    const last = split.end();
+    if (last) this.timedDecode(last);
+  }
+
   destroy(): void {
     this.closed = true;
     if (this.drainTimer) clearTimeout(this.drainTimer);
@@ -161,7 +209,7 @@ export class StreamDecoder {
   }
 }
 
-export class RunCore {
+export class RunCore<S extends CoreSpec = RunSpec> {
   readonly store = new TraceStore();
   state: CoreState = 'starting';
   exitCode: number | null = null;
@@ -183,8 +231,10 @@ export class RunCore {
   private stderrTail = '';
   private finishing = false;
   private groupGone = false;
+  /** `fileFallback`: the private folder and the file the runtime traces into. */
+  private fallback: { dir: string; file: string } | undefined;
 
-  constructor(readonly spec: RunSpec, private readonly hooks: CoreHooks = {}) {
+  constructor(readonly spec: S, private readonly hooks: CoreHooks = {}) {
     this.trace = new TraceFile(spec.traceFile);
     this.done = new Promise((r) => { this.resolveDone = r; });
   }
@@ -206,31 +256,51 @@ export class RunCore {
 
   get scriptName(): string { return path.basename(this.spec.script); }
 
+  /** Why the run could not start (no socket, the interpreter could not be spawned), if it could not. */
+  get startError(): Error | undefined { return this.spawnError; }
+
+  /** The script runs in a process group of its own (stdio 'pipe' on POSIX). */
+  private get piped(): boolean { return this.spec.stdio !== 'inherit'; }
+
   async start(): Promise<void> {
     const spec = this.spec;
     this.addr = privateAddress(this.platform);
-    this.decoder = new StreamDecoder(this.store, this.trace, this.hooks, spec.batchMs ?? 30, spec.sliceBytes ?? 256 * 1024);
+    this.decoder = new StreamDecoder(this.store, this.trace, this.hooks, spec.batchMs ?? 30, spec.sliceBytes ?? 256 * 1024, { oneHeader: spec.oneHeader });
+    let transport: string[];
     try {
       await this.decoder.listen(this.addr.address);
+      transport = ['--socket', this.addr.address];
     } catch (e) {
-      this.spawnError = e as Error;
-      void this.finish();
-      return;
+      if (!spec.fileFallback) {
+        this.spawnError = e as Error;
+        void this.finish();
+        return;
+      }
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'coroscope-'));
+      this.fallback = { dir, file: path.join(dir, 'trace.jsonl') };
+      this.hooks.onFallback?.(this.addr.address, e as Error);
+      transport = ['--trace', this.fallback.file];
     }
     const base = spec.env ?? process.env;
     const env: NodeJS.ProcessEnv = { ...base };
     env.PYTHONPATH = base.PYTHONPATH ? spec.runtimeDir + path.delimiter + base.PYTHONPATH : spec.runtimeDir;
-    // Output appears as it is written, and decodes the same everywhere.
-    env.PYTHONUNBUFFERED = '1';
-    env.PYTHONIOENCODING ??= 'utf-8';
-    const argv = ['-m', 'coroscope', '--socket', this.addr.address, '--blocking-ms', String(spec.blockingMs), spec.script, ...spec.args];
-    let child: ChildProcess;
-    try {
-      child = spawn(spec.python, argv, {
+    if (this.piped) {
+      // Output appears as it is written, and decodes the same everywhere.
+      env.PYTHONUNBUFFERED = '1';
+      env.PYTHONIOENCODING ??= 'utf-8';
+    }
+    const blocking = spec.blockingMs === undefined ? [] : ['--blocking-ms', String(spec.blockingMs)];
+    const argv = ['-m', 'coroscope', ...transport, ...blocking, spec.script, ...spec.args];
+    const options: SpawnOptions = this.piped
+      ? {
         cwd: spec.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
         // POSIX: a new process group, so Stop and Ctrl+C reach every process it starts.
         detached: this.platform !== 'win32',
-      });
+      }
+      : { cwd: spec.cwd, env, stdio: 'inherit' };
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.python, argv, options);
     } catch (e) {
       this.spawnError = e as Error;
       void this.finish();
@@ -273,6 +343,11 @@ export class RunCore {
 
   endInput(): void { this.child?.stdin?.end(); }
 
+  /** Passes a signal to the script's process alone (the CLI forwards the SIGTERM/SIGHUP it gets). */
+  signalChild(sig: NodeJS.Signals): void {
+    try { this.child?.kill(sig); } catch { /* gone */ }
+  }
+
   /** Ctrl+C: SIGINT to the whole process group, as a terminal would. */
   interrupt(): void {
     if (this.pid !== undefined && this.isRunning) signalGroup(this.pid, 'SIGINT', this.platform);
@@ -311,11 +386,17 @@ export class RunCore {
         new Promise<void>((r) => { if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) r(); else child.once('close', () => r()); }),
         sleep(1000),
       ]);
-      const deadline = Date.now() + 1500;
+      // Connections the kernel accepted just before the exit may not have reached us yet.
+      await sleep(20);
+      const deadline = Date.now() + (this.spec.lingerMs ?? 1500);
       while ((this.decoder?.server.openConnections ?? 0) > 0 && Date.now() < deadline) await sleep(20);
     }
     // Decode the rest, still in slices so a big backlog does not block.
     await this.decoder?.finish();
+    if (this.fallback) {
+      await this.decoder?.readFile(this.fallback.file);
+      try { rmSync(this.fallback.dir, { recursive: true, force: true }); } catch { /* already gone */ }
+    }
     const before = this.store.length;
     this.store.end();
     if (this.store.length > before) {
@@ -325,7 +406,8 @@ export class RunCore {
     this.addr?.cleanup();
     await this.trace.close();
     this.endedAt = Date.now();
-    this.groupGone = this.pid === undefined || !groupAlive(this.pid, this.platform);
+    // With the user's terminal (stdio 'inherit') there is no group of our own to watch.
+    this.groupGone = !this.piped || this.pid === undefined || !groupAlive(this.pid, this.platform);
     if (!this.groupGone) this.hooks.onLeftover?.(this.pid!);
     const r = this.describe();
     this.result = r;

@@ -66,6 +66,14 @@ export interface ConnectionInfo {
   open: boolean;
 }
 
+export interface EventServerOptions {
+  /**
+   * Keep only the first header: a later connection's header line is dropped
+   * (the CLI's merged trace has one header; the host keeps every byte).
+   */
+  oneHeader?: boolean;
+}
+
 export interface EventServerHooks {
   /** Whole lines are waiting in `take()`. Called at most once until the next `take()`. */
   onData?(): void;
@@ -90,10 +98,11 @@ export class EventServer {
   private paused = false;
   private notified = false;
   private closed = false;
+  private headerQueued = false;
   /** Total bytes received as whole lines. */
   received = 0;
 
-  constructor(private readonly hooks: EventServerHooks = {}, private readonly highWaterBytes = 16 * 1024 * 1024) {
+  constructor(private readonly hooks: EventServerHooks = {}, private readonly highWaterBytes = 16 * 1024 * 1024, private readonly options: EventServerOptions = {}) {
     this.server = net.createServer((s) => this.accept(s));
   }
 
@@ -120,11 +129,18 @@ export class EventServer {
       if (!sawHeader) {
         sawHeader = true;
         const nl = lines.indexOf(0x0a);
+        let isHeader = false;
         try {
           const h = JSON.parse(lines.subarray(0, nl).toString('utf8')) as { type?: unknown; pid?: unknown };
-          if (h.type === 'header' && typeof h.pid === 'number') info.pid = h.pid;
+          isHeader = h.type === 'header';
+          if (isHeader && typeof h.pid === 'number') info.pid = h.pid;
         } catch { /* the store reports malformed lines */ }
         this.hooks.onHeader?.(info);
+        if (isHeader && this.options.oneHeader) {
+          if (this.headerQueued) lines = lines.subarray(nl + 1);
+          this.headerQueued = true;
+          if (lines.length === 0) return;
+        }
       }
       this.queue.push(lines);
       this.queued += lines.length;

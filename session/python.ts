@@ -1,6 +1,8 @@
-// Finding the Python that runs the user's script. Pure Node (no vscode): the
-// VS Code side passes the setting and the Python extension's choice in as
-// plain values/functions, so the ordering is unit-testable.
+// Finding the Python that runs the user's script. Pure Node (no vscode), shared
+// by the VS Code host and the CLI: the VS Code side passes the setting and the
+// Python extension's choice in as plain values/functions, the CLI its
+// --python / $COROSCOPE_PYTHON and its own wording, so the ordering is one
+// implementation and unit-testable.
 import { execFile } from 'node:child_process';
 
 /** The oldest Python the runtime supports. */
@@ -37,6 +39,17 @@ export interface DiscoveryInputs {
   probe: (command: string) => Promise<ProbeResult>;
   /** Names tried on PATH, in order. */
   pathNames?: readonly string[];
+  /** How problems are worded (default: the VS Code wording, naming coroscope.pythonPath). */
+  messages?: PythonMessages;
+}
+
+/** One sentence per problem; `found` lists what was too old ("python3 is 3.6.9, python is 2.7.18"). */
+export interface PythonMessages {
+  settingBroken(setting: string, error: string): string;
+  settingTooOld(setting: string, version: string): string;
+  selectedTooOld(selected: string, version: string): string;
+  noneNewEnough(found: string): string;
+  none(selected: string | undefined): string;
 }
 
 export function versionOk(v: readonly number[]): boolean {
@@ -44,7 +57,16 @@ export function versionOk(v: readonly number[]): boolean {
 }
 
 const fmt = (v: readonly number[]) => v.join('.');
-const MIN = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
+export const MIN_PYTHON_TEXT = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
+const MIN = MIN_PYTHON_TEXT;
+
+const vscodeMessages: PythonMessages = {
+  settingBroken: (setting, error) => `The Python set in coroscope.pythonPath ("${setting}") could not be run: ${error}`,
+  settingTooOld: (setting, version) => `The Python set in coroscope.pythonPath ("${setting}") is ${version}; Coroscope needs Python ${MIN} or newer.`,
+  selectedTooOld: (selected, version) => `The interpreter selected in the Python extension (${selected}) is Python ${version}; Coroscope needs Python ${MIN} or newer. Select a newer one or set coroscope.pythonPath.`,
+  noneNewEnough: (found) => `No Python ${MIN} or newer found (${found}). Set coroscope.pythonPath to a newer interpreter.`,
+  none: (selected) => `No Python found: coroscope.pythonPath is empty${selected ? `, the Python extension's interpreter (${selected}) could not be run` : ''} and neither python3 nor python is on PATH. Install Python ${MIN}+ or set coroscope.pythonPath.`,
+};
 
 /**
  * The order users expect: an explicit setting wins (and is reported if broken
@@ -52,10 +74,11 @@ const MIN = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
  * selected; then `python3` / `python` on PATH.
  */
 export async function discoverPython(inp: DiscoveryInputs): Promise<PythonResult> {
+  const say = inp.messages ?? vscodeMessages;
   if (inp.setting) {
     const r = await inp.probe(inp.setting);
-    if (!r.ok) return { ok: false, fix: 'setting', message: `The Python set in coroscope.pythonPath ("${inp.setting}") could not be run: ${r.error}` };
-    if (!versionOk(r.version)) return { ok: false, fix: 'setting', message: `The Python set in coroscope.pythonPath ("${inp.setting}") is ${fmt(r.version)}; Coroscope needs Python ${MIN} or newer.` };
+    if (!r.ok) return { ok: false, fix: 'setting', message: say.settingBroken(inp.setting, r.error) };
+    if (!versionOk(r.version)) return { ok: false, fix: 'setting', message: say.settingTooOld(inp.setting, fmt(r.version)) };
     return { ok: true, command: inp.setting, version: r.version, source: 'setting' };
   }
   let selected: string | undefined;
@@ -63,7 +86,7 @@ export async function discoverPython(inp: DiscoveryInputs): Promise<PythonResult
   if (selected) {
     const r = await inp.probe(selected);
     if (r.ok && versionOk(r.version)) return { ok: true, command: selected, version: r.version, source: 'python-extension' };
-    if (r.ok) return { ok: false, fix: 'setting', message: `The interpreter selected in the Python extension (${selected}) is Python ${fmt(r.version)}; Coroscope needs Python ${MIN} or newer. Select a newer one or set coroscope.pythonPath.` };
+    if (r.ok) return { ok: false, fix: 'setting', message: say.selectedTooOld(selected, fmt(r.version)) };
     // A selected interpreter that no longer exists (deleted venv): fall back to PATH.
   }
   const tooOld: string[] = [];
@@ -73,8 +96,8 @@ export async function discoverPython(inp: DiscoveryInputs): Promise<PythonResult
     if (versionOk(r.version)) return { ok: true, command: name, version: r.version, source: 'path' };
     tooOld.push(`${name} is ${fmt(r.version)}`);
   }
-  if (tooOld.length) return { ok: false, fix: 'setting', message: `No Python ${MIN} or newer found (${tooOld.join(', ')}). Set coroscope.pythonPath to a newer interpreter.` };
-  return { ok: false, fix: 'install', message: `No Python found: coroscope.pythonPath is empty${selected ? `, the Python extension's interpreter (${selected}) could not be run` : ''} and neither python3 nor python is on PATH. Install Python ${MIN}+ or set coroscope.pythonPath.` };
+  if (tooOld.length) return { ok: false, fix: 'setting', message: say.noneNewEnough(tooOld.join(', ')) };
+  return { ok: false, fix: 'install', message: say.none(selected) };
 }
 
 /** Runs `command -c …` and parses its version; never throws. */

@@ -1,25 +1,31 @@
 // The raw JSON Lines trace of a run, written as it arrives (exact bytes, so a
-// saved trace reopens and exports identically). Pure Node.
+// saved trace reopens and exports identically). Pure Node. Without a file (the
+// CLI without --trace) it only counts bytes, so batch byte ranges still hold.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TraceStore } from '../trace/store';
 
 export class TraceFile {
   /** Bytes handed to `write` so far (the file's length once `written()` resolves). */
   enqueued = 0;
-  private handle: Promise<fs.promises.FileHandle>;
+  private handle: Promise<fs.promises.FileHandle> | undefined;
   private tail: Promise<unknown>;
   private error: Error | undefined;
 
-  constructor(readonly file: string) {
-    this.handle = fs.promises.mkdir(path.dirname(file), { recursive: true }).then(() => fs.promises.open(file, 'w'));
-    this.tail = this.handle;
+  constructor(readonly file: string | undefined) {
+    if (file === undefined) { this.tail = Promise.resolve(); return; }
+    const handle = fs.promises.mkdir(path.dirname(file), { recursive: true }).then(() => fs.promises.open(file, 'w'));
+    this.handle = handle;
+    this.tail = handle;
     this.tail.catch((e: Error) => { this.error = e; });
   }
 
   /** Appends in order; failures are kept in `failure` (a full disk must not stop the run). */
   write(buf: Buffer): void {
     this.enqueued += buf.length;
-    this.tail = this.tail.then(async () => { if (!this.error) await (await this.handle).write(buf); })
+    const handle = this.handle;
+    if (!handle) return;
+    this.tail = this.tail.then(async () => { if (!this.error) await (await handle).write(buf); })
       .catch((e: Error) => { this.error ??= e; });
   }
 
@@ -30,7 +36,7 @@ export class TraceFile {
 
   async close(): Promise<void> {
     await this.written();
-    try { await (await this.handle).close(); } catch { /* never opened */ }
+    try { await (await this.handle)?.close(); } catch { /* never opened */ }
   }
 }
 
@@ -55,4 +61,22 @@ export function pruneTraces(dir: string, keep: number, except?: string): void {
   } catch { return; }
   files.sort((a, b) => b.t - a.t);
   for (const f of files.slice(keep)) if (f.p !== except) { try { fs.unlinkSync(f.p); } catch { /* in use or gone */ } }
+}
+
+/**
+ * Reads a saved trace into a store, yielding between chunks so the host stays
+ * responsive (Open Trace…, Export Trace…, `coroscope report`). `onChunk` runs
+ * after each chunk (the CLI checks the schema as soon as the header is in);
+ * what it throws stops the read and is thrown.
+ */
+export async function loadStore(file: string, onChunk?: (store: TraceStore) => void, chunkBytes = 512 * 1024): Promise<TraceStore> {
+  const store = new TraceStore();
+  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
+  for await (const chunk of stream) {
+    store.appendText(chunk as string);
+    onChunk?.(store);
+    await new Promise((r) => setImmediate(r));
+  }
+  store.end();
+  return store;
 }

@@ -11,9 +11,9 @@ import { DiagramPanel, savedTrace, type PanelTrace } from '../panel';
 import type { DiagramSummary } from '../../protocol/messages';
 import { SCHEMA_VERSION } from '../../protocol/events';
 import { TraceStore } from '../../trace/store';
-import { discoverPython, probePython, type PythonFound } from './python';
+import { discoverPython, probePython, type PythonFound } from '../../session/python';
 import { RunSession, type SessionInfo } from './session';
-import { pruneTraces, traceFileName } from './trace-file';
+import { loadStore, pruneTraces, traceFileName } from '../../session/trace-file';
 import { exportFormats, exportTrace, type ExportFormat } from './export';
 import { computeStats } from '../../trace/stats';
 
@@ -323,18 +323,6 @@ export function checkTraceHeader(file: string): string | undefined {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-/** Reads a trace file into a store, yielding between chunks so the host stays responsive. */
-export async function loadStore(file: string): Promise<TraceStore> {
-  const store = new TraceStore();
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 512 * 1024 });
-  for await (const chunk of stream) {
-    store.appendText(chunk as string);
-    await new Promise((r) => setImmediate(r));
-  }
-  store.end();
-  return store;
 }
 
 /** Splits a prompt answer into arguments: spaces separate, quotes group, backslash escapes. */

@@ -4,7 +4,7 @@
 // RunCore's (core.ts); this class owns the session-life disposables.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { RunCore, type Batch, type RunResult, type RunSpec } from './core';
+import { RunCore, type Batch, type RunResult, type RunSpec } from '../../session/core';
 import { RunTerminal } from './terminal';
 import type { DiagramPanel, PanelTrace } from '../panel';
 import type { RunState } from '../../protocol/messages';

@@ -13,9 +13,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { TraceStore } from '../../trace/store';
-import { StreamDecoder } from '../../extension/run/core';
-import { privateAddress } from '../../extension/run/events-server';
-import { TraceFile } from '../../extension/run/trace-file';
+import { StreamDecoder } from '../../session/core';
+import { privateAddress } from '../../session/events-server';
+import { TraceFile } from '../../session/trace-file';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

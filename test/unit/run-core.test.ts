@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunCore, type RunSpec } from '../../extension/run/core';
-import { processAlive } from '../../extension/run/kill';
+import { RunCore, type RunSpec } from '../../session/core';
+import { processAlive } from '../../session/kill';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/run');

@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EventServer, LineSplitter, privateAddress } from '../../extension/run/events-server';
+import * as os from 'node:os';
+import { StreamDecoder, type Batch } from '../../session/core';
+import { EventServer, LineSplitter, privateAddress } from '../../session/events-server';
+import { TraceFile } from '../../session/trace-file';
 import { TraceStore } from '../../trace/store';
 
 const header = (pid: number) => JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11.7', capture: 'settrace', script: '/w/s.py', argv: ['/w/s.py'], cwd: '/w', pid, start: 0, ts: 0 }) + '\n';
@@ -108,5 +111,50 @@ describe('run: event socket decoding', () => {
       await server.close();
       addr.cleanup();
     }
+  });
+
+  it('oneHeader (the CLI): a later connection\'s header is dropped, its events kept', async function () {
+    if (process.platform === 'win32') this.skip();
+    const addr = privateAddress();
+    const server = new EventServer({}, undefined, { oneHeader: true });
+    await server.listen(addr.address);
+    try {
+      const a = await connect(addr.address);
+      a.write(header(100) + task('1', 'main'));
+      await until(() => server.queuedBytes > 0, 'the first connection arrived');
+      const b = await connect(addr.address);
+      b.end(header(200) + task('200:1', 'child'));
+      a.end(sw('1', '1', 'x'));
+      await until(() => server.openConnections === 0 && server.connections.length === 2, 'both closed');
+      const text = [];
+      for (let buf = server.take(); buf; buf = server.take()) text.push(buf.toString('utf8'));
+      const lines = text.join('').trim().split('\n').map((l) => JSON.parse(l) as { type: string; pid?: number; name?: string });
+      assert.deepEqual(lines.filter((l) => l.type === 'header').map((l) => l.pid), [100]);
+      assert.deepEqual(lines.filter((l) => l.type === 'task').map((l) => l.name), ['main', 'child']);
+      assert.deepEqual(server.connections.map((c) => c.pid), [100, 200], 'the pid is still learnt');
+    } finally {
+      await server.close();
+      addr.cleanup();
+    }
+  });
+
+  it('decodes a trace file written by the runtime (the file fallback) into the store, in batches, last line unterminated', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-test-fallback-'));
+    const file = path.join(dir, 'trace.jsonl');
+    let text = header(1) + task('1', 'main');
+    for (let i = 0; i < 3000; i++) text += sw('1', '1', String(i));
+    fs.writeFileSync(file, text.slice(0, -1));
+    const store = new TraceStore();
+    const batches: Batch[] = [];
+    const dec = new StreamDecoder(store, new TraceFile(undefined), { onBatch: (b) => batches.push(b) }, 30, 16 * 1024);
+    await dec.readFile(file);
+    store.end();
+    assert.equal(store.problemCount, 0, JSON.stringify(store.problems));
+    assert.equal(store.length, 3001);
+    assert.equal(store.value(3000), '2999');
+    assert.ok(batches.length > 1, 'decoded in slices');
+    assert.equal(batches.map((b) => b.text).join(''), text, 'every line once, in order, the last one terminated');
+    assert.equal(batches[batches.length - 1].end, Buffer.byteLength(text), 'byte ranges count without a trace file');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { groupAlive, processAlive, stopGroup } from '../../extension/run/kill';
+import { groupAlive, processAlive, stopGroup } from '../../session/kill';
 
 /**
  * A process group like a script that started children: a Node leader with two

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { discoverPython, probePython, versionOk, type ProbeResult } from '../../extension/run/python';
+import { discoverPython, probePython, versionOk, type ProbeResult } from '../../session/python';
 
 /** A fake set of interpreters: command → version (or missing). */
 function probes(table: Record<string, [number, number, number] | 'broken'>) {
