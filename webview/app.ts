@@ -200,7 +200,8 @@ export class App {
   status(state: RunState, exitCode?: number | null, message?: string): void {
     this.running = state === 'running';
     this.liveRun = this.running;
-    if (!this.running) this.syncToolbar();
+    this.syncToolbar();
+    this.scheduleRender();
     const text = state === 'running' ? 'running' : state === 'exited' ? `exited${exitCode !== undefined && exitCode !== null ? ` (code ${exitCode})` : ''}`
       : state === 'stopped' ? 'stopped' : state === 'failed' ? 'failed' : 'loaded';
     this.statusEl.textContent = message ? `${text} — ${message}` : text;
