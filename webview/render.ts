@@ -355,11 +355,17 @@ function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y:
     const shown = fit(p, text, Math.max(span, 0));
     if (shown) {
       const tw = p.measure(shown);
-      const cx = (sx + ex) / 2;
-      // A transfer slants from the send's row to the receive's: its label sits at the middle of the line.
-      const ly = yFrom === y ? y : (yFrom + y) / 2;
-      p.fillRect(cx - tw / 2 - 3, ly - 16, tw + 6, 13, t.bg);
-      p.text(shown, cx, ly - 9.5, color, 'center');
+      if (yFrom !== y) {
+        // A transfer slants down from the send's row to the receive's: its label goes under the arrowhead, on the
+        // receive's row (the line comes from above, so nothing is hidden), towards the sender.
+        const lx = dir > 0 ? ex - 4 - tw : ex + 4;
+        p.fillRect(lx - 2, y + 3, tw + 4, 13, t.bg);
+        p.text(shown, lx, y + 9.5, color, 'left');
+      } else {
+        const cx = (sx + ex) / 2;
+        p.fillRect(cx - tw / 2 - 3, y - 16, tw + 6, 13, t.bg);
+        p.text(shown, cx, y - 9.5, color, 'center');
+      }
     }
   }
 }
