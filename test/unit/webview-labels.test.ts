@@ -1,7 +1,7 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX } from '../../webview/labels';
+import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName } from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
@@ -59,5 +59,19 @@ describe('arrow labels', () => {
     assert.equal(formatDuration(7000), '7.0 µs');
     assert.equal(formatDuration(12_345_678), '12.3 ms');
     assert.equal(formatDuration(2e9), '2.000 s');
+  });
+});
+
+describe('lane display names', () => {
+  const task = (id: string, name: string) => JSON.stringify({ type: 'task', ts: 1, id, kind: 'tasklet', name, parent: null });
+  it('numbers names shared by several tasks in order of appearance, keeps unique names, and follows new lanes', () => {
+    const s = new TraceStore();
+    s.appendText([task('1', 'main'), task('2', 'output'), task('3', 'input')].join('\n') + '\n');
+    assert.deepEqual(displayNames(s), ['main', 'output', 'input']);
+    s.appendText([task('4', 'output'), task('5', 'output')].join('\n') + '\n');
+    assert.deepEqual(displayNames(s), ['main', 'output #1', 'input', 'output #2', 'output #3']);
+    assert.equal(laneName(s, 3), 'output #2');
+    assert.equal(fullLabel(s, 4), 'create output #3');
+    assert.equal(s.tasks[3].name, 'output', 'the program\'s name is untouched');
   });
 });
