@@ -30,6 +30,23 @@ export interface YieldPointStats {
   firstEvent: number;
   /** Up to 64 suspend intervals [startNs, endNs] relative to the trace start, for the hover's timeline. */
   spans: [number, number][];
+  /**
+   * Where plain code resumed it: for resumers on `main`/`thread`/`process`
+   * lanes (whose lane name says little), the sites where the resumer gave up
+   * control (e.g. the `c.send(n)` call), most frequent first, at most 16. The
+   * language server names such a resumer by the def enclosing the site
+   * (`resumed by produce`) instead of `task`.
+   */
+  resumedFrom?: ResumeSite[];
+}
+
+/** A resume site: the resuming task (as named in `resumedBy`) gave up control at file:line `count` times. */
+export interface ResumeSite {
+  file: string;
+  /** 1-based line. */
+  line: number;
+  task: string;
+  count: number;
 }
 
 /** A lane summary for a def line (generator/coroutine/function a task ran). */

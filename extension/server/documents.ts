@@ -7,6 +7,7 @@ import type { FileStats, StatsParams } from '../../protocol/lsp';
 import { IncrementalAnalyzer, type Analysis } from './analysis';
 import { PythonSource, type ParserBundle, type TextChange } from './parse';
 import { lineShape, StatsPlacement, type PlacedStats } from './placement';
+import { enclosingDefName, withResumerNames, type SiteNamer } from './resumers';
 
 /** Documents we never analyse: notebook cells (their lines are not a file's lines) and non-file schemes we do not know. */
 export function skipUri(uri: string): boolean {
@@ -74,7 +75,19 @@ export class OpenDocument {
     else this.placement = new StatsPlacement(params.runId, this.source.lineCount, file, params.live, params.durationNs);
   }
 
-  placed(): PlacedStats | undefined { return this.placement?.placed(); }
+  /** The stats on the current rows; with `nameAt`, resumers on plain-code lanes are named by their enclosing def. */
+  placed(nameAt?: SiteNamer): PlacedStats | undefined {
+    const p = this.placement?.placed();
+    if (!p || !nameAt) return p;
+    for (const [row, y] of p.yields) if (y.resumedFrom?.length) p.yields.set(row, withResumerNames(y, nameAt));
+    return p;
+  }
+
+  /** The def enclosing 1-based `line` of this file as the last run saw it (followed through edits since). */
+  defNameAtRunLine(line: number): string | undefined {
+    const row = this.placement ? this.placement.currentRow(line) : line - 1;
+    return row < 0 ? undefined : enclosingDefName(this.analysis.defs, row);
+  }
 
   dispose(): void { this.source.dispose(); }
 }

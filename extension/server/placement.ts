@@ -84,6 +84,9 @@ export class StatsPlacement {
 
   edit(e: LineEdit, shape: (row: number) => LineShape): void { this.lines.apply(e, shape); }
 
+  /** Current 0-based row of a 1-based line as the run saw it, or -1 when it can no longer be placed. */
+  currentRow(line1: number): number { return this.lines.current(line1 - 1); }
+
   /** Stats keyed by current 0-based row; stats on rows that no longer exist are left out. */
   placed(): PlacedStats {
     const at = (line1: number) => this.lines.current(line1 - 1);

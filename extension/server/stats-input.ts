@@ -1,7 +1,7 @@
 // Validation of the coroscope/stats notification where it arrives: the
 // server trusts nothing it did not check, and drops malformed entries
 // rather than the whole message.
-import type { DefinitionStats, FileStats, LineMark, StatsParams, YieldPointStats } from '../../protocol/lsp';
+import type { DefinitionStats, FileStats, LineMark, ResumeSite, StatsParams, YieldPointStats } from '../../protocol/lsp';
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -20,7 +20,14 @@ function yieldStats(o: unknown): YieldPointStats | undefined {
   const sent = optStr(o.lastSent), yielded = optStr(o.lastYielded);
   if (sent !== undefined) y.lastSent = sent;
   if (yielded !== undefined) y.lastYielded = yielded;
+  const sites = keep(o.resumedFrom, resumeSite).slice(0, 64);
+  if (sites.length) y.resumedFrom = sites;
   return y;
+}
+
+function resumeSite(o: unknown): ResumeSite | undefined {
+  if (!isObj(o) || typeof o.file !== 'string' || !line(o.line) || typeof o.task !== 'string') return undefined;
+  return { file: o.file, line: o.line, task: o.task, count: num(o.count) ? o.count : 1 };
 }
 
 function defStats(o: unknown): DefinitionStats | undefined {

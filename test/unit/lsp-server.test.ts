@@ -2,7 +2,8 @@
 // it: `node dist/server.js --stdio`, JSON-RPC over the child's stdio.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -44,6 +45,7 @@ class Client {
     return this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
   }
   lenses(uri: string): Promise<Lens[] | null> { return this.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }); }
+  resolve(lens: Lens): Promise<Lens> { return this.conn.sendRequest('codeLens/resolve', lens); }
   async titles(uri: string): Promise<Map<number, string[]>> {
     const m = new Map<number, string[]>();
     for (const l of (await this.lenses(uri)) ?? []) m.set(l.range.start.line + 1, [...(m.get(l.range.start.line + 1) ?? []), l.command?.title ?? '']);
@@ -65,10 +67,12 @@ class Client {
   }
 }
 
-/** Stats from a fixture trace, with the runtime's paths pointed at the fixture file. */
+/** Stats from a fixture trace, with the runtime's paths (files and resume sites) pointed at the fixture file. */
 function stats(trace: string, runId: string, live = false): StatsParams {
   const s = computeStats(loadTrace(trace), runId, live);
-  return { ...s, files: s.files.map((f) => ({ ...f, file: fixture(f.file.split('/').pop()!) })) };
+  const at = (file: string) => fixture(file.split('/').pop()!);
+  return { ...s, files: s.files.map((f) => ({ ...f, file: at(f.file),
+    yields: f.yields.map((y) => (y.resumedFrom ? { ...y, resumedFrom: y.resumedFrom.map((r) => ({ ...r, file: at(r.file) })) } : y)) })) };
 }
 
 describe('lsp: the language server over stdio', function () {
@@ -79,7 +83,7 @@ describe('lsp: the language server over stdio', function () {
   it('initializes with lens, hover, code action and incremental sync capabilities', async () => {
     const c2 = new Client();
     const r = await c2.conn.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: null, rootUri: null, capabilities: {} });
-    assert.deepEqual(r.capabilities.codeLensProvider, { resolveProvider: false });
+    assert.deepEqual(r.capabilities.codeLensProvider, { resolveProvider: true });
     assert.equal(r.capabilities.hoverProvider, true);
     assert.deepEqual(r.capabilities.textDocumentSync, { openClose: true, change: 2 });
     assert.ok(r.capabilities.codeActionProvider);
@@ -94,7 +98,10 @@ describe('lsp: the language server over stdio', function () {
     assert.deepEqual(t.get(1), ['generator consumer — run Coroscope: Run Current File to trace']);
     await c.conn.sendNotification(STATS_NOTIFICATION, stats('lens-producer-consumer.jsonl', 'run-1'));
     t = await c.titles(uri);
-    assert.deepEqual(t.get(4), ["⇄ 6× · 1.1 s suspended (max 200 ms) · resumed by main · last sent 5 · last yielded '200 OK'"]);
+    assert.deepEqual(t.get(4), ["⇄ 6× · 1.1 s suspended (max 200 ms) · resumed by produce · last sent 5 · last yielded '200 OK'"],
+      'main resumed it from c.send(n) inside produce()');
+    assert.deepEqual(t.get(17), ["⇄ 5× · 5.0 ms suspended (max 1.0 ms) · resumed by consumer · got back '200 OK' · passed 5"],
+      'a generator resumer keeps its task name');
     assert.deepEqual(t.get(1), ['consumer: 1 task · 14 switches · returned None']);
     const lens = (await c.lenses(uri))!.find((l) => l.range.start.line === 3)!;
     assert.equal(lens.command?.command, REVEAL_EVENT_COMMAND);
@@ -144,6 +151,7 @@ describe('lsp: the language server over stdio', function () {
       { textDocument: { uri }, position: { line: 3, character: 13 } });
     assert.equal(h?.contents.kind, 'markdown');
     assert.match(h!.contents.value, /6 suspends · 6 resumes/);
+    assert.match(h!.contents.value, /Resumed by `produce`/);
     assert.match(h!.contents.value, /Suspended over the run: `[·▁▂▃▄▅▆▇█]{32}`/);
     const none = await c.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 4 } });
     assert.equal(none, null);
@@ -212,7 +220,47 @@ describe('lsp: the language server over stdio', function () {
     await c.change(uri, 2, [{ range: { start: { line: mid, character: 0 }, end: { line: mid, character: 0 } }, text: '\n\n' }]);
     lenses = (await c.lenses(uri))!;
     assert.equal(lenses.length, copies * 4);
-    assert.ok(lenses.some((l) => l.range.start.line === mid + 2 && l.command?.title === '⏸ yield — run to trace'));
+    // A file this big gets ranges first; the editor resolves the titles of the lenses it shows.
+    const moved = lenses.find((l) => l.range.start.line === mid + 2)!;
+    assert.ok(moved, 'a lens on the moved yield line');
+    assert.equal(moved.command, undefined, 'titles come with codeLens/resolve');
+    assert.equal((await c.resolve(moved)).command?.title, '⏸ yield — run to trace');
     assert.ok(!lenses.some((l) => l.range.start.line === mid));
+    // Resolving a lens from before another edit gives the lens now on its line.
+    await c.change(uri, 3, [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } }, text: ' # r' }]);
+    const def = lenses.find((l) => l.range.start.line === 0)!;
+    assert.equal((await c.resolve(def)).command?.title, 'generator consumer — run Coroscope: Run Current File to trace');
+    assert.deepEqual((await c.lenses(uri))!.map((l) => l.range.start.line), lenses.map((l) => l.range.start.line), 'same lines after a one-character edit');
+  });
+
+  it('names a plain-code resumer by the def around its resume site, in a file that is not open (read from disk, re-read when it changes)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coroscope-lsp-'));
+    try {
+      const gen = join(dir, 'gen.py'), driver = join(dir, 'driver.py');
+      writeFileSync(gen, 'def numbers():\n    while True:\n        x = yield\n');
+      writeFileSync(driver, 'from gen import numbers\n\n\ndef pump(g):\n    next(g)\n    for i in range(3):\n        g.send(i)\n\n\npump(numbers())\nnext(g2)\n');
+      const uri = pathToFileURL(gen).href;
+      await c.open(uri, 'def numbers():\n    while True:\n        x = yield\n');
+      const params = (runId: string): StatsParams => ({ runId, live: false, files: [{ file: gen, defs: [], marks: [], yields: [{
+        line: 3, suspends: 4, resumes: 4, suspendedNs: 4000, longestNs: 1000, resumedBy: ['main', 'other'], reasons: ['yield'], firstEvent: 3, spans: [],
+        resumedFrom: [{ file: driver, line: 7, task: 'main', count: 3 }, { file: driver, line: 11, task: 'main', count: 1 }] }] }] });
+      await c.conn.sendNotification(STATS_NOTIFICATION, params('d1'));
+      const t1 = (await c.titles(uri)).get(3)![0];
+      assert.match(t1, / · resumed by pump, main \+1$/, `${t1}: the def around line 7, then module-level code keeps the task name`);
+      writeFileSync(driver, 'def drive(g):\n    pass\n\n\ndef feed(g):\n    next(g)\n    g.send(1)\n');
+      const later = new Date(Date.now() + 5000);
+      utimesSync(driver, later, later);
+      await c.conn.sendNotification(STATS_NOTIFICATION, params('d2'));
+      assert.match((await c.titles(uri)).get(3)![0], / · resumed by feed, main \+1$/, 'the file changed on disk: parsed again');
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('a resumer in the open document is found on its current line after edits', async () => {
+    const uri = pathToFileURL(fixture('producer_consumer.py')).href;
+    await c.open(uri, readFixture('producer_consumer.py'));
+    await c.conn.sendNotification(STATS_NOTIFICATION, stats('lens-producer-consumer.jsonl', 'run-1'));
+    // A new def above produce(): line 17 of the run (c.send(n)) is line 20 now, still inside produce.
+    await c.change(uri, 2, [{ range: { start: { line: 9, character: 0 }, end: { line: 9, character: 0 } }, text: 'def helper():\n    pass\n\n' }]);
+    assert.match((await c.titles(uri)).get(4)![0], / · resumed by produce · /);
   });
 });
