@@ -257,7 +257,7 @@ describe('diagram in a narrow panel', function () {
   it('starts with the table hidden so the diagram has the height, and remembers when the learner shows it', async () => {
     await d.load(channelTrace(10, 40), { title: 'stackless_channels.py' });
     await d.send({ type: 'status', state: 'loaded' });
-    let a = await until(d, 'a.table === "hidden"');
+    await until(d, 'a.table === "hidden"');
     assert.equal(await d.page.isVisible('.table'), false);
     const canvasH = (await canvasBox(d)).height;
     assert.ok(canvasH > 780, `the diagram takes the panel's height: ${canvasH}`);
@@ -266,14 +266,14 @@ describe('diagram in a narrow panel', function () {
     assert.ok(tb.height < 40, `toolbar height ${tb.height}`);
     await d.page.screenshot({ path: join(shots, 'webview-narrow.png') });
     await d.page.click('button[aria-label="Show the events table"]');
-    a = await until(d, 'a.table === "shown"');
+    await until(d, 'a.table === "shown"');
     assert.ok(await d.page.isVisible('.table'));
     assert.ok((await d.tableRows()).length > 5);
     await d.page.waitForFunction(() => JSON.parse(sessionStorage.getItem('coroscope-state') ?? '{}').tableOn === true);
     await d.page.reload();
     await d.page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
     await d.load(channelTrace(10, 40), { title: 'stackless_channels.py' });
-    a = await until(d, 'a.table === "shown"');
+    await until(d, 'a.table === "shown"');
     assert.ok(await d.page.isVisible('.table'));
   });
 });
