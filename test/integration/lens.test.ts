@@ -86,7 +86,7 @@ describe('lens: yield-point CodeLens in VS Code', function () {
     const t = await lensesWhere(uri, (m) => (m.get(4) ?? []).some((x) => x.startsWith('⇄ ')), 'the yield line shows run stats '
       + '(the run feature publishes stats through bus.publishStats(computeStats(...)))', 60);
     const y = t.get(4)!.find((x) => x.startsWith('⇄ '))!;
-    assert.match(y, /^⇄ 6× · \S+ \S+ suspended \(max \S+ \S+\) · resumed by main · last sent 5 · last yielded '200 OK'$/);
+    assert.match(y, /^⇄ 6× · \S+ \S+ suspended \(max \S+ \S+\) · resumed by produce · last sent 5 · last yielded '200 OK'$/, 'the consumer is resumed by produce(), which runs on the main lane');
     assert.ok(t.get(1)?.some((x) => /^consumer: 1 task · \d+ switches · closed$/.test(x)), `def lens after the run: ${t.get(1)}`);
   });
 });

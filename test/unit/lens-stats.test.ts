@@ -57,6 +57,9 @@ describe('lens: computeStats from the trace store', () => {
     assert.deepEqual(y.reasons, ['yield']);
     assert.equal(y.lastSent, '5');
     assert.equal(y.lastYielded, "'200 OK'");
+    assert.deepEqual(y.resumedFrom?.map((r) => [r.file.endsWith('producer_consumer.py'), r.line, r.task, r.count]),
+      [[true, 23, 'main', 5], [true, 25, 'main', 1]], 'main resumed it from c.send(n) five times and c.close() once');
+    assert.equal(f.yields.find((x) => x.line === 23)!.resumedFrom, undefined, 'a generator resumer needs no sites');
     const close = f.yields.find((x) => x.line === 25)!;
     assert.equal(close.suspends, 1, 'main did suspend at c.close()');
     assert.equal(close.resumes, 1);
