@@ -63,6 +63,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     core.thread_lanes[get_ident()] = core.MAIN
     core.W.start()
     output.install()
+    if not child:
+        from . import sigint
+        sigint.install()
     imports.install()
     from . import hooks
     hooks.install()
@@ -77,6 +80,17 @@ def finish(code=None):
     w = core.W
     if w is None:
         return
+    from . import sigint
+    sigint.closing[0] = True
+    try:
+        _finish(w, code)
+    except BaseException:
+        pass
+    if sigint.pending[0]:
+        state["signal"] = "SIGINT"
+
+
+def _finish(w, code):
     try:
         gens.uninstall()
         if code is None:
@@ -105,6 +119,11 @@ def flush_now():
 
 def _atexit():
     # Registered first, so it runs after the program's own atexit handlers.
+    try:
+        from . import sigint
+        sigint.closing[0] = True
+    except BaseException:
+        pass
     try:
         main = core.MAIN
         if main is not None and not main.ended:

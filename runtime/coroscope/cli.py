@@ -43,10 +43,26 @@ def _parse(argv):
 
 
 def _strip_tb(tb, code):
+    """The traceback from the script's own frame on, without runtime frames
+    (a hook or wrapper that an exception passed through), as python prints it."""
     t = tb
     while t is not None and t.tb_frame.f_code is not code:
         t = t.tb_next
-    return t if t is not None else tb
+    head = t if t is not None else tb
+    try:
+        from .core import HERE
+        here = HERE + os.sep
+        prev = None
+        t = head
+        while t is not None:
+            if t.tb_frame.f_code.co_filename.startswith(here) and prev is not None:
+                prev.tb_next = t.tb_next
+            else:
+                prev = t
+            t = t.tb_next
+    except Exception:
+        pass
+    return head
 
 
 def main(argv):

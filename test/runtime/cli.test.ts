@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runSocket, runTraced, switches } from './harness';
+import { runInterrupted, PY311, PY313, checkTrace, ofType, runPlain, runSocket, runTraced, switches } from './harness';
 
 const F = 'test/fixtures/python/';
 
@@ -59,6 +59,45 @@ for (const py of [PY311, PY313]) {
       const r = same(F + 'keyboard_interrupt.py');
       checkTrace(r);
       assert.equal(r.signal, 'SIGINT');
+    });
+    it('Ctrl+C during a busy event stream: python\'s own traceback (no runtime frames), death by SIGINT, complete trace', async function () {
+      this.timeout(120_000);
+      const script = F + 'busy_interrupt.py';
+      const plain = await runInterrupted(py, script, false, 50);
+      assert.equal(plain.signal, 'SIGINT');
+      const shape = (err: string) => {
+        const lines = err.trimEnd().split('\n');
+        return { first: lines[0], last: lines[lines.length - 1], files: lines.filter((l) => l.startsWith('  File ')) };
+      };
+      const p = shape(plain.stderr);
+      assert.equal(p.last, 'KeyboardInterrupt');
+      // Ctrl+C lands at a different point each time: where the runtime spends most
+      // of its time (hooks, the writer), several tries make a miss unlikely
+      for (const delay of [20, 60, 110, 170, 230]) {
+        const r = await runInterrupted(py, script, true, delay);
+        assert.equal(r.signal, 'SIGINT', r.stderr);
+        assert.ok(!/runtime[\\/]coroscope[\\/]/.test(r.stderr), 'a runtime frame in the traceback:\n' + r.stderr);
+        const t = shape(r.stderr);
+        assert.equal(t.first, p.first);
+        assert.equal(t.last, 'KeyboardInterrupt');
+        assert.ok(t.files.length >= 1 && t.files.every((l) => l.includes('busy_interrupt.py')), r.stderr);
+        checkTrace(r);
+        const fin = r.events[r.events.length - 1];
+        assert.ok(fin.type === 'finish' && (fin as { signal?: string }).signal === 'SIGINT');
+      }
+    });
+    it('Ctrl+C in a busy asyncio program: the same traceback as python, death by SIGINT', async function () {
+      this.timeout(120_000);
+      const script = F + 'busy_interrupt_asyncio.py';
+      const plain = await runInterrupted(py, script, false, 50);
+      assert.equal(plain.signal, 'SIGINT');
+      const frames = (err: string) => err.split('\n').filter((l) => l.startsWith('  File ') || !l.startsWith(' '));
+      for (const delay of [20, 90, 160]) {
+        const r = await runInterrupted(py, script, true, delay);
+        assert.equal(r.signal, 'SIGINT', r.stderr);
+        assert.deepEqual(frames(r.stderr), frames(plain.stderr));
+        checkTrace(r);
+      }
     });
     it('missing script: same message and exit code 2', () => {
       const r = runTraced(py, F + 'does_not_exist.py');

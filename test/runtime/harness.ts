@@ -148,6 +148,38 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
   return { ...result, events, lines, received };
 }
 
+/**
+ * Runs SCRIPT (plainly, or traced to a file) until it prints its first stdout line,
+ * then sends SIGINT (Ctrl+C) after `delayMs`, and returns what it printed and how it ended.
+ */
+export async function runInterrupted(py: Interp, script: string, traced: boolean, delayMs: number): Promise<RunResult> {
+  const tp = traced ? tracePath(py) : null;
+  const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1' };
+  const pyArgs = tp ? ['-m', 'coroscope', '--trace', tp.inner, script] : [script];
+  const c = command(py, pyArgs, env);
+  const result = await new Promise<{ stdout: string; stderr: string; code: number | null; signal: string | null }>((resolve, reject) => {
+    const child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!sent && stdout.includes('\n')) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), delayMs);
+      }
+    });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => { clearTimeout(killer); resolve({ stdout, stderr, code, signal }); });
+    child.stdin.end();
+  });
+  const text = tp && fs.existsSync(tp.host) ? fs.readFileSync(tp.host, 'utf8') : '';
+  const { events, lines } = parseTrace(text);
+  return { ...result, events, lines };
+}
+
 // --- small helpers for assertions -------------------------------------------------
 
 export type Ev<T extends TraceLine['type']> = Extract<TraceLine, { type: T }>;
