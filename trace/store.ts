@@ -129,6 +129,9 @@ export class TraceStore {
   private readonly dedup = new Int32Array(DEDUP_SIZE).fill(-1);
   private scratch = new Uint16Array(256);
   private pending = '';
+  /** appendBytes: the partial trailing line's bytes (pieces, joined when its newline arrives). */
+  private pendingBytes: Uint8Array[] = [];
+  private pendingByteLen = 0;
   private lineNo = 0;
   private t0 = NaN;
   // Scanner state, reused per line.
@@ -142,6 +145,8 @@ export class TraceStore {
   /** Views for comparing 4 bytes at a time. */
   private bytesView = new DataView(this.bytes.buffer);
   private readonly enc = new TextEncoder();
+  /** Lines the byte scanner hands to the string paths (BOM kept, as in text). */
+  private readonly dec = new TextDecoder('utf-8', { ignoreBOM: true });
   // The byte scanner's recent names: WAYS per field, their bytes (CAND_MAX each), length (0: empty) and string id.
   private readonly candBuf = new Uint8Array(NKEYS * WAYS * CAND_MAX);
   private readonly candView = new DataView(this.candBuf.buffer);
@@ -163,6 +168,7 @@ export class TraceStore {
 
   /** Feed raw JSON Lines text; partial trailing lines are kept until the next call. Returns events added. */
   appendText(chunk: string): number {
+    if (this.pendingByteLen > 0) this.pending += this.dec.decode(this.takePendingBytes());
     const before = this.n;
     const firstNl = chunk.indexOf('\n');
     if (firstNl < 0) { this.pending += chunk; return 0; }
@@ -180,8 +186,108 @@ export class TraceStore {
     return this.n - before;
   }
 
+  /**
+   * Feed raw JSON Lines as UTF-8 bytes (a socket's, a file's, a message's), scanned without decoding them to a
+   * string; same semantics as `appendText`: a partial trailing line (even one cut inside a multi-byte character)
+   * is kept until the next call, `end()` flushes it. The caller may reuse `chunk` afterwards. Returns events added.
+   */
+  appendBytes(chunk: Uint8Array): number {
+    if (this.pending) {
+      // A partial line left by appendText: carry it on as bytes.
+      const head = this.enc.encode(this.pending);
+      this.pending = '';
+      this.pendingBytes.push(head);
+      this.pendingByteLen += head.length;
+    }
+    const len = chunk.length;
+    const firstNl = chunk.indexOf(10);
+    if (firstNl < 0) {
+      if (len > 0) { this.pendingBytes.push(copyBytes(chunk, 0, len)); this.pendingByteLen += len; }
+      return 0;
+    }
+    const before = this.n;
+    if (this.pendingByteLen > 0) {
+      const head = this.takePendingBytes(firstNl);
+      head.set(chunk.subarray(0, firstNl), head.length - firstNl);
+      this.scanByteLines(head, 0, head.length);
+    } else {
+      this.scanByteLines(chunk, 0, firstNl);
+    }
+    const lastNl = chunk.lastIndexOf(10);
+    if (lastNl > firstNl) this.scanByteLines(chunk, firstNl + 1, lastNl);
+    if (lastNl + 1 < len) {
+      // Copied: the caller's buffer may be reused.
+      this.pendingBytes.push(copyBytes(chunk, lastNl + 1, len));
+      this.pendingByteLen = len - lastNl - 1;
+    }
+    return this.n - before;
+  }
+
+  /** The pending bytes joined, with `extra` bytes of room at the end; clears them. */
+  private takePendingBytes(extra = 0): Uint8Array {
+    const parts = this.pendingBytes;
+    let out: Uint8Array;
+    if (parts.length === 1 && extra === 0) out = parts[0];
+    else {
+      out = new Uint8Array(this.pendingByteLen + extra);
+      let at = 0;
+      for (const p of parts) { out.set(p, at); at += p.length; }
+    }
+    this.pendingBytes = [];
+    this.pendingByteLen = 0;
+    return out;
+  }
+
+  /** The lines of bytes src[from, to), `to` being a newline or the end: in windows of whole lines copied to `bytes`. */
+  private scanByteLines(src: Uint8Array, from: number, to: number): void {
+    let p = from;
+    for (;;) {
+      let we = to;
+      if (to - p > WINDOW) {
+        const e = src.indexOf(10, p + WINDOW);
+        if (e >= 0 && e < to) we = e;
+      }
+      this.scanByteWindow(src, p, we);
+      if (we >= to) break;
+      p = we + 1;
+    }
+  }
+
+  /** The lines of src[ws, we): each through the byte scanner, else (decoded) the string scanner, else JSON.parse. */
+  private scanByteWindow(src: Uint8Array, ws: number, we: number): void {
+    const len = we - ws;
+    let b = this.bytes;
+    if (len + BYTE_SLACK > b.length) {
+      if (len > MAX_WINDOW) { const t = this.dec.decode(src.subarray(ws, we)); this.bsNext = -2; this.scanStringLines(t, 0, t.length); return; }
+      this.bytes = b = new Uint8Array(len + BYTE_SLACK);
+      this.bytesView = new DataView(b.buffer);
+    }
+    b.set(src.subarray(ws, we), 0);
+    b[len] = 10; // sentinel: every scan loop stops at a control byte
+    let bp = 0;
+    for (;;) {
+      this.lineNo++;
+      let be = this.fastBytes(b, bp);
+      if (be < 0) {
+        be = b.indexOf(10, bp);
+        if (be > len) be = len;
+        let le = be;
+        if (le > bp && b[le - 1] === 13) le--;
+        if (le > bp) {
+          // The string scanner then JSON.parse decide, on the line decoded (UTF-8, even split across chunks: lines end at a newline byte).
+          const line = this.dec.decode(b.subarray(bp, le));
+          this.bsNext = -2;
+          if (!this.fastLine(line, 0, line.length)) this.slowLine(line);
+        }
+      }
+      if (be >= len) break;
+      bp = be + 1;
+    }
+  }
+
   /** Flush a final line that had no trailing newline (end of file or stream). */
   end(): number {
+    if (this.pendingByteLen > 0) this.pending += this.dec.decode(this.takePendingBytes());
     const rest = this.pending;
     this.pending = '';
     if (!rest.trim()) return 0;
@@ -1222,6 +1328,13 @@ function sameKey(s: string, from: number, to: number, slot: number): boolean {
   if (k.length !== to - from) return false;
   for (let j = 0; j < k.length; j++) if (s.charCodeAt(from + j) !== k.charCodeAt(j)) return false;
   return true;
+}
+
+/** A copy of src[from, to) as a plain Uint8Array (a Node Buffer's `slice` would be a view). */
+function copyBytes(src: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  out.set(src.subarray(from, to));
+  return out;
 }
 
 /** A flat string from UTF-16 code units (chunked: `apply` has an argument limit). */
