@@ -376,6 +376,8 @@ class StatsPublisher implements vscode.Disposable {
       const t0 = Date.now();
       const s = this.builder.update(store).snapshot(runId, live);
       this.lastMs = Date.now() - t0;
+      // A finished run's stats are final: let go of its store and accumulators.
+      if (!live) this.builder = new StatsBuilder();
       this.bus.publishStats(s);
     } catch (e) {
       this.failed(e);
