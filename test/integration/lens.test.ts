@@ -84,7 +84,7 @@ describe('lens: yield-point CodeLens in VS Code', function () {
     assert.ok(info, 'a session ran');
     assert.equal(info.exitCode, 0, info.message);
     const t = await lensesWhere(uri, (m) => (m.get(4) ?? []).some((x) => x.startsWith('⇄ ')), 'the yield line shows run stats '
-      + '(the run feature publishes stats through bus.publishStats(computeStats(...)))', 60);
+      + '(the run feature publishes stats through bus.publishStats(StatsBuilder…snapshot(...)))', 60);
     const y = t.get(4)!.find((x) => x.startsWith('⇄ '))!;
     assert.match(y, /^⇄ 6× · \S+ \S+ suspended \(max \S+ \S+\) · resumed by produce · last sent 5 · last yielded '200 OK'$/, 'the consumer is resumed by produce(), which runs on the main lane');
     assert.ok(t.get(1)?.some((x) => /^consumer: 1 task · \d+ switches · closed$/.test(x)), `def lens after the run: ${t.get(1)}`);
