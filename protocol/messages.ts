@@ -8,6 +8,12 @@ export type HostMessage =
   | { type: 'reset'; title: string; live: boolean }
   /** Whole JSON Lines of the trace, in order (header included in the first chunk). */
   | { type: 'append'; chunk: string }
+  /**
+   * The same as `append`, as UTF-8 bytes (whole lines, exactly as the runtime wrote them): the panel and the
+   * CLI report send these, so the webview scans bytes without a decode or a string copy. A typed array
+   * travels through VS Code's postMessage as a buffer, not as text.
+   */
+  | { type: 'appendBytes'; bytes: Uint8Array }
   /** The run's state changed. */
   | { type: 'status'; state: RunState; exitCode?: number | null; message?: string }
   /** The editor's selection moved to this line: highlight its events. `line` is 1-based; 0 clears. */
@@ -45,7 +51,7 @@ export interface DiagramSummary {
   folds?: { start: number; period: number; count: number; collapsed: boolean }[];
 }
 
-const HOST_TYPES = new Set(['reset', 'append', 'status', 'highlight', 'focus', 'query']);
+const HOST_TYPES = new Set(['reset', 'append', 'appendBytes', 'status', 'highlight', 'focus', 'query']);
 const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
@@ -58,6 +64,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
   switch (o.type) {
     case 'reset': return typeof o.title === 'string' && typeof o.live === 'boolean';
     case 'append': return typeof o.chunk === 'string';
+    case 'appendBytes': return o.bytes instanceof Uint8Array;
     case 'status': return typeof o.state === 'string';
     case 'highlight': return typeof o.file === 'string' && typeof o.line === 'number';
     case 'focus': return typeof o.index === 'number';

@@ -65,8 +65,10 @@ export interface RunSpec extends CoreSpec {
 export type CoreState = 'starting' | 'running' | 'exited' | 'stopped' | 'failed';
 
 export interface Batch {
-  /** Whole JSON Lines, exactly as received. */
-  text: string;
+  /** Whole JSON Lines, exactly the bytes received (and written to the trace file); do not modify. */
+  bytes: Uint8Array;
+  /** The same lines as text, decoded on first read (the decode path itself never makes this string). */
+  readonly text: string;
   /** Byte range of `text` in the trace file. */
   start: number;
   end: number;
@@ -97,6 +99,16 @@ export interface CoreHooks {
   onLeftover?(pgid: number): void;
   /** The socket could not be opened; the runtime traces to a file read after the run (`fileFallback`). */
   onFallback?(address: string, error: Error): void;
+}
+
+/** A Batch whose text is decoded only if someone reads it. */
+class ByteBatch implements Batch {
+  private decoded: string | undefined;
+  constructor(readonly bytes: Uint8Array, readonly start: number, readonly end: number, readonly first: number, readonly count: number) {}
+  get text(): string {
+    this.decoded ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8');
+    return this.decoded;
+  }
 }
 
 const STDERR_TAIL = 8192;
@@ -163,17 +175,17 @@ export class StreamDecoder {
     }
   }
 
+  /** Socket bytes stay bytes: the same buffer goes to the trace file, the store's byte scanner and the batch. */
   private decode(buf: Buffer): void {
     const start = this.trace.enqueued;
     this.trace.write(buf);
-    const text = buf.toString('utf8');
     const first = this.store.length;
-    this.store.appendText(text);
+    this.store.appendBytes(buf);
     const count = this.store.length - first;
     if (this.hooks.onMark) {
       for (let i = first; i < first + count; i++) if (this.store.typeCode(i) === TYPE.mark) this.hooks.onMark(i);
     }
-    this.hooks.onBatch?.({ text, start, end: this.trace.enqueued, first, count });
+    this.hooks.onBatch?.(new ByteBatch(buf, start, this.trace.enqueued, first, count));
   }
 
   /** Stops accepting, then decodes everything still queued (in slices). */
@@ -401,7 +413,7 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     this.store.end();
     if (this.store.length > before) {
       // Only possible for a final line without newline, which the splitter already terminates; kept for safety.
-      this.hooks.onBatch?.({ text: '', start: this.trace.enqueued, end: this.trace.enqueued, first: before, count: this.store.length - before });
+      this.hooks.onBatch?.(new ByteBatch(new Uint8Array(0), this.trace.enqueued, this.trace.enqueued, before, this.store.length - before));
     }
     this.addr?.cleanup();
     await this.trace.close();

@@ -71,9 +71,10 @@ export function pruneTraces(dir: string, keep: number, except?: string): void {
  */
 export async function loadStore(file: string, onChunk?: (store: TraceStore) => void, chunkBytes = 512 * 1024): Promise<TraceStore> {
   const store = new TraceStore();
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
+  // Bytes straight to the store's byte scanner (no UTF-8 → string step; characters cut between chunks are kept whole).
+  const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
   for await (const chunk of stream) {
-    store.appendText(chunk as string);
+    store.appendBytes(chunk as Buffer);
     onChunk?.(store);
     await new Promise((r) => setImmediate(r));
   }

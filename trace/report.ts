@@ -2,7 +2,7 @@
 // the webview bundle, its styles and the codicon font inlined, plus a boot
 // script that stubs `acquireVsCodeApi`, inflates the embedded trace (gzip +
 // base64, inflated by the browser's own DecompressionStream) and feeds it to
-// the bundle as `reset` / `append` / `status` host messages. One file, no
+// the bundle as `reset` / `appendBytes` / `status` host messages. One file, no
 // network, no external resources. Pure string building: the caller (cli/)
 // reads the bundle files and gzips the trace. No Node imports.
 
@@ -22,7 +22,7 @@ export interface ReportOptions {
   title: string;
   /** The trace as JSON Lines (header first), gzip-compressed, base64-encoded. */
   traceGzipBase64: string;
-  /** Characters of JSON Lines per `append` message (cut at line ends). */
+  /** Bytes of JSON Lines per `appendBytes` message (cut at line ends). */
   chunkChars?: number;
   /** Defaults to a random nonce. */
   nonce?: string;
@@ -108,7 +108,7 @@ function decode(b64) {
   for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
-function post(m) { window.postMessage(m, '*'); }
+function post(m, transfer) { window.postMessage(m, '*', transfer || []); }
 function save(format, data) {
   var a = document.createElement('a');
   a.download = 'coroscope-diagram.' + format;
@@ -130,21 +130,29 @@ async function start() {
     post({ type: 'reset', title: TITLE, live: false });
     var bytes = decode(DATA);
     performance.mark('coroscope:decoded');
-    var text = new Blob([bytes]).stream()
-      .pipeThrough(new DecompressionStream('gzip'))
-      .pipeThrough(new TextDecoderStream());
-    var reader = text.getReader();
-    var pending = '';
+    // The inflated bytes go to the diagram as bytes (appendBytes, whole lines, buffers transferred): no text decode.
+    var reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    var parts = [];
+    var size = 0;
+    var flush = function (last) {
+      var one = parts.length === 1 && parts[0].byteOffset === 0 && parts[0].byteLength === parts[0].buffer.byteLength;
+      var buf = one ? parts[0] : new Uint8Array(size);
+      if (!one) { var at = 0; for (var i = 0; i < parts.length; i++) { buf.set(parts[i], at); at += parts[i].length; } }
+      var cut = last ? size : buf.lastIndexOf(10) + 1;
+      if (cut === 0) { parts = [buf]; return; }
+      var rest = buf.slice(cut);
+      post({ type: 'appendBytes', bytes: buf.subarray(0, cut) }, [buf.buffer]);
+      parts = rest.length ? [rest] : [];
+      size = rest.length;
+    };
     for (;;) {
       var r = await reader.read();
       if (r.done) break;
-      pending += r.value;
-      if (pending.length >= CHUNK) {
-        var cut = pending.lastIndexOf('\\n') + 1;
-        if (cut > 0) { post({ type: 'append', chunk: pending.slice(0, cut) }); pending = pending.slice(cut); }
-      }
+      parts.push(r.value);
+      size += r.value.length;
+      if (size >= CHUNK) flush(false);
     }
-    if (pending) post({ type: 'append', chunk: pending.endsWith('\\n') ? pending : pending + '\\n' });
+    if (size > 0) flush(true);
     performance.mark('coroscope:inflated');
     post({ type: 'status', state: 'loaded', exitCode: EXIT });
   } catch (e) { fail(e); }

@@ -197,6 +197,16 @@ export class App {
     this.dataChanged();
   }
 
+  /** `append` as UTF-8 bytes (whole lines): scanned as bytes, never decoded to a string first. */
+  appendBytes(bytes: Uint8Array): void {
+    this.firstReset = false;
+    this.tooltip.hidden = true;
+    this.markLoading();
+    this.store.appendBytes(bytes);
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) this.store.appendBytes(NEWLINE);
+    this.dataChanged();
+  }
+
   status(state: RunState, exitCode?: number | null, message?: string): void {
     this.running = state === 'running';
     this.liveRun = this.running;
@@ -693,3 +703,5 @@ export class App {
 
   get foldCount(): number { return this.model.folds.filter((f) => foldEnd(f) > f.start).length; }
 }
+
+const NEWLINE = new Uint8Array([10]);

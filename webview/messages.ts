@@ -11,6 +11,7 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
   switch (m.type) {
     case 'reset': app.reset(m.title, m.live); break;
     case 'append': app.append(m.chunk); break;
+    case 'appendBytes': app.appendBytes(m.bytes); break;
     case 'status': app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined); break;
     case 'highlight': app.highlight(m.file, m.line); break;
     case 'focus': if (Number.isInteger(m.index)) app.focusEvent(m.index); break;

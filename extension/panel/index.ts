@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { diagramPage } from '../../webview/page';
 import {
   isWebviewMessage, type DiagramSummary, type HostMessage, type RunState, type WebviewMessage,
@@ -36,7 +35,7 @@ export interface PanelHooks {
   onClosed(): void;
 }
 
-interface Pending { chunk: string; start: number; end: number }
+interface Pending { bytes: Uint8Array; start: number; end: number }
 
 export class DiagramPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -134,12 +133,12 @@ export class DiagramPanel implements vscode.Disposable {
     }
   }
 
-  /** A live batch of whole lines, occupying [start, end) of the trace file. */
-  append(trace: PanelTrace, chunk: string, start: number, end: number): void {
-    if (trace !== this.trace || !this.panel || chunk === '') return;
+  /** A live batch of whole lines (UTF-8, as received), occupying [start, end) of the trace file. */
+  append(trace: PanelTrace, bytes: Uint8Array, start: number, end: number): void {
+    if (trace !== this.trace || !this.panel || bytes.length === 0) return;
     if (this.synced < 0) {
       // Mid-replay: keep it for after. Hidden/unloaded: drop it, the next `ready` replays the file.
-      if (this.replaying) this.queued.push({ chunk, start, end });
+      if (this.replaying) this.queued.push({ bytes, start, end });
       return;
     }
     if (start !== this.synced) {
@@ -148,7 +147,7 @@ export class DiagramPanel implements vscode.Disposable {
       void this.replay();
       return;
     }
-    this.post({ type: 'append', chunk });
+    this.post({ type: 'appendBytes', bytes: transferable(bytes) });
     this.synced = end;
   }
 
@@ -215,23 +214,24 @@ export class DiagramPanel implements vscode.Disposable {
     try {
       const fh = await fs.promises.open(trace.file, 'r');
       try {
-        const dec = new StringDecoder('utf8');
-        const buf = Buffer.alloc(Math.min(REPLAY_CHUNK, Math.max(1, upTo)));
-        // `append` carries whole lines (protocol/messages.ts): cut at the last newline, carry the rest.
-        let carry = '';
+        // `appendBytes` carries whole lines (protocol/messages.ts): cut at the last newline, carry the rest.
+        // The bytes are the file's, never decoded here; each message gets a buffer of its own (it is transferred).
+        let carry = new Uint8Array(0);
         while (pos < upTo) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upTo - pos), pos);
+          const want = Math.min(REPLAY_CHUNK, upTo - pos);
+          const buf = new Uint8Array(carry.length + want);
+          buf.set(carry);
+          const { bytesRead } = await fh.read(buf, carry.length, want, pos);
           if (bytesRead === 0) break;
           pos += bytesRead;
           if (gen !== this.replayGen || !this.panel) return; // superseded
-          const text = carry + dec.write(buf.subarray(0, bytesRead));
-          const nl = text.lastIndexOf('\n');
-          if (nl < 0) { carry = text; continue; }
-          carry = text.slice(nl + 1);
-          this.post({ type: 'append', chunk: text.slice(0, nl + 1) });
+          const filled = carry.length + bytesRead;
+          const nl = buf.lastIndexOf(10, filled - 1);
+          if (nl < 0) { carry = buf.subarray(0, filled); continue; }
+          carry = buf.slice(nl + 1, filled);
+          this.post({ type: 'appendBytes', bytes: nl + 1 === buf.length ? buf : buf.slice(0, nl + 1) });
         }
-        const rest = carry + dec.end();
-        if (rest) this.post({ type: 'append', chunk: rest });
+        if (carry.length) this.post({ type: 'appendBytes', bytes: transferable(carry) });
       } finally { await fh.close(); }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
@@ -244,7 +244,7 @@ export class DiagramPanel implements vscode.Disposable {
     const q = this.queued;
     this.queued = [];
     this.replaying = false;
-    for (const p of q) if (p.start >= this.synced) this.append(trace, p.chunk, p.start, p.end);
+    for (const p of q) if (p.start >= this.synced) this.append(trace, p.bytes, p.start, p.end);
     if (this.status) this.post(this.status);
     this.runAfterSync();
   }
@@ -351,6 +351,16 @@ export function savedTrace(file: string, title = path.basename(file)): PanelTrac
   let size = 0;
   try { size = fs.statSync(file).size; } catch { /* reported when read */ }
   return { title, live: false, file, bytes: () => size, written: () => Promise.resolve() };
+}
+
+/**
+ * The bytes as a plain Uint8Array covering its whole ArrayBuffer: VS Code's postMessage sends a typed array's
+ * entire underlying buffer (a socket Buffer is often a view into a larger one), and a Node Buffer would not
+ * travel as a buffer at all (its toJSON runs first). Copies only when it must.
+ */
+export function transferable(bytes: Uint8Array): Uint8Array {
+  if (bytes.constructor === Uint8Array && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  return new Uint8Array(bytes);
 }
 
 function safeJson(m: unknown): string {

@@ -117,7 +117,7 @@ export class RunSession implements vscode.Disposable {
   }
 
   private onBatch(b: Batch): void {
-    this.deps.panel.append(this.trace, b.text, b.start, b.end);
+    this.deps.panel.append(this.trace, b.bytes, b.start, b.end);
     this.deps.onBatch?.(this);
   }
 

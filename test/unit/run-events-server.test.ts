@@ -157,4 +157,51 @@ describe('run: event socket decoding', () => {
     assert.equal(batches[batches.length - 1].end, Buffer.byteLength(text), 'byte ranges count without a trace file');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  it('keeps socket bytes as bytes: the same bytes go to the trace file, the store and the batches, characters cut between writes included', async function () {
+    this.timeout(30000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-test-bytes-'));
+    const file = path.join(dir, 'trace.jsonl');
+    const addr = privateAddress();
+    const store = new TraceStore();
+    const trace = new TraceFile(file);
+    const batches: Batch[] = [];
+    const dec = new StreamDecoder(store, trace, { onBatch: (b) => batches.push(b) }, 5, 16 * 1024);
+    try {
+      await dec.listen(addr.address);
+      let text = header(1) + task('1', 'm\u00e4in \u{1F600}') + task('2', '\u4e2d\u6587');
+      for (let i = 0; i < 2000; i++) text += sw(i % 2 ? '1' : '2', i % 2 ? '2' : '1', `caf\u00e9 \u20ac${i} \u{1F600}`);
+      const bytes = Buffer.from(text, 'utf8');
+      const sock = await connect(addr.address);
+      // Writes cut inside multi-byte characters (the emoji is 4 bytes), a few at a time so several batches form.
+      const cuts: number[] = [];
+      for (let at = 0; at < bytes.length;) { const e = bytes.indexOf(0xf0, at + 1000); at = e < 0 ? bytes.length : e + 2; cuts.push(at); }
+      let prev = 0;
+      for (const c of cuts) { sock.write(bytes.subarray(prev, c)); prev = c; if (cuts.indexOf(c) % 10 === 0) await tick(); }
+      await new Promise<void>((r) => sock.end(r));
+      await until(() => dec.server.openConnections === 0, 'the connection closed');
+      await dec.finish();
+      store.end();
+      await trace.close();
+      const sent = Buffer.concat(batches.map((b) => b.bytes));
+      assert.ok(batches.length > 1, 'several batches');
+      assert.ok(batches.every((b) => b.bytes instanceof Uint8Array && b.bytes[b.bytes.length - 1] === 10), 'whole lines as bytes');
+      assert.ok(sent.equals(bytes), 'the batches carry exactly the bytes received');
+      assert.ok(fs.readFileSync(file).equals(bytes), 'the trace file holds exactly the bytes received');
+      assert.equal(batches.map((b) => b.text).join(''), text, 'text, when asked for, decodes the same');
+      let at = 0;
+      for (const b of batches) { assert.equal(b.start, at); at += b.bytes.length; assert.equal(b.end, at); }
+      const want = new TraceStore();
+      want.appendText(text);
+      want.end();
+      assert.equal(store.problemCount, 0, JSON.stringify(store.problems));
+      assert.equal(store.length, want.length);
+      assert.deepEqual(store.tasks, want.tasks);
+      assert.equal(store.tasks[0].name, 'm\u00e4in \u{1F600}');
+      for (let i = 0; i < want.length; i++) assert.deepEqual(store.event(i), want.event(i), `event ${i}`);
+    } finally {
+      dec.destroy();
+      addr.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
