@@ -216,6 +216,7 @@ def _caller_lane(lane, caller):
     if caller is not None and not caller.f_code.co_flags & GEN_FLAGS:
         lane.cframe = caller
         lane.clane = ln
+        lane.fmt = None
     return ln
 
 
@@ -332,8 +333,19 @@ def _unwrap(w):
 _user = core._user_code
 
 
+_cocode = {}        # id(code) -> code.co_code (a new bytes object per access on 3.11)
+
+
+def _co(code):
+    c = _cocode.get(id(code))
+    if c is None:
+        c = _cocode[id(code)] = code.co_code
+        core._code_refs[id(code)] = code
+    return c
+
+
 def _leave_kind(frame, code):
-    co = code.co_code
+    co = _co(code)
     i = frame.f_lasti
     try:
         op = _OP[co[i]]
@@ -375,10 +387,24 @@ def _trace(frame, event, arg):
     i = frame.f_lasti
     if i >= 0:
         try:
-            if _OP[code.co_code[i]] in _YIELD_OPS:
+            if _OP[_co(code)[i]] in _YIELD_OPS:
                 thrown = True
         except IndexError:
             pass
+        if thrown is None:
+            # steady state: a lane resumed by the same plain frame as last time
+            info = frames.get(id(frame))
+            if info is not None and info[3] == OWN:
+                lane = info[0]
+                caller = frame.f_back
+                if caller is lane.cframe and caller is not None and not lane.rdepth \
+                        and not lane.passthru and core.W is not None:
+                    try:
+                        if _fast_resume(lane, frame, caller, i):
+                            frame.f_trace_lines = False
+                            return _local
+                    except Exception as e:
+                        core.internal_error("generator resume", e)
     on_enter(frame, code, thrown)
     if id(frame) in frames:
         frame.f_trace_lines = False
@@ -386,10 +412,110 @@ def _trace(frame, event, arg):
     return None
 
 
+_HEAD = '{"type":"switch","ts":'
+_OUT = core.OUT
+_put = core._put
+_qv = core._q
+_MAXQ = core.MAX_QUEUE
+
+
+_BIG = 1 << 60
+
+
+def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
+    key = caller.f_lasti * 1048576 + fl
+    d = lane.fmt
+    if d is None:
+        d = lane.fmt = {}
+    e = d.get(key)
+    if e is None:
+        kind, spec = call_info(caller)
+        if kind in ("throw", "close"):
+            return False
+        code = frame.f_code
+        cc = caller.f_code
+        if kind != "send" or spec is None:
+            spec = None
+        elif spec[0] == "fast":
+            spec = spec[1]
+        else:
+            spec = (spec,)
+        e = d[key] = (kind, spec,
+                      ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
+                      ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (
+                          core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename),
+                          frame.f_lineno))
+    kind, spec, pre, post = e
+    if spec is None:
+        val = ""
+    else:
+        if type(spec) is str:
+            v = caller.f_locals.get(spec, _MISSING)
+        else:
+            v = _arg_value(caller, spec[0])
+        if v is _MISSING:
+            val = ""
+        elif type(v) is int and -_BIG < v < _BIG:
+            val = ',"value":"' + int.__repr__(v) + '"'
+        else:
+            val = ',"value":' + _qv(safe_repr(v))
+    lane.last = kind
+    lane.rlasti = fl
+    lane.extra = None
+    lane.ysite = None
+    ts = now()
+    lane.since = ts
+    if len(_OUT) < _MAXQ:
+        _put(_HEAD + str(ts) + pre + val + post)
+    else:
+        core._dropped[0] += 1
+    return True
+
+
+def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
+    fl = frame.f_lasti
+    key = -1 - (caller.f_lasti * 1048576 + fl)
+    e = lane.fmt.get(key)
+    if e is None:
+        code = frame.f_code
+        if _OP[_co(code)[fl]] not in _YIELD_OPS or code.co_flags & CO_ASYNC_GENERATOR:
+            return False
+        cc = caller.f_code
+        e = lane.fmt[key] = (
+            ',"from":"%s","to":"%s","reason":"yield","value":' % (lane.id, lane.clane.id),
+            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (
+                core.qfile(code.co_filename), frame.f_lineno, core.qfile(cc.co_filename),
+                caller.f_lineno))
+    if arg is None and (lane.last == "throw" or lane.last == "close"):
+        return False
+    if lane.rdepth:
+        lane.rdepth = 0
+        lane.rframe = None
+    if type(arg) is int and -_BIG < arg < _BIG:
+        val = '"' + int.__repr__(arg) + '"'
+    else:
+        val = _qv(safe_repr(arg))
+    if len(_OUT) < _MAXQ:
+        _put(_HEAD + str(now()) + e[0] + val + e[1])
+    else:
+        core._dropped[0] += 1
+    return True
+
+
 def _local(frame, event, arg):
     if event == "return":
         info = frames.get(id(frame))
         if info is not None:
+            lane = info[0]
+            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc \
+                    and lane.fmt is not None and core.W is not None:
+                caller = frame.f_back
+                if caller is lane.cframe and caller is not None:
+                    try:
+                        if _fast_yield(lane, frame, caller, arg):
+                            return None
+                    except Exception as e:
+                        core.internal_error("generator yield", e)
             code = frame.f_code
             how = _leave_kind(frame, code)
             if how == "yield" and arg is None:
