@@ -215,6 +215,7 @@ def step_end(lane, task):
         fr = lane.cframe
         file, line = lane.cfile, fr.f_lineno if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
+        _blocked(lane, t, file, line)
         if task.cancelled():
             core.switch(lane, ll, "cancelled", "CancelledError", file, line, ts=t)
         else:
@@ -226,7 +227,6 @@ def step_end(lane, task):
                 core.switch(lane, ll, "cancelled" if v.startswith("CancelledError") else "raise", v,
                             file, line, ts=t)
         _forget(lane)
-        _blocked(lane, t, file, line)
         return
     file, line, depth, fname, lib = _site(lane)
     if t - lane.since > core.BLOCKING_NS:
@@ -387,17 +387,19 @@ def install(asyncio):
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lanes=lanes, T0=T0,
              _Coro=types.CoroutineType, _user=_user, len=len, type=type, isinstance=isinstance,
              BLOCK=core.BLOCKING_NS, HEAD=HEAD, str=str):
+        cb = self._callback
         try:
-            t = self._callback.__self__
+            t = cb.__self__
         except AttributeError:
             return orig_run(self)
         ln = lanes.get(id(t))
         if ln is None or ln.cframe is None or not isinstance(t, T0):
             return orig_run(self)
+        args = self._args
         try:
             ts = _now()
             f = ln.fmt
-            if f is not None and ln.wait is None and not ln.rdepth and not self._args:
+            if f is not None and ln.wait is None and not ln.rdepth and not args:
                 ln.since = ts
                 la = ln.cframe.f_lasti
                 tail = f[4].get(la)
@@ -412,7 +414,10 @@ def install(asyncio):
         except Exception as e:
             core.internal_error("asyncio step", e)
         try:
-            self._context.run(self._callback, *self._args)
+            if args:
+                self._context.run(cb, *args)
+            else:
+                self._context.run(cb)
         except (SystemExit, KeyboardInterrupt):
             try:
                 step_end(ln, t)
@@ -433,7 +438,7 @@ def install(asyncio):
                                 ln.rdepth = 0
                                 ln.rframe = None
                             la = ln.cframe.f_lasti
-                            tail = ln.fmt[5].get(la)
+                            tail = ln.fmt[5].get(la)  # (set by the step start)
                             if tail is None:
                                 tail = _tail(ln, 5, la)
                             _put(HEAD + str(ts) + tail)

@@ -30,7 +30,24 @@ def register(g, kind, name, creator=None, site=None, code=None):
     return ln
 
 
+_lane_ids = {}         # id(g) -> (weakref to g, lane): fast path of _lanes
+
+
 def lane_of(g, creator=None, site=None):
+    e = _lane_ids.get(id(g))
+    if e is not None and e[0]() is g:
+        return e[1]
+    ln = _lane_of(g, creator, site)
+    try:
+        if len(_lane_ids) > 100000:
+            _lane_ids.clear()
+        _lane_ids[id(g)] = (weakref.ref(g), ln)
+    except TypeError:
+        pass
+    return ln
+
+
+def _lane_of(g, creator=None, site=None):
     ln = _lanes.get(g)
     if ln is not None:
         return ln

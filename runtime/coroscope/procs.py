@@ -48,7 +48,7 @@ def _after_child():
         for modname in ("coroscope.glet", "coroscope.aio"):
             m = sys.modules.get(modname)
             if m is not None:
-                for attr in ("_lanes", "_task_lanes", "_loop_lanes"):
+                for attr in ("_lanes", "_lane_ids", "_task_lanes", "_loop_lanes"):
                     d = getattr(m, attr, None)
                     if d is not None:
                         d.clear()

@@ -10,6 +10,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const trixie = join(root, '.tools', 'trixie');
 const STAGE = '/tmp/coroscope-bench';
+// An installed runtime has its bytecode cached like the standard library the plain
+// run uses: let Python write it (a warm-up run per workload does) instead of
+// recompiling the runtime in every traced run.
+const ENV = { ...process.env, PYTHONPATH: 'runtime' };
+delete ENV.PYTHONDONTWRITEBYTECODE;
 
 const WORKLOADS = [
   ['generator send ping-pong (200k)', 'gen_pingpong.py', false],
@@ -47,7 +52,7 @@ function once(interp, script, needsGreenlet, traced) {
     args = traced ? ['-m', 'coroscope', '--trace', join(dir, 't.jsonl'), join('test/bench/python', script)] : [join('test/bench/python', script)];
   }
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, PYTHONPATH: 'runtime' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd, env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${script} (${traced ? 'traced' : 'plain'}) failed: ${r.stderr}`);
   return ms;
@@ -68,6 +73,7 @@ for (const interp of INTERPS) {
   for (const [label, script, g] of WORKLOADS) {
     const plain = [];
     const traced = [];
+    once(interp, script, g, true);
     for (let i = 0; i < RUNS; i++) {
       plain.push(once(interp, script, g, false));
       traced.push(once(interp, script, g, true));
@@ -79,7 +85,7 @@ for (const interp of INTERPS) {
   }
 }
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\nRuntime overhead (median of ${RUNS} runs, wall time incl. interpreter start)\n`);
+console.log(`\nRuntime overhead (median of ${RUNS} interleaved runs after a warm-up, wall time incl. interpreter start)\n`);
 console.log(`| ${pad('interpreter', 16)} | ${pad('workload', 34)} | plain ms | traced ms | overhead |`);
 console.log(`|${'-'.repeat(18)}|${'-'.repeat(36)}|---------:|----------:|---------:|`);
 for (const r of rows) {
