@@ -636,15 +636,43 @@ def _install_monitoring():
             r = _want_code(code)
         return r
 
+    fget = frames.get
+
     def start(code, off):
         if not want(code):
             return DISABLE
-        on_enter(_getframe(1), code)
+        frame = _getframe(1)
+        info = fget(id(frame))
+        if info is not None and info[3] == OWN:
+            # steady state: resumed by the same plain frame as last time
+            lane = info[0]
+            caller = frame.f_back
+            if caller is lane.cframe and caller is not None and not lane.rdepth \
+                    and not lane.passthru and core.W is not None:
+                try:
+                    if _fast_resume(lane, frame, caller, frame.f_lasti):
+                        return None
+                except Exception as e:
+                    core.internal_error("generator resume", e)
+        on_enter(frame, code)
 
     def yld(code, off, val):
         if not want(code):
             return DISABLE
-        on_leave(_getframe(1), code, "yield", val)
+        frame = _getframe(1)
+        info = fget(id(frame))
+        if info is not None and info[3] == OWN:
+            lane = info[0]
+            if lane.ysite is None and not lane.passthru and lane.fmt is not None \
+                    and core.W is not None:
+                caller = frame.f_back
+                if caller is lane.cframe and caller is not None:
+                    try:
+                        if _fast_yield(lane, frame, caller, val):
+                            return None
+                    except Exception as e:
+                        core.internal_error("generator yield", e)
+        on_leave(frame, code, "yield", val)
 
     def ret(code, off, val):
         if not want(code):
