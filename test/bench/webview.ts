@@ -1,7 +1,8 @@
 // Benchmark of the diagram in a real browser (not a test): 1,000,000 events on
 // 200 lanes. Measures, in Debian chromium via playwright-core:
-//   - ready: from posting the trace (reset + JSON Lines chunks, as the host does)
-//     to the root's data-coroscope-state="ready" data-events="1000000";
+//   - ready: from posting the trace (reset + JSON Lines chunks as UTF-8 bytes, as the
+//     panel does; then as text, the previous protocol, for comparison) to the root's
+//     data-coroscope-state="ready" data-events="1000000";
 //   - heap: JS heap after a forced GC (CDP Runtime.getHeapUsage) minus the empty
 //     page's, plus the store's typed arrays (off the JS heap), per event;
 //   - pan/zoom: wheel events (scroll, ctrl+wheel zoom, shift+wheel pan) one per
@@ -98,12 +99,20 @@ async function main(): Promise<void> {
   await d.send({ type: 'reset', title: 'bench', live: false });
   await d.waitReady(0);
   const heap0 = await heap();
-  const bytes = await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
-  say(`trace: ${(bytes / 1e6).toFixed(0)} MB of JSON Lines in ${await page.evaluate(() => (window as unknown as { __chunks: string[] }).__chunks.length)} chunks of 10,000 lines`);
-  const cpu0 = rendererCpu(d.profile);
-  const load0 = loadAvg();
-  const readyMs = await page.evaluate(async (n) => {
-    const w = window as unknown as { __chunks: string[] | null };
+  const textBytes = await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
+  const nChunks = await page.evaluate(() => (window as unknown as { __chunks: string[] }).__chunks.length);
+  say(`trace: ${(textBytes / 1e6).toFixed(0)} MB of JSON Lines in ${nChunks} chunks of 10,000 lines (ASCII: as many bytes)`);
+  // As the panel sends them now: UTF-8 bytes (appendBytes), each message's buffer transferred (VS Code's webview
+  // host transfers message buffers into the page). Encoded here, before the clock starts (the host has bytes).
+  await page.evaluate(() => {
+    const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] };
+    const enc = new TextEncoder();
+    w.__bytes = w.__chunks!.map((c) => enc.encode(c));
+    w.__chunks = null;
+  });
+  /** Posts reset + every chunk (bytes or text) and resolves with the ms until the root is ready with all events. */
+  const ready = (kind: 'bytes' | 'text') => page.evaluate(async ({ n, kind: k }) => {
+    const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] | null };
     const root = document.getElementById('coroscope-root')!;
     const t0 = performance.now();
     const done = new Promise<number>((resolve) => {
@@ -112,17 +121,30 @@ async function main(): Promise<void> {
       obs.observe(root, { attributes: true });
     });
     window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
-    for (const c of w.__chunks!) window.postMessage({ type: 'append', chunk: c }, '*');
+    if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
+    else for (const c of w.__chunks!) window.postMessage({ type: 'append', chunk: c }, '*');
     w.__chunks = null;
+    w.__bytes = null;
     return (await done) - t0;
-  }, N);
+  }, { n: N, kind });
+  const cpu0 = rendererCpu(d.profile);
+  const load0 = loadAvg();
+  const readyMs = await ready('bytes');
   const readyCpu = (rendererCpu(d.profile) - cpu0) * 1000;
-  say(`ready: ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`);
+  say(`ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`);
 
   const heap1 = await heap();
   const storeBytes = await page.evaluate(() => (window as unknown as { coroscope: { store: { approxBytes(): number } } }).coroscope.store.approxBytes());
   const jsPer = (heap1 - heap0) / N;
   say(`heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`);
+
+  // For comparison: the same trace as text (`append` strings, structured-cloned), as the panel sent it before.
+  await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
+  const cpu1 = rendererCpu(d.profile);
+  const load1 = loadAvg();
+  const readyText = await ready('text');
+  const readyTextCpu = (rendererCpu(d.profile) - cpu1) * 1000;
+  say(`ready (append, text; the previous protocol): ${f(readyText)} ms; renderer CPU time ${f(readyTextCpu)} ms (load average ${load1})`);
 
   // 2. Pan and zoom, one wheel event per frame.
   const frames = await page.evaluate(async () => {
@@ -185,13 +207,14 @@ async function main(): Promise<void> {
   const LIVE = 500_000;
   await page.evaluate(generate, { n: LIVE, lanes: LANES, per: 2000, t0: 1e12, first: true });
   const live = await page.evaluate(async () => {
-    const w = window as unknown as { __chunks: string[] | null; coroscope: { drawTimes: number[]; append(c: string): void } };
+    const w = window as unknown as { __chunks: string[] | null; coroscope: { drawTimes: number[]; appendBytes(b: Uint8Array): void } };
     const app = w.coroscope;
-    const chunks = w.__chunks!;
+    const enc = new TextEncoder();
+    const chunks = w.__chunks!.map((c) => enc.encode(c));
     w.__chunks = null;
     const decode: number[] = [];
-    const orig = app.append.bind(app);
-    app.append = (c: string) => { const t = performance.now(); orig(c); decode.push(performance.now() - t); };
+    const orig = app.appendBytes.bind(app);
+    app.appendBytes = (b: Uint8Array) => { const t = performance.now(); orig(b); decode.push(performance.now() - t); };
     window.postMessage({ type: 'reset', title: 'live', live: true }, '*');
     app.drawTimes.length = 0;
     const intervals: number[] = [];
@@ -205,7 +228,7 @@ async function main(): Promise<void> {
       const timer = setInterval(() => {
         // Keep to the schedule: batches due by now (a late timer sends what it owes).
         const due = Math.min(chunks.length, Math.floor((performance.now() - t0) / 20) + 1);
-        while (k < due) window.postMessage({ type: 'append', chunk: chunks[k++] }, '*');
+        while (k < due) { const b = chunks[k++]; window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]); }
         if (k >= chunks.length) { clearInterval(timer); resolve(); }
       }, 20);
     });
