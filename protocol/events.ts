@@ -170,6 +170,8 @@ export interface FinishEvent {
   exitCode: number | null;
   /** Events the runtime could not deliver. */
   dropped: number;
+  /** The signal that ended the process, when one did (e.g. "SIGINT"). */
+  signal?: string;
 }
 
 export type TraceEvent =

@@ -83,7 +83,7 @@ for (const py of [PY311, PY313]) {
         assert.ok(t.files.length >= 1 && t.files.every((l) => l.includes('busy_interrupt.py')), r.stderr);
         checkTrace(r);
         const fin = r.events[r.events.length - 1];
-        assert.ok(fin.type === 'finish' && (fin as { signal?: string }).signal === 'SIGINT');
+        assert.ok(fin.type === 'finish' && fin.signal === 'SIGINT');
       }
     });
     it('Ctrl+C in a busy asyncio program: the same traceback as python, death by SIGINT', async function () {
