@@ -64,13 +64,10 @@ describe('e2e: Run Current File from the command palette in VS Code', function (
     await page.goto(`http://${server.authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
 
-    // Open the example through Quick Open, as a user would.
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('producer_consumer.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'producer_consumer.py' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    // Open the example from the Explorer, as a user would (Quick Open depends on a file index that may lag).
+    const row = (name: string) => page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) }).first();
+    await row('examples').click({ timeout: 60000 });
+    await row('producer_consumer.py').click({ timeout: 30000 });
     await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
 
     await runPaletteCommand(page, 'Coroscope: Run Current File');
