@@ -215,6 +215,7 @@ export class App {
     const text = state === 'running' ? 'running' : state === 'exited' ? `exited${exitCode !== undefined && exitCode !== null ? ` (code ${exitCode})` : ''}`
       : state === 'stopped' ? 'stopped' : state === 'failed' ? 'failed' : 'loaded';
     this.statusEl.textContent = message ? `${text} — ${message}` : text;
+    this.statusEl.title = this.statusEl.textContent;
     this.statusEl.dataset.state = state;
     this.stopBtn.hidden = !this.running;
     this.live.textContent = `Run ${text}. ${this.store.length} events.`;

@@ -32,11 +32,23 @@ async function findDiagramFrame(page: Page, minEvents: number, timeoutMs: number
 }
 
 async function runPaletteCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+  // The palette lists a command once its `when` clause holds (here: a Python editor), which may lag the editor
+  // opening while the workbench is still starting; reopen it until the command shows.
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    try {
+      await item.waitFor({ timeout: 10000 });
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -69,6 +81,7 @@ describe('e2e: Run Current File from the command palette in VS Code', function (
     await row('examples').click({ timeout: 60000 });
     await row('producer_consumer.py').click({ timeout: 30000 });
     await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
+    await page.locator('.statusbar-item', { hasText: /^Python$/ }).first().waitFor({ timeout: 60000 });
 
     await runPaletteCommand(page, 'Coroscope: Run Current File');
     const frame = await findDiagramFrame(page, 20, 90000);
