@@ -46,6 +46,7 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
         os.environ["PYTHONPATH"] = os.pathsep.join([root] + parts)
     if child:
         core.PREFIX = "%d:" % os.getpid()
+        core._msg[0] = core.child_msg_base()
     state["script"] = script
     gens.install(child)
     ts = core.now()
@@ -95,6 +96,11 @@ def _finish(w, code):
         gens.uninstall()
         if code is None:
             code = state["exit"]
+        if core.PREFIX:
+            # a child process: its lane's ``end`` closes its story; ``finish``
+            # is the root process's last line alone
+            w.close()     # flushes (with an events-dropped mark if the queue overflowed)
+            return
         ev = {"type": "finish", "ts": core.now(), "exitCode": code, "dropped": 0}
         if state["signal"]:
             ev["signal"] = state["signal"]

@@ -16,6 +16,7 @@ def boot():
         _b.start(trace, sock, os.environ.get(_b.ENV_BLOCKING), script=sys.argv[0] if sys.argv else "",
                  argv=sys.argv, child=True, parent_task=os.environ.get(_b.ENV_PARENT) or None,
                  process_name=os.environ.get("COROSCOPE_CHILD_NAME") or None)
+        _b.state["mp_child"] = True
     except Exception:
         pass
 

@@ -164,6 +164,7 @@ def wake(lane, on, detail=None):
 
 
 _msg = [0]
+MSG_PID_BASE = 1_000_000_000
 
 
 def next_msg():
@@ -171,10 +172,16 @@ def next_msg():
     return _msg[0]
 
 
-def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None):
+def child_msg_base():
+    """msg ids of a child process: pid * 1e9 + n (unique across the processes of
+    a trace; the root's are 1, 2, ...; all below 2**53)."""
+    return os.getpid() * MSG_PID_BASE
+
+
+def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None):
     if W is None:
         return
-    s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, now(), lane.id, _q(channel))
+    s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, ts or now(), lane.id, _q(channel))
     if value is not None:
         s += ',"value":' + _q(value)
     if msg is not None:
@@ -359,6 +366,20 @@ def lane_at(frame):
     if info is not None:
         return info[0]
     return root_lane()
+
+
+plumbing = set()         # idents of multiprocessing/executor helper threads (no lane)
+
+
+def starter_lane():
+    """The lane that starts a process / creates a pool from here: a helper
+    thread of the stdlib counts as the main lane."""
+    if get_ident() in plumbing:
+        return MAIN
+    try:
+        return lane_at(sys._getframe(2))
+    except Exception:
+        return root_lane()
 
 
 def current_lane():

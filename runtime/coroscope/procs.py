@@ -15,7 +15,7 @@ _fork_parent = [None]
 
 def _before_fork():
     try:
-        _fork_parent[0] = core.current_lane().id
+        _fork_parent[0] = core.starter_lane().id
     except Exception:
         _fork_parent[0] = core.MAIN.id if core.MAIN else None
     from . import boot
@@ -44,7 +44,13 @@ def _after_child():
                 except Exception:
                     pass
         core._counter[0] = 0
+        core._msg[0] = core.child_msg_base()
         core.frames.clear()
+        _last.clear()
+        _await.clear()
+        _heard_from.clear()
+        _sent[0] = False
+        _job_lanes.clear()
         for modname in ("coroscope.glet", "coroscope.aio"):
             m = sys.modules.get(modname)
             if m is not None:
@@ -67,17 +73,29 @@ def _after_child():
                                  _fork_parent[0], pid=os.getpid())
         core.thread_lanes.clear()
         core.thread_lanes[get_ident()] = core.MAIN
+        core.plumbing.clear()
         core.W.start()
         atexit.register(boot._atexit)
     except Exception:
         pass
 
 
+def own_end():
+    """Does this child write its lane's ``end`` itself? A multiprocessing child
+    whose messages reach its parent has it written by the parent, which learns
+    the exit code (or the signal that killed it) when it joins/polls it: one
+    writer, so a child killed while shutting down never gets two ``end``s."""
+    from . import boot
+    return not (boot.state.get("mp_child") and _sent[0])
+
+
 def _exit(code):
     try:
         from . import boot
-        if boot.state.get("mp_child"):
-            if core.MAIN is not None:
+        if core.PREFIX:
+            # a child process (fork or multiprocessing); the root process alone
+            # writes ``finish``
+            if core.MAIN is not None and own_end():
                 core.end(core.MAIN, "exit", str(code))
             boot.finish(code)
         else:
@@ -100,7 +118,7 @@ def _patch_mp(mp):
         try:
             _child_name[0] = self.name
             os.environ["COROSCOPE_CHILD_NAME"] = self.name
-            os.environ[boot.ENV_PARENT] = core.current_lane().id
+            os.environ[boot.ENV_PARENT] = core.starter_lane().id
         except Exception:
             pass
         try:
@@ -114,6 +132,23 @@ def _patch_mp(mp):
                     os.environ[k] = v
 
     BP.start = start
+
+    o_bootstrap = BP._bootstrap
+
+    def _bootstrap(self, *a, **k):
+        code = o_bootstrap(self, *a, **k)
+        try:
+            if core.PREFIX and core.MAIN is not None:
+                boot.state["exit"] = code
+                if own_end():
+                    core.end(core.MAIN, "exit", str(code))
+                else:
+                    core.MAIN.ended = True     # the parent writes it
+        except Exception:
+            pass
+        return code
+
+    BP._bootstrap = _bootstrap
 
     o_gcl = sp.get_command_line
 
@@ -131,69 +166,544 @@ def _patch_mp(mp):
 
     sp.get_command_line = get_command_line
 
-    # multiprocessing queues: name travels with the pickled queue
-    count = [0]
-    Q = mq.Queue
-    o_gs, o_ss, o_put, o_get = Q.__getstate__, Q.__setstate__, Q.put, Q.get
-    names = weakref.WeakKeyDictionary()
+    _patch_queues(mq)
+    imports.when_imported("multiprocessing.pool", _patch_pool)
+    imports.when_imported("multiprocessing.popen_fork", _patch_popen)
 
-    def qname(q):
-        n = names.get(q)
-        if n is None:
-            count[0] += 1
-            n = names[q] = "%s#%d.%d" % (type(q).__name__, os.getpid(), count[0])
-        return n
 
-    def gs(self):
-        st = o_gs(self)
+def _patch_popen(pf):
+    """The parent writes the ``end`` of a child's lane when it learns how it
+    ended (exit code, or the signal that killed it: daemon children are
+    terminated at exit), if the child is known to have declared its lane -- a
+    message from it arrived (a child killed while starting up may have written
+    nothing) -- and so leaves it to the parent (see own_end)."""
+    P = pf.Popen
+    o_poll = P.poll
+    done = set()
+
+    def poll(self, *a, **k):
+        rc = o_poll(self, *a, **k)
         try:
-            return (st, qname(self))
+            if rc is not None and core.W is not None and self.pid not in done \
+                    and self.pid in _heard_from:
+                done.add(self.pid)
+                lane = core.Lane("%d:1" % self.pid, "process", "", None)
+                if rc >= 0:
+                    core.end(lane, "exit", str(rc))
+                else:
+                    import signal
+                    try:
+                        sig = signal.Signals(-rc).name
+                    except Exception:
+                        sig = "signal %d" % -rc
+                    core.end(lane, "killed", sig)
         except Exception:
-            return st
+            pass
+        return rc
+    P.poll = poll
 
-    def ss(self, state):
-        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], str) \
-                and isinstance(state[0], tuple):
-            o_ss(self, state[0])
+
+# --- multiprocessing queues -------------------------------------------------
+#
+# A queue gets its channel name where it is created ("JoinableQueue#<pid>.<n>")
+# and keeps it in every process: fork children inherit the registry below, spawn
+# children get the name in the queue's pickled state. Each item put while tracing
+# travels in an envelope (_Env) whose pickle is a call of _unwrap(msg, chan, kind,
+# obj): whoever unpickles it -- Queue.get, or stdlib code reading the pipe
+# directly (the ProcessPoolExecutor / Pool result threads) -- gets the program's
+# own object back, and _unwrap leaves the msg id for the get() wrapper of this
+# thread. msg ids are numbers unique across processes (core.next_msg: plain
+# counter in the root, pid * 1e9 + n in children).
+
+_qinfo = weakref.WeakKeyDictionary()     # queue -> [name, quiet]
+_qcount = [0]
+_last = {}                               # thread ident -> (msg, chan, kind) of the last unwrap
+_await = {}                              # (chan, key) -> lane that waits for that result (this process)
+_worker_calls = {}                       # key -> chan of a call received by this (worker) process
+
+
+_sent = [False]          # this process has put an item in an envelope
+
+
+class _Env(object):
+    __slots__ = ("obj", "msg", "chan", "kind")
+
+    def __init__(self, obj, msg, chan=None, kind=None):
+        _sent[0] = True
+        self.obj = obj
+        self.msg = msg
+        self.chan = chan
+        self.kind = kind
+
+    def __reduce__(self):
+        return (_unwrap, (self.msg, self.chan, self.kind, self.obj))
+
+
+_heard_from = set()      # pids of child processes whose messages reached this process
+
+
+def _unwrap(msg, chan, kind, obj):
+    try:
+        from _thread import get_ident
+        _last[get_ident()] = (msg, chan, kind)
+        if type(msg) is int and msg >= core.MSG_PID_BASE:
+            _heard_from.add(msg // core.MSG_PID_BASE)
+        if kind is not None and chan is not None:
+            _result_arrived(msg, chan, kind, obj)
+    except Exception:
+        pass
+    return obj
+
+
+def _qentry(q):
+    r = _qinfo.get(q)
+    if r is None:
+        _qcount[0] += 1
+        tn = type(q).__name__
+        r = _qinfo[q] = ["%s#%d.%d" % (tn, os.getpid(), _qcount[0]), tn == "_SafeQueue"]
+    return r
+
+
+def _child_flush():
+    """In a child process, make a cross-process transfer durable at once: pool
+    workers and daemon children are often terminated (SIGTERM) right after
+    their last put, before the writer's next ~20 ms flush."""
+    w = core.W
+    if w is not None and core.PREFIX:
+        try:
+            w.flush()
+        except Exception:
+            pass
+
+
+def _internal_caller(depth):
+    """Called from multiprocessing / executor plumbing (Pool's change notifier,
+    sentinels, ...), not from the program?"""
+    try:
+        from .threads import _internal_file
+        return _internal_file(sys._getframe(depth + 1).f_code.co_filename)
+    except Exception:
+        return False
+
+
+def _take_last():
+    from _thread import get_ident
+    return _last.pop(get_ident(), None)
+
+
+def _callable_name(fn):
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def call_label(fn, args):
+    return "%s%s" % (_callable_name(fn), safe_repr(args) if args else "()")
+
+
+def _value_of(ok, value):
+    if ok:
+        return safe_repr(value)
+    return safe_repr(getattr(value, "exc", value))
+
+
+def _result_arrived(msg, chan, kind, obj):
+    """In the process that waits for results: a result item was unpickled (by
+    the stdlib's result thread); record its recv on the lane that submitted."""
+    if kind == "result":          # ProcessPoolExecutor _ResultItem
+        key = obj.work_id
+        exc = obj.exception
+        value = _value_of(exc is None, obj.result if exc is None else exc)
+    elif kind == "presult":       # Pool (job, i, (ok, value))
+        job, i, res = obj
+        key = (job, i)
+        value = _value_of(res[0], res[1])
+    else:
+        return
+    lane = _await.pop((chan, key), None)
+    if lane is None:
+        return
+    core.sendrecv("recv", lane, chan, value, msg)
+
+
+def _patch_queues(mq):
+    Q, SQ, JQ = mq.Queue, mq.SimpleQueue, mq.JoinableQueue
+
+    def named_init(cls):
+        o_init = cls.__init__
+
+        def __init__(self, *a, **k):
+            o_init(self, *a, **k)
             try:
-                names[self] = state[1]
+                _qentry(self)
             except Exception:
                 pass
+        cls.__init__ = __init__
+
+    named_init(Q)
+    named_init(SQ)
+
+    def state_patch(cls):
+        o_gs, o_ss = cls.__getstate__, cls.__setstate__
+
+        def gs(self):
+            st = o_gs(self)
+            try:
+                name, quiet = _qentry(self)
+                return (st, name, quiet if type(quiet) is str else bool(quiet))
+            except Exception:
+                return st
+
+        def ss(self, state):
+            if type(state) is tuple and len(state) == 3 and type(state[1]) is str \
+                    and type(state[2]) in (bool, str) and isinstance(state[0], tuple):
+                o_ss(self, state[0])
+                try:
+                    _qinfo[self] = [state[1], state[2]]
+                except Exception:
+                    pass
+            else:
+                o_ss(self, state)
+        cls.__getstate__, cls.__setstate__ = gs, ss
+
+    state_patch(Q)      # JoinableQueue's state is Queue's + 2 items: covered
+    state_patch(SQ)
+
+    # an item that could not be pickled by the feeder thread goes to the
+    # queue's error hook as the program's object, not as the envelope
+    o_feed = Q.__dict__.get("_feed")
+    if isinstance(o_feed, staticmethod):
+        feed = o_feed.__func__
+
+        def _feed(*args):
+            try:
+                if len(args) >= 2 and callable(args[-2]):
+                    onerror = args[-2]
+
+                    def unwrapping(e, obj, _on=onerror):
+                        if type(obj) is _Env:
+                            obj = obj.obj
+                        return _on(e, obj)
+                    args = args[:-2] + (unwrapping, args[-1])
+            except Exception:
+                pass
+            return feed(*args)
+        Q._feed = staticmethod(_feed)
+
+    def wrap_put(cls, sig_block):
+        o_put = cls.put
+
+        def envelope(self, obj):
+            """-> (item to put, event to record after a successful put or None)"""
+            name, quiet = _qentry(self)
+            if quiet:
+                return _quiet_put(self, name, quiet, obj)
+            if _internal_caller(2):
+                return obj, None
+            m = core.next_msg()
+            return _Env(obj, m), ("send", core.current_lane(), name, safe_repr(obj), m)
+
+        if sig_block:
+            def put(self, obj, block=True, timeout=None):
+                try:
+                    item, ev = envelope(self, obj)
+                except Exception as e:
+                    core.internal_error("mp queue", e)
+                    item, ev = obj, None
+                if ev is not None and core.PREFIX:
+                    _record(ev)     # a child may be killed right after its put reaches the parent
+                    ev = None
+                r = o_put(self, item, block, timeout)
+                _record(ev)
+                return r
         else:
-            o_ss(self, state)
+            def put(self, obj):
+                try:
+                    item, ev = envelope(self, obj)
+                except Exception as e:
+                    core.internal_error("mp queue", e)
+                    item, ev = obj, None
+                if ev is not None and core.PREFIX:
+                    _record(ev)
+                    ev = None
+                r = o_put(self, item)
+                _record(ev)
+                return r
+        cls.put = put
 
-    def put(self, obj, block=True, timeout=None):
-        r = o_put(self, obj, block, timeout)
+    def _record(ev):
+        if ev is None or core.W is None:
+            return
         try:
-            f, l = core.caller_site(2)
-            core.sendrecv("send", core.current_lane(), qname(self), safe_repr(obj), None, f, l)
+            kind, lane, name, value, m = ev[:5]
+            if len(ev) > 5:     # a pool/executor result: no user site (see _quiet_get)
+                _worker_calls.pop(ev[5], None)
+                core.sendrecv(kind, lane, name, value, m)
+            else:
+                f, l = core.caller_site(3)
+                core.sendrecv(kind, lane, name, value, m, f, l)
+            _child_flush()
         except Exception as e:
             core.internal_error("mp queue", e)
-        return r
 
-    def get(self, block=True, timeout=None):
-        obj = o_get(self, block, timeout)
+    wrap_put(Q, True)
+    wrap_put(JQ, True)
+    wrap_put(SQ, False)
+
+    def wrap_get(cls, sig_block):
+        o_get = cls.get
+
+        def before(self, block):
+            _take_last()
+            if block and not self._poll():
+                name, quiet = _qentry(self)
+                if not quiet and _internal_caller(2):
+                    return None
+                lane = core.current_lane()
+                f, l = core.caller_site(3) if not quiet else (None, None)
+                core.block(lane, "queue", _quiet_detail(name, quiet), f, l)
+                _child_flush()
+                return lane
+            return None
+
+        def after(self, obj, blocked):
+            info = _take_last()
+            name, quiet = _qentry(self)
+            if blocked is not None:
+                core.wake(blocked, "queue", _quiet_detail(name, quiet))
+            if quiet:
+                _quiet_get(obj, info)
+                _child_flush()
+                return
+            if _internal_caller(2):
+                return
+            f, l = core.caller_site(3)
+            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj),
+                          info[0] if info else None, f, l)
+            _child_flush()
+
+        def wake_only(self, blocked):
+            try:
+                if blocked is not None:
+                    core.wake(blocked, "queue", _quiet_detail(*_qentry(self)))
+            except Exception:
+                pass
+
+        if sig_block:
+            def get(self, block=True, timeout=None):
+                blocked = None
+                if core.W is not None:
+                    try:
+                        blocked = before(self, block)
+                    except Exception:
+                        blocked = None
+                try:
+                    obj = o_get(self, block, timeout)
+                except BaseException:
+                    wake_only(self, blocked)
+                    raise
+                if core.W is not None:
+                    try:
+                        after(self, obj, blocked)
+                    except Exception as e:
+                        core.internal_error("mp queue", e)
+                return obj
+        else:
+            def get(self):
+                blocked = None
+                if core.W is not None:
+                    try:
+                        blocked = before(self, True)
+                    except Exception:
+                        blocked = None
+                try:
+                    obj = o_get(self)
+                except BaseException:
+                    wake_only(self, blocked)
+                    raise
+                if core.W is not None:
+                    try:
+                        after(self, obj, blocked)
+                    except Exception as e:
+                        core.internal_error("mp queue", e)
+                return obj
+        cls.get = get
+
+    wrap_get(Q, True)
+    wrap_get(SQ, False)
+
+    o_join = JQ.join
+
+    def join(self):
+        lane = None
+        if core.W is not None:
+            try:
+                if not self._unfinished_tasks._semlock._is_zero():
+                    lane = core.current_lane()
+                    f, l = core.caller_site(2)
+                    core.block(lane, "queue", _qentry(self)[0] + ".join()", f, l)
+            except Exception:
+                lane = None
         try:
-            f, l = core.caller_site(2)
-            core.sendrecv("recv", core.current_lane(), qname(self), safe_repr(obj), None, f, l)
-        except Exception as e:
-            core.internal_error("mp queue", e)
-        return obj
+            return o_join(self)
+        finally:
+            if lane is not None:
+                try:
+                    core.wake(lane, "queue", _qentry(self)[0] + ".join()")
+                except Exception:
+                    pass
+    JQ.join = join
 
-    Q.__getstate__, Q.__setstate__, Q.put, Q.get = gs, ss, put, get
-    JQ = mq.JoinableQueue
-    o_jput = JQ.put
 
-    def jput(self, obj, block=True, timeout=None):
-        r = o_jput(self, obj, block, timeout)
+def _quiet_detail(name, quiet):
+    """block/wake detail: the queue's name, or the pool/executor it serves."""
+    if quiet and quiet is not True:
+        return quiet
+    return name
+
+
+# Queues that belong to a pool or executor are "quiet": their raw traffic is not
+# shown; calls and results are shown on the pool's own channel instead
+# ("ProcessPoolExecutor#1", "Pool#1"). quiet is the channel name (or True).
+
+def _quiet_put(q, name, quiet, obj):
+    tn = type(obj).__name__
+    if tn == "_CallItem":                       # parent's manager thread -> worker
+        wi = getattr(q, "pending_work_items", {}).get(obj.work_id)
+        info = _futures_route(getattr(wi, "future", None))
+        if info is None:
+            return obj, None
+        chan, m, lane = info[0], info[1], info[2]
+        _await[(chan, obj.work_id)] = lane
+        return _Env(obj, m, chan, "call"), None
+    if tn == "_ResultItem":                     # worker -> parent
+        key = ("x", obj.work_id)
+        chan = _worker_calls.get(key)
+        if chan is None:
+            return obj, None
+        exc = obj.exception
+        value = _value_of(exc is None, obj.result if exc is None else exc)
+        m = core.next_msg()
+        return _Env(obj, m, chan, "result"), ("send", core.current_lane(), chan, value, m, key)
+    if tn == "tuple" and len(obj) == 3 and isinstance(quiet, str):   # Pool worker -> parent
+        job, i, res = obj
+        key = ("p", job, i)
+        chan = _worker_calls.get(key)
+        if chan is None or not isinstance(res, tuple) or len(res) != 2:
+            return obj, None
+        m = core.next_msg()
+        return _Env(obj, m, chan, "presult"), ("send", core.current_lane(), chan, _value_of(*res), m, key)
+    return obj, None
+
+
+def _quiet_get(obj, info):
+    if info is None or info[1] is None:
+        return
+    m, chan, kind = info
+    if kind == "call":
+        _worker_calls[("x", obj.work_id)] = chan
+        label = call_label(obj.fn, obj.args)
+    elif kind == "ptask":
+        job, i, func, args, kwds = obj
+        _worker_calls[("p", job, i)] = chan
+        label = _pool_label(func, args)
+    else:
+        return
+    # no file/line: the worker runs the stdlib's loop (in a fork child the
+    # nearest user frame would be the parent's fork site)
+    core.sendrecv("recv", core.current_lane(), chan, label, m)
+
+
+def _futures_route(fut):
+    if fut is None:
+        return None
+    try:
+        from . import futures
+        return futures.route.get(fut)
+    except Exception:
+        return None
+
+
+# --- multiprocessing.Pool ---------------------------------------------------
+
+_pool_count = [0]
+_pool_names = weakref.WeakKeyDictionary()
+_job_lanes = {}          # (chan, job) -> lane that submitted the job
+
+
+def _pool_label(func, args):
+    try:
+        fname = getattr(func, "__name__", "")
+        if fname in ("mapstar", "starmapstar") and getattr(func, "__module__", "") == "multiprocessing.pool":
+            f, chunk = args[0]
+            return "%s %s(%s)" % ("map" if fname == "mapstar" else "starmap", _callable_name(f),
+                                  safe_repr(list(chunk))[1:-1])
+    except Exception:
+        pass
+    return call_label(func, args)
+
+
+def _patch_pool(mpool):
+    P = mpool.Pool
+    o_setup = P._setup_queues
+
+    def _setup_queues(self):
+        o_setup(self)
         try:
-            f, l = core.caller_site(2)
-            core.sendrecv("send", core.current_lane(), qname(self), safe_repr(obj), None, f, l)
-        except Exception as e:
-            core.internal_error("mp queue", e)
-        return r
+            _pool_count[0] += 1
+            chan = "%s#%s%d" % (type(self).__name__, core.PREFIX.replace(":", "."), _pool_count[0])
+            _pool_names[self] = chan
+            inq, outq = self._inqueue, self._outqueue
+            if not hasattr(inq, "_writer"):
+                return           # ThreadPool: queue.SimpleQueue, same process
+            _qentry(inq)[1] = chan
+            _qentry(outq)[1] = chan
+            quick_put = self._quick_put
 
-    JQ.put = jput
+            def put_task(task, _put=quick_put, _chan=chan):
+                item = task
+                ev = None
+                try:
+                    if core.W is not None and type(task) is tuple and len(task) == 5:
+                        job, i, func, args, kwds = task
+                        lane = _job_lanes.get((_chan, job))
+                        if lane is not None:
+                            m = core.next_msg()
+                            item = _Env(task, m, _chan, "ptask")
+                            _await[(_chan, (job, i))] = lane
+                            ev = (lane, _pool_label(func, args), m)
+                except Exception:
+                    item = task
+                r = _put(item)
+                if ev is not None:
+                    try:
+                        core.sendrecv("send", ev[0], _chan, ev[1], ev[2])
+                    except Exception:
+                        pass
+                return r
+            self._quick_put = put_task
+        except Exception as e:
+            core.internal_error("mp pool", e)
+
+    P._setup_queues = _setup_queues
+
+    for cname in ("ApplyResult", "IMapIterator"):
+        C = getattr(mpool, cname, None)
+        if C is None:
+            continue
+
+        def wrap(C=C):
+            o_init = C.__init__
+
+            def __init__(self, pool, *a, **k):
+                o_init(self, pool, *a, **k)
+                try:
+                    chan = _pool_names.get(pool)
+                    if chan is not None and core.W is not None:
+                        _job_lanes[(chan, self._job)] = core.current_lane()
+                except Exception:
+                    pass
+            C.__init__ = __init__
+        wrap()
+
 
 
 def install():

@@ -1,5 +1,7 @@
-"""Threads (a lane each, start/end), queue.Queue put->get as send/recv,
-concurrent.futures submissions as send events."""
+"""Threads (a lane each, start/end), queue.Queue put->get as send/recv.
+(concurrent.futures: futures.py.) The helper threads of multiprocessing and
+ProcessPoolExecutor (queue feeders, result/task handlers, the executor manager)
+are plumbing, not lanes: their traffic is shown on the pool's channel instead."""
 import sys
 import weakref
 from _thread import get_ident
@@ -12,6 +14,27 @@ _qinfo = weakref.WeakKeyDictionary()
 _qcount = [0]
 
 
+def _internal_file(fn):
+    """Files of multiprocessing / concurrent.futures.process plumbing."""
+    if not fn or core.is_user_file(fn):
+        return False
+    fn = fn.replace("\\", "/")
+    return "/multiprocessing/" in fn or fn.endswith("/concurrent/futures/process.py")
+
+
+def _is_plumbing(t):
+    try:
+        tgt = getattr(t, "_target", None)
+        c = getattr(tgt, "__code__", None) or getattr(getattr(tgt, "__func__", None), "__code__", None)
+        if c is not None:
+            # (Queue._feed is wrapped by the runtime: its code is in coroscope/)
+            return _internal_file(c.co_filename) or c.co_filename.startswith(core.HERE)
+        run = getattr(type(t).run, "__code__", None)
+        return run is not None and type(t).__module__ == "concurrent.futures.process"
+    except Exception:
+        return False
+
+
 def _patch_threading(threading):
     T = threading.Thread
     o_start = T.start
@@ -19,7 +42,7 @@ def _patch_threading(threading):
 
     def start(self):
         try:
-            if self not in _thread_lanes:
+            if self not in _thread_lanes and not _is_plumbing(self):
                 tgt = getattr(self, "_target", None)
                 c = getattr(tgt, "__code__", None)
                 f, l = core.caller_site(2)
@@ -43,6 +66,8 @@ def _patch_threading(threading):
         ln = _thread_lanes.get(self)
         if ln is not None:
             core.thread_lanes[get_ident()] = ln
+        elif _is_plumbing(self):
+            core.plumbing.add(get_ident())
         try:
             o_boot(self)
         finally:
@@ -55,6 +80,8 @@ def _patch_threading(threading):
                     core.thread_lanes.pop(get_ident(), None)
                 except Exception:
                     pass
+            else:
+                core.plumbing.discard(get_ident())
 
     T.start = start
     T._bootstrap_inner = _bootstrap_inner
@@ -75,6 +102,8 @@ def _patch_queue(queue):
 
     def put(self, item, block=True, timeout=None):
         r = o_put(self, item, block, timeout)
+        if core.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
+            return r
         try:
             name, msgs = _qname(self, type(self).__name__)
             m = core.next_msg()
@@ -86,6 +115,8 @@ def _patch_queue(queue):
         return r
 
     def get(self, block=True, timeout=None):
+        if core.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
+            return o_get(self, block, timeout)
         blocked = None
         try:
             if block and not self._qsize():
@@ -121,39 +152,9 @@ def _patch_queue(queue):
     Q.get = get
 
 
-def _patch_futures(cf):
-    import concurrent.futures.thread as cft
-    count = [0]
-    names = weakref.WeakKeyDictionary()
-
-    def wrap(cls, label):
-        o_submit = cls.submit
-
-        def submit(self, fn, *args, **kwargs):
-            fut = o_submit(self, fn, *args, **kwargs)
-            try:
-                nm = names.get(self)
-                if nm is None:
-                    count[0] += 1
-                    nm = names[self] = "%s#%d" % (label, count[0])
-                f, l = core.caller_site(2)
-                core.sendrecv("send", core.current_lane(), nm,
-                              "%s%s" % (getattr(fn, "__qualname__", getattr(fn, "__name__", "call")),
-                                        safe_repr(args) if args else "()"), None, f, l)
-            except Exception as e:
-                core.internal_error("futures submit", e)
-            return fut
-        cls.submit = submit
-
-    wrap(cft.ThreadPoolExecutor, "ThreadPoolExecutor")
-    # concurrent.futures.process imports multiprocessing: patch it only once the
-    # program uses it (a plain ``import asyncio`` imports concurrent.futures)
-    imports.when_imported("concurrent.futures.process",
-                          lambda cfp: wrap(cfp.ProcessPoolExecutor, "ProcessPoolExecutor"))
-
-
 def install():
     import threading
     _patch_threading(threading)
     imports.when_imported("queue", _patch_queue)
-    imports.when_imported("concurrent.futures", _patch_futures)
+    from . import futures
+    futures.install()

@@ -1,5 +1,50 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
+import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
+
+/** The process a task id belongs to: "root" or the pid prefix of "<pid>:<n>". */
+function proc(task: string): string {
+  return task.includes(':') ? task.split(':')[0] : 'root';
+}
+
+/**
+ * Every recv on a channel matching `chan` has exactly one send with the same channel
+ * and msg (a number); returns the pairs. With `cross`, each pair crosses processes.
+ */
+function pairs(r: RunResult, chan: RegExp, cross: boolean): Array<{ send: { task: string; value?: string; msg?: number }; recv: { task: string; value?: string; msg?: number } }> {
+  const sends = ofType(r.events, 'send').filter((s) => chan.test(s.channel));
+  const recvs = ofType(r.events, 'recv').filter((s) => chan.test(s.channel));
+  assert.ok(recvs.length > 0, `no recv on ${chan}`);
+  const out = [];
+  for (const rv of recvs) {
+    assert.equal(typeof rv.msg, 'number', `recv without msg: ${JSON.stringify(rv)}`);
+    const match = sends.filter((s) => s.channel === rv.channel && s.msg === rv.msg);
+    assert.equal(match.length, 1, `recv ${JSON.stringify(rv)} has ${match.length} matching sends`);
+    if (cross) assert.notEqual(proc(match[0].task), proc(rv.task), `same-process pair: ${JSON.stringify(rv)}`);
+    out.push({ send: match[0], recv: rv });
+  }
+  const msgs = sends.map((s) => `${s.channel}/${s.msg}`);
+  assert.equal(new Set(msgs).size, msgs.length, 'msg ids unique per channel');
+  return out;
+}
+
+/**
+ * One finish, the last line. A process lane ends at most once; one that sent
+ * anything to another process ends exactly once (its exit code, or killed by a
+ * signal -- both written by its parent). A pool worker that got no work and was
+ * terminated may have no end.
+ */
+function oneFinish(r: RunResult): void {
+  const fin = r.events.flatMap((e, i) => (e.type === 'finish' ? [i] : []));
+  assert.deepEqual(fin, [r.events.length - 1], 'exactly one finish, last');
+  const ends = ofType(r.events, 'end');
+  const sent = new Set(ofType(r.events, 'send').map((s) => s.task));
+  for (const p of tasks(r.events, 'process')) {
+    const e = ends.filter((x) => x.task === p.id);
+    assert.ok(e.length <= 1, `process lane ${p.id} (${p.name}) ends at most once`);
+    if (sent.has(p.id)) assert.equal(e.length, 1, `process lane ${p.id} (${p.name}) sent messages: it ends`);
+    for (const x of e) assert.ok(x.outcome === 'exit' || x.outcome === 'killed', JSON.stringify(x));
+  }
+}
 
 for (const py of [PY311, PY313]) {
   describe(`runtime threads and processes on ${py.name}`, function () {
@@ -35,6 +80,82 @@ for (const py of [PY311, PY313]) {
       assert.ok(ofType(r.events, 'send').some((x) => x.channel.startsWith('JoinableQueue#')));
     });
 
+    it('multiprocessing_queue: one queue name in every process, each recv pairs with a send from another process', () => {
+      const r = runTraced(py, 'examples/multiprocessing_queue.py');
+      checkTrace(r);
+      oneFinish(r);
+      const rootPid = (r.events[0] as { pid: number }).pid;
+      const tasksQ = pairs(r, /^JoinableQueue#/, true);
+      const results = pairs(r, /^Queue#/, true);
+      assert.deepEqual([...new Set(tasksQ.map((p) => p.recv.channel))], [`JoinableQueue#${rootPid}.1`]);
+      assert.deepEqual([...new Set(results.map((p) => p.recv.channel))], [`Queue#${rootPid}.2`]);
+      assert.equal(tasksQ.length, 6, 'six urls handed to the workers');
+      assert.ok(tasksQ.every((p) => p.send.task === '1' && p.recv.task !== '1'));
+      assert.equal(results.length, 6, 'six results back to main');
+      assert.ok(results.every((p) => p.recv.task === '1' && p.send.value === p.recv.value));
+      // worker msg ids are numbers unique across processes: pid * 1e9 + n
+      assert.ok(results.every((p) => Math.floor(p.send.msg! / 1e9) === Number(proc(p.send.task))));
+      // the workers wait on the task queue, main waits for tasks.join()
+      assert.ok(ofType(r.events, 'block').some((b) => b.task !== '1' && b.detail === `JoinableQueue#${rootPid}.1`));
+      assert.ok(ofType(r.events, 'block').some((b) => b.task === '1' && b.detail === `JoinableQueue#${rootPid}.1.join()`));
+    });
+
+    for (const method of ['fork', 'spawn']) {
+      it(`${method}: Queue, JoinableQueue, SimpleQueue pair across processes; workers end with their exit code`, () => {
+        for (const part of ['queue', 'simple']) {
+          const r = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, part] });
+          checkTrace(r);
+          assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/mp_story.py', { args: [method, part] }).stdout);
+          oneFinish(r);
+          const ps = tasks(r.events, 'process');
+          assert.ok(ps.length >= 1);
+          for (const p of ps) {
+            assert.deepEqual(ofType(r.events, 'end').find((e) => e.task === p.id)?.value, '0');
+          }
+          const all = pairs(r, /Queue#/, true);
+          assert.equal(all.length, part === 'queue' ? 10 : 4);
+          assert.ok(all.every((p) => p.send.value === p.recv.value));
+        }
+      });
+
+      it(`${method}: Pool and ProcessPoolExecutor calls go out and results come back on the pool's channel`, () => {
+        const rp = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, 'pool'] });
+        checkTrace(rp);
+        assert.equal(rp.stdout, '49\n[1, 4, 9, 16]\n');
+        oneFinish(rp);
+        const pp = pairs(rp, /^Pool#/, true);
+        const calls = pp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort();
+        assert.deepEqual(calls, ['map square(1, 2)', 'map square(3, 4)', 'square(7,)']);
+        assert.deepEqual(pp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(), ['49', '[1, 4]', '[9, 16]']);
+        assert.ok(!ofType(rp.events, 'send').some((s) => s.channel.startsWith('SimpleQueue#')), 'pool plumbing is not shown');
+
+        const rx = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, 'executor'] });
+        checkTrace(rx);
+        assert.equal(rx.code, 0);
+        oneFinish(rx);
+        const xp = pairs(rx, /^ProcessPoolExecutor#1$/, true);
+        assert.deepEqual(xp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort(),
+          ['fail(5,)', 'square(1,)', 'square(2,)', 'square(3,)']);
+        assert.deepEqual(xp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(),
+          ['1', '4', '9', "ValueError('bad 5')"]);
+        assert.deepEqual(tasks(rx.events, 'thread'), [], 'no lanes for queue feeder / executor manager threads');
+      });
+    }
+
+    it('ThreadPoolExecutor: submit, the worker thread runs it, the result comes back, wait() blocks', () => {
+      const r = runTraced(py, 'test/fixtures/python/mp_story.py', { args: ['fork', 'threads'] });
+      checkTrace(r);
+      oneFinish(r);
+      const th = tasks(r.events, 'thread');
+      const tp = pairs(r, /^ThreadPoolExecutor#1$/, false);
+      const calls = tp.filter((p) => p.send.task === '1');
+      const back = tp.filter((p) => p.recv.task === '1');
+      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['square(1,)', 'square(2,)', 'square(3,)']);
+      assert.ok(calls.every((p) => th.some((t) => t.id === p.recv.task)), 'worker threads receive the calls');
+      assert.deepEqual(back.map((p) => p.recv.value).sort(), ['1', '4', '9']);
+      assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
+    });
+
     it('multiprocessing spawn child is traced too', () => {
       const r = runTraced(py, 'test/fixtures/python/mp_spawn.py');
       checkTrace(r);
@@ -46,13 +167,30 @@ for (const py of [PY311, PY313]) {
       assert.ok(ofType(r.events, 'end').some((e) => e.task === p.id));
     });
 
-    it('futures_pool: process pool workers and submissions', () => {
+    it('futures_pool: submissions reach the workers, results flow back, main blocks in as_completed', () => {
       const r = runTraced(py, 'examples/futures_pool.py');
       checkTrace(r);
       assert.equal(r.code, 0);
       assert.deepEqual(r.stdout.trim().split('\n').sort(), ['result: 1', 'result: 16', 'result: 4', 'result: 9']);
-      assert.ok(tasks(r.events, 'process').length >= 1);
-      assert.equal(ofType(r.events, 'send').filter((s) => s.channel.startsWith('ProcessPoolExecutor#')).length, 4);
+      oneFinish(r);
+      const procs = tasks(r.events, 'process');
+      assert.ok(procs.length >= 1 && procs.every((p) => p.parent === '1'));
+      const xp = pairs(r, /^ProcessPoolExecutor#1$/, true);
+      const calls = xp.filter((p) => p.send.task === '1');
+      const results = xp.filter((p) => p.recv.task === '1');
+      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['task(1,)', 'task(2,)', 'task(3,)', 'task(4,)']);
+      assert.ok(calls.every((p) => procs.some((q) => q.id === p.recv.task)), 'each call is received by a worker process');
+      assert.deepEqual(results.map((p) => p.recv.value).sort(), ['1', '16', '4', '9']);
+      // each printed result is caused by a result arriving: recv, then main's wake, then the print
+      const ev = r.events;
+      for (const v of ['1', '4', '9', '16']) {
+        const iRecv = ev.findIndex((e) => e.type === 'recv' && e.task === '1' && e.value === v);
+        const iOut = ev.findIndex((e) => e.type === 'output' && e.text === `result: ${v}\n`);
+        const iWake = ev.findIndex((e, i) => i > iRecv && e.type === 'wake' && e.task === '1' && e.on === 'future');
+        assert.ok(iRecv >= 0 && iRecv < iWake && iWake < iOut, `result ${v}: recv ${iRecv} < wake ${iWake} < print ${iOut}`);
+      }
+      assert.ok(ofType(ev, 'block').some((b) => b.task === '1' && b.on === 'future' && /as_completed/.test(b.detail ?? '')));
+      assert.ok(!ofType(ev, 'send').some((s) => /_SafeQueue|SimpleQueue|^Queue#/.test(s.channel)), 'executor plumbing is not shown');
     });
   });
 }
