@@ -72,6 +72,8 @@ def _wrap_workitem(W):
                 _labels[future] = entry[3]
                 f, l = core.caller_site(2)
                 core.sendrecv("send", entry[2], entry[0], entry[3], entry[1], f, l)
+                if entry[4] == "process":
+                    procs.flush_cross()
         except Exception as e:
             core.internal_error("futures submit", e)
     W.__init__ = __init__

@@ -276,6 +276,18 @@ def _child_flush():
             pass
 
 
+def flush_cross():
+    """After a cross-process send (any process): write it out now, so that in
+    the merged file it comes before the other process's recv (readers that keep
+    file order then draw the arrow forwards)."""
+    w = core.W
+    if w is not None:
+        try:
+            w.flush()
+        except Exception:
+            pass
+
+
 def _internal_caller(depth):
     """Called from multiprocessing / executor plumbing (Pool's change notifier,
     sentinels, ...), not from the program?"""
@@ -408,9 +420,8 @@ def _patch_queues(mq):
                 except Exception as e:
                     core.internal_error("mp queue", e)
                     item, ev = obj, None
-                if ev is not None and core.PREFIX:
-                    _record(ev)     # a child may be killed right after its put reaches the parent
-                    ev = None
+                # (the feeder thread sends the item after this returns: record after,
+                # so a put that times out (Full) records nothing)
                 r = o_put(self, item, block, timeout)
                 _record(ev)
                 return r
@@ -421,12 +432,16 @@ def _patch_queues(mq):
                 except Exception as e:
                     core.internal_error("mp queue", e)
                     item, ev = obj, None
-                if ev is not None and core.PREFIX:
-                    _record(ev)
-                    ev = None
-                r = o_put(self, item)
+                # SimpleQueue.put pickles and writes at once: record first, so the
+                # send is written before the other process's recv and before a
+                # worker can be terminated after its last put
                 _record(ev)
-                return r
+                try:
+                    return o_put(self, item)
+                except BaseException:
+                    if ev is not None and len(ev) > 5:
+                        _worker_calls[ev[5]] = ev[2]    # a result that did not pickle: its
+                    raise                               # replacement (the error) goes instead
         cls.put = put
 
     def _record(ev):
@@ -440,7 +455,7 @@ def _patch_queues(mq):
             else:
                 f, l = core.caller_site(3)
                 core.sendrecv(kind, lane, name, value, m, f, l)
-            _child_flush()
+            flush_cross()
         except Exception as e:
             core.internal_error("mp queue", e)
 
@@ -672,13 +687,13 @@ def _patch_pool(mpool):
                             ev = (lane, _pool_label(func, args), m)
                 except Exception:
                     item = task
-                r = _put(item)
                 if ev is not None:
                     try:
                         core.sendrecv("send", ev[0], _chan, ev[1], ev[2])
+                        flush_cross()
                     except Exception:
                         pass
-                return r
+                return _put(item)
             self._quick_put = put_task
         except Exception as e:
             core.internal_error("mp pool", e)
