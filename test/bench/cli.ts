@@ -4,37 +4,16 @@
 // #coroscope-root is ready with every event. Target: ready ≤ 2 s.
 // Usage: node out/test/bench/cli.js [EVENTS] [RUNS]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, loadAverage, median, rendererCpu } from './common';
 
 const root = join(__dirname, '..', '..', '..');
 const N = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const LANES = 200;
-
-/** CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc; the machine is shared, so wall time alone misleads). */
-function rendererCpu(profile: string): number {
-  const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
-  }
-  const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
-  let cpu = 0;
-  for (const [pid, p] of procs) {
-    if (!p.cmd.includes('--type=renderer')) continue;
-    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++) if (q === browser) { cpu += p.cpu; break; }
-  }
-  return cpu;
-}
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A realistic mix: mostly switches with short values, some prints, blocks/wakes and marks. */
 function writeTrace(path: string): number {
@@ -78,7 +57,6 @@ function timed(args: string[], cwd: string): number {
   return performance.now() - t;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (p: string) => (statSync(p).size / 1e6).toFixed(1);
 
 async function main(): Promise<void> {
@@ -93,15 +71,14 @@ async function main(): Promise<void> {
   console.log(`coroscope report --perfetto: ${(tPerf / 1000).toFixed(2)} s → ${mb(join(dir, 'r.json'))} MB`);
   console.log(`coroscope report --mermaid: ${(tMmd / 1000).toFixed(2)} s → ${statSync(join(dir, 'r.mmd')).size.toLocaleString('en-US')} characters`);
 
-  const profile = mkdtempSync(join(tmpdir(), 'coroscope-bench-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  const { ctx, profile } = await launchChromium('coroscope-bench-chromium-');
   const readies: number[] = [];
   const cpus: number[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
       const page = await ctx.newPage();
       await page.goto('about:blank');
-      const load = loadavg()[0].toFixed(1);
+      const load = loadAverage(1, 1);
       const cpu0 = rendererCpu(profile);
       await page.goto(pathToFileURL(join(dir, 'r.html')).href, { waitUntil: 'commit' });
       // Polled every frame in the page; the value is ms since navigation start.

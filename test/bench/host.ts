@@ -17,43 +17,13 @@ import { TraceStore } from '../../trace/store';
 import { StreamDecoder } from '../../session/core';
 import { privateAddress } from '../../session/events-server';
 import { TraceFile } from '../../session/trace-file';
+import { cpuMs, generateTrace, loadAverage, median } from './common';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-/** A realistic trace: generator/asyncio/greenlet lanes, switches with values and sites, block/wake, prints. */
-function generate(events: number, lanes = 50): string {
-  const out: string[] = [];
-  out.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope 0.1.0', python: '3.11.7', capture: 'settrace', script: '/home/u/proj/app.py', argv: ['/home/u/proj/app.py'], cwd: '/home/u/proj', pid: 4242, start: 1790000000000, ts: 1_000_000_000 }));
-  let ts = 1_000_000_000;
-  const files = ['/home/u/proj/app.py', '/home/u/proj/workers.py', '/home/u/proj/net/client.py'];
-  const reasons = ['yield', 'resume', 'await', 'switch', 'sleep', 'io-wait', 'queue'];
-  const kinds = ['generator', 'asyncio-task', 'greenlet', 'coroutine'];
-  out.push(JSON.stringify({ type: 'task', ts, id: '1', kind: 'main', name: 'main', parent: null, pid: 4242 }));
-  for (let l = 2; l <= lanes; l++) {
-    out.push(JSON.stringify({ type: 'task', ts: ts += 900, id: String(l), kind: kinds[l % kinds.length], name: `worker-${l}`, parent: '1', file: files[l % 3], line: 10 + l, codeFile: files[l % 3], codeLine: 5 + l }));
-  }
-  let n = lanes;
-  let cur = 1;
-  while (n < events) {
-    ts += 700 + (n % 13) * 50;
-    const r = n % 20;
-    const to = 1 + ((cur * 7 + n) % lanes);
-    if (r < 15) {
-      const value = r % 3 === 0 ? `'item ${n % 1000}'` : r % 3 === 1 ? String(n % 997) : `{'id': ${n % 50}, 'ok': True}`;
-      out.push(JSON.stringify({ type: 'switch', ts, from: String(cur), to: String(to), reason: reasons[n % reasons.length], value, file: files[cur % 3], line: 20 + (n % 40), toFile: files[to % 3], toLine: 30 + (n % 25), depth: n % 3 }));
-      cur = to;
-    } else if (r < 18) {
-      out.push(JSON.stringify({ type: r === 15 ? 'block' : 'wake', ts, task: String(cur), on: n % 2 ? 'fd' : 'timer', detail: n % 2 ? `fd=${n % 64} read` : '0.01 s', ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}) }));
-    } else {
-      out.push(JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `processed batch ${n % 5000}\n` }));
-    }
-    n++;
-  }
-  return out.join('\n') + '\n';
-}
-
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+/** The host's trace: generator/asyncio/greenlet lanes, switches with values and sites, block/wake, prints. */
+const generate = (events: number) => generateTrace(events, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 });
 
 /** Reference: the engine's own JSON.parse over the same lines (objects only, no store), median of 3. */
 function jsonParseRate(text: string, events: number): number {
@@ -82,7 +52,7 @@ function throughput(text: string, events: number, mode: 'bytes' | 'text'): Throu
   for (let run = 0; run < 5; run++) {
     gc();
     const before = process.memoryUsage();
-    const c0 = process.cpuUsage();
+    const c0 = cpuMs();
     const t0 = performance.now();
     const store = new TraceStore();
     let pos = 0;
@@ -95,10 +65,10 @@ function throughput(text: string, events: number, mode: 'bytes' | 'text'): Throu
     }
     store.end();
     const ms = performance.now() - t0;
-    const c = process.cpuUsage(c0);
+    const cpu = cpuMs() - c0;
     if (store.length !== events) throw new Error(`decoded ${store.length} of ${events} events`);
     rates.push(store.length / (ms / 1000));
-    cpuRates.push(store.length / ((c.user + c.system) / 1e6));
+    cpuRates.push(store.length / (cpu / 1000));
     gc();
     const after = process.memoryUsage();
     // Only the first run: array buffers of a dropped store are released lazily, so later baselines still hold the previous one.
@@ -158,7 +128,7 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
   let batches = 0;
   let maxBatchMs = 0;
   let batchStart = 0;
-  let cpuStart = process.cpuUsage();
+  let cpuStart = cpuMs();
   let maxBatchCpuMs = 0;
   const batchMs: number[] = [];
   const decoder = new StreamDecoder(store, trace, {
@@ -168,15 +138,14 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
       serialiseForWebview({ type: 'appendBytes', bytes: b.bytes });
       const ms = performance.now() - batchStart;
       // CPU time is what the batch itself cost; wall time also counts being preempted on a busy machine.
-      const cpu = process.cpuUsage(cpuStart);
-      maxBatchCpuMs = Math.max(maxBatchCpuMs, (cpu.user + cpu.system) / 1000);
+      maxBatchCpuMs = Math.max(maxBatchCpuMs, cpuMs() - cpuStart);
       batchMs.push(ms);
       maxBatchMs = Math.max(maxBatchMs, ms);
     },
   });
   // Time each batch from its decode start: wrap the server's take.
   const take = decoder.server.take.bind(decoder.server);
-  decoder.server.take = (max?: number) => { batchStart = performance.now(); cpuStart = process.cpuUsage(); return take(max); };
+  decoder.server.take = (max?: number) => { batchStart = performance.now(); cpuStart = cpuMs(); return take(max); };
   await decoder.listen(addr.address);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
@@ -228,7 +197,7 @@ async function main(): Promise<void> {
     ['  events sent / decoded / dropped by producer', `${s.sent} / ${s.decoded} / ${s.dropped}`, 'all decoded'],
     ['  batches', `${s.batches} (${(s.decoded / Math.max(1, s.batches)).toFixed(0)} events each)`, ''],
   ];
-  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
+  console.log(`load average at the end: ${loadAverage()} (${os.cpus().length} cores)`);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);

@@ -10,6 +10,7 @@ import { StreamMessageReader, StreamMessageWriter, createMessageConnection } fro
 import { IncrementalAnalyzer } from '../../extension/server/analysis';
 import { buildLenses } from '../../extension/server/lenses';
 import { loadParser, PythonSource } from '../../extension/server/parse';
+import { cpuMs, loadAverage, median, p95 } from './common';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -30,8 +31,6 @@ export function bigFile(minLines = 10_000): string {
 
 /** Edits after opening that warm the JIT up; timed and reported apart. */
 const WARMUP = 10;
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const p95 = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length * 0.95)]; };
 
 async function inProcess(text: string): Promise<void> {
   const b = await loadParser();
@@ -42,21 +41,20 @@ async function inProcess(text: string): Promise<void> {
   const l0 = buildLenses(a0, undefined);
   console.log(`in process: ${src.lineCount} lines, ${a0.points.length} points, ${l0.length} lenses; first parse+analysis+lenses ${(performance.now() - t).toFixed(1)} ms`);
   const times: number[] = [], parseTimes: number[] = [], cpuTimes: number[] = [], warm: number[] = [];
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   for (let i = -WARMUP; i < 60; i++) {
     const line = 100 + (((i < 0 ? i + 7919 : i) * 997) % (src.lineCount - 200)); // warm-up edits elsewhere
     // Alternate: type a character at the end of a line, and insert a new line.
     const ch = i % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '#' }
       : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' };
     t = performance.now();
-    const c0 = cpu();
+    const c0 = cpuMs();
     src.applyChanges([ch]);
     const tp = performance.now();
     const a = analyzer.analyze(src.tree.rootNode, src.takeChanges());
     buildLenses(a, undefined);
     const done = performance.now();
     if (i < 0) { warm.push(done - t); continue; }
-    cpuTimes.push(cpu() - c0);
+    cpuTimes.push(cpuMs() - c0);
     parseTimes.push(tp - t);
     times.push(done - t);
   }
@@ -104,8 +102,7 @@ async function overLsp(text: string): Promise<void> {
 
 async function main(): Promise<void> {
   const text = bigFile();
-  const { loadavg } = await import('node:os');
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores: above ~2 the wall-clock figures are inflated)`);
+  console.log(`load average at start: ${loadAverage(1)} (2 cores: above ~2 the wall-clock figures are inflated)`);
   await inProcess(text);
   await overLsp(text);
 }

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { computeStats, StatsBuilder } from '../../trace/stats';
 import { TraceStore } from '../../trace/store';
+import { median as med, p95 } from './common';
 
 /** A runtime-shaped trace: main drives generators with send(), asyncio-ish tasks await, a few end and get re-created, marks. */
 export function generate(events: number, lanes = 200): string[] {
@@ -32,9 +33,6 @@ export function generate(events: number, lanes = 200): string[] {
   return lines;
 }
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const med = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)];
-const p95 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.95)];
 const max = (xs: number[]) => Math.max(...xs);
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 

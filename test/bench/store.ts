@@ -15,47 +15,14 @@ import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { TraceStore } from '../../trace/store';
+import { cpuMs, generateTrace, loadAverage, median } from './common';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const ROOT = path.join(__dirname, '..', '..', '..');
 
-/** Like the runtime's output: fixed key order per type, absolute paths on every event. */
-function generate(events: number, lanes = 50): string {
-  const out: string[] = [];
-  const dir = '/home/someone/projects/service/src/app';
-  out.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope 0.1.0', python: '3.11.7', capture: 'settrace', script: `${dir}/main.py`, argv: [`${dir}/main.py`], cwd: dir, pid: 4242, start: 1790000000000, ts: 2343201272748, implementation: 'cpython' }));
-  let ts = 2343201272748;
-  const files = [`${dir}/main.py`, `${dir}/workers.py`, `${dir}/net/client.py`];
-  const reasons = ['yield', 'resume', 'await', 'switch', 'sleep', 'io-wait', 'queue'];
-  const kinds = ['generator', 'asyncio-task', 'greenlet', 'coroutine'];
-  out.push(JSON.stringify({ type: 'task', ts, id: '1', kind: 'main', name: 'main', parent: null, pid: 4242 }));
-  for (let l = 2; l <= lanes; l++) {
-    out.push(JSON.stringify({ type: 'task', ts: ts += 900, id: String(l), kind: kinds[l % kinds.length], name: `worker-${l}`, parent: '1', file: files[l % 3], line: 10 + l, codeFile: files[l % 3], codeLine: 5 + l }));
-  }
-  let n = lanes;
-  let cur = 1;
-  while (n < events) {
-    ts += 700 + (n % 13) * 50;
-    const r = n % 20;
-    const to = 1 + ((cur * 7 + n) % lanes);
-    if (r < 15) {
-      const value = r % 3 === 0 ? `'item ${n % 1000}'` : r % 3 === 1 ? String(n % 997) : `{'id': ${n % 50}, 'ok': True}`;
-      const ev: Record<string, unknown> = { type: 'switch', ts, from: String(cur), to: String(to), reason: reasons[n % reasons.length] };
-      if (r !== 4) ev.value = value;
-      Object.assign(ev, { file: files[cur % 3], line: 20 + (n % 40), toFile: files[to % 3], toLine: 30 + (n % 25) });
-      if (n % 3) ev.depth = n % 3;
-      out.push(JSON.stringify(ev));
-      cur = to;
-    } else if (r < 18) {
-      out.push(JSON.stringify({ type: r === 15 ? 'block' : 'wake', ts, task: String(cur), on: n % 2 ? 'fd' : 'timer', detail: n % 2 ? `fd=${n % 64} read` : '0.01 s', ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}) }));
-    } else {
-      out.push(JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `processed batch ${n % 5000}\n` }));
-    }
-    n++;
-  }
-  return out.join('\n') + '\n';
-}
+/** Like the runtime's output: fixed key order per type, absolute paths on every event, optional fields left out. */
+const generate = (events: number) => generateTrace(events, { dir: '/home/someone/projects/service/src/app', script: 'main.py', ts: 2343201272748, header: { implementation: 'cpython' }, sparse: true });
 
 /** Real runtime traces of the bench workloads (cached in the temp dir). */
 function runtimeTraces(): string[] {
@@ -87,8 +54,6 @@ function slices(text: string, size = 1 << 20): string[] {
   return out.map((s) => (' ' + s).slice(1));
 }
 
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
-
 function decode(parts: (string | Uint8Array)[]): TraceStore {
   const store = new TraceStore();
   for (const p of parts) { if (typeof p === 'string') store.appendText(p); else store.appendBytes(p); }
@@ -118,15 +83,15 @@ function measure(name: string, text: string, mode: 'bytes' | 'text'): Result {
   const cpuRates: number[] = [];
   for (let run = 0; run < 5; run++) {
     gc();
-    const c0 = process.cpuUsage();
+    const c0 = cpuMs();
     const t0 = performance.now();
     const s = decode(parts);
     const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(c0);
+    const cpu = cpuMs() - c0;
     if (s.length !== events) throw new Error(`run ${run}: ${s.length} events, expected ${events}`);
     rates.push(events / (ms / 1000));
     // CPU time (user + system) of the process: what the decode costs when the shared machine preempts it.
-    cpuRates.push(events / ((cpu.user + cpu.system) / 1e6));
+    cpuRates.push(events / (cpu / 1000));
   }
   const lines = text.split('\n').length - 1;
   return { name, events, bytesPerLine: text.length / lines, mb: text.length / 1e6, rate: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpuRate: median(cpuRates), perEvent, approx, problems };
@@ -138,7 +103,7 @@ function main(): void {
   const both = (name: string, text: string) => { for (const mode of ['bytes', 'text'] as const) results.push(measure(`${name}, ${mode === 'bytes' ? 'appendBytes' : 'appendText'}`, text, mode)); };
   if (!args.length) both('generated, 1M events (50 lanes)', generate(1_000_000));
   for (const f of args.length ? args : runtimeTraces()) both(`runtime: ${path.basename(f)}`, fs.readFileSync(f, 'utf8'));
-  console.log(`store bench, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
+  console.log(`store bench, node ${process.version}, load average ${loadAverage()} (${os.cpus().length} cores)`);
   const rows = [['trace', 'events', 'B/line', 'MB', 'M events/s wall (median of 5)', 'min–max', 'M events/s CPU time', 'B/event (heap+buffers)', 'approxBytes/event', 'problems']];
   for (const r of results) {
     rows.push([r.name, r.events.toLocaleString('en-US'), r.bytesPerLine.toFixed(0), r.mb.toFixed(1), (r.rate / 1e6).toFixed(2),

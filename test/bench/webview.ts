@@ -10,29 +10,9 @@
 //   - live: 100,000 events/s appended in 20 ms batches for 5 s while following;
 //     frame intervals, draw times and per-batch decode times.
 // Usage: npm run bench:webview  (node out/test/bench/webview.js [events])
-import { readFileSync, readdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { openDiagram } from '../e2e/harness';
-
-/** CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc). */
-function rendererCpu(profile: string): number {
-  const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
-  }
-  const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
-  let cpu = 0;
-  for (const [pid, p] of procs) {
-    if (!p.cmd.includes('--type=renderer')) continue;
-    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++) if (q === browser) { cpu += p.cpu; break; }
-  }
-  return cpu;
-}
-const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+import { loadAverage, rendererCpu } from './common';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const LANES = 200;
@@ -86,6 +66,24 @@ function generate(args: { n: number; lanes: number; per: number; t0: number; fir
   return chunks.reduce((a, c) => a + c.length, 0);
 }
 
+/** In the page: `__everyFrame(step)` calls step(k) in one animation frame after another (k = 0, 1, …) until it returns false; resolves with the intervals between the frames. */
+interface FrameLoop { __everyFrame(step: (k: number) => boolean): Promise<number[]> }
+function installFrameLoop(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (window as unknown as FrameLoop).__everyFrame = (step) => new Promise((resolve) => {
+      const intervals: number[] = [];
+      let last = 0, k = 0;
+      const tick = (t: number) => {
+        if (last) intervals.push(t - last);
+        last = t;
+        if (!step(k++)) { resolve(intervals); return; }
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const d = await openDiagram({ width: 1400, height: 900 });
   const page = d.page;
@@ -128,7 +126,7 @@ async function main(): Promise<void> {
     return (await done) - t0;
   }, { n: N, kind });
   const cpu0 = rendererCpu(d.profile);
-  const load0 = loadAvg();
+  const load0 = loadAverage(2, 1);
   const readyMs = await ready('bytes');
   const readyCpu = (rendererCpu(d.profile) - cpu0) * 1000;
   say(`ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`);
@@ -141,12 +139,13 @@ async function main(): Promise<void> {
   // For comparison: the same trace as text (`append` strings, structured-cloned), as the panel sent it before.
   await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
   const cpu1 = rendererCpu(d.profile);
-  const load1 = loadAvg();
+  const load1 = loadAverage(2, 1);
   const readyText = await ready('text');
   const readyTextCpu = (rendererCpu(d.profile) - cpu1) * 1000;
   say(`ready (append, text; the previous protocol): ${f(readyText)} ms; renderer CPU time ${f(readyTextCpu)} ms (load average ${load1})`);
 
   // 2. Pan and zoom, one wheel event per frame.
+  await installFrameLoop(page);
   const frames = await page.evaluate(async () => {
     const app = (window as unknown as { coroscope: { drawTimes: number[] } }).coroscope;
     const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
@@ -159,21 +158,14 @@ async function main(): Promise<void> {
     for (let k = 0; k < 90; k++) steps.push({ deltaY: -60, ctrlKey: true });     // zoom back in
     for (let k = 0; k < 60; k++) steps.push({ deltaY: 200, shiftKey: true });    // pan across lanes
     for (let k = 0; k < 60; k++) steps.push({ deltaY: -120 });                   // scroll up
-    const intervals: number[] = [];
     const work: number[] = [];
     app.drawTimes.length = 0;
-    await new Promise<void>((resolve) => {
-      let last = 0, k = 0;
-      const tick = (t: number) => {
-        if (last) intervals.push(t - last);
-        last = t;
-        if (k === steps.length) { resolve(); return; }
-        const t0 = performance.now();
-        wheel(steps[k++]);
-        work.push(performance.now() - t0);
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
+    const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
+      if (k === steps.length) return false;
+      const t0 = performance.now();
+      wheel(steps[k]);
+      work.push(performance.now() - t0);
+      return true;
     });
     await new Promise((r2) => setTimeout(r2, 200));
     return { intervals, work, draws: [...app.drawTimes] };
@@ -185,18 +177,12 @@ async function main(): Promise<void> {
     const app = (window as unknown as { coroscope: { drawTimes: number[]; setScale(s: string): void } }).coroscope;
     app.setScale('time');
     const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
-    const intervals: number[] = [];
     app.drawTimes.length = 0;
-    await new Promise<void>((resolve) => {
-      let last = 0, k = 0;
-      const tick = (t: number) => {
-        if (last) intervals.push(t - last);
-        last = t;
-        if (k++ === 150) { resolve(); return; }
-        canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 60 ? 200 : k < 110 ? 60 : -60, ctrlKey: k >= 60, clientX: 400, clientY: 400, bubbles: true, cancelable: true }));
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
+    const intervals = await (window as unknown as FrameLoop).__everyFrame((j) => {
+      if (j === 150) return false;
+      const k = j + 1;
+      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 60 ? 200 : k < 110 ? 60 : -60, ctrlKey: k >= 60, clientX: 400, clientY: 400, bubbles: true, cancelable: true }));
+      return true;
     });
     app.setScale('steps');
     return { intervals, draws: [...app.drawTimes] };

@@ -1,0 +1,101 @@
+// What the benchmarks share (not a test): Debian chromium launched as the e2e tests launch it, the CPU time
+// of a browser's renderers and of this process (the machine is shared, so wall time alone misleads), the
+// load average, order statistics, and the realistic trace the host and store benchmarks decode.
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ARGS } from '../e2e/harness';
+
+/** /usr/bin/chromium, headless with the e2e tests' arguments, on a fresh profile folder named after `prefix`. */
+export async function launchChromium(prefix: string): Promise<{ ctx: BrowserContext; profile: string }> {
+  const profile = mkdtempSync(join(tmpdir(), prefix));
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  return { ctx, profile };
+}
+
+/** CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc). */
+export function rendererCpu(profile: string): number {
+  const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
+    } catch { /* gone */ }
+  }
+  const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
+  let cpu = 0;
+  for (const [pid, p] of procs) {
+    if (!p.cmd.includes('--type=renderer')) continue;
+    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++) if (q === browser) { cpu += p.cpu; break; }
+  }
+  return cpu;
+}
+
+/** CPU time (user + system) of this process so far, in ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The first `count` load averages (1, 5, 15 min) with `digits` decimals. */
+export function loadAverage(digits = 2, count = 3): string {
+  return loadavg().slice(0, count).map((x) => x.toFixed(digits)).join(' ');
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+export const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)];
+export const p95 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.95)];
+
+export interface TraceShape {
+  /** The program's folder: the header's cwd, the files under it. */
+  dir: string;
+  /** The script's file name in `dir`. */
+  script: string;
+  /** The header's ts, where the clock starts. */
+  ts: number;
+  /** Extra header fields, after the usual ones. */
+  header?: Record<string, unknown>;
+  /** Leave optional switch fields out now and then, as the runtime does (a value 1 in 20 lines, depth 0). */
+  sparse?: boolean;
+}
+
+/** A realistic trace as JSON Lines: generator/asyncio/greenlet lanes, switches with values and sites, block/wake, prints. */
+export function generateTrace(events: number, shape: TraceShape, lanes = 50): string {
+  const { dir, script, sparse } = shape;
+  const out: string[] = [];
+  const main = `${dir}/${script}`;
+  out.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope 0.1.0', python: '3.11.7', capture: 'settrace', script: main, argv: [main], cwd: dir, pid: 4242, start: 1790000000000, ts: shape.ts, ...shape.header }));
+  let ts = shape.ts;
+  const files = [main, `${dir}/workers.py`, `${dir}/net/client.py`];
+  const reasons = ['yield', 'resume', 'await', 'switch', 'sleep', 'io-wait', 'queue'];
+  const kinds = ['generator', 'asyncio-task', 'greenlet', 'coroutine'];
+  out.push(JSON.stringify({ type: 'task', ts, id: '1', kind: 'main', name: 'main', parent: null, pid: 4242 }));
+  for (let l = 2; l <= lanes; l++) {
+    out.push(JSON.stringify({ type: 'task', ts: ts += 900, id: String(l), kind: kinds[l % kinds.length], name: `worker-${l}`, parent: '1', file: files[l % 3], line: 10 + l, codeFile: files[l % 3], codeLine: 5 + l }));
+  }
+  let n = lanes;
+  let cur = 1;
+  while (n < events) {
+    ts += 700 + (n % 13) * 50;
+    const r = n % 20;
+    const to = 1 + ((cur * 7 + n) % lanes);
+    if (r < 15) {
+      const value = r % 3 === 0 ? `'item ${n % 1000}'` : r % 3 === 1 ? String(n % 997) : `{'id': ${n % 50}, 'ok': True}`;
+      const ev: Record<string, unknown> = { type: 'switch', ts, from: String(cur), to: String(to), reason: reasons[n % reasons.length] };
+      if (!sparse || r !== 4) ev.value = value;
+      Object.assign(ev, { file: files[cur % 3], line: 20 + (n % 40), toFile: files[to % 3], toLine: 30 + (n % 25) });
+      if (!sparse || n % 3) ev.depth = n % 3;
+      out.push(JSON.stringify(ev));
+      cur = to;
+    } else if (r < 18) {
+      out.push(JSON.stringify({ type: r === 15 ? 'block' : 'wake', ts, task: String(cur), on: n % 2 ? 'fd' : 'timer', detail: n % 2 ? `fd=${n % 64} read` : '0.01 s', ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}) }));
+    } else {
+      out.push(JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `processed batch ${n % 5000}\n` }));
+    }
+    n++;
+  }
+  return out.join('\n') + '\n';
+}
