@@ -1,19 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { mermaidText, toMermaid } from '../../trace/mermaid';
 import { TraceStore } from '../../trace/store';
+import { fixtureStore } from './helpers';
 import type { TraceLine } from '../../protocol/events';
-
-const root = resolve(__dirname, '../../..');
-const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/traces', name), 'utf8');
-
-function load(text: string): TraceStore {
-  const s = new TraceStore();
-  s.appendText(text);
-  s.end();
-  return s;
-}
 
 type Mermaid = { parse(text: string): Promise<unknown> };
 let mermaid: Mermaid;
@@ -42,7 +31,7 @@ describe('Mermaid export', () => {
   });
 
   it('draws a participant per task and an arrow per switch labelled reason value', async () => {
-    const r = toMermaid(load(fixture('cli-pingpong.jsonl')));
+    const r = toMermaid(fixtureStore('cli-pingpong.jsonl'));
     await parse(r.text);
     const lines = r.text.trim().split('\n');
     assert.equal(lines[0], 'sequenceDiagram');
@@ -57,7 +46,7 @@ describe('Mermaid export', () => {
   });
 
   it('escapes every program string so the diagram always parses', async () => {
-    const r = toMermaid(load(fixture('cli-hostile.jsonl')));
+    const r = toMermaid(fixtureStore('cli-hostile.jsonl'));
     await parse(r.text);
     assert.ok(!r.text.includes('<img'), 'no raw markup');
     assert.ok(r.text.includes('a#59;b#35;c'), '; and # as entity codes');

@@ -1,22 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { type ChromeTraceEvent, toPerfetto } from '../../trace/perfetto';
 import { validatePerfetto } from './cli-helpers';
 import { TraceStore } from '../../trace/store';
-
-const root = resolve(__dirname, '../../..');
-const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/traces', name), 'utf8');
-
-function load(text: string): TraceStore {
-  const s = new TraceStore();
-  s.appendText(text);
-  s.end();
-  return s;
-}
+import { fixtureStore } from './helpers';
 
 describe('Perfetto export', () => {
-  const store = load(fixture('cli-pingpong.jsonl'));
+  const store = fixtureStore('cli-pingpong.jsonl');
   const doc = validatePerfetto(toPerfetto(store));
   const evs = doc.traceEvents;
   const tidOf = (name: string) => evs.find((e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith(name + ' '))!;
@@ -75,7 +64,7 @@ describe('Perfetto export', () => {
   });
 
   it('keeps hostile strings as data', () => {
-    const s = load(fixture('cli-hostile.jsonl'));
+    const s = fixtureStore('cli-hostile.jsonl');
     const d = validatePerfetto(toPerfetto(s));
     assert.ok(d.traceEvents.some((e) => e.args?.value === '<img src=x onerror=alert(1)>'));
     assert.ok(d.traceEvents.some((e) => e.args?.value === 'x\ny'));

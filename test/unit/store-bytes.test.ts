@@ -5,8 +5,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceStore } from '../../trace/store';
+import { FILE, HEADER, ROOT, countingStringScans, feed } from './helpers';
 
-const traces = join(__dirname, '..', '..', '..', 'test/fixtures/traces');
+const traces = join(ROOT, 'test/fixtures/traces');
 const enc = new TextEncoder();
 
 /** Everything a store holds, as one comparable string (events with their extras, lanes, header, problems). */
@@ -22,25 +23,6 @@ function snapshot(s: TraceStore): string {
   });
 }
 
-function byText(text: string): TraceStore {
-  const s = new TraceStore();
-  s.appendText(text);
-  s.end();
-  return s;
-}
-
-/** The bytes fed in pieces ending at each of `cuts`, then end(). */
-function byBytes(bytes: Uint8Array, cuts: number[] = []): TraceStore {
-  const s = new TraceStore();
-  let at = 0;
-  for (const c of cuts) { s.appendBytes(bytes.subarray(at, c)); at = c; }
-  s.appendBytes(bytes.subarray(at));
-  s.end();
-  return s;
-}
-
-const FILE = '/home/someone/projects/app/src/worker.py';
-const HEADER = '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","python":"3.11.7","capture":"settrace","script":"/x.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":1000}';
 const TASKS = [
   '{"type":"task","ts":1000,"id":"1","kind":"main","name":"main","parent":null}',
   `{"type":"task","ts":1001,"id":"2","kind":"generator","name":"gén 😀","parent":"1","file":"${FILE}","line":3}`,
@@ -56,14 +38,14 @@ describe('TraceStore.appendBytes', () => {
     assert.ok(fixtures.length >= 10, 'the fixtures are there');
     for (const f of fixtures) {
       const bytes = readFileSync(join(traces, f));
-      const want = snapshot(byText(bytes.toString('utf8')));
-      assert.equal(snapshot(byBytes(bytes)), want, `${f} whole`);
+      const want = snapshot(feed(bytes.toString('utf8')));
+      assert.equal(snapshot(feed(bytes)), want, `${f} whole`);
       // (Each store allocates a 2.7 MB column chunk, so not all ~70,000 positions: these cover every state a cut can leave.)
       for (let k = 0; k <= bytes.length; k++) {
         const nl = bytes.indexOf(10, k);
         const nearEnd = nl < 0 ? bytes.length - k < 4 : nl - k < 3;
         if (!(k <= 512 || nearEnd || (k > 0 && bytes[k - 1] === 10) || bytes[k] >= 0x80 || bytes[k - 1] >= 0x80)) continue;
-        const got = snapshot(byBytes(bytes, [k]));
+        const got = snapshot(feed(bytes, [k]));
         if (got !== want) assert.equal(got, want, `${f} split at byte ${k}`);
       }
     }
@@ -72,11 +54,11 @@ describe('TraceStore.appendBytes', () => {
   it('gives what appendText gives for every fixture fed one byte at a time, and in 7-byte pieces', () => {
     for (const f of fixtures) {
       const bytes = readFileSync(join(traces, f));
-      const want = snapshot(byText(bytes.toString('utf8')));
+      const want = snapshot(feed(bytes.toString('utf8')));
       const ones = Array.from({ length: bytes.length }, (_, k) => k + 1);
-      assert.equal(snapshot(byBytes(bytes, ones)), want, `${f} byte by byte`);
+      assert.equal(snapshot(feed(bytes, ones)), want, `${f} byte by byte`);
       const sevens = ones.filter((k) => k % 7 === 0);
-      assert.equal(snapshot(byBytes(bytes, sevens)), want, `${f} 7-byte pieces`);
+      assert.equal(snapshot(feed(bytes, sevens)), want, `${f} 7-byte pieces`);
     }
   });
 
@@ -92,15 +74,15 @@ describe('TraceStore.appendBytes', () => {
     for (const eol of ['\n', '\r\n']) {
       const text = lines.join(eol) + eol;
       const bytes = enc.encode(text);
-      const base = byText(text);
+      const base = feed(text);
       const want = snapshot(base);
       assert.equal(base.length, TASKS.length + 7);
       assert.equal(base.problemCount, 1, 'the unclosed string');
-      for (let k = 0; k <= bytes.length; k++) assert.equal(snapshot(byBytes(bytes, [k])), want, `split at byte ${k}`);
+      for (let k = 0; k <= bytes.length; k++) assert.equal(snapshot(feed(bytes, [k])), want, `split at byte ${k}`);
       // Three pieces, both cuts inside the same 4-byte character.
       const emoji = bytes.indexOf(0xf0);
-      assert.equal(snapshot(byBytes(bytes, [emoji + 1, emoji + 3])), want);
-      const s = byBytes(bytes, [emoji + 2]);
+      assert.equal(snapshot(feed(bytes, [emoji + 1, emoji + 3])), want);
+      const s = feed(bytes, [emoji + 2]);
       assert.equal(s.tasks[1].name, 'gén 😀');
       assert.equal(s.value(TASKS.length + 1), '€ 中文 😀 \u2028');
       assert.equal(s.reason(TASKS.length + 1), 'résumé');
@@ -117,26 +99,18 @@ describe('TraceStore.appendBytes', () => {
     const at = v.indexOf(65);
     const odd = new Uint8Array([...v.subarray(0, at + 1), 0x80, 0xe2, 0x82, ...v.subarray(at + 1), 10]);
     const bytes = new Uint8Array([...enc.encode(HEADER + '\n' + TASKS.join('\n') + '\n'), ...good, ...bad, ...odd]);
-    const want = snapshot(byText(new TextDecoder().decode(bytes)));
-    for (let k = 0; k <= bytes.length; k++) assert.equal(snapshot(byBytes(bytes, [k])), want, `split at byte ${k}`);
-    assert.equal(byBytes(bytes).value(TASKS.length + 2), 'A\ufffd\ufffdB');
+    const want = snapshot(feed(new TextDecoder().decode(bytes)));
+    for (let k = 0; k <= bytes.length; k++) assert.equal(snapshot(feed(bytes, [k])), want, `split at byte ${k}`);
+    assert.equal(feed(bytes).value(TASKS.length + 2), 'A\ufffd\ufffdB');
   });
 
   it('takes the runtime\'s lines as bytes without the string scanner or JSON.parse', () => {
-    const proto = TraceStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const orig = proto.fastLine;
-    let slow = 0;
-    proto.fastLine = function (this: unknown, ...a: unknown[]) { slow++; return orig.apply(this, a); };
-    try {
-      const lines = [HEADER, ...TASKS];
-      for (let k = 0; k < 300; k++) lines.push(sw(3000 + k, `'item ${k % 50}'`, k % 2 ? '1' : '2', k % 2 ? '2' : '1'));
-      const s = byBytes(enc.encode(lines.join('\n') + '\n'), [1000, 5000, 5001]);
-      assert.equal(s.length, TASKS.length + 300);
-      assert.equal(slow, 3, 'only the header and the two task lines go the generic way');
-      assert.equal(s.value(TASKS.length + 299), "'item 49'");
-    } finally {
-      proto.fastLine = orig;
-    }
+    const lines = [HEADER, ...TASKS];
+    for (let k = 0; k < 300; k++) lines.push(sw(3000 + k, `'item ${k % 50}'`, k % 2 ? '1' : '2', k % 2 ? '2' : '1'));
+    const { result: s, calls: slow } = countingStringScans(() => feed(enc.encode(lines.join('\n') + '\n'), [1000, 5000, 5001]));
+    assert.equal(s.length, TASKS.length + 300);
+    assert.equal(slow, 3, 'only the header and the two task lines go the generic way');
+    assert.equal(s.value(TASKS.length + 299), "'item 49'");
   });
 
   it('keeps line numbers across windows, long lines and pieces; copies what it keeps (the caller may reuse its buffer)', () => {
@@ -148,7 +122,7 @@ describe('TraceStore.appendBytes', () => {
     }
     const text = lines.join('\n') + '\n';
     const bytes = Buffer.from(text, 'utf8');
-    const want = snapshot(byText(text));
+    const want = snapshot(feed(text));
     // Node Buffers (the socket's) in 64 KB pieces, each overwritten right after it was appended.
     const s = new TraceStore();
     const piece = Buffer.alloc(65536);
@@ -164,7 +138,7 @@ describe('TraceStore.appendBytes', () => {
 
   it('mixes with appendText and flushes a last line without newline on end()', () => {
     const text = [HEADER, ...TASKS, sw(5000, 'é1'), sw(5001, 'é2'), sw(5002, 'é3')].join('\n');
-    const want = snapshot(byText(text));
+    const want = snapshot(feed(text));
     const bytes = enc.encode(text);
     const boundary = (k: number) => { while ((bytes[k] & 0xc0) === 0x80) k++; return k; }; // not inside a character
     for (const at of [10, 400, 700, bytes.length - 60]) {
@@ -176,8 +150,8 @@ describe('TraceStore.appendBytes', () => {
       s.end();
       assert.equal(snapshot(s), want, `cut ${cut}`);
     }
-    const s = byBytes(bytes);
+    const s = feed(bytes);
     assert.equal(s.length, TASKS.length + 3, 'the last line, without newline, is flushed by end()');
-    assert.equal(byBytes(enc.encode('\n\n  \n')).length, 0);
+    assert.equal(feed(enc.encode('\n\n  \n')).length, 0);
   });
 });

@@ -4,24 +4,14 @@
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
 import { validateEvent } from '../../protocol/events';
+import { FILE, HEADER, countingStringScans, feed } from './helpers';
 
-const FILE = '/home/someone/projects/app/src/worker.py';
-const HEADER = '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","python":"3.11.7","capture":"settrace","script":"/x.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":1000}';
 const TASKS = [
   '{"type":"task","ts":1000,"id":"1","kind":"main","name":"main","parent":null}',
   `{"type":"task","ts":1001,"id":"2","kind":"generator","name":"gen","parent":"1","file":"${FILE}","line":3,"codeFile":"${FILE}","codeLine":1}`,
 ];
 /** Task declarations are events too: the test events start after them. */
 const T = TASKS.length;
-
-function feed(text: string, chunks: number[] = []): TraceStore {
-  const s = new TraceStore();
-  let at = 0;
-  for (const c of chunks) { s.appendText(text.slice(at, c)); at = c; }
-  s.appendText(text.slice(at));
-  s.end();
-  return s;
-}
 
 /** What the generic path alone makes of the lines: JSON.parse + validateEvent + append, problems by line number. */
 function reference(text: string): { store: TraceStore; problems: { line: number; message: string }[] } {
@@ -62,6 +52,14 @@ function assertSame(got: TraceStore, text: string, what = ''): void {
   }
 }
 
+/** The lines fed as one text (a newline after each), checked against the generic path alone; the store, for more checks. */
+function feedChecked(lines: string[]): TraceStore {
+  const text = lines.join('\n') + '\n';
+  const s = feed(text);
+  assertSame(s, text);
+  return s;
+}
+
 /** A switch line in the runtime's key order. */
 function sw(ts: number, from: string, to: string, reason: string, value?: string, line = 10, extra = ''): string {
   return `{"type":"switch","ts":${ts},"from":"${from}","to":"${to}","reason":"${reason}"${value === undefined ? '' : `,"value":${JSON.stringify(value)}`},"file":"${FILE}","line":${line},"toFile":"${FILE}","toLine":${line + 1}${extra}}`;
@@ -69,24 +67,16 @@ function sw(ts: number, from: string, to: string, reason: string, value?: string
 
 describe('TraceStore byte scanner', () => {
   it('takes the runtime\'s lines without the string scanner or JSON.parse (so the cases below test it)', () => {
-    const proto = TraceStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const orig = proto.fastLine;
-    let slow = 0;
-    proto.fastLine = function (this: unknown, ...a: unknown[]) { slow++; return orig.apply(this, a); };
-    try {
-      const lines = [HEADER, ...TASKS];
-      for (let k = 0; k < 200; k++) {
-        lines.push(sw(100 + k, '1', '2', 'yield', k % 3 ? `'item ${k}'` : undefined, 5 + k % 7, k % 2 ? ',"depth":1' : ''));
-        lines.push(`{"type":"output","ts":${100 + k},"task":"2","stream":"stdout","text":"n=${k}\\n"}`);
-      }
-      const s = feed(lines.join('\r\n') + '\r\n');
-      assert.equal(s.length, T + 400);
-      assert.equal(slow, 3, 'only the header and the two task lines go the generic way');
-      assert.equal(s.value(T + 2), "'item 1'");
-      assert.equal(s.value(T + 1), 'n=0\n');
-    } finally {
-      proto.fastLine = orig;
+    const lines = [HEADER, ...TASKS];
+    for (let k = 0; k < 200; k++) {
+      lines.push(sw(100 + k, '1', '2', 'yield', k % 3 ? `'item ${k}'` : undefined, 5 + k % 7, k % 2 ? ',"depth":1' : ''));
+      lines.push(`{"type":"output","ts":${100 + k},"task":"2","stream":"stdout","text":"n=${k}\\n"}`);
     }
+    const { result: s, calls: slow } = countingStringScans(() => feed(lines.join('\r\n') + '\r\n'));
+    assert.equal(s.length, T + 400);
+    assert.equal(slow, 3, 'only the header and the two task lines go the generic way');
+    assert.equal(s.value(T + 2), "'item 1'");
+    assert.equal(s.value(T + 1), 'n=0\n');
   });
 
   it('decodes escaped quotes, backslashes, control and unicode escapes in values and names like JSON.parse', () => {
@@ -101,9 +91,7 @@ describe('TraceStore byte scanner', () => {
       '{"type":"output","ts":2007,"task":"1","stream":"std\\u006fut","text":"\\"quoted\\""}',
       sw(2008, '2', '1', 'resume', 'x'.repeat(70000) + '\\"'),
     ];
-    const text = lines.join('\n') + '\n';
-    const s = feed(text);
-    assertSame(s, text);
+    const s = feedChecked(lines);
     assert.equal(s.value(T + 0), 'say "hi"');
     assert.equal(s.value(T + 1), 'C:\\temp\\new');
     assert.equal(s.value(T + 2), 'caf\u00e9 \u{1F600} \u2028');
@@ -128,9 +116,7 @@ describe('TraceStore byte scanner', () => {
       lines.push(`{"type":"block","ts":${3004 + k * 10},"task":"1","on":"fd","detail":"fd=${k} read","file":"${FILE}","line":9}`);
       lines.push(`{"type":"wake","task":"1","on":"fd","ts":${3005 + k * 10}}`);
     }
-    const text = lines.join('\n') + '\n';
-    const s = feed(text);
-    assertSame(s, text);
+    const s = feedChecked(lines);
     assert.equal(s.length, T + 180);
     assert.equal(s.value(T + 1), 'v0');
     assert.equal(s.frame(T + 2), 'inner');
@@ -147,9 +133,7 @@ describe('TraceStore byte scanner', () => {
       '{"type":"mark","ts":4003,"kind":"events-dropped","message":"lost","count":5,"ms":2}',
       '{"type":"finish","ts":4004,"exitCode":0,"dropped":0,"signal":null}',
     ];
-    const text = lines.join('\n') + '\n';
-    const s = feed(text);
-    assertSame(s, text);
+    const s = feedChecked(lines);
     assert.deepEqual(s.extra(T + 0), { thread: 'MainThread' });
     assert.deepEqual(s.extra(T + 1), { extra: { a: [1, 2, { b: null }] }, flag: true, n: 1.5 });
     assert.deepEqual(s.extra(T + 2), { queueSize: 4 });
@@ -174,9 +158,7 @@ describe('TraceStore byte scanner', () => {
       '{"type":"switch","ts":2,"from":"1","to":"2","reason":"yield","line":0x10}',
       '{"type":"switch","ts":2,"from":"1","to":"2","reason":"yield","depth":-01}',
     ];
-    const text = lines.join('\n') + '\n';
-    const s = feed(text);
-    assertSame(s, text);
+    const s = feedChecked(lines);
     assert.equal(s.length, T + 6);
     assert.equal(s.ts(T + 0), 1500);
     assert.equal(s.line(T + 0), -3);
@@ -202,9 +184,7 @@ describe('TraceStore byte scanner', () => {
       '{"type":"mark","ts":6007,"kind":"info","message":"hello"}',
       '{"type":"finish","ts":6008,"exitCode":null,"dropped":0}',
     ];
-    const text = lines.join('\n') + '\n';
-    const s = feed(text);
-    assertSame(s, text);
+    const s = feedChecked(lines);
     assert.equal(s.value(T + 0), undefined);
     assert.equal(s.file(T + 0), undefined);
     assert.equal(s.toFile(T + 0), undefined);
