@@ -2,19 +2,8 @@
 // server starts for a Python file, its lenses reach the editor, and after a
 // real run they show what the run saw. The workspace holds test/fixtures/ as fixtures/.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CoroscopeApi } from '../../extension/extension';
-
-const ws = process.env.COROSCOPE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
-const fixture = (...p: string[]) => vscode.Uri.file(path.join(ws, 'fixtures', ...p));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function api(): Promise<CoroscopeApi> {
-  const ext = vscode.extensions.getExtension<CoroscopeApi>('coroscope.coroscope');
-  assert.ok(ext, 'extension loaded');
-  return ext.activate();
-}
+import { api, fixture, sleep } from './helpers';
 
 /** Lens titles by 1-based line, as the editor gets them from every provider. */
 async function titles(uri: vscode.Uri): Promise<Map<number, string[]>> {

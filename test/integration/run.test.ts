@@ -7,18 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CoroscopeApi } from '../../extension/extension';
+import { api, fixture, sleep, ws } from './helpers';
 import type { DiagramSummary } from '../../protocol/messages';
 
-const ws = process.env.COROSCOPE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
 const example = (name: string) => vscode.Uri.file(path.join(ws, 'examples', name));
-const fixture = (...p: string[]) => vscode.Uri.file(path.join(ws, 'fixtures', ...p));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function api(): Promise<CoroscopeApi> {
-  const ext = vscode.extensions.getExtension<CoroscopeApi>('coroscope.coroscope');
-  assert.ok(ext, 'extension loaded');
-  return ext.activate();
-}
 
 /** Opens the file in an editor and runs the command from it, as a user would. */
 async function runFile(uri: vscode.Uri): Promise<unknown> {

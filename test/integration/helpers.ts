@@ -1,0 +1,17 @@
+// Helpers shared by the integration tests (they run inside the VS Code extension host).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CoroscopeApi } from '../../extension/extension';
+
+/** The test workspace: a copy of examples/ plus test/fixtures/ (as fixtures/). */
+export const ws = process.env.COROSCOPE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
+export const fixture = (...p: string[]) => vscode.Uri.file(path.join(ws, 'fixtures', ...p));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The extension's API, activating it if need be. */
+export async function api(): Promise<CoroscopeApi> {
+  const ext = vscode.extensions.getExtension<CoroscopeApi>('coroscope.coroscope');
+  assert.ok(ext, 'extension loaded');
+  return ext.activate();
+}
