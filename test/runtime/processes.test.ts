@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
+import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
 
 /** The process a task id belongs to: "root" or the pid prefix of "<pid>:<n>". */
 function proc(task: string): string {
@@ -10,7 +10,7 @@ function proc(task: string): string {
  * Every recv on a channel matching `chan` has exactly one send with the same channel
  * and msg (a number); returns the pairs. With `cross`, each pair crosses processes.
  */
-function pairs(r: RunResult, chan: RegExp, cross: boolean): Array<{ send: { task: string; value?: string; msg?: number }; recv: { task: string; value?: string; msg?: number } }> {
+function pairs(r: RunResult, chan: RegExp, cross: boolean): Array<{ send: Ev<'send'>; recv: Ev<'recv'> }> {
   const sends = ofType(r.events, 'send').filter((s) => chan.test(s.channel));
   const recvs = ofType(r.events, 'recv').filter((s) => chan.test(s.channel));
   assert.ok(recvs.length > 0, `no recv on ${chan}`);
