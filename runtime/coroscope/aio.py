@@ -384,16 +384,20 @@ def install(asyncio):
     orig_run = H._run
     lanes = _task_lanes
 
-    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lanes=lanes, T0=T0,
-             _Coro=types.CoroutineType, _user=_user, len=len, type=type, isinstance=isinstance,
-             BLOCK=core.BLOCKING_NS, HEAD=HEAD, str=str):
+    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lget=lanes.get, T0=T0,
+             _Coro=types.CoroutineType, uget=_user.get, len=len, type=type, isinstance=isinstance,
+             BLOCK=core.BLOCKING_NS, HEAD=HEAD, id=id, _tail=_tail, step_start=step_start,
+             step_end=step_end):
         cb = self._callback
         try:
             t = cb.__self__
         except AttributeError:
             return orig_run(self)
-        ln = lanes.get(id(t))
-        if ln is None or ln.cframe is None or not isinstance(t, T0):
+        ln = lget(id(t))
+        if ln is None:
+            return orig_run(self)
+        fr = ln.cframe
+        if fr is None or not isinstance(t, T0):
             return orig_run(self)
         args = self._args
         try:
@@ -401,12 +405,17 @@ def install(asyncio):
             f = ln.fmt
             if f is not None and ln.wait is None and not ln.rdepth and not args:
                 ln.since = ts
-                la = ln.cframe.f_lasti
-                tail = f[4].get(la)
-                if tail is None:
-                    tail = _tail(ln, 4, la)
+                la = fr.f_lasti
+                if la == ln.sl:
+                    tail = ln.st
+                else:
+                    tail = f[4].get(la)
+                    if tail is None:
+                        tail = _tail(ln, 4, la)
+                    ln.sl = la
+                    ln.st = tail
                 if len(OUT) < MAXQ:
-                    _put(HEAD + str(ts) + tail)
+                    _put(f"{HEAD}{ts}{tail}")
                 else:
                     core._dropped[0] += 1
             else:
@@ -426,26 +435,32 @@ def install(asyncio):
             raise
         except BaseException as exc:
             _report(self, exc)
-        if True:
-            try:
-                co = ln.coro
-                if type(co) is _Coro and t._fut_waiter is None and not t.done():
-                    c = co.cr_await
-                    if type(c) is _Coro and _user.get(id(c.cr_code)) is False:
-                        ts = _now()
-                        if ts - ln.since <= BLOCK:
-                            if ln.rdepth:
-                                ln.rdepth = 0
-                                ln.rframe = None
-                            la = ln.cframe.f_lasti
+        try:
+            # the common end of a step: suspended in a library coroutine (sleep(0))
+            # with no future to wait for (a suspended coroutine: the task is not done)
+            co = ln.coro
+            if type(co) is _Coro:
+                c = co.cr_await
+                if type(c) is _Coro and uget(id(c.cr_code)) is False and t._fut_waiter is None:
+                    ts = _now()
+                    if ts - ln.since <= BLOCK:
+                        if ln.rdepth:
+                            ln.rdepth = 0
+                            ln.rframe = None
+                        la = ln.cframe.f_lasti
+                        if la == ln.el:
+                            tail = ln.et
+                        else:
                             tail = ln.fmt[5].get(la)  # (set by the step start)
                             if tail is None:
                                 tail = _tail(ln, 5, la)
-                            _put(HEAD + str(ts) + tail)
-                            return
-                step_end(ln, t)
-            except Exception as e:
-                core.internal_error("asyncio step", e)
+                            ln.el = la
+                            ln.et = tail
+                        _put(f"{HEAD}{ts}{tail}")
+                        return
+            step_end(ln, t)
+        except Exception as e:
+            core.internal_error("asyncio step", e)
 
     def _report(self, exc):
         # what Handle._run does with an exception escaping a callback

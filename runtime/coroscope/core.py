@@ -19,7 +19,7 @@ errors_reported = set()
 class Lane:
     __slots__ = ("id", "kind", "name", "parent", "ysite", "rdepth", "rframe", "last",
                  "obj", "since", "wait", "ended", "passthru", "extra", "rlasti",
-                 "cframe", "clane", "coro", "cfile", "fmt")
+                 "cframe", "clane", "coro", "cfile", "fmt", "sl", "st", "el", "et")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -42,6 +42,8 @@ class Lane:
         self.coro = None      # asyncio: the task's coroutine
         self.cfile = None
         self.fmt = None       # preformatted parts of its event lines
+        self.sl = self.el = -1  # asyncio: instruction offset -> tail of the common
+        self.st = self.et = None  # step start / step end line (last one used)
 
 
 def new_id():
