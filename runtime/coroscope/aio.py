@@ -23,6 +23,7 @@ _T0 = None
 _qnames = weakref.WeakKeyDictionary()
 _qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
 _qcount = [0]
+_qsites = {}                     # (file, line) -> site part of a queue event line
 
 
 def loop_lane(loop):
@@ -149,6 +150,8 @@ def _prefixes(lane):
 
 
 HEAD = '{"type":"switch","ts":'
+QS = '{"type":"send","ts":'
+QR = '{"type":"recv","ts":'
 
 
 def _tail(lane, k, lasti):
@@ -544,12 +547,30 @@ def install(asyncio):
         if core.W is None:
             return
         if len(OUT) < MAX_QUEUE:
+            # a line = head + ts + (task, channel) part + value + msg + site part
             if len(info) < 3:
-                info.append(_q(info[0]))
-            _put('{"type":"%s","ts":%d,"task":"%s","channel":%s,"value":%s%s%s}\n' % (
-                "send" if send else "recv", now(), lane.id, info[2], _q(safe_repr(item)),
-                "" if m is None else ',"msg":%d' % m,
-                "" if file is None else ',"file":%s,"line":%d' % (_qfile(file), line)))
+                info.append({})
+            pre = info[2].get(lane)
+            if pre is None:
+                if len(info[2]) > 256:
+                    info[2].clear()
+                pre = info[2][lane] = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
+            if file is None:
+                tail = "}\n"
+            else:
+                tail = _qsites.get((file, line))
+                if tail is None:
+                    if len(_qsites) > 4096:
+                        _qsites.clear()
+                    tail = _qsites[(file, line)] = ',"file":%s,"line":%d}\n' % (_qfile(file), line)
+            if type(item) is int and -1152921504606846976 < item < 1152921504606846976:
+                v = f'"{item}"'
+            else:
+                v = _q(safe_repr(item))
+            if m is None:
+                _put(f'{QS if send else QR}{now()}{pre}{v}{tail}')
+            else:
+                _put(f'{QS if send else QR}{now()}{pre}{v},"msg":{m}{tail}')
         else:
             core._dropped[0] += 1
 
