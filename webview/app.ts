@@ -97,6 +97,8 @@ export class App {
     const zoomIn = button('zoom-in', 'Zoom in (+)');
     const fitBtn = button('screen-full', 'Fit the whole trace');
     this.tableBtn = button('table', 'Show the events table');
+    // A toggle: its name says what it is, aria-pressed says whether it is on (the tooltip says what a click does).
+    this.tableBtn.setAttribute('aria-label', 'Events table');
     const svgBtn = button('file-media', 'Export the visible diagram as SVG', 'SVG');
     const pngBtn = button('device-camera', 'Export the visible diagram as PNG', 'PNG');
     const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Diagram' },

@@ -265,7 +265,7 @@ describe('diagram in a narrow panel', function () {
     const tb = (await d.page.locator('.toolbar').boundingBox())!;
     assert.ok(tb.height < 40, `toolbar height ${tb.height}`);
     await d.page.screenshot({ path: join(shots, 'webview-narrow.png') });
-    await d.page.click('button[aria-label="Show the events table"]');
+    await d.page.click('button[aria-label="Events table"]');
     await until(d, 'a.table === "shown"');
     assert.ok(await d.page.isVisible('.table'));
     assert.ok((await d.tableRows()).length > 5);

@@ -155,8 +155,12 @@ describe('diagram webview in a real browser', function () {
     assert.equal(await d.page.isVisible('button.stop'), false);
     // Switch to the time scale and hide the table, then reload: the host replays the trace.
     await d.page.click('button[title^="Vertical scale"]');
-    await d.page.click('button[aria-label="Show the events table"]');
-    await d.page.waitForTimeout(400);
+    await d.page.click('button[aria-label="Events table"]');
+    // The view state is saved shortly after a change; reload once it is (not after a fixed wait).
+    await d.page.waitForFunction(() => {
+      const s = JSON.parse(sessionStorage.getItem('coroscope-state') ?? '{}') as { scale?: string; tableOn?: boolean | null };
+      return s.scale === 'time' && typeof s.tableOn === 'boolean';
+    });
     await d.page.reload();
     await d.page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
     await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
