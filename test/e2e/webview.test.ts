@@ -133,7 +133,8 @@ describe('diagram webview in a real browser', function () {
     await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     await d.send({ type: 'highlight', file: '/home/learner/examples/producer_consumer.py', line: 18 });
     await d.send({ type: 'focus', index: 20 });
-    await d.page.waitForTimeout(200);
+    await d.page.waitForFunction(() => /send\(4\)/.test(document.querySelector('.table .trow.active')?.textContent ?? ''), undefined, { timeout: 10000 })
+      .catch(() => undefined); // the assertion below reports what was selected instead
     const active = await d.page.$eval('.table .trow.active', (r) => r.textContent ?? '');
     assert.match(active, /send\(4\)/);
     await d.page.click('button[title^="Export the visible diagram as SVG"]');
@@ -152,6 +153,8 @@ describe('diagram webview in a real browser', function () {
     await d.page.click('button.stop');
     assert.ok((await d.posted()).some((m) => m.type === 'stop'));
     await d.send({ type: 'status', state: 'exited', exitCode: 0 });
+    // postMessage is delivered asynchronously: wait for the page to take the new status.
+    await d.page.waitForSelector('.toolbar .status[data-state="exited"]');
     assert.equal(await d.page.isVisible('button.stop'), false);
     // Switch to the time scale and hide the table, then reload: the host replays the trace.
     await d.page.click('button[title^="Vertical scale"]');
