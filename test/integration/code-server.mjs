@@ -50,13 +50,14 @@ export function installVsix(work, vsix) {
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-export async function startCodeServer(work, ws, extraEnv = {}) {
+/** `opts.trust`: false leaves workspace trust on, so the folder opens untrusted (restricted mode) as for a new user. */
+export async function startCodeServer(work, ws, extraEnv = {}, opts = { trust: true }) {
   if (!existsSync(codeServerBin)) throw new Error(`code-server is not installed at ${codeServerBin}; run node test/provision.mjs`);
   const port = await freePort();
   const server = spawn(codeServerBin, [
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--user-data-dir', join(work, 'user-data'), '--extensions-dir', join(work, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(opts.trust === false ? [] : ['--disable-workspace-trust']),
     '--vscode-option', 'enable-smoke-test-driver', ws,
   ], { env: codeServerEnv(work, extraEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
