@@ -64,6 +64,8 @@ export interface TaskEvent {
   codeFile?: string;
   codeLine?: number;
   pid?: number;
+  /** asyncio tasks: the lane of the event loop that runs their steps (what `step`/`resume`/`suspend` switch with). */
+  loop?: TaskId;
 }
 
 /** Control passes from task `from` to task `to`. */
@@ -178,7 +180,60 @@ export type TraceEvent =
   | TaskEvent | SwitchEvent | EndEvent | BlockEvent | WakeEvent
   | SendEvent | RecvEvent | OutputEvent | MarkEvent | FinishEvent;
 
-export type TraceLine = HeaderEvent | TraceEvent;
+/**
+ * Compact forms of the two switches of an asyncio task's commonest step: the event loop resumes the task
+ * with nothing (reason "step"), and the task gives control back with `await asyncio.sleep(0)` (reason
+ * "sleep", value "0"), both in the task's own coroutine (its declaration's `codeFile`). The runtime writes
+ * them this way because they are most of a busy asyncio program's trace; readers expand them with
+ * `expandCompact` and never see them otherwise.
+ */
+export interface ResumeEvent {
+  type: 'resume';
+  ts: number;
+  task: TaskId;
+  /** Where the task resumes. */
+  line: number;
+}
+
+export interface SuspendEvent {
+  type: 'suspend';
+  ts: number;
+  task: TaskId;
+  /** Where the task gave control back. */
+  line: number;
+}
+
+/** A whole step with nothing else in between: a `resume` at `ts` and a `suspend` at `ts + dur`. */
+export interface StepEvent {
+  type: 'step';
+  ts: number;
+  task: TaskId;
+  dur: number;
+  /** Where the task gave control back. */
+  line: number;
+  /** Where it resumed, when not `line`. */
+  toLine?: number;
+}
+
+export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent;
+
+export type TraceLine = HeaderEvent | TraceEvent | CompactEvent;
+
+/** The switch events a compact event stands for; `task` is the declaration of its task (undefined: not declared). */
+export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): SwitchEvent[] {
+  const loop = task?.loop ?? task?.parent ?? '?';
+  const file = task?.codeFile;
+  const resume = (ts: number, line: number): SwitchEvent =>
+    ({ type: 'switch', ts, from: loop, to: ev.task, reason: 'step', ...(file !== undefined ? { toFile: file } : {}), toLine: line });
+  const suspend = (ts: number, line: number): SwitchEvent =>
+    ({ type: 'switch', ts, from: ev.task, to: loop, reason: 'sleep', value: '0', ...(file !== undefined ? { file } : {}), line });
+  switch (ev.type) {
+    case 'resume': return [resume(ev.ts, ev.line)];
+    case 'suspend': return [suspend(ev.ts, ev.line)];
+    case 'step': return [resume(ev.ts, ev.toLine ?? ev.line), suspend(ev.ts + ev.dur, ev.line)];
+    default: return assertNever(ev, 'compact event');
+  }
+}
 
 export type EventType = TraceEvent['type'];
 export const EVENT_TYPES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
@@ -202,11 +257,12 @@ export function validateEvent(raw: unknown): TraceLine | string {
   if (typeof type !== 'string') return 'missing "type"';
   if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return `${type}: missing numeric "ts"`;
   if (!optStr('file') || !optNum('line')) return `${type}: bad file/line`;
-  const t = type as EventType;
+  const t = type as EventType | CompactEvent['type'];
   switch (t) {
     case 'task':
       if (!str('id') || !str('name') || !str('kind')) return 'task: needs id, kind, name';
       if (o.parent !== null && o.parent !== undefined && typeof o.parent !== 'string') return 'task: bad parent';
+      if (!optStr('loop')) return 'task: bad loop';
       return o as unknown as TaskEvent;
     case 'switch':
       if (!str('from') || !str('to') || !str('reason')) return 'switch: needs from, to, reason';
@@ -232,6 +288,12 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'finish':
       if (!optNum('dropped')) return 'finish: bad dropped';
       return o as unknown as FinishEvent;
+    case 'resume':
+    case 'suspend':
+    case 'step':
+      if (!str('task') || typeof o.line !== 'number') return `${t}: needs task, line`;
+      if (t === 'step' && (typeof o.dur !== 'number' || !Number.isFinite(o.dur) || !optNum('toLine'))) return 'step: needs dur';
+      return o as unknown as CompactEvent;
     default:
       // Unknown types are allowed by the schema ("extend freely"); readers skip them.
       return `unknown event type "${String(type)}"`;

@@ -16,8 +16,8 @@
 //   (JSON.parse + validateEvent), so both paths accept exactly the same input.
 
 import {
-  type EventType, type HeaderEvent, type TaskEvent, type TraceEvent, type TraceLine,
-  SCHEMA_VERSION, assertNever, validateEvent,
+  type CompactEvent, type EventType, type HeaderEvent, type TaskEvent, type TraceEvent, type TraceLine,
+  SCHEMA_VERSION, assertNever, expandCompact, validateEvent,
 } from '../protocol/events';
 
 export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
@@ -25,10 +25,15 @@ const TYPE_CODES: Record<EventType, number> = {
   task: 0, switch: 1, end: 2, block: 3, wake: 4, send: 5, recv: 6, output: 7, mark: 8, finish: 9,
 };
 export const TYPE = TYPE_CODES;
+/** Compact asyncio step events (protocol: `resume`, `suspend`, `step`): scanned like the others, stored as switches. */
+const RESUME = 10, SUSPEND = 11, STEP = 12, LAST_TYPE = STEP;
+const COMPACT_NAMES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step'];
+/** Key-prediction row of a line whose type is not known yet. */
+const NO_TYPE = LAST_TYPE + 1;
 
 /** Fields held in columns; anything else on an event goes to the sparse `rest` map. */
 const COLUMN_FIELDS = new Set(['type', 'ts', 'id', 'from', 'to', 'task', 'reason', 'outcome', 'on', 'channel', 'stream', 'kind',
-  'value', 'detail', 'text', 'message', 'file', 'line', 'toFile', 'toLine', 'frame', 'depth', 'msg', 'ms', 'count', 'exitCode']);
+  'value', 'detail', 'text', 'message', 'file', 'line', 'toFile', 'toLine', 'frame', 'depth', 'msg', 'ms', 'count', 'exitCode', 'dur']);
 
 export interface DecodeProblem { line: number; message: string }
 
@@ -68,11 +73,11 @@ const COLUMN_BYTES = 1 + 8 + 4 * 7 + 8;
 // Field slots of the fast scanner.
 const K_TYPE = 0, K_TS = 1, K_FROM = 2, K_TO = 3, K_REASON = 4, K_VALUE = 5, K_FILE = 6, K_LINE = 7, K_TOFILE = 8,
   K_TOLINE = 9, K_DEPTH = 10, K_FRAME = 11, K_TASK = 12, K_OUTCOME = 13, K_ON = 14, K_DETAIL = 15, K_CHANNEL = 16,
-  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, NKEYS = 24;
+  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, K_DUR = 24, NKEYS = 25;
 // Which JSON kind each slot must hold: 1 string, 2 number.
-const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2];
+const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2];
 // String slots whose text is a value (arena), not an interned name.
-const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0];
+const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0];
 /** Fields each fast-path type may carry (bit per slot); anything else goes the generic way. */
 const bits = (...k: number[]) => k.reduce((m, x) => m | (1 << x), 0);
 const SITE = bits(K_TYPE, K_TS, K_FILE, K_LINE);
@@ -94,6 +99,10 @@ REQUIRED[TYPE_CODES.send] = bits(K_TS, K_TASK, K_CHANNEL);
 REQUIRED[TYPE_CODES.recv] = REQUIRED[TYPE_CODES.send];
 REQUIRED[TYPE_CODES.output] = bits(K_TS, K_TASK, K_STREAM, K_TEXT);
 REQUIRED[TYPE_CODES.mark] = bits(K_TS, K_KIND, K_MESSAGE);
+ALLOWED[RESUME] = REQUIRED[RESUME] = bits(K_TYPE, K_TS, K_TASK, K_LINE);
+ALLOWED[SUSPEND] = REQUIRED[SUSPEND] = ALLOWED[RESUME];
+REQUIRED[STEP] = bits(K_TYPE, K_TS, K_TASK, K_DUR, K_LINE);
+ALLOWED[STEP] = REQUIRED[STEP] | bits(K_TOLINE);
 
 export class TraceStore {
   header: HeaderEvent | undefined;
@@ -156,12 +165,13 @@ export class TraceStore {
   private readonly lastStr: string[] = new Array<string>(NKEYS).fill('\u0000');
   private readonly lastId = new Int32Array(NKEYS);
   /** Byte scanner: the last two keys that followed key k (-1: the line's start) in lines of type t (10: before "type"), at ((t × (NKEYS + 1)) + k + 1) × 2. */
-  private readonly keyPred = new Int8Array(11 * (NKEYS + 1) * 2).fill(-1);
+  private readonly keyPred = new Int8Array((NO_TYPE + 1) * (NKEYS + 1) * 2).fill(-1);
   /** Key slot seen at each position of the last line of each type (index type × NKEYS + position; type 10: before "type"). */
-  private readonly keyOrder = new Int8Array(11 * NKEYS).fill(-1);
+  private readonly keyOrder = new Int8Array((NO_TYPE + 1) * NKEYS).fill(-1);
 
   constructor() {
     for (const t of TYPE_NAMES) this.intern(t);
+    for (const t of COMPACT_NAMES) this.intern(t);
   }
 
   get length(): number { return this.n; }
@@ -397,7 +407,7 @@ export class TraceStore {
       if (c !== 34 /* " */) return -1;
       // The key: the runtime writes the keys of a type in one order, optional ones left out, so try the
       // two keys that followed the previous key in lines of this type (`"name":` compared 4 bytes at a time).
-      const oi = (((seen & 1 ? fStr[K_TYPE] : 10) * (NKEYS + 1)) + prev + 1) * 2;
+      const oi = (((seen & 1 ? fStr[K_TYPE] : NO_TYPE) * (NKEYS + 1)) + prev + 1) * 2;
       let key = -1;
       for (let w = 0; w < 2; w++) {
         const guess = keyPred[oi + w];
@@ -467,7 +477,7 @@ export class TraceStore {
             p++;
           }
           fStr[key] = id;
-          if (key === K_TYPE && id > 9) return -1; // header, unknown types: the generic path decides
+          if (key === K_TYPE && id > LAST_TYPE) return -1; // header, unknown types: the generic path decides
         }
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         if (KEY_KIND[key] !== 2) return -1;
@@ -582,7 +592,7 @@ export class TraceStore {
       // Key: the runtime writes the keys of a type in one order, so first try the key that
       // came at this position in the last line of the same type (one native compare of
       // `"name":`); otherwise hash while looking for the closing quote and verify the spelling.
-      const oi = (seen & 1 ? fStr[K_TYPE] : 10) * NKEYS + pos;
+      const oi = (seen & 1 ? fStr[K_TYPE] : NO_TYPE) * NKEYS + pos;
       const guess = this.keyOrder[oi];
       let key: number;
       if (guess >= 0 && (seen & (1 << guess)) === 0 && s.startsWith(KEY_QUOTED[guess], p)) {
@@ -616,7 +626,7 @@ export class TraceStore {
           if (close < 0) return false;
           if (!IS_VALUE_SLOT[key]) {
             fStr[key] = this.internScratch(this.scratchLen);
-            if (key === K_TYPE && fStr[key] > 9) return false;
+            if (key === K_TYPE && fStr[key] > LAST_TYPE) return false;
           }
         } else {
           // Raw control characters are not JSON.
@@ -632,7 +642,7 @@ export class TraceStore {
             this.lastStr[key] = this.strings[id];
             this.lastId[key] = id;
           }
-          if (key === K_TYPE && fStr[key] > 9) return false; // header, unknown types: the generic path decides
+          if (key === K_TYPE && fStr[key] > LAST_TYPE) return false; // header, unknown types: the generic path decides
         }
         if (IS_VALUE_SLOT[key]) { fStart[key] = p + 1; fEnd[key] = escaped ? -close : close; }
         p = close + 1;
@@ -670,9 +680,21 @@ export class TraceStore {
     const fStr = this.fStr, fNum = this.fNum;
     if ((seen & 1) === 0) return false;
     const type = fStr[K_TYPE];
-    if (type > 9) return false; // not a known event type: generic path decides
+    if (type > LAST_TYPE) return false; // not a known event type: generic path decides
     const allowed = ALLOWED[type];
     if (allowed === undefined || (seen & ~allowed) !== 0 || (seen & REQUIRED[type]) !== REQUIRED[type]) return false;
+    if (type >= RESUME) {
+      const ts = fNum[K_TS];
+      if (Number.isNaN(this.t0)) this.t0 = ts;
+      const lane = this.laneOfString(fStr[K_TASK]);
+      const line = fNum[K_LINE];
+      if (type === SUSPEND) this.suspendRow(ts, lane, line);
+      else {
+        this.resumeRow(ts, lane, type === STEP && (seen & (1 << K_TOLINE)) !== 0 ? fNum[K_TOLINE] : line);
+        if (type === STEP) this.suspendRow(ts + fNum[K_DUR], lane, line);
+      }
+      return true;
+    }
     if (type === TYPE_CODES.mark && (seen & (1 << K_MS)) && (seen & (1 << K_COUNT))) return false;
     if (type === TYPE_CODES.output) {
       const st = this.strings[fStr[K_STREAM]];
@@ -1048,8 +1070,53 @@ export class TraceStore {
     if (this.problems.length < 100) this.problems.push({ line: this.lineNo, message });
   }
 
+  /** The loop lane and code file (interned) of an asyncio task lane, from its declaration (cached). */
+  private readonly laneLoop: (number | undefined)[] = [];
+  private readonly laneCode: number[] = [];
+  private zeroValue = -1;
+
+  private loopOf(lane: number): number {
+    const known = this.laneLoop[lane];
+    if (known !== undefined) return known;
+    const t = this.tasks[lane];
+    const loop = this.laneLoop[lane] = this.lane(t.loop ?? t.parent ?? '?');
+    this.laneCode[lane] = t.codeFile !== undefined ? this.intern(t.codeFile) : -1;
+    return loop;
+  }
+
+  /** A row of a new switch event (compact events; the same columns `append` gives the switch they stand for). */
+  private switchRow(ts: number, a: number, b: number, reason: string, value: number, site: number, site2: number): void {
+    const i = this.n;
+    const ch = i & MASK;
+    if (ch === 0) this.chunks.push(newChunk());
+    const c = this.chunks[i >>> SHIFT];
+    this.n++;
+    this.switchCount++;
+    c.type[ch] = TYPE_CODES.switch;
+    c.ts[ch] = ts;
+    c.a[ch] = a; c.b[ch] = b; c.reason[ch] = this.intern(reason); c.value[ch] = value;
+    c.site[ch] = site; c.site2[ch] = site2; c.num[ch] = NaN;
+  }
+
+  private resumeRow(ts: number, lane: number, line: number): void {
+    const loop = this.loopOf(lane);
+    this.switchRow(ts, loop, lane, 'step', -1, -1, this.site2Of(this.laneCode[lane], line, -1));
+  }
+
+  private suspendRow(ts: number, lane: number, line: number): void {
+    const loop = this.loopOf(lane);
+    if (this.zeroValue === -1) this.zeroValue = this.valueFromString('0');
+    const file = this.laneCode[lane];
+    this.switchRow(ts, lane, loop, 'sleep', this.zeroValue, file < 0 && line === 0 ? -1 : this.siteOf(file, line), -1);
+  }
+
   /** Append one validated event. */
   append(ev: TraceLine): void {
+    if (ev.type === 'resume' || ev.type === 'suspend' || ev.type === 'step') {
+      if (Number.isNaN(this.t0)) this.t0 = ev.ts;
+      for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
+      return;
+    }
     if (ev.type === 'header') {
       // Child processes send their own headers; the first one is the trace's.
       if (!this.header) {
@@ -1080,6 +1147,7 @@ export class TraceStore {
           this.tasks.push(ev);
         } else {
           this.tasks[lane] = ev; // a re-declaration (rename) updates the lane
+          this.laneLoop[lane] = undefined;
         }
         c.a[ch] = lane;
         c.reason[ch] = this.intern(ev.kind);
@@ -1255,7 +1323,7 @@ export class TraceStore {
 }
 
 const KEY_NAMES = ['type', 'ts', 'from', 'to', 'reason', 'value', 'file', 'line', 'toFile', 'toLine', 'depth', 'frame', 'task',
-  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count'];
+  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count', 'dur'];
 const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 const KEY_MASK = 255;
 let KEY_SHIFT = 0;

@@ -52,7 +52,8 @@ def _on_create(task, coro, name, loop):
     ll = loop_lane(loop) if loop is not None else creator
     file, line = core.caller_site(3)
     tname = name if isinstance(name, str) else getattr(code, "co_qualname", code.co_name)
-    ln = core.declare("asyncio-task", tname, creator, file, line, code.co_filename, code.co_firstlineno)
+    ln = core.declare("asyncio-task", tname, creator, file, line, code.co_filename, code.co_firstlineno,
+                      loop=ll.id)
     ln.extra = ll
     ln.coro = coro
     ln.cframe = fr
@@ -129,7 +130,7 @@ def _site(ln):
     return ln.cfile, fr.f_lineno, 0, None, lib
 
 
-from .writer import OUT, MAX_QUEUE
+from .writer import OUT, MAX_QUEUE, PEND, PEND_LOCK, unpend
 from _json import encode_basestring_ascii as _q
 _put = OUT.append
 _qfile = core.qfile
@@ -141,31 +142,22 @@ def _prefixes(lane):
     p = (',"from":"%s","to":"%s","reason":"step"' % (ll.id, lane.id),
          ',"toFile":%s,"toLine":' % _qfile(lane.cfile),
          ',"from":"%s","to":"%s","reason":"' % (lane.id, ll.id),
-         ',"file":%s,"line":' % _qfile(lane.cfile))
-    # tails of the lines of the common step (resumed with nothing / suspended by
-    # sleep(0)) by the coroutine's instruction offset: a line is HEAD + ts + tail
-    p += ({}, {})
+         ',"file":%s,"line":' % _qfile(lane.cfile),
+         ',"task":"%s","dur":' % lane.id,
+         ',"task":"%s","line":' % lane.id)
     lane.fmt = p
     return p
 
 
-HEAD = '{"type":"switch","ts":'
+# The commonest step (resumed with nothing, suspended again by sleep(0) in the
+# task's own coroutine) is written compactly: one ``step`` line, or a ``resume``
+# and a ``suspend`` line when other lines came in between (writer.PEND). Readers
+# expand them to the two ``switch`` events (docs/protocol.md); the loop lane and
+# the file come from the task's declaration (``loop``, ``codeFile``).
+STEP = '{"type":"step","ts":'
+SUSPEND = '{"type":"suspend","ts":'
 QS = '{"type":"send","ts":'
 QR = '{"type":"recv","ts":'
-
-
-def _tail(lane, k, lasti):
-    p = lane.fmt
-    line = lane.cframe.f_lineno
-    if k == 4:
-        t = '%s%s%d}\n' % (p[0], p[1], line)
-    else:
-        t = '%ssleep","value":"0"%s%d}\n' % (p[2], p[3], line)
-    d = p[k]
-    if len(d) > 64:
-        d.clear()
-    d[lasti] = t
-    return t
 
 
 def _dpart(depth, fname):
@@ -203,6 +195,8 @@ def step_start(lane, handle, ts):
     p = lane.fmt or _prefixes(lane)
     if core.W is None:
         return
+    if PEND:
+        unpend()
     if len(OUT) < MAX_QUEUE:
         _put('{"type":"switch","ts":%d%s%s%s%d%s}\n' % (
             ts, p[0], "" if value is None else ',"value":' + _q(value), p[1],
@@ -239,6 +233,8 @@ def step_end(lane, task):
     if fut is None:
         if core.W is None:
             return
+        if PEND:
+            unpend()
         if len(OUT) < MAX_QUEUE:
             p = lane.fmt or _prefixes(lane)
             _put('{"type":"switch","ts":%d%ssleep","value":"0"%s%d%s}\n' % (
@@ -389,8 +385,8 @@ def install(asyncio):
 
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lget=lanes.get, T0=T0,
              _Coro=types.CoroutineType, uget=_user.get, len=len, type=type, isinstance=isinstance,
-             BLOCK=core.BLOCKING_NS, HEAD=HEAD, id=id, _tail=_tail, step_start=step_start,
-             step_end=step_end):
+             BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend, id=id,
+             step_start=step_start, step_end=step_end):
         cb = self._callback
         try:
             t = cb.__self__
@@ -405,22 +401,16 @@ def install(asyncio):
         args = self._args
         try:
             ts = _now()
-            f = ln.fmt
-            if f is not None and ln.wait is None and not ln.rdepth and not args:
+            if ln.fmt is not None and ln.wait is None and not ln.rdepth and not args and core.W is not None:
+                # the common start (resumed with nothing): held back (writer.PEND)
                 ln.since = ts
                 la = fr.f_lasti
-                if la == ln.sl:
-                    tail = ln.st
-                else:
-                    tail = f[4].get(la)
-                    if tail is None:
-                        tail = _tail(ln, 4, la)
+                if la != ln.sl:
                     ln.sl = la
-                    ln.st = tail
-                if len(OUT) < MAXQ:
-                    _put(f"{HEAD}{ts}{tail}")
-                else:
-                    core._dropped[0] += 1
+                    ln.st = fr.f_lineno
+                if PEND:
+                    unpend()
+                PEND.append(ln)
             else:
                 step_start(ln, self, ts)
         except Exception as e:
@@ -446,20 +436,40 @@ def install(asyncio):
                 c = co.cr_await
                 if type(c) is _Coro and uget(id(c.cr_code)) is False and t._fut_waiter is None:
                     ts = _now()
-                    if ts - ln.since <= BLOCK:
+                    since = ln.since
+                    if ts - since <= BLOCK and core.W is not None:
                         if ln.rdepth:
                             ln.rdepth = 0
                             ln.rframe = None
-                        la = ln.cframe.f_lasti
-                        if la == ln.el:
-                            tail = ln.et
-                        else:
-                            tail = ln.fmt[5].get(la)  # (set by the step start)
-                            if tail is None:
-                                tail = _tail(ln, 5, la)
+                        fr = ln.cframe
+                        la = fr.f_lasti
+                        if la != ln.el:
                             ln.el = la
-                            ln.et = tail
-                        _put(f"{HEAD}{ts}{tail}")
+                            ln.et = fr.f_lineno
+                        try:
+                            p = PEND.pop()
+                        except IndexError:
+                            p = None
+                        if p is ln:
+                            if len(OUT) < MAXQ:
+                                if ln.st == ln.et:
+                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since},"line":{ln.et}}}\n')
+                                else:
+                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since},"line":{ln.et},"toLine":{ln.st}}}\n')
+                            else:
+                                core._dropped[0] += 1
+                            return
+                        # its start was written already (other lines came in between)
+                        if p is not None:
+                            PEND.append(p)
+                            unpend()
+                        else:
+                            with PEND_LOCK:   # a flush of it in progress (writer thread) ends first
+                                pass
+                        if len(OUT) < MAXQ:
+                            _put(f'{SUSPEND}{ts}{ln.fmt[5]}{ln.et}}}\n')
+                        else:
+                            core._dropped[0] += 1
                         return
             step_end(ln, t)
         except Exception as e:
@@ -546,6 +556,8 @@ def install(asyncio):
             lane = core.root_lane()
         if core.W is None:
             return
+        if PEND:
+            unpend()
         if len(OUT) < MAX_QUEUE:
             # a line = head + ts + (task, channel) part + value + msg + site part
             if len(info) < 3:

@@ -42,8 +42,8 @@ class Lane:
         self.coro = None      # asyncio: the task's coroutine
         self.cfile = None
         self.fmt = None       # preformatted parts of its event lines
-        self.sl = self.el = -1  # asyncio: instruction offset -> tail of the common
-        self.st = self.et = None  # step start / step end line (last one used)
+        self.sl = self.el = -1  # asyncio: instruction offset -> line of the common
+        self.st = self.et = 0     # step start / step end (last one seen)
 
 
 def new_id():
@@ -51,14 +51,15 @@ def new_id():
     return PREFIX + str(_counter[0])
 
 
-from .writer import OUT, MAX_QUEUE, encode_event as _encode_event
+from .writer import OUT, MAX_QUEUE, PEND, unpend, DROPPED as _dropped, encode_event as _encode_event
 from _json import encode_basestring_ascii as _q
 
 _put = OUT.append
-_dropped = [0]           # events not queued because the queue was full
 
 
 def _enq(line):
+    if PEND:
+        unpend()
     if len(OUT) < MAX_QUEUE:
         _put(line)
     else:

@@ -417,6 +417,8 @@ _OUT = core.OUT
 _put = core._put
 _qv = core._q
 _MAXQ = core.MAX_QUEUE
+_PEND = core.PEND
+_unpend = core.unpend
 
 
 _BIG = 1 << 60
@@ -465,6 +467,8 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     lane.ysite = None
     ts = now()
     lane.since = ts
+    if _PEND:
+        _unpend()
     if len(_OUT) < _MAXQ:
         _put(_HEAD + str(ts) + pre + val + post)
     else:
@@ -495,6 +499,8 @@ def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
         val = '"' + int.__repr__(arg) + '"'
     else:
         val = _qv(safe_repr(arg))
+    if _PEND:
+        _unpend()
     if len(_OUT) < _MAXQ:
         _put(_HEAD + str(now()) + e[0] + val + e[1])
     else:

@@ -54,6 +54,31 @@ MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events hel
 # still grow (merged prints), encoded when taken. The writer takes a prefix with
 # ``OUT[:n]`` + ``del OUT[:n]`` (only appends happen concurrently).
 OUT = []
+DROPPED = [0]                # events not queued because the queue was full
+
+# The held-back start of an asyncio step (aio.py): when nothing else happens
+# between a task's resumption and its next sleep(0), the step is written as one
+# compact ``step`` line at its end. Until then its lane waits here; whoever
+# queues any other line first calls unpend(), which writes the start as a
+# ``resume`` line, so lines stay in the order things happened. The writer thread
+# unpends on every flush too, so a step that runs long shows live.
+PEND = []
+PEND_LOCK = _thread.allocate_lock()
+
+
+def unpend():
+    with PEND_LOCK:
+        while PEND:
+            try:
+                ln = PEND.pop()
+            except IndexError:
+                break
+            if len(OUT) < MAX_QUEUE:
+                OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.st))
+            else:
+                DROPPED[0] += 1
+
+
 MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
 FLUSH_INTERVAL = 0.02
 
@@ -192,6 +217,8 @@ class Writer:
         self.closed = False
 
     def emit(self, ev):
+        if PEND:
+            unpend()
         if len(OUT) >= MAX_QUEUE:
             self.dropped += 1
             return
@@ -233,13 +260,14 @@ class Writer:
                 pass
 
     def total_dropped_in_queue(self):
-        from . import core
-        return self.dropped + core._dropped[0]
+        return self.dropped + DROPPED[0]
 
     def flush(self, final=False):
         if not self.sinks:
             del OUT[:]
             return
+        if PEND:
+            unpend()
         with self.lock:
             text, n = _take()
             dropped = self.total_dropped_in_queue()
@@ -261,6 +289,8 @@ class Writer:
 
     def write_now(self, ev):
         """Queue ev and flush synchronously (header, finish)."""
+        if PEND:
+            unpend()
         OUT.append(_encode(ev) + "\n")
         self.flush(final=True)
 

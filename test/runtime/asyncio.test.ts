@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PY311, PY313, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
 for (const py of [PY311, PY313]) {
   describe(`runtime asyncio on ${py.name}`, function () {
@@ -32,6 +32,31 @@ for (const py of [PY311, PY313]) {
       const consumer = at.find((t) => t.name === 'consumer')!;
       assert.ok(ends.some((e) => e.task === consumer.id && e.outcome === 'return' && e.value === '6'));
       assert.ok(sw.some((s) => s.to === main.id && s.value === '49'), 'to_thread result flows into the step');
+    });
+
+    it('busy sleep(0) steps: written compactly, read back as alternating step / sleep switches in order', () => {
+      const script = 'test/fixtures/python/asyncio_steps.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, script).stdout);
+      assert.ok(r.lines.some((l) => l.startsWith('{"type":"step",')), 'quiet steps are single step lines');
+      assert.ok(r.lines.some((l) => l.startsWith('{"type":"resume",')), 'a step that printed starts with a resume line');
+      const [loop] = tasks(r.events, 'event-loop');
+      for (const name of ['a', 'b']) {
+        const t = tasks(r.events, 'asyncio-task').find((x) => x.name === 'spin' && r.events.some((e) => e.type === 'output' && e.task === x.id && e.text.startsWith(name)))!;
+        assert.equal(t.loop, loop.id);
+        // the task's story in trace order: resumed by the loop, gives it back, 7 times (6 sleeps + the return)
+        const story = r.events.filter((e) => (e.type === 'switch' && (e.from === t.id || e.to === t.id)) || (e.type === 'output' && e.task === t.id));
+        const shape = story.map((e) => e.type === 'output' ? 'print' : e.type === 'switch' && e.to === t.id ? `${e.reason}<${e.from === loop.id ? 'loop' : e.from}` : `${(e as { reason: string }).reason}`);
+        assert.deepEqual(shape, ['step<loop', 'sleep', 'step<loop', 'print', 'sleep', 'step<loop', 'sleep', 'step<loop', 'sleep', 'step<loop', 'print', 'sleep', 'step<loop', 'sleep', 'step<loop', 'return']);
+        const sw = story.filter((e) => e.type === 'switch') as Ev<'switch'>[];
+        for (const s of sw.filter((x) => x.reason === 'sleep')) {
+          assert.equal(s.value, '0');
+          assert.ok(s.file?.endsWith('asyncio_steps.py') && s.line === 9, `sleep(0) at line 9: ${JSON.stringify(s)}`);
+        }
+        assert.ok(sw.slice(2).filter((x) => x.reason === 'step').every((x) => x.toLine === 9), 'resumes at the await');
+        for (let k = 1; k < story.length; k++) assert.ok(story[k].ts >= story[k - 1].ts, 'in time order');
+      }
     });
 
     it('cancelled / failed tasks and a loop-blocked mark', () => {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { validateEvent, type TraceLine } from '../../protocol/events';
+import { expandCompact, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
 
 function findRoot(): string {
   let d = __dirname;
@@ -73,10 +73,21 @@ function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Parses and validates every line; throws on the first invalid one. */
+/**
+ * Parses and validates every line (throws on the first invalid one), and expands the compact asyncio step
+ * events into the switches they stand for, as every reader does; `lines` keeps the text as written.
+ */
 export function parseTrace(text: string): { events: TraceLine[]; lines: string[] } {
   const lines = text.split('\n').filter((l) => l.length > 0);
-  const events = lines.map((l, i) => {
+  const declared = new Map<string, TaskEvent>();
+  return { events: parseLines(lines).flatMap((e) => {
+    if (e.type === 'task') declared.set(e.id, e);
+    return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
+  }), lines };
+}
+
+function parseLines(lines: string[]): TraceLine[] {
+  return lines.map((l, i) => {
     let raw: unknown;
     try {
       raw = JSON.parse(l);
@@ -87,7 +98,6 @@ export function parseTrace(text: string): { events: TraceLine[]; lines: string[]
     if (typeof v === 'string') throw new Error(`trace line ${i + 1} invalid (${v}): ${l.slice(0, 200)}`);
     return v;
   });
-  return { events, lines };
 }
 
 /** Runs `script` (relative to the project root) under the runtime with --trace. */

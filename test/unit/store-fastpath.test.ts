@@ -277,3 +277,48 @@ describe('TraceStore byte scanner', () => {
     }
   });
 });
+
+describe('TraceStore: compact asyncio step events', () => {
+  const LOOP = '{"type":"task","ts":1002,"id":"3","kind":"event-loop","name":"event loop","parent":"1"}';
+  const TASK = `{"type":"task","ts":1003,"id":"4","kind":"asyncio-task","name":"spin","parent":"1","file":"${FILE}","line":9,"codeFile":"${FILE}","codeLine":2,"loop":"3"}`;
+  const compact = [
+    '{"type":"step","ts":2000,"task":"4","dur":150,"line":5}',
+    '{"type":"resume","ts":2200,"task":"4","line":5}',
+    '{"type":"output","ts":2210,"task":"4","stream":"stdout","text":"hi\\n"}',
+    '{"type":"suspend","ts":2300,"task":"4","line":7}',
+    '{"type":"step","ts":2400,"task":"4","dur":50,"line":5,"toLine":7}',
+  ];
+  // What they stand for, as switch lines (docs/protocol.md).
+  const resume = (ts: number, line: number) => `{"type":"switch","ts":${ts},"from":"3","to":"4","reason":"step","toFile":"${FILE}","toLine":${line}}`;
+  const suspend = (ts: number, line: number) => `{"type":"switch","ts":${ts},"from":"4","to":"3","reason":"sleep","value":"0","file":"${FILE}","line":${line}}`;
+  const verbose = [resume(2000, 5), suspend(2150, 5), resume(2200, 5), compact[2], suspend(2300, 7), resume(2400, 7), suspend(2450, 5)];
+
+  it('are stored as the switches they stand for, by the byte scanner and by the generic path alike', () => {
+    const head = [HEADER, ...TASKS, LOOP, TASK];
+    const got = feedChecked([...head, ...compact]);
+    const want = feedChecked([...head, ...verbose]);
+    assert.equal(got.length, want.length);
+    assert.equal(got.switchCount, want.switchCount);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(got.event(i), want.event(i), `event ${i}`);
+    const { result, calls } = countingStringScans(() => feed([...head, ...compact].join('\n') + '\n'));
+    assert.equal(calls, 5, 'only the header and the task lines go the generic way');
+    assert.equal(result.length, want.length);
+    // with whitespace and another key order: JSON.parse + expandCompact give the same
+    const loose = compact.map((l) => l.replace(/,/g, ' , ').replace('"task":"4",', '').replace('{', '{"task":"4",'));
+    const viaParse = feedChecked([...head, ...loose]);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(viaParse.event(i), want.event(i), `event ${i} (generic path)`);
+  });
+
+  it('switch with the parent when the task names no loop, and an undeclared task gets a lane of its own', () => {
+    const noLoop = TASK.replace(',"loop":"3"', '');
+    const s = feedChecked([HEADER, ...TASKS, LOOP, noLoop, compact[0], '{"type":"suspend","ts":3000,"task":"9","line":1}']);
+    const first = s.event(T + 2);
+    assert.deepEqual([first.type, (first as { from: string }).from], ['switch', '1']);
+    const last = s.event(s.length - 1) as { from: string; to: string };
+    assert.equal(last.from, '9');
+  });
+
+  it('reject a step without dur or line like JSON.parse + validateEvent do', () => {
+    feedChecked([HEADER, ...TASKS, '{"type":"step","ts":1,"task":"2","line":3}', '{"type":"resume","ts":1,"task":"2"}', '{"type":"step","ts":1,"task":"2","dur":"x","line":3}']);
+  });
+});
