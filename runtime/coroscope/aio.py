@@ -23,7 +23,6 @@ _T0 = None
 _qnames = weakref.WeakKeyDictionary()
 _qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
 _qcount = [0]
-_qsites = {}                     # (file, line) -> site part of a queue event line
 
 
 def loop_lane(loop):
@@ -130,7 +129,7 @@ def _site(ln):
     return ln.cfile, fr.f_lineno, 0, None, lib
 
 
-from .writer import OUT, MAX_QUEUE, PEND, PEND_LOCK, unpend
+from .writer import OUT, MAX_QUEUE, PEND, unpend
 from _json import encode_basestring_ascii as _q
 _put = OUT.append
 _qfile = core.qfile
@@ -386,7 +385,7 @@ def install(asyncio):
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lget=lanes.get, T0=T0,
              _Coro=types.CoroutineType, uget=_user.get, len=len, type=type, isinstance=isinstance,
              BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend, id=id,
-             step_start=step_start, step_end=step_end):
+             step_start=step_start, step_end=step_end, _sleep=__import__("time").sleep):
         cb = self._callback
         try:
             t = cb.__self__
@@ -401,7 +400,7 @@ def install(asyncio):
         args = self._args
         try:
             ts = _now()
-            if ln.fmt is not None and ln.wait is None and not ln.rdepth and not args and core.W is not None:
+            if not args and ln.wait is None and not ln.rdepth and ln.fmt is not None:
                 # the common start (resumed with nothing): held back (writer.PEND)
                 ln.since = ts
                 la = fr.f_lasti
@@ -410,6 +409,7 @@ def install(asyncio):
                     ln.st = fr.f_lineno
                 if PEND:
                     unpend()
+                ln.held = True
                 PEND.append(ln)
             else:
                 step_start(ln, self, ts)
@@ -441,19 +441,19 @@ def install(asyncio):
                         if ln.rdepth:
                             ln.rdepth = 0
                             ln.rframe = None
-                        fr = ln.cframe
-                        la = fr.f_lasti
+                        la = ln.cframe.f_lasti
                         if la != ln.el:
                             ln.el = la
-                            ln.et = fr.f_lineno
+                            ln.et = ln.cframe.f_lineno
+                            ln.etail = ',"line":%d}\n' % ln.et
                         try:
                             p = PEND.pop()
                         except IndexError:
                             p = None
                         if p is ln:
                             if len(OUT) < MAXQ:
-                                if ln.st == ln.et:
-                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since},"line":{ln.et}}}\n')
+                                if la == ln.sl:
+                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since}{ln.etail}')
                                 else:
                                     _put(f'{STEP}{since}{ln.fmt[4]}{ts - since},"line":{ln.et},"toLine":{ln.st}}}\n')
                             else:
@@ -463,9 +463,8 @@ def install(asyncio):
                         if p is not None:
                             PEND.append(p)
                             unpend()
-                        else:
-                            with PEND_LOCK:   # a flush of it in progress (writer thread) ends first
-                                pass
+                        while ln.held:   # another thread took it and is writing it: let it finish
+                            _sleep(0)
                         if len(OUT) < MAXQ:
                             _put(f'{SUSPEND}{ts}{ln.fmt[5]}{ln.et}}}\n')
                         else:
@@ -519,8 +518,19 @@ def install(asyncio):
     fget = frames.get
     _msg = core._msg
 
+    # the library coroutines between user code and put_nowait/get_nowait
+    lput, lget_ = getattr(Q.put, "__code__", None), getattr(Q.get, "__code__", None)
+
+    def _qparts(lane, info, f):
+        """(task + channel part, site part) of the lines of a queue event by `lane` at
+        frame f (the innermost user frame, or None)."""
+        pre = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
+        if f is None:
+            return pre, "}\n"
+        return pre, ',"file":%s,"line":%d}\n' % (_qfile(f.f_code.co_filename), f.f_lineno)
+
     def _qevent(self, item, send, f):
-        """send/recv line of an asyncio.Queue transfer, formatted in place."""
+        """send/recv line of an asyncio.Queue transfer, formatted in place (a hot path)."""
         e = _qids.get(id(self))
         if e is None or e[0]() is not self:
             _qname(self)
@@ -532,49 +542,53 @@ def install(asyncio):
             info[1].append(m)
         else:
             m = info[1].popleft() if info[1] else None
-        # the innermost user frame (the site) and the lane: usually the task's
-        # coroutine frame right above Queue.put/get
-        file = None
-        lane = None
-        n = 0
-        while f is not None and n < 64:
-            if file is None:
-                code = f.f_code
-                u = uc.get(id(code))
-                if u is None:
-                    u = core.is_user_code(code)
-                if u:
-                    file = code.co_filename
-                    line = f.f_lineno
-            info2 = fget(id(f))
-            if info2 is not None:
-                lane = info2[0]
-                break
-            f = f.f_back
-            n += 1
-        if lane is None:
-            lane = core.root_lane()
         if core.W is None:
             return
+        # the site and the lane: usually the task's own coroutine frame, right above
+        # put_nowait/get_nowait or Queue.put/get; its line parts are cached per lane
+        # by instruction offset
+        c = f.f_code
+        if c is lput or c is lget_:
+            f = f.f_back
+        fi = fget(id(f))
+        if fi is not None and fi[2] is f:
+            lane = fi[0]
+            qc = lane.qc
+            if qc is None:
+                qc = lane.qc = {}
+            c = qc.get(f.f_lasti)
+            if c is None or c[0] is not info:
+                if len(qc) > 64:
+                    qc.clear()
+                c = qc[f.f_lasti] = (info,) + _qparts(lane, info, f)
+            pre, tail = c[1], c[2]
+        else:
+            # elsewhere (a helper coroutine or function, a callback): walk up to the
+            # innermost user frame and the first frame of a lane
+            site = None
+            lane = None
+            n = 0
+            while f is not None and n < 64:
+                if site is None:
+                    code = f.f_code
+                    u = uc.get(id(code))
+                    if u is None:
+                        u = core.is_user_code(code)
+                    if u:
+                        site = f
+                fi = fget(id(f))
+                if fi is not None:
+                    lane = fi[0]
+                    break
+                f = f.f_back
+                n += 1
+            if lane is None:
+                lane = core.root_lane()
+            pre, tail = _qparts(lane, info, site)
         if PEND:
             unpend()
         if len(OUT) < MAX_QUEUE:
             # a line = head + ts + (task, channel) part + value + msg + site part
-            if len(info) < 3:
-                info.append({})
-            pre = info[2].get(lane)
-            if pre is None:
-                if len(info[2]) > 256:
-                    info[2].clear()
-                pre = info[2][lane] = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
-            if file is None:
-                tail = "}\n"
-            else:
-                tail = _qsites.get((file, line))
-                if tail is None:
-                    if len(_qsites) > 4096:
-                        _qsites.clear()
-                    tail = _qsites[(file, line)] = ',"file":%s,"line":%d}\n' % (_qfile(file), line)
             if type(item) is int and -1152921504606846976 < item < 1152921504606846976:
                 v = f'"{item}"'
             else:

@@ -19,7 +19,7 @@ errors_reported = set()
 class Lane:
     __slots__ = ("id", "kind", "name", "parent", "ysite", "rdepth", "rframe", "last",
                  "obj", "since", "wait", "ended", "passthru", "extra", "rlasti",
-                 "cframe", "clane", "coro", "cfile", "fmt", "sl", "st", "el", "et")
+                 "cframe", "clane", "coro", "cfile", "fmt", "sl", "st", "el", "et", "etail", "held", "qc")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -44,6 +44,9 @@ class Lane:
         self.fmt = None       # preformatted parts of its event lines
         self.sl = self.el = -1  # asyncio: instruction offset -> line of the common
         self.st = self.et = 0     # step start / step end (last one seen)
+        self.etail = None         # the end of a step line suspended at line et
+        self.held = False         # its step start is held back, not written yet (writer.PEND)
+        self.qc = None            # asyncio: line parts of its queue events, by site
 
 
 def new_id():
@@ -96,7 +99,7 @@ def _pid(p):
     return _q(p)
 
 
-def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, **extra):
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, **extra):
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
     if W is None:
         return lane
@@ -106,6 +109,8 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if codeFile is not None:
         s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
+    if loop is not None:
+        s += ',"loop":"%s"' % loop
     if extra:
         s += "," + _encode_event(extra)[1:-1]
     _enq(s + "}\n")
