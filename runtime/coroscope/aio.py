@@ -42,14 +42,10 @@ def _on_create(task, coro, name, loop):
     if fr is None:
         return
     if loop is None:
-        try:
-            import asyncio
-            loop = asyncio.get_running_loop()
-        except Exception:
-            loop = None
-    creator = core.current_lane()
+        loop = _running_loop()
+    # the creating lane and the user site of create_task, in one walk up the stack
+    file, line, creator = core.site_lane(sys._getframe(2))
     ll = loop_lane(loop) if loop is not None else creator
-    file, line = core.caller_site(3)
     tname = name if isinstance(name, str) else getattr(code, "co_qualname", code.co_name)
     ln = core.declare("asyncio-task", tname, creator, file, line, code.co_filename, code.co_firstlineno,
                       loop=ll.id)
@@ -57,8 +53,22 @@ def _on_create(task, coro, name, loop):
     ln.coro = coro
     ln.cframe = fr
     ln.cfile = code.co_filename
+    # its first step starts at the def (and can be held back like any other)
+    ln.tpart = ',"task":"%s","dur":' % ln.id
+    ln.spart = ',"task":"%s","line":' % ln.id
+    ln.et = code.co_firstlineno
     frames[id(fr)] = [ln, 0, fr, core.ASYNC]
     return ln
+
+
+def _running_loop():
+    try:
+        return _get_running_loop()
+    except Exception:
+        return None
+
+
+_get_running_loop = None    # asyncio.events._get_running_loop, set by install()
 
 
 def _forget(ln):
@@ -71,22 +81,6 @@ def _forget(ln):
     ln.coro = None
 
 
-def _on_done(task):
-    try:
-        ln = _task_lanes.pop(id(task), None)
-        if ln is None:
-            return
-        _forget(ln)
-        if task.cancelled():
-            core.end(ln, "cancelled", "CancelledError")
-        else:
-            e = task.exception()
-            if e is not None:
-                core.end(ln, "exception", exc_summary(e))
-            else:
-                core.end(ln, "return", safe_repr(task.result()))
-    except Exception as e:
-        core.internal_error("asyncio done", e)
 
 
 _Coro = type((lambda: (yield))())   # placeholder, fixed in install()
@@ -141,9 +135,7 @@ def _prefixes(lane):
     p = (',"from":"%s","to":"%s","reason":"step"' % (ll.id, lane.id),
          ',"toFile":%s,"toLine":' % _qfile(lane.cfile),
          ',"from":"%s","to":"%s","reason":"' % (lane.id, ll.id),
-         ',"file":%s,"line":' % _qfile(lane.cfile),
-         ',"task":"%s","dur":' % lane.id,
-         ',"task":"%s","line":' % lane.id)
+         ',"file":%s,"line":' % _qfile(lane.cfile))
     lane.fmt = p
     return p
 
@@ -212,17 +204,25 @@ def step_end(lane, task):
         file, line = lane.cfile, fr.f_lineno if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
         _blocked(lane, t, file, line)
+        # a task is done after its last step: its story ends here (every step of
+        # a Task of ours comes through Handle._run, so no done callback is needed)
         if task.cancelled():
             core.switch(lane, ll, "cancelled", "CancelledError", file, line, ts=t)
+            outcome, v = "cancelled", "CancelledError"
         else:
             e = task.exception()
             if e is None:
-                core.switch(lane, ll, "return", safe_repr(task.result()), file, line, ts=t)
+                v = safe_repr(task.result())
+                core.switch(lane, ll, "return", v, file, line, ts=t)
+                outcome = "return"
             else:
                 v = exc_summary(e)
                 core.switch(lane, ll, "cancelled" if v.startswith("CancelledError") else "raise", v,
                             file, line, ts=t)
+                outcome = "exception"
+        _task_lanes.pop(id(task), None)
         _forget(lane)
+        core.end(lane, outcome, v)
         return
     file, line, depth, fname, lib = _site(lane)
     if t - lane.since > core.BLOCKING_NS:
@@ -230,6 +230,11 @@ def step_end(lane, task):
     lane.rdepth, lane.rframe = depth, fname
     fut = task._fut_waiter
     if fut is None:
+        if not depth and lane.cframe is not None:
+            # where the next step starts (the resume line of a held-back start)
+            lane.el = lane.cframe.f_lasti
+            lane.et = line
+            lane.etail = ',"line":%d}\n' % line
         if core.W is None:
             return
         if PEND:
@@ -341,7 +346,7 @@ def _qname(q):
 
 
 def install(asyncio):
-    global _T0, _Coro, _Gen
+    global _T0, _Coro, _Gen, _get_running_loop
     import types
     _Coro, _Gen = types.CoroutineType, types.GeneratorType
     gens.ASYNCIO[0] = True
@@ -351,10 +356,13 @@ def install(asyncio):
     import asyncio.queues as queues
     T0 = tasks.Task
     _T0 = T0
+    _get_running_loop = events._get_running_loop
 
     class Task(T0):
+        __slots__ = ("_cs_lane",)   # its lane, read by every step (the task is hot in memory, a dict is not)
+
         def __init__(self, coro, *args, **kwargs):
-            ln = None
+            ln = self._cs_lane = None
             try:
                 ln = _on_create(self, coro, kwargs.get("name"), kwargs.get("loop"))
             except Exception as e:
@@ -366,9 +374,8 @@ def install(asyncio):
                         nm = T0.get_name(self)
                         if not nm.startswith("Task-"):
                             ln.name = nm
-                    ln.obj = weakref.ref(self)
                     _task_lanes[id(self)] = ln
-                    T0.add_done_callback(self, _on_done)
+                    self._cs_lane = ln
                 except Exception as e:
                     core.internal_error("asyncio task", e)
 
@@ -380,33 +387,28 @@ def install(asyncio):
 
     H = events.Handle
     orig_run = H._run
-    lanes = _task_lanes
 
-    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE, lget=lanes.get, T0=T0,
-             _Coro=types.CoroutineType, uget=_user.get, len=len, type=type, isinstance=isinstance,
+    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE,
+             _Coro=types.CoroutineType, SLEEP=tasks.sleep.__code__, len=len, type=type,
+             getattr=getattr, isinstance=isinstance,
              BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend, id=id,
              step_start=step_start, step_end=step_end, _sleep=__import__("time").sleep):
         cb = self._callback
-        try:
-            t = cb.__self__
-        except AttributeError:
+        # a step of one of our Tasks? (no exception when not: most callbacks are
+        # plain functions or other objects' methods)
+        t = getattr(cb, "__self__", None)
+        if not isinstance(t, Task):
             return orig_run(self)
-        ln = lget(id(t))
-        if ln is None:
-            return orig_run(self)
-        fr = ln.cframe
-        if fr is None or not isinstance(t, T0):
+        ln = t._cs_lane
+        if ln is None or ln.cframe is None:
             return orig_run(self)
         args = self._args
         try:
             ts = _now()
-            if not args and ln.wait is None and not ln.rdepth and ln.fmt is not None:
-                # the common start (resumed with nothing): held back (writer.PEND)
+            if not args and ln.wait is None and not ln.rdepth and ln.tpart is not None:
+                # the common start (resumed with nothing, where the last step ended:
+                # el/et): held back (writer.PEND)
                 ln.since = ts
-                la = fr.f_lasti
-                if la != ln.sl:
-                    ln.sl = la
-                    ln.st = fr.f_lineno
                 if PEND:
                     unpend()
                 ln.held = True
@@ -429,36 +431,42 @@ def install(asyncio):
         except BaseException as exc:
             _report(self, exc)
         try:
-            # the common end of a step: suspended in a library coroutine (sleep(0))
-            # with no future to wait for (a suspended coroutine: the task is not done)
+            # the common end of a step: suspended in asyncio.sleep (0: no future to
+            # wait for) right in the task's coroutine (so the task is not done)
             co = ln.coro
-            if type(co) is _Coro:
+            if t._fut_waiter is None and type(co) is _Coro:
                 c = co.cr_await
-                if type(c) is _Coro and uget(id(c.cr_code)) is False and t._fut_waiter is None:
+                if type(c) is _Coro and c.cr_code is SLEEP:
                     ts = _now()
                     since = ln.since
-                    if ts - since <= BLOCK and core.W is not None:
+                    if ts - since <= BLOCK:
                         if ln.rdepth:
                             ln.rdepth = 0
                             ln.rframe = None
+                        p = PEND.pop() if PEND else None
                         la = ln.cframe.f_lasti
-                        if la != ln.el:
-                            ln.el = la
-                            ln.et = ln.cframe.f_lineno
-                            ln.etail = ',"line":%d}\n' % ln.et
-                        try:
-                            p = PEND.pop()
-                        except IndexError:
-                            p = None
-                        if p is ln:
-                            if len(OUT) < MAXQ:
-                                if la == ln.sl:
-                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since}{ln.etail}')
+                        if la == ln.el:
+                            # suspended where it resumed (a loop around one await)
+                            if p is ln:
+                                if len(OUT) < MAXQ:
+                                    _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
                                 else:
-                                    _put(f'{STEP}{since}{ln.fmt[4]}{ts - since},"line":{ln.et},"toLine":{ln.st}}}\n')
-                            else:
-                                core._dropped[0] += 1
-                            return
+                                    core._dropped[0] += 1
+                                return
+                        else:
+                            r = ln.et
+                            ln.el = la
+                            ln.et = e = ln.cframe.f_lineno
+                            ln.etail = ',"line":%d}\n' % e
+                            if p is ln:
+                                if len(OUT) < MAXQ:
+                                    if r == e:
+                                        _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
+                                    else:
+                                        _put(f'{STEP}{since}{ln.tpart}{ts - since},"line":{e},"toLine":{r}}}\n')
+                                else:
+                                    core._dropped[0] += 1
+                                return
                         # its start was written already (other lines came in between)
                         if p is not None:
                             PEND.append(p)
@@ -466,7 +474,7 @@ def install(asyncio):
                         while ln.held:   # another thread took it and is writing it: let it finish
                             _sleep(0)
                         if len(OUT) < MAXQ:
-                            _put(f'{SUSPEND}{ts}{ln.fmt[5]}{ln.et}}}\n')
+                            _put(f'{SUSPEND}{ts}{ln.spart}{ln.et}}}\n')
                         else:
                             core._dropped[0] += 1
                         return

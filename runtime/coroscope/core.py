@@ -17,9 +17,11 @@ errors_reported = set()
 
 
 class Lane:
-    __slots__ = ("id", "kind", "name", "parent", "ysite", "rdepth", "rframe", "last",
-                 "obj", "since", "wait", "ended", "passthru", "extra", "rlasti",
-                 "cframe", "clane", "coro", "cfile", "fmt", "sl", "st", "el", "et", "etail", "held", "qc")
+    # The fields an asyncio step touches come first, next to each other: with
+    # thousands of tasks, a step's cost is mostly memory traffic.
+    __slots__ = ("since", "held", "wait", "rdepth", "tpart", "coro", "cframe", "el", "et", "etail",
+                 "spart", "id", "kind", "name", "parent", "ysite", "rframe", "last",
+                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -42,9 +44,10 @@ class Lane:
         self.coro = None      # asyncio: the task's coroutine
         self.cfile = None
         self.fmt = None       # preformatted parts of its event lines
-        self.sl = self.el = -1  # asyncio: instruction offset -> line of the common
-        self.st = self.et = 0     # step start / step end (last one seen)
-        self.etail = None         # the end of a step line suspended at line et
+        self.tpart = self.spart = None  # asyncio: task parts of its step / suspend lines
+        self.el = -1              # asyncio: instruction offset and line where it last suspended
+        self.et = 0               # (so where it resumes next), and the end of a step line there
+        self.etail = None
         self.held = False         # its step start is held back, not written yet (writer.PEND)
         self.qc = None            # asyncio: line parts of its queue events, by site
 
@@ -99,22 +102,37 @@ def _pid(p):
     return _q(p)
 
 
+_decl = {}               # what follows the id in task lines, by (kind, name, parent, sites, loop)
+
+
 def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, **extra):
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
     if W is None:
         return lane
-    s = '{"type":"task","ts":%d,"id":"%s","kind":"%s","name":%s,"parent":%s' % (
-        ts or now(), lane.id, kind, _q(name), _pid(lane.parent))
+    if extra:
+        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop) \
+            + "," + _encode_event(extra)[1:-1] + "}\n"
+    else:
+        # thousands of tasks are often made at one place (gather over a generator)
+        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop)
+        tail = _decl.get(key)
+        if tail is None:
+            if len(_decl) > 4096:
+                _decl.clear()
+            tail = _decl[key] = _decl_tail(*key) + "}\n"
+    _enq('{"type":"task","ts":%d,"id":"%s"%s' % (ts or now(), lane.id, tail))
+    return lane
+
+
+def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop):
+    s = ',"kind":"%s","name":%s,"parent":%s' % (kind, _q(name), _pid(parent))
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if codeFile is not None:
         s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
     if loop is not None:
         s += ',"loop":"%s"' % loop
-    if extra:
-        s += "," + _encode_event(extra)[1:-1]
-    _enq(s + "}\n")
-    return lane
+    return s
 
 
 def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None,

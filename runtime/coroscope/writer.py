@@ -74,7 +74,8 @@ def unpend():
         except IndexError:
             break
         if len(OUT) < MAX_QUEUE:
-            OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.st))
+            # (it resumes where it last suspended: line et)
+            OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
             DROPPED[0] += 1
         ln.held = False
@@ -198,6 +199,7 @@ def _take():
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]            # a forked child: the parent's queued lines are the parent's
+        del PEND[:]
         self.dropped = 0
         self._dropped_marked = 0
         self.sinks = []
