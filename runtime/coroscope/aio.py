@@ -79,6 +79,7 @@ def _forget(ln):
             del frames[id(fr)]
     ln.cframe = None
     ln.coro = None
+    ln.qc = None
 
 
 
@@ -537,24 +538,18 @@ def install(asyncio):
             return pre, "}\n"
         return pre, ',"file":%s,"line":%d}\n' % (_qfile(f.f_code.co_filename), f.f_lineno)
 
+    def _qinfo(q):
+        e = _qids.get(id(q))
+        if e is None or e[0]() is not q:
+            _qname(q)
+            e = _qids[id(q)]
+        return e[1]
+
     def _qevent(self, item, send, f):
         """send/recv line of an asyncio.Queue transfer, formatted in place (a hot path)."""
-        e = _qids.get(id(self))
-        if e is None or e[0]() is not self:
-            _qname(self)
-            e = _qids[id(self)]
-        info = e[1]
-        if send:
-            _msg[0] += 1
-            m = _msg[0]
-            info[1].append(m)
-        else:
-            m = info[1].popleft() if info[1] else None
-        if core.W is None:
-            return
         # the site and the lane: usually the task's own coroutine frame, right above
-        # put_nowait/get_nowait or Queue.put/get; its line parts are cached per lane
-        # by instruction offset
+        # put_nowait/get_nowait or Queue.put/get; the queue's record and the line
+        # parts are cached per lane by instruction offset
         c = f.f_code
         if c is lput or c is lget_:
             f = f.f_back
@@ -563,16 +558,20 @@ def install(asyncio):
             lane = fi[0]
             qc = lane.qc
             if qc is None:
-                qc = lane.qc = {}
+                qc = lane.qc = {}      # (dropped with the task's frame: _forget)
             c = qc.get(f.f_lasti)
-            if c is None or c[0] is not info:
+            if c is None or c[0] is not self:
                 if len(qc) > 64:
                     qc.clear()
-                c = qc[f.f_lasti] = (info,) + _qparts(lane, info, f)
-            pre, tail = c[1], c[2]
+                info = _qinfo(self)
+                c = qc[f.f_lasti] = (self, info) + _qparts(lane, info, f)
+            info = c[1]
+            pre = c[2]
+            tail = c[3]
         else:
             # elsewhere (a helper coroutine or function, a callback): walk up to the
             # innermost user frame and the first frame of a lane
+            info = _qinfo(self)
             site = None
             lane = None
             n = 0
@@ -593,6 +592,12 @@ def install(asyncio):
             if lane is None:
                 lane = core.root_lane()
             pre, tail = _qparts(lane, info, site)
+        if send:
+            _msg[0] += 1
+            m = _msg[0]
+            info[1].append(m)
+        else:
+            m = info[1].popleft() if info[1] else None
         if PEND:
             unpend()
         if len(OUT) < MAX_QUEUE:
