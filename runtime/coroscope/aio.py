@@ -398,7 +398,7 @@ def install(asyncio):
         # a step of one of our Tasks? (no exception when not: most callbacks are
         # plain functions or other objects' methods)
         t = getattr(cb, "__self__", None)
-        if not isinstance(t, Task):
+        if type(t) is not Task and not isinstance(t, Task):
             return orig_run(self)
         ln = t._cs_lane
         if ln is None or ln.cframe is None:
@@ -406,7 +406,7 @@ def install(asyncio):
         args = self._args
         try:
             ts = _now()
-            if not args and ln.wait is None and not ln.rdepth and ln.tpart is not None:
+            if not args and ln.wait is None and not ln.rdepth:
                 # the common start (resumed with nothing, where the last step ended:
                 # el/et): held back (writer.PEND)
                 ln.since = ts
