@@ -12,6 +12,7 @@ frame (the yield site and the delegation depth). Coroutine frames driven by
 Tasks are therefore skipped by the frame capture (gens.py).
 """
 import sys
+import time
 import weakref
 
 from . import core, gens
@@ -392,8 +393,8 @@ def install(asyncio):
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE,
              _Coro=types.CoroutineType, SLEEP=tasks.sleep.__code__, len=len, type=type,
              getattr=getattr, isinstance=isinstance,
-             BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend, id=id,
-             step_start=step_start, step_end=step_end, _sleep=__import__("time").sleep):
+             BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend,
+             step_start=step_start, step_end=step_end, _sleep=time.sleep):
         cb = self._callback
         # a step of one of our Tasks? (no exception when not: most callbacks are
         # plain functions or other objects' methods)

@@ -7,9 +7,7 @@ written; a dead or slow socket only loses events for that socket.
 import _thread
 from _json import encode_basestring_ascii as _qs
 import os
-import sys
 import time
-from collections import deque
 
 def _encode(v, _depth=0):
     """Compact ASCII JSON of the plain values events are made of (no json import:

@@ -59,6 +59,27 @@ for (const py of [PY311, PY313]) {
       }
     });
 
+    it('held-back step starts are written once and in order while another thread writes lines', () => {
+      const script = 'test/fixtures/python/asyncio_steps_threads.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.match(r.stdout, /^190$/m);
+      assert.ok(ofType(r.events, 'output').length > 5, 'the thread printed during the steps');
+      const [loop] = tasks(r.events, 'event-loop');
+      const spins = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'spin');
+      assert.equal(spins.length, 20);
+      for (const t of spins) {
+        const sw = switches(r.events).filter((e) => e.from === t.id || e.to === t.id);
+        // 301 steps: resumed by the loop, then back to it (300 sleeps and the return), strictly alternating
+        assert.equal(sw.length, 602, `task ${t.id}: ${sw.length} switches`);
+        sw.forEach((e, k) => {
+          if (k % 2 === 0) assert.deepEqual([e.from, e.to, e.reason], [loop.id, t.id, 'step'], `task ${t.id} switch ${k}`);
+          else assert.deepEqual([e.from, e.to, e.reason], [t.id, loop.id, k === 601 ? 'return' : 'sleep'], `task ${t.id} switch ${k}`);
+          if (k > 0) assert.ok(e.ts >= sw[k - 1].ts, `task ${t.id} switch ${k} in time order`);
+        });
+      }
+    });
+
     it('cancelled / failed tasks and a loop-blocked mark', () => {
       const r = runTraced(py, 'test/fixtures/python/asyncio_cancel_block.py', { opts: ['--blocking-ms', '100'] });
       checkTrace(r);
