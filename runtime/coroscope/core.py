@@ -1,7 +1,6 @@
 """Shared runtime state: lanes (tasks), ids, the frame->lane registry, emit."""
 import os
 import sys
-import sysconfig
 from _thread import get_ident
 from time import monotonic_ns as now
 
@@ -245,20 +244,14 @@ def internal_error(where, exc):
 # --- which code is the user's --------------------------------------------
 
 def _lib_prefixes():
+    # Python code outside the program lives in the standard library (where os.py is;
+    # sysconfig would say the same but costs a millisecond and more at start-up) and
+    # in site-/dist-packages folders (also matched by name in is_user_code).
     out = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            p = sysconfig.get_paths().get(key)
-            if p:
-                out.add(os.path.realpath(p) + os.sep)
-                out.add(os.path.abspath(p) + os.sep)
-        except Exception:
-            pass
-    for p in sys.path:
-        if p and ("site-packages" in p or "dist-packages" in p):
-            out.add(os.path.abspath(p) + os.sep)
     base = os.path.dirname(os.__file__)
-    out.add(base + os.sep)
+    for p in [base] + [p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p)]:
+        out.add(os.path.realpath(p) + os.sep)
+        out.add(os.path.abspath(p) + os.sep)
     out.add(HERE + os.sep)
     return tuple(out)
 

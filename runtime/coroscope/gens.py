@@ -9,7 +9,7 @@ from the caller's bytecode when the argument is a plain name or constant
 (``c.send(n)``, ``g.send(None)``) and read without side effects; otherwise the
 switch carries no value.
 """
-import dis
+import opcode
 import os
 import sys
 from types import CodeType
@@ -25,7 +25,7 @@ aio = None          # the asyncio hook module once asyncio is imported
 capture = "settrace"
 ASYNCIO = [False]   # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
 
-_OP = dis.opname
+_OP = opcode.opname
 _DELEGATE_OPS = {"SEND", "YIELD_FROM", "SEND_GEN", "CLEANUP_THROW", "GET_YIELD_FROM_ITER"}
 _NEXT_OPS = {"FOR_ITER", "FOR_ITER_GEN", "GET_ANEXT", "END_ASYNC_FOR"}
 _CALL_OPS = {"CALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_KW", "CALL_FUNCTION_KW", "PRECALL"}
@@ -41,6 +41,7 @@ _callinfo = {}
 def _instructions(code):
     r = _instrs.get(id(code))
     if r is None:
+        import dis    # (not at start-up: most programs never need it)
         lst = list(dis.get_instructions(code))
         r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
         _instrs[id(code)] = r
