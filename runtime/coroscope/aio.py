@@ -205,7 +205,8 @@ def step_end(lane, task):
         fr = lane.cframe
         file, line = lane.cfile, fr.f_lineno if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
-        _blocked(lane, t, file, line)
+        if t - lane.since > core.BLOCKING_NS:
+            _blocked(lane, t, file, line)
         # a task is done after its last step: its story ends here (every step of
         # a Task of ours comes through Handle._run, so no done callback is needed)
         if task.cancelled():
@@ -442,9 +443,6 @@ def install(asyncio):
                     ts = _now()
                     since = ln.since
                     if ts - since <= BLOCK:
-                        if ln.rdepth:
-                            ln.rdepth = 0
-                            ln.rframe = None
                         p = PEND.pop() if PEND else None
                         la = ln.cframe.f_lasti
                         if la == ln.el:
@@ -469,7 +467,11 @@ def install(asyncio):
                                 else:
                                     core._dropped[0] += 1
                                 return
-                        # its start was written already (other lines came in between)
+                        # its start was written already (other lines came in between,
+                        # or it started from a wait or inside a delegated coroutine)
+                        if ln.rdepth:
+                            ln.rdepth = 0
+                            ln.rframe = None
                         if p is not None:
                             PEND.append(p)
                             unpend()
