@@ -475,8 +475,13 @@ def install(asyncio):
                         if p is not None:
                             PEND.append(p)
                             unpend()
-                        while ln.held:   # another thread took it and is writing it: let it finish
-                            _sleep(0)
+                        if ln.held:
+                            # another thread took it and is writing it: let it finish
+                            # (bounded: whatever happened there, never hang the program)
+                            for _ in range(1000):
+                                _sleep(0)
+                                if not ln.held:
+                                    break
                         if len(OUT) < MAXQ:
                             _put(f'{SUSPEND}{ts}{ln.spart}{ln.et}}}\n')
                         else:
