@@ -199,6 +199,8 @@ def step_start(lane, handle, ts):
 
 
 def step_end(lane, task):
+    if lane.cframe is None:
+        return          # forgotten meanwhile (a forked child: the parent's task)
     ll = lane.extra or core.MAIN
     t = now()
     if task.done():

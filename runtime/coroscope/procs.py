@@ -51,6 +51,13 @@ def _after_child():
         _heard_from.clear()
         _sent[0] = False
         _job_lanes.clear()
+        aio = sys.modules.get("coroscope.aio")
+        if aio is not None:
+            # the parent's tasks are the parent's: their steps in a forked child are
+            # not traced (their lanes ride on the Task objects themselves)
+            for ln in list(aio._task_lanes.values()):
+                aio._forget(ln)
+                ln.held = False
         for modname in ("coroscope.glet", "coroscope.aio"):
             m = sys.modules.get(modname)
             if m is not None:
