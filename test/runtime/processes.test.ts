@@ -156,6 +156,23 @@ for (const py of [PY311, PY313]) {
       assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
     });
 
+    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', () => {
+      const r = runTraced(py, 'test/fixtures/python/asyncio_fork.py');
+      checkTrace(r);
+      assert.equal(r.code, 0);
+      const child = tasks(r.events, 'process');
+      assert.equal(child.length, 1);
+      assert.ok(ofType(r.events, 'output').some((o) => o.task === child[0].id && o.text === 'child\n'));
+      const [loop] = tasks(r.events, 'event-loop');
+      for (const t of tasks(r.events, 'asyncio-task').filter((x) => x.name === 'spin')) {
+        const sw = ofType(r.events, 'switch').filter((e) => e.from === t.id || e.to === t.id);
+        assert.deepEqual(sw.map((e) => e.reason), ['step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'return'],
+          `spin ${t.id} once, in the parent only`);
+        assert.ok(sw.every((e) => e.from === loop.id || e.to === loop.id));
+      }
+      assert.equal(ofType(r.events, 'mark').filter((m) => m.kind === 'runtime-error').length, 0);
+    });
+
     it('multiprocessing spawn child is traced too', () => {
       const r = runTraced(py, 'test/fixtures/python/mp_spawn.py');
       checkTrace(r);
