@@ -162,6 +162,7 @@ def _dpart(depth, fname):
 
 
 def step_start(lane, handle, ts):
+    lane.held = False     # this start is written now, not held back
     value = None
     w = lane.wait
     if w is not None:
