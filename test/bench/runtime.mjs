@@ -22,6 +22,7 @@ const WORKLOADS = [
   ['greenlet ping-pong (100k)', 'greenlet_pingpong.py', true],
   ['gevent sockets on loopback', 'gevent_sockets.py', true],
   ['asyncio realistic mix', 'asyncio_mix.py', false],
+  ['asyncio streams on loopback', 'asyncio_streams.py', false],
 ];
 
 const INTERPS = [
