@@ -125,7 +125,7 @@ def _site(ln):
     return ln.cfile, fr.f_lineno, 0, None, lib
 
 
-from .writer import OUT, MAX_QUEUE, PEND, unpend
+from .writer import OUT, SOFT_QUEUE, PEND, unpend, room
 from _json import encode_basestring_ascii as _q
 _put = OUT.append
 _qfile = core.qfile
@@ -191,7 +191,7 @@ def step_start(lane, handle, ts):
         return
     if PEND:
         unpend()
-    if len(OUT) < MAX_QUEUE:
+    if len(OUT) < SOFT_QUEUE or room():
         _put('{"type":"switch","ts":%d%s%s%s%d%s}\n' % (
             ts, p[0], "" if value is None else ',"value":' + _q(value), p[1],
             fr.f_lineno if fr is not None else 0, _dpart(lane.rdepth, lane.rframe)))
@@ -245,7 +245,7 @@ def step_end(lane, task):
             return
         if PEND:
             unpend()
-        if len(OUT) < MAX_QUEUE:
+        if len(OUT) < SOFT_QUEUE or room():
             p = lane.fmt or _prefixes(lane)
             _put('{"type":"switch","ts":%d%ssleep","value":"0"%s%d%s}\n' % (
                 t, p[2], p[3] if file is lane.cfile else ',"file":%s,"line":' % _qfile(file),
@@ -394,7 +394,7 @@ def install(asyncio):
     H = events.Handle
     orig_run = H._run
 
-    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=MAX_QUEUE,
+    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, room=room,
              _Coro=types.CoroutineType, SLEEP=tasks.sleep.__code__, len=len, type=type,
              getattr=getattr, isinstance=isinstance,
              BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend,
@@ -451,7 +451,7 @@ def install(asyncio):
                         if la == ln.el:
                             # suspended where it resumed (a loop around one await)
                             if p is ln:
-                                if len(OUT) < MAXQ:
+                                if len(OUT) < MAXQ or room():
                                     _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
                                 else:
                                     core._dropped[0] += 1
@@ -462,7 +462,7 @@ def install(asyncio):
                             ln.et = e = ln.cframe.f_lineno
                             ln.etail = ',"line":%d}\n' % e
                             if p is ln:
-                                if len(OUT) < MAXQ:
+                                if len(OUT) < MAXQ or room():
                                     if r == e:
                                         _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
                                     else:
@@ -485,7 +485,7 @@ def install(asyncio):
                                 _sleep(0)
                                 if not ln.held:
                                     break
-                        if len(OUT) < MAXQ:
+                        if len(OUT) < MAXQ or room():
                             _put(f'{SUSPEND}{ts}{ln.spart}{ln.et}}}\n')
                         else:
                             core._dropped[0] += 1
@@ -531,115 +531,126 @@ def install(asyncio):
     be.BaseEventLoop.run_forever = run_forever
 
     Q = queues.Queue
-    o_put, o_get = Q.put_nowait, Q.get_nowait
+    Q.put_nowait = _queue_hook(Q.put_nowait, True, queues.__name__)
+    Q.get_nowait = _queue_hook(Q.get_nowait, False, queues.__name__)
+    gens.aio = sys.modules[__name__]
 
-    _getframe = sys._getframe
+
+def _qparts(lane, info, f):
+    """(task + channel part, site part) of the lines of a queue event by `lane` at
+    frame f (the innermost user frame, or None)."""
+    pre = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
+    if f is None:
+        return pre, "}\n"
+    return pre, ',"file":%s,"line":%d}\n' % (_qfile(f.f_code.co_filename), f.f_lineno)
+
+
+def _qinfo(q):
+    e = _qids.get(id(q))
+    if e is None or e[0]() is not q:
+        _qname(q)
+        e = _qids[id(q)]
+    return e[1]
+
+
+def _qslow(q, f):
+    """(queue record, task + channel part, site part) of a transfer made elsewhere
+    than right in a task's own coroutine (a helper coroutine or function, a
+    callback): walk up to the innermost user frame and the first frame of a lane."""
+    info = _qinfo(q)
     uc = core._user_code
     fget = frames.get
-    _msg = core._msg
-
-    # the library coroutines between user code and put_nowait/get_nowait
-    lput, lget_ = getattr(Q.put, "__code__", None), getattr(Q.get, "__code__", None)
-
-    def _qparts(lane, info, f):
-        """(task + channel part, site part) of the lines of a queue event by `lane` at
-        frame f (the innermost user frame, or None)."""
-        pre = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
-        if f is None:
-            return pre, "}\n"
-        return pre, ',"file":%s,"line":%d}\n' % (_qfile(f.f_code.co_filename), f.f_lineno)
-
-    def _qinfo(q):
-        e = _qids.get(id(q))
-        if e is None or e[0]() is not q:
-            _qname(q)
-            e = _qids[id(q)]
-        return e[1]
-
-    def _qevent(self, item, send, f):
-        """send/recv line of an asyncio.Queue transfer, formatted in place (a hot path)."""
-        # the site and the lane: usually the task's own coroutine frame, right above
-        # put_nowait/get_nowait or Queue.put/get; the queue's record and the line
-        # parts are cached per lane by instruction offset
-        c = f.f_code
-        if c is lput or c is lget_:
-            f = f.f_back
+    site = None
+    lane = None
+    n = 0
+    while f is not None and n < 64:
+        if site is None:
+            code = f.f_code
+            u = uc.get(id(code))
+            if u is None:
+                u = core.is_user_code(code)
+            if u:
+                site = f
         fi = fget(id(f))
-        if fi is not None and fi[2] is f:
+        if fi is not None:
             lane = fi[0]
-            qc = lane.qc
-            if qc is None:
-                qc = lane.qc = {}      # (dropped with the task's frame: _forget)
-            c = qc.get(f.f_lasti)
-            if c is None or c[0] is not self:
-                if len(qc) > 64:
-                    qc.clear()
-                info = _qinfo(self)
-                c = qc[f.f_lasti] = (self, info) + _qparts(lane, info, f)
-            info = c[1]
-            pre = c[2]
-            tail = c[3]
-        else:
-            # elsewhere (a helper coroutine or function, a callback): walk up to the
-            # innermost user frame and the first frame of a lane
-            info = _qinfo(self)
-            site = None
-            lane = None
-            n = 0
-            while f is not None and n < 64:
-                if site is None:
-                    code = f.f_code
-                    u = uc.get(id(code))
-                    if u is None:
-                        u = core.is_user_code(code)
-                    if u:
-                        site = f
-                fi = fget(id(f))
-                if fi is not None:
-                    lane = fi[0]
-                    break
-                f = f.f_back
-                n += 1
-            if lane is None:
-                lane = core.root_lane()
-            pre, tail = _qparts(lane, info, site)
-        if send:
-            _msg[0] += 1
-            m = _msg[0]
-            info[1].append(m)
-        else:
-            m = info[1].popleft() if info[1] else None
-        if PEND:
-            unpend()
-        if len(OUT) < MAX_QUEUE:
-            # a line = head + ts + (task, channel) part + value + msg + site part
-            if type(item) is int and -1152921504606846976 < item < 1152921504606846976:
-                v = f'"{item}"'
-            else:
-                v = _q(safe_repr(item))
-            if m is None:
-                _put(f'{QS if send else QR}{now()}{pre}{v}{tail}')
-            else:
-                _put(f'{QS if send else QR}{now()}{pre}{v},"msg":{m}{tail}')
-        else:
-            core._dropped[0] += 1
+            break
+        f = f.f_back
+        n += 1
+    if lane is None:
+        lane = core.root_lane()
+    return (info,) + _qparts(lane, info, site)
 
-    def put_nowait(self, item):
-        r = o_put(self, item)
+
+def _queue_hook(orig, send, qmod):
+    """asyncio.Queue.put_nowait / get_nowait (Queue.put / get call them), reporting
+    each transfer as a send / recv line, formatted in place: a hot path, hence one
+    function with the original call inside, and no frame object made for
+    Queue.put / get where the interpreter can name a frame's module without one."""
+    _getframe = sys._getframe
+    modname = getattr(sys, "_getframemodulename", None)
+    fget = frames.get
+    _msg = core._msg
+    QSR = QS if send else QR
+
+    def hooked(self, *item, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE, room=room):
+        r = orig(self, *item)
         try:
-            _qevent(self, item, True, _getframe(1))
+            # the site and the lane: usually the task's own coroutine frame, right
+            # above Queue.put / get (or put_nowait / get_nowait); the queue's record
+            # and the line parts are cached per lane by instruction offset
+            if modname is not None:
+                f = _getframe(2) if modname(1) == qmod else _getframe(1)
+            else:
+                f = _getframe(1)
+                if f.f_globals.get("__name__") == qmod:
+                    f = f.f_back
+            fi = fget(id(f))
+            if fi is not None and fi[2] is f:
+                lane = fi[0]
+                qc = lane.qc
+                if qc is None:
+                    qc = lane.qc = {}      # (dropped with the task's frame: _forget)
+                la = f.f_lasti
+                c = qc.get(la)
+                if c is None or c[0] is not self:
+                    if len(qc) > 64:
+                        qc.clear()
+                    info = _qinfo(self)
+                    c = qc[la] = (self, info) + _qparts(lane, info, f)
+                info = c[1]
+                pre = c[2]
+                tail = c[3]
+            else:
+                info, pre, tail = _qslow(self, f)
+            if send:
+                _msg[0] += 1
+                m = _msg[0]
+                info[1].append(m)
+                v = item[0]
+            else:
+                m = info[1].popleft() if info[1] else None
+                v = r
+            if PEND:
+                unpend()
+            if len(OUT) < MAXQ or room():
+                # a line = head + ts + (task, channel) part + value + msg + site part
+                if type(v) is int and -1152921504606846976 < v < 1152921504606846976:
+                    v = f'"{v}"'
+                else:
+                    v = _q(safe_repr(v))
+                if m is None:
+                    _put(f'{QSR}{_now()}{pre}{v}{tail}')
+                else:
+                    _put(f'{QSR}{_now()}{pre}{v},"msg":{m}{tail}')
+            else:
+                core._dropped[0] += 1
         except Exception as e:
             core.internal_error("asyncio queue", e)
         return r
 
-    def get_nowait(self):
-        item = o_get(self)
-        try:
-            _qevent(self, item, False, _getframe(1))
-        except Exception as e:
-            core.internal_error("asyncio queue", e)
-        return item
-
-    Q.put_nowait = put_nowait
-    Q.get_nowait = get_nowait
-    gens.aio = sys.modules[__name__]
+    hooked.__wrapped__ = orig
+    hooked.__name__ = orig.__name__
+    hooked.__qualname__ = orig.__qualname__
+    hooked.__doc__ = orig.__doc__
+    return hooked

@@ -56,7 +56,7 @@ def new_id():
     return PREFIX + str(_counter[0])
 
 
-from .writer import OUT, MAX_QUEUE, PEND, unpend, DROPPED as _dropped, encode_event as _encode_event
+from .writer import OUT, MAX_QUEUE, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event
 from _json import encode_basestring_ascii as _q
 
 _put = OUT.append
@@ -65,7 +65,7 @@ _put = OUT.append
 def _enq(line):
     if PEND:
         unpend()
-    if len(OUT) < MAX_QUEUE:
+    if len(OUT) < SOFT_QUEUE or room():
         _put(line)
     else:
         _dropped[0] += 1

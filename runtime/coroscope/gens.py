@@ -417,7 +417,8 @@ _HEAD = '{"type":"switch","ts":'
 _OUT = core.OUT
 _put = core._put
 _qv = core._q
-_MAXQ = core.MAX_QUEUE
+_MAXQ = core.SOFT_QUEUE
+_room = core.room
 _PEND = core.PEND
 _unpend = core.unpend
 
@@ -470,7 +471,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     lane.since = ts
     if _PEND:
         _unpend()
-    if len(_OUT) < _MAXQ:
+    if len(_OUT) < _MAXQ or _room():
         _put(_HEAD + str(ts) + pre + val + post)
     else:
         core._dropped[0] += 1
@@ -502,7 +503,7 @@ def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
         val = _qv(safe_repr(arg))
     if _PEND:
         _unpend()
-    if len(_OUT) < _MAXQ:
+    if len(_OUT) < _MAXQ or _room():
         _put(_HEAD + str(now()) + e[0] + val + e[1])
     else:
         core._dropped[0] += 1

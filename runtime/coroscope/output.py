@@ -48,11 +48,15 @@ class _Proxy:
         last = self._cs_last
         if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
                 and len(last["text"]) < MAX_TEXT:
-            with w.lock:
-                q = OUT
-                if q and q[-1] is last:
-                    last["text"] += s[:MAX_TEXT]
-                    return
+            # (not waiting for a flush in progress: then the print is a line of its own)
+            if w.lock.acquire(False):
+                try:
+                    q = OUT
+                    if q and q[-1] is last:
+                        last["text"] += s[:MAX_TEXT]
+                        return
+                finally:
+                    w.lock.release()
         ev = {"type": "output", "ts": now(), "task": lane.id, "stream": self._cs_name,
               "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
         object.__setattr__(self, "_cs_last", ev)

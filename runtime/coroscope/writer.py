@@ -46,6 +46,15 @@ encode_event = _encode
 _now = time.monotonic_ns
 
 MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events held before dropping
+# Lines queued before the thread queueing one writes the queue out itself (0: never).
+# The writer thread can fall behind without being slow: starved of the GIL by a
+# program that releases and retakes it on every turn (an event loop polling with
+# a zero timeout retakes it before the waiting writer thread wakes, so CPython
+# never forces a switch). Without this the queue would fill up and drop events.
+SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 16_384)
+_SELF_FLUSH = SOFT_QUEUE > 0
+if not 0 < SOFT_QUEUE < MAX_QUEUE:
+    SOFT_QUEUE = MAX_QUEUE
 
 # The event queue: JSON lines (str, ending in "\n", ASCII) appended by the hooks
 # (list.append is atomic under the GIL); a dict is an ``output`` event that may
@@ -63,6 +72,22 @@ DROPPED = [0]                # events not queued because the queue was full
 # (a lock costs microseconds here): ``list.pop`` decides who writes the start,
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
+_WRITER = [None]             # the running Writer (room() flushes it)
+
+
+def room():
+    """Called by a thread about to queue a line when SOFT_QUEUE lines are waiting:
+    writes the queue out here and now. True if there is room for the line."""
+    w = _WRITER[0]
+    if w is not None and w.self_flush:
+        try:
+            # If the writer thread is flushing, wait for it: it may well be waiting
+            # for the GIL this thread holds (waiting for the lock releases it).
+            if not w.flush(wait=1.0):
+                w.self_flush = False    # stuck for a second: drop lines from now on, never hang
+        except Exception:
+            pass
+    return len(OUT) < MAX_QUEUE
 
 
 def unpend():
@@ -71,7 +96,7 @@ def unpend():
             ln = PEND.pop()
         except IndexError:
             break
-        if len(OUT) < MAX_QUEUE:
+        if len(OUT) < SOFT_QUEUE or room():
             # (it resumes where it last suspended: line et)
             OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
@@ -201,7 +226,9 @@ class Writer:
         self.dropped = 0
         self._dropped_marked = 0
         self.sinks = []
-        self.lock = _thread.allocate_lock()
+        # re-entrant: a signal handler that prints or exits may interrupt a flush
+        # made by the main thread (room())
+        self.lock = _thread.RLock()
         self.errors = []
         if trace_path:
             try:
@@ -216,11 +243,12 @@ class Writer:
         self._stop = None
         self._done = None
         self.closed = False
+        self.self_flush = _SELF_FLUSH
 
     def emit(self, ev):
         if PEND:
             unpend()
-        if len(OUT) >= MAX_QUEUE:
+        if len(OUT) >= SOFT_QUEUE and not room():
             self.dropped += 1
             return
         OUT.append(ev if type(ev) is not dict or ev.get("type") == "output" else _encode(ev) + "\n")
@@ -228,6 +256,7 @@ class Writer:
     def start(self):
         if self._stop is not None or not self.sinks:
             return
+        _WRITER[0] = self
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
         self._done = _thread.allocate_lock()
@@ -263,30 +292,40 @@ class Writer:
     def total_dropped_in_queue(self):
         return self.dropped + DROPPED[0]
 
-    def flush(self, final=False):
+    def flush(self, final=False, wait=-1):
+        """Write the queue out (waiting at most `wait` seconds for a flush in
+        progress; -1: as long as it takes). False if that wait timed out."""
         if not self.sinks:
             del OUT[:]
-            return
+            return True
         if PEND:
             unpend()
-        with self.lock:
-            text, n = _take()
-            dropped = self.total_dropped_in_queue()
-            if dropped > self._dropped_marked:
-                k = dropped - self._dropped_marked
-                self._dropped_marked = dropped
-                text = (text or "") + _encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
-                                               "message": "%d events dropped (queue full)" % k,
-                                               "count": k}) + "\n"
-                n += 1
-            if not text:
-                if final:
-                    for s in self.sinks:
-                        s.write(b"", 0, final)
-                return
-            data = text.encode("utf-8", "backslashreplace")
-            for s in self.sinks:
-                s.write(data, n, final)
+        if not self.lock.acquire(True, wait):
+            return False
+        try:
+            self._flush(final)
+        finally:
+            self.lock.release()
+        return True
+
+    def _flush(self, final):
+        text, n = _take()
+        dropped = self.total_dropped_in_queue()
+        if dropped > self._dropped_marked:
+            k = dropped - self._dropped_marked
+            self._dropped_marked = dropped
+            text = (text or "") + _encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
+                                           "message": "%d events dropped (queue full)" % k,
+                                           "count": k}) + "\n"
+            n += 1
+        if not text:
+            if final:
+                for s in self.sinks:
+                    s.write(b"", 0, final)
+            return
+        data = text.encode("utf-8", "backslashreplace")
+        for s in self.sinks:
+            s.write(data, n, final)
 
     def write_now(self, ev):
         """Queue ev and flush synchronously (header, finish)."""
@@ -300,6 +339,8 @@ class Writer:
         return self.total_dropped_in_queue() + lost
 
     def close(self):
+        if _WRITER[0] is self:
+            _WRITER[0] = None
         self.stop_thread()
         try:
             self.flush(final=True)

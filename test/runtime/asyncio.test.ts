@@ -80,6 +80,42 @@ for (const py of [PY311, PY313]) {
       }
     });
 
+    it('asyncio.Queue transfers: the lane and the user line that made each, wherever it was made', () => {
+      const script = 'test/fixtures/python/asyncio_queue_sites.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, '[1, 2, 3, 4]\n');
+      const at = tasks(r.events, 'asyncio-task');
+      const id = (n: string) => at.find((t) => t.name === n)!.id;
+      const [loop] = tasks(r.events, 'event-loop');
+      const site = (e: Ev<'send'> | Ev<'recv'>) => [e.value, e.task, e.file ? e.file.split('/').pop() : null, e.line ?? null, e.msg];
+      const f = 'asyncio_queue_sites.py';
+      // awaited put, put_nowait in the coroutine, in a helper function; then from a loop callback (no user line)
+      assert.deepEqual(ofType(r.events, 'send').map(site), [
+        ['1', id('producer'), f, 16, 1], ['2', id('producer'), f, 17, 2], ['3', id('producer'), f, 8, 3], ['4', loop.id, null, null, 4]]);
+      // awaited get, get_nowait in the coroutine, awaited in a helper coroutine, awaited again
+      assert.deepEqual(ofType(r.events, 'recv').map(site), [
+        ['1', id('consumer'), f, 24, 1], ['2', id('consumer'), f, 25, 2], ['3', id('consumer'), f, 12, 3], ['4', id('consumer'), f, 27, 4]]);
+    });
+
+    it('a busy loop that starves the writer thread of the GIL loses no events', () => {
+      // ~80,000 lines against a queue of 20,000: the writer thread alone would fall
+      // behind (it waits for a GIL the loop retakes on every turn) and lines would be dropped
+      const script = 'test/fixtures/python/asyncio_busy_queue.py';
+      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' } });
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const fin = r.events[r.events.length - 1];
+      assert.ok(fin.type === 'finish' && fin.dropped === 0, `dropped ${JSON.stringify(fin)}`);
+      assert.equal(ofType(r.events, 'mark').filter((m) => m.kind === 'events-dropped').length, 0);
+      assert.equal(ofType(r.events, 'send').length, 20_010);
+      assert.equal(ofType(r.events, 'recv').length, 20_010);
+      const workers = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'worker');
+      assert.equal(workers.length, 10);
+      const steps = switches(r.events).filter((e) => e.reason === 'step' && workers.some((w) => w.id === e.to));
+      assert.ok(steps.length >= 20_000, `${steps.length} worker steps`);
+    });
+
     it('cancelled / failed tasks and a loop-blocked mark', () => {
       const r = runTraced(py, 'test/fixtures/python/asyncio_cancel_block.py', { opts: ['--blocking-ms', '100'] });
       checkTrace(r);
