@@ -16,7 +16,7 @@ import time
 import weakref
 
 from . import core, gens
-from .core import now, safe_repr, exc_summary, frames
+from .core import now, safe_repr, exc_summary, frames, ASYNC
 
 _loop_lanes = {}                 # id(loop) -> lane
 _task_lanes = {}                 # id(task) -> lane
@@ -35,30 +35,50 @@ def loop_lane(loop):
     return ln
 
 
-def _on_create(task, coro, name, loop):
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    if code is None or not core.is_user_code(code):
-        return
-    fr = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+_codes = {}          # id(code) -> (task name, file, first line) of a user coroutine's code, or False
+
+
+def _code_info(code):
+    r = False
+    if core.is_user_code(code):    # (which also keeps the code alive: its id stays its own)
+        r = (getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
+    _codes[id(code)] = r
+    return r
+
+
+def _on_create(coro, name, loop):
+    if type(coro) is _Coro:
+        code = coro.cr_code
+    else:
+        code = getattr(coro, "gi_code", None)      # a generator-based coroutine
+        if code is None:
+            return None
+    ci = _codes.get(id(code))
+    if ci is None:
+        ci = _code_info(code)
+    if not ci:
+        return None
+    fr = coro.cr_frame if type(coro) is _Coro else getattr(coro, "gi_frame", None)
     if fr is None:
-        return
+        return None
     if loop is None:
         loop = _running_loop()
     # the creating lane and the user site of create_task, in one walk up the stack
     file, line, creator = core.site_lane(sys._getframe(2))
-    ll = loop_lane(loop) if loop is not None else creator
-    tname = name if isinstance(name, str) else getattr(code, "co_qualname", code.co_name)
-    ln = core.declare("asyncio-task", tname, creator, file, line, code.co_filename, code.co_firstlineno,
-                      loop=ll.id)
+    ll = (_loop_lanes.get(id(loop)) or loop_lane(loop)) if loop is not None else creator
+    tname, cfile, first = ci
+    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line,
+                      cfile, first, loop=ll.id)
     ln.extra = ll
     ln.coro = coro
     ln.cframe = fr
-    ln.cfile = code.co_filename
+    ln.cfile = cfile
     # its first step starts at the def (and can be held back like any other)
-    ln.tpart = ',"task":"%s","dur":' % ln.id
-    ln.spart = ',"task":"%s","line":' % ln.id
-    ln.et = code.co_firstlineno
-    frames[id(fr)] = [ln, 0, fr, core.ASYNC]
+    i = ln.id
+    ln.tpart = f',"task":"{i}","dur":'
+    ln.spart = f',"task":"{i}","line":'
+    ln.et = first
+    frames[id(fr)] = [ln, 0, fr, ASYNC]
     return ln
 
 
@@ -206,29 +226,34 @@ def step_end(lane, task):
     t = now()
     if task.done():
         fr = lane.cframe
-        file, line = lane.cfile, fr.f_lineno if fr is not None else 0
+        line = fr.f_lineno if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
         if t - lane.since > core.BLOCKING_NS:
-            _blocked(lane, t, file, line)
+            _blocked(lane, t, lane.cfile, line)
         # a task is done after its last step: its story ends here (every step of
         # a Task of ours comes through Handle._run, so no done callback is needed)
         if task.cancelled():
-            core.switch(lane, ll, "cancelled", "CancelledError", file, line, ts=t)
-            outcome, v = "cancelled", "CancelledError"
+            reason = outcome = "cancelled"
+            v = "CancelledError"
         else:
             e = task.exception()
             if e is None:
+                reason = outcome = "return"
                 v = safe_repr(task.result())
-                core.switch(lane, ll, "return", v, file, line, ts=t)
-                outcome = "return"
             else:
                 v = exc_summary(e)
-                core.switch(lane, ll, "cancelled" if v.startswith("CancelledError") else "raise", v,
-                            file, line, ts=t)
+                reason = "cancelled" if v.startswith("CancelledError") else "raise"
                 outcome = "exception"
         _task_lanes.pop(id(task), None)
         _forget(lane)
-        core.end(lane, outcome, v)
+        lane.ended = True
+        lane.clane = None
+        if core.W is not None:
+            # the last switch back to the loop and the end, queued as one item
+            p = lane.fmt or _prefixes(lane)
+            v = _q(v)
+            core._enq(f'{{"type":"switch","ts":{t}{p[2]}{reason}","value":{v}{p[3]}{line}}}\n'
+                      f'{{"type":"end","ts":{t},"task":"{lane.id}","outcome":"{outcome}","value":{v}}}\n')
         return
     file, line, depth, fname, lib = _site(lane)
     if t - lane.since > core.BLOCKING_NS:
@@ -368,22 +393,16 @@ def install(asyncio):
         __slots__ = ("_cs_lane",)   # its lane, read by every step (the task is hot in memory, a dict is not)
 
         def __init__(self, coro, *args, **kwargs):
-            ln = self._cs_lane = None
+            self._cs_lane = None
             try:
-                ln = _on_create(self, coro, kwargs.get("name"), kwargs.get("loop"))
+                ln = _on_create(coro, kwargs.get("name"), kwargs.get("loop"))
             except Exception as e:
+                ln = None
                 core.internal_error("asyncio task", e)
             T0.__init__(self, coro, *args, **kwargs)
             if ln is not None:
-                try:
-                    if kwargs.get("name") is None:
-                        nm = T0.get_name(self)
-                        if not nm.startswith("Task-"):
-                            ln.name = nm
-                    _task_lanes[id(self)] = ln
-                    self._cs_lane = ln
-                except Exception as e:
-                    core.internal_error("asyncio task", e)
+                _task_lanes[id(self)] = ln
+                self._cs_lane = ln
 
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__

@@ -18,7 +18,7 @@ import os
 import signal
 import time
 
-from . import core
+from . import core, writer
 
 _SIGINT = signal.SIGINT
 _orig_signal = signal.signal
@@ -68,6 +68,7 @@ def _handler(signum, frame):
     if defer:
         # re-deliver from another thread a moment later: calling interrupt_main()
         # here would run this handler again at once, from this very frame
+        writer.HOLD[0] = True
         try:
             _thread.start_new_thread(_redeliver, ())
         except Exception:
@@ -82,6 +83,7 @@ def _redeliver():
 
 
 def _call_program(signum, frame):
+    writer.HOLD[0] = False
     h = _program[0]
     if callable(h):
         return h(signum, frame)

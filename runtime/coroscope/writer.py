@@ -47,11 +47,15 @@ _now = time.monotonic_ns
 
 MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events held before dropping
 # Lines queued before the thread queueing one writes the queue out itself (0: never).
-# The writer thread can fall behind without being slow: starved of the GIL by a
-# program that releases and retakes it on every turn (an event loop polling with
-# a zero timeout retakes it before the waiting writer thread wakes, so CPython
-# never forces a switch). Without this the queue would fill up and drop events.
-SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 16_384)
+# Two reasons. The writer thread can fall behind without being slow: starved of
+# the GIL by a program that releases and retakes it on every turn (an event loop
+# polling with a zero timeout retakes it before the waiting writer thread wakes,
+# so CPython never forces a switch); the queue would fill up and drop events.
+# And small batches written by the thread that made them are cheaper: the lines
+# are still in that core's cache, and no GIL hand-off is needed (3.13 asyncio
+# storm 2.4x -> 2.1x, docs/benchmarks.md). The writer thread still flushes every
+# FLUSH_INTERVAL, for programs that queue lines slowly (the live view).
+SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 2048)
 _SELF_FLUSH = SOFT_QUEUE > 0
 if not 0 < SOFT_QUEUE < MAX_QUEUE:
     SOFT_QUEUE = MAX_QUEUE
@@ -73,13 +77,18 @@ DROPPED = [0]                # events not queued because the queue was full
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
 _WRITER = [None]             # the running Writer (room() flushes it)
+# True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
+# (sigint.py): room() must not write then. Its write releases the GIL, and the
+# thread that re-delivers the interrupt, starved of the GIL like the writer
+# thread, would only ever get it right there, inside the runtime, again and again.
+HOLD = [False]
 
 
 def room():
     """Called by a thread about to queue a line when SOFT_QUEUE lines are waiting:
     writes the queue out here and now. True if there is room for the line."""
     w = _WRITER[0]
-    if w is not None and w.self_flush:
+    if w is not None and w.self_flush and not HOLD[0]:
         try:
             # If the writer thread is flushing, wait for it: it may well be waiting
             # for the GIL this thread holds (waiting for the lock releases it).
