@@ -107,6 +107,7 @@ def _finish(w, code):
         w.stop_thread()
         w.flush()
         ev["dropped"] = w.total_dropped()
+        ev["ts"] = core.now()        # after the flush, and the events-dropped mark it may write
         w.write_now(ev)
         w.close()
     except Exception:

@@ -55,7 +55,7 @@ MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events hel
 # are still in that core's cache, and no GIL hand-off is needed (3.13 asyncio
 # storm 2.4x -> 2.1x, docs/benchmarks.md). The writer thread still flushes every
 # FLUSH_INTERVAL, for programs that queue lines slowly (the live view).
-SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 2048)
+SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 512)
 _SELF_FLUSH = SOFT_QUEUE > 0
 if not 0 < SOFT_QUEUE < MAX_QUEUE:
     SOFT_QUEUE = MAX_QUEUE
