@@ -252,7 +252,8 @@ class Writer:
         self._stop = None
         self._done = None
         self.closed = False
-        self.self_flush = _SELF_FLUSH
+        # (not with a Windows named pipe: its writes block, and a program's thread must never wait on a reader)
+        self.self_flush = _SELF_FLUSH and not any(getattr(s, "pipe", None) is not None for s in self.sinks)
 
     def emit(self, ev):
         if PEND:
