@@ -65,7 +65,7 @@ def _on_create(coro, name, loop):
         loop = _running_loop()
     # the creating lane and the user site of create_task, in one walk up the stack
     file, line, creator = core.site_lane(sys._getframe(2))
-    ll = (_loop_lanes.get(id(loop)) or loop_lane(loop)) if loop is not None else creator
+    ll = loop_lane(loop) if loop is not None else creator
     tname, cfile, first = ci
     ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line,
                       cfile, first, loop=ll.id)

@@ -232,6 +232,7 @@ class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]            # a forked child: the parent's queued lines are the parent's
         del PEND[:]
+        _WRITER[0] = None     # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
         self._dropped_marked = 0
         self.sinks = []
