@@ -48,8 +48,9 @@ class _Proxy:
         last = self._cs_last
         if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
                 and len(last["text"]) < MAX_TEXT:
-            # (not waiting for a flush in progress: then the print is a line of its own)
-            if w.lock.acquire(False):
+            # (the lock keeps a flush from taking the event while it grows; a flush
+            # leaves an unfinished line in the queue once, writer._take)
+            if w.lock.acquire(True, 0.1):
                 try:
                     q = OUT
                     if q and q[-1] is last:

@@ -215,10 +215,24 @@ class _SocketSink:
             pass
 
 
-def _take():
+# The unfinished line a print is still writing (an ``output`` dict at the end of
+# the queue whose text has no newline yet) is left in the queue by one flush that
+# is not the last, so the rest of the print still joins it: print("a:", x) writes
+# "a:", " ", repr(x) and "\n" separately, and the writer thread may flush between
+# them. The next flush takes it whatever it holds (a prompt shows ~20 ms later).
+_HELD = [None]
+
+
+def _take(final=False):
     n = len(OUT)
     if not n:
         return None, 0
+    last = OUT[n - 1]
+    if not final and type(last) is dict and not last["text"].endswith("\n") and _HELD[0] is not last:
+        _HELD[0] = last
+        n -= 1
+        if not n:
+            return None, 0
     chunk = OUT[:n]
     del OUT[:n]
     try:
@@ -320,7 +334,7 @@ class Writer:
         return True
 
     def _flush(self, final):
-        text, n = _take()
+        text, n = _take(final)
         dropped = self.total_dropped_in_queue()
         if dropped > self._dropped_marked:
             k = dropped - self._dropped_marked

@@ -122,6 +122,15 @@ for (const py of [PY311, PY313]) {
       const r2 = same(F + 'main_env.py');
       assert.ok(ofType(r2.events, 'output').some((o) => o.stream === 'stderr' && o.text === 'to stderr\n'));
     });
+    it('a print is one output event even when the trace is written in the middle of it', () => {
+      const r = same(F + 'print_parts.py');
+      const texts = ofType(r.events, 'output').map((o) => o.text);
+      const want = Array.from({ length: 20 }, (_, i) => `part ${i} slow end\n`);
+      assert.deepEqual(texts.slice(0, 20), want);
+      // a line left unfinished for 100 ms is shown meanwhile, and the rest follows
+      assert.deepEqual(texts.slice(20), ['no newline yet', ' - now\n']);
+      assert.equal(texts.join(''), r.stdout);
+    });
     it('--socket streams the same JSON Lines, header first', async () => {
       const r = await runSocket(py, 'examples/producer_consumer.py', 'read');
       assert.equal(r.code, 0);
