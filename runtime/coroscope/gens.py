@@ -574,13 +574,20 @@ def _scan(code, names, depth=0):
 
 
 def scan_code(code):
-    """A user module's code was loaded: install the frame hook if it needs one."""
-    if _hooked[0] or capture == "monitoring":
+    """A user module's code was loaded: install the frame hook if it needs one
+    (sys.monitoring: watch its generators)."""
+    if capture == "monitoring":
+        try:
+            _watch(code)
+        except Exception as e:
+            core.internal_error("scan", e)
+        return
+    if _hooked[0]:
         return
     try:
         names = set()
         need, corou = _scan(code, names)
-        if need or (corou and not ("asyncio" in names or ASYNCIO[0])):
+        if need or (corou and not ("asyncio" in names or ASYNCIO[0])) or not names.isdisjoint(_MAKES_CODE):
             hook_frames()
     except Exception as e:
         core.internal_error("scan", e)
@@ -604,7 +611,8 @@ def _patch_loader():
         def get_code(self, fullname):
             code = orig(self, fullname)
             try:
-                if code is not None and not _hooked[0] and core.is_user_file(code.co_filename):
+                if code is not None and (capture == "monitoring" or not _hooked[0]) \
+                        and core.is_user_file(code.co_filename):
                     scan_code(code)
             except Exception:
                 pass
@@ -618,9 +626,42 @@ def _patch_loader():
 # --- sys.monitoring back-end (Python >= 3.12) ------------------------------
 
 TOOL = None
+# Names whose use lets a program make code objects no loader hands over
+# (exec("def g(): yield"), compile, runpy, types.FunctionType): a program that
+# uses one gets a global PY_START, which sees every code object on its first call.
+_MAKES_CODE = frozenset(("exec", "eval", "compile", "run_path", "run_module", "interact",
+                         "FunctionType", "CodeType"))
+_START_EVERYWHERE = [False]
 
 
-def _install_monitoring():
+def _watch(code):
+    """sys.monitoring: a local PY_START on each user generator and coroutine of
+    freshly loaded code (their first start decides the rest: want()); the global
+    PY_START when the code can make code."""
+    mon = sys.monitoring
+    names = set()
+    todo = [code]
+    n = 0
+    while todo and n < 100_000:
+        c = todo.pop()
+        n += 1
+        names.update(c.co_names)
+        if c.co_flags & GEN_FLAGS and id(c) not in _want and is_user_code(c):
+            mon.set_local_events(TOOL, c, mon.events.PY_START)
+        for k in c.co_consts:
+            if type(k) is CodeType:
+                todo.append(k)
+    if not _START_EVERYWHERE[0] and not names.isdisjoint(_MAKES_CODE):
+        _start_everywhere()
+
+
+def _start_everywhere():
+    _START_EVERYWHERE[0] = True
+    mon = sys.monitoring
+    mon.set_events(TOOL, mon.get_events(TOOL) | mon.events.PY_START)
+
+
+def _install_monitoring(everywhere):
     global TOOL, capture
     mon = sys.monitoring
     for tid in (3, 4, 5, 2, 1):
@@ -637,12 +678,15 @@ def _install_monitoring():
     DISABLE = mon.DISABLE
     _getframe = sys._getframe
     traced = _want
-    # Only PY_START (and the exception events, which cannot be local) is global:
-    # the first call of any other code object costs one callback, then nothing.
-    # Resume, yield and return are switched on per code object, for the user's
-    # generators only (instrumenting them everywhere cost ~6 ms in an asyncio
-    # program's start-up alone).
-    LOCAL = E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
+    # Only the exception events are global (they cannot be local). Start, resume,
+    # yield and return are switched on per code object, for the user's generators
+    # only: a global event makes CPython instrument every code object the program
+    # runs, the standard library's too (an asyncio program's start-up: +6 ms for
+    # resume/yield/return, +5 ms for PY_START). User code is seen as it is loaded
+    # (the script, the import system's get_code: scan_code); a program that makes
+    # code some other way (exec, compile) gets the global PY_START (_watch), and
+    # so do child processes (runpy runs their main module).
+    LOCAL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
     local = mon.set_local_events
 
     def want(code):
@@ -711,8 +755,10 @@ def _install_monitoring():
     reg(TOOL, E.PY_RETURN, ret)
     reg(TOOL, E.PY_UNWIND, unwind)
     reg(TOOL, E.PY_THROW, throw)
-    mon.set_events(TOOL, E.PY_START | E.PY_UNWIND | E.PY_THROW)
+    mon.set_events(TOOL, E.PY_UNWIND | E.PY_THROW)
     capture = "monitoring"
+    if everywhere:
+        _start_everywhere()
     return True
 
 
@@ -720,7 +766,8 @@ def install(child=False):
     global capture
     if sys.version_info >= (3, 12) and hasattr(sys, "monitoring"):
         try:
-            if _install_monitoring():
+            if _install_monitoring(FORCE or child):
+                _patch_loader()
                 return capture
         except Exception as e:
             core.internal_error("sys.monitoring", e)

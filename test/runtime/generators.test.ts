@@ -26,6 +26,27 @@ for (const py of [PY311, PY313]) {
       assert.equal(yieldSw?.line, 10);
     });
 
+    it('generators from an imported module, a module imported by name, and exec\'d source are lanes', () => {
+      const r = runTraced(py, 'test/fixtures/python/gen_sources.py');
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/gen_sources.py').stdout);
+      const [cd, echo] = tasks(r.events, 'generator');
+      assert.equal(cd.name, 'countdown');
+      assert.ok(cd.file?.endsWith('gen_sources.py') && cd.codeFile?.endsWith('gen_sources_mod.py'));
+      assert.deepEqual(switches(r.events).filter((s) => s.from === cd.id && s.reason === 'yield').map((s) => s.value),
+        ['3', '2', '1']);
+      assert.equal(echo.name, 'echo');
+      assert.deepEqual(switches(r.events).filter((s) => s.to === echo.id && s.reason === 'resume').map((s) => s.value),
+        ["'hi'", "'hi!'"]);
+      const x = runTraced(py, 'test/fixtures/python/gen_exec.py');
+      checkTrace(x);
+      assert.equal(x.stdout, '30\n');
+      const [made] = tasks(x.events, 'generator');
+      assert.equal(made?.name, 'made');
+      assert.deepEqual(switches(x.events).filter((s) => s.from === made.id && s.reason === 'yield').map((s) => s.value),
+        ['0', '10', '20']);
+    });
+
     it('generator_baozi: two consumer lanes each receive 1..5', () => {
       const r = runTraced(py, 'examples/generator_baozi.py');
       checkTrace(r);
