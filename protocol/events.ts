@@ -130,6 +130,12 @@ export interface SendEvent {
   msg?: number;
   file?: string;
   line?: number;
+  /**
+   * Compact form (asyncio): the task's step began at `stepTs`, resuming at `stepLine`, and nothing else
+   * happened before this transfer — the `resume` event folded into this line (`unfoldTransfer`).
+   */
+  stepTs?: number;
+  stepLine?: number;
 }
 
 export interface RecvEvent {
@@ -141,6 +147,9 @@ export interface RecvEvent {
   msg?: number;
   file?: string;
   line?: number;
+  /** As on `send`. */
+  stepTs?: number;
+  stepLine?: number;
 }
 
 export interface OutputEvent {
@@ -235,6 +244,13 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
   }
 }
 
+/** A transfer that carries the start of its task's step: that `resume` (as a switch), then the transfer itself. */
+export function unfoldTransfer(ev: SendEvent | RecvEvent, task: TaskEvent | undefined): TraceEvent[] {
+  if (ev.stepTs === undefined) return [ev];
+  const { stepTs, stepLine, ...transfer } = ev;
+  return [...expandCompact({ type: 'resume', ts: stepTs, task: ev.task, line: stepLine ?? 0 }, task), transfer];
+}
+
 export type EventType = TraceEvent['type'];
 export const EVENT_TYPES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
 
@@ -278,6 +294,10 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'send':
     case 'recv':
       if (!str('task') || !str('channel') || !optStr('value') || !optNum('msg')) return `${t}: needs task, channel`;
+      if (o.stepTs !== undefined && (typeof o.stepTs !== 'number' || !Number.isFinite(o.stepTs) || typeof o.stepLine !== 'number')) {
+        return `${t}: stepTs needs stepLine`;
+      }
+      if (o.stepLine !== undefined && o.stepTs === undefined) return `${t}: stepLine without stepTs`;
       return o as unknown as SendEvent | RecvEvent;
     case 'output':
       if (!str('task') || !str('text') || (o.stream !== 'stdout' && o.stream !== 'stderr')) return 'output: needs task, stream, text';

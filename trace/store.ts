@@ -17,7 +17,7 @@
 
 import {
   type CompactEvent, type EventType, type HeaderEvent, type TaskEvent, type TraceEvent, type TraceLine,
-  SCHEMA_VERSION, assertNever, expandCompact, validateEvent,
+  SCHEMA_VERSION, assertNever, expandCompact, unfoldTransfer, validateEvent,
 } from '../protocol/events';
 
 export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
@@ -73,11 +73,12 @@ const COLUMN_BYTES = 1 + 8 + 4 * 7 + 8;
 // Field slots of the fast scanner.
 const K_TYPE = 0, K_TS = 1, K_FROM = 2, K_TO = 3, K_REASON = 4, K_VALUE = 5, K_FILE = 6, K_LINE = 7, K_TOFILE = 8,
   K_TOLINE = 9, K_DEPTH = 10, K_FRAME = 11, K_TASK = 12, K_OUTCOME = 13, K_ON = 14, K_DETAIL = 15, K_CHANNEL = 16,
-  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, K_DUR = 24, NKEYS = 25;
+  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, K_DUR = 24,
+  K_STEPTS = 25, K_STEPLINE = 26, NKEYS = 27;
 // Which JSON kind each slot must hold: 1 string, 2 number.
-const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2];
+const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2];
 // String slots whose text is a value (arena), not an interned name.
-const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0];
+const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0];
 /** Fields each fast-path type may carry (bit per slot); anything else goes the generic way. */
 const bits = (...k: number[]) => k.reduce((m, x) => m | (1 << x), 0);
 const SITE = bits(K_TYPE, K_TS, K_FILE, K_LINE);
@@ -86,7 +87,7 @@ ALLOWED[TYPE_CODES.switch] = SITE | bits(K_FROM, K_TO, K_REASON, K_VALUE, K_TOFI
 ALLOWED[TYPE_CODES.end] = SITE | bits(K_TASK, K_OUTCOME, K_VALUE);
 ALLOWED[TYPE_CODES.block] = SITE | bits(K_TASK, K_ON, K_DETAIL);
 ALLOWED[TYPE_CODES.wake] = SITE | bits(K_TASK, K_ON, K_DETAIL);
-ALLOWED[TYPE_CODES.send] = SITE | bits(K_TASK, K_CHANNEL, K_VALUE, K_MSG);
+ALLOWED[TYPE_CODES.send] = SITE | bits(K_TASK, K_CHANNEL, K_VALUE, K_MSG, K_STEPTS, K_STEPLINE);
 ALLOWED[TYPE_CODES.recv] = ALLOWED[TYPE_CODES.send];
 ALLOWED[TYPE_CODES.output] = SITE | bits(K_TASK, K_STREAM, K_TEXT);
 ALLOWED[TYPE_CODES.mark] = SITE | bits(K_KIND, K_MESSAGE, K_TASK, K_MS, K_COUNT);
@@ -701,6 +702,12 @@ export class TraceStore {
       if (st !== 'stdout' && st !== 'stderr') return false;
     }
 
+    if ((seen & (1 << K_STEPTS | 1 << K_STEPLINE)) !== 0) {
+      // a send/recv carrying the start of its task's step: that resume first (protocol: unfoldTransfer)
+      if ((seen & (1 << K_STEPTS | 1 << K_STEPLINE)) !== (1 << K_STEPTS | 1 << K_STEPLINE)) return false;
+      if (Number.isNaN(this.t0)) this.t0 = fNum[K_STEPTS];
+      this.resumeRow(fNum[K_STEPTS], this.laneOfString(fStr[K_TASK]), fNum[K_STEPLINE]);
+    }
     const ts = fNum[K_TS];
     if (Number.isNaN(this.t0)) this.t0 = ts;
     const i = this.n;
@@ -1117,6 +1124,10 @@ export class TraceStore {
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
       return;
     }
+    if ((ev.type === 'send' || ev.type === 'recv') && ev.stepTs !== undefined) {
+      for (const e of unfoldTransfer(ev, this.tasks[this.lane(ev.task)])) this.append(e);
+      return;
+    }
     if (ev.type === 'header') {
       // Child processes send their own headers; the first one is the trace's.
       if (!this.header) {
@@ -1323,7 +1334,7 @@ export class TraceStore {
 }
 
 const KEY_NAMES = ['type', 'ts', 'from', 'to', 'reason', 'value', 'file', 'line', 'toFile', 'toLine', 'depth', 'frame', 'task',
-  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count', 'dur'];
+  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count', 'dur', 'stepTs', 'stepLine'];
 const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 const KEY_MASK = 255;
 let KEY_SHIFT = 0;

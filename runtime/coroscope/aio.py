@@ -601,6 +601,9 @@ def _qslow(q, f):
     return (info,) + _qparts(lane, info, site)
 
 
+_NO_ITEM = object()
+
+
 def _queue_hook(orig, send, qmod):
     """asyncio.Queue.put_nowait / get_nowait (Queue.put / get call them), reporting
     each transfer as a send / recv line, formatted in place: a hot path, hence one
@@ -612,8 +615,11 @@ def _queue_hook(orig, send, qmod):
     _msg = core._msg
     QSR = QS if send else QR
 
-    def hooked(self, *item, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE, room=room):
-        r = orig(self, *item)
+    def hooked(self, item=_NO_ITEM, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE,
+               room=room, int=int, NO=_NO_ITEM):
+        # (a positional default, not *args: a call with an argument tuple is not
+        # specialized by the interpreter, and this runs for every item)
+        r = orig(self) if item is NO else orig(self, item)
         try:
             # the site and the lane: usually the task's own coroutine frame, right
             # above Queue.put / get (or put_nowait / get_nowait); the queue's record
@@ -637,31 +643,42 @@ def _queue_hook(orig, send, qmod):
                         qc.clear()
                     info = _qinfo(self)
                     c = qc[la] = (self, info) + _qparts(lane, info, f)
-                info = c[1]
-                pre = c[2]
-                tail = c[3]
+                _, info, pre, tail = c
             else:
+                lane = None
                 info, pre, tail = _qslow(self, f)
             if send:
                 _msg[0] += 1
                 m = _msg[0]
                 info[1].append(m)
-                v = item[0]
+                v = item
             else:
                 m = info[1].popleft() if info[1] else None
                 v = r
+            fold = ""
             if PEND:
-                unpend()
+                if lane is not None and PEND[-1] is lane:
+                    # the held-back start of this very step: folded into this line
+                    # (stepTs, stepLine) rather than written as a resume line of its own
+                    try:
+                        p = PEND.pop()
+                    except IndexError:
+                        p = None
+                    if p is lane:
+                        fold = f',"stepTs":{lane.since},"stepLine":{lane.et}'
+                        lane.held = False
+                    elif p is not None:
+                        PEND.append(p)
+                if PEND:
+                    unpend()
             if len(OUT) < MAXQ or room():
-                # a line = head + ts + (task, channel) part + value + msg + site part
-                if type(v) is int and -1152921504606846976 < v < 1152921504606846976:
-                    v = f'"{v}"'
-                else:
-                    v = _q(safe_repr(v))
+                # a line = head + ts + (task, channel) part + value + msg + step + site part
                 if m is None:
-                    _put(f'{QSR}{_now()}{pre}{v}{tail}')
+                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{tail}')
+                elif type(v) is int and -1152921504606846976 < v < 1152921504606846976:
+                    _put(f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{tail}')
                 else:
-                    _put(f'{QSR}{_now()}{pre}{v},"msg":{m}{tail}')
+                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))},"msg":{m}{fold}{tail}')
             else:
                 core._dropped[0] += 1
         except Exception as e:

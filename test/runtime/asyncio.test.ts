@@ -114,6 +114,19 @@ for (const py of [PY311, PY313]) {
       assert.equal(workers.length, 10);
       const steps = switches(r.events).filter((e) => e.reason === 'step' && workers.some((w) => w.id === e.to));
       assert.ok(steps.length >= 20_000, `${steps.length} worker steps`);
+      // a worker's get right at the start of its step (from the def, line 7, or the sleep, line 13)
+      // carries that start (one line, not two),
+      // and reads back as the step switch, then the recv
+      const folded = r.lines.map((l) => JSON.parse(l) as { type: string; msg?: number; task?: string; stepTs?: number; stepLine?: number })
+        .filter((e) => e.type === 'recv' && e.stepTs !== undefined);
+      assert.ok(folded.length >= 15_000, `${folded.length} folded recv lines`);
+      const at = new Map<number, number>();
+      r.events.forEach((e, i) => { if (e.type === 'recv' && e.msg !== undefined) at.set(e.msg, i); });
+      for (const f of folded) {
+        const before = r.events[at.get(f.msg!)! - 1];
+        assert.ok(before.type === 'switch' && before.reason === 'step' && before.to === f.task && before.ts === f.stepTs
+          && before.toLine === f.stepLine && [7, 13].includes(before.toLine), JSON.stringify([f, before]));
+      }
     });
 
     it('cancelled / failed tasks and a loop-blocked mark', () => {

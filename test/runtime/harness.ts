@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandCompact, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
+import { expandCompact, unfoldTransfer, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
 
 function findRoot(): string {
   let d = __dirname;
@@ -80,8 +80,9 @@ function shq(s: string): string {
 export function parseTrace(text: string): { events: TraceLine[]; lines: string[] } {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const declared = new Map<string, TaskEvent>();
-  return { events: parseLines(lines).flatMap((e) => {
+  return { events: parseLines(lines).flatMap((e): TraceLine[] => {
     if (e.type === 'task') declared.set(e.id, e);
+    if (e.type === 'send' || e.type === 'recv') return unfoldTransfer(e, declared.get(e.task));
     return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
   }), lines };
 }

@@ -318,6 +318,23 @@ describe('TraceStore: compact asyncio step events', () => {
     assert.equal(last.from, '9');
   });
 
+  it('a queue transfer carrying its step\'s start is that resume, then the transfer, by every path', () => {
+    const head = [HEADER, ...TASKS, LOOP, TASK];
+    const recv = (extra: string) => `{"type":"recv","ts":2100,"task":"4","channel":"asyncio.Queue#1","value":"7","msg":3${extra},"file":"${FILE}","line":6}`;
+    const folded = [recv(',"stepTs":2000,"stepLine":5'), '{"type":"suspend","ts":2150,"task":"4","line":7}'];
+    const want = feedChecked([...head, resume(2000, 5), recv(''), suspend(2150, 7)]);
+    const { result: got, calls } = countingStringScans(() => feed([...head, ...folded].join('\n') + '\n'));
+    assertSame(got, [...head, ...folded].join('\n') + '\n');
+    assert.equal(calls, 5, 'the byte scanner takes the folded line');
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(got.event(i), want.event(i), `event ${i}`);
+    const viaParse = feedChecked([...head, ...folded.map((l) => l.replace(/,/g, ' , '))]);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(viaParse.event(i), want.event(i), `event ${i} (generic path)`);
+    // half a fold is malformed, on every path
+    const bad = feedChecked([...head, recv(',"stepTs":2000'), recv(',"stepLine":5'), recv(',"stepTs":"x","stepLine":5')]);
+    assert.equal(bad.problemCount, 3);
+  });
+
   it('reject a step without dur or line like JSON.parse + validateEvent do', () => {
     feedChecked([HEADER, ...TASKS, '{"type":"step","ts":1,"task":"2","line":3}', '{"type":"resume","ts":1,"task":"2"}', '{"type":"step","ts":1,"task":"2","dur":"x","line":3}']);
   });
