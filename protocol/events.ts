@@ -131,7 +131,7 @@ export interface SendEvent {
   file?: string;
   line?: number;
   /**
-   * Compact form (asyncio): the task's step began at `stepTs`, resuming at `stepLine`, and nothing else
+   * Compact forms (asyncio): `line` without `file` is in the task's `codeFile`; the task's step began at `stepTs`, resuming at `stepLine`, and nothing else
    * happened before this transfer — the `resume` event folded into this line (`unfoldTransfer`).
    */
   stepTs?: number;
@@ -244,10 +244,14 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
   }
 }
 
-/** A transfer that carries the start of its task's step: that `resume` (as a switch), then the transfer itself. */
+/**
+ * A transfer as written compactly: a `line` without a `file` is in its task's `codeFile`, and a transfer that
+ * carries the start of its task's step stands for that `resume` (as a switch), then the transfer itself.
+ */
 export function unfoldTransfer(ev: SendEvent | RecvEvent, task: TaskEvent | undefined): TraceEvent[] {
-  if (ev.stepTs === undefined) return [ev];
   const { stepTs, stepLine, ...transfer } = ev;
+  if (transfer.file === undefined && transfer.line !== undefined && task?.codeFile !== undefined) transfer.file = task.codeFile;
+  if (stepTs === undefined) return [transfer];
   return [...expandCompact({ type: 'resume', ts: stepTs, task: ev.task, line: stepLine ?? 0 }, task), transfer];
 }
 

@@ -719,8 +719,10 @@ export class TraceStore {
     col.ts[ch] = ts;
     col.a[ch] = -1; col.b[ch] = -1; col.value[ch] = -1; col.num[ch] = NaN;
     const has = (k: number) => (seen & (1 << k)) !== 0;
-    const fileId = has(K_FILE) ? fStr[K_FILE] : -1;
     const line = has(K_LINE) ? fNum[K_LINE] : 0;
+    // a transfer's line without a file is in its task's own code file (protocol: unfoldTransfer)
+    const fileId = has(K_FILE) ? fStr[K_FILE]
+      : has(K_LINE) && (type === TYPE_CODES.send || type === TYPE_CODES.recv) ? this.codeOf(this.laneOfString(fStr[K_TASK])) : -1;
     col.site[ch] = fileId < 0 && line === 0 ? -1 : this.siteOf(fileId, line);
     col.site2[ch] = -1;
     switch (type) {
@@ -1091,6 +1093,12 @@ export class TraceStore {
     return loop;
   }
 
+  /** The code file (interned, -1: none) of a task lane, from its declaration. */
+  private codeOf(lane: number): number {
+    this.loopOf(lane);
+    return this.laneCode[lane];
+  }
+
   /** A row of a new switch event (compact events; the same columns `append` gives the switch they stand for). */
   private switchRow(ts: number, a: number, b: number, reason: string, value: number, site: number, site2: number): void {
     const i = this.n;
@@ -1124,7 +1132,7 @@ export class TraceStore {
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
       return;
     }
-    if ((ev.type === 'send' || ev.type === 'recv') && ev.stepTs !== undefined) {
+    if ((ev.type === 'send' || ev.type === 'recv') && (ev.stepTs !== undefined || (ev.file === undefined && ev.line !== undefined))) {
       for (const e of unfoldTransfer(ev, this.tasks[this.lane(ev.task)])) this.append(e);
       return;
     }

@@ -561,7 +561,10 @@ def _qparts(lane, info, f):
     pre = ',"task":"%s","channel":%s,"value":' % (lane.id, _q(info[0]))
     if f is None:
         return pre, "}\n"
-    return pre, ',"file":%s,"line":%d}\n' % (_qfile(f.f_code.co_filename), f.f_lineno)
+    fn = f.f_code.co_filename
+    if fn == lane.cfile:
+        return pre, ',"line":%d}\n' % f.f_lineno    # (in the task's codeFile: readers know it)
+    return pre, ',"file":%s,"line":%d}\n' % (_qfile(fn), f.f_lineno)
 
 
 def _qinfo(q):

@@ -330,6 +330,12 @@ describe('TraceStore: compact asyncio step events', () => {
     for (let i = 0; i < want.length; i++) assert.deepEqual(got.event(i), want.event(i), `event ${i}`);
     const viaParse = feedChecked([...head, ...folded.map((l) => l.replace(/,/g, ' , '))]);
     for (let i = 0; i < want.length; i++) assert.deepEqual(viaParse.event(i), want.event(i), `event ${i} (generic path)`);
+    // a line without a file is in the task's code file, on every path
+    const noFile = `{"type":"send","ts":2500,"task":"4","channel":"asyncio.Queue#1","value":"8","msg":4,"line":6}`;
+    for (const st of [feedChecked([...head, noFile]), feedChecked([...head, noFile.replace(/,/g, ' , ')])]) {
+      const e = st.event(st.length - 1) as { type: string; file?: string; line?: number };
+      assert.deepEqual([e.type, e.file, e.line], ['send', FILE, 6]);
+    }
     // half a fold is malformed, on every path
     const bad = feedChecked([...head, recv(',"stepTs":2000'), recv(',"stepLine":5'), recv(',"stepTs":"x","stepLine":5')]);
     assert.equal(bad.problemCount, 3);
