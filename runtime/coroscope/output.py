@@ -48,16 +48,17 @@ class _Proxy:
         last = self._cs_last
         if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
                 and len(last["text"]) < MAX_TEXT:
-            # (the lock keeps a flush from taking the event while it grows; a flush
-            # leaves an unfinished line in the queue once, writer._take)
-            if w.lock.acquire(True, 0.1):
+            # (the lock keeps a flush from taking the event while it grows: held only
+            # while lines are taken off the queue; a flush leaves an unfinished line
+            # in the queue once, writer._take)
+            if w.take_lock.acquire(True, 0.1):
                 try:
                     q = OUT
                     if q and q[-1] is last:
                         last["text"] += s[:MAX_TEXT]
                         return
                 finally:
-                    w.lock.release()
+                    w.take_lock.release()
         ev = {"type": "output", "ts": now(), "task": lane.id, "stream": self._cs_name,
               "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
         object.__setattr__(self, "_cs_last", ev)

@@ -253,6 +253,9 @@ class Writer:
         # re-entrant: a signal handler that prints or exits may interrupt a flush
         # made by the main thread (room())
         self.lock = _thread.RLock()
+        # held only while lines are taken off the queue (not while they are written):
+        # a print that grows its queued line waits for this one (output.py)
+        self.take_lock = _thread.RLock()
         self.errors = []
         if trace_path:
             try:
@@ -334,7 +337,8 @@ class Writer:
         return True
 
     def _flush(self, final):
-        text, n = _take(final)
+        with self.take_lock:
+            text, n = _take(final)
         dropped = self.total_dropped_in_queue()
         if dropped > self._dropped_marked:
             k = dropped - self._dropped_marked
