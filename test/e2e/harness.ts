@@ -3,6 +3,7 @@
 // stubbed acquireVsCodeApi that records what the page posts and keeps its state
 // in sessionStorage (so a reload restores it, as VS Code's does). Feeds host
 // messages through window.postMessage, exactly as the panel host does.
+import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,8 @@ export async function openDiagram(opts: { width?: number; height?: number; color
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/' || path === '/index.html') { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(html); return; }
+    // (a browser tab asks for one; a VS Code webview does not)
+    if (path === '/favicon.ico') { res.writeHead(204); res.end(); return; }
     const file = join(dist, path.replace(/^\/+/, '').replace(/\.\./g, ''));
     if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
@@ -106,9 +109,10 @@ export async function openDiagram(opts: { width?: number; height?: number; color
     },
     tableRows: () => page.$$eval('.table .trows [role=row]', (rows) => rows.map((r) => [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent ?? ''))),
     async close() {
-      if (errors.length) console.log(`page errors: ${errors.join('\n')}`);
       await ctx.close();
       await new Promise<void>((r) => server.close(() => r()));
+      // an error in the page's console is a bug the learner would see in the panel's devtools
+      assert.deepEqual(errors, [], 'errors in the page');
     },
   };
   return d;
