@@ -246,13 +246,14 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
 
 /**
  * A transfer as written compactly: a `line` without a `file` is in its task's `codeFile`, and a transfer that
- * carries the start of its task's step stands for that `resume` (as a switch), then the transfer itself.
+ * carries the start of its task's step stands for that `resume` (as a switch) first, then the transfer itself.
  */
-export function unfoldTransfer(ev: SendEvent | RecvEvent, task: TaskEvent | undefined): TraceEvent[] {
-  const { stepTs, stepLine, ...transfer } = ev;
+export function unfoldTransfer<T extends SendEvent | RecvEvent>(ev: T, task: TaskEvent | undefined): { resume: SwitchEvent[]; transfer: T } {
+  const { stepTs, stepLine, ...rest } = ev;
+  const transfer = rest as T;
   if (transfer.file === undefined && transfer.line !== undefined && task?.codeFile !== undefined) transfer.file = task.codeFile;
-  if (stepTs === undefined) return [transfer];
-  return [...expandCompact({ type: 'resume', ts: stepTs, task: ev.task, line: stepLine ?? 0 }, task), transfer];
+  const resume = stepTs === undefined ? [] : expandCompact({ type: 'resume', ts: stepTs, task: ev.task, line: stepLine ?? 0 }, task);
+  return { resume, transfer };
 }
 
 export type EventType = TraceEvent['type'];

@@ -1079,24 +1079,24 @@ export class TraceStore {
     if (this.problems.length < 100) this.problems.push({ line: this.lineNo, message });
   }
 
-  /** The loop lane and code file (interned) of an asyncio task lane, from its declaration (cached). */
+  /** The loop lane (loopOf) and code file (codeOf) of an asyncio task lane, from its declaration (cached). */
   private readonly laneLoop: (number | undefined)[] = [];
-  private readonly laneCode: number[] = [];
+  private readonly laneCode: (number | undefined)[] = [];
   private zeroValue = -1;
 
   private loopOf(lane: number): number {
     const known = this.laneLoop[lane];
     if (known !== undefined) return known;
     const t = this.tasks[lane];
-    const loop = this.laneLoop[lane] = this.lane(t.loop ?? t.parent ?? '?');
-    this.laneCode[lane] = t.codeFile !== undefined ? this.intern(t.codeFile) : -1;
-    return loop;
+    return this.laneLoop[lane] = this.lane(t.loop ?? t.parent ?? '?');
   }
 
-  /** The code file (interned, -1: none) of a task lane, from its declaration. */
+  /** The code file (interned, -1: none) of a task lane, from its declaration (cached). */
   private codeOf(lane: number): number {
-    this.loopOf(lane);
-    return this.laneCode[lane];
+    const known = this.laneCode[lane];
+    if (known !== undefined) return known;
+    const file = this.tasks[lane].codeFile;
+    return this.laneCode[lane] = file !== undefined ? this.intern(file) : -1;
   }
 
   /** A row of a new switch event (compact events; the same columns `append` gives the switch they stand for). */
@@ -1115,13 +1115,13 @@ export class TraceStore {
 
   private resumeRow(ts: number, lane: number, line: number): void {
     const loop = this.loopOf(lane);
-    this.switchRow(ts, loop, lane, 'step', -1, -1, this.site2Of(this.laneCode[lane], line, -1));
+    this.switchRow(ts, loop, lane, 'step', -1, -1, this.site2Of(this.codeOf(lane), line, -1));
   }
 
   private suspendRow(ts: number, lane: number, line: number): void {
     const loop = this.loopOf(lane);
     if (this.zeroValue === -1) this.zeroValue = this.valueFromString('0');
-    const file = this.laneCode[lane];
+    const file = this.codeOf(lane);
     this.switchRow(ts, lane, loop, 'sleep', this.zeroValue, file < 0 && line === 0 ? -1 : this.siteOf(file, line), -1);
   }
 
@@ -1132,9 +1132,10 @@ export class TraceStore {
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
       return;
     }
-    if ((ev.type === 'send' || ev.type === 'recv') && (ev.stepTs !== undefined || (ev.file === undefined && ev.line !== undefined))) {
-      for (const e of unfoldTransfer(ev, this.tasks[this.lane(ev.task)])) this.append(e);
-      return;
+    if (ev.type === 'send' || ev.type === 'recv') {
+      const { resume, transfer } = unfoldTransfer(ev, this.tasks[this.lane(ev.task)]);
+      for (const sw of resume) this.append(sw);
+      ev = transfer;
     }
     if (ev.type === 'header') {
       // Child processes send their own headers; the first one is the trace's.

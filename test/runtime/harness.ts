@@ -82,7 +82,10 @@ export function parseTrace(text: string): { events: TraceLine[]; lines: string[]
   const declared = new Map<string, TaskEvent>();
   return { events: parseLines(lines).flatMap((e): TraceLine[] => {
     if (e.type === 'task') declared.set(e.id, e);
-    if (e.type === 'send' || e.type === 'recv') return unfoldTransfer(e, declared.get(e.task));
+    if (e.type === 'send' || e.type === 'recv') {
+      const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
+      return [...resume, transfer];
+    }
     return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
   }), lines };
 }

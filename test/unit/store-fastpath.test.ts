@@ -336,6 +336,12 @@ describe('TraceStore: compact asyncio step events', () => {
       const e = st.event(st.length - 1) as { type: string; file?: string; line?: number };
       assert.deepEqual([e.type, e.file, e.line], ['send', FILE, 6]);
     }
+    // ... and stays without one when its task declares no code file (the generic path too: an unknown field)
+    const mainSend = (extra: string) => `{"type":"send","ts":2600,"task":"1","channel":"c","line":6${extra}}`;
+    for (const st of [feedChecked([...head, mainSend('')]), feedChecked([...head, mainSend(',"x":1')])]) {
+      const e = st.event(st.length - 1) as { type: string; file?: string; line?: number };
+      assert.deepEqual([e.type, e.file, e.line], ['send', undefined, 6]);
+    }
     // half a fold is malformed, on every path
     const bad = feedChecked([...head, recv(',"stepTs":2000'), recv(',"stepLine":5'), recv(',"stepTs":"x","stepLine":5')]);
     assert.equal(bad.problemCount, 3);
