@@ -551,23 +551,31 @@ _hooked = [False]
 FORCE = os.environ.get("COROSCOPE_FRAMES") == "1"
 
 
-def _scan(code, names, depth=0):
+def _nested(code, limit=100_000):
+    """code and the code objects nested in it (functions, classes, lambdas,
+    comprehensions), at most `limit` of them."""
+    todo = [code]
+    while todo and limit:
+        c = todo.pop()
+        limit -= 1
+        yield c
+        for k in c.co_consts:
+            if type(k) is CodeType:
+                todo.append(k)
+
+
+def _scan(code, names):
     need = False
     corou = False
     try:
-        names.update(code.co_names)
-        fl = code.co_flags
-        if fl & (0x20 | CO_ASYNC_GENERATOR):
-            if core.TRACE_GENEXPR or code.co_name != "<genexpr>":
-                need = True
-        elif fl & (CO_COROUTINE | 0x100):
-            corou = True
-        if depth < 50:
-            for c in code.co_consts:
-                if type(c) is CodeType:
-                    n, k = _scan(c, names, depth + 1)
-                    need = need or n
-                    corou = corou or k
+        for c in _nested(code):
+            names.update(c.co_names)
+            fl = c.co_flags
+            if fl & (0x20 | CO_ASYNC_GENERATOR):
+                if core.TRACE_GENEXPR or c.co_name != "<genexpr>":
+                    need = True
+            elif fl & (CO_COROUTINE | 0x100):
+                corou = True
     except Exception:
         need = True
     return need, corou
@@ -640,17 +648,10 @@ def _watch(code):
     PY_START when the code can make code."""
     mon = sys.monitoring
     names = set()
-    todo = [code]
-    n = 0
-    while todo and n < 100_000:
-        c = todo.pop()
-        n += 1
+    for c in _nested(code):
         names.update(c.co_names)
         if c.co_flags & GEN_FLAGS and id(c) not in _want and is_user_code(c):
             mon.set_local_events(TOOL, c, mon.events.PY_START)
-        for k in c.co_consts:
-            if type(k) is CodeType:
-                todo.append(k)
     if not _START_EVERYWHERE[0] and not names.isdisjoint(_MAKES_CODE):
         _start_everywhere()
 
