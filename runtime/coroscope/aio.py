@@ -17,6 +17,7 @@ import weakref
 
 from . import core, gens
 from .core import now, safe_repr, exc_summary, frames, ASYNC
+from sys import _getframe
 
 _loop_lanes = {}                 # id(loop) -> lane
 _task_lanes = {}                 # id(task) -> lane
@@ -75,8 +76,6 @@ def _on_create(coro, name, loop):
     ln.cfile = cfile
     # its first step starts at the def (and can be held back like any other)
     i = ln.id
-    ln.tpart = f',"task":"{i}","dur":'
-    ln.spart = f',"task":"{i}","line":'
     ln.et = first
     frames[id(fr)] = [ln, 0, fr, ASYNC]
     return ln
@@ -250,10 +249,13 @@ def step_end(lane, task):
         lane.clane = None
         if core.W is not None:
             # the last switch back to the loop and the end, queued as one item
-            p = lane.fmt or _prefixes(lane)
+            # (formatted here: a task that never took a slow path has no lane.fmt,
+            # and making it for its last line costs more than this)
             v = _q(v)
-            core._enq(f'{{"type":"switch","ts":{t}{p[2]}{reason}","value":{v}{p[3]}{line}}}\n'
-                      f'{{"type":"end","ts":{t},"task":"{lane.id}","outcome":"{outcome}","value":{v}}}\n')
+            i = lane.id
+            core._enq(f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}",'
+                      f'"value":{v},"file":{_qfile(lane.cfile)},"line":{line}}}\n'
+                      f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v}}}\n')
         return
     file, line, depth, fname, lib = _site(lane)
     if t - lane.since > core.BLOCKING_NS:
@@ -265,7 +267,7 @@ def step_end(lane, task):
             # where the next step starts (the resume line of a held-back start)
             lane.el = lane.cframe.f_lasti
             lane.et = line
-            lane.etail = ',"line":%d}\n' % line
+            lane.etail = ',"task":"%s","line":%d}\n' % (lane.id, line)
         if core.W is None:
             return
         if PEND:
@@ -291,6 +293,55 @@ def _blocked(lane, t, file, line):
         ms = dur // 1_000_000
         core.mark("loop-blocked", "%s held the event loop for %d ms" % (lane.name, ms),
                   lane, ms, None, file, line)
+
+
+# asyncio.sleep(0) awaits tasks.__sleep0(), a bare yield. Ours (below) also notes
+# the frame that called sleep(0), so the end of a step tells a sleep(0) right in
+# the task's own coroutine (the commonest step, written compactly) by comparing
+# that frame with the task's, where the Task and its await chain would take three
+# attribute reads through C getters. tasks.sleep looks __sleep0 up at each call.
+NOFRAME = object()
+SLEPT = [NOFRAME]
+
+
+def __sleep0():
+    try:
+        SLEPT[0] = _getframe(2)    # (0: this generator, 1: sleep(), 2: what awaited sleep(0))
+    except ValueError:
+        pass
+    yield
+
+
+def _hook_sleep0(tasks, types):
+    """Put our __sleep0 in asyncio.tasks, looking like the original in a traceback
+    (a task cancelled in sleep(0) shows the same frames as without Coroscope): the
+    file and name are the original's, the yield on the original's yield line, at
+    the same column."""
+    name = "_" + "_sleep0"
+    orig = getattr(tasks, name, None)
+    oc = getattr(orig, "__code__", None)
+    if oc is None or name not in tasks.sleep.__code__.co_names:
+        return False
+    ours = __sleep0.__code__
+
+    def last_line(code):
+        if hasattr(code, "co_lines"):
+            return max(ln for _, _, ln in code.co_lines() if ln is not None)
+        import dis
+        return max(ln for _, ln in dis.findlinestarts(code))
+    first = ours.co_firstlineno + last_line(oc) - last_line(ours)
+    if first < 1:
+        return False
+    changes = {"co_filename": oc.co_filename, "co_name": oc.co_name, "co_firstlineno": first}
+    if hasattr(oc, "co_qualname"):
+        changes["co_qualname"] = oc.co_qualname
+    f = types.FunctionType(ours.replace(**changes), globals(), orig.__name__)
+    f.__qualname__ = orig.__qualname__
+    f.__module__ = orig.__module__
+    f.__doc__ = orig.__doc__
+    f.__wrapped__ = orig
+    setattr(tasks, name, types.coroutine(f))
+    return True
 
 
 _AIO = None
@@ -410,14 +461,16 @@ def install(asyncio):
     tasks.Task = Task
     asyncio.Task = Task
 
+    _hook_sleep0(tasks, types)
+
     H = events.Handle
     orig_run = H._run
 
-    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, room=room,
-             _Coro=types.CoroutineType, SLEEP=tasks.sleep.__code__, len=len, type=type,
-             getattr=getattr, isinstance=isinstance,
-             BLOCK=core.BLOCKING_NS, STEP=STEP, SUSPEND=SUSPEND, PEND=PEND, unpend=unpend,
-             step_start=step_start, step_end=step_end, _sleep=time.sleep):
+    # (the names the common step reads are default arguments, the fastest to
+    # read; each one costs a little on every call, so the rare ones are globals)
+    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, _Coro=types.CoroutineType,
+             len=len, type=type, getattr=getattr, BLOCK=core.BLOCKING_NS, STEP=STEP,
+             PEND=PEND, SLEPT=SLEPT, NOFRAME=NOFRAME):
         cb = self._callback
         # a step of one of our Tasks? (no exception when not: most callbacks are
         # plain functions or other objects' methods)
@@ -448,6 +501,7 @@ def install(asyncio):
             else:
                 self._context.run(cb)
         except (SystemExit, KeyboardInterrupt):
+            SLEPT[0] = NOFRAME
             try:
                 step_end(ln, t)
             except Exception:
@@ -456,59 +510,58 @@ def install(asyncio):
         except BaseException as exc:
             _report(self, exc)
         try:
-            # the common end of a step: suspended in asyncio.sleep (0: no future to
-            # wait for) right in the task's coroutine (so the task is not done)
-            co = ln.coro
-            if t._fut_waiter is None and type(co) is _Coro:
-                c = co.cr_await
-                if type(c) is _Coro and c.cr_code is SLEEP:
-                    ts = _now()
-                    since = ln.since
-                    if ts - since <= BLOCK:
-                        p = PEND.pop() if PEND else None
-                        la = ln.cframe.f_lasti
-                        if la == ln.el:
-                            # suspended where it resumed (a loop around one await)
-                            if p is ln:
-                                if len(OUT) < MAXQ or room():
-                                    _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
+            # the common end of a step: suspended in asyncio.sleep(0) called right
+            # in the task's coroutine (so it waits for no future, and is not done)
+            if SLEPT[0] is ln.cframe:
+                SLEPT[0] = NOFRAME
+                ts = _now()
+                since = ln.since
+                if ts - since <= BLOCK:
+                    p = PEND.pop() if PEND else None
+                    la = ln.cframe.f_lasti
+                    if la == ln.el:
+                        # suspended where it resumed (a loop around one await)
+                        if p is ln:
+                            if len(OUT) < MAXQ or room():
+                                _put(f'{STEP}{since},"dur":{ts - since}{ln.etail}')
+                            else:
+                                core._dropped[0] += 1
+                            return
+                    else:
+                        r = ln.et
+                        ln.el = la
+                        ln.et = e = ln.cframe.f_lineno
+                        ln.etail = ',"task":"%s","line":%d}\n' % (ln.id, e)
+                        if p is ln:
+                            if len(OUT) < MAXQ or room():
+                                if r == e:
+                                    _put(f'{STEP}{since},"dur":{ts - since}{ln.etail}')
                                 else:
-                                    core._dropped[0] += 1
-                                return
-                        else:
-                            r = ln.et
-                            ln.el = la
-                            ln.et = e = ln.cframe.f_lineno
-                            ln.etail = ',"line":%d}\n' % e
-                            if p is ln:
-                                if len(OUT) < MAXQ or room():
-                                    if r == e:
-                                        _put(f'{STEP}{since}{ln.tpart}{ts - since}{ln.etail}')
-                                    else:
-                                        _put(f'{STEP}{since}{ln.tpart}{ts - since},"line":{e},"toLine":{r}}}\n')
-                                else:
-                                    core._dropped[0] += 1
-                                return
-                        # its start was written already (other lines came in between,
-                        # or it started from a wait or inside a delegated coroutine)
-                        if ln.rdepth:
-                            ln.rdepth = 0
-                            ln.rframe = None
-                        if p is not None:
-                            PEND.append(p)
-                            unpend()
-                        if ln.held:
-                            # another thread took it and is writing it: let it finish
-                            # (bounded: whatever happened there, never hang the program)
-                            for _ in range(1000):
-                                _sleep(0)
-                                if not ln.held:
-                                    break
-                        if len(OUT) < MAXQ or room():
-                            _put(f'{SUSPEND}{ts}{ln.spart}{ln.et}}}\n')
-                        else:
-                            core._dropped[0] += 1
-                        return
+                                    _put(f'{STEP}{since},"dur":{ts - since},"task":"{ln.id}","line":{e},"toLine":{r}}}\n')
+                            else:
+                                core._dropped[0] += 1
+                            return
+                    # its start was written already (other lines came in between,
+                    # or it started from a wait or inside a delegated coroutine)
+                    if ln.rdepth:
+                        ln.rdepth = 0
+                        ln.rframe = None
+                    if p is not None:
+                        PEND.append(p)
+                        unpend()
+                    if ln.held:
+                        # another thread took it and is writing it: let it finish
+                        # (bounded: whatever happened there, never hang the program)
+                        for _ in range(1000):
+                            time.sleep(0)
+                            if not ln.held:
+                                break
+                    if len(OUT) < MAXQ or room():
+                        _put(f'{SUSPEND}{ts}{ln.etail}')
+                    else:
+                        core._dropped[0] += 1
+                    return
+            SLEPT[0] = NOFRAME
             step_end(ln, t)
         except Exception as e:
             core.internal_error("asyncio step", e)

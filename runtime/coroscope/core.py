@@ -18,8 +18,8 @@ errors_reported = set()
 class Lane:
     # The fields an asyncio step touches come first, next to each other: with
     # thousands of tasks, a step's cost is mostly memory traffic.
-    __slots__ = ("since", "held", "wait", "rdepth", "tpart", "coro", "cframe", "el", "et", "etail",
-                 "spart", "id", "kind", "name", "parent", "ysite", "rframe", "last",
+    __slots__ = ("since", "held", "wait", "rdepth", "etail", "coro", "cframe", "el", "et",
+                 "id", "kind", "name", "parent", "ysite", "rframe", "last",
                  "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc")
 
     def __init__(self, id, kind, name, parent):
@@ -43,10 +43,9 @@ class Lane:
         self.coro = None      # asyncio: the task's coroutine
         self.cfile = None
         self.fmt = None       # preformatted parts of its event lines
-        self.tpart = self.spart = None  # asyncio: task parts of its step / suspend lines
         self.el = -1              # asyncio: instruction offset and line where it last suspended
-        self.et = 0               # (so where it resumes next), and the end of a step line there
-        self.etail = None
+        self.et = 0               # (so where it resumes next), and the end of its step and
+        self.etail = None         # suspend lines there (task and line: one string, read each step)
         self.held = False         # its step start is held back, not written yet (writer.PEND)
         self.qc = None            # asyncio: line parts of its queue events, by site
 

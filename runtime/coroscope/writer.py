@@ -92,6 +92,7 @@ def room():
         try:
             # If the writer thread is flushing, wait for it: it may well be waiting
             # for the GIL this thread holds (waiting for the lock releases it).
+            w.self_flushes += 1
             if not w.flush(wait=1.0):
                 w.self_flush = False    # stuck for a second: drop lines from now on, never hang
         except Exception:
@@ -115,6 +116,10 @@ def unpend():
 
 MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
 FLUSH_INTERVAL = 0.02
+# While the program's threads write the queue out themselves (room()), the writer
+# thread wakes less often and leaves the rest to them: each of its wake-ups takes
+# the GIL from the program (a 3.13 asyncio storm: ~900 context switches a second).
+BUSY_INTERVAL = 0.1
 
 
 class _FileSink:
@@ -271,6 +276,7 @@ class Writer:
         self._done = None
         self.closed = False
         # (not with a Windows named pipe: its writes block, and a program's thread must never wait on a reader)
+        self.self_flushes = 0     # flushes made by room()
         self.self_flush = _SELF_FLUSH and not any(getattr(s, "pipe", None) is not None for s in self.sinks)
 
     def emit(self, ev):
@@ -304,7 +310,17 @@ class Writer:
 
     def _loop(self, stop, done):
         try:
-            while not stop.acquire(timeout=FLUSH_INTERVAL):
+            wait = FLUSH_INTERVAL
+            seen = self.self_flushes
+            while not stop.acquire(timeout=wait):
+                n = self.self_flushes
+                if n != seen:
+                    # written out by the program meanwhile: what is left is written
+                    # by its next flush, or by this thread once it stops flushing
+                    seen = n
+                    wait = BUSY_INTERVAL
+                    continue
+                wait = FLUSH_INTERVAL
                 try:
                     self.flush()
                 except BaseException:
