@@ -672,7 +672,7 @@ def _queue_hook(orig, send, qmod):
     QSR = QS if send else QR
 
     def hooked(self, item=_NO_ITEM, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE,
-               room=room, int=int, NO=_NO_ITEM):
+               int=int, NO=_NO_ITEM):
         # (a positional default, not *args: a call with an argument tuple is not
         # specialized by the interpreter, and this runs for every item)
         r = orig(self) if item is NO else orig(self, item)
