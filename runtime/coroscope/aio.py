@@ -511,8 +511,9 @@ def install(asyncio):
             _report(self, exc)
         try:
             # the common end of a step: suspended in asyncio.sleep(0) called right
-            # in the task's coroutine (so it waits for no future, and is not done)
-            if SLEPT[0] is ln.cframe:
+            # in the task's coroutine (so it is not done), waiting for no future
+            # (a sleep(0) the coroutine drove itself, then an await of a future)
+            if SLEPT[0] is ln.cframe and t._fut_waiter is None:
                 SLEPT[0] = NOFRAME
                 ts = _now()
                 since = ln.since

@@ -59,6 +59,23 @@ for (const py of [PY311, PY313]) {
       }
     });
 
+    it('sleep(0) in the task\'s coroutine, in a coroutine it awaits, and driven by hand: each step ends where it really did', () => {
+      const script = 'test/fixtures/python/asyncio_sleep_sites.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const [main] = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'main');
+      const [odd] = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'odd');
+      const sleeps = switches(r.events).filter((e) => e.from === main.id && e.reason === 'sleep');
+      // pause()'s sleep(0) one coroutine down, then main's own, three times; then main's last sleep(0)
+      assert.deepEqual(sleeps.map((e) => [e.line, e.depth ?? 0, e.frame ?? null, e.value]),
+        [[6, 1, 'pause', '0'], [22, 0, null, '0'], [6, 1, 'pause', '0'], [22, 0, null, '0'], [6, 1, 'pause', '0'], [22, 0, null, '0'], [25, 0, null, '0']]);
+      // odd() ran sleep(0) itself (its task never suspended there), then waited for a future
+      const gave = switches(r.events).filter((e) => e.from === odd.id);
+      assert.deepEqual(gave.map((e) => [e.reason, e.line]), [['future', 16], ['return', 16]]);
+      assert.ok(ofType(r.events, 'block').some((e) => e.task === odd.id && e.on === 'future'), 'odd blocks on the future');
+    });
+
     it('held-back step starts are written once and in order while another thread writes lines', () => {
       const script = 'test/fixtures/python/asyncio_steps_threads.py';
       const r = runTraced(py, script);
