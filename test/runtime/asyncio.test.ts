@@ -76,6 +76,17 @@ for (const py of [PY311, PY313]) {
       assert.ok(ofType(r.events, 'block').some((e) => e.task === odd.id && e.on === 'future'), 'odd blocks on the future');
     });
 
+    it('a task made by create_task, ensure_future (also from a plain function), the loop, a TaskGroup or gather names that line and its creator', () => {
+      const script = 'test/fixtures/python/asyncio_create_sites.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const [main, ...jobs] = tasks(r.events, 'asyncio-task');
+      assert.deepEqual([main.name, main.line, main.parent], ['main', 24, tasks(r.events, 'main')[0].id]);
+      assert.deepEqual(jobs.map((t) => [t.name, t.file?.endsWith('asyncio_create_sites.py'), t.line, t.parent]),
+        [15, 16, 11, 18, 20, 21].map((line) => ['job', true, line, main.id]));
+    });
+
     it('held-back step starts are written once and in order while another thread writes lines', () => {
       const script = 'test/fixtures/python/asyncio_steps_threads.py';
       const r = runTraced(py, script);
