@@ -288,9 +288,11 @@ class Writer:
         OUT.append(ev if type(ev) is not dict or ev.get("type") == "output" else _encode(ev) + "\n")
 
     def start(self):
-        if self._stop is not None or not self.sinks:
+        if self._stop is not None:
             return
-        _WRITER[0] = self
+        _WRITER[0] = self     # (with no sink too: room() then empties the queue, which would grow to MAX_QUEUE)
+        if not self.sinks:
+            return
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
         self._done = _thread.allocate_lock()
