@@ -178,6 +178,7 @@ def _prefixes(lane):
 # and a ``suspend`` line when other lines came in between (writer.PEND). Readers
 # expand them to the two ``switch`` events (docs/protocol.md); the loop lane and
 # the file come from the task's declaration (``loop``, ``codeFile``).
+STEP = '{"type":"step","ts":'
 SUSPEND = '{"type":"suspend","ts":'
 QS = '{"type":"send","ts":'
 QR = '{"type":"recv","ts":'
@@ -480,7 +481,7 @@ def install(asyncio):
     # (the names the common step reads are default arguments, the fastest to
     # read; each one costs a little on every call, so the rare ones are globals)
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type,
-             getattr=getattr, BLOCK=core.BLOCKING_NS, PEND=PEND, SLEPT=SLEPT,
+             getattr=getattr, BLOCK=core.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT,
              NOFRAME=NOFRAME):
         cb = self._callback
         # a step of one of our Tasks? (no exception when not: most callbacks are
@@ -536,7 +537,7 @@ def install(asyncio):
                         # suspended where it resumed (a loop around one await)
                         if p is ln:
                             if len(OUT) < MAXQ or room():
-                                _put(f'{{"type":"step","ts":{since},"dur":{d}{ln.etail}')
+                                _put(f'{STEP}{since},"dur":{d}{ln.etail}')
                             else:
                                 core._dropped[0] += 1
                             return
@@ -548,9 +549,9 @@ def install(asyncio):
                         if p is ln:
                             if len(OUT) < MAXQ or room():
                                 if r == e:
-                                    _put(f'{{"type":"step","ts":{since},"dur":{d}{ln.etail}')
+                                    _put(f'{STEP}{since},"dur":{d}{ln.etail}')
                                 else:
-                                    _put(f'{{"type":"step","ts":{since},"dur":{d},"task":"{ln.id}","line":{e},"toLine":{r}}}\n')
+                                    _put(f'{STEP}{since},"dur":{d},"task":"{ln.id}","line":{e},"toLine":{r}}}\n')
                             else:
                                 core._dropped[0] += 1
                             return
