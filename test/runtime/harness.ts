@@ -1,6 +1,7 @@
 // Runs Python scripts under the Coroscope runtime (and plainly, for comparison)
 // on the interpreters the runtime supports here, and parses/validates the trace.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +18,8 @@ function findRoot(): string {
 }
 export const ROOT = findRoot();
 export const TRIXIE = path.join(ROOT, '.tools', 'trixie');
-const STAGE = '/tmp/coroscope-test';
+// One staging folder per checkout, so two worktrees can run the runtime tier at once.
+const STAGE = `/tmp/coroscope-test-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}`;
 
 export interface Interp { name: string; exe: string; chroot?: string; capture: 'settrace' | 'monitoring' }
 /** pyenv CPython 3.11 (no greenlet/gevent). */
