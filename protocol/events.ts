@@ -25,8 +25,22 @@ export type SwitchReason = (typeof SWITCH_REASONS)[number] | (string & {});
 export const WAIT_KINDS = ['fd', 'timer', 'future', 'channel', 'queue', 'lock', 'task', 'thread', 'process', 'dns', 'event'] as const;
 export type WaitKind = (typeof WAIT_KINDS)[number] | (string & {});
 
-export const END_OUTCOMES = ['return', 'exception', 'cancelled', 'killed', 'exit'] as const;
+/** `unfinished`: the task was still alive (paused or blocked) when the program ended; the end says where. */
+export const END_OUTCOMES = ['return', 'exception', 'cancelled', 'killed', 'exit', 'unfinished'] as const;
 export type EndOutcome = (typeof END_OUTCOMES)[number];
+
+/**
+ * Why a blocked task woke up (`wake.cause`). Readers must accept causes not listed here (shown as-is).
+ * `timer`: its sleep/timeout elapsed; `fd`: a socket/pipe became ready; `cancel`: another task cancelled it;
+ * `timeout`: a `wait_for`/`asyncio.timeout`/`gevent.Timeout` fired; `set`: an event was set; `release`: a lock or
+ * semaphore was released; `notify`: a condition was notified; `put`/`get`: a queue got an item/room;
+ * `send`/`receive`: a channel or generator transfer; `done`: a future/AsyncResult/joined task, thread or process
+ * finished; `signal`: a signal arrived; `kill`: the task was killed.
+ */
+export const WAKE_CAUSES = [
+  'timer', 'fd', 'cancel', 'timeout', 'set', 'release', 'notify', 'put', 'get', 'send', 'receive', 'done', 'signal', 'kill',
+] as const;
+export type WakeCause = (typeof WAKE_CAUSES)[number] | (string & {});
 
 export const MARK_KINDS = ['loop-blocked', 'events-dropped', 'runtime-error', 'truncated', 'info'] as const;
 export type MarkKind = (typeof MARK_KINDS)[number] | (string & {});
@@ -47,6 +61,8 @@ export interface HeaderEvent {
   start: number;
   /** Monotonic ns at `start`; every later `ts` is on the same clock. */
   ts: number;
+  /** "emulated" when the program imported `stackless` and the runtime supplied its own (no real Stackless Python). */
+  stackless?: 'emulated';
 }
 
 /** Declares a lane. Emitted before any event that names the task. */
@@ -66,6 +82,24 @@ export interface TaskEvent {
   pid?: number;
   /** asyncio tasks: the lane of the event loop that runs their steps (what `step`/`resume`/`suspend` switch with). */
   loop?: TaskId;
+  /**
+   * What `file`/`line` are: "create" (the call that created the task, the default when absent) or "first-run"
+   * (the runtime could not see the creation cheaply; the site is where the task first ran). Readers must not call a
+   * "first-run" site a creation.
+   */
+  site?: 'create' | 'first-run';
+  /** Safe, capped summary of the arguments a spawned callable was given, e.g. "(1, 'a')". */
+  args?: string;
+  /** Tasklets of the runtime's own `stackless` module (no real Stackless Python): "emulated". */
+  stackless?: 'emulated';
+}
+
+/** The program renamed a task (`task.set_name`, `thread.name = …`): its display name from here on. */
+export interface RenameEvent {
+  type: 'rename';
+  ts: number;
+  task: TaskId;
+  name: string;
 }
 
 /** Control passes from task `from` to task `to`. */
@@ -87,6 +121,8 @@ export interface SwitchEvent {
   depth?: number;
   /** Innermost delegated code running in `to` (e.g. the sub-generator's name) when depth > 0. */
   frame?: string;
+  /** `value` is the tuple of positional arguments of a call such as `g.switch(2, 3)`: draw it as `(2, 3)` arguments. */
+  args?: boolean;
 }
 
 export interface EndEvent {
@@ -94,10 +130,13 @@ export interface EndEvent {
   ts: number;
   task: TaskId;
   outcome: EndOutcome;
-  /** Return value repr, or "ExcType: message". */
+  /** Return value repr, or the exception's repr (`ValueError('bad 1')`); for a process, its exit code. */
   value?: string;
+  /** Where it ended; for `unfinished`, where it is paused. */
   file?: string;
   line?: number;
+  /** For `unfinished`: what it waits on, in words (e.g. "queue q", "Event ready"). */
+  waits?: string;
 }
 
 export interface BlockEvent {
@@ -117,6 +156,13 @@ export interface WakeEvent {
   task: TaskId;
   on: WaitKind;
   detail?: string;
+  /** Why it woke (see WAKE_CAUSES). Absent in traces of older runtimes. */
+  cause?: WakeCause;
+  /** The task that caused the wake (the setter, putter, canceller…), when there is one. */
+  by?: TaskId;
+  /** The call site in `by` that caused it (e.g. the `event.set()` line). */
+  byFile?: string;
+  byLine?: number;
 }
 
 /** A value put on a channel or queue. `msg` pairs it with its `recv`. */
@@ -187,7 +233,7 @@ export interface FinishEvent {
 
 export type TraceEvent =
   | TaskEvent | SwitchEvent | EndEvent | BlockEvent | WakeEvent
-  | SendEvent | RecvEvent | OutputEvent | MarkEvent | FinishEvent;
+  | SendEvent | RecvEvent | OutputEvent | MarkEvent | FinishEvent | RenameEvent;
 
 /**
  * Compact forms of the two switches of an asyncio task's commonest step: the event loop resumes the task
@@ -257,7 +303,7 @@ export function unfoldTransfer<T extends SendEvent | RecvEvent>(ev: T, task: Tas
 }
 
 export type EventType = TraceEvent['type'];
-export const EVENT_TYPES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
+export const EVENT_TYPES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish', 'rename'];
 
 export function assertNever(x: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
@@ -283,18 +329,19 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'task':
       if (!str('id') || !str('name') || !str('kind')) return 'task: needs id, kind, name';
       if (o.parent !== null && o.parent !== undefined && typeof o.parent !== 'string') return 'task: bad parent';
-      if (!optStr('loop')) return 'task: bad loop';
+      if (!optStr('loop') || !optStr('args') || !optStr('site')) return 'task: bad loop/args/site';
       return o as unknown as TaskEvent;
     case 'switch':
       if (!str('from') || !str('to') || !str('reason')) return 'switch: needs from, to, reason';
       if (!optStr('value') || !optStr('toFile') || !optNum('toLine') || !optNum('depth') || !optStr('frame')) return 'switch: bad optional field';
       return o as unknown as SwitchEvent;
     case 'end':
-      if (!str('task') || !str('outcome') || !optStr('value')) return 'end: needs task, outcome';
+      if (!str('task') || !str('outcome') || !optStr('value') || !optStr('waits')) return 'end: needs task, outcome';
       return o as unknown as EndEvent;
     case 'block':
     case 'wake':
       if (!str('task') || !str('on') || !optStr('detail')) return `${t}: needs task, on`;
+      if (!optStr('cause') || !optStr('by') || !optStr('byFile') || !optNum('byLine')) return `${t}: bad cause/by`;
       return o as unknown as BlockEvent | WakeEvent;
     case 'send':
     case 'recv':
@@ -310,6 +357,9 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'mark':
       if (!str('kind') || !str('message') || !optStr('task') || !optNum('ms') || !optNum('count')) return 'mark: needs kind, message';
       return o as unknown as MarkEvent;
+    case 'rename':
+      if (!str('task') || !str('name')) return 'rename: needs task, name';
+      return o as unknown as RenameEvent;
     case 'finish':
       if (!optNum('dropped')) return 'finish: bad dropped';
       return o as unknown as FinishEvent;

@@ -20,13 +20,13 @@ import {
   SCHEMA_VERSION, assertNever, expandCompact, unfoldTransfer, validateEvent,
 } from '../protocol/events';
 
-export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish'];
+export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish', 'rename'];
 const TYPE_CODES: Record<EventType, number> = {
-  task: 0, switch: 1, end: 2, block: 3, wake: 4, send: 5, recv: 6, output: 7, mark: 8, finish: 9,
+  task: 0, switch: 1, end: 2, block: 3, wake: 4, send: 5, recv: 6, output: 7, mark: 8, finish: 9, rename: 10,
 };
 export const TYPE = TYPE_CODES;
 /** Compact asyncio step events (protocol: `resume`, `suspend`, `step`): scanned like the others, stored as switches. */
-const RESUME = 10, SUSPEND = 11, STEP = 12, LAST_TYPE = STEP;
+const RESUME = 11, SUSPEND = 12, STEP = 13, LAST_TYPE = STEP;
 const COMPACT_NAMES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step'];
 /** Key-prediction row of a line whose type is not known yet. */
 const NO_TYPE = LAST_TYPE + 1;
@@ -1211,6 +1211,14 @@ export class TraceStore {
       case 'finish':
         c.num[ch] = ev.exitCode ?? NaN;
         break;
+      case 'rename': {
+        // The lane reads its newest name from here on; the event keeps the name it was given (in `rest`).
+        const lane = this.lane(ev.task);
+        c.a[ch] = lane;
+        const t = this.tasks[lane];
+        if (t) this.tasks[lane] = { ...t, name: ev.name };
+        break;
+      }
       default:
         assertNever(ev, 'event');
     }
@@ -1328,6 +1336,7 @@ export class TraceStore {
         break;
       }
       case 'finish': ev = { type, ts, exitCode: Number.isNaN(num) ? null : num, dropped: 0 }; break;
+      case 'rename': ev = { type, ts, task: id(this.a(i)), name: '' }; break;
       default: return assertNever(type, 'event type');
     }
     return Object.assign(ev, extra) as TraceEvent;
