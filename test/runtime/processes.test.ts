@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
 
 /** The process a task id belongs to: "root" or the pid prefix of "<pid>:<n>". */
 function proc(task: string): string {
@@ -46,7 +46,7 @@ function oneFinish(r: RunResult): void {
   }
 }
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime threads and processes on ${py.name}`, function () {
     this.timeout(90_000);
 
