@@ -28,21 +28,23 @@ export interface Interp {
   exe: string;
   chroot?: string;
   capture: 'settrace' | 'monitoring';
+  /** The minor version (3.x). */
+  minor: number;
   /** Why this interpreter has no gevent (the gevent tests say so when they skip); undefined: it has gevent. */
   noGevent?: string;
 }
 const NO_GEVENT_PYENV = 'gevent is not installed for pyenv python3 (Debian\'s /usr/bin/python3 has it)';
 /** pyenv CPython 3.11 (no greenlet/gevent). */
-export const PY311: Interp = { name: 'CPython 3.11 (python3)', exe: 'python3', capture: 'settrace', noGevent: NO_GEVENT_PYENV };
+export const PY311: Interp = { name: 'CPython 3.11 (python3)', minor: 11, exe: 'python3', capture: 'settrace', noGevent: NO_GEVENT_PYENV };
 /** Debian CPython 3.11 with python3-greenlet / python3-gevent. */
-export const DEB311: Interp = { name: 'CPython 3.11 (/usr/bin/python3, greenlet+gevent)', exe: '/usr/bin/python3', capture: 'settrace' };
+export const DEB311: Interp = { name: 'CPython 3.11 (/usr/bin/python3, greenlet+gevent)', minor: 11, exe: '/usr/bin/python3', capture: 'settrace' };
 /** Debian trixie root: CPython 3.13 with greenlet and gevent, sys.monitoring capture. */
-export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', exe: 'python3', chroot: TRIXIE, capture: 'monitoring' };
+export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', minor: 13, exe: 'python3', chroot: TRIXIE, capture: 'monitoring' };
 /** Debian testing root: CPython 3.14 with greenlet and gevent (multiprocessing's default start method is forkserver). */
-export const PY314: Interp = { name: 'CPython 3.14 (testing chroot)', exe: 'python3', chroot: TESTING, capture: 'monitoring' };
+export const PY314: Interp = { name: 'CPython 3.14 (testing chroot)', minor: 14, exe: 'python3', chroot: TESTING, capture: 'monitoring' };
 /** Debian testing root: CPython 3.15 with greenlet; Debian has no gevent build for it. */
 export const PY315: Interp = {
-  name: 'CPython 3.15 (testing chroot)', exe: 'python3.15', chroot: TESTING, capture: 'monitoring',
+  name: 'CPython 3.15 (testing chroot)', minor: 15, exe: 'python3.15', chroot: TESTING, capture: 'monitoring',
   noGevent: 'Debian testing has no gevent build for Python 3.15 (No module named \'gevent._gevent_c_hub_local\')',
 };
 /** Every interpreter a behaviour test runs on (the pyenv 3.11 has no greenlet: see GREENLET_PYTHONS). */

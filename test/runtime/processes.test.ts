@@ -156,7 +156,13 @@ for (const py of PYTHONS) {
       assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
     });
 
-    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', () => {
+    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', function () {
+      if (py.minor >= 14) {
+        // the fixture's child runs its copy of the loop on; 3.14 resets the running loop in a forked child, so
+        // the program itself hangs there (plain Python too: every step says "is not the running loop")
+        this.test!.title += ` (skipped on ${py.name}: the program hangs without Coroscope too)`;
+        this.skip();
+      }
       const r = runTraced(py, 'test/fixtures/python/asyncio_fork.py');
       checkTrace(r);
       assert.equal(r.code, 0);
