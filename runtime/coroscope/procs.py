@@ -172,13 +172,16 @@ def _process_name(p):
 
 
 def _bootstrap_prefix(root):
-    """The first lines of a spawn child's / the fork server's ``-c`` command:
+    """What goes before a spawn child's / the fork server's ``-c`` command:
     import the runtime (dormant) from its folder, which is then taken off
-    sys.path again; if that fails the process runs on untraced."""
-    return ("import sys\n"
-            "try:\n sys.path.insert(0, %r)\n import coroscope.child\n"
-            "except BaseException:\n pass\n"
-            "finally:\n if %r in sys.path: sys.path.remove(%r)\n") % (root, root, root)
+    sys.path again; if that fails the process runs on untraced. One ``exec``
+    on the command's first line, so the program's code keeps its line numbers
+    (a traceback through it reads ``File "<string>", line 1``)."""
+    block = ("import sys\n"
+             "try:\n sys.path.insert(0, %r)\n import coroscope.child\n"
+             "except BaseException:\n pass\n"
+             "finally:\n if %r in sys.path: sys.path.remove(%r)\n") % (root, root, root)
+    return "exec(%r); " % block
 
 
 def _with_bootstrap(args, marker):
