@@ -16,6 +16,7 @@ import sys
 def dormant():
     try:
         from . import imports, procs
+        procs.start_child[0] = start_from
         imports.install()
         imports.when_imported("multiprocessing", procs.patch_mp)
     except Exception:

@@ -30,6 +30,7 @@ _orig_exit = os._exit
 _fork_parent = [None]
 _starting = {}           # thread ident -> (name, starting lane id) while that thread starts a Process
 _patched = [False]
+start_child = [None]     # child.start_from, set by the bootstrap of spawn/forkserver children (child.py)
 _installed = [False]
 
 
@@ -297,9 +298,8 @@ def patch_mp(mp):
     def prepare(data, *a, **k):
         try:
             info = data.get("coroscope") if type(data) is dict else None
-            if info is not None and core.W is None:
-                from . import child
-                child.start_from(info, data)
+            if info is not None and core.W is None and start_child[0] is not None:
+                start_child[0](info, data)
         except Exception:
             pass
         try:
