@@ -321,13 +321,13 @@ export class DiagramPanel implements vscode.Disposable {
   }
 
   private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
-    if (!this.panel || !this.panel.visible || e.textEditor.document.uri.scheme !== 'file') return;
+    if (!this.panel?.visible || e.textEditor.document.uri.scheme !== 'file') return;
     if (e.textEditor.document.languageId !== 'python') return;
     if (this.highlightTimer) clearTimeout(this.highlightTimer);
     const file = e.textEditor.document.uri.fsPath;
     const sel = e.selections[0];
     // A caret highlights its line; a wider selection clears (no single line).
-    const line = sel && sel.isSingleLine ? sel.active.line + 1 : 0;
+    const line = sel?.isSingleLine ? sel.active.line + 1 : 0;
     this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
   }
 

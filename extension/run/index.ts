@@ -10,7 +10,7 @@ import type { CoroscopeBus } from '../bus';
 import { DiagramPanel, savedTrace, type PanelTrace } from '../panel';
 import type { DiagramSummary } from '../../protocol/messages';
 import { SCHEMA_VERSION } from '../../protocol/events';
-import { TraceStore } from '../../trace/store';
+import type { TraceStore } from '../../trace/store';
 import { discoverPython, probePython, type PythonFound } from '../../session/python';
 import { RunSession, type SessionInfo } from './session';
 import { loadStore, pruneTraces, traceFileName } from '../../session/trace-file';

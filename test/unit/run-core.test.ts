@@ -24,7 +24,7 @@ describe('run: RunCore on the real runtime', function () {
   it('runs producer_consumer: the switches carry 1..5 and 200 OK, the trace file holds exactly what was decoded', async () => {
     const out: string[] = [];
     let batches = 0;
-    let socketDir: string;
+    let socketDir = '';
     const core = new RunCore(spec(path.join(root, 'examples/producer_consumer.py')), {
       onStdout: (t) => out.push(t),
       onBatch: () => { batches++; },

@@ -26,7 +26,7 @@ function spawnGroup(ignorePolite: boolean): Promise<{ leader: number; children: 
   });
 }
 
-describe('run: stopping the whole process group', function () {
+describe('run: stopping the whole process group', () => {
   before(function () { if (process.platform === 'win32') this.skip(); });
 
   it('SIGINT ends a group that does not resist, children included', async () => {
