@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CoroscopeApi } from '../../extension/extension';
+import type { CoroscopeTestApi } from '../../extension/run/test-api';
 import { api, fixture, sleep, ws } from './helpers';
-import type { DiagramSummary } from '../../protocol/messages';
+import type { DiagramSummary } from '../../protocol/test-messages';
 
 const example = (name: string) => vscode.Uri.file(path.join(ws, 'examples', name));
 
@@ -20,7 +20,7 @@ async function runFile(uri: vscode.Uri): Promise<unknown> {
 }
 
 /** Asks the webview until it holds `events` events (it renders asynchronously). */
-async function summaryWith(a: CoroscopeApi, events: number): Promise<DiagramSummary> {
+async function summaryWith(a: CoroscopeTestApi, events: number): Promise<DiagramSummary> {
   let last: DiagramSummary | undefined;
   for (let i = 0; i < 40; i++) {
     last = await a.panelSummary(1500);
