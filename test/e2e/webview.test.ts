@@ -41,6 +41,7 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('draws the producer/consumer lanes and arrows as a learner reads them', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const s = await d.summary();
     assert.deepEqual(s.tasks.map((t) => `${t.name}:${t.kind}`), ['main:main', 'consumer:generator']);
     assert.equal(s.switches, 14);
@@ -63,6 +64,7 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('posts reveal with the source site when an arrow is clicked', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const pos = await d.page.evaluate(() => {
       const app = (window as unknown as { coroscope: { model: { rowCount: number; rowEvent(r: number): number; store: { value(i: number): string | undefined; type(i: number): string } }; rowPosition(r: number): { x: number; y: number } | null } }).coroscope;
       for (let r = 0; r < app.model.rowCount; r++) {
@@ -93,8 +95,8 @@ describe('diagram webview in a real browser', function () {
     const foldRow = await d.page.$$eval('.table .trow.fold', (r) => r.map((x) => x.textContent ?? ''));
     assert.equal(foldRow.length, 1);
     assert.match(foldRow[0], /9,998 more repetitions/);
-    await d.page.evaluate(() => (window as unknown as { coroscope: { fit(): void } }).coroscope.fit());
-    await d.page.waitForTimeout(200);
+    // fit() draws on the next animation frame; a frame callback queued after it runs once that draw is done.
+    await d.page.evaluate(() => new Promise<void>((r) => { (window as unknown as { coroscope: { fit(): void } }).coroscope.fit(); requestAnimationFrame(() => r()); }));
     await d.page.screenshot({ path: join(shots, 'webview-fold.png') });
     // Expanding the row (Enter in the table) shows every iteration.
     await d.page.click('.table .trow.fold');
@@ -149,6 +151,7 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('shows a Stop button while running that posts stop, and keeps its view after a reload', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     await d.send({ type: 'status', state: 'running' });
     await d.page.click('button.stop');
     assert.ok((await d.posted()).some((m) => m.type === 'stop'));

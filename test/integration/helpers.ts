@@ -10,6 +10,11 @@ export const ws = process.env.COROSCOPE_TEST_WORKSPACE ?? vscode.workspace.works
 export const fixture = (...p: string[]) => vscode.Uri.file(path.join(ws, 'fixtures', ...p));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond` holds (checked every 50 ms: the test API has no events), failing with `what` after `timeoutMs`. */
+export async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !cond(); await sleep(50)) if (Date.now() > end) assert.fail(`timed out waiting: ${what}`);
+}
+
 /** The extension's test API, activating it if need be. */
 export async function api(): Promise<CoroscopeTestApi> {
   const ext = vscode.extensions.getExtension<CoroscopeApi>('coroscope.coroscope');
