@@ -258,6 +258,7 @@ def step_end(lane, task):
         _task_lanes.pop(id(task), None)
         _forget(lane)
         lane.ended = True
+        core.live.pop(lane.id, None)
         lane.clane = None
         if core.W is not None:
             # the last switch back to the loop and the end, queued as one item

@@ -15,7 +15,7 @@ import sys
 from types import CodeType
 
 from . import core
-from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_summary, is_user_code
+from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200          # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
@@ -233,15 +233,15 @@ def _resume(lane, frame, code, thrown):
         if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
             v = _arg_value(caller, ck[1])
             if v is not _MISSING:
-                value = exc_summary(v) if isinstance(v, BaseException) else safe_repr(v)
+                value = exc_repr(v)
     elif thrown is not None:
         kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
-        value = None if kind == "close" else exc_summary(thrown)
+        value = None if kind == "close" else exc_repr(thrown)
     elif kind in ("send", "throw") and ck[1] is not None:
         v = _arg_value(caller, ck[1])
         if v is not _MISSING:
             value = safe_repr(v) if kind == "send" else (
-                exc_summary(v) if isinstance(v, BaseException) else safe_repr(v))
+                exc_repr(v))
     reason = "throw" if kind == "throw" else "close" if kind == "close" else "resume"
     lane.last = kind
     lane.rlasti = frame.f_lasti
@@ -313,7 +313,7 @@ def _leave_own(lane, frame, code, how, val):
             core.switch(lane, to, "close", None, file, line, tofile, toline)
             core.end(lane, "killed", "GeneratorExit", file, line)
             return
-        v = exc_summary(val) if val is not None else lane.extra if lane.last == "throw" else None
+        v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
 

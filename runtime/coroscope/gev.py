@@ -134,6 +134,24 @@ def _hub_hook(origin, target, o, t, reason, value):
     return None
 
 
+_VALUE = _EXC = None     # Greenlet's own value / exception getters (a subclass cannot override them here)
+_GExit = None
+
+
+def _outcome(g):
+    """A gevent Greenlet has ended: (outcome, value repr) from what it stored
+    (its run() stores the result or the exception before the greenlet dies)."""
+    if _GGreenlet is None or not isinstance(g, _GGreenlet) or _EXC is None:
+        return None
+    e = _EXC(g)
+    if e is not None:
+        return "exception", core.exc_repr(e)
+    v = _VALUE(g)
+    if _GExit is not None and isinstance(v, _GExit):
+        return "killed", core.exc_repr(v)
+    return "return", safe_repr(v)
+
+
 def install(gevent):
     global _Hub, _GGreenlet
     try:
@@ -144,5 +162,17 @@ def install(gevent):
     except Exception as e:
         core.internal_error("gevent import", e)
         return
+    global _VALUE, _EXC, _GExit
+    try:
+        # the class's own descriptors, read without looking the name up on the
+        # instance's type (a user subclass may define value/exception itself)
+        _vd, _ed = _GGreenlet.__dict__["value"], _GGreenlet.__dict__["exception"]
+        _VALUE = lambda g, d=_vd: d.__get__(g, _GGreenlet)          # noqa: E731
+        _EXC = lambda g, d=_ed: d.__get__(g, _GGreenlet)            # noqa: E731
+        from greenlet import GreenletExit
+        _GExit = GreenletExit
+    except Exception:
+        _VALUE = _EXC = None
+    glet.outcome_hook = _outcome
     glet.name_hook = _name_hook
     glet.hub_hook = _hub_hook

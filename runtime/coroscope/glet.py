@@ -6,7 +6,7 @@ import weakref
 from _thread import get_ident
 
 from . import core
-from .core import now, safe_repr, exc_summary
+from .core import now, safe_repr, exc_repr
 
 _C = None              # the C greenlet type
 _getcurrent = None
@@ -86,6 +86,7 @@ def _lane_of(g, creator=None, site=None):
 
 
 name_hook = None       # gevent / stackless: g -> (kind, name) | None
+outcome_hook = None    # gevent: a dead greenlet -> (outcome, value repr) | None
 
 
 def current_lane():
@@ -109,7 +110,18 @@ def _trace(event, args):
             if id(target) in _waiting:
                 _fin[id(target)] = o       # the wrapper in target reports with the value
             else:
-                if event == "throw":
+                r = None
+                h = outcome_hook
+                if h is not None:
+                    try:
+                        r = h(origin)
+                    except Exception:
+                        r = None
+                if r is not None:
+                    outcome, v = r
+                    core.switch(o, t, "raise" if outcome == "exception" else "return", v)
+                    core.end(o, outcome, v)
+                elif event == "throw":
                     core.switch(o, t, "raise")
                     core.end(o, "exception")
                 else:
@@ -171,7 +183,7 @@ def _after(self_cur, r, exc=None):
     if o is not None:
         t = lane_of(self_cur)
         if exc is not None:
-            v = exc_summary(exc)
+            v = exc_repr(exc)
             core.switch(o, t, "raise", v)
             core.end(o, "exception", v)
         else:
@@ -231,7 +243,7 @@ def _make_subclass(mod):
 
     def throw(self, *args):
         try:
-            v = exc_summary(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
+            v = exc_repr(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
             announce(self, "throw", v)
             cur = _getcurrent()
             _waiting.add(id(cur))

@@ -46,6 +46,7 @@ def _after_child():
         core._counter[0] = 0
         core._msg[0] = core.child_msg_base()
         core.frames.clear()
+        core.live.clear()        # (the parent's tasks: never "unfinished" here)
         _last.clear()
         _await.clear()
         _heard_from.clear()

@@ -7,7 +7,7 @@ import weakref
 from _thread import get_ident
 
 from . import core, imports
-from .core import safe_repr, exc_summary
+from .core import safe_repr, exc_repr
 
 _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
@@ -46,14 +46,23 @@ def _patch_threading(threading):
                 tgt = getattr(self, "_target", None)
                 c = getattr(tgt, "__code__", None)
                 f, l = core.caller_site(2)
+                extra = {}
+                if tgt is not None:
+                    extra["args"] = core.args_repr(getattr(self, "_args", ()), getattr(self, "_kwargs", None))
                 ln = core.declare("thread", self.name, core.current_lane(), f, l,
-                                  c.co_filename if c else None, c.co_firstlineno if c else None)
+                                  c.co_filename if c else None, c.co_firstlineno if c else None, **extra)
                 _thread_lanes[self] = ln
+                if tgt is not None and type(self).run is T.run:
+                    # the stdlib's run() drops what the target returns: call it
+                    # through _call, which keeps it (and leaves tracebacks: _unframe)
+                    self._target = _call(tgt, ln)
                 inv = getattr(self, "_invoke_excepthook", None)
                 if inv is not None:
                     def invoke(thread, _inv=inv, _ln=ln):
                         try:
-                            _ln.extra = exc_summary(sys.exc_info()[1])
+                            e = sys.exc_info()[1]
+                            _unframe(e)
+                            _ln.extra = exc_repr(e)
                         except Exception:
                             pass
                         return _inv(thread)
@@ -76,7 +85,7 @@ def _patch_threading(threading):
                     if ln.extra is not None:
                         core.end(ln, "exception", ln.extra)
                     else:
-                        core.end(ln, "return")
+                        core.end(ln, "return", ln.res)
                     core.thread_lanes.pop(get_ident(), None)
                 except Exception:
                     pass
@@ -85,6 +94,52 @@ def _patch_threading(threading):
 
     T.start = start
     T._bootstrap_inner = _bootstrap_inner
+
+    # thread.name = ... / current_thread().name = ...: a rename event
+    prop = T.__dict__.get("name")
+    if isinstance(prop, property) and prop.fset is not None:
+        o_set = prop.fset
+
+        def set_name(self, name):
+            o_set(self, name)
+            try:
+                ln = _thread_lanes.get(self)
+                if ln is None and self is threading.main_thread():
+                    ln = core.MAIN if core.MAIN is not None and core.MAIN.kind == "main" else None
+                if ln is None:
+                    ln = core.thread_lanes.get(getattr(self, "_ident", None))
+                if ln is not None and type(name) is str:
+                    core.rename(ln, name)
+            except Exception as e:
+                core.internal_error("thread name", e)
+        T.name = property(prop.fget, set_name, prop.fdel, prop.__doc__)
+
+
+def _call(tgt, ln):
+    def _call(*args, **kwargs):
+        r = tgt(*args, **kwargs)
+        try:
+            ln.res = safe_repr(r)
+        except Exception:
+            pass
+        return r
+    _call.__wrapped__ = tgt
+    return _call
+
+
+_CALL_CODE = _call(None, None).__code__
+
+
+def _unframe(e):
+    """Take _call's frame out of an exception's traceback, so the thread's
+    traceback reads as without the runtime."""
+    tb = getattr(e, "__traceback__", None)
+    while tb is not None:
+        nxt = tb.tb_next
+        if nxt is not None and nxt.tb_frame.f_code is _CALL_CODE:
+            tb.tb_next = nxt.tb_next
+            return
+        tb = nxt
 
 
 def _qname(q, prefix):
