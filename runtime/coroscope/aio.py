@@ -15,7 +15,7 @@ import sys
 import time
 import weakref
 
-from . import core, gens
+from . import core, gens, varnames
 from .core import now, safe_repr, exc_summary, frames, ASYNC
 from sys import _getframe
 _modname = getattr(sys, "_getframemodulename", None)     # 3.12+
@@ -25,7 +25,6 @@ _task_lanes = {}                 # id(task) -> lane
 _T0 = None
 _qnames = weakref.WeakKeyDictionary()
 _qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
-_qcount = [0]
 
 
 def loop_lane(loop):
@@ -91,6 +90,29 @@ def _on_create(coro, name, loop):
     ln.et = first
     frames[id(fr)] = [ln, 0, fr, ASYNC]
     return ln
+
+
+# Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
+# the Task without its name and set it right after: the name is read from their
+# frame, so the task is declared with it (a later set_name is a rename event).
+_NAME_LATER = sys.version_info < (3, 12)
+_NAMING = ("asyncio/tasks.py", "asyncio/taskgroups.py", "asyncio\\tasks.py", "asyncio\\taskgroups.py")
+
+
+def _later_name():
+    try:
+        f = _getframe(2)
+        for _ in range(3):
+            if f is None:
+                break
+            code = f.f_code
+            if code.co_name == "create_task" and code.co_filename.endswith(_NAMING):
+                n = f.f_locals.get("name")
+                return n if type(n) is str else None
+            f = f.f_back
+    except Exception:
+        pass
+    return None
 
 
 def _running_loop():
@@ -430,9 +452,8 @@ def _qname(q):
         return e[1]
     r = _qnames.get(q)
     if r is None:
-        _qcount[0] += 1
         from collections import deque
-        r = ["asyncio.Queue#%d" % _qcount[0], deque()]
+        r = [varnames.numbered("asyncio." + type(q).__name__), deque()]
         _qnames[q] = r
     if len(_qids) > 1000:
         _qids.clear()
@@ -459,7 +480,10 @@ def install(asyncio):
         def __init__(self, coro, *args, **kwargs):
             self._cs_lane = None
             try:
-                ln = _on_create(coro, kwargs.get("name"), kwargs.get("loop"))
+                name = kwargs.get("name")
+                if name is None and _NAME_LATER:
+                    name = _later_name()
+                ln = _on_create(coro, name, kwargs.get("loop"))
             except Exception as e:
                 ln = None
                 core.internal_error("asyncio task", e)
@@ -467,6 +491,15 @@ def install(asyncio):
             if ln is not None:
                 _task_lanes[id(self)] = ln
                 self._cs_lane = ln
+
+        def set_name(self, value):
+            T0.set_name(self, value)
+            try:
+                ln = self._cs_lane
+                if ln is not None:
+                    core.rename(ln, T0.get_name(self))
+            except Exception as e:
+                core.internal_error("asyncio set_name", e)
 
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
@@ -618,9 +651,27 @@ def install(asyncio):
     be.BaseEventLoop.run_forever = run_forever
 
     Q = queues.Queue
+    Q.__init__ = _queue_init(Q.__init__)
     Q.put_nowait = _queue_hook(Q.put_nowait, True, queues.__name__)
     Q.get_nowait = _queue_hook(Q.get_nowait, False, queues.__name__)
     gens.aio = sys.modules[__name__]
+
+
+def _queue_init(orig):
+    """asyncio.Queue(): named after the variable the creating line assigns it to."""
+    def __init__(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        try:
+            nm = varnames.assigned(_getframe(1))
+            if nm is not None:
+                from collections import deque
+                _qnames[self] = [nm, deque()]
+        except Exception as e:
+            core.internal_error("asyncio queue", e)
+    __init__.__wrapped__ = orig
+    __init__.__qualname__ = orig.__qualname__
+    __init__.__doc__ = orig.__doc__
+    return __init__
 
 
 def _qparts(lane, info, f):

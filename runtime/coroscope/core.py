@@ -107,17 +107,20 @@ _decl = {}               # what follows the id in task lines, by (kind, name, pa
 live = {}                # id -> lane: declared, not ended (what is left at exit is "unfinished")
 
 
-def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, **extra):
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None,
+            site=None, **extra):
+    """``site``: "first-run" when file/line are where the task first ran, not
+    the call that created it (which the runtime could not see cheaply)."""
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
     if W is None:
         return lane
     live[lane.id] = lane
     if extra:
-        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop) \
+        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site) \
             + "," + _encode_event(extra)[1:-1] + "}\n"
     else:
         # thousands of tasks are often made at one place (gather over a generator)
-        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop)
+        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop, site)
         tail = _decl.get(key)
         if tail is None:
             if len(_decl) > 4096:
@@ -127,10 +130,12 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
     return lane
 
 
-def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop):
+def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=None):
     s = ',"kind":"%s","name":%s,"parent":%s' % (kind, _q(name), _pid(parent))
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+        if site is not None:
+            s += ',"site":"%s"' % site
     if codeFile is not None:
         s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
     if loop is not None:

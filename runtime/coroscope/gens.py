@@ -194,8 +194,10 @@ def on_enter(frame, code, thrown=None):
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
+        # (the call that made the generator ran no code of it: what is seen is
+        # its first resume, so the site says so)
         lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline,
-                            code.co_filename, code.co_firstlineno)
+                            code.co_filename, code.co_firstlineno, site="first-run")
         frames[fid] = [lane, 0, frame, OWN]
         lane.since = now()
         value = None

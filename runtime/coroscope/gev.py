@@ -19,8 +19,29 @@ def _name_hook(g):
         nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
-        return ("greenlet", nm)
+        code = getattr(run, "__code__", None) or getattr(getattr(run, "__func__", None), "__code__", None)
+        return ("greenlet", nm, code) if code is not None else ("greenlet", nm)
     return None
+
+
+def _wrap_spawn(orig):
+    """gevent.spawn / spawn_later: the greenlet's lane is declared here, in the
+    creating greenlet, at the call (it first runs only once its creator blocks)."""
+    def spawn(*args, **kwargs):
+        g = orig(*args, **kwargs)
+        if core.W is not None:
+            try:
+                site = core.caller_site(2)
+                a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
+                extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
+                glet.lane_of(g, core.current_lane(), site, extra)
+            except Exception as e:
+                core.internal_error("gevent spawn", e)
+        return g
+    spawn.__wrapped__ = orig
+    spawn.__name__ = getattr(orig, "__name__", "spawn")
+    spawn.__doc__ = getattr(orig, "__doc__", None)
+    return spawn
 
 
 _SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept",
@@ -175,4 +196,18 @@ def install(gevent):
         _VALUE = _EXC = None
     glet.outcome_hook = _outcome
     glet.name_hook = _name_hook
+    try:
+        for attr in ("spawn", "spawn_later"):
+            o = getattr(gevent, attr, None)
+            if o is not None:
+                setattr(gevent, attr, _wrap_spawn(o))
+
+        def _pool(pool):
+            # Group.spawn (Pool's too) is Python code calling greenlet_class(...)
+            if "spawn" in pool.Group.__dict__:
+                pool.Group.spawn = _wrap_spawn(pool.Group.spawn)
+        from . import imports
+        imports.when_imported("gevent.pool", _pool)
+    except Exception as e:
+        core.internal_error("gevent spawn", e)
     glet.hub_hook = _hub_hook

@@ -21,11 +21,15 @@ prev_trace = None
 _main_lanes = {}       # thread ident -> main greenlet
 
 
-def register(g, kind, name, creator=None, site=None, code=None):
+def register(g, kind, name, creator=None, site=None, code=None, **extra):
     """Declare g's lane now with a given kind/name (stackless tasklets)."""
     file, line = site or (None, None)
     ln = core.declare(kind, name, creator or core.current_lane(), file, line,
-                      code.co_filename if code else None, code.co_firstlineno if code else None)
+                      code.co_filename if code else None, code.co_firstlineno if code else None, **extra)
+    try:
+        ln.obj = weakref.ref(g)
+    except TypeError:
+        pass
     _lanes[g] = ln
     return ln
 
@@ -33,11 +37,11 @@ def register(g, kind, name, creator=None, site=None, code=None):
 _lane_ids = {}         # id(g) -> (weakref to g, lane): fast path of _lanes
 
 
-def lane_of(g, creator=None, site=None):
+def lane_of(g, creator=None, site=None, extra=None):
     e = _lane_ids.get(id(g))
     if e is not None and e[0]() is g:
         return e[1]
-    ln = _lane_of(g, creator, site)
+    ln = _lane_of(g, creator, site, extra)
     try:
         if len(_lane_ids) > 100000:
             _lane_ids.clear()
@@ -47,7 +51,7 @@ def lane_of(g, creator=None, site=None):
     return ln
 
 
-def _lane_of(g, creator=None, site=None):
+def _lane_of(g, creator=None, site=None, extra=None):
     ln = _lanes.get(g)
     if ln is not None:
         return ln
@@ -56,12 +60,15 @@ def _lane_of(g, creator=None, site=None):
         _lanes[g] = ln
         return ln
     kind, name = "greenlet", None
+    c = None
     h = name_hook
     if h is not None:
         try:
             r = h(g)
             if r:
-                kind, name = r
+                kind, name = r[0], r[1]
+                if len(r) > 2:
+                    c = r[2]      # the code it runs (a gevent Greenlet's function)
         except Exception:
             pass
     if name is None:
@@ -75,11 +82,12 @@ def _lane_of(g, creator=None, site=None):
             par = core.MAIN
     file, line = site or (None, None)
     codef = codel = None
-    run = getattr(g, "run", None)
-    c = getattr(run, "__code__", None)
+    if c is None:
+        run = getattr(g, "run", None)
+        c = getattr(run, "__code__", None)
     if c is not None:
         codef, codel = c.co_filename, c.co_firstlineno
-    ln = core.declare(kind, name, par, file, line, codef, codel)
+    ln = core.declare(kind, name, par, file, line, codef, codel, **(extra or {}))
     ln.obj = weakref.ref(g)
     _lanes[g] = ln
     return ln

@@ -86,7 +86,9 @@ class tasklet(object):
         if _glet is not None and _glet._C is not None:
             try:
                 code = getattr(self._func, "__code__", None)
-                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code)
+                # (this module is the runtime's stand-in for Stackless Python: said on each lane)
+                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code,
+                               args=_core.args_repr(args, kwargs), stackless="emulated")
             except Exception:
                 pass
         self.alive = True
@@ -274,6 +276,13 @@ class channel(object):
     def __init__(self):
         _chan_count[0] += 1
         self._name = "channel#%d" % _chan_count[0]
+        if _core is not None:
+            try:
+                from coroscope import varnames
+                # named after the variable the creating line assigns it to (ch = channel())
+                self._name = varnames.assigned(sys._getframe(1)) or self._name
+            except Exception:
+                pass
         self.queue = deque()      # blocked senders (cur, value, msg) or receivers
         self.balance = 0
         self.preference = -1

@@ -6,12 +6,11 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, imports
+from . import core, imports, varnames
 from .core import safe_repr, exc_repr
 
 _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
-_qcount = [0]
 
 
 def _internal_file(fn):
@@ -145,8 +144,7 @@ def _unframe(e):
 def _qname(q, prefix):
     r = _qinfo.get(q)
     if r is None:
-        _qcount[0] += 1
-        r = ["%s#%d" % (prefix, _qcount[0]), {}]
+        r = [varnames.numbered(type(q).__name__), {}]
         _qinfo[q] = r
     return r
 
@@ -205,6 +203,19 @@ def _patch_queue(queue):
 
     Q.put = put
     Q.get = get
+    o_init = Q.__init__
+
+    def __init__(self, *args, **kwargs):
+        o_init(self, *args, **kwargs)
+        try:
+            # named after the variable the creating line assigns it to (q = Queue())
+            nm = varnames.assigned(sys._getframe(1))
+            if nm is not None:
+                _qinfo[self] = [nm, {}]
+        except Exception as e:
+            core.internal_error("queue name", e)
+    __init__.__wrapped__ = o_init
+    Q.__init__ = __init__
 
 
 def install():
