@@ -20,7 +20,7 @@ class Lane:
     # thousands of tasks, a step's cost is mostly memory traffic.
     __slots__ = ("since", "held", "wait", "rdepth", "etail", "coro", "cframe", "el", "et",
                  "id", "kind", "name", "parent", "ysite", "rframe", "last",
-                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc", "res")
+                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc", "res", "wby", "esite")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -49,6 +49,9 @@ class Lane:
         self.held = False         # its step start is held back, not written yet (writer.PEND)
         self.qc = None            # asyncio: line parts of its queue events, by site
         self.res = None           # threads: the target's return value (repr), once it returned
+        self.wby = None           # why its next wake happens, when another task decided it:
+                                  # (cause, lane, file, line) (a cancel(), a timeout, a kill)
+        self.esite = None         # (file, line) where it ended (a joiner's wake names it)
 
 
 def new_id():
