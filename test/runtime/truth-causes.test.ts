@@ -67,3 +67,42 @@ for (const py of [PY311, PY313]) {
     });
   });
 }
+
+for (const py of [DEB311, PY313]) {
+  describe(`truth: gevent wake causes and blocking on ${py.name}`, function () {
+    this.timeout(60_000);
+    const SCRIPT = 'test/fixtures/python/truth_gevent_causes.py';
+    let r: ReturnType<typeof runTraced>;
+    before(() => {
+      r = runTraced(py, SCRIPT);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+    });
+    const one = (name: string) => {
+      const id = named(r.events, name).id;
+      const b = ofType(r.events, 'block').filter((x) => x.task === id);
+      const w = wakesOf(r.events, id);
+      assert.equal(b.length, 1, `${name} blocked once`);
+      assert.equal(w.length, 1, `${name} woke once`);
+      return { b: b[0], w: w[0] };
+    };
+
+    it('queue, event, AsyncResult and lock waits are blocks on the object, by its variable, woken by put/set/done/release', () => {
+      for (const [name, on, detail, cause] of [['getter', 'queue', 'q.get', 'put'], ['waiter', 'event', 'ev.wait', 'set'],
+        ['answer', 'future', 'ar.get', 'done'], ['locker', 'lock', 'sem.acquire', 'release']] as const) {
+        const { b, w } = one(name);
+        assert.deepEqual([b.on, b.detail, w.on, w.detail, w.cause], [on, detail, on, detail, cause], name);
+      }
+    });
+
+    it('kill names the killer and its line; gevent.Timeout names where it started; join names the greenlet', () => {
+      const v = one('victim');
+      assert.deepEqual([v.w.cause, v.w.by, v.w.byLine], ['kill', '1', 53]);
+      assert.equal(ofType(r.events, 'end').find((e) => e.task === named(r.events, 'victim').id)?.outcome, 'killed');
+      const s = one('slow');
+      assert.deepEqual([s.w.cause, s.w.by, s.w.byLine], ['timeout', named(r.events, 'slow').id, 27]);
+      const j = wakesOf(r.events, '1').find((x) => x.detail === 'get slow')!;
+      assert.deepEqual([j.on, j.cause, j.by], ['task', 'done', named(r.events, 'slow').id]);
+    });
+  });
+}
