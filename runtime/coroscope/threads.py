@@ -162,7 +162,10 @@ def _patch_queue(queue):
             m = core.next_msg()
             msgs.setdefault(id(item), []).append(m)
             f, l = core.caller_site(2)
-            core.sendrecv("send", core.current_lane(), name, safe_repr(item), m, f, l)
+            lane = core.current_lane()
+            core.sendrecv("send", lane, name, safe_repr(item), m, f, l)
+            from .thread_waits import _actors
+            _actors[id(self)] = (lane, f, l)      # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
         return r
@@ -177,6 +180,7 @@ def _patch_queue(queue):
                 blocked = core.current_lane()
                 f, l = core.caller_site(2)
                 core.block(blocked, "queue", name, f, l)
+                blocked.wait = ("queue", name)
         except Exception:
             blocked = None
         try:
@@ -184,7 +188,10 @@ def _patch_queue(queue):
         finally:
             if blocked is not None:
                 try:
-                    core.wake(blocked, "queue", _qname(self, "")[0])
+                    blocked.wait = None
+                    from .thread_waits import _actors
+                    a = _actors.get(id(self)) or (None, None, None)
+                    core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
                     pass
         try:
@@ -221,6 +228,8 @@ def _patch_queue(queue):
 def install():
     import threading
     _patch_threading(threading)
+    from . import thread_waits
+    thread_waits.install()
     imports.when_imported("queue", _patch_queue)
     from . import futures
     futures.install()
