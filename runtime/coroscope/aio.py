@@ -406,7 +406,10 @@ def _classify(lane, val, inner):
         if fn.endswith("asyncio/threads.py"):
             f = _local(inner, "func")
             nm = getattr(f, "__qualname__", None) or getattr(f, "__name__", "function")
-            return "thread", "thread", "to_thread(%s)" % nm, None, val, "done", None
+            a, k = _local(inner, "args"), _local(inner, "kwargs")
+            a = core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)[1:-1]
+            # as the program wrote it: to_thread(slow_square, 7)
+            return "thread", "thread", "to_thread(%s%s)" % (nm, ", " + a if a else ""), None, val, "done", None
         if fn.endswith("asyncio/locks.py"):
             qn = getattr(code, "co_qualname", name)
             prim = _local(inner, "self")

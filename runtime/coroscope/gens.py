@@ -252,6 +252,12 @@ def _resume(lane, frame, code, thrown):
     if lane.passthru:
         return
     lane.since = now()
+    if thrown is True and kind == "throw" and value is None and caller is not None:
+        # settrace: the thrown exception is seen by the generator's next event
+        # ("exception", right at its yield): the switch is written then, with it
+        _thrown[id(frame)] = (frm, lane, reason, caller.f_code.co_filename, caller.f_lineno,
+                              code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe, lane.since)
+        return
     if caller is not None:
         core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno,
                     code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
@@ -273,6 +279,15 @@ def on_leave(frame, code, how, val):
         if mode == DELEGATED:
             if how == "yield" and lane.ysite is None:
                 lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
+            elif how == "return":
+                # what a `yield from` / `await`-ed generator returns to its delegator:
+                # a switch within the lane, back to the delegator's depth
+                caller = frame.f_back
+                up = frames.get(id(caller)) if caller is not None else None
+                core.switch(lane, lane, "return", safe_repr(val), code.co_filename, frame.f_lineno,
+                            caller.f_code.co_filename if caller is not None else None,
+                            caller.f_lineno if caller is not None else None,
+                            depth - 1, _qualname(caller.f_code) if up is not None and depth > 1 else None)
             return
         if mode == ASYNC:
             return
@@ -512,7 +527,24 @@ def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
     return True
 
 
+_thrown = {}        # id(frame) -> the throw switch waiting for its exception (settrace)
+
+
+def _throw_seen(frame, exc):
+    p = _thrown.pop(id(frame), None)
+    if p is None:
+        return
+    frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
+    v = None
+    if exc is not None:
+        v = core.exc_repr(exc)
+        lane.extra = v
+    core.switch(frm, lane, reason, v, f, l, tf, tl, depth, rframe, ts=ts)
+
+
 def _local(frame, event, arg):
+    if _thrown:
+        _throw_seen(frame, arg[1] if event == "exception" else None)
     if event == "return":
         info = frames.get(id(frame))
         if info is not None:

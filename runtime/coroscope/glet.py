@@ -111,9 +111,11 @@ def _trace(event, args):
         t = lane_of(target)
         p = _pending[0]
         reason, value = ("switch" if event == "switch" else "throw"), None
+        pargs = False
         if p is not None and p[0] is target:
             _pending[0] = None
             reason, value = p[1], p[2]
+            pargs = len(p) > 3 and p[3]
         if origin.dead:
             if id(target) in _waiting:
                 _fin[id(target)] = o       # the wrapper in target reports with the value
@@ -163,7 +165,7 @@ def _trace(event, args):
             # the target resumes inside our switch wrapper, which knows the value
             _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())
         else:
-            core.switch(o, t, reason, value, file, line, tf, tl)
+            core.switch(o, t, reason, value, file, line, tf, tl, args=pargs and value is not None)
         t.since = now()
     except Exception as e:
         core.internal_error("greenlet trace", e)
@@ -176,9 +178,10 @@ def _trace(event, args):
                 pass
 
 
-def announce(target, reason, value=None):
-    """Called by the switching side (stackless, wrappers) right before a switch."""
-    _pending[0] = (target, reason, value)
+def announce(target, reason, value=None, args=False):
+    """Called by the switching side (stackless, wrappers) right before a switch.
+    ``args``: value is the tuple of a call's positional arguments (switch(2, 3))."""
+    _pending[0] = (target, reason, value, args)
 
 
 def _after(self_cur, r, exc=None):
@@ -223,9 +226,14 @@ def _make_subclass(mod):
 
     def switch(self, *args, **kwargs):
         try:
-            v = safe_repr(args[0] if len(args) == 1 and not kwargs else (args if not kwargs else (args, kwargs))) \
-                if (args or kwargs) else None
-            announce(self, "switch", v)
+            if len(args) == 1 and not kwargs:
+                v, many = safe_repr(args[0]), False
+            elif args or kwargs:
+                # switch(2, 3): the arguments as written, flagged as such
+                v, many = core.args_repr(args, kwargs, 200), True
+            else:
+                v, many = None, False
+            announce(self, "switch", v, many)
             cur = _getcurrent()
             _waiting.add(id(cur))
         except Exception:
