@@ -9,6 +9,7 @@ use of these, e.g. the Condition inside an Event, is not a second wait), and onl
 real ones: a wait that returns at once writes nothing."""
 import sys
 import weakref
+from _thread import get_ident
 
 from . import core, varnames
 
@@ -37,10 +38,22 @@ def _name(obj, label):
 
 
 def _note(obj, depth=2):
-    """Who did something that wakes obj's waiters (from the caller at depth)."""
+    """Who did something that wakes obj's waiters (from the caller at depth):
+    only the program's own calls, by a lane that exists (a helper thread of the
+    standard library setting an event gets no lane for it)."""
     try:
         f = _getframe(depth)
-        file, line, lane = core.site_lane(f)
+        code = f.f_code
+        if not core.is_user_code(code):
+            return
+        info = core.find_info(f)
+        lane = info[0] if info is not None else None
+        if lane is None:
+            h = core.root_hook
+            lane = (h() if h is not None else None) or core.thread_lanes.get(get_ident())
+        if lane is None:
+            return
+        file, line = code.co_filename, f.f_lineno
         if len(_actors) > 4096:
             _actors.clear()
         _actors[id(obj)] = (lane, file, line)

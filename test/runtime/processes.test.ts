@@ -57,8 +57,8 @@ for (const py of [PY311, PY313]) {
       assert.deepEqual(th.map((t) => t.name), ['worker-0', 'worker-1']);
       assert.ok(th.every((t) => t.parent === '1'));
       assert.ok(th.every((t) => ofType(r.events, 'end').some((e) => e.task === t.id)));
-      const sends = ofType(r.events, 'send').filter((s) => s.channel === 'Queue#1');
-      const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'Queue#1');
+      const sends = ofType(r.events, 'send').filter((s) => s.channel === 'q');
+      const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'q');
       assert.equal(sends.length, 6);
       assert.deepEqual([...recvs.map((x) => x.msg)].sort(), [...sends.map((x) => x.msg)].sort());
       assert.ok(recvs.some((x) => th.some((t) => t.id === x.task)));
