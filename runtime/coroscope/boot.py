@@ -189,6 +189,11 @@ def _atexit():
     except BaseException:
         pass
     try:
+        from . import unfinished
+        unfinished.end_alive()
+    except Exception:
+        pass
+    try:
         main = core.MAIN
         if main is not None and not main.ended:
             code = state["exit"]

@@ -86,6 +86,7 @@ def _after_child():
         core._counter[0] = 0
         core._msg[0] = core.child_msg_base()
         core.frames.clear()
+        core.live.clear()        # (the parent's tasks: never "unfinished" here)
         _last.clear()
         _await.clear()
         _heard_from.clear()
@@ -555,8 +556,22 @@ def _callable_name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
 
 
-def call_label(fn, args):
-    return "%s%s" % (_callable_name(fn), safe_repr(args) if args else "()")
+def call_label(fn, args, kwargs=None):
+    """``square(3)``: the function's name and its arguments as written (a
+    functools.partial is unwrapped: to_thread's partial(Context.run, f, *args))."""
+    try:
+        import functools
+        while type(fn) is functools.partial:
+            args = tuple(fn.args) + tuple(args or ())
+            if fn.keywords:
+                kwargs = dict(fn.keywords, **(kwargs or {}))
+            fn = fn.func
+            if getattr(fn, "__name__", None) == "run" and type(getattr(fn, "__self__", None)).__name__ == "Context" \
+                    and args:
+                fn, args = args[0], args[1:]
+    except Exception:
+        pass
+    return "%s%s" % (_callable_name(fn), core.args_repr(args, kwargs))
 
 
 def _value_of(ok, value):
