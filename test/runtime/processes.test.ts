@@ -96,7 +96,7 @@ for (const py of PYTHONS) {
       assert.ok(ofType(r.events, 'block').some((b) => b.task === '1' && b.detail === `JoinableQueue#${rootPid}.1.join()`));
     });
 
-    for (const method of ['fork', 'spawn']) {
+    for (const method of ['fork', 'spawn', 'forkserver']) {
       it(`${method}: Queue, JoinableQueue, SimpleQueue pair across processes; workers end with their exit code`, () => {
         for (const part of ['queue', 'simple']) {
           const r = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, part] });
