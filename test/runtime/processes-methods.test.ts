@@ -101,6 +101,16 @@ for (const py of PYTHONS) {
       assert.equal(tasks(r.events, 'process').length, 1, 'the child is traced (the fork server is not a lane)');
     });
 
+    it('environment: the PYTHONPATH the user had is the one the program and a spawn child see', () => {
+      const user = '/nonexistent/user-path';
+      const r = runTraced(py, 'test/fixtures/python/mp_env.py', { args: ['spawn'], env: { PYTHONPATH: `runtime:${user}` } });
+      const p = runPlain(py, 'test/fixtures/python/mp_env.py', { args: ['spawn'], env: { PYTHONPATH: user } });
+      assert.equal(p.stdout, `program ['${user}', []]\nenv ['PYTHONPATH']\nchild ['${user}', []]\n`);
+      assert.equal(r.stdout, p.stdout);
+      checkTrace(r);
+      assert.equal(tasks(r.events, 'process').length, 1, 'the spawn child is traced');
+    });
+
     it('a spawn child that fails importing the main module: the same traceback, no runtime frame', () => {
       const r = runTraced(py, 'test/fixtures/python/mp_env.py', { args: ['spawn', 'unguarded'] });
       const p = runPlain(py, 'test/fixtures/python/mp_env.py', { args: ['spawn', 'unguarded'] });
