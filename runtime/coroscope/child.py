@@ -41,6 +41,8 @@ def start_from(info, data):
         boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True,
                    parent_task=info.get("parent"), process_name=name)
         boot.state["mp_child"] = True
+        boot.state["cfg"]["marks"] = info.get("marks")
+        procs.declared()          # (boot.start wrote the lane at once)
     except BaseException as e:
         if core.W is None:
             boot.state["script"] = script
