@@ -495,13 +495,16 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     return True
 
 
-def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
-    fl = frame.f_lasti
+def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, str=str, len=len):
+    # fl: where the frame left; known: it is a yield (sys.monitoring's PY_YIELD, whose
+    # callback gets the yield's own offset as fl: the frame's f_lasti is not it there
+    # on 3.13, which points at the RESUME after YIELD_VALUE, so an opcode check on it
+    # failed on every yield and sent each one down the slow path).
     key = -1 - (caller.f_lasti * 1048576 + fl)
     e = lane.fmt.get(key)
     if e is None:
         code = frame.f_code
-        if _OP[_co(code)[fl]] not in _YIELD_OPS or code.co_flags & CO_ASYNC_GENERATOR:
+        if code.co_flags & CO_ASYNC_GENERATOR or not known and _OP[_co(code)[fl]] not in _YIELD_OPS:
             return False
         cc = caller.f_code
         e = lane.fmt[key] = (
@@ -554,7 +557,7 @@ def _local(frame, event, arg):
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None:
                     try:
-                        if _fast_yield(lane, frame, caller, arg):
+                        if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
                             return None
                     except Exception as e:
                         core.internal_error("generator yield", e)
@@ -733,9 +736,24 @@ def _install_monitoring(everywhere):
         return r
 
     fget = frames.get
+    put = _put
+    out = _OUT
+    maxq = _MAXQ
+    pend = _PEND
+    mon_core = core
+    big = _BIG
 
+    # The steady state of a generator driven by the same plain frame (a loop that
+    # sends, a for loop) is written right here: the line's parts were made by
+    # _fast_resume / _fast_yield on the first pass through each site (lane.fmt),
+    # so a switch costs one dict look-up and one f-string (each call into a helper
+    # costs as much as a line of this). Keys use the callback's offset, never the
+    # frame's f_lasti (on 3.13 it is past the yield during PY_YIELD).
     def start(code, off):
-        if not want(code):
+        r = traced.get(id(code))
+        if r is None:
+            r = want(code)
+        if not r:
             return DISABLE
         frame = _getframe(1)
         info = fget(id(frame))
@@ -744,27 +762,74 @@ def _install_monitoring(everywhere):
             lane = info[0]
             caller = frame.f_back
             if caller is lane.cframe and caller is not None and not lane.rdepth \
-                    and not lane.passthru and core.W is not None:
+                    and not lane.passthru and mon_core.W is not None:
                 try:
-                    if _fast_resume(lane, frame, caller, frame.f_lasti):
+                    d = lane.fmt
+                    e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
+                    if e is not None:
+                        kind, spec, pre, post = e
+                        if spec is None:
+                            v = _MISSING
+                        elif type(spec) is str:
+                            v = caller.f_locals.get(spec, _MISSING)
+                        else:
+                            v = _arg_value(caller, spec[0])
+                        lane.last = kind
+                        lane.extra = None
+                        lane.ysite = None
+                        ts = lane.since = now()
+                        if type(v) is int and -big < v < big:
+                            ln = f'{{"type":"switch","ts":{ts}{pre},"value":"{v}"{post}'
+                        elif v is _MISSING:
+                            ln = f'{{"type":"switch","ts":{ts}{pre}{post}'
+                        else:
+                            ln = f'{{"type":"switch","ts":{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
+                        if pend:
+                            _unpend()
+                        if len(out) < maxq or _room():
+                            put(ln)
+                        else:
+                            mon_core._dropped[0] += 1
+                        return None
+                    if _fast_resume(lane, frame, caller, off):
                         return None
                 except Exception as e:
                     core.internal_error("generator resume", e)
         on_enter(frame, code)
 
     def yld(code, off, val):
-        if not want(code):
+        r = traced.get(id(code))
+        if r is None:
+            r = want(code)
+        if not r:
             return DISABLE
         frame = _getframe(1)
         info = fget(id(frame))
         if info is not None and info[3] == OWN:
             lane = info[0]
-            if lane.ysite is None and not lane.passthru and lane.fmt is not None \
-                    and core.W is not None:
+            d = lane.fmt
+            if d is not None and lane.ysite is None and not lane.passthru \
+                    and mon_core.W is not None:
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None:
                     try:
-                        if _fast_yield(lane, frame, caller, val):
+                        e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                        if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
+                            if lane.rdepth:
+                                lane.rdepth = 0
+                                lane.rframe = None
+                            if type(val) is int and -big < val < big:
+                                ln = f'{{"type":"switch","ts":{now()}{e[0]}"{val}"{e[1]}'
+                            else:
+                                ln = f'{{"type":"switch","ts":{now()}{e[0]}{_qv(safe_repr(val))}{e[1]}'
+                            if pend:
+                                _unpend()
+                            if len(out) < maxq or _room():
+                                put(ln)
+                            else:
+                                mon_core._dropped[0] += 1
+                            return None
+                        if _fast_yield(lane, frame, caller, val, off, True):
                             return None
                     except Exception as e:
                         core.internal_error("generator yield", e)
