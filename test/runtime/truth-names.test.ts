@@ -53,6 +53,8 @@ for (const py of [DEB311, PY313]) {
       // declared before the hub first runs them: their first switch is the start
       const [hub] = tasks(r.events, 'hub');
       assert.ok(switches(r.events).some((s) => s.from === hub.id && s.to === g[0].id && s.reason === 'start'));
+      // joinall names the greenlets as the program does
+      assert.ok(ofType(r.events, 'block').filter((b) => b.task === '1').every((b) => b.detail === 'joinall(g1, g2, c)'));
     });
 
     it('emulated stackless tasklets say so, with their arguments; the channel is named after its variable', () => {
