@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PYTHONS, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime asyncio on ${py.name}`, function () {
     this.timeout(60_000);
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { DEB311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, needGevent, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`runtime greenlet / stackless / gevent on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -47,7 +47,8 @@ for (const py of [DEB311, PY313]) {
       assert.ok(reasons.has('channel') && reasons.has('schedule'));
     });
 
-    it('gevent_sleep: hub lane, sleeps with their seconds, timers', () => {
+    it('gevent_sleep: hub lane, sleeps with their seconds, timers', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'examples/gevent_sleep.py');
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, 'examples/gevent_sleep.py').stdout);
@@ -60,7 +61,8 @@ for (const py of [DEB311, PY313]) {
       assert.ok(ofType(r.events, 'block').some((b) => b.on === 'timer' && b.detail === '1 s'));
     });
 
-    it('gevent_spawn_join: greenlets named by function, join', () => {
+    it('gevent_spawn_join: greenlets named by function, join', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'examples/gevent_spawn_join.py');
       checkTrace(r);
       assert.deepEqual(tasks(r.events, 'greenlet').map((t) => t.name), ['f', 'f', 'g', 'g', 'g']);
@@ -70,7 +72,8 @@ for (const py of [DEB311, PY313]) {
       assert.equal(ofType(r.events, 'output').map((o) => o.text).join('').split('\n').filter(Boolean).length, 15);
     });
 
-    it('gevent_monkey_http: io-wait on socket fds, dns', () => {
+    it('gevent_monkey_http: io-wait on socket fds, dns', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'examples/gevent_monkey_http.py');
       checkTrace(r);
       assert.equal(r.code, 0);
@@ -82,7 +85,8 @@ for (const py of [DEB311, PY313]) {
       assert.ok(switches(r.events).some((s) => s.reason === 'dns'));
     });
 
-    it('gevent blocking detector marks the greenlet that held the hub', () => {
+    it('gevent blocking detector marks the greenlet that held the hub', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'test/fixtures/python/gevent_blocking.py', { opts: ['--blocking-ms', '100'] });
       checkTrace(r);
       const hog = tasks(r.events, 'greenlet').find((t) => t.name === 'hog')!;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
 
 /** The process a task id belongs to: "root" or the pid prefix of "<pid>:<n>". */
 function proc(task: string): string {
@@ -46,7 +46,7 @@ function oneFinish(r: RunResult): void {
   }
 }
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime threads and processes on ${py.name}`, function () {
     this.timeout(90_000);
 
@@ -156,7 +156,13 @@ for (const py of [PY311, PY313]) {
       assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
     });
 
-    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', () => {
+    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', function () {
+      if (py.minor >= 14) {
+        // the fixture's child runs its copy of the loop on; 3.14 resets the running loop in a forked child, so
+        // the program itself hangs there (plain Python too: every step says "is not the running loop")
+        this.test!.title += ` (skipped on ${py.name}: the program hangs without Coroscope too)`;
+        this.skip();
+      }
       const r = runTraced(py, 'test/fixtures/python/asyncio_fork.py');
       checkTrace(r);
       assert.equal(r.code, 0);
