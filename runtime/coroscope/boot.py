@@ -18,11 +18,32 @@ ENV_TEST_UNTRACED = "COROSCOPE_TEST_UNTRACED"
 
 
 def header(script, argv, ts):
-    return {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
-            "python": sys.version.split()[0], "capture": gens.capture, "script": script,
-            "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
-            "start": int(time.time() * 1000), "ts": ts,
-            "implementation": sys.implementation.name}
+    h = {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
+         "python": sys.version.split()[0], "capture": gens.capture, "script": script,
+         "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
+         "start": int(time.time() * 1000), "ts": ts,
+         "implementation": sys.implementation.name}
+    if _emulated_stackless(script):
+        h["stackless"] = "emulated"
+    return h
+
+
+def _emulated_stackless(script):
+    """The script imports stackless, there is no real one, and the runtime will
+    provide its own (on greenlet): said in the header, since plain Python would
+    fail on the same script."""
+    try:
+        if not script or not script.endswith(".py"):
+            return False
+        import re
+        with open(script, "rb") as f:
+            src = f.read(1 << 20)
+        if not re.search(rb"^\s*(import|from)\s+stackless\b", src, re.M):
+            return False
+        import importlib.util
+        return importlib.util.find_spec("stackless") is None and importlib.util.find_spec("greenlet") is not None
+    except Exception:
+        return False
 
 
 def _open_writer(trace, sock, child):

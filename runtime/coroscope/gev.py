@@ -171,6 +171,19 @@ def _user_call(frame):
         if nm in ("kill",):
             return "join", "task", "kill %s" % ln.name, None, "done", ln
         return "join", "task", "%s %s" % (nm, ln.name), None, "done", ln
+    if nm in ("joinall", "killall"):
+        # gevent.joinall([g1, g2]): the greenlets as the program named them
+        names = []
+        for j in range(k + 1, i):
+            sp = _loader(lst[j])
+            if sp is not None and sp[0] in ("fast", "global"):
+                names.append(str(sp[1]))
+            elif lst[j].opname not in ("BUILD_LIST", "BUILD_TUPLE", "PRECALL", "CACHE", "PUSH_NULL", "KW_NAMES",
+                                       "LOAD_CONST", "CALL", "CALL_KW", "NOP", "EXTENDED_ARG"):
+                names = []
+                break
+        if names:
+            return "join", "task", "%s(%s)" % (nm, ", ".join(names)), None, "done", None
     if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
         return "join", "task", nm, None, "done", None
     if nm in ("sleep", "idle"):

@@ -32,6 +32,8 @@ for (const py of [PY311, PY313]) {
       const g = tasks(r.events, 'generator').find((t) => t.name === 'numbers')!;
       assert.equal(g.site, 'first-run');
       assert.equal(g.line, 29);
+      const h = r.events[0];
+      assert.ok(h.type === 'header' && h.stackless === undefined);
       assert.ok(tasks(r.events, 'thread').every((t) => t.site === undefined && t.line !== undefined));
     });
   });
@@ -51,11 +53,15 @@ for (const py of [DEB311, PY313]) {
       // declared before the hub first runs them: their first switch is the start
       const [hub] = tasks(r.events, 'hub');
       assert.ok(switches(r.events).some((s) => s.from === hub.id && s.to === g[0].id && s.reason === 'start'));
+      // joinall names the greenlets as the program does
+      assert.ok(ofType(r.events, 'block').filter((b) => b.task === '1').every((b) => b.detail === 'joinall(g1, g2, c)'));
     });
 
     it('emulated stackless tasklets say so, with their arguments; the channel is named after its variable', () => {
       const r = runTraced(py, 'examples/stackless_channels.py');
       checkTrace(r);
+      const h = r.events[0];
+      assert.ok(h.type === 'header' && h.stackless === 'emulated', 'the header says the stackless module is the runtime\'s');
       const tl = tasks(r.events, 'tasklet');
       assert.ok(tl.length > 0 && tl.every((t) => t.stackless === 'emulated' && t.args !== undefined));
       assert.ok(ofType(r.events, 'send').every((s) => s.channel === 'chan'));
