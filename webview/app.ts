@@ -3,7 +3,7 @@
 // takes the host's messages and redraws once per animation frame. Input is in
 // input.ts, the viewport (zoom, scroll, scale) in viewport.ts.
 
-import type { DiagramSummary, RunState, WebviewMessage } from '../protocol/messages';
+import type { DiagramSummary, RunState } from '../protocol/messages';
 import { TraceStore } from '../trace/store';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
@@ -17,17 +17,18 @@ import { details, basename, laneName } from './labels';
 import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 import { Toolbar } from './toolbar';
+import type { AppSurface, VsCodeApi } from './app-surface';
 import { bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
 
-export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
+export type { VsCodeApi } from './app-surface';
 
 /** Below this panel width the table starts hidden (a half-window panel keeps its height for the diagram). */
 export const TABLE_MIN_W = 900;
 
-export class App {
+export class App implements AppSurface {
   store = new TraceStore();
   model = new DiagramModel(this.store);
   readonly view: View;
