@@ -17,6 +17,7 @@ import { details, basename, laneName } from './labels';
 import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 import { Toolbar } from './toolbar';
+import { DetailsPane } from './details-pane';
 import type { AppSurface, VsCodeApi } from './app-surface';
 import { bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
@@ -59,6 +60,7 @@ export class App implements AppSurface {
   private readonly bar: Toolbar;
   private readonly live: HTMLDivElement;
   readonly table: EventTable;
+  readonly detailsPane: DetailsPane;
   private readonly tablePane: HTMLDivElement;
   private readonly emptyEl: HTMLDivElement;
   /** Frame times of the last draws (ms), for the benchmark. */
@@ -92,7 +94,8 @@ export class App implements AppSurface {
     this.followBtn = button('arrow-down', 'Follow the newest events', 'Follow');
     this.followBtn.classList.add('follow');
     this.emptyEl = el('div', { class: 'empty' }, 'Waiting for events…');
-    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip);
+    this.detailsPane = new DetailsPane(() => { this.view.selected = -1; this.changed(); });
+    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root);
     this.table = new EventTable(this.model, {
       select: (r) => { this.selectRow(r, true); },
       activate: (r) => this.activateRow(r),
@@ -382,6 +385,10 @@ export class App implements AppSurface {
     ds.table = this.tableShown ? 'shown' : 'hidden';
     ds.collapsed = [...this.view.collapsed].sort((x, y) => x - y).join(',');
     ds.selected = String(this.view.selected);
+    // The selected event in full (value, creator, site, cause), selectable and copyable.
+    const sel = this.view.selected;
+    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
+    else this.detailsPane.hide();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
