@@ -224,8 +224,8 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
     if (row.fold >= 0) { band(t.foldBg); continue; }
     if (row.e < 0) continue;
-    if (v.highlight && v.highlight.has(s.siteId(row.e))) band(t.highlight);
-    else if (v.match && v.match(row.e)) band(t.match);
+    if (v.highlight?.has(s.siteId(row.e))) band(t.highlight);
+    else if (v.match?.(row.e)) band(t.match);
     if (row.e === v.selected) band(t.selection);
     if (row.r === v.hoverRow) band(t.selection);
   }
@@ -471,7 +471,7 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
   p.setFont(`10px ${t.mono}`);
   let lastY = -Infinity;
   if (v.scale === 'steps') {
-    const every = v.rowH >= 16 ? 1 : Math.pow(10, Math.ceil(Math.log10(16 / v.rowH)));
+    const every = v.rowH >= 16 ? 1 : 10 ** Math.ceil(Math.log10(16 / v.rowH));
     for (const row of rows) {
       if (row.r % every !== 0 || row.y - lastY < 14 || row.y < HEADER_H + 6) continue;
       p.text(row.fold >= 0 ? '↻' : String(row.r + 1), GUTTER_W - 6, row.y, t.dim, 'right');
@@ -489,7 +489,7 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
       for (const [ev, ns] of m.gapsBetween(e0, e1)) {
         const y = g.rowY(m.eventRow(ev)) - 8;
         if (y < HEADER_H || y > g.height) continue;
-        for (let x = GUTTER_W; x < g.width; x += 12) p.line(x, y - 3, x + 6, y + 3, t.dim, 1), p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
+        for (let x = GUTTER_W; x < g.width; x += 12) { p.line(x, y - 3, x + 6, y + 3, t.dim, 1); p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1); }
         p.setFont(`11px ${t.font}`);
         const text = `⋯ ${formatDuration(ns)} later ⋯`;
         const w = p.measure(text) + 10;

@@ -177,7 +177,7 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
     const fid = fileIdOf(file);
     const k = key(-fid, line);
     const acc = defs.get(k);
-    const first = laneTaskEvent[lane] >= 0 ? laneTaskEvent[lane] : 0;
+    const first = Math.max(laneTaskEvent[lane], 0);
     if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
     else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
   });
