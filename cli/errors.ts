@@ -9,7 +9,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 
 /** Control characters (C0, DEL, C1) and line/paragraph separators shown escaped: a bad file's bytes never reach the terminal raw. */
 export function escapeControls(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const n = c.charCodeAt(0);
     return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { inlineCodiconFont, pageWindow, scriptJson, writeHtmlReport } from '../../cli/report-html';
 import { jsonlChunks } from '../../trace/jsonl';
-import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from './cli-helpers';
-import { fixtureStore } from './helpers';
+import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from '../unit/cli-helpers';
+import { fixtureStore } from '../unit/helpers';
 
 const ASSETS = { webviewJs: 'void 0;', bootJs: 'void 1;', webviewCss: '', codiconCss: '' };
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { cli, fakeRuntime, tempDir, traces } from './cli-helpers';
+import { cli, fakeRuntime, tempDir, traces } from '../unit/cli-helpers';
 
 const pingpong = readFileSync(join(traces, 'cli-pingpong.jsonl'), 'utf8');
 /** coroscope's own lines on stderr. */
@@ -68,7 +68,6 @@ describe('coroscope report: what the input file is', function () {
     writeFileSync(join(dir, 't.jsonl'), lines.join('\n'));
     const r = await cli(['report', join(dir, 't.jsonl'), '--mermaid', join(dir, 'm.mmd')]);
     assert.equal(r.code, 0, r.stderr);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters is the point
     assert.doesNotMatch(r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no raw control character reaches the terminal');
     assert.match(r.stderr, /t\.jsonl:4: not JSON: .*\\x1b/);
   });
