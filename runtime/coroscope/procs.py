@@ -544,22 +544,26 @@ def _read_trailer(data):
 
 
 def _patch_pickler(FP):
+    import io
     o_dumps = FP.__dict__["dumps"].__func__      # a classmethod
     o_loads = FP.loads
 
     def dumps(cls, obj, protocol=None, *a, **k):
         try:
-            if type(obj) is not _Env:
+            if type(obj) is not _Env or a or k:
                 return o_dumps(cls, obj, protocol, *a, **k)
-            buf = o_dumps(cls, obj.obj, protocol, *a, **k)
+            # as the original does, with the trailer written into the same buffer (no copy
+            # of a large item)
+            buf = io.BytesIO()
+            cls(buf, protocol).dump(obj.obj)
         except BaseException as e:
             _drop_own_frame(e)
             raise
         try:
-            return bytes(buf) + _trailer(obj)
+            buf.write(_trailer(obj))
         except Exception as e:
             core.internal_error("mp pickle", e)
-            return buf
+        return buf.getbuffer()
 
     def loads(data, *a, **k):
         try:
