@@ -9,7 +9,8 @@ from the caller's bytecode when the argument is a plain name or constant
 (``c.send(n)``, ``g.send(None)``) and read without side effects; otherwise the
 switch carries no value.
 """
-import opcode
+import dis      # (imported with the runtime, before the script's folder is on sys.path:
+import opcode   # a dis.py or opcode.py beside the script must not replace them; cli._hide)
 import os
 import sys
 from types import CodeType
@@ -41,7 +42,6 @@ _callinfo = {}
 def _instructions(code):
     r = _instrs.get(id(code))
     if r is None:
-        import dis    # (not at start-up: most programs never need it)
         lst = list(dis.get_instructions(code))
         r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
         _instrs[id(code)] = r
