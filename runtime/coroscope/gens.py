@@ -665,7 +665,9 @@ def _start_everywhere():
 def _install_monitoring(everywhere):
     global TOOL, capture
     mon = sys.monitoring
-    for tid in (3, 4, 5, 2, 1):
+    # the highest free id: 5 (OPTIMIZER_ID) is the one programs and their tools
+    # (debugger 0, coverage 1, profiler 2, then 3, 4) are least likely to ask for
+    for tid in (5, 4, 3, 2, 1):
         try:
             if mon.get_tool(tid) is None:
                 mon.use_tool_id(tid, "coroscope")
