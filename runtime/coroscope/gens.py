@@ -204,6 +204,8 @@ def on_enter(frame, code, thrown=None):
             if v is not _MISSING and v is not None:
                 value = safe_repr(v)
         core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
+    except RecursionError:
+        pass        # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator enter", e)
 
@@ -275,6 +277,8 @@ def on_leave(frame, code, how, val):
         if mode == ASYNC:
             return
         _leave_own(lane, frame, code, how, val)
+    except RecursionError:
+        pass        # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator leave", e)
 
@@ -404,6 +408,8 @@ def _trace(frame, event, arg):
                         if _fast_resume(lane, frame, caller, i):
                             frame.f_trace_lines = False
                             return _local
+                    except RecursionError:
+                        return None
                     except Exception as e:
                         core.internal_error("generator resume", e)
     on_enter(frame, code, thrown)
@@ -522,6 +528,8 @@ def _local(frame, event, arg):
                     try:
                         if _fast_yield(lane, frame, caller, arg):
                             return None
+                    except RecursionError:
+                        return None
                     except Exception as e:
                         core.internal_error("generator yield", e)
             code = frame.f_code
@@ -606,8 +614,113 @@ def hook_frames():
         return
     _hooked[0] = True
     import threading
-    sys.settrace(_trace)
+    u = sys.gettrace()          # a tracer the program set before (coverage started early)
+    _real_settrace(_trace)
     threading.settrace(_trace)
+    _wrap_settrace(threading)
+    if u is not None:
+        _settrace(u)
+
+
+# --- the program's own sys.settrace (coverage, bdb, pdb) on the settrace back-end.
+# One trace function per thread: the runtime's stays installed and calls the
+# program's first (chained), so generator tracing goes on, and sys.gettrace()
+# answers what the program set. Threads started later get the program's
+# threading.settrace() function the same way.
+
+_real_settrace = sys.settrace
+_real_gettrace = sys.gettrace
+_utrace = {}            # thread ident -> the program's trace function there
+_uthread = [None]       # the program's threading.settrace() function
+
+
+def _settrace(func):
+    from _thread import get_ident
+    ident = get_ident()
+    if func is _trace:
+        # a new thread (threading's hook is the runtime's): the program's own
+        # threading.settrace() function comes with it
+        func = _uthread[0]
+    if func is None:
+        _utrace.pop(ident, None)
+        _real_settrace(_trace)
+    else:
+        _utrace[ident] = func
+        _real_settrace(_trace_chain)
+
+
+def rearm():
+    """Python turns a thread's trace function off when calling it fails (a
+    RecursionError at the program's recursion limit, on the settrace back-end):
+    put it back at the next chance (the thread's next print) and say so."""
+    if _hooked[0] and capture != "monitoring" and _real_gettrace() is None:
+        from _thread import get_ident
+        _real_settrace(_trace_chain if get_ident() in _utrace else _trace)
+        core.mark("info", "generator tracing was off in this thread for a while (the trace hook "
+                  "failed at the recursion limit); events of that stretch are missing")
+
+
+def _gettrace():
+    from _thread import get_ident
+    return _utrace.get(get_ident())
+
+
+def _wrap_settrace(threading):
+    _settrace.__doc__ = _real_settrace.__doc__
+    _gettrace.__doc__ = _real_gettrace.__doc__
+    _settrace.__name__, _gettrace.__name__ = "settrace", "gettrace"
+    _settrace.__qualname__, _gettrace.__qualname__ = "settrace", "gettrace"
+    sys.settrace = _settrace
+    sys.gettrace = _gettrace
+
+    def settrace(func):
+        _uthread[0] = func
+    settrace.__doc__ = threading.settrace.__doc__
+
+    def gettrace():
+        return _uthread[0]
+    threading.settrace = settrace
+    if hasattr(threading, "gettrace"):
+        gettrace.__doc__ = threading.gettrace.__doc__
+        threading.gettrace = gettrace
+
+
+def _trace_chain(frame, event, arg):
+    from _thread import get_ident
+    u = _utrace.get(get_ident())
+    lu = None
+    if u is not None:
+        try:
+            lu = u(frame, event, arg)
+        except BaseException:
+            # Python turns tracing off in this thread when a trace function
+            # raises: the program's, and with it the runtime's
+            _utrace.pop(get_ident(), None)
+            core.mark("info", "the program's trace function raised: generators in this "
+                      "thread are not traced from here on")
+            raise
+    mine = _trace(frame, event, arg)
+    if mine is None:
+        return lu
+    if lu is None:
+        return mine
+    frame.f_trace_lines = True
+    return _both(lu)
+
+
+def _both(lu):
+    """A frame both tracers watch: the runtime's sees return/exception, the
+    program's every event, and its answer decides its own next tracer."""
+    def local(frame, event, arg):
+        nonlocal lu
+        if event == "return" or event == "exception":
+            _local(frame, event, arg)
+        if lu is not None:
+            lu = lu(frame, event, arg)
+            if lu is None:
+                frame.f_trace_lines = False
+        return local
+    return local
 
 
 def _patch_loader():
@@ -702,54 +815,78 @@ def _install_monitoring(everywhere):
 
     fget = frames.get
 
+    # Each callback runs in the program's thread at its depth: a RecursionError
+    # inside one (the program is at its recursion limit) is swallowed, never
+    # left to surface from runtime frames ("During handling of the above
+    # exception"); the program's own next call reaches the limit as plain.
+
     def start(code, off):
-        if not want(code):
-            return DISABLE
-        frame = _getframe(1)
-        info = fget(id(frame))
-        if info is not None and info[3] == OWN:
-            # steady state: resumed by the same plain frame as last time
-            lane = info[0]
-            caller = frame.f_back
-            if caller is lane.cframe and caller is not None and not lane.rdepth \
-                    and not lane.passthru and core.W is not None:
-                try:
-                    if _fast_resume(lane, frame, caller, frame.f_lasti):
+        try:
+            if not want(code):
+                return DISABLE
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                # steady state: resumed by the same plain frame as last time
+                lane = info[0]
+                caller = frame.f_back
+                if caller is lane.cframe and caller is not None and not lane.rdepth \
+                        and not lane.passthru and core.W is not None:
+                    try:
+                        if _fast_resume(lane, frame, caller, frame.f_lasti):
+                            return None
+                    except RecursionError:
                         return None
-                except Exception as e:
-                    core.internal_error("generator resume", e)
-        on_enter(frame, code)
+                    except Exception as e:
+                        core.internal_error("generator resume", e)
+            on_enter(frame, code)
+        except RecursionError:
+            return None
 
     def yld(code, off, val):
-        if not want(code):
-            return DISABLE
-        frame = _getframe(1)
-        info = fget(id(frame))
-        if info is not None and info[3] == OWN:
-            lane = info[0]
-            if lane.ysite is None and not lane.passthru and lane.fmt is not None \
-                    and core.W is not None:
-                caller = frame.f_back
-                if caller is lane.cframe and caller is not None:
-                    try:
-                        if _fast_yield(lane, frame, caller, val):
+        try:
+            if not want(code):
+                return DISABLE
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                lane = info[0]
+                if lane.ysite is None and not lane.passthru and lane.fmt is not None \
+                        and core.W is not None:
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None:
+                        try:
+                            if _fast_yield(lane, frame, caller, val):
+                                return None
+                        except RecursionError:
                             return None
-                    except Exception as e:
-                        core.internal_error("generator yield", e)
-        on_leave(frame, code, "yield", val)
+                        except Exception as e:
+                            core.internal_error("generator yield", e)
+            on_leave(frame, code, "yield", val)
+        except RecursionError:
+            return None
 
     def ret(code, off, val):
-        if not want(code):
-            return DISABLE
-        on_leave(_getframe(1), code, "return", val)
+        try:
+            if not want(code):
+                return DISABLE
+            on_leave(_getframe(1), code, "return", val)
+        except RecursionError:
+            return None
 
     def unwind(code, off, exc):
-        if traced.get(id(code)):
-            on_leave(_getframe(1), code, "raise", exc)
+        try:
+            if traced.get(id(code)):
+                on_leave(_getframe(1), code, "raise", exc)
+        except RecursionError:
+            return None
 
     def throw(code, off, exc):
-        if traced.get(id(code)):
-            on_enter(_getframe(1), code, exc)
+        try:
+            if traced.get(id(code)):
+                on_enter(_getframe(1), code, exc)
+        except RecursionError:
+            return None
 
     reg = mon.register_callback
     reg(TOOL, E.PY_START, start)
@@ -793,6 +930,6 @@ def uninstall():
                 mon.register_callback(TOOL, ev, None)
             mon.free_tool_id(TOOL)
         elif _hooked[0]:
-            sys.settrace(None)
+            _real_settrace(None)
     except Exception:
         pass

@@ -19,12 +19,13 @@ the prompt, so the CLI never draws its progress line over it.
 import codecs
 import sys
 
-from . import core
+from . import core, gens
 from .core import now
 from .writer import OUT
 
 MAX_TEXT = 4096
 _on = [True]
+_hooked = gens._hooked
 
 
 class _Tap:
@@ -43,6 +44,8 @@ class _Tap:
         r = self._cs_buf.write(b)
         if _on[0]:
             try:
+                if _hooked[0]:
+                    gens.rearm()
                 if type(r) is int and r < len(b):
                     b = b[:r]       # (a raw stream under -u may take less)
                 if b:
