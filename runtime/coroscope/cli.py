@@ -111,9 +111,42 @@ def _hide(before):
             sys.modules.pop(name, None)
 
 
+# The bootstrap's frame (and on 3.11 the C-level entry of exec) sits below the
+# program: the recursion limit is raised by that much, and
+# sys.getrecursionlimit/setrecursionlimit show and take the program's own
+# value, so the program reaches the depth plain Python gives it.
+_PAD = [0]
+
+
+def pad_recursion(n):
+    """Give the program n more frames of real recursion limit (hidden)."""
+    try:
+        real_get = getattr(sys.getrecursionlimit, "__wrapped__", sys.getrecursionlimit)
+        real_set = getattr(sys.setrecursionlimit, "__wrapped__", sys.setrecursionlimit)
+        if not _PAD[0]:
+            def getrecursionlimit():
+                return real_get() - _PAD[0]
+
+            def setrecursionlimit(limit):
+                if type(limit) is int and limit >= 1:
+                    return real_set(limit + _PAD[0])
+                return real_set(limit)      # (the same error as plain Python)
+            for f, r in ((getrecursionlimit, real_get), (setrecursionlimit, real_set)):
+                f.__doc__ = r.__doc__
+                f.__wrapped__ = r
+            sys.getrecursionlimit = getrecursionlimit
+            sys.setrecursionlimit = setrecursionlimit
+        limit = real_get() - _PAD[0]
+        _PAD[0] += n
+        real_set(limit + _PAD[0])
+    except Exception:
+        pass
+
+
 def prepare(argv, ann=False, slot=True, before=()):
     opts, target, args, module = _parse(argv)
     from . import boot, core, gens
+    pad_recursion(1 if sys.version_info >= (3, 12) else 2)
     blocking = opts["blocking"] or os.environ.get(boot.ENV_BLOCKING)
     interp = (getattr(sys, "orig_argv", None) or [sys.executable])[0]
     if module:
@@ -211,6 +244,7 @@ def _strip_all(e):
 
 def failed(run, e):
     from . import boot, core
+    run.code = run.globals = None
     if isinstance(e, SystemExit):
         c = e.code
         boot.state["exit"] = 0 if c is None else c if isinstance(c, int) else 1
@@ -233,6 +267,7 @@ def failed(run, e):
 
 def done(run):
     from . import boot
+    run.code = run.globals = None      # (the program's globals die at exit as in plain Python)
     boot.state["exit"] = 0
 
 

@@ -609,11 +609,18 @@ def scan_code(code):
         core.internal_error("scan", e)
 
 
+TRACE_PAD = 2
+
+
 def hook_frames():
     if _hooked[0] or capture == "monitoring":
         return
     _hooked[0] = True
     import threading
+    # the trace function runs above every new frame: the limit is raised by its
+    # depth (hidden, cli.pad_recursion), so the program's recursion gets as deep
+    from .cli import pad_recursion
+    pad_recursion(TRACE_PAD)
     u = sys.gettrace()          # a tracer the program set before (coverage started early)
     _real_settrace(_trace)
     threading.settrace(_trace)
