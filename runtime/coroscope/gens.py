@@ -733,22 +733,28 @@ def _both(lu):
 def _patch_loader():
     try:
         from importlib import _bootstrap_external as be
-        SL = be.SourceLoader
-        orig = SL.get_code
-
-        def get_code(self, fullname):
-            code = orig(self, fullname)
-            try:
-                if code is not None and (capture == "monitoring" or not _hooked[0]) \
-                        and core.is_user_file(code.co_filename):
-                    scan_code(code)
-            except Exception:
-                pass
-            return code
-        get_code.__wrapped__ = orig
-        SL.get_code = get_code
+        _patch_get_code(be.SourceLoader)
+        # code from a zip (a zipapp's __main__.py, modules in an archive on sys.path)
+        _patch_get_code(sys.modules["zipimport"].zipimporter)
     except Exception as e:
         core.internal_error("loader", e)
+
+
+def _patch_get_code(cls):
+    orig = cls.get_code
+
+    def get_code(self, fullname):
+        code = orig(self, fullname)
+        try:
+            if code is not None and (capture == "monitoring" or not _hooked[0]) \
+                    and core.is_user_file(code.co_filename):
+                scan_code(code)
+        except Exception:
+            pass
+        return code
+    get_code.__wrapped__ = orig
+    get_code.__doc__ = orig.__doc__
+    cls.get_code = get_code
 
 
 # --- sys.monitoring back-end (Python >= 3.12) ------------------------------
