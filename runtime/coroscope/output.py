@@ -1,14 +1,14 @@
 """Prints as ``output`` events, attributed to the task that wrote them.
 
 sys.stdout and sys.stderr stay the very objects Python made (``sys.stdout is
-sys.__stdout__``, an exact ``io.TextIOWrapper``, same encoding, errors, line
-buffering and write-through): each is re-initialised in place over a tap on its
-own binary layer, so the text layer decides, as without the runtime, when bytes
-go down (at the end of a line on a terminal, at once with ``-u``, per 8 KB
-otherwise), and the tap records what goes down, then hands it on unchanged to
-the real binary stream (the same bytes, syscalls and order; bytes written to
-``sys.stdout.buffer`` directly are seen too). What the program can tell:
-``sys.stdout.buffer`` is the tap (its attributes are the real buffer's).
+sys.__stdout__``, an exact ``io.TextIOWrapper``, same encoding, errors and line
+buffering): each is re-initialised in place, write-through, over a tap on its
+own binary layer; the tap records what each write hands down, then passes it
+on unchanged to the real binary stream, which buffers and flushes as before
+(the same bytes and syscalls; bytes written to ``sys.stdout.buffer`` directly
+are seen too). What the program can tell: ``sys.stdout.buffer`` is the tap
+(its attributes are the real buffer's), ``write_through`` reads True, and
+unflushed text no longer waits behind bytes written to the buffer directly.
 Consecutive writes of one task to one stream that have not ended a line are
 merged into one event while it is still queued.
 
@@ -107,8 +107,13 @@ def _install_stream(name):
     tap = _Tap(buf, name, s.encoding)
     # (POSIX stdio writes "\n" untranslated; Windows translates it to os.linesep)
     newline = "\n" if sys.platform != "win32" else None
+    # write_through: each write reaches the tap at once, so a print is recorded
+    # when and by whom it is made (not when a block-buffered stream happens to
+    # flush); the real buffer below still buffers, so the bytes and syscalls
+    # are the same. (Visible: ``write_through`` reads True, and text not yet
+    # flushed no longer waits behind bytes written to ``sys.stdout.buffer``.)
     s.__init__(tap, encoding=s.encoding, errors=s.errors, newline=newline,
-               line_buffering=s.line_buffering, write_through=s.write_through)
+               line_buffering=s.line_buffering, write_through=True)
     _taps[name] = tap
 
 
