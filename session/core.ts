@@ -204,7 +204,7 @@ export class StreamDecoder {
   /** Decodes a whole trace file written by the runtime (`fileFallback`), in slices of whole lines. */
   async readFile(file: string): Promise<void> {
     const split = new LineSplitter();
-    let stream;
+    let stream: ReturnType<typeof createReadStream>;
     try { stream = createReadStream(file, { highWaterMark: this.sliceBytes }); } catch { return; }
     try {
       for await (const chunk of stream) {

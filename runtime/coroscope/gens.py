@@ -16,7 +16,7 @@ import sys
 from types import CodeType
 
 from . import core
-from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_summary, is_user_code
+from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200          # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
@@ -194,8 +194,10 @@ def on_enter(frame, code, thrown=None):
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
+        # (the call that made the generator ran no code of it: what is seen is
+        # its first resume, so the site says so)
         lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline,
-                            code.co_filename, code.co_firstlineno)
+                            code.co_filename, code.co_firstlineno, site="first-run")
         frames[fid] = [lane, 0, frame, OWN]
         lane.since = now()
         value = None
@@ -235,15 +237,15 @@ def _resume(lane, frame, code, thrown):
         if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
             v = _arg_value(caller, ck[1])
             if v is not _MISSING:
-                value = exc_summary(v) if isinstance(v, BaseException) else safe_repr(v)
+                value = exc_repr(v)
     elif thrown is not None:
         kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
-        value = None if kind == "close" else exc_summary(thrown)
+        value = None if kind == "close" else exc_repr(thrown)
     elif kind in ("send", "throw") and ck[1] is not None:
         v = _arg_value(caller, ck[1])
         if v is not _MISSING:
             value = safe_repr(v) if kind == "send" else (
-                exc_summary(v) if isinstance(v, BaseException) else safe_repr(v))
+                exc_repr(v))
     reason = "throw" if kind == "throw" else "close" if kind == "close" else "resume"
     lane.last = kind
     lane.rlasti = frame.f_lasti
@@ -252,6 +254,12 @@ def _resume(lane, frame, code, thrown):
     if lane.passthru:
         return
     lane.since = now()
+    if thrown is True and kind == "throw" and value is None and caller is not None:
+        # settrace: the thrown exception is seen by the generator's next event
+        # ("exception", right at its yield): the switch is written then, with it
+        _thrown[id(frame)] = (frm, lane, reason, caller.f_code.co_filename, caller.f_lineno,
+                              code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe, lane.since)
+        return
     if caller is not None:
         core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno,
                     code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
@@ -273,6 +281,15 @@ def on_leave(frame, code, how, val):
         if mode == DELEGATED:
             if how == "yield" and lane.ysite is None:
                 lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
+            elif how == "return":
+                # what a `yield from` / `await`-ed generator returns to its delegator:
+                # a switch within the lane, back to the delegator's depth
+                caller = frame.f_back
+                up = frames.get(id(caller)) if caller is not None else None
+                core.switch(lane, lane, "return", safe_repr(val), code.co_filename, frame.f_lineno,
+                            caller.f_code.co_filename if caller is not None else None,
+                            caller.f_lineno if caller is not None else None,
+                            depth - 1, _qualname(caller.f_code) if up is not None and depth > 1 else None)
             return
         if mode == ASYNC:
             return
@@ -317,7 +334,7 @@ def _leave_own(lane, frame, code, how, val):
             core.switch(lane, to, "close", None, file, line, tofile, toline)
             core.end(lane, "killed", "GeneratorExit", file, line)
             return
-        v = exc_summary(val) if val is not None else lane.extra if lane.last == "throw" else None
+        v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
 
@@ -484,13 +501,16 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     return True
 
 
-def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
-    fl = frame.f_lasti
+def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, str=str, len=len):
+    # fl: where the frame left; known: it is a yield (sys.monitoring's PY_YIELD, whose
+    # callback gets the yield's own offset as fl: the frame's f_lasti is not it there
+    # on 3.13, which points at the RESUME after YIELD_VALUE, so an opcode check on it
+    # failed on every yield and sent each one down the slow path).
     key = -1 - (caller.f_lasti * 1048576 + fl)
     e = lane.fmt.get(key)
     if e is None:
         code = frame.f_code
-        if _OP[_co(code)[fl]] not in _YIELD_OPS or code.co_flags & CO_ASYNC_GENERATOR:
+        if code.co_flags & CO_ASYNC_GENERATOR or not known and _OP[_co(code)[fl]] not in _YIELD_OPS:
             return False
         cc = caller.f_code
         e = lane.fmt[key] = (
@@ -516,7 +536,24 @@ def _fast_yield(lane, frame, caller, arg, type=type, int=int, str=str, len=len):
     return True
 
 
+_thrown = {}        # id(frame) -> the throw switch waiting for its exception (settrace)
+
+
+def _throw_seen(frame, exc):
+    p = _thrown.pop(id(frame), None)
+    if p is None:
+        return
+    frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
+    v = None
+    if exc is not None:
+        v = core.exc_repr(exc)
+        lane.extra = v
+    core.switch(frm, lane, reason, v, f, l, tf, tl, depth, rframe, ts=ts)
+
+
 def _local(frame, event, arg):
+    if _thrown:
+        _throw_seen(frame, arg[1] if event == "exception" else None)
     if event == "return":
         info = frames.get(id(frame))
         if info is not None:
@@ -526,7 +563,7 @@ def _local(frame, event, arg):
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None:
                     try:
-                        if _fast_yield(lane, frame, caller, arg):
+                        if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
                             return None
                     except RecursionError:
                         return None
@@ -827,15 +864,29 @@ def _install_monitoring(everywhere):
         return r
 
     fget = frames.get
+    put = _put
+    out = _OUT
+    maxq = _MAXQ
+    pend = _PEND
+    mon_core = core
+    big = _BIG
 
+    # The steady state of a generator driven by the same plain frame (a loop that
+    # sends, a for loop) is written right here: the line's parts were made by
+    # _fast_resume / _fast_yield on the first pass through each site (lane.fmt),
+    # so a switch costs one dict look-up and one f-string (each call into a helper
+    # costs as much as a line of this). Keys use the callback's offset, never the
+    # frame's f_lasti (on 3.13 it is past the yield during PY_YIELD).
     # Each callback runs in the program's thread at its depth: a RecursionError
-    # inside one (the program is at its recursion limit) is swallowed, never
-    # left to surface from runtime frames ("During handling of the above
-    # exception"); the program's own next call reaches the limit as plain.
-
+    # inside one (the program is at its recursion limit) is swallowed, never left
+    # to surface from runtime frames ("During handling of the above exception");
+    # the program's own next call reaches the limit as plain.
     def start(code, off):
         try:
-            if not want(code):
+            r = traced.get(id(code))
+            if r is None:
+                r = want(code)
+            if not r:
                 return DISABLE
             frame = _getframe(1)
             info = fget(id(frame))
@@ -844,9 +895,36 @@ def _install_monitoring(everywhere):
                 lane = info[0]
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None and not lane.rdepth \
-                        and not lane.passthru and core.W is not None:
+                        and not lane.passthru and mon_core.W is not None:
                     try:
-                        if _fast_resume(lane, frame, caller, frame.f_lasti):
+                        d = lane.fmt
+                        e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
+                        if e is not None:
+                            kind, spec, pre, post = e
+                            if spec is None:
+                                v = _MISSING
+                            elif type(spec) is str:
+                                v = caller.f_locals.get(spec, _MISSING)
+                            else:
+                                v = _arg_value(caller, spec[0])
+                            lane.last = kind
+                            lane.extra = None
+                            lane.ysite = None
+                            ts = lane.since = now()
+                            if type(v) is int and -big < v < big:
+                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":"{v}"{post}'
+                            elif v is _MISSING:
+                                ln = f'{{"type":"switch","ts":{ts}{pre}{post}'
+                            else:
+                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
+                            if pend:
+                                _unpend()
+                            if len(out) < maxq or _room():
+                                put(ln)
+                            else:
+                                mon_core._dropped[0] += 1
+                            return None
+                        if _fast_resume(lane, frame, caller, off):
                             return None
                     except RecursionError:
                         return None
@@ -854,22 +932,42 @@ def _install_monitoring(everywhere):
                         core.internal_error("generator resume", e)
             on_enter(frame, code)
         except RecursionError:
-            return None
+            return None   # (at the limit: see above)
 
     def yld(code, off, val):
         try:
-            if not want(code):
+            r = traced.get(id(code))
+            if r is None:
+                r = want(code)
+            if not r:
                 return DISABLE
             frame = _getframe(1)
             info = fget(id(frame))
             if info is not None and info[3] == OWN:
                 lane = info[0]
-                if lane.ysite is None and not lane.passthru and lane.fmt is not None \
-                        and core.W is not None:
+                d = lane.fmt
+                if d is not None and lane.ysite is None and not lane.passthru \
+                        and mon_core.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:
-                            if _fast_yield(lane, frame, caller, val):
+                            e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                            if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
+                                if lane.rdepth:
+                                    lane.rdepth = 0
+                                    lane.rframe = None
+                                if type(val) is int and -big < val < big:
+                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}"{val}"{e[1]}'
+                                else:
+                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}{_qv(safe_repr(val))}{e[1]}'
+                                if pend:
+                                    _unpend()
+                                if len(out) < maxq or _room():
+                                    put(ln)
+                                else:
+                                    mon_core._dropped[0] += 1
+                                return None
+                            if _fast_yield(lane, frame, caller, val, off, True):
                                 return None
                         except RecursionError:
                             return None
@@ -877,7 +975,7 @@ def _install_monitoring(everywhere):
                             core.internal_error("generator yield", e)
             on_leave(frame, code, "yield", val)
         except RecursionError:
-            return None
+            return None   # (at the limit: see above)
 
     def ret(code, off, val):
         try:

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from './cli-helpers';
+import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from '../unit/cli-helpers';
 
 const fake = { COROSCOPE_RUNTIME: fakeRuntime };
 const exit3 = join(scripts, 'exit3.py');
