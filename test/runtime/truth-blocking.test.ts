@@ -2,11 +2,11 @@
 // variable) and wakes with their cause and who caused it; uncontended acquires and waits that return at once
 // write nothing.
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
 
 const SCRIPT = 'test/fixtures/python/truth_thread_waits.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: thread waits on ${py.name}`, function () {
     this.timeout(60_000);
 
