@@ -319,31 +319,45 @@ def _locks(threading):
         def _is_owned(self):
             return self._l._is_owned()
 
-    def make_lock(*a, **k):
-        f = _getframe(1)
+    def make(kind, real, f, a, k):
         if core.W is not None and core.is_user_code(f.f_code):
-            ln = Lock(*a, **k)
+            ln = kind(*a, **k)
             nm = varnames.assigned(f)
             if nm is not None:
                 _names[ln] = nm
             return ln
-        return o_lock(*a, **k)
+        return real(*a, **k)
 
-    def make_rlock(*a, **k):
-        f = _getframe(1)
-        if core.W is not None and core.is_user_code(f.f_code):
-            ln = RLock(*a, **k)
-            nm = varnames.assigned(f)
-            if nm is not None:
-                _names[ln] = nm
-            return ln
-        return o_rlock(*a, **k)
-    for fn, o in ((make_lock, o_lock), (make_rlock, o_rlock)):
-        fn.__wrapped__ = o
-        fn.__doc__ = o.__doc__
-    make_lock.__name__ = make_lock.__qualname__ = "Lock"
-    make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
-    threading.Lock, threading.RLock = make_lock, make_rlock
+    class _Factory(type):
+        """threading.Lock / RLock as the program sees them: calling one makes a
+        traced lock for the program's own code and the real one for the standard
+        library's; isinstance(x, threading.Lock) still holds for both (on 3.13+
+        threading.Lock is a class)."""
+        def __call__(cls, *a, **k):
+            return make(cls._kind, cls._real, _getframe(1), a, k)
+
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, cls._types)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, cls._types)
+
+    def factory(name, kind, real):
+        if not isinstance(real, type):
+            # a function in the standard library (Lock before 3.13, RLock): a function here too
+            def fn(*a, **k):
+                return make(kind, real, _getframe(1), a, k)
+            fn.__name__ = fn.__qualname__ = name
+            fn.__doc__ = getattr(real, "__doc__", None)
+            fn.__wrapped__ = real
+            return fn
+        types = (kind, real)
+        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types,
+                                      "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        f.__qualname__ = name
+        return f
+    threading.Lock = factory("Lock", Lock, o_lock)
+    threading.RLock = factory("RLock", RLock, o_rlock)
 
 
 def install():
