@@ -360,11 +360,36 @@ def _locks(threading):
     threading.RLock = factory("RLock", RLock, o_rlock)
 
 
+def _process_join(mpp):
+    """Process.join() that waits: a block on the process, woken "done" by its lane."""
+    BP = mpp.BaseProcess
+    o_join = BP.join
+
+    def join(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None or self._popen is None or not self.is_alive():
+            return o_join(self, timeout)
+        d = "join %s" % self.name
+        lane = _block(f, "process", d)
+        try:
+            return o_join(self, timeout)
+        finally:
+            # (a child's lane is "<pid>:1")
+            done = self._popen is not None and self._popen.returncode is not None
+            lane.wait = None
+            core.wake(lane, "process", d, "done" if done else "timer",
+                      "%d:1" % self.pid if done and self.pid else None)
+    join.__wrapped__ = o_join
+    BP.join = join
+
+
 def install():
     import threading
     import time
     try:
         _patch(threading, time)
         _locks(threading)
+        from . import imports
+        imports.when_imported("multiprocessing.process", _process_join)
     except Exception as e:
         core.internal_error("thread waits", e)

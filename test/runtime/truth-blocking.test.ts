@@ -41,3 +41,20 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth: Process.join on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('a join that waits is a block on the process, woken done by the child\'s lane', () => {
+      const script = 'test/fixtures/python/truth_process_join.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, 'joined 0\n');
+      const kid = tasks(r.events, 'process').find((t) => t.name === 'kid')!;
+      const b = ofType(r.events, 'block').filter((e) => e.task === '1' && e.on === 'process');
+      const w = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'process');
+      assert.deepEqual(b.map((e) => [e.detail, e.line]), [['join kid', 28]]);
+      assert.deepEqual(w.map((e) => [e.detail, e.cause, e.by]), [['join kid', 'done', kid.id]]);
+    });
+  });
+}
