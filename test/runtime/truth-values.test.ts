@@ -32,6 +32,7 @@ for (const py of PYTHONS) {
       assert.deepEqual(calls, ['slow_square(7)', 'slow_square(8)', 'slow_square(3)', 'slow_square(4)', 'slow_square(5)']);
       // (3.14+: the runtime misses the task's suspension in to_thread altogether, before this issue too)
       if (py.minor < 14) assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'to_thread(slow_square, 7)'));
+      assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'run_in_executor(slow_square(8))'));
     });
   });
 }
