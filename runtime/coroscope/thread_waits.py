@@ -194,8 +194,7 @@ def _patch(threading, time):
         f = _user_caller() if core.W is not None else None
         if f is None or not self.is_alive():
             return o_join(self, timeout)
-        from . import threads
-        tl = threads._thread_lanes.get(self)
+        tl = _thread_lane(self)
         d = "join %s" % (tl.name if tl is not None else self.name)
         lane = _block(f, "thread", d)
         try:
@@ -383,7 +382,12 @@ def _process_join(mpp):
     BP.join = join
 
 
-def install():
+_thread_lane = None      # Thread -> its lane (given by threads.py, which keeps them)
+
+
+def install(thread_lane):
+    global _thread_lane
+    _thread_lane = thread_lane
     import threading
     import time
     try:
