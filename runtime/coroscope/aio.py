@@ -220,7 +220,7 @@ def step_start(lane, handle, ts):
     w = lane.wait
     if w is not None:
         lane.wait = None
-        on, detail, fut = w[0], w[1], w[2]
+        on, fut = w[0], w[2]
         if on is not None:
             _wake(lane, w)
         if fut is not None:

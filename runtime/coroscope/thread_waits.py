@@ -247,7 +247,7 @@ def _locks(threading):
             if lane is not None:
                 _wake(lane, "lock", d, "release" if r else "timer", self)
 
-    class _Traced(object):
+    class _Traced:
         # _try / _rel: the real lock's acquire and release, bound once (the
         # uncontended path is one call of each)
         __slots__ = ("_l", "_w", "_try", "_rel", "__weakref__")
