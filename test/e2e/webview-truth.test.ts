@@ -67,6 +67,13 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
       const events = (await d.tableRows()).map((row) => row[4]);
       assert.ok(!events.some((e) => /\bby [0-9]+(:[0-9]+)?\b/.test(e)), `no raw task id in ${JSON.stringify(events)}`);
       await d.page.screenshot({ path: join(shots, `webview-example-${ex.replace(/\.py$/, '')}.png`) });
+      // Honest time: the Time scale at Fit is proportional (no gap breaks unless asked) and still has labels.
+      await d.page.evaluate(() => { const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void } }).coroscope; app.setScale('time'); app.fit(); });
+      await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.scale === 'time');
+      assert.equal(await d.page.isVisible('button[aria-label^="Compress long gaps"]'), true, 'the gap option is visible on the Time scale');
+      assert.equal(await d.page.getAttribute('button[aria-label^="Compress long gaps"]', 'aria-pressed'), 'false');
+      await d.page.screenshot({ path: join(shots, `webview-example-${ex.replace(/\.py$/, '')}-time-fit.png`) });
+      await d.page.evaluate(() => (window as unknown as { coroscope: { setScale(s: string): void } }).coroscope.setScale('steps'));
     });
   }
 });
