@@ -18,6 +18,7 @@ import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 import { Toolbar } from './toolbar';
 import { DetailsPane } from './details-pane';
+import { Legend } from './legend';
 import type { AppSurface, VsCodeApi } from './app-surface';
 import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
@@ -96,7 +97,9 @@ export class App implements AppSurface {
     this.followBtn.classList.add('follow');
     this.emptyEl = el('div', { class: 'empty' }, 'Waiting for events…');
     this.detailsPane = new DetailsPane(() => { this.view.selected = -1; this.changed(); });
-    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root);
+    const legend = new Legend();
+    bar.help.addEventListener('click', () => { bar.help.setAttribute('aria-pressed', String(legend.toggle())); });
+    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root, legend.root);
     this.table = new EventTable(this.model, {
       select: (r) => { this.selectRow(r, true); },
       activate: (r) => this.activateRow(r),

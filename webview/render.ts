@@ -198,6 +198,9 @@ export function foldLabel(m: DiagramModel, k: number): string {
   return `↻ ${hidden.toLocaleString('en-US')} more repetitions${what} (×${f.count.toLocaleString('en-US')} in all)`;
 }
 
+/** Lanes that hold control mostly to wait for the next ready task (the asyncio loop, the gevent Hub). */
+const idleKind = (kind: string | undefined) => kind === 'event-loop' || kind === 'hub';
+
 /** Events whose label a dense view (Fit) keeps: lanes made and ended, warnings, errors and wakes with a cause. */
 function important(s: DiagramModel['store'], i: number): boolean {
   const type = s.typeCode(i);
@@ -259,7 +262,13 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     const flush = (l: number, yEnd: number) => {
       const y0 = Math.max(bodyTop, barTop[l]);
       const y1 = Math.min(bodyBot, yEnd);
-      if (y1 > y0 && !v.collapsed.has(l)) {
+      if (y1 > y0 && !v.collapsed.has(l) && idleKind(s.tasks[l]?.kind)) {
+        // An event loop or gevent Hub holds control while no task runs, mostly waiting in its selector: drawn as
+        // waiting (a thin dashed bar), not as a busy activation bar.
+        const x = g.laneX(l);
+        p.line(x - 2, y0, x - 2, y1, t.wait, 1, [3, 3]);
+        p.line(x + 2, y0, x + 2, y1, t.wait, 1, [3, 3]);
+      } else if (y1 > y0 && !v.collapsed.has(l)) {
         const x = g.laneX(l);
         p.fillRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activation);
         p.strokeRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activationEdge, 1);

@@ -22,6 +22,7 @@ export class Toolbar {
   readonly table = button('table', 'Show the events table');
   readonly svg = button('file-media', 'Export the visible diagram as SVG', 'SVG');
   readonly png = button('device-camera', 'Export the visible diagram as PNG', 'PNG');
+  readonly help = button('question', 'What the diagram shows: marks, colours and words');
 
   constructor(query: string) {
     this.stop.classList.add('stop');
@@ -33,7 +34,7 @@ export class Toolbar {
       this.title, this.status, this.stop, el('span', { class: 'sep' }),
       this.scale, this.gaps, this.fold, el('span', { class: 'sep' }),
       this.search, this.filter, this.count, el('span', { class: 'grow' }),
-      this.zoomOut, this.zoomIn, this.fit, el('span', { class: 'sep' }), this.table, this.svg, this.png);
+      this.zoomOut, this.zoomIn, this.fit, el('span', { class: 'sep' }), this.table, this.svg, this.png, this.help);
   }
 
   /** The toggles' faces: the scale's name and icon, and which toggles are pressed. */
