@@ -18,11 +18,32 @@ ENV_TEST_UNTRACED = "COROSCOPE_TEST_UNTRACED"
 
 
 def header(script, argv, ts):
-    return {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
-            "python": sys.version.split()[0], "capture": gens.capture, "script": script,
-            "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
-            "start": int(time.time() * 1000), "ts": ts,
-            "implementation": sys.implementation.name}
+    h = {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
+         "python": sys.version.split()[0], "capture": gens.capture, "script": script,
+         "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
+         "start": int(time.time() * 1000), "ts": ts,
+         "implementation": sys.implementation.name}
+    if _emulated_stackless(script):
+        h["stackless"] = "emulated"
+    return h
+
+
+def _emulated_stackless(script):
+    """The script imports stackless, there is no real one, and the runtime will
+    provide its own (on greenlet): said in the header, since plain Python would
+    fail on the same script."""
+    try:
+        if not script or not script.endswith(".py"):
+            return False
+        import re
+        with open(script, "rb") as f:
+            src = f.read(1 << 20)
+        if not re.search(rb"^\s*(import|from)\s+stackless\b", src, re.M):
+            return False
+        import importlib.util
+        return importlib.util.find_spec("stackless") is None and importlib.util.find_spec("greenlet") is not None
+    except Exception:
+        return False
 
 
 def _open_writer(trace, sock, child):
@@ -181,6 +202,20 @@ def flush_now():
             pass
 
 
+def _release_frames():
+    """Let go of the program's frames (generators that never ended, e.g. closed
+    without running on 3.13, and the frames cached as their resumers): module
+    teardown then frees the program's globals, running their __del__ at exit
+    as plain Python does."""
+    try:
+        for info in list(core.frames.values()):
+            lane = info[0]
+            lane.cframe = lane.clane = None
+        core.frames.clear()
+    except Exception:
+        pass
+
+
 def _atexit():
     # Registered first, so it runs after the program's own atexit handlers.
     try:
@@ -201,6 +236,7 @@ def _atexit():
     except Exception:
         pass
     finish()
+    _release_frames()
     if state["signal"] == "SIGINT" and os.name == "posix":
         import signal
         try:

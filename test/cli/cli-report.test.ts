@@ -109,7 +109,7 @@ describe('coroscope report (dist/cli.js)', function () {
     assert.equal(v.stdout.trim(), pkg.version);
     const h = await cli(['--help']);
     assert.equal(h.code, 0);
-    assert.match(h.stdout, /run \[options\] <script> \[args\.\.\.\]/);
+    assert.match(h.stdout, /run \[options\] \[script\] \[args\.\.\.\]/);
     assert.match(h.stdout, /report \[options\] <trace>/);
     const rh = await cli(['run', '--help']);
     assert.equal(rh.code, 0);

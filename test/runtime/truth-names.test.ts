@@ -2,11 +2,11 @@
 // first run); names are the program's own (name=, set_name → rename, Thread(name=)); queues and channels are named
 // after the variable the creating line assigns them to.
 import * as assert from 'node:assert/strict';
-import { DEB311, PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
 const NAMES = 'test/fixtures/python/truth_names.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: creation and names on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -32,16 +32,19 @@ for (const py of [PY311, PY313]) {
       const g = tasks(r.events, 'generator').find((t) => t.name === 'numbers')!;
       assert.equal(g.site, 'first-run');
       assert.equal(g.line, 29);
+      const h = r.events[0];
+      assert.ok(h.type === 'header' && h.stackless === undefined);
       assert.ok(tasks(r.events, 'thread').every((t) => t.site === undefined && t.line !== undefined));
     });
   });
 }
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent and stackless creation on ${py.name}`, function () {
     this.timeout(60_000);
 
-    it('gevent.spawn declares the greenlet in its creator, at the spawn line, named after its function, with its arguments', () => {
+    it('gevent.spawn declares the greenlet in its creator, at the spawn line, named after its function, with its arguments', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
       checkTrace(r);
       const g = tasks(r.events, 'greenlet');
@@ -51,11 +54,15 @@ for (const py of [DEB311, PY313]) {
       // declared before the hub first runs them: their first switch is the start
       const [hub] = tasks(r.events, 'hub');
       assert.ok(switches(r.events).some((s) => s.from === hub.id && s.to === g[0].id && s.reason === 'start'));
+      // joinall names the greenlets as the program does
+      assert.ok(ofType(r.events, 'block').filter((b) => b.task === '1').every((b) => b.detail === 'joinall(g1, g2, c)'));
     });
 
     it('emulated stackless tasklets say so, with their arguments; the channel is named after its variable', () => {
       const r = runTraced(py, 'examples/stackless_channels.py');
       checkTrace(r);
+      const h = r.events[0];
+      assert.ok(h.type === 'header' && h.stackless === 'emulated', 'the header says the stackless module is the runtime\'s');
       const tl = tasks(r.events, 'tasklet');
       assert.ok(tl.length > 0 && tl.every((t) => t.stackless === 'emulated' && t.args !== undefined));
       assert.ok(ofType(r.events, 'send').every((s) => s.channel === 'chan'));
