@@ -181,7 +181,8 @@ describe('run: Run Current File in VS Code', function () {
     await runFile(fixture('run', 'forever.py'));
     await until(() => fs.existsSync(pidFile), 'the script started its child');
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
-    const term = vscode.window.terminals.find((t) => t.name === 'Coroscope: forever.py');
+    // This run's terminal: an earlier run's of the same script may still be listed, already disposed.
+    const term = vscode.window.terminals.filter((t) => t.name === 'Coroscope: forever.py').pop();
     assert.ok(term);
     term.sendText('\x03', false);
     const info = await a.waitForSessionEnd();
