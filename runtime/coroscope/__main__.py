@@ -20,6 +20,8 @@ if __name__ == "__main__":
     # True in plain Python's __main__ before 3.14 (an empty __annotations__
     # made at start-up); the script's module gets the same.
     _ANN = "__annotations__" in globals()
+    # True where Python gives a script's module __cached__ (it stopped in 3.15)
+    _CACHED = "__cached__" in globals()
     _BEFORE = set(sys.modules)
     _SLOT = False
     import os   # (loaded at start-up already: no search of sys.path)
@@ -35,7 +37,7 @@ if __name__ == "__main__":
         sys.path[0] = os.path.dirname(os.path.abspath(sys.modules["coroscope"].__path__[0]))
         _SLOT = True
     from coroscope import cli as _cli
-    _run = _cli.prepare(sys.argv[1:], _ANN, _SLOT, _BEFORE)
+    _run = _cli.prepare(sys.argv[1:], _ANN, _SLOT, _BEFORE, _CACHED)
     try:
         if _run.code is not None:
             exec(_run.code, _run.globals)

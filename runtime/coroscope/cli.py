@@ -143,7 +143,7 @@ def pad_recursion(n):
         pass
 
 
-def prepare(argv, ann=False, slot=True, before=()):
+def prepare(argv, ann=False, slot=True, before=(), cached=True):
     opts, target, args, module = _parse(argv)
     from . import boot, core, gens
     pad_recursion(1 if sys.version_info >= (3, 12) else 2)
@@ -186,7 +186,8 @@ def prepare(argv, ann=False, slot=True, before=()):
     _fix_path(slot, os.path.dirname(os.path.realpath(path)))
     mod = _main_module(ann)
     mod.__file__ = path
-    mod.__cached__ = None
+    if cached:
+        mod.__cached__ = None
     try:
         mod.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     except Exception:
