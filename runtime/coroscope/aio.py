@@ -220,7 +220,7 @@ def step_start(lane, handle, ts):
     w = lane.wait
     if w is not None:
         lane.wait = None
-        on, detail, fut = w[0], w[1], w[2]
+        on, fut = w[0], w[2]
         if on is not None:
             _wake(lane, w)
         if fut is not None:
@@ -438,13 +438,30 @@ def _classify(lane, val, inner):
         for cb in getattr(val, "_callbacks", None) or ():
             f = cb[0] if isinstance(cb, tuple) else cb
             if "_chain_future" in getattr(f, "__qualname__", ""):
-                return "thread", "thread", "run_in_executor", None, val, "done", None
+                return "thread", "thread", _executor_label(f), None, val, "done", None
     except Exception:
         pass
     tn = type(val).__name__
     if tn == "_GatheringFuture":
         return "await", "future", "gather", None, val, "done", None
     return "future", "future", "%s pending" % tn, None, val, "done", None
+
+
+def _executor_label(cb):
+    """run_in_executor(None, square, 3): the call, from the executor future that
+    the awaited future is chained to (a cell of asyncio's own callback)."""
+    try:
+        fut = sys.modules.get("coroscope.futures")
+        for c in cb.__closure__ or ():
+            try:
+                lb = fut._labels.get(c.cell_contents) if fut is not None else None
+            except TypeError:       # (not weakly referable: not a future)
+                continue
+            if lb:
+                return "run_in_executor(%s)" % lb
+    except Exception:
+        pass
+    return "run_in_executor"
 
 
 # --- why a task woke up -------------------------------------------------------

@@ -138,7 +138,8 @@ def _user_call(frame):
     nm = None
     k = i
     for k in range(i, max(-1, i - 60), -1):
-        if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH"):
+        if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or \
+                (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
             nm = "__enter__"          # with lock: -- the object is loaded right before
             break
         if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME"):
@@ -151,7 +152,11 @@ def _user_call(frame):
     if nm is None:
         return None
     obj = var = None
-    if k > 0 and lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "BEFORE_WITH", "SETUP_WITH"):
+    if lst[k].opname == "LOAD_SPECIAL":
+        # 3.14: LOAD sem, COPY, LOAD_SPECIAL __exit__, SWAP, SWAP, LOAD_SPECIAL __enter__
+        while k > 0 and lst[k - 1].opname in ("COPY", "SWAP", "LOAD_SPECIAL"):
+            k -= 1
+    if k > 0 and lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "BEFORE_WITH", "SETUP_WITH", "LOAD_SPECIAL", "COPY"):
         spec = _loader(lst[k - 1])
         if spec is not None and spec[0] in ("fast", "global"):
             v = _arg_value(frame, spec)

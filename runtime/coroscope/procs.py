@@ -115,18 +115,22 @@ def _after_child():
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         core.PREFIX = "%d:" % os.getpid()
         from .writer import Writer
-        core.W = Writer(trace, sock, child=True)
-        core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
-        core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
-                                 _fork_parent[0], pid=os.getpid())
-        core.thread_lanes.clear()
-        core.thread_lanes[get_ident()] = core.MAIN
-        core.plumbing.clear()
+        held = hold_term() if child_name is not None else None
+        try:
+            core.W = Writer(trace, sock, child=True)
+            core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
+            core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
+                                     _fork_parent[0], pid=os.getpid())
+            core.thread_lanes.clear()
+            core.thread_lanes[get_ident()] = core.MAIN
+            core.plumbing.clear()
+            if child_name is not None:
+                core.W.flush()      # the lane is written before the marker says so
+                declared()
+        finally:
+            release_term(held)
         core.W.start()
         atexit.register(boot._atexit)
-        if child_name is not None:
-            core.W.flush()      # the lane is written before the marker says so
-            declared()
     except Exception as e:
         # untraced from here: the child runs on as the program made it
         try:
@@ -193,6 +197,26 @@ def _marker(pid):
     return os.path.join(d, str(pid)) if d else None
 
 
+def hold_term():
+    """Between writing a child's lane and making its marker, a SIGTERM (a pool
+    terminating a worker that is still starting) would leave a lane that no one
+    ends: it waits (blocked) until the marker exists, then acts as it would have."""
+    try:
+        import signal
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    except Exception:
+        return None
+
+
+def release_term(old):
+    if old is not None:
+        try:
+            import signal
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        except Exception:
+            pass
+
+
 def declared():
     """In a multiprocessing child, once its lane is written: the marker."""
     try:
@@ -212,17 +236,26 @@ def end_self(code):
         main.ended = True     # the parent writes it
         return
     from . import boot
-    if boot.state.get("mp_child"):
-        m = _marker(os.getpid())
-        if m is not None:
-            try:
-                os.unlink(m)
-            except FileNotFoundError:
-                main.ended = True
-                return
-            except OSError:
-                pass
-    core.end(main, "exit", str(code))
+    m = _marker(os.getpid()) if boot.state.get("mp_child") else None
+    if m is None:
+        core.end(main, "exit", str(code))
+        return
+    # from taking the marker to the end being written, a SIGTERM waits: either
+    # the parent writes the end, or this process does, never neither
+    held = hold_term()
+    try:
+        try:
+            os.unlink(m)
+        except FileNotFoundError:
+            main.ended = True
+            return
+        except OSError:
+            pass
+        core.end(main, "exit", str(code))
+        if core.W is not None:
+            core.W.flush()
+    finally:
+        release_term(held)
 
 
 def _exit(code):
@@ -512,22 +545,26 @@ def _read_trailer(data):
 
 
 def _patch_pickler(FP):
+    import io
     o_dumps = FP.__dict__["dumps"].__func__      # a classmethod
     o_loads = FP.loads
 
     def dumps(cls, obj, protocol=None, *a, **k):
         try:
-            if type(obj) is not _Env:
+            if type(obj) is not _Env or a or k:
                 return o_dumps(cls, obj, protocol, *a, **k)
-            buf = o_dumps(cls, obj.obj, protocol, *a, **k)
+            # as the original does, with the trailer written into the same buffer (no copy
+            # of a large item)
+            buf = io.BytesIO()
+            cls(buf, protocol).dump(obj.obj)
         except BaseException as e:
             _drop_own_frame(e)
             raise
         try:
-            return bytes(buf) + _trailer(obj)
+            buf.write(_trailer(obj))
         except Exception as e:
             core.internal_error("mp pickle", e)
-            return buf
+        return buf.getbuffer()
 
     def loads(data, *a, **k):
         try:

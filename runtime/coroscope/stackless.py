@@ -48,7 +48,7 @@ def _site():
         return None
 
 
-class tasklet(object):
+class tasklet:
     def __init__(self, func=None, *args, **kwargs):
         self._func = None
         self._args = ()
@@ -241,7 +241,6 @@ def schedule(retval=None):
 
 
 def schedule_remove(retval=None):
-    cur = getcurrent()
     if not _runq:
         return retval
     nxt = _runq.popleft()
@@ -298,14 +297,14 @@ def _who(t, site):
         return None
 
 
-class _Raise(object):
+class _Raise:
     __slots__ = ("exc",)
 
     def __init__(self, exc):
         self.exc = exc
 
 
-class channel(object):
+class channel:
     def __init__(self):
         _chan_count[0] += 1
         self._name = "channel#%d" % _chan_count[0]

@@ -194,8 +194,7 @@ def _patch(threading, time):
         f = _user_caller() if core.W is not None else None
         if f is None or not self.is_alive():
             return o_join(self, timeout)
-        from . import threads
-        tl = threads._thread_lanes.get(self)
+        tl = _thread_lane(self)
         d = "join %s" % (tl.name if tl is not None else self.name)
         lane = _block(f, "thread", d)
         try:
@@ -248,7 +247,7 @@ def _locks(threading):
             if lane is not None:
                 _wake(lane, "lock", d, "release" if r else "timer", self)
 
-    class _Traced(object):
+    class _Traced:
         # _try / _rel: the real lock's acquire and release, bound once (the
         # uncontended path is one call of each)
         __slots__ = ("_l", "_w", "_try", "_rel", "__weakref__")
@@ -319,38 +318,82 @@ def _locks(threading):
         def _is_owned(self):
             return self._l._is_owned()
 
-    def make_lock(*a, **k):
-        f = _getframe(1)
+    def make(kind, real, f, a, k):
         if core.W is not None and core.is_user_code(f.f_code):
-            ln = Lock(*a, **k)
+            ln = kind(*a, **k)
             nm = varnames.assigned(f)
             if nm is not None:
                 _names[ln] = nm
             return ln
-        return o_lock(*a, **k)
+        return real(*a, **k)
 
-    def make_rlock(*a, **k):
-        f = _getframe(1)
-        if core.W is not None and core.is_user_code(f.f_code):
-            ln = RLock(*a, **k)
-            nm = varnames.assigned(f)
-            if nm is not None:
-                _names[ln] = nm
-            return ln
-        return o_rlock(*a, **k)
-    for fn, o in ((make_lock, o_lock), (make_rlock, o_rlock)):
-        fn.__wrapped__ = o
-        fn.__doc__ = o.__doc__
-    make_lock.__name__ = make_lock.__qualname__ = "Lock"
-    make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
-    threading.Lock, threading.RLock = make_lock, make_rlock
+    class _Factory(type):
+        """threading.Lock / RLock as the program sees them: calling one makes a
+        traced lock for the program's own code and the real one for the standard
+        library's; isinstance(x, threading.Lock) still holds for both (on 3.13+
+        threading.Lock is a class)."""
+        def __call__(cls, *a, **k):
+            return make(cls._kind, cls._real, _getframe(1), a, k)
+
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, cls._types)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, cls._types)
+
+    def factory(name, kind, real):
+        if not isinstance(real, type):
+            # a function in the standard library (Lock before 3.13, RLock): a function here too
+            def fn(*a, **k):
+                return make(kind, real, _getframe(1), a, k)
+            fn.__name__ = fn.__qualname__ = name
+            fn.__doc__ = getattr(real, "__doc__", None)
+            fn.__wrapped__ = real
+            return fn
+        types = (kind, real)
+        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types,
+                                      "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        f.__qualname__ = name
+        return f
+    threading.Lock = factory("Lock", Lock, o_lock)
+    threading.RLock = factory("RLock", RLock, o_rlock)
 
 
-def install():
+def _process_join(mpp):
+    """Process.join() that waits: a block on the process, woken "done" by its lane."""
+    BP = mpp.BaseProcess
+    o_join = BP.join
+
+    def join(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None or self._popen is None or not self.is_alive():
+            return o_join(self, timeout)
+        d = "join %s" % self.name
+        lane = _block(f, "process", d)
+        try:
+            return o_join(self, timeout)
+        finally:
+            # (a child's lane is "<pid>:1")
+            done = self._popen is not None and self._popen.returncode is not None
+            lane.wait = None
+            core.wake(lane, "process", d, "done" if done else "timer",
+                      "%d:1" % self.pid if done and self.pid else None)
+    join.__wrapped__ = o_join
+    BP.join = join
+
+
+_thread_lane = None      # Thread -> its lane (given by threads.py, which keeps them)
+
+
+def install(thread_lane):
+    global _thread_lane
+    _thread_lane = thread_lane
     import threading
     import time
     try:
         _patch(threading, time)
         _locks(threading)
+        from . import imports
+        imports.when_imported("multiprocessing.process", _process_join)
     except Exception as e:
         core.internal_error("thread waits", e)

@@ -229,7 +229,7 @@ def install():
     import threading
     _patch_threading(threading)
     from . import thread_waits
-    thread_waits.install()
+    thread_waits.install(_thread_lanes.get)
     imports.when_imported("queue", _patch_queue)
     from . import futures
     futures.install()

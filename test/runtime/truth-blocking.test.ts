@@ -2,11 +2,11 @@
 // variable) and wakes with their cause and who caused it; uncontended acquires and waits that return at once
 // write nothing.
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
 
 const SCRIPT = 'test/fixtures/python/truth_thread_waits.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: thread waits on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -38,6 +38,23 @@ for (const py of [PY311, PY313]) {
       assert.ok(joins.length >= 1 && joins.every((j) => j.cause === 'done' && j.by !== undefined && j.detail === `join ${tasks(r.events).find((t) => t.id === j.by)!.name}`));
       // the uncontended `with lock:` at the end and the Event already set wrote nothing
       assert.equal(ofType(r.events, 'block').filter((e) => e.task === '1' && e.on !== 'thread').length, 0);
+    });
+  });
+}
+
+for (const py of PYTHONS) {
+  describe(`truth: Process.join on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('a join that waits is a block on the process, woken done by the child\'s lane', () => {
+      const script = 'test/fixtures/python/truth_process_join.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, 'joined 0\n');
+      const kid = tasks(r.events, 'process').find((t) => t.name === 'kid')!;
+      const b = ofType(r.events, 'block').filter((e) => e.task === '1' && e.on === 'process');
+      const w = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'process');
+      assert.deepEqual(b.map((e) => [e.detail, e.line]), [['join kid', 28]]);
+      assert.deepEqual(w.map((e) => [e.detail, e.cause, e.by]), [['join kid', 'done', kid.id]]);
     });
   });
 }

@@ -1,7 +1,7 @@
 // Issue 16, point 4: every wake says why (cause) and, where there is one, which task caused it and at which call
 // (by, byFile, byLine).
 import * as assert from 'node:assert/strict';
-import { DEB311, PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
 import type { TraceLine } from '../../protocol/events';
 
 function wakesOf(events: TraceLine[], id: string): Ev<'wake'>[] {
@@ -15,7 +15,7 @@ const named = (events: TraceLine[], name: string) => {
 
 const CAUSES = 'test/fixtures/python/truth_causes.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: asyncio wake causes on ${py.name}`, function () {
     this.timeout(60_000);
     let r: ReturnType<typeof runTraced>;
@@ -32,7 +32,7 @@ for (const py of [PY311, PY313]) {
     };
 
     it('a wait_for timeout names the wait_for line and the waiting task', () => {
-      if (py === PY311) {
+      if (py.minor < 12) {
         // 3.11: wait_for runs the coroutine as a task of its own, cancelled by the waiting task
         const w = wake('sleeper');
         assert.deepEqual([w.on, w.cause, w.by, w.byLine], ['timer', 'timeout', main().id, 28]);
@@ -68,12 +68,13 @@ for (const py of [PY311, PY313]) {
   });
 }
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent wake causes and blocking on ${py.name}`, function () {
     this.timeout(60_000);
     const SCRIPT = 'test/fixtures/python/truth_gevent_causes.py';
     let r: ReturnType<typeof runTraced>;
-    before(() => {
+    before(function () {
+      needGevent(this, py);
       r = runTraced(py, SCRIPT);
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);

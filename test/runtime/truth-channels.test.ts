@@ -2,9 +2,9 @@
 // that has to wait is a block on the channel and the scheduler's choice a `schedule` switch; nothing ever shows
 // data going between two receivers.
 import * as assert from 'node:assert/strict';
-import { DEB311, PY313, checkTrace, ofType, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, checkTrace, ofType, runTraced, switches, tasks } from './harness';
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: stackless channels on ${py.name}`, function () {
     this.timeout(60_000);
 

@@ -2,11 +2,11 @@
 // first run); names are the program's own (name=, set_name → rename, Thread(name=)); queues and channels are named
 // after the variable the creating line assigns them to.
 import * as assert from 'node:assert/strict';
-import { DEB311, PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
 const NAMES = 'test/fixtures/python/truth_names.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: creation and names on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -39,11 +39,12 @@ for (const py of [PY311, PY313]) {
   });
 }
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent and stackless creation on ${py.name}`, function () {
     this.timeout(60_000);
 
-    it('gevent.spawn declares the greenlet in its creator, at the spawn line, named after its function, with its arguments', () => {
+    it('gevent.spawn declares the greenlet in its creator, at the spawn line, named after its function, with its arguments', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
       checkTrace(r);
       const g = tasks(r.events, 'greenlet');

@@ -1,7 +1,7 @@
 // Issue 16, point 3: every task that ends has an `end` with its outcome and value, and a task still alive when the
 // program ends gets an `unfinished` end that says where it is paused and what it waits on.
 import * as assert from 'node:assert/strict';
-import { DEB311, PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
 import type { TraceLine } from '../../protocol/events';
 
 function endOf(events: TraceLine[], id: string): Ev<'end'> {
@@ -18,7 +18,7 @@ function byName(events: TraceLine[], name: string): Ev<'task'> {
 
 const SCRIPT = 'test/fixtures/python/truth_outcomes.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: outcomes on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -59,11 +59,12 @@ for (const py of [PY311, PY313]) {
   });
 }
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent outcomes on ${py.name}`, function () {
     this.timeout(60_000);
 
-    it('spawned greenlets end with their return value or exception; a waiting one is unfinished', () => {
+    it('spawned greenlets end with their return value or exception; a waiting one is unfinished', function () {
+      needGevent(this, py);
       const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/truth_gevent.py').stdout);

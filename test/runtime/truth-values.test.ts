@@ -1,11 +1,11 @@
 // Issue 16, point 6: values whole and as written: a thrown exception's repr, what a delegated generator returns,
 // switch(2, 3) as arguments, executor calls as `square(3)`.
 import * as assert from 'node:assert/strict';
-import { DEB311, PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
 const SCRIPT = 'test/fixtures/python/truth_values.py';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`truth: values on ${py.name}`, function () {
     this.timeout(60_000);
     let r: ReturnType<typeof runTraced>;
@@ -30,12 +30,14 @@ for (const py of [PY311, PY313]) {
     it('executor calls read as the function and its arguments', () => {
       const calls = ofType(r.events, 'send').filter((s) => s.channel.startsWith('ThreadPoolExecutor') && s.line !== undefined).map((s) => s.value);
       assert.deepEqual(calls, ['slow_square(7)', 'slow_square(8)', 'slow_square(3)', 'slow_square(4)', 'slow_square(5)']);
-      assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'to_thread(slow_square, 7)'));
+      // (3.14+: the runtime misses the task's suspension in to_thread altogether, before this issue too)
+      if (py.minor < 14) assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'to_thread(slow_square, 7)'));
+      assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'run_in_executor(slow_square(8))'));
     });
   });
 }
 
-for (const py of [DEB311, PY313]) {
+for (const py of GREENLET_PYTHONS) {
   describe(`truth: greenlet switch arguments on ${py.name}`, function () {
     this.timeout(60_000);
     it('switch(2, 3) is recorded as the arguments (2, 3), flagged; a single value is not', () => {
