@@ -1,12 +1,12 @@
 // The `coroscope` command: `run` a script on the runtime, or `report` on a
 // saved trace; both write the self-contained HTML diagram, Perfetto JSON and
 // Mermaid through the exporters in trace/. Usage in docs/cli.md.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { CliError, note } from './errors';
-import { loadTrace } from './load';
-import { writeOutputs } from './outputs';
+import { CliError, EXIT, note } from './errors';
+import { checkTraceFile, loadTrace } from './load';
+import { checkOutputs, summaryLines, writeOutputs } from './outputs';
 import { defaultHtmlName, runScript } from './run';
 
 function version(): string {
@@ -37,8 +37,9 @@ export function program(): Command {
 
   const run = new Command('run')
     .description('run SCRIPT with ARGS on the runtime, the terminal attached; coroscope options go before SCRIPT, everything after it is the script\'s')
-    .argument('<script>', 'the Python script to run')
+    .argument('[script]', 'the Python script to run: a file, or a folder or zipapp with a __main__.py')
     .argument('[args...]', 'arguments for the script (passed unchanged, options included)')
+    .option('-m, --module <module>', 'run a module as python -m MODULE does; every word after it is the module\'s')
     .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
     .option('--trace <file>', 'write the trace as JSON Lines')
     .addOption(new Option('--no-progress', 'no progress line on stderr'))
@@ -46,40 +47,82 @@ export function program(): Command {
     .showHelpAfterError('(run coroscope run --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
-  outputOptions(run).action(async (script: string, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean }) => {
-    process.exitCode = await runScript(script, args, { ...opts });
+  outputOptions(run).action(async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
+    if (opts.module === undefined && script === undefined) run.error('error: missing required argument \'script\'');
+    const words = opts.module === undefined || script === undefined ? args : [script, ...args];
+    process.exitCode = await runScript(script ?? '', words, { ...opts });
   });
   p.addCommand(run);
 
+  const eventIndex = (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('an event index (0, 1, 2, …) is expected');
+    return Number(v);
+  };
   const report = new Command('report')
     .description('write the HTML diagram, Perfetto or Mermaid from a saved JSON Lines trace (default: coroscope-<trace>.html)')
-    .argument('<trace>', 'a .jsonl trace written by coroscope run --trace or the VS Code extension')
+    .argument('<trace>', 'a .jsonl trace (plain or gzip) written by coroscope run --trace or the VS Code extension')
+    .option('--from <n>', 'HTML: the page holds events from index n (0 = the first) …', eventIndex)
+    .option('--to <n>', '… up to index n, excluded (default: the end)', eventIndex)
     .showHelpAfterError('(run coroscope report --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
-  outputOptions(report).action(async (trace: string, opts: OutputFlags) => {
-    const store = await loadTrace(trace);
-    const out = { ...opts };
+  outputOptions(report).action(async (trace: string, opts: OutputFlags & { from?: number; to?: number }) => {
+    const out = { html: opts.html, perfetto: opts.perfetto, mermaid: opts.mermaid };
     if (!out.html && !out.perfetto && !out.mermaid) out.html = defaultHtmlName(trace);
+    // Before a read that may take minutes: the trace exists, every output can be written.
+    checkTraceFile(trace);
+    checkOutputs({ '--html': out.html, '--perfetto': out.perfetto, '--mermaid': out.mermaid });
+    const store = await loadTrace(trace);
+    for (const line of summaryLines(store)) note(line);
     const script = store.header?.script ? basename(store.header.script) : basename(trace, extname(trace));
-    writeOutputs(store, out, `coroscope — ${script}`);
+    writeOutputs(store, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
   });
   p.addCommand(report);
   return p;
 }
 
+/** Options of `run` that take a value (to find where `-m MODULE` ends coroscope's options). */
+const RUN_VALUE_OPTIONS = new Set(['--python', '--trace', '--html', '--perfetto', '--mermaid']);
+
+/**
+ * `coroscope run [options] -m MODULE ARGS...`: as with `python -m`, every word after
+ * MODULE is the module's, options included; a `--` after MODULE tells commander so.
+ */
+export function moduleArgv(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const run = out.indexOf('run', 2);
+  if (run < 0) return out;
+  for (let i = run + 1; i < out.length; i++) {
+    const a = out[i] ?? ''; // i < out.length
+    if (a === '--' || !a.startsWith('-')) return out;
+    if (a === '-m' || a === '--module') {
+      if (i + 1 < out.length) out.splice(i + 2, 0, '--');
+      return out;
+    }
+    if (a.startsWith('--module=') || (a.startsWith('-m') && a.length > 2)) {
+      out.splice(i + 1, 0, '--');
+      return out;
+    }
+    if (RUN_VALUE_OPTIONS.has(a)) i++;
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv);
+    await program().parseAsync(moduleArgv(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are successes; usage errors were already printed by commander.
-      return e.exitCode === 0 ? 0 : 2;
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CliError) { note(`error: ${e.message}`); return e.exitCode; }
-    note(`internal error: ${(e as Error).stack ?? String(e)}`);
-    return 70;
+    // A bug of coroscope's: one line, the stack only on request.
+    const err = e as Error;
+    note(`internal error: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)} (a bug in coroscope; COROSCOPE_DEBUG=1 prints the stack)`);
+    if (process.env.COROSCOPE_DEBUG) process.stderr.write(`${err?.stack ?? String(e)}\n`);
+    return EXIT.internal;
   }
 }
 

@@ -9,19 +9,21 @@
 // decoded only after the script exits (`fileFallback`: the progress line then
 // shows no events). This module adds what is the CLI's own: checks, the signal
 // handling, the progress line and the outputs.
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { RunCore } from '../session/core';
-import { TYPE } from '../trace/store';
+import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
 import { reportProblems } from './load';
-import { plural, writeOutputs, type OutputPaths } from './outputs';
+import { checkOutputs, plural, summaryLines, writeOutputs, type OutputPaths } from './outputs';
 import { Progress } from './progress';
 import { findPython } from './python';
 
 export interface RunOptions extends OutputPaths {
   python?: string;
+  /** `-m MODULE`: run the module (SCRIPT is then unused). */
+  module?: string;
   trace?: string;
   progress: boolean;
 }
@@ -37,24 +39,23 @@ export function defaultHtmlName(script: string): string {
 }
 
 export async function runScript(script: string, args: string[], o: RunOptions): Promise<number> {
-  let isFile = false;
-  try { isFile = statSync(script).isFile(); } catch { /* reported below */ }
-  if (!isFile) throw new CliError(`script not found: ${script}`, 2);
+  // A file, or a folder / zipapp with a __main__.py (python says so if there is none), or -m MODULE.
+  let exists = o.module !== undefined;
+  try { exists ||= statSync(script).isFile() || statSync(script).isDirectory(); } catch { /* reported below */ }
+  if (!exists) throw new CliError(`script not found: ${script}`, 2);
+  const name = o.module ?? script;
+  const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
+  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = o.module !== undefined ? `coroscope-${o.module}.html` : defaultHtmlName(script);
+  // Everything that would fail after the script ran fails before it starts.
+  checkOutputs({ '--trace': o.trace, '--html': outputs.html, '--perfetto': outputs.perfetto, '--mermaid': outputs.mermaid });
   const python = await findPython(o.python, process.env);
   if (!python.ok) throw new CliError(python.message, 2);
   const runtime = runtimeDir();
   if (!existsSync(join(runtime, 'coroscope'))) throw new CliError(`the coroscope runtime is missing (${join(runtime, 'coroscope')})`, 2);
 
-  const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
-  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = defaultHtmlName(script);
-  // Fail before the script runs, not after, when --trace cannot be written.
-  if (o.trace) {
-    try { closeSync(openSync(o.trace, 'w')); } catch (e) { throw new CliError(`cannot write ${o.trace}: ${(e as Error).message}`, 2); }
-  }
-
   let progress: Progress | undefined;
   const core = new RunCore({
-    python: python.command, runtimeDir: runtime, script, args, cwd: process.cwd(), traceFile: o.trace,
+    python: python.command, runtimeDir: runtime, script, module: o.module, args, cwd: process.cwd(), traceFile: o.trace,
     stdio: 'inherit', fileFallback: true, oneHeader: true, lingerMs: 2000,
   }, {
     onFallback: (address, e) => note(`could not listen on ${address} (${e.message}); tracing to a file instead`),
@@ -66,7 +67,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
       }
     },
   });
-  progress = Progress.forStderr(o.progress, () => core.store, basename(script));
+  progress = Progress.forStderr(o.progress, () => core.store, basename(name));
 
   // Ctrl+C at the terminal reaches the script directly (same process group);
   // coroscope stays alive to write what it has. Signals sent to coroscope
@@ -88,15 +89,30 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   const code = core.exitCode ?? 128 + (core.signal ? (constants.signals[core.signal as NodeJS.Signals] ?? 0) : 0);
 
   const store = core.store;
+  // The summary starts on a line of its own, even after a script's unfinished last line.
+  if (endsMidLine(store)) process.stderr.write('\n');
   reportProblems(store, 'trace');
   if (!store.header && store.length === 0) note('warning: no trace arrived from the runtime (did the script start?)');
-  if (core.trace.failure) note(`error: cannot write ${o.trace}: ${core.trace.failure.message}`);
+  for (const line of summaryLines(store)) note(line);
+  if (core.trace.failure) note(`error: cannot write ${resolve(o.trace ?? '')}: ${core.trace.failure.message}`);
   try {
-    if (o.trace) note(`wrote ${o.trace} (${plural(store.length, 'event')})`);
-    writeOutputs(store, outputs, `coroscope — ${basename(script)}`);
+    if (o.trace && !core.trace.failure) note(`wrote ${resolve(o.trace)} (JSON Lines trace, ${plural(store.length, 'event')})`);
+    writeOutputs(store, outputs, `coroscope — ${basename(name)}`);
   } catch (e) {
     if (e instanceof CliError) { note(`error: ${e.message}`); return code === 0 ? 1 : code; }
     throw e;
   }
+  if (core.trace.failure && code === 0) return 1;
   return code;
+}
+
+/** The script's last print left its line unfinished (on stderr, or on stdout sharing a terminal with stderr). */
+function endsMidLine(store: TraceStore): boolean {
+  for (let i = store.length - 1; i >= 0 && i >= store.length - 10_000; i--) {
+    if (store.typeCode(i) !== TYPE.output) continue;
+    const text = store.value(i) ?? '';
+    if (text.endsWith('\n')) return false;
+    return store.reason(i) === 'stderr' || process.stderr.isTTY === true;
+  }
+  return false;
 }

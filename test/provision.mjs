@@ -1,6 +1,7 @@
 // Provisions what each test tier needs on a fresh Debian machine (run as root), and only that:
 // every step says what it installs, and anything heavy is cached in .tools/ (git-ignored).
-//   types, unit   nothing (Node and node_modules only; the unit tier's Python is the machine's python3)
+//   types, lint, unit   nothing (Node and node_modules only)
+//   cli           apt: python3-greenlet, python3-gevent (the CLI runs every example with /usr/bin/python3)
 //   runtime       apt: python3-greenlet, python3-gevent (for /usr/bin/python3), debootstrap
 //                 .tools/trixie   Debian trixie root: CPython 3.13 + greenlet + gevent (sys.monitoring path)
 //                 .tools/testing  Debian testing root: CPython 3.14 + greenlet + gevent, and 3.15 (greenlet only)
@@ -26,7 +27,9 @@ export const testingDir = join(tools, 'testing');
 /** What each tier needs: Debian packages on the machine, and the other steps (below) by name. */
 const TIER_NEEDS = {
   types: { apt: [], steps: [] },
+  lint: { apt: [], steps: [] },
   unit: { apt: [], steps: [] },
+  cli: { apt: ['python3-greenlet', 'python3-gevent'], steps: [] },
   runtime: { apt: ['python3-greenlet', 'python3-gevent', 'debootstrap'], steps: ['trixie', 'testing'] },
   integration: { apt: ['chromium', 'libkrb5-dev'], steps: ['code-server'] },
   e2e: { apt: ['chromium', 'libkrb5-dev'], steps: ['code-server'] },

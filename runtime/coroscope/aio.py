@@ -364,7 +364,7 @@ def _hook_sleep0(tasks, types):
     def last_line(code):
         if hasattr(code, "co_lines"):
             return max(ln for _, _, ln in code.co_lines() if ln is not None)
-        import dis
+        from .gens import dis     # (the standard library's, whatever the script's folder holds)
         return max(ln for _, ln in dis.findlinestarts(code))
     first = ours.co_firstlineno + last_line(oc) - last_line(ours)
     if first < 1:

@@ -204,6 +204,20 @@ def flush_now():
             pass
 
 
+def _release_frames():
+    """Let go of the program's frames (generators that never ended, e.g. closed
+    without running on 3.13, and the frames cached as their resumers): module
+    teardown then frees the program's globals, running their __del__ at exit
+    as plain Python does."""
+    try:
+        for info in list(core.frames.values()):
+            lane = info[0]
+            lane.cframe = lane.clane = None
+        core.frames.clear()
+    except Exception:
+        pass
+
+
 def _atexit():
     # Registered first, so it runs after the program's own atexit handlers.
     try:
@@ -224,6 +238,7 @@ def _atexit():
     except Exception:
         pass
     finish()
+    _release_frames()
     if state["signal"] == "SIGINT" and os.name == "posix":
         import signal
         try:

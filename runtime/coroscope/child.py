@@ -38,9 +38,15 @@ def start_from(info, data):
     try:
         if name is not None and os.environ.get(boot.ENV_TEST_UNTRACED) == name:
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
-        boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True,
-                   parent_task=info.get("parent"), process_name=name)
-        boot.state["mp_child"] = True
+        held = procs.hold_term()
+        try:
+            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True,
+                       parent_task=info.get("parent"), process_name=name)
+            boot.state["mp_child"] = True
+            boot.state["cfg"]["marks"] = info.get("marks")
+            procs.declared()          # (boot.start wrote the lane at once)
+        finally:
+            procs.release_term(held)
     except BaseException as e:
         if core.W is None:
             boot.state["script"] = script

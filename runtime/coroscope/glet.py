@@ -289,6 +289,24 @@ def _make_subclass(mod):
     return _Meta("greenlet", (C,), ns)
 
 
+def _wrap_settrace(mod):
+    """greenlet.settrace/gettrace as the program sees them: its tracer is called
+    after the runtime's (prev_trace), which stays installed."""
+    real = mod.settrace
+
+    def settrace(callback):
+        global prev_trace
+        old, prev_trace = prev_trace, callback
+        return old
+
+    def gettrace():
+        return prev_trace
+    settrace.__doc__ = real.__doc__
+    gettrace.__doc__ = mod.gettrace.__doc__
+    mod.settrace = settrace
+    mod.gettrace = gettrace
+
+
 def install(mod):
     global _C, _getcurrent, prev_trace
     _C = mod.greenlet
@@ -298,6 +316,7 @@ def install(mod):
     except Exception:
         prev_trace = None
     mod.settrace(_trace)
+    _wrap_settrace(mod)
     core.root_hook = current_lane
     try:
         sub = _make_subclass(mod)

@@ -89,7 +89,6 @@ def _after_child():
         core.live.clear()        # (the parent's tasks: never "unfinished" here)
         _last.clear()
         _await.clear()
-        _heard_from.clear()
         _sent[0] = False
         _job_lanes.clear()
         aio = sys.modules.get("coroscope.aio")
@@ -116,13 +115,20 @@ def _after_child():
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         core.PREFIX = "%d:" % os.getpid()
         from .writer import Writer
-        core.W = Writer(trace, sock, child=True)
-        core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
-        core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
-                                 _fork_parent[0], pid=os.getpid())
-        core.thread_lanes.clear()
-        core.thread_lanes[get_ident()] = core.MAIN
-        core.plumbing.clear()
+        held = hold_term() if child_name is not None else None
+        try:
+            core.W = Writer(trace, sock, child=True)
+            core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
+            core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
+                                     _fork_parent[0], pid=os.getpid())
+            core.thread_lanes.clear()
+            core.thread_lanes[get_ident()] = core.MAIN
+            core.plumbing.clear()
+            if child_name is not None:
+                core.W.flush()      # the lane is written before the marker says so
+                declared()
+        finally:
+            release_term(held)
         core.W.start()
         atexit.register(boot._atexit)
     except Exception as e:
@@ -148,14 +154,117 @@ def own_end():
     return not (boot.state.get("mp_child") and _sent[0])
 
 
+# Who writes a multiprocessing child's ``end``. The child declares its lane at
+# once when it starts, then makes a marker file named after its pid in a private
+# folder of the run (cfg "marks"). When the parent reaps the child (Popen.poll)
+# and can remove the marker, the child has a lane and did not write its end:
+# the parent writes it, with the exit code or the signal (a pool worker
+# terminated before it got any work, a daemon terminated at exit). A child that
+# writes its own end removes its marker first. A child killed before its
+# marker exists has no lane, and gets no end.
+
+_marks_owner = [None]
+
+
+def marks_dir(create=False):
+    from . import boot
+    cfg = boot.state.get("cfg")
+    if cfg is None:
+        return None
+    d = cfg.get("marks")
+    if d is None and create:
+        import tempfile
+        d = cfg["marks"] = tempfile.mkdtemp(prefix="coroscope-lanes-")
+        _marks_owner[0] = os.getpid()
+        try:
+            import multiprocessing.util as mu
+            # after multiprocessing has joined or terminated the children at exit
+            mu.Finalize(None, _remove_marks, args=(d, os.getpid()), exitpriority=-10000)
+        except Exception:
+            pass
+    return d
+
+
+def _remove_marks(d, pid):
+    if os.getpid() != pid:
+        return
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _marker(pid):
+    d = marks_dir()
+    return os.path.join(d, str(pid)) if d else None
+
+
+def hold_term():
+    """Between writing a child's lane and making its marker, a SIGTERM (a pool
+    terminating a worker that is still starting) would leave a lane that no one
+    ends: it waits (blocked) until the marker exists, then acts as it would have."""
+    try:
+        import signal
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    except Exception:
+        return None
+
+
+def release_term(old):
+    if old is not None:
+        try:
+            import signal
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        except Exception:
+            pass
+
+
+def declared():
+    """In a multiprocessing child, once its lane is written: the marker."""
+    try:
+        m = _marker(os.getpid())
+        if m is not None:
+            os.close(os.open(m, os.O_CREAT | os.O_WRONLY, 0o600))
+    except Exception:
+        pass
+
+
+def end_self(code):
+    """This child's lane ends (at its exit), unless its parent writes that."""
+    main = core.MAIN
+    if main is None or main.ended:
+        return
+    if not own_end():
+        main.ended = True     # the parent writes it
+        return
+    from . import boot
+    m = _marker(os.getpid()) if boot.state.get("mp_child") else None
+    if m is None:
+        core.end(main, "exit", str(code))
+        return
+    # from taking the marker to the end being written, a SIGTERM waits: either
+    # the parent writes the end, or this process does, never neither
+    held = hold_term()
+    try:
+        try:
+            os.unlink(m)
+        except FileNotFoundError:
+            main.ended = True
+            return
+        except OSError:
+            pass
+        core.end(main, "exit", str(code))
+        if core.W is not None:
+            core.W.flush()
+    finally:
+        release_term(held)
+
+
 def _exit(code):
     try:
         from . import boot
         if core.PREFIX:
             # a child process (fork or multiprocessing); the root process alone
             # writes ``finish``
-            if core.MAIN is not None and own_end():
-                core.end(core.MAIN, "exit", str(code))
+            end_self(code)
             boot.finish(code)
         else:
             boot.flush_now()
@@ -215,7 +324,7 @@ def _bootstrap_info(name):
     st = _starting.get(get_ident())
     parent = st[1] if st and st[0] == name else (core.MAIN.id if core.MAIN is not None else None)
     return {"trace": cfg.get("trace"), "socket": cfg.get("socket"), "blocking": cfg.get("blocking"),
-            "parent": parent, "queues": _queue_names()}
+            "parent": parent, "queues": _queue_names(), "marks": cfg.get("marks")}
 
 
 def patch_mp(mp):
@@ -234,6 +343,8 @@ def patch_mp(mp):
         ident = get_ident()
         try:
             _starting[ident] = (_process_name(self), core.starter_lane().id if core.W is not None else None)
+            if core.W is not None:
+                marks_dir(create=True)
         except Exception:
             pass
         try:
@@ -253,10 +364,7 @@ def patch_mp(mp):
         try:
             if core.PREFIX and core.MAIN is not None and core.W is not None:
                 boot.state["exit"] = code
-                if own_end():
-                    core.end(core.MAIN, "exit", str(code))
-                else:
-                    core.MAIN.ended = True     # the parent writes it
+                end_self(code)
         except Exception:
             pass
         return code
@@ -338,10 +446,8 @@ _ended_by_parent = set()     # pids of children whose lane's end this process wr
 
 def _patch_popen(pf):
     """The parent writes the ``end`` of a child's lane when it learns how it
-    ended (exit code, or the signal that killed it: daemon children are
-    terminated at exit), if the child is known to have declared its lane -- a
-    message from it arrived (a child killed while starting up may have written
-    nothing) -- and so leaves it to the parent (see own_end)."""
+    ended (exit code, or the signal that killed it), if the child has a lane and
+    did not write its end itself (see marks_dir)."""
     P = pf.Popen
     o_poll = P.__dict__.get("poll")     # popen_forkserver's own; popen_spawn_posix inherits popen_fork's
     if o_poll is None:
@@ -350,9 +456,15 @@ def _patch_popen(pf):
     def poll(self, *a, **k):
         rc = o_poll(self, *a, **k)
         try:
-            if rc is not None and core.W is not None and self.pid not in _ended_by_parent \
-                    and self.pid in _heard_from:
+            if rc is not None and core.W is not None and self.pid not in _ended_by_parent:
                 _ended_by_parent.add(self.pid)
+                m = _marker(self.pid)
+                if m is None:
+                    return rc
+                try:
+                    os.unlink(m)
+                except OSError:
+                    return rc       # no lane, or it wrote its own end
                 lane = core.Lane("%d:1" % self.pid, "process", "", None)
                 if rc >= 0:
                     core.end(lane, "exit", str(rc))
@@ -433,22 +545,26 @@ def _read_trailer(data):
 
 
 def _patch_pickler(FP):
+    import io
     o_dumps = FP.__dict__["dumps"].__func__      # a classmethod
     o_loads = FP.loads
 
     def dumps(cls, obj, protocol=None, *a, **k):
         try:
-            if type(obj) is not _Env:
+            if type(obj) is not _Env or a or k:
                 return o_dumps(cls, obj, protocol, *a, **k)
-            buf = o_dumps(cls, obj.obj, protocol, *a, **k)
+            # as the original does, with the trailer written into the same buffer (no copy
+            # of a large item)
+            buf = io.BytesIO()
+            cls(buf, protocol).dump(obj.obj)
         except BaseException as e:
             _drop_own_frame(e)
             raise
         try:
-            return bytes(buf) + _trailer(obj)
+            buf.write(_trailer(obj))
         except Exception as e:
             core.internal_error("mp pickle", e)
-            return buf
+        return buf.getbuffer()
 
     def loads(data, *a, **k):
         try:
@@ -468,14 +584,11 @@ def _patch_pickler(FP):
     FP.loads = staticmethod(loads)
 
 
-_heard_from = set()      # pids of child processes whose messages reached this process
 
 
 def _unwrap(msg, chan, kind, obj):
     try:
         _last[get_ident()] = (msg, chan, kind)
-        if type(msg) is int and msg >= core.MSG_PID_BASE:
-            _heard_from.add(msg // core.MSG_PID_BASE)
         if kind is not None and chan is not None:
             _result_arrived(msg, chan, kind, obj)
     except Exception:

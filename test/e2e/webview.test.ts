@@ -47,7 +47,8 @@ describe('diagram webview in a real browser', function () {
     assert.equal(s.switches, 14);
     for (let n = 1; n <= 5; n++) assert.ok(s.labels.includes(`send(${n})`), `label send(${n}) in ${JSON.stringify(s.labels)}`);
     assert.ok(s.labels.includes("yield '200 OK'"));
-    assert.equal(s.labels[0], 'next()');
+    // The program starts the consumer with `c.send(None)` (line 18): drawn as written, not as next().
+    assert.equal(s.labels[0], 'send(None)');
     assert.equal(s.labels.filter((l) => l === "yield '200 OK'").length, 5);
     // The table says the same, row by row, in the order of the diagram.
     const rows = await d.tableRows();

@@ -83,7 +83,7 @@ for (const py of PYTHONS) {
         const ends = ofType(r.events, 'end');
         const crasher = lanes.find((l) => l.name === 'crasher')!;
         assert.deepEqual(ends.filter((e) => e.task === crasher.id).map((e) => [e.outcome, e.value]), [['exit', '1']]);
-        for (const l of lanes) assert.ok(ends.filter((e) => e.task === l.id).length <= 1, `${l.name} ends at most once`);
+        for (const l of lanes) assert.equal(ends.filter((e) => e.task === l.id).length, 1, `${l.name} ends once`);
         for (const n of ['worker-0', 'worker-1']) {
           const l = lanes.find((x) => x.name === n)!;
           assert.deepEqual(ends.filter((e) => e.task === l.id).map((e) => e.value), ['0'], `${n} ends with 0`);
@@ -99,6 +99,16 @@ for (const py of PYTHONS) {
       assert.equal(r.code, 0);
       checkTrace(r);
       assert.equal(tasks(r.events, 'process').length, 1, 'the child is traced (the fork server is not a lane)');
+    });
+
+    it('environment: the PYTHONPATH the user had is the one the program and a spawn child see', () => {
+      const user = '/nonexistent/user-path';
+      const r = runTraced(py, 'test/fixtures/python/mp_env.py', { args: ['spawn'], env: { PYTHONPATH: `runtime:${user}` } });
+      const p = runPlain(py, 'test/fixtures/python/mp_env.py', { args: ['spawn'], env: { PYTHONPATH: user } });
+      assert.equal(p.stdout, `program ['${user}', []]\nenv ['PYTHONPATH']\nchild ['${user}', []]\n`);
+      assert.equal(r.stdout, p.stdout);
+      checkTrace(r);
+      assert.equal(tasks(r.events, 'process').length, 1, 'the spawn child is traced');
     });
 
     it('a spawn child that fails importing the main module: the same traceback, no runtime frame', () => {
