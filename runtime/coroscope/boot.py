@@ -35,9 +35,11 @@ def _emulated_stackless(script):
     try:
         if not script or not script.endswith(".py"):
             return False
-        import re
         with open(script, "rb") as f:
             src = f.read(1 << 20)
+        if b"stackless" not in src:
+            return False
+        import re
         if not re.search(rb"^\s*(import|from)\s+stackless\b", src, re.M):
             return False
         import importlib.util
