@@ -21,7 +21,14 @@ export type HostMessage =
   /** Scroll to and select the event with this index (0-based, header excluded). */
   | { type: 'focus'; index: number }
   /** Ask for a `summary` reply (tests and the status bar use it). */
-  | { type: 'query' };
+  | { type: 'query' }
+  /** Move the step cursor to this task's event nearest to the cursor (a click on its decorated line in the editor). */
+  | { type: 'cursorTo'; task: string }
+  /**
+   * The program's own source files the trace names (never the standard library's), for the Tasks pane's line texts
+   * and, with `pane`, a source pane (the report). `capped`: some files were left out to keep the page small.
+   */
+  | { type: 'sources'; files: { file: string; text: string }[]; capped: boolean; pane: boolean };
 
 export type RunState = 'running' | 'exited' | 'stopped' | 'failed' | 'loaded';
 
@@ -36,7 +43,15 @@ export type WebviewMessage =
   /** The user pressed Stop in the panel. */
   | { type: 'stop' }
   /** What the diagram currently holds, in reply to `query`. */
-  | { type: 'summary'; summary: DiagramSummary };
+  | { type: 'summary'; summary: DiagramSummary }
+  /**
+   * The step cursor moved (`step`: the gutter's row number, 0 = no cursor; `index`: its event, -1 = none): the tasks
+   * that are somewhere in the source at that step, for the editor's decorations.
+   */
+  | { type: 'cursor'; step: number; index: number; tasks: CursorTask[] };
+
+/** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
+export interface CursorTask { id: string; name: string; state: 'running' | 'suspended' | 'blocked'; file: string; line: number; note: string }
 
 export interface DiagramSummary {
   events: number;
@@ -51,8 +66,8 @@ export interface DiagramSummary {
   folds?: { start: number; period: number; count: number; collapsed: boolean }[];
 }
 
-const HOST_TYPES = new Set(['reset', 'append', 'appendBytes', 'status', 'highlight', 'focus', 'query']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary']);
+const HOST_TYPES = new Set(['reset', 'append', 'appendBytes', 'status', 'highlight', 'focus', 'query', 'cursorTo', 'sources']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary', 'cursor']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -68,6 +83,10 @@ export function isHostMessage(m: unknown): m is HostMessage {
     case 'status': return typeof o.state === 'string';
     case 'highlight': return typeof o.file === 'string' && typeof o.line === 'number';
     case 'focus': return typeof o.index === 'number';
+    case 'cursorTo': return typeof o.task === 'string';
+    case 'sources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'object' && f !== null
+      && typeof (f as { file?: unknown }).file === 'string' && typeof (f as { text?: unknown }).text === 'string')
+      && typeof o.capped === 'boolean' && typeof o.pane === 'boolean';
     default: return true;
   }
 }
@@ -79,6 +98,15 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'reveal': return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
     case 'saveImage': return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
     case 'summary': return typeof o.summary === 'object' && o.summary !== null;
+    case 'cursor': return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default: return true;
   }
+}
+
+const CURSOR_STATES = new Set(['running', 'suspended', 'blocked']);
+function isCursorTask(t: unknown): t is CursorTask {
+  if (typeof t !== 'object' || t === null) return false;
+  const o = t as Record<string, unknown>;
+  return typeof o.id === 'string' && typeof o.name === 'string' && typeof o.state === 'string' && CURSOR_STATES.has(o.state)
+    && typeof o.file === 'string' && Number.isInteger(o.line) && (o.line as number) > 0 && typeof o.note === 'string';
 }

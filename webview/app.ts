@@ -15,6 +15,7 @@ import { compileQuery, isEmptyQuery, parseQuery } from './query';
 import { details, label, basename, laneName } from './labels';
 import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
+import { Replay } from './replay';
 
 export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
 
@@ -65,6 +66,8 @@ export class App {
   private readonly emptyEl: HTMLDivElement;
   /** Frame times of the last draws (ms), for the benchmark. */
   readonly drawTimes: number[] = [];
+  /** The step cursor, its controls and the Tasks pane. */
+  readonly replay: Replay;
 
   constructor(root: HTMLElement, private readonly vscode: VsCodeApi) {
     this.root = root;
@@ -123,8 +126,14 @@ export class App {
       activate: (r) => this.activateRow(r),
     });
     this.tablePane = el('div', { class: 'table-pane' }, this.table.root);
+    const app = this;
+    this.replay = new Replay({
+      get store() { return app.store; }, get model() { return app.model; },
+      selected: () => this.view.selected, focusEvent: (i) => this.focusEvent(i), post: (m) => this.vscode.postMessage(m),
+    }, root);
+    toolbar.insertBefore(this.replay.controls, this.scaleBtn);
     this.live = el('div', { class: 'sr-only', 'aria-live': 'polite' });
-    root.replaceChildren(toolbar, el('div', { class: 'main' }, this.diagram, this.tablePane), this.live);
+    root.replaceChildren(toolbar, el('div', { class: 'main' }, this.diagram, this.replay.pane.root, this.tablePane), this.live);
 
     // Wiring.
     this.stopBtn.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
@@ -167,6 +176,7 @@ export class App {
     this.firstReset = false;
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
+    this.replay.reset();
     resetPairs();
     this.titleEl.textContent = title;
     this.titleEl.title = title;
@@ -479,15 +489,11 @@ export class App {
     const v = this.view;
     const page = Math.max(1, Math.floor(this.bodyH() / (v.scale === 'steps' ? v.rowH : 26)) - 1);
     const sel = v.selected >= 0 ? this.model.eventRow(v.selected) : -1;
+    // Arrows, Home/End and Space move the step cursor (webview/replay.ts); Shift+wheel still pans across lanes.
+    if (this.replay.key(e)) return;
     switch (e.key) {
-      case 'ArrowDown': this.selectRow(sel < 0 ? Math.floor(this.geometry().rowAt(HEADER_H + 1)) + 1 : sel + 1); break;
-      case 'ArrowUp': this.selectRow(Math.max(0, sel < 0 ? Math.floor(this.geometry().rowAt(HEADER_H + 1)) : sel - 1)); break;
-      case 'ArrowLeft': v.left -= 80; this.follow = false; this.clampView(); this.changed(); break;
-      case 'ArrowRight': v.left += 80; this.clampView(); this.changed(); break;
       case 'PageDown': this.scrollBy(page); break;
       case 'PageUp': this.scrollBy(-page); break;
-      case 'Home': this.follow = false; v.top = 0; this.changed(); break;
-      case 'End': this.follow = true; this.changed(); break;
       case '+': case '=': this.zoom(1.5, HEADER_H + this.bodyH() / 2); break;
       case '-': case '_': this.zoom(1 / 1.5, HEADER_H + this.bodyH() / 2); break;
       case 'Enter': if (sel >= 0) this.activateRow(sel); break;
@@ -686,6 +692,7 @@ export class App {
     ds.table = this.tableShown ? 'shown' : 'hidden';
     ds.collapsed = [...this.view.collapsed].sort((x, y) => x - y).join(',');
     ds.selected = String(this.view.selected);
+    this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
