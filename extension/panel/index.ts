@@ -12,6 +12,7 @@ import {
   isWebviewMessage, type DiagramSummary, type HostMessage, type RunState, type WebviewMessage,
 } from '../../protocol/messages';
 import { assertNever } from '../../protocol/events';
+import { StepDecorations } from '../replay/decorations';
 
 export const VIEW_TYPE = 'coroscope.diagram';
 const REPLAY_CHUNK = 1024 * 1024;
@@ -52,6 +53,8 @@ export class DiagramPanel implements vscode.Disposable {
   private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
   private readonly subs: vscode.Disposable[] = [];
   private highlightTimer: NodeJS.Timeout | undefined;
+  /** The step cursor's tasks in the editors (extension/replay/). */
+  readonly decorations: StepDecorations;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -62,6 +65,8 @@ export class DiagramPanel implements vscode.Disposable {
       deserializeWebviewPanel: async (panel) => { this.adopt(panel, true); },
     }));
     this.subs.push(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
+    this.decorations = new StepDecorations(context.extensionUri);
+    this.subs.push(this.decorations);
   }
 
   get isOpen(): boolean { return this.panel !== undefined; }
@@ -101,6 +106,7 @@ export class DiagramPanel implements vscode.Disposable {
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.synced = -1;
+        this.decorations.clear();
         this.disposePanelSubs();
         this.flushWaiters();
         this.hooks.onClosed();
@@ -125,6 +131,7 @@ export class DiagramPanel implements vscode.Disposable {
     this.trace = trace;
     this.status = undefined;
     this.queued = [];
+    this.decorations.clear();
     this.synced = -1;
     if (!trace.live) void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
     if (this.panel) {
@@ -278,6 +285,7 @@ export class DiagramPanel implements vscode.Disposable {
         w?.(m.summary);
         break;
       }
+      case 'cursor': this.decorations.show(m.tasks, this.trace?.cwd); break;
       default: assertNever(m, 'webview message');
     }
   }
@@ -328,6 +336,9 @@ export class DiagramPanel implements vscode.Disposable {
     const sel = e.selections[0];
     // A caret highlights its line; a wider selection clears (no single line).
     const line = sel && sel.isSingleLine ? sel.active.line + 1 : 0;
+    // A click on a line the step cursor decorated moves the cursor to that task (its nearest step).
+    const onLine = e.kind === vscode.TextEditorSelectionChangeKind.Mouse && line > 0 ? this.decorations.taskAt(file, line) : undefined;
+    if (onLine && this.synced >= 0) this.post({ type: 'cursorTo', task: onLine.id });
     this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
   }
 
