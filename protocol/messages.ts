@@ -48,7 +48,9 @@ export type WebviewMessage =
    * The step cursor moved (`step`: the gutter's row number, 0 = no cursor; `index`: its event, -1 = none): the tasks
    * that are somewhere in the source at that step, for the editor's decorations.
    */
-  | { type: 'cursor'; step: number; index: number; tasks: CursorTask[] };
+  | { type: 'cursor'; step: number; index: number; tasks: CursorTask[] }
+  /** The trace names these program files the page has no text of: the host answers with `sources` (what it may read). */
+  | { type: 'wantSources'; files: string[] };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
 export interface CursorTask { id: string; name: string; state: 'running' | 'suspended' | 'blocked'; file: string; line: number; note: string }
@@ -67,7 +69,7 @@ export interface DiagramSummary {
 }
 
 const HOST_TYPES = new Set(['reset', 'append', 'appendBytes', 'status', 'highlight', 'focus', 'query', 'cursorTo', 'sources']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary', 'cursor']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary', 'cursor', 'wantSources']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -98,6 +100,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'reveal': return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
     case 'saveImage': return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
     case 'summary': return typeof o.summary === 'object' && o.summary !== null;
+    case 'wantSources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
     case 'cursor': return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default: return true;
   }

@@ -8,6 +8,7 @@
 
 import type { CursorTask, WebviewMessage } from '../protocol/messages';
 import { ReplayIndex, type TaskAtStep, stepNote } from '../trace/replay';
+import { newProgramFiles } from '../trace/sources';
 import type { TraceStore } from '../trace/store';
 import { button, el } from './dom';
 import { displayNames } from './labels';
@@ -41,6 +42,9 @@ export class Replay {
   /** `#step=N` asked for before the trace had that many rows. */
   private pendingStep = 0;
   private sources: Sources | null = null;
+  /** Files the trace names that were looked at for `wantSources`, and up to which event. */
+  private filesSeen = new Set<string>();
+  private filesScanned = 0;
   /** The report and the test page follow `#step=N`; a VS Code webview has no address to share. */
   private readonly useHash = typeof location !== 'undefined' && /^(https?|file):$/.test(location.protocol);
   /** The tasks last shown (tests and the benchmark read them). */
@@ -75,13 +79,20 @@ export class Replay {
     this.index = new ReplayIndex(this.host.store);
     this.lane = -1;
     this.shownFor = '';
+    this.filesSeen = new Set();
+    this.filesScanned = 0;
     this.pane.clear();
     // A new trace opens at the step the address names (the report is one trace; a test page loads several).
     if (this.useHash) this.pendingStep = stepFromHash(location.hash);
   }
 
+  /** Source texts from the host (added to those already given). */
   setSources(files: { file: string; text: string }[], capped: boolean, pane: boolean): void {
-    this.sources = { files: new Map(files.map((f) => [f.file, f.text.split(/\r?\n/)])), capped, pane };
+    const src = this.sources ?? { files: new Map<string, string[]>(), capped: false, pane: false };
+    for (const f of files) src.files.set(f.file, f.text.split(/\r?\n/));
+    src.capped ||= capped;
+    src.pane ||= pane;
+    this.sources = src;
     this.shownFor = '';
   }
 
@@ -94,9 +105,10 @@ export class Replay {
   /** After each draw: take in new events, follow a pending `#step`, refresh the pane if the cursor or data moved. */
   sync(): void {
     const s = this.host.store, m = this.host.model;
-    this.index.update();
     this.applyPending();
     const e = this.host.selected();
+    // Indexed only once there is a cursor: a trace nobody steps through costs nothing more.
+    if (e >= 0) { this.index.update(); this.askSources(); }
     const row = this.row;
     const step = row + 1;
     this.root.dataset.step = String(step);
@@ -113,6 +125,15 @@ export class Replay {
     if (this.updateTimes.length > 1000) this.updateTimes.splice(0, 500);
     if (this.useHash && step > 0 && this.pendingStep === 0 && stepFromHash(location.hash) !== step) history.replaceState(null, '', `#step=${step}`);
     this.postCursor(step, e);
+  }
+
+  /** Ask the host for the text of program files the trace names (the report has them already). */
+  private askSources(): void {
+    const s = this.host.store;
+    if (this.filesScanned === s.length || this.sources?.pane) return;
+    const files = newProgramFiles(s, this.filesScanned, this.filesSeen).filter((f) => !this.sources?.files.has(f));
+    this.filesScanned = s.length;
+    if (files.length) this.host.post({ type: 'wantSources', files });
   }
 
   private postCursor(step: number, e: number): void {

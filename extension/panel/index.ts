@@ -13,6 +13,7 @@ import {
 } from '../../protocol/messages';
 import { assertNever } from '../../protocol/events';
 import { StepDecorations } from '../replay/decorations';
+import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 
 export const VIEW_TYPE = 'coroscope.diagram';
 const REPLAY_CHUNK = 1024 * 1024;
@@ -131,6 +132,7 @@ export class DiagramPanel implements vscode.Disposable {
     this.trace = trace;
     this.status = undefined;
     this.queued = [];
+    this.sourceBytes = 0;
     this.decorations.clear();
     this.synced = -1;
     if (!trace.live) void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
@@ -197,6 +199,9 @@ export class DiagramPanel implements vscode.Disposable {
     this.summaryWaiters = [];
     for (const f of w) f(undefined);
   }
+
+  /** Posts a message to the page (tests; the host's own messages go through `post`). */
+  send(m: HostMessage): void { this.post(m); }
 
   private post(m: HostMessage): void {
     void this.panel?.webview.postMessage(m);
@@ -274,6 +279,7 @@ export class DiagramPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.loads++;
+        this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
         break;
@@ -286,8 +292,26 @@ export class DiagramPanel implements vscode.Disposable {
         break;
       }
       case 'cursor': this.decorations.show(m.tasks, this.trace?.cwd); break;
+      case 'wantSources': this.sendSources(m.files); break;
       default: assertNever(m, 'webview message');
     }
+  }
+
+  /** Bytes of source sent to the page for the current trace (capped like the report's). */
+  private sourceBytes = 0;
+
+  /** The texts of the program files the page asks for: program files only (no library), within the cap. */
+  private sendSources(files: string[]): void {
+    const cwd = this.trace?.cwd;
+    const resolve = (f: string) => (path.isAbsolute(f) || !cwd ? f : path.join(cwd, f));
+    const picked = pickSources(files.filter(isProgramFile), (f) => {
+      try {
+        const p = resolve(f);
+        return fs.statSync(p).size <= SOURCES_CAP ? fs.readFileSync(p, 'utf8') : undefined;
+      } catch { return undefined; }
+    }, SOURCES_CAP - this.sourceBytes);
+    for (const f of picked.files) this.sourceBytes += f.text.length;
+    if (picked.files.length || picked.capped) this.post({ type: 'sources', files: picked.files, capped: picked.capped, pane: false });
   }
 
   /** Opens the source of a clicked event, in the editor column beside the panel. */
