@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PythonExtension, PVSC_EXTENSION_ID } from '@vscode/python-extension';
 import type { CoroscopeBus } from '../bus';
 import { DiagramPanel, savedTrace, type PanelTrace } from '../panel';
-import type { DiagramSummary } from '../../protocol/messages';
+import type { DiagramSummary, HostMessage } from '../../protocol/messages';
 import { SCHEMA_VERSION } from '../../protocol/events';
 import { TraceStore } from '../../trace/store';
 import { discoverPython, probePython, type PythonFound } from '../../session/python';
@@ -36,6 +36,10 @@ export interface RunApi {
   closePanel(): void;
   /** Handles `m` exactly as if the diagram webview had posted it (validation included). */
   panelMessage(m: unknown): Promise<void>;
+  /** Posts `m` to the diagram webview, as the host does (tests move the step cursor with `focus`). */
+  panelPost(m: HostMessage): void;
+  /** What the step cursor's editor decorations show now: per file, the running lines and the paused lines' notes. */
+  stepDecorations(): { file: string; running: number[]; paused: [number, string][] }[];
 }
 
 const KEEP_TRACES = 30;
@@ -279,6 +283,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     panelOpen: () => panel.isOpen,
     closePanel: () => panel.closePanel(),
     panelMessage: (m: unknown) => panel.receive(m),
+    panelPost: (m: HostMessage) => panel.send(m),
+    stepDecorations: () => [...panel.decorations.shown].map(([file, d]) => ({ file, running: d.running, paused: [...d.paused] })),
   };
   return Object.assign(vscode.Disposable.from(...subs.reverse()), { api });
 }
