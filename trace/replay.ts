@@ -84,6 +84,8 @@ export class ReplayIndex {
   private processed = 0;
   /** The last `finish` (-1 none): after the program's end every task is done. */
   private lastFinish = -1;
+  /** Per interned reason id: 1 when `depth`/`frame` describe the switch's `from` lane, 2 when its `to` (0: not looked up yet). */
+  private side = new Int8Array(64);
 
   constructor(readonly store: TraceStore) {}
 
@@ -133,7 +135,7 @@ export class ReplayIndex {
       case TYPE.switch: {
         const a = s.a(i), b = s.b(i);
         if (a === b) break;
-        const fromSide = FROM_SIDE.has(s.reason(i));
+        const fromSide = this.isFromSide(s.reasonId(i));
         if (b === lane) {
           st[FLAGS] |= STARTED | HOLDS;
           st[BLOCK] = -1; // running: whatever it waited on is over (older traces may lack the wake)
@@ -176,6 +178,13 @@ export class ReplayIndex {
       default:
         break;
     }
+  }
+
+  private isFromSide(rid: number): boolean {
+    if (rid < 0) return false;
+    if (rid >= this.side.length) { const x = new Int8Array(Math.max(rid + 1, this.side.length * 2)); x.set(this.side); this.side = x; }
+    if (this.side[rid] === 0) this.side[rid] = FROM_SIDE.has(this.store.string(rid)) ? 1 : 2;
+    return this.side[rid] === 1;
   }
 
   /** Index of the lane's last entry whose event is ≤ i (-1: none). */
@@ -302,7 +311,7 @@ export class ReplayIndex {
     for (let q = p; q >= 0 && q > p - 4 * K && missing > 0; q--) {
       const e = l.ev[q];
       if (s.typeCode(e) !== TYPE.switch) continue;
-      const fromSide = FROM_SIDE.has(s.reason(e));
+      const fromSide = this.isFromSide(s.reasonId(e));
       if ((fromSide ? s.a(e) : s.b(e)) !== lane) continue;
       const k = s.num(e);
       if (k > 0 && k < d && frames[k - 1] === undefined) { frames[k - 1] = s.frame(e); missing--; }
