@@ -336,9 +336,9 @@ export class DiagramPanel implements vscode.Disposable {
     let bytes: Buffer;
     if (format === 'svg') bytes = Buffer.from(data, 'utf8');
     else {
-      const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data);
-      if (!m) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
-      bytes = Buffer.from(m[1], 'base64');
+      const base64 = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data)?.[1];
+      if (base64 === undefined) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
+      bytes = Buffer.from(base64, 'base64');
     }
     const base = this.trace ? path.basename(this.trace.file).replace(/\.jsonl$/, '') : 'diagram';
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;

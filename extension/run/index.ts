@@ -338,7 +338,7 @@ export function splitArgs(text: string): string[] {
   let has = false;
   let q: '"' | "'" | undefined;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (q) {
       if (c === q) q = undefined;
       else if (c === '\\' && q === '"' && i + 1 < text.length) cur += text[++i];

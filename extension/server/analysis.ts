@@ -2,7 +2,7 @@
 // places where a task can give up control, the generator/coroutine
 // definitions, and blocking calls that deserve a diagnostic. No LSP here.
 import type { Language, Node, Query, QueryCapture } from 'web-tree-sitter';
-import { TS } from './parse';
+import { type IndexEdit, TS } from './parse';
 
 /** Suspends the current task until something resumes it (⏸), or hands control to another task directly (⇄). */
 export type PointFamily = 'suspend' | 'switch';
@@ -476,9 +476,6 @@ function merge(chunks: readonly ChunkResult[], hasErrors: boolean, imports: Map<
 export function analyze(root: Node, language: Language): Analysis {
   return new IncrementalAnalyzer(language).analyze(root, undefined);
 }
-
-/** An edit in the shape tree-sitter takes, for mapping cached chunks to the new text. */
-export interface IndexEdit { startIndex: number; oldEndIndex: number; newEndIndex: number; startRow: number; oldEndRow: number; newEndRow: number }
 
 /**
  * Re-analyses only the top-level statements an edit touched (or whose syntax
