@@ -2,11 +2,12 @@
 // self-contained HTML report, Perfetto JSON, Mermaid. The exporters are the
 // pure functions in trace/; this module only reads the bundle files, gzips and
 // writes.
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { toMermaid } from '../trace/mermaid';
 import { perfettoChunks } from '../trace/perfetto';
+import { SOURCES_CAP, pickSources, programFiles } from '../trace/sources';
 import { inlineCodiconFont, jsonlChunks, reportHtml, type ReportAssets } from '../trace/report';
 import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
@@ -52,7 +53,18 @@ function exitCodeOf(store: TraceStore): number | null {
 
 export function htmlReport(store: TraceStore, title: string): string {
   const gz = gzipSync(Buffer.from([...jsonlChunks(store)].join(''), 'utf8'), { level: 6 });
-  return reportHtml({ title, traceGzipBase64: gz.toString('base64'), exitCode: exitCodeOf(store) }, readAssets());
+  return reportHtml({ title, traceGzipBase64: gz.toString('base64'), exitCode: exitCodeOf(store), sources: reportSources(store) }, readAssets());
+}
+
+/** The program's own source files the trace names, read now (relative paths against the run's cwd), ≤ 2 MB. */
+export function reportSources(store: TraceStore): { files: { file: string; text: string }[]; capped: boolean } {
+  const cwd = store.header?.cwd;
+  return pickSources(programFiles(store), (f) => {
+    try {
+      const p = isAbsolute(f) || !cwd ? f : join(cwd, f);
+      return statSync(p).size <= SOURCES_CAP ? readFileSync(p, 'utf8') : undefined;
+    } catch { return undefined; }
+  });
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

@@ -6,7 +6,7 @@
 // network, no external resources. Pure string building: the caller (cli/)
 // reads the bundle files and gzips the trace. No Node imports.
 
-import { diagramPage } from '../webview/page';
+import { diagramPage, sourcesElement } from '../webview/page';
 import type { TraceStore } from './store';
 
 export interface ReportAssets {
@@ -28,6 +28,8 @@ export interface ReportOptions {
   nonce?: string;
   /** The script's exit code (from the trace's `finish`), shown by the diagram's status. */
   exitCode?: number | null;
+  /** The program's own source files (`trace/sources.ts`), embedded for the replay's source pane. */
+  sources?: { files: { file: string; text: string }[]; capped: boolean };
 }
 
 /** Replaces the `url(...codicon.ttf...)` of codicon.css with a data: URL of the font. */
@@ -182,6 +184,7 @@ export function reportHtml(o: ReportOptions, assets: ReportAssets): string {
     nonce,
     inlineStyles: [assets.codiconCss, assets.webviewCss],
     bootScript: bootScript(o.title, o.traceGzipBase64, o.chunkChars ?? 4_000_000, o.exitCode ?? null),
+    extraBody: o.sources ? sourcesElement(o.sources.files, o.sources.capped) : undefined,
     inlineScript: assets.webviewJs,
   });
 }

@@ -15,6 +15,20 @@ export interface PageOptions {
   inlineStyles?: string[];
   /** Report only: a script run before the bundle (defines acquireVsCodeApi and feeds the embedded trace). */
   bootScript?: string;
+  /** Report only: data elements put before the scripts (see `sourcesElement`). */
+  extraBody?: string;
+}
+
+/** Id of the report's element holding the program's source files (read by webview/main.ts). */
+export const SOURCES_ELEMENT_ID = 'coroscope-sources';
+
+/**
+ * The report's embedded sources: a JSON data element (`type="application/json"` is never run, so the CSP does not
+ * apply; `<` is escaped so no text of the program can end the element).
+ */
+export function sourcesElement(files: { file: string; text: string }[], capped: boolean): string {
+  const json = JSON.stringify({ files, capped }).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return `<script type="application/json" id="${SOURCES_ELEMENT_ID}">${json}</script>`;
 }
 
 export function escapeHtml(s: string): string {
@@ -56,6 +70,7 @@ ${styles}
 </head>
 <body>
 <div id="coroscope-root" data-coroscope-state="loading" data-events="0"></div>
+${o.extraBody ?? ''}
 ${scripts}
 </body>
 </html>

@@ -49,8 +49,9 @@ export class Replay {
   private readonly useHash = typeof location !== 'undefined' && /^(https?|file):$/.test(location.protocol);
   /** The tasks last shown (tests and the benchmark read them). */
   tasks: TaskAtStep[] = [];
-  /** Times (ms) of the last pane updates, for the benchmark. */
+  /** Times (ms) of the last pane updates, and of their task-state part alone, for the benchmark. */
   readonly updateTimes: number[] = [];
+  readonly stateTimes: number[] = [];
 
   constructor(private readonly host: ReplayHost, private readonly root: HTMLElement) {
     this.index = new ReplayIndex(host.store);
@@ -118,6 +119,8 @@ export class Replay {
     const t0 = performance.now();
     const names = displayNames(s);
     this.tasks = e >= 0 ? this.index.tasksAt(e, (l) => names[l] ?? s.taskId(l)) : [];
+    this.stateTimes.push(performance.now() - t0);
+    if (this.stateTimes.length > 1000) this.stateTimes.splice(0, 500);
     this.pane.show(step, this.tasks, this.sources, this.lane);
     this.scrub.max = String(Math.max(1, m.rowCount));
     this.scrub.value = String(Math.max(1, step));

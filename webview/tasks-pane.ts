@@ -55,7 +55,8 @@ export class TasksPane {
       set(a, 'task', t.id); set(a, 'name', t.name); set(a, 'state', t.state); set(a, 'thread', t.thread);
       const placed = t.state !== 'not-started' && t.file !== undefined && t.line !== undefined;
       set(a, 'file', placed ? t.file! : ''); set(a, 'line', placed ? String(t.line) : '');
-      r.icon.className = `codicon codicon-${STATE_ICON[t.state]}`;
+      const cls = `codicon codicon-${STATE_ICON[t.state]}`;
+      if (r.icon.className !== cls) r.icon.className = cls;
       text(r.name, t.name);
       text(r.state, t.state);
       const code = sourceLine(src, t.file, t.line);
@@ -66,8 +67,9 @@ export class TasksPane {
       text(r.chain, t.chain.length > 1 ? `in ${t.chain.join(' ← ')}` : '');
       const c = t.creator;
       text(r.creator, c ? `${c.firstRun ? 'first ran' : 'created'} by ${c.name}${c.file && c.line ? ` at ${basename(c.file)}:${c.line}` : ''}` : '');
-      r.root.classList.toggle('picked', t.lane === focus);
-      r.root.title = stepNote(t);
+      if (r.root.classList.contains('picked') !== (t.lane === focus)) r.root.classList.toggle('picked', t.lane === focus);
+      const note = stepNote(t);
+      if (r.root.title !== note) r.root.title = note;
       // Keep lane order without re-inserting nodes already in place.
       const want: ChildNode | null = prev ? prev.nextSibling : this.list.firstChild;
       if (want !== r.root) this.list.insertBefore(r.root, want);
@@ -95,7 +97,10 @@ export class TasksPane {
 }
 
 function set(d: DOMStringMap, k: string, v: string): void { if (d[k] !== v) d[k] = v; }
-function text(e: HTMLElement, s: string): void { if (e.textContent !== s) e.textContent = s; e.hidden = s === ''; }
+function text(e: HTMLElement, s: string): void {
+  if (e.textContent !== s) e.textContent = s;
+  if (e.hidden !== (s === '')) e.hidden = s === '';
+}
 
 export function waitText(t: TaskAtStep): string {
   if (t.state === 'blocked' && t.waits) {

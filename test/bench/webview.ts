@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   // 3. Replay: the step cursor moved one step per frame (→), then to random steps (the scrubber); each move
   // recomputes every task's state at the step (trace/replay.ts) and updates the Tasks pane.
   const replay = await page.evaluate(async () => {
-    type R = { updateTimes: number[]; tasks: unknown[]; goRow(r: number): void };
+    type R = { updateTimes: number[]; stateTimes: number[]; tasks: unknown[]; goRow(r: number): void };
     const app = (window as unknown as { coroscope: { drawTimes: number[]; replay: R; model: { rowCount: number } } }).coroscope;
     const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
     canvas.focus();
@@ -200,6 +200,7 @@ async function main(): Promise<void> {
     app.replay.goRow(Math.floor(rows / 2));
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     app.replay.updateTimes.length = 0;
+    app.replay.stateTimes.length = 0;
     app.drawTimes.length = 0;
     const key = (k: string) => canvas.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
     let seed = 12345;
@@ -210,9 +211,9 @@ async function main(): Promise<void> {
       return true;
     });
     await new Promise((r) => setTimeout(r, 200));
-    return { intervals: steps, updates: [...app.replay.updateTimes], draws: [...app.drawTimes], tasks: app.replay.tasks.length };
+    return { intervals: steps, updates: [...app.replay.updateTimes], states: [...app.replay.stateTimes], draws: [...app.drawTimes], tasks: app.replay.tasks.length };
   });
-  say(`replay cursor (200 steps → one per frame, then 100 random steps; ${replay.tasks} tasks in the pane): pane update (task states at the step + DOM) ${fmt(stats(replay.updates))}; whole frame (draw + pane) ${fmt(stats(replay.draws))}; frame interval ${fmt(stats(replay.intervals))} (target: ≤ 16 ms per move)`);
+  say(`replay cursor (200 steps → one per frame, then 100 random steps; ${replay.tasks} tasks in the pane): task states at the step ${fmt(stats(replay.states))}; pane update (states + DOM) ${fmt(stats(replay.updates))}; whole frame (draw + pane) ${fmt(stats(replay.draws))}; frame interval ${fmt(stats(replay.intervals))} (target: ≤ 16 ms per move)`);
 
   // 4. Live: 100,000 events/s in 20 ms batches of 2,000, for 5 s, while following.
   const LIVE = 500_000;

@@ -205,6 +205,37 @@ describe('replay: step cursor and Tasks pane in a real browser', function () {
     await d.page.waitForSelector('#coroscope-root[data-step="5"]');
   });
 
+  it('the HTML report replays on its own: opened at #step=N, the source pane with the notes, only the program\'s sources', async () => {
+    const html = join(dir, 'report.html');
+    execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', '--python', PY, '--html', html, exampleFile('producer_consumer')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<script type="application\/json" id="coroscope-sources">/);
+    assert.ok(!/python3\.\d+\/\w+\.py/.test(page.slice(page.indexOf('id="coroscope-sources"'), page.indexOf('</script>', page.indexOf('id="coroscope-sources"')))), 'no standard library source');
+    // The step right after the consumer yielded back from send(2).
+    const events = run(dir, 'producer_consumer').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { type: string; value?: string; reason?: string });
+    const send2 = events.findIndex((e) => e.type === 'switch' && e.value === '2');
+    const yielded = events.findIndex((e, i) => i > send2 && e.type === 'switch' && e.reason === 'yield');
+    const p = await d.page.context().newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`file://${html}#step=${yielded + 1}`);
+    await p.waitForSelector(`#coroscope-root[data-step="${yielded + 1}"][data-coroscope-state=ready]`);
+    const consumer = await p.$eval('.tasks-pane [data-name="consumer"]', (e) => [(e as HTMLElement).dataset.state, (e as HTMLElement).dataset.line, e.querySelector('.where')?.textContent]);
+    assert.deepEqual(consumer, ['suspended', '10', 'producer_consumer.py:10  n = yield r          # receives what produce() sends, hands back r']);
+    const marks = await p.$$eval('.source-pane .src-line.running, .source-pane .src-line.paused', (els) => els.map((e) => [(e as HTMLElement).dataset.line, e.className, e.querySelector('.note')?.textContent ?? '']));
+    assert.deepEqual(marks, [['10', 'src-line paused', '⏸ consumer — waiting at yield, last got 2'], ['23', 'src-line running', '']]);
+    assert.equal(await p.$eval('.source-title', (e) => e.textContent), 'producer_consumer.py');
+    await p.screenshot({ path: join(shots, 'replay-report-source-pane.png') });
+    // The hash follows the cursor, and a new hash moves it.
+    await p.locator('canvas.body').focus();
+    await p.keyboard.press('ArrowRight');
+    await p.waitForFunction((n) => location.hash === `#step=${n}`, yielded + 2);
+    await p.evaluate(() => { location.hash = 'step=3'; });
+    await p.waitForSelector('#coroscope-root[data-step="3"]');
+    await p.close();
+    assert.deepEqual(errors, []);
+  });
+
   it('a page opened at #step=N shows that step once the trace is in, and the cursor is posted to the host', async () => {
     const ex = 'producer_consumer';
     await d.page.goto('about:blank');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProgramFile, pickSources, programFiles } from '../../trace/sources';
 import { ROOT, fixtureStore } from './helpers';
+import { sourcesElement } from '../../webview/page';
 
 describe('replay sources', () => {
   it('keeps the program files and leaves out the standard library, site-packages and pseudo-files', () => {
@@ -29,5 +30,15 @@ describe('replay sources', () => {
     const capped = pickSources(['a.py', 'b.py', 'c.py'], read, text.length * 2 + 1);
     assert.deepEqual(capped.files.map((f) => f.file), ['a.py', 'b.py']);
     assert.equal(capped.capped, true);
+  });
+});
+
+describe('report sources element', () => {
+  it('embeds source text that cannot end the element, and reads back the same', () => {
+    const text = "s = '</script><script>alert(1)</script>'\u2028\n";
+    const el = sourcesElement([{ file: '/p/a.py', text }], true);
+    const inner = el.slice(el.indexOf('>') + 1, el.lastIndexOf('</script>'));
+    assert.ok(!inner.includes('<'), 'no < inside the element');
+    assert.deepEqual(JSON.parse(inner), { files: [{ file: '/p/a.py', text }], capped: true });
   });
 });
