@@ -105,6 +105,15 @@ export class App {
     this.replay = new Replay({
       get store() { return app.store; }, get model() { return app.model; },
       selected: () => this.view.selected, focusEvent: (i) => this.focusEvent(i), post: (m) => this.vscode.postMessage(m),
+      showLane: (lane) => {
+        // A task picked in the Tasks pane: its lane scrolls into view (centred) if it is off screen.
+        const g = geometry(this);
+        const x = g.laneX(lane);
+        if (Number.isNaN(x) || (x > GUTTER_W + 20 && x < g.width - 20)) return;
+        this.view.left += x - (GUTTER_W + g.width) / 2;
+        clampView(this);
+        this.changed();
+      },
     }, root);
     bar.root.insertBefore(this.replay.controls, bar.scale);
     root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, this.replay.pane.root, this.tablePane), this.live);

@@ -23,6 +23,8 @@ export interface ReplayHost {
   /** Move the selection to event i (reveals it in a fold, scrolls, selects the table row). */
   focusEvent(i: number): void;
   post(m: WebviewMessage): void;
+  /** Scroll the diagram so the lane is in view. */
+  showLane(lane: number): void;
 }
 
 const SPEEDS = [1, 2, 4, 8, 16, 32, 64];
@@ -177,6 +179,7 @@ export class Replay {
   private pick(t: TaskAtStep): void {
     this.lane = t.lane;
     this.shownFor = '';
+    this.host.showLane(t.lane);
     if (t.file !== undefined && t.line !== undefined) this.host.post({ type: 'reveal', file: t.file, line: t.line, index: Math.max(0, t.event) });
     this.sync();
   }
@@ -219,6 +222,7 @@ export class Replay {
     if (this.row >= m.rowCount - 1) this.goRow(0);
     this.playBtn.classList.add('playing');
     this.playBtn.setAttribute('aria-pressed', 'true');
+    this.playBtn.querySelector('.codicon')!.className = 'codicon codicon-debug-pause';
     this.root.dataset.playing = 'true';
     const tick = () => {
       const r = this.row;
@@ -234,6 +238,7 @@ export class Replay {
     this.playTimer = 0;
     this.playBtn.classList.remove('playing');
     this.playBtn.setAttribute('aria-pressed', 'false');
+    this.playBtn.querySelector('.codicon')!.className = 'codicon codicon-play';
     this.root.dataset.playing = 'false';
   }
 }

@@ -14,7 +14,7 @@ const STATE_ICON: Record<TaskAtStep['state'], string> = {
   'not-started': 'circle-outline', running: 'play', suspended: 'debug-pause', blocked: 'clock', done: 'pass',
 };
 
-interface Row { root: HTMLDivElement; icon: HTMLSpanElement; name: HTMLSpanElement; state: HTMLSpanElement; where: HTMLDivElement; waits: HTMLDivElement; vals: HTMLDivElement; chain: HTMLDivElement; creator: HTMLDivElement }
+interface Row { last: Map<string, string>; root: HTMLDivElement; icon: HTMLSpanElement; name: HTMLSpanElement; state: HTMLSpanElement; where: HTMLDivElement; waits: HTMLDivElement; vals: HTMLDivElement; chain: HTMLDivElement; creator: HTMLDivElement }
 
 /** The source of the program's files, when the page has it (the report embeds it; see `sources`). */
 export interface Sources { files: Map<string, string[]>; capped: boolean; pane: boolean }
@@ -51,25 +51,29 @@ export class TasksPane {
       seen.add(t.lane);
       let r = this.rows.get(t.lane);
       if (!r) { r = this.row(t.lane); this.rows.set(t.lane, r); }
-      const a = r.root.dataset;
-      set(a, 'task', t.id); set(a, 'name', t.name); set(a, 'state', t.state); set(a, 'thread', t.thread);
+      // What was written last is remembered here: comparing with the DOM would read it back on every move.
+      const L = r.last;
+      const attr = (k: string, v: string) => { if (L.get(k) !== v) { L.set(k, v); r.root.setAttribute(`data-${k}`, v); } };
+      const text = (k: string, e: HTMLElement, v: string) => { if (L.get(k) !== v) { L.set(k, v); e.textContent = v; e.hidden = v === ''; } };
+      attr('task', t.id); attr('name', t.name); attr('state', t.state); attr('thread', t.thread);
       const placed = t.state !== 'not-started' && t.file !== undefined && t.line !== undefined;
-      set(a, 'file', placed ? t.file! : ''); set(a, 'line', placed ? String(t.line) : '');
+      attr('file', placed ? t.file! : ''); attr('line', placed ? String(t.line) : '');
       const cls = `codicon codicon-${STATE_ICON[t.state]}`;
-      if (r.icon.className !== cls) r.icon.className = cls;
-      text(r.name, t.name);
-      text(r.state, t.state);
+      if (L.get('icon') !== cls) { L.set('icon', cls); r.icon.className = cls; }
+      text('n', r.name, t.name);
+      text('s', r.state, t.state);
       const code = sourceLine(src, t.file, t.line);
-      text(r.where, placed ? `${basename(t.file!)}:${t.line}${code !== undefined ? `  ${code.trim()}` : ''}` : '');
-      text(r.waits, waitText(t));
+      text('where', r.where, placed ? `${basename(t.file!)}:${t.line}${code !== undefined ? `  ${code.trim()}` : ''}` : '');
+      text('waits', r.waits, waitText(t));
       const vals = [t.received !== undefined ? `got ${t.received}` : '', t.sent !== undefined ? `sent ${t.sent}` : ''].filter(Boolean).join(' · ');
-      text(r.vals, vals);
-      text(r.chain, t.chain.length > 1 ? `in ${t.chain.join(' ← ')}` : '');
+      text('vals', r.vals, vals);
+      text('chain', r.chain, t.chain.length > 1 ? `in ${t.chain.join(' ← ')}` : '');
       const c = t.creator;
-      text(r.creator, c ? `${c.firstRun ? 'first ran' : 'created'} by ${c.name}${c.file && c.line ? ` at ${basename(c.file)}:${c.line}` : ''}` : '');
-      if (r.root.classList.contains('picked') !== (t.lane === focus)) r.root.classList.toggle('picked', t.lane === focus);
+      text('creator', r.creator, c ? `${c.firstRun ? 'first ran' : 'created'} by ${c.name}${c.file && c.line ? ` at ${basename(c.file)}:${c.line}` : ''}` : '');
+      const picked = t.lane === focus ? '1' : '';
+      if (L.get('picked') !== picked) { L.set('picked', picked); r.root.classList.toggle('picked', picked === '1'); }
       const note = stepNote(t);
-      if (r.root.title !== note) r.root.title = note;
+      if (L.get('title') !== note) { L.set('title', note); r.root.title = note; }
       // Keep lane order without re-inserting nodes already in place.
       const want: ChildNode | null = prev ? prev.nextSibling : this.list.firstChild;
       if (want !== r.root) this.list.insertBefore(r.root, want);
@@ -83,6 +87,7 @@ export class TasksPane {
 
   private row(lane: number): Row {
     const r: Row = {
+      last: new Map(),
       root: el('div', { class: 'task', role: 'listitem', tabindex: '0' }),
       icon: icon('circle-outline'), name: el('span', { class: 'name' }), state: el('span', { class: 'state' }),
       where: el('div', { class: 'where' }), waits: el('div', { class: 'waits' }), vals: el('div', { class: 'vals' }),
@@ -96,11 +101,6 @@ export class TasksPane {
   }
 }
 
-function set(d: DOMStringMap, k: string, v: string): void { if (d[k] !== v) d[k] = v; }
-function text(e: HTMLElement, s: string): void {
-  if (e.textContent !== s) e.textContent = s;
-  if (e.hidden !== (s === '')) e.hidden = s === '';
-}
 
 export function waitText(t: TaskAtStep): string {
   if (t.state === 'blocked' && t.waits) {
