@@ -6,7 +6,7 @@
 // network, no external resources. Pure string building: the caller (cli/)
 // reads the bundle files and gzips the trace. No Node imports.
 
-import { diagramPage, sourcesElement } from '../webview/page';
+import { diagramPage } from '../webview/page';
 import type { TraceStore } from './store';
 
 export interface ReportAssets {
@@ -184,7 +184,7 @@ export function reportHtml(o: ReportOptions, assets: ReportAssets): string {
     nonce,
     inlineStyles: [assets.codiconCss, assets.webviewCss],
     bootScript: bootScript(o.title, o.traceGzipBase64, o.chunkChars ?? 4_000_000, o.exitCode ?? null),
-    extraBody: o.sources ? sourcesElement(o.sources.files, o.sources.capped) : undefined,
+    sources: o.sources,
     inlineScript: assets.webviewJs,
   });
 }

@@ -116,7 +116,8 @@ export class App {
       },
     }, root);
     bar.root.insertBefore(this.replay.controls, bar.scale);
-    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, this.replay.pane.root, this.tablePane), this.live);
+    // The Tasks pane sits above the events table, in one side column: stepping does not narrow the diagram.
+    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)), this.live);
 
     // Wiring.
     this.bar.stop.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
@@ -348,6 +349,7 @@ export class App {
   }
 
   render(): void {
+    this.replay.layout();
     const t0 = performance.now();
     const w = bodyW(this), h = this.diagram.clientHeight;
     const dpr = window.devicePixelRatio || 1;

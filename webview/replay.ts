@@ -85,8 +85,8 @@ export class Replay {
     this.filesSeen = new Set();
     this.filesScanned = 0;
     this.pane.clear();
-    // A new trace opens at the step the address names (the report is one trace; a test page loads several).
-    if (this.useHash) this.pendingStep = stepFromHash(location.hash);
+    // A `#step=N` the page was opened with waits for the first trace (read in the constructor); a later trace (a new
+    // run in the same page) starts without a cursor, whatever the address still says.
   }
 
   /** Source texts from the host (added to those already given). */
@@ -97,6 +97,12 @@ export class Replay {
     src.pane ||= pane;
     this.sources = src;
     this.shownFor = '';
+  }
+
+  /** Before a draw measures the diagram: the Tasks pane is shown once there is a cursor (a debugger's pane appears when paused). */
+  layout(): void {
+    const want = this.host.selected() >= 0;
+    if (this.pane.root.hidden === want) this.pane.root.hidden = !want;
   }
 
   /** The cursor's row (-1: none). */

@@ -37,6 +37,7 @@ export class TasksPane {
     this.list = el('div', { class: 'tasks-list', role: 'list', 'aria-label': 'Tasks at this step' });
     this.source = new SourcePane();
     this.root = el('div', { class: 'tasks-pane', 'aria-label': 'Tasks at the cursor' }, this.head, this.list, this.source.root);
+    this.root.hidden = true;
   }
 
   private tasks: TaskAtStep[] = [];

@@ -36,7 +36,8 @@ describe('replay sources', () => {
 describe('report sources element', () => {
   it('embeds source text that cannot end the element, and reads back the same', () => {
     const text = "s = '</script><script>alert(1)</script>'\u2028\n";
-    const el = sourcesElement([{ file: '/p/a.py', text }], true);
+    const el = sourcesElement([{ file: '/p/a.py', text }], true, 'n0nce');
+    assert.match(el, /^<script type="application\/json" nonce="n0nce" id="coroscope-sources">/);
     const inner = el.slice(el.indexOf('>') + 1, el.lastIndexOf('</script>'));
     assert.ok(!inner.includes('<'), 'no < inside the element');
     assert.deepEqual(JSON.parse(inner), { files: [{ file: '/p/a.py', text }], capped: true });
