@@ -3,7 +3,7 @@
 // takes the host's messages and redraws once per animation frame. Input is in
 // input.ts, the viewport (zoom, scroll, scale) in viewport.ts.
 
-import type { DiagramSummary, RunState, WebviewMessage } from '../protocol/messages';
+import type { DiagramSummary, RunState } from '../protocol/messages';
 import { TraceStore } from '../trace/store';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
@@ -17,18 +17,20 @@ import { details, basename, laneName } from './labels';
 import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 import { Toolbar } from './toolbar';
+import { DetailsPane } from './details-pane';
+import type { AppSurface, VsCodeApi } from './app-surface';
 import { Replay } from './replay';
 import { bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
 
-export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
+export type { VsCodeApi } from './app-surface';
 
 /** Below this panel width the table starts hidden (a half-window panel keeps its height for the diagram). */
 export const TABLE_MIN_W = 900;
 
-export class App {
+export class App implements AppSurface {
   store = new TraceStore();
   model = new DiagramModel(this.store);
   readonly view: View;
@@ -59,6 +61,7 @@ export class App {
   private readonly bar: Toolbar;
   private readonly live: HTMLDivElement;
   readonly table: EventTable;
+  readonly detailsPane: DetailsPane;
   private readonly tablePane: HTMLDivElement;
   private readonly emptyEl: HTMLDivElement;
   /** Frame times of the last draws (ms), for the benchmark. */
@@ -94,7 +97,8 @@ export class App {
     this.followBtn = button('arrow-down', 'Follow the newest events', 'Follow');
     this.followBtn.classList.add('follow');
     this.emptyEl = el('div', { class: 'empty' }, 'Waiting for events…');
-    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip);
+    this.detailsPane = new DetailsPane(() => { this.view.selected = -1; this.changed(); });
+    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root);
     this.table = new EventTable(this.model, {
       select: (r) => { this.selectRow(r, true); },
       activate: (r) => this.activateRow(r),
@@ -402,6 +406,10 @@ export class App {
     ds.table = this.tableShown ? 'shown' : 'hidden';
     ds.collapsed = [...this.view.collapsed].sort((x, y) => x - y).join(',');
     ds.selected = String(this.view.selected);
+    // The selected event in full (value, creator, site, cause), selectable and copyable.
+    const sel = this.view.selected;
+    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
+    else this.detailsPane.hide();
     this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';

@@ -1,7 +1,7 @@
 // The toolbar's SVG / PNG export: the visible diagram drawn again through the
 // SVG painter, or onto a 2x canvas, and posted to the host to save.
 
-import type { App } from './app';
+import type { AppSurface as App } from './app-surface';
 import { CanvasPainter, SvgPainter } from './paint';
 import { draw } from './render';
 import { bodyW, geometry } from './viewport';

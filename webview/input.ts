@@ -2,7 +2,7 @@
 // sideways), drag, keys, the minimap, and what the pointer is over (the hover
 // tooltip, clicks that select a row or collapse a lane).
 
-import type { App } from './app';
+import type { AppSurface as App } from './app-surface';
 import { HEADER_H, GUTTER_W, foldLabel } from './render';
 import { details, label, laneName } from './labels';
 import { bodyH, clampView, geometry, scrollBy, zoom } from './viewport';

@@ -2,7 +2,7 @@
 // scroll) and the geometry that follows from the panel's size. Functions over
 // the App's view state; every change ends in app.changed().
 
-import type { App } from './app';
+import type { AppSurface as App } from './app-surface';
 import { Geometry, HEADER_H, GUTTER_W } from './render';
 import { MINIMAP_W } from './minimap';
 import { DEFAULT_STATE } from './state';

@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { diagramPage } from '../../webview/page';
-import {
-  isWebviewMessage, type DiagramSummary, type HostMessage, type RunState, type WebviewMessage,
-} from '../../protocol/messages';
+import { isWebviewMessage, type HostMessage, type RunState, type WebviewMessage } from '../../protocol/messages';
+import { isTestWebviewMessage, type DiagramSummary, type TestHostMessage } from '../../protocol/test-messages';
 import { assertNever } from '../../protocol/events';
 import { StepDecorations } from '../replay/decorations';
 import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
@@ -190,7 +189,7 @@ export class DiagramPanel implements vscode.Disposable {
       const done = (s: DiagramSummary | undefined) => { if (!settled) { settled = true; clearTimeout(t); resolve(s); } };
       const t = setTimeout(() => { this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done); done(undefined); }, timeoutMs);
       this.summaryWaiters.push(done);
-      this.afterSync(() => this.post({ type: 'query' }));
+      this.afterSync(() => this.post({ type: 'test.query' }));
     });
   }
 
@@ -203,7 +202,7 @@ export class DiagramPanel implements vscode.Disposable {
   /** Posts a message to the page (tests; the host's own messages go through `post`). */
   send(m: HostMessage): void { this.post(m); }
 
-  private post(m: HostMessage): void {
+  private post(m: HostMessage | TestHostMessage): void {
     void this.panel?.webview.postMessage(m);
   }
 
@@ -271,6 +270,7 @@ export class DiagramPanel implements vscode.Disposable {
 
   /** A message from the webview: validated, then handled; resolves when handled. */
   async receive(m: unknown): Promise<void> {
+    if (isTestWebviewMessage(m)) { this.summaryWaiters.shift()?.(m.summary); return; }
     if (!isWebviewMessage(m)) { this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`); return; }
     await this.handle(m);
   }
@@ -286,11 +286,6 @@ export class DiagramPanel implements vscode.Disposable {
       case 'reveal': await this.reveal(m.file, m.line); break;
       case 'saveImage': await this.saveImage(m.format, m.data); break;
       case 'stop': this.hooks.onStop(); break;
-      case 'summary': {
-        const w = this.summaryWaiters.shift();
-        w?.(m.summary);
-        break;
-      }
       case 'cursor': this.decorations.show(m.tasks, this.trace?.cwd); break;
       case 'wantSources': this.sendSources(m.files); break;
       default: assertNever(m, 'webview message');
@@ -353,13 +348,13 @@ export class DiagramPanel implements vscode.Disposable {
   }
 
   private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
-    if (!this.panel || !this.panel.visible || e.textEditor.document.uri.scheme !== 'file') return;
+    if (!this.panel?.visible || e.textEditor.document.uri.scheme !== 'file') return;
     if (e.textEditor.document.languageId !== 'python') return;
     if (this.highlightTimer) clearTimeout(this.highlightTimer);
     const file = e.textEditor.document.uri.fsPath;
     const sel = e.selections[0];
     // A caret highlights its line; a wider selection clears (no single line).
-    const line = sel && sel.isSingleLine ? sel.active.line + 1 : 0;
+    const line = sel?.isSingleLine ? sel.active.line + 1 : 0;
     // A click on a line the step cursor decorated moves the cursor to that task (its nearest step).
     const onLine = e.kind === vscode.TextEditorSelectionChangeKind.Mouse && line > 0 ? this.decorations.taskAt(file, line) : undefined;
     if (onLine && this.synced >= 0) this.post({ type: 'cursorTo', task: onLine.id });

@@ -153,7 +153,7 @@ function qualify(expr: string, imports: Map<string, string>): string {
 /** Positional arguments of a call (keyword arguments and `*args` excluded). */
 function positionalArgs(call: Node): Node[] {
   const args = call.childForFieldName('arguments');
-  if (!args || args.type !== 'argument_list') return [];
+  if (args?.type !== 'argument_list') return [];
   return args.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument' && c.type !== 'comment'
     && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
 }

@@ -48,7 +48,7 @@ function stage() {
 function once(interp, script, needsGreenlet, traced) {
   let cmd;
   let args;
-  let cwd = root;
+  const cwd = root;
   if (interp.chroot) {
     const py = `python3 ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ` : ''}python/${script}`;
     cmd = 'chroot';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CoroscopeApi } from '../../extension/extension';
+import type { CoroscopeTestApi as CoroscopeApi } from '../../extension/run/test-api';
 import { api, sleep, ws } from './helpers';
 
 const file = path.join(ws, 'examples', 'producer_consumer.py');
