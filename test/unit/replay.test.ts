@@ -105,8 +105,16 @@ describe('replay states on real runtime traces', function () {
       }
     }
     assert.ok(checked > 3);
-    const test1 = r.tasksAt(store.length - 2).find((t) => t.name === 'test1')!;
-    assert.equal(test1.state, 'suspended', 'test1 is left suspended: test2 returned to main');
+    // test2 returned to main, so test1 is left suspended at its second switch() until the program ends (the
+    // runtime then ends it `unfinished`).
+    const lane1 = store.tasks.findIndex((t) => t.name === 'test1');
+    let last = -1;
+    for (let i = 0; i < store.length; i++) if (store.type(i) === 'switch' && store.a(i) === lane1) last = i;
+    const test1 = r.tasksAt(last + 1).find((t) => t.name === 'test1')!;
+    assert.equal(test1.state, 'suspended');
+    assert.match(src(ex, test1.line!), /gr2\.switch\(\)/);
+    const ended = r.tasksAt(store.length - 1).find((t) => t.name === 'test1')!;
+    assert.equal(ended.outcome, 'unfinished');
     assert.ok(r.tasksAt(store.length - 1).every((t) => t.state === 'done'));
   });
 
@@ -144,7 +152,14 @@ describe('replay states on real runtime traces', function () {
       for (const t of tasks) {
         if (t.kind !== 'thread') continue;
         assert.equal(t.thread, t.id, 'a thread is its own thread');
-        if (t.state === 'blocked') { blocked++; assert.match(src(ex, t.line!), /q\.get\(\)/); assert.equal(t.waits?.detail, 'Queue#1'); }
+        if (t.state === 'blocked' && t.waits?.on === 'queue') {
+          blocked++;
+          assert.match(src(ex, t.line!), /q\.get\(\)/);
+          assert.match(t.waits.detail ?? '', /^(q|Queue#1)$/, 'the queue, by its name in the program');
+          // What will wake it, when the runtime says (wake causes): main's put.
+          if (t.waits.cause !== undefined) { assert.equal(t.waits.cause, 'put'); assert.equal(t.waits.byName, 'main'); }
+        }
+        if (t.state === 'blocked' && t.waits?.on === 'timer') assert.match(src(ex, t.line!), /time\.sleep/);
       }
     }
     assert.ok(blocked > 0);
