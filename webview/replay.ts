@@ -83,6 +83,8 @@ export class Replay {
     this.lane = -1;
     this.shownFor = '';
     this.filesSeen = new Set();
+    // A new run in the panel may have edited files: ask again. The report's embedded sources stay.
+    if (this.sources && !this.sources.pane) this.sources = null;
     this.filesScanned = 0;
     this.pane.clear();
     // A `#step=N` the page was opened with waits for the first trace (read in the constructor); a later trace (a new
