@@ -11,6 +11,8 @@ export function reportSources(store: TraceStore): { files: { file: string; text:
     try {
       const p = isAbsolute(f) || !cwd ? f : join(cwd, f);
       return statSync(p).size <= SOURCES_CAP ? readFileSync(p, 'utf8') : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   });
 }

@@ -62,8 +62,19 @@ export interface TaskAtStep {
 /** Entries between checkpoints. */
 const K = 32;
 // State record fields.
-const FLAGS = 0, POS = 1, BLOCK = 2, RECV = 3, SENT = 4, DEPTH = 5, WAKE = 6, END = 7, OUT = 8, R = 9;
-const STARTED = 1, HOLDS = 2, DONE = 4;
+const FLAGS = 0,
+  POS = 1,
+  BLOCK = 2,
+  RECV = 3,
+  SENT = 4,
+  DEPTH = 5,
+  WAKE = 6,
+  END = 7,
+  OUT = 8,
+  R = 9;
+const STARTED = 1,
+  HOLDS = 2,
+  DONE = 4;
 /** Kinds that are an OS thread of their own: they run from their declaration, without a switch into them. */
 const ROOT_KINDS = new Set<string>(['main', 'thread', 'process']);
 /** Switch reasons by which the `from` lane gives up control from inside delegation: `depth`/`frame` describe it. */
@@ -95,7 +106,10 @@ export class ReplayIndex {
     const n = s.length;
     for (let i = this.processed; i < n; i++) {
       const t = s.typeCode(i);
-      if (t === TYPE.finish) { this.lastFinish = i; continue; }
+      if (t === TYPE.finish) {
+        this.lastFinish = i;
+        continue;
+      }
       if (t === TYPE.mark) continue;
       const a = s.a(i);
       if (a >= 0) this.add(a, i);
@@ -108,16 +122,29 @@ export class ReplayIndex {
     this.processed = n;
   }
 
-  private rootOf(lane: number): number { return this.root[lane] ?? -1; }
+  private rootOf(lane: number): number {
+    return this.root[lane] ?? -1;
+  }
 
   private add(lane: number, i: number): void {
     let l = this.lanes[lane];
-    if (!l) { while (this.lanes.length <= lane) this.lanes.push(undefined as unknown as Lane); l = this.lanes[lane] = new Lane(); }
+    if (!l) {
+      while (this.lanes.length <= lane) this.lanes.push(undefined as unknown as Lane);
+      l = this.lanes[lane] = new Lane();
+    }
     const q = l.len;
-    if (q === l.ev.length) { const e = new Int32Array(q * 2); e.set(l.ev); l.ev = e; }
+    if (q === l.ev.length) {
+      const e = new Int32Array(q * 2);
+      e.set(l.ev);
+      l.ev = e;
+    }
     if (q % K === 0) {
       const j = q / K;
-      if ((j + 1) * R > l.cps.length) { const c = new Int32Array(l.cps.length * 2); c.set(l.cps); l.cps = c; }
+      if ((j + 1) * R > l.cps.length) {
+        const c = new Int32Array(l.cps.length * 2);
+        c.set(l.cps);
+        l.cps = c;
+      }
       l.cps.set(l.cur, j * R);
     }
     l.ev[q] = i;
@@ -133,7 +160,8 @@ export class ReplayIndex {
         if (ROOT_KINDS.has(s.reason(i)) && !(st[FLAGS] & STARTED)) st[FLAGS] |= STARTED | HOLDS;
         break;
       case TYPE.switch: {
-        const a = s.a(i), b = s.b(i);
+        const a = s.a(i),
+          b = s.b(i);
         if (a === b) break;
         const fromSide = this.isFromSide(s.reasonId(i));
         if (b === lane) {
@@ -182,16 +210,25 @@ export class ReplayIndex {
 
   private isFromSide(rid: number): boolean {
     if (rid < 0) return false;
-    if (rid >= this.side.length) { const x = new Int8Array(Math.max(rid + 1, this.side.length * 2)); x.set(this.side); this.side = x; }
+    if (rid >= this.side.length) {
+      const x = new Int8Array(Math.max(rid + 1, this.side.length * 2));
+      x.set(this.side);
+      this.side = x;
+    }
     if (this.side[rid] === 0) this.side[rid] = FROM_SIDE.has(this.store.string(rid)) ? 1 : 2;
     return this.side[rid] === 1;
   }
 
   /** Index of the lane's last entry whose event is ≤ i (-1: none). */
   private entryAt(l: Lane, i: number): number {
-    let lo = 0, hi = l.len - 1;
+    let lo = 0,
+      hi = l.len - 1;
     if (hi < 0 || l.ev[0] > i) return -1;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (l.ev[m] <= i) lo = m; else hi = m - 1; }
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (l.ev[m] <= i) lo = m;
+      else hi = m - 1;
+    }
     return lo;
   }
 
@@ -201,7 +238,10 @@ export class ReplayIndex {
     if (!l) return null;
     const p = this.entryAt(l, i);
     if (p < 0) return null;
-    if (p === l.len - 1) { out.set(l.cur); return { l, p }; }
+    if (p === l.len - 1) {
+      out.set(l.cur);
+      return { l, p };
+    }
     const j = Math.floor(p / K);
     out.set(l.cps.subarray(j * R, j * R + R));
     for (let q = j * K; q <= p; q++) this.apply(out, lane, l.ev[q]);
@@ -220,14 +260,18 @@ export class ReplayIndex {
       if (!at) continue;
       const decl = s.tasks[lane];
       const flags = st[FLAGS];
-      const state: TaskState = flags & DONE || ended ? 'done'
-        : st[BLOCK] >= 0 ? 'blocked'
-          : !(flags & STARTED) ? 'not-started'
-            : flags & HOLDS ? 'running' : 'suspended';
+      const state: TaskState =
+        flags & DONE || ended ? 'done' : st[BLOCK] >= 0 ? 'blocked' : !(flags & STARTED) ? 'not-started' : flags & HOLDS ? 'running' : 'suspended';
       const root = this.threadOf(lane);
       const t: TaskAtStep = {
-        lane, id: s.taskId(lane), name: nameOf(lane), kind: decl?.kind ?? 'main', state,
-        thread: s.taskId(root), chain: [], event: at.l.ev[at.p],
+        lane,
+        id: s.taskId(lane),
+        name: nameOf(lane),
+        kind: decl?.kind ?? 'main',
+        state,
+        thread: s.taskId(root),
+        chain: [],
+        event: at.l.ev[at.p],
       };
       if (state !== 'not-started') this.place(t, lane, st[POS]);
       if (state === 'blocked') t.waits = this.waitOf(at.l, at.p, lane, st[BLOCK], nameOf);
@@ -235,11 +279,20 @@ export class ReplayIndex {
       if (st[RECV] >= 0) t.received = s.value(st[RECV]);
       if (st[SENT] >= 0) t.sent = s.value(st[SENT]);
       if (state === 'done') {
-        if (st[END] >= 0) { t.outcome = s.reason(st[END]); t.value = s.value(st[END]); } else t.outcome = 'unfinished';
+        if (st[END] >= 0) {
+          t.outcome = s.reason(st[END]);
+          t.value = s.value(st[END]);
+        } else t.outcome = 'unfinished';
       } else if (state !== 'not-started') t.chain = this.chainOf(at.l, at.p, lane, st[DEPTH]);
       if (decl?.parent) {
         const pl = s.laneOf(decl.parent);
-        t.creator = { id: decl.parent, name: pl === undefined ? decl.parent : nameOf(pl), file: decl.file, line: decl.line, firstRun: decl.site === 'first-run' };
+        t.creator = {
+          id: decl.parent,
+          name: pl === undefined ? decl.parent : nameOf(pl),
+          file: decl.file,
+          line: decl.line,
+          firstRun: decl.site === 'first-run',
+        };
       }
       out.push(t);
     }
@@ -266,14 +319,20 @@ export class ReplayIndex {
     const decl = s.tasks[lane];
     if (pos < 0) {
       // Not seen anywhere yet: it is at the start of its code.
-      if (decl?.codeLine) { t.file = decl.codeFile; t.line = decl.codeLine; }
+      if (decl?.codeLine) {
+        t.file = decl.codeFile;
+        t.line = decl.codeLine;
+      }
       return;
     }
     const e = pos >> 1;
     const to = (pos & 1) === 1;
     const line = to ? s.toLine(e) : s.line(e);
     const file = (to ? s.toFile(e) : s.file(e)) ?? decl?.codeFile;
-    if (line > 0) { t.line = line; t.file = file; }
+    if (line > 0) {
+      t.line = line;
+      t.file = file;
+    }
   }
 
   private waitOf(l: Lane, p: number, lane: number, block: number, nameOf: (lane: number) => string): Wait {
@@ -288,7 +347,11 @@ export class ReplayIndex {
       if (ty === TYPE.wake) {
         const x = s.extra(e) ?? {};
         if (typeof x.cause === 'string') w.cause = x.cause;
-        if (typeof x.by === 'string') { w.by = x.by; const bl = s.laneOf(x.by); w.byName = bl === undefined ? x.by : nameOf(bl); }
+        if (typeof x.by === 'string') {
+          w.by = x.by;
+          const bl = s.laneOf(x.by);
+          w.byName = bl === undefined ? x.by : nameOf(bl);
+        }
         if (typeof x.byFile === 'string') w.byFile = x.byFile;
         if (typeof x.byLine === 'number') w.byLine = x.byLine;
         break;
@@ -314,7 +377,10 @@ export class ReplayIndex {
       const fromSide = this.isFromSide(s.reasonId(e));
       if ((fromSide ? s.a(e) : s.b(e)) !== lane) continue;
       const k = s.num(e);
-      if (k > 0 && k < d && frames[k - 1] === undefined) { frames[k - 1] = s.frame(e); missing--; }
+      if (k > 0 && k < d && frames[k - 1] === undefined) {
+        frames[k - 1] = s.frame(e);
+        missing--;
+      }
     }
     const chain: string[] = [];
     for (let k = d - 1; k >= 0; k--) chain.push(frames[k] ?? '…');
@@ -338,8 +404,9 @@ export class ReplayIndex {
     if (!l) return -1;
     const s = this.store;
     let p = this.entryAt(l, i);
-    if (dir > 0) { for (p = p + 1; p < l.len; p++) if (s.typeCode(l.ev[p]) === TYPE.switch) return l.ev[p]; }
-    else {
+    if (dir > 0) {
+      for (p = p + 1; p < l.len; p++) if (s.typeCode(l.ev[p]) === TYPE.switch) return l.ev[p];
+    } else {
       if (p >= 0 && l.ev[p] === i) p--;
       for (; p >= 0; p--) if (s.typeCode(l.ev[p]) === TYPE.switch) return l.ev[p];
     }
@@ -351,7 +418,8 @@ export class ReplayIndex {
 export function stepNote(t: TaskAtStep): string {
   const got = t.received !== undefined ? `, last got ${t.received}` : '';
   switch (t.state) {
-    case 'running': return `▶ ${t.name} — running${got}`;
+    case 'running':
+      return `▶ ${t.name} — running${got}`;
     case 'blocked': {
       const w = t.waits!;
       const what = w.detail ? `${w.on} ${w.detail}` : w.on;
@@ -362,8 +430,11 @@ export function stepNote(t: TaskAtStep): string {
       const how = !t.paused ? 'paused' : t.paused.reason === 'yield' ? 'waiting at yield' : `waiting for ${t.paused.to} (${t.paused.reason})`;
       return `⏸ ${t.name} — ${how}${got}`;
     }
-    case 'not-started': return `${t.name} — not started`;
-    case 'done': return `✓ ${t.name} — done${t.outcome ? ` (${t.outcome}${t.value !== undefined ? ` ${t.value}` : ''})` : ''}`;
-    default: return t.state satisfies never;
+    case 'not-started':
+      return `${t.name} — not started`;
+    case 'done':
+      return `✓ ${t.name} — done${t.outcome ? ` (${t.outcome}${t.value !== undefined ? ` ${t.value}` : ''})` : ''}`;
+    default:
+      return t.state satisfies never;
   }
 }

@@ -32,33 +32,53 @@ export function newProgramFiles(store: TraceStore, from: number, seen: Set<strin
   };
   if (from === 0) {
     consider(store.header?.script);
-    for (const t of store.tasks) { consider(t.file); consider(t.codeFile); }
+    for (const t of store.tasks) {
+      consider(t.file);
+      consider(t.codeFile);
+    }
   }
   // Files are interned: remember the ids seen so each event costs an integer lookup.
   const ids = new Set<number>();
   for (let i = from; i < store.length; i++) {
     const f = store.fileId(i);
-    if (f >= 0 && !ids.has(f)) { ids.add(f); consider(store.string(f)); }
+    if (f >= 0 && !ids.has(f)) {
+      ids.add(f);
+      consider(store.string(f));
+    }
     if (store.typeCode(i) === TYPE.switch && store.site2Id(i) >= 0) consider(store.toFile(i));
-    if (store.typeCode(i) === TYPE.task) { const t = store.tasks[store.a(i)]; consider(t?.file); consider(t?.codeFile); }
+    if (store.typeCode(i) === TYPE.task) {
+      const t = store.tasks[store.a(i)];
+      consider(t?.file);
+      consider(t?.codeFile);
+    }
   }
   return out;
 }
 
 /** The program files a trace names. */
-export function programFiles(store: TraceStore): string[] { return newProgramFiles(store, 0, new Set()); }
+export function programFiles(store: TraceStore): string[] {
+  return newProgramFiles(store, 0, new Set());
+}
 
 /**
  * The texts of `files` (read with `read`: undefined when unreadable), in order, up to `cap` in all: a file that
  * does not fit is left out and `capped` says so (the page then tells the learner).
  */
-export function pickSources(files: string[], read: (file: string) => string | undefined, cap = SOURCES_CAP): { files: { file: string; text: string }[]; capped: boolean } {
+export function pickSources(
+  files: string[],
+  read: (file: string) => string | undefined,
+  cap = SOURCES_CAP,
+): { files: { file: string; text: string }[]; capped: boolean } {
   const out: { file: string; text: string }[] = [];
-  let total = 0, capped = false;
+  let total = 0,
+    capped = false;
   for (const file of files) {
     const text = read(file);
     if (text === undefined) continue;
-    if (total + text.length > cap) { capped = true; continue; }
+    if (total + text.length > cap) {
+      capped = true;
+      continue;
+    }
     total += text.length;
     out.push({ file, text });
   }

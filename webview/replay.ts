@@ -55,7 +55,10 @@ export class Replay {
   readonly updateTimes: number[] = [];
   readonly stateTimes: number[] = [];
 
-  constructor(private readonly host: ReplayHost, private readonly root: HTMLElement) {
+  constructor(
+    private readonly host: ReplayHost,
+    private readonly root: HTMLElement,
+  ) {
     this.index = new ReplayIndex(host.store);
     this.pane = new TasksPane((t) => this.pick(t));
     this.playBtn = button('play', 'Play the run step by step (Space)');
@@ -66,13 +69,26 @@ export class Replay {
     this.scrub = el('input', { type: 'range', class: 'scrub', min: '1', max: '1', value: '1', step: '1', 'aria-label': 'Step' });
     this.controls = el('span', { class: 'replay-controls' }, this.playBtn, this.speedSel, this.scrub);
     // The cursor's keys work with the focus in the pane too (after a click on a task).
-    this.pane.root.addEventListener('keydown', (e) => { if (!e.defaultPrevented) this.key(e); });
+    this.pane.root.addEventListener('keydown', (e) => {
+      if (!e.defaultPrevented) this.key(e);
+    });
     this.playBtn.addEventListener('click', () => this.togglePlay());
-    this.speedSel.addEventListener('change', () => { if (this.playTimer) { this.stop(); this.togglePlay(); } });
+    this.speedSel.addEventListener('change', () => {
+      if (this.playTimer) {
+        this.stop();
+        this.togglePlay();
+      }
+    });
     this.scrub.addEventListener('input', () => this.goRow(Number(this.scrub.value) - 1));
     if (this.useHash) {
       this.pendingStep = stepFromHash(location.hash);
-      window.addEventListener('hashchange', () => { const n = stepFromHash(location.hash); if (n > 0) { this.pendingStep = n; this.applyPending(); } });
+      window.addEventListener('hashchange', () => {
+        const n = stepFromHash(location.hash);
+        if (n > 0) {
+          this.pendingStep = n;
+          this.applyPending();
+        }
+      });
     }
   }
 
@@ -115,11 +131,15 @@ export class Replay {
 
   /** After each draw: take in new events, follow a pending `#step`, refresh the pane if the cursor or data moved. */
   sync(): void {
-    const s = this.host.store, m = this.host.model;
+    const s = this.host.store,
+      m = this.host.model;
     this.applyPending();
     const e = this.host.selected();
     // Indexed only once there is a cursor: a trace nobody steps through costs nothing more.
-    if (e >= 0) { this.index.update(); this.askSources(); }
+    if (e >= 0) {
+      this.index.update();
+      this.askSources();
+    }
     const row = this.row;
     const step = row + 1;
     this.root.dataset.step = String(step);
@@ -197,18 +217,30 @@ export class Replay {
     const m = this.host.model;
     const row = this.row;
     switch (e.key) {
-      case 'ArrowRight': case 'ArrowLeft': {
+      case 'ArrowRight':
+      case 'ArrowLeft': {
         const dir = e.key === 'ArrowRight' ? 1 : -1;
         if (e.shiftKey) this.jumpSwitch(dir);
         else this.goRow(row < 0 ? 0 : row + dir);
         break;
       }
-      case 'ArrowDown': this.goRow(row < 0 ? 0 : row + 1); break;
-      case 'ArrowUp': this.goRow(row < 0 ? 0 : row - 1); break;
-      case 'Home': this.goRow(0); break;
-      case 'End': this.goRow(m.rowCount - 1); break;
-      case ' ': this.togglePlay(); break;
-      default: return false;
+      case 'ArrowDown':
+        this.goRow(row < 0 ? 0 : row + 1);
+        break;
+      case 'ArrowUp':
+        this.goRow(row < 0 ? 0 : row - 1);
+        break;
+      case 'Home':
+        this.goRow(0);
+        break;
+      case 'End':
+        this.goRow(m.rowCount - 1);
+        break;
+      case ' ':
+        this.togglePlay();
+        break;
+      default:
+        return false;
     }
     e.preventDefault();
     return true;
@@ -221,11 +253,17 @@ export class Replay {
     const lane = this.lane >= 0 ? this.lane : cur >= 0 ? s.a(cur) : -1;
     if (lane < 0) return;
     const e = this.index.switchOf(lane, cur < 0 ? -1 : cur, dir);
-    if (e >= 0) { this.lane = lane; this.host.focusEvent(e); }
+    if (e >= 0) {
+      this.lane = lane;
+      this.host.focusEvent(e);
+    }
   }
 
   togglePlay(): void {
-    if (this.playTimer) { this.stop(); return; }
+    if (this.playTimer) {
+      this.stop();
+      return;
+    }
     const m = this.host.model;
     if (this.row >= m.rowCount - 1) this.goRow(0);
     this.playBtn.classList.add('playing');
@@ -234,7 +272,10 @@ export class Replay {
     this.root.dataset.playing = 'true';
     const tick = () => {
       const r = this.row;
-      if (r >= this.host.model.rowCount - 1) { this.stop(); return; }
+      if (r >= this.host.model.rowCount - 1) {
+        this.stop();
+        return;
+      }
       this.goRow(r + 1);
       this.playTimer = window.setTimeout(tick, 1000 / Number(this.speedSel.value));
     };

@@ -42,7 +42,10 @@ export class StepDecorations implements vscode.Disposable {
     this.apply();
   }
 
-  clear(): void { this.tasks = []; this.apply(); }
+  clear(): void {
+    this.tasks = [];
+    this.apply();
+  }
 
   /** The task decorated on this line of this file, if any (the running one first). */
   taskAt(file: string, line: number): CursorTask | undefined {
@@ -79,7 +82,13 @@ export class StepDecorations implements vscode.Disposable {
       const paused: vscode.DecorationOptions[] = [...notes].map(([line, ns]) => ({
         range: new vscode.Range(line - 1, 0, line - 1, 0),
         hoverMessage: ns.join('\n\n'),
-        renderOptions: { after: { contentText: `  ${ns.length > 3 ? `${ns.slice(0, 3).join('  ')}  +${ns.length - 3} more` : ns.join('  ')}`, color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' } },
+        renderOptions: {
+          after: {
+            contentText: `  ${ns.length > 3 ? `${ns.slice(0, 3).join('  ')}  +${ns.length - 3} more` : ns.join('  ')}`,
+            color: new vscode.ThemeColor('editorCodeLens.foreground'),
+            fontStyle: 'italic',
+          },
+        },
       }));
       ed.setDecorations(this.running, running);
       ed.setDecorations(this.paused, paused);

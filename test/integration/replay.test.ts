@@ -42,14 +42,23 @@ describe('replay: the editor follows the step cursor', function () {
     assert.equal(info?.exitCode, 0, info?.message);
     // The diagram has every event before the cursor is moved.
     for (let i = 0; i < 40 && ((await a.panelSummary(1500))?.events ?? 0) < info!.events; i++) await sleep(250);
-    const trace = fs.readFileSync(info!.traceFile, 'utf8').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l));
+    const trace = fs
+      .readFileSync(info!.traceFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(1)
+      .map((l) => JSON.parse(l));
     const send2 = trace.findIndex((e) => e.type === 'switch' && e.value === '2');
     const yield2 = trace.findIndex((e, i) => i > send2 && e.type === 'switch' && e.reason === 'yield');
     const src = lines();
 
     // Step: the producer sent 2. The consumer runs (its line highlighted), the producer waits at its send.
     a.panelPost({ type: 'focus', index: send2 });
-    const d1 = await decorationsWhere(a, (d) => d.some((f) => f.running.length === 1 && f.paused.length === 1 && /c\.send\(n\)/.test(src[f.paused[0][0] - 1])), 'the producer paused at c.send(n)');
+    const d1 = await decorationsWhere(
+      a,
+      (d) => d.some((f) => f.running.length === 1 && f.paused.length === 1 && /c\.send\(n\)/.test(src[f.paused[0][0] - 1])),
+      'the producer paused at c.send(n)',
+    );
     const f1 = d1.find((f) => path.resolve(f.file) === path.resolve(file))!;
     assert.match(src[f1.running[0] - 1], /yield r/, 'the consumer runs from its yield');
     assert.match(f1.paused[0][1], /^⏸ main — /);

@@ -9,8 +9,18 @@ import { sourcesElement } from '../../webview/page';
 describe('replay sources', () => {
   it('keeps the program files and leaves out the standard library, site-packages and pseudo-files', () => {
     for (const f of ['/home/me/app/main.py', 'C:\\Users\\me\\app\\worker.py', '/srv/lib/pythonic/x.py']) assert.ok(isProgramFile(f), f);
-    for (const f of ['/usr/lib/python3.11/asyncio/tasks.py', '/usr/lib/python3/dist-packages/gevent/hub.py', '/home/me/.venv/lib/python3.12/site-packages/greenlet/__init__.py',
-      'C:\\Python311\\Lib\\threading.py', '<string>', '<frozen runpy>', '/home/me/app/data.txt', '/opt/coroscope/runtime/coroscope/core.py', 'greenlet.py']) assert.ok(!isProgramFile(f), f);
+    for (const f of [
+      '/usr/lib/python3.11/asyncio/tasks.py',
+      '/usr/lib/python3/dist-packages/gevent/hub.py',
+      '/home/me/.venv/lib/python3.12/site-packages/greenlet/__init__.py',
+      'C:\\Python311\\Lib\\threading.py',
+      '<string>',
+      '<frozen runpy>',
+      '/home/me/app/data.txt',
+      '/opt/coroscope/runtime/coroscope/core.py',
+      'greenlet.py',
+    ])
+      assert.ok(!isProgramFile(f), f);
   });
 
   it('finds the files a real trace names', () => {
@@ -25,10 +35,16 @@ describe('replay sources', () => {
     const text = readFileSync(join(ROOT, 'examples/producer_consumer.py'), 'utf8');
     const read = (f: string) => (f === 'missing.py' ? undefined : text);
     const all = pickSources(['a.py', 'missing.py', 'b.py'], read);
-    assert.deepEqual(all.files.map((f) => f.file), ['a.py', 'b.py']);
+    assert.deepEqual(
+      all.files.map((f) => f.file),
+      ['a.py', 'b.py'],
+    );
     assert.equal(all.capped, false);
     const capped = pickSources(['a.py', 'b.py', 'c.py'], read, text.length * 2 + 1);
-    assert.deepEqual(capped.files.map((f) => f.file), ['a.py', 'b.py']);
+    assert.deepEqual(
+      capped.files.map((f) => f.file),
+      ['a.py', 'b.py'],
+    );
     assert.equal(capped.capped, true);
   });
 });

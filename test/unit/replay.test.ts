@@ -18,12 +18,18 @@ let dir = '';
 function traceOf(example: string): TraceStore {
   const out = join(dir, `${example}.jsonl`);
   execFileSync(PY, ['-m', 'coroscope', '--trace', out, join(ROOT, 'examples', `${example}.py`)], {
-    env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') }, stdio: ['ignore', 'ignore', 'inherit'], cwd: dir,
+    env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: dir,
   });
   return feed(readFileSync(out));
 }
 
-function indexed(store: TraceStore): ReplayIndex { const r = new ReplayIndex(store); r.update(); return r; }
+function indexed(store: TraceStore): ReplayIndex {
+  const r = new ReplayIndex(store);
+  r.update();
+  return r;
+}
 
 /** Source line `line` of examples/`example`.py. */
 function src(example: string, line: number): string {
@@ -33,20 +39,30 @@ function src(example: string, line: number): string {
 /** Per thread, at every step: one task running, or none when the task holding the thread is blocked on something. */
 function assertOneRunningPerThread(store: TraceStore, i: number, tasks: TaskAtStep[]): void {
   const threads = new Map<string, TaskAtStep[]>();
-  for (const t of tasks) { const g = threads.get(t.thread) ?? []; g.push(t); threads.set(t.thread, g); }
+  for (const t of tasks) {
+    const g = threads.get(t.thread) ?? [];
+    g.push(t);
+    threads.set(t.thread, g);
+  }
   for (const [thread, g] of threads) {
     const root = g.find((t) => t.id === thread);
     if (!root || root.state === 'done' || root.state === 'not-started') continue;
     const running = g.filter((t) => t.state === 'running');
     const blocked = g.filter((t) => t.state === 'blocked');
     assert.ok(running.length <= 1, `step ${i}: thread ${thread} runs ${running.map((t) => t.name)}`);
-    if (running.length === 0) assert.ok(blocked.length > 0, `step ${i} (${store.type(i)}): thread ${thread} has no running task and none blocked: ${JSON.stringify(g.map((t) => [t.name, t.state]))}`);
+    if (running.length === 0)
+      assert.ok(
+        blocked.length > 0,
+        `step ${i} (${store.type(i)}): thread ${thread} has no running task and none blocked: ${JSON.stringify(g.map((t) => [t.name, t.state]))}`,
+      );
   }
 }
 
 describe('replay states on real runtime traces', function () {
   this.timeout(60_000);
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'coroscope-replay-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coroscope-replay-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('producer_consumer: consumer at its yield, producer at its send while the consumer runs, done after the end', () => {
@@ -55,7 +71,8 @@ describe('replay states on real runtime traces', function () {
     const r = indexed(store);
     const before = r.tasksAt(-1);
     assert.deepEqual(before, [], 'nothing exists before the first event');
-    let sawConsumerRun = 0, sawConsumerPaused = 0;
+    let sawConsumerRun = 0,
+      sawConsumerPaused = 0;
     for (let i = 0; i < store.length; i++) {
       const tasks = r.tasksAt(i);
       assertOneRunningPerThread(store, i, tasks);
@@ -81,11 +98,14 @@ describe('replay states on real runtime traces', function () {
     const after = r.tasksAt(sent2 + 1).find((t) => t.name === 'consumer')!;
     assert.equal(after.received, '2');
     const paused = r.tasksAt(r.switchOf(after.lane, sent2, 1)).find((t) => t.name === 'consumer')!;
-    assert.equal(stepNote(paused), "⏸ consumer — waiting at yield, last got 2");
+    assert.equal(stepNote(paused), '⏸ consumer — waiting at yield, last got 2');
     assert.equal(paused.sent, "'200 OK'");
     assert.equal(paused.creator?.name, 'main');
     const end = r.tasksAt(store.length - 1);
-    assert.ok(end.every((t) => t.state === 'done'), 'every task is done after the end');
+    assert.ok(
+      end.every((t) => t.state === 'done'),
+      'every task is done after the end',
+    );
     assert.equal(end.find((t) => t.name === 'consumer')!.outcome, 'killed');
   });
 
@@ -122,13 +142,17 @@ describe('replay states on real runtime traces', function () {
     const ex = 'asyncio_tasks';
     const store = traceOf(ex);
     const r = indexed(store);
-    let blockedOnQueue = 0, notStarted = 0;
+    let blockedOnQueue = 0,
+      notStarted = 0;
     for (let i = 0; i < store.length; i++) {
       const tasks = r.tasksAt(i);
       assertOneRunningPerThread(store, i, tasks);
       for (const t of tasks) {
         if (t.kind === 'asyncio-task') assert.equal(t.thread, '1', 'asyncio tasks run in the main thread');
-        if (t.state === 'not-started') { notStarted++; assert.equal(t.file, undefined); }
+        if (t.state === 'not-started') {
+          notStarted++;
+          assert.equal(t.file, undefined);
+        }
         if (t.state === 'blocked' && t.name === 'consumer') {
           blockedOnQueue++;
           assert.equal(t.waits?.on, 'queue');
@@ -157,7 +181,10 @@ describe('replay states on real runtime traces', function () {
           assert.match(src(ex, t.line!), /q\.get\(\)/);
           assert.match(t.waits.detail ?? '', /^(q|Queue#1)$/, 'the queue, by its name in the program');
           // What will wake it, when the runtime says (wake causes): main's put.
-          if (t.waits.cause !== undefined) { assert.equal(t.waits.cause, 'put'); assert.equal(t.waits.byName, 'main'); }
+          if (t.waits.cause !== undefined) {
+            assert.equal(t.waits.cause, 'put');
+            assert.equal(t.waits.byName, 'main');
+          }
         }
         if (t.state === 'blocked' && t.waits?.on === 'timer') assert.match(src(ex, t.line!), /time\.sleep/);
       }
@@ -166,10 +193,14 @@ describe('replay states on real runtime traces', function () {
   });
 
   it('yield from: the await/yield-from chain, innermost first', () => {
-    const py = 'def inner():\n    x = yield 1\n    y = yield 2\n    return x + y\n\ndef outer():\n    r = yield from inner()\n    yield r\n\ng = outer()\nnext(g)\ng.send(10)\nprint(g.send(20))\ng.close()\n';
+    const py =
+      'def inner():\n    x = yield 1\n    y = yield 2\n    return x + y\n\ndef outer():\n    r = yield from inner()\n    yield r\n\ng = outer()\nnext(g)\ng.send(10)\nprint(g.send(20))\ng.close()\n';
     const file = join(dir, 'yf.py');
     writeFileSync(file, py);
-    execFileSync(PY, ['-m', 'coroscope', '--trace', join(dir, 'yf.jsonl'), file], { env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') }, stdio: 'ignore' });
+    execFileSync(PY, ['-m', 'coroscope', '--trace', join(dir, 'yf.jsonl'), file], {
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') },
+      stdio: 'ignore',
+    });
     const store = feed(readFileSync(join(dir, 'yf.jsonl')));
     const r = indexed(store);
     const firstYield = [...Array(store.length).keys()].find((i) => store.type(i) === 'switch' && store.reason(i) === 'yield')!;
@@ -186,23 +217,56 @@ describe('replay states on real runtime traces', function () {
 
   it('checkpoints give the same answers as a scan from the start, in any chunks', () => {
     // A long trace (many checkpoints per lane), fed in chunks with update() between, against a fresh index per step.
-    const lines: string[] = ['{"type":"header","schema":1,"runtime":"t","python":"3.11","capture":"settrace","script":"/p.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":0}'];
+    const lines: string[] = [
+      '{"type":"header","schema":1,"runtime":"t","python":"3.11","capture":"settrace","script":"/p.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":0}',
+    ];
     lines.push(JSON.stringify({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null }));
-    for (let g = 2; g <= 5; g++) lines.push(JSON.stringify({ type: 'task', ts: 1, id: String(g), kind: 'generator', name: `g${g}`, parent: '1', file: '/p.py', line: 1 }));
+    for (let g = 2; g <= 5; g++)
+      lines.push(JSON.stringify({ type: 'task', ts: 1, id: String(g), kind: 'generator', name: `g${g}`, parent: '1', file: '/p.py', line: 1 }));
     let ts = 2;
     for (let k = 0; k < 600; k++) {
-      const g = String(2 + (k * 7 % 4));
-      lines.push(JSON.stringify({ type: 'switch', ts: ts++, from: '1', to: g, reason: 'resume', value: String(k), file: '/p.py', line: 10 + (k % 3), toFile: '/p.py', toLine: 20 }));
+      const g = String(2 + ((k * 7) % 4));
+      lines.push(
+        JSON.stringify({
+          type: 'switch',
+          ts: ts++,
+          from: '1',
+          to: g,
+          reason: 'resume',
+          value: String(k),
+          file: '/p.py',
+          line: 10 + (k % 3),
+          toFile: '/p.py',
+          toLine: 20,
+        }),
+      );
       if (k % 5 === 0) lines.push(JSON.stringify({ type: 'block', ts: ts++, task: g, on: 'lock', detail: `L${k}`, file: '/p.py', line: 30 }));
       if (k % 5 === 0) lines.push(JSON.stringify({ type: 'wake', ts: ts++, task: g, on: 'lock', cause: 'release', by: '1' }));
-      lines.push(JSON.stringify({ type: 'switch', ts: ts++, from: g, to: '1', reason: 'yield', value: `'y${k}'`, file: '/p.py', line: 21 + (k % 2), depth: k % 3, frame: k % 3 ? 'sub' : undefined }));
+      lines.push(
+        JSON.stringify({
+          type: 'switch',
+          ts: ts++,
+          from: g,
+          to: '1',
+          reason: 'yield',
+          value: `'y${k}'`,
+          file: '/p.py',
+          line: 21 + (k % 2),
+          depth: k % 3,
+          frame: k % 3 ? 'sub' : undefined,
+        }),
+      );
     }
     const text = lines.join('\n') + '\n';
     const whole = feed(text);
     const chunked = new TraceStore();
     const r = new ReplayIndex(chunked);
-    for (let at = 0; at < text.length; at += 777) { chunked.appendText(text.slice(at, at + 777)); r.update(); }
-    chunked.end(); r.update();
+    for (let at = 0; at < text.length; at += 777) {
+      chunked.appendText(text.slice(at, at + 777));
+      r.update();
+    }
+    chunked.end();
+    r.update();
     for (let i = 0; i < whole.length; i += 29) {
       const fresh = new ReplayIndex(feed(lines.slice(0, i + 2).join('\n') + '\n'));
       fresh.update();
