@@ -97,9 +97,11 @@ export function hover(app: App, x: number, y: number): void {
   if (h && 'lane' in h) {
     const t = app.store.tasks[h.lane];
     const end = app.model.laneEnd[h.lane] ?? -1;
-    text = [`${laneName(app.store, h.lane)}  (${t.kind}, id ${t.id}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
+    // Display names only, never raw task ids (issue 17): the full name, what it is, its pid for processes.
+    text = [`${laneName(app.store, h.lane)}  (${t.kind}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
       laneName(app.store, h.lane) !== t.name ? `named ${JSON.stringify(t.name)} in the program` : '',
-      t.parent ? `created by ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || t.parent}` : 'root task',
+      t.parent ? `created by ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || 'a task not in the trace'}` : 'root task',
+        t.args ? `arguments: ${t.args}` : '',
       t.file ? `created at ${t.file}${t.line ? `:${t.line}` : ''}` : '',
       t.codeFile ? `code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}` : '',
       end >= 0 ? `ended: ${label(app.store, end)}` : 'still running or no end recorded',
