@@ -178,10 +178,10 @@ def block(lane, on, detail=None, file=None, line=None):
     _enq(s + "}\n")
 
 
-def wake(lane, on, detail=None):
+def wake(lane, on, detail=None, ts=None):
     if W is None:
         return
-    s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (now(), lane.id, on)
+    s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
     _enq(s + "}\n")
@@ -215,8 +215,8 @@ def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts
     _enq(s + "}\n")
 
 
-def mark(kind, message, task=None, ms=None, count=None, file=None, line=None):
-    ev = {"type": "mark", "ts": now(), "kind": kind, "message": message}
+def mark(kind, message, task=None, ms=None, count=None, file=None, line=None, ts=None):
+    ev = {"type": "mark", "ts": ts or now(), "kind": kind, "message": message}
     if task is not None:
         ev["task"] = task.id if isinstance(task, Lane) else task
     if ms is not None:
