@@ -37,8 +37,9 @@ export function program(): Command {
 
   const run = new Command('run')
     .description('run SCRIPT with ARGS on the runtime, the terminal attached; coroscope options go before SCRIPT, everything after it is the script\'s')
-    .argument('<script>', 'the Python script to run')
+    .argument('[script]', 'the Python script to run: a file, or a folder or zipapp with a __main__.py')
     .argument('[args...]', 'arguments for the script (passed unchanged, options included)')
+    .option('-m, --module <module>', 'run a module as python -m MODULE does; every word after it is the module\'s')
     .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
     .option('--trace <file>', 'write the trace as JSON Lines')
     .addOption(new Option('--no-progress', 'no progress line on stderr'))
@@ -46,8 +47,10 @@ export function program(): Command {
     .showHelpAfterError('(run coroscope run --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
-  outputOptions(run).action(async (script: string, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean }) => {
-    process.exitCode = await runScript(script, args, { ...opts });
+  outputOptions(run).action(async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
+    if (opts.module === undefined && script === undefined) run.error('error: missing required argument \'script\'');
+    const words = opts.module === undefined || script === undefined ? args : [script, ...args];
+    process.exitCode = await runScript(script ?? '', words, { ...opts });
   });
   p.addCommand(run);
 
@@ -68,9 +71,36 @@ export function program(): Command {
   return p;
 }
 
+/** Options of `run` that take a value (to find where `-m MODULE` ends coroscope's options). */
+const RUN_VALUE_OPTIONS = new Set(['--python', '--trace', '--html', '--perfetto', '--mermaid']);
+
+/**
+ * `coroscope run [options] -m MODULE ARGS...`: as with `python -m`, every word after
+ * MODULE is the module's, options included; a `--` after MODULE tells commander so.
+ */
+export function moduleArgv(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const run = out.indexOf('run', 2);
+  if (run < 0) return out;
+  for (let i = run + 1; i < out.length; i++) {
+    const a = out[i];
+    if (a === '--' || !a.startsWith('-')) return out;
+    if (a === '-m' || a === '--module') {
+      if (i + 1 < out.length) out.splice(i + 2, 0, '--');
+      return out;
+    }
+    if (a.startsWith('--module=') || (a.startsWith('-m') && a.length > 2)) {
+      out.splice(i + 1, 0, '--');
+      return out;
+    }
+    if (RUN_VALUE_OPTIONS.has(a)) i++;
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv);
+    await program().parseAsync(moduleArgv(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -22,6 +22,8 @@ import { findPython } from './python';
 
 export interface RunOptions extends OutputPaths {
   python?: string;
+  /** `-m MODULE`: run the module (SCRIPT is then unused). */
+  module?: string;
   trace?: string;
   progress: boolean;
 }
@@ -37,16 +39,18 @@ export function defaultHtmlName(script: string): string {
 }
 
 export async function runScript(script: string, args: string[], o: RunOptions): Promise<number> {
-  let isFile = false;
-  try { isFile = statSync(script).isFile(); } catch { /* reported below */ }
-  if (!isFile) throw new CliError(`script not found: ${script}`, 2);
+  // A file, or a folder / zipapp with a __main__.py (python says so if there is none), or -m MODULE.
+  let exists = o.module !== undefined;
+  try { exists ||= statSync(script).isFile() || statSync(script).isDirectory(); } catch { /* reported below */ }
+  if (!exists) throw new CliError(`script not found: ${script}`, 2);
+  const name = o.module ?? script;
   const python = await findPython(o.python, process.env);
   if (!python.ok) throw new CliError(python.message, 2);
   const runtime = runtimeDir();
   if (!existsSync(join(runtime, 'coroscope'))) throw new CliError(`the coroscope runtime is missing (${join(runtime, 'coroscope')})`, 2);
 
   const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
-  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = defaultHtmlName(script);
+  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = o.module !== undefined ? `coroscope-${o.module}.html` : defaultHtmlName(script);
   // Fail before the script runs, not after, when --trace cannot be written.
   if (o.trace) {
     try { closeSync(openSync(o.trace, 'w')); } catch (e) { throw new CliError(`cannot write ${o.trace}: ${(e as Error).message}`, 2); }
@@ -54,7 +58,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
 
   let progress: Progress | undefined;
   const core = new RunCore({
-    python: python.command, runtimeDir: runtime, script, args, cwd: process.cwd(), traceFile: o.trace,
+    python: python.command, runtimeDir: runtime, script, module: o.module, args, cwd: process.cwd(), traceFile: o.trace,
     stdio: 'inherit', fileFallback: true, oneHeader: true, lingerMs: 2000,
   }, {
     onFallback: (address, e) => note(`could not listen on ${address} (${e.message}); tracing to a file instead`),
@@ -66,7 +70,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
       }
     },
   });
-  progress = Progress.forStderr(o.progress, () => core.store, basename(script));
+  progress = Progress.forStderr(o.progress, () => core.store, basename(name));
 
   // Ctrl+C at the terminal reaches the script directly (same process group);
   // coroscope stays alive to write what it has. Signals sent to coroscope
@@ -93,7 +97,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   if (core.trace.failure) note(`error: cannot write ${o.trace}: ${core.trace.failure.message}`);
   try {
     if (o.trace) note(`wrote ${o.trace} (${plural(store.length, 'event')})`);
-    writeOutputs(store, outputs, `coroscope — ${basename(script)}`);
+    writeOutputs(store, outputs, `coroscope — ${basename(name)}`);
   } catch (e) {
     if (e instanceof CliError) { note(`error: ${e.message}`); return code === 0 ? 1 : code; }
     throw e;

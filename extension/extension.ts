@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
 import { CoroscopeBus } from './bus';
-import { register as registerRun, type RunApi } from './run';
+import { register as registerRun } from './run';
+import type { CoroscopeTestApi } from './run/test-api';
 import { register as registerLens } from './lens';
 
-/** What the extension exports; the integration tests drive it. */
-export interface CoroscopeApi extends RunApi {}
+/** What the extension exports. `testing` is for the integration tests only (extension/run/test-api.ts). */
+export interface CoroscopeApi {
+  readonly version: string;
+  readonly testing: CoroscopeTestApi;
+}
 
 // activate() only wires features; each owns its commands and disposables.
 export function activate(context: vscode.ExtensionContext): CoroscopeApi {
@@ -13,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): CoroscopeApi {
   context.subscriptions.push(log, bus);
   const run = registerRun(context, log, bus);
   context.subscriptions.push(run, registerLens(context, log, bus));
-  return run.api;
+  return { version: String(context.extension.packageJSON.version), testing: run.testing };
 }
 
 export function deactivate(): void {}

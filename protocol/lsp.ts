@@ -38,6 +38,24 @@ export interface YieldPointStats {
    * (`resumed by produce`) instead of `task`.
    */
   resumedFrom?: ResumeSite[];
+  /**
+   * Waits at this line that were not a switch (a thread, process or main lane
+   * in `block` until its `wake`: `queue.get()`, `t.join()`, a lock): how many
+   * ended, the time waited in all and the longest, what they waited on, who
+   * woke them (`wake.by`, names), and how many were still waiting at the end.
+   */
+  waits?: number;
+  waitedNs?: number;
+  longestWaitNs?: number;
+  waitOn?: string[];
+  wokenBy?: string[];
+  stillWaiting?: number;
+  /** Values put on (`send`) / taken from (`recv`) a queue, channel or pool here, the channels, the last values. */
+  puts?: number;
+  gets?: number;
+  channels?: string[];
+  lastPut?: string;
+  lastGot?: string;
 }
 
 /** A resume site: the resuming task (as named in `resumedBy`) gave up control at file:line `count` times. */
@@ -59,6 +77,20 @@ export interface DefinitionStats {
   /** e.g. "returned 3", "raised ValueError: x", "cancelled". */
   outcomes: string[];
   firstEvent: number;
+  /**
+   * The lanes' code site was not in the program's files (a function run by
+   * `gevent.spawn` reports gevent's own code) or the function ran as pool calls:
+   * `line` is 0 and the language server finds the def by `name` in this file.
+   */
+  byName?: boolean;
+  /** Waits (block → wake) and queue/channel transfers of these lanes, when they did not switch. */
+  waits?: number;
+  transfers?: number;
+  /** Calls of this function run by a pool or executor (`submit`, `map`, `apply_async`), and the pool's channel. */
+  calls?: number;
+  via?: string;
+  /** The last call's result (the worker's answer), as a repr. */
+  lastResult?: string;
 }
 
 /** A runtime finding at a line, e.g. the blocking detector's loop-blocked mark. */

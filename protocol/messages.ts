@@ -1,17 +1,19 @@
 // Messages between the extension host (or the CLI's HTML report shell) and the
 // diagram webview. Both directions are discriminated unions; the receiver
-// validates with the guards below before use.
+// validates with the guards below before use. What only tests send or read
+// (text chunks, summaries) is in test-messages.ts.
+
+// webview/app.ts builds the summary the test API reads; it imports the type from here.
+export type { DiagramSummary } from './test-messages';
 
 /** Host → webview. */
 export type HostMessage =
   /** Start a new trace (clears the diagram). */
   | { type: 'reset'; title: string; live: boolean }
-  /** Whole JSON Lines of the trace, in order (header included in the first chunk). */
-  | { type: 'append'; chunk: string }
   /**
-   * The same as `append`, as UTF-8 bytes (whole lines, exactly as the runtime wrote them): the panel and the
-   * CLI report send these, so the webview scans bytes without a decode or a string copy. A typed array
-   * travels through VS Code's postMessage as a buffer, not as text.
+   * Whole JSON Lines of the trace, in order (header included in the first chunk), as UTF-8 bytes exactly as the
+   * runtime wrote them: the webview scans bytes without a decode or a string copy. A typed array travels through
+   * VS Code's postMessage as a buffer, not as text.
    */
   | { type: 'appendBytes'; bytes: Uint8Array }
   /** The run's state changed. */
@@ -19,9 +21,7 @@ export type HostMessage =
   /** The editor's selection moved to this line: highlight its events. `line` is 1-based; 0 clears. */
   | { type: 'highlight'; file: string; line: number }
   /** Scroll to and select the event with this index (0-based, header excluded). */
-  | { type: 'focus'; index: number }
-  /** Ask for a `summary` reply (tests and the status bar use it). */
-  | { type: 'query' };
+  | { type: 'focus'; index: number };
 
 export type RunState = 'running' | 'exited' | 'stopped' | 'failed' | 'loaded';
 
@@ -34,25 +34,10 @@ export type WebviewMessage =
   /** The user exported the visible diagram; `data` is SVG text or a PNG data: URL. */
   | { type: 'saveImage'; format: 'svg' | 'png'; data: string }
   /** The user pressed Stop in the panel. */
-  | { type: 'stop' }
-  /** What the diagram currently holds, in reply to `query`. */
-  | { type: 'summary'; summary: DiagramSummary };
+  | { type: 'stop' };
 
-export interface DiagramSummary {
-  events: number;
-  /** `label`: the name as the diagram shows it (a name shared by several tasks gets ` #k`, `output #3`). */
-  tasks: { id: string; name: string; kind: string; label?: string }[];
-  switches: number;
-  /** Arrow labels as drawn (`send(1)`, `yield '200 OK'`…), first 500; a folded row contributes its own label (`↻ 9,998 more repetitions…`). */
-  labels: string[];
-  /** Rows the diagram has (after folding and filtering). */
-  rows?: number;
-  /** Repeated patterns found: events [start, start + period × count); `collapsed` when shown as one row. */
-  folds?: { start: number; period: number; count: number; collapsed: boolean }[];
-}
-
-const HOST_TYPES = new Set(['reset', 'append', 'appendBytes', 'status', 'highlight', 'focus', 'query']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'summary']);
+const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -63,7 +48,6 @@ export function isHostMessage(m: unknown): m is HostMessage {
   const o = m as Record<string, unknown>;
   switch (o.type) {
     case 'reset': return typeof o.title === 'string' && typeof o.live === 'boolean';
-    case 'append': return typeof o.chunk === 'string';
     case 'appendBytes': return o.bytes instanceof Uint8Array;
     case 'status': return typeof o.state === 'string';
     case 'highlight': return typeof o.file === 'string' && typeof o.line === 'number';
@@ -78,7 +62,6 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
   switch (o.type) {
     case 'reveal': return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
     case 'saveImage': return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
-    case 'summary': return typeof o.summary === 'object' && o.summary !== null;
     default: return true;
   }
 }

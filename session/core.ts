@@ -21,8 +21,10 @@ export interface CoreSpec {
   python: string;
   /** Folder holding the `coroscope` package (the extension's `runtime/`). */
   runtimeDir: string;
-  /** Absolute path of the script. */
+  /** Absolute path of the script (a file, or a folder / zipapp with a `__main__.py`); with `module`, only named. */
   script: string;
+  /** Run this module as `python -m MODULE` would (cwd first on sys.path), instead of `script`. */
+  module?: string;
   args: readonly string[];
   cwd: string;
   /** `--blocking-ms` for the runtime; omitted: the runtime's default. */
@@ -202,7 +204,7 @@ export class StreamDecoder {
   /** Decodes a whole trace file written by the runtime (`fileFallback`), in slices of whole lines. */
   async readFile(file: string): Promise<void> {
     const split = new LineSplitter();
-    let stream;
+    let stream: ReturnType<typeof createReadStream>;
     try { stream = createReadStream(file, { highWaterMark: this.sliceBytes }); } catch { return; }
     try {
       for await (const chunk of stream) {
@@ -302,7 +304,12 @@ export class RunCore<S extends CoreSpec = RunSpec> {
       env.PYTHONIOENCODING ??= 'utf-8';
     }
     const blocking = spec.blockingMs === undefined ? [] : ['--blocking-ms', String(spec.blockingMs)];
-    const argv = ['-m', 'coroscope', ...transport, ...blocking, spec.script, ...spec.args];
+    // The runtime is started by its path, not `-m coroscope`: `-m` would put the
+    // cwd first on sys.path while the runtime starts, where a coroscope.py or
+    // opcode.py of the user's would replace or break it.
+    const main = path.join(spec.runtimeDir, 'coroscope', '__main__.py');
+    const target = spec.module !== undefined ? ['-m', spec.module] : [spec.script];
+    const argv = [main, ...transport, ...blocking, ...target, ...spec.args];
     const options: SpawnOptions = this.piped
       ? {
         cwd: spec.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,

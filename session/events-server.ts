@@ -169,7 +169,11 @@ export class EventServer {
     if (this.queue.length === 0) return undefined;
     let n = 0;
     let bytes = 0;
-    while (n < this.queue.length && (n === 0 || bytes + this.queue[n].length <= maxBytes)) { bytes += this.queue[n].length; n++; }
+    for (const b of this.queue) {
+      if (n > 0 && bytes + b.length > maxBytes) break;
+      bytes += b.length;
+      n++;
+    }
     const parts = this.queue.splice(0, n);
     this.queued -= bytes;
     if (this.paused && this.queued < this.highWaterBytes / 2) this.resumeAll();

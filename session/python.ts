@@ -53,7 +53,8 @@ export interface PythonMessages {
 }
 
 export function versionOk(v: readonly number[]): boolean {
-  return v[0] > MIN_PYTHON[0] || (v[0] === MIN_PYTHON[0] && v[1] >= MIN_PYTHON[1]);
+  const [major = 0, minor = 0] = v;
+  return major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1]);
 }
 
 const fmt = (v: readonly number[]) => v.join('.');

@@ -2,13 +2,27 @@
 // `npm test -- unit e2e` runs only the named tiers; `--grep PATTERN` filters tests.
 // Each tier prints `<tier>: N passed, N failed`; the last line is the total.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { provision, root } from './provision.mjs';
 
-// `types` is one check (strict tsc over every source and test); the others report mocha counts.
+// `types` and `lint` are lists of checks, each one pass or one failure, run on the sources (no build); the others
+// report mocha counts. `unit` needs only Node; `cli` runs real processes (dist/cli.js, python3 with the runtime).
 const TIERS = {
-  types: ['node', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { single: true }],
+  types: {
+    checks: [
+      ['node', ['node_modules/typescript/bin/tsc', '-b']], // every room's tsconfig, in dependency order
+      ['node', ['scripts/check-imports.mjs']], // no import cycles (TypeScript, Python), packages per room
+    ],
+  },
+  lint: {
+    checks: [
+      ['node', ['node_modules/@biomejs/biome/bin/biome', 'lint', '--reporter=summary', '.']],
+      ['node', ['node_modules/@biomejs/biome/bin/biome', 'format', '--reporter=summary', '.']],
+      ['node', ['scripts/ruff.mjs', 'check']],
+      ['node', ['scripts/ruff.mjs', 'format', '--check']],
+    ],
+  },
   unit: ['node', ['test/mocha-tier.cjs', 'out/test/unit']],
+  cli: ['node', ['test/mocha-tier.cjs', 'out/test/cli']],
   runtime: ['node', ['test/mocha-tier.cjs', 'out/test/runtime']],
   integration: ['node', ['test/integration/launch.mjs']],
   e2e: ['node', ['test/mocha-tier.cjs', 'out/test/e2e']],
@@ -50,17 +64,30 @@ if (!provision(tiers)) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const build = await run('node', ['scripts/build.mjs']);
+const build = tiers.every((t) => TIERS[t].checks) ? { code: 0 } : await run('node', ['scripts/build.mjs']);
 if (build.code !== 0) {
   console.log('build failed');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
 for (const tier of tiers) {
-  const [cmd, args, opts] = TIERS[tier];
   console.log(`\n===== ${tier} =====`);
-  const r = await run(cmd, grep && !opts?.single ? [...args, '--grep', grep] : args);
-  if (opts?.single) r.counts = r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+  let r;
+  if (TIERS[tier].checks) {
+    r = { code: 0, counts: { passed: 0, failed: 0 } };
+    for (const [cmd, args] of TIERS[tier].checks) {
+      const one = await run(cmd, args);
+      if (one.code === 0) r.counts.passed++;
+      else {
+        r.counts.failed++;
+        r.code = one.code;
+        console.log(`${tier}: FAILED ${[cmd, ...args].join(' ')}`);
+      }
+    }
+  } else {
+    const [cmd, args] = TIERS[tier];
+    r = await run(cmd, grep ? [...args, '--grep', grep] : args);
+  }
   // A tier that died without reporting counts is one failure, never a pass.
   const c = r.counts ?? { passed: 0, failed: 1 };
   if (!r.counts) console.log(`${tier}: crashed (exit ${r.code}) before reporting its results`);

@@ -58,7 +58,7 @@ export function mermaidText(s: string, max = Infinity): string {
   t = t.replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
   let out = '';
   for (const ch of t) {
-    if (/[A-Za-z0-9 _.,()[\]'=+*/@!?$^|~\-]/.test(ch)) out += ch;
+    if (/[A-Za-z0-9 _.,()[\]'=+*/@!?$^|~-]/.test(ch)) out += ch;
     else out += `#${ch.codePointAt(0)};`;
   }
   // Leading/trailing spaces are trimmed by the parser; keep labels non-empty.

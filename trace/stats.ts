@@ -36,7 +36,21 @@ interface YieldAcc {
   lastSent?: string; lastYielded?: string; firstEvent: number;
   /** Flat [start, end, start, end, …], absolute ns. */
   spans: number[];
+  // Waits that were not switches (block → wake on a thread/process/main lane), and transfers (send/recv).
+  waits: number; waitedNs: number; longestWaitNs: number;
+  waitOn: Map<string, number>;
+  /** Waking lane (wake.by; -1 unknown) → count. */
+  wokenBy: Map<number, number>;
+  puts: number; gets: number;
+  channels: Map<string, number>;
+  lastPut?: string; lastGot?: string;
 }
+
+/** A block not yet woken: where, when, on what. Dropped when its lane switches out (the switch tells that story). */
+interface PendingBlock { fileId: number; line: number; at: number; on: string; event: number }
+
+/** A function run as pool calls: how many, where submitted, the last answer. */
+interface CallAcc { name: string; fileId: number; calls: number; channel: string; firstEvent: number; lastResult?: string }
 
 interface MarkAcc {
   fileId: number; line: number; kind: string; firstEvent: number; count: number;
@@ -44,7 +58,7 @@ interface MarkAcc {
   ms: number; shownMs: number; lane: number; value: string | undefined;
 }
 
-interface DefAcc { fileId: number; file: string; line: number; lanes: number[]; firstEvent: number }
+interface DefAcc { fileId: number; file: string; line: number; lanes: number[]; firstEvent: number; byName?: boolean }
 
 const inc = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
@@ -61,8 +75,12 @@ function compactSpans(flat: number[], t0: number): [number, number][] {
   return out;
 }
 
-function outcomeText(outcome: string, value: string | undefined): string {
+function outcomeText(outcome: string, value: string | undefined, line = 0, waits?: unknown): string {
   switch (outcome) {
+    case 'unfinished': {
+      const w = typeof waits === 'string' && waits ? ` (waiting for ${waits})` : '';
+      return line > 0 ? `unfinished: paused at line ${line}${w}` : `unfinished${w}`;
+    }
     case 'return': return value === undefined ? 'returned' : `returned ${value}`;
     case 'exception': return value === undefined ? 'raised' : `raised ${value}`;
     case 'cancelled': return 'cancelled';
@@ -73,6 +91,28 @@ function outcomeText(outcome: string, value: string | undefined): string {
 }
 
 const siteKey = (fileId: number, line: number) => fileId * 4294967296 + line;
+
+/** Channels of pools and executors: a `send` there from a submitting lane is a call, `fn(args)`. */
+const POOL_CHANNEL = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
+/** The function of a pool call's value: `square(3)`, `map square(1, 2)`. */
+const CALL_NAME = /^(?:map |starmap |imap |imap_unordered )?([A-Za-z_][\w]*)\(/;
+/**
+ * Code that is not the program's own: a lane whose code site is there (gevent
+ * reports its Greenlet.run in `src/gevent/greenlet.py`) is matched to the
+ * program's def by its name instead.
+ */
+export function isLibraryFile(file: string): boolean {
+  return !/^([A-Za-z]:)?[\\/]/.test(file) || /[\\/](site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d/.test(file);
+}
+const IDENT = /^[A-Za-z_][\w]*$/;
+/** Lane kinds whose def is found by name when their code site is library code. */
+const NAMED_KINDS = new Set(['greenlet', 'thread', 'process', 'tasklet']);
+
+function newAcc(fileId: number, line: number, firstEvent: number): YieldAcc {
+  return { fileId, line, suspends: 0, resumes: 0, suspendedNs: 0, longestNs: 0, resumedBy: new Map(), resumedFrom: new Map(),
+    reasons: new Map(), firstEvent, spans: [], waits: 0, waitedNs: 0, longestWaitNs: 0, waitOn: new Map(), wokenBy: new Map(),
+    puts: 0, gets: 0, channels: new Map() };
+}
 
 /**
  * Per-line stats built incrementally over one growing TraceStore: `update`
@@ -94,6 +134,18 @@ export class StatsBuilder {
   private readonly laneSwitches: number[] = [];
   private readonly laneEnd: (string | undefined)[] = [];
   private readonly laneTaskEvent: number[] = [];
+  /** Per lane: its waits and transfers (a thread's story has no switches). */
+  private readonly laneWaits: number[] = [];
+  private readonly laneTransfers: number[] = [];
+  /** Per lane: the block it is in, if any. */
+  private readonly pendingBlock: (PendingBlock | undefined)[] = [];
+  /** Per worker lane: the pool call it took last (its next send on that channel is the answer). */
+  private readonly workerCall: (CallAcc | undefined)[] = [];
+  /** Pool calls by submitting file and function name. */
+  private readonly calls = new Map<string, CallAcc>();
+  /** Pool call message ids → the call, so a worker's recv finds which function it runs. */
+  private readonly callMsgs = new Map<number, CallAcc>();
+  private finished = false;
   private readonly yields = new Map<number, YieldAcc>();
   private readonly marks = new Map<string, MarkAcc>();
 
@@ -104,7 +156,13 @@ export class StatsBuilder {
   update(store: TraceStore): this {
     if (store !== this.store || store.length < this.next) this.reset(store);
     const n = store.length;
-    const { pendingAcc, pendingAt, pendingReason, pendingPrevYielded, laneSwitches, laneEnd, laneTaskEvent, yields, marks } = this;
+    const { pendingAcc, pendingAt, pendingReason, pendingPrevYielded, laneSwitches, laneEnd, laneTaskEvent, yields, marks, pendingBlock } = this;
+    const accAt = (fileId: number, line: number, i: number): YieldAcc => {
+      const k = siteKey(fileId, line);
+      let acc = yields.get(k);
+      if (!acc) { acc = newAcc(fileId, line, i); yields.set(k, acc); }
+      return acc;
+    };
     let lastTs = this.lastTs;
     for (let i = this.next; i < n; i++) {
       const type = store.typeCode(i);
@@ -138,15 +196,11 @@ export class StatsBuilder {
           }
         }
         if (from < 0) continue;
+        // A lane that switches out while in a block: the switch is the story (gevent, asyncio), not a second wait.
+        pendingBlock[from] = undefined;
         const reason = store.reason(i);
         if (ENDING.has(reason) || fileId < 0 || line <= 0) { pendingAcc[from] = undefined; continue; }
-        const k = siteKey(fileId, line);
-        let acc = yields.get(k);
-        if (!acc) {
-          acc = { fileId, line, suspends: 0, resumes: 0, suspendedNs: 0, longestNs: 0, resumedBy: new Map(), resumedFrom: new Map(),
-            reasons: new Map(), firstEvent: i, spans: [] };
-          yields.set(k, acc);
-        }
+        const acc = accAt(fileId, line, i);
         acc.suspends++;
         inc(acc.reasons, reason);
         const v = store.value(i);
@@ -155,13 +209,47 @@ export class StatsBuilder {
         pendingAcc[from] = acc;
         pendingAt[from] = ts;
         pendingReason[from] = reason;
+      } else if (type === TYPE.block) {
+        const lane = store.a(i), fileId = store.fileId(i), line = store.line(i);
+        // A lane suspended by a switch (an asyncio task that gave the loop control) is already counted there.
+        if (lane >= 0 && !pendingAcc[lane]) pendingBlock[lane] = { fileId, line, at: ts, on: store.reason(i), event: i };
+      } else if (type === TYPE.wake) {
+        const lane = store.a(i);
+        const b = lane >= 0 ? pendingBlock[lane] : undefined;
+        if (b) {
+          pendingBlock[lane] = undefined;
+          this.laneWaits[lane] = (this.laneWaits[lane] ?? 0) + 1;
+          if (b.fileId >= 0 && b.line > 0) {
+            const acc = accAt(b.fileId, b.line, b.event);
+            const d = Math.max(0, ts - b.at);
+            acc.waits++;
+            acc.waitedNs += d;
+            if (d > acc.longestWaitNs) acc.longestWaitNs = d;
+            inc(acc.waitOn, b.on);
+            const byId = store.extra(i)?.by;
+            inc(acc.wokenBy, typeof byId === 'string' ? store.laneOf(byId) ?? -1 : -1);
+            acc.spans.push(b.at, ts);
+          }
+        }
+      } else if (type === TYPE.send || type === TYPE.recv) {
+        const lane = store.a(i), fileId = store.fileId(i), line = store.line(i);
+        const channel = store.reason(i), v = store.value(i);
+        if (lane >= 0) this.laneTransfers[lane] = (this.laneTransfers[lane] ?? 0) + 1;
+        if (fileId >= 0 && line > 0) {
+          const acc = accAt(fileId, line, i);
+          inc(acc.channels, channel);
+          if (type === TYPE.send) { acc.puts++; if (v !== undefined) acc.lastPut = v; } else { acc.gets++; if (v !== undefined) acc.lastGot = v; }
+        }
+        if (POOL_CHANNEL.test(channel)) this.poolTransfer(store, i, type === TYPE.send, lane, channel, v);
+      } else if (type === TYPE.finish) {
+        this.finished = true;
       } else if (type === TYPE.task) {
         const lane = store.a(i);
         if (lane >= 0 && laneTaskEvent[lane] === undefined) laneTaskEvent[lane] = i;
       } else if (type === TYPE.end) {
         const lane = store.a(i);
         if (lane >= 0) {
-          laneEnd[lane] = outcomeText(store.reason(i), store.value(i));
+          laneEnd[lane] = outcomeText(store.reason(i), store.value(i), store.line(i), store.extra(i)?.waits);
           const acc = pendingAcc[lane];
           if (acc && MAYBE_FINAL.has(pendingReason[lane])) {
             acc.suspends--;
@@ -171,6 +259,7 @@ export class StatsBuilder {
             acc.lastYielded = pendingPrevYielded[lane];
           }
           pendingAcc[lane] = undefined;
+          pendingBlock[lane] = undefined;
         }
       } else if (type === TYPE.mark) {
         const fileId = store.fileId(i), line = store.line(i);
@@ -192,13 +281,45 @@ export class StatsBuilder {
     return this;
   }
 
+  /**
+   * A transfer on a pool's channel: a call submitted (`send` of `fn(args)`), taken by a worker (`recv` of the
+   * same msg), answered (the worker's next `send` there).
+   */
+  private poolTransfer(store: TraceStore, i: number, isSend: boolean, lane: number, channel: string, v: string | undefined): void {
+    const msg = store.num(i);
+    if (isSend) {
+      const call = v !== undefined ? CALL_NAME.exec(v) : null;
+      const working = lane >= 0 ? this.workerCall[lane] : undefined;
+      if (working && working.channel === channel) {
+        // The worker's answer to the call it took.
+        if (v !== undefined) working.lastResult = v;
+        this.workerCall[lane] = undefined;
+        return;
+      }
+      if (!call) return;
+      const fileId = store.fileId(i);
+      const key = `${fileId}\u0000${call[1]}`;
+      let acc = this.calls.get(key);
+      if (!acc) { acc = { name: call[1], fileId, calls: 0, channel, firstEvent: i }; this.calls.set(key, acc); }
+      acc.calls++;
+      if (!Number.isNaN(msg)) this.callMsgs.set(msg, acc);
+    } else if (lane >= 0 && !Number.isNaN(msg)) {
+      const acc = this.callMsgs.get(msg);
+      if (acc) { this.workerCall[lane] = acc; this.callMsgs.delete(msg); }
+    }
+  }
+
   private reset(store: TraceStore): void {
     this.store = store;
     this.next = 0;
     this.lastTs = -Infinity;
-    for (const a of [this.pendingAcc, this.pendingAt, this.pendingReason, this.pendingPrevYielded, this.laneSwitches, this.laneEnd, this.laneTaskEvent]) a.length = 0;
+    for (const a of [this.pendingAcc, this.pendingAt, this.pendingReason, this.pendingPrevYielded, this.laneSwitches, this.laneEnd,
+      this.laneTaskEvent, this.laneWaits, this.laneTransfers, this.pendingBlock, this.workerCall]) a.length = 0;
     this.yields.clear();
     this.marks.clear();
+    this.calls.clear();
+    this.callMsgs.clear();
+    this.finished = false;
   }
 
   /** StatsParams for everything consumed so far. Does not change the accumulators. */
@@ -212,16 +333,28 @@ export class StatsBuilder {
 
     // Definitions: one summary per code site (or creation site), over all lanes that ran it.
     const defs = new Map<number, DefAcc>();
+    const named = new Map<string, DefAcc>();
     const fileIds = new Map<string, number>();
     const fileIdOf = (f: string) => { let id = fileIds.get(f); if (id === undefined) { id = -2 - fileIds.size; fileIds.set(f, id); } return id; };
+    const script = store.header?.script;
     tasks.forEach((t, lane) => {
-      if (NO_DEF_KINDS.has(t.kind)) return;
+      // A process lane is a def only when the runtime names the code it runs (Process(target=…)).
+      if (NO_DEF_KINDS.has(t.kind) && !(t.kind === 'process' && t.codeFile && !isLibraryFile(t.codeFile))) return;
+      const first = this.laneTaskEvent[lane] ?? 0;
+      if (t.codeFile && isLibraryFile(t.codeFile) && NAMED_KINDS.has(t.kind) && IDENT.test(t.name) && script) {
+        // gevent.spawn(f): the code site is gevent's; the program's def is found by name in the script.
+        const fid = fileIdOf(script);
+        const k = `n:${fid}:${t.name}`;
+        const acc = named.get(k);
+        if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
+        else named.set(k, { fileId: fid, file: script, line: 0, lanes: [lane], firstEvent: first, byName: true });
+        return;
+      }
       const file = t.codeFile ?? t.file, line = t.codeLine ?? t.line;
-      if (!file || !line || line <= 0) return;
+      if (!file || !line || line <= 0 || isLibraryFile(file)) return;
       const fid = fileIdOf(file);
       const k = siteKey(-fid, line);
       const acc = defs.get(k);
-      const first = this.laneTaskEvent[lane] ?? 0;
       if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
       else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
     });
@@ -232,8 +365,24 @@ export class StatsBuilder {
       if (!f) { f = { file: name, yields: [], defs: [], marks: [] }; files.set(name, f); }
       return f;
     };
-    for (const a of this.yields.values()) {
-      if (a.suspends <= 0) continue;
+    // Blocks still open: the lane was waiting there when the trace ended (or is now, live).
+    const stillWaiting = new Map<number, number>();
+    const openBlocks: PendingBlock[] = [];
+    this.pendingBlock.forEach((b) => {
+      if (!b || b.fileId < 0 || b.line <= 0) return;
+      const k = siteKey(b.fileId, b.line);
+      stillWaiting.set(k, (stillWaiting.get(k) ?? 0) + 1);
+      if (!this.yields.has(k)) openBlocks.push(b);
+    });
+    const accs = [...this.yields.values()];
+    for (const b of openBlocks) {
+      const k = siteKey(b.fileId, b.line);
+      if (!accs.some((a) => siteKey(a.fileId, a.line) === k)) { const a = newAcc(b.fileId, b.line, b.event); inc(a.waitOn, b.on); accs.push(a); }
+    }
+    for (const a of accs) {
+      const k = siteKey(a.fileId, a.line);
+      const waiting = stillWaiting.get(k) ?? 0;
+      if (a.suspends <= 0 && a.waits <= 0 && a.puts <= 0 && a.gets <= 0 && waiting <= 0) continue;
       const by = new Map<string, number>();
       for (const [lane, c] of a.resumedBy) { const name = laneName(lane); by.set(name, (by.get(name) ?? 0) + c); }
       const y: YieldPointStats = {
@@ -244,22 +393,48 @@ export class StatsBuilder {
       if (a.lastYielded !== undefined) y.lastYielded = a.lastYielded;
       const from = resumeSites(a, store);
       if (from.length) y.resumedFrom = from;
+      if (a.waits > 0 || waiting > 0) {
+        y.waits = a.waits; y.waitedNs = a.waitedNs; y.longestWaitNs = a.longestWaitNs; y.waitOn = byCount(a.waitOn);
+        const woke = new Map<string, number>();
+        for (const [lane, c] of a.wokenBy) if (lane >= 0) { const name = laneName(lane); woke.set(name, (woke.get(name) ?? 0) + c); }
+        y.wokenBy = byCount(woke);
+        if (waiting > 0) y.stillWaiting = waiting;
+      }
+      if (a.puts > 0 || a.gets > 0) {
+        y.puts = a.puts; y.gets = a.gets; y.channels = byCount(a.channels);
+        if (a.lastPut !== undefined) y.lastPut = a.lastPut;
+        if (a.lastGot !== undefined) y.lastGot = a.lastGot;
+      }
       fileOf(store.string(a.fileId)).yields.push(y);
     }
-    for (const d of defs.values()) {
+    const unfinished = !live && this.finished;
+    for (const d of [...defs.values(), ...named.values()]) {
       const first = tasks[d.lanes[0]];
       const outcomes = new Map<string, number>();
-      let switches = 0;
+      let switches = 0, waits = 0, transfers = 0;
       for (const lane of d.lanes) {
         switches += this.laneSwitches[lane] ?? 0;
-        const o = this.laneEnd[lane];
+        waits += this.laneWaits[lane] ?? 0;
+        transfers += this.laneTransfers[lane] ?? 0;
+        const o = this.laneEnd[lane] ?? (unfinished ? 'unfinished' : undefined);
         if (o !== undefined) inc(outcomes, o);
       }
       const ds: DefinitionStats = {
         line: d.line, name: first.name, kind: first.kind, tasks: d.lanes.length, switches,
         outcomes: byCount(outcomes).map((o) => (outcomes.get(o)! > 1 ? `${outcomes.get(o)}× ${o}` : o)), firstEvent: d.firstEvent,
       };
+      if (d.byName) ds.byName = true;
+      if (waits) ds.waits = waits;
+      if (transfers) ds.transfers = transfers;
       fileOf(d.file).defs.push(ds);
+    }
+    for (const c of this.calls.values()) {
+      const file = c.fileId >= 0 ? store.string(c.fileId) : script;
+      if (!file) continue;
+      const ds: DefinitionStats = { line: 0, name: c.name, kind: 'pool call', tasks: 0, switches: 0, outcomes: [], firstEvent: c.firstEvent,
+        byName: true, calls: c.calls, via: c.channel };
+      if (c.lastResult !== undefined) ds.lastResult = c.lastResult;
+      fileOf(file).defs.push(ds);
     }
     for (const m of this.marks.values()) {
       const who = m.lane >= 0 ? laneName(m.lane) : '';
@@ -271,7 +446,7 @@ export class StatsBuilder {
     }
     for (const f of files.values()) {
       f.yields.sort((a, b) => a.line - b.line);
-      f.defs.sort((a, b) => a.line - b.line);
+      f.defs.sort((a, b) => a.line - b.line || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.kind < b.kind ? -1 : 1));
       f.marks.sort((a, b) => a.line - b.line);
     }
     const out: StatsParams = { runId, live, files: [...files.values()] };

@@ -9,19 +9,44 @@ export const LABEL_MAX = 80;
 
 const GEN_KINDS = new Set(['generator', 'coroutine', 'async-generator']);
 
+/**
+ * A label's text shortened to `max` characters, one line. The cut is in the middle: neighbours often share a prefix
+ * (`GET: http://127.0.0.1:4434/…`, `<Greenlet at 0x7f…: f(1)>`, `gather: [None, …, RuntimeError(…)]`) and differ at
+ * the end, so the tail is kept.
+ */
 export function clip(s: string, max = LABEL_MAX): string {
   const one = s.replace(/\s*\n\s*/g, ' ⏎ ');
-  return one.length > max ? one.slice(0, max - 1) + '…' : one;
+  return one.length > max ? middle(one, max) : one;
 }
 
-/** The label of a switch arrow, from its reason, the value that crossed and the kind of task resumed. */
-export function switchLabel(reason: string, value: string | undefined, toKind = '', fromKind = ''): string {
+/** `text` cut to `n` characters with `…` in the middle: 40 % head, the rest tail. */
+export function middle(text: string, n: number): string {
+  if (text.length <= n) return text;
+  if (n <= 1) return n === 1 ? '…' : '';
+  const keep = n - 1;
+  const head = Math.max(1, Math.ceil(keep * 0.4));
+  const tail = keep - head;
+  return text.slice(0, head) + '…' + (tail > 0 ? text.slice(text.length - tail) : '');
+}
+
+/** `(2, 3)` as the arguments of a call: `switch(2, 3)`; a one-tuple `(2,)` → `switch(2)`. */
+function argsCall(name: string, tuple: string): string {
+  const inner = tuple.startsWith('(') && tuple.endsWith(')') ? tuple.slice(1, -1).replace(/,\s*$/, '') : tuple;
+  return `${name}(${inner})`;
+}
+
+/**
+ * The label of a switch arrow, from its reason, the value that crossed and the kind of task resumed. `args`: the
+ * value is the tuple of a call's positional arguments (`g.switch(2, 3)` → value `(2, 3)`).
+ */
+export function switchLabel(reason: string, value: string | undefined, toKind = '', fromKind = '', args = false): string {
   const v = value;
   const has = v !== undefined && v !== '';
-  // Resuming with None is the plain case (next(), switch(), a loop step): say nothing about the value.
+  // Resuming with None is the plain case for a greenlet or a loop step: say nothing about the value.
   const some = has && v !== 'None';
-  const call = (name: string) => `${name}(${some ? v : ''})`;
-  const sendish = () => (has && v !== 'None' ? `send(${v})` : 'next()');
+  const call = (name: string) => (args && has ? argsCall(name, v) : `${name}(${some ? v : ''})`);
+  // A generator resumed with no value was resumed by next() (or a for loop); `send(None)` sends None, as written.
+  const sendish = () => (has ? `send(${v})` : 'next()');
   switch (reason) {
     case 'start':
       if (GEN_KINDS.has(toKind)) return sendish();
@@ -34,7 +59,7 @@ export function switchLabel(reason: string, value: string | undefined, toKind = 
     case 'yield': return has ? `yield ${v}` : 'yield';
     case 'return': return has ? `return ${v}` : 'return';
     case 'raise': return has ? `raise ${v}` : 'raise';
-    case 'throw': return has ? `throw ${v}` : 'throw()';
+    case 'throw': return has ? `throw(${v})` : 'throw()';
     case 'close': return 'close()';
     case 'switch': return call('switch');
     case 'schedule': return 'schedule()';
@@ -95,31 +120,93 @@ export function laneName(store: TraceStore, lane: number): string {
   return displayNames(store)[lane] ?? t.name;
 }
 
+const POOL = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
+const CALL = /^(?:map |starmap |imap |imap_unordered )?[A-Za-z_][\w.]*\(/;
+
+/** A waker's object for `x.set()`: the wait's detail when it is a plain name (`ready`), else nothing. */
+function objectOf(detail: string | undefined): string {
+  return detail !== undefined && /^[A-Za-z_][\w.]*$/.test(detail) ? `${detail}.` : '';
+}
+
+/**
+ * Why a wake happened, in words, from its `cause`/`by`/`byLine` (docs/protocol.md): `woken by main: ready.set()
+ * (line 10)`, `cancelled by main (line 19)`, `timed out after 0.01 s (line 23)`. Tasks are named by their display
+ * names, never by raw ids. Undefined when the trace does not say.
+ */
+export function wakeCause(store: TraceStore, i: number): string | undefined {
+  const x = store.extra(i);
+  if (!x) return undefined;
+  const cause = typeof x.cause === 'string' ? x.cause : undefined;
+  const byLane = typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+  if (cause === undefined && byLane === undefined) return undefined;
+  const by = byLane !== undefined ? laneName(store, byLane) : 'another task';
+  const line = typeof x.byLine === 'number' && x.byLine > 0 ? x.byLine : 0;
+  const at = line ? ` (line ${line})` : '';
+  const detail = store.value(i);
+  const obj = objectOf(detail);
+  switch (cause) {
+    case 'cancel': return `cancelled by ${by}${at}`;
+    case 'timeout': return `timed out${detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` after ${detail}` : ` (${detail})`) : ''}${at}`;
+    case 'timer': return `timer elapsed${detail ? ` (${detail})` : ''}`;
+    case 'fd': return `${detail ?? 'socket'} ready`;
+    case 'set': return `woken by ${by}: ${obj}set()${at}`;
+    case 'release': return `woken by ${by}: ${obj}release()${at}`;
+    case 'notify': return `woken by ${by}: ${obj}notify()${at}`;
+    case 'put': return `woken by ${by}: ${obj}put()${at}`;
+    case 'get': return `woken by ${by}: ${obj}get()${at}`;
+    case 'send': return `woken by ${by}: send${at}`;
+    case 'receive': return `woken by ${by}: receive${at}`;
+    case 'done': return byLane !== undefined ? `${by} finished${at}` : `done${at}`;
+    case 'kill': return `killed by ${by}${at}`;
+    case 'signal': return `signal${detail ? ` ${detail}` : ''}`;
+    case undefined: return `woken by ${by}${at}`;
+    default: return `${cause}${byLane !== undefined ? ` by ${by}` : ''}${at}`;
+  }
+}
+
 /** Full label of event i (unclipped). */
 export function fullLabel(store: TraceStore, i: number): string {
   const v = store.value(i);
   const r = store.reason(i);
   switch (store.type(i)) {
-    case 'switch': return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)));
+    case 'switch': return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
     case 'task': return `create ${laneName(store, store.a(i))}`;
     case 'end':
       switch (r) {
         case 'return': return `returned ${v ?? 'None'}`;
         case 'exception': return `raised ${v ?? 'an exception'}`;
         case 'cancelled': return 'cancelled';
-        case 'killed': return 'killed';
+        // `close()` ends a generator by raising GeneratorExit in it: the program wrote "close", so it reads "closed".
+        case 'killed': return v === 'GeneratorExit' || v === undefined && lastSwitchReason(store, i) === 'close' ? 'closed' : v ? `killed (${v})` : 'killed';
         case 'exit': return v !== undefined ? `exited ${v}` : 'exited';
+        case 'unfinished': {
+          const line = store.line(i);
+          const waits = store.extra(i)?.waits;
+          return `unfinished${line ? `: paused at line ${line}` : ''}${typeof waits === 'string' && waits ? ` (waiting for ${waits})` : ''}`;
+        }
         default: return v !== undefined ? `${r} ${v}` : r;
       }
     case 'block': return `waits on ${v ?? r}`;
-    case 'wake': return `woken: ${v ?? r}`;
-    case 'send': return `${r}.send(${v ?? ''})`;
-    case 'recv': return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
+    case 'wake': return wakeCause(store, i) ?? `woken: ${v ?? r}`;
+    case 'send':
+      if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `submit ${v}` : `result ${v ?? ''}`;
+      return `${r}.send(${v ?? ''})`;
+    case 'recv':
+      if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `run ${v}` : `got result ${v ?? ''}`;
+      return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
     case 'output': return (v ?? '').replace(/\n$/, '');
     case 'mark': return `⚠ ${v ?? r}`;
     case 'finish': { const c = store.num(i); return Number.isNaN(c) ? 'program ended' : `exit code ${c}`; }
+    case 'rename': return `renamed ${laneName(store, store.a(i))}`;
   }
   return r;
+}
+
+/** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */
+function lastSwitchReason(store: TraceStore, i: number): string {
+  const lane = store.a(i);
+  for (let k = i - 1; k >= 0 && k >= i - 64; k--) if (store.type(k) === 'switch' && store.a(k) === lane) return store.reason(k);
+  return '';
 }
 
 /** The label as drawn (clipped to LABEL_MAX, one line). */
@@ -170,8 +257,8 @@ export function siteText(store: TraceStore, i: number, short = true): string {
   return `${short ? basename(f) : f}${l ? `:${l}` : ''}`;
 }
 
-/** Multi-line plain text for the tooltip. */
-export function details(store: TraceStore, i: number): string {
+/** Multi-line plain text for the tooltip; `full`: the whole value (the details pane), not its first 2,000 characters. */
+export function details(store: TraceStore, i: number, full = false): string {
   const type = store.type(i);
   const lines: string[] = [fullLabel(store, i)];
   const a = store.a(i), b = store.b(i);
@@ -179,8 +266,17 @@ export function details(store: TraceStore, i: number): string {
   else if (a >= 0) lines.push(`${type} · ${laneName(store, a)}`);
   else lines.push(type);
   lines.push(`at +${formatDuration(store.rel(i))} (ts ${store.ts(i)} ns) · event #${i}`);
+  if (type === 'wake') { const c = wakeCause(store, i); if (c) lines.push(`cause: ${c}`); }
+  if (type === 'task' && a >= 0) {
+    const t = store.tasks[a];
+    const parent = t?.parent ? store.laneOf(t.parent) : undefined;
+    if (parent !== undefined) lines.push(`created by ${laneName(store, parent)}`);
+    if (t?.args) lines.push(`arguments: ${t.args}`);
+    if (t?.codeFile) lines.push(`code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}`);
+  }
   const site = siteText(store, i, false);
-  if (site) lines.push(`site: ${site}`);
+  // A generator's first resume is where the runtime first saw it, not where it was made (docs/protocol.md `site`).
+  if (site) lines.push(`${type === 'task' && a >= 0 && store.tasks[a]?.site === 'first-run' ? 'first run at' : 'site'}: ${site}`);
   if (type === 'switch') {
     const tf = store.toFile(i);
     if (tf !== undefined) lines.push(`resumes at: ${tf}${store.toLine(i) ? `:${store.toLine(i)}` : ''}`);
@@ -190,7 +286,7 @@ export function details(store: TraceStore, i: number): string {
   if ((type === 'send' || type === 'recv') && !Number.isNaN(store.num(i))) lines.push(`message #${store.num(i)}`);
   if (type === 'mark' && !Number.isNaN(store.num(i))) lines.push(store.reason(i) === 'events-dropped' ? `${store.num(i)} events` : `${store.num(i)} ms`);
   const v = store.value(i);
-  if (v !== undefined && type !== 'output' && type !== 'mark') lines.push(`value: ${v.length > 2000 ? v.slice(0, 2000) + '…' : v}`);
+  if (v !== undefined && type !== 'output' && type !== 'mark') lines.push(`value: ${!full && v.length > 2000 ? v.slice(0, 2000) + '…' : v}`);
   if (type === 'output') lines.push(`${store.reason(i)}: ${v ?? ''}`);
   return lines.join('\n');
 }

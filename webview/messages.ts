@@ -1,21 +1,35 @@
 // Host → webview message handling: validated with isHostMessage, dispatched
-// exhaustively. Anything that is not a valid message is ignored.
+// exhaustively. Anything that is not a valid message is ignored. Tests' messages
+// (protocol/test-messages.ts) are answered apart, by handleTestMessage.
 
 import { isHostMessage, type HostMessage } from '../protocol/messages';
+import { isTestHostMessage, type TestHostMessage, type TestWebviewMessage } from '../protocol/test-messages';
 import { assertNever } from '../protocol/events';
 import type { App, VsCodeApi } from './app';
 
 export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): void {
+  if (isTestHostMessage(raw)) { handleTestMessage(app, vscode, raw); return; }
   if (!isHostMessage(raw)) return;
   const m: HostMessage = raw;
   switch (m.type) {
     case 'reset': app.reset(m.title, m.live); break;
-    case 'append': app.append(m.chunk); break;
     case 'appendBytes': app.appendBytes(m.bytes); break;
     case 'status': app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined); break;
     case 'highlight': app.highlight(m.file, m.line); break;
     case 'focus': if (Number.isInteger(m.index)) app.focusEvent(m.index); break;
-    case 'query': vscode.postMessage({ type: 'summary', summary: app.summary() }); break;
     default: assertNever(m, 'host message');
+  }
+}
+
+/** The test reply travels on the product's channel; VsCodeApi types only the product's messages. */
+function postTest(vscode: VsCodeApi, m: TestWebviewMessage): void {
+  (vscode as unknown as { postMessage(m: TestWebviewMessage): void }).postMessage(m);
+}
+
+function handleTestMessage(app: App, vscode: VsCodeApi, m: TestHostMessage): void {
+  switch (m.type) {
+    case 'test.append': app.append(m.chunk); break;
+    case 'test.query': postTest(vscode, { type: 'test.summary', summary: app.summary() }); break;
+    default: assertNever(m, 'test message');
   }
 }

@@ -79,7 +79,7 @@ export class SvgPainter implements Painter {
     this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${r}" fill="${xmlEscape(fill)}"${stroke ? ` stroke="${xmlEscape(stroke)}"` : ''}/>`);
   }
   line(x1: number, y1: number, x2: number, y2: number, color: string, width = 1, dash?: number[]): void {
-    this.out.push(`<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash && dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`);
+    this.out.push(`<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash?.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`);
   }
   poly(points: number[], color: string): void {
     const pts: string[] = [];

@@ -68,6 +68,6 @@ export function compileQuery(store: TraceStore, q: Query): (i: number) => boolea
     if (rt === undefined) { rt = store.reason(i).toLowerCase().includes(q.text); reasonTextCache.set(rid, rt); }
     if (rt) return true;
     const v = store.value(i);
-    return v !== undefined && v.toLowerCase().includes(q.text);
+    return v?.toLowerCase().includes(q.text) === true;
   };
 }

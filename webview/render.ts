@@ -8,9 +8,11 @@ import { foldEnd } from '../trace/fold';
 import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, switchLabel, type Category } from './labels';
+import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, middle, switchLabel, type Category } from './labels';
 
 export const HEADER_H = 58;
+/** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
+const POOL_CH = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
 export const GUTTER_W = 52;
 export const COLLAPSED_W = 30;
 const BAR_W = 10;
@@ -118,13 +120,17 @@ function catColor(t: Theme, c: Category): string {
   }
 }
 
-/** Fit text into maxW px (ellipsis). */
-export function fit(p: Painter, text: string, maxW: number): string {
+/**
+ * Fit text into maxW px, cut in the middle (`middle`): neighbours that share a prefix (URLs, reprs) keep the tail
+ * that tells them apart. Names (`tail = false`) keep their start.
+ */
+export function fit(p: Painter, text: string, maxW: number, tail = true): string {
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
+  const cut = (n: number) => (tail ? middle(text, n) : text.slice(0, n - 1) + '…');
   let lo = 0, hi = text.length;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (p.measure(text.slice(0, mid) + '…') <= maxW) lo = mid; else hi = mid - 1; }
-  return lo === 0 ? '' : text.slice(0, lo) + '…';
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (p.measure(cut(mid)) <= maxW) lo = mid; else hi = mid - 1; }
+  return lo <= 1 ? '' : cut(lo);
 }
 
 /** The sender of a received message (matching `msg`), searched backwards a bounded distance. */
@@ -144,7 +150,34 @@ export function senderOf(m: DiagramModel, recv: number): number {
   return found;
 }
 
-export function resetPairs(): void { pairCache.clear(); }
+/**
+ * The waker's event of a wake with `by` (docs/protocol.md): the nearest earlier event of the waking lane (its call
+ * at `byLine` when one is found), searched back a bounded distance; -1 when the trace does not say who woke it.
+ */
+const wakerCache = new Map<number, number>();
+export function wakerOf(m: DiagramModel, wake: number): number {
+  const hit = wakerCache.get(wake);
+  if (hit !== undefined) return hit;
+  const s = m.store;
+  const x = s.extra(wake);
+  const by = x && typeof x.by === 'string' ? s.laneOf(x.by) : undefined;
+  let found = -1;
+  if (by !== undefined && by !== s.a(wake)) {
+    const byLine = x && typeof x.byLine === 'number' ? x.byLine : 0;
+    let nearest = -1;
+    for (let i = wake - 1; i >= 0 && i >= wake - 5000; i--) {
+      if (s.a(i) !== by && !(s.typeCode(i) === TYPE.switch && s.b(i) === by)) continue;
+      if (nearest < 0) nearest = i;
+      if (!byLine || s.line(i) === byLine) { found = i; break; }
+    }
+    if (found < 0) found = nearest;
+  }
+  if (wakerCache.size > 10000) wakerCache.clear();
+  wakerCache.set(wake, found);
+  return found;
+}
+
+export function resetPairs(): void { pairCache.clear(); wakerCache.clear(); }
 
 /** Label of a fold row. */
 export function foldLabel(m: DiagramModel, k: number): string {
@@ -191,8 +224,8 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
     if (row.fold >= 0) { band(t.foldBg); continue; }
     if (row.e < 0) continue;
-    if (v.highlight && v.highlight.has(s.siteId(row.e))) band(t.highlight);
-    else if (v.match && v.match(row.e)) band(t.match);
+    if (v.highlight?.has(s.siteId(row.e))) band(t.highlight);
+    else if (v.match?.(row.e)) band(t.match);
     if (row.e === v.selected) band(t.selection);
     if (row.r === v.hoverRow) band(t.selection);
   }
@@ -270,13 +303,26 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const from = snd >= 0 ? s.a(snd) : -1;
         if (from >= 0 && a >= 0 && from !== a) {
           const yFrom = g.rowY(m.eventRow(snd));
-          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, room ? clip(`${s.reason(i)}: ${s.value(i) ?? ''}`) : '', true, yFrom);
+          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, room ? (POOL_CH.test(s.reason(i)) ? text : clip(`${s.reason(i)}: ${s.value(i) ?? ''}`)) : '', true, yFrom);
         } else if (a >= 0) drawMark(p, g, t, a, y, '⇣', text, color);
         break;
       }
       case TYPE.send: if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color); break;
       case TYPE.block: if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color); break;
-      case TYPE.wake: if (a >= 0) drawMark(p, g, t, a, y, '▶', text, color); break;
+      case TYPE.wake: {
+        if (a < 0) break;
+        // The cause: a thin connector from the waker's event (set(), put(), cancel()) to the woken task.
+        const w = wakerOf(m, i);
+        const wl = w >= 0 ? s.a(w) : -1;
+        if (wl >= 0 && wl !== a && !v.collapsed.has(a)) {
+          const x0 = g.laneX(wl), x1 = g.laneX(a);
+          const y0 = g.rowY(m.eventRow(w));
+          const dir = x1 >= x0 ? 1 : -1;
+          p.line(x0 + dir * (BAR_W / 2), y0, x1 - dir * 8, y, t.wait, 1, [2, 2]);
+        }
+        drawMark(p, g, t, a, y, '▶', text, color);
+        break;
+      }
       case TYPE.output: if (a >= 0 && room) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH); break;
       case TYPE.mark: {
         if (room) {
@@ -292,7 +338,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         // The lane's head box at its creation row (UML "create"); the create arrow ends at its edge.
         const boxed = room && !v.collapsed.has(a);
         p.setFont(`600 11px ${t.font}`);
-        const name = boxed ? fit(p, laneName(s, a), g.laneWidth[a] - 24) : '';
+        const name = boxed ? fit(p, laneName(s, a), g.laneWidth[a] - 24, false) : '';
         const w = boxed ? Math.min(g.laneWidth[a] - 16, p.measure(name) + 16) : 16;
         p.setFont(fontLabel);
         if (parent !== undefined && parent !== a) {
@@ -425,7 +471,7 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
   p.setFont(`10px ${t.mono}`);
   let lastY = -Infinity;
   if (v.scale === 'steps') {
-    const every = v.rowH >= 16 ? 1 : Math.pow(10, Math.ceil(Math.log10(16 / v.rowH)));
+    const every = v.rowH >= 16 ? 1 : 10 ** Math.ceil(Math.log10(16 / v.rowH));
     for (const row of rows) {
       if (row.r % every !== 0 || row.y - lastY < 14 || row.y < HEADER_H + 6) continue;
       p.text(row.fold >= 0 ? '↻' : String(row.r + 1), GUTTER_W - 6, row.y, t.dim, 'right');
@@ -443,7 +489,7 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
       for (const [ev, ns] of m.gapsBetween(e0, e1)) {
         const y = g.rowY(m.eventRow(ev)) - 8;
         if (y < HEADER_H || y > g.height) continue;
-        for (let x = GUTTER_W; x < g.width; x += 12) p.line(x, y - 3, x + 6, y + 3, t.dim, 1), p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
+        for (let x = GUTTER_W; x < g.width; x += 12) { p.line(x, y - 3, x + 6, y + 3, t.dim, 1); p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1); }
         p.setFont(`11px ${t.font}`);
         const text = `⋯ ${formatDuration(ns)} later ⋯`;
         const w = p.measure(text) + 10;
@@ -477,7 +523,7 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
     p.setFont('16px codicon');
     p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
     p.setFont(`600 12px ${t.font}`);
-    p.text(fit(p, laneName(s, l), w - 44), x0 + 32, 20, t.fg, 'left');
+    p.text(fit(p, laneName(s, l), w - 44, false), x0 + 32, 20, t.fg, 'left');
     p.setFont(`10px ${t.font}`);
     // Processes say which pid they are (the table, stdout and `ps` speak in pids).
     const kind = multiProcess && task.pid !== undefined && (task.kind === 'process' || task.kind === 'main') ? `${task.kind} · pid ${task.pid}` : task.kind;

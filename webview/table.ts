@@ -48,7 +48,7 @@ export class EventTable {
     const n = this.model.rowCount;
     if (!n) return;
     const page = Math.max(1, Math.floor(this.body.clientHeight / ROW_H) - 1);
-    let r = this.active < 0 ? 0 : this.active;
+    let r = Math.max(this.active, 0);
     switch (e.key) {
       case 'ArrowDown': r++; break;
       case 'ArrowUp': r--; break;

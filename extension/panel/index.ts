@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { diagramPage } from '../../webview/page';
-import {
-  isWebviewMessage, type DiagramSummary, type HostMessage, type RunState, type WebviewMessage,
-} from '../../protocol/messages';
+import { isWebviewMessage, type HostMessage, type RunState, type WebviewMessage } from '../../protocol/messages';
+import { isTestWebviewMessage, type DiagramSummary, type TestHostMessage } from '../../protocol/test-messages';
 import { assertNever } from '../../protocol/events';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -181,7 +180,7 @@ export class DiagramPanel implements vscode.Disposable {
       const done = (s: DiagramSummary | undefined) => { if (!settled) { settled = true; clearTimeout(t); resolve(s); } };
       const t = setTimeout(() => { this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done); done(undefined); }, timeoutMs);
       this.summaryWaiters.push(done);
-      this.afterSync(() => this.post({ type: 'query' }));
+      this.afterSync(() => this.post({ type: 'test.query' }));
     });
   }
 
@@ -191,7 +190,7 @@ export class DiagramPanel implements vscode.Disposable {
     for (const f of w) f(undefined);
   }
 
-  private post(m: HostMessage): void {
+  private post(m: HostMessage | TestHostMessage): void {
     void this.panel?.webview.postMessage(m);
   }
 
@@ -259,6 +258,7 @@ export class DiagramPanel implements vscode.Disposable {
 
   /** A message from the webview: validated, then handled; resolves when handled. */
   async receive(m: unknown): Promise<void> {
+    if (isTestWebviewMessage(m)) { this.summaryWaiters.shift()?.(m.summary); return; }
     if (!isWebviewMessage(m)) { this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`); return; }
     await this.handle(m);
   }
@@ -273,11 +273,6 @@ export class DiagramPanel implements vscode.Disposable {
       case 'reveal': await this.reveal(m.file, m.line); break;
       case 'saveImage': await this.saveImage(m.format, m.data); break;
       case 'stop': this.hooks.onStop(); break;
-      case 'summary': {
-        const w = this.summaryWaiters.shift();
-        w?.(m.summary);
-        break;
-      }
       default: assertNever(m, 'webview message');
     }
   }
@@ -304,9 +299,9 @@ export class DiagramPanel implements vscode.Disposable {
     let bytes: Buffer;
     if (format === 'svg') bytes = Buffer.from(data, 'utf8');
     else {
-      const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data);
-      if (!m) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
-      bytes = Buffer.from(m[1], 'base64');
+      const base64 = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data)?.[1];
+      if (base64 === undefined) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
+      bytes = Buffer.from(base64, 'base64');
     }
     const base = this.trace ? path.basename(this.trace.file).replace(/\.jsonl$/, '') : 'diagram';
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -321,13 +316,13 @@ export class DiagramPanel implements vscode.Disposable {
   }
 
   private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
-    if (!this.panel || !this.panel.visible || e.textEditor.document.uri.scheme !== 'file') return;
+    if (!this.panel?.visible || e.textEditor.document.uri.scheme !== 'file') return;
     if (e.textEditor.document.languageId !== 'python') return;
     if (this.highlightTimer) clearTimeout(this.highlightTimer);
     const file = e.textEditor.document.uri.fsPath;
     const sel = e.selections[0];
     // A caret highlights its line; a wider selection clears (no single line).
-    const line = sel && sel.isSingleLine ? sel.active.line + 1 : 0;
+    const line = sel?.isSingleLine ? sel.active.line + 1 : 0;
     this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
   }
 

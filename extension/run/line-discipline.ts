@@ -20,13 +20,13 @@ export class LineDiscipline {
   input(data: string): DisciplineOutput {
     const out: DisciplineOutput = { echo: '', send: '', interrupt: false, eof: false };
     for (let i = 0; i < data.length; i++) {
-      const ch = data[i];
+      const ch = data.charAt(i);
       const code = ch.charCodeAt(0);
       if (ch === '\x1b') {
         // Skip a CSI/SS3 escape sequence (arrows, function keys): no line editing history here.
         if (data[i + 1] === '[' || data[i + 1] === 'O') {
           i += 2;
-          while (i < data.length && !/[@-~]/.test(data[i])) i++;
+          while (i < data.length && !/[@-~]/.test(data.charAt(i))) i++;
         }
         continue;
       }

@@ -21,7 +21,7 @@ const EARLY_LIMIT = 1024 * 1024;
 export class RunTerminal implements vscode.Disposable {
   readonly terminal: vscode.Terminal;
   private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | undefined>();
   private readonly discipline = new LineDiscipline();
   private opened = false;
   private early: string[] = [];

@@ -2,7 +2,7 @@
 // places where a task can give up control, the generator/coroutine
 // definitions, and blocking calls that deserve a diagnostic. No LSP here.
 import type { Language, Node, Query, QueryCapture } from 'web-tree-sitter';
-import { TS } from './parse';
+import { type IndexEdit, TS } from './parse';
 
 /** Suspends the current task until something resumes it (⏸), or hands control to another task directly (⇄). */
 export type PointFamily = 'suspend' | 'switch';
@@ -153,7 +153,7 @@ function qualify(expr: string, imports: Map<string, string>): string {
 /** Positional arguments of a call (keyword arguments and `*args` excluded). */
 function positionalArgs(call: Node): Node[] {
   const args = call.childForFieldName('arguments');
-  if (!args || args.type !== 'argument_list') return [];
+  if (args?.type !== 'argument_list') return [];
   return args.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument' && c.type !== 'comment'
     && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
 }
@@ -476,9 +476,6 @@ function merge(chunks: readonly ChunkResult[], hasErrors: boolean, imports: Map<
 export function analyze(root: Node, language: Language): Analysis {
   return new IncrementalAnalyzer(language).analyze(root, undefined);
 }
-
-/** An edit in the shape tree-sitter takes, for mapping cached chunks to the new text. */
-export interface IndexEdit { startIndex: number; oldEndIndex: number; newEndIndex: number; startRow: number; oldEndRow: number; newEndRow: number }
 
 /**
  * Re-analyses only the top-level statements an edit touched (or whose syntax

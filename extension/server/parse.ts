@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Edit, Language, Parser, Point, Tree } from 'web-tree-sitter';
-import type { IndexEdit } from './analysis';
 
 /**
  * web-tree-sitter, loaded with require() on purpose: for an `import`, esbuild
@@ -15,6 +14,9 @@ import type { IndexEdit } from './analysis';
 export const TS: typeof TreeSitter = require('web-tree-sitter');
 
 export interface ParserBundle { parser: Parser; language: Language }
+
+/** An edit in the shape tree-sitter takes, for mapping cached chunks to the new text (analysis.ts reads it). */
+export interface IndexEdit { startIndex: number; oldEndIndex: number; newEndIndex: number; startRow: number; oldEndRow: number; newEndRow: number }
 
 /**
  * Find a wasm file: next to the bundle (dist/) first, then — for the unbundled

@@ -68,6 +68,8 @@ export interface PlacedStats {
   durationNs: number | undefined;
   yields: Map<number, YieldPointStats>;
   defs: Map<number, DefinitionStats>;
+  /** Defs the run names without a line (`byName`: gevent.spawn targets, pool calls): matched to a def by name. */
+  named: DefinitionStats[];
   marks: Map<number, LineMark[]>;
 }
 
@@ -93,7 +95,9 @@ export class StatsPlacement {
     const yields = new Map<number, YieldPointStats>();
     for (const y of this.file.yields) { const r = at(y.line); if (r >= 0) yields.set(r, y); }
     const defs = new Map<number, DefinitionStats>();
+    const named: DefinitionStats[] = [];
     for (const d of this.file.defs) {
+      if (d.byName) { named.push(d); continue; }
       const r = at(d.line);
       if (r < 0) continue;
       const prev = defs.get(r);
@@ -101,11 +105,21 @@ export class StatsPlacement {
     }
     const marks = new Map<number, LineMark[]>();
     for (const mk of this.file.marks) { const r = at(mk.line); if (r < 0) continue; const l = marks.get(r); if (l) l.push(mk); else marks.set(r, [mk]); }
-    return { runId: this.runId, live: this.live, durationNs: this.durationNs, yields, defs, marks };
+    return { runId: this.runId, live: this.live, durationNs: this.durationNs, yields, defs, named, marks };
   }
 }
 
-function mergeDefs(a: DefinitionStats, b: DefinitionStats): DefinitionStats {
-  return { ...a, tasks: a.tasks + b.tasks, switches: a.switches + b.switches, outcomes: [...new Set([...a.outcomes, ...b.outcomes])],
-    firstEvent: Math.min(a.firstEvent, b.firstEvent) };
+/** Two summaries of one def (two code sites on one row, or lanes and pool calls of one function). */
+export function mergeDefs(a: DefinitionStats, b: DefinitionStats): DefinitionStats {
+  const sum = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
+  const out: DefinitionStats = { ...a, kind: a.tasks > 0 || b.tasks === 0 ? a.kind : b.kind, tasks: a.tasks + b.tasks, switches: a.switches + b.switches,
+    outcomes: [...new Set([...a.outcomes, ...b.outcomes])], firstEvent: Math.min(a.firstEvent, b.firstEvent) };
+  const waits = sum(a.waits, b.waits), transfers = sum(a.transfers, b.transfers), calls = sum(a.calls, b.calls);
+  if (waits !== undefined) out.waits = waits;
+  if (transfers !== undefined) out.transfers = transfers;
+  if (calls !== undefined) out.calls = calls;
+  const via = a.via ?? b.via, last = b.lastResult ?? a.lastResult;
+  if (via !== undefined) out.via = via;
+  if (last !== undefined) out.lastResult = last;
+  return out;
 }

@@ -60,7 +60,7 @@ export class DiskDefs {
   }
 
   private defs(path: string): Definition[] | undefined {
-    let st;
+    let st: ReturnType<typeof statSync>;
     try { st = statSync(path); } catch { return undefined; }
     if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined;
     const hit = this.cache.get(path);

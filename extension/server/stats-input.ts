@@ -22,6 +22,22 @@ function yieldStats(o: unknown): YieldPointStats | undefined {
   if (yielded !== undefined) y.lastYielded = yielded;
   const sites = keep(o.resumedFrom, resumeSite).slice(0, 64);
   if (sites.length) y.resumedFrom = sites;
+  if (num(o.waits) || num(o.stillWaiting)) {
+    y.waits = num(o.waits) ? o.waits : 0;
+    y.waitedNs = num(o.waitedNs) ? o.waitedNs : 0;
+    y.longestWaitNs = num(o.longestWaitNs) ? o.longestWaitNs : 0;
+    y.waitOn = strs(o.waitOn).slice(0, 16);
+    y.wokenBy = strs(o.wokenBy).slice(0, 16);
+    if (num(o.stillWaiting)) y.stillWaiting = o.stillWaiting;
+  }
+  if (num(o.puts) || num(o.gets)) {
+    y.puts = num(o.puts) ? o.puts : 0;
+    y.gets = num(o.gets) ? o.gets : 0;
+    y.channels = strs(o.channels).slice(0, 16);
+    const put = optStr(o.lastPut), got = optStr(o.lastGot);
+    if (put !== undefined) y.lastPut = put;
+    if (got !== undefined) y.lastGot = got;
+  }
   return y;
 }
 
@@ -31,9 +47,20 @@ function resumeSite(o: unknown): ResumeSite | undefined {
 }
 
 function defStats(o: unknown): DefinitionStats | undefined {
-  if (!isObj(o) || !line(o.line)) return undefined;
-  return { line: o.line, name: optStr(o.name) ?? '?', kind: optStr(o.kind) ?? '', tasks: num(o.tasks) ? o.tasks : 0,
+  if (!isObj(o)) return undefined;
+  // A def found by name has line 0; any other needs a line.
+  const byName = o.byName === true && typeof o.name === 'string';
+  if (!byName && !line(o.line)) return undefined;
+  const d: DefinitionStats = { line: byName ? 0 : (o.line as number), name: optStr(o.name) ?? '?', kind: optStr(o.kind) ?? '', tasks: num(o.tasks) ? o.tasks : 0,
     switches: num(o.switches) ? o.switches : 0, outcomes: strs(o.outcomes), firstEvent: num(o.firstEvent) ? o.firstEvent : 0 };
+  if (byName) d.byName = true;
+  if (num(o.waits)) d.waits = o.waits;
+  if (num(o.transfers)) d.transfers = o.transfers;
+  if (num(o.calls)) d.calls = o.calls;
+  const via = optStr(o.via), last = optStr(o.lastResult);
+  if (via !== undefined) d.via = via;
+  if (last !== undefined) d.lastResult = last;
+  return d;
 }
 
 function mark(o: unknown): LineMark | undefined {

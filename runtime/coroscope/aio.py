@@ -15,7 +15,7 @@ import sys
 import time
 import weakref
 
-from . import core, gens
+from . import core, gens, varnames
 from .core import now, safe_repr, exc_summary, frames, ASYNC
 from .values import future_state, is_future, is_sub, task_name, type_name, func_name
 from sys import _getframe
@@ -27,7 +27,6 @@ _T0 = None
 _cb_types = []
 _qnames = weakref.WeakKeyDictionary()
 _qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
-_qcount = [0]
 
 
 def loop_lane(loop):
@@ -93,6 +92,29 @@ def _on_create(coro, name, loop):
     ln.et = first
     frames[id(fr)] = [ln, 0, fr, ASYNC]
     return ln
+
+
+# Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
+# the Task without its name and set it right after: the name is read from their
+# frame, so the task is declared with it (a later set_name is a rename event).
+_NAME_LATER = sys.version_info < (3, 12)
+_NAMING = ("asyncio/tasks.py", "asyncio/taskgroups.py", "asyncio\\tasks.py", "asyncio\\taskgroups.py")
+
+
+def _later_name():
+    try:
+        f = _getframe(2)
+        for _ in range(3):
+            if f is None:
+                break
+            code = f.f_code
+            if code.co_name == "create_task" and code.co_filename.endswith(_NAMING):
+                n = f.f_locals.get("name")
+                return n if type(n) is str else None
+            f = f.f_back
+    except Exception:
+        pass
+    return None
 
 
 def _running_loop():
@@ -200,11 +222,11 @@ def step_start(lane, handle, ts):
     w = lane.wait
     if w is not None:
         lane.wait = None
-        on, detail, fut = w
+        on, fut = w[0], w[2]
         if on is not None:
             # (at the step's own time: this line is written before the step's
             # switch, and lines of one process are in time order)
-            core.wake(lane, on, detail, ts)
+            _wake(lane, w, ts)
         if fut is not None:
             # (read from the future's fields: exception() would mark an exception
             # retrieved, and asyncio would no longer log "Task exception was never
@@ -262,6 +284,8 @@ def step_end(lane, task):
         _task_lanes.pop(id(task), None)
         _forget(lane)
         lane.ended = True
+        core.live.pop(lane.id, None)
+        lane.esite = (lane.cfile, line)
         lane.clane = None
         if core.W is not None:
             # the last switch back to the loop and the end, queued as one item
@@ -296,11 +320,11 @@ def step_end(lane, task):
         else:
             core._dropped[0] += 1
         return
-    reason, on, detail, value, fut = _classify(lane, fut, lib)
+    reason, on, detail, value, fut, cause, obj = _classify(lane, fut, lib)
     core.switch(lane, ll, reason, value, file, line, None, None, depth, fname, ts=t)
     if on is not None:
         core.block(lane, on, detail, file, line)
-    lane.wait = (on, detail, fut)
+    lane.wait = (on, detail, fut, cause, obj)
 
 
 def _blocked(lane, t, file, line):
@@ -352,7 +376,7 @@ def _hook_sleep0(tasks, types):
     def last_line(code):
         if hasattr(code, "co_lines"):
             return max(ln for _, _, ln in code.co_lines() if ln is not None)
-        import dis
+        from .gens import dis     # (the standard library's, whatever the script's folder holds)
         return max(ln for _, ln in dis.findlinestarts(code))
     first = ours.co_firstlineno + last_line(oc) - last_line(ours)
     if first < 1:
@@ -372,28 +396,43 @@ _AIO = None
 
 
 def _classify(lane, val, inner):
-    """-> (reason, wait kind, detail, value, future)"""
+    """-> (reason, wait kind, detail, value, future, expected wake cause, the
+    object whose last actor woke it (a primitive) or the lane it waits for)"""
     if not is_future(val):
-        return "yield", None, None, safe_repr(val), None
+        return "yield", None, None, safe_repr(val), None, None, None
     if _T0 is not None and is_sub(type(val), _T0):
         other = _task_lanes.get(id(val))
         nm = other.name if other is not None else _tname(val)
-        return "await", "task", "task %s" % (other.id if other is not None else nm), nm, val
+        return "await", "task", "task %s" % nm, nm, val, "done", other
     if inner is not None:
         code = getattr(inner, "cr_code", None) or getattr(inner, "gi_code", None)
         fn = code.co_filename.replace("\\", "/")
         name = code.co_name
         if fn.endswith("asyncio/tasks.py") and name == "sleep":
             d = _local(inner, "delay")
-            return "sleep", "timer", "%s s" % safe_repr(d), safe_repr(d), val
+            return "sleep", "timer", "%s s" % safe_repr(d), safe_repr(d), val, "timer", None
         if fn.endswith("asyncio/queues.py"):
-            return "queue", "queue", "Queue.%s" % name, None, val
+            q = _local(inner, "self")
+            qn = _qinfo(q)[0] if q is not None else "Queue"
+            return "queue", "queue", "%s.%s" % (qn, name), None, val, "put" if name == "get" else "get", q
         if fn.endswith("asyncio/threads.py"):
-            nm = func_name(_local(inner, "func")) or "function"
-            return "thread", "thread", "to_thread(%s)" % nm, None, val
+            f = _local(inner, "func")
+            nm = func_name(f) or "function"     # (a callable object of the program's is not asked)
+            a, k = _local(inner, "args"), _local(inner, "kwargs")
+            a = core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)[1:-1]
+            # as the program wrote it: to_thread(slow_square, 7)
+            return "thread", "thread", "to_thread(%s%s)" % (nm, ", " + a if a else ""), None, val, "done", None
         if fn.endswith("asyncio/locks.py"):
-            kind = "event" if "Event" in getattr(code, "co_qualname", "") else "lock"
-            return "lock", kind, getattr(code, "co_qualname", name), None, val
+            qn = getattr(code, "co_qualname", name)
+            prim = _local(inner, "self")
+            pn = _prim_name(prim, qn.split(".")[0]) if prim is not None else qn
+            if qn.startswith("Event."):
+                return "event", "event", "%s.wait" % pn, None, val, "set", prim
+            if qn.startswith("Condition."):
+                return "lock", "lock", "%s.%s" % (pn, name), None, val, "notify", prim
+            if qn.startswith("Barrier."):
+                return "lock", "lock", "%s.%s" % (pn, name), None, val, "done", prim
+            return "lock", "lock", "%s.%s" % (pn, "acquire" if name == "__aenter__" else name), None, val, "release", prim
         if fn.endswith(("asyncio/streams.py", "asyncio/selector_events.py", "asyncio/base_events.py",
                         "asyncio/proactor_events.py")):
             fd = None
@@ -407,20 +446,163 @@ def _classify(lane, val, inner):
                 fd = None
             direction = "write" if any(k in name for k in ("write", "send", "drain", "connect")) else "read"
             det = ("fd=%d %s" % (fd, direction)) if fd is not None else "%s %s" % (name, direction)
-            return "io-wait", "fd", det, None, val
+            return "io-wait", "fd", det, None, val, "fd", None
         if fn.endswith("asyncio/tasks.py") and name in ("wait_for", "wait", "_wait", "gather", "shield"):
-            return "await", "future", name, None, val
+            return "await", "future", name, None, val, "done", None
     try:
         for cb in _callbacks(val):
             f = cb[0] if type(cb) is tuple else cb
             if "_chain_future" in (func_name(f) or ""):
-                return "thread", "thread", "run_in_executor", None, val
+                return "thread", "thread", _executor_label(f), None, val, "done", None
     except Exception:
         pass
     tn = type_name(type(val), False)
     if tn == "_GatheringFuture":
-        return "await", "future", "gather", None, val
-    return "future", "future", "%s pending" % tn, None, val
+        return "await", "future", "gather", None, val, "done", None
+    return "future", "future", "%s pending" % tn, None, val, "done", None
+
+
+def _executor_label(cb):
+    """run_in_executor(None, square, 3): the call, from the executor future that
+    the awaited future is chained to (a cell of asyncio's own callback)."""
+    try:
+        fut = sys.modules.get("coroscope.futures")
+        for c in cb.__closure__ or ():
+            try:
+                lb = fut._labels.get(c.cell_contents) if fut is not None else None
+            except TypeError:       # (not weakly referable: not a future)
+                continue
+            if lb:
+                return "run_in_executor(%s)" % lb
+    except Exception:
+        pass
+    return "run_in_executor"
+
+
+# --- why a task woke up -------------------------------------------------------
+
+_actors = {}        # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
+_tsites = {}        # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
+_pnames = weakref.WeakKeyDictionary()    # asyncio Event/Lock/... -> display name
+
+
+def _prim_name(prim, label):
+    try:
+        r = _pnames.get(prim)
+    except TypeError:
+        return label
+    if r is None:
+        r = _pnames[prim] = varnames.numbered(label)
+    return r
+
+
+def _actor(obj, f):
+    """Note who did something to obj that wakes a waiter (set, release, put...),
+    from frame f (the caller of the primitive's method)."""
+    try:
+        file, line, lane = core.site_lane(f)
+        if len(_actors) > 4096:
+            _actors.clear()
+        _actors[id(obj)] = (lane, file, line)
+    except Exception:
+        pass
+
+
+def _wake(lane, w, ts=None):
+    on, detail, fut, cause, obj = w
+    by = bf = bl = None
+    c = lane.wby
+    st = future_state(fut) if fut is not None else None    # (not fut.cancelled(): see step_start)
+    cancelled = st is not None and st[0] == "CANCELLED"
+    if c is not None and cancelled:
+        lane.wby = None
+        cause, by, bf, bl = c
+    elif cancelled and cause != "done":
+        cause = "cancel"
+    elif type(obj) is core.Lane:
+        by = obj
+        if obj.esite is not None:
+            bf, bl = obj.esite
+    elif obj is not None:
+        a = _actors.get(id(obj))
+        if a is not None:
+            by, bf, bl = a
+    core.wake(lane, on, detail, cause, by, bf, bl, ts)
+
+
+def _cancel_cause(task, f):
+    """(cause, lane, file, line) of a cancel() called from frame f: a timeout
+    (asyncio.timeout / wait_for) or a plain cancel by some task."""
+    g = f
+    for _ in range(4):
+        if g is None:
+            break
+        code = g.f_code
+        fn = code.co_filename.replace("\\", "/")
+        if code.co_name == "_on_timeout" and fn.endswith("asyncio/timeouts.py"):
+            tm = g.f_locals.get("self")
+            site = _tsites.get(id(tm), (None, None))
+            return ("timeout", task._cs_lane) + tuple(site)
+        if code.co_name in ("wait_for", "_cancel_and_wait") and fn.endswith("asyncio/tasks.py"):
+            file, line, lane = core.site_lane(g)
+            return ("timeout", lane, file, line)
+        g = g.f_back
+    file, line, lane = core.site_lane(f)
+    return ("cancel", lane, file, line)
+
+
+def _hook_primitives(locks, timeouts):
+    """The calls that wake a waiting task note who made them (only when some
+    task waits: set/release on a primitive nobody waits for costs one test)."""
+    def noting(orig, waiters):
+        def hooked(self, *a, **k):
+            if getattr(self, waiters, None):
+                _actor(self, _getframe(1))
+            return orig(self, *a, **k)
+        hooked.__wrapped__ = orig
+        hooked.__name__ = orig.__name__
+        hooked.__qualname__ = orig.__qualname__
+        hooked.__doc__ = orig.__doc__
+        return hooked
+    for cls, meth in ((locks.Event, "set"), (locks.Lock, "release"), (locks.Semaphore, "release"),
+                      (locks.Condition, "notify"), (locks.Condition, "notify_all")):
+        if meth in cls.__dict__:
+            setattr(cls, meth, noting(cls.__dict__[meth], "_waiters"))
+    for cls in (locks.Event, locks.Lock, locks.Semaphore, locks.Condition):
+        _name_on_init(cls)
+    if timeouts is not None:
+        T = timeouts.Timeout
+        o_enter = T.__aenter__
+
+        async def __aenter__(self):
+            try:
+                if len(_tsites) > 4096:
+                    _tsites.clear()
+                _tsites[id(self)] = core.user_site(_getframe(1))
+            except Exception:
+                pass
+            return await o_enter(self)
+        __aenter__.__wrapped__ = o_enter
+        __aenter__.__qualname__ = o_enter.__qualname__
+        T.__aenter__ = __aenter__
+
+
+def _name_on_init(cls):
+    """An asyncio Event/Lock/... is named after the variable it is assigned to."""
+    orig = cls.__init__
+
+    def __init__(self, *a, **k):
+        orig(self, *a, **k)
+        try:
+            nm = varnames.assigned(_getframe(1))
+            if nm is not None:
+                _pnames[self] = nm
+        except Exception:
+            pass
+    __init__.__wrapped__ = orig
+    __init__.__qualname__ = orig.__qualname__
+    __init__.__doc__ = orig.__doc__
+    cls.__init__ = __init__
 
 
 def _local(c, name):
@@ -453,9 +635,8 @@ def _qname(q):
         return e[1]
     r = _qnames.get(q)
     if r is None:
-        _qcount[0] += 1
         from collections import deque
-        r = ["asyncio.Queue#%d" % _qcount[0], deque()]
+        r = [varnames.numbered("asyncio." + type(q).__name__), deque()]
         _qnames[q] = r
     if len(_qids) > 1000:
         _qids.clear()
@@ -482,7 +663,10 @@ def install(asyncio):
         def __init__(self, coro, *args, **kwargs):
             self._cs_lane = None
             try:
-                ln = _on_create(coro, kwargs.get("name"), kwargs.get("loop"))
+                name = kwargs.get("name")
+                if name is None and _NAME_LATER:
+                    name = _later_name()
+                ln = _on_create(coro, name, kwargs.get("loop"))
             except Exception as e:
                 ln = None
                 core.internal_error("asyncio task", e)
@@ -507,6 +691,25 @@ def install(asyncio):
             if ln is not None:
                 _task_lanes[id(self)] = ln
                 self._cs_lane = ln
+
+        def cancel(self, *args, **kwargs):
+            ln = self._cs_lane
+            if ln is not None:
+                try:
+                    if not T0.done(self):
+                        ln.wby = _cancel_cause(self, _getframe(1))
+                except Exception as e:
+                    core.internal_error("asyncio cancel", e)
+            return T0.cancel(self, *args, **kwargs)
+
+        def set_name(self, value):
+            T0.set_name(self, value)
+            try:
+                ln = self._cs_lane
+                if ln is not None:
+                    core.rename(ln, T0.get_name(self))
+            except Exception as e:
+                core.internal_error("asyncio set_name", e)
 
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
@@ -679,10 +882,37 @@ def install(asyncio):
     run_forever.__wrapped__ = orig_rf
     be.BaseEventLoop.run_forever = run_forever
 
+    try:
+        import asyncio.locks as locks
+        try:
+            import asyncio.timeouts as timeouts
+        except ImportError:
+            timeouts = None
+        _hook_primitives(locks, timeouts)
+    except Exception as e:
+        core.internal_error("asyncio primitives", e)
     Q = queues.Queue
+    Q.__init__ = _queue_init(Q.__init__)
     Q.put_nowait = _queue_hook(Q.put_nowait, True, queues.__name__)
     Q.get_nowait = _queue_hook(Q.get_nowait, False, queues.__name__)
     gens.aio = sys.modules[__name__]
+
+
+def _queue_init(orig):
+    """asyncio.Queue(): named after the variable the creating line assigns it to."""
+    def __init__(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        try:
+            nm = varnames.assigned(_getframe(1))
+            if nm is not None:
+                from collections import deque
+                _qnames[self] = [nm, deque()]
+        except Exception as e:
+            core.internal_error("asyncio queue", e)
+    __init__.__wrapped__ = orig
+    __init__.__qualname__ = orig.__qualname__
+    __init__.__doc__ = orig.__doc__
+    return __init__
 
 
 def _qparts(lane, info, f):
@@ -752,6 +982,7 @@ def _queue_hook(orig, send, qmod):
                int=int, NO=_NO_ITEM):
         # (a positional default, not *args: a call with an argument tuple is not
         # specialized by the interpreter, and this runs for every item)
+        wt = len(self._getters if send else self._putters)    # someone to wake: note who does
         r = orig(self) if item is NO else orig(self, item)
         try:
             # the site and the lane: usually the task's own coroutine frame, right
@@ -777,9 +1008,13 @@ def _queue_hook(orig, send, qmod):
                     info = _qinfo(self)
                     c = qc[la] = (self, info) + _qparts(lane, info, f)
                 _, info, pre, tail = c
+                if wt:
+                    _actors[id(self)] = (lane, f.f_code.co_filename, f.f_lineno)
             else:
                 lane = None
                 info, pre, tail = _qslow(self, f)
+                if wt:
+                    _actor(self, f)
             if send:
                 _msg[0] += 1
                 m = _msg[0]

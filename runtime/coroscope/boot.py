@@ -7,19 +7,43 @@ import time
 from . import VERSION, SCHEMA, core, gens, imports, output
 from .writer import Writer
 
-state = {"exit": None, "signal": None, "finished": False, "script": None, "mp_child": False}
-ENV_TRACE = "COROSCOPE_TRACE"
-ENV_SOCKET = "COROSCOPE_SOCKET"
-ENV_BLOCKING = "COROSCOPE_BLOCKING_MS"
-ENV_PARENT = "COROSCOPE_PARENT"      # "<task id>" of the lane that started this child
+# cfg: where this process's events go, handed to its child processes (fork children inherit it;
+# spawn and forkserver children get it in multiprocessing's preparation data, see procs.py), never
+# through the environment, which the program and its subprocesses can see.
+state = {"exit": None, "signal": None, "finished": False, "script": None, "mp_child": False, "cfg": None}
+ENV_BLOCKING = "COROSCOPE_BLOCKING_MS"   # read only (a default for --blocking-ms); never set
+# For tests: a child process of this name does not start the runtime, as if it could not
+# (it runs untraced, and says so in a mark).
+ENV_TEST_UNTRACED = "COROSCOPE_TEST_UNTRACED"
 
 
 def header(script, argv, ts):
-    return {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
-            "python": sys.version.split()[0], "capture": gens.capture, "script": script,
-            "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
-            "start": int(time.time() * 1000), "ts": ts,
-            "implementation": sys.implementation.name}
+    h = {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
+         "python": sys.version.split()[0], "capture": gens.capture, "script": script,
+         "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
+         "start": int(time.time() * 1000), "ts": ts,
+         "implementation": sys.implementation.name}
+    if _emulated_stackless(script):
+        h["stackless"] = "emulated"
+    return h
+
+
+def _emulated_stackless(script):
+    """The script imports stackless, there is no real one, and the runtime will
+    provide its own (on greenlet): said in the header, since plain Python would
+    fail on the same script."""
+    try:
+        if not script or not script.endswith(".py"):
+            return False
+        import re
+        with open(script, "rb") as f:
+            src = f.read(1 << 20)
+        if not re.search(rb"^\s*(import|from)\s+stackless\b", src, re.M):
+            return False
+        import importlib.util
+        return importlib.util.find_spec("stackless") is None and importlib.util.find_spec("greenlet") is not None
+    except Exception:
+        return False
 
 
 def _open_writer(trace, sock, child):
@@ -34,16 +58,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
         core.BLOCKING_NS = int(float(blocking_ms) * 1e6)
     if trace:
         trace = os.path.abspath(trace)
-        os.environ[ENV_TRACE] = trace
-    if sock:
-        os.environ[ENV_SOCKET] = sock
-    os.environ[ENV_BLOCKING] = str(core.BLOCKING_NS / 1e6)
-    # children must find this package whatever their cwd
-    root = os.path.dirname(core.HERE)
-    pp = os.environ.get("PYTHONPATH", "")
-    parts = [p for p in pp.split(os.pathsep) if p]
-    if root not in [os.path.abspath(p) for p in parts]:
-        os.environ["PYTHONPATH"] = os.pathsep.join([root] + parts)
+    state["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": core.BLOCKING_NS / 1e6}
+    if not child:
+        restore_pythonpath()
     if child:
         core.PREFIX = "%d:" % os.getpid()
         core._msg[0] = core.child_msg_base()
@@ -57,6 +74,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     if child:
         core.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task,
                                  ts=ts, pid=os.getpid())
+        # written at once: a pool worker that gets no work is often terminated before
+        # the writer thread's first flush, and its lane must not be a header alone
+        core.W.flush()
     else:
         core.MAIN = core.declare("main", "main", None, ts=ts, pid=os.getpid())
     from _thread import get_ident
@@ -73,6 +93,64 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     hooks.install()
     atexit.register(_atexit)
     return core.MAIN
+
+
+def restore_pythonpath():
+    """The runtime was started with its folder first on PYTHONPATH (the host's
+    way to run ``python -m coroscope``): the program and its subprocesses see
+    the PYTHONPATH the user had. Child processes find the runtime without it
+    (procs.py names the folder in their bootstrap)."""
+    pp = os.environ.get("PYTHONPATH")
+    if pp is None:
+        return
+    parts = pp.split(os.pathsep)
+    root = os.path.dirname(core.HERE)
+    try:
+        if not parts[0] or os.path.realpath(parts[0]) != os.path.realpath(root):
+            return
+    except Exception:
+        return
+    if len(parts) > 1:
+        os.environ["PYTHONPATH"] = os.pathsep.join(parts[1:])
+    else:
+        del os.environ["PYTHONPATH"]
+
+
+def untraced(cfg, who, why):
+    """This child process cannot be traced: it runs untraced, and a ``mark``
+    in the trace says which process and why (written on a connection of its
+    own: header + mark)."""
+    try:
+        w = Writer(cfg.get("trace"), cfg.get("socket"), child=True)
+        w.write_now(header(state.get("script") or "", sys.argv, core.now()))
+        w.write_now({"type": "mark", "ts": core.now(), "kind": "runtime-error",
+                     "message": "process %s (pid %d) runs untraced: %s" % (who, os.getpid(), why)})
+        w.close()
+    except Exception:
+        pass
+
+
+def abandon(why):
+    """The runtime failed while starting in this (child) process: stop
+    capturing, say so, and let the program run on untraced."""
+    w = core.W
+    try:
+        if w is not None:
+            core.mark("runtime-error", "process %s (pid %d) runs untraced from here: %s" % (
+                core.MAIN.name if core.MAIN is not None else "?", os.getpid(), why))
+    except Exception:
+        pass
+    try:
+        gens.uninstall()
+    except Exception:
+        pass
+    core.W = None
+    state["finished"] = True
+    if w is not None:
+        try:
+            w.close()
+        except Exception:
+            pass
 
 
 NO_GIL = ("this Python runs without the GIL (a free-threaded build); Coroscope's runtime relies on it "
@@ -151,12 +229,31 @@ def flush_now():
             pass
 
 
+def _release_frames():
+    """Let go of the program's frames (generators that never ended, e.g. closed
+    without running on 3.13, and the frames cached as their resumers): module
+    teardown then frees the program's globals, running their __del__ at exit
+    as plain Python does."""
+    try:
+        for info in list(core.frames.values()):
+            lane = info[0]
+            lane.cframe = lane.clane = None
+        core.frames.clear()
+    except Exception:
+        pass
+
+
 def _atexit():
     # Registered first, so it runs after the program's own atexit handlers.
     try:
         from . import sigint
         sigint.closing[0] = True
     except BaseException:
+        pass
+    try:
+        from . import unfinished
+        unfinished.end_alive()
+    except Exception:
         pass
     try:
         main = core.MAIN
@@ -166,6 +263,7 @@ def _atexit():
     except Exception:
         pass
     finish()
+    _release_frames()
     if state["signal"] == "SIGINT" and os.name == "posix":
         import signal
         try:

@@ -1,24 +1,63 @@
-"""Bootstrap of the runtime in a child process (multiprocessing spawn, python
-subprocesses): reads the COROSCOPE_* environment and starts in child mode."""
+"""The runtime in a multiprocessing child started by ``spawn`` or ``forkserver``.
+
+Such a child is a new interpreter. Its command line (spawn; procs.py adds the
+lines) or the fork server's imports this module first: it only hooks
+``multiprocessing`` (dormant: no trace, no lane, nothing else patched). The
+runtime starts when ``spawn.prepare`` gets the parent's preparation data, which
+carries where events go, the lane that started the child and the names of the
+parent's queues (``start_from``); a child whose parent was not traced, and the
+fork server itself, stay dormant (the fork server is no lane of the program).
+Nothing travels through the environment.
+"""
 import os
 import sys
 
 
-def boot():
+def dormant():
     try:
-        from . import boot as _b, core
-        if core.W is not None:
-            return
-        trace = os.environ.get(_b.ENV_TRACE)
-        sock = os.environ.get(_b.ENV_SOCKET)
-        if not trace and not sock:
-            return
-        _b.start(trace, sock, os.environ.get(_b.ENV_BLOCKING), script=sys.argv[0] if sys.argv else "",
-                 argv=sys.argv, child=True, parent_task=os.environ.get(_b.ENV_PARENT) or None,
-                 process_name=os.environ.get("COROSCOPE_CHILD_NAME") or None)
-        _b.state["mp_child"] = True
+        from . import imports, procs
+        procs.start_child[0] = start_from
+        imports.install()
+        imports.when_imported("multiprocessing", procs.patch_mp)
     except Exception:
         pass
 
 
-boot()
+def start_from(info, data):
+    """Start tracing this child, as the parent's bootstrap info asks; if that
+    fails, the child runs untraced and a mark says why."""
+    from . import boot, core, procs
+    if core.W is not None or type(info) is not dict:
+        return
+    name = data.get("name") if type(data.get("name")) is str else None
+    who = name or "pid %d" % os.getpid()
+    argv = data.get("sys_argv")
+    argv = list(argv) if type(argv) is list else list(sys.argv)
+    script = data.get("init_main_from_path") or (argv[0] if argv else "")
+    cfg = {"trace": info.get("trace"), "socket": info.get("socket"), "blocking": info.get("blocking")}
+    try:
+        if name is not None and os.environ.get(boot.ENV_TEST_UNTRACED) == name:
+            raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
+        held = procs.hold_term()
+        try:
+            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True,
+                       parent_task=info.get("parent"), process_name=name)
+            boot.state["mp_child"] = True
+            boot.state["cfg"]["marks"] = info.get("marks")
+            procs.declared()          # (boot.start wrote the lane at once)
+        finally:
+            procs.release_term(held)
+    except BaseException as e:
+        if core.W is None:
+            boot.state["script"] = script
+            boot.untraced(cfg, who, core.exc_summary(e))
+        else:
+            boot.abandon(core.exc_summary(e))
+        return
+    try:
+        procs.inherit_queue_names(info.get("queues"))
+    except Exception as e:
+        core.internal_error("mp queue names", e)
+
+
+dormant()

@@ -4,7 +4,7 @@ import sys
 from _thread import get_ident
 from time import monotonic_ns as now
 
-from .values import safe_repr, exc_summary  # noqa: F401  (re-exported for hooks)
+from .values import safe_repr, exc_summary, type_name  # noqa: F401  (re-exported for hooks)
 
 W = None                 # the Writer, set by start()
 PREFIX = ""              # "" in the root process, "<pid>:" in children
@@ -20,7 +20,7 @@ class Lane:
     # thousands of tasks, a step's cost is mostly memory traffic.
     __slots__ = ("since", "held", "wait", "rdepth", "etail", "coro", "cframe", "el", "et",
                  "id", "kind", "name", "parent", "ysite", "rframe", "last",
-                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc")
+                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc", "res", "wby", "esite")
 
     def __init__(self, id, kind, name, parent):
         self.id = id
@@ -48,6 +48,10 @@ class Lane:
         self.etail = None         # suspend lines there (task and line: one string, read each step)
         self.held = False         # its step start is held back, not written yet (writer.PEND)
         self.qc = None            # asyncio: line parts of its queue events, by site
+        self.res = None           # threads: the target's return value (repr), once it returned
+        self.wby = None           # why its next wake happens, when another task decided it:
+                                  # (cause, lane, file, line) (a cancel(), a timeout, a kill)
+        self.esite = None         # (file, line) where it ended (a joiner's wake names it)
 
 
 def new_id():
@@ -103,16 +107,23 @@ def _pid(p):
 _decl = {}               # what follows the id in task lines, by (kind, name, parent, sites, loop)
 
 
-def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, **extra):
+live = {}                # id -> lane: declared, not ended (what is left at exit is "unfinished")
+
+
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None,
+            site=None, **extra):
+    """``site``: "first-run" when file/line are where the task first ran, not
+    the call that created it (which the runtime could not see cheaply)."""
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
     if W is None:
         return lane
+    live[lane.id] = lane
     if extra:
-        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop) \
+        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site) \
             + "," + _encode_event(extra)[1:-1] + "}\n"
     else:
         # thousands of tasks are often made at one place (gather over a generator)
-        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop)
+        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop, site)
         tail = _decl.get(key)
         if tail is None:
             if len(_decl) > 4096:
@@ -122,10 +133,12 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
     return lane
 
 
-def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop):
+def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=None):
     s = ',"kind":"%s","name":%s,"parent":%s' % (kind, _q(name), _pid(parent))
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+        if site is not None:
+            s += ',"site":"%s"' % site
     if codeFile is not None:
         s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
     if loop is not None:
@@ -134,7 +147,7 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop):
 
 
 def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None,
-           depth=None, frame=None, ts=None):
+           depth=None, frame=None, ts=None, args=False):
     if W is None:
         return
     s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (
@@ -149,14 +162,17 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
         s += ',"depth":%d' % depth
         if frame:
             s += ',"frame":' + _q(frame)
+    if args:
+        s += ',"args":true'
     _enq(s + "}\n")
 
 
-def end(lane, outcome, value=None, file=None, line=None):
+def end(lane, outcome, value=None, file=None, line=None, waits=None):
     if lane.ended:
         return
     lane.ended = True
     lane.cframe = lane.clane = None
+    live.pop(lane.id, None)
     if W is None:
         return
     s = '{"type":"end","ts":%d,"task":"%s","outcome":"%s"' % (now(), lane.id, outcome)
@@ -164,7 +180,40 @@ def end(lane, outcome, value=None, file=None, line=None):
         s += ',"value":' + _q(value)
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+    if waits is not None:
+        s += ',"waits":' + _q(waits)
     _enq(s + "}\n")
+
+
+def rename(lane, name):
+    """The program renamed a task (set_name, thread.name = ...)."""
+    if lane.name == name or lane.ended:
+        return
+    lane.name = name
+    if W is not None:
+        _enq('{"type":"rename","ts":%d,"task":"%s","name":%s}\n' % (now(), lane.id, _q(name)))
+
+
+def args_repr(args, kwargs=None, limit=120):
+    """Call arguments as written: "(1, 'a', n=2)" (safe reprs, capped)."""
+    try:
+        parts = [safe_repr(a, 60) for a in (args or ())]
+        if kwargs:
+            parts += ["%s=%s" % (k, safe_repr(v, 60)) for k, v in kwargs.items() if type(k) is str]
+        s = "(" + ", ".join(parts) + ")"
+        if len(s) > limit:
+            s = s[:limit - 2] + "\u2026)"
+        return s
+    except Exception:
+        return "(\u2026)"
+
+
+def exc_repr(e):
+    """An exception as the program would write it: ValueError('bad 1'); a class
+    thrown as such (g.throw(ValueError)) by its name."""
+    if issubclass(type(e), type):
+        return type_name(e, False)     # (type's own getter: no metaclass code runs)
+    return safe_repr(e)
 
 
 def block(lane, on, detail=None, file=None, line=None):
@@ -178,12 +227,21 @@ def block(lane, on, detail=None, file=None, line=None):
     _enq(s + "}\n")
 
 
-def wake(lane, on, detail=None, ts=None):
+def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
+    """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
+    get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
+    the call there (byFile/byLine); ``ts``: its time when not now."""
     if W is None:
         return
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
+    if cause is not None:
+        s += ',"cause":"%s"' % cause
+    if by is not None:
+        s += ',"by":"%s"' % (by.id if isinstance(by, Lane) else by)
+    if byFile is not None:
+        s += ',"byFile":%s,"byLine":%d' % (qfile(byFile), byLine or 0)
     _enq(s + "}\n")
 
 

@@ -9,13 +9,14 @@ from the caller's bytecode when the argument is a plain name or constant
 (``c.send(n)``, ``g.send(None)``) and read without side effects; otherwise the
 switch carries no value.
 """
-import opcode
+import dis      # (imported with the runtime, before the script's folder is on sys.path:
+import opcode   # a dis.py or opcode.py beside the script must not replace them; cli._hide)
 import os
 import sys
 from types import CodeType
 
 from . import core
-from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_summary, is_user_code
+from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200          # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
@@ -41,7 +42,6 @@ _callinfo = {}
 def _instructions(code):
     r = _instrs.get(id(code))
     if r is None:
-        import dis    # (not at start-up: most programs never need it)
         lst = list(dis.get_instructions(code))
         r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
         _instrs[id(code)] = r
@@ -194,8 +194,10 @@ def on_enter(frame, code, thrown=None):
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
+        # (the call that made the generator ran no code of it: what is seen is
+        # its first resume, so the site says so)
         lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline,
-                            code.co_filename, code.co_firstlineno)
+                            code.co_filename, code.co_firstlineno, site="first-run")
         frames[fid] = [lane, 0, frame, OWN]
         lane.since = now()
         value = None
@@ -204,6 +206,8 @@ def on_enter(frame, code, thrown=None):
             if v is not _MISSING and v is not None:
                 value = safe_repr(v)
         core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
+    except RecursionError:
+        pass        # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator enter", e)
 
@@ -233,15 +237,15 @@ def _resume(lane, frame, code, thrown):
         if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
             v = _arg_value(caller, ck[1])
             if v is not _MISSING:
-                value = exc_summary(v) if isinstance(v, BaseException) else safe_repr(v)
+                value = exc_repr(v)
     elif thrown is not None:
         kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
-        value = None if kind == "close" else exc_summary(thrown)
+        value = None if kind == "close" else exc_repr(thrown)
     elif kind in ("send", "throw") and ck[1] is not None:
         v = _arg_value(caller, ck[1])
         if v is not _MISSING:
             value = safe_repr(v) if kind == "send" else (
-                exc_summary(v) if isinstance(v, BaseException) else safe_repr(v))
+                exc_repr(v))
     reason = "throw" if kind == "throw" else "close" if kind == "close" else "resume"
     lane.last = kind
     lane.rlasti = frame.f_lasti
@@ -250,6 +254,12 @@ def _resume(lane, frame, code, thrown):
     if lane.passthru:
         return
     lane.since = now()
+    if thrown is True and kind == "throw" and value is None and caller is not None:
+        # settrace: the thrown exception is seen by the generator's next event
+        # ("exception", right at its yield): the switch is written then, with it
+        _thrown[id(frame)] = (frm, lane, reason, caller.f_code.co_filename, caller.f_lineno,
+                              code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe, lane.since)
+        return
     if caller is not None:
         core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno,
                     code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
@@ -271,10 +281,21 @@ def on_leave(frame, code, how, val):
         if mode == DELEGATED:
             if how == "yield" and lane.ysite is None:
                 lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
+            elif how == "return":
+                # what a `yield from` / `await`-ed generator returns to its delegator:
+                # a switch within the lane, back to the delegator's depth
+                caller = frame.f_back
+                up = frames.get(id(caller)) if caller is not None else None
+                core.switch(lane, lane, "return", safe_repr(val), code.co_filename, frame.f_lineno,
+                            caller.f_code.co_filename if caller is not None else None,
+                            caller.f_lineno if caller is not None else None,
+                            depth - 1, _qualname(caller.f_code) if up is not None and depth > 1 else None)
             return
         if mode == ASYNC:
             return
         _leave_own(lane, frame, code, how, val)
+    except RecursionError:
+        pass        # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator leave", e)
 
@@ -313,7 +334,7 @@ def _leave_own(lane, frame, code, how, val):
             core.switch(lane, to, "close", None, file, line, tofile, toline)
             core.end(lane, "killed", "GeneratorExit", file, line)
             return
-        v = exc_summary(val) if val is not None else lane.extra if lane.last == "throw" else None
+        v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
 
@@ -404,6 +425,8 @@ def _trace(frame, event, arg):
                         if _fast_resume(lane, frame, caller, i):
                             frame.f_trace_lines = False
                             return _local
+                    except RecursionError:
+                        return None
                     except Exception as e:
                         core.internal_error("generator resume", e)
     on_enter(frame, code, thrown)
@@ -513,7 +536,24 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
     return True
 
 
+_thrown = {}        # id(frame) -> the throw switch waiting for its exception (settrace)
+
+
+def _throw_seen(frame, exc):
+    p = _thrown.pop(id(frame), None)
+    if p is None:
+        return
+    frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
+    v = None
+    if exc is not None:
+        v = core.exc_repr(exc)
+        lane.extra = v
+    core.switch(frm, lane, reason, v, f, l, tf, tl, depth, rframe, ts=ts)
+
+
 def _local(frame, event, arg):
+    if _thrown:
+        _throw_seen(frame, arg[1] if event == "exception" else None)
     if event == "return":
         info = frames.get(id(frame))
         if info is not None:
@@ -525,6 +565,8 @@ def _local(frame, event, arg):
                     try:
                         if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
                             return None
+                    except RecursionError:
+                        return None
                     except Exception as e:
                         core.internal_error("generator yield", e)
             code = frame.f_code
@@ -604,34 +646,152 @@ def scan_code(code):
         core.internal_error("scan", e)
 
 
+TRACE_PAD = 2
+
+
 def hook_frames():
     if _hooked[0] or capture == "monitoring":
         return
     _hooked[0] = True
     import threading
-    sys.settrace(_trace)
+    # the trace function runs above every new frame: the limit is raised by its
+    # depth (hidden, cli.pad_recursion), so the program's recursion gets as deep
+    from .cli import pad_recursion
+    pad_recursion(TRACE_PAD)
+    u = sys.gettrace()          # a tracer the program set before (coverage started early)
+    _real_settrace(_trace)
     threading.settrace(_trace)
+    _wrap_settrace(threading)
+    if u is not None:
+        _settrace(u)
+
+
+# --- the program's own sys.settrace (coverage, bdb, pdb) on the settrace back-end.
+# One trace function per thread: the runtime's stays installed and calls the
+# program's first (chained), so generator tracing goes on, and sys.gettrace()
+# answers what the program set. Threads started later get the program's
+# threading.settrace() function the same way.
+
+_real_settrace = sys.settrace
+_real_gettrace = sys.gettrace
+_utrace = {}            # thread ident -> the program's trace function there
+_uthread = [None]       # the program's threading.settrace() function
+
+
+def _settrace(func):
+    from _thread import get_ident
+    ident = get_ident()
+    if func is _trace:
+        # a new thread (threading's hook is the runtime's): the program's own
+        # threading.settrace() function comes with it
+        func = _uthread[0]
+    if func is None:
+        _utrace.pop(ident, None)
+        _real_settrace(_trace)
+    else:
+        _utrace[ident] = func
+        _real_settrace(_trace_chain)
+
+
+def rearm():
+    """Python turns a thread's trace function off when calling it fails (a
+    RecursionError at the program's recursion limit, on the settrace back-end):
+    put it back at the next chance (the thread's next print) and say so."""
+    if _hooked[0] and capture != "monitoring" and _real_gettrace() is None:
+        from _thread import get_ident
+        _real_settrace(_trace_chain if get_ident() in _utrace else _trace)
+        core.mark("info", "generator tracing was off in this thread for a while (the trace hook "
+                  "failed at the recursion limit); events of that stretch are missing")
+
+
+def _gettrace():
+    from _thread import get_ident
+    return _utrace.get(get_ident())
+
+
+def _wrap_settrace(threading):
+    _settrace.__doc__ = _real_settrace.__doc__
+    _gettrace.__doc__ = _real_gettrace.__doc__
+    _settrace.__name__, _gettrace.__name__ = "settrace", "gettrace"
+    _settrace.__qualname__, _gettrace.__qualname__ = "settrace", "gettrace"
+    sys.settrace = _settrace
+    sys.gettrace = _gettrace
+
+    def settrace(func):
+        _uthread[0] = func
+    settrace.__doc__ = threading.settrace.__doc__
+
+    def gettrace():
+        return _uthread[0]
+    threading.settrace = settrace
+    if hasattr(threading, "gettrace"):
+        gettrace.__doc__ = threading.gettrace.__doc__
+        threading.gettrace = gettrace
+
+
+def _trace_chain(frame, event, arg):
+    from _thread import get_ident
+    u = _utrace.get(get_ident())
+    lu = None
+    if u is not None:
+        try:
+            lu = u(frame, event, arg)
+        except BaseException:
+            # Python turns tracing off in this thread when a trace function
+            # raises: the program's, and with it the runtime's
+            _utrace.pop(get_ident(), None)
+            core.mark("info", "the program's trace function raised: generators in this "
+                      "thread are not traced from here on")
+            raise
+    mine = _trace(frame, event, arg)
+    if mine is None:
+        return lu
+    if lu is None:
+        return mine
+    frame.f_trace_lines = True
+    return _both(lu)
+
+
+def _both(lu):
+    """A frame both tracers watch: the runtime's sees return/exception, the
+    program's every event, and its answer decides its own next tracer."""
+    def local(frame, event, arg):
+        nonlocal lu
+        if event == "return" or event == "exception":
+            _local(frame, event, arg)
+        if lu is not None:
+            lu = lu(frame, event, arg)
+            if lu is None:
+                frame.f_trace_lines = False
+        return local
+    return local
 
 
 def _patch_loader():
     try:
         from importlib import _bootstrap_external as be
-        SL = be.SourceLoader
-        orig = SL.get_code
-
-        def get_code(self, fullname):
-            code = orig(self, fullname)
-            try:
-                if code is not None and (capture == "monitoring" or not _hooked[0]) \
-                        and core.is_user_file(code.co_filename):
-                    scan_code(code)
-            except Exception:
-                pass
-            return code
-        get_code.__wrapped__ = orig
-        SL.get_code = get_code
+        _patch_get_code(be.SourceLoader)
+        # code from a zip (a zipapp's __main__.py, modules in an archive on sys.path)
+        _patch_get_code(sys.modules["zipimport"].zipimporter)
     except Exception as e:
         core.internal_error("loader", e)
+
+
+def _patch_get_code(cls):
+    orig = cls.get_code
+
+    def get_code(self, fullname):
+        code = orig(self, fullname)
+        try:
+            if code is not None and (capture == "monitoring" or not _hooked[0]) \
+                    and core.is_user_file(code.co_filename):
+                scan_code(code)
+        except Exception:
+            pass
+        return code
+    get_code.__wrapped__ = orig
+    get_code.__doc__ = orig.__doc__
+    cls.get_code = get_code
 
 
 # --- sys.monitoring back-end (Python >= 3.12) ------------------------------
@@ -668,7 +828,9 @@ def _start_everywhere():
 def _install_monitoring(everywhere):
     global TOOL, capture
     mon = sys.monitoring
-    for tid in (3, 4, 5, 2, 1):
+    # the highest free id: 5 (OPTIMIZER_ID) is the one programs and their tools
+    # (debugger 0, coverage 1, profiler 2, then 3, 4) are least likely to ask for
+    for tid in (5, 4, 3, 2, 1):
         try:
             if mon.get_tool(tid) is None:
                 mon.use_tool_id(tid, "coroscope")
@@ -715,79 +877,46 @@ def _install_monitoring(everywhere):
     # so a switch costs one dict look-up and one f-string (each call into a helper
     # costs as much as a line of this). Keys use the callback's offset, never the
     # frame's f_lasti (on 3.13 it is past the yield during PY_YIELD).
+    # Each callback runs in the program's thread at its depth: a RecursionError
+    # inside one (the program is at its recursion limit) is swallowed, never left
+    # to surface from runtime frames ("During handling of the above exception");
+    # the program's own next call reaches the limit as plain.
     def start(code, off):
-        r = traced.get(id(code))
-        if r is None:
-            r = want(code)
-        if not r:
-            return DISABLE
-        frame = _getframe(1)
-        info = fget(id(frame))
-        if info is not None and info[3] == OWN:
-            # steady state: resumed by the same plain frame as last time
-            lane = info[0]
-            caller = frame.f_back
-            if caller is lane.cframe and caller is not None and not lane.rdepth \
-                    and not lane.passthru and mon_core.W is not None:
-                try:
-                    d = lane.fmt
-                    e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
-                    if e is not None:
-                        kind, spec, pre, post = e
-                        if spec is None:
-                            v = _MISSING
-                        elif type(spec) is str:
-                            v = caller.f_locals.get(spec, _MISSING)
-                        else:
-                            v = _arg_value(caller, spec[0])
-                        lane.last = kind
-                        lane.extra = None
-                        lane.ysite = None
-                        ts = lane.since = now()
-                        if type(v) is int and -big < v < big:
-                            ln = f'{{"type":"switch","ts":{ts}{pre},"value":"{v}"{post}'
-                        elif v is _MISSING:
-                            ln = f'{{"type":"switch","ts":{ts}{pre}{post}'
-                        else:
-                            ln = f'{{"type":"switch","ts":{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
-                        if pend:
-                            _unpend()
-                        if len(out) < maxq or _room():
-                            put(ln)
-                        else:
-                            mon_core._dropped[0] += 1
-                        return None
-                    if _fast_resume(lane, frame, caller, off):
-                        return None
-                except Exception as e:
-                    core.internal_error("generator resume", e)
-        on_enter(frame, code)
-
-    def yld(code, off, val):
-        r = traced.get(id(code))
-        if r is None:
-            r = want(code)
-        if not r:
-            return DISABLE
-        frame = _getframe(1)
-        info = fget(id(frame))
-        if info is not None and info[3] == OWN:
-            lane = info[0]
-            d = lane.fmt
-            if d is not None and lane.ysite is None and not lane.passthru \
-                    and mon_core.W is not None:
+        try:
+            r = traced.get(id(code))
+            if r is None:
+                r = want(code)
+            if not r:
+                return DISABLE
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                # steady state: resumed by the same plain frame as last time
+                lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth \
+                        and not lane.passthru and mon_core.W is not None:
                     try:
-                        e = d.get(-1 - (caller.f_lasti * 1048576 + off))
-                        if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
-                            if lane.rdepth:
-                                lane.rdepth = 0
-                                lane.rframe = None
-                            if type(val) is int and -big < val < big:
-                                ln = f'{{"type":"switch","ts":{now()}{e[0]}"{val}"{e[1]}'
+                        d = lane.fmt
+                        e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
+                        if e is not None:
+                            kind, spec, pre, post = e
+                            if spec is None:
+                                v = _MISSING
+                            elif type(spec) is str:
+                                v = caller.f_locals.get(spec, _MISSING)
                             else:
-                                ln = f'{{"type":"switch","ts":{now()}{e[0]}{_qv(safe_repr(val))}{e[1]}'
+                                v = _arg_value(caller, spec[0])
+                            lane.last = kind
+                            lane.extra = None
+                            lane.ysite = None
+                            ts = lane.since = now()
+                            if type(v) is int and -big < v < big:
+                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":"{v}"{post}'
+                            elif v is _MISSING:
+                                ln = f'{{"type":"switch","ts":{ts}{pre}{post}'
+                            else:
+                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
                             if pend:
                                 _unpend()
                             if len(out) < maxq or _room():
@@ -795,24 +924,80 @@ def _install_monitoring(everywhere):
                             else:
                                 mon_core._dropped[0] += 1
                             return None
-                        if _fast_yield(lane, frame, caller, val, off, True):
+                        if _fast_resume(lane, frame, caller, off):
                             return None
+                    except RecursionError:
+                        return None
                     except Exception as e:
-                        core.internal_error("generator yield", e)
-        on_leave(frame, code, "yield", val)
+                        core.internal_error("generator resume", e)
+            on_enter(frame, code)
+        except RecursionError:
+            return None   # (at the limit: see above)
+
+    def yld(code, off, val):
+        try:
+            r = traced.get(id(code))
+            if r is None:
+                r = want(code)
+            if not r:
+                return DISABLE
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                lane = info[0]
+                d = lane.fmt
+                if d is not None and lane.ysite is None and not lane.passthru \
+                        and mon_core.W is not None:
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None:
+                        try:
+                            e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                            if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
+                                if lane.rdepth:
+                                    lane.rdepth = 0
+                                    lane.rframe = None
+                                if type(val) is int and -big < val < big:
+                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}"{val}"{e[1]}'
+                                else:
+                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}{_qv(safe_repr(val))}{e[1]}'
+                                if pend:
+                                    _unpend()
+                                if len(out) < maxq or _room():
+                                    put(ln)
+                                else:
+                                    mon_core._dropped[0] += 1
+                                return None
+                            if _fast_yield(lane, frame, caller, val, off, True):
+                                return None
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator yield", e)
+            on_leave(frame, code, "yield", val)
+        except RecursionError:
+            return None   # (at the limit: see above)
 
     def ret(code, off, val):
-        if not want(code):
-            return DISABLE
-        on_leave(_getframe(1), code, "return", val)
+        try:
+            if not want(code):
+                return DISABLE
+            on_leave(_getframe(1), code, "return", val)
+        except RecursionError:
+            return None
 
     def unwind(code, off, exc):
-        if traced.get(id(code)):
-            on_leave(_getframe(1), code, "raise", exc)
+        try:
+            if traced.get(id(code)):
+                on_leave(_getframe(1), code, "raise", exc)
+        except RecursionError:
+            return None
 
     def throw(code, off, exc):
-        if traced.get(id(code)):
-            on_enter(_getframe(1), code, exc)
+        try:
+            if traced.get(id(code)):
+                on_enter(_getframe(1), code, exc)
+        except RecursionError:
+            return None
 
     reg = mon.register_callback
     reg(TOOL, E.PY_START, start)
@@ -856,6 +1041,6 @@ def uninstall():
                 mon.register_callback(TOOL, ev, None)
             mon.free_tool_id(TOOL)
         elif _hooked[0]:
-            sys.settrace(None)
+            _real_settrace(None)
     except Exception:
         pass

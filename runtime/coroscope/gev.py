@@ -19,8 +19,29 @@ def _name_hook(g):
         nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
-        return ("greenlet", nm)
+        code = getattr(run, "__code__", None) or getattr(getattr(run, "__func__", None), "__code__", None)
+        return ("greenlet", nm, code) if code is not None else ("greenlet", nm)
     return None
+
+
+def _wrap_spawn(orig):
+    """gevent.spawn / spawn_later: the greenlet's lane is declared here, in the
+    creating greenlet, at the call (it first runs only once its creator blocks)."""
+    def spawn(*args, **kwargs):
+        g = orig(*args, **kwargs)
+        if core.W is not None:
+            try:
+                site = core.caller_site(2)
+                a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
+                extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
+                glet.lane_of(g, core.current_lane(), site, extra)
+            except Exception as e:
+                core.internal_error("gevent spawn", e)
+        return g
+    spawn.__wrapped__ = orig
+    spawn.__name__ = getattr(orig, "__name__", "spawn")
+    spawn.__doc__ = getattr(orig, "__doc__", None)
+    return spawn
 
 
 _SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept",
@@ -34,7 +55,9 @@ _KNOWN_CALLS = {"join", "joinall", "wait", "iwait", "get", "kill", "killall", "s
 
 
 def _why(frame):
-    """-> (reason, wait kind, detail, value) from the frames of a greenlet going to the hub."""
+    """-> (reason, wait kind, detail, value, expected wake cause, what it waits
+    for: a gevent object or a greenlet) from the frames of a greenlet going to
+    the hub."""
     f = frame
     n = 0
     user_call = None
@@ -45,11 +68,11 @@ def _why(frame):
         if "/gevent/" in fn:
             if name == "sleep" and fn.endswith("/hub.py"):
                 s = f.f_locals.get("seconds", 0)
-                return "sleep", ("timer" if s else None), "%s s" % safe_repr(s), safe_repr(s)
+                return "sleep", ("timer" if s else None), "%s s" % safe_repr(s), safe_repr(s), "timer", None
             if "/resolver" in fn or name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex",
                                              "gethostbyaddr", "getnameinfo"):
                 host = f.f_locals.get("host") or f.f_locals.get("hostname")
-                return "dns", "dns", safe_repr(host) if host is not None else name, None
+                return "dns", "dns", safe_repr(host) if host is not None else name, None, "done", None
             if name in _SOCK_READ or name in _SOCK_WRITE or name in ("wait_read", "wait_write", "wait_readwrite"):
                 fd = None
                 try:
@@ -59,47 +82,127 @@ def _why(frame):
                     fd = None
                 d = "write" if (name in _SOCK_WRITE or name == "wait_write") else "read"
                 det = ("fd=%s %s" % (fd, d)) if isinstance(fd, int) else "%s %s" % (name, d)
-                return "io-wait", "fd", det, None
+                return "io-wait", "fd", det, None, "fd", None
             if name in ("join", "joinall", "wait", "iwait", "get") and ("greenlet" in fn or "pool" in fn):
-                return "join", "task", name, None
+                return "join", "task", name, None, "done", None
             if fn.endswith(("/lock.py", "/_semaphore.py")):
-                return "lock", "lock", name, None
+                return "lock", "lock", name, None, "release", None
             if fn.endswith(("/queue.py",)):
-                return "queue", "queue", name, None
+                return "queue", "queue", name, None, "put" if name in ("get", "peek") else "get", None
             if fn.endswith(("/event.py",)):
-                return "lock", "event", name, None
+                return "event", "event", name, None, "set", None
         elif user_call is None and core.is_user_code(code):
             user_call = f
         f = f.f_back
         n += 1
     if user_call is not None:
         try:
-            from .gens import _instructions
-            lst, idx = _instructions(user_call.f_code)
-            i = idx.get(user_call.f_lasti)
-            nm = None
-            if i is not None:
-                for k in range(i, max(-1, i - 60), -1):
-                    if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME"):
-                        n2 = lst[k].argval
-                        if isinstance(n2, tuple):
-                            n2 = n2[-1]
-                        if n2 in _KNOWN_CALLS:
-                            nm = n2
-                            break
-            if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
-                return "join", "task", nm, None
-            if nm in ("sleep", "idle"):
-                return "sleep", None, nm, None
-            if nm in ("acquire", "__enter__"):
-                return "lock", "lock", nm, None
-            if nm in ("put", "get", "peek"):
-                return "queue", "queue", nm, None
-            if nm in ("urlopen", "recv", "read", "accept", "connect", "send", "sendall", "request", "get"):
-                return "io-wait", "fd", nm, None
+            r = _user_call(user_call)
+            if r is not None:
+                return r
         except Exception:
             pass
-    return "switch", None, None, None
+    return "switch", None, None, None, None, None
+
+
+def _kind_of(obj):
+    """What a gevent object is, by its class names (no gevent module is imported
+    for this, and nothing of the object runs)."""
+    try:
+        names = [c.__name__ for c in type(obj).__mro__ if c.__module__.startswith("gevent")]
+    except Exception:
+        return None
+    for nm in names:
+        if nm in ("Queue", "Channel", "JoinableQueue", "LifoQueue", "PriorityQueue"):
+            return "queue"
+        if nm == "AsyncResult":
+            return "result"
+        if nm == "Event":
+            return "event"
+        if nm in ("Semaphore", "BoundedSemaphore", "RLock", "DummySemaphore"):
+            return "lock"
+        if nm == "Greenlet":
+            return "greenlet"
+    return None
+
+
+def _user_call(frame):
+    """The gevent call the user's frame is in (from its bytecode: ``q.get()``,
+    ``ev.wait()``, ``g.join()``), and the object it was called on when that is a
+    plain variable (read from the frame's variables, never by running code)."""
+    from .gens import _instructions, _loader, _arg_value, _MISSING
+    lst, idx = _instructions(frame.f_code)
+    i = idx.get(frame.f_lasti)
+    if i is None:
+        return None
+    nm = None
+    k = i
+    for k in range(i, max(-1, i - 60), -1):
+        if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or \
+                (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
+            nm = "__enter__"          # with lock: -- the object is loaded right before
+            break
+        if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME"):
+            n2 = lst[k].argval
+            if isinstance(n2, tuple):
+                n2 = n2[-1]
+            if n2 in _KNOWN_CALLS:
+                nm = n2
+                break
+    if nm is None:
+        return None
+    obj = var = None
+    if lst[k].opname == "LOAD_SPECIAL":
+        # 3.14: LOAD sem, COPY, LOAD_SPECIAL __exit__, SWAP, SWAP, LOAD_SPECIAL __enter__
+        while k > 0 and lst[k - 1].opname in ("COPY", "SWAP", "LOAD_SPECIAL"):
+            k -= 1
+    if k > 0 and lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "BEFORE_WITH", "SETUP_WITH", "LOAD_SPECIAL", "COPY"):
+        spec = _loader(lst[k - 1])
+        if spec is not None and spec[0] in ("fast", "global"):
+            v = _arg_value(frame, spec)
+            if v is not _MISSING:
+                obj, var = v, spec[1]
+    kind = _kind_of(obj) if obj is not None else None
+    if kind == "queue":
+        return "queue", "queue", "%s.%s" % (var, nm), None, "put" if nm in ("get", "peek") else "get", obj
+    if kind == "event":
+        return "event", "event", "%s.%s" % (var, nm), None, "set", obj
+    if kind == "result":
+        return "future", "future", "%s.%s" % (var, nm), None, "done", obj
+    if kind == "lock":
+        return "lock", "lock", "%s.%s" % (var, "acquire" if nm == "__enter__" else nm), None, "release", obj
+    if kind == "greenlet":
+        ln = glet.lane_of(obj)
+        if nm in ("kill",):
+            return "join", "task", "kill %s" % ln.name, None, "done", ln
+        return "join", "task", "%s %s" % (nm, ln.name), None, "done", ln
+    if nm in ("joinall", "killall"):
+        # gevent.joinall([g1, g2]): the greenlets as the program named them
+        names = []
+        for j in range(k + 1, i):
+            sp = _loader(lst[j])
+            if sp is not None and sp[0] in ("fast", "global"):
+                names.append(str(sp[1]))
+            elif lst[j].opname not in ("BUILD_LIST", "BUILD_TUPLE", "PRECALL", "CACHE", "PUSH_NULL", "KW_NAMES",
+                                       "LOAD_CONST", "CALL", "CALL_KW", "NOP", "EXTENDED_ARG"):
+                names = []
+                break
+        if names:
+            return "join", "task", "%s(%s)" % (nm, ", ".join(names)), None, "done", None
+    if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
+        return "join", "task", nm, None, "done", None
+    if nm in ("sleep", "idle"):
+        return "sleep", None, nm, None, "timer", None
+    if nm in ("acquire", "__enter__"):
+        return "lock", "lock", nm, None, "release", None
+    if nm in ("put", "peek"):
+        return "queue", "queue", nm, None, "put" if nm == "peek" else "get", None
+    if nm in ("urlopen", "recv", "read", "accept", "connect", "send", "sendall", "request"):
+        return "io-wait", "fd", nm, None, "fd", None
+    return None
+
+
+_throws = {}        # id(greenlet) -> (cause, lane, file, line): what the hub throws into it next
 
 
 def _hub_hook(origin, target, o, t, reason, value):
@@ -109,7 +212,7 @@ def _hub_hook(origin, target, o, t, reason, value):
                 fr = sys._getframe(2) if origin is glet._getcurrent() else origin.gr_frame
             except Exception:
                 fr = None
-            r, on, det, val = _why(fr) if fr is not None else ("switch", None, None, None)
+            r, on, det, val, cause, obj = _why(fr) if fr is not None else ("switch", None, None, None, None, None)
             dur = now() - o.since if o.since else 0
             if dur > core.BLOCKING_NS:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
@@ -119,19 +222,84 @@ def _hub_hook(origin, target, o, t, reason, value):
             if on is not None:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 core.block(o, on, det, f, l)
-                o.wait = (on, det)
+                o.wait = (on, det, cause, obj)
+                if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
+                    obj.wby = ("kill", o, f, l)      # the killed one's next wake: this kill
             return r, val if val is not None else value
         if o.kind == "hub" and t.kind != "hub":
             w = t.wait
             if w is not None:
                 t.wait = None
-                core.wake(t, w[0], w[1])
+                _wake(t, target, w, reason)
             return ("resume" if reason == "switch" else reason), value
         if o.kind == "hub" and reason == "switch":
             return "resume", value
     except Exception as e:
         core.internal_error("gevent", e)
     return None
+
+
+def _wake(t, g, w, reason):
+    on, det, cause, obj = w
+    by = bf = bl = None
+    if reason == "throw":
+        # the hub threw into it: its timeout fired, or it was killed
+        c = _throws.pop(id(g), None) or t.wby
+        t.wby = None
+        if c is not None:
+            cause, by, bf, bl = c
+        else:
+            cause = "kill"
+    elif isinstance(obj, core.Lane):
+        by = obj
+        if obj.esite is not None:
+            bf, bl = obj.esite
+    core.wake(t, on, det, cause, by, bf, bl)
+
+
+def _patch_timeout(timeout):
+    """gevent.Timeout: the greenlet it fires in wakes with cause "timeout",
+    naming where the Timeout was started."""
+    T = timeout.Timeout
+    o_start, o_exp = T.start, T._on_expiration
+
+    def start(self, *a, **k):
+        try:
+            _tsites[id(self)] = core.caller_site(2)
+        except Exception:
+            pass
+        return o_start(self, *a, **k)
+
+    def _on_expiration(self, prev_greenlet, ex):
+        try:
+            site = _tsites.get(id(self), (None, None))
+            _throws[id(prev_greenlet)] = ("timeout", glet.lane_of(prev_greenlet)) + tuple(site)
+        except Exception:
+            pass
+        return o_exp(self, prev_greenlet, ex)
+    start.__wrapped__, _on_expiration.__wrapped__ = o_start, o_exp
+    T.start, T._on_expiration = start, _on_expiration
+
+
+_tsites = {}
+
+
+_VALUE = _EXC = None     # Greenlet's own value / exception getters (a subclass cannot override them here)
+_GExit = None
+
+
+def _outcome(g):
+    """A gevent Greenlet has ended: (outcome, value repr) from what it stored
+    (its run() stores the result or the exception before the greenlet dies)."""
+    if _GGreenlet is None or not isinstance(g, _GGreenlet) or _EXC is None:
+        return None
+    e = _EXC(g)
+    if e is not None:
+        return "exception", core.exc_repr(e)
+    v = _VALUE(g)
+    if _GExit is not None and isinstance(v, _GExit):
+        return "killed", core.exc_repr(v)
+    return "return", safe_repr(v)
 
 
 def install(gevent):
@@ -144,5 +312,36 @@ def install(gevent):
     except Exception as e:
         core.internal_error("gevent import", e)
         return
+    global _VALUE, _EXC, _GExit
+    try:
+        # the class's own descriptors, read without looking the name up on the
+        # instance's type (a user subclass may define value/exception itself)
+        _vd, _ed = _GGreenlet.__dict__["value"], _GGreenlet.__dict__["exception"]
+        _VALUE = lambda g, d=_vd: d.__get__(g, _GGreenlet)          # noqa: E731
+        _EXC = lambda g, d=_ed: d.__get__(g, _GGreenlet)            # noqa: E731
+        from greenlet import GreenletExit
+        _GExit = GreenletExit
+    except Exception:
+        _VALUE = _EXC = None
+    try:
+        from . import imports
+        imports.when_imported("gevent.timeout", _patch_timeout)
+    except Exception as e:
+        core.internal_error("gevent timeout", e)
+    glet.outcome_hook = _outcome
     glet.name_hook = _name_hook
+    try:
+        for attr in ("spawn", "spawn_later"):
+            o = getattr(gevent, attr, None)
+            if o is not None:
+                setattr(gevent, attr, _wrap_spawn(o))
+
+        def _pool(pool):
+            # Group.spawn (Pool's too) is Python code calling greenlet_class(...)
+            if "spawn" in pool.Group.__dict__:
+                pool.Group.spawn = _wrap_spawn(pool.Group.spawn)
+        from . import imports
+        imports.when_imported("gevent.pool", _pool)
+    except Exception as e:
+        core.internal_error("gevent spawn", e)
     glet.hub_hook = _hub_hook

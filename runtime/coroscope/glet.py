@@ -6,7 +6,7 @@ import weakref
 from _thread import get_ident
 
 from . import core
-from .core import now, safe_repr, exc_summary
+from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
 
 _C = None              # the C greenlet type
@@ -22,11 +22,15 @@ prev_trace = None
 _main_lanes = {}       # thread ident -> main greenlet
 
 
-def register(g, kind, name, creator=None, site=None, code=None):
+def register(g, kind, name, creator=None, site=None, code=None, **extra):
     """Declare g's lane now with a given kind/name (stackless tasklets)."""
     file, line = site or (None, None)
     ln = core.declare(kind, name, creator or core.current_lane(), file, line,
-                      code.co_filename if code else None, code.co_firstlineno if code else None)
+                      code.co_filename if code else None, code.co_firstlineno if code else None, **extra)
+    try:
+        ln.obj = weakref.ref(g)
+    except TypeError:
+        pass
     _lanes[g] = ln
     return ln
 
@@ -34,11 +38,11 @@ def register(g, kind, name, creator=None, site=None, code=None):
 _lane_ids = {}         # id(g) -> (weakref to g, lane): fast path of _lanes
 
 
-def lane_of(g, creator=None, site=None):
+def lane_of(g, creator=None, site=None, extra=None):
     e = _lane_ids.get(id(g))
     if e is not None and e[0]() is g:
         return e[1]
-    ln = _lane_of(g, creator, site)
+    ln = _lane_of(g, creator, site, extra)
     try:
         if len(_lane_ids) > 100000:
             _lane_ids.clear()
@@ -48,7 +52,7 @@ def lane_of(g, creator=None, site=None):
     return ln
 
 
-def _lane_of(g, creator=None, site=None):
+def _lane_of(g, creator=None, site=None, extra=None):
     ln = _lanes.get(g)
     if ln is not None:
         return ln
@@ -57,12 +61,15 @@ def _lane_of(g, creator=None, site=None):
         _lanes[g] = ln
         return ln
     kind, name = "greenlet", None
+    c = None
     h = name_hook
     if h is not None:
         try:
             r = h(g)
             if r:
-                kind, name = r
+                kind, name = r[0], r[1]
+                if len(r) > 2:
+                    c = r[2]      # the code it runs (a gevent Greenlet's function)
         except Exception:
             pass
     if name is None:
@@ -76,17 +83,19 @@ def _lane_of(g, creator=None, site=None):
             par = core.MAIN
     file, line = site or (None, None)
     codef = codel = None
-    run = getattr(g, "run", None)
-    c = func_code(run)
+    if c is None:
+        run = getattr(g, "run", None)
+        c = func_code(run)     # (a callable object of the program's is not asked)
     if c is not None:
         codef, codel = c.co_filename, c.co_firstlineno
-    ln = core.declare(kind, name, par, file, line, codef, codel)
+    ln = core.declare(kind, name, par, file, line, codef, codel, **(extra or {}))
     ln.obj = weakref.ref(g)
     _lanes[g] = ln
     return ln
 
 
 name_hook = None       # gevent / stackless: g -> (kind, name) | None
+outcome_hook = None    # gevent: a dead greenlet -> (outcome, value repr) | None
 
 
 def current_lane():
@@ -103,14 +112,27 @@ def _trace(event, args):
         t = lane_of(target)
         p = _pending[0]
         reason, value = ("switch" if event == "switch" else "throw"), None
+        pargs = False
         if p is not None and p[0] is target:
             _pending[0] = None
             reason, value = p[1], p[2]
+            pargs = len(p) > 3 and p[3]
         if origin.dead:
             if id(target) in _waiting:
                 _fin[id(target)] = o       # the wrapper in target reports with the value
             else:
-                if event == "throw":
+                r = None
+                h = outcome_hook
+                if h is not None:
+                    try:
+                        r = h(origin)
+                    except Exception:
+                        r = None
+                if r is not None:
+                    outcome, v = r
+                    core.switch(o, t, "raise" if outcome == "exception" else "return", v)
+                    core.end(o, outcome, v)
+                elif event == "throw":
                     core.switch(o, t, "raise")
                     core.end(o, "exception")
                 else:
@@ -144,7 +166,7 @@ def _trace(event, args):
             # the target resumes inside our switch wrapper, which knows the value
             _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())
         else:
-            core.switch(o, t, reason, value, file, line, tf, tl)
+            core.switch(o, t, reason, value, file, line, tf, tl, args=pargs and value is not None)
         t.since = now()
     except Exception as e:
         core.internal_error("greenlet trace", e)
@@ -157,9 +179,10 @@ def _trace(event, args):
                 pass
 
 
-def announce(target, reason, value=None):
-    """Called by the switching side (stackless, wrappers) right before a switch."""
-    _pending[0] = (target, reason, value)
+def announce(target, reason, value=None, args=False):
+    """Called by the switching side (stackless, wrappers) right before a switch.
+    ``args``: value is the tuple of a call's positional arguments (switch(2, 3))."""
+    _pending[0] = (target, reason, value, args)
 
 
 def _after(self_cur, r, exc=None):
@@ -172,7 +195,7 @@ def _after(self_cur, r, exc=None):
     if o is not None:
         t = lane_of(self_cur)
         if exc is not None:
-            v = exc_summary(exc)
+            v = exc_repr(exc)
             core.switch(o, t, "raise", v)
             core.end(o, "exception", v)
         else:
@@ -204,9 +227,14 @@ def _make_subclass(mod):
 
     def switch(self, *args, **kwargs):
         try:
-            v = safe_repr(args[0] if len(args) == 1 and not kwargs else (args if not kwargs else (args, kwargs))) \
-                if (args or kwargs) else None
-            announce(self, "switch", v)
+            if len(args) == 1 and not kwargs:
+                v, many = safe_repr(args[0]), False
+            elif args or kwargs:
+                # switch(2, 3): the arguments as written, flagged as such
+                v, many = core.args_repr(args, kwargs, 200), True
+            else:
+                v, many = None, False
+            announce(self, "switch", v, many)
             cur = _getcurrent()
             _waiting.add(id(cur))
         except Exception:
@@ -232,7 +260,7 @@ def _make_subclass(mod):
 
     def throw(self, *args):
         try:
-            v = exc_summary(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
+            v = exc_repr(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
             announce(self, "throw", v)
             cur = _getcurrent()
             _waiting.add(id(cur))
@@ -262,6 +290,24 @@ def _make_subclass(mod):
     return _Meta("greenlet", (C,), ns)
 
 
+def _wrap_settrace(mod):
+    """greenlet.settrace/gettrace as the program sees them: its tracer is called
+    after the runtime's (prev_trace), which stays installed."""
+    real = mod.settrace
+
+    def settrace(callback):
+        global prev_trace
+        old, prev_trace = prev_trace, callback
+        return old
+
+    def gettrace():
+        return prev_trace
+    settrace.__doc__ = real.__doc__
+    gettrace.__doc__ = mod.gettrace.__doc__
+    mod.settrace = settrace
+    mod.gettrace = gettrace
+
+
 def install(mod):
     global _C, _getcurrent, prev_trace
     _C = mod.greenlet
@@ -271,6 +317,7 @@ def install(mod):
     except Exception:
         prev_trace = None
     mod.settrace(_trace)
+    _wrap_settrace(mod)
     core.root_hook = current_lane
     try:
         sub = _make_subclass(mod)

@@ -1,95 +1,170 @@
 """Prints as ``output`` events, attributed to the task that wrote them.
 
-sys.stdout/sys.stderr are replaced by transparent proxies: write() passes the
-text to the real stream first (same bytes, same order, same buffering) and then
-records it. Consecutive writes of one task to one stream that have not ended a
-line are merged into one event while it is still queued.
+sys.stdout and sys.stderr stay the very objects Python made (``sys.stdout is
+sys.__stdout__``, an exact ``io.TextIOWrapper``, same encoding, errors and line
+buffering): each is re-initialised in place, write-through, over a tap on its
+own binary layer; the tap records what each write hands down, then passes it
+on unchanged to the real binary stream, which buffers and flushes as before
+(the same bytes and syscalls; bytes written to ``sys.stdout.buffer`` directly
+are seen too). What the program can tell: ``sys.stdout.buffer`` is the tap
+(its attributes are the real buffer's), ``write_through`` reads True, and
+unflushed text no longer waits behind bytes written to the buffer directly.
+Consecutive writes of one task to one stream that have not ended a line are
+merged into one event while it is still queued.
+
+On a terminal, ``input(prompt)`` writes the prompt below Python's streams
+(readline, or C stdio to stderr): ``builtins.input`` is wrapped there to record
+the prompt, so the CLI never draws its progress line over it.
 """
+import codecs
 import sys
 
-from . import core
+from . import core, gens
 from .core import now
 from .writer import OUT
 
 MAX_TEXT = 4096
+_on = [True]
+_hooked = gens._hooked
 
 
-class _Proxy:
-    def __init__(self, stream, name):
-        object.__setattr__(self, "_cs_stream", stream)
-        object.__setattr__(self, "_cs_name", name)
-        object.__setattr__(self, "_cs_last", None)
+class _Tap:
+    __slots__ = ("_cs_buf", "_cs_name", "_cs_last", "_cs_dec")
 
-    def write(self, s):
-        r = self._cs_stream.write(s)
+    def __init__(self, buf, name, encoding):
+        self._cs_buf = buf
+        self._cs_name = name
+        self._cs_last = None
         try:
-            if type(s) is str and s:
-                self._cs_record(s)
-        except Exception as e:
-            core.internal_error("output", e)
+            self._cs_dec = codecs.getincrementaldecoder(encoding)("replace")
+        except Exception:
+            self._cs_dec = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, b):
+        r = self._cs_buf.write(b)
+        if _on[0]:
+            try:
+                if _hooked[0]:
+                    gens.rearm()
+                if type(r) is int and r < len(b):
+                    b = b[:r]       # (a raw stream under -u may take less)
+                if b:
+                    s = self._cs_dec.decode(bytes(b))
+                    if s:
+                        _record(self, s)
+            except Exception as e:
+                core.internal_error("output", e)
         return r
 
     def writelines(self, lines):
-        lines = list(lines)
-        r = self._cs_stream.writelines(lines)
-        try:
-            s = "".join(x for x in lines if type(x) is str)
-            if s:
-                self._cs_record(s)
-        except Exception as e:
-            core.internal_error("output", e)
-        return r
-
-    def _cs_record(self, s):
-        w = core.W
-        if w is None:
-            return
-        lane = core.current_lane()
-        last = self._cs_last
-        if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
-                and len(last["text"]) < MAX_TEXT:
-            # (the lock keeps a flush from taking the event while it grows: held only
-            # while lines are taken off the queue; a flush leaves an unfinished line
-            # in the queue once, writer._take)
-            if w.take_lock.acquire(True, 0.1):
-                try:
-                    q = OUT
-                    if q and q[-1] is last:
-                        last["text"] += s[:MAX_TEXT]
-                        return
-                finally:
-                    w.take_lock.release()
-        ev = {"type": "output", "ts": now(), "task": lane.id, "stream": self._cs_name,
-              "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
-        object.__setattr__(self, "_cs_last", ev)
-        w.emit(ev)
+        for b in lines:
+            self.write(b)
 
     def __getattr__(self, name):
-        return getattr(self._cs_stream, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._cs_stream, name, value)
-
-    def __iter__(self):
-        return iter(self._cs_stream)
-
-    def __enter__(self):
-        self._cs_stream.__enter__()
-        return self
-
-    def __exit__(self, *a):
-        return self._cs_stream.__exit__(*a)
+        return getattr(self._cs_buf, name)
 
     def __repr__(self):
-        return repr(self._cs_stream)
+        return repr(self._cs_buf)
+
+
+def _record(tap, s):
+    w = core.W
+    if w is None:
+        return
+    lane = core.current_lane()
+    last = tap._cs_last
+    if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
+            and len(last["text"]) < MAX_TEXT:
+        # (the lock keeps a flush from taking the event while it grows: held only
+        # while lines are taken off the queue; a flush leaves an unfinished line
+        # in the queue once, writer._take)
+        if w.take_lock.acquire(True, 0.1):
+            try:
+                q = OUT
+                if q and q[-1] is last:
+                    last["text"] += s[:MAX_TEXT]
+                    return
+            finally:
+                w.take_lock.release()
+    ev = {"type": "output", "ts": now(), "task": lane.id, "stream": tap._cs_name,
+          "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
+    tap._cs_last = ev
+    w.emit(ev)
+
+
+_taps = {}
+
+
+def _install_stream(name):
+    import io
+    s = getattr(sys, name, None)
+    if type(s) is not io.TextIOWrapper or s is not getattr(sys, "__%s__" % name, None):
+        return      # replaced before the runtime started (not Python's own): left alone
+    buf = s.buffer
+    if isinstance(buf, _Tap):
+        return
+    s.flush()
+    tap = _Tap(buf, name, s.encoding)
+    # (POSIX stdio writes "\n" untranslated; Windows translates it to os.linesep)
+    newline = "\n" if sys.platform != "win32" else None
+    # write_through: each write reaches the tap at once, so a print is recorded
+    # when and by whom it is made (not when a block-buffered stream happens to
+    # flush); the real buffer below still buffers, so the bytes and syscalls
+    # are the same. (Visible: ``write_through`` reads True, and text not yet
+    # flushed no longer waits behind bytes written to ``sys.stdout.buffer``.)
+    s.__init__(tap, encoding=s.encoding, errors=s.errors, newline=newline,
+               line_buffering=s.line_buffering, write_through=True)
+    _taps[name] = tap
 
 
 def install():
     for name in ("stdout", "stderr"):
+        try:
+            _install_stream(name)
+        except Exception as e:
+            core.internal_error("output " + name, e)
+    _wrap_input()
+
+
+def off():
+    """The runtime is finishing: the taps only pass bytes on."""
+    _on[0] = False
+
+
+def _wrap_input():
+    import builtins
+    import os
+    try:
+        if not (os.isatty(0) and os.isatty(1)):
+            return      # the prompt goes through sys.stdout.write: the tap sees it
+    except Exception:
+        return
+    real = builtins.input
+
+    def input(prompt=""):
+        if _on[0] and type(prompt) is str and prompt:
+            try:
+                _record_prompt(prompt)
+            except Exception as e:
+                core.internal_error("input", e)
+        return real(prompt)
+    input.__doc__ = real.__doc__
+    input.__qualname__ = "input"
+    input.__module__ = "builtins"
+    input.__wrapped__ = real
+    builtins.input = input
+
+
+def _record_prompt(prompt):
+    # Python passes the prompt below sys.stdout only when both ends are the
+    # process's own terminal (builtin input's own test)
+    import io
+    for name, fd in (("stdin", 0), ("stdout", 1)):
         s = getattr(sys, name, None)
-        if s is not None and not isinstance(s, _Proxy):
-            setattr(sys, name, _Proxy(s, name))
-
-
-def real(stream):
-    return stream._cs_stream if isinstance(stream, _Proxy) else stream
+        if type(s) is not io.TextIOWrapper or s.fileno() != fd:
+            return
+    stream = "stdout" if "readline" in sys.modules else "stderr"
+    tap = _taps.get(stream)
+    if tap is None:
+        return
+    _record(tap, prompt)

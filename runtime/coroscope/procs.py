@@ -1,19 +1,54 @@
-"""Processes: fork and multiprocessing (fork and spawn) children traced into the
-same trace file (O_APPEND) / their own socket connection, with task ids
-"<pid>:<n>"; os._exit flushes; multiprocessing queues as send/recv."""
+"""Processes: fork and multiprocessing (fork, spawn, forkserver) children traced
+into the same trace file (O_APPEND) / their own socket connection, with task ids
+"<pid>:<n>"; os._exit flushes; multiprocessing queues as send/recv.
+
+How a child gets the runtime, per start method (nothing goes through the
+environment, which the program and its subprocesses see):
+* fork (os.fork, multiprocessing "fork"): the child is a copy; the at-fork hook
+  below opens its writer and declares its lane.
+* spawn: the child's ``-c`` command line gets a first block that imports
+  coroscope.child from the runtime's folder (dormant: multiprocessing hooked);
+  the parent adds a "coroscope" entry to multiprocessing's preparation data
+  (where events go, the starting lane, the queues' names), and the child starts
+  tracing in ``spawn.prepare``, before the program's main module is imported.
+* forkserver: the fork server's command line gets the same first block, so the
+  server is dormant (not a lane; its preload of the main module is untraced, as
+  is everything it does); each child it forks starts tracing in
+  ``spawn.prepare`` from the preparation data, like a spawn child.
+Wrappers here that an exception of the program can pass through take their
+own frame out of its traceback (_drop_own_frame).
+"""
 import os
 import sys
 import weakref
+from _thread import get_ident
 
 from . import core, imports
 from .core import safe_repr
 
 _orig_exit = os._exit
-_child_name = [None]
 _fork_parent = [None]
+_starting = {}           # thread ident -> (name, starting lane id) while that thread starts a Process
+_patched = [False]
+start_child = [None]     # child.start_from, set by the bootstrap of spawn/forkserver children (child.py)
+_installed = [False]
+
+
+def _drop_own_frame(e):
+    """Called in a wrapper's ``except``, before a bare ``raise``: the
+    traceback reads as if the wrapper were not there (a bare raise adds no
+    entry for the frame it is in)."""
+    try:
+        tb = e.__traceback__
+        if tb is not None and tb.tb_frame is sys._getframe(1):
+            e.__traceback__ = tb.tb_next
+    except Exception:
+        pass
 
 
 def _before_fork():
+    if core.W is None:
+        return
     try:
         _fork_parent[0] = core.starter_lane().id
     except Exception:
@@ -30,8 +65,13 @@ def _after_parent():
 
 
 def _after_child():
+    from . import boot
+    if core.W is None:
+        return           # not tracing here (e.g. the dormant fork server): nothing to inherit
+    st = _starting.get(get_ident())
+    child_name = st[0] if st else None
+    cfg = boot.state.get("cfg") or {}
     try:
-        from . import boot, gens
         old = core.W
         core.W = None
         if old is not None:
@@ -46,9 +86,9 @@ def _after_child():
         core._counter[0] = 0
         core._msg[0] = core.child_msg_base()
         core.frames.clear()
+        core.live.clear()        # (the parent's tasks: never "unfinished" here)
         _last.clear()
         _await.clear()
-        _heard_from.clear()
         _sent[0] = False
         _job_lanes.clear()
         aio = sys.modules.get("coroscope.aio")
@@ -66,25 +106,43 @@ def _after_child():
                     if d is not None:
                         d.clear()
         boot.state["finished"] = False
-        boot.state["mp_child"] = _child_name[0] is not None
+        boot.state["mp_child"] = child_name is not None
         import atexit
         atexit.unregister(boot._atexit)
-        trace = os.environ.get(boot.ENV_TRACE)
-        sock = os.environ.get(boot.ENV_SOCKET)
+        trace, sock = cfg.get("trace"), cfg.get("socket")
+        if child_name is not None and os.environ.get(boot.ENV_TEST_UNTRACED) == child_name:
+            core.PREFIX = "%d:" % os.getpid()
+            raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         core.PREFIX = "%d:" % os.getpid()
         from .writer import Writer
-        core.W = Writer(trace, sock, child=True)
-        core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
-        from _thread import get_ident
-        core.MAIN = core.declare("process", _child_name[0] or ("fork %d" % os.getpid()),
-                                 _fork_parent[0], pid=os.getpid())
-        core.thread_lanes.clear()
-        core.thread_lanes[get_ident()] = core.MAIN
-        core.plumbing.clear()
+        held = hold_term() if child_name is not None else None
+        try:
+            core.W = Writer(trace, sock, child=True)
+            core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
+            core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
+                                     _fork_parent[0], pid=os.getpid())
+            core.thread_lanes.clear()
+            core.thread_lanes[get_ident()] = core.MAIN
+            core.plumbing.clear()
+            if child_name is not None:
+                core.W.flush()      # the lane is written before the marker says so
+                declared()
+        finally:
+            release_term(held)
         core.W.start()
         atexit.register(boot._atexit)
-    except Exception:
-        pass
+    except Exception as e:
+        # untraced from here: the child runs on as the program made it
+        try:
+            if core.W is not None:
+                boot.abandon(core.exc_summary(e))
+            else:
+                boot.untraced(cfg, child_name or "fork", core.exc_summary(e))
+                from . import gens
+                gens.uninstall()
+                boot.state["finished"] = True
+        except Exception:
+            pass
 
 
 def own_end():
@@ -96,14 +154,117 @@ def own_end():
     return not (boot.state.get("mp_child") and _sent[0])
 
 
+# Who writes a multiprocessing child's ``end``. The child declares its lane at
+# once when it starts, then makes a marker file named after its pid in a private
+# folder of the run (cfg "marks"). When the parent reaps the child (Popen.poll)
+# and can remove the marker, the child has a lane and did not write its end:
+# the parent writes it, with the exit code or the signal (a pool worker
+# terminated before it got any work, a daemon terminated at exit). A child that
+# writes its own end removes its marker first. A child killed before its
+# marker exists has no lane, and gets no end.
+
+_marks_owner = [None]
+
+
+def marks_dir(create=False):
+    from . import boot
+    cfg = boot.state.get("cfg")
+    if cfg is None:
+        return None
+    d = cfg.get("marks")
+    if d is None and create:
+        import tempfile
+        d = cfg["marks"] = tempfile.mkdtemp(prefix="coroscope-lanes-")
+        _marks_owner[0] = os.getpid()
+        try:
+            import multiprocessing.util as mu
+            # after multiprocessing has joined or terminated the children at exit
+            mu.Finalize(None, _remove_marks, args=(d, os.getpid()), exitpriority=-10000)
+        except Exception:
+            pass
+    return d
+
+
+def _remove_marks(d, pid):
+    if os.getpid() != pid:
+        return
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _marker(pid):
+    d = marks_dir()
+    return os.path.join(d, str(pid)) if d else None
+
+
+def hold_term():
+    """Between writing a child's lane and making its marker, a SIGTERM (a pool
+    terminating a worker that is still starting) would leave a lane that no one
+    ends: it waits (blocked) until the marker exists, then acts as it would have."""
+    try:
+        import signal
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    except Exception:
+        return None
+
+
+def release_term(old):
+    if old is not None:
+        try:
+            import signal
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        except Exception:
+            pass
+
+
+def declared():
+    """In a multiprocessing child, once its lane is written: the marker."""
+    try:
+        m = _marker(os.getpid())
+        if m is not None:
+            os.close(os.open(m, os.O_CREAT | os.O_WRONLY, 0o600))
+    except Exception:
+        pass
+
+
+def end_self(code):
+    """This child's lane ends (at its exit), unless its parent writes that."""
+    main = core.MAIN
+    if main is None or main.ended:
+        return
+    if not own_end():
+        main.ended = True     # the parent writes it
+        return
+    from . import boot
+    m = _marker(os.getpid()) if boot.state.get("mp_child") else None
+    if m is None:
+        core.end(main, "exit", str(code))
+        return
+    # from taking the marker to the end being written, a SIGTERM waits: either
+    # the parent writes the end, or this process does, never neither
+    held = hold_term()
+    try:
+        try:
+            os.unlink(m)
+        except FileNotFoundError:
+            main.ended = True
+            return
+        except OSError:
+            pass
+        core.end(main, "exit", str(code))
+        if core.W is not None:
+            core.W.flush()
+    finally:
+        release_term(held)
+
+
 def _exit(code):
     try:
         from . import boot
         if core.PREFIX:
             # a child process (fork or multiprocessing); the root process alone
             # writes ``finish``
-            if core.MAIN is not None and own_end():
-                core.end(core.MAIN, "exit", str(code))
+            end_self(code)
             boot.finish(code)
         else:
             boot.flush_now()
@@ -112,31 +273,87 @@ def _exit(code):
     _orig_exit(code)
 
 
-def _patch_mp(mp):
+def _process_name(p):
+    """A Process's name without running a property a subclass may define."""
+    try:
+        n = object.__getattribute__(p, "__dict__").get("_name")
+        return n if type(n) is str else None
+    except Exception:
+        return None
+
+
+def _bootstrap_prefix(root):
+    """What goes before a spawn child's / the fork server's ``-c`` command:
+    import the runtime (dormant) from its folder, which is then taken off
+    sys.path again; if that fails the process runs on untraced. One ``exec``
+    on the command's first line, so the program's code keeps its line numbers
+    (a traceback through it reads ``File "<string>", line 1``)."""
+    block = ("import sys\n"
+             "try:\n sys.path.insert(0, %r)\n import coroscope.child\n"
+             "except BaseException:\n pass\n"
+             "finally:\n if %r in sys.path: sys.path.remove(%r)\n") % (root, root, root)
+    return "exec(%r); " % block
+
+
+def _with_bootstrap(args, marker):
+    """args with the bootstrap before the ``-c`` command that contains marker."""
+    for i, a in enumerate(args):
+        if isinstance(a, str) and marker in a and i > 0 and args[i - 1] == "-c":
+            args = list(args)
+            args[i] = _bootstrap_prefix(os.path.dirname(core.HERE)) + a
+            break
+    return args
+
+
+def _queue_names():
+    """{semaphore name: [channel name, quiet]} of the queues of this process
+    that a child can get (they travel with a named semaphore)."""
+    out = {}
+    for q, r in list(_qinfo.items()):
+        sn = _semname(q)
+        if sn:
+            out[sn] = [r[0], r[1] if type(r[1]) is str else bool(r[1])]
+    for sn, r in _inherited.items():
+        out.setdefault(sn, r)
+    return out
+
+
+def _bootstrap_info(name):
+    from . import boot
+    cfg = boot.state.get("cfg") or {}
+    st = _starting.get(get_ident())
+    parent = st[1] if st and st[0] == name else (core.MAIN.id if core.MAIN is not None else None)
+    return {"trace": cfg.get("trace"), "socket": cfg.get("socket"), "blocking": cfg.get("blocking"),
+            "parent": parent, "queues": _queue_names(), "marks": cfg.get("marks")}
+
+
+def patch_mp(mp):
+    if _patched[0]:
+        return
+    _patched[0] = True
     import multiprocessing.process as mpp
     import multiprocessing.spawn as sp
     import multiprocessing.queues as mq
-    from . import boot
+    import multiprocessing.util as mu
+    import multiprocessing.reduction as mr
     BP = mpp.BaseProcess
     o_start = BP.start
 
     def start(self):
-        old = {k: os.environ.get(k) for k in ("COROSCOPE_CHILD_NAME", boot.ENV_PARENT)}
+        ident = get_ident()
         try:
-            _child_name[0] = self.name
-            os.environ["COROSCOPE_CHILD_NAME"] = self.name
-            os.environ[boot.ENV_PARENT] = core.starter_lane().id
+            _starting[ident] = (_process_name(self), core.starter_lane().id if core.W is not None else None)
+            if core.W is not None:
+                marks_dir(create=True)
         except Exception:
             pass
         try:
             return o_start(self)
+        except BaseException as e:
+            _drop_own_frame(e)
+            raise
         finally:
-            _child_name[0] = None
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            _starting.pop(ident, None)
 
     BP.start = start
 
@@ -145,55 +362,109 @@ def _patch_mp(mp):
     def _bootstrap(self, *a, **k):
         code = o_bootstrap(self, *a, **k)
         try:
-            if core.PREFIX and core.MAIN is not None:
+            if core.PREFIX and core.MAIN is not None and core.W is not None:
                 boot.state["exit"] = code
-                if own_end():
-                    core.end(core.MAIN, "exit", str(code))
-                else:
-                    core.MAIN.ended = True     # the parent writes it
+                end_self(code)
         except Exception:
             pass
         return code
 
+    from . import boot
     BP._bootstrap = _bootstrap
 
     o_gcl = sp.get_command_line
 
     def get_command_line(**kwds):
         args = o_gcl(**kwds)
-        try:
-            for i, a in enumerate(args):
-                if isinstance(a, str) and "spawn_main" in a and a.startswith("from multiprocessing"):
-                    args = list(args)
-                    args[i] = "import coroscope.child; " + a
-                    break
-        except Exception:
-            pass
+        if core.W is not None:
+            try:
+                args = _with_bootstrap(args, "spawn_main")
+            except Exception as e:
+                core.internal_error("mp spawn", e)
         return args
 
     sp.get_command_line = get_command_line
 
+    o_gpd = sp.get_preparation_data
+
+    def get_preparation_data(name, *a, **k):
+        try:
+            d = o_gpd(name, *a, **k)
+        except BaseException as e:
+            _drop_own_frame(e)
+            raise
+        if core.W is not None and type(d) is dict:
+            try:
+                d["coroscope"] = _bootstrap_info(name)     # (prepare() ignores keys it does not know)
+            except Exception as e:
+                core.internal_error("mp spawn", e)
+        return d
+
+    sp.get_preparation_data = get_preparation_data
+
+    o_prepare = sp.prepare
+
+    def prepare(data, *a, **k):
+        try:
+            info = data.get("coroscope") if type(data) is dict else None
+            if info is not None and core.W is None and start_child[0] is not None:
+                start_child[0](info, data)
+        except Exception:
+            pass
+        try:
+            return o_prepare(data, *a, **k)
+        except BaseException as e:
+            _drop_own_frame(e)
+            raise
+
+    sp.prepare = prepare
+
+    o_spf = getattr(mu, "spawnv_passfds", None)
+    if o_spf is not None:
+        def spawnv_passfds(path, args, passfds):
+            if core.W is not None:
+                try:
+                    args = _with_bootstrap(args, "multiprocessing.forkserver import main")
+                except Exception as e:
+                    core.internal_error("mp forkserver", e)
+            try:
+                return o_spf(path, args, passfds)
+            except BaseException as e:
+                _drop_own_frame(e)
+                raise
+        mu.spawnv_passfds = spawnv_passfds
+
+    _patch_pickler(mr.ForkingPickler)
     _patch_queues(mq)
     imports.when_imported("multiprocessing.pool", _patch_pool)
     imports.when_imported("multiprocessing.popen_fork", _patch_popen)
+    imports.when_imported("multiprocessing.popen_forkserver", _patch_popen)
+
+
+_ended_by_parent = set()     # pids of children whose lane's end this process wrote
 
 
 def _patch_popen(pf):
     """The parent writes the ``end`` of a child's lane when it learns how it
-    ended (exit code, or the signal that killed it: daemon children are
-    terminated at exit), if the child is known to have declared its lane -- a
-    message from it arrived (a child killed while starting up may have written
-    nothing) -- and so leaves it to the parent (see own_end)."""
+    ended (exit code, or the signal that killed it), if the child has a lane and
+    did not write its end itself (see marks_dir)."""
     P = pf.Popen
-    o_poll = P.poll
-    done = set()
+    o_poll = P.__dict__.get("poll")     # popen_forkserver's own; popen_spawn_posix inherits popen_fork's
+    if o_poll is None:
+        return
 
     def poll(self, *a, **k):
         rc = o_poll(self, *a, **k)
         try:
-            if rc is not None and core.W is not None and self.pid not in done \
-                    and self.pid in _heard_from:
-                done.add(self.pid)
+            if rc is not None and core.W is not None and self.pid not in _ended_by_parent:
+                _ended_by_parent.add(self.pid)
+                m = _marker(self.pid)
+                if m is None:
+                    return rc
+                try:
+                    os.unlink(m)
+                except OSError:
+                    return rc       # no lane, or it wrote its own end
                 lane = core.Lane("%d:1" % self.pid, "process", "", None)
                 if rc >= 0:
                     core.end(lane, "exit", str(rc))
@@ -213,13 +484,18 @@ def _patch_popen(pf):
 # --- multiprocessing queues -------------------------------------------------
 #
 # A queue gets its channel name where it is created ("JoinableQueue#<pid>.<n>")
-# and keeps it in every process: fork children inherit the registry below, spawn
-# children get the name in the queue's pickled state. Each item put while tracing
-# travels in an envelope (_Env) whose pickle is a call of _unwrap(msg, chan, kind,
-# obj): whoever unpickles it -- Queue.get, or stdlib code reading the pipe
-# directly (the ProcessPoolExecutor / Pool result threads) -- gets the program's
-# own object back, and _unwrap leaves the msg id for the get() wrapper of this
-# thread. msg ids are numbers unique across processes (core.next_msg: plain
+# and keeps it in every process: fork children inherit the registry below,
+# spawn and forkserver children get the names of the parent's queues in the
+# bootstrap info (by the name of each queue's semaphore, which travels with
+# it); the queue's own pickled state is left as it is, so it loads anywhere.
+# Each item put while tracing is an envelope (_Env) that ForkingPickler.dumps
+# writes as the program's object's own pickle followed by a trailer (msg id,
+# channel, kind): pickle.loads ignores bytes after the pickle, so a process
+# without the runtime gets the object as if nothing were there; in a traced
+# process ForkingPickler.loads (used by Queue.get and by stdlib code reading
+# the pipe directly: the ProcessPoolExecutor / Pool result threads) reads the
+# trailer and leaves the msg id for the get() wrapper of this thread
+# (_unwrap). msg ids are numbers unique across processes (core.next_msg: plain
 # counter in the root, pid * 1e9 + n in children).
 
 _qinfo = weakref.WeakKeyDictionary()     # queue -> [name, quiet]
@@ -243,18 +519,76 @@ class _Env(object):
         self.kind = kind
 
     def __reduce__(self):
-        return (_unwrap, (self.msg, self.chan, self.kind, self.obj))
+        # pickled by something other than ForkingPickler.dumps (which writes the
+        # trailer): only the program's object, loadable anywhere
+        import operator
+        return (operator.getitem, ((self.obj,), 0))
 
 
-_heard_from = set()      # pids of child processes whose messages reached this process
+_MAGIC = b"\x00coroscope-msg\x01"     # ends the trailer (a pickle ends with b".")
+_TLEN = len(_MAGIC) + 4
+
+
+def _trailer(e):
+    t = ("%d\x1f%s\x1f%s" % (e.msg, e.chan or "", e.kind or "")).encode("utf-8", "surrogatepass")
+    return t + len(t).to_bytes(4, "little") + _MAGIC
+
+
+def _read_trailer(data):
+    """(msg, chan, kind) from a message's trailer, or None."""
+    n = len(data)
+    if n <= _TLEN or data[n - len(_MAGIC):] != _MAGIC:
+        return None
+    k = int.from_bytes(bytes(data[n - _TLEN:n - len(_MAGIC)]), "little")
+    msg, chan, kind = bytes(data[n - _TLEN - k:n - _TLEN]).decode("utf-8", "surrogatepass").split("\x1f")
+    return int(msg), chan or None, kind or None
+
+
+def _patch_pickler(FP):
+    import io
+    o_dumps = FP.__dict__["dumps"].__func__      # a classmethod
+    o_loads = FP.loads
+
+    def dumps(cls, obj, protocol=None, *a, **k):
+        try:
+            if type(obj) is not _Env or a or k:
+                return o_dumps(cls, obj, protocol, *a, **k)
+            # as the original does, with the trailer written into the same buffer (no copy
+            # of a large item)
+            buf = io.BytesIO()
+            cls(buf, protocol).dump(obj.obj)
+        except BaseException as e:
+            _drop_own_frame(e)
+            raise
+        try:
+            buf.write(_trailer(obj))
+        except Exception as e:
+            core.internal_error("mp pickle", e)
+        return buf.getbuffer()
+
+    def loads(data, *a, **k):
+        try:
+            obj = o_loads(data, *a, **k)
+        except BaseException as e:
+            _drop_own_frame(e)
+            raise
+        try:
+            t = _read_trailer(data)
+            if t is not None:
+                _unwrap(t[0], t[1], t[2], obj)
+        except Exception as e:
+            core.internal_error("mp unpickle", e)
+        return obj
+
+    FP.dumps = classmethod(dumps)
+    FP.loads = staticmethod(loads)
+
+
 
 
 def _unwrap(msg, chan, kind, obj):
     try:
-        from _thread import get_ident
         _last[get_ident()] = (msg, chan, kind)
-        if type(msg) is int and msg >= core.MSG_PID_BASE:
-            _heard_from.add(msg // core.MSG_PID_BASE)
         if kind is not None and chan is not None:
             _result_arrived(msg, chan, kind, obj)
     except Exception:
@@ -262,8 +596,30 @@ def _unwrap(msg, chan, kind, obj):
     return obj
 
 
+_inherited = {}          # semaphore name -> [channel name, quiet]: the parent's queues (spawn, forkserver)
+
+
+def inherit_queue_names(names):
+    if type(names) is dict:
+        for sn, r in names.items():
+            if type(sn) is str and type(r) is list and len(r) == 2 and type(r[0]) is str:
+                _inherited[sn] = [r[0], r[1] if type(r[1]) in (str, bool) else False]
+
+
+def _semname(q):
+    try:
+        n = q._rlock._semlock.name
+        return n if type(n) is str else None
+    except Exception:
+        return None
+
+
 def _qentry(q):
     r = _qinfo.get(q)
+    if r is None and _inherited:
+        got = _inherited.get(_semname(q))
+        if got is not None:
+            r = _qinfo[q] = [got[0], got[1]]
     if r is None:
         _qcount[0] += 1
         tn = type(q).__name__
@@ -306,7 +662,6 @@ def _internal_caller(depth):
 
 
 def _take_last():
-    from _thread import get_ident
     return _last.pop(get_ident(), None)
 
 
@@ -314,8 +669,22 @@ def _callable_name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
 
 
-def call_label(fn, args):
-    return "%s%s" % (_callable_name(fn), safe_repr(args) if args else "()")
+def call_label(fn, args, kwargs=None):
+    """``square(3)``: the function's name and its arguments as written (a
+    functools.partial is unwrapped: to_thread's partial(Context.run, f, *args))."""
+    try:
+        import functools
+        while type(fn) is functools.partial:
+            args = tuple(fn.args) + tuple(args or ())
+            if fn.keywords:
+                kwargs = dict(fn.keywords, **(kwargs or {}))
+            fn = fn.func
+            if getattr(fn, "__name__", None) == "run" and type(getattr(fn, "__self__", None)).__name__ == "Context" \
+                    and args:
+                fn, args = args[0], args[1:]
+    except Exception:
+        pass
+    return "%s%s" % (_callable_name(fn), core.args_repr(args, kwargs))
 
 
 def _value_of(ok, value):
@@ -359,32 +728,6 @@ def _patch_queues(mq):
 
     named_init(Q)
     named_init(SQ)
-
-    def state_patch(cls):
-        o_gs, o_ss = cls.__getstate__, cls.__setstate__
-
-        def gs(self):
-            st = o_gs(self)
-            try:
-                name, quiet = _qentry(self)
-                return (st, name, quiet if type(quiet) is str else bool(quiet))
-            except Exception:
-                return st
-
-        def ss(self, state):
-            if type(state) is tuple and len(state) == 3 and type(state[1]) is str \
-                    and type(state[2]) in (bool, str) and isinstance(state[0], tuple):
-                o_ss(self, state[0])
-                try:
-                    _qinfo[self] = [state[1], state[2]]
-                except Exception:
-                    pass
-            else:
-                o_ss(self, state)
-        cls.__getstate__, cls.__setstate__ = gs, ss
-
-    state_patch(Q)      # JoinableQueue's state is Queue's + 2 items: covered
-    state_patch(SQ)
 
     # an item that could not be pickled by the feeder thread goes to the
     # queue's error hook as the program's object, not as the envelope
@@ -731,8 +1074,11 @@ def _patch_pool(mpool):
 
 
 def install():
+    if _installed[0]:
+        return
+    _installed[0] = True
     os._exit = _exit
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(before=_before_fork, after_in_parent=_after_parent,
                             after_in_child=_after_child)
-    imports.when_imported("multiprocessing", _patch_mp)
+    imports.when_imported("multiprocessing", patch_mp)

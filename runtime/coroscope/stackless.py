@@ -48,7 +48,7 @@ def _site():
         return None
 
 
-class tasklet(object):
+class tasklet:
     def __init__(self, func=None, *args, **kwargs):
         self._func = None
         self._args = ()
@@ -57,6 +57,7 @@ class tasklet(object):
         self.alive = False
         self.blocked = False
         self._recv = None
+        self._woke = None       # (lane, file, line) of the receive that took what it was sending
         self._killer = None
         self.tempval = None
         self.name = None
@@ -86,7 +87,9 @@ class tasklet(object):
         if _glet is not None and _glet._C is not None:
             try:
                 code = getattr(self._func, "__code__", None)
-                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code)
+                # (this module is the runtime's stand-in for Stackless Python: said on each lane)
+                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code,
+                               args=_core.args_repr(args, kwargs), stackless="emulated")
             except Exception:
                 pass
         self.alive = True
@@ -238,7 +241,6 @@ def schedule(retval=None):
 
 
 def schedule_remove(retval=None):
-    cur = getcurrent()
     if not _runq:
         return retval
     nxt = _runq.popleft()
@@ -254,26 +256,65 @@ def run(timeout=0, threadblock=False, soft=False, ignore_nesting=False, totaltim
         schedule()
 
 
-def _block(reason, value=None):
+def _block(reason, value=None, chan=None, site=None):
+    """The current tasklet waits on a channel: a ``block`` on it, then the
+    scheduler's choice of the next runnable tasklet (a ``schedule`` switch: the
+    blocked one hands nothing to it)."""
     cur = getcurrent()
     if not _runq:
         raise RuntimeError("Deadlock: the last runnable tasklet cannot be blocked.")
     nxt = _runq.popleft()
+    if chan is not None and _core is not None and _glet is not None and _glet._C is not None:
+        try:
+            f, l = site or (None, None)
+            ln = _glet.lane_of(cur._g)
+            _core.block(ln, "channel", chan, f, l)
+            ln.wait = ("channel", chan)
+        except Exception:
+            pass
     _announce(nxt._g, reason, value)
     nxt._g.switch()
 
 
-class _Raise(object):
+def _woken(t, chan, cause, by):
+    """t got control back after waiting on a channel: its ``wake``, with the
+    tasklet and the call that ended the wait."""
+    if _core is None or _glet is None or _glet._C is None:
+        return
+    try:
+        ln = _glet.lane_of(t._g)
+        ln.wait = None
+        lane, f, l = by or (None, None, None)
+        _core.wake(ln, "channel", chan, cause, lane, f, l)
+    except Exception:
+        pass
+
+
+def _who(t, site):
+    try:
+        return (_glet.lane_of(t._g),) + tuple(site or (None, None))
+    except Exception:
+        return None
+
+
+class _Raise:
     __slots__ = ("exc",)
 
     def __init__(self, exc):
         self.exc = exc
 
 
-class channel(object):
+class channel:
     def __init__(self):
         _chan_count[0] += 1
         self._name = "channel#%d" % _chan_count[0]
+        if _core is not None:
+            try:
+                from coroscope import varnames
+                # named after the variable the creating line assigns it to (ch = channel())
+                self._name = varnames.assigned(sys._getframe(1)) or self._name
+            except Exception:
+                pass
         self.queue = deque()      # blocked senders (cur, value, msg) or receivers
         self.balance = 0
         self.preference = -1
@@ -288,7 +329,7 @@ class channel(object):
             return
         try:
             ln = _glet.lane_of(t._g)
-            f, l = _core.caller_site(4)
+            f, l = _core.caller_site(3)
             _core.sendrecv(kind, ln, self._name,
                            _core.safe_repr(value.exc if isinstance(value, _Raise) else value), msg, f, l)
         except Exception:
@@ -303,7 +344,7 @@ class channel(object):
         if self.balance < 0:
             r = self.queue.popleft()
             self.balance += 1
-            r._recv = (value, msg)
+            r._recv = (value, msg, _who(cur, _site()) if _glet is not None else None)
             r.blocked = False
             _runq.append(cur)                       # prefer the receiver
             _announce(r._g, "channel", _core.safe_repr(value) if _core else None)
@@ -312,11 +353,14 @@ class channel(object):
         self.queue.append((cur, value, msg))
         self.balance += 1
         cur.blocked = True
+        cur._woke = None
         try:
-            _block("channel")
+            _block("schedule", None, self._name, _site())
         except BaseException:
             self._drop(cur)
             raise
+        _woken(cur, self._name, "receive", cur._woke)
+        cur._woke = None
         return None
 
     def _drop(self, cur):
@@ -339,6 +383,7 @@ class channel(object):
             s, value, msg = self.queue.popleft()
             self.balance -= 1
             s.blocked = False
+            s._woke = _who(cur, _site()) if _glet is not None else None
             _runq.append(s)
         else:
             if self.closing:
@@ -348,14 +393,15 @@ class channel(object):
             cur.blocked = True
             cur._recv = None
             try:
-                _block("channel")
+                _block("schedule", None, self._name, _site())
             except BaseException:
                 self._drop(cur)
                 raise
             if cur._recv is None:
                 raise RuntimeError("Deadlock: the last runnable tasklet cannot be blocked.")
-            value, msg = cur._recv
+            value, msg, by = cur._recv
             cur._recv = None
+            _woken(cur, self._name, "send", by)
         self._event("recv", cur, value, msg)
         if isinstance(value, _Raise):
             raise value.exc

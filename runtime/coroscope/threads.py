@@ -6,13 +6,12 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, imports
-from .core import safe_repr, exc_summary
+from . import core, imports, varnames
+from .core import safe_repr, exc_repr
 from .values import func_code
 
 _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
-_qcount = [0]
 
 
 def _internal_file(fn):
@@ -47,14 +46,23 @@ def _patch_threading(threading):
                 tgt = getattr(self, "_target", None)
                 c = func_code(tgt)
                 f, l = core.caller_site(2)
+                extra = {}
+                if tgt is not None:
+                    extra["args"] = core.args_repr(getattr(self, "_args", ()), getattr(self, "_kwargs", None))
                 ln = core.declare("thread", self.name, core.current_lane(), f, l,
-                                  c.co_filename if c else None, c.co_firstlineno if c else None)
+                                  c.co_filename if c else None, c.co_firstlineno if c else None, **extra)
                 _thread_lanes[self] = ln
+                if tgt is not None and type(self).run is T.run:
+                    # the stdlib's run() drops what the target returns: call it
+                    # through _call, which keeps it (and leaves tracebacks: _unframe)
+                    self._target = _call(tgt, ln)
                 inv = getattr(self, "_invoke_excepthook", None)
                 if inv is not None:
                     def invoke(thread, _inv=inv, _ln=ln):
                         try:
-                            _ln.extra = exc_summary(sys.exc_info()[1])
+                            e = sys.exc_info()[1]
+                            _unframe(e)
+                            _ln.extra = exc_repr(e)
                         except Exception:
                             pass
                         return _inv(thread)
@@ -77,7 +85,7 @@ def _patch_threading(threading):
                     if ln.extra is not None:
                         core.end(ln, "exception", ln.extra)
                     else:
-                        core.end(ln, "return")
+                        core.end(ln, "return", ln.res)
                     core.thread_lanes.pop(get_ident(), None)
                 except Exception:
                     pass
@@ -87,12 +95,57 @@ def _patch_threading(threading):
     T.start = start
     T._bootstrap_inner = _bootstrap_inner
 
+    # thread.name = ... / current_thread().name = ...: a rename event
+    prop = T.__dict__.get("name")
+    if isinstance(prop, property) and prop.fset is not None:
+        o_set = prop.fset
+
+        def set_name(self, name):
+            o_set(self, name)
+            try:
+                ln = _thread_lanes.get(self)
+                if ln is None and self is threading.main_thread():
+                    ln = core.MAIN if core.MAIN is not None and core.MAIN.kind == "main" else None
+                if ln is None:
+                    ln = core.thread_lanes.get(getattr(self, "_ident", None))
+                if ln is not None and type(name) is str:
+                    core.rename(ln, name)
+            except Exception as e:
+                core.internal_error("thread name", e)
+        T.name = property(prop.fget, set_name, prop.fdel, prop.__doc__)
+
+
+def _call(tgt, ln):
+    def _call(*args, **kwargs):
+        r = tgt(*args, **kwargs)
+        try:
+            ln.res = safe_repr(r)
+        except Exception:
+            pass
+        return r
+    _call.__wrapped__ = tgt
+    return _call
+
+
+_CALL_CODE = _call(None, None).__code__
+
+
+def _unframe(e):
+    """Take _call's frame out of an exception's traceback, so the thread's
+    traceback reads as without the runtime."""
+    tb = getattr(e, "__traceback__", None)
+    while tb is not None:
+        nxt = tb.tb_next
+        if nxt is not None and nxt.tb_frame.f_code is _CALL_CODE:
+            tb.tb_next = nxt.tb_next
+            return
+        tb = nxt
+
 
 def _qname(q, prefix):
     r = _qinfo.get(q)
     if r is None:
-        _qcount[0] += 1
-        r = ["%s#%d" % (prefix, _qcount[0]), {}]
+        r = [varnames.numbered(type(q).__name__), {}]
         _qinfo[q] = r
     return r
 
@@ -110,7 +163,10 @@ def _patch_queue(queue):
             m = core.next_msg()
             msgs.setdefault(id(item), []).append(m)
             f, l = core.caller_site(2)
-            core.sendrecv("send", core.current_lane(), name, safe_repr(item), m, f, l)
+            lane = core.current_lane()
+            core.sendrecv("send", lane, name, safe_repr(item), m, f, l)
+            from .thread_waits import _actors
+            _actors[id(self)] = (lane, f, l)      # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
         return r
@@ -125,6 +181,7 @@ def _patch_queue(queue):
                 blocked = core.current_lane()
                 f, l = core.caller_site(2)
                 core.block(blocked, "queue", name, f, l)
+                blocked.wait = ("queue", name)
         except Exception:
             blocked = None
         try:
@@ -132,7 +189,10 @@ def _patch_queue(queue):
         finally:
             if blocked is not None:
                 try:
-                    core.wake(blocked, "queue", _qname(self, "")[0])
+                    blocked.wait = None
+                    from .thread_waits import _actors
+                    a = _actors.get(id(self)) or (None, None, None)
+                    core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
                     pass
         try:
@@ -151,11 +211,26 @@ def _patch_queue(queue):
 
     Q.put = put
     Q.get = get
+    o_init = Q.__init__
+
+    def __init__(self, *args, **kwargs):
+        o_init(self, *args, **kwargs)
+        try:
+            # named after the variable the creating line assigns it to (q = Queue())
+            nm = varnames.assigned(sys._getframe(1))
+            if nm is not None:
+                _qinfo[self] = [nm, {}]
+        except Exception as e:
+            core.internal_error("queue name", e)
+    __init__.__wrapped__ = o_init
+    Q.__init__ = __init__
 
 
 def install():
     import threading
     _patch_threading(threading)
+    from . import thread_waits
+    thread_waits.install(_thread_lanes.get)
     imports.when_imported("queue", _patch_queue)
     from . import futures
     futures.install()

@@ -57,7 +57,7 @@ function stage(chroot) {
 function once(interp, script, needsGreenlet, traced) {
   let cmd;
   let args;
-  let cwd = root;
+  const cwd = root;
   if (interp.chroot) {
     const py = `${interp.exe} ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ` : ''}python/${script}`;
     cmd = 'chroot';

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     });
     window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
     if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
-    else for (const c of w.__chunks!) window.postMessage({ type: 'append', chunk: c }, '*');
+    else for (const c of w.__chunks!) window.postMessage({ type: 'test.append', chunk: c }, '*');
     w.__chunks = null;
     w.__bytes = null;
     return (await done) - t0;

@@ -11,7 +11,8 @@ import { join, extname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { diagramPage } from '../../webview/page';
-import type { DiagramSummary, HostMessage } from '../../protocol/messages';
+import type { HostMessage } from '../../protocol/messages';
+import type { DiagramSummary, TestHostMessage } from '../../protocol/test-messages';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -38,7 +39,7 @@ export interface Diagram {
   profile: string;
   /** Messages the page posted to the host. */
   posted(): Promise<{ type: string; [k: string]: unknown }[]>;
-  send(m: HostMessage): Promise<void>;
+  send(m: HostMessage | TestHostMessage): Promise<void>;
   /** reset + the trace text in chunks of `linesPerChunk` lines, then wait for ready with every event. */
   load(text: string, opts?: { title?: string; live?: boolean; linesPerChunk?: number; events?: number }): Promise<void>;
   waitReady(events: number): Promise<void>;
@@ -95,16 +96,16 @@ export async function openDiagram(opts: { width?: number; height?: number; color
       await d.send({ type: 'reset', title: o.title ?? 'test', live: o.live ?? false });
       const lines = text.split('\n').filter((l) => l.trim());
       const per = o.linesPerChunk ?? 5000;
-      for (let k = 0; k < lines.length; k += per) await d.send({ type: 'append', chunk: lines.slice(k, k + per).join('\n') + '\n' });
+      for (let k = 0; k < lines.length; k += per) await d.send({ type: 'test.append', chunk: lines.slice(k, k + per).join('\n') + '\n' });
       const events = o.events ?? lines.filter((l) => !l.includes('"type":"header"')).length;
       await d.waitReady(events);
     },
     async summary() {
       const before = (await d.posted()).length;
-      await d.send({ type: 'query' });
-      await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n).some((m) => m.type === 'summary'), before);
+      await d.send({ type: 'test.query' });
+      await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n).some((m) => m.type === 'test.summary'), before);
       const all = await d.posted();
-      const m = all.slice(before).find((x) => x.type === 'summary') as unknown as { summary: DiagramSummary };
+      const m = all.slice(before).find((x) => x.type === 'test.summary') as unknown as { summary: DiagramSummary };
       return m.summary;
     },
     tableRows: () => page.$$eval('.table .trows [role=row]', (rows) => rows.map((r) => [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent ?? ''))),

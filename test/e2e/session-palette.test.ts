@@ -85,7 +85,8 @@ describe('e2e: Run Current File from the command palette in VS Code', function (
 
     await runPaletteCommand(page, 'Coroscope: Run Current File');
     const frame = await findDiagramFrame(page, 20, 90000);
-    await page.waitForTimeout(1000); // let the last batch paint before the picture
+    // The picture once the run has ended and its last batch is drawn.
+    await frame.waitForFunction(() => document.querySelector('[data-state="exited"]') !== null && document.getElementById('coroscope-root')?.dataset.coroscopeState === 'ready', undefined, { timeout: 60000 });
     mkdirSync(results, { recursive: true });
     await page.screenshot({ path: join(results, 'e2e-palette-diagram.png') });
 

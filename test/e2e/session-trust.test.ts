@@ -15,13 +15,13 @@ interface CodeServerModule {
   startCodeServer(work: string, ws: string, env?: Record<string, string>, opts?: { trust: boolean }): Promise<CodeServer>;
 }
 
-async function paletteRows(page: Page, query: string): Promise<string[]> {
+/** The palette's rows for `query`, read once a row matching `loaded` shows (the extension's commands are listed). */
+async function paletteRows(page: Page, query: string, loaded: RegExp): Promise<string[]> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${query}`);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15000 });
-  await page.waitForTimeout(500); // the list settles as command contributions load
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: loaded }).first().waitFor({ timeout: 15000 });
   const rows = await page.locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
   await page.keyboard.press('Escape');
   return rows;
@@ -57,7 +57,7 @@ describe('e2e: workspace trust in VS Code', function () {
     await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
     await page.locator('.statusbar-item', { hasText: /^Python$/ }).first().waitFor({ timeout: 60000 });
 
-    const rows = await paletteRows(page, 'Coroscope:');
+    const rows = await paletteRows(page, 'Coroscope:', /Open Trace/);
     mkdirSync(results, { recursive: true });
     await page.screenshot({ path: join(results, 'e2e-trust-restricted.png') });
     assert.ok(rows.some((r) => /Open Trace/.test(r)), `Open Trace… is offered: ${JSON.stringify(rows)}`);

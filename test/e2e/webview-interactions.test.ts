@@ -212,7 +212,7 @@ describe('diagram interactions in a real browser', function () {
     const trace = channelTrace(3, 150, { finish: false }).split('\n').filter(Boolean);
     await d.send({ type: 'reset', title: 'live.py', live: true });
     await d.send({ type: 'status', state: 'running' });
-    await d.send({ type: 'append', chunk: trace.slice(0, 200).join('\n') + '\n' });
+    await d.send({ type: 'test.append', chunk: trace.slice(0, 200).join('\n') + '\n' });
     let a = await until(d, 'n("events") === 199');
     assert.equal(a.follow, 'true');
     assert.equal(a.followShown, 'false', 'following: no button');
@@ -223,7 +223,7 @@ describe('diagram interactions in a real browser', function () {
     a = await until(d, 'a.followShown === "true"');
     assert.equal(a.follow, 'false');
     // New events do not move the view while the learner reads.
-    await d.send({ type: 'append', chunk: trace.slice(200, 250).join('\n') + '\n' });
+    await d.send({ type: 'test.append', chunk: trace.slice(200, 250).join('\n') + '\n' });
     a = await until(d, 'n("events") === 249');
     assert.equal(a.firstRow, '0');
     assert.ok(await d.page.isVisible('button.follow'));
@@ -231,7 +231,7 @@ describe('diagram interactions in a real browser', function () {
     a = await until(d, 'a.follow === "true" && n("lastRow") === n("rows") - 1');
     assert.equal(a.followShown, 'false');
     // Following again: the next batch scrolls into view.
-    await d.send({ type: 'append', chunk: trace.slice(250).join('\n') + '\n' });
+    await d.send({ type: 'test.append', chunk: trace.slice(250).join('\n') + '\n' });
     a = await until(d, `n("events") === ${trace.length - 1} && n("lastRow") === n("rows") - 1`);
     // The run ends while scrolled away: nothing to follow any more.
     await d.page.focus('canvas.body');

@@ -41,12 +41,14 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('draws the producer/consumer lanes and arrows as a learner reads them', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const s = await d.summary();
     assert.deepEqual(s.tasks.map((t) => `${t.name}:${t.kind}`), ['main:main', 'consumer:generator']);
     assert.equal(s.switches, 14);
     for (let n = 1; n <= 5; n++) assert.ok(s.labels.includes(`send(${n})`), `label send(${n}) in ${JSON.stringify(s.labels)}`);
     assert.ok(s.labels.includes("yield '200 OK'"));
-    assert.equal(s.labels[0], 'next()');
+    // The program starts the consumer with `c.send(None)` (line 18): drawn as written, not as next().
+    assert.equal(s.labels[0], 'send(None)');
     assert.equal(s.labels.filter((l) => l === "yield '200 OK'").length, 5);
     // The table says the same, row by row, in the order of the diagram.
     const rows = await d.tableRows();
@@ -63,6 +65,7 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('posts reveal with the source site when an arrow is clicked', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const pos = await d.page.evaluate(() => {
       const app = (window as unknown as { coroscope: { model: { rowCount: number; rowEvent(r: number): number; store: { value(i: number): string | undefined; type(i: number): string } }; rowPosition(r: number): { x: number; y: number } | null } }).coroscope;
       for (let r = 0; r < app.model.rowCount; r++) {
@@ -88,13 +91,13 @@ describe('diagram webview in a real browser', function () {
     assert.equal(s.folds![0].count, 10_000);
     assert.ok(s.rows! < 20, `rows: ${s.rows}`);
     const fold = s.labels.find((l) => l.startsWith('↻'));
-    assert.ok(fold && fold.includes('9,998 more') && fold.includes('×10,000'), `fold label: ${fold}`);
+    assert.ok(fold?.includes('9,998 more') && fold.includes('×10,000'), `fold label: ${fold}`);
     assert.ok(s.labels.includes('yield 0') && s.labels.includes('yield 9999'), 'first and last iterations stay visible');
     const foldRow = await d.page.$$eval('.table .trow.fold', (r) => r.map((x) => x.textContent ?? ''));
     assert.equal(foldRow.length, 1);
     assert.match(foldRow[0], /9,998 more repetitions/);
-    await d.page.evaluate(() => (window as unknown as { coroscope: { fit(): void } }).coroscope.fit());
-    await d.page.waitForTimeout(200);
+    // fit() draws on the next animation frame; a frame callback queued after it runs once that draw is done.
+    await d.page.evaluate(() => new Promise<void>((r) => { (window as unknown as { coroscope: { fit(): void } }).coroscope.fit(); requestAnimationFrame(() => r()); }));
     await d.page.screenshot({ path: join(shots, 'webview-fold.png') });
     // Expanding the row (Enter in the table) shows every iteration.
     await d.page.click('.table .trow.fold');
@@ -142,13 +145,14 @@ describe('diagram webview in a real browser', function () {
     const saved = (await d.posted()).filter((m) => m.type === 'saveImage') as unknown as { format: string; data: string }[];
     assert.equal(saved.length, 2);
     assert.equal(saved[0].format, 'svg');
-    assert.match(saved[0].data, /^<\?xml[^]*<svg[^]*send\(4\)[^]*<\/svg>\s*$/);
+    assert.match(saved[0].data, /^<\?xml[\s\S]*<svg[\s\S]*send\(4\)[\s\S]*<\/svg>\s*$/);
     assert.equal(saved[1].format, 'png');
     assert.match(saved[1].data, /^data:image\/png;base64,/);
     await d.page.screenshot({ path: join(shots, 'webview-highlight.png') });
   });
 
   it('shows a Stop button while running that posts stop, and keeps its view after a reload', async () => {
+    await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     await d.send({ type: 'status', state: 'running' });
     await d.page.click('button.stop');
     assert.ok((await d.posted()).some((m) => m.type === 'stop'));

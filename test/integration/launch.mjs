@@ -50,7 +50,7 @@ async function main() {
     let suiteCounts;
     const exited = new Promise((resolve) => { result = resolve; });
     await page.exposeFunction('codeAutomationExit', (code) => { result(code); });
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
+    await page.exposeFunction('codeAutomationLog', (_type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
       const m = /@@coroscope-counts (\{.*\})/.exec(text);
       if (m) { suiteCounts = JSON.parse(m[1]); return; }

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CoroscopeApi } from '../../extension/extension';
-import { api, fixture, sleep, ws } from './helpers';
-import type { DiagramSummary } from '../../protocol/messages';
+import type { CoroscopeTestApi } from '../../extension/run/test-api';
+import { api, fixture, sleep, ws, until } from './helpers';
+import type { DiagramSummary } from '../../protocol/test-messages';
 
 const example = (name: string) => vscode.Uri.file(path.join(ws, 'examples', name));
 
@@ -20,7 +20,7 @@ async function runFile(uri: vscode.Uri): Promise<unknown> {
 }
 
 /** Asks the webview until it holds `events` events (it renders asynchronously). */
-async function summaryWith(a: CoroscopeApi, events: number): Promise<DiagramSummary> {
+async function summaryWith(a: CoroscopeTestApi, events: number): Promise<DiagramSummary> {
   let last: DiagramSummary | undefined;
   for (let i = 0; i < 40; i++) {
     last = await a.panelSummary(1500);
@@ -67,16 +67,19 @@ describe('run: Run Current File in VS Code', function () {
     const pidFile = path.join(ws, 'fixtures', 'run', 'forever.pids');
     fs.rmSync(pidFile, { force: true });
     await runFile(fixture('run', 'forever.py'));
-    for (let i = 0; i < 200 && !(fs.existsSync(pidFile) && (a.lastSession()?.events ?? 0) > 50); i++) await sleep(50);
+    await until(() => fs.existsSync(pidFile) && (a.lastSession()?.events ?? 0) > 50, 'the script started its child and sent events');
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     for (const p of pids) assert.ok(alive(p), `process ${p} runs`);
     a.closePanel();
-    await sleep(500);
+    // The close is handled (the panel's onClosed ran), then the run goes on producing events: it was not stopped.
+    await until(() => !a.panelOpen(), 'the panel closed');
+    const atClose = a.lastSession()!.events;
+    await until(() => a.lastSession()!.events >= atClose + 200, 'events keep coming after the panel closed');
     assert.equal(a.lastSession()?.state, 'running', 'closing the diagram does not stop the run by default');
     // Reopened mid-run: the page gets the file so far, then the live batches, with no gap and no duplicate.
     await vscode.commands.executeCommand('coroscope.showDiagram');
     const atReopen = a.lastSession()!.events;
-    for (let i = 0; i < 100 && a.lastSession()!.events < atReopen + 200; i++) await sleep(50);
+    await until(() => a.lastSession()!.events >= atReopen + 200, 'live events after the reopen');
     const mid = await summaryWith(a, atReopen + 1);
     assert.ok(mid.events > atReopen, 'live events keep arriving after the replay');
     await vscode.commands.executeCommand('coroscope.stop');
@@ -164,7 +167,7 @@ describe('run: Run Current File in VS Code', function () {
     await runFile(fixture('run', 'ask_name.py'));
     const term = vscode.window.terminals.find((t) => t.name === 'Coroscope: ask_name.py');
     assert.ok(term, `a terminal for the run (terminals: ${vscode.window.terminals.map((t) => t.name)})`);
-    for (let i = 0; i < 100 && (a.lastSession()?.events ?? 0) === 0; i++) await sleep(50);
+    await until(() => (a.lastSession()?.events ?? 0) > 0, 'the script started');
     term.sendText('Ada', true);
     const info = await a.waitForSessionEnd();
     assert.equal(info?.exitCode, 0, info?.message);
@@ -176,7 +179,7 @@ describe('run: Run Current File in VS Code', function () {
     const pidFile = path.join(ws, 'fixtures', 'run', 'forever.pids');
     fs.rmSync(pidFile, { force: true });
     await runFile(fixture('run', 'forever.py'));
-    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await sleep(50);
+    await until(() => fs.existsSync(pidFile), 'the script started its child');
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     const term = vscode.window.terminals.find((t) => t.name === 'Coroscope: forever.py');
     assert.ok(term);
@@ -184,8 +187,7 @@ describe('run: Run Current File in VS Code', function () {
     const info = await a.waitForSessionEnd();
     assert.notEqual(info?.state, 'running');
     assert.notEqual(info?.exitCode, 0);
-    for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(50);
-    for (const p of pids) assert.equal(alive(p), false, `process ${p} was interrupted`);
+    await until(() => !pids.some(alive), `every process was interrupted (${pids.filter(alive)} still alive)`);
   });
 
   it('a loop-blocked mark from the runtime is reported with its place in the trace', async () => {
@@ -221,7 +223,7 @@ describe('run: Run Current File in VS Code', function () {
       await conf.update('onRunWhileRunning', 'restart', vscode.ConfigurationTarget.Workspace);
       fs.rmSync(pidFile, { force: true });
       await runFile(fixture('run', 'forever.py'));
-      for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await sleep(50);
+      await until(() => fs.existsSync(pidFile), 'the first run started its child');
       const first = a.lastSession()!;
       const firstPids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
       await runFile(example('producer_consumer.py'));

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PYTHONS, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime asyncio on ${py.name}`, function () {
     this.timeout(60_000);
 
@@ -24,8 +24,8 @@ for (const py of [PY311, PY313]) {
       const blocks = new Set(ofType(r.events, 'block').map((b) => b.on));
       for (const want of ['timer', 'queue', 'thread']) assert.ok(blocks.has(want));
       assert.ok(ofType(r.events, 'wake').length > 0);
-      const sends = ofType(r.events, 'send').filter((s) => s.channel.startsWith('asyncio.Queue'));
-      const recvs = ofType(r.events, 'recv').filter((s) => s.channel.startsWith('asyncio.Queue'));
+      const sends = ofType(r.events, 'send').filter((s) => s.channel === 'queue');
+      const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'queue');
       assert.deepEqual(sends.map((s) => s.value), ['1', '2', '3', 'None']);
       assert.deepEqual(recvs.map((s) => s.msg), sends.map((s) => s.msg));
       const ends = ofType(r.events, 'end');

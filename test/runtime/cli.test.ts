@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { runInterrupted, PY311, PY313, checkTrace, ofType, runPlain, runSocket, runTraced, switches } from './harness';
+import { runInterrupted, PYTHONS, checkTrace, ofType, runPlain, runSocket, runTraced, switches } from './harness';
 
 const F = 'test/fixtures/python/';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime CLI semantics on ${py.name}`, function () {
     this.timeout(60_000);
 

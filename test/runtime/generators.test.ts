@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime generators on ${py.name}`, function () {
     this.timeout(60_000);
 

@@ -18,31 +18,69 @@ function findRoot(): string {
 }
 export const ROOT = findRoot();
 export const TRIXIE = path.join(ROOT, '.tools', 'trixie');
+/** Debian testing root: CPython 3.14 (+ greenlet, gevent) and 3.15 (greenlet only), see test/provision.mjs. */
+export const TESTING = path.join(ROOT, '.tools', 'testing');
 // One staging folder per checkout, so two worktrees can run the runtime tier at once.
 const STAGE = `/tmp/coroscope-test-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}`;
 
-export interface Interp { name: string; exe: string; chroot?: string; capture: 'settrace' | 'monitoring' }
+export interface Interp {
+  name: string;
+  exe: string;
+  chroot?: string;
+  capture: 'settrace' | 'monitoring';
+  /** The minor version (3.x). */
+  minor: number;
+  /** Why this interpreter has no gevent (the gevent tests say so when they skip); undefined: it has gevent. */
+  noGevent?: string;
+}
+const NO_GEVENT_PYENV = 'gevent is not installed for pyenv python3 (Debian\'s /usr/bin/python3 has it)';
 /** pyenv CPython 3.11 (no greenlet/gevent). */
-export const PY311: Interp = { name: 'CPython 3.11 (python3)', exe: 'python3', capture: 'settrace' };
+export const PY311: Interp = { name: 'CPython 3.11 (python3)', minor: 11, exe: 'python3', capture: 'settrace', noGevent: NO_GEVENT_PYENV };
 /** Debian CPython 3.11 with python3-greenlet / python3-gevent. */
-export const DEB311: Interp = { name: 'CPython 3.11 (/usr/bin/python3, greenlet+gevent)', exe: '/usr/bin/python3', capture: 'settrace' };
+export const DEB311: Interp = { name: 'CPython 3.11 (/usr/bin/python3, greenlet+gevent)', minor: 11, exe: '/usr/bin/python3', capture: 'settrace' };
 /** Debian trixie root: CPython 3.13 with greenlet and gevent, sys.monitoring capture. */
-export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', exe: 'python3', chroot: TRIXIE, capture: 'monitoring' };
+export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', minor: 13, exe: 'python3', chroot: TRIXIE, capture: 'monitoring' };
+/** Debian testing root: CPython 3.14 with greenlet and gevent (multiprocessing's default start method is forkserver). */
+export const PY314: Interp = { name: 'CPython 3.14 (testing chroot)', minor: 14, exe: 'python3', chroot: TESTING, capture: 'monitoring' };
+/** Debian testing root: CPython 3.15 with greenlet; Debian has no gevent build for it. */
+export const PY315: Interp = {
+  name: 'CPython 3.15 (testing chroot)', minor: 15, exe: 'python3.15', chroot: TESTING, capture: 'monitoring',
+  noGevent: 'Debian testing has no gevent build for Python 3.15 (No module named \'gevent._gevent_c_hub_local\')',
+};
+/** Every interpreter a behaviour test runs on (the pyenv 3.11 has no greenlet: see GREENLET_PYTHONS). */
+export const PYTHONS: readonly Interp[] = [PY311, PY313, PY314, PY315];
+/** The interpreters with greenlet (and gevent, unless `noGevent` says why not). */
+export const GREENLET_PYTHONS: readonly Interp[] = [DEB311, PY313, PY314, PY315];
 
-let staged = false;
-function stage(): void {
-  if (!fs.existsSync(path.join(TRIXIE, 'usr', 'bin', 'python3'))) {
-    throw new Error(`Python 3.13 root missing: ${TRIXIE}/usr/bin/python3 does not exist. Provision it with ` +
-      '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent trixie .tools/trixie` (see ../shared/RECIPES.md).');
+/** In a mocha test that needs gevent: skips it, with the reason in the report, where `py` has none. */
+export function needGevent(ctx: Mocha.Context, py: Interp): void {
+  if (py.noGevent) {
+    if (ctx.test) ctx.test.title += ` (skipped on ${py.name}: ${py.noGevent})`;
+    ctx.skip();
   }
-  if (staged) return;
-  const dst = path.join(TRIXIE, STAGE.slice(1));
+}
+
+const ROOT_HOW: Record<string, string> = {
+  [TRIXIE]: '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent trixie .tools/trixie`',
+  [TESTING]: '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent testing .tools/testing` ' +
+    'then `chroot .tools/testing apt-get -o Acquire::Check-Valid-Until=false install python3.15`',
+};
+const staged = new Set<string>();
+/** Copies the files the tests run into the chroot (once per chroot and test process). */
+function stage(py: Interp): void {
+  const root = py.chroot!;
+  if (staged.has(root)) return;
+  if (!fs.existsSync(path.join(root, 'usr', 'bin', py.exe))) {
+    throw new Error(`${py.name} missing: ${root}/usr/bin/${py.exe} does not exist. Provision it with ` +
+      `\`node test/provision.mjs runtime\` (${ROOT_HOW[root] ?? 'debootstrap'}).`);
+  }
+  const dst = path.join(root, STAGE.slice(1));
   fs.rmSync(dst, { recursive: true, force: true });
   for (const sub of ['runtime', 'examples', 'test/fixtures/python', 'test/bench/python']) {
     if (fs.existsSync(path.join(ROOT, sub))) fs.cpSync(path.join(ROOT, sub), path.join(dst, sub), { recursive: true });
   }
   fs.mkdirSync(path.join(dst, 'out'), { recursive: true });
-  staged = true;
+  staged.add(root);
 }
 
 export interface RunOptions {
@@ -57,7 +95,7 @@ function tracePath(py: Interp): { host: string; inner: string } {
   seq += 1;
   const name = `trace-${process.pid}-${seq}.jsonl`;
   if (py.chroot) {
-    stage();
+    stage(py);
     return { host: path.join(py.chroot, STAGE.slice(1), 'out', name), inner: `${STAGE}/out/${name}` };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-rt-'));
@@ -67,7 +105,7 @@ function tracePath(py: Interp): { host: string; inner: string } {
 
 function command(py: Interp, pyArgs: string[], env: Record<string, string>): { cmd: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
   if (py.chroot) {
-    stage();
+    stage(py);
     const assigns = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
     const script = `cd ${STAGE} && exec env ${assigns} ${py.exe} ${pyArgs.map(shq).join(' ')}`;
     return { cmd: 'chroot', args: [py.chroot, 'sh', '-c', script], cwd: ROOT, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' } };
@@ -161,7 +199,7 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
   let sockHost: string;
   let sockInner: string;
   if (py.chroot) {
-    stage();
+    stage(py);
     const name = `sock-${process.pid}-${++seq}`;
     sockHost = path.join(py.chroot, STAGE.slice(1), 'out', name);
     sockInner = `${STAGE}/out/${name}`;

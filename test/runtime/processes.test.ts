@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PY311, PY313, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
 
 /** The process a task id belongs to: "root" or the pid prefix of "<pid>:<n>". */
 function proc(task: string): string {
@@ -28,25 +28,21 @@ function pairs(r: RunResult, chan: RegExp, cross: boolean): Array<{ send: Ev<'se
 }
 
 /**
- * One finish, the last line. A process lane ends at most once; one that sent
- * anything to another process ends exactly once (its exit code, or killed by a
- * signal -- both written by its parent). A pool worker that got no work and was
- * terminated may have no end.
+ * One finish, the last line. Every process lane ends exactly once: its exit code, or killed by a signal (a
+ * pool worker terminated before it got work, a daemon at exit: written by its parent, see procs.marks_dir).
  */
 function oneFinish(r: RunResult): void {
   const fin = r.events.flatMap((e, i) => (e.type === 'finish' ? [i] : []));
   assert.deepEqual(fin, [r.events.length - 1], 'exactly one finish, last');
   const ends = ofType(r.events, 'end');
-  const sent = new Set(ofType(r.events, 'send').map((s) => s.task));
   for (const p of tasks(r.events, 'process')) {
     const e = ends.filter((x) => x.task === p.id);
-    assert.ok(e.length <= 1, `process lane ${p.id} (${p.name}) ends at most once`);
-    if (sent.has(p.id)) assert.equal(e.length, 1, `process lane ${p.id} (${p.name}) sent messages: it ends`);
+    assert.equal(e.length, 1, `process lane ${p.id} (${p.name}) ends once`);
     for (const x of e) assert.ok(x.outcome === 'exit' || x.outcome === 'killed', JSON.stringify(x));
   }
 }
 
-for (const py of [PY311, PY313]) {
+for (const py of PYTHONS) {
   describe(`runtime threads and processes on ${py.name}`, function () {
     this.timeout(90_000);
 
@@ -57,8 +53,8 @@ for (const py of [PY311, PY313]) {
       assert.deepEqual(th.map((t) => t.name), ['worker-0', 'worker-1']);
       assert.ok(th.every((t) => t.parent === '1'));
       assert.ok(th.every((t) => ofType(r.events, 'end').some((e) => e.task === t.id)));
-      const sends = ofType(r.events, 'send').filter((s) => s.channel === 'Queue#1');
-      const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'Queue#1');
+      const sends = ofType(r.events, 'send').filter((s) => s.channel === 'q');
+      const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'q');
       assert.equal(sends.length, 6);
       assert.deepEqual([...recvs.map((x) => x.msg)].sort(), [...sends.map((x) => x.msg)].sort());
       assert.ok(recvs.some((x) => th.some((t) => t.id === x.task)));
@@ -100,7 +96,7 @@ for (const py of [PY311, PY313]) {
       assert.ok(ofType(r.events, 'block').some((b) => b.task === '1' && b.detail === `JoinableQueue#${rootPid}.1.join()`));
     });
 
-    for (const method of ['fork', 'spawn']) {
+    for (const method of ['fork', 'spawn', 'forkserver']) {
       it(`${method}: Queue, JoinableQueue, SimpleQueue pair across processes; workers end with their exit code`, () => {
         for (const part of ['queue', 'simple']) {
           const r = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, part] });
@@ -125,7 +121,7 @@ for (const py of [PY311, PY313]) {
         oneFinish(rp);
         const pp = pairs(rp, /^Pool#/, true);
         const calls = pp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort();
-        assert.deepEqual(calls, ['map square(1, 2)', 'map square(3, 4)', 'square(7,)']);
+        assert.deepEqual(calls, ['map square(1, 2)', 'map square(3, 4)', 'square(7)']);
         assert.deepEqual(pp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(), ['49', '[1, 4]', '[9, 16]']);
         assert.ok(!ofType(rp.events, 'send').some((s) => s.channel.startsWith('SimpleQueue#')), 'pool plumbing is not shown');
 
@@ -135,7 +131,7 @@ for (const py of [PY311, PY313]) {
         oneFinish(rx);
         const xp = pairs(rx, /^ProcessPoolExecutor#1$/, true);
         assert.deepEqual(xp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort(),
-          ['fail(5,)', 'square(1,)', 'square(2,)', 'square(3,)']);
+          ['fail(5)', 'square(1)', 'square(2)', 'square(3)']);
         assert.deepEqual(xp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(),
           ['1', '4', '9', "ValueError('bad 5')"]);
         assert.deepEqual(tasks(rx.events, 'thread'), [], 'no lanes for queue feeder / executor manager threads');
@@ -150,13 +146,19 @@ for (const py of [PY311, PY313]) {
       const tp = pairs(r, /^ThreadPoolExecutor#1$/, false);
       const calls = tp.filter((p) => p.send.task === '1');
       const back = tp.filter((p) => p.recv.task === '1');
-      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['square(1,)', 'square(2,)', 'square(3,)']);
+      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['square(1)', 'square(2)', 'square(3)']);
       assert.ok(calls.every((p) => th.some((t) => t.id === p.recv.task)), 'worker threads receive the calls');
       assert.deepEqual(back.map((p) => p.recv.value).sort(), ['1', '4', '9']);
       assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
     });
 
-    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', () => {
+    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', function () {
+      if (py.minor >= 14) {
+        // the fixture's child runs its copy of the loop on; 3.14 resets the running loop in a forked child, so
+        // the program itself hangs there (plain Python too: every step says "is not the running loop")
+        this.test!.title += ` (skipped on ${py.name}: the program hangs without Coroscope too)`;
+        this.skip();
+      }
       const r = runTraced(py, 'test/fixtures/python/asyncio_fork.py');
       checkTrace(r);
       assert.equal(r.code, 0);
@@ -195,7 +197,7 @@ for (const py of [PY311, PY313]) {
       const xp = pairs(r, /^ProcessPoolExecutor#1$/, true);
       const calls = xp.filter((p) => p.send.task === '1');
       const results = xp.filter((p) => p.recv.task === '1');
-      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['task(1,)', 'task(2,)', 'task(3,)', 'task(4,)']);
+      assert.deepEqual(calls.map((p) => p.send.value).sort(), ['task(1)', 'task(2)', 'task(3)', 'task(4)']);
       assert.ok(calls.every((p) => procs.some((q) => q.id === p.recv.task)), 'each call is received by a worker process');
       assert.deepEqual(results.map((p) => p.recv.value).sort(), ['1', '16', '4', '9']);
       // each printed result is caused by a result arriving: recv, then main's wake, then the print

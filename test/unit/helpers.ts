@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TraceStore } from '../../trace/store';
+import { TextScanner } from '../../trace/text-scanner';
 
 /** The repository root (the tests run from out/test/unit). */
 export const ROOT = resolve(__dirname, '../../..');
@@ -30,16 +31,16 @@ export const HEADER = '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","
 /** A store holding test/fixtures/traces/`name`. */
 export const fixtureStore = (name: string) => feed(traceFixture(name));
 
-/** Runs `decode`, counting the lines that went past the byte scanner to the string scanner (TraceStore's private fastLine). */
+/** Runs `decode`, counting the lines that went past the byte scanner to the text scanner (TextScanner.scan). */
 export function countingStringScans<T>(decode: () => T): { result: T; calls: number } {
-  const proto = TraceStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const orig = proto.fastLine;
+  const proto = TextScanner.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const orig = proto.scan;
   let calls = 0;
-  proto.fastLine = function (this: unknown, ...a: unknown[]) { calls++; return orig.apply(this, a); };
+  proto.scan = function (this: unknown, ...a: unknown[]) { calls++; return orig.apply(this, a); };
   try {
     const result = decode();
     return { result, calls };
   } finally {
-    proto.fastLine = orig;
+    proto.scan = orig;
   }
 }

@@ -3,7 +3,7 @@ import { REVEAL_EVENT_COMMAND, type FileStats } from '../../protocol/lsp';
 import { buildDiagnostics } from '../../extension/server/diagnostics';
 import { duration, timeline } from '../../extension/server/format';
 import { hoverAt } from '../../extension/server/hovers';
-import { buildLenses, RUN_COMMAND } from '../../extension/server/lenses';
+import { buildLenses, RUN_COMMAND, yieldStatsTitle } from '../../extension/server/lenses';
 import { LineMap, lineShape, StatsPlacement } from '../../extension/server/placement';
 import { computeStats } from '../../trace/stats';
 import { analyzeText, lineOf, loadTrace, readFixture } from './lens-helpers';
@@ -144,5 +144,33 @@ describe('lens: stats follow their lines through edits', () => {
     p.edit({ startLine: 0, startCol: 0, endLine: 0, endCol: 0, newlines: 3 }, shapeOf(lines));
     p.edit({ startLine: 4, startCol: 0, endLine: 5, endCol: 0, newlines: 0 }, shapeOf(['', '', '', ...lines]));
     assert.deepEqual([...p.placed().yields.keys()], [4]);
+  });
+});
+
+describe('lens: waits, transfers, pool calls and names (issue 17)', () => {
+  const base = { line: 9, suspends: 0, resumes: 0, suspendedNs: 0, longestNs: 0, resumedBy: [], reasons: [], firstEvent: 3, spans: [] };
+  it('a queue get on a thread: the waits, who woke it, what it took', () => {
+    assert.equal(yieldStatsTitle({ ...base, waits: 2, waitedNs: 1.3e6, longestWaitNs: 1.2e6, wokenBy: ['main'], gets: 6, channels: ['Queue#1'], lastGot: 'None' }, false),
+      '⏸ waited 2× · 1.3 ms (max 1.2 ms) · woken by main · ⇣ took 6 from Queue#1 (last None)');
+    assert.equal(yieldStatsTitle({ ...base, puts: 4, channels: ['ProcessPoolExecutor#1'], lastPut: 'square(4)' }, false),
+      '⇡ submitted 4 calls to ProcessPoolExecutor#1 (last square(4))');
+    assert.equal(yieldStatsTitle({ ...base, stillWaiting: 1, waits: 0 }, false), '1 still waiting at the end');
+  });
+  it('an await says what it got back; a yield what was sent in', () => {
+    const sw = { ...base, suspends: 1, resumes: 1, suspendedNs: 39e6, longestNs: 39e6, resumedBy: ['event loop'], lastSent: '[6, None]' };
+    assert.equal(yieldStatsTitle({ ...sw, reasons: ['await'] }, false), '⇄ 1× · 39 ms suspended · resumed by event loop · got back [6, None]');
+    assert.equal(yieldStatsTitle({ ...sw, reasons: ['yield'] }, false), '⇄ 1× · 39 ms suspended · resumed by event loop · last sent [6, None]');
+  });
+  it('pool calls and spawned functions are found by name; a join that did not wait is not "not reached"', async () => {
+    const text = 'import gevent\n\ndef square(n):\n    return n * n\n\ndef f(n):\n    gevent.sleep(0)\n\ng = gevent.spawn(f, 1)\ng.join()\nx = 1\n';
+    const { a, src } = await analyzeText(text);
+    const file: FileStats = { file: '/x.py', yields: [], marks: [], defs: [
+      { line: 0, name: 'square', kind: 'pool call', tasks: 0, switches: 0, outcomes: [], firstEvent: 5, byName: true, calls: 4, via: 'Pool#1', lastResult: '16' },
+      { line: 0, name: 'f', kind: 'greenlet', tasks: 2, switches: 8, outcomes: ['2× returned None'], firstEvent: 1, byName: true },
+    ] };
+    const placed = new StatsPlacement('r', src.lineCount, file, false).placed();
+    const titles = buildLenses(a, placed).map((l) => [l.line + 1, l.command.title]);
+    assert.deepEqual(titles.filter(([l]) => l === 3 || l === 6), [[3, 'square: 4 calls in Pool#1 · last returned 16'], [6, 'f: 2 greenlets · 8 switches · 2× returned None']]);
+    assert.ok(titles.some(([l, t]) => l === 10 && / — no wait recorded in the last run$/.test(t as string)), JSON.stringify(titles));
   });
 });

@@ -75,7 +75,7 @@ function stats(trace: string, runId: string, live = false): StatsParams {
     yields: f.yields.map((y) => (y.resumedFrom ? { ...y, resumedFrom: y.resumedFrom.map((r) => ({ ...r, file: at(r.file) })) } : y)) })) };
 }
 
-describe('lsp: the language server over stdio', function () {
+describe('lsp: the language server over stdio', () => {
   let c: Client;
   beforeEach(async () => { c = new Client(); await c.init; });
   afterEach(async () => { await c.close(); });

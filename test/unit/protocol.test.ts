@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { validateEvent, SCHEMA_VERSION } from '../../protocol/events';
 import { isHostMessage, isWebviewMessage } from '../../protocol/messages';
+import { isTestHostMessage, isTestWebviewMessage } from '../../protocol/test-messages';
 import { diagramPage } from '../../webview/page';
 
 describe('protocol: trace event validation', () => {
@@ -32,12 +33,21 @@ describe('protocol: trace event validation', () => {
 
 describe('protocol: host and webview messages', () => {
   it('validates messages in both directions', () => {
-    assert.ok(isHostMessage({ type: 'append', chunk: '{}\n' }));
-    assert.ok(!isHostMessage({ type: 'append', chunk: 3 }));
+    assert.ok(isHostMessage({ type: 'appendBytes', bytes: new Uint8Array([123, 125, 10]) }));
+    assert.ok(!isHostMessage({ type: 'appendBytes', bytes: '{}\n' }));
     assert.ok(!isHostMessage({ type: 'eval', code: 'x' }));
     assert.ok(isWebviewMessage({ type: 'reveal', file: '/a.py', line: 3, index: 0 }));
     assert.ok(!isWebviewMessage({ type: 'reveal', file: '/a.py' }));
     assert.ok(!isWebviewMessage(null));
+  });
+
+  it('keeps the test-only messages out of the product protocol, and validates them apart', () => {
+    assert.ok(!isHostMessage({ type: 'test.append', chunk: '{}\n' }) && !isHostMessage({ type: 'test.query' }));
+    assert.ok(!isHostMessage({ type: 'append', chunk: '{}\n' }) && !isHostMessage({ type: 'query' }));
+    assert.ok(!isWebviewMessage({ type: 'test.summary', summary: {} }) && !isWebviewMessage({ type: 'summary', summary: {} }));
+    assert.ok(isTestHostMessage({ type: 'test.append', chunk: '{}\n' }) && isTestHostMessage({ type: 'test.query' }));
+    assert.ok(!isTestHostMessage({ type: 'test.append', chunk: 3 }) && !isTestHostMessage({ type: 'reset', title: '', live: false }));
+    assert.ok(isTestWebviewMessage({ type: 'test.summary', summary: {} }) && !isTestWebviewMessage({ type: 'test.summary' }));
   });
 });
 

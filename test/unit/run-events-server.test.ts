@@ -63,7 +63,15 @@ describe('run: event socket decoding', () => {
       const half = (s: string) => [s.slice(0, s.length / 2 | 0), s.slice(s.length / 2 | 0)];
       const [a1, a2] = half(la);
       const [b1, b2] = half(lb);
-      a.write(a1); await tick(); b.write(b1); await tick(); a.write(a2); await tick(); b.end(b2); a.end();
+      // Each half is written once the server has taken the one before (its whole lines counted in `received`).
+      const whole = (s: string) => Buffer.byteLength(s.slice(0, s.lastIndexOf('\n') + 1));
+      a.write(a1);
+      await until(() => server.received === whole(a1), 'the first half of a arrived');
+      b.write(b1);
+      await until(() => server.received === whole(a1) + whole(b1), 'the first half of b arrived');
+      a.write(a2);
+      await until(() => server.received === Buffer.byteLength(la) + whole(b1), 'the rest of a arrived');
+      b.end(b2); a.end();
       await until(() => server.openConnections === 0 && server.connections.length === 2, 'both connections seen and closed');
       const store = new TraceStore();
       for (let buf = server.take(1000); buf; buf = server.take(1000)) store.appendText(buf.toString('utf8'));
@@ -176,7 +184,12 @@ describe('run: event socket decoding', () => {
       const cuts: number[] = [];
       for (let at = 0; at < bytes.length;) { const e = bytes.indexOf(0xf0, at + 1000); at = e < 0 ? bytes.length : e + 2; cuts.push(at); }
       let prev = 0;
-      for (const c of cuts) { sock.write(bytes.subarray(prev, c)); prev = c; if (cuts.indexOf(c) % 10 === 0) await tick(); }
+      for (const [k, c] of cuts.entries()) {
+        sock.write(bytes.subarray(prev, c));
+        prev = c;
+        // Every 10 writes, wait for the batch that carries them: several batches, whatever the machine's speed.
+        if (k % 10 === 9) { const n = batches.length; await until(() => batches.length > n, 'a batch formed'); }
+      }
       await new Promise<void>((r) => sock.end(r));
       await until(() => dec.server.openConnections === 0, 'the connection closed');
       await dec.finish();

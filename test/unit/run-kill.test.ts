@@ -9,24 +9,24 @@ import { groupAlive, processAlive, stopGroup } from '../../session/kill';
  */
 function spawnGroup(ignorePolite: boolean): Promise<{ leader: number; children: number[] }> {
   const ignore = ignorePolite ? "process.on('SIGINT',()=>{});process.on('SIGTERM',()=>{});" : '';
-  const sleeper = `${ignore}setInterval(()=>{},1000)`;
+  // Each child says `r` once its handlers are installed; the leader prints the pids once both have.
+  const sleeper = `${ignore}setInterval(()=>{},1000);process.stdout.write('r')`;
   const leader = `${ignore}const {spawn}=require('child_process');` +
-    `const k=[0,1].map(()=>spawn(process.execPath,['-e',${JSON.stringify(sleeper)}],{stdio:'ignore'}));` +
-    `console.log(k.map(c=>c.pid).join(' '));setInterval(()=>{},1000)`;
+    `const k=[0,1].map(()=>spawn(process.execPath,['-e',${JSON.stringify(sleeper)}],{stdio:['ignore','pipe','ignore']}));` +
+    `let n=0;for(const c of k)c.stdout.once('data',()=>{if(++n===2)console.log(k.map(c=>c.pid).join(' '))});setInterval(()=>{},1000)`;
   const child = spawn(process.execPath, ['-e', leader], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /^(\d+) (\d+)\n/.exec(out);
-      // Give the children a moment to install their handlers.
-      if (m) setTimeout(() => resolve({ leader: child.pid!, children: [Number(m[1]), Number(m[2])] }), 300);
+      if (m) resolve({ leader: child.pid!, children: [Number(m[1]), Number(m[2])] });
     });
     child.on('error', reject);
   });
 }
 
-describe('run: stopping the whole process group', function () {
+describe('run: stopping the whole process group', () => {
   before(function () { if (process.platform === 'win32') this.skip(); });
 
   it('SIGINT ends a group that does not resist, children included', async () => {

@@ -1,17 +1,18 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName } from '../../webview/labels';
+import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details } from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
     assert.equal(switchLabel('start', undefined, 'generator'), 'next()');
-    assert.equal(switchLabel('start', 'None', 'generator'), 'next()');
+    // send(None) is what the program wrote; next() sends no value (the runtime leaves `value` out).
+    assert.equal(switchLabel('start', 'None', 'generator'), 'send(None)');
     assert.equal(switchLabel('resume', '3', 'generator'), 'send(3)');
     assert.equal(switchLabel('resume', undefined, 'coroutine'), 'next()');
     assert.equal(switchLabel('yield', "'200 OK'"), "yield '200 OK'");
     assert.equal(switchLabel('return', "'200 OK'"), "return '200 OK'");
-    assert.equal(switchLabel('throw', 'ValueError'), 'throw ValueError');
+    assert.equal(switchLabel('throw', "ValueError('stop')"), "throw(ValueError('stop'))");
     assert.equal(switchLabel('close', undefined), 'close()');
   });
 
@@ -45,7 +46,8 @@ describe('arrow labels', () => {
     assert.equal(fullLabel(s, 1), 'create consumer');
     assert.equal(fullLabel(s, 2), `send(${long})`);
     assert.equal(label(s, 2).length, LABEL_MAX);
-    assert.ok(label(s, 2).endsWith('…'));
+    // Cut in the middle: the tail (where neighbours differ) stays.
+    assert.ok(label(s, 2).includes('…') && label(s, 2).endsWith("x')"), label(s, 2));
     assert.equal(label(s, 3), 'raised ValueError: bad');
     assert.equal(label(s, 4), 'channel#1.send(2)');
     assert.equal(label(s, 5), 'channel#1.receive() → 2');
@@ -73,5 +75,60 @@ describe('lane display names', () => {
     assert.equal(laneName(s, 3), 'output #2');
     assert.equal(fullLabel(s, 4), 'create output #3');
     assert.equal(s.tasks[3].name, 'output', 'the program\'s name is untouched');
+  });
+});
+
+describe('values as written, causes in words (issue 17)', () => {
+  const store = (events: object[]) => { const s = new TraceStore(); s.appendText(events.map((e) => JSON.stringify(e)).join('\n') + '\n'); return s; };
+  it('switch(2, 3) from a call\'s arguments, square(3) for pool calls', () => {
+    assert.equal(switchLabel('start', '(2, 3)', 'greenlet', 'main', true), 'switch(2, 3)');
+    assert.equal(switchLabel('switch', '(5,)', 'greenlet', 'main', true), 'switch(5)');
+    assert.equal(switchLabel('switch', '(2, 3)', 'greenlet', 'main', false), 'switch((2, 3))');
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'thread', name: 'worker', parent: '1' },
+      { type: 'send', ts: 2, task: '1', channel: 'ThreadPoolExecutor#1', value: 'square(3)', msg: 1 },
+      { type: 'recv', ts: 3, task: '2', channel: 'ThreadPoolExecutor#1', value: 'square(3)', msg: 1 },
+      { type: 'send', ts: 4, task: '2', channel: 'ThreadPoolExecutor#1', value: '9', msg: 2 },
+      { type: 'recv', ts: 5, task: '1', channel: 'ThreadPoolExecutor#1', value: '9', msg: 2 },
+      { type: 'switch', ts: 6, from: '1', to: '2', reason: 'switch', value: '(2, 3)', args: true },
+    ]);
+    assert.deepEqual([2, 3, 4, 5, 6].map((i) => label(s, i)), ['submit square(3)', 'run square(3)', 'result 9', 'got result 9', 'switch(2, 3)']);
+  });
+  it('cuts long labels in the middle, keeping what tells neighbours apart', () => {
+    const a = clip('GET: http://127.0.0.1:4434/' + 'p'.repeat(80) + '/slow', 40);
+    const b = clip('GET: http://127.0.0.1:4434/' + 'p'.repeat(80) + '/fast', 40);
+    assert.equal(a.length, 40);
+    assert.notEqual(a, b);
+    assert.ok(a.endsWith('/slow') && a.startsWith('GET: http'), a);
+    assert.equal(middle('abcdef', 6), 'abcdef');
+    assert.equal(middle('abcdefghij', 5), 'ab…ij');
+  });
+  it('wakes say who woke them and why, by display name, never by id', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '7', kind: 'asyncio-task', name: 'waiter', parent: '1' },
+      { type: 'block', ts: 2, task: '7', on: 'event', detail: 'ready', file: '/p.py', line: 5 },
+      { type: 'wake', ts: 3, task: '7', on: 'event', detail: 'ready', cause: 'set', by: '1', byFile: '/p.py', byLine: 10 },
+      { type: 'wake', ts: 4, task: '7', on: 'task', cause: 'cancel', by: '1', byLine: 19 },
+      { type: 'wake', ts: 5, task: '7', on: 'timer', detail: '0.01 s', cause: 'timeout', byLine: 23 },
+      { type: 'wake', ts: 6, task: '7', on: 'queue', detail: 'Queue#1' },
+      { type: 'end', ts: 7, task: '7', outcome: 'unfinished', file: '/p.py', line: 5, waits: 'event ready' },
+    ]);
+    assert.equal(label(s, 3), 'woken by main: ready.set() (line 10)');
+    assert.equal(label(s, 4), 'cancelled by main (line 19)');
+    assert.equal(label(s, 5), 'timed out after 0.01 s (line 23)');
+    assert.equal(label(s, 6), 'woken: Queue#1');
+    assert.equal(label(s, 7), 'unfinished: paused at line 5 (waiting for event ready)');
+    assert.ok(details(s, 3).includes('cause: woken by main: ready.set() (line 10)'));
+    for (let i = 0; i < s.length; i++) assert.ok(!/\b7\b.*woken|by 7\b/.test(label(s, i)), label(s, i));
+  });
+  it('close() reads closed', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'consumer', parent: '1' },
+      { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GeneratorExit' },
+    ]);
+    assert.equal(label(s, 2), 'closed');
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from './cli-helpers';
+import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from '../unit/cli-helpers';
 
 const fake = { COROSCOPE_RUNTIME: fakeRuntime };
 const exit3 = join(scripts, 'exit3.py');
@@ -164,6 +164,38 @@ describe('coroscope run (dist/cli.js)', function () {
       const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
       assert.equal(lines[0].type, 'header');
       assert.ok(lines.some((l) => l.type === 'output'), 'the prints are in the trace');
+    });
+
+    it('-m MODULE, a folder and a zipapp run as python runs them (argv, sys.path[0], __main__ spec, traceback)', async () => {
+      const dir = tempDir('run-module');
+      const app = join(dir, 'app');
+      mkdirSync(join(dir, 'pkg'));
+      mkdirSync(app);
+      const body = 'import sys\nprint(sys.argv, sys.path[0], __spec__.name, __name__)\ndef g():\n    yield 1\nprint(list(g()))\nraise ValueError("x")\n';
+      writeFileSync(join(dir, 'pkg', '__init__.py'), '');
+      writeFileSync(join(dir, 'pkg', 'mod.py'), body);
+      writeFileSync(join(app, '__main__.py'), body);
+      assert.equal((await exec('python3', ['-m', 'zipapp', 'app', '-o', 'app.pyz'], { cwd: dir })).code, 0);
+      for (const target of [['-m', 'pkg.mod'], ['app'], ['app.pyz']]) {
+        const plain = await exec('python3', [...target, '--trace', 'x'], { cwd: dir });
+        const r = await cli(['run', '--no-progress', '--trace', 't.jsonl', ...target, '--trace', 'x'], { cwd: dir });
+        assert.equal(r.code, plain.code, `${target.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stdout, plain.stdout, target.join(' '));
+        assert.ok(r.stderr.startsWith(plain.stderr), `${target.join(' ')}: ${r.stderr}`);
+        const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+        assert.ok(lines.some((l) => l.type === 'switch'), `${target.join(' ')}: the generator is traced`);
+      }
+    });
+
+    it('on a terminal, the input() prompt is in the trace as an unfinished line (the progress line waits for it)', async function () {
+      if (!existsSync('/usr/bin/script')) this.skip();
+      const dir = tempDir('run-prompt');
+      const r = await exec('/usr/bin/script', ['-qec', `${process.execPath} ${join(root, 'dist/cli.js')} run --trace t.jsonl ${join(scripts, 'ask_name.py')}`, '/dev/null'], { cwd: dir, input: 'Ada\n' });
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(r.stdout, /hello Ada/);
+      const outputs = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string })
+        .filter((l) => l.type === 'output').map((l) => l.text);
+      assert.ok(outputs.includes('name? '), JSON.stringify(outputs));
     });
 
     for (const ex of examples) {

@@ -24,7 +24,7 @@ describe('run: RunCore on the real runtime', function () {
   it('runs producer_consumer: the switches carry 1..5 and 200 OK, the trace file holds exactly what was decoded', async () => {
     const out: string[] = [];
     let batches = 0;
-    let socketDir: string;
+    let socketDir = '';
     const core = new RunCore(spec(path.join(root, 'examples/producer_consumer.py')), {
       onStdout: (t) => out.push(t),
       onBatch: () => { batches++; },
@@ -51,9 +51,12 @@ describe('run: RunCore on the real runtime', function () {
   it('Stop ends a never-ending script and the child process it started; the trace so far is kept', async () => {
     const sp = spec(path.join(fixtures, 'forever.py'));
     const pidFile = path.join(path.dirname(sp.traceFile), 'pids');
-    const core = new RunCore({ ...sp, args: [pidFile] });
+    // Stop once the child has started (the pid file) and events flow (a batch past 100 events).
+    let running!: () => void;
+    const isRunning = new Promise<void>((r) => { running = r; });
+    const core = new RunCore({ ...sp, args: [pidFile] }, { onBatch: () => { if (fs.existsSync(pidFile) && core.store.length > 100) running(); } });
     await core.start();
-    for (let i = 0; i < 400 && !(fs.existsSync(pidFile) && core.store.length > 100); i++) await new Promise((r) => setTimeout(r, 25));
+    await isRunning;
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     assert.equal(pids[0], core.pid);
     for (const p of pids) assert.ok(processAlive(p), `${p} runs before Stop`);
@@ -88,9 +91,13 @@ describe('run: RunCore on the real runtime', function () {
 
   it("stdin reaches the program's input()", async () => {
     const out: string[] = [];
-    const core = new RunCore(spec(path.join(fixtures, 'ask_name.py')), { onStdout: (t) => out.push(t) });
+    let prompted!: () => void;
+    const isPrompted = new Promise<void>((r) => { prompted = r; });
+    const core = new RunCore(spec(path.join(fixtures, 'ask_name.py')), {
+      onStdout: (t) => { out.push(t); if (out.join('').includes('name? ')) prompted(); },
+    });
     await core.start();
-    for (let i = 0; i < 400 && !out.join('').includes('name? '); i++) await new Promise((r) => setTimeout(r, 25));
+    await isPrompted;
     core.write('Ada\n');
     const r = await core.done;
     assert.equal(r.exitCode, 0);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { gzipBase64, inlineCodiconFont, reportHtml } from '../../trace/report';
-import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from './cli-helpers';
+import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from '../unit/cli-helpers';
 
 describe('trace/report.ts (pure report building)', () => {
   it('gzipBase64 round-trips through gunzip', async () => {
@@ -109,7 +109,7 @@ describe('coroscope report (dist/cli.js)', function () {
     assert.equal(v.stdout.trim(), pkg.version);
     const h = await cli(['--help']);
     assert.equal(h.code, 0);
-    assert.match(h.stdout, /run \[options\] <script> \[args\.\.\.\]/);
+    assert.match(h.stdout, /run \[options\] \[script\] \[args\.\.\.\]/);
     assert.match(h.stdout, /report \[options\] <trace>/);
     const rh = await cli(['run', '--help']);
     assert.equal(rh.code, 0);

@@ -1,0 +1,46 @@
+// The extension's test API (`testing` on what activate() returns): what the integration tests read and do that no
+// user command offers. Nothing in the product calls it; the panel answers its queries with the test messages of
+// protocol/test-messages.ts, which are not part of the host ↔ webview protocol.
+import type { DiagramPanel, PanelTrace } from '../panel';
+import type { DiagramSummary } from '../../protocol/test-messages';
+import type { SessionInfo } from './session';
+import type { RunState } from './state';
+
+export interface CoroscopeTestApi {
+  /** The current or last run, or undefined if none ran in this window. */
+  lastSession(): SessionInfo | undefined;
+  /** Resolves when the current run (if any) has ended, with its final info. */
+  waitForSessionEnd(): Promise<SessionInfo | undefined>;
+  /** What the diagram panel holds, from the webview itself (undefined without a panel, or if it does not answer within `timeoutMs`). */
+  panelSummary(timeoutMs?: number): Promise<DiagramSummary | undefined>;
+  /** How many times the webview has (re)loaded and been replayed the trace. */
+  panelLoads(): number;
+  /** The trace the panel shows (live run or opened file). */
+  panelTrace(): { file: string; title: string; live: boolean } | undefined;
+  /** Is the diagram panel open? */
+  panelOpen(): boolean;
+  /** Closes the diagram panel as the user would (tests: closing it must not stop the run). */
+  closePanel(): void;
+  /** Handles `m` exactly as if the diagram webview had posted it (validation included). */
+  panelMessage(m: unknown): Promise<void>;
+}
+
+export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi {
+  return {
+    lastSession: () => state.current?.info(),
+    waitForSessionEnd: async () => {
+      const s = state.current;
+      if (!s) return undefined;
+      await s.core.done;
+      // Let the session's own end handling (status, panel) run first.
+      await new Promise((r) => setTimeout(r, 0));
+      return s.info();
+    },
+    panelSummary: (timeoutMs?: number) => panel.query(timeoutMs),
+    panelLoads: () => panel.loads,
+    panelTrace: () => { const t: PanelTrace | undefined = panel.current; return t ? { file: t.file, title: t.title, live: t.live } : undefined; },
+    panelOpen: () => panel.isOpen,
+    closePanel: () => panel.closePanel(),
+    panelMessage: (m: unknown) => panel.receive(m),
+  };
+}

@@ -1,0 +1,399 @@
+"""Threads that wait: ``block``/``wake`` for the waits a learner looks at --
+``threading`` Event, Condition, Semaphore/BoundedSemaphore, Barrier, Lock/RLock
+(when contended), ``Thread.join``, ``time.sleep`` in a thread -- each woken with
+its cause (set, notify, release, done, timer) and, where one is known, the lane
+and line that caused it.
+
+Only waits called by the program itself are recorded (the standard library's own
+use of these, e.g. the Condition inside an Event, is not a second wait), and only
+real ones: a wait that returns at once writes nothing."""
+import sys
+import weakref
+from _thread import get_ident
+
+from . import core, varnames
+
+_getframe = sys._getframe
+_names = weakref.WeakKeyDictionary()    # primitive -> display name
+_actors = {}                            # id(primitive) -> (lane, file, line) of the last set/release/notify
+
+
+def _user_caller(depth=2):
+    """The calling frame when it is the program's (not the standard library's)."""
+    try:
+        f = _getframe(depth)
+    except ValueError:
+        return None
+    return f if core.is_user_code(f.f_code) else None
+
+
+def _name(obj, label):
+    try:
+        r = _names.get(obj)
+        if r is None:
+            r = _names[obj] = varnames.numbered(label)
+        return r
+    except TypeError:
+        return label
+
+
+def _note(obj, depth=2):
+    """Who did something that wakes obj's waiters (from the caller at depth):
+    only the program's own calls, by a lane that exists (a helper thread of the
+    standard library setting an event gets no lane for it)."""
+    try:
+        f = _getframe(depth)
+        code = f.f_code
+        if not core.is_user_code(code):
+            return
+        info = core.find_info(f)
+        lane = info[0] if info is not None else None
+        if lane is None:
+            h = core.root_hook
+            lane = (h() if h is not None else None) or core.thread_lanes.get(get_ident())
+        if lane is None:
+            return
+        file, line = code.co_filename, f.f_lineno
+        if len(_actors) > 4096:
+            _actors.clear()
+        _actors[id(obj)] = (lane, file, line)
+    except Exception:
+        pass
+
+
+def _block(frame, on, detail):
+    lane = core.current_lane()
+    core.block(lane, on, detail, frame.f_code.co_filename, frame.f_lineno)
+    lane.wait = (on, detail)
+    return lane
+
+
+def _wake(lane, on, detail, cause, obj=None):
+    lane.wait = None
+    by = bf = bl = None
+    if isinstance(obj, core.Lane):
+        by = obj
+    elif obj is not None and cause not in ("timer", "timeout"):
+        a = _actors.get(id(obj))
+        if a is not None:
+            by, bf, bl = a
+    core.wake(lane, on, detail, cause, by, bf, bl)
+
+
+def _named_init(cls, label):
+    orig = cls.__init__
+
+    def __init__(self, *a, **k):
+        orig(self, *a, **k)
+        try:
+            nm = varnames.assigned(_getframe(1))
+            if nm is not None:
+                _names[self] = nm
+        except Exception:
+            pass
+    __init__.__wrapped__ = orig
+    __init__.__qualname__ = orig.__qualname__
+    __init__.__doc__ = orig.__doc__
+    cls.__init__ = __init__
+
+
+def _noting(orig):
+    """set / release / notify: note the caller (a wake's ``by``)."""
+    def hooked(self, *a, **k):
+        if core.W is not None:
+            _note(self)
+        return orig(self, *a, **k)
+    hooked.__wrapped__ = orig
+    hooked.__name__ = orig.__name__
+    hooked.__qualname__ = orig.__qualname__
+    hooked.__doc__ = orig.__doc__
+    return hooked
+
+
+def _patch(threading, time):
+    Ev, Cond, Sem, Bar, T = threading.Event, threading.Condition, threading.Semaphore, \
+        threading.Barrier, threading.Thread
+    for cls, label in ((Ev, "Event"), (Cond, "Condition"), (Sem, "Semaphore"), (Bar, "Barrier")):
+        _named_init(cls, label)
+    Ev.set = _noting(Ev.set)
+    Cond.notify = _noting(Cond.notify)
+    Cond.notify_all = _noting(Cond.notify_all)
+    Sem.release = _noting(Sem.release)
+    if "release" in threading.BoundedSemaphore.__dict__:
+        threading.BoundedSemaphore.release = _noting(threading.BoundedSemaphore.release)
+
+    o_ewait = Ev.wait
+
+    def ewait(self, timeout=None):
+        f = _user_caller() if core.W is not None and not self._flag else None
+        if f is None:
+            return o_ewait(self, timeout)
+        d = "%s.wait" % _name(self, "Event")
+        lane = _block(f, "event", d)
+        r = False
+        try:
+            r = o_ewait(self, timeout)
+            return r
+        finally:
+            _wake(lane, "event", d, "set" if r else "timer", self)
+    Ev.wait = ewait
+
+    o_cwait = Cond.wait
+
+    def cwait(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None:
+            return o_cwait(self, timeout)
+        d = "%s.wait" % _name(self, "Condition")
+        lane = _block(f, "lock", d)
+        r = False
+        try:
+            r = o_cwait(self, timeout)
+            return r
+        finally:
+            _wake(lane, "lock", d, "notify" if r else "timer", self)
+    Cond.wait = cwait
+
+    o_sacq = Sem.acquire
+
+    def sacquire(self, blocking=True, timeout=None):
+        f = _user_caller() if core.W is not None and blocking and self._value == 0 else None
+        if f is None:
+            return o_sacq(self, blocking, timeout)
+        d = "%s.acquire" % _name(self, "Semaphore")
+        lane = _block(f, "lock", d)
+        r = False
+        try:
+            r = o_sacq(self, blocking, timeout)
+            return r
+        finally:
+            _wake(lane, "lock", d, "release" if r else "timer", self)
+    Sem.acquire = sacquire
+    Sem.__enter__ = sacquire
+
+    o_bwait = Bar.wait
+
+    def bwait(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None:
+            return o_bwait(self, timeout)
+        if self._count + 1 >= self._parties:
+            _note(self)            # the last to arrive releases the others
+            return o_bwait(self, timeout)
+        d = "%s.wait" % _name(self, "Barrier")
+        lane = _block(f, "lock", d)
+        try:
+            return o_bwait(self, timeout)
+        finally:
+            _wake(lane, "lock", d, "release", self)
+    Bar.wait = bwait
+
+    o_join = T.join
+
+    def join(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None or not self.is_alive():
+            return o_join(self, timeout)
+        tl = _thread_lane(self)
+        d = "join %s" % (tl.name if tl is not None else self.name)
+        lane = _block(f, "thread", d)
+        try:
+            return o_join(self, timeout)
+        finally:
+            _wake(lane, "thread", d, "timer" if self.is_alive() else "done", tl)
+    T.join = join
+
+    o_sleep = time.sleep
+    main_ident = threading.main_thread().ident
+
+    def sleep(secs):
+        # only in threads: the main thread's sleep in an event loop is a
+        # loop-blocked mark already, and a plain script's is its own business
+        if core.W is None or not secs or threading.get_ident() == main_ident:
+            return o_sleep(secs)
+        f = _user_caller()
+        if f is None:
+            return o_sleep(secs)
+        d = "%s s" % core.safe_repr(secs)
+        lane = _block(f, "timer", d)
+        try:
+            return o_sleep(secs)
+        finally:
+            _wake(lane, "timer", d, "timer")
+    sleep.__wrapped__ = o_sleep
+    sleep.__name__ = "sleep"
+    sleep.__qualname__ = "sleep"
+    sleep.__doc__ = o_sleep.__doc__
+    time.sleep = sleep
+
+
+def _locks(threading):
+    """threading.Lock() / RLock() called by the program give a thin wrapper
+    whose uncontended acquire is one non-blocking try of the real lock; only a
+    contended acquire is recorded (block, then wake "release" naming who released
+    it). The standard library's own locks stay the real ones."""
+    o_lock, o_rlock = threading.Lock, threading.RLock
+
+    def _contended(self, timeout, f, label):
+        d = "%s.acquire" % _name(self, label)
+        lane = _block(f, "lock", d) if core.W is not None else None
+        self._w += 1
+        r = False
+        try:
+            r = self._l.acquire(True, timeout)
+            return r
+        finally:
+            self._w -= 1
+            if lane is not None:
+                _wake(lane, "lock", d, "release" if r else "timer", self)
+
+    class _Traced:
+        # _try / _rel: the real lock's acquire and release, bound once (the
+        # uncontended path is one call of each)
+        __slots__ = ("_l", "_w", "_try", "_rel", "__weakref__")
+        _label = "Lock"
+
+        def _bind(self, real):
+            self._l = real
+            self._w = 0
+            self._try = real.acquire
+            self._rel = real.release
+
+        def acquire(self, blocking=True, timeout=-1):
+            if self._try(False):
+                return True
+            if not blocking:
+                return False
+            return _contended(self, timeout, _getframe(1), self._label)
+
+        def __enter__(self):
+            if self._try(False):
+                return True
+            return _contended(self, -1, _getframe(1), self._label)
+
+        def release(self):
+            if self._w:
+                _note(self)
+            self._rel()
+
+        def __exit__(self, t, v, tb):
+            if self._w:
+                _note(self)
+            self._rel()
+
+        def _at_fork_reinit(self):
+            self._l._at_fork_reinit()
+            self._w = 0
+
+        def __repr__(self):
+            return repr(self._l)
+
+    class Lock(_Traced):
+        __slots__ = ()
+
+        def __init__(self):
+            self._bind(o_lock())
+
+        def locked(self):
+            return self._l.locked()
+
+        acquire_lock, release_lock, locked_lock = _Traced.acquire, _Traced.release, locked
+
+    class RLock(_Traced):
+        __slots__ = ()
+        _label = "RLock"
+
+        def __init__(self, *a, **k):
+            self._bind(o_rlock(*a, **k))
+
+        # what Condition(rlock) uses to release and retake it whatever the depth
+        def _release_save(self):
+            if self._w:
+                _note(self)
+            return self._l._release_save()
+
+        def _acquire_restore(self, state):
+            return self._l._acquire_restore(state)
+
+        def _is_owned(self):
+            return self._l._is_owned()
+
+    def make(kind, real, f, a, k):
+        if core.W is not None and core.is_user_code(f.f_code):
+            ln = kind(*a, **k)
+            nm = varnames.assigned(f)
+            if nm is not None:
+                _names[ln] = nm
+            return ln
+        return real(*a, **k)
+
+    class _Factory(type):
+        """threading.Lock / RLock as the program sees them: calling one makes a
+        traced lock for the program's own code and the real one for the standard
+        library's; isinstance(x, threading.Lock) still holds for both (on 3.13+
+        threading.Lock is a class)."""
+        def __call__(cls, *a, **k):
+            return make(cls._kind, cls._real, _getframe(1), a, k)
+
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, cls._types)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, cls._types)
+
+    def factory(name, kind, real):
+        if not isinstance(real, type):
+            # a function in the standard library (Lock before 3.13, RLock): a function here too
+            def fn(*a, **k):
+                return make(kind, real, _getframe(1), a, k)
+            fn.__name__ = fn.__qualname__ = name
+            fn.__doc__ = getattr(real, "__doc__", None)
+            fn.__wrapped__ = real
+            return fn
+        types = (kind, real)
+        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types,
+                                      "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        f.__qualname__ = name
+        return f
+    threading.Lock = factory("Lock", Lock, o_lock)
+    threading.RLock = factory("RLock", RLock, o_rlock)
+
+
+def _process_join(mpp):
+    """Process.join() that waits: a block on the process, woken "done" by its lane."""
+    BP = mpp.BaseProcess
+    o_join = BP.join
+
+    def join(self, timeout=None):
+        f = _user_caller() if core.W is not None else None
+        if f is None or self._popen is None or not self.is_alive():
+            return o_join(self, timeout)
+        d = "join %s" % self.name
+        lane = _block(f, "process", d)
+        try:
+            return o_join(self, timeout)
+        finally:
+            # (a child's lane is "<pid>:1")
+            done = self._popen is not None and self._popen.returncode is not None
+            lane.wait = None
+            core.wake(lane, "process", d, "done" if done else "timer",
+                      "%d:1" % self.pid if done and self.pid else None)
+    join.__wrapped__ = o_join
+    BP.join = join
+
+
+_thread_lane = None      # Thread -> its lane (given by threads.py, which keeps them)
+
+
+def install(thread_lane):
+    global _thread_lane
+    _thread_lane = thread_lane
+    import threading
+    import time
+    try:
+        _patch(threading, time)
+        _locks(threading)
+        from . import imports
+        imports.when_imported("multiprocessing.process", _process_join)
+    except Exception as e:
+        core.internal_error("thread waits", e)

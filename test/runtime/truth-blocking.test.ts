@@ -1,0 +1,60 @@
+// Issue 16, point 5: the waits a learner looks at in threaded programs are blocks on the primitive (by its
+// variable) and wakes with their cause and who caused it; uncontended acquires and waits that return at once
+// write nothing.
+import * as assert from 'node:assert/strict';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
+
+const SCRIPT = 'test/fixtures/python/truth_thread_waits.py';
+
+for (const py of PYTHONS) {
+  describe(`truth: thread waits on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    it('Event, Condition, Semaphore, Lock, RLock, Barrier, Queue, sleep and join: block, then wake with cause and by', () => {
+      const r = runTraced(py, SCRIPT);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      const lane = (name: string) => tasks(r.events, 'thread').find((t) => t.name === name)!.id;
+      const want: [string, string, string, string, number | undefined][] = [
+        ['on_event', 'event', 'ready.wait', 'set', 80],
+        ['on_cond', 'lock', 'cond.wait', 'notify', 83],
+        ['on_sem', 'lock', 'sem.acquire', 'release', 84],
+        ['on_lock', 'lock', 'lock.acquire', 'release', 85],
+        ['on_rlock', 'lock', 'rlock.acquire', 'release', 86],
+        ['on_barrier', 'lock', 'gate.wait', 'release', 87],
+        ['on_queue', 'queue', 'jobs', 'put', 88],
+        ['napper', 'timer', '0.01 s', 'timer', undefined],
+      ];
+      for (const [name, on, detail, cause, byLine] of want) {
+        const id = lane(name);
+        const b = ofType(r.events, 'block').filter((e) => e.task === id);
+        const w = ofType(r.events, 'wake').filter((e) => e.task === id);
+        assert.deepEqual(b.map((e) => [e.on, e.detail]), [[on, detail]], name);
+        assert.deepEqual(w.map((e) => [e.on, e.detail, e.cause, e.byLine, e.by]),
+          [[on, detail, cause, byLine, byLine === undefined ? undefined : '1']], name);
+      }
+      // the main thread's joins name the thread and wake when it is done, by it
+      const joins = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'thread');
+      assert.ok(joins.length >= 1 && joins.every((j) => j.cause === 'done' && j.by !== undefined && j.detail === `join ${tasks(r.events).find((t) => t.id === j.by)!.name}`));
+      // the uncontended `with lock:` at the end and the Event already set wrote nothing
+      assert.equal(ofType(r.events, 'block').filter((e) => e.task === '1' && e.on !== 'thread').length, 0);
+    });
+  });
+}
+
+for (const py of PYTHONS) {
+  describe(`truth: Process.join on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('a join that waits is a block on the process, woken done by the child\'s lane', () => {
+      const script = 'test/fixtures/python/truth_process_join.py';
+      const r = runTraced(py, script);
+      checkTrace(r);
+      assert.equal(r.stdout, 'joined 0\n');
+      const kid = tasks(r.events, 'process').find((t) => t.name === 'kid')!;
+      const b = ofType(r.events, 'block').filter((e) => e.task === '1' && e.on === 'process');
+      const w = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'process');
+      assert.deepEqual(b.map((e) => [e.detail, e.line]), [['join kid', 28]]);
+      assert.deepEqual(w.map((e) => [e.detail, e.cause, e.by]), [['join kid', 'done', kid.id]]);
+    });
+  });
+}

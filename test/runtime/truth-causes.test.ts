@@ -1,0 +1,109 @@
+// Issue 16, point 4: every wake says why (cause) and, where there is one, which task caused it and at which call
+// (by, byFile, byLine).
+import * as assert from 'node:assert/strict';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
+import type { TraceLine } from '../../protocol/events';
+
+function wakesOf(events: TraceLine[], id: string): Ev<'wake'>[] {
+  return ofType(events, 'wake').filter((w) => w.task === id);
+}
+const named = (events: TraceLine[], name: string) => {
+  const t = tasks(events).find((x) => x.name === name);
+  assert.ok(t, `task ${name}`);
+  return t;
+};
+
+const CAUSES = 'test/fixtures/python/truth_causes.py';
+
+for (const py of PYTHONS) {
+  describe(`truth: asyncio wake causes on ${py.name}`, function () {
+    this.timeout(60_000);
+    let r: ReturnType<typeof runTraced>;
+    before(() => {
+      r = runTraced(py, CAUSES);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, CAUSES).stdout);
+    });
+    const main = () => tasks(r.events, 'asyncio-task').find((t) => t.name === 'main')!;
+    const wake = (name: string) => {
+      const w = wakesOf(r.events, named(r.events, name).id);
+      assert.equal(w.length, 1, `${name} woke once`);
+      return w[0];
+    };
+
+    it('a wait_for timeout names the wait_for line and the waiting task', () => {
+      if (py.minor < 12) {
+        // 3.11: wait_for runs the coroutine as a task of its own, cancelled by the waiting task
+        const w = wake('sleeper');
+        assert.deepEqual([w.on, w.cause, w.by, w.byLine], ['timer', 'timeout', main().id, 28]);
+      } else {
+        // 3.12+: the coroutine runs in the waiting task itself, under a timeout
+        const w = wakesOf(r.events, main().id).find((x) => x.cause === 'timeout')!;
+        assert.deepEqual([w.detail, w.by, w.byLine], ['wait_for', main().id, 28]);
+      }
+    });
+
+    it('cancel() names the canceller and its line; a joined task\'s end wakes its joiner', () => {
+      const w = wake('short');
+      assert.deepEqual([w.cause, w.by, w.byLine], ['cancel', main().id, 33]);
+      const j = wakesOf(r.events, main().id).find((x) => x.detail === 'task short')!;
+      assert.deepEqual([j.on, j.cause, j.by], ['task', 'done', named(r.events, 'short').id]);
+    });
+
+    it('event.set, lock.release and queue put wake their waiters, naming who and where; the primitives by their variable', () => {
+      const e = wake('waiter');
+      assert.deepEqual([e.on, e.detail, e.cause, e.by, e.byLine], ['event', 'ready.wait', 'set', main().id, 41]);
+      const l = wake('locker');
+      assert.deepEqual([l.on, l.detail, l.cause, l.by, l.byLine], ['lock', 'lock.acquire', 'release', main().id, 47]);
+      const q = wake('getter');
+      assert.deepEqual([q.on, q.detail, q.cause, q.by, q.byLine], ['queue', 'q.get', 'put', main().id, 52]);
+      // details never show a bare task id
+      for (const b of ofType(r.events, 'block')) assert.doesNotMatch(b.detail ?? '', /^task \d+$/);
+    });
+
+    it('an asyncio.timeout block names its async with line', () => {
+      const w = wakesOf(r.events, main().id).filter((x) => x.cause === 'timeout').at(-1)!;
+      assert.deepEqual([w.on, w.by, w.byLine], ['timer', main().id, 55]);
+    });
+  });
+}
+
+for (const py of GREENLET_PYTHONS) {
+  describe(`truth: gevent wake causes and blocking on ${py.name}`, function () {
+    this.timeout(60_000);
+    const SCRIPT = 'test/fixtures/python/truth_gevent_causes.py';
+    let r: ReturnType<typeof runTraced>;
+    before(function () {
+      needGevent(this, py);
+      r = runTraced(py, SCRIPT);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+    });
+    const one = (name: string) => {
+      const id = named(r.events, name).id;
+      const b = ofType(r.events, 'block').filter((x) => x.task === id);
+      const w = wakesOf(r.events, id);
+      assert.equal(b.length, 1, `${name} blocked once`);
+      assert.equal(w.length, 1, `${name} woke once`);
+      return { b: b[0], w: w[0] };
+    };
+
+    it('queue, event, AsyncResult and lock waits are blocks on the object, by its variable, woken by put/set/done/release', () => {
+      for (const [name, on, detail, cause] of [['getter', 'queue', 'q.get', 'put'], ['waiter', 'event', 'ev.wait', 'set'],
+        ['answer', 'future', 'ar.get', 'done'], ['locker', 'lock', 'sem.acquire', 'release']] as const) {
+        const { b, w } = one(name);
+        assert.deepEqual([b.on, b.detail, w.on, w.detail, w.cause], [on, detail, on, detail, cause], name);
+      }
+    });
+
+    it('kill names the killer and its line; gevent.Timeout names where it started; join names the greenlet', () => {
+      const v = one('victim');
+      assert.deepEqual([v.w.cause, v.w.by, v.w.byLine], ['kill', '1', 53]);
+      assert.equal(ofType(r.events, 'end').find((e) => e.task === named(r.events, 'victim').id)?.outcome, 'killed');
+      const s = one('slow');
+      assert.deepEqual([s.w.cause, s.w.by, s.w.byLine], ['timeout', named(r.events, 'slow').id, 27]);
+      const j = wakesOf(r.events, '1').find((x) => x.detail === 'get slow')!;
+      assert.deepEqual([j.on, j.cause, j.by], ['task', 'done', named(r.events, 'slow').id]);
+    });
+  });
+}

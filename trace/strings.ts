@@ -1,0 +1,121 @@
+// Interning: each distinct name (event types, task ids, reasons, files…) is
+// stored once and referred to by a small integer id. An open-addressing FNV
+// hash table finds a name from a JS string, from ASCII bytes in place or from
+// UTF-16 code units, without making a string unless the name is new.
+import { scratchString } from './json-chars';
+
+export class StringTable {
+  /** The names by id (the store reads them directly). */
+  readonly list: string[] = [];
+  /** Per id: the store's lane of that task id (-1 unknown), so the scanners map a task id to its lane with one load. */
+  readonly lane: number[] = [];
+  private hashes: number[] = [];
+  private table = new Int32Array(1024).fill(-1);
+
+  get tableBytes(): number { return this.table.byteLength; }
+
+  /** Intern the ASCII bytes b[from, to) (FNV hash h, as `intern` computes it) without making a string unless it is new. */
+  internBytes(b: Uint8Array, from: number, to: number, h: number): number {
+    const len = to - from;
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.hashes[id] === h) {
+        const str = this.list[id];
+        if (str.length === len) {
+          let k = 0;
+          while (k < len && str.charCodeAt(k) === b[from + k]) k++;
+          if (k === len) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.add(scratchString(b.subarray(from, to), len), h);
+  }
+
+  /** Intern the string in buf[0, len) (FNV hash h). */
+  internUnits(buf: Uint16Array, len: number, h: number): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.hashes[id] === h) {
+        const str = this.list[id];
+        if (str.length === len) {
+          let k = 0;
+          while (k < len && str.charCodeAt(k) === buf[k]) k++;
+          if (k === len) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.add(scratchString(buf, len), h);
+  }
+
+  /** Intern s[from, to) (no escapes in it) without making a string unless it is new. */
+  internRange(s: string, from: number, to: number): number {
+    let h = 0x811c9dc5;
+    for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    h |= 0;
+    const len = to - from;
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.hashes[id] === h) {
+        const str = this.list[id];
+        if (str.length === len && s.startsWith(str, from)) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    // A fresh flat copy: a slice would keep the whole chunk alive.
+    return this.add((' ' + s.slice(from, to)).slice(1), h);
+  }
+
+  /** Intern a JS string. */
+  intern(str: string): number {
+    let h = 0x811c9dc5;
+    for (let k = 0; k < str.length; k++) h = Math.imul(h ^ str.charCodeAt(k), 0x01000193);
+    h |= 0;
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = table[slot];
+      if (id < 0) break;
+      if (this.hashes[id] === h && this.list[id] === str) return id;
+      slot = (slot + 1) & mask;
+    }
+    return this.add(str, h);
+  }
+
+  private add(str: string, h: number): number {
+    const id = this.list.length;
+    this.list.push(str);
+    this.hashes.push(h);
+    this.lane.push(-1);
+    if (this.list.length * 2 > this.table.length) {
+      const t = new Int32Array(this.table.length * 2).fill(-1);
+      const m = t.length - 1;
+      for (let j = 0; j < this.list.length; j++) {
+        let slot = this.hashes[j] & m;
+        while (t[slot] >= 0) slot = (slot + 1) & m;
+        t[slot] = j;
+      }
+      this.table = t;
+    } else {
+      const m = this.table.length - 1;
+      let slot = h & m;
+      while (this.table[slot] >= 0) slot = (slot + 1) & m;
+      this.table[slot] = id;
+    }
+    return id;
+  }
+}

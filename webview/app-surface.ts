@@ -1,0 +1,31 @@
+// What the App's helpers (viewport.ts, input.ts, export-image.ts) may use of it: its view state, the DOM they draw
+// or listen on, and the calls that end a change. A separate type so the helpers do not import app.ts (no cycle).
+
+import type { WebviewMessage } from '../protocol/messages';
+import type { TraceStore } from '../trace/store';
+import type { DiagramModel } from './model';
+import type { View } from './render';
+import type { EventTable } from './table';
+import type { Theme } from './theme';
+
+export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
+
+export interface AppSurface {
+  readonly store: TraceStore;
+  readonly model: DiagramModel;
+  readonly view: View;
+  readonly theme: Theme;
+  follow: boolean;
+  readonly vscode: VsCodeApi;
+  readonly canvas: HTMLCanvasElement;
+  readonly mini: HTMLCanvasElement;
+  readonly diagram: HTMLDivElement;
+  readonly tooltip: HTMLDivElement;
+  readonly table: EventTable;
+  /** Save the view, sync the toolbar, redraw. */
+  changed(): void;
+  scheduleRender(): void;
+  selectRow(r: number, fromTable?: boolean): void;
+  activateRow(r: number): void;
+  reveal(e: number): void;
+}
