@@ -1,12 +1,12 @@
 // The `coroscope` command: `run` a script on the runtime, or `report` on a
 // saved trace; both write the self-contained HTML diagram, Perfetto JSON and
 // Mermaid through the exporters in trace/. Usage in docs/cli.md.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { CliError, note } from './errors';
-import { loadTrace } from './load';
-import { writeOutputs } from './outputs';
+import { CliError, EXIT, note } from './errors';
+import { checkTraceFile, loadTrace } from './load';
+import { checkOutputs, summaryLines, writeOutputs } from './outputs';
 import { defaultHtmlName, runScript } from './run';
 
 function version(): string {
@@ -54,18 +54,28 @@ export function program(): Command {
   });
   p.addCommand(run);
 
+  const eventIndex = (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('an event index (0, 1, 2, …) is expected');
+    return Number(v);
+  };
   const report = new Command('report')
     .description('write the HTML diagram, Perfetto or Mermaid from a saved JSON Lines trace (default: coroscope-<trace>.html)')
-    .argument('<trace>', 'a .jsonl trace written by coroscope run --trace or the VS Code extension')
+    .argument('<trace>', 'a .jsonl trace (plain or gzip) written by coroscope run --trace or the VS Code extension')
+    .option('--from <n>', 'HTML: the page holds events from index n (0 = the first) …', eventIndex)
+    .option('--to <n>', '… up to index n, excluded (default: the end)', eventIndex)
     .showHelpAfterError('(run coroscope report --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
-  outputOptions(report).action(async (trace: string, opts: OutputFlags) => {
-    const store = await loadTrace(trace);
-    const out = { ...opts };
+  outputOptions(report).action(async (trace: string, opts: OutputFlags & { from?: number; to?: number }) => {
+    const out = { html: opts.html, perfetto: opts.perfetto, mermaid: opts.mermaid };
     if (!out.html && !out.perfetto && !out.mermaid) out.html = defaultHtmlName(trace);
+    // Before a read that may take minutes: the trace exists, every output can be written.
+    checkTraceFile(trace);
+    checkOutputs({ '--html': out.html, '--perfetto': out.perfetto, '--mermaid': out.mermaid });
+    const store = await loadTrace(trace);
+    for (const line of summaryLines(store)) note(line);
     const script = store.header?.script ? basename(store.header.script) : basename(trace, extname(trace));
-    writeOutputs(store, out, `coroscope — ${script}`);
+    writeOutputs(store, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
   });
   p.addCommand(report);
   return p;
@@ -83,7 +93,7 @@ export function moduleArgv(argv: readonly string[]): string[] {
   const run = out.indexOf('run', 2);
   if (run < 0) return out;
   for (let i = run + 1; i < out.length; i++) {
-    const a = out[i];
+    const a = out[i] ?? ''; // i < out.length
     if (a === '--' || !a.startsWith('-')) return out;
     if (a === '-m' || a === '--module') {
       if (i + 1 < out.length) out.splice(i + 2, 0, '--');
@@ -105,11 +115,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are successes; usage errors were already printed by commander.
-      return e.exitCode === 0 ? 0 : 2;
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CliError) { note(`error: ${e.message}`); return e.exitCode; }
-    note(`internal error: ${(e as Error).stack ?? String(e)}`);
-    return 70;
+    // A bug of coroscope's: one line, the stack only on request.
+    const err = e as Error;
+    note(`internal error: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)} (a bug in coroscope; COROSCOPE_DEBUG=1 prints the stack)`);
+    if (process.env.COROSCOPE_DEBUG) process.stderr.write(`${err?.stack ?? String(e)}\n`);
+    return EXIT.internal;
   }
 }
 

@@ -1,35 +1,53 @@
-// Writing what the user asked for from a finished TraceStore: the
-// self-contained HTML report, Perfetto JSON, Mermaid. The exporters are the
-// pure functions in trace/; this module only reads the bundle files, gzips and
-// writes.
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+// What the user asked to be written, from a finished TraceStore: the
+// self-contained HTML report (cli/report-html.ts, streamed), Perfetto JSON,
+// Mermaid — and the checks that refuse an output before a run or a long read
+// rather than after it, and the summary lines that close a run.
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { toMermaid } from '../trace/mermaid';
 import { perfettoChunks } from '../trace/perfetto';
-import { inlineCodiconFont, jsonlChunks, reportHtml, type ReportAssets } from '../trace/report';
 import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
+import { pageWindow, readAssets, writeHtmlReport } from './report-html';
 
 export interface OutputPaths { html?: string; perfetto?: string; mermaid?: string }
+export interface WindowFlags { from?: number; to?: number }
 
-/** Where the webview bundle lives: next to dist/cli.js, or $COROSCOPE_DIST. */
-export function distDir(): string {
-  return process.env.COROSCOPE_DIST || __dirname;
-}
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-export function readAssets(dir = distDir()): ReportAssets {
-  const file = (name: string): string => {
-    const p = join(dir, 'webview', name);
-    if (!existsSync(p)) throw new CliError(`the diagram bundle is missing (${p}); reinstall coroscope or run npm run build`);
-    return p;
-  };
-  const ttf = readFileSync(file('codicon.ttf')).toString('base64');
-  return {
-    webviewJs: readFileSync(file('webview.js'), 'utf8'),
-    webviewCss: readFileSync(file('webview.css'), 'utf8'),
-    codiconCss: inlineCodiconFont(readFileSync(file('codicon.css'), 'utf8'), ttf),
-  };
+/**
+ * Refuses outputs that cannot be written (exit 2), before anything runs: a folder given as a file, a missing
+ * or read-only folder, a file that cannot be opened for writing, one file named by two options. Nothing is
+ * truncated: an existing file is opened for writing and closed; a new one is created and removed.
+ */
+export function checkOutputs(flags: Record<string, string | undefined>): void {
+  const seen = new Map<string, string>();
+  for (const [flag, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const p = resolve(value);
+    const other = seen.get(p);
+    if (other) throw new CliError(`${other} and ${flag} name the same file (${p})`, 2);
+    seen.set(p, flag);
+    const fail = (why: string) => new CliError(`cannot write ${flag} ${value}: ${why}`, 2);
+    let exists = false;
+    try {
+      const st = statSync(p);
+      exists = true;
+      if (st.isDirectory()) throw fail('it is a folder; give a file name');
+    } catch (e) { if (e instanceof CliError) throw e; }
+    if (!exists) {
+      const dir = dirname(p);
+      let isDir = false;
+      try { isDir = statSync(dir).isDirectory(); } catch { throw fail(`the folder ${dir} does not exist`); }
+      if (!isDir) throw fail(`${dir} is not a folder`);
+    }
+    try {
+      closeSync(openSync(p, exists ? 'r+' : 'wx'));
+      if (!exists) unlinkSync(p);
+    } catch (e) {
+      throw fail((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EROFS' ? 'permission denied' : (e as Error).message);
+    }
+  }
 }
 
 export function writeChunks(path: string, chunks: Iterable<string>): number {
@@ -42,29 +60,39 @@ export function writeChunks(path: string, chunks: Iterable<string>): number {
   return bytes;
 }
 
-/** The exit code in the trace's last `finish`, if any. */
-function exitCodeOf(store: TraceStore): number | null {
-  for (let i = store.length - 1; i >= 0 && i >= store.length - 1000; i--) {
-    if (store.typeCode(i) === TYPE.finish) return Number.isNaN(store.num(i)) ? null : store.num(i);
+/** What the runtime could not deliver: the last `finish`'s `dropped`, else the sum of `events-dropped` marks. */
+export function droppedEvents(store: TraceStore): number {
+  let marks = 0;
+  let finish: number | undefined;
+  for (let i = 0; i < store.length; i++) {
+    const t = store.typeCode(i);
+    if (t === TYPE.mark && store.reason(i) === 'events-dropped') marks += Number.isNaN(store.num(i)) ? 0 : store.num(i);
+    else if (t === TYPE.finish) { const d = store.extra(i)?.dropped; if (typeof d === 'number') finish = d; }
   }
-  return null;
+  return Math.max(marks, finish ?? 0);
 }
 
-export function htmlReport(store: TraceStore, title: string): string {
-  const gz = gzipSync(Buffer.from([...jsonlChunks(store)].join(''), 'utf8'), { level: 6 });
-  return reportHtml({ title, traceGzipBase64: gz.toString('base64'), exitCode: exitCodeOf(store) }, readAssets());
+/** The story of a trace, one line each: events and tasks, drops, truncation. */
+export function summaryLines(store: TraceStore): string[] {
+  const lines = [`${plural(store.length, 'event')}, ${plural(store.tasks.length, 'task')}`];
+  const dropped = droppedEvents(store);
+  if (dropped > 0) lines.push(`warning: ${plural(dropped, 'event')} dropped by the runtime (it could not write them fast enough): the trace is incomplete`);
+  for (let i = 0; i < store.length; i++) {
+    if (store.typeCode(i) === TYPE.mark && store.reason(i) === 'truncated') lines.push(`warning: trace truncated: ${store.value(i) ?? ''}`);
+  }
+  return lines;
 }
 
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
-/** Writes every requested output; returns the paths written. */
-export function writeOutputs(store: TraceStore, out: OutputPaths, title: string): string[] {
+/** Writes every requested output, naming each (absolute path) on its own line; returns the paths written. */
+export function writeOutputs(store: TraceStore, out: OutputPaths, title: string, win: WindowFlags = {}): string[] {
   const written: string[] = [];
   const summary = `${plural(store.length, 'event')}, ${plural(store.tasks.length, 'task')}`;
   if (out.html) {
     const p = resolve(out.html);
-    const bytes = writeChunks(p, [htmlReport(store, title)]);
+    const w = pageWindow(store.length, win.from, win.to, maxPageEvents());
+    const bytes = writeHtmlReport(p, store, { title, ...(w ? { window: w } : {}) }, readAssets());
     note(`wrote ${p} (${summary}, ${(bytes / 1e6).toFixed(1)} MB)`);
+    if (w) note(`note: ${w.note}`);
     written.push(p);
   }
   if (out.perfetto) {
@@ -84,3 +112,11 @@ export function writeOutputs(store: TraceStore, out: OutputPaths, title: string)
   }
   return written;
 }
+
+/** Events one HTML page holds ($COROSCOPE_MAX_PAGE_EVENTS lowers it, for tests). */
+function maxPageEvents(): number | undefined {
+  const v = Number(process.env.COROSCOPE_MAX_PAGE_EVENTS);
+  return Number.isInteger(v) && v > 1 ? v : undefined;
+}
+
+

@@ -9,14 +9,14 @@
 // decoded only after the script exits (`fileFallback`: the progress line then
 // shows no events). This module adds what is the CLI's own: checks, the signal
 // handling, the progress line and the outputs.
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { RunCore } from '../session/core';
-import { TYPE } from '../trace/store';
+import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
 import { reportProblems } from './load';
-import { plural, writeOutputs, type OutputPaths } from './outputs';
+import { checkOutputs, plural, summaryLines, writeOutputs, type OutputPaths } from './outputs';
 import { Progress } from './progress';
 import { findPython } from './python';
 
@@ -44,17 +44,14 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   try { exists ||= statSync(script).isFile() || statSync(script).isDirectory(); } catch { /* reported below */ }
   if (!exists) throw new CliError(`script not found: ${script}`, 2);
   const name = o.module ?? script;
+  const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
+  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = o.module !== undefined ? `coroscope-${o.module}.html` : defaultHtmlName(script);
+  // Everything that would fail after the script ran fails before it starts.
+  checkOutputs({ '--trace': o.trace, '--html': outputs.html, '--perfetto': outputs.perfetto, '--mermaid': outputs.mermaid });
   const python = await findPython(o.python, process.env);
   if (!python.ok) throw new CliError(python.message, 2);
   const runtime = runtimeDir();
   if (!existsSync(join(runtime, 'coroscope'))) throw new CliError(`the coroscope runtime is missing (${join(runtime, 'coroscope')})`, 2);
-
-  const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
-  if (!o.html && !o.perfetto && !o.mermaid && !o.trace) outputs.html = o.module !== undefined ? `coroscope-${o.module}.html` : defaultHtmlName(script);
-  // Fail before the script runs, not after, when --trace cannot be written.
-  if (o.trace) {
-    try { closeSync(openSync(o.trace, 'w')); } catch (e) { throw new CliError(`cannot write ${o.trace}: ${(e as Error).message}`, 2); }
-  }
 
   let progress: Progress | undefined;
   const core = new RunCore({
@@ -92,15 +89,30 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   const code = core.exitCode ?? 128 + (core.signal ? (constants.signals[core.signal as NodeJS.Signals] ?? 0) : 0);
 
   const store = core.store;
+  // The summary starts on a line of its own, even after a script's unfinished last line.
+  if (endsMidLine(store)) process.stderr.write('\n');
   reportProblems(store, 'trace');
   if (!store.header && store.length === 0) note('warning: no trace arrived from the runtime (did the script start?)');
-  if (core.trace.failure) note(`error: cannot write ${o.trace}: ${core.trace.failure.message}`);
+  for (const line of summaryLines(store)) note(line);
+  if (core.trace.failure) note(`error: cannot write ${resolve(o.trace ?? '')}: ${core.trace.failure.message}`);
   try {
-    if (o.trace) note(`wrote ${o.trace} (${plural(store.length, 'event')})`);
+    if (o.trace && !core.trace.failure) note(`wrote ${resolve(o.trace)} (JSON Lines trace, ${plural(store.length, 'event')})`);
     writeOutputs(store, outputs, `coroscope — ${basename(name)}`);
   } catch (e) {
     if (e instanceof CliError) { note(`error: ${e.message}`); return code === 0 ? 1 : code; }
     throw e;
   }
+  if (core.trace.failure && code === 0) return 1;
   return code;
+}
+
+/** The script's last print left its line unfinished (on stderr, or on stdout sharing a terminal with stderr). */
+function endsMidLine(store: TraceStore): boolean {
+  for (let i = store.length - 1; i >= 0 && i >= store.length - 10_000; i--) {
+    if (store.typeCode(i) !== TYPE.output) continue;
+    const text = store.value(i) ?? '';
+    if (text.endsWith('\n')) return false;
+    return store.reason(i) === 'stderr' || process.stderr.isTTY === true;
+  }
+  return false;
 }

@@ -24,6 +24,7 @@ const bundles = [
   { ...common, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['extension/server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/webview.js', platform: 'browser', format: 'iife' },
+  { ...common, entryPoints: ['webview/report-boot.ts'], outfile: 'dist/webview/report-boot.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
 ];
 

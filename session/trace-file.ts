@@ -70,11 +70,16 @@ export function pruneTraces(dir: string, keep: number, except?: string): void {
  * what it throws stops the read and is thrown.
  */
 export async function loadStore(file: string, onChunk?: (store: TraceStore) => void, chunkBytes = 512 * 1024): Promise<TraceStore> {
-  const store = new TraceStore();
   // Bytes straight to the store's byte scanner (no UTF-8 → string step; characters cut between chunks are kept whole).
-  const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
-  for await (const chunk of stream) {
-    store.appendBytes(chunk as Buffer);
+  return feedStore(fs.createReadStream(file, { highWaterMark: chunkBytes }), onChunk);
+}
+
+/** Feeds a stream of JSON Lines (UTF-8 bytes, or text) into a new store, yielding between chunks; see `loadStore`. */
+export async function feedStore(source: AsyncIterable<Uint8Array | string>, onChunk?: (store: TraceStore) => void): Promise<TraceStore> {
+  const store = new TraceStore();
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') store.appendText(chunk);
+    else store.appendBytes(chunk);
     onChunk?.(store);
     await new Promise((r) => setImmediate(r));
   }

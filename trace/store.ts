@@ -262,6 +262,8 @@ export class TraceStore {
       return this.storeScratchValue(st.scratchLen);
     }
     const len = to - from;
+    // A huge value (a hostile 100 MB line) is interned straight from the line: no scratch copy of it.
+    if (len > ARENA_MAX) return -2 - this.names.internRange(s, from, to);
     const buf = st.scratchFor(len);
     let h = 0x811c9dc5;
     for (let k = 0; k < len; k++) { const c = s.charCodeAt(from + k); buf[k] = c; h = Math.imul(h ^ c, 0x01000193); }

@@ -2,24 +2,62 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { gzipBase64, inlineCodiconFont, reportHtml } from '../../trace/report';
+import { inlineCodiconFont, pageWindow, scriptJson, writeHtmlReport } from '../../cli/report-html';
+import { jsonlChunks } from '../../trace/jsonl';
 import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from '../unit/cli-helpers';
+import { fixtureStore } from '../unit/helpers';
 
-describe('trace/report.ts (pure report building)', () => {
-  it('gzipBase64 round-trips through gunzip', async () => {
-    const text = readFileSync(join(traces, 'cli-hostile.jsonl'), 'utf8');
-    const b64 = await gzipBase64([text.slice(0, 100), text.slice(100)]);
-    assert.equal(gunzipSync(Buffer.from(b64, 'base64')).toString('utf8'), text);
+const ASSETS = { webviewJs: 'void 0;', bootJs: 'void 1;', webviewCss: '', codiconCss: '' };
+
+/** The gzip blocks of a written report, inflated and joined. */
+function embedded(html: string): { text: string; blocks: number } {
+  const blocks = [...html.matchAll(/<script type="application\/x-coroscope-gzip" nonce="[^"]*">([^<]*)<\/script>/g)].map((m) => m[1]);
+  return { text: blocks.map((b) => gunzipSync(Buffer.from(b, 'base64')).toString('utf8')).join(''), blocks: blocks.length };
+}
+
+describe('cli/report-html.ts (the report page, written as a stream)', () => {
+  it('embeds the trace in many small gzip blocks that join to its JSON Lines', () => {
+    const store = fixtureStore('cli-hostile.jsonl');
+    const file = join(tempDir('report-blocks'), 'r.html');
+    writeHtmlReport(file, store, { title: 't', nonce: 'n0nce', blockText: 200 }, ASSETS);
+    const { text, blocks } = embedded(readFileSync(file, 'utf8'));
+    assert.ok(blocks > 3, `${blocks} blocks`);
+    assert.equal(text, [...jsonlChunks(store)].join(''));
   });
 
   it('inlines the codicon font and keeps the title out of markup and script', () => {
     const css = inlineCodiconFont('@font-face { src: url("./codicon.ttf?abc") format("truetype"); }', 'AAAA');
     assert.equal(css, '@font-face { src: url("data:font/ttf;base64,AAAA") format("truetype"); }');
-    const html = reportHtml({ title: '</script><b>x</b>', traceGzipBase64: 'AAAA', nonce: 'n0nce' }, { webviewJs: 'void 0;', webviewCss: '', codiconCss: '' });
+    const file = join(tempDir('report-title'), 'r.html');
+    writeHtmlReport(file, fixtureStore('cli-pingpong.jsonl'), { title: '</script><b>x</b>\u2028', nonce: 'n0nce' }, ASSETS);
+    const html = readFileSync(file, 'utf8');
     assert.ok(!html.includes('</script><b>'), 'no raw title');
-    assert.match(html, /<title>&lt;\/script&gt;&lt;b&gt;x&lt;\/b&gt;<\/title>/);
-    assert.match(html, /var TITLE = "\\u003c\/script>\\u003cb>x\\u003c\/b>";/);
-    assert.throws(() => reportHtml({ title: 't', traceGzipBase64: '"); alert(1); ("' }, { webviewJs: '', webviewCss: '', codiconCss: '' }), /not base64/);
+    assert.match(html, /<title>&lt;\/script&gt;&lt;b&gt;x&lt;\/b&gt;\u2028<\/title>/);
+    assert.ok(html.includes(scriptJson({ title: '</script><b>x</b>\u2028', exitCode: 0 })), 'the config block escapes < and U+2028');
+    assert.ok(!scriptJson('</script>\u2028').includes('<'));
+  });
+
+  it('keeps a window of a trace too big for a tab, and says which', () => {
+    assert.equal(pageWindow(100, undefined, undefined, 100), undefined);
+    const w = pageWindow(1000, undefined, undefined, 100)!;
+    assert.deepEqual(w.ranges, [[0, 50], [950, 1000]]);
+    assert.match(w.note, /first 50 and the last 50 of 1,000 events/);
+    const r = pageWindow(1000, 10, 20, 100)!;
+    assert.deepEqual(r.ranges, [[10, 20]]);
+    assert.match(r.note, /events 10–19 of 1,000/);
+    assert.deepEqual(pageWindow(1000, 900, undefined, 50)!.ranges, [[900, 950]], 'a range asked for is cut to what a page holds');
+    assert.equal(pageWindow(1000, 0, 5000, 2000), undefined, 'the whole trace asked for');
+  });
+
+  it('a windowed page holds the events of its ranges and every lane declaration', () => {
+    const store = fixtureStore('cli-pingpong.jsonl');
+    const file = join(tempDir('report-window'), 'r.html');
+    writeHtmlReport(file, store, { title: 't', window: { ranges: [[20, 22]], note: 'part' } }, ASSETS);
+    const lines = embedded(readFileSync(file, 'utf8')).text.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const tasks = [...Array(store.length).keys()].filter((i) => store.type(i) === 'task').length;
+    assert.equal(lines[0].type, 'header');
+    assert.equal(lines.filter((l) => l.type === 'task').length, tasks);
+    assert.equal(lines.length, 1 + tasks + [20, 21].filter((i) => store.type(i) !== 'task').length);
   });
 });
 
@@ -40,7 +78,7 @@ describe('coroscope report (dist/cli.js)', function () {
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;/);
     assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/, 'nothing loaded from the network');
     assert.doesNotMatch(html, /url\(["']?(?!data:)[^)]*\.ttf/, 'the font is inlined');
-    assert.match(html, /DecompressionStream\('gzip'\)/);
+    assert.match(html, /DecompressionStream\(["']gzip["']\)/);
     assert.match(r.stderr, /wrote .*r\.html \(24 events, 3 tasks/);
   });
 

@@ -117,3 +117,39 @@ describe('HTML report in a real browser (file://)', function () {
     });
   }
 });
+
+describe('HTML report: big lines and windows (file://)', function () {
+  this.timeout(300_000);
+  let ctx: BrowserContext;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-big-'));
+    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  });
+  after(async () => { await ctx?.close(); });
+
+  it('a trace with one 100 MB line loads (the loader copies each byte a bounded number of times; it used to copy the whole buffer again on every read)', async () => {
+    const lines = readFileSync(join(traces, 'cli-pingpong.jsonl'), 'utf8').trim().split('\n');
+    const big = JSON.stringify({ type: 'output', ts: 1000010800, task: '1', stream: 'stdout', text: 'x'.repeat(100 * 1024 * 1024) });
+    lines.splice(lines.length - 1, 0, big);
+    writeFileSync(join(dir, 'big.jsonl'), lines.join('\n') + '\n');
+    coroscope(['report', 'big.jsonl', '--html', 'big.html'], dir);
+    const r = await open(ctx, join(dir, 'big.html'), 25);
+    assert.equal(r.events, 25);
+    assert.deepEqual(r.problems, []);
+  });
+
+  it('a page that holds a window of the trace says so, and holds that window', async () => {
+    const trace = join(traces, 'cli-pingpong.jsonl');
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'report', trace, '--html', 'win.html'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, COROSCOPE_MAX_PAGE_EVENTS: '10' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /coroscope: note: This page holds the first 5 and the last 5 of 24 events/);
+    // 5 + 5 events, plus the lane declarations outside them (3 tasks, 2 of them in the first 5 events).
+    const opened = await open(ctx, join(dir, 'win.html'), 11);
+    assert.match(opened.text, /This page holds the first 5 and the last 5 of 24 events/);
+    assert.deepEqual(opened.problems, []);
+  });
+});

@@ -1,0 +1,157 @@
+// The self-contained HTML report, written as a stream: the diagram page shell
+// (webview/page.ts) with the webview bundle, its styles, the codicon font and
+// the report's boot script (webview/report-boot.ts → dist/webview/report-boot.js)
+// inlined, and the trace — re-serialized from the store as JSON Lines — in
+// gzip blocks of about BLOCK_TEXT bytes of text, each base64 in its own
+// `<script type="application/x-coroscope-gzip">` element. The trace never
+// exists as one string or one buffer, so its size is bounded by the disk,
+// not by V8's string limit. Above what a browser tab can hold (MAX_PAGE_EVENTS),
+// the page keeps a window of the events and says so on the page.
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { diagramPage } from '../webview/page';
+import { jsonlChunks, type EventRanges } from '../trace/jsonl';
+import type { TraceStore } from '../trace/store';
+import { TYPE } from '../trace/store';
+import type { ReportConfig } from '../webview/report-config';
+import { CliError } from './errors';
+
+export interface ReportAssets {
+  /** dist/webview/webview.js */
+  webviewJs: string;
+  /** dist/webview/report-boot.js */
+  bootJs: string;
+  /** dist/webview/webview.css */
+  webviewCss: string;
+  /** dist/webview/codicon.css with its font already inlined (see `inlineCodiconFont`). */
+  codiconCss: string;
+}
+
+/** JSON Lines text per gzip block. */
+const BLOCK_TEXT = 8 << 20;
+/** Events one page holds at most (a tab's heap: ~64 bytes per event in the store, as much again for the layout). */
+export const MAX_PAGE_EVENTS = 5_000_000;
+
+/** Where the webview bundle lives: next to dist/cli.js, or $COROSCOPE_DIST. */
+export function distDir(): string {
+  return process.env.COROSCOPE_DIST || __dirname;
+}
+
+/** Replaces the `url(...codicon.ttf...)` of codicon.css with a data: URL of the font. */
+export function inlineCodiconFont(css: string, ttfBase64: string): string {
+  return css.replace(/url\((["']?)[^)"']*codicon\.ttf[^)"']*\1\)/g, `url("data:font/ttf;base64,${ttfBase64}")`);
+}
+
+export function readAssets(dir = distDir()): ReportAssets {
+  const file = (name: string): string => {
+    const p = join(dir, 'webview', name);
+    if (!existsSync(p)) throw new CliError(`the diagram bundle is missing (${p}); reinstall coroscope or run npm run build`);
+    return p;
+  };
+  const ttf = readFileSync(file('codicon.ttf')).toString('base64');
+  return {
+    webviewJs: readFileSync(file('webview.js'), 'utf8'),
+    bootJs: readFileSync(file('report-boot.js'), 'utf8'),
+    webviewCss: readFileSync(file('webview.css'), 'utf8'),
+    codiconCss: inlineCodiconFont(readFileSync(file('codicon.css'), 'utf8'), ttf),
+  };
+}
+
+/** JSON for inclusion in an HTML script element (no `<`, no line separators). */
+export function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function randomNonce(): string {
+  const bytes = new Uint8Array(18);
+  globalThis.crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** The exit code in the trace's last `finish`, if any. */
+export function exitCodeOf(store: TraceStore): number | null {
+  for (let i = store.length - 1; i >= 0 && i >= store.length - 1000; i--) {
+    if (store.typeCode(i) === TYPE.finish) return Number.isNaN(store.num(i)) ? null : store.num(i);
+  }
+  return null;
+}
+
+export interface PageWindow {
+  /** Event index ranges [from, to) the page holds. */
+  ranges: EventRanges;
+  /** What the page says about it. */
+  note: string;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Which events a page of this store holds: all of them when they fit; else the range asked for (`from`/`to`,
+ * event indices, `to` exclusive) or the first and last `max / 2`. Undefined: the whole trace.
+ */
+export function pageWindow(total: number, from: number | undefined, to: number | undefined, max = MAX_PAGE_EVENTS): PageWindow | undefined {
+  const how = 'a browser tab cannot hold more; pick a range with coroscope report --from N --to M';
+  if (from !== undefined || to !== undefined) {
+    const a = Math.max(0, Math.min(from ?? 0, total));
+    let b = Math.max(a, Math.min(to ?? total, total));
+    let cut = '';
+    if (b - a > max) { b = a + max; cut = ` (the range asked for was cut to ${count(max)} events: ${how})`; }
+    if (a === 0 && b === total) return undefined;
+    return { ranges: [[a, b]], note: `This page holds events ${count(a)}–${count(Math.max(a, b - 1))} of ${count(total)} (from ${count(a)} to ${count(b)}, as asked)${cut}; every task is declared.` };
+  }
+  if (total <= max) return undefined;
+  const half = Math.floor(max / 2);
+  return {
+    ranges: [[0, half], [total - half, total]],
+    note: `This page holds the first ${count(half)} and the last ${count(half)} of ${count(total)} events (events ${count(half)}–${count(total - half - 1)} are left out: ${how}); every task is declared.`,
+  };
+}
+
+export interface HtmlReportOptions {
+  title: string;
+  window?: PageWindow;
+  nonce?: string;
+  /** JSON Lines text per gzip block (tests make it small to get many blocks). */
+  blockText?: number;
+}
+
+/** Writes the report to `path` as it is made; returns the bytes written. */
+export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOptions, assets: ReportAssets): number {
+  const nonce = o.nonce ?? randomNonce();
+  const page = diagramPage({
+    title: o.title, nonce, inlineStyles: [assets.codiconCss, assets.webviewCss], bootScript: assets.bootJs, inlineScript: assets.webviewJs,
+  });
+  const end = page.lastIndexOf('</body>');
+  if (end < 0) throw new Error('the page shell has no </body>');
+  const config: ReportConfig = { title: o.title, exitCode: exitCodeOf(store), ...(o.window ? { windowNote: o.window.note } : {}) };
+  let fd: number;
+  try { fd = openSync(path, 'w'); } catch (e) { throw new CliError(`cannot write ${path}: ${(e as Error).message}`); }
+  let bytes = 0;
+  const write = (s: string | Buffer) => { bytes += typeof s === 'string' ? writeSync(fd, s) : writeSync(fd, s); };
+  try {
+    write(page.slice(0, end));
+    write(`<script type="application/json" id="coroscope-report" nonce="${nonce}">${scriptJson(config)}</script>\n`);
+    const limit = o.blockText ?? BLOCK_TEXT;
+    let parts: string[] = [];
+    let size = 0;
+    const block = () => {
+      if (size === 0) return;
+      const gz = gzipSync(Buffer.from(parts.join(''), 'utf8'), { level: 6 });
+      parts = [];
+      size = 0;
+      write(`<script type="application/x-coroscope-gzip" nonce="${nonce}">`);
+      write(gz.toString('base64'));
+      write('</script>\n');
+    };
+    // Small blocks (tests) take fewer lines at a time.
+    for (const c of jsonlChunks(store, Math.max(1, Math.min(8192, Math.floor(limit / 64))), o.window?.ranges)) {
+      parts.push(c);
+      size += c.length;
+      if (size >= limit) block();
+    }
+    block();
+    write(page.slice(end));
+  } finally { closeSync(fd); }
+  return bytes;
+}

@@ -1,0 +1,9 @@
+// What the CLI's HTML report (cli/report-html.ts) tells its boot script
+// (webview/report-boot.ts) in the page's `#coroscope-report` JSON block.
+// Types only: shared by a Node module and a browser entry.
+export interface ReportConfig {
+  title: string;
+  exitCode: number | null;
+  /** When the page holds only part of the trace: what it says about it (shown above the diagram). */
+  windowNote?: string;
+}
