@@ -16,6 +16,16 @@ them (cli.failed).
 """
 import sys
 
+# The supported floor (README "Python versions"; session/python.ts checks the same
+# before running anything), checked before any other runtime module is imported:
+# an older Python gets this one line instead of a syntax error from deep inside.
+MIN = (3, 9)
+
+if __name__ == "__main__" and sys.version_info[:2] < MIN:
+    sys.stderr.write("coroscope: Python %d.%d.%d is too old; Coroscope needs Python %d.%d or newer\n"
+                     % (tuple(sys.version_info[:3]) + MIN))
+    sys.exit(2)
+
 if __name__ == "__main__":
     # True in plain Python's __main__ before 3.14 (an empty __annotations__
     # made at start-up); the script's module gets the same.
