@@ -19,16 +19,6 @@ const PYTHON_CYCLES_ALLOWED = [
   'futures → procs → futures',
   // procs asks threads which files are its own (_internal_file); threads → futures → procs as above.
   'futures → procs → threads → futures',
-  // gens' settrace backend takes cli.pad_recursion (merged after the list above was made); cli imports boot and gens,
-  // so every module that imports gens closes a cycle through cli. pad_recursion belongs in a leaf module.
-  'cli → gens → cli',
-  'boot → gens → cli → boot',
-  'boot → output → gens → cli → boot',
-  'boot → hooks → gev → gens → cli → boot',
-  'boot → hooks → procs → gens → cli → boot',
-  'boot → hooks → threads → futures → procs → gens → cli → boot',
-  'aio → gens → cli → boot → hooks → aio',
-  'aio → gens → cli → boot → unfinished → aio',
 ];
 
 // Bare (package) imports each TypeScript room may use; relative imports between rooms are checked by `tsc -b`

@@ -20,6 +20,7 @@ import { Toolbar } from './toolbar';
 import { DetailsPane } from './details-pane';
 import { Legend } from './legend';
 import type { AppSurface, VsCodeApi } from './app-surface';
+import { Replay } from './replay';
 import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
@@ -66,6 +67,8 @@ export class App implements AppSurface {
   private readonly emptyEl: HTMLDivElement;
   /** Frame times of the last draws (ms), for the benchmark. */
   readonly drawTimes: number[] = [];
+  /** The step cursor, its controls and the Tasks pane. */
+  readonly replay: Replay;
 
   constructor(root: HTMLElement, readonly vscode: VsCodeApi) {
     this.root = root;
@@ -106,7 +109,23 @@ export class App implements AppSurface {
     });
     this.tablePane = el('div', { class: 'table-pane' }, this.table.root);
     this.live = el('div', { class: 'sr-only', 'aria-live': 'polite' });
-    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, this.tablePane), this.live);
+    const app = this;
+    this.replay = new Replay({
+      get store() { return app.store; }, get model() { return app.model; },
+      selected: () => this.view.selected, focusEvent: (i) => this.focusEvent(i), post: (m) => this.vscode.postMessage(m),
+      showLane: (lane) => {
+        // A task picked in the Tasks pane: its lane scrolls into view (centred) if it is off screen.
+        const g = geometry(this);
+        const x = g.laneX(lane);
+        if (Number.isNaN(x) || (x > GUTTER_W + 20 && x < g.width - 20)) return;
+        this.view.left += x - (GUTTER_W + g.width) / 2;
+        clampView(this);
+        this.changed();
+      },
+    }, root);
+    bar.root.insertBefore(this.replay.controls, bar.scale);
+    // The Tasks pane sits above the events table, in one side column: stepping does not narrow the diagram.
+    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)), this.live);
 
     // Wiring.
     this.bar.stop.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
@@ -151,6 +170,7 @@ export class App implements AppSurface {
     const gaps = this.model.compressGaps;
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
+    this.replay.reset();
     this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
     resetPairs();
     this.bar.title.textContent = title;
@@ -349,6 +369,7 @@ export class App implements AppSurface {
   }
 
   render(): void {
+    this.replay.layout();
     const t0 = performance.now();
     // The automatic table choice depends on the lanes too: a trace that grows lanes may close it.
     if (this.tableOn === null && this.tablePane.hidden === this.tableShown) this.syncToolbar();
@@ -407,6 +428,7 @@ export class App implements AppSurface {
     const sel = this.view.selected;
     if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
     else this.detailsPane.hide();
+    this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);

@@ -3,14 +3,14 @@ variable the creating line assigns the new object to, when that line is a simple
 assignment (``q = asyncio.Queue()`` -> ``q``, ``self.lock = Lock()`` ->
 ``self.lock``); else the type and a number, as before.
 
-The line's source is read once per site (linecache: the file, or the module's
-loader for source it has), never by running the program's code."""
-import re
-
+The line's source is read once per site (the file, read once), never by running
+the program's code."""
 from . import core
 
 # target [: annotation] = [await] callee(   -- one target, a call right after "="
-_ASSIGN = re.compile(r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)\s*(?:await\s+)?[A-Za-z_][\w.]*\s*\(")
+# (compiled on first use: importing re at start-up costs every program)
+_PATTERN = r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)\s*(?:await\s+)?[A-Za-z_][\w.]*\s*\("
+_ASSIGN = []
 
 _sites = {}          # (file, line) -> name or None
 _used = {}           # name -> how many objects got it (the second "q" is "q#2")
@@ -24,9 +24,11 @@ def _line_name(file, line):
         return r
     r = None
     try:
-        import linecache
-        src = linecache.getline(file, line)
-        m = _ASSIGN.match(src)
+        src = _getline(file, line)
+        if not _ASSIGN:
+            import re
+            _ASSIGN.append(re.compile(_PATTERN))
+        m = _ASSIGN[0].match(src) if "=" in src else None
         if m is not None:
             r = m.group(1)
     except Exception:
@@ -35,6 +37,28 @@ def _line_name(file, line):
         _sites.clear()
     _sites[key] = r
     return r
+
+
+_files = {}          # file -> its lines (the program's own files, read once)
+
+
+def _getline(file, line):
+    """The line's text (linecache would import tokenize, a cost at start-up for
+    every program that makes a queue; the program's sources are UTF-8 nearly
+    always, and a line that does not decode just gets no name)."""
+    lines = _files.get(file)
+    if lines is None:
+        lines = ()
+        try:
+            with open(file, "rb") as f:
+                data = f.read(4 << 20)
+            lines = data.decode("utf-8", "replace").splitlines()
+        except Exception:
+            pass
+        if len(_files) > 256:
+            _files.clear()
+        _files[file] = lines
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def assigned(frame):
