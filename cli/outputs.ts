@@ -107,7 +107,7 @@ export function writeOutputs(store: TraceStore, out: OutputPaths, title: string,
     writeChunks(p, [m.text]);
     const how = m.cut ? `; cut: ${m.switches - m.shown} of ${m.switches} switches left out to stay within Mermaid's limits`
       : m.loops ? `; ${m.loops} repeated patterns folded into loops${m.mode === 'shape' ? ' (values summarized first … last)' : ''}` : '';
-    note(`wrote ${p} (Mermaid sequenceDiagram, ${plural(m.edges, 'arrow')} for ${plural(m.switches, 'switch', 'switches')}${how})`);
+    note(`wrote ${p} (Mermaid sequenceDiagram, ${m.edges} arrows and notes for ${plural(m.switches, 'switch', 'switches')}${how})`);
     written.push(p);
   }
   return written;

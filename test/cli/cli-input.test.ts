@@ -107,7 +107,7 @@ describe('coroscope report: what the input file is', function () {
     assert.ok(mine.includes('coroscope: 25 events, 3 tasks'), r.stderr);
     assert.ok(mine.some((l) => /^coroscope: warning: 89,157 events dropped by the runtime .*the trace is incomplete$/.test(l)), r.stderr);
     assert.ok(mine.includes('coroscope: warning: trace truncated: trace stopped at 2 GB'), r.stderr);
-    assert.ok(mine.includes(`coroscope: wrote ${join(dir, 'm.mmd')} (Mermaid sequenceDiagram, 10 arrows for 10 switches)`), r.stderr);
+    assert.ok(mine.includes(`coroscope: wrote ${join(dir, 'm.mmd')} (Mermaid sequenceDiagram, 12 arrows and notes for 10 switches)`), r.stderr);
   });
 });
 

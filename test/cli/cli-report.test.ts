@@ -70,7 +70,9 @@ describe('coroscope report (dist/cli.js)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '', 'report writes nothing to stdout');
     const doc = validatePerfetto(readFileSync(join(dir, 'r.json'), 'utf8'));
-    assert.equal(doc.traceEvents.filter((e) => e.ph === 's').length, 10);
+    // one flow per switch (10) and one for the queue transfer worker-1 → main
+    assert.equal(doc.traceEvents.filter((e) => e.ph === 's' && e.cat === 'switch').length, 10);
+    assert.equal(doc.traceEvents.filter((e) => e.ph === 's' && e.cat === 'transfer').length, 1);
     const mmd = readFileSync(join(dir, 'r.mmd'), 'utf8');
     await parseMermaid(mmd);
     assert.match(mmd, /t0->>t1: resume 2/);

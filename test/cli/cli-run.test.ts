@@ -110,7 +110,7 @@ describe('coroscope run (dist/cli.js)', function () {
       chmodSync(old, 0o755);
       const tooOld = await cli(['run', exit3], { cwd: dir, env: { ...fake, COROSCOPE_PYTHON: old } });
       assert.equal(tooOld.code, 2);
-      assert.match(tooOld.stderr, /\$COROSCOPE_PYTHON .* is 2\.7\.18; coroscope needs Python 3\.8 or newer/);
+      assert.match(tooOld.stderr, /\$COROSCOPE_PYTHON .* is 2\.7\.18; coroscope needs Python 3\.9 or newer/);
       const flag = await cli(['run', '--htm', 'x.html', exit3], { cwd: dir, env: fake });
       assert.equal(flag.code, 2);
       assert.match(flag.stderr, /coroscope: error: unknown option '--htm'/);
