@@ -16,6 +16,7 @@ import type { TraceStore } from '../trace/store';
 import { TYPE } from '../trace/store';
 import type { ReportConfig } from '../webview/report-config';
 import { CliError } from './errors';
+import { reportSources } from './report-sources';
 
 export interface ReportAssets {
   /** dist/webview/webview.js */
@@ -121,6 +122,7 @@ export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOp
   const nonce = o.nonce ?? randomNonce();
   const page = diagramPage({
     title: o.title, nonce, inlineStyles: [assets.codiconCss, assets.webviewCss], bootScript: assets.bootJs, inlineScript: assets.webviewJs,
+    sources: reportSources(store),
   });
   const end = page.lastIndexOf('</body>');
   if (end < 0) throw new Error('the page shell has no </body>');

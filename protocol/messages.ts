@@ -21,7 +21,14 @@ export type HostMessage =
   /** The editor's selection moved to this line: highlight its events. `line` is 1-based; 0 clears. */
   | { type: 'highlight'; file: string; line: number }
   /** Scroll to and select the event with this index (0-based, header excluded). */
-  | { type: 'focus'; index: number };
+  | { type: 'focus'; index: number }
+  /** Move the step cursor to this task's event nearest to the cursor (a click on its decorated line in the editor). */
+  | { type: 'cursorTo'; task: string }
+  /**
+   * The program's own source files the trace names (never the standard library's), for the Tasks pane's line texts
+   * and, with `pane`, a source pane (the report). `capped`: some files were left out to keep the page small.
+   */
+  | { type: 'sources'; files: { file: string; text: string }[]; capped: boolean; pane: boolean };
 
 export type RunState = 'running' | 'exited' | 'stopped' | 'failed' | 'loaded';
 
@@ -34,10 +41,20 @@ export type WebviewMessage =
   /** The user exported the visible diagram; `data` is SVG text or a PNG data: URL. */
   | { type: 'saveImage'; format: 'svg' | 'png'; data: string }
   /** The user pressed Stop in the panel. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /**
+   * The step cursor moved (`step`: the gutter's row number, 0 = no cursor; `index`: its event, -1 = none): the tasks
+   * that are somewhere in the source at that step, for the editor's decorations.
+   */
+  | { type: 'cursor'; step: number; index: number; tasks: CursorTask[] }
+  /** The trace names these program files the page has no text of: the host answers with `sources` (what it may read). */
+  | { type: 'wantSources'; files: string[] };
 
-const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop']);
+/** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
+export interface CursorTask { id: string; name: string; state: 'running' | 'suspended' | 'blocked'; file: string; line: number; note: string }
+
+const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -52,6 +69,10 @@ export function isHostMessage(m: unknown): m is HostMessage {
     case 'status': return typeof o.state === 'string';
     case 'highlight': return typeof o.file === 'string' && typeof o.line === 'number';
     case 'focus': return typeof o.index === 'number';
+    case 'cursorTo': return typeof o.task === 'string';
+    case 'sources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'object' && f !== null
+      && typeof (f as { file?: unknown }).file === 'string' && typeof (f as { text?: unknown }).text === 'string')
+      && typeof o.capped === 'boolean' && typeof o.pane === 'boolean';
     default: return true;
   }
 }
@@ -62,6 +83,16 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
   switch (o.type) {
     case 'reveal': return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
     case 'saveImage': return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
+    case 'wantSources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
+    case 'cursor': return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default: return true;
   }
+}
+
+const CURSOR_STATES = new Set(['running', 'suspended', 'blocked']);
+function isCursorTask(t: unknown): t is CursorTask {
+  if (typeof t !== 'object' || t === null) return false;
+  const o = t as Record<string, unknown>;
+  return typeof o.id === 'string' && typeof o.name === 'string' && typeof o.state === 'string' && CURSOR_STATES.has(o.state)
+    && typeof o.file === 'string' && Number.isInteger(o.line) && (o.line as number) > 0 && typeof o.note === 'string';
 }

@@ -19,9 +19,6 @@ const PYTHON_CYCLES_ALLOWED = [
   'futures → procs → futures',
   // procs asks threads which files are its own (_internal_file); threads → futures → procs as above.
   'futures → procs → threads → futures',
-  // threads installs thread_waits; thread_waits reads threads' private lane registry on join() (issue 16's thread
-  // waits, merged after this list was made).
-  'thread_waits → threads → thread_waits',
 ];
 
 // Bare (package) imports each TypeScript room may use; relative imports between rooms are checked by `tsc -b`

@@ -5,8 +5,8 @@
 // implementation and unit-testable.
 import { execFile } from 'node:child_process';
 
-/** The oldest Python the runtime supports. */
-export const MIN_PYTHON: readonly [number, number] = [3, 8];
+/** The oldest Python the runtime supports (runtime/coroscope/__main__.py checks the same floor; README "Python versions"). */
+export const MIN_PYTHON: readonly [number, number] = [3, 9];
 
 export type PythonSource = 'setting' | 'python-extension' | 'path';
 

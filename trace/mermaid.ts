@@ -38,6 +38,8 @@ export interface MermaidResult {
 
 interface Edge {
   kind: 'edge';
+  /** A switch, a queue/channel transfer (send → recv across lanes), or a note over one lane (a block). */
+  what: 'switch' | 'transfer' | 'note';
   key: number;
   from: number;
   to: number;
@@ -76,19 +78,38 @@ export function toMermaid(store: TraceStore, options: MermaidOptions = {}): Merm
     return id;
   };
   // Exact keys first; shape keys are computed only if needed.
+  // Threads and processes tell their story by transfers (a queue's send → recv) and waits, not switches.
+  const senders = new Map<string, number>();
+  let switches = 0;
   for (let i = 0; i < store.length; i++) {
-    if (store.typeCode(i) !== TYPE.switch) continue;
-    const from = store.a(i), to = store.b(i), reason = store.reason(i), value = store.value(i);
-    edges.push({ kind: 'edge', key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+    const type = store.typeCode(i);
+    if (type === TYPE.switch) {
+      const from = store.a(i), to = store.b(i), reason = store.reason(i), value = store.value(i);
+      edges.push({ kind: 'edge', what: 'switch', key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+      switches++;
+    } else if (type === TYPE.send) {
+      const msg = store.num(i);
+      if (!Number.isNaN(msg)) senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
+    } else if (type === TYPE.recv) {
+      const msg = store.num(i), to = store.a(i);
+      const from = Number.isNaN(msg) ? undefined : senders.get(`${store.reason(i)}\u0000${msg}`);
+      if (from === undefined || from < 0 || to < 0 || from === to) continue;
+      const reason = store.reason(i), value = store.value(i);
+      edges.push({ kind: 'edge', what: 'transfer', key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+    } else if (type === TYPE.block) {
+      const lane = store.a(i);
+      if (lane < 0) continue;
+      const text = `waits on ${store.value(i) ?? store.reason(i)}`;
+      edges.push({ kind: 'edge', what: 'note', key: keyOf(`N${lane}\u0000${text}`), from: lane, to: lane, reason: text, first: undefined, last: undefined, varies: false });
+    }
   }
-  const switches = edges.length;
 
   let items = fold(edges, o.maxPeriod, keyOf);
   let mode: 'exact' | 'shape' = 'exact';
   let rendered = render(store, items, o, switches, mode);
   if (rendered.cut) {
     mode = 'shape';
-    const shaped = edges.map((e) => ({ ...e, key: keyOf(`${e.from}\u0000${e.to}\u0000${e.reason}`) }));
+    const shaped = edges.map((e) => ({ ...e, key: keyOf(`${e.what}\u0000${e.from}\u0000${e.to}\u0000${e.reason}`) }));
     items = fold(shaped, o.maxPeriod, keyOf);
     rendered = render(store, items, o, switches, mode);
   }
@@ -149,7 +170,7 @@ function merge(group: Item[]): Item {
 }
 
 function countSwitches(it: Item): number {
-  if (it.kind === 'edge') return 1;
+  if (it.kind === 'edge') return it.what === 'switch' ? 1 : 0;
   let n = 0;
   for (const b of it.body) n += countSwitches(b);
   return n * it.count;
@@ -175,6 +196,13 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
   const body: string[] = [];
 
   const edgeLine = (e: Edge): string => {
+    if (e.what === 'note') return `Note over ${alias(e.from)}: ${mermaidText(e.reason, o.maxLabel)}`;
+    if (e.what === 'transfer') {
+      // A queue or channel transfer: dashed, open arrowhead, named by the queue (`q: 3`).
+      let text = e.first === undefined ? e.reason : `${e.reason}: ${e.first}`;
+      if (e.varies) text += ` … ${e.last ?? ''}`;
+      return `${alias(e.from)}--)${alias(e.to)}: ${mermaidText(text, o.maxLabel * (e.varies ? 2 : 1))}`;
+    }
     const arrow = BACK_REASONS.has(e.reason) ? '-->>' : '->>';
     let text = e.first === undefined ? e.reason : `${e.reason} ${e.first}`;
     if (e.varies) text += ` … ${e.last ?? ''}`;
@@ -222,7 +250,7 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
   }
   if (cut) notes.push(`cut: ${switches - shown} of ${switches} switches not shown (Mermaid limits of ${o.maxEdges} edges, ${o.maxChars} characters)`);
   if (store.tasks.length > lanes.length) notes.push(`${store.tasks.length - lanes.length} tasks not shown`);
-  if (switches === 0) notes.push('no switches in this trace');
+  if (switches === 0 && edges === 0) notes.push('no switches, transfers or waits in this trace');
   if (span) for (const n of notes) lines.push(`Note over ${span}: ${mermaidText(n)}`);
   return { text: lines.join('\n') + '\n', shown, edges, loops, cut };
 }

@@ -5,8 +5,10 @@
 // Mapping: every task is a thread track (tid = lane + 1) inside its process
 // (pid = task.pid, else the header's pid); a task's running spans are complete
 // ("X") slices; every switch is a flow arrow ("s" on the task that gave up
-// control, "f" with bp:"e" on the task that got it, same id); marks, prints,
-// blocks, wakes, channel transfers and ends are instant ("i") events. Times
+// control, "f" with bp:"e" on the task that got it, same id); a queue/channel
+// send → recv (threads, processes, pools) and a wake's cause (`by`) are flows
+// too (cats `transfer`, `cause`); a block → wake is a "waits on …" slice; marks,
+// prints, blocks, wakes, channel transfers and ends are also instant ("i") events. Times
 // are microseconds (float) since the trace start.
 
 import type { SwitchEvent } from '../protocol/events';
@@ -79,6 +81,10 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
 
   let flowId = 0;
   let last = 0;
+  // Transfers as flows: a send's flow id by `channel\0msg`, bound by its recv on the receiver's track.
+  const sendFlows = new Map<string, number>();
+  // Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes.
+  const blocks = new Map<number, { start: number; name: string }>();
   const n = store.length;
   for (let i = 0; i < n; i++) {
     yield* meta();
@@ -135,7 +141,26 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
       case TYPE.block:
       case TYPE.wake: {
         const kind = store.type(i);
-        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, { on: store.reason(i), ...(value !== undefined ? { detail: value } : {}) });
+        const x = kind === 'wake' ? store.extra(i) : undefined;
+        const args: Record<string, string | number> = { on: store.reason(i), ...(value !== undefined ? { detail: value } : {}) };
+        if (x && typeof x.cause === 'string') args.cause = x.cause;
+        if (x && typeof x.byLine === 'number') args['caused at'] = site(typeof x.byFile === 'string' ? x.byFile : undefined, x.byLine) ?? x.byLine;
+        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+        if (kind === 'block' && a >= 0) blocks.set(a, { start: t, name: `waits on ${value ?? store.reason(i)}` });
+        if (kind === 'wake' && a >= 0) {
+          const b = blocks.get(a);
+          blocks.delete(a);
+          // The wait as a slice on the waiting task's track (nested in its running slice on threads).
+          if (b) yield { name: b.name, cat: 'wait', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: us(b.start), dur: us(t) - us(b.start), args: { on: store.reason(i) } };
+          // The cause as a flow: from the task that woke it (the setter, putter, canceller) to the woken task.
+          const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+          if (by !== undefined && by !== a) {
+            const id = ++flowId;
+            const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
+            yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: us(t), args };
+            yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+          }
+        }
         break;
       }
       case TYPE.send:
@@ -143,8 +168,24 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
         const kind = store.type(i);
         const args: Record<string, string | number> = { channel: store.reason(i) };
         if (value !== undefined) args.value = value;
-        if (!Number.isNaN(store.num(i))) args.msg = store.num(i);
+        const msg = store.num(i);
+        if (!Number.isNaN(msg)) args.msg = msg;
         yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+        // A queue/channel/pool transfer as a flow from the sender's track to the receiver's (threads, processes).
+        if (!Number.isNaN(msg) && a >= 0) {
+          const key = `${store.reason(i)}\u0000${msg}`;
+          if (kind === 'send') {
+            const id = ++flowId;
+            sendFlows.set(key, id);
+            yield { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: us(t), args };
+          } else {
+            const id = sendFlows.get(key);
+            if (id !== undefined) {
+              sendFlows.delete(key);
+              yield { name: label(store.reason(i), value), cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+            }
+          }
+        }
         break;
       }
       case TYPE.output:

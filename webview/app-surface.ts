@@ -28,4 +28,6 @@ export interface AppSurface {
   selectRow(r: number, fromTable?: boolean): void;
   activateRow(r: number): void;
   reveal(e: number): void;
+  /** The step cursor (replay.ts): arrows, Home/End and Space are its keys. */
+  readonly replay: { key(e: KeyboardEvent): boolean };
 }

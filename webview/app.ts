@@ -18,8 +18,10 @@ import { button, el } from './dom';
 import { DEFAULT_STATE, restoreState, type SavedState } from './state';
 import { Toolbar } from './toolbar';
 import { DetailsPane } from './details-pane';
+import { Legend } from './legend';
 import type { AppSurface, VsCodeApi } from './app-surface';
-import { bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
+import { Replay } from './replay';
+import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
@@ -65,6 +67,8 @@ export class App implements AppSurface {
   private readonly emptyEl: HTMLDivElement;
   /** Frame times of the last draws (ms), for the benchmark. */
   readonly drawTimes: number[] = [];
+  /** The step cursor, its controls and the Tasks pane. */
+  readonly replay: Replay;
 
   constructor(root: HTMLElement, readonly vscode: VsCodeApi) {
     this.root = root;
@@ -78,6 +82,7 @@ export class App implements AppSurface {
     this.tableOn = saved.tableOn;
     this.query = saved.query;
     this.model.foldingOn = saved.foldingOn;
+    this.model.compressGaps = saved.compressGaps;
     for (const x of saved.expanded) this.model.expanded.add(x);
     this.theme = readTheme(root);
 
@@ -95,19 +100,38 @@ export class App implements AppSurface {
     this.followBtn.classList.add('follow');
     this.emptyEl = el('div', { class: 'empty' }, 'Waiting for events…');
     this.detailsPane = new DetailsPane(() => { this.view.selected = -1; this.changed(); });
-    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root);
+    const legend = new Legend();
+    bar.help.addEventListener('click', () => { bar.help.setAttribute('aria-pressed', String(legend.toggle())); });
+    this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root, legend.root);
     this.table = new EventTable(this.model, {
       select: (r) => { this.selectRow(r, true); },
       activate: (r) => this.activateRow(r),
     });
     this.tablePane = el('div', { class: 'table-pane' }, this.table.root);
     this.live = el('div', { class: 'sr-only', 'aria-live': 'polite' });
-    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, this.tablePane), this.live);
+    const app = this;
+    this.replay = new Replay({
+      get store() { return app.store; }, get model() { return app.model; },
+      selected: () => this.view.selected, focusEvent: (i) => this.focusEvent(i), post: (m) => this.vscode.postMessage(m),
+      showLane: (lane) => {
+        // A task picked in the Tasks pane: its lane scrolls into view (centred) if it is off screen.
+        const g = geometry(this);
+        const x = g.laneX(lane);
+        if (Number.isNaN(x) || (x > GUTTER_W + 20 && x < g.width - 20)) return;
+        this.view.left += x - (GUTTER_W + g.width) / 2;
+        clampView(this);
+        this.changed();
+      },
+    }, root);
+    bar.root.insertBefore(this.replay.controls, bar.scale);
+    // The Tasks pane sits above the events table, in one side column: stepping does not narrow the diagram.
+    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)), this.live);
 
     // Wiring.
     this.bar.stop.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
     this.bar.scale.addEventListener('click', () => this.setScale(this.view.scale === 'steps' ? 'time' : 'steps'));
     this.bar.fold.addEventListener('click', () => { this.model.setFolding(!this.model.foldingOn); this.changed(); });
+    this.bar.gaps.addEventListener('click', () => this.setCompressGaps(!this.model.compressGaps));
     this.bar.filter.addEventListener('click', () => { this.filterOn = !this.filterOn; this.applyQuery(); });
     let qTimer = 0;
     this.bar.search.addEventListener('input', () => { clearTimeout(qTimer); qTimer = window.setTimeout(() => { this.query = this.bar.search.value; this.applyQuery(); }, 150); });
@@ -143,8 +167,11 @@ export class App implements AppSurface {
   reset(title: string, live: boolean): void {
     const keep = this.firstReset; // the first reset after a reload replays the same trace: keep the restored view
     this.firstReset = false;
+    const gaps = this.model.compressGaps;
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
+    this.replay.reset();
+    this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
     resetPairs();
     this.bar.title.textContent = title;
     this.bar.title.title = title;
@@ -243,13 +270,13 @@ export class App implements AppSurface {
 
   private syncToolbar(): void {
     const shown = this.tableShown;
-    this.bar.sync(this.view.scale, this.model.foldingOn, this.filterOn, shown);
+    this.bar.sync(this.view.scale, this.model.foldingOn, this.filterOn, shown, this.model.compressGaps);
     this.tablePane.hidden = !shown;
     this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0;
   }
 
   /** Whether the events table shows: the user's choice, else by the panel's width. */
-  get tableShown(): boolean { return this.tableOn ?? (this.root.clientWidth || window.innerWidth) >= TABLE_MIN_W; }
+  get tableShown(): boolean { return this.tableOn ?? autoTable(this.root.clientWidth || window.innerWidth, this.store.tasks.length - this.view.collapsed.size, TABLE_MIN_W); }
 
   private saveTimer = 0;
   private saveState(): void {
@@ -257,7 +284,7 @@ export class App implements AppSurface {
     this.saveTimer = window.setTimeout(() => {
       const st: SavedState = {
         scale: this.view.scale, top: this.view.top, rowH: this.view.rowH, nsPx: this.view.nsPx, left: this.view.left,
-        query: this.query, filterOn: this.filterOn, foldingOn: this.model.foldingOn, tableOn: this.tableOn, follow: this.follow,
+        query: this.query, filterOn: this.filterOn, foldingOn: this.model.foldingOn, compressGaps: this.model.compressGaps, tableOn: this.tableOn, follow: this.follow,
         collapsed: [...this.view.collapsed], expanded: [...this.model.expanded].slice(0, 10000), selected: this.view.selected,
       };
       this.vscode.setState(st);
@@ -294,6 +321,15 @@ export class App implements AppSurface {
   }
 
   fit(): void { fit(this); }
+  /** Time scale: compress long gaps, or draw time proportionally; the row at the top edge stays in place. */
+  setCompressGaps(on: boolean): void {
+    if (on === this.model.compressGaps) return;
+    const g = geometry(this);
+    const r = Math.max(0, Math.min(this.model.rowCount - 1, g.rowAt(HEADER_H + 1)));
+    this.model.compressGaps = on;
+    if (this.view.scale === 'time' && this.model.rowCount) this.view.top = this.model.rowTime(r);
+    this.changed();
+  }
   setScale(scale: 'steps' | 'time'): void { setScale(this, scale); }
   geometry(): Geometry { return geometry(this); }
   exportImage(format: 'svg' | 'png'): void { exportImage(this, format); }
@@ -333,7 +369,10 @@ export class App implements AppSurface {
   }
 
   render(): void {
+    this.replay.layout();
     const t0 = performance.now();
+    // The automatic table choice depends on the lanes too: a trace that grows lanes may close it.
+    if (this.tableOn === null && this.tablePane.hidden === this.tableShown) this.syncToolbar();
     const w = bodyW(this), h = this.diagram.clientHeight;
     const dpr = window.devicePixelRatio || 1;
     if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr) || dpr !== this.dpr) {
@@ -389,6 +428,7 @@ export class App implements AppSurface {
     const sel = this.view.selected;
     if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
     else this.detailsPane.hide();
+    this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);

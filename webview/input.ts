@@ -11,15 +11,11 @@ export function key(app: App, e: KeyboardEvent): void {
   const v = app.view;
   const page = Math.max(1, Math.floor(bodyH(app) / (v.scale === 'steps' ? v.rowH : 26)) - 1);
   const sel = v.selected >= 0 ? app.model.eventRow(v.selected) : -1;
+  // Arrows, Home/End and Space move the step cursor (replay.ts); Shift+wheel still pans across lanes.
+  if (app.replay.key(e)) return;
   switch (e.key) {
-    case 'ArrowDown': app.selectRow(sel < 0 ? Math.floor(geometry(app).rowAt(HEADER_H + 1)) + 1 : sel + 1); break;
-    case 'ArrowUp': app.selectRow(Math.max(0, sel < 0 ? Math.floor(geometry(app).rowAt(HEADER_H + 1)) : sel - 1)); break;
-    case 'ArrowLeft': v.left -= 80; app.follow = false; clampView(app); app.changed(); break;
-    case 'ArrowRight': v.left += 80; clampView(app); app.changed(); break;
     case 'PageDown': scrollBy(app, page); break;
     case 'PageUp': scrollBy(app, -page); break;
-    case 'Home': app.follow = false; v.top = 0; app.changed(); break;
-    case 'End': app.follow = true; app.changed(); break;
     case '+': case '=': zoom(app, 1.5, HEADER_H + bodyH(app) / 2); break;
     case '-': case '_': zoom(app, 1 / 1.5, HEADER_H + bodyH(app) / 2); break;
     case 'Enter': if (sel >= 0) app.activateRow(sel); break;
@@ -101,9 +97,11 @@ export function hover(app: App, x: number, y: number): void {
   if (h && 'lane' in h) {
     const t = app.store.tasks[h.lane];
     const end = app.model.laneEnd[h.lane] ?? -1;
-    text = [`${laneName(app.store, h.lane)}  (${t.kind}, id ${t.id}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
+    // Display names only, never raw task ids (issue 17): the full name, what it is, its pid for processes.
+    text = [`${laneName(app.store, h.lane)}  (${t.kind}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
       laneName(app.store, h.lane) !== t.name ? `named ${JSON.stringify(t.name)} in the program` : '',
-      t.parent ? `created by ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || t.parent}` : 'root task',
+      t.parent ? `created by ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || 'a task not in the trace'}` : 'root task',
+        t.args ? `arguments: ${t.args}` : '',
       t.file ? `created at ${t.file}${t.line ? `:${t.line}` : ''}` : '',
       t.codeFile ? `code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}` : '',
       end >= 0 ? `ended: ${label(app.store, end)}` : 'still running or no end recorded',

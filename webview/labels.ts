@@ -96,19 +96,38 @@ export function displayNames(store: TraceStore): string[] {
     for (let l = 0; l < tasks.length && same; l++) same = tasks[l].name === c.src[l];
     if (same) return c.names;
   }
+  // A name shared by tasks of different kinds says what each is: the `main` thread and the `main()` task are
+  // `main thread` and `task main()`; tasks of one kind sharing a name are numbered.
+  const kinds = new Map<string, Set<string>>();
+  for (const t of tasks) { let k = kinds.get(t.name); if (!k) kinds.set(t.name, (k = new Set())); k.add(t.kind); }
+  const base = tasks.map((t) => ((kinds.get(t.name)?.size ?? 0) > 1 ? kindQualified(t.name, t.kind) : t.name));
   const count = new Map<string, number>();
-  for (const t of tasks) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+  for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
   const seen = new Map<string, number>();
-  const names = tasks.map((t) => {
-    if ((count.get(t.name) ?? 0) < 2) return t.name;
-    const k = (seen.get(t.name) ?? 0) + 1;
-    seen.set(t.name, k);
-    return `${t.name} #${k}`;
+  const names = base.map((b) => {
+    if ((count.get(b) ?? 0) < 2) return b;
+    const k = (seen.get(b) ?? 0) + 1;
+    seen.set(b, k);
+    return `${b} #${k}`;
   });
   c = { len: tasks.length, src: tasks.map((t) => t.name), names };
   nameCache.set(store, c);
   return names;
 }
+/** A name with what its task is, for names shared across kinds. */
+function kindQualified(name: string, kind: string): string {
+  switch (kind) {
+    case 'main': return `${name} thread`;
+    case 'thread': return `thread ${name}`;
+    case 'process': return `process ${name}`;
+    case 'asyncio-task': return `task ${name}()`;
+    case 'generator': case 'coroutine': case 'async-generator': return `${name}()`;
+    case 'greenlet': return `greenlet ${name}`;
+    case 'tasklet': return `tasklet ${name}`;
+    default: return `${name} (${kind})`;
+  }
+}
+
 /** The lane's display name (disambiguated, see displayNames). */
 export function laneName(store: TraceStore, lane: number): string {
   if (lane < 0) return '';

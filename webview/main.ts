@@ -4,6 +4,7 @@
 import type { VsCodeApi } from './app';
 import { App } from './app';
 import { handleHostMessage } from './messages';
+import { SOURCES_ELEMENT_ID } from './page';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -14,4 +15,12 @@ const root = document.getElementById('coroscope-root') ?? document.body.appendCh
 const app = new App(root, vscode);
 (window as unknown as { coroscope?: App }).coroscope = app;
 window.addEventListener('message', (e: MessageEvent) => handleHostMessage(app, vscode, e.data));
+// The report embeds the program's source files: the Tasks pane's line texts and the source pane.
+const embedded = document.getElementById(SOURCES_ELEMENT_ID);
+if (embedded?.textContent) {
+  try {
+    const v = JSON.parse(embedded.textContent) as unknown;
+    handleHostMessage(app, vscode, { type: 'sources', pane: true, ...(typeof v === 'object' && v !== null ? v : {}) });
+  } catch { /* a damaged page keeps working without its sources */ }
+}
 vscode.postMessage({ type: 'ready' });

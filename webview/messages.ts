@@ -17,6 +17,8 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
     case 'status': app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined); break;
     case 'highlight': app.highlight(m.file, m.line); break;
     case 'focus': if (Number.isInteger(m.index)) app.focusEvent(m.index); break;
+    case 'cursorTo': app.replay.goToTask(m.task); break;
+    case 'sources': app.replay.setSources(m.files, m.capped, m.pane); app.scheduleRender(); break;
     default: assertNever(m, 'host message');
   }
 }

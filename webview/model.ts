@@ -23,6 +23,11 @@ export interface ModelOptions { maxPeriod?: number; minCount?: number }
 export class DiagramModel {
   folds: Fold[] = [];
   foldingOn = true;
+  /**
+   * Time scale: compress gaps longer than `gapNs` (an explicit, visible option). Off by default, so a `sleep(0.3)`
+   * is drawn three times as long as a `sleep(0.1)`.
+   */
+  compressGaps = false;
   /** Starts of folds the user expanded. */
   readonly expanded = new Set<number>();
   /** First event of each lane (its declaration or first mention); -1 until seen. */
@@ -292,10 +297,11 @@ export class DiagramModel {
     }
   }
 
-  // Time scale: ns since start with long gaps compressed to GAP_NS.
+  // Time scale: ns since start (proportional), or with long gaps compressed to gapNs when compressGaps is on.
 
   /** Compressed time of event i. */
   ctime(i: number): number {
+    if (!this.compressGaps) return this.store.rel(i);
     const g = this.gapAt;
     let lo = 0, hi = g.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] <= i) lo = m + 1; else hi = m; }
@@ -315,6 +321,7 @@ export class DiagramModel {
   /** Gaps compressed before event i (index into gap list, for labelling): [event, real gap ns]. */
   gapsBetween(e0: number, e1: number): [number, number][] {
     const out: [number, number][] = [];
+    if (!this.compressGaps) return out;
     const g = this.gapAt;
     let lo = 0, hi = g.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] < e0) lo = m + 1; else hi = m; }

@@ -15,6 +15,20 @@ export interface PageOptions {
   inlineStyles?: string[];
   /** Report only: a script run before the bundle (defines acquireVsCodeApi and feeds the embedded trace). */
   bootScript?: string;
+  /** Report only: the program's source files, embedded as a data element (see `sourcesElement`). */
+  sources?: { files: { file: string; text: string }[]; capped: boolean };
+}
+
+/** Id of the report's element holding the program's source files (read by webview/main.ts). */
+export const SOURCES_ELEMENT_ID = 'coroscope-sources';
+
+/**
+ * The report's embedded sources: a JSON data element (`type="application/json"` is never run, so the CSP does not
+ * apply; `<` is escaped so no text of the program can end the element).
+ */
+export function sourcesElement(files: { file: string; text: string }[], capped: boolean, nonce: string): string {
+  const json = JSON.stringify({ files, capped }).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return `<script type="application/json" nonce="${escapeHtml(nonce)}" id="${SOURCES_ELEMENT_ID}">${json}</script>`;
 }
 
 export function escapeHtml(s: string): string {
@@ -56,6 +70,7 @@ ${styles}
 </head>
 <body>
 <div id="coroscope-root" data-coroscope-state="loading" data-events="0"></div>
+${o.sources ? sourcesElement(o.sources.files, o.sources.capped, o.nonce) : ''}
 ${scripts}
 </body>
 </html>

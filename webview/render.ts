@@ -98,8 +98,10 @@ export class Geometry {
         push(r);
         const t = m.rowTime(r);
         if (t > tEnd) break;
-        // Skip rows that would land on the same pixel.
+        // Skip rows that would land on the same pixel, but keep the last of them: a task that ran for a moment
+        // then stopped (its switch out is in there) gets a bar that ends when it stopped, not at the next row drawn.
         const next = m.rowAtTime(t + pxNs);
+        if (next - 1 > r && next - 1 < count) push(next - 1);
         r = next > r ? next : r + 1;
       }
     }
@@ -196,6 +198,17 @@ export function foldLabel(m: DiagramModel, k: number): string {
   return `↻ ${hidden.toLocaleString('en-US')} more repetitions${what} (×${f.count.toLocaleString('en-US')} in all)`;
 }
 
+/** Lanes that hold control mostly to wait for the next ready task (the asyncio loop, the gevent Hub). */
+const idleKind = (kind: string | undefined) => kind === 'event-loop' || kind === 'hub';
+
+/** Events whose label a dense view (Fit) keeps: lanes made and ended, warnings, errors and wakes with a cause. */
+function important(s: DiagramModel['store'], i: number): boolean {
+  const type = s.typeCode(i);
+  if (type === TYPE.task || type === TYPE.end || type === TYPE.mark) return true;
+  if (type === TYPE.switch) { const c = category(s, i); return c === 'error'; }
+  return type === TYPE.wake && s.extra(i)?.cause !== undefined;
+}
+
 export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const m = g.model, v = g.view, s = m.store;
   const W = g.width, H = g.height;
@@ -249,7 +262,13 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     const flush = (l: number, yEnd: number) => {
       const y0 = Math.max(bodyTop, barTop[l]);
       const y1 = Math.min(bodyBot, yEnd);
-      if (y1 > y0 && !v.collapsed.has(l)) {
+      if (y1 > y0 && !v.collapsed.has(l) && idleKind(s.tasks[l]?.kind)) {
+        // An event loop or gevent Hub holds control while no task runs, mostly waiting in its selector: drawn as
+        // waiting (a thin dashed bar), not as a busy activation bar.
+        const x = g.laneX(l);
+        p.line(x - 2, y0, x - 2, y1, t.wait, 1, [3, 3]);
+        p.line(x + 2, y0, x + 2, y1, t.wait, 1, [3, 3]);
+      } else if (y1 > y0 && !v.collapsed.has(l)) {
         const x = g.laneX(l);
         p.fillRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activation);
         p.strokeRect(x - BAR_W / 2, y0, BAR_W, y1 - y0, t.activationEdge, 1);
@@ -281,8 +300,10 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   for (const row of rows) {
     const y = row.y;
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
-    // On the time scale rows can crowd: write a label only where there is room for it.
-    const room = labels && (v.scale === 'steps' || y - lastLabelY >= 15);
+    // On the time scale rows can crowd: write a label only where there is room for it. Rows too dense for every
+    // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes.
+    const room = labels ? (v.scale === 'steps' || y - lastLabelY >= 15)
+      : y - lastLabelY >= 15 && row.e >= 0 && important(s, row.e);
     if (room) lastLabelY = y;
     if (row.fold >= 0) { drawFold(p, g, t, row, room); continue; }
     const i = row.e;

@@ -10,6 +10,8 @@ export interface SavedState {
   query: string;
   filterOn: boolean;
   foldingOn: boolean;
+  /** Time scale: long gaps compressed (off: proportional time). */
+  compressGaps: boolean;
   /** The events table: shown, hidden, or null (automatic: by the panel's width). */
   tableOn: boolean | null;
   follow: boolean;
@@ -19,7 +21,7 @@ export interface SavedState {
 }
 
 export const DEFAULT_STATE: SavedState = {
-  scale: 'steps', top: 0, rowH: 26, nsPx: 26 / 1e5, left: 0, query: '', filterOn: false, foldingOn: true, tableOn: null,
+  scale: 'steps', top: 0, rowH: 26, nsPx: 26 / 1e5, left: 0, query: '', filterOn: false, foldingOn: true, compressGaps: false, tableOn: null,
   follow: true, collapsed: [], expanded: [], selected: -1,
 };
 
@@ -35,7 +37,7 @@ export function restoreState(raw: unknown): SavedState {
   if (o.scale === 'steps' || o.scale === 'time') s.scale = o.scale;
   num('top', 0, 1e18); num('rowH', 0.0001, 80); num('nsPx', 1e-15, 1e3); num('left', 0, 1e9); num('selected', -1, 1e12);
   if (typeof o.query === 'string') s.query = o.query.slice(0, 500);
-  bool('filterOn'); bool('foldingOn'); bool('tableOn'); bool('follow');
+  bool('filterOn'); bool('foldingOn'); bool('compressGaps'); bool('tableOn'); bool('follow');
   const ints = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && x >= 0).slice(0, 10000) : []);
   s.collapsed = ints(o.collapsed);
   s.expanded = ints(o.expanded);

@@ -11,6 +11,8 @@ export class Toolbar {
   readonly stop = button('debug-stop', 'Stop the running script', 'Stop');
   readonly scale = button('list-ordered', 'Vertical scale: steps (one row per switch) or time (proportional)', 'Steps');
   readonly fold = button('fold', 'Fold repeated patterns into one row', 'Fold');
+  /** Time scale only: compress long gaps (the time axis is proportional unless this is on). */
+  readonly gaps = button('fold-up', 'Compress long gaps on the time scale (off: proportional time)', 'Gaps');
   readonly search = el('input', { type: 'search', class: 'search', placeholder: 'Search: text, task:, kind:, reason:, type:', 'aria-label': 'Search events (task:, kind:, reason:, type: narrow)', spellcheck: 'false' });
   readonly filter = button('filter', 'Show only matching events');
   readonly count = el('span', { class: 'count', 'aria-live': 'polite' });
@@ -20,6 +22,7 @@ export class Toolbar {
   readonly table = button('table', 'Show the events table');
   readonly svg = button('file-media', 'Export the visible diagram as SVG', 'SVG');
   readonly png = button('device-camera', 'Export the visible diagram as PNG', 'PNG');
+  readonly help = button('question', 'What the diagram shows: marks, colours and words');
 
   constructor(query: string) {
     this.stop.classList.add('stop');
@@ -29,13 +32,15 @@ export class Toolbar {
     this.table.setAttribute('aria-label', 'Events table');
     this.root = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Diagram' },
       this.title, this.status, this.stop, el('span', { class: 'sep' }),
-      this.scale, this.fold, el('span', { class: 'sep' }),
+      this.scale, this.gaps, this.fold, el('span', { class: 'sep' }),
       this.search, this.filter, this.count, el('span', { class: 'grow' }),
-      this.zoomOut, this.zoomIn, this.fit, el('span', { class: 'sep' }), this.table, this.svg, this.png);
+      this.zoomOut, this.zoomIn, this.fit, el('span', { class: 'sep' }), this.table, this.svg, this.png, this.help);
   }
 
   /** The toggles' faces: the scale's name and icon, and which toggles are pressed. */
-  sync(scale: 'steps' | 'time', folding: boolean, filtering: boolean, tableShown: boolean): void {
+  sync(scale: 'steps' | 'time', folding: boolean, filtering: boolean, tableShown: boolean, gaps = false): void {
+    this.gaps.hidden = scale !== 'time';
+    this.gaps.setAttribute('aria-pressed', String(gaps));
     this.scale.querySelector('.label')!.textContent = scale === 'steps' ? 'Steps' : 'Time';
     this.scale.querySelector('.codicon')!.className = `codicon codicon-${scale === 'steps' ? 'list-ordered' : 'clock'}`;
     this.fold.setAttribute('aria-pressed', String(folding));

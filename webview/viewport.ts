@@ -120,3 +120,16 @@ export function scrollBy(app: App, rowsOrPx: number, px = false): void {
   if (app.model.rowCount && g.rowY(app.model.rowCount - 1) < g.height - 4 && rowsOrPx > 0) app.follow = true;
   app.changed();
 }
+
+/** Narrowest lane column the automatic table choice keeps for every lane (the lanes' minimum in viewport.ts). */
+const LANE_MIN_W = 170;
+
+/**
+ * The automatic table choice: shown only when the panel is wide enough and the table (40 % of the width, 420–640 px,
+ * as style.css sizes it) leaves every lane its column; otherwise the lanes get the width and the table starts closed.
+ */
+export function autoTable(width: number, lanes: number, minWidth = 900): boolean {
+  if (width < minWidth) return false;
+  const table = Math.min(640, Math.max(420, width * 0.4));
+  return width - table - GUTTER_W - MINIMAP_W - 40 >= Math.max(1, lanes) * LANE_MIN_W;
+}

@@ -11,6 +11,8 @@ import { diagramPage } from '../../webview/page';
 import { isWebviewMessage, type HostMessage, type RunState, type WebviewMessage } from '../../protocol/messages';
 import { isTestWebviewMessage, type DiagramSummary, type TestHostMessage } from '../../protocol/test-messages';
 import { assertNever } from '../../protocol/events';
+import { StepDecorations } from '../replay/decorations';
+import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 
 export const VIEW_TYPE = 'coroscope.diagram';
 const REPLAY_CHUNK = 1024 * 1024;
@@ -51,6 +53,8 @@ export class DiagramPanel implements vscode.Disposable {
   private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
   private readonly subs: vscode.Disposable[] = [];
   private highlightTimer: NodeJS.Timeout | undefined;
+  /** The step cursor's tasks in the editors (extension/replay/). */
+  readonly decorations: StepDecorations;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -61,6 +65,8 @@ export class DiagramPanel implements vscode.Disposable {
       deserializeWebviewPanel: async (panel) => { this.adopt(panel, true); },
     }));
     this.subs.push(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
+    this.decorations = new StepDecorations(context.extensionUri);
+    this.subs.push(this.decorations);
   }
 
   get isOpen(): boolean { return this.panel !== undefined; }
@@ -100,6 +106,7 @@ export class DiagramPanel implements vscode.Disposable {
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.synced = -1;
+        this.decorations.clear();
         this.disposePanelSubs();
         this.flushWaiters();
         this.hooks.onClosed();
@@ -124,6 +131,8 @@ export class DiagramPanel implements vscode.Disposable {
     this.trace = trace;
     this.status = undefined;
     this.queued = [];
+    this.sourceBytes = 0;
+    this.decorations.clear();
     this.synced = -1;
     if (!trace.live) void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
     if (this.panel) {
@@ -189,6 +198,9 @@ export class DiagramPanel implements vscode.Disposable {
     this.summaryWaiters = [];
     for (const f of w) f(undefined);
   }
+
+  /** Posts a message to the page (tests; the host's own messages go through `post`). */
+  send(m: HostMessage): void { this.post(m); }
 
   private post(m: HostMessage | TestHostMessage): void {
     void this.panel?.webview.postMessage(m);
@@ -267,14 +279,34 @@ export class DiagramPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.loads++;
+        this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
         break;
       case 'reveal': await this.reveal(m.file, m.line); break;
       case 'saveImage': await this.saveImage(m.format, m.data); break;
       case 'stop': this.hooks.onStop(); break;
+      case 'cursor': this.decorations.show(m.tasks, this.trace?.cwd); break;
+      case 'wantSources': this.sendSources(m.files); break;
       default: assertNever(m, 'webview message');
     }
+  }
+
+  /** Bytes of source sent to the page for the current trace (capped like the report's). */
+  private sourceBytes = 0;
+
+  /** The texts of the program files the page asks for: program files only (no library), within the cap. */
+  private sendSources(files: string[]): void {
+    const cwd = this.trace?.cwd;
+    const resolve = (f: string) => (path.isAbsolute(f) || !cwd ? f : path.join(cwd, f));
+    const picked = pickSources(files.filter(isProgramFile), (f) => {
+      try {
+        const p = resolve(f);
+        return fs.statSync(p).size <= SOURCES_CAP ? fs.readFileSync(p, 'utf8') : undefined;
+      } catch { return undefined; }
+    }, SOURCES_CAP - this.sourceBytes);
+    for (const f of picked.files) this.sourceBytes += f.text.length;
+    if (picked.files.length || picked.capped) this.post({ type: 'sources', files: picked.files, capped: picked.capped, pane: false });
   }
 
   /** Opens the source of a clicked event, in the editor column beside the panel. */
@@ -323,6 +355,9 @@ export class DiagramPanel implements vscode.Disposable {
     const sel = e.selections[0];
     // A caret highlights its line; a wider selection clears (no single line).
     const line = sel?.isSingleLine ? sel.active.line + 1 : 0;
+    // A click on a line the step cursor decorated moves the cursor to that task (its nearest step).
+    const onLine = e.kind === vscode.TextEditorSelectionChangeKind.Mouse && line > 0 ? this.decorations.taskAt(file, line) : undefined;
+    if (onLine && this.synced >= 0) this.post({ type: 'cursorTo', task: onLine.id });
     this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
   }
 

@@ -3,6 +3,7 @@
 // protocol/test-messages.ts, which are not part of the host ↔ webview protocol.
 import type { DiagramPanel, PanelTrace } from '../panel';
 import type { DiagramSummary } from '../../protocol/test-messages';
+import type { HostMessage } from '../../protocol/messages';
 import type { SessionInfo } from './session';
 import type { RunState } from './state';
 
@@ -23,6 +24,10 @@ export interface CoroscopeTestApi {
   closePanel(): void;
   /** Handles `m` exactly as if the diagram webview had posted it (validation included). */
   panelMessage(m: unknown): Promise<void>;
+  /** Posts `m` to the diagram webview, as the host does (tests move the step cursor with `focus`). */
+  panelPost(m: HostMessage): void;
+  /** What the step cursor's editor decorations show now: per file, the running lines and the paused lines' notes. */
+  stepDecorations(): { file: string; running: number[]; paused: [number, string][] }[];
 }
 
 export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi {
@@ -42,5 +47,7 @@ export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi 
     panelOpen: () => panel.isOpen,
     closePanel: () => panel.closePanel(),
     panelMessage: (m: unknown) => panel.receive(m),
+    panelPost: (m: HostMessage) => panel.send(m),
+    stepDecorations: () => [...panel.decorations.shown].map(([file, d]) => ({ file, running: d.running, paused: [...d.paused] })),
   };
 }

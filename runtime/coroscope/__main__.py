@@ -16,10 +16,22 @@ them (cli.failed).
 """
 import sys
 
+# The supported floor (README "Python versions"; session/python.ts checks the same
+# before running anything), checked before any other runtime module is imported:
+# an older Python gets this one line instead of a syntax error from deep inside.
+MIN = (3, 9)
+
+if __name__ == "__main__" and sys.version_info[:2] < MIN:
+    sys.stderr.write("coroscope: Python %d.%d.%d is too old; Coroscope needs Python %d.%d or newer\n"
+                     % (tuple(sys.version_info[:3]) + MIN))
+    sys.exit(2)
+
 if __name__ == "__main__":
     # True in plain Python's __main__ before 3.14 (an empty __annotations__
     # made at start-up); the script's module gets the same.
     _ANN = "__annotations__" in globals()
+    # True where Python gives a script's module __cached__ (it stopped in 3.15)
+    _CACHED = "__cached__" in globals()
     _BEFORE = set(sys.modules)
     _SLOT = False
     import os   # (loaded at start-up already: no search of sys.path)
@@ -35,7 +47,7 @@ if __name__ == "__main__":
         sys.path[0] = os.path.dirname(os.path.abspath(sys.modules["coroscope"].__path__[0]))
         _SLOT = True
     from coroscope import cli as _cli
-    _run = _cli.prepare(sys.argv[1:], _ANN, _SLOT, _BEFORE)
+    _run = _cli.prepare(sys.argv[1:], _ANN, _SLOT, _BEFORE, _CACHED)
     try:
         if _run.code is not None:
             exec(_run.code, _run.globals)

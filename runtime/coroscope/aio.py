@@ -17,12 +17,14 @@ import weakref
 
 from . import core, gens, varnames
 from .core import now, safe_repr, exc_summary, frames, ASYNC
+from .values import future_state, is_future, is_sub, task_name, type_name, func_name
 from sys import _getframe
 _modname = getattr(sys, "_getframemodulename", None)     # 3.12+
 
 _loop_lanes = {}                 # id(loop) -> lane
 _task_lanes = {}                 # id(task) -> lane
 _T0 = None
+_cb_types = []
 _qnames = weakref.WeakKeyDictionary()
 _qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
 
@@ -50,10 +52,10 @@ def _code_info(code):
 def _on_create(coro, name, loop):
     if type(coro) is _Coro:
         code = coro.cr_code
+    elif type(coro) is _Gen:
+        code = coro.gi_code      # a generator-based coroutine
     else:
-        code = getattr(coro, "gi_code", None)      # a generator-based coroutine
-        if code is None:
-            return None
+        return None              # (another awaitable object of the program's: not asked)
     ci = _codes.get(id(code))
     if ci is None:
         ci = _code_info(code)
@@ -222,20 +224,21 @@ def step_start(lane, handle, ts):
         lane.wait = None
         on, fut = w[0], w[2]
         if on is not None:
-            _wake(lane, w)
+            # (at the step's own time: this line is written before the step's
+            # switch, and lines of one process are in time order)
+            _wake(lane, w, ts)
         if fut is not None:
-            try:
-                if fut.done():
-                    if fut.cancelled():
-                        value = "CancelledError"
-                    elif fut.exception() is not None:
-                        value = exc_summary(fut.exception())
-                    else:
-                        value = safe_repr(fut.result())
-            except Exception:
-                pass
+            # (read from the future's fields: exception() would mark an exception
+            # retrieved, and asyncio would no longer log "Task exception was never
+            # retrieved"; a future of another class is not asked at all)
+            st = future_state(fut)
+            if st is not None:
+                if st[0] == "CANCELLED":
+                    value = "CancelledError"
+                elif st[0] == "FINISHED":
+                    value = exc_summary(st[2]) if st[2] is not None else safe_repr(st[1])
     args = handle._args
-    if args and isinstance(args[0], BaseException) and not hasattr(args[0], "_asyncio_future_blocking"):
+    if args and is_sub(type(args[0]), BaseException):
         value = exc_summary(args[0])
     lane.since = ts
     fr = lane.cframe
@@ -257,7 +260,8 @@ def step_end(lane, task):
         return          # forgotten meanwhile (a forked child: the parent's task)
     ll = lane.extra or core.MAIN
     t = now()
-    if task.done():
+    st = future_state(task)     # (not task.exception(): see step_start)
+    if st is not None and st[0] != "PENDING":
         fr = lane.cframe
         line = fr.f_lineno if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
@@ -265,14 +269,14 @@ def step_end(lane, task):
             _blocked(lane, t, lane.cfile, line)
         # a task is done after its last step: its story ends here (every step of
         # a Task of ours comes through Handle._run, so no done callback is needed)
-        if task.cancelled():
+        if st[0] == "CANCELLED":
             reason = outcome = "cancelled"
             v = "CancelledError"
         else:
-            e = task.exception()
+            e = st[2]
             if e is None:
                 reason = outcome = "return"
-                v = safe_repr(task.result())
+                v = safe_repr(st[1])
             else:
                 v = exc_summary(e)
                 reason = "cancelled" if v.startswith("CancelledError") else "raise"
@@ -327,8 +331,9 @@ def _blocked(lane, t, file, line):
     dur = t - lane.since
     if dur > core.BLOCKING_NS:
         ms = dur // 1_000_000
+        # (at the step's end time t: the step's own end lines, written next, carry it)
         core.mark("loop-blocked", "%s held the event loop for %d ms" % (lane.name, ms),
-                  lane, ms, None, file, line)
+                  lane, ms, None, file, line, t)
 
 
 # asyncio.sleep(0) awaits tasks.__sleep0(), a bare yield. Ours (below) also notes
@@ -338,6 +343,13 @@ def _blocked(lane, t, file, line):
 # attribute reads through C getters. tasks.sleep looks __sleep0 up at each call.
 NOFRAME = object()
 SLEPT = [NOFRAME]
+
+
+class _NoHandle:
+    _args = ()
+
+
+_NO_HANDLE = _NoHandle()       # the "handle" of an eager first step (it has none)
 
 
 def __sleep0():
@@ -386,9 +398,9 @@ _AIO = None
 def _classify(lane, val, inner):
     """-> (reason, wait kind, detail, value, future, expected wake cause, the
     object whose last actor woke it (a primitive) or the lane it waits for)"""
-    if not hasattr(val, "_asyncio_future_blocking"):
+    if not is_future(val):
         return "yield", None, None, safe_repr(val), None, None, None
-    if _T0 is not None and isinstance(val, _T0):
+    if _T0 is not None and is_sub(type(val), _T0):
         other = _task_lanes.get(id(val))
         nm = other.name if other is not None else _tname(val)
         return "await", "task", "task %s" % nm, nm, val, "done", other
@@ -405,7 +417,7 @@ def _classify(lane, val, inner):
             return "queue", "queue", "%s.%s" % (qn, name), None, val, "put" if name == "get" else "get", q
         if fn.endswith("asyncio/threads.py"):
             f = _local(inner, "func")
-            nm = getattr(f, "__qualname__", None) or getattr(f, "__name__", "function")
+            nm = func_name(f) or "function"     # (a callable object of the program's is not asked)
             a, k = _local(inner, "args"), _local(inner, "kwargs")
             a = core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)[1:-1]
             # as the program wrote it: to_thread(slow_square, 7)
@@ -426,7 +438,10 @@ def _classify(lane, val, inner):
             fd = None
             try:
                 s = _local(inner, "sock")
-                fd = s.fileno() if s is not None else None
+                # (a socket's own C fileno(); any other object is not asked)
+                so = sys.modules.get("_socket")
+                S = getattr(so, "socket", None) if so is not None else None
+                fd = S.fileno(s) if type(S) is type and is_sub(type(s), S) else None
             except Exception:
                 fd = None
             direction = "write" if any(k in name for k in ("write", "send", "drain", "connect")) else "read"
@@ -435,13 +450,13 @@ def _classify(lane, val, inner):
         if fn.endswith("asyncio/tasks.py") and name in ("wait_for", "wait", "_wait", "gather", "shield"):
             return "await", "future", name, None, val, "done", None
     try:
-        for cb in getattr(val, "_callbacks", None) or ():
-            f = cb[0] if isinstance(cb, tuple) else cb
-            if "_chain_future" in getattr(f, "__qualname__", ""):
+        for cb in _callbacks(val):
+            f = cb[0] if type(cb) is tuple else cb
+            if "_chain_future" in (func_name(f) or ""):
                 return "thread", "thread", _executor_label(f), None, val, "done", None
     except Exception:
         pass
-    tn = type(val).__name__
+    tn = type_name(type(val), False)
     if tn == "_GatheringFuture":
         return "await", "future", "gather", None, val, "done", None
     return "future", "future", "%s pending" % tn, None, val, "done", None
@@ -493,16 +508,18 @@ def _actor(obj, f):
         pass
 
 
-def _wake(lane, w):
+def _wake(lane, w, ts=None):
     on, detail, fut, cause, obj = w
     by = bf = bl = None
     c = lane.wby
-    if c is not None and fut is not None and fut.cancelled():
+    st = future_state(fut) if fut is not None else None    # (not fut.cancelled(): see step_start)
+    cancelled = st is not None and st[0] == "CANCELLED"
+    if c is not None and cancelled:
         lane.wby = None
         cause, by, bf, bl = c
-    elif fut is not None and fut.cancelled() and cause != "done":
+    elif cancelled and cause != "done":
         cause = "cancel"
-    elif isinstance(obj, core.Lane):
+    elif type(obj) is core.Lane:
         by = obj
         if obj.esite is not None:
             bf, bl = obj.esite
@@ -510,7 +527,7 @@ def _wake(lane, w):
         a = _actors.get(id(obj))
         if a is not None:
             by, bf, bl = a
-    core.wake(lane, on, detail, cause, by, bf, bl)
+    core.wake(lane, on, detail, cause, by, bf, bl, ts)
 
 
 def _cancel_cause(task, f):
@@ -595,11 +612,21 @@ def _local(c, name):
     return fr.f_locals.get(name)
 
 
+def _callbacks(f):
+    """A Future's done callbacks, from its own field (C getter or instance dict)."""
+    m = sys.modules.get("_asyncio")
+    F = getattr(m, "Future", None) if m is not None else None
+    if type(F) is type and is_sub(type(f), F):
+        r = F.__dict__["_callbacks"].__get__(f)
+    else:
+        from asyncio.futures import _PyFuture
+        d = _PyFuture.__dict__["__dict__"].__get__(f) if is_sub(type(f), _PyFuture) else None
+        r = dict.get(d, "_callbacks") if type(d) is dict else None
+    return r if type(r) is list else ()
+
+
 def _tname(t):
-    try:
-        return t.get_name()
-    except Exception:
-        return "task"
+    return task_name(t) or "task"
 
 
 def _qname(q):
@@ -643,6 +670,23 @@ def install(asyncio):
             except Exception as e:
                 ln = None
                 core.internal_error("asyncio task", e)
+            rl = _running_loop() if ln is not None and kwargs.get("eager_start") else None
+            if rl is not None and kwargs.get("loop", rl) is rl:
+                # 3.12+ eager start: the first step runs right here, inside
+                # __init__, not through Handle._run
+                _task_lanes[id(self)] = ln
+                self._cs_lane = ln
+                try:
+                    step_start(ln, _NO_HANDLE, now())
+                except Exception as e:
+                    core.internal_error("asyncio eager step", e)
+                T0.__init__(self, coro, *args, **kwargs)
+                try:
+                    SLEPT[0] = NOFRAME
+                    step_end(ln, self)
+                except Exception as e:
+                    core.internal_error("asyncio eager step", e)
+                return
             T0.__init__(self, coro, *args, **kwargs)
             if ln is not None:
                 _task_lanes[id(self)] = ln
@@ -672,22 +716,44 @@ def install(asyncio):
     Task.__name__ = T0.__name__
     tasks.Task = Task
     asyncio.Task = Task
+    if hasattr(tasks, "create_eager_task_factory"):
+        # (3.12+: the module's eager_task_factory was made with the C Task, before
+        # this class existed; a factory the program makes from now on gets ours)
+        tasks.eager_task_factory = tasks.create_eager_task_factory(Task)
+        if getattr(asyncio, "eager_task_factory", None) is not None:
+            asyncio.eager_task_factory = tasks.eager_task_factory
 
     _hook_sleep0(tasks, types)
 
     H = events.Handle
     orig_run = H._run
+    CBK = {}          # id(type of a Handle's callback) -> it is a method-like C or Python type
+
+    def _cb_kind(tc):
+        k = tc is types.MethodType or tc is types.BuiltinMethodType or (
+            type_name(tc, False) == "TaskStepMethWrapper"
+            and type.__dict__["__module__"].__get__(tc) in ("_asyncio", "builtins"))
+        CBK[id(tc)] = k
+        _cb_types.append(tc)     # (keeps the id its own)
+        return k
 
     # (the names the common step reads are default arguments, the fastest to
     # read; each one costs a little on every call, so the rare ones are globals)
     def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type,
-             getattr=getattr, BLOCK=core.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT,
+             BLOCK=core.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT,
              NOFRAME=NOFRAME):
         cb = self._callback
         # a step of one of our Tasks? (no exception when not: most callbacks are
         # plain functions or other objects' methods)
-        t = getattr(cb, "__self__", None)
-        if type(t) is not Task and not isinstance(t, Task):
+        # (only the step wrapper and methods are asked for their __self__: a
+        # callable object of the program's might run code for it)
+        k = CBK.get(id(type(cb)))
+        if k is None:
+            k = _cb_kind(type(cb))
+        if not k:
+            return orig_run(self)
+        t = cb.__self__
+        if type(t) is not Task and not issubclass(type(t), Task):
             return orig_run(self)
         ln = t._cs_lane
         if ln is None or ln.cframe is None:

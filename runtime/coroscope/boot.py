@@ -85,6 +85,7 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     core.thread_lanes.clear()
     core.thread_lanes[get_ident()] = core.MAIN
     core.W.start()
+    _warn_no_gil(child)
     output.install()
     if not child:
         from . import sigint
@@ -154,6 +155,30 @@ def abandon(why):
             pass
 
 
+NO_GIL = ("this Python runs without the GIL (a free-threaded build); Coroscope's runtime relies on it "
+          "and cannot promise a correct trace here (the program itself runs as usual). Run it with "
+          "PYTHON_GIL=1, or a regular build, for a trace to trust")
+
+
+def _warn_no_gil(child):
+    """Free-threaded builds (3.13t, 3.14t) with the GIL off: said at start, in the
+    terminal (once, by the root process) and in the trace (docs/architecture.md,
+    "Python versions": the runtime's shared state assumes the GIL)."""
+    f = getattr(sys, "_is_gil_enabled", None)
+    try:
+        if f is None or f():
+            return
+    except Exception:
+        return
+    if not child:
+        try:
+            sys.stderr.write("coroscope: warning: " + NO_GIL + "\n")
+            sys.stderr.flush()
+        except Exception:
+            pass
+    core.mark("free-threaded", NO_GIL)
+
+
 def finish(code=None):
     if state["finished"]:
         return
@@ -181,6 +206,8 @@ def _finish(w, code):
             # is the root process's last line alone
             w.close()     # flushes (with an events-dropped mark if the queue overflowed)
             return
+        if type(code) is int and os.name == "posix":
+            code &= 0xFF      # the status the process really exits with (sys.exit(263) exits 7)
         ev = {"type": "finish", "ts": core.now(), "exitCode": code, "dropped": 0}
         if state["signal"]:
             ev["signal"] = state["signal"]

@@ -7,6 +7,8 @@ import os
 import sys
 import types
 
+from .recursion import pad_recursion
+
 USAGE = ("usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] "
          "(SCRIPT | -m MODULE) [ARGS...]\n")
 
@@ -111,39 +113,7 @@ def _hide(before):
             sys.modules.pop(name, None)
 
 
-# The bootstrap's frame (and on 3.11 the C-level entry of exec) sits below the
-# program: the recursion limit is raised by that much, and
-# sys.getrecursionlimit/setrecursionlimit show and take the program's own
-# value, so the program reaches the depth plain Python gives it.
-_PAD = [0]
-
-
-def pad_recursion(n):
-    """Give the program n more frames of real recursion limit (hidden)."""
-    try:
-        real_get = getattr(sys.getrecursionlimit, "__wrapped__", sys.getrecursionlimit)
-        real_set = getattr(sys.setrecursionlimit, "__wrapped__", sys.setrecursionlimit)
-        if not _PAD[0]:
-            def getrecursionlimit():
-                return real_get() - _PAD[0]
-
-            def setrecursionlimit(limit):
-                if type(limit) is int and limit >= 1:
-                    return real_set(limit + _PAD[0])
-                return real_set(limit)      # (the same error as plain Python)
-            for f, r in ((getrecursionlimit, real_get), (setrecursionlimit, real_set)):
-                f.__doc__ = r.__doc__
-                f.__wrapped__ = r
-            sys.getrecursionlimit = getrecursionlimit
-            sys.setrecursionlimit = setrecursionlimit
-        limit = real_get() - _PAD[0]
-        _PAD[0] += n
-        real_set(limit + _PAD[0])
-    except Exception:
-        pass
-
-
-def prepare(argv, ann=False, slot=True, before=()):
+def prepare(argv, ann=False, slot=True, before=(), cached=True):
     opts, target, args, module = _parse(argv)
     from . import boot, core, gens
     pad_recursion(1 if sys.version_info >= (3, 12) else 2)
@@ -186,7 +156,8 @@ def prepare(argv, ann=False, slot=True, before=()):
     _fix_path(slot, os.path.dirname(os.path.realpath(path)))
     mod = _main_module(ann)
     mod.__file__ = path
-    mod.__cached__ = None
+    if cached:
+        mod.__cached__ = None
     try:
         mod.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     except Exception:

@@ -4,7 +4,7 @@ import sys
 from _thread import get_ident
 from time import monotonic_ns as now
 
-from .values import safe_repr, exc_summary  # noqa: F401  (re-exported for hooks)
+from .values import safe_repr, exc_summary, type_name  # noqa: F401  (re-exported for hooks)
 
 W = None                 # the Writer, set by start()
 PREFIX = ""              # "" in the root process, "<pid>:" in children
@@ -211,8 +211,8 @@ def args_repr(args, kwargs=None, limit=120):
 def exc_repr(e):
     """An exception as the program would write it: ValueError('bad 1'); a class
     thrown as such (g.throw(ValueError)) by its name."""
-    if isinstance(e, type):
-        return getattr(e, "__name__", "?")
+    if issubclass(type(e), type):
+        return type_name(e, False)     # (type's own getter: no metaclass code runs)
     return safe_repr(e)
 
 
@@ -227,13 +227,13 @@ def block(lane, on, detail=None, file=None, line=None):
     _enq(s + "}\n")
 
 
-def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None):
+def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
-    the call there (byFile/byLine)."""
+    the call there (byFile/byLine); ``ts``: its time when not now."""
     if W is None:
         return
-    s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (now(), lane.id, on)
+    s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
     if cause is not None:
@@ -273,8 +273,8 @@ def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts
     _enq(s + "}\n")
 
 
-def mark(kind, message, task=None, ms=None, count=None, file=None, line=None):
-    ev = {"type": "mark", "ts": now(), "kind": kind, "message": message}
+def mark(kind, message, task=None, ms=None, count=None, file=None, line=None, ts=None):
+    ev = {"type": "mark", "ts": ts or now(), "kind": kind, "message": message}
     if task is not None:
         ev["task"] = task.id if isinstance(task, Lane) else task
     if ms is not None:

@@ -655,8 +655,8 @@ def hook_frames():
     _hooked[0] = True
     import threading
     # the trace function runs above every new frame: the limit is raised by its
-    # depth (hidden, cli.pad_recursion), so the program's recursion gets as deep
-    from .cli import pad_recursion
+    # depth (hidden, recursion.pad_recursion), so the program's recursion gets as deep
+    from .recursion import pad_recursion
     pad_recursion(TRACE_PAD)
     u = sys.gettrace()          # a tracer the program set before (coverage started early)
     _real_settrace(_trace)

@@ -7,6 +7,7 @@ from _thread import get_ident
 
 from . import core
 from .core import now, safe_repr, exc_repr
+from .values import func_code, func_name
 
 _C = None              # the C greenlet type
 _getcurrent = None
@@ -73,7 +74,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
             pass
     if name is None:
         run = getattr(g, "run", None)
-        name = getattr(run, "__qualname__", None) or getattr(run, "__name__", None) or "greenlet"
+        name = func_name(run) or "greenlet"     # (a callable object of the program's is not asked)
     par = creator
     if par is None:
         try:
@@ -84,7 +85,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
     codef = codel = None
     if c is None:
         run = getattr(g, "run", None)
-        c = getattr(run, "__code__", None)
+        c = func_code(run)     # (a callable object of the program's is not asked)
     if c is not None:
         codef, codel = c.co_filename, c.co_firstlineno
     ln = core.declare(kind, name, par, file, line, codef, codel, **(extra or {}))
@@ -188,7 +189,7 @@ def _after(self_cur, r, exc=None):
     sw = _fin_sw.pop(id(self_cur), None)
     if sw is not None:
         o, t, reason, file, line, tf, tl, ts = sw
-        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and r != () else None,
+        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None,
                     file, line, tf, tl, ts=ts)
     o = _fin.pop(id(self_cur), None)
     if o is not None:

@@ -508,7 +508,7 @@ _worker_calls = {}                       # key -> chan of a call received by thi
 _sent = [False]          # this process has put an item in an envelope
 
 
-class _Env(object):
+class _Env:
     __slots__ = ("obj", "msg", "chan", "kind")
 
     def __init__(self, obj, msg, chan=None, kind=None):

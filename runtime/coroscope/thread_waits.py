@@ -328,6 +328,9 @@ def _locks(threading):
             def fn(*a, **k):
                 return make(kind, real, _getframe(1), a, k)
             fn.__name__ = fn.__qualname__ = name
+            # pickled by reference as threading.Lock / RLock (a spawn or forkserver Manager's
+            # registry holds them), which loads in any Python, with or without the runtime
+            fn.__module__ = "threading"
             fn.__doc__ = getattr(real, "__doc__", None)
             fn.__wrapped__ = real
             return fn

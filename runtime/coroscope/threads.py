@@ -8,6 +8,7 @@ from _thread import get_ident
 
 from . import core, imports, varnames
 from .core import safe_repr, exc_repr
+from .values import func_code
 
 _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
@@ -24,7 +25,7 @@ def _internal_file(fn):
 def _is_plumbing(t):
     try:
         tgt = getattr(t, "_target", None)
-        c = getattr(tgt, "__code__", None) or getattr(getattr(tgt, "__func__", None), "__code__", None)
+        c = func_code(tgt)     # (a callable object of the program's is not asked)
         if c is not None:
             # (Queue._feed is wrapped by the runtime: its code is in coroscope/)
             return _internal_file(c.co_filename) or c.co_filename.startswith(core.HERE)
@@ -43,7 +44,7 @@ def _patch_threading(threading):
         try:
             if self not in _thread_lanes and not _is_plumbing(self):
                 tgt = getattr(self, "_target", None)
-                c = getattr(tgt, "__code__", None)
+                c = func_code(tgt)
                 f, l = core.caller_site(2)
                 extra = {}
                 if tgt is not None:

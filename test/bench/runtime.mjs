@@ -1,6 +1,7 @@
 // `npm run bench:runtime`: overhead of the Coroscope runtime = traced wall time /
 // plain wall time (median of N runs each, interleaved), per workload and interpreter.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,21 +10,26 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const trixie = join(root, '.tools', 'trixie');
-const STAGE = '/tmp/coroscope-bench';
+const testing = join(root, '.tools', 'testing');
+// One staging folder per checkout, so benches of two worktrees do not overwrite each other.
+const STAGE = `/tmp/coroscope-bench-${createHash('sha1').update(root).digest('hex').slice(0, 8)}`;
 // An installed runtime has its bytecode cached like the standard library the plain
 // run uses: let Python write it (a warm-up run per workload does) instead of
 // recompiling the runtime in every traced run.
 const ENV = { ...process.env, PYTHONPATH: 'runtime' };
 delete ENV.PYTHONDONTWRITEBYTECODE;
 
+// [label, script, needs: '' | 'greenlet' | 'gevent']
 const WORKLOADS = [
-  ['generator send ping-pong (200k)', 'gen_pingpong.py', false],
-  ['asyncio sleep(0) storm 5,000x100', 'asyncio_storm.py', false],
-  ['greenlet ping-pong (100k)', 'greenlet_pingpong.py', true],
-  ['gevent sockets on loopback', 'gevent_sockets.py', true],
-  ['asyncio realistic mix', 'asyncio_mix.py', false],
-  ['asyncio streams on loopback', 'asyncio_streams.py', false],
+  ['generator send ping-pong (200k)', 'gen_pingpong.py', ''],
+  ['asyncio sleep(0) storm 5,000x100', 'asyncio_storm.py', ''],
+  ['greenlet ping-pong (100k)', 'greenlet_pingpong.py', 'greenlet'],
+  ['gevent sockets on loopback', 'gevent_sockets.py', 'gevent'],
+  ['asyncio realistic mix', 'asyncio_mix.py', ''],
+  ['asyncio streams on loopback', 'asyncio_streams.py', ''],
 ];
+// BENCH_ONLY=gen,3.14 keeps the workloads and interpreters whose names contain one of the words.
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((w) => w.trim()).filter(Boolean);
 
 // The interpreter itself, not a launcher in front of it: a pyenv shim is a bash script
 // that takes ~0.3 s to start, which would be added to both sides and understate the ratio.
@@ -33,12 +39,15 @@ function realExe(exe) {
 }
 
 const INTERPS = [
-  { name: '3.11 settrace', exe: realExe('python3'), greenletExe: realExe('/usr/bin/python3') },
-  { name: '3.13 monitoring', chroot: trixie },
+  { name: '3.11 settrace', exe: realExe('python3'), greenletExe: realExe('/usr/bin/python3'), has: ['greenlet', 'gevent'] },
+  { name: '3.13 monitoring', chroot: trixie, exe: 'python3', has: ['greenlet', 'gevent'] },
+  // Debian testing (test/provision.mjs): 3.14 with greenlet and gevent, 3.15 with greenlet only.
+  { name: '3.14 monitoring', chroot: testing, exe: 'python3.14', has: ['greenlet', 'gevent'] },
+  { name: '3.15 monitoring', chroot: testing, exe: 'python3.15', has: ['greenlet'] },
 ];
 
-function stage() {
-  const dst = join(trixie, STAGE.slice(1));
+function stage(chroot) {
+  const dst = join(chroot, STAGE.slice(1));
   rmSync(dst, { recursive: true, force: true });
   cpSync(join(root, 'runtime'), join(dst, 'runtime'), { recursive: true });
   cpSync(join(root, 'test', 'bench', 'python'), join(dst, 'python'), { recursive: true });
@@ -50,7 +59,7 @@ function once(interp, script, needsGreenlet, traced) {
   let args;
   const cwd = root;
   if (interp.chroot) {
-    const py = `python3 ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ` : ''}python/${script}`;
+    const py = `${interp.exe} ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ` : ''}python/${script}`;
     cmd = 'chroot';
     args = [interp.chroot, 'sh', '-c', `cd ${STAGE} && PYTHONPATH=runtime ${py} >/dev/null`];
   } else {
@@ -69,16 +78,26 @@ function once(interp, script, needsGreenlet, traced) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 const rows = [];
+const picked = (name) => ONLY.length === 0 || ONLY.some((w) => name.includes(w));
+const staged = new Set();
 for (const interp of INTERPS) {
+  if (!picked(interp.name) && INTERPS.some((i) => picked(i.name))) continue;
   if (interp.chroot) {
-    if (!existsSync(join(trixie, 'usr/bin/python3'))) {
-      console.error(`missing ${trixie}/usr/bin/python3: the 3.13 root is not provisioned`);
+    if (!existsSync(join(interp.chroot, 'usr/bin', interp.exe))) {
+      console.error(`missing ${interp.chroot}/usr/bin/${interp.exe}: ${interp.name} is not provisioned (test/provision.mjs)`);
       process.exitCode = 1;
       continue;
     }
-    stage();
+    if (!staged.has(interp.chroot)) stage(interp.chroot);
+    staged.add(interp.chroot);
   }
-  for (const [label, script, g] of WORKLOADS) {
+  for (const [label, script, needs] of WORKLOADS) {
+    if (!picked(label) && WORKLOADS.some(([l]) => picked(l))) continue;
+    if (needs && !interp.has.includes(needs)) {
+      console.error(`${interp.name} | ${label}: skipped (no ${needs} for this interpreter)`);
+      continue;
+    }
+    const g = needs !== '';
     const plain = [];
     const traced = [];
     once(interp, script, g, true);

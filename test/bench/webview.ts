@@ -189,7 +189,33 @@ async function main(): Promise<void> {
   });
   say(`time scale pan/zoom (${timeFrames.intervals.length} frames): frame interval ${fmt(stats(timeFrames.intervals))}; draw ${fmt(stats(timeFrames.draws))}`);
 
-  // 3. Live: 100,000 events/s in 20 ms batches of 2,000, for 5 s, while following.
+  // 3. Replay: the step cursor moved one step per frame (→), then to random steps (the scrubber); each move
+  // recomputes every task's state at the step (trace/replay.ts) and updates the Tasks pane.
+  const replay = await page.evaluate(async () => {
+    type R = { updateTimes: number[]; stateTimes: number[]; tasks: unknown[]; goRow(r: number): void };
+    const app = (window as unknown as { coroscope: { drawTimes: number[]; replay: R; model: { rowCount: number } } }).coroscope;
+    const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
+    canvas.focus();
+    const rows = app.model.rowCount;
+    app.replay.goRow(Math.floor(rows / 2));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    app.replay.updateTimes.length = 0;
+    app.replay.stateTimes.length = 0;
+    app.drawTimes.length = 0;
+    const key = (k: string) => canvas.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+    let seed = 12345;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    const steps = await (window as unknown as FrameLoop).__everyFrame((k) => {
+      if (k === 300) return false;
+      if (k < 200) key('ArrowRight'); else app.replay.goRow(Math.floor(rnd() * rows));
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    return { intervals: steps, updates: [...app.replay.updateTimes], states: [...app.replay.stateTimes], draws: [...app.drawTimes], tasks: app.replay.tasks.length };
+  });
+  say(`replay cursor (200 steps → one per frame, then 100 random steps; ${replay.tasks} tasks in the pane): task states at the step ${fmt(stats(replay.states))}; pane update (states + DOM) ${fmt(stats(replay.updates))}; whole frame (draw + pane) ${fmt(stats(replay.draws))}; frame interval ${fmt(stats(replay.intervals))} (target: ≤ 16 ms per move)`);
+
+  // 4. Live: 100,000 events/s in 20 ms batches of 2,000, for 5 s, while following.
   const LIVE = 500_000;
   await page.evaluate(generate, { n: LIVE, lanes: LANES, per: 2000, t0: 1e12, first: true });
   const live = await page.evaluate(async () => {

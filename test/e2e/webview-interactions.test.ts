@@ -63,7 +63,11 @@ describe('diagram interactions in a real browser', function () {
     await d.send({ type: 'status', state: 'loaded' });
     await d.page.focus('canvas.body');
     await d.page.keyboard.press('Home');
-    return until(d, 'n("firstRow") === 0');
+    // Many lanes at 1,280 px: the table starts closed so the lanes keep their width (issue 17); these tests read it.
+    if ((await attrs(d)).table !== 'shown') await d.page.click('button[aria-label="Events table"]');
+    await until(d, 'a.table === "shown"');
+    // Home puts the step cursor on the first row (and the Tasks pane above the table).
+    return until(d, 'n("firstRow") === 0 && a.step === "1"');
   }
 
   it('numbers tasks that share a name, in the lane headers, the table, the summary and search', async () => {
@@ -123,10 +127,12 @@ describe('diagram interactions in a real browser', function () {
     const a2 = await until(d, `n("rowH") > ${a1.rowH}`);
     assert.ok(Number(a2.lastRow) - Number(a2.firstRow) < Number(a1.lastRow) - Number(a1.firstRow));
     // Drag the picture up by 300 px: later rows come into view.
-    await d.page.mouse.move(box.x + 300, box.y + box.height - 100);
+    // (from above the details pane that the selected row opens at the bottom)
+    const y0 = box.y + Math.round(box.height * 0.55);
+    await d.page.mouse.move(box.x + 300, y0);
     await d.page.mouse.down();
-    await d.page.mouse.move(box.x + 300, box.y + box.height - 250, { steps: 5 });
-    await d.page.mouse.move(box.x + 300, box.y + box.height - 400, { steps: 5 });
+    await d.page.mouse.move(box.x + 300, y0 - 150, { steps: 5 });
+    await d.page.mouse.move(box.x + 300, y0 - 300, { steps: 5 });
     await d.page.mouse.up();
     const a3 = await until(d, `n("firstRow") > ${a2.firstRow}`);
     assert.ok(Number(a3.firstRow) - Number(a2.firstRow) >= Math.floor(300 / Number(a2.rowH)) - 1, JSON.stringify({ a2, a3 }));

@@ -50,6 +50,16 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
     await d.page.waitForSelector('.details-pane', { state: 'hidden' });
   });
 
+  it('a legend explains each mark and word', async () => {
+    await d.page.click('button[aria-label^="What the diagram shows"]');
+    await d.page.waitForSelector('.legend:not([hidden])');
+    const text = await d.page.textContent('.legend');
+    for (const w of ['step', 'Hub', 'io-wait', 'schedule', 'fd', 'unfinished']) assert.ok(text?.includes(w), w);
+    await d.page.screenshot({ path: join(shots, 'webview-legend.png') });
+    await d.page.click('button[aria-label^="What the diagram shows"]');
+    await d.page.waitForSelector('.legend', { state: 'hidden' });
+  });
+
   // Every example, traced by the real runtime (Debian's Python has greenlet and gevent).
   const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.py')).sort();
   for (const ex of examples) {
@@ -64,9 +74,21 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
       await d.load(text, { title: ex });
       const s = await d.summary();
       assert.ok(s.events > 0);
+      if (ex === 'asyncio_tasks.py') {
+        // The main thread and the main() task are told apart everywhere.
+        const labels = s.tasks.map((t) => t.label);
+        assert.ok(labels.includes('main thread') && labels.includes('task main()'), JSON.stringify(labels));
+      }
       const events = (await d.tableRows()).map((row) => row[4]);
       assert.ok(!events.some((e) => /\bby [0-9]+(:[0-9]+)?\b/.test(e)), `no raw task id in ${JSON.stringify(events)}`);
       await d.page.screenshot({ path: join(shots, `webview-example-${ex.replace(/\.py$/, '')}.png`) });
+      // Honest time: the Time scale at Fit is proportional (no gap breaks unless asked) and still has labels.
+      await d.page.evaluate(() => { const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void } }).coroscope; app.setScale('time'); app.fit(); });
+      await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.scale === 'time');
+      assert.equal(await d.page.isVisible('button[aria-label^="Compress long gaps"]'), true, 'the gap option is visible on the Time scale');
+      assert.equal(await d.page.getAttribute('button[aria-label^="Compress long gaps"]', 'aria-pressed'), 'false');
+      await d.page.screenshot({ path: join(shots, `webview-example-${ex.replace(/\.py$/, '')}-time-fit.png`) });
+      await d.page.evaluate(() => (window as unknown as { coroscope: { setScale(s: string): void } }).coroscope.setScale('steps'));
     });
   }
 });

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -54,6 +54,14 @@ async function main() {
       const text = format(...(Array.isArray(args) ? args : [args]));
       const m = /@@coroscope-counts (\{.*\})/.exec(text);
       if (m) { suiteCounts = JSON.parse(m[1]); return; }
+      // A test asks for a picture of the workbench (decorated editors): written whole, then renamed, so it can wait for the file.
+      const shot = /@@coroscope-screenshot ([\w.-]+\.png)/.exec(text);
+      if (shot) {
+        const dir = join(root, 'test-results');
+        mkdirSync(dir, { recursive: true });
+        void page.screenshot({ path: join(dir, `.${shot[1]}`) }).then(() => renameSync(join(dir, `.${shot[1]}`), join(dir, shot[1])), () => undefined);
+        return;
+      }
       if (/^\s*$/.test(text) || NOISE.test(text)) return;
       process.stdout.write(`${text}\n`);
     });

@@ -31,7 +31,7 @@ for (const { py, available } of interpreters()) {
     this.timeout(600_000);
     const results = new Map<string, { plain: Outcome; traced: Outcome }>();
 
-    before(async function () {
+    before(async () => {
       // Both runs of every case (only those `--grep` selects), six processes at a time.
       const suite = `differential: plain vs traced on ${py.name}`;
       const wanted = cases.filter((c) => grep === undefined || grep.test(`${suite} ${title(c, py)}`));
@@ -50,7 +50,11 @@ for (const { py, available } of interpreters()) {
         assert.ok(r?.plain && r.traced, 'the case did not run');
         const problems = [...compare(r.plain, r.traced), ...traceProblems(r.traced)];
         if (problems.length && pending) this.skip();
-        assert.deepEqual(problems, [], `${c.name} on ${py.name}:\n  ${problems.join('\n  ')}\n--- traced stderr ---\n${r.traced.stderr.toString('utf8').slice(-2000)}`);
+        assert.deepEqual(
+          problems,
+          [],
+          `${c.name} on ${py.name}:\n  ${problems.join('\n  ')}\n--- traced stderr ---\n${r.traced.stderr.toString('utf8').slice(-2000)}`,
+        );
       });
     }
   });

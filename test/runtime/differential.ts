@@ -27,24 +27,49 @@ export interface Case {
   pending: Record<string, string>;
 }
 
-interface CaseConfig { args?: string[]; stdin?: string; env?: Record<string, string>; ignore?: string[]; interrupt?: boolean; target?: string; cwd?: string; pending?: Record<string, string> }
+interface CaseConfig {
+  args?: string[];
+  stdin?: string;
+  env?: Record<string, string>;
+  ignore?: string[];
+  interrupt?: boolean;
+  target?: string;
+  cwd?: string;
+  pending?: Record<string, string>;
+}
 
 export function loadCases(): Case[] {
-  return fs.readdirSync(DIFF).filter((f) => f.endsWith('.py')).sort().map((file) => {
-    const first = fs.readFileSync(path.join(DIFF, file), 'utf8').split('\n', 1)[0];
-    const m = /^# diff: (.*)$/.exec(first);
-    const cfg = (m ? JSON.parse(m[1]) : {}) as CaseConfig;
-    const target = cfg.target === undefined ? [file] : cfg.target.startsWith('-m ') ? ['-m', cfg.target.slice(3)] : [cfg.target];
-    return {
-      name: file.replace(/\.py$/, ''), args: cfg.args ?? [], stdin: cfg.stdin ?? '', env: cfg.env ?? {},
-      ignore: cfg.ignore ?? [], interrupt: cfg.interrupt ?? false, target, cwd: cfg.cwd ?? '', pending: cfg.pending ?? {},
-    };
-  });
+  return fs
+    .readdirSync(DIFF)
+    .filter((f) => f.endsWith('.py'))
+    .sort()
+    .map((file) => {
+      const first = fs.readFileSync(path.join(DIFF, file), 'utf8').split('\n', 1)[0];
+      const m = /^# diff: (.*)$/.exec(first);
+      const cfg = (m ? JSON.parse(m[1]) : {}) as CaseConfig;
+      const target = cfg.target === undefined ? [file] : cfg.target.startsWith('-m ') ? ['-m', cfg.target.slice(3)] : [cfg.target];
+      return {
+        name: file.replace(/\.py$/, ''),
+        args: cfg.args ?? [],
+        stdin: cfg.stdin ?? '',
+        env: cfg.env ?? {},
+        ignore: cfg.ignore ?? [],
+        interrupt: cfg.interrupt ?? false,
+        target,
+        cwd: cfg.cwd ?? '',
+        pending: cfg.pending ?? {},
+      };
+    });
 }
 
 function isInterp(v: unknown): v is Interp {
-  return typeof v === 'object' && v !== null && typeof (v as Interp).exe === 'string' && typeof (v as Interp).name === 'string'
-    && ((v as Interp).capture === 'settrace' || (v as Interp).capture === 'monitoring');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Interp).exe === 'string' &&
+    typeof (v as Interp).name === 'string' &&
+    ((v as Interp).capture === 'settrace' || (v as Interp).capture === 'monitoring')
+  );
 }
 
 /** Every interpreter test/runtime/harness.ts exports (new ones are picked up as they are added), with whether it is installed here. */
@@ -87,7 +112,14 @@ function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export interface Outcome { stdout: Buffer; stderr: Buffer; code: number | null; signal: string | null; trace: string; timedOut: boolean }
+export interface Outcome {
+  stdout: Buffer;
+  stderr: Buffer;
+  code: number | null;
+  signal: string | null;
+  trace: string;
+  timedOut: boolean;
+}
 
 let seq = 0;
 
@@ -106,7 +138,9 @@ export function runCase(py: Interp, c: Case, traced: boolean): Promise<Outcome> 
   let spawnEnv: NodeJS.ProcessEnv;
   let cwd: string;
   if (py.chroot) {
-    const assigns = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+    const assigns = Object.entries(env)
+      .map(([k, v]) => `${k}=${shq(v)}`)
+      .join(' ');
     cmd = 'chroot';
     args = [py.chroot, 'sh', '-c', `${traps}cd ${shq(cwdInner)} && exec env ${assigns} ${py.exe} ${pyArgs.map(shq).join(' ')}`];
     spawnEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
@@ -123,7 +157,10 @@ export function runCase(py: Interp, c: Case, traced: boolean): Promise<Outcome> 
     const err: Buffer[] = [];
     let sent = false;
     let timedOut = false;
-    const killer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 60_000);
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, 60_000);
     child.stdout.on('data', (d: Buffer) => {
       out.push(d);
       // (the program says it is in its loop: the signal lands there, not in start-up)
@@ -168,7 +205,10 @@ export function compare(plain: Outcome, traced: Outcome): string[] {
   if (plain.code !== traced.code || plain.signal !== traced.signal) {
     problems.push(`exit: plain ${plain.code ?? plain.signal}, traced ${traced.code ?? traced.signal}`);
   }
-  for (const [stream, a, b] of [['stdout', plain.stdout, traced.stdout], ['stderr', plain.stderr, traced.stderr]] as const) {
+  for (const [stream, a, b] of [
+    ['stdout', plain.stdout, traced.stdout],
+    ['stderr', plain.stderr, traced.stderr],
+  ] as const) {
     // latin1: every byte is one character, so binary output compares byte for byte
     const pa = a.toString('latin1').split('\n');
     const pb = b.toString('latin1').split('\n');
@@ -203,4 +243,3 @@ export function traceProblems(o: Outcome): string[] {
   }
   return problems;
 }
-

@@ -126,3 +126,19 @@ describe('Mermaid export', () => {
     assert.equal(r.switches, 0);
   });
 });
+
+describe('mermaid export: threads and processes (issue 17)', () => {
+  it('draws queue transfers as arrows from the sender to the receiver and waits as notes, and parses', async () => {
+    const s = fixtureStore('lens-runtime-threads.jsonl');
+    const r = toMermaid(s);
+    await parse(r.text);
+    const transfers = r.text.split('\n').filter((l) => /^t\d+--\)t\d+: /.test(l));
+    assert.ok(transfers.length > 0, r.text);
+    assert.ok(!r.text.includes('no switches'), r.text);
+    assert.ok(r.text.split('\n').some((l) => /^Note over t\d+: waits on /.test(l)), r.text);
+    // Each arrow joins the lanes of a send and its recv (same channel and msg).
+    let pairs = 0;
+    for (let i = 0; i < s.length; i++) if (s.type(i) === 'recv' && !Number.isNaN(s.num(i))) pairs++;
+    assert.ok(transfers.length <= pairs);
+  });
+});

@@ -10,7 +10,7 @@ const root = resolve(__dirname, '../../..');
 
 /** Every file the VSIX must hold (the runtime's modules are added from the tree). */
 const REQUIRED = [
-  'package.json', 'package.nls.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'media/icon.png',
+  'package.json', 'package.nls.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'media/icon.png', 'media/paused.svg',
   'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm',
   'dist/webview/webview.js', 'dist/webview/webview.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf',
 ];

@@ -34,7 +34,7 @@ describe('run: python discovery', () => {
   it('says which version is too old and what is needed', async () => {
     const p = probes({ '/usr/bin/python2': [2, 7, 18] });
     const r = await discoverPython({ setting: '/usr/bin/python2', selected: async () => undefined, probe: p.probe });
-    assert.ok(!r.ok && r.message.includes('2.7.18') && r.message.includes('3.8'));
+    assert.ok(!r.ok && r.message.includes('2.7.18') && r.message.includes('3.9'));
   });
 
   it('then the interpreter selected in the Python extension', async () => {
@@ -68,9 +68,10 @@ describe('run: python discovery', () => {
     assert.ok(!old.ok && old.message.includes('python3 is 3.7.1'));
   });
 
-  it('compares versions against 3.8', () => {
-    assert.equal(versionOk([3, 8, 0]), true);
-    assert.equal(versionOk([3, 7, 17]), false);
+  it('compares versions against 3.9', () => {
+    assert.equal(versionOk([3, 9, 0]), true);
+    assert.equal(versionOk([3, 8, 20]), false);
+    assert.equal(versionOk([3, 15, 0]), true);
     assert.equal(versionOk([4, 0, 0]), true);
     assert.equal(versionOk([2, 7, 18]), false);
   });

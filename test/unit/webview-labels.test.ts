@@ -132,3 +132,17 @@ describe('values as written, causes in words (issue 17)', () => {
     assert.equal(label(s, 2), 'closed');
   });
 });
+
+describe('display names (issue 17)', () => {
+  it('the main thread and the main() task read as what they are; same-kind twins are numbered', () => {
+    const s = new TraceStore();
+    s.appendText([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'event-loop', name: 'event loop', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'main', parent: '1' },
+      { type: 'task', ts: 3, id: '4', kind: 'asyncio-task', name: 'worker', parent: '3' },
+      { type: 'task', ts: 4, id: '5', kind: 'asyncio-task', name: 'worker', parent: '3' },
+    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    assert.deepEqual(displayNames(s), ['main thread', 'event loop', 'task main()', 'worker #1', 'worker #2']);
+  });
+});

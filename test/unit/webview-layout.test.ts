@@ -7,6 +7,7 @@ import { TraceStore } from '../../trace/store';
 import { DiagramModel } from '../../webview/model';
 import { compileQuery, parseQuery } from '../../webview/query';
 import { label } from '../../webview/labels';
+import { autoTable } from '../../webview/viewport';
 
 const traces = join(__dirname, '..', '..', '..', 'test/fixtures/traces');
 
@@ -90,13 +91,18 @@ describe('diagram layout', () => {
     assert.equal(m.rowCount, m.store.length);
   });
 
-  it('compresses long gaps on the time scale and reports them', () => {
+  it('draws time proportionally by default, and compresses long gaps only when asked (and reports them)', () => {
     const m = model(jsonl([
       { type: 'switch', ts: 0, from: 'a', to: 'b', reason: 'resume' },
       { type: 'switch', ts: 1000, from: 'b', to: 'a', reason: 'sleep', value: '2' },
       { type: 'switch', ts: 2e9 + 1000, from: 'a', to: 'b', reason: 'resume' },
       { type: 'switch', ts: 2e9 + 3000, from: 'b', to: 'a', reason: 'yield' },
     ]));
+    // Proportional: a 2 s sleep is 2 s of the axis.
+    assert.equal(m.compressGaps, false);
+    assert.equal(m.ctime(2), 2e9 + 1000);
+    assert.deepEqual(m.gapsBetween(0, 3), []);
+    m.compressGaps = true;
     // Typical step 2 µs: gaps over 8 × that are compressed to it.
     assert.equal(m.gapNs, 16000);
     assert.equal(m.ctime(1), 1000);
@@ -104,5 +110,15 @@ describe('diagram layout', () => {
     assert.equal(m.ctime(3), 3000 + m.gapNs);
     assert.deepEqual(m.gapsBetween(0, 3), [[2, 2e9]]);
     assert.equal(m.rowAtTime(1001), 2);
+  });
+});
+
+describe('layout for a laptop (issue 17)', () => {
+  it('opens the events table automatically only when every lane keeps its column beside it', () => {
+    assert.equal(autoTable(1400, 2), true);
+    // examples/gevent_sleep.py has 5 lanes: at 1,400 px the table would squeeze them.
+    assert.equal(autoTable(1400, 5), false);
+    assert.equal(autoTable(2400, 5), true);
+    assert.equal(autoTable(800, 1), false, 'a narrow panel keeps its width for the diagram');
   });
 });

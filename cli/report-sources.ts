@@ -1,0 +1,18 @@
+// The program's own source files for the report (trace/sources.ts picks them: no library, ≤ 2 MB), read from disk
+// now, relative paths against the run's cwd. The page's replay shows them in its source pane.
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { SOURCES_CAP, pickSources, programFiles } from '../trace/sources';
+import type { TraceStore } from '../trace/store';
+
+export function reportSources(store: TraceStore): { files: { file: string; text: string }[]; capped: boolean } {
+  const cwd = store.header?.cwd;
+  return pickSources(programFiles(store), (f) => {
+    try {
+      const p = isAbsolute(f) || !cwd ? f : join(cwd, f);
+      return statSync(p).size <= SOURCES_CAP ? readFileSync(p, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}

@@ -1,0 +1,36 @@
+// The legend: a short help popover that explains each mark, colour and word of the diagram (`step`, `Hub`,
+// `io-wait`, `schedule`, `fd`…). Text nodes only; opened from the toolbar's "?" button, closed with it or Escape.
+
+import { el } from './dom';
+
+/** [mark or word, what it means]. */
+export const LEGEND: readonly (readonly [string, string])[] = [
+  ['lane', 'one task: a generator or coroutine, an asyncio task, a greenlet, a tasklet, a thread, a process, the event loop or the gevent Hub'],
+  ['bar on a lane', 'the task is running; thin dashed bars: the event loop or Hub holding control while it waits for the next ready task'],
+  ['→ solid arrow', 'control passes from one task to another (send, next, switch, a loop step); blue resumes, green yields and returns, red throws and errors'],
+  ['⇢ dashed arrow', 'a value passed through a queue or channel, from the put/send to the get/receive; grey dashed: a task created'],
+  ['⏸  ▶', 'a task waits (on a queue, lock, event, timer, socket…) and is woken; a dotted line comes from the task that woke it'],
+  ['⇡  ⇣', 'a value put on / taken from a queue, channel or pool without a switch'],
+  ['note', 'what the program printed (red border: stderr); ⚠ a runtime warning such as a blocked event loop'],
+  ['↻ row', 'a repeated pattern folded into one row; click to expand'],
+  ['step', 'on the Steps scale, one row per event; in asyncio, one run of a task between two awaits (the loop "steps" it)'],
+  ['Hub', 'gevent\'s scheduler greenlet: it runs the event loop and switches to whichever greenlet can continue'],
+  ['io-wait, fd', 'waiting for a socket or pipe (a file descriptor, `fd=7`) to be ready to read or write'],
+  ['schedule', 'a Stackless tasklet lets the others run and goes to the back of the queue'],
+  ['unfinished', 'the task was still paused or waiting when the program ended'],
+  ['Time / Steps', 'Time draws events at their times (proportional); Gaps compresses long idle gaps, marked with a zigzag'],
+];
+
+export class Legend {
+  readonly root: HTMLDivElement;
+
+  constructor() {
+    const rows = LEGEND.map(([k, v]) => el('div', { class: 'legend-row', role: 'listitem' }, el('span', { class: 'legend-key' }, k), el('span', { class: 'legend-text' }, v)));
+    this.root = el('div', { class: 'legend', role: 'dialog', 'aria-label': 'What the diagram shows' },
+      el('div', { class: 'legend-title' }, 'What the diagram shows'), el('div', { role: 'list' }, ...rows));
+    this.root.hidden = true;
+    this.root.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.toggle(false); });
+  }
+
+  toggle(on = this.root.hidden): boolean { this.root.hidden = !on; return on; }
+}
