@@ -1,6 +1,6 @@
 """Threads that wait: ``block``/``wake`` for the waits a learner looks at --
 ``threading`` Event, Condition, Semaphore/BoundedSemaphore, Barrier, Lock/RLock
-(when contended), ``Thread.join``, ``time.sleep`` in a thread -- each woken with
+(when contended), ``Thread.join``, ``Process.join`` -- each woken with
 its cause (set, notify, release, done, timer) and, where one is known, the lane
 and line that caused it.
 
@@ -203,28 +203,9 @@ def _patch(threading, time):
             _wake(lane, "thread", d, "timer" if self.is_alive() else "done", tl)
     T.join = join
 
-    o_sleep = time.sleep
-    main_ident = threading.main_thread().ident
-
-    def sleep(secs):
-        # only in threads: the main thread's sleep in an event loop is a
-        # loop-blocked mark already, and a plain script's is its own business
-        if core.W is None or not secs or threading.get_ident() == main_ident:
-            return o_sleep(secs)
-        f = _user_caller()
-        if f is None:
-            return o_sleep(secs)
-        d = "%s s" % core.safe_repr(secs)
-        lane = _block(f, "timer", d)
-        try:
-            return o_sleep(secs)
-        finally:
-            _wake(lane, "timer", d, "timer")
-    sleep.__wrapped__ = o_sleep
-    sleep.__name__ = "sleep"
-    sleep.__qualname__ = "sleep"
-    sleep.__doc__ = o_sleep.__doc__
-    time.sleep = sleep
+    # (time.sleep is not wrapped: a Python wrapper would be a frame of its own in
+    # every sleeping thread's stack -- sys._current_frames(), tracebacks of a
+    # Ctrl+C -- where the program sees the C function; a sleep needs a C-level hook)
 
 
 def _locks(threading):
