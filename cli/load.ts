@@ -13,14 +13,22 @@ import { firstLine, head, sniff, traceChunks } from './trace-input';
 /** Checks that `path` is a readable file (exit 2 when not: a usage error). */
 export function checkTraceFile(path: string): void {
   let isFile = false;
-  try { isFile = statSync(path).isFile(); } catch { throw new CliError(`trace file not found: ${path}`, 2); }
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new CliError(`trace file not found: ${path}`, 2);
+  }
   if (!isFile) throw new CliError(`not a file: ${path}`, 2);
 }
 
 export async function loadTrace(path: string): Promise<TraceStore> {
   checkTraceFile(path);
   let first: Buffer;
-  try { first = head(path); } catch (e) { throw new CliError(`cannot read ${path}: ${(e as Error).message}`); }
+  try {
+    first = head(path);
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+  }
   if (first.length === 0) throw new CliError(`${path}: empty file, no trace events`);
   const enc = sniff(path, first);
   const line = firstLine(first, enc);
@@ -29,7 +37,10 @@ export async function loadTrace(path: string): Promise<TraceStore> {
   let store: TraceStore;
   try {
     store = await feedStore(traceChunks(path, enc), (s) => {
-      if (!checked && s.header) { checked = true; checkSchema(s.header.schema, path); }
+      if (!checked && s.header) {
+        checked = true;
+        checkSchema(s.header.schema, path);
+      }
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -48,7 +59,11 @@ export async function loadTrace(path: string): Promise<TraceStore> {
 /** A first line that is a header of another schema gets one message (not "bad header" and "no header" both). */
 function checkHeaderLine(line: string, path: string): void {
   let raw: unknown;
-  try { raw = JSON.parse(line); } catch { return; }
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return;
+  }
   if (!raw || typeof raw !== 'object' || (raw as { type?: unknown }).type !== 'header') return;
   const schema = (raw as { schema?: unknown }).schema;
   if (schema === SCHEMA_VERSION) return;

@@ -10,12 +10,20 @@ import { checkOutputs, summaryLines, writeOutputs } from './outputs';
 import { defaultHtmlName, runScript } from './run';
 
 function version(): string {
-  try { return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 const errorPrefix = { outputError: (s: string, write: (s: string) => void) => write(s.startsWith('error:') ? `coroscope: ${s}` : s) };
 
-interface OutputFlags { html?: string; perfetto?: string; mermaid?: string }
+interface OutputFlags {
+  html?: string;
+  perfetto?: string;
+  mermaid?: string;
+}
 
 function outputOptions(cmd: Command): Command {
   return cmd
@@ -33,13 +41,16 @@ export function program(): Command {
     .showHelpAfterError('(run coroscope --help for usage)')
     .exitOverride()
     .configureOutput(errorPrefix)
-    .addHelpText('after', '\nExamples:\n  coroscope run examples/producer_consumer.py\n  coroscope run --html out.html --mermaid out.mmd app.py --port 8080\n  coroscope report trace.jsonl --perfetto trace.json\n\nDocs: docs/cli.md');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  coroscope run examples/producer_consumer.py\n  coroscope run --html out.html --mermaid out.mmd app.py --port 8080\n  coroscope report trace.jsonl --perfetto trace.json\n\nDocs: docs/cli.md',
+    );
 
   const run = new Command('run')
-    .description('run SCRIPT with ARGS on the runtime, the terminal attached; coroscope options go before SCRIPT, everything after it is the script\'s')
+    .description("run SCRIPT with ARGS on the runtime, the terminal attached; coroscope options go before SCRIPT, everything after it is the script's")
     .argument('[script]', 'the Python script to run: a file, or a folder or zipapp with a __main__.py')
     .argument('[args...]', 'arguments for the script (passed unchanged, options included)')
-    .option('-m, --module <module>', 'run a module as python -m MODULE does; every word after it is the module\'s')
+    .option('-m, --module <module>', "run a module as python -m MODULE does; every word after it is the module's")
     .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
     .option('--trace <file>', 'write the trace as JSON Lines')
     .addOption(new Option('--no-progress', 'no progress line on stderr'))
@@ -47,11 +58,13 @@ export function program(): Command {
     .showHelpAfterError('(run coroscope run --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
-  outputOptions(run).action(async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
-    if (opts.module === undefined && script === undefined) run.error('error: missing required argument \'script\'');
-    const words = opts.module === undefined || script === undefined ? args : [script, ...args];
-    process.exitCode = await runScript(script ?? '', words, { ...opts });
-  });
+  outputOptions(run).action(
+    async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
+      if (opts.module === undefined && script === undefined) run.error("error: missing required argument 'script'");
+      const words = opts.module === undefined || script === undefined ? args : [script, ...args];
+      process.exitCode = await runScript(script ?? '', words, { ...opts });
+    },
+  );
   p.addCommand(run);
 
   const eventIndex = (v: string): number => {
@@ -117,7 +130,10 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are successes; usage errors were already printed by commander.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof CliError) { note(`error: ${e.message}`); return e.exitCode; }
+    if (e instanceof CliError) {
+      note(`error: ${e.message}`);
+      return e.exitCode;
+    }
     // A bug of coroscope's: one line, the stack only on request.
     const err = e as Error;
     note(`internal error: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)} (a bug in coroscope; COROSCOPE_DEBUG=1 prints the stack)`);

@@ -10,8 +10,15 @@ import { TYPE, type TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
 import { pageWindow, readAssets, writeHtmlReport } from './report-html';
 
-export interface OutputPaths { html?: string; perfetto?: string; mermaid?: string }
-export interface WindowFlags { from?: number; to?: number }
+export interface OutputPaths {
+  html?: string;
+  perfetto?: string;
+  mermaid?: string;
+}
+export interface WindowFlags {
+  from?: number;
+  to?: number;
+}
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
@@ -34,11 +41,17 @@ export function checkOutputs(flags: Record<string, string | undefined>): void {
       const st = statSync(p);
       exists = true;
       if (st.isDirectory()) throw fail('it is a folder; give a file name');
-    } catch (e) { if (e instanceof CliError) throw e; }
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+    }
     if (!exists) {
       const dir = dirname(p);
       let isDir = false;
-      try { isDir = statSync(dir).isDirectory(); } catch { throw fail(`the folder ${dir} does not exist`); }
+      try {
+        isDir = statSync(dir).isDirectory();
+      } catch {
+        throw fail(`the folder ${dir} does not exist`);
+      }
       if (!isDir) throw fail(`${dir} is not a folder`);
     }
     try {
@@ -52,11 +65,17 @@ export function checkOutputs(flags: Record<string, string | undefined>): void {
 
 export function writeChunks(path: string, chunks: Iterable<string>): number {
   let fd: number;
-  try { fd = openSync(path, 'w'); } catch (e) { throw new CliError(`cannot write ${path}: ${(e as Error).message}`); }
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
+  }
   let bytes = 0;
   try {
     for (const c of chunks) bytes += writeSync(fd, c);
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   return bytes;
 }
 
@@ -67,7 +86,10 @@ export function droppedEvents(store: TraceStore): number {
   for (let i = 0; i < store.length; i++) {
     const t = store.typeCode(i);
     if (t === TYPE.mark && store.reason(i) === 'events-dropped') marks += Number.isNaN(store.num(i)) ? 0 : store.num(i);
-    else if (t === TYPE.finish) { const d = store.extra(i)?.dropped; if (typeof d === 'number') finish = d; }
+    else if (t === TYPE.finish) {
+      const d = store.extra(i)?.dropped;
+      if (typeof d === 'number') finish = d;
+    }
   }
   return Math.max(marks, finish ?? 0);
 }
@@ -105,8 +127,11 @@ export function writeOutputs(store: TraceStore, out: OutputPaths, title: string,
     const p = resolve(out.mermaid);
     const m = toMermaid(store);
     writeChunks(p, [m.text]);
-    const how = m.cut ? `; cut: ${m.switches - m.shown} of ${m.switches} switches left out to stay within Mermaid's limits`
-      : m.loops ? `; ${m.loops} repeated patterns folded into loops${m.mode === 'shape' ? ' (values summarized first … last)' : ''}` : '';
+    const how = m.cut
+      ? `; cut: ${m.switches - m.shown} of ${m.switches} switches left out to stay within Mermaid's limits`
+      : m.loops
+        ? `; ${m.loops} repeated patterns folded into loops${m.mode === 'shape' ? ' (values summarized first … last)' : ''}`
+        : '';
     note(`wrote ${p} (Mermaid sequenceDiagram, ${m.edges} arrows and notes for ${plural(m.switches, 'switch', 'switches')}${how})`);
     written.push(p);
   }
@@ -118,5 +143,3 @@ function maxPageEvents(): number | undefined {
   const v = Number(process.env.COROSCOPE_MAX_PAGE_EVENTS);
   return Number.isInteger(v) && v > 1 ? v : undefined;
 }
-
-

@@ -15,9 +15,18 @@ export class Progress {
   private midLine = false;
   private quietUntil: number;
   private readonly t0 = Date.now();
-  private readonly onResize = () => { if (this.reserved) { this.release(); this.draw(); } };
+  private readonly onResize = () => {
+    if (this.reserved) {
+      this.release();
+      this.draw();
+    }
+  };
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly store: () => TraceStore, private readonly name: string) {
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly store: () => TraceStore,
+    private readonly name: string,
+  ) {
     this.quietUntil = Date.now() + 1000;
   }
 

@@ -61,7 +61,10 @@ export function readAssets(dir = distDir()): ReportAssets {
 
 /** JSON for inclusion in an HTML script element (no `<`, no line separators). */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function randomNonce(): string {
@@ -97,14 +100,23 @@ export function pageWindow(total: number, from: number | undefined, to: number |
     const a = Math.max(0, Math.min(from ?? 0, total));
     let b = Math.max(a, Math.min(to ?? total, total));
     let cut = '';
-    if (b - a > max) { b = a + max; cut = ` (the range asked for was cut to ${count(max)} events: ${how})`; }
+    if (b - a > max) {
+      b = a + max;
+      cut = ` (the range asked for was cut to ${count(max)} events: ${how})`;
+    }
     if (a === 0 && b === total) return undefined;
-    return { ranges: [[a, b]], note: `This page holds events ${count(a)}–${count(Math.max(a, b - 1))} of ${count(total)} (from ${count(a)} to ${count(b)}, as asked)${cut}; every task is declared.` };
+    return {
+      ranges: [[a, b]],
+      note: `This page holds events ${count(a)}–${count(Math.max(a, b - 1))} of ${count(total)} (from ${count(a)} to ${count(b)}, as asked)${cut}; every task is declared.`,
+    };
   }
   if (total <= max) return undefined;
   const half = Math.floor(max / 2);
   return {
-    ranges: [[0, half], [total - half, total]],
+    ranges: [
+      [0, half],
+      [total - half, total],
+    ],
     note: `This page holds the first ${count(half)} and the last ${count(half)} of ${count(total)} events (events ${count(half)}–${count(total - half - 1)} are left out: ${how}); every task is declared.`,
   };
 }
@@ -121,16 +133,26 @@ export interface HtmlReportOptions {
 export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOptions, assets: ReportAssets): number {
   const nonce = o.nonce ?? randomNonce();
   const page = diagramPage({
-    title: o.title, nonce, inlineStyles: [assets.codiconCss, assets.webviewCss], bootScript: assets.bootJs, inlineScript: assets.webviewJs,
+    title: o.title,
+    nonce,
+    inlineStyles: [assets.codiconCss, assets.webviewCss],
+    bootScript: assets.bootJs,
+    inlineScript: assets.webviewJs,
     sources: reportSources(store),
   });
   const end = page.lastIndexOf('</body>');
   if (end < 0) throw new Error('the page shell has no </body>');
   const config: ReportConfig = { title: o.title, exitCode: exitCodeOf(store), ...(o.window ? { windowNote: o.window.note } : {}) };
   let fd: number;
-  try { fd = openSync(path, 'w'); } catch (e) { throw new CliError(`cannot write ${path}: ${(e as Error).message}`); }
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
+  }
   let bytes = 0;
-  const write = (s: string | Buffer) => { bytes += typeof s === 'string' ? writeSync(fd, s) : writeSync(fd, s); };
+  const write = (s: string | Buffer) => {
+    bytes += typeof s === 'string' ? writeSync(fd, s) : writeSync(fd, s);
+  };
   try {
     write(page.slice(0, end));
     write(`<script type="application/json" id="coroscope-report" nonce="${nonce}">${scriptJson(config)}</script>\n`);
@@ -154,6 +176,8 @@ export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOp
     }
     block();
     write(page.slice(end));
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   return bytes;
 }

@@ -41,7 +41,11 @@ export function defaultHtmlName(script: string): string {
 export async function runScript(script: string, args: string[], o: RunOptions): Promise<number> {
   // A file, or a folder / zipapp with a __main__.py (python says so if there is none), or -m MODULE.
   let exists = o.module !== undefined;
-  try { exists ||= statSync(script).isFile() || statSync(script).isDirectory(); } catch { /* reported below */ }
+  try {
+    exists ||= statSync(script).isFile() || statSync(script).isDirectory();
+  } catch {
+    /* reported below */
+  }
   if (!exists) throw new CliError(`script not found: ${script}`, 2);
   const name = o.module ?? script;
   const outputs: OutputPaths = { html: o.html, perfetto: o.perfetto, mermaid: o.mermaid };
@@ -54,27 +58,49 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   if (!existsSync(join(runtime, 'coroscope'))) throw new CliError(`the coroscope runtime is missing (${join(runtime, 'coroscope')})`, 2);
 
   let progress: Progress | undefined;
-  const core = new RunCore({
-    python: python.command, runtimeDir: runtime, script, module: o.module, args, cwd: process.cwd(), traceFile: o.trace,
-    stdio: 'inherit', fileFallback: true, oneHeader: true, lingerMs: 2000,
-  }, {
-    onFallback: (address, e) => note(`could not listen on ${address} (${e.message}); tracing to a file instead`),
-    onBatch: (b) => {
-      // The progress line waits while the script's last print has not ended its line (an input() prompt).
-      if (!progress || !b.text.includes('"output"')) return;
-      for (let i = b.first + b.count - 1; i >= b.first; i--) {
-        if (core.store.typeCode(i) === TYPE.output) { progress.scriptPrinted((core.store.value(i) ?? '').endsWith('\n')); break; }
-      }
+  const core = new RunCore(
+    {
+      python: python.command,
+      runtimeDir: runtime,
+      script,
+      module: o.module,
+      args,
+      cwd: process.cwd(),
+      traceFile: o.trace,
+      stdio: 'inherit',
+      fileFallback: true,
+      oneHeader: true,
+      lingerMs: 2000,
     },
-  });
+    {
+      onFallback: (address, e) => note(`could not listen on ${address} (${e.message}); tracing to a file instead`),
+      onBatch: (b) => {
+        // The progress line waits while the script's last print has not ended its line (an input() prompt).
+        if (!progress || !b.text.includes('"output"')) return;
+        for (let i = b.first + b.count - 1; i >= b.first; i--) {
+          if (core.store.typeCode(i) === TYPE.output) {
+            progress.scriptPrinted((core.store.value(i) ?? '').endsWith('\n'));
+            break;
+          }
+        }
+      },
+    },
+  );
   progress = Progress.forStderr(o.progress, () => core.store, basename(name));
 
   // Ctrl+C at the terminal reaches the script directly (same process group);
   // coroscope stays alive to write what it has. Signals sent to coroscope
   // alone are passed on.
-  const ignore = () => { /* the script got it too */ };
+  const ignore = () => {
+    /* the script got it too */
+  };
   const forward = (sig: NodeJS.Signals) => () => core.signalChild(sig);
-  const handlers: [NodeJS.Signals, () => void][] = [['SIGINT', ignore], ['SIGQUIT', ignore], ['SIGTERM', forward('SIGTERM')], ['SIGHUP', forward('SIGHUP')]];
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', ignore],
+    ['SIGQUIT', ignore],
+    ['SIGTERM', forward('SIGTERM')],
+    ['SIGHUP', forward('SIGHUP')],
+  ];
   for (const [sig, h] of handlers) if (process.platform !== 'win32' || sig === 'SIGINT') process.on(sig, h);
 
   progress?.start();
@@ -99,7 +125,10 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
     if (o.trace && !core.trace.failure) note(`wrote ${resolve(o.trace)} (JSON Lines trace, ${plural(store.length, 'event')})`);
     writeOutputs(store, outputs, `coroscope — ${basename(name)}`);
   } catch (e) {
-    if (e instanceof CliError) { note(`error: ${e.message}`); return code === 0 ? 1 : code; }
+    if (e instanceof CliError) {
+      note(`error: ${e.message}`);
+      return code === 0 ? 1 : code;
+    }
     throw e;
   }
   if (core.trace.failure && code === 0) return 1;

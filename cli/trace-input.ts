@@ -16,7 +16,9 @@ export function head(path: string, n = 64 * 1024): Buffer {
     const buf = Buffer.alloc(n);
     const got = readSync(fd, buf, 0, n, 0);
     return buf.subarray(0, got);
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const REFUSED: [number[], string][] = [
@@ -47,7 +49,10 @@ export function sniff(path: string, b: Uint8Array): Encoding {
 /** The trace's JSON Lines: UTF-8 bytes, or text for UTF-16 input. */
 export async function* traceChunks(path: string, enc: Encoding, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array | string> {
   const file = createReadStream(path, { highWaterMark: chunkBytes, start: enc === 'utf-8-bom' ? 3 : 0 });
-  if (enc === 'utf-8' || enc === 'utf-8-bom') { yield* file as AsyncIterable<Buffer>; return; }
+  if (enc === 'utf-8' || enc === 'utf-8-bom') {
+    yield* file as AsyncIterable<Buffer>;
+    return;
+  }
   if (enc === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     file.on('error', (e) => gunzip.destroy(e));
@@ -74,7 +79,8 @@ export async function* traceChunks(path: string, enc: Encoding, chunkBytes = 1 <
 /** The first line of a trace (from its first bytes, decoded), for a look at its header before reading it all. */
 export function firstLine(b: Uint8Array, enc: Encoding): string | undefined {
   if (enc === 'gzip') return undefined;
-  const text = enc === 'utf-16le' || enc === 'utf-16be' ? new TextDecoder(enc).decode(b) : new TextDecoder('utf-8').decode(enc === 'utf-8-bom' ? b.subarray(3) : b);
+  const text =
+    enc === 'utf-16le' || enc === 'utf-16be' ? new TextDecoder(enc).decode(b) : new TextDecoder('utf-8').decode(enc === 'utf-8-bom' ? b.subarray(3) : b);
   const nl = text.indexOf('\n');
   return nl < 0 ? undefined : text.slice(0, nl);
 }

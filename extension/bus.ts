@@ -17,5 +17,7 @@ export class CoroscopeBus implements vscode.Disposable {
     this.stats.fire(s);
   }
 
-  dispose(): void { this.stats.dispose(); }
+  dispose(): void {
+    this.stats.dispose();
+  }
 }

@@ -9,15 +9,43 @@ export const SCHEMA_VERSION = 1;
 export type TaskId = string;
 
 export const TASK_KINDS = [
-  'main', 'generator', 'coroutine', 'async-generator', 'asyncio-task', 'greenlet',
-  'tasklet', 'thread', 'process', 'event-loop', 'hub',
+  'main',
+  'generator',
+  'coroutine',
+  'async-generator',
+  'asyncio-task',
+  'greenlet',
+  'tasklet',
+  'thread',
+  'process',
+  'event-loop',
+  'hub',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** Why control moved. Readers must accept reasons not listed here (shown as-is). */
 export const SWITCH_REASONS = [
-  'start', 'resume', 'yield', 'return', 'raise', 'switch', 'throw', 'close', 'schedule', 'channel',
-  'io-wait', 'sleep', 'join', 'queue', 'lock', 'await', 'step', 'kill', 'dns', 'thread', 'future',
+  'start',
+  'resume',
+  'yield',
+  'return',
+  'raise',
+  'switch',
+  'throw',
+  'close',
+  'schedule',
+  'channel',
+  'io-wait',
+  'sleep',
+  'join',
+  'queue',
+  'lock',
+  'await',
+  'step',
+  'kill',
+  'dns',
+  'thread',
+  'future',
 ] as const;
 export type SwitchReason = (typeof SWITCH_REASONS)[number] | (string & {});
 
@@ -37,9 +65,7 @@ export type EndOutcome = (typeof END_OUTCOMES)[number];
  * `send`/`receive`: a channel or generator transfer; `done`: a future/AsyncResult/joined task, thread or process
  * finished; `signal`: a signal arrived; `kill`: the task was killed.
  */
-export const WAKE_CAUSES = [
-  'timer', 'fd', 'cancel', 'timeout', 'set', 'release', 'notify', 'put', 'get', 'send', 'receive', 'done', 'signal', 'kill',
-] as const;
+export const WAKE_CAUSES = ['timer', 'fd', 'cancel', 'timeout', 'set', 'release', 'notify', 'put', 'get', 'send', 'receive', 'done', 'signal', 'kill'] as const;
 export type WakeCause = (typeof WAKE_CAUSES)[number] | (string & {});
 
 export const MARK_KINDS = ['loop-blocked', 'events-dropped', 'runtime-error', 'truncated', 'info'] as const;
@@ -232,8 +258,17 @@ export interface FinishEvent {
 }
 
 export type TraceEvent =
-  | TaskEvent | SwitchEvent | EndEvent | BlockEvent | WakeEvent
-  | SendEvent | RecvEvent | OutputEvent | MarkEvent | FinishEvent | RenameEvent;
+  | TaskEvent
+  | SwitchEvent
+  | EndEvent
+  | BlockEvent
+  | WakeEvent
+  | SendEvent
+  | RecvEvent
+  | OutputEvent
+  | MarkEvent
+  | FinishEvent
+  | RenameEvent;
 
 /**
  * Compact forms of the two switches of an asyncio task's commonest step: the event loop resumes the task
@@ -278,15 +313,34 @@ export type TraceLine = HeaderEvent | TraceEvent | CompactEvent;
 export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): SwitchEvent[] {
   const loop = task?.loop ?? task?.parent ?? '?';
   const file = task?.codeFile;
-  const resume = (ts: number, line: number): SwitchEvent =>
-    ({ type: 'switch', ts, from: loop, to: ev.task, reason: 'step', ...(file !== undefined ? { toFile: file } : {}), toLine: line });
-  const suspend = (ts: number, line: number): SwitchEvent =>
-    ({ type: 'switch', ts, from: ev.task, to: loop, reason: 'sleep', value: '0', ...(file !== undefined ? { file } : {}), line });
+  const resume = (ts: number, line: number): SwitchEvent => ({
+    type: 'switch',
+    ts,
+    from: loop,
+    to: ev.task,
+    reason: 'step',
+    ...(file !== undefined ? { toFile: file } : {}),
+    toLine: line,
+  });
+  const suspend = (ts: number, line: number): SwitchEvent => ({
+    type: 'switch',
+    ts,
+    from: ev.task,
+    to: loop,
+    reason: 'sleep',
+    value: '0',
+    ...(file !== undefined ? { file } : {}),
+    line,
+  });
   switch (ev.type) {
-    case 'resume': return [resume(ev.ts, ev.line)];
-    case 'suspend': return [suspend(ev.ts, ev.line)];
-    case 'step': return [resume(ev.ts, ev.toLine ?? ev.line), suspend(ev.ts + ev.dur, ev.line)];
-    default: return assertNever(ev, 'compact event');
+    case 'resume':
+      return [resume(ev.ts, ev.line)];
+    case 'suspend':
+      return [suspend(ev.ts, ev.line)];
+    case 'step':
+      return [resume(ev.ts, ev.toLine ?? ev.line), suspend(ev.ts + ev.dur, ev.line)];
+    default:
+      return assertNever(ev, 'compact event');
   }
 }
 

@@ -6,7 +6,9 @@ export const STATS_NOTIFICATION = 'coroscope/stats';
 /** Command a CodeLens runs: opens the diagram at an event. Argument: `RevealEventArgs`. */
 export const REVEAL_EVENT_COMMAND = 'coroscope.revealEvent';
 
-export interface RevealEventArgs { index: number }
+export interface RevealEventArgs {
+  index: number;
+}
 
 /** What happened at one yield point (a line where tasks suspended). */
 export interface YieldPointStats {

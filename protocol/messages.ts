@@ -51,7 +51,14 @@ export type WebviewMessage =
   | { type: 'wantSources'; files: string[] };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
-export interface CursorTask { id: string; name: string; state: 'running' | 'suspended' | 'blocked'; file: string; line: number; note: string }
+export interface CursorTask {
+  id: string;
+  name: string;
+  state: 'running' | 'suspended' | 'blocked';
+  file: string;
+  line: number;
+  note: string;
+}
 
 const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources']);
 const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources']);
@@ -64,16 +71,30 @@ export function isHostMessage(m: unknown): m is HostMessage {
   if (!hasType(m, HOST_TYPES)) return false;
   const o = m as Record<string, unknown>;
   switch (o.type) {
-    case 'reset': return typeof o.title === 'string' && typeof o.live === 'boolean';
-    case 'appendBytes': return o.bytes instanceof Uint8Array;
-    case 'status': return typeof o.state === 'string';
-    case 'highlight': return typeof o.file === 'string' && typeof o.line === 'number';
-    case 'focus': return typeof o.index === 'number';
-    case 'cursorTo': return typeof o.task === 'string';
-    case 'sources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'object' && f !== null
-      && typeof (f as { file?: unknown }).file === 'string' && typeof (f as { text?: unknown }).text === 'string')
-      && typeof o.capped === 'boolean' && typeof o.pane === 'boolean';
-    default: return true;
+    case 'reset':
+      return typeof o.title === 'string' && typeof o.live === 'boolean';
+    case 'appendBytes':
+      return o.bytes instanceof Uint8Array;
+    case 'status':
+      return typeof o.state === 'string';
+    case 'highlight':
+      return typeof o.file === 'string' && typeof o.line === 'number';
+    case 'focus':
+      return typeof o.index === 'number';
+    case 'cursorTo':
+      return typeof o.task === 'string';
+    case 'sources':
+      return (
+        Array.isArray(o.files) &&
+        o.files.every(
+          (f: unknown) =>
+            typeof f === 'object' && f !== null && typeof (f as { file?: unknown }).file === 'string' && typeof (f as { text?: unknown }).text === 'string',
+        ) &&
+        typeof o.capped === 'boolean' &&
+        typeof o.pane === 'boolean'
+      );
+    default:
+      return true;
   }
 }
 
@@ -81,11 +102,16 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
   if (!hasType(m, WEBVIEW_TYPES)) return false;
   const o = m as Record<string, unknown>;
   switch (o.type) {
-    case 'reveal': return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
-    case 'saveImage': return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
-    case 'wantSources': return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
-    case 'cursor': return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
-    default: return true;
+    case 'reveal':
+      return typeof o.file === 'string' && typeof o.line === 'number' && typeof o.index === 'number';
+    case 'saveImage':
+      return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
+    case 'wantSources':
+      return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
+    case 'cursor':
+      return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
+    default:
+      return true;
   }
 }
 
@@ -93,6 +119,14 @@ const CURSOR_STATES = new Set(['running', 'suspended', 'blocked']);
 function isCursorTask(t: unknown): t is CursorTask {
   if (typeof t !== 'object' || t === null) return false;
   const o = t as Record<string, unknown>;
-  return typeof o.id === 'string' && typeof o.name === 'string' && typeof o.state === 'string' && CURSOR_STATES.has(o.state)
-    && typeof o.file === 'string' && Number.isInteger(o.line) && (o.line as number) > 0 && typeof o.note === 'string';
+  return (
+    typeof o.id === 'string' &&
+    typeof o.name === 'string' &&
+    typeof o.state === 'string' &&
+    CURSOR_STATES.has(o.state) &&
+    typeof o.file === 'string' &&
+    Number.isInteger(o.line) &&
+    (o.line as number) > 0 &&
+    typeof o.note === 'string'
+  );
 }

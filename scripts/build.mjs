@@ -43,8 +43,15 @@ function tsFiles(dir) {
 // Tests import sources directly; a non-bundled transpile keeps module paths.
 const transpile = {
   entryPoints: ['protocol', 'trace', 'session', 'extension', 'webview', 'cli', 'test'].flatMap(tsFiles),
-  outdir: 'out', outbase: '.', bundle: false, platform: 'node', format: 'cjs', target: 'es2022',
-  sourcemap: 'inline', logLevel: 'warning', absWorkingDir: root,
+  outdir: 'out',
+  outbase: '.',
+  bundle: false,
+  platform: 'node',
+  format: 'cjs',
+  target: 'es2022',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+  absWorkingDir: root,
 };
 
 /** Drop out/ files whose source is gone, so a deleted test never runs from a stale transpile. */
@@ -52,7 +59,10 @@ function pruneStale(dir = 'out') {
   if (!existsSync(join(root, dir))) return;
   for (const name of readdirSync(join(root, dir))) {
     const rel = join(dir, name);
-    if (statSync(join(root, rel)).isDirectory()) { pruneStale(rel); continue; }
+    if (statSync(join(root, rel)).isDirectory()) {
+      pruneStale(rel);
+      continue;
+    }
     const src = rel.slice('out/'.length).replace(/\.js(\.map)?$/, '.ts');
     if (src.endsWith('.ts') && !existsSync(join(root, src))) rmSync(join(root, rel), { force: true });
   }

@@ -55,7 +55,8 @@ function applyEdits(text, edits) {
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
   const at = (p) => starts[p.row - 1] + p.column - 1;
   let out = text;
-  for (const e of [...edits].sort((a, b) => at(b.location) - at(a.location))) out = out.slice(0, at(e.location)) + (e.content ?? '') + out.slice(at(e.end_location));
+  for (const e of [...edits].sort((a, b) => at(b.location) - at(a.location)))
+    out = out.slice(0, at(e.location)) + (e.content ?? '') + out.slice(at(e.end_location));
   return out;
 }
 
@@ -80,7 +81,9 @@ if (mode === 'check') {
     }
     for (const d of ws.check(text)) {
       problems++;
-      console.log(`${relative(root, join(root, file))}:${d.start_location.row}:${d.start_location.column}: ${d.code} ${d.message}${safeFix(file, d) ? ' (--fix)' : ''}`);
+      console.log(
+        `${relative(root, join(root, file))}:${d.start_location.row}:${d.start_location.column}: ${d.code} ${d.message}${safeFix(file, d) ? ' (--fix)' : ''}`,
+      );
     }
   }
   if (fix) console.log(`ruff: ${fixed} fix(es) applied`);

@@ -106,7 +106,13 @@ export interface CoreHooks {
 /** A Batch whose text is decoded only if someone reads it. */
 class ByteBatch implements Batch {
   private decoded: string | undefined;
-  constructor(readonly bytes: Uint8Array, readonly start: number, readonly end: number, readonly first: number, readonly count: number) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+    readonly first: number,
+    readonly count: number,
+  ) {}
   get text(): string {
     this.decoded ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8');
     return this.decoded;
@@ -147,12 +153,17 @@ export class StreamDecoder {
     this.server = new EventServer({ onData: () => this.scheduleDrain() }, undefined, serverOptions);
   }
 
-  listen(address: string): Promise<void> { return this.server.listen(address); }
+  listen(address: string): Promise<void> {
+    return this.server.listen(address);
+  }
 
   private scheduleDrain(): void {
     if (this.drainTimer || this.draining || this.closed) return;
     const wait = Math.max(0, this.lastDrain + this.batchMs - Date.now());
-    this.drainTimer = setTimeout(() => { this.drainTimer = undefined; this.drain(); }, wait);
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      this.drain();
+    }, wait);
   }
 
   /** Decodes one slice; yields to the event loop between slices while a backlog remains. */
@@ -193,7 +204,10 @@ export class StreamDecoder {
   /** Stops accepting, then decodes everything still queued (in slices). */
   async finish(): Promise<void> {
     this.closed = true;
-    if (this.drainTimer) { clearTimeout(this.drainTimer); this.drainTimer = undefined; }
+    if (this.drainTimer) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
+    }
     await this.server.close();
     for (let buf = this.server.take(this.slice); buf; buf = this.server.take(this.slice)) {
       this.timedDecode(buf);
@@ -205,13 +219,22 @@ export class StreamDecoder {
   async readFile(file: string): Promise<void> {
     const split = new LineSplitter();
     let stream: ReturnType<typeof createReadStream>;
-    try { stream = createReadStream(file, { highWaterMark: this.sliceBytes }); } catch { return; }
+    try {
+      stream = createReadStream(file, { highWaterMark: this.sliceBytes });
+    } catch {
+      return;
+    }
     try {
       for await (const chunk of stream) {
         const lines = split.push(chunk as Buffer);
-        if (lines) { this.timedDecode(lines); await new Promise<void>((r) => setImmediate(r)); }
+        if (lines) {
+          this.timedDecode(lines);
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
-    } catch { /* never written (the runtime did not start): nothing to read */ }
+    } catch {
+      /* never written (the runtime did not start): nothing to read */
+    }
     const last = split.end();
     if (last) this.timedDecode(last);
   }
@@ -248,12 +271,19 @@ export class RunCore<S extends CoreSpec = RunSpec> {
   /** `fileFallback`: the private folder and the file the runtime traces into. */
   private fallback: { dir: string; file: string } | undefined;
 
-  constructor(readonly spec: S, private readonly hooks: CoreHooks = {}) {
+  constructor(
+    readonly spec: S,
+    private readonly hooks: CoreHooks = {},
+  ) {
     this.trace = new TraceFile(spec.traceFile);
-    this.done = new Promise((r) => { this.resolveDone = r; });
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
   }
 
-  get platform(): NodeJS.Platform { return this.spec.platform ?? process.platform; }
+  get platform(): NodeJS.Platform {
+    return this.spec.platform ?? process.platform;
+  }
 
   /** Pids of every process that connected (the script's and its children's). */
   get pids(): number[] {
@@ -264,17 +294,27 @@ export class RunCore<S extends CoreSpec = RunSpec> {
   }
 
   /** The event socket's address (for diagnostics and tests). */
-  get address(): string | undefined { return this.addr?.address; }
+  get address(): string | undefined {
+    return this.addr?.address;
+  }
 
-  get connections(): number { return this.decoder?.server.connections.length ?? 0; }
+  get connections(): number {
+    return this.decoder?.server.connections.length ?? 0;
+  }
 
-  get scriptName(): string { return path.basename(this.spec.script); }
+  get scriptName(): string {
+    return path.basename(this.spec.script);
+  }
 
   /** Why the run could not start (no socket, the interpreter could not be spawned), if it could not. */
-  get startError(): Error | undefined { return this.spawnError; }
+  get startError(): Error | undefined {
+    return this.spawnError;
+  }
 
   /** The script runs in a process group of its own (stdio 'pipe' on POSIX). */
-  private get piped(): boolean { return this.spec.stdio !== 'inherit'; }
+  private get piped(): boolean {
+    return this.spec.stdio !== 'inherit';
+  }
 
   async start(): Promise<void> {
     const spec = this.spec;
@@ -312,10 +352,13 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     const argv = [main, ...transport, ...blocking, ...target, ...spec.args];
     const options: SpawnOptions = this.piped
       ? {
-        cwd: spec.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
-        // POSIX: a new process group, so Stop and Ctrl+C reach every process it starts.
-        detached: this.platform !== 'win32',
-      }
+          cwd: spec.cwd,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          windowsHide: true,
+          // POSIX: a new process group, so Stop and Ctrl+C reach every process it starts.
+          detached: this.platform !== 'win32',
+        }
       : { cwd: spec.cwd, env, stdio: 'inherit' };
     let child: ChildProcess;
     try {
@@ -338,7 +381,10 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     child.stdin?.on('error', () => undefined); // EPIPE once the program has exited or closed stdin
     child.on('error', (e) => {
       // Only a failure to start matters here; later errors (a failed kill) are not the run's outcome.
-      if (this.pid === undefined) { this.spawnError = e; void this.finish(); }
+      if (this.pid === undefined) {
+        this.spawnError = e;
+        void this.finish();
+      }
     });
     child.on('exit', (code, signal) => {
       this.exitCode = code;
@@ -360,11 +406,17 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     if (stdin && !stdin.destroyed && stdin.writable) stdin.write(text);
   }
 
-  endInput(): void { this.child?.stdin?.end(); }
+  endInput(): void {
+    this.child?.stdin?.end();
+  }
 
   /** Passes a signal to the script's process alone (the CLI forwards the SIGTERM/SIGHUP it gets). */
   signalChild(sig: NodeJS.Signals): void {
-    try { this.child?.kill(sig); } catch { /* gone */ }
+    try {
+      this.child?.kill(sig);
+    } catch {
+      /* gone */
+    }
   }
 
   /** Ctrl+C: SIGINT to the whole process group, as a terminal would. */
@@ -372,7 +424,9 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     if (this.pid !== undefined && this.isRunning) signalGroup(this.pid, 'SIGINT', this.platform);
   }
 
-  get isRunning(): boolean { return this.state === 'starting' || this.state === 'running'; }
+  get isRunning(): boolean {
+    return this.state === 'starting' || this.state === 'running';
+  }
 
   /** Stop: SIGINT → SIGTERM → SIGKILL to the whole group, then wait for the run to wind up. */
   async stop(graceMs?: number): Promise<RunResult> {
@@ -402,7 +456,10 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     // may hold them open after the script itself has exited.
     if (child && this.spawnError === undefined) {
       await Promise.race([
-        new Promise<void>((r) => { if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) r(); else child.once('close', () => r()); }),
+        new Promise<void>((r) => {
+          if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) r();
+          else child.once('close', () => r());
+        }),
         sleep(1000),
       ]);
       // Connections the kernel accepted just before the exit may not have reached us yet.
@@ -414,7 +471,11 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     await this.decoder?.finish();
     if (this.fallback) {
       await this.decoder?.readFile(this.fallback.file);
-      try { rmSync(this.fallback.dir, { recursive: true, force: true }); } catch { /* already gone */ }
+      try {
+        rmSync(this.fallback.dir, { recursive: true, force: true });
+      } catch {
+        /* already gone */
+      }
     }
     const before = this.store.length;
     this.store.end();
@@ -436,7 +497,10 @@ export class RunCore<S extends CoreSpec = RunSpec> {
 
   /** The stderr line that explains a failure (e.g. "SyntaxError: invalid syntax"). */
   get lastErrorLine(): string | undefined {
-    const lines = this.stderrTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = this.stderrTail
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.pop();
   }
 
@@ -452,7 +516,11 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     const why = this.lastErrorLine;
     if (!this.store.header && this.exitCode !== 0 && !this.stopRequested) {
       // The runtime never connected: it could not be imported or refused its arguments.
-      return { ...base, state: 'failed', message: `The Coroscope runtime did not start for ${name}${why ? `: ${why}` : ''} (exit code ${this.exitCode ?? this.signal}).` };
+      return {
+        ...base,
+        state: 'failed',
+        message: `The Coroscope runtime did not start for ${name}${why ? `: ${why}` : ''} (exit code ${this.exitCode ?? this.signal}).`,
+      };
     }
     if (this.stopRequested) return { ...base, state: 'stopped', message: `${name} was stopped (${events} events kept).` };
     if (this.signal) return { ...base, state: 'exited', message: `${name} was ended by ${this.signal} (${events} events kept).` };

@@ -21,7 +21,10 @@ export class LineSplitter {
       return undefined;
     }
     let out = buf.subarray(0, nl + 1);
-    if (this.tail) { out = Buffer.concat([this.tail, out]); this.tail = undefined; }
+    if (this.tail) {
+      out = Buffer.concat([this.tail, out]);
+      this.tail = undefined;
+    }
     if (nl + 1 < buf.length) this.tail = buf.subarray(nl + 1);
     return out;
   }
@@ -34,7 +37,9 @@ export class LineSplitter {
     return Buffer.concat([t, Buffer.from('\n')]);
   }
 
-  get pendingBytes(): number { return this.tail?.length ?? 0; }
+  get pendingBytes(): number {
+    return this.tail?.length ?? 0;
+  }
 }
 
 export interface PrivateAddress {
@@ -55,7 +60,16 @@ export function privateAddress(platform: NodeJS.Platform = process.platform): Pr
   // Unix socket paths are limited to ~104 bytes; a long TMPDIR (macOS) falls back to /tmp.
   const tmp = os.tmpdir().length > 70 ? '/tmp' : os.tmpdir();
   const dir = mkdtempSync(path.join(tmp, 'coroscope-'));
-  return { address: path.join(dir, 'events.sock'), cleanup: () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* already gone */ } } };
+  return {
+    address: path.join(dir, 'events.sock'),
+    cleanup: () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* already gone */
+      }
+    },
+  };
 }
 
 export interface ConnectionInfo {
@@ -102,22 +116,36 @@ export class EventServer {
   /** Total bytes received as whole lines. */
   received = 0;
 
-  constructor(private readonly hooks: EventServerHooks = {}, private readonly highWaterBytes = 16 * 1024 * 1024, private readonly options: EventServerOptions = {}) {
+  constructor(
+    private readonly hooks: EventServerHooks = {},
+    private readonly highWaterBytes = 16 * 1024 * 1024,
+    private readonly options: EventServerOptions = {},
+  ) {
     this.server = net.createServer((s) => this.accept(s));
   }
 
   listen(address: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(address, () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(address, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
   }
 
-  get openConnections(): number { return this.sockets.size; }
-  get queuedBytes(): number { return this.queued; }
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+  get queuedBytes(): number {
+    return this.queued;
+  }
 
   private accept(s: net.Socket): void {
-    if (this.closed) { s.destroy(); return; }
+    if (this.closed) {
+      s.destroy();
+      return;
+    }
     const info: ConnectionInfo = { n: this.connections.length, open: true };
     this.connections.push(info);
     this.sockets.add(s);
@@ -134,7 +162,9 @@ export class EventServer {
           const h = JSON.parse(lines.subarray(0, nl).toString('utf8')) as { type?: unknown; pid?: unknown };
           isHeader = h.type === 'header';
           if (isHeader && typeof h.pid === 'number') info.pid = h.pid;
-        } catch { /* the store reports malformed lines */ }
+        } catch {
+          /* the store reports malformed lines */
+        }
         this.hooks.onHeader?.(info);
         if (isHeader && this.options.oneHeader) {
           if (this.headerQueued) lines = lines.subarray(nl + 1);
@@ -146,7 +176,10 @@ export class EventServer {
       this.queued += lines.length;
       this.received += lines.length;
       if (this.queued > this.highWaterBytes) this.pauseAll();
-      if (!this.notified) { this.notified = true; this.hooks.onData?.(); }
+      if (!this.notified) {
+        this.notified = true;
+        this.hooks.onData?.();
+      }
     };
     s.on('data', (b: Buffer) => enqueue(split.push(b)));
     const done = () => {
@@ -181,8 +214,14 @@ export class EventServer {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
   }
 
-  private pauseAll(): void { this.paused = true; for (const s of this.sockets) s.pause(); }
-  private resumeAll(): void { this.paused = false; for (const s of this.sockets) s.resume(); }
+  private pauseAll(): void {
+    this.paused = true;
+    for (const s of this.sockets) s.pause();
+  }
+  private resumeAll(): void {
+    this.paused = false;
+    for (const s of this.sockets) s.resume();
+  }
 
   /**
    * Stops accepting and drops connections still open (a process that outlived

@@ -10,13 +10,31 @@ export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
 export function signalGroup(pid: number, sig: StopSignal, platform: NodeJS.Platform = process.platform): boolean {
   if (platform === 'win32') {
     if (sig === 'SIGINT') {
-      try { process.kill(pid, 'SIGINT'); return true; } catch { return false; }
+      try {
+        process.kill(pid, 'SIGINT');
+        return true;
+      } catch {
+        return false;
+      }
     }
-    try { execFileSync('taskkill', ['/T', '/F', '/PID', String(pid)], { windowsHide: true, stdio: 'ignore', timeout: 10000 }); return true; } catch { return false; }
+    try {
+      execFileSync('taskkill', ['/T', '/F', '/PID', String(pid)], { windowsHide: true, stdio: 'ignore', timeout: 10000 });
+      return true;
+    } catch {
+      return false;
+    }
   }
-  try { process.kill(-pid, sig); return true; } catch {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
     // Not a group leader (or the group is gone): at least the process itself.
-    try { process.kill(pid, sig); return true; } catch { return false; }
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -32,7 +50,12 @@ export function groupAlive(pid: number, platform: NodeJS.Platform = process.plat
 }
 
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -64,9 +64,11 @@ const MIN = MIN_PYTHON_TEXT;
 const vscodeMessages: PythonMessages = {
   settingBroken: (setting, error) => `The Python set in coroscope.pythonPath ("${setting}") could not be run: ${error}`,
   settingTooOld: (setting, version) => `The Python set in coroscope.pythonPath ("${setting}") is ${version}; Coroscope needs Python ${MIN} or newer.`,
-  selectedTooOld: (selected, version) => `The interpreter selected in the Python extension (${selected}) is Python ${version}; Coroscope needs Python ${MIN} or newer. Select a newer one or set coroscope.pythonPath.`,
+  selectedTooOld: (selected, version) =>
+    `The interpreter selected in the Python extension (${selected}) is Python ${version}; Coroscope needs Python ${MIN} or newer. Select a newer one or set coroscope.pythonPath.`,
   noneNewEnough: (found) => `No Python ${MIN} or newer found (${found}). Set coroscope.pythonPath to a newer interpreter.`,
-  none: (selected) => `No Python found: coroscope.pythonPath is empty${selected ? `, the Python extension's interpreter (${selected}) could not be run` : ''} and neither python3 nor python is on PATH. Install Python ${MIN}+ or set coroscope.pythonPath.`,
+  none: (selected) =>
+    `No Python found: coroscope.pythonPath is empty${selected ? `, the Python extension's interpreter (${selected}) could not be run` : ''} and neither python3 nor python is on PATH. Install Python ${MIN}+ or set coroscope.pythonPath.`,
 };
 
 /**
@@ -83,7 +85,11 @@ export async function discoverPython(inp: DiscoveryInputs): Promise<PythonResult
     return { ok: true, command: inp.setting, version: r.version, source: 'setting' };
   }
   let selected: string | undefined;
-  try { selected = await inp.selected(); } catch { selected = undefined; }
+  try {
+    selected = await inp.selected();
+  } catch {
+    selected = undefined;
+  }
   if (selected) {
     const r = await inp.probe(selected);
     if (r.ok && versionOk(r.version)) return { ok: true, command: selected, version: r.version, source: 'python-extension' };
@@ -107,11 +113,14 @@ export function probePython(command: string, timeoutMs = 15000): Promise<ProbeRe
     execFile(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: timeoutMs, windowsHide: true }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        resolve({ ok: false, error: code === 'ENOENT' ? 'not found' : (String(stderr).trim().split('\n').pop() || err.message) });
+        resolve({ ok: false, error: code === 'ENOENT' ? 'not found' : String(stderr).trim().split('\n').pop() || err.message });
         return;
       }
       const m = /^(\d+)\.(\d+)\.(\d+)/.exec(String(stdout).trim());
-      if (!m) { resolve({ ok: false, error: `unexpected version output "${String(stdout).trim().slice(0, 80)}"` }); return; }
+      if (!m) {
+        resolve({ ok: false, error: `unexpected version output "${String(stdout).trim().slice(0, 80)}"` });
+        return;
+      }
       resolve({ ok: true, version: [Number(m[1]), Number(m[2]), Number(m[3])] });
     });
   });

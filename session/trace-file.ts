@@ -13,11 +13,16 @@ export class TraceFile {
   private error: Error | undefined;
 
   constructor(readonly file: string | undefined) {
-    if (file === undefined) { this.tail = Promise.resolve(); return; }
+    if (file === undefined) {
+      this.tail = Promise.resolve();
+      return;
+    }
     const handle = fs.promises.mkdir(path.dirname(file), { recursive: true }).then(() => fs.promises.open(file, 'w'));
     this.handle = handle;
     this.tail = handle;
-    this.tail.catch((e: Error) => { this.error = e; });
+    this.tail.catch((e: Error) => {
+      this.error = e;
+    });
   }
 
   /** Appends in order; failures are kept in `failure` (a full disk must not stop the run). */
@@ -25,24 +30,44 @@ export class TraceFile {
     this.enqueued += buf.length;
     const handle = this.handle;
     if (!handle) return;
-    this.tail = this.tail.then(async () => { if (!this.error) await (await handle).write(buf); })
-      .catch((e: Error) => { this.error ??= e; });
+    this.tail = this.tail
+      .then(async () => {
+        if (!this.error) await (await handle).write(buf);
+      })
+      .catch((e: Error) => {
+        this.error ??= e;
+      });
   }
 
-  get failure(): Error | undefined { return this.error; }
+  get failure(): Error | undefined {
+    return this.error;
+  }
 
   /** Resolves when everything enqueued so far is on disk (never rejects). */
-  written(): Promise<void> { return this.tail.then(() => undefined, () => undefined); }
+  written(): Promise<void> {
+    return this.tail.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
 
   async close(): Promise<void> {
     await this.written();
-    try { await (await this.handle)?.close(); } catch { /* never opened */ }
+    try {
+      await (await this.handle)?.close();
+    } catch {
+      /* never opened */
+    }
   }
 }
 
 /** `<dir>/<script>-<YYYYMMDD-HHMMSS>.jsonl`, unique in `dir`. */
 export function traceFileName(dir: string, script: string, now = new Date()): string {
-  const base = path.basename(script).replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'trace';
+  const base =
+    path
+      .basename(script)
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^\w.-]+/g, '_') || 'trace';
   const p2 = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p2(now.getMonth() + 1)}${p2(now.getDate())}-${p2(now.getHours())}${p2(now.getMinutes())}${p2(now.getSeconds())}`;
   let name = path.join(dir, `${base}-${stamp}.jsonl`);
@@ -54,13 +79,25 @@ export function traceFileName(dir: string, script: string, now = new Date()): st
 export function pruneTraces(dir: string, keep: number, except?: string): void {
   let files: { p: string; t: number }[];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => {
-      const p = path.join(dir, f);
-      return { p, t: fs.statSync(p).mtimeMs };
-    });
-  } catch { return; }
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => {
+        const p = path.join(dir, f);
+        return { p, t: fs.statSync(p).mtimeMs };
+      });
+  } catch {
+    return;
+  }
   files.sort((a, b) => b.t - a.t);
-  for (const f of files.slice(keep)) if (f.p !== except) { try { fs.unlinkSync(f.p); } catch { /* in use or gone */ } }
+  for (const f of files.slice(keep))
+    if (f.p !== except) {
+      try {
+        fs.unlinkSync(f.p);
+      } catch {
+        /* in use or gone */
+      }
+    }
 }
 
 /**

@@ -53,7 +53,8 @@ function missingApt(APT) {
 function provisionApt(apt, why) {
   const missing = missingApt(apt);
   if (!missing.length) return;
-  if (process.getuid?.() !== 0) throw new ProvisionError(`missing Debian packages: ${missing.join(', ')}. Run as root, or: sudo apt-get install -y ${missing.join(' ')}`);
+  if (process.getuid?.() !== 0)
+    throw new ProvisionError(`missing Debian packages: ${missing.join(', ')}. Run as root, or: sudo apt-get install -y ${missing.join(' ')}`);
   console.log(`provision (${why}): apt-get install ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   sh('apt-get', ['update', '-q'], { env });
@@ -90,7 +91,8 @@ export function node24Env(base = process.env) {
 }
 
 function provisionTrixie() {
-  const ok = () => existsSync(join(trixieDir, 'usr/bin/python3')) &&
+  const ok = () =>
+    existsSync(join(trixieDir, 'usr/bin/python3')) &&
     spawnSync('chroot', [trixieDir, 'python3', '-c', 'import greenlet, gevent'], { stdio: 'ignore' }).status === 0;
   if (ok()) return;
   if (process.getuid?.() !== 0) throw new ProvisionError('the Python 3.13 test root needs root (debootstrap + chroot)');
@@ -105,7 +107,9 @@ function inRoot(dir, args) {
 }
 
 function provisionTesting() {
-  const has314 = () => existsSync(join(testingDir, 'usr/bin/python3')) && inRoot(testingDir, ['python3', '-c', 'import sys, greenlet, gevent; assert sys.version_info[:2] >= (3, 14)']);
+  const has314 = () =>
+    existsSync(join(testingDir, 'usr/bin/python3')) &&
+    inRoot(testingDir, ['python3', '-c', 'import sys, greenlet, gevent; assert sys.version_info[:2] >= (3, 14)']);
   const has315 = () => existsSync(join(testingDir, 'usr/bin/python3.15')) && inRoot(testingDir, ['python3.15', '-c', 'import greenlet']);
   if (has314() && has315()) return;
   if (process.getuid?.() !== 0) throw new ProvisionError('the Python 3.14/3.15 test root needs root (debootstrap + chroot)');

@@ -16,7 +16,9 @@ export class ValueArena {
   private pos = ARENA_CHUNK; // forces a first chunk
   private readonly dedup = new Int32Array(DEDUP_SIZE).fill(-1);
 
-  get byteLength(): number { return this.chunks.length * ARENA_CHUNK; }
+  get byteLength(): number {
+    return this.chunks.length * ARENA_CHUNK;
+  }
 
   /** Store the ASCII bytes b[from, to) (FNV hash h; at most ARENA_MAX of them): dedup, then a straight copy. */
   storeAscii(b: Uint8Array, from: number, to: number, h: number): number {
@@ -33,12 +35,16 @@ export class ValueArena {
         if (k === len) return prev;
       }
     }
-    if (this.pos + 2 + len > ARENA_CHUNK) { this.chunks.push(new Uint8Array(ARENA_CHUNK)); this.pos = 0; }
+    if (this.pos + 2 + len > ARENA_CHUNK) {
+      this.chunks.push(new Uint8Array(ARENA_CHUNK));
+      this.pos = 0;
+    }
     const ci = this.chunks.length - 1;
     const a = this.chunks[ci];
     const p = this.pos;
     const off = ci * ARENA_CHUNK + p;
-    a[p] = len & 255; a[p + 1] = len >>> 8;
+    a[p] = len & 255;
+    a[p + 1] = len >>> 8;
     if (len < 16) for (let k = 0; k < len; k++) a[p + 2 + k] = b[from + k];
     else a.set(b.subarray(from, to), p + 2);
     this.pos = p + 2 + len;
@@ -52,16 +58,28 @@ export class ValueArena {
     const prev = this.dedup[slot];
     if (prev >= 0 && this.equals(prev, buf, len)) return prev;
     let wide = false;
-    for (let k = 0; k < len; k++) if (buf[k] > 255) { wide = true; break; }
+    for (let k = 0; k < len; k++)
+      if (buf[k] > 255) {
+        wide = true;
+        break;
+      }
     const bytes = 2 + (wide ? len * 2 : len);
-    if (this.pos + bytes > ARENA_CHUNK) { this.chunks.push(new Uint8Array(ARENA_CHUNK)); this.pos = 0; }
+    if (this.pos + bytes > ARENA_CHUNK) {
+      this.chunks.push(new Uint8Array(ARENA_CHUNK));
+      this.pos = 0;
+    }
     const ci = this.chunks.length - 1;
     const a = this.chunks[ci];
     let p = this.pos;
     const off = ci * ARENA_CHUNK + p;
     const hdr = len | (wide ? 0x8000 : 0);
-    a[p++] = hdr & 255; a[p++] = hdr >>> 8;
-    if (wide) for (let k = 0; k < len; k++) { a[p++] = buf[k] & 255; a[p++] = buf[k] >>> 8; }
+    a[p++] = hdr & 255;
+    a[p++] = hdr >>> 8;
+    if (wide)
+      for (let k = 0; k < len; k++) {
+        a[p++] = buf[k] & 255;
+        a[p++] = buf[k] >>> 8;
+      }
     else for (let k = 0; k < len; k++) a[p++] = buf[k];
     this.pos = p;
     this.dedup[slot] = off;
@@ -74,8 +92,9 @@ export class ValueArena {
     const hdr = a[p] | (a[p + 1] << 8);
     p += 2;
     if ((hdr & 0x7fff) !== len) return false;
-    if (hdr & 0x8000) { for (let k = 0; k < len; k++, p += 2) if ((a[p] | (a[p + 1] << 8)) !== buf[k]) return false; }
-    else for (let k = 0; k < len; k++) if (a[p + k] !== buf[k]) return false;
+    if (hdr & 0x8000) {
+      for (let k = 0; k < len; k++, p += 2) if ((a[p] | (a[p + 1] << 8)) !== buf[k]) return false;
+    } else for (let k = 0; k < len; k++) if (a[p + k] !== buf[k]) return false;
     return true;
   }
 

@@ -5,7 +5,20 @@
 // does not recognise is left to the text scanner, then JSON.parse.
 import { LAST_TYPE, NO_TYPE } from './type-codes';
 import {
-  IS_VALUE_SLOT, KEY_KIND, KEY_LEN, KEY_M1, KEY_M2, KEY_MASK, KEY_SHIFT, KEY_TABLE, KEY_W0, KEY_W1, KEY_W2, K_TYPE, NKEYS, sameKeyBytes,
+  IS_VALUE_SLOT,
+  KEY_KIND,
+  KEY_LEN,
+  KEY_M1,
+  KEY_M2,
+  KEY_MASK,
+  KEY_SHIFT,
+  KEY_TABLE,
+  KEY_W0,
+  KEY_W1,
+  KEY_W2,
+  K_TYPE,
+  NKEYS,
+  sameKeyBytes,
 } from './scan-keys';
 import { PLAIN } from './json-chars';
 import { CAND_MAX, type ScanState } from './scan-state';
@@ -27,7 +40,11 @@ export class ByteScanner {
   /** The last two keys that followed key k (-1: the line's start) in lines of type t (NO_TYPE: before "type"), at ((t × (NKEYS + 1)) + k + 1) × 2. */
   private readonly keyPred = new Int8Array((NO_TYPE + 1) * (NKEYS + 1) * 2).fill(-1);
 
-  constructor(private readonly st: ScanState, private readonly names: StringTable, private readonly commit: Commit) {}
+  constructor(
+    private readonly st: ScanState,
+    private readonly names: StringTable,
+    private readonly commit: Commit,
+  ) {}
 
   /**
    * Scans the line from b[p] (b is the ScanState's window) to a line feed or the sentinel. Keys are predicted from
@@ -41,14 +58,26 @@ export class ByteScanner {
     if (b[p] !== 123 /* { */) return -1;
     p++;
     const st = this.st;
-    const fStart = st.fStart, fEnd = st.fEnd, fNum = st.fNum, fStr = st.fStr, fHash = st.fHash, fEsc = st.fEsc;
-    const keyPred = this.keyPred, candLen = this.candLen, candBuf = this.candBuf, candId = this.candId, candView = this.candView;
+    const fStart = st.fStart,
+      fEnd = st.fEnd,
+      fNum = st.fNum,
+      fStr = st.fStr,
+      fHash = st.fHash,
+      fEsc = st.fEsc;
+    const keyPred = this.keyPred,
+      candLen = this.candLen,
+      candBuf = this.candBuf,
+      candId = this.candId,
+      candView = this.candView;
     const dv = st.bytesView;
     let seen = 0;
     let prev = -1;
     for (;;) {
       let c = b[p];
-      if (c === 125 /* } */) { p++; break; }
+      if (c === 125 /* } */) {
+        p++;
+        break;
+      }
       if (seen !== 0) {
         if (c !== 44 /* , */) return -1;
         c = b[++p];
@@ -56,20 +85,30 @@ export class ByteScanner {
       if (c !== 34 /* " */) return -1;
       // The key: the runtime writes the keys of a type in one order, optional ones left out, so try the
       // two keys that followed the previous key in lines of this type (`"name":` compared 4 bytes at a time).
-      const oi = (((seen & 1 ? fStr[K_TYPE] : NO_TYPE) * (NKEYS + 1)) + prev + 1) * 2;
+      const oi = ((seen & 1 ? fStr[K_TYPE] : NO_TYPE) * (NKEYS + 1) + prev + 1) * 2;
       let key = -1;
       for (let w = 0; w < 2; w++) {
         const guess = keyPred[oi + w];
         if (guess < 0 || (seen & (1 << guess)) !== 0) continue;
         // Three big-endian words, the bytes past the key masked off (the buffer has slack after the line).
-        if (dv.getInt32(p) === KEY_W0[guess] && (dv.getInt32(p + 4) & KEY_M1[guess]) === KEY_W1[guess]
-          && (dv.getInt32(p + 8) & KEY_M2[guess]) === KEY_W2[guess]) { key = guess; p += KEY_LEN[guess]; break; }
+        if (
+          dv.getInt32(p) === KEY_W0[guess] &&
+          (dv.getInt32(p + 4) & KEY_M1[guess]) === KEY_W1[guess] &&
+          (dv.getInt32(p + 8) & KEY_M2[guess]) === KEY_W2[guess]
+        ) {
+          key = guess;
+          p += KEY_LEN[guess];
+          break;
+        }
       }
       if (key < 0) {
         const ks = ++p;
         let kh = 0;
         let x = b[p];
-        while (PLAIN[x] === 1) { kh = (kh * 33 + x) | 0; x = b[++p]; }
+        while (PLAIN[x] === 1) {
+          kh = (kh * 33 + x) | 0;
+          x = b[++p];
+        }
         if (x !== 34) return -1;
         key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
         if (key < 0 || (seen & (1 << key)) !== 0 || !sameKeyBytes(b, ks, p, key)) return -1;
@@ -86,10 +125,16 @@ export class ByteScanner {
         if (IS_VALUE_SLOT[key]) {
           let h = 0x811c9dc5;
           let x = b[p];
-          while (PLAIN[x] === 1) { h = Math.imul(h ^ x, 0x01000193); x = b[++p]; }
+          while (PLAIN[x] === 1) {
+            h = Math.imul(h ^ x, 0x01000193);
+            x = b[++p];
+          }
           fStart[key] = vs;
-          if (x === 34) { fEnd[key] = p; fHash[key] = h; fEsc[key] = 0; }
-          else if (x === 92) {
+          if (x === 34) {
+            fEnd[key] = p;
+            fHash[key] = h;
+            fEsc[key] = 0;
+          } else if (x === 92) {
             const close = st.unescapeBytes(b, vs);
             if (close < 0) return -1;
             fEnd[key] = p = close;
@@ -108,12 +153,19 @@ export class ByteScanner {
             let k = 0;
             while (k + 4 <= len && dv.getInt32(p + k) === candView.getInt32(off + k)) k += 4;
             while (k < len && b[p + k] === candBuf[off + k]) k++;
-            if (k === len) { id = candId[base + j]; p += len + 1; break; }
+            if (k === len) {
+              id = candId[base + j];
+              p += len + 1;
+              break;
+            }
           }
           if (id < 0) {
             let h = 0x811c9dc5;
             let x = b[p];
-            while (PLAIN[x] === 1) { h = Math.imul(h ^ x, 0x01000193); x = b[++p]; }
+            while (PLAIN[x] === 1) {
+              h = Math.imul(h ^ x, 0x01000193);
+              x = b[++p];
+            }
             if (x === 34) {
               id = this.names.internBytes(b, vs, p, h | 0);
               this.remember(key, b, vs, p, id);
@@ -135,7 +187,10 @@ export class ByteScanner {
         const ds = p;
         let v = 0;
         let d = b[p] - 48;
-        while (d >= 0 && d <= 9) { v = v * 10 + d; d = b[++p] - 48; }
+        while (d >= 0 && d <= 9) {
+          v = v * 10 + d;
+          d = b[++p] - 48;
+        }
         const nd = p - ds;
         // Fractions, exponents, long or malformed numbers: the text scanner.
         if (nd === 0 || nd > 15 || (nd > 1 && b[ds] === 48) || d === 46 - 48 || d === 101 - 48 || d === 69 - 48) return -1;
@@ -157,7 +212,8 @@ export class ByteScanner {
     if (len === 0 || len > CAND_MAX) return;
     const j = key * WAYS + this.candNext[key];
     this.candNext[key] = (this.candNext[key] + 1) % WAYS;
-    const buf = this.candBuf, off = j * CAND_MAX;
+    const buf = this.candBuf,
+      off = j * CAND_MAX;
     for (let k = 0; k < len; k++) buf[off + k] = b[from + k];
     this.candLen[j] = len;
     this.candId[j] = id;

@@ -89,4 +89,6 @@ function isRepeat(keys: Int32Array, at: number, period: number): boolean {
 }
 
 /** Events of fold f (end exclusive). */
-export function foldEnd(f: Fold): number { return f.start + f.period * f.count; }
+export function foldEnd(f: Fold): number {
+  return f.start + f.period * f.count;
+}

@@ -7,16 +7,29 @@ export const PLAIN = new Uint8Array(256);
 for (let c = 32; c < 128; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
 
 /** JSON whitespace inside a line. */
-export function isWs(c: number): boolean { return c === 32 || c === 9 || c === 13; }
+export function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
 
 /** s[from, to) is a JSON number (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?). */
 export function isJsonNumber(s: string, from: number, to: number): boolean {
   let p = from;
-  const digits = () => { const q = p; while (p < to) { const c = s.charCodeAt(p); if (c < 48 || c > 57) break; p++; } return p - q; };
+  const digits = () => {
+    const q = p;
+    while (p < to) {
+      const c = s.charCodeAt(p);
+      if (c < 48 || c > 57) break;
+      p++;
+    }
+    return p - q;
+  };
   if (s.charCodeAt(p) === 45) p++;
   if (s.charCodeAt(p) === 48) p++;
   else if (digits() === 0) return false;
-  if (p < to && s.charCodeAt(p) === 46) { p++; if (digits() === 0) return false; }
+  if (p < to && s.charCodeAt(p) === 46) {
+    p++;
+    if (digits() === 0) return false;
+  }
   if (p < to && (s.charCodeAt(p) === 101 || s.charCodeAt(p) === 69)) {
     p++;
     if (p < to && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) p++;

@@ -21,7 +21,10 @@ export function* jsonlChunks(store: TraceStore, chunkEvents = 8192, ranges?: Eve
       }
     }
     buf.push(JSON.stringify(store.event(i)));
-    if (buf.length >= chunkEvents) { yield buf.join('\n') + '\n'; buf = []; }
+    if (buf.length >= chunkEvents) {
+      yield buf.join('\n') + '\n';
+      buf = [];
+    }
   }
   if (buf.length) yield buf.join('\n') + '\n';
 }

@@ -23,14 +23,21 @@ export class LineFramer {
   /** Lines the byte scanner hands to the string paths (BOM kept, as in text). */
   private readonly dec = new TextDecoder('utf-8', { ignoreBOM: true });
 
-  constructor(private readonly st: ScanState, private readonly bytesScan: ByteScanner, private readonly textScan: TextScanner,
-    private readonly generic: (line: string) => void) {}
+  constructor(
+    private readonly st: ScanState,
+    private readonly bytesScan: ByteScanner,
+    private readonly textScan: TextScanner,
+    private readonly generic: (line: string) => void,
+  ) {}
 
   /** Feed raw JSON Lines text; partial trailing lines are kept until the next call. */
   appendText(chunk: string): void {
     if (this.pendingByteLen > 0) this.pending += this.dec.decode(this.takePendingBytes());
     const firstNl = chunk.indexOf('\n');
-    if (firstNl < 0) { this.pending += chunk; return; }
+    if (firstNl < 0) {
+      this.pending += chunk;
+      return;
+    }
     if (this.pending) {
       const head = this.pending + chunk.slice(0, firstNl);
       this.pending = '';
@@ -56,7 +63,10 @@ export class LineFramer {
     const len = chunk.length;
     const firstNl = chunk.indexOf(10);
     if (firstNl < 0) {
-      if (len > 0) { this.pendingBytes.push(copyBytes(chunk, 0, len)); this.pendingByteLen += len; }
+      if (len > 0) {
+        this.pendingBytes.push(copyBytes(chunk, 0, len));
+        this.pendingByteLen += len;
+      }
       return;
     }
     if (this.pendingByteLen > 0) {
@@ -92,7 +102,10 @@ export class LineFramer {
     else {
       out = new Uint8Array(this.pendingByteLen + extra);
       let at = 0;
-      for (const p of parts) { out.set(p, at); at += p.length; }
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
     }
     this.pendingBytes = [];
     this.pendingByteLen = 0;
@@ -119,7 +132,12 @@ export class LineFramer {
     const len = we - ws;
     let b: Uint8Array = this.st.bytes;
     if (len + BYTE_SLACK > b.length) {
-      if (len > MAX_WINDOW) { const t = this.dec.decode(src.subarray(ws, we)); this.st.bsNext = -2; this.scanStringLines(t, 0, t.length); return; }
+      if (len > MAX_WINDOW) {
+        const t = this.dec.decode(src.subarray(ws, we));
+        this.st.bsNext = -2;
+        this.scanStringLines(t, 0, t.length);
+        return;
+      }
       b = this.st.growBytes(len + BYTE_SLACK);
     }
     b.set(src.subarray(ws, we), 0);
@@ -167,13 +185,17 @@ export class LineFramer {
     const len = we - ws;
     let b: Uint8Array = this.st.bytes;
     if (len * 3 + BYTE_SLACK > b.length) {
-      if (len > MAX_WINDOW) { this.scanStringLines(text, ws, we); return; }
+      if (len > MAX_WINDOW) {
+        this.scanStringLines(text, ws, we);
+        return;
+      }
       b = this.st.growBytes(len * 3 + BYTE_SLACK);
     }
     const n = len === 0 ? 0 : this.enc.encodeInto(ws === 0 && we === text.length ? text : text.slice(ws, we), b).written;
     b[n] = 10; // sentinel: every scan loop stops at a control byte
     const ascii = n === len;
-    let sp = ws, bp = 0;
+    let sp = ws,
+      bp = 0;
     for (;;) {
       this.lineNo++;
       let be = this.bytesScan.scan(b, bp);
@@ -185,7 +207,10 @@ export class LineFramer {
       }
       if (be < 0) {
         if (ascii) be = se - ws;
-        else { be = b.indexOf(10, bp); if (be < 0 || be > n) be = n; }
+        else {
+          be = b.indexOf(10, bp);
+          if (be < 0 || be > n) be = n;
+        }
         let sle = se;
         if (sle > sp && text.charCodeAt(sle - 1) === 13) sle--;
         if (sle > sp && !this.textScan.scan(text, sp, sle)) this.generic(text.slice(sp, sle));

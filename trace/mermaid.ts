@@ -48,7 +48,12 @@ interface Edge {
   last: string | undefined;
   varies: boolean;
 }
-interface Loop { kind: 'loop'; key: number; count: number; body: Item[] }
+interface Loop {
+  kind: 'loop';
+  key: number;
+  count: number;
+  body: Item[];
+}
 type Item = Edge | Loop;
 
 const DEFAULTS = { maxChars: 50_000, maxEdges: 500, maxPeriod: 12, maxLabel: 60 };
@@ -74,7 +79,10 @@ export function toMermaid(store: TraceStore, options: MermaidOptions = {}): Merm
   const keys = new Map<string, number>();
   const keyOf = (k: string): number => {
     let id = keys.get(k);
-    if (id === undefined) { id = keys.size; keys.set(k, id); }
+    if (id === undefined) {
+      id = keys.size;
+      keys.set(k, id);
+    }
     return id;
   };
   // Exact keys first; shape keys are computed only if needed.
@@ -84,23 +92,58 @@ export function toMermaid(store: TraceStore, options: MermaidOptions = {}): Merm
   for (let i = 0; i < store.length; i++) {
     const type = store.typeCode(i);
     if (type === TYPE.switch) {
-      const from = store.a(i), to = store.b(i), reason = store.reason(i), value = store.value(i);
-      edges.push({ kind: 'edge', what: 'switch', key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+      const from = store.a(i),
+        to = store.b(i),
+        reason = store.reason(i),
+        value = store.value(i);
+      edges.push({
+        kind: 'edge',
+        what: 'switch',
+        key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
+        from,
+        to,
+        reason,
+        first: value,
+        last: value,
+        varies: false,
+      });
       switches++;
     } else if (type === TYPE.send) {
       const msg = store.num(i);
       if (!Number.isNaN(msg)) senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
     } else if (type === TYPE.recv) {
-      const msg = store.num(i), to = store.a(i);
+      const msg = store.num(i),
+        to = store.a(i);
       const from = Number.isNaN(msg) ? undefined : senders.get(`${store.reason(i)}\u0000${msg}`);
       if (from === undefined || from < 0 || to < 0 || from === to) continue;
-      const reason = store.reason(i), value = store.value(i);
-      edges.push({ kind: 'edge', what: 'transfer', key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`), from, to, reason, first: value, last: value, varies: false });
+      const reason = store.reason(i),
+        value = store.value(i);
+      edges.push({
+        kind: 'edge',
+        what: 'transfer',
+        key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
+        from,
+        to,
+        reason,
+        first: value,
+        last: value,
+        varies: false,
+      });
     } else if (type === TYPE.block) {
       const lane = store.a(i);
       if (lane < 0) continue;
       const text = `waits on ${store.value(i) ?? store.reason(i)}`;
-      edges.push({ kind: 'edge', what: 'note', key: keyOf(`N${lane}\u0000${text}`), from: lane, to: lane, reason: text, first: undefined, last: undefined, varies: false });
+      edges.push({
+        kind: 'edge',
+        what: 'note',
+        key: keyOf(`N${lane}\u0000${text}`),
+        from: lane,
+        to: lane,
+        reason: text,
+        first: undefined,
+        last: undefined,
+        varies: false,
+      });
     }
   }
 
@@ -124,14 +167,22 @@ function fold(input: Item[], maxPeriod: number, keyOf: (k: string) => number): I
     let changed = false;
     let i = 0;
     while (i < items.length) {
-      let bestP = 0, bestReps = 1;
+      let bestP = 0,
+        bestReps = 1;
       for (let p = 1; p <= maxPeriod && i + 2 * p <= items.length; p++) {
         let reps = 1;
         while (i + (reps + 1) * p <= items.length && sameRun(items, i, i + reps * p, p)) reps++;
         // Prefer the pattern covering the most items; fold only if it saves lines.
-        if (reps > 1 && (reps - 1) * p > (bestReps - 1) * bestP && (reps - 1) * p >= 2) { bestP = p; bestReps = reps; }
+        if (reps > 1 && (reps - 1) * p > (bestReps - 1) * bestP && (reps - 1) * p >= 2) {
+          bestP = p;
+          bestReps = reps;
+        }
       }
-      if (bestP === 0) { out.push(items[i]); i++; continue; }
+      if (bestP === 0) {
+        out.push(items[i]);
+        i++;
+        continue;
+      }
       const body: Item[] = [];
       for (let j = 0; j < bestP; j++) {
         const group: Item[] = [];
@@ -161,7 +212,10 @@ function merge(group: Item[]): Item {
     let varies = false;
     for (const g of group) {
       const e = g as Edge;
-      if (e.varies || e.first !== first.first || e.last !== first.first) { varies = true; break; }
+      if (e.varies || e.first !== first.first || e.last !== first.first) {
+        varies = true;
+        break;
+      }
     }
     return { ...first, last: last.last, varies };
   }
@@ -187,11 +241,17 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
   // is declared just before its first arrow, so a cut diagram names only what it shows.
   const upfront = store.tasks.length <= 100;
   const declared = new Set<number>();
-  if (upfront) store.tasks.forEach((_, lane) => { lines.push(declare(lane)); declared.add(lane); });
+  if (upfront)
+    store.tasks.forEach((_, lane) => {
+      lines.push(declare(lane));
+      declared.add(lane);
+    });
   // Room kept for the closing notes.
   const reserve = 600;
   let chars = lines.join('\n').length + 1;
-  let edges = 0, loops = 0, shown = 0;
+  let edges = 0,
+    loops = 0,
+    shown = 0;
   let cut = false;
   const body: string[] = [];
 
@@ -209,7 +269,10 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
     return `${alias(e.from)}${arrow}${alias(e.to)}: ${mermaidText(text, o.maxLabel * (e.varies ? 2 : 1))}`;
   };
   const linesOf = (it: Item, out: string[]): number => {
-    if (it.kind === 'edge') { out.push(edgeLine(it)); return 1; }
+    if (it.kind === 'edge') {
+      out.push(edgeLine(it));
+      return 1;
+    }
     out.push(`loop ${it.count} times`);
     let n = 0;
     for (const b of it.body) n += linesOf(b, out);
@@ -219,7 +282,10 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
   const countLoops = (it: Item): number => (it.kind === 'edge' ? 0 : 1 + it.body.reduce((s, b) => s + countLoops(b), 0));
 
   const lanesOf = (it: Item, out: Set<number>): void => {
-    if (it.kind === 'edge') { out.add(it.from); out.add(it.to); } else for (const b of it.body) lanesOf(b, out);
+    if (it.kind === 'edge') {
+      out.add(it.from);
+      out.add(it.to);
+    } else for (const b of it.body) lanesOf(b, out);
   };
   for (const it of items) {
     const block: string[] = [];
@@ -228,7 +294,10 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
     for (const lane of fresh) if (!declared.has(lane)) block.push(declare(lane));
     const e = linesOf(it, block);
     const size = block.reduce((s, l) => s + l.length + 1, 0);
-    if (edges + e > o.maxEdges || chars + size > o.maxChars - reserve) { cut = true; break; }
+    if (edges + e > o.maxEdges || chars + size > o.maxChars - reserve) {
+      cut = true;
+      break;
+    }
     body.push(...block);
     for (const lane of fresh) declared.add(lane);
     chars += size;
@@ -244,9 +313,11 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
   const span = first === last ? first : `${first},${last}`;
   const notes: string[] = [];
   if (loops > 0) {
-    notes.push(mode === 'exact'
-      ? `folded: ${loops} repeated patterns drawn once as loops (${shown - edges} more switches not drawn one by one)`
-      : `folded by shape: ${loops} loops, arrows show first … last value (${shown - edges} more switches not drawn one by one)`);
+    notes.push(
+      mode === 'exact'
+        ? `folded: ${loops} repeated patterns drawn once as loops (${shown - edges} more switches not drawn one by one)`
+        : `folded by shape: ${loops} loops, arrows show first … last value (${shown - edges} more switches not drawn one by one)`,
+    );
   }
   if (cut) notes.push(`cut: ${switches - shown} of ${switches} switches not shown (Mermaid limits of ${o.maxEdges} edges, ${o.maxChars} characters)`);
   if (store.tasks.length > lanes.length) notes.push(`${store.tasks.length - lanes.length} tasks not shown`);

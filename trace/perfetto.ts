@@ -151,7 +151,17 @@ export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> 
           const b = blocks.get(a);
           blocks.delete(a);
           // The wait as a slice on the waiting task's track (nested in its running slice on threads).
-          if (b) yield { name: b.name, cat: 'wait', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: us(b.start), dur: us(t) - us(b.start), args: { on: store.reason(i) } };
+          if (b)
+            yield {
+              name: b.name,
+              cat: 'wait',
+              ph: 'X',
+              pid: pidOf(a),
+              tid: tidOf(a),
+              ts: us(b.start),
+              dur: us(t) - us(b.start),
+              args: { on: store.reason(i) },
+            };
           // The cause as a flow: from the task that woke it (the setter, putter, canceller) to the woken task.
           const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
           if (by !== undefined && by !== a) {

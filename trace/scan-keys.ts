@@ -4,10 +4,34 @@
 import { RESUME, STEP, SUSPEND, TYPE_CODES } from './type-codes';
 
 // Field slots of the fast scanner.
-export const K_TYPE = 0, K_TS = 1, K_FROM = 2, K_TO = 3, K_REASON = 4, K_VALUE = 5, K_FILE = 6, K_LINE = 7, K_TOFILE = 8,
-  K_TOLINE = 9, K_DEPTH = 10, K_FRAME = 11, K_TASK = 12, K_OUTCOME = 13, K_ON = 14, K_DETAIL = 15, K_CHANNEL = 16,
-  K_MSG = 17, K_STREAM = 18, K_TEXT = 19, K_KIND = 20, K_MESSAGE = 21, K_MS = 22, K_COUNT = 23, K_DUR = 24,
-  K_STEPTS = 25, K_STEPLINE = 26, NKEYS = 27;
+export const K_TYPE = 0,
+  K_TS = 1,
+  K_FROM = 2,
+  K_TO = 3,
+  K_REASON = 4,
+  K_VALUE = 5,
+  K_FILE = 6,
+  K_LINE = 7,
+  K_TOFILE = 8,
+  K_TOLINE = 9,
+  K_DEPTH = 10,
+  K_FRAME = 11,
+  K_TASK = 12,
+  K_OUTCOME = 13,
+  K_ON = 14,
+  K_DETAIL = 15,
+  K_CHANNEL = 16,
+  K_MSG = 17,
+  K_STREAM = 18,
+  K_TEXT = 19,
+  K_KIND = 20,
+  K_MESSAGE = 21,
+  K_MS = 22,
+  K_COUNT = 23,
+  K_DUR = 24,
+  K_STEPTS = 25,
+  K_STEPLINE = 26,
+  NKEYS = 27;
 // Which JSON kind each slot must hold: 1 string, 2 number.
 export const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2];
 // String slots whose text is a value (arena), not an interned name.
@@ -38,8 +62,35 @@ ALLOWED[SUSPEND] = REQUIRED[SUSPEND] = ALLOWED[RESUME];
 REQUIRED[STEP] = bits(K_TYPE, K_TS, K_TASK, K_DUR, K_LINE);
 ALLOWED[STEP] = REQUIRED[STEP] | bits(K_TOLINE);
 
-export const KEY_NAMES = ['type', 'ts', 'from', 'to', 'reason', 'value', 'file', 'line', 'toFile', 'toLine', 'depth', 'frame', 'task',
-  'outcome', 'on', 'detail', 'channel', 'msg', 'stream', 'text', 'kind', 'message', 'ms', 'count', 'dur', 'stepTs', 'stepLine'];
+export const KEY_NAMES = [
+  'type',
+  'ts',
+  'from',
+  'to',
+  'reason',
+  'value',
+  'file',
+  'line',
+  'toFile',
+  'toLine',
+  'depth',
+  'frame',
+  'task',
+  'outcome',
+  'on',
+  'detail',
+  'channel',
+  'msg',
+  'stream',
+  'text',
+  'kind',
+  'message',
+  'ms',
+  'count',
+  'dur',
+  'stepTs',
+  'stepLine',
+];
 export const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 export const KEY_MASK = 255;
 let shift = 0;
@@ -52,18 +103,24 @@ for (shift = 0; shift < 32; shift++) {
     let h = 0;
     for (let j = 0; j < k.length; j++) h = (h * 33 + k.charCodeAt(j)) | 0;
     const at = (h ^ (h >>> shift)) & KEY_MASK;
-    if (KEY_TABLE[at] >= 0) ok = false; else KEY_TABLE[at] = slot;
+    if (KEY_TABLE[at] >= 0) ok = false;
+    else KEY_TABLE[at] = slot;
   });
   if (ok) break;
 }
 export const KEY_SHIFT = shift;
 
 /** `"name":` (at most 12 bytes) as three big-endian words and masks, for the byte scanner. */
-export const KEY_W0 = new Int32Array(KEY_QUOTED.length), KEY_W1 = new Int32Array(KEY_QUOTED.length), KEY_W2 = new Int32Array(KEY_QUOTED.length);
-export const KEY_M1 = new Int32Array(KEY_QUOTED.length), KEY_M2 = new Int32Array(KEY_QUOTED.length), KEY_LEN = new Int32Array(KEY_QUOTED.length);
+export const KEY_W0 = new Int32Array(KEY_QUOTED.length),
+  KEY_W1 = new Int32Array(KEY_QUOTED.length),
+  KEY_W2 = new Int32Array(KEY_QUOTED.length);
+export const KEY_M1 = new Int32Array(KEY_QUOTED.length),
+  KEY_M2 = new Int32Array(KEY_QUOTED.length),
+  KEY_LEN = new Int32Array(KEY_QUOTED.length);
 KEY_QUOTED.forEach((k, i) => {
   const word = (at: number): [number, number] => {
-    let w = 0, m = 0;
+    let w = 0,
+      m = 0;
     for (let j = 0; j < 4; j++) {
       const on = at + j < k.length;
       w = (w << 8) | (on ? k.charCodeAt(at + j) : 0);

@@ -48,13 +48,39 @@ export class ScanState {
     let h = 0x811c9dc5;
     for (;;) {
       let c = b[p++];
-      if (c === 34) { this.scratchLen = n; this.scratchHash = h | 0; return p - 1; }
+      if (c === 34) {
+        this.scratchLen = n;
+        this.scratchHash = h | 0;
+        return p - 1;
+      }
       if (c < 32 || c >= 128) return -1;
       if (c === 92) {
         const e = b[p++];
         switch (e) {
-          case 34: c = 34; break; case 92: c = 92; break; case 47: c = 47; break;
-          case 98: c = 8; break; case 102: c = 12; break; case 110: c = 10; break; case 114: c = 13; break; case 116: c = 9; break;
+          case 34:
+            c = 34;
+            break;
+          case 92:
+            c = 92;
+            break;
+          case 47:
+            c = 47;
+            break;
+          case 98:
+            c = 8;
+            break;
+          case 102:
+            c = 12;
+            break;
+          case 110:
+            c = 10;
+            break;
+          case 114:
+            c = 13;
+            break;
+          case 116:
+            c = 9;
+            break;
           case 117: {
             c = 0;
             for (let k = 0; k < 4; k++) {
@@ -65,10 +91,15 @@ export class ScanState {
             }
             break;
           }
-          default: return -1;
+          default:
+            return -1;
         }
       }
-      if (n === buf.length) { const nb = new Uint16Array(buf.length * 2); nb.set(buf); this.scratch = buf = nb; }
+      if (n === buf.length) {
+        const nb = new Uint16Array(buf.length * 2);
+        nb.set(buf);
+        this.scratch = buf = nb;
+      }
       buf[n++] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }
@@ -81,13 +112,39 @@ export class ScanState {
     let h = 0x811c9dc5;
     while (p < end) {
       let c = s.charCodeAt(p++);
-      if (c === 34) { this.scratchLen = n; this.scratchHash = h | 0; return p - 1; }
+      if (c === 34) {
+        this.scratchLen = n;
+        this.scratchHash = h | 0;
+        return p - 1;
+      }
       if (c === 92) {
         if (p >= end) return -1;
         const e = s.charCodeAt(p++);
         switch (e) {
-          case 34: c = 34; break; case 92: c = 92; break; case 47: c = 47; break;
-          case 98: c = 8; break; case 102: c = 12; break; case 110: c = 10; break; case 114: c = 13; break; case 116: c = 9; break;
+          case 34:
+            c = 34;
+            break;
+          case 92:
+            c = 92;
+            break;
+          case 47:
+            c = 47;
+            break;
+          case 98:
+            c = 8;
+            break;
+          case 102:
+            c = 12;
+            break;
+          case 110:
+            c = 10;
+            break;
+          case 114:
+            c = 13;
+            break;
+          case 116:
+            c = 9;
+            break;
           case 117: {
             if (p + 4 > end) return -1;
             c = 0;
@@ -99,10 +156,15 @@ export class ScanState {
             }
             break;
           }
-          default: return -1;
+          default:
+            return -1;
         }
       } else if (c < 32) return -1;
-      if (n === buf.length) { const nb = new Uint16Array(buf.length * 2); nb.set(buf); this.scratch = buf = nb; }
+      if (n === buf.length) {
+        const nb = new Uint16Array(buf.length * 2);
+        nb.set(buf);
+        this.scratch = buf = nb;
+      }
       buf[n++] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }

@@ -12,7 +12,9 @@ export class SiteTable {
   private readonly cache = new Int32Array(4096).fill(-1);
   private readonly cache2 = new Int32Array(4096).fill(-1);
 
-  get count(): number { return this.file.length; }
+  get count(): number {
+    return this.file.length;
+  }
 
   /** The site id of (file id, line). */
   of(fileId: number, line: number): number {
@@ -29,7 +31,9 @@ export class SiteTable {
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.file.length;
-      this.file.push(fileId); this.line.push(line); this.frame.push(-1);
+      this.file.push(fileId);
+      this.line.push(line);
+      this.frame.push(-1);
       this.ids.set(key, id);
     }
     return id;
@@ -46,7 +50,9 @@ export class SiteTable {
     let id = this.ids2.get(key);
     if (id === undefined) {
       id = this.file.length;
-      this.file.push(fileId); this.line.push(line); this.frame.push(frameId);
+      this.file.push(fileId);
+      this.line.push(line);
+      this.frame.push(frameId);
       this.ids2.set(key, id);
     }
     this.cache2[slot] = id;

@@ -26,39 +26,76 @@ const MAX_RESUME_SITES = 16;
 const NO_DEF_KINDS = new Set(['main', 'event-loop', 'hub', 'process']);
 
 interface YieldAcc {
-  fileId: number; line: number;
-  suspends: number; resumes: number; suspendedNs: number; longestNs: number;
+  fileId: number;
+  line: number;
+  suspends: number;
+  resumes: number;
+  suspendedNs: number;
+  longestNs: number;
   /** Resuming lane (-1: unknown) → count; names are looked up at snapshot time (a lane may be renamed later). */
   resumedBy: Map<number, number>;
   /** Resuming lane → resume site (fileId·2³² + line) → count: where the resumer gave up control. */
   resumedFrom: Map<number, Map<number, number>>;
   reasons: Map<string, number>;
-  lastSent?: string; lastYielded?: string; firstEvent: number;
+  lastSent?: string;
+  lastYielded?: string;
+  firstEvent: number;
   /** Flat [start, end, start, end, …], absolute ns. */
   spans: number[];
   // Waits that were not switches (block → wake on a thread/process/main lane), and transfers (send/recv).
-  waits: number; waitedNs: number; longestWaitNs: number;
+  waits: number;
+  waitedNs: number;
+  longestWaitNs: number;
   waitOn: Map<string, number>;
   /** Waking lane (wake.by; -1 unknown) → count. */
   wokenBy: Map<number, number>;
-  puts: number; gets: number;
+  puts: number;
+  gets: number;
   channels: Map<string, number>;
-  lastPut?: string; lastGot?: string;
+  lastPut?: string;
+  lastGot?: string;
 }
 
 /** A block not yet woken: where, when, on what. Dropped when its lane switches out (the switch tells that story). */
-interface PendingBlock { fileId: number; line: number; at: number; on: string; event: number }
-
-/** A function run as pool calls: how many, where submitted, the last answer. */
-interface CallAcc { name: string; fileId: number; calls: number; channel: string; firstEvent: number; lastResult?: string }
-
-interface MarkAcc {
-  fileId: number; line: number; kind: string; firstEvent: number; count: number;
-  /** The longest occurrence so far (the first one until one has a larger finite ms). */
-  ms: number; shownMs: number; lane: number; value: string | undefined;
+interface PendingBlock {
+  fileId: number;
+  line: number;
+  at: number;
+  on: string;
+  event: number;
 }
 
-interface DefAcc { fileId: number; file: string; line: number; lanes: number[]; firstEvent: number; byName?: boolean }
+/** A function run as pool calls: how many, where submitted, the last answer. */
+interface CallAcc {
+  name: string;
+  fileId: number;
+  calls: number;
+  channel: string;
+  firstEvent: number;
+  lastResult?: string;
+}
+
+interface MarkAcc {
+  fileId: number;
+  line: number;
+  kind: string;
+  firstEvent: number;
+  count: number;
+  /** The longest occurrence so far (the first one until one has a larger finite ms). */
+  ms: number;
+  shownMs: number;
+  lane: number;
+  value: string | undefined;
+}
+
+interface DefAcc {
+  fileId: number;
+  file: string;
+  line: number;
+  lanes: number[];
+  firstEvent: number;
+  byName?: boolean;
+}
 
 const inc = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
@@ -67,9 +104,13 @@ const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] ||
 function compactSpans(flat: number[], t0: number): [number, number][] {
   const n = flat.length / 2;
   const out: [number, number][] = [];
-  if (n <= MAX_SPANS) { for (let i = 0; i < n; i++) out.push([flat[2 * i] - t0, flat[2 * i + 1] - t0]); return out; }
+  if (n <= MAX_SPANS) {
+    for (let i = 0; i < n; i++) out.push([flat[2 * i] - t0, flat[2 * i + 1] - t0]);
+    return out;
+  }
   for (let g = 0; g < MAX_SPANS; g++) {
-    const a = Math.floor((g * n) / MAX_SPANS), b = Math.floor(((g + 1) * n) / MAX_SPANS) - 1;
+    const a = Math.floor((g * n) / MAX_SPANS),
+      b = Math.floor(((g + 1) * n) / MAX_SPANS) - 1;
     if (b >= a) out.push([flat[2 * a] - t0, flat[2 * b + 1] - t0]);
   }
   return out;
@@ -81,12 +122,18 @@ function outcomeText(outcome: string, value: string | undefined, line = 0, waits
       const w = typeof waits === 'string' && waits ? ` (waiting for ${waits})` : '';
       return line > 0 ? `unfinished: paused at line ${line}${w}` : `unfinished${w}`;
     }
-    case 'return': return value === undefined ? 'returned' : `returned ${value}`;
-    case 'exception': return value === undefined ? 'raised' : `raised ${value}`;
-    case 'cancelled': return 'cancelled';
-    case 'killed': return value === 'GeneratorExit' ? 'closed' : 'killed';
-    case 'exit': return value === undefined ? 'exited' : `exited ${value}`;
-    default: return value === undefined ? outcome : `${outcome} ${value}`;
+    case 'return':
+      return value === undefined ? 'returned' : `returned ${value}`;
+    case 'exception':
+      return value === undefined ? 'raised' : `raised ${value}`;
+    case 'cancelled':
+      return 'cancelled';
+    case 'killed':
+      return value === 'GeneratorExit' ? 'closed' : 'killed';
+    case 'exit':
+      return value === undefined ? 'exited' : `exited ${value}`;
+    default:
+      return value === undefined ? outcome : `${outcome} ${value}`;
   }
 }
 
@@ -109,9 +156,27 @@ const IDENT = /^[A-Za-z_][\w]*$/;
 const NAMED_KINDS = new Set(['greenlet', 'thread', 'process', 'tasklet']);
 
 function newAcc(fileId: number, line: number, firstEvent: number): YieldAcc {
-  return { fileId, line, suspends: 0, resumes: 0, suspendedNs: 0, longestNs: 0, resumedBy: new Map(), resumedFrom: new Map(),
-    reasons: new Map(), firstEvent, spans: [], waits: 0, waitedNs: 0, longestWaitNs: 0, waitOn: new Map(), wokenBy: new Map(),
-    puts: 0, gets: 0, channels: new Map() };
+  return {
+    fileId,
+    line,
+    suspends: 0,
+    resumes: 0,
+    suspendedNs: 0,
+    longestNs: 0,
+    resumedBy: new Map(),
+    resumedFrom: new Map(),
+    reasons: new Map(),
+    firstEvent,
+    spans: [],
+    waits: 0,
+    waitedNs: 0,
+    longestWaitNs: 0,
+    waitOn: new Map(),
+    wokenBy: new Map(),
+    puts: 0,
+    gets: 0,
+    channels: new Map(),
+  };
 }
 
 /**
@@ -150,7 +215,9 @@ export class StatsBuilder {
   private readonly marks = new Map<string, MarkAcc>();
 
   /** Events consumed so far. */
-  get consumed(): number { return this.next; }
+  get consumed(): number {
+    return this.next;
+  }
 
   /** Consume the events appended to `store` since the last call (a different or shorter store starts over). */
   update(store: TraceStore): this {
@@ -160,7 +227,10 @@ export class StatsBuilder {
     const accAt = (fileId: number, line: number, i: number): YieldAcc => {
       const k = siteKey(fileId, line);
       let acc = yields.get(k);
-      if (!acc) { acc = newAcc(fileId, line, i); yields.set(k, acc); }
+      if (!acc) {
+        acc = newAcc(fileId, line, i);
+        yields.set(k, acc);
+      }
       return acc;
     };
     let lastTs = this.lastTs;
@@ -169,10 +239,12 @@ export class StatsBuilder {
       const ts = store.ts(i);
       if (ts > lastTs) lastTs = ts;
       if (type === TYPE.switch) {
-        const from = store.a(i), to = store.b(i);
+        const from = store.a(i),
+          to = store.b(i);
         if (from >= 0) laneSwitches[from] = (laneSwitches[from] ?? 0) + 1;
         if (to >= 0 && to !== from) laneSwitches[to] = (laneSwitches[to] ?? 0) + 1;
-        const fileId = store.fileId(i), line = store.line(i);
+        const fileId = store.fileId(i),
+          line = store.line(i);
         // The task switched into resumes from wherever it last suspended.
         if (to >= 0) {
           const acc = pendingAcc[to];
@@ -186,7 +258,10 @@ export class StatsBuilder {
             inc(acc.resumedBy, by);
             if (by >= 0 && fileId >= 0 && line > 0) {
               let sites = acc.resumedFrom.get(by);
-              if (!sites) { sites = new Map(); acc.resumedFrom.set(by, sites); }
+              if (!sites) {
+                sites = new Map();
+                acc.resumedFrom.set(by, sites);
+              }
               inc(sites, siteKey(fileId, line));
             }
             const v = store.value(i);
@@ -199,7 +274,10 @@ export class StatsBuilder {
         // A lane that switches out while in a block: the switch is the story (gevent, asyncio), not a second wait.
         pendingBlock[from] = undefined;
         const reason = store.reason(i);
-        if (ENDING.has(reason) || fileId < 0 || line <= 0) { pendingAcc[from] = undefined; continue; }
+        if (ENDING.has(reason) || fileId < 0 || line <= 0) {
+          pendingAcc[from] = undefined;
+          continue;
+        }
         const acc = accAt(fileId, line, i);
         acc.suspends++;
         inc(acc.reasons, reason);
@@ -210,7 +288,9 @@ export class StatsBuilder {
         pendingAt[from] = ts;
         pendingReason[from] = reason;
       } else if (type === TYPE.block) {
-        const lane = store.a(i), fileId = store.fileId(i), line = store.line(i);
+        const lane = store.a(i),
+          fileId = store.fileId(i),
+          line = store.line(i);
         // A lane suspended by a switch (an asyncio task that gave the loop control) is already counted there.
         if (lane >= 0 && !pendingAcc[lane]) pendingBlock[lane] = { fileId, line, at: ts, on: store.reason(i), event: i };
       } else if (type === TYPE.wake) {
@@ -227,18 +307,27 @@ export class StatsBuilder {
             if (d > acc.longestWaitNs) acc.longestWaitNs = d;
             inc(acc.waitOn, b.on);
             const byId = store.extra(i)?.by;
-            inc(acc.wokenBy, typeof byId === 'string' ? store.laneOf(byId) ?? -1 : -1);
+            inc(acc.wokenBy, typeof byId === 'string' ? (store.laneOf(byId) ?? -1) : -1);
             acc.spans.push(b.at, ts);
           }
         }
       } else if (type === TYPE.send || type === TYPE.recv) {
-        const lane = store.a(i), fileId = store.fileId(i), line = store.line(i);
-        const channel = store.reason(i), v = store.value(i);
+        const lane = store.a(i),
+          fileId = store.fileId(i),
+          line = store.line(i);
+        const channel = store.reason(i),
+          v = store.value(i);
         if (lane >= 0) this.laneTransfers[lane] = (this.laneTransfers[lane] ?? 0) + 1;
         if (fileId >= 0 && line > 0) {
           const acc = accAt(fileId, line, i);
           inc(acc.channels, channel);
-          if (type === TYPE.send) { acc.puts++; if (v !== undefined) acc.lastPut = v; } else { acc.gets++; if (v !== undefined) acc.lastGot = v; }
+          if (type === TYPE.send) {
+            acc.puts++;
+            if (v !== undefined) acc.lastPut = v;
+          } else {
+            acc.gets++;
+            if (v !== undefined) acc.lastGot = v;
+          }
         }
         if (POOL_CHANNEL.test(channel)) this.poolTransfer(store, i, type === TYPE.send, lane, channel, v);
       } else if (type === TYPE.finish) {
@@ -255,24 +344,41 @@ export class StatsBuilder {
             acc.suspends--;
             const r = pendingReason[lane];
             const left = (acc.reasons.get(r) ?? 1) - 1;
-            if (left > 0) acc.reasons.set(r, left); else acc.reasons.delete(r);
+            if (left > 0) acc.reasons.set(r, left);
+            else acc.reasons.delete(r);
             acc.lastYielded = pendingPrevYielded[lane];
           }
           pendingAcc[lane] = undefined;
           pendingBlock[lane] = undefined;
         }
       } else if (type === TYPE.mark) {
-        const fileId = store.fileId(i), line = store.line(i);
+        const fileId = store.fileId(i),
+          line = store.line(i);
         if (fileId < 0 || line <= 0) continue;
         const kind = store.reason(i);
         const ms = store.num(i);
         const mk = `${fileId}:${line}:${kind}`;
         const prev = marks.get(mk);
         if (!prev) {
-          marks.set(mk, { fileId, line, kind, firstEvent: i, count: 1, ms: Number.isFinite(ms) ? ms : 0, shownMs: ms, lane: store.a(i), value: store.value(i) });
+          marks.set(mk, {
+            fileId,
+            line,
+            kind,
+            firstEvent: i,
+            count: 1,
+            ms: Number.isFinite(ms) ? ms : 0,
+            shownMs: ms,
+            lane: store.a(i),
+            value: store.value(i),
+          });
         } else {
           prev.count++;
-          if (Number.isFinite(ms) && ms > prev.ms) { prev.ms = ms; prev.shownMs = ms; prev.lane = store.a(i); prev.value = store.value(i); }
+          if (Number.isFinite(ms) && ms > prev.ms) {
+            prev.ms = ms;
+            prev.shownMs = ms;
+            prev.lane = store.a(i);
+            prev.value = store.value(i);
+          }
         }
       }
     }
@@ -300,12 +406,18 @@ export class StatsBuilder {
       const fileId = store.fileId(i);
       const key = `${fileId}\u0000${call[1]}`;
       let acc = this.calls.get(key);
-      if (!acc) { acc = { name: call[1], fileId, calls: 0, channel, firstEvent: i }; this.calls.set(key, acc); }
+      if (!acc) {
+        acc = { name: call[1], fileId, calls: 0, channel, firstEvent: i };
+        this.calls.set(key, acc);
+      }
       acc.calls++;
       if (!Number.isNaN(msg)) this.callMsgs.set(msg, acc);
     } else if (lane >= 0 && !Number.isNaN(msg)) {
       const acc = this.callMsgs.get(msg);
-      if (acc) { this.workerCall[lane] = acc; this.callMsgs.delete(msg); }
+      if (acc) {
+        this.workerCall[lane] = acc;
+        this.callMsgs.delete(msg);
+      }
     }
   }
 
@@ -313,8 +425,20 @@ export class StatsBuilder {
     this.store = store;
     this.next = 0;
     this.lastTs = -Infinity;
-    for (const a of [this.pendingAcc, this.pendingAt, this.pendingReason, this.pendingPrevYielded, this.laneSwitches, this.laneEnd,
-      this.laneTaskEvent, this.laneWaits, this.laneTransfers, this.pendingBlock, this.workerCall]) a.length = 0;
+    for (const a of [
+      this.pendingAcc,
+      this.pendingAt,
+      this.pendingReason,
+      this.pendingPrevYielded,
+      this.laneSwitches,
+      this.laneEnd,
+      this.laneTaskEvent,
+      this.laneWaits,
+      this.laneTransfers,
+      this.pendingBlock,
+      this.workerCall,
+    ])
+      a.length = 0;
     this.yields.clear();
     this.marks.clear();
     this.calls.clear();
@@ -335,7 +459,14 @@ export class StatsBuilder {
     const defs = new Map<number, DefAcc>();
     const named = new Map<string, DefAcc>();
     const fileIds = new Map<string, number>();
-    const fileIdOf = (f: string) => { let id = fileIds.get(f); if (id === undefined) { id = -2 - fileIds.size; fileIds.set(f, id); } return id; };
+    const fileIdOf = (f: string) => {
+      let id = fileIds.get(f);
+      if (id === undefined) {
+        id = -2 - fileIds.size;
+        fileIds.set(f, id);
+      }
+      return id;
+    };
     const script = store.header?.script;
     tasks.forEach((t, lane) => {
       // A process lane is a def only when the runtime names the code it runs (Process(target=…)).
@@ -346,23 +477,31 @@ export class StatsBuilder {
         const fid = fileIdOf(script);
         const k = `n:${fid}:${t.name}`;
         const acc = named.get(k);
-        if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
-        else named.set(k, { fileId: fid, file: script, line: 0, lanes: [lane], firstEvent: first, byName: true });
+        if (acc) {
+          acc.lanes.push(lane);
+          acc.firstEvent = Math.min(acc.firstEvent, first);
+        } else named.set(k, { fileId: fid, file: script, line: 0, lanes: [lane], firstEvent: first, byName: true });
         return;
       }
-      const file = t.codeFile ?? t.file, line = t.codeLine ?? t.line;
+      const file = t.codeFile ?? t.file,
+        line = t.codeLine ?? t.line;
       if (!file || !line || line <= 0 || isLibraryFile(file)) return;
       const fid = fileIdOf(file);
       const k = siteKey(-fid, line);
       const acc = defs.get(k);
-      if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
-      else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
+      if (acc) {
+        acc.lanes.push(lane);
+        acc.firstEvent = Math.min(acc.firstEvent, first);
+      } else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
     });
 
     const files = new Map<string, FileStats>();
     const fileOf = (name: string): FileStats => {
       let f = files.get(name);
-      if (!f) { f = { file: name, yields: [], defs: [], marks: [] }; files.set(name, f); }
+      if (!f) {
+        f = { file: name, yields: [], defs: [], marks: [] };
+        files.set(name, f);
+      }
       return f;
     };
     // Blocks still open: the lane was waiting there when the trace ended (or is now, live).
@@ -377,31 +516,54 @@ export class StatsBuilder {
     const accs = [...this.yields.values()];
     for (const b of openBlocks) {
       const k = siteKey(b.fileId, b.line);
-      if (!accs.some((a) => siteKey(a.fileId, a.line) === k)) { const a = newAcc(b.fileId, b.line, b.event); inc(a.waitOn, b.on); accs.push(a); }
+      if (!accs.some((a) => siteKey(a.fileId, a.line) === k)) {
+        const a = newAcc(b.fileId, b.line, b.event);
+        inc(a.waitOn, b.on);
+        accs.push(a);
+      }
     }
     for (const a of accs) {
       const k = siteKey(a.fileId, a.line);
       const waiting = stillWaiting.get(k) ?? 0;
       if (a.suspends <= 0 && a.waits <= 0 && a.puts <= 0 && a.gets <= 0 && waiting <= 0) continue;
       const by = new Map<string, number>();
-      for (const [lane, c] of a.resumedBy) { const name = laneName(lane); by.set(name, (by.get(name) ?? 0) + c); }
+      for (const [lane, c] of a.resumedBy) {
+        const name = laneName(lane);
+        by.set(name, (by.get(name) ?? 0) + c);
+      }
       const y: YieldPointStats = {
-        line: a.line, suspends: a.suspends, resumes: a.resumes, suspendedNs: a.suspendedNs, longestNs: a.longestNs,
-        resumedBy: byCount(by), reasons: byCount(a.reasons), firstEvent: a.firstEvent, spans: compactSpans(a.spans, t0),
+        line: a.line,
+        suspends: a.suspends,
+        resumes: a.resumes,
+        suspendedNs: a.suspendedNs,
+        longestNs: a.longestNs,
+        resumedBy: byCount(by),
+        reasons: byCount(a.reasons),
+        firstEvent: a.firstEvent,
+        spans: compactSpans(a.spans, t0),
       };
       if (a.lastSent !== undefined) y.lastSent = a.lastSent;
       if (a.lastYielded !== undefined) y.lastYielded = a.lastYielded;
       const from = resumeSites(a, store);
       if (from.length) y.resumedFrom = from;
       if (a.waits > 0 || waiting > 0) {
-        y.waits = a.waits; y.waitedNs = a.waitedNs; y.longestWaitNs = a.longestWaitNs; y.waitOn = byCount(a.waitOn);
+        y.waits = a.waits;
+        y.waitedNs = a.waitedNs;
+        y.longestWaitNs = a.longestWaitNs;
+        y.waitOn = byCount(a.waitOn);
         const woke = new Map<string, number>();
-        for (const [lane, c] of a.wokenBy) if (lane >= 0) { const name = laneName(lane); woke.set(name, (woke.get(name) ?? 0) + c); }
+        for (const [lane, c] of a.wokenBy)
+          if (lane >= 0) {
+            const name = laneName(lane);
+            woke.set(name, (woke.get(name) ?? 0) + c);
+          }
         y.wokenBy = byCount(woke);
         if (waiting > 0) y.stillWaiting = waiting;
       }
       if (a.puts > 0 || a.gets > 0) {
-        y.puts = a.puts; y.gets = a.gets; y.channels = byCount(a.channels);
+        y.puts = a.puts;
+        y.gets = a.gets;
+        y.channels = byCount(a.channels);
         if (a.lastPut !== undefined) y.lastPut = a.lastPut;
         if (a.lastGot !== undefined) y.lastGot = a.lastGot;
       }
@@ -411,7 +573,9 @@ export class StatsBuilder {
     for (const d of [...defs.values(), ...named.values()]) {
       const first = tasks[d.lanes[0]];
       const outcomes = new Map<string, number>();
-      let switches = 0, waits = 0, transfers = 0;
+      let switches = 0,
+        waits = 0,
+        transfers = 0;
       for (const lane of d.lanes) {
         switches += this.laneSwitches[lane] ?? 0;
         waits += this.laneWaits[lane] ?? 0;
@@ -420,8 +584,13 @@ export class StatsBuilder {
         if (o !== undefined) inc(outcomes, o);
       }
       const ds: DefinitionStats = {
-        line: d.line, name: first.name, kind: first.kind, tasks: d.lanes.length, switches,
-        outcomes: byCount(outcomes).map((o) => (outcomes.get(o)! > 1 ? `${outcomes.get(o)}× ${o}` : o)), firstEvent: d.firstEvent,
+        line: d.line,
+        name: first.name,
+        kind: first.kind,
+        tasks: d.lanes.length,
+        switches,
+        outcomes: byCount(outcomes).map((o) => (outcomes.get(o)! > 1 ? `${outcomes.get(o)}× ${o}` : o)),
+        firstEvent: d.firstEvent,
       };
       if (d.byName) ds.byName = true;
       if (waits) ds.waits = waits;
@@ -431,17 +600,33 @@ export class StatsBuilder {
     for (const c of this.calls.values()) {
       const file = c.fileId >= 0 ? store.string(c.fileId) : script;
       if (!file) continue;
-      const ds: DefinitionStats = { line: 0, name: c.name, kind: 'pool call', tasks: 0, switches: 0, outcomes: [], firstEvent: c.firstEvent,
-        byName: true, calls: c.calls, via: c.channel };
+      const ds: DefinitionStats = {
+        line: 0,
+        name: c.name,
+        kind: 'pool call',
+        tasks: 0,
+        switches: 0,
+        outcomes: [],
+        firstEvent: c.firstEvent,
+        byName: true,
+        calls: c.calls,
+        via: c.channel,
+      };
       if (c.lastResult !== undefined) ds.lastResult = c.lastResult;
       fileOf(file).defs.push(ds);
     }
     for (const m of this.marks.values()) {
       const who = m.lane >= 0 ? laneName(m.lane) : '';
-      const message = m.kind === 'loop-blocked' && Number.isFinite(m.shownMs)
-        ? `${who ? who + ' ' : ''}blocked the ${hub ? 'gevent hub' : 'event loop'} for ${Math.round(m.shownMs)} ms`
-        : m.value ?? m.kind;
-      const mark: LineMark = { line: m.line, kind: m.kind, message: m.count > 1 ? `${message} (${m.count} times; longest shown)` : message, firstEvent: m.firstEvent };
+      const message =
+        m.kind === 'loop-blocked' && Number.isFinite(m.shownMs)
+          ? `${who ? who + ' ' : ''}blocked the ${hub ? 'gevent hub' : 'event loop'} for ${Math.round(m.shownMs)} ms`
+          : (m.value ?? m.kind);
+      const mark: LineMark = {
+        line: m.line,
+        kind: m.kind,
+        message: m.count > 1 ? `${message} (${m.count} times; longest shown)` : message,
+        firstEvent: m.firstEvent,
+      };
       fileOf(store.string(m.fileId)).marks.push(mark);
     }
     for (const f of files.values()) {

@@ -20,15 +20,50 @@
 //   validateEvent), so every path accepts exactly the same input.
 
 import {
-  type EventType, type HeaderEvent, type TaskEvent, type TraceEvent, type TraceLine,
-  SCHEMA_VERSION, assertNever, expandCompact, unfoldTransfer, validateEvent,
+  type EventType,
+  type HeaderEvent,
+  type TaskEvent,
+  type TraceEvent,
+  type TraceLine,
+  SCHEMA_VERSION,
+  assertNever,
+  expandCompact,
+  unfoldTransfer,
+  validateEvent,
 } from '../protocol/events';
 import { ARENA_MAX, ValueArena } from './arena';
 import { ByteScanner } from './byte-scanner';
 import { LineFramer } from './line-framing';
 import {
-  K_CHANNEL, K_COUNT, K_DEPTH, K_DETAIL, K_DUR, K_FILE, K_FRAME, K_FROM, K_KIND, K_LINE, K_MESSAGE, K_MS, K_MSG, K_ON, K_OUTCOME,
-  K_REASON, K_STEPLINE, K_STEPTS, K_STREAM, K_TASK, K_TEXT, K_TO, K_TOFILE, K_TOLINE, K_TS, K_TYPE, K_VALUE, ALLOWED, REQUIRED,
+  K_CHANNEL,
+  K_COUNT,
+  K_DEPTH,
+  K_DETAIL,
+  K_DUR,
+  K_FILE,
+  K_FRAME,
+  K_FROM,
+  K_KIND,
+  K_LINE,
+  K_MESSAGE,
+  K_MS,
+  K_MSG,
+  K_ON,
+  K_OUTCOME,
+  K_REASON,
+  K_STEPLINE,
+  K_STEPTS,
+  K_STREAM,
+  K_TASK,
+  K_TEXT,
+  K_TO,
+  K_TOFILE,
+  K_TOLINE,
+  K_TS,
+  K_TYPE,
+  K_VALUE,
+  ALLOWED,
+  REQUIRED,
 } from './scan-keys';
 import { ScanState } from './scan-state';
 import { SiteTable } from './sites';
@@ -40,24 +75,67 @@ export { TYPE_NAMES } from './type-codes';
 export const TYPE = TYPE_CODES;
 
 /** Fields held in columns; anything else on an event goes to the sparse `rest` map. */
-const COLUMN_FIELDS = new Set(['type', 'ts', 'id', 'from', 'to', 'task', 'reason', 'outcome', 'on', 'channel', 'stream', 'kind',
-  'value', 'detail', 'text', 'message', 'file', 'line', 'toFile', 'toLine', 'frame', 'depth', 'msg', 'ms', 'count', 'exitCode', 'dur']);
+const COLUMN_FIELDS = new Set([
+  'type',
+  'ts',
+  'id',
+  'from',
+  'to',
+  'task',
+  'reason',
+  'outcome',
+  'on',
+  'channel',
+  'stream',
+  'kind',
+  'value',
+  'detail',
+  'text',
+  'message',
+  'file',
+  'line',
+  'toFile',
+  'toLine',
+  'frame',
+  'depth',
+  'msg',
+  'ms',
+  'count',
+  'exitCode',
+  'dur',
+]);
 
-export interface DecodeProblem { line: number; message: string }
+export interface DecodeProblem {
+  line: number;
+  message: string;
+}
 
 const SHIFT = 16;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
 
 interface Columns {
-  type: Uint8Array; ts: Float64Array; a: Int32Array; b: Int32Array; reason: Int32Array;
-  value: Int32Array; site: Int32Array; site2: Int32Array; num: Float64Array;
+  type: Uint8Array;
+  ts: Float64Array;
+  a: Int32Array;
+  b: Int32Array;
+  reason: Int32Array;
+  value: Int32Array;
+  site: Int32Array;
+  site2: Int32Array;
+  num: Float64Array;
 }
 
 function newChunk(): Columns {
   return {
-    type: new Uint8Array(CHUNK), ts: new Float64Array(CHUNK), a: new Int32Array(CHUNK), b: new Int32Array(CHUNK),
-    reason: new Int32Array(CHUNK), value: new Int32Array(CHUNK), site: new Int32Array(CHUNK), site2: new Int32Array(CHUNK),
+    type: new Uint8Array(CHUNK),
+    ts: new Float64Array(CHUNK),
+    a: new Int32Array(CHUNK),
+    b: new Int32Array(CHUNK),
+    reason: new Int32Array(CHUNK),
+    value: new Int32Array(CHUNK),
+    site: new Int32Array(CHUNK),
+    site2: new Int32Array(CHUNK),
     num: new Float64Array(CHUNK),
   };
 }
@@ -94,11 +172,14 @@ export class TraceStore {
     for (const t of TYPE_NAMES) this.intern(t);
     for (const t of COMPACT_NAMES) this.intern(t);
     const commit = (seen: number, s: string | null) => this.commit(seen, s);
-    this.framer = new LineFramer(this.st, new ByteScanner(this.st, this.names, commit), new TextScanner(this.st, this.names, commit),
-      (line) => this.slowLine(line));
+    this.framer = new LineFramer(this.st, new ByteScanner(this.st, this.names, commit), new TextScanner(this.st, this.names, commit), (line) =>
+      this.slowLine(line),
+    );
   }
 
-  get length(): number { return this.n; }
+  get length(): number {
+    return this.n;
+  }
 
   /** Feed raw JSON Lines text; partial trailing lines are kept until the next call. Returns events added. */
   appendText(chunk: string): number {
@@ -128,13 +209,19 @@ export class TraceStore {
   private slowLine(line: string): void {
     if (!line.trim()) return;
     let raw: unknown;
-    try { raw = JSON.parse(line); } catch (e) { this.problem(`not JSON: ${(e as Error).message}`); return; }
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      this.problem(`not JSON: ${(e as Error).message}`);
+      return;
+    }
     this.appendRaw(raw);
   }
 
   /** Store the scanned line (fields in fStr/fNum/fStart…; values in `s`, or in `bytes` when s is null) if it is a plain event. */
   private commit(seen: number, s: string | null): boolean {
-    const fStr = this.st.fStr, fNum = this.st.fNum;
+    const fStr = this.st.fStr,
+      fNum = this.st.fNum;
     if ((seen & 1) === 0) return false;
     const type = fStr[K_TYPE];
     if (type > LAST_TYPE) return false; // not a known event type: generic path decides
@@ -152,15 +239,15 @@ export class TraceStore {
       }
       return true;
     }
-    if (type === TYPE_CODES.mark && (seen & (1 << K_MS)) && (seen & (1 << K_COUNT))) return false;
+    if (type === TYPE_CODES.mark && seen & (1 << K_MS) && seen & (1 << K_COUNT)) return false;
     if (type === TYPE_CODES.output) {
       const st = this.strings[fStr[K_STREAM]];
       if (st !== 'stdout' && st !== 'stderr') return false;
     }
 
-    if ((seen & (1 << K_STEPTS | 1 << K_STEPLINE)) !== 0) {
+    if ((seen & ((1 << K_STEPTS) | (1 << K_STEPLINE))) !== 0) {
       // a send/recv carrying the start of its task's step: that resume first (protocol: unfoldTransfer)
-      if ((seen & (1 << K_STEPTS | 1 << K_STEPLINE)) !== (1 << K_STEPTS | 1 << K_STEPLINE)) return false;
+      if ((seen & ((1 << K_STEPTS) | (1 << K_STEPLINE))) !== ((1 << K_STEPTS) | (1 << K_STEPLINE))) return false;
       if (Number.isNaN(this.t0)) this.t0 = fNum[K_STEPTS];
       this.resumeRow(fNum[K_STEPTS], this.laneOfString(fStr[K_TASK]), fNum[K_STEPLINE]);
     }
@@ -173,12 +260,18 @@ export class TraceStore {
     this.n++;
     col.type[ch] = type;
     col.ts[ch] = ts;
-    col.a[ch] = -1; col.b[ch] = -1; col.value[ch] = -1; col.num[ch] = NaN;
+    col.a[ch] = -1;
+    col.b[ch] = -1;
+    col.value[ch] = -1;
+    col.num[ch] = NaN;
     const has = (k: number) => (seen & (1 << k)) !== 0;
     const line = has(K_LINE) ? fNum[K_LINE] : 0;
     // a transfer's line without a file is in its task's own code file (protocol: unfoldTransfer)
-    const fileId = has(K_FILE) ? fStr[K_FILE]
-      : has(K_LINE) && (type === TYPE_CODES.send || type === TYPE_CODES.recv) ? this.codeOf(this.laneOfString(fStr[K_TASK])) : -1;
+    const fileId = has(K_FILE)
+      ? fStr[K_FILE]
+      : has(K_LINE) && (type === TYPE_CODES.send || type === TYPE_CODES.recv)
+        ? this.codeOf(this.laneOfString(fStr[K_TASK]))
+        : -1;
     col.site[ch] = fileId < 0 && line === 0 ? -1 : this.siteOf(fileId, line);
     col.site2[ch] = -1;
     switch (type) {
@@ -198,12 +291,14 @@ export class TraceStore {
         col.reason[ch] = fStr[K_OUTCOME];
         if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
         break;
-      case 3: case 4: // block, wake
+      case 3:
+      case 4: // block, wake
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_ON];
         if (has(K_DETAIL)) col.value[ch] = this.val(K_DETAIL, s);
         break;
-      case 5: case 6: // send, recv
+      case 5:
+      case 6: // send, recv
         col.a[ch] = this.laneOfString(fStr[K_TASK]);
         col.reason[ch] = fStr[K_CHANNEL];
         if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
@@ -228,7 +323,9 @@ export class TraceStore {
   }
 
   /** Intern a JS string. */
-  intern(str: string): number { return this.names.intern(str); }
+  intern(str: string): number {
+    return this.names.intern(str);
+  }
 
   private laneOfString(strId: number): number {
     const l = this.laneOfStr[strId];
@@ -238,8 +335,12 @@ export class TraceStore {
     return lane;
   }
 
-  private siteOf(fileId: number, line: number): number { return this.sites.of(fileId, line); }
-  private site2Of(fileId: number, line: number, frameId: number): number { return this.sites.of2(fileId, line, frameId); }
+  private siteOf(fileId: number, line: number): number {
+    return this.sites.of(fileId, line);
+  }
+  private site2Of(fileId: number, line: number, frameId: number): number {
+    return this.sites.of2(fileId, line, frameId);
+  }
 
   /** The value column entry for value slot k of the scanned line (in `s`, or in the byte window when s is null). */
   private val(k: number, s: string | null): number {
@@ -249,7 +350,8 @@ export class TraceStore {
       st.unescapeBytes(st.bytes, st.fStart[k]);
       return this.storeScratchValue(st.scratchLen);
     }
-    const from = st.fStart[k], to = st.fEnd[k];
+    const from = st.fStart[k],
+      to = st.fEnd[k];
     if (to - from > ARENA_MAX) return -2 - this.names.internBytes(st.bytes, from, to, st.fHash[k]);
     return this.arena.storeAscii(st.bytes, from, to, st.fHash[k]);
   }
@@ -266,7 +368,11 @@ export class TraceStore {
     if (len > ARENA_MAX) return -2 - this.names.internRange(s, from, to);
     const buf = st.scratchFor(len);
     let h = 0x811c9dc5;
-    for (let k = 0; k < len; k++) { const c = s.charCodeAt(from + k); buf[k] = c; h = Math.imul(h ^ c, 0x01000193); }
+    for (let k = 0; k < len; k++) {
+      const c = s.charCodeAt(from + k);
+      buf[k] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
     st.scratchHash = h | 0;
     return this.storeScratchValue(len);
   }
@@ -290,7 +396,11 @@ export class TraceStore {
     const st = this.st;
     const buf = st.scratchFor(str.length);
     let h = 0x811c9dc5;
-    for (let k = 0; k < str.length; k++) { const c = str.charCodeAt(k); buf[k] = c; h = Math.imul(h ^ c, 0x01000193); }
+    for (let k = 0; k < str.length; k++) {
+      const c = str.charCodeAt(k);
+      buf[k] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
     st.scratchHash = h | 0;
     return this.storeScratchValue(str.length);
   }
@@ -319,7 +429,7 @@ export class TraceStore {
     const known = this.laneLoop[lane];
     if (known !== undefined) return known;
     const t = this.tasks[lane];
-    return this.laneLoop[lane] = this.lane(t.loop ?? t.parent ?? '?');
+    return (this.laneLoop[lane] = this.lane(t.loop ?? t.parent ?? '?'));
   }
 
   /** The code file (interned, -1: none) of a task lane, from its declaration (cached). */
@@ -327,7 +437,7 @@ export class TraceStore {
     const known = this.laneCode[lane];
     if (known !== undefined) return known;
     const file = this.tasks[lane].codeFile;
-    return this.laneCode[lane] = file !== undefined ? this.intern(file) : -1;
+    return (this.laneCode[lane] = file !== undefined ? this.intern(file) : -1);
   }
 
   /** A row of a new switch event (compact events; the same columns `append` gives the switch they stand for). */
@@ -340,8 +450,13 @@ export class TraceStore {
     this.switchCount++;
     c.type[ch] = TYPE_CODES.switch;
     c.ts[ch] = ts;
-    c.a[ch] = a; c.b[ch] = b; c.reason[ch] = this.intern(reason); c.value[ch] = value;
-    c.site[ch] = site; c.site2[ch] = site2; c.num[ch] = NaN;
+    c.a[ch] = a;
+    c.b[ch] = b;
+    c.reason[ch] = this.intern(reason);
+    c.value[ch] = value;
+    c.site[ch] = site;
+    c.site2[ch] = site2;
+    c.num[ch] = NaN;
   }
 
   private resumeRow(ts: number, lane: number, line: number): void {
@@ -385,7 +500,13 @@ export class TraceStore {
     this.n++;
     c.type[ch] = TYPE_CODES[ev.type];
     c.ts[ch] = ev.ts;
-    c.a[ch] = -1; c.b[ch] = -1; c.reason[ch] = -1; c.value[ch] = -1; c.site[ch] = -1; c.site2[ch] = -1; c.num[ch] = NaN;
+    c.a[ch] = -1;
+    c.b[ch] = -1;
+    c.reason[ch] = -1;
+    c.value[ch] = -1;
+    c.site[ch] = -1;
+    c.site2[ch] = -1;
+    c.num[ch] = NaN;
     const file = 'file' in ev && ev.file !== undefined ? this.intern(ev.file) : -1;
     const line = 'line' in ev && ev.line !== undefined ? ev.line : 0;
     if (file >= 0 || line) c.site[ch] = this.siteOf(file, line);
@@ -407,35 +528,46 @@ export class TraceStore {
       }
       case 'switch':
         this.switchCount++;
-        c.a[ch] = this.lane(ev.from); c.b[ch] = this.lane(ev.to);
+        c.a[ch] = this.lane(ev.from);
+        c.b[ch] = this.lane(ev.to);
         c.reason[ch] = this.intern(ev.reason);
         if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
         if (ev.depth !== undefined) c.num[ch] = ev.depth;
         if (ev.toFile !== undefined || ev.toLine !== undefined || ev.frame !== undefined) {
-          c.site2[ch] = this.site2Of(ev.toFile !== undefined ? this.intern(ev.toFile) : -1, ev.toLine ?? 0, ev.frame !== undefined ? this.intern(ev.frame) : -1);
+          c.site2[ch] = this.site2Of(
+            ev.toFile !== undefined ? this.intern(ev.toFile) : -1,
+            ev.toLine ?? 0,
+            ev.frame !== undefined ? this.intern(ev.frame) : -1,
+          );
         }
         break;
       case 'end':
-        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.outcome);
+        c.a[ch] = this.lane(ev.task);
+        c.reason[ch] = this.intern(ev.outcome);
         if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
         break;
       case 'block':
       case 'wake':
-        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.on);
+        c.a[ch] = this.lane(ev.task);
+        c.reason[ch] = this.intern(ev.on);
         if (ev.detail !== undefined) c.value[ch] = this.valueFromString(ev.detail);
         break;
       case 'send':
       case 'recv':
-        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.channel);
+        c.a[ch] = this.lane(ev.task);
+        c.reason[ch] = this.intern(ev.channel);
         if (ev.value !== undefined) c.value[ch] = this.valueFromString(ev.value);
         if (ev.msg !== undefined) c.num[ch] = ev.msg;
         break;
       case 'output':
-        c.a[ch] = this.lane(ev.task); c.reason[ch] = this.intern(ev.stream); c.value[ch] = this.valueFromString(ev.text);
+        c.a[ch] = this.lane(ev.task);
+        c.reason[ch] = this.intern(ev.stream);
+        c.value[ch] = this.valueFromString(ev.text);
         break;
       case 'mark':
         if (ev.task !== undefined) c.a[ch] = this.lane(ev.task);
-        c.reason[ch] = this.intern(ev.kind); c.value[ch] = this.valueFromString(ev.message);
+        c.reason[ch] = this.intern(ev.kind);
+        c.value[ch] = this.valueFromString(ev.message);
         if (ev.ms !== undefined) c.num[ch] = ev.ms;
         else if (ev.count !== undefined) c.num[ch] = ev.count;
         break;
@@ -470,7 +602,9 @@ export class TraceStore {
     return this.declareImplicit(id);
   }
 
-  laneOf(id: string): number | undefined { return this.laneIds.get(id); }
+  laneOf(id: string): number | undefined {
+    return this.laneIds.get(id);
+  }
 
   private declareImplicit(id: string): number {
     const lane = this.tasks.length;
@@ -480,45 +614,108 @@ export class TraceStore {
   }
 
   // Column accessors (index i in [0, length)).
-  type(i: number): EventType { return TYPE_NAMES[this.chunks[i >>> SHIFT].type[i & MASK]]; }
-  typeCode(i: number): number { return this.chunks[i >>> SHIFT].type[i & MASK]; }
+  type(i: number): EventType {
+    return TYPE_NAMES[this.chunks[i >>> SHIFT].type[i & MASK]];
+  }
+  typeCode(i: number): number {
+    return this.chunks[i >>> SHIFT].type[i & MASK];
+  }
   /** Absolute monotonic ns. */
-  ts(i: number): number { return this.chunks[i >>> SHIFT].ts[i & MASK]; }
+  ts(i: number): number {
+    return this.chunks[i >>> SHIFT].ts[i & MASK];
+  }
   /** ns since the trace start. */
-  rel(i: number): number { return this.chunks[i >>> SHIFT].ts[i & MASK] - this.t0; }
-  get startTs(): number { return this.t0; }
+  rel(i: number): number {
+    return this.chunks[i >>> SHIFT].ts[i & MASK] - this.t0;
+  }
+  get startTs(): number {
+    return this.t0;
+  }
   /** Acting lane: `from` of a switch, `task` of the others (the declared lane for `task`); -1 if none. */
-  a(i: number): number { return this.chunks[i >>> SHIFT].a[i & MASK]; }
+  a(i: number): number {
+    return this.chunks[i >>> SHIFT].a[i & MASK];
+  }
   /** `to` lane of a switch, else -1. */
-  b(i: number): number { return this.chunks[i >>> SHIFT].b[i & MASK]; }
+  b(i: number): number {
+    return this.chunks[i >>> SHIFT].b[i & MASK];
+  }
   /** reason / outcome / on / channel / stream / mark kind / task kind, by type. */
-  reason(i: number): string { const r = this.chunks[i >>> SHIFT].reason[i & MASK]; return r < 0 ? '' : this.strings[r]; }
+  reason(i: number): string {
+    const r = this.chunks[i >>> SHIFT].reason[i & MASK];
+    return r < 0 ? '' : this.strings[r];
+  }
   /** Interned id of `reason(i)` (see `string(id)`); -1 if none. */
-  reasonId(i: number): number { return this.chunks[i >>> SHIFT].reason[i & MASK]; }
+  reasonId(i: number): number {
+    return this.chunks[i >>> SHIFT].reason[i & MASK];
+  }
   /** value / detail / text / message / task name, by type. */
-  value(i: number): string | undefined { return this.valueOf(this.chunks[i >>> SHIFT].value[i & MASK]); }
+  value(i: number): string | undefined {
+    return this.valueOf(this.chunks[i >>> SHIFT].value[i & MASK]);
+  }
   /** An opaque key of `value(i)`: equal keys mean equal values (not the converse); -1 if none. */
-  valueId(i: number): number { return this.chunks[i >>> SHIFT].value[i & MASK]; }
-  file(i: number): string | undefined { const s = this.siteId(i); if (s < 0) return undefined; const f = this.sites.file[s]; return f < 0 ? undefined : this.strings[f]; }
+  valueId(i: number): number {
+    return this.chunks[i >>> SHIFT].value[i & MASK];
+  }
+  file(i: number): string | undefined {
+    const s = this.siteId(i);
+    if (s < 0) return undefined;
+    const f = this.sites.file[s];
+    return f < 0 ? undefined : this.strings[f];
+  }
   /** Interned id of `file(i)`; -1 if none. */
-  fileId(i: number): number { const s = this.siteId(i); return s < 0 ? -1 : this.sites.file[s]; }
-  line(i: number): number { const s = this.siteId(i); return s < 0 ? 0 : this.sites.line[s]; }
+  fileId(i: number): number {
+    const s = this.siteId(i);
+    return s < 0 ? -1 : this.sites.file[s];
+  }
+  line(i: number): number {
+    const s = this.siteId(i);
+    return s < 0 ? 0 : this.sites.line[s];
+  }
   /** Site (file, line) id of event i; -1 if none. Few distinct sites exist: use it to group events by place. */
-  siteId(i: number): number { return this.chunks[i >>> SHIFT].site[i & MASK]; }
+  siteId(i: number): number {
+    return this.chunks[i >>> SHIFT].site[i & MASK];
+  }
   /** Where `to` resumes (switch only). */
-  toFile(i: number): string | undefined { const s = this.site2Id(i); if (s < 0) return undefined; const f = this.sites.file[s]; return f < 0 ? undefined : this.strings[f]; }
-  toLine(i: number): number { const s = this.site2Id(i); return s < 0 ? 0 : this.sites.line[s]; }
+  toFile(i: number): string | undefined {
+    const s = this.site2Id(i);
+    if (s < 0) return undefined;
+    const f = this.sites.file[s];
+    return f < 0 ? undefined : this.strings[f];
+  }
+  toLine(i: number): number {
+    const s = this.site2Id(i);
+    return s < 0 ? 0 : this.sites.line[s];
+  }
   /** Innermost delegated frame running in `to` after a switch (when depth > 0). */
-  frame(i: number): string | undefined { const s = this.site2Id(i); if (s < 0) return undefined; const f = this.sites.frame[s]; return f < 0 ? undefined : this.strings[f]; }
-  site2Id(i: number): number { return this.chunks[i >>> SHIFT].site2[i & MASK]; }
+  frame(i: number): string | undefined {
+    const s = this.site2Id(i);
+    if (s < 0) return undefined;
+    const f = this.sites.frame[s];
+    return f < 0 ? undefined : this.strings[f];
+  }
+  site2Id(i: number): number {
+    return this.chunks[i >>> SHIFT].site2[i & MASK];
+  }
   /** depth / msg / ms|count / exitCode, by type; NaN if absent. */
-  num(i: number): number { return this.chunks[i >>> SHIFT].num[i & MASK]; }
-  extra(i: number): Readonly<Record<string, unknown>> | undefined { return this.rest.get(i); }
-  string(id: number): string { return this.strings[id]; }
-  taskId(lane: number): string { return this.tasks[lane]?.id ?? ''; }
+  num(i: number): number {
+    return this.chunks[i >>> SHIFT].num[i & MASK];
+  }
+  extra(i: number): Readonly<Record<string, unknown>> | undefined {
+    return this.rest.get(i);
+  }
+  string(id: number): string {
+    return this.strings[id];
+  }
+  taskId(lane: number): string {
+    return this.tasks[lane]?.id ?? '';
+  }
   /** Site ids whose file and line match (file compared as given, and by trailing path when one side is relative). */
-  sitesAt(file: string, line: number): Set<number> { return this.sites.at(file, line, this.strings); }
-  get siteCount(): number { return this.sites.count; }
+  sitesAt(file: string, line: number): Set<number> {
+    return this.sites.at(file, line, this.strings);
+  }
+  get siteCount(): number {
+    return this.sites.count;
+  }
 
   /** Rebuild the event object at i (for details, export and tests; not for hot loops). */
   event(i: number): TraceEvent {
@@ -534,10 +731,22 @@ export class TraceStore {
     const id = (lane: number) => this.taskId(lane);
     let ev: TraceEvent;
     switch (type) {
-      case 'task': ev = { ...this.tasks[this.a(i)] }; break;
+      case 'task':
+        ev = { ...this.tasks[this.a(i)] };
+        break;
       case 'switch': {
-        const sw: Record<string, unknown> = { type, ts, from: id(this.a(i)), to: id(this.b(i)), reason: this.reason(i), ...(value !== undefined ? { value } : {}), ...site };
-        const tf = this.toFile(i), tl = this.toLine(i), fr = this.frame(i);
+        const sw: Record<string, unknown> = {
+          type,
+          ts,
+          from: id(this.a(i)),
+          to: id(this.b(i)),
+          reason: this.reason(i),
+          ...(value !== undefined ? { value } : {}),
+          ...site,
+        };
+        const tf = this.toFile(i),
+          tl = this.toLine(i),
+          fr = this.frame(i);
         if (tf !== undefined) sw.toFile = tf;
         if (tl) sw.toLine = tl;
         if (!Number.isNaN(num)) sw.depth = num;
@@ -545,20 +754,46 @@ export class TraceStore {
         ev = sw as unknown as TraceEvent;
         break;
       }
-      case 'end': ev = { type, ts, task: id(this.a(i)), outcome: this.reason(i) as never, ...(value !== undefined ? { value } : {}), ...site }; break;
-      case 'block': case 'wake': ev = { type, ts, task: id(this.a(i)), on: this.reason(i), ...(value !== undefined ? { detail: value } : {}), ...site } as TraceEvent; break;
-      case 'send': case 'recv': ev = { type, ts, task: id(this.a(i)), channel: this.reason(i), ...(value !== undefined ? { value } : {}), ...(Number.isNaN(num) ? {} : { msg: num }), ...site } as TraceEvent; break;
-      case 'output': ev = { type, ts, task: id(this.a(i)), stream: this.reason(i) as 'stdout' | 'stderr', text: value ?? '' }; break;
+      case 'end':
+        ev = { type, ts, task: id(this.a(i)), outcome: this.reason(i) as never, ...(value !== undefined ? { value } : {}), ...site };
+        break;
+      case 'block':
+      case 'wake':
+        ev = { type, ts, task: id(this.a(i)), on: this.reason(i), ...(value !== undefined ? { detail: value } : {}), ...site } as TraceEvent;
+        break;
+      case 'send':
+      case 'recv':
+        ev = {
+          type,
+          ts,
+          task: id(this.a(i)),
+          channel: this.reason(i),
+          ...(value !== undefined ? { value } : {}),
+          ...(Number.isNaN(num) ? {} : { msg: num }),
+          ...site,
+        } as TraceEvent;
+        break;
+      case 'output':
+        ev = { type, ts, task: id(this.a(i)), stream: this.reason(i) as 'stdout' | 'stderr', text: value ?? '' };
+        break;
       case 'mark': {
         const m: Record<string, unknown> = { type, ts, kind: this.reason(i), message: value ?? '', ...site };
         if (this.a(i) >= 0) m.task = id(this.a(i));
-        if (!Number.isNaN(num)) { if (this.reason(i) === 'events-dropped') m.count = num; else m.ms = num; }
+        if (!Number.isNaN(num)) {
+          if (this.reason(i) === 'events-dropped') m.count = num;
+          else m.ms = num;
+        }
         ev = m as unknown as TraceEvent;
         break;
       }
-      case 'finish': ev = { type, ts, exitCode: Number.isNaN(num) ? null : num, dropped: 0 }; break;
-      case 'rename': ev = { type, ts, task: id(this.a(i)), name: '' }; break;
-      default: return assertNever(type, 'event type');
+      case 'finish':
+        ev = { type, ts, exitCode: Number.isNaN(num) ? null : num, dropped: 0 };
+        break;
+      case 'rename':
+        ev = { type, ts, task: id(this.a(i)), name: '' };
+        break;
+      default:
+        return assertNever(type, 'event type');
     }
     return Object.assign(ev, extra) as TraceEvent;
   }
@@ -567,7 +802,6 @@ export class TraceStore {
   approxBytes(): number {
     let strBytes = 0;
     for (const s of this.strings) strBytes += 32 + 2 * s.length;
-    return this.chunks.length * CHUNK * COLUMN_BYTES + this.arena.byteLength + strBytes
-      + this.sites.count * 48 + this.rest.size * 96 + this.names.tableBytes;
+    return this.chunks.length * CHUNK * COLUMN_BYTES + this.arena.byteLength + strBytes + this.sites.count * 48 + this.rest.size * 96 + this.names.tableBytes;
   }
 }

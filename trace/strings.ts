@@ -12,7 +12,9 @@ export class StringTable {
   private hashes: number[] = [];
   private table = new Int32Array(1024).fill(-1);
 
-  get tableBytes(): number { return this.table.byteLength; }
+  get tableBytes(): number {
+    return this.table.byteLength;
+  }
 
   /** Intern the ASCII bytes b[from, to) (FNV hash h, as `intern` computes it) without making a string unless it is new. */
   internBytes(b: Uint8Array, from: number, to: number, h: number): number {

@@ -16,7 +16,11 @@ export class TextScanner {
   /** Key slot seen at each position of the last line of each type (index type × NKEYS + position; NO_TYPE: before "type"). */
   private readonly keyOrder = new Int8Array((NO_TYPE + 1) * NKEYS).fill(-1);
 
-  constructor(private readonly st: ScanState, private readonly names: StringTable, private readonly commit: Commit) {}
+  constructor(
+    private readonly st: ScanState,
+    private readonly names: StringTable,
+    private readonly commit: Commit,
+  ) {}
 
   /** Scans s[p, end) (one line): true when the line was blank or a plain event it stored; false sends it the generic way. */
   scan(s: string, p: number, end: number): boolean {
@@ -25,13 +29,19 @@ export class TextScanner {
     if (s.charCodeAt(p) !== 123 /* { */) return false;
     p++;
     const st = this.st;
-    const fStart = st.fStart, fEnd = st.fEnd, fNum = st.fNum, fStr = st.fStr;
+    const fStart = st.fStart,
+      fEnd = st.fEnd,
+      fNum = st.fNum,
+      fStr = st.fStr;
     let seen = 0;
     let pos = 0;
     for (;;) {
       while (p < end && isWs(s.charCodeAt(p))) p++;
       let c = s.charCodeAt(p);
-      if (c === 125 /* } */) { p++; break; }
+      if (c === 125 /* } */) {
+        p++;
+        break;
+      }
       if (seen !== 0) {
         if (c !== 44 /* , */) return false;
         p++;
@@ -51,7 +61,12 @@ export class TextScanner {
       } else {
         const ks = ++p;
         let kh = 0;
-        while (p < end) { const x = s.charCodeAt(p); if (x === 34 || x === 92) break; kh = (kh * 33 + x) | 0; p++; }
+        while (p < end) {
+          const x = s.charCodeAt(p);
+          if (x === 34 || x === 92) break;
+          kh = (kh * 33 + x) | 0;
+          p++;
+        }
         if (s.charCodeAt(p) !== 34) return false;
         const ke = p;
         key = KEY_TABLE[(kh ^ (kh >>> KEY_SHIFT)) & KEY_MASK];
@@ -94,21 +109,36 @@ export class TextScanner {
           }
           if (key === K_TYPE && fStr[key] > LAST_TYPE) return false; // header, unknown types: the generic path decides
         }
-        if (IS_VALUE_SLOT[key]) { fStart[key] = p + 1; fEnd[key] = escaped ? -close : close; }
+        if (IS_VALUE_SLOT[key]) {
+          fStart[key] = p + 1;
+          fEnd[key] = escaped ? -close : close;
+        }
         p = close + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         if (KEY_KIND[key] !== 2) return false;
         let q = p;
         let v = 0;
         let neg = false;
-        if (c === 45) { neg = true; q++; }
+        if (c === 45) {
+          neg = true;
+          q++;
+        }
         const ds = q;
-        while (q < end) { const d = s.charCodeAt(q); if (d < 48 || d > 57) break; v = v * 10 + (d - 48); q++; }
+        while (q < end) {
+          const d = s.charCodeAt(q);
+          if (d < 48 || d > 57) break;
+          v = v * 10 + (d - 48);
+          q++;
+        }
         if (q === ds) return false;
         const d = s.charCodeAt(q);
         if (d === 46 || d === 101 || d === 69 || q - ds > 15 || (q - ds > 1 && s.charCodeAt(ds) === 48)) {
           // Fractions, exponents and very long integers: let the engine parse them exactly (JSON's grammar only).
-          while (q < end) { const x = s.charCodeAt(q); if (!((x >= 48 && x <= 57) || x === 46 || x === 101 || x === 69 || x === 43 || x === 45)) break; q++; }
+          while (q < end) {
+            const x = s.charCodeAt(q);
+            if (!((x >= 48 && x <= 57) || x === 46 || x === 101 || x === 69 || x === 43 || x === 45)) break;
+            q++;
+          }
           if (!isJsonNumber(s, p, q)) return false;
           v = Number(s.slice(p, q));
           if (!Number.isFinite(v)) return false;

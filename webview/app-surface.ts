@@ -8,7 +8,11 @@ import type { View } from './render';
 import type { EventTable } from './table';
 import type { Theme } from './theme';
 
-export interface VsCodeApi { postMessage(m: WebviewMessage): void; getState(): unknown; setState(s: unknown): void }
+export interface VsCodeApi {
+  postMessage(m: WebviewMessage): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
 
 export interface AppSurface {
   readonly store: TraceStore;

@@ -70,12 +70,24 @@ export class App implements AppSurface {
   /** The step cursor, its controls and the Tasks pane. */
   readonly replay: Replay;
 
-  constructor(root: HTMLElement, readonly vscode: VsCodeApi) {
+  constructor(
+    root: HTMLElement,
+    readonly vscode: VsCodeApi,
+  ) {
     this.root = root;
     const saved = restoreState(vscode.getState());
     this.view = {
-      scale: saved.scale, top: saved.top, rowH: saved.rowH, nsPx: saved.nsPx, left: saved.left, laneW: 190,
-      collapsed: new Set(saved.collapsed), selected: saved.selected, highlight: null, match: null, hoverRow: -1,
+      scale: saved.scale,
+      top: saved.top,
+      rowH: saved.rowH,
+      nsPx: saved.nsPx,
+      left: saved.left,
+      laneW: 190,
+      collapsed: new Set(saved.collapsed),
+      selected: saved.selected,
+      highlight: null,
+      match: null,
+      hoverRow: -1,
     };
     this.follow = saved.follow;
     this.filterOn = saved.filterOn;
@@ -90,7 +102,12 @@ export class App implements AppSurface {
     this.bar = bar;
 
     // Diagram.
-    this.canvas = el('canvas', { class: 'body', tabindex: '0', role: 'img', 'aria-label': 'Sequence diagram of the coroutine switches; the events table has the same content as text' });
+    this.canvas = el('canvas', {
+      class: 'body',
+      tabindex: '0',
+      role: 'img',
+      'aria-label': 'Sequence diagram of the coroutine switches; the events table has the same content as text',
+    });
     this.ctx = this.canvas.getContext('2d', { alpha: false }) as CanvasRenderingContext2D;
     this.mini = el('canvas', { class: 'minimap', 'aria-hidden': 'true' });
     this.miniCtx = this.mini.getContext('2d') as CanvasRenderingContext2D;
@@ -99,30 +116,47 @@ export class App implements AppSurface {
     this.followBtn = button('arrow-down', 'Follow the newest events', 'Follow');
     this.followBtn.classList.add('follow');
     this.emptyEl = el('div', { class: 'empty' }, 'Waiting for events…');
-    this.detailsPane = new DetailsPane(() => { this.view.selected = -1; this.changed(); });
+    this.detailsPane = new DetailsPane(() => {
+      this.view.selected = -1;
+      this.changed();
+    });
     const legend = new Legend();
-    bar.help.addEventListener('click', () => { bar.help.setAttribute('aria-pressed', String(legend.toggle())); });
+    bar.help.addEventListener('click', () => {
+      bar.help.setAttribute('aria-pressed', String(legend.toggle()));
+    });
     this.diagram = el('div', { class: 'diagram' }, this.canvas, this.mini, this.followBtn, this.emptyEl, this.tooltip, this.detailsPane.root, legend.root);
     this.table = new EventTable(this.model, {
-      select: (r) => { this.selectRow(r, true); },
+      select: (r) => {
+        this.selectRow(r, true);
+      },
       activate: (r) => this.activateRow(r),
     });
     this.tablePane = el('div', { class: 'table-pane' }, this.table.root);
     this.live = el('div', { class: 'sr-only', 'aria-live': 'polite' });
     const app = this;
-    this.replay = new Replay({
-      get store() { return app.store; }, get model() { return app.model; },
-      selected: () => this.view.selected, focusEvent: (i) => this.focusEvent(i), post: (m) => this.vscode.postMessage(m),
-      showLane: (lane) => {
-        // A task picked in the Tasks pane: its lane scrolls into view (centred) if it is off screen.
-        const g = geometry(this);
-        const x = g.laneX(lane);
-        if (Number.isNaN(x) || (x > GUTTER_W + 20 && x < g.width - 20)) return;
-        this.view.left += x - (GUTTER_W + g.width) / 2;
-        clampView(this);
-        this.changed();
+    this.replay = new Replay(
+      {
+        get store() {
+          return app.store;
+        },
+        get model() {
+          return app.model;
+        },
+        selected: () => this.view.selected,
+        focusEvent: (i) => this.focusEvent(i),
+        post: (m) => this.vscode.postMessage(m),
+        showLane: (lane) => {
+          // A task picked in the Tasks pane: its lane scrolls into view (centred) if it is off screen.
+          const g = geometry(this);
+          const x = g.laneX(lane);
+          if (Number.isNaN(x) || (x > GUTTER_W + 20 && x < g.width - 20)) return;
+          this.view.left += x - (GUTTER_W + g.width) / 2;
+          clampView(this);
+          this.changed();
+        },
       },
-    }, root);
+      root,
+    );
     bar.root.insertBefore(this.replay.controls, bar.scale);
     // The Tasks pane sits above the events table, in one side column: stepping does not narrow the diagram.
     root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)), this.live);
@@ -130,33 +164,73 @@ export class App implements AppSurface {
     // Wiring.
     this.bar.stop.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
     this.bar.scale.addEventListener('click', () => this.setScale(this.view.scale === 'steps' ? 'time' : 'steps'));
-    this.bar.fold.addEventListener('click', () => { this.model.setFolding(!this.model.foldingOn); this.changed(); });
+    this.bar.fold.addEventListener('click', () => {
+      this.model.setFolding(!this.model.foldingOn);
+      this.changed();
+    });
     this.bar.gaps.addEventListener('click', () => this.setCompressGaps(!this.model.compressGaps));
-    this.bar.filter.addEventListener('click', () => { this.filterOn = !this.filterOn; this.applyQuery(); });
+    this.bar.filter.addEventListener('click', () => {
+      this.filterOn = !this.filterOn;
+      this.applyQuery();
+    });
     let qTimer = 0;
-    this.bar.search.addEventListener('input', () => { clearTimeout(qTimer); qTimer = window.setTimeout(() => { this.query = this.bar.search.value; this.applyQuery(); }, 150); });
+    this.bar.search.addEventListener('input', () => {
+      clearTimeout(qTimer);
+      qTimer = window.setTimeout(() => {
+        this.query = this.bar.search.value;
+        this.applyQuery();
+      }, 150);
+    });
     this.bar.search.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); this.query = this.bar.search.value; this.applyQuery(); this.nextMatch(e.shiftKey ? -1 : 1); }
-      if (e.key === 'Escape') { this.bar.search.value = ''; this.query = ''; this.applyQuery(); }
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.query = this.bar.search.value;
+        this.applyQuery();
+        this.nextMatch(e.shiftKey ? -1 : 1);
+      }
+      if (e.key === 'Escape') {
+        this.bar.search.value = '';
+        this.query = '';
+        this.applyQuery();
+      }
     });
     bar.zoomIn.addEventListener('click', () => zoom(this, 1.5, bodyH(this) / 2 + HEADER_H));
     bar.zoomOut.addEventListener('click', () => zoom(this, 1 / 1.5, bodyH(this) / 2 + HEADER_H));
     bar.fit.addEventListener('click', () => this.fit());
-    this.bar.table.addEventListener('click', () => { this.tableOn = !this.tableShown; this.changed(); });
+    this.bar.table.addEventListener('click', () => {
+      this.tableOn = !this.tableShown;
+      this.changed();
+    });
     bar.svg.addEventListener('click', () => this.exportImage('svg'));
     bar.png.addEventListener('click', () => this.exportImage('png'));
-    this.followBtn.addEventListener('click', () => { this.follow = true; this.changed(); });
+    this.followBtn.addEventListener('click', () => {
+      this.follow = true;
+      this.changed();
+    });
     installPointer(this);
     this.canvas.addEventListener('keydown', (e) => key(this, e));
     new ResizeObserver(() => this.scheduleRender()).observe(this.diagram);
     // The automatic table choice follows the panel's width.
-    new ResizeObserver(() => { if (this.tableOn === null && this.tablePane.hidden === this.tableShown) { this.syncToolbar(); this.scheduleRender(); } }).observe(root);
+    new ResizeObserver(() => {
+      if (this.tableOn === null && this.tablePane.hidden === this.tableShown) {
+        this.syncToolbar();
+        this.scheduleRender();
+      }
+    }).observe(root);
     // Theme changes: VS Code swaps body classes and inline variables; the report follows the OS.
-    new MutationObserver(() => { this.theme = readTheme(root); this.scheduleRender(); })
-      .observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
-    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { this.theme = readTheme(root); this.scheduleRender(); });
+    new MutationObserver(() => {
+      this.theme = readTheme(root);
+      this.scheduleRender();
+    }).observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      this.theme = readTheme(root);
+      this.scheduleRender();
+    });
     // Canvas text needs the icon font loaded before the first draw that uses it.
-    document.fonts?.load('16px codicon').then(() => this.scheduleRender(), () => undefined);
+    document.fonts?.load('16px codicon').then(
+      () => this.scheduleRender(),
+      () => undefined,
+    );
     if (this.query) this.applyQuery(false);
     this.syncToolbar();
     this.scheduleRender();
@@ -178,7 +252,9 @@ export class App implements AppSurface {
     document.title = title;
     const hadState = this.vscode.getState() !== undefined && this.vscode.getState() !== null;
     if (!keep || !hadState) {
-      this.view.top = 0; this.view.left = 0; this.view.selected = -1;
+      this.view.top = 0;
+      this.view.left = 0;
+      this.view.selected = -1;
       this.view.collapsed.clear();
       this.follow = live;
     }
@@ -219,8 +295,16 @@ export class App implements AppSurface {
     this.liveRun = this.running;
     this.syncToolbar();
     this.scheduleRender();
-    const text = state === 'running' ? 'running' : state === 'exited' ? `exited${exitCode !== undefined && exitCode !== null ? ` (code ${exitCode})` : ''}`
-      : state === 'stopped' ? 'stopped' : state === 'failed' ? 'failed' : 'loaded';
+    const text =
+      state === 'running'
+        ? 'running'
+        : state === 'exited'
+          ? `exited${exitCode !== undefined && exitCode !== null ? ` (code ${exitCode})` : ''}`
+          : state === 'stopped'
+            ? 'stopped'
+            : state === 'failed'
+              ? 'failed'
+              : 'loaded';
     this.bar.status.textContent = message ? `${text} — ${message}` : text;
     this.bar.status.title = this.bar.status.textContent;
     this.bar.status.dataset.state = state;
@@ -229,7 +313,11 @@ export class App implements AppSurface {
   }
 
   highlight(file: string, line: number): void {
-    if (line <= 0 || !file) { this.view.highlight = null; this.scheduleRender(); return; }
+    if (line <= 0 || !file) {
+      this.view.highlight = null;
+      this.scheduleRender();
+      return;
+    }
     const sites = this.store.sitesAt(file, line);
     this.view.highlight = sites.size ? sites : null;
     if (sites.size) {
@@ -237,7 +325,11 @@ export class App implements AppSurface {
       const g = this.geometry();
       const rows = g.visibleRows().filter((r) => r.y >= HEADER_H && r.y <= g.height);
       if (!rows.some((r) => r.e >= 0 && sites.has(this.store.siteId(r.e)))) {
-        for (let i = 0; i < this.store.length; i++) if (sites.has(this.store.siteId(i))) { this.focusEvent(i, false); break; }
+        for (let i = 0; i < this.store.length; i++)
+          if (sites.has(this.store.siteId(i))) {
+            this.focusEvent(i, false);
+            break;
+          }
       }
     }
     this.scheduleRender();
@@ -245,7 +337,10 @@ export class App implements AppSurface {
 
   focusEvent(index: number, select = true): void {
     if (index < 0 || index >= this.store.length) return;
-    if (this.model.filtered && this.model.rowEvent(this.model.eventRow(index)) !== index) { this.filterOn = false; this.applyQuery(false); }
+    if (this.model.filtered && this.model.rowEvent(this.model.eventRow(index)) !== index) {
+      this.filterOn = false;
+      this.applyQuery(false);
+    }
     this.model.reveal(index);
     if (select) this.view.selected = index;
     this.follow = false;
@@ -254,11 +349,15 @@ export class App implements AppSurface {
     this.changed();
   }
 
-  summary(): DiagramSummary { return diagramSummary(this.store, this.model); }
+  summary(): DiagramSummary {
+    return diagramSummary(this.store, this.model);
+  }
 
   // ---- view ----------------------------------------------------------------
 
-  private markLoading(): void { this.root.dataset.coroscopeState = 'loading'; }
+  private markLoading(): void {
+    this.root.dataset.coroscopeState = 'loading';
+  }
 
   private dataChanged(): void {
     this.model.update();
@@ -266,7 +365,11 @@ export class App implements AppSurface {
     this.scheduleRender();
   }
 
-  changed(): void { this.saveState(); this.syncToolbar(); this.scheduleRender(); }
+  changed(): void {
+    this.saveState();
+    this.syncToolbar();
+    this.scheduleRender();
+  }
 
   private syncToolbar(): void {
     const shown = this.tableShown;
@@ -276,16 +379,29 @@ export class App implements AppSurface {
   }
 
   /** Whether the events table shows: the user's choice, else by the panel's width. */
-  get tableShown(): boolean { return this.tableOn ?? autoTable(this.root.clientWidth || window.innerWidth, this.store.tasks.length - this.view.collapsed.size, TABLE_MIN_W); }
+  get tableShown(): boolean {
+    return this.tableOn ?? autoTable(this.root.clientWidth || window.innerWidth, this.store.tasks.length - this.view.collapsed.size, TABLE_MIN_W);
+  }
 
   private saveTimer = 0;
   private saveState(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = window.setTimeout(() => {
       const st: SavedState = {
-        scale: this.view.scale, top: this.view.top, rowH: this.view.rowH, nsPx: this.view.nsPx, left: this.view.left,
-        query: this.query, filterOn: this.filterOn, foldingOn: this.model.foldingOn, compressGaps: this.model.compressGaps, tableOn: this.tableOn, follow: this.follow,
-        collapsed: [...this.view.collapsed], expanded: [...this.model.expanded].slice(0, 10000), selected: this.view.selected,
+        scale: this.view.scale,
+        top: this.view.top,
+        rowH: this.view.rowH,
+        nsPx: this.view.nsPx,
+        left: this.view.left,
+        query: this.query,
+        filterOn: this.filterOn,
+        foldingOn: this.model.foldingOn,
+        compressGaps: this.model.compressGaps,
+        tableOn: this.tableOn,
+        follow: this.follow,
+        collapsed: [...this.view.collapsed],
+        expanded: [...this.model.expanded].slice(0, 10000),
+        selected: this.view.selected,
       };
       this.vscode.setState(st);
     }, 200);
@@ -299,12 +415,20 @@ export class App implements AppSurface {
       this.bar.count.textContent = '';
     } else {
       const pred = compileQuery(this.store, q);
-      if (this.filterOn) { this.model.setFilter(pred); this.view.match = null; this.bar.count.textContent = `${this.model.rowCount.toLocaleString('en-US')} shown`; }
-      else { this.model.setFilter(null); this.view.match = pred; this.bar.count.textContent = 'Enter: next match'; }
+      if (this.filterOn) {
+        this.model.setFilter(pred);
+        this.view.match = null;
+        this.bar.count.textContent = `${this.model.rowCount.toLocaleString('en-US')} shown`;
+      } else {
+        this.model.setFilter(null);
+        this.view.match = pred;
+        this.bar.count.textContent = 'Enter: next match';
+      }
     }
     this.table.setModel(this.model);
     if (this.view.selected >= 0) this.table.setActive(this.model.eventRow(this.view.selected));
-    if (save) this.changed(); else this.scheduleRender();
+    if (save) this.changed();
+    else this.scheduleRender();
   }
 
   private nextMatch(dir: 1 | -1): void {
@@ -314,13 +438,19 @@ export class App implements AppSurface {
     const n = this.store.length;
     const from = this.view.selected;
     for (let k = 1; k <= n; k++) {
-      const i = ((from + dir * k) % n + n) % n;
-      if (pred(i)) { this.focusEvent(i); this.bar.count.textContent = `match at step ${this.model.eventRow(i) + 1}`; return; }
+      const i = (((from + dir * k) % n) + n) % n;
+      if (pred(i)) {
+        this.focusEvent(i);
+        this.bar.count.textContent = `match at step ${this.model.eventRow(i) + 1}`;
+        return;
+      }
     }
     this.bar.count.textContent = 'no match';
   }
 
-  fit(): void { fit(this); }
+  fit(): void {
+    fit(this);
+  }
   /** Time scale: compress long gaps, or draw time proportionally; the row at the top edge stays in place. */
   setCompressGaps(on: boolean): void {
     if (on === this.model.compressGaps) return;
@@ -330,9 +460,15 @@ export class App implements AppSurface {
     if (this.view.scale === 'time' && this.model.rowCount) this.view.top = this.model.rowTime(r);
     this.changed();
   }
-  setScale(scale: 'steps' | 'time'): void { setScale(this, scale); }
-  geometry(): Geometry { return geometry(this); }
-  exportImage(format: 'svg' | 'png'): void { exportImage(this, format); }
+  setScale(scale: 'steps' | 'time'): void {
+    setScale(this, scale);
+  }
+  geometry(): Geometry {
+    return geometry(this);
+  }
+  exportImage(format: 'svg' | 'png'): void {
+    exportImage(this, format);
+  }
 
   selectRow(r: number, fromTable = false): void {
     const m = this.model;
@@ -349,7 +485,13 @@ export class App implements AppSurface {
   activateRow(r: number): void {
     const m = this.model;
     const f = m.rowFold(r);
-    if (f >= 0) { m.toggleFold(f); this.table.setModel(m); this.table.setActive(r); this.changed(); return; }
+    if (f >= 0) {
+      m.toggleFold(f);
+      this.table.setModel(m);
+      this.table.setActive(r);
+      this.changed();
+      return;
+    }
     const e = m.rowEvent(r);
     if (e >= 0) this.reveal(e);
   }
@@ -362,10 +504,19 @@ export class App implements AppSurface {
 
   scheduleRender(): void {
     if (this.frame) return;
-    const run = () => { if (!this.frame) return; this.frame = 0; this.render(); };
+    const run = () => {
+      if (!this.frame) return;
+      this.frame = 0;
+      this.render();
+    };
     this.frame = requestAnimationFrame(run);
     // Hidden panels get no animation frames; still render (and mark ready) soon.
-    setTimeout(() => { if (this.frame) { cancelAnimationFrame(this.frame); run(); } }, 120);
+    setTimeout(() => {
+      if (this.frame) {
+        cancelAnimationFrame(this.frame);
+        run();
+      }
+    }, 120);
   }
 
   render(): void {
@@ -373,14 +524,19 @@ export class App implements AppSurface {
     const t0 = performance.now();
     // The automatic table choice depends on the lanes too: a trace that grows lanes may close it.
     if (this.tableOn === null && this.tablePane.hidden === this.tableShown) this.syncToolbar();
-    const w = bodyW(this), h = this.diagram.clientHeight;
+    const w = bodyW(this),
+      h = this.diagram.clientHeight;
     const dpr = window.devicePixelRatio || 1;
     if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr) || dpr !== this.dpr) {
       this.dpr = dpr;
-      this.canvas.width = Math.round(w * dpr); this.canvas.height = Math.round(h * dpr);
-      this.canvas.style.width = `${w}px`; this.canvas.style.height = `${h}px`;
-      this.mini.width = Math.round(MINIMAP_W * dpr); this.mini.height = Math.round(h * dpr);
-      this.mini.style.width = `${MINIMAP_W}px`; this.mini.style.height = `${h}px`;
+      this.canvas.width = Math.round(w * dpr);
+      this.canvas.height = Math.round(h * dpr);
+      this.canvas.style.width = `${w}px`;
+      this.canvas.style.height = `${h}px`;
+      this.mini.width = Math.round(MINIMAP_W * dpr);
+      this.mini.height = Math.round(h * dpr);
+      this.mini.style.width = `${MINIMAP_W}px`;
+      this.mini.style.height = `${h}px`;
     }
     clampView(this);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -389,10 +545,12 @@ export class App implements AppSurface {
     const inView = rows.filter((r) => r.y >= HEADER_H && r.y <= h);
     this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawMinimap(this.miniCtx, this.model, this.theme, MINIMAP_W, h, {
-      from: inView.length ? inView[0].r : 0, to: inView.length ? inView[inView.length - 1].r + 1 : 0,
+      from: inView.length ? inView[0].r : 0,
+      to: inView.length ? inView[inView.length - 1].r + 1 : 0,
     });
     this.emptyEl.hidden = this.store.length > 0;
-    if (this.store.length === 0 && this.store.problemCount) this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
+    if (this.store.length === 0 && this.store.problemCount)
+      this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
     const lastY = this.model.rowCount ? g.rowY(this.model.rowCount - 1) : 0;
     // Follow is offered only while a live run streams and the newest events are out of view.
     this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0 || lastY <= h;
@@ -405,10 +563,14 @@ export class App implements AppSurface {
         if (this.follow && this.model.rowCount && this.table.activeRow !== last) this.table.setActive(last);
         else this.table.render();
       } else if (!this.tableTimer) {
-        this.tableTimer = window.setTimeout(() => { this.tableTimer = 0; this.scheduleRender(); }, 110);
+        this.tableTimer = window.setTimeout(() => {
+          this.tableTimer = 0;
+          this.scheduleRender();
+        }, 110);
       }
     }
-    if (this.store.problemCount && this.store.length) this.bar.status.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
+    if (this.store.problemCount && this.store.length)
+      this.bar.status.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
     this.dirtyData = false;
     this.root.dataset.events = String(this.store.length);
     // Observable view state (tests, and anyone scripting the report): rows wholly or partly in view, etc.
@@ -440,14 +602,20 @@ export class App implements AppSurface {
     const g = this.geometry();
     const e = this.model.rowEvent(r);
     if (e < 0) return null;
-    const a = this.store.a(e), b = this.store.b(e);
+    const a = this.store.a(e),
+      b = this.store.b(e);
     const x = a >= 0 && b >= 0 ? (g.laneX(a) + g.laneX(b)) / 2 : a >= 0 ? g.laneX(a) : GUTTER_W + 40;
     return { x, y: g.rowY(r) };
   }
 
-  describeLane(l: number): string { const t = this.store.tasks[l]; return t ? `${laneName(this.store, l)} ${t.kind} ${t.file ? basename(t.file) : ''}` : ''; }
+  describeLane(l: number): string {
+    const t = this.store.tasks[l];
+    return t ? `${laneName(this.store, l)} ${t.kind} ${t.file ? basename(t.file) : ''}` : '';
+  }
 
-  get foldCount(): number { return this.model.folds.filter((f) => foldEnd(f) > f.start).length; }
+  get foldCount(): number {
+    return this.model.folds.filter((f) => foldEnd(f) > f.start).length;
+  }
 }
 
 const NEWLINE = new Uint8Array([10]);

@@ -14,20 +14,32 @@ export class DetailsPane {
     const close = button('close', 'Close the details (Escape)');
     copy.addEventListener('click', () => this.copy());
     close.addEventListener('click', onClose);
-    this.root = el('div', { class: 'details-pane', role: 'region', 'aria-label': 'Selected event' },
-      el('div', { class: 'details-bar' }, el('span', { class: 'details-title' }, 'Selected event'), copy, close), this.body);
+    this.root = el(
+      'div',
+      { class: 'details-pane', role: 'region', 'aria-label': 'Selected event' },
+      el('div', { class: 'details-bar' }, el('span', { class: 'details-title' }, 'Selected event'), copy, close),
+      this.body,
+    );
     this.root.hidden = true;
   }
 
   /** Show `text` (the key says for which event and data, so a redraw does not rebuild the same text). */
   show(key: string, text: () => string): void {
-    if (this.shownFor !== key) { this.shownFor = key; this.body.textContent = text(); }
+    if (this.shownFor !== key) {
+      this.shownFor = key;
+      this.body.textContent = text();
+    }
     this.root.hidden = false;
   }
 
-  hide(): void { this.root.hidden = true; this.shownFor = ''; }
+  hide(): void {
+    this.root.hidden = true;
+    this.shownFor = '';
+  }
 
-  get text(): string { return this.body.textContent ?? ''; }
+  get text(): string {
+    return this.body.textContent ?? '';
+  }
 
   private copy(): void {
     const text = this.text;
@@ -36,9 +48,15 @@ export class DetailsPane {
       const r = document.createRange();
       r.selectNodeContents(this.body);
       const sel = getSelection();
-      sel?.removeAllRanges(); sel?.addRange(r);
-      try { document.execCommand('copy'); } catch { /* the text stays selected for Ctrl+C */ }
+      sel?.removeAllRanges();
+      sel?.addRange(r);
+      try {
+        document.execCommand('copy');
+      } catch {
+        /* the text stays selected for Ctrl+C */
+      }
     };
-    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback); else fallback();
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback);
+    else fallback();
   }
 }

@@ -7,7 +7,8 @@ import { draw } from './render';
 import { bodyW, geometry } from './viewport';
 
 export function exportImage(app: App, format: 'svg' | 'png'): void {
-  const w = bodyW(app), hgt = app.diagram.clientHeight;
+  const w = bodyW(app),
+    hgt = app.diagram.clientHeight;
   const g = geometry(app);
   if (format === 'svg') {
     const measure = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
@@ -17,7 +18,8 @@ export function exportImage(app: App, format: 'svg' | 'png'): void {
   } else {
     const scale = 2;
     const cv = document.createElement('canvas');
-    cv.width = w * scale; cv.height = hgt * scale;
+    cv.width = w * scale;
+    cv.height = hgt * scale;
     const ctx = cv.getContext('2d') as CanvasRenderingContext2D;
     ctx.scale(scale, scale);
     draw(new CanvasPainter(ctx), g, app.theme);

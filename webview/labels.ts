@@ -56,37 +56,55 @@ export function switchLabel(reason: string, value: string | undefined, toKind = 
       if (GEN_KINDS.has(toKind)) return sendish();
       if (toKind === 'greenlet') return call('switch');
       return some ? `resume(${v})` : 'resume';
-    case 'yield': return has ? `yield ${v}` : 'yield';
-    case 'return': return has ? `return ${v}` : 'return';
-    case 'raise': return has ? `raise ${v}` : 'raise';
-    case 'throw': return has ? `throw(${v})` : 'throw()';
-    case 'close': return 'close()';
-    case 'switch': return call('switch');
-    case 'schedule': return 'schedule()';
-    case 'kill': return 'kill()';
-    case 'channel': return has ? `channel.send(${v})` : 'channel.receive()';
+    case 'yield':
+      return has ? `yield ${v}` : 'yield';
+    case 'return':
+      return has ? `return ${v}` : 'return';
+    case 'raise':
+      return has ? `raise ${v}` : 'raise';
+    case 'throw':
+      return has ? `throw(${v})` : 'throw()';
+    case 'close':
+      return 'close()';
+    case 'switch':
+      return call('switch');
+    case 'schedule':
+      return 'schedule()';
+    case 'kill':
+      return 'kill()';
+    case 'channel':
+      return has ? `channel.send(${v})` : 'channel.receive()';
     case 'io-wait': {
       if (!has) return 'wait io';
       const m = /^fd=(\d+)\s+(read|write)\b/.exec(v);
       if (m) return `${m[2] === 'read' ? 'recv' : 'send'} fd=${m[1]}`;
       return /^(recv|send|read|write|accept|connect|select|poll)\b/.test(v) ? v : `wait ${v}`;
     }
-    case 'sleep': return has ? `sleep ${v}` : 'sleep';
-    case 'await': return has ? `await ${v}` : 'await';
-    case 'step': return some ? `step ${v}` : 'step';
+    case 'sleep':
+      return has ? `sleep ${v}` : 'sleep';
+    case 'await':
+      return has ? `await ${v}` : 'await';
+    case 'step':
+      return some ? `step ${v}` : 'step';
     default:
       void fromKind;
       return has ? `${reason} ${v}` : reason || 'switch';
   }
 }
 
-function laneKind(store: TraceStore, lane: number): string { return lane >= 0 ? store.tasks[lane]?.kind ?? '' : ''; }
+function laneKind(store: TraceStore, lane: number): string {
+  return lane >= 0 ? (store.tasks[lane]?.kind ?? '') : '';
+}
 /**
  * Display names of the lanes: a name shared by several tasks (ten tasklets all called `output`, greenlets spawned
  * from one function) gets its rank among them, in order of appearance: `output #1` … `output #10`. A name used
  * once stays as it is. Cached per store; recomputed when lanes are added or renamed.
  */
-interface NameCache { len: number; src: string[]; names: string[] }
+interface NameCache {
+  len: number;
+  src: string[];
+  names: string[];
+}
 const nameCache = new WeakMap<TraceStore, NameCache>();
 export function displayNames(store: TraceStore): string[] {
   const tasks = store.tasks;
@@ -99,7 +117,11 @@ export function displayNames(store: TraceStore): string[] {
   // A name shared by tasks of different kinds says what each is: the `main` thread and the `main()` task are
   // `main thread` and `task main()`; tasks of one kind sharing a name are numbered.
   const kinds = new Map<string, Set<string>>();
-  for (const t of tasks) { let k = kinds.get(t.name); if (!k) kinds.set(t.name, (k = new Set())); k.add(t.kind); }
+  for (const t of tasks) {
+    let k = kinds.get(t.name);
+    if (!k) kinds.set(t.name, (k = new Set()));
+    k.add(t.kind);
+  }
   const base = tasks.map((t) => ((kinds.get(t.name)?.size ?? 0) > 1 ? kindQualified(t.name, t.kind) : t.name));
   const count = new Map<string, number>();
   for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
@@ -117,14 +139,24 @@ export function displayNames(store: TraceStore): string[] {
 /** A name with what its task is, for names shared across kinds. */
 function kindQualified(name: string, kind: string): string {
   switch (kind) {
-    case 'main': return `${name} thread`;
-    case 'thread': return `thread ${name}`;
-    case 'process': return `process ${name}`;
-    case 'asyncio-task': return `task ${name}()`;
-    case 'generator': case 'coroutine': case 'async-generator': return `${name}()`;
-    case 'greenlet': return `greenlet ${name}`;
-    case 'tasklet': return `tasklet ${name}`;
-    default: return `${name} (${kind})`;
+    case 'main':
+      return `${name} thread`;
+    case 'thread':
+      return `thread ${name}`;
+    case 'process':
+      return `process ${name}`;
+    case 'asyncio-task':
+      return `task ${name}()`;
+    case 'generator':
+    case 'coroutine':
+    case 'async-generator':
+      return `${name}()`;
+    case 'greenlet':
+      return `greenlet ${name}`;
+    case 'tasklet':
+      return `tasklet ${name}`;
+    default:
+      return `${name} (${kind})`;
   }
 }
 
@@ -164,22 +196,38 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
   const detail = store.value(i);
   const obj = objectOf(detail);
   switch (cause) {
-    case 'cancel': return `cancelled by ${by}${at}`;
-    case 'timeout': return `timed out${detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` after ${detail}` : ` (${detail})`) : ''}${at}`;
-    case 'timer': return `timer elapsed${detail ? ` (${detail})` : ''}`;
-    case 'fd': return `${detail ?? 'socket'} ready`;
-    case 'set': return `woken by ${by}: ${obj}set()${at}`;
-    case 'release': return `woken by ${by}: ${obj}release()${at}`;
-    case 'notify': return `woken by ${by}: ${obj}notify()${at}`;
-    case 'put': return `woken by ${by}: ${obj}put()${at}`;
-    case 'get': return `woken by ${by}: ${obj}get()${at}`;
-    case 'send': return `woken by ${by}: send${at}`;
-    case 'receive': return `woken by ${by}: receive${at}`;
-    case 'done': return byLane !== undefined ? `${by} finished${at}` : `done${at}`;
-    case 'kill': return `killed by ${by}${at}`;
-    case 'signal': return `signal${detail ? ` ${detail}` : ''}`;
-    case undefined: return `woken by ${by}${at}`;
-    default: return `${cause}${byLane !== undefined ? ` by ${by}` : ''}${at}`;
+    case 'cancel':
+      return `cancelled by ${by}${at}`;
+    case 'timeout':
+      return `timed out${detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` after ${detail}` : ` (${detail})`) : ''}${at}`;
+    case 'timer':
+      return `timer elapsed${detail ? ` (${detail})` : ''}`;
+    case 'fd':
+      return `${detail ?? 'socket'} ready`;
+    case 'set':
+      return `woken by ${by}: ${obj}set()${at}`;
+    case 'release':
+      return `woken by ${by}: ${obj}release()${at}`;
+    case 'notify':
+      return `woken by ${by}: ${obj}notify()${at}`;
+    case 'put':
+      return `woken by ${by}: ${obj}put()${at}`;
+    case 'get':
+      return `woken by ${by}: ${obj}get()${at}`;
+    case 'send':
+      return `woken by ${by}: send${at}`;
+    case 'receive':
+      return `woken by ${by}: receive${at}`;
+    case 'done':
+      return byLane !== undefined ? `${by} finished${at}` : `done${at}`;
+    case 'kill':
+      return `killed by ${by}${at}`;
+    case 'signal':
+      return `signal${detail ? ` ${detail}` : ''}`;
+    case undefined:
+      return `woken by ${by}${at}`;
+    default:
+      return `${cause}${byLane !== undefined ? ` by ${by}` : ''}${at}`;
   }
 }
 
@@ -188,35 +236,51 @@ export function fullLabel(store: TraceStore, i: number): string {
   const v = store.value(i);
   const r = store.reason(i);
   switch (store.type(i)) {
-    case 'switch': return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
-    case 'task': return `create ${laneName(store, store.a(i))}`;
+    case 'switch':
+      return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
+    case 'task':
+      return `create ${laneName(store, store.a(i))}`;
     case 'end':
       switch (r) {
-        case 'return': return `returned ${v ?? 'None'}`;
-        case 'exception': return `raised ${v ?? 'an exception'}`;
-        case 'cancelled': return 'cancelled';
+        case 'return':
+          return `returned ${v ?? 'None'}`;
+        case 'exception':
+          return `raised ${v ?? 'an exception'}`;
+        case 'cancelled':
+          return 'cancelled';
         // `close()` ends a generator by raising GeneratorExit in it: the program wrote "close", so it reads "closed".
-        case 'killed': return v === 'GeneratorExit' || v === undefined && lastSwitchReason(store, i) === 'close' ? 'closed' : v ? `killed (${v})` : 'killed';
-        case 'exit': return v !== undefined ? `exited ${v}` : 'exited';
+        case 'killed':
+          return v === 'GeneratorExit' || (v === undefined && lastSwitchReason(store, i) === 'close') ? 'closed' : v ? `killed (${v})` : 'killed';
+        case 'exit':
+          return v !== undefined ? `exited ${v}` : 'exited';
         case 'unfinished': {
           const line = store.line(i);
           const waits = store.extra(i)?.waits;
           return `unfinished${line ? `: paused at line ${line}` : ''}${typeof waits === 'string' && waits ? ` (waiting for ${waits})` : ''}`;
         }
-        default: return v !== undefined ? `${r} ${v}` : r;
+        default:
+          return v !== undefined ? `${r} ${v}` : r;
       }
-    case 'block': return `waits on ${v ?? r}`;
-    case 'wake': return wakeCause(store, i) ?? `woken: ${v ?? r}`;
+    case 'block':
+      return `waits on ${v ?? r}`;
+    case 'wake':
+      return wakeCause(store, i) ?? `woken: ${v ?? r}`;
     case 'send':
       if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `submit ${v}` : `result ${v ?? ''}`;
       return `${r}.send(${v ?? ''})`;
     case 'recv':
       if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `run ${v}` : `got result ${v ?? ''}`;
       return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
-    case 'output': return (v ?? '').replace(/\n$/, '');
-    case 'mark': return `⚠ ${v ?? r}`;
-    case 'finish': { const c = store.num(i); return Number.isNaN(c) ? 'program ended' : `exit code ${c}`; }
-    case 'rename': return `renamed ${laneName(store, store.a(i))}`;
+    case 'output':
+      return (v ?? '').replace(/\n$/, '');
+    case 'mark':
+      return `⚠ ${v ?? r}`;
+    case 'finish': {
+      const c = store.num(i);
+      return Number.isNaN(c) ? 'program ended' : `exit code ${c}`;
+    }
+    case 'rename':
+      return `renamed ${laneName(store, store.a(i))}`;
   }
   return r;
 }
@@ -229,7 +293,9 @@ function lastSwitchReason(store: TraceStore, i: number): string {
 }
 
 /** The label as drawn (clipped to LABEL_MAX, one line). */
-export function label(store: TraceStore, i: number): string { return clip(fullLabel(store, i)); }
+export function label(store: TraceStore, i: number): string {
+  return clip(fullLabel(store, i));
+}
 
 export type Category = 'resume' | 'yield' | 'error' | 'wait' | 'channel' | 'note' | 'warn' | 'life' | 'other';
 
@@ -239,18 +305,39 @@ export function category(store: TraceStore, i: number): Category {
   switch (store.type(i)) {
     case 'switch':
       switch (r) {
-        case 'start': case 'resume': case 'switch': case 'schedule': return 'resume';
-        case 'yield': case 'return': return 'yield';
-        case 'raise': case 'throw': case 'kill': case 'close': return 'error';
-        case 'channel': case 'queue': return 'channel';
-        default: return 'wait';
+        case 'start':
+        case 'resume':
+        case 'switch':
+        case 'schedule':
+          return 'resume';
+        case 'yield':
+        case 'return':
+          return 'yield';
+        case 'raise':
+        case 'throw':
+        case 'kill':
+        case 'close':
+          return 'error';
+        case 'channel':
+        case 'queue':
+          return 'channel';
+        default:
+          return 'wait';
       }
-    case 'send': case 'recv': return 'channel';
-    case 'block': case 'wake': return 'wait';
-    case 'output': return 'note';
-    case 'mark': return 'warn';
-    case 'end': return r === 'return' || (r === 'exit' && (store.value(i) ?? '0') === '0') ? 'life' : 'error';
-    default: return 'life';
+    case 'send':
+    case 'recv':
+      return 'channel';
+    case 'block':
+    case 'wake':
+      return 'wait';
+    case 'output':
+      return 'note';
+    case 'mark':
+      return 'warn';
+    case 'end':
+      return r === 'return' || (r === 'exit' && (store.value(i) ?? '0') === '0') ? 'life' : 'error';
+    default:
+      return 'life';
   }
 }
 
@@ -280,12 +367,16 @@ export function siteText(store: TraceStore, i: number, short = true): string {
 export function details(store: TraceStore, i: number, full = false): string {
   const type = store.type(i);
   const lines: string[] = [fullLabel(store, i)];
-  const a = store.a(i), b = store.b(i);
+  const a = store.a(i),
+    b = store.b(i);
   if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
   else if (a >= 0) lines.push(`${type} · ${laneName(store, a)}`);
   else lines.push(type);
   lines.push(`at +${formatDuration(store.rel(i))} (ts ${store.ts(i)} ns) · event #${i}`);
-  if (type === 'wake') { const c = wakeCause(store, i); if (c) lines.push(`cause: ${c}`); }
+  if (type === 'wake') {
+    const c = wakeCause(store, i);
+    if (c) lines.push(`cause: ${c}`);
+  }
   if (type === 'task' && a >= 0) {
     const t = store.tasks[a];
     const parent = t?.parent ? store.laneOf(t.parent) : undefined;
@@ -312,17 +403,17 @@ export function details(store: TraceStore, i: number, full = false): string {
 
 /** Codicon code points by task kind (from @vscode/codicons). */
 export const KIND_ICON: Record<string, number> = {
-  main: 0xeb2c,              // play
-  generator: 0xeb16,         // list-ordered
-  coroutine: 0xea8c,         // symbol-method
+  main: 0xeb2c, // play
+  generator: 0xeb16, // list-ordered
+  coroutine: 0xea8c, // symbol-method
   'async-generator': 0xea8c, // symbol-method
-  'asyncio-task': 0xea86,    // symbol-event
-  greenlet: 0xebcb,          // arrow-swap
-  tasklet: 0xeb31,           // pulse
-  thread: 0xeafe,            // git-merge
-  process: 0xeba2,           // server-process
-  'event-loop': 0xea77,      // sync
-  hub: 0xeb50,               // server
+  'asyncio-task': 0xea86, // symbol-event
+  greenlet: 0xebcb, // arrow-swap
+  tasklet: 0xeb31, // pulse
+  thread: 0xeafe, // git-merge
+  process: 0xeba2, // server-process
+  'event-loop': 0xea77, // sync
+  hub: 0xeb50, // server
 };
 export const ICON_WARNING = 0xea6c;
 export const ICON_ERROR = 0xea87;

@@ -14,7 +14,7 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['note', 'what the program printed (red border: stderr); ⚠ a runtime warning such as a blocked event loop'],
   ['↻ row', 'a repeated pattern folded into one row; click to expand'],
   ['step', 'on the Steps scale, one row per event; in asyncio, one run of a task between two awaits (the loop "steps" it)'],
-  ['Hub', 'gevent\'s scheduler greenlet: it runs the event loop and switches to whichever greenlet can continue'],
+  ['Hub', "gevent's scheduler greenlet: it runs the event loop and switches to whichever greenlet can continue"],
   ['io-wait, fd', 'waiting for a socket or pipe (a file descriptor, `fd=7`) to be ready to read or write'],
   ['schedule', 'a Stackless tasklet lets the others run and goes to the back of the queue'],
   ['unfinished', 'the task was still paused or waiting when the program ended'],
@@ -25,12 +25,23 @@ export class Legend {
   readonly root: HTMLDivElement;
 
   constructor() {
-    const rows = LEGEND.map(([k, v]) => el('div', { class: 'legend-row', role: 'listitem' }, el('span', { class: 'legend-key' }, k), el('span', { class: 'legend-text' }, v)));
-    this.root = el('div', { class: 'legend', role: 'dialog', 'aria-label': 'What the diagram shows' },
-      el('div', { class: 'legend-title' }, 'What the diagram shows'), el('div', { role: 'list' }, ...rows));
+    const rows = LEGEND.map(([k, v]) =>
+      el('div', { class: 'legend-row', role: 'listitem' }, el('span', { class: 'legend-key' }, k), el('span', { class: 'legend-text' }, v)),
+    );
+    this.root = el(
+      'div',
+      { class: 'legend', role: 'dialog', 'aria-label': 'What the diagram shows' },
+      el('div', { class: 'legend-title' }, 'What the diagram shows'),
+      el('div', { role: 'list' }, ...rows),
+    );
     this.root.hidden = true;
-    this.root.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.toggle(false); });
+    this.root.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.toggle(false);
+    });
   }
 
-  toggle(on = this.root.hidden): boolean { this.root.hidden = !on; return on; }
+  toggle(on = this.root.hidden): boolean {
+    this.root.hidden = !on;
+    return on;
+  }
 }

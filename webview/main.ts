@@ -8,9 +8,8 @@ import { SOURCES_ELEMENT_ID } from './page';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const vscode: VsCodeApi = typeof acquireVsCodeApi === 'function'
-  ? acquireVsCodeApi()
-  : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
+const vscode: VsCodeApi =
+  typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
 const root = document.getElementById('coroscope-root') ?? document.body.appendChild(document.createElement('div'));
 const app = new App(root, vscode);
 (window as unknown as { coroscope?: App }).coroscope = app;
@@ -21,6 +20,8 @@ if (embedded?.textContent) {
   try {
     const v = JSON.parse(embedded.textContent) as unknown;
     handleHostMessage(app, vscode, { type: 'sources', pane: true, ...(typeof v === 'object' && v !== null ? v : {}) });
-  } catch { /* a damaged page keeps working without its sources */ }
+  } catch {
+    /* a damaged page keeps working without its sources */
+  }
 }
 vscode.postMessage({ type: 'ready' });

@@ -8,18 +8,37 @@ import { assertNever } from '../protocol/events';
 import type { App, VsCodeApi } from './app';
 
 export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): void {
-  if (isTestHostMessage(raw)) { handleTestMessage(app, vscode, raw); return; }
+  if (isTestHostMessage(raw)) {
+    handleTestMessage(app, vscode, raw);
+    return;
+  }
   if (!isHostMessage(raw)) return;
   const m: HostMessage = raw;
   switch (m.type) {
-    case 'reset': app.reset(m.title, m.live); break;
-    case 'appendBytes': app.appendBytes(m.bytes); break;
-    case 'status': app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined); break;
-    case 'highlight': app.highlight(m.file, m.line); break;
-    case 'focus': if (Number.isInteger(m.index)) app.focusEvent(m.index); break;
-    case 'cursorTo': app.replay.goToTask(m.task); break;
-    case 'sources': app.replay.setSources(m.files, m.capped, m.pane); app.scheduleRender(); break;
-    default: assertNever(m, 'host message');
+    case 'reset':
+      app.reset(m.title, m.live);
+      break;
+    case 'appendBytes':
+      app.appendBytes(m.bytes);
+      break;
+    case 'status':
+      app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined);
+      break;
+    case 'highlight':
+      app.highlight(m.file, m.line);
+      break;
+    case 'focus':
+      if (Number.isInteger(m.index)) app.focusEvent(m.index);
+      break;
+    case 'cursorTo':
+      app.replay.goToTask(m.task);
+      break;
+    case 'sources':
+      app.replay.setSources(m.files, m.capped, m.pane);
+      app.scheduleRender();
+      break;
+    default:
+      assertNever(m, 'host message');
   }
 }
 
@@ -30,8 +49,13 @@ function postTest(vscode: VsCodeApi, m: TestWebviewMessage): void {
 
 function handleTestMessage(app: App, vscode: VsCodeApi, m: TestHostMessage): void {
   switch (m.type) {
-    case 'test.append': app.append(m.chunk); break;
-    case 'test.query': postTest(vscode, { type: 'test.summary', summary: app.summary() }); break;
-    default: assertNever(m, 'test message');
+    case 'test.append':
+      app.append(m.chunk);
+      break;
+    case 'test.query':
+      postTest(vscode, { type: 'test.summary', summary: app.summary() });
+      break;
+    default:
+      assertNever(m, 'test message');
   }
 }

@@ -22,16 +22,24 @@ export function drawMinimap(ctx: CanvasRenderingContext2D, m: DiagramModel, t: T
       const r = Math.min(rows - 1, Math.floor((y / h) * rows));
       const e = m.rowEvent(r);
       if (e < 0) continue;
-      if (m.rowFold(r) >= 0) { ctx.fillStyle = t.channel; ctx.fillRect(pad, y, w - 2 * pad, 1); continue; }
+      if (m.rowFold(r) >= 0) {
+        ctx.fillStyle = t.channel;
+        ctx.fillRect(pad, y, w - 2 * pad, 1);
+        continue;
+      }
       const type = s.typeCode(e);
       ctx.fillStyle = type === TYPE.switch ? t.resume : type === TYPE.mark ? t.warn : type === TYPE.end ? t.error : t.dim;
-      const a = s.a(e), b = s.b(e);
+      const a = s.a(e),
+        b = s.b(e);
       if (a >= 0) ctx.fillRect(pad + a * lw, y, dot, 1);
       if (b >= 0) ctx.fillRect(pad + b * lw, y, dot, 1);
     }
     const y0 = (view.from / rows) * h;
     const y1 = Math.max(y0 + 3, (view.to / rows) * h);
-    if (view.from > 0 || view.to < rows) { ctx.fillStyle = t.selection; ctx.fillRect(0, y0, w, y1 - y0); }
+    if (view.from > 0 || view.to < rows) {
+      ctx.fillStyle = t.selection;
+      ctx.fillRect(0, y0, w, y1 - y0);
+    }
     ctx.strokeStyle = t.focus;
     ctx.lineWidth = 1;
     ctx.strokeRect(0.5, y0 + 0.5, w - 1, y1 - y0 - 1);

@@ -8,7 +8,12 @@ import { TYPE, type TraceStore } from '../trace/store';
 import { type Fold, findFolds, foldEnd, stepKey } from '../trace/fold';
 
 /** A run of rows: either one row per event of [ev, evEnd), or one fold row standing for [ev, evEnd). */
-export interface Segment { row: number; fold: number; ev: number; evEnd: number }
+export interface Segment {
+  row: number;
+  fold: number;
+  ev: number;
+  evEnd: number;
+}
 
 /** Events between activation snapshots. */
 const CP = 1024;
@@ -18,7 +23,10 @@ export const GAP_MAX_NS = 5e6;
 /** Events after which the gap threshold is fixed for the trace (before, it is recomputed as events arrive). */
 const GAP_SAMPLE = 256;
 
-export interface ModelOptions { maxPeriod?: number; minCount?: number }
+export interface ModelOptions {
+  maxPeriod?: number;
+  minCount?: number;
+}
 
 export class DiagramModel {
   folds: Fold[] = [];
@@ -50,12 +58,17 @@ export class DiagramModel {
   private readonly maxPeriod: number;
   private readonly minCount: number;
 
-  constructor(readonly store: TraceStore, opts: ModelOptions = {}) {
+  constructor(
+    readonly store: TraceStore,
+    opts: ModelOptions = {},
+  ) {
     this.maxPeriod = opts.maxPeriod ?? 8;
     this.minCount = opts.minCount ?? 8;
   }
 
-  get filtered(): boolean { return this.filter !== null; }
+  get filtered(): boolean {
+    return this.filter !== null;
+  }
 
   /** Take in the events appended since the last call. */
   update(): void {
@@ -72,7 +85,10 @@ export class DiagramModel {
         const b = s.b(i);
         if (b >= 0 && (this.laneStart[b] === undefined || this.laneStart[b] < 0)) this.touchLane(b, i);
         if (a >= 0) this.cur[a] = 0;
-        if (b >= 0) { const d = s.num(i); this.cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0); }
+        if (b >= 0) {
+          const d = s.num(i);
+          this.cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
+        }
       } else if (t === TYPE.end && a >= 0) {
         this.cur[a] = 0;
         this.laneEnd[a] = i;
@@ -81,7 +97,10 @@ export class DiagramModel {
     if (from < GAP_SAMPLE) {
       // Decide (or revise, while the trace is young) how long a gap must be to be compressed.
       const dts: number[] = [];
-      for (let i = 1; i < Math.min(n, GAP_SAMPLE * 4); i++) { const d = s.ts(i) - s.ts(i - 1); if (d > 0) dts.push(d); }
+      for (let i = 1; i < Math.min(n, GAP_SAMPLE * 4); i++) {
+        const d = s.ts(i) - s.ts(i - 1);
+        if (d > 0) dts.push(d);
+      }
       dts.sort((x, y) => x - y);
       const median = dts.length ? dts[dts.length >> 1] : GAP_MAX_NS;
       this.gapNs = Math.min(GAP_MAX_NS, Math.max(GAP_MIN_NS, 8 * median));
@@ -114,7 +133,11 @@ export class DiagramModel {
   }
 
   private touchLane(lane: number, i: number): void {
-    while (this.laneStart.length <= lane) { this.laneStart.push(-1); this.laneEnd.push(-1); this.cur.push(0); }
+    while (this.laneStart.length <= lane) {
+      this.laneStart.push(-1);
+      this.laneEnd.push(-1);
+      this.cur.push(0);
+    }
     this.laneStart[lane] = i;
   }
 
@@ -175,8 +198,13 @@ export class DiagramModel {
 
   private segAtRow(r: number): Segment | undefined {
     const segs = this.segs;
-    let lo = 0, hi = segs.length - 1;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (segs[m].row <= r) lo = m; else hi = m - 1; }
+    let lo = 0,
+      hi = segs.length - 1;
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (segs[m].row <= r) lo = m;
+      else hi = m - 1;
+    }
     return segs[lo];
   }
 
@@ -199,14 +227,24 @@ export class DiagramModel {
   eventRow(i: number): number {
     if (this.filter) {
       const l = this.list!;
-      let lo = 0, hi = this.listLen;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (l[m] < i) lo = m + 1; else hi = m; }
+      let lo = 0,
+        hi = this.listLen;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (l[m] < i) lo = m + 1;
+        else hi = m;
+      }
       return lo;
     }
     const segs = this.segs;
-    let lo = 0, hi = segs.length - 1;
+    let lo = 0,
+      hi = segs.length - 1;
     if (hi < 0) return 0;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (segs[m].ev <= i) lo = m; else hi = m - 1; }
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (segs[m].ev <= i) lo = m;
+      else hi = m - 1;
+    }
     const g = segs[lo];
     return g.fold >= 0 ? g.row : g.row + Math.min(Math.max(0, i - g.ev), g.evEnd - g.ev - 1);
   }
@@ -214,26 +252,38 @@ export class DiagramModel {
   /** Fold containing event i (collapsed or not), or -1. */
   foldOf(i: number): number {
     const f = this.folds;
-    let lo = 0, hi = f.length - 1;
+    let lo = 0,
+      hi = f.length - 1;
     if (hi < 0) return -1;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (f[m].start <= i) lo = m; else hi = m - 1; }
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (f[m].start <= i) lo = m;
+      else hi = m - 1;
+    }
     return f[lo].start <= i && i < foldEnd(f[lo]) ? lo : -1;
   }
 
   /** Make event i visible: expand its fold if it is hidden in one. */
   reveal(i: number): void {
     const r = this.eventRow(i);
-    if (this.rowFold(r) >= 0) { this.expanded.add(this.folds[this.rowFold(r)].start); this.rebuildSegments(); }
+    if (this.rowFold(r) >= 0) {
+      this.expanded.add(this.folds[this.rowFold(r)].start);
+      this.rebuildSegments();
+    }
   }
 
   toggleFold(k: number): void {
     const f = this.folds[k];
     if (!f) return;
-    if (this.expanded.has(f.start)) this.expanded.delete(f.start); else this.expanded.add(f.start);
+    if (this.expanded.has(f.start)) this.expanded.delete(f.start);
+    else this.expanded.add(f.start);
     this.rebuildSegments();
   }
 
-  setFolding(on: boolean): void { this.foldingOn = on; this.rebuildSegments(); }
+  setFolding(on: boolean): void {
+    this.foldingOn = on;
+    this.rebuildSegments();
+  }
 
   /** Show only the events the predicate accepts (null: all). */
   setFilter(pred: ((i: number) => boolean) | null): void {
@@ -248,7 +298,11 @@ export class DiagramModel {
   }
 
   private pushList(i: number): void {
-    if (this.listLen === this.list!.length) { const l = new Int32Array(this.list!.length * 2); l.set(this.list!); this.list = l; }
+    if (this.listLen === this.list!.length) {
+      const l = new Int32Array(this.list!.length * 2);
+      l.set(this.list!);
+      this.list = l;
+    }
     this.list![this.listLen++] = i;
   }
 
@@ -269,9 +323,13 @@ export class DiagramModel {
     for (let i = from + 1; i <= to; i++) {
       const t = s.typeCode(i);
       if (t === TYPE.switch) {
-        const a = s.a(i), b = s.b(i);
+        const a = s.a(i),
+          b = s.b(i);
         if (a >= 0) st[a] = 0;
-        if (b >= 0) { const d = s.num(i); st[b] = 1 + (d > 0 ? Math.min(d, 100) : 0); }
+        if (b >= 0) {
+          const d = s.num(i);
+          st[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
+        }
       } else if (t === TYPE.end) {
         const a = s.a(i);
         if (a >= 0) st[a] = 0;
@@ -303,18 +361,30 @@ export class DiagramModel {
   ctime(i: number): number {
     if (!this.compressGaps) return this.store.rel(i);
     const g = this.gapAt;
-    let lo = 0, hi = g.length;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] <= i) lo = m + 1; else hi = m; }
+    let lo = 0,
+      hi = g.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (g[m] <= i) lo = m + 1;
+      else hi = m;
+    }
     return this.store.rel(i) - (lo > 0 ? this.gapRemoved[lo - 1] : 0);
   }
 
   /** Compressed time of row r. */
-  rowTime(r: number): number { return this.ctime(Math.max(0, this.rowEvent(r))); }
+  rowTime(r: number): number {
+    return this.ctime(Math.max(0, this.rowEvent(r)));
+  }
 
   /** First row whose time is ≥ t. */
   rowAtTime(t: number): number {
-    let lo = 0, hi = this.rowCount;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (this.rowTime(m) < t) lo = m + 1; else hi = m; }
+    let lo = 0,
+      hi = this.rowCount;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.rowTime(m) < t) lo = m + 1;
+      else hi = m;
+    }
     return lo;
   }
 
@@ -323,8 +393,13 @@ export class DiagramModel {
     const out: [number, number][] = [];
     if (!this.compressGaps) return out;
     const g = this.gapAt;
-    let lo = 0, hi = g.length;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (g[m] < e0) lo = m + 1; else hi = m; }
+    let lo = 0,
+      hi = g.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (g[m] < e0) lo = m + 1;
+      else hi = m;
+    }
     for (let k = lo; k < g.length && g[k] <= e1; k++) {
       const removed = this.gapRemoved[k] - (k > 0 ? this.gapRemoved[k - 1] : 0);
       out.push([g[k], removed + this.gapNs]);
@@ -332,5 +407,7 @@ export class DiagramModel {
     return out;
   }
 
-  get totalTime(): number { return this.store.length ? this.ctime(this.store.length - 1) : 0; }
+  get totalTime(): number {
+    return this.store.length ? this.ctime(this.store.length - 1) : 0;
+  }
 }

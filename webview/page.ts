@@ -27,7 +27,10 @@ export const SOURCES_ELEMENT_ID = 'coroscope-sources';
  * apply; `<` is escaped so no text of the program can end the element).
  */
 export function sourcesElement(files: { file: string; text: string }[], capped: boolean, nonce: string): string {
-  const json = JSON.stringify({ files, capped }).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const json = JSON.stringify({ files, capped })
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return `<script type="application/json" nonce="${escapeHtml(nonce)}" id="${SOURCES_ELEMENT_ID}">${json}</script>`;
 }
 

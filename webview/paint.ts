@@ -19,43 +19,81 @@ export interface Painter {
 }
 
 export class CanvasPainter implements Painter {
-  constructor(readonly ctx: CanvasRenderingContext2D) { ctx.textBaseline = 'middle'; }
-  setFont(font: string): void { this.ctx.font = font; }
-  measure(text: string): number { return this.ctx.measureText(text).width; }
-  fillRect(x: number, y: number, w: number, h: number, color: string): void { this.ctx.fillStyle = color; this.ctx.fillRect(x, y, w, h); }
+  constructor(readonly ctx: CanvasRenderingContext2D) {
+    ctx.textBaseline = 'middle';
+  }
+  setFont(font: string): void {
+    this.ctx.font = font;
+  }
+  measure(text: string): number {
+    return this.ctx.measureText(text).width;
+  }
+  fillRect(x: number, y: number, w: number, h: number, color: string): void {
+    this.ctx.fillStyle = color;
+    this.ctx.fillRect(x, y, w, h);
+  }
   strokeRect(x: number, y: number, w: number, h: number, color: string, width = 1): void {
-    this.ctx.strokeStyle = color; this.ctx.lineWidth = width; this.ctx.setLineDash([]); this.ctx.strokeRect(x, y, w, h);
+    this.ctx.strokeStyle = color;
+    this.ctx.lineWidth = width;
+    this.ctx.setLineDash([]);
+    this.ctx.strokeRect(x, y, w, h);
   }
   roundRect(x: number, y: number, w: number, h: number, r: number, fill: string, stroke?: string): void {
     const c = this.ctx;
     c.beginPath();
     c.roundRect(x, y, w, h, r);
-    c.fillStyle = fill; c.fill();
-    if (stroke) { c.strokeStyle = stroke; c.lineWidth = 1; c.setLineDash([]); c.stroke(); }
+    c.fillStyle = fill;
+    c.fill();
+    if (stroke) {
+      c.strokeStyle = stroke;
+      c.lineWidth = 1;
+      c.setLineDash([]);
+      c.stroke();
+    }
   }
   line(x1: number, y1: number, x2: number, y2: number, color: string, width = 1, dash?: number[]): void {
     const c = this.ctx;
-    c.beginPath(); c.moveTo(x1, y1); c.lineTo(x2, y2);
-    c.strokeStyle = color; c.lineWidth = width; c.setLineDash(dash ?? []); c.stroke();
+    c.beginPath();
+    c.moveTo(x1, y1);
+    c.lineTo(x2, y2);
+    c.strokeStyle = color;
+    c.lineWidth = width;
+    c.setLineDash(dash ?? []);
+    c.stroke();
   }
   poly(points: number[], color: string): void {
     const c = this.ctx;
-    c.beginPath(); c.moveTo(points[0], points[1]);
+    c.beginPath();
+    c.moveTo(points[0], points[1]);
     for (let k = 2; k < points.length; k += 2) c.lineTo(points[k], points[k + 1]);
-    c.closePath(); c.fillStyle = color; c.fill();
+    c.closePath();
+    c.fillStyle = color;
+    c.fill();
   }
   text(text: string, x: number, y: number, color: string, align: Align = 'left'): void {
-    this.ctx.fillStyle = color; this.ctx.textAlign = align; this.ctx.fillText(text, x, y);
+    this.ctx.fillStyle = color;
+    this.ctx.textAlign = align;
+    this.ctx.fillText(text, x, y);
   }
-  clip(x: number, y: number, w: number, h: number): void { this.ctx.save(); this.ctx.beginPath(); this.ctx.rect(x, y, w, h); this.ctx.clip(); }
-  unclip(): void { this.ctx.restore(); }
+  clip(x: number, y: number, w: number, h: number): void {
+    this.ctx.save();
+    this.ctx.beginPath();
+    this.ctx.rect(x, y, w, h);
+    this.ctx.clip();
+  }
+  unclip(): void {
+    this.ctx.restore();
+  }
 }
 
 export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
-    // Characters XML 1.0 forbids (control characters from program output).
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
+  return (
+    s
+      .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
+      // Characters XML 1.0 forbids (control characters from program output).
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+  );
 }
 
 const n = (v: number) => (Math.round(v * 10) / 10).toString();
@@ -66,9 +104,18 @@ export class SvgPainter implements Painter {
   private font = '12px sans-serif';
   private clipId = 0;
   private depth = 0;
-  constructor(private readonly measurer: CanvasRenderingContext2D, readonly width: number, readonly height: number) {}
-  setFont(font: string): void { this.font = font; this.measurer.font = font; }
-  measure(text: string): number { return this.measurer.measureText(text).width; }
+  constructor(
+    private readonly measurer: CanvasRenderingContext2D,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+  setFont(font: string): void {
+    this.font = font;
+    this.measurer.font = font;
+  }
+  measure(text: string): number {
+    return this.measurer.measureText(text).width;
+  }
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
     this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${xmlEscape(color)}"/>`);
   }
@@ -76,10 +123,14 @@ export class SvgPainter implements Painter {
     this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="none" stroke="${xmlEscape(color)}" stroke-width="${width}"/>`);
   }
   roundRect(x: number, y: number, w: number, h: number, r: number, fill: string, stroke?: string): void {
-    this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${r}" fill="${xmlEscape(fill)}"${stroke ? ` stroke="${xmlEscape(stroke)}"` : ''}/>`);
+    this.out.push(
+      `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${r}" fill="${xmlEscape(fill)}"${stroke ? ` stroke="${xmlEscape(stroke)}"` : ''}/>`,
+    );
   }
   line(x1: number, y1: number, x2: number, y2: number, color: string, width = 1, dash?: number[]): void {
-    this.out.push(`<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash?.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`);
+    this.out.push(
+      `<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash?.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`,
+    );
   }
   poly(points: number[], color: string): void {
     const pts: string[] = [];
@@ -88,14 +139,21 @@ export class SvgPainter implements Painter {
   }
   text(text: string, x: number, y: number, color: string, align: Align = 'left'): void {
     const anchor = align === 'left' ? 'start' : align === 'center' ? 'middle' : 'end';
-    this.out.push(`<text x="${n(x)}" y="${n(y)}" fill="${xmlEscape(color)}" text-anchor="${anchor}" dominant-baseline="central" style="font:${xmlEscape(this.font)}" xml:space="preserve">${xmlEscape(text)}</text>`);
+    this.out.push(
+      `<text x="${n(x)}" y="${n(y)}" fill="${xmlEscape(color)}" text-anchor="${anchor}" dominant-baseline="central" style="font:${xmlEscape(this.font)}" xml:space="preserve">${xmlEscape(text)}</text>`,
+    );
   }
   clip(x: number, y: number, w: number, h: number): void {
     const id = `c${this.clipId++}`;
     this.out.push(`<clipPath id="${id}"><rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}"/></clipPath><g clip-path="url(#${id})">`);
     this.depth++;
   }
-  unclip(): void { if (this.depth > 0) { this.out.push('</g>'); this.depth--; } }
+  unclip(): void {
+    if (this.depth > 0) {
+      this.out.push('</g>');
+      this.depth--;
+    }
+  }
   toString(): string {
     while (this.depth > 0) this.unclip();
     return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}">\n${this.out.join('\n')}\n</svg>\n`;

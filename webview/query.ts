@@ -51,21 +51,29 @@ export function compileQuery(store: TraceStore, q: Query): (i: number) => boolea
   const reasonTextCache = new Map<number, boolean>();
   const laneFilter = q.task.length > 0 || q.kind.length > 0;
   return (i: number): boolean => {
-    const a = store.a(i), b = store.b(i);
+    const a = store.a(i),
+      b = store.b(i);
     if (laneFilter && !((a >= 0 && laneOk[a]) || (b >= 0 && laneOk[b]))) return false;
     const type = store.type(i);
     if (q.type.length && !q.type.some((x) => type.startsWith(x))) return false;
     const rid = store.reasonId(i);
     if (q.reason.length) {
       let ok = reasonCache.get(rid);
-      if (ok === undefined) { const r = store.reason(i).toLowerCase(); ok = q.reason.some((x) => r.includes(x)); reasonCache.set(rid, ok); }
+      if (ok === undefined) {
+        const r = store.reason(i).toLowerCase();
+        ok = q.reason.some((x) => r.includes(x));
+        reasonCache.set(rid, ok);
+      }
       if (!ok) return false;
     }
     if (!q.text) return true;
     if ((a >= 0 && laneText[a]) || (b >= 0 && laneText[b])) return true;
     if (type.includes(q.text)) return true;
     let rt = reasonTextCache.get(rid);
-    if (rt === undefined) { rt = store.reason(i).toLowerCase().includes(q.text); reasonTextCache.set(rid, rt); }
+    if (rt === undefined) {
+      rt = store.reason(i).toLowerCase().includes(q.text);
+      reasonTextCache.set(rid, rt);
+    }
     if (rt) return true;
     const v = store.value(i);
     return v?.toLowerCase().includes(q.text) === true;

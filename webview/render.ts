@@ -37,30 +37,51 @@ export interface View {
   hoverRow: number;
 }
 
-export interface VisRow { r: number; y: number; e: number; fold: number }
+export interface VisRow {
+  r: number;
+  y: number;
+  e: number;
+  fold: number;
+}
 
 export class Geometry {
   readonly laneLeft: number[] = [];
   readonly laneWidth: number[] = [];
   readonly contentW: number;
-  constructor(readonly model: DiagramModel, readonly view: View, readonly width: number, readonly height: number) {
+  constructor(
+    readonly model: DiagramModel,
+    readonly view: View,
+    readonly width: number,
+    readonly height: number,
+  ) {
     let x = 0;
     const lanes = model.store.tasks.length;
     for (let l = 0; l < lanes; l++) {
       const w = view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
-      this.laneLeft.push(x); this.laneWidth.push(w); x += w;
+      this.laneLeft.push(x);
+      this.laneWidth.push(w);
+      x += w;
     }
     this.contentW = x;
   }
-  laneX(l: number): number { return GUTTER_W - this.view.left + this.laneLeft[l] + this.laneWidth[l] / 2; }
+  laneX(l: number): number {
+    return GUTTER_W - this.view.left + this.laneLeft[l] + this.laneWidth[l] / 2;
+  }
   laneAt(x: number): number {
     const cx = x - GUTTER_W + this.view.left;
     if (cx < 0) return -1;
-    let lo = 0, hi = this.laneLeft.length - 1;
-    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (this.laneLeft[m] <= cx) lo = m; else hi = m - 1; }
+    let lo = 0,
+      hi = this.laneLeft.length - 1;
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (this.laneLeft[m] <= cx) lo = m;
+      else hi = m - 1;
+    }
     return lo < this.laneLeft.length && cx < this.laneLeft[lo] + this.laneWidth[lo] ? lo : -1;
   }
-  get bodyH(): number { return this.height - HEADER_H; }
+  get bodyH(): number {
+    return this.height - HEADER_H;
+  }
   /** Centre y of row r. */
   rowY(r: number): number {
     const v = this.view;
@@ -79,7 +100,8 @@ export class Geometry {
   }
   /** The rows to draw, top to bottom, at most one per pixel, plus one above and below for continuity. */
   visibleRows(): VisRow[] {
-    const m = this.model, v = this.view;
+    const m = this.model,
+      v = this.view;
     const count = m.rowCount;
     const out: VisRow[] = [];
     if (count === 0) return out;
@@ -111,14 +133,22 @@ export class Geometry {
 
 function catColor(t: Theme, c: Category): string {
   switch (c) {
-    case 'resume': return t.resume;
-    case 'yield': return t.yield;
-    case 'error': return t.error;
-    case 'wait': return t.wait;
-    case 'channel': return t.channel;
-    case 'note': return t.noteBorder;
-    case 'warn': return t.warn;
-    default: return t.life;
+    case 'resume':
+      return t.resume;
+    case 'yield':
+      return t.yield;
+    case 'error':
+      return t.error;
+    case 'wait':
+      return t.wait;
+    case 'channel':
+      return t.channel;
+    case 'note':
+      return t.noteBorder;
+    case 'warn':
+      return t.warn;
+    default:
+      return t.life;
   }
 }
 
@@ -130,8 +160,13 @@ export function fit(p: Painter, text: string, maxW: number, tail = true): string
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
   const cut = (n: number) => (tail ? middle(text, n) : text.slice(0, n - 1) + '…');
-  let lo = 0, hi = text.length;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (p.measure(cut(mid)) <= maxW) lo = mid; else hi = mid - 1; }
+  let lo = 0,
+    hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (p.measure(cut(mid)) <= maxW) lo = mid;
+    else hi = mid - 1;
+  }
   return lo <= 1 ? '' : cut(lo);
 }
 
@@ -145,7 +180,10 @@ export function senderOf(m: DiagramModel, recv: number): number {
   if (hit !== undefined) return hit;
   let found = -1;
   for (let i = recv - 1; i >= 0 && i >= recv - 50000; i--) {
-    if (s.typeCode(i) === TYPE.send && s.num(i) === msg && s.reasonId(i) === s.reasonId(recv)) { found = i; break; }
+    if (s.typeCode(i) === TYPE.send && s.num(i) === msg && s.reasonId(i) === s.reasonId(recv)) {
+      found = i;
+      break;
+    }
   }
   if (pairCache.size > 10000) pairCache.clear();
   pairCache.set(recv, found);
@@ -170,7 +208,10 @@ export function wakerOf(m: DiagramModel, wake: number): number {
     for (let i = wake - 1; i >= 0 && i >= wake - 5000; i--) {
       if (s.a(i) !== by && !(s.typeCode(i) === TYPE.switch && s.b(i) === by)) continue;
       if (nearest < 0) nearest = i;
-      if (!byLine || s.line(i) === byLine) { found = i; break; }
+      if (!byLine || s.line(i) === byLine) {
+        found = i;
+        break;
+      }
     }
     if (found < 0) found = nearest;
   }
@@ -179,7 +220,10 @@ export function wakerOf(m: DiagramModel, wake: number): number {
   return found;
 }
 
-export function resetPairs(): void { pairCache.clear(); wakerCache.clear(); }
+export function resetPairs(): void {
+  pairCache.clear();
+  wakerCache.clear();
+}
 
 /** Label of a fold row. */
 export function foldLabel(m: DiagramModel, k: number): string {
@@ -191,8 +235,15 @@ export function foldLabel(m: DiagramModel, k: number): string {
     const t = m.store.typeCode(e);
     if (t === TYPE.switch) {
       const st = m.store;
-      parts.push(switchLabel(st.reason(e), st.value(e) !== undefined && st.value(e) !== 'None' ? '…' : st.value(e), st.tasks[st.b(e)]?.kind, st.tasks[st.a(e)]?.kind));
-    } else if (t === TYPE.send || t === TYPE.recv) parts.push(label(m.store, e).replace(/\((.+)\)/, '(…)').replace(/→ .*$/, '→ …'));
+      parts.push(
+        switchLabel(st.reason(e), st.value(e) !== undefined && st.value(e) !== 'None' ? '…' : st.value(e), st.tasks[st.b(e)]?.kind, st.tasks[st.a(e)]?.kind),
+      );
+    } else if (t === TYPE.send || t === TYPE.recv)
+      parts.push(
+        label(m.store, e)
+          .replace(/\((.+)\)/, '(…)')
+          .replace(/→ .*$/, '→ …'),
+      );
   }
   const what = parts.length ? ` of ${parts.join(' → ')}` : '';
   return `↻ ${hidden.toLocaleString('en-US')} more repetitions${what} (×${f.count.toLocaleString('en-US')} in all)`;
@@ -205,13 +256,19 @@ const idleKind = (kind: string | undefined) => kind === 'event-loop' || kind ===
 function important(s: DiagramModel['store'], i: number): boolean {
   const type = s.typeCode(i);
   if (type === TYPE.task || type === TYPE.end || type === TYPE.mark) return true;
-  if (type === TYPE.switch) { const c = category(s, i); return c === 'error'; }
+  if (type === TYPE.switch) {
+    const c = category(s, i);
+    return c === 'error';
+  }
   return type === TYPE.wake && s.extra(i)?.cause !== undefined;
 }
 
 export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
-  const m = g.model, v = g.view, s = m.store;
-  const W = g.width, H = g.height;
+  const m = g.model,
+    v = g.view,
+    s = m.store;
+  const W = g.width,
+    H = g.height;
   const lanes = s.tasks.length;
   p.fillRect(0, 0, W, H, t.bg);
 
@@ -222,7 +279,8 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     if (x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
   }
   const rows = g.visibleRows();
-  const bodyTop = HEADER_H, bodyBot = H;
+  const bodyTop = HEADER_H,
+    bodyBot = H;
   const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
   const rowH = v.scale === 'steps' ? v.rowH : 18;
 
@@ -235,7 +293,10 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   for (const row of rows) {
     if (row.y < bodyTop - rowH || row.y > bodyBot + rowH) continue;
     const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
-    if (row.fold >= 0) { band(t.foldBg); continue; }
+    if (row.fold >= 0) {
+      band(t.foldBg);
+      continue;
+    }
     if (row.e < 0) continue;
     if (v.highlight?.has(s.siteId(row.e))) band(t.highlight);
     else if (v.match?.(row.e)) band(t.match);
@@ -286,7 +347,10 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         if (!visibleLane[l]) continue;
         const on = st[l] ?? 0;
         if (barTop[l] >= 0 && on !== barDepth[l]) flush(l, y);
-        if (on > 0 && barTop[l] < 0) { barTop[l] = y; barDepth[l] = on; }
+        if (on > 0 && barTop[l] < 0) {
+          barTop[l] = y;
+          barDepth[l] = on;
+        }
       }
     });
     for (let l = 0; l < lanes; l++) if (barTop[l] >= 0) flush(l, bodyBot);
@@ -302,10 +366,12 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
     // On the time scale rows can crowd: write a label only where there is room for it. Rows too dense for every
     // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes.
-    const room = labels ? (v.scale === 'steps' || y - lastLabelY >= 15)
-      : y - lastLabelY >= 15 && row.e >= 0 && important(s, row.e);
+    const room = labels ? v.scale === 'steps' || y - lastLabelY >= 15 : y - lastLabelY >= 15 && row.e >= 0 && important(s, row.e);
     if (room) lastLabelY = y;
-    if (row.fold >= 0) { drawFold(p, g, t, row, room); continue; }
+    if (row.fold >= 0) {
+      drawFold(p, g, t, row, room);
+      continue;
+    }
     const i = row.e;
     if (i < 0) continue;
     const type = s.typeCode(i);
@@ -324,19 +390,35 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const from = snd >= 0 ? s.a(snd) : -1;
         if (from >= 0 && a >= 0 && from !== a) {
           const yFrom = g.rowY(m.eventRow(snd));
-          drawArrow(p, g, t, g.laneX(from), g.laneX(a), y, color, room ? (POOL_CH.test(s.reason(i)) ? text : clip(`${s.reason(i)}: ${s.value(i) ?? ''}`)) : '', true, yFrom);
+          drawArrow(
+            p,
+            g,
+            t,
+            g.laneX(from),
+            g.laneX(a),
+            y,
+            color,
+            room ? (POOL_CH.test(s.reason(i)) ? text : clip(`${s.reason(i)}: ${s.value(i) ?? ''}`)) : '',
+            true,
+            yFrom,
+          );
         } else if (a >= 0) drawMark(p, g, t, a, y, '⇣', text, color);
         break;
       }
-      case TYPE.send: if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color); break;
-      case TYPE.block: if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color); break;
+      case TYPE.send:
+        if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color);
+        break;
+      case TYPE.block:
+        if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color);
+        break;
       case TYPE.wake: {
         if (a < 0) break;
         // The cause: a thin connector from the waker's event (set(), put(), cancel()) to the woken task.
         const w = wakerOf(m, i);
         const wl = w >= 0 ? s.a(w) : -1;
         if (wl >= 0 && wl !== a && !v.collapsed.has(a)) {
-          const x0 = g.laneX(wl), x1 = g.laneX(a);
+          const x0 = g.laneX(wl),
+            x1 = g.laneX(a);
           const y0 = g.rowY(m.eventRow(w));
           const dir = x1 >= x0 ? 1 : -1;
           p.line(x0 + dir * (BAR_W / 2), y0, x1 - dir * 8, y, t.wait, 1, [2, 2]);
@@ -344,7 +426,9 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         drawMark(p, g, t, a, y, '▶', text, color);
         break;
       }
-      case TYPE.output: if (a >= 0 && room) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH); break;
+      case TYPE.output:
+        if (a >= 0 && room) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH);
+        break;
       case TYPE.mark: {
         if (room) {
           const lane = a >= 0 ? a : vl[0];
@@ -389,10 +473,15 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         // Child processes may report their own finish; only the last one is the program's end.
         const final = i === m.lastFinish;
         if (final) p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
-        if (room) { p.setFont(fontSmall); p.text(final ? text : `a process ended: ${text}`, GUTTER_W + 6, final ? y - 8 : y, t.dim); p.setFont(fontLabel); }
+        if (room) {
+          p.setFont(fontSmall);
+          p.text(final ? text : `a process ended: ${text}`, GUTTER_W + 6, final ? y - 8 : y, t.dim);
+          p.setFont(fontLabel);
+        }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   p.unclip();
@@ -414,7 +503,8 @@ function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y:
     if (text) p.text(fit(p, text, g.view.laneW - 40), x1 + 28, y, color, 'left');
     return;
   }
-  const sx = x1 + dir * inset, ex = x2 - dir * inset;
+  const sx = x1 + dir * inset,
+    ex = x2 - dir * inset;
   p.line(sx, yFrom, ex - dir * 6, y, color, 1.5, dashed ? [5, 3] : undefined);
   p.poly([ex, y, ex - dir * 8, y - 4.5, ex - dir * 8, y + 4.5], color);
   if (text) {
@@ -450,7 +540,10 @@ function drawMark(p: Painter, g: Geometry, t: Theme, lane: number, y: number, gl
 
 function drawNote(p: Painter, g: Geometry, t: Theme, lane: number, y: number, text: string, border: string, rowH: number, bg = t.noteBg): void {
   const x = g.laneX(lane);
-  if (g.view.collapsed.has(lane)) { p.fillRect(x - 4, y - 4, 8, 8, border); return; }
+  if (g.view.collapsed.has(lane)) {
+    p.fillRect(x - 4, y - 4, 8, 8, border);
+    return;
+  }
   const maxW = Math.max(60, g.laneWidth[lane] + 40);
   const shown = fit(p, text, maxW - 12);
   const w = Math.min(maxW, p.measure(shown) + 12);
@@ -464,11 +557,19 @@ function drawNote(p: Painter, g: Geometry, t: Theme, lane: number, y: number, te
 function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolean): void {
   const m = g.model;
   const f = m.folds[row.fold];
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let j = 0; j < f.period; j++) {
-    for (const l of [m.store.a(f.start + j), m.store.b(f.start + j)]) if (l >= 0) { lo = Math.min(lo, g.laneX(l)); hi = Math.max(hi, g.laneX(l)); }
+    for (const l of [m.store.a(f.start + j), m.store.b(f.start + j)])
+      if (l >= 0) {
+        lo = Math.min(lo, g.laneX(l));
+        hi = Math.max(hi, g.laneX(l));
+      }
   }
-  if (!Number.isFinite(lo)) { lo = GUTTER_W + 20; hi = lo + 200; }
+  if (!Number.isFinite(lo)) {
+    lo = GUTTER_W + 20;
+    hi = lo + 200;
+  }
   p.setFont(`600 12px ${t.font}`);
   const full = foldLabel(m, row.fold) + '  — click to expand';
   const x0 = Math.max(GUTTER_W + 4, lo - 30);
@@ -486,7 +587,8 @@ function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolea
 }
 
 function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
-  const m = g.model, v = g.view;
+  const m = g.model,
+    v = g.view;
   p.fillRect(0, HEADER_H, GUTTER_W, g.height - HEADER_H, t.gutterBg);
   p.line(GUTTER_W, HEADER_H, GUTTER_W, g.height, t.border);
   p.setFont(`10px ${t.mono}`);
@@ -506,11 +608,15 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
     }
     // Compressed gaps: a break across the lanes, labelled with the real duration.
     if (rows.length > 1) {
-      const e0 = Math.max(0, rows[0].e), e1 = Math.max(0, rows[rows.length - 1].e);
+      const e0 = Math.max(0, rows[0].e),
+        e1 = Math.max(0, rows[rows.length - 1].e);
       for (const [ev, ns] of m.gapsBetween(e0, e1)) {
         const y = g.rowY(m.eventRow(ev)) - 8;
         if (y < HEADER_H || y > g.height) continue;
-        for (let x = GUTTER_W; x < g.width; x += 12) { p.line(x, y - 3, x + 6, y + 3, t.dim, 1); p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1); }
+        for (let x = GUTTER_W; x < g.width; x += 12) {
+          p.line(x, y - 3, x + 6, y + 3, t.dim, 1);
+          p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
+        }
         p.setFont(`11px ${t.font}`);
         const text = `⋯ ${formatDuration(ns)} later ⋯`;
         const w = p.measure(text) + 10;
@@ -523,7 +629,8 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
 }
 
 function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
-  const s = g.model.store, v = g.view;
+  const s = g.model.store,
+    v = g.view;
   p.fillRect(0, 0, g.width, HEADER_H, t.headBg);
   p.line(0, HEADER_H - 0.5, g.width, HEADER_H - 0.5, t.border);
   p.clip(GUTTER_W, 0, g.width - GUTTER_W, HEADER_H);

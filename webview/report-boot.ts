@@ -15,10 +15,18 @@ import type { ReportConfig } from './report-config';
 
 const CHUNK = 4_000_000;
 
-interface VsCodeStub { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
+interface VsCodeStub {
+  postMessage(m: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
 declare global {
-  interface Window { acquireVsCodeApi?: () => VsCodeStub }
-  interface Uint8ArrayConstructor { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> }
+  interface Window {
+    acquireVsCodeApi?: () => VsCodeStub;
+  }
+  interface Uint8ArrayConstructor {
+    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
+  }
 }
 
 let state: unknown;
@@ -26,7 +34,7 @@ let started = false;
 
 function readConfig(): ReportConfig {
   const el = document.getElementById('coroscope-report');
-  const raw = el ? JSON.parse(el.textContent ?? '{}') as Partial<ReportConfig> : {};
+  const raw = el ? (JSON.parse(el.textContent ?? '{}') as Partial<ReportConfig>) : {};
   return {
     title: typeof raw.title === 'string' ? raw.title : 'coroscope',
     exitCode: typeof raw.exitCode === 'number' ? raw.exitCode : null,
@@ -34,7 +42,9 @@ function readConfig(): ReportConfig {
   };
 }
 
-function post(m: HostMessage, transfer: Transferable[] = []): void { window.postMessage(m, '*', transfer); }
+function post(m: HostMessage, transfer: Transferable[] = []): void {
+  window.postMessage(m, '*', transfer);
+}
 
 function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(b64);
@@ -55,7 +65,10 @@ function save(format: 'svg' | 'png', data: string): void {
 
 function fail(e: unknown): void {
   const root = document.getElementById('coroscope-root');
-  if (root) { root.dataset.coroscopeState = 'error'; root.textContent = `Could not read the embedded trace: ${String(e)}`; }
+  if (root) {
+    root.dataset.coroscopeState = 'error';
+    root.textContent = `Could not read the embedded trace: ${String(e)}`;
+  }
   post({ type: 'status', state: 'failed', message: String(e) });
 }
 
@@ -75,7 +88,10 @@ class Feeder {
     const nl = piece.lastIndexOf(10);
     this.parts.push(piece);
     this.size += piece.length;
-    if (nl >= 0) { this.nlPart = this.parts.length - 1; this.nlAt = nl; }
+    if (nl >= 0) {
+      this.nlPart = this.parts.length - 1;
+      this.nlAt = nl;
+    }
     if (this.size >= CHUNK && this.nlPart >= 0) this.flush(false);
   }
 
@@ -88,7 +104,10 @@ class Feeder {
     for (let k = 0; k < upto; k++) n += this.parts[k].length;
     const buf = new Uint8Array(n);
     let at = 0;
-    for (let k = 0; k < upto; k++) { buf.set(this.parts[k], at); at += this.parts[k].length; }
+    for (let k = 0; k < upto; k++) {
+      buf.set(this.parts[k], at);
+      at += this.parts[k].length;
+    }
     buf.set(this.parts[upto].subarray(0, cutAt), at);
     const rest = this.parts[upto].subarray(cutAt);
     this.parts = [...(rest.length ? [rest] : []), ...this.parts.slice(upto + 1)];
@@ -129,7 +148,9 @@ async function start(): Promise<void> {
     feeder.flush(true);
     performance.mark('coroscope:inflated');
     post({ type: 'status', state: 'loaded', exitCode: config.exitCode });
-  } catch (e) { fail(e); }
+  } catch (e) {
+    fail(e);
+  }
 }
 
 /** Starts once the bundle says `ready` and the whole page (its trace blocks) is parsed. */
@@ -146,7 +167,11 @@ window.acquireVsCodeApi = () => ({
     else if (msg.type === 'saveImage' && (msg.format === 'svg' || msg.format === 'png') && typeof msg.data === 'string') save(msg.format, msg.data);
   },
   getState: () => state,
-  setState: (s: unknown) => { state = s; },
+  setState: (s: unknown) => {
+    state = s;
+  },
 });
 // A bundle that never says 'ready' still gets its trace.
-window.addEventListener('load', () => { setTimeout(() => void start(), 0); });
+window.addEventListener('load', () => {
+  setTimeout(() => void start(), 0);
+});

@@ -21,8 +21,20 @@ export interface SavedState {
 }
 
 export const DEFAULT_STATE: SavedState = {
-  scale: 'steps', top: 0, rowH: 26, nsPx: 26 / 1e5, left: 0, query: '', filterOn: false, foldingOn: true, compressGaps: false, tableOn: null,
-  follow: true, collapsed: [], expanded: [], selected: -1,
+  scale: 'steps',
+  top: 0,
+  rowH: 26,
+  nsPx: 26 / 1e5,
+  left: 0,
+  query: '',
+  filterOn: false,
+  foldingOn: true,
+  compressGaps: false,
+  tableOn: null,
+  follow: true,
+  collapsed: [],
+  expanded: [],
+  selected: -1,
 };
 
 export function restoreState(raw: unknown): SavedState {
@@ -33,11 +45,21 @@ export function restoreState(raw: unknown): SavedState {
     const v = o[k];
     if (typeof v === 'number' && Number.isFinite(v)) (s as unknown as Record<string, unknown>)[k] = Math.min(max, Math.max(min, v));
   };
-  const bool = (k: keyof SavedState) => { if (typeof o[k] === 'boolean') (s as unknown as Record<string, unknown>)[k] = o[k]; };
+  const bool = (k: keyof SavedState) => {
+    if (typeof o[k] === 'boolean') (s as unknown as Record<string, unknown>)[k] = o[k];
+  };
   if (o.scale === 'steps' || o.scale === 'time') s.scale = o.scale;
-  num('top', 0, 1e18); num('rowH', 0.0001, 80); num('nsPx', 1e-15, 1e3); num('left', 0, 1e9); num('selected', -1, 1e12);
+  num('top', 0, 1e18);
+  num('rowH', 0.0001, 80);
+  num('nsPx', 1e-15, 1e3);
+  num('left', 0, 1e9);
+  num('selected', -1, 1e12);
   if (typeof o.query === 'string') s.query = o.query.slice(0, 500);
-  bool('filterOn'); bool('foldingOn'); bool('compressGaps'); bool('tableOn'); bool('follow');
+  bool('filterOn');
+  bool('foldingOn');
+  bool('compressGaps');
+  bool('tableOn');
+  bool('follow');
   const ints = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && x >= 0).slice(0, 10000) : []);
   s.collapsed = ints(o.collapsed);
   s.expanded = ints(o.expanded);

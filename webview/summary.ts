@@ -11,7 +11,10 @@ export function diagramSummary(s: TraceStore, m: DiagramModel): DiagramSummary {
   const labels: string[] = [];
   for (let r = 0; r < m.rowCount && labels.length < 500; r++) {
     const f = m.rowFold(r);
-    if (f >= 0) { labels.push(foldLabel(m, f)); continue; }
+    if (f >= 0) {
+      labels.push(foldLabel(m, f));
+      continue;
+    }
     const e = m.rowEvent(r);
     const t = s.typeCode(e);
     if (t === TYPE.switch || t === TYPE.recv) labels.push(label(s, e));

@@ -13,7 +13,13 @@ export class Toolbar {
   readonly fold = button('fold', 'Fold repeated patterns into one row', 'Fold');
   /** Time scale only: compress long gaps (the time axis is proportional unless this is on). */
   readonly gaps = button('fold-up', 'Compress long gaps on the time scale (off: proportional time)', 'Gaps');
-  readonly search = el('input', { type: 'search', class: 'search', placeholder: 'Search: text, task:, kind:, reason:, type:', 'aria-label': 'Search events (task:, kind:, reason:, type: narrow)', spellcheck: 'false' });
+  readonly search = el('input', {
+    type: 'search',
+    class: 'search',
+    placeholder: 'Search: text, task:, kind:, reason:, type:',
+    'aria-label': 'Search events (task:, kind:, reason:, type: narrow)',
+    spellcheck: 'false',
+  });
   readonly filter = button('filter', 'Show only matching events');
   readonly count = el('span', { class: 'count', 'aria-live': 'polite' });
   readonly zoomOut = button('zoom-out', 'Zoom out (-)');
@@ -30,11 +36,30 @@ export class Toolbar {
     this.search.value = query;
     // A toggle: its name says what it is, aria-pressed says whether it is on (the tooltip says what a click does).
     this.table.setAttribute('aria-label', 'Events table');
-    this.root = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Diagram' },
-      this.title, this.status, this.stop, el('span', { class: 'sep' }),
-      this.scale, this.gaps, this.fold, el('span', { class: 'sep' }),
-      this.search, this.filter, this.count, el('span', { class: 'grow' }),
-      this.zoomOut, this.zoomIn, this.fit, el('span', { class: 'sep' }), this.table, this.svg, this.png, this.help);
+    this.root = el(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Diagram' },
+      this.title,
+      this.status,
+      this.stop,
+      el('span', { class: 'sep' }),
+      this.scale,
+      this.gaps,
+      this.fold,
+      el('span', { class: 'sep' }),
+      this.search,
+      this.filter,
+      this.count,
+      el('span', { class: 'grow' }),
+      this.zoomOut,
+      this.zoomIn,
+      this.fit,
+      el('span', { class: 'sep' }),
+      this.table,
+      this.svg,
+      this.png,
+      this.help,
+    );
   }
 
   /** The toggles' faces: the scale's name and icon, and which toggles are pressed. */

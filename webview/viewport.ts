@@ -22,7 +22,10 @@ export function setScale(app: App, scale: 'steps' | 'time'): void {
         const gaps: number[] = [];
         const n = app.model.rowCount;
         const stride = Math.max(1, Math.floor(n / 2000));
-        for (let k = stride; k < n; k += stride) { const d = app.model.rowTime(k) - app.model.rowTime(k - 1); if (d > 0) gaps.push(d); }
+        for (let k = stride; k < n; k += stride) {
+          const d = app.model.rowTime(k) - app.model.rowTime(k - 1);
+          if (d > 0) gaps.push(d);
+        }
         gaps.sort((x, y) => x - y);
         const per = gaps.length ? gaps[gaps.length >> 1] : app.model.totalTime / Math.max(1, n);
         app.view.nsPx = per > 0 ? Math.max(1e-12, 26 / per) : DEFAULT_STATE.nsPx;
@@ -33,9 +36,13 @@ export function setScale(app: App, scale: 'steps' | 'time'): void {
   app.changed();
 }
 
-export function bodyH(app: App): number { return Math.max(1, app.diagram.clientHeight - HEADER_H); }
+export function bodyH(app: App): number {
+  return Math.max(1, app.diagram.clientHeight - HEADER_H);
+}
 
-export function bodyW(app: App): number { return Math.max(1, app.diagram.clientWidth - MINIMAP_W); }
+export function bodyW(app: App): number {
+  return Math.max(1, app.diagram.clientWidth - MINIMAP_W);
+}
 
 export function geometry(app: App): Geometry {
   // Few lanes get wide columns (room for labels and notes); many lanes stay readable and scroll.
@@ -45,7 +52,8 @@ export function geometry(app: App): Geometry {
 }
 
 export function clampView(app: App): void {
-  const v = app.view, m = app.model;
+  const v = app.view,
+    m = app.model;
   if (v.scale === 'steps') {
     const minH = Math.min(4, bodyH(app) / Math.max(1, m.rowCount));
     v.rowH = Math.min(MAX_ROW_H, Math.max(minH, v.rowH));
@@ -103,8 +111,13 @@ export function zoom(app: App, factor: number, atY: number): void {
 
 export function fit(app: App): void {
   const v = app.view;
-  if (v.scale === 'steps') { v.rowH = bodyH(app) / Math.max(1, app.model.rowCount); v.top = 0; }
-  else { v.nsPx = (bodyH(app) - 40) / Math.max(1, app.model.totalTime); v.top = 0; }
+  if (v.scale === 'steps') {
+    v.rowH = bodyH(app) / Math.max(1, app.model.rowCount);
+    v.top = 0;
+  } else {
+    v.nsPx = (bodyH(app) - 40) / Math.max(1, app.model.totalTime);
+    v.top = 0;
+  }
   app.follow = false;
   app.changed();
 }

@@ -23,7 +23,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   };
   const clientOptions: LanguageClientOptions = {
     // Notebook cells (vscode-notebook-cell) are left out on purpose: their lines are not the file's lines.
-    documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+    ],
     initializationOptions: readLensSettings(),
     outputChannel: log,
   };
@@ -36,18 +39,24 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     client.sendNotification(STATS_NOTIFICATION, s).catch((e: unknown) => log.warn(`coroscope: could not send stats: ${String(e)}`));
   };
   const subs: vscode.Disposable[] = [
-    bus.onStats((s) => { latest = s; send(s); }),
+    bus.onStats((s) => {
+      latest = s;
+      send(s);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('coroscope') || !client.isRunning()) return;
       void client.sendNotification('workspace/didChangeConfiguration', { settings: { coroscope: readLensSettings() } });
     }),
   ];
 
-  const started = client.start().then(() => {
-    if (disposed) return;
-    log.info('coroscope: lens server started');
-    if (latest) send(latest);
-  }, (e: unknown) => log.error(`coroscope: the lens server did not start: ${String(e)}`));
+  const started = client.start().then(
+    () => {
+      if (disposed) return;
+      log.info('coroscope: lens server started');
+      if (latest) send(latest);
+    },
+    (e: unknown) => log.error(`coroscope: the lens server did not start: ${String(e)}`),
+  );
 
   return new vscode.Disposable(() => {
     disposed = true;

@@ -36,7 +36,11 @@ export interface PanelHooks {
   onClosed(): void;
 }
 
-interface Pending { bytes: Uint8Array; start: number; end: number }
+interface Pending {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
 
 export class DiagramPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -61,22 +65,37 @@ export class DiagramPanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly hooks: PanelHooks,
   ) {
-    this.subs.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => { this.adopt(panel, true); },
-    }));
+    this.subs.push(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          this.adopt(panel, true);
+        },
+      }),
+    );
     this.subs.push(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
     this.decorations = new StepDecorations(context.extensionUri);
     this.subs.push(this.decorations);
   }
 
-  get isOpen(): boolean { return this.panel !== undefined; }
-  get current(): PanelTrace | undefined { return this.trace; }
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+  get current(): PanelTrace | undefined {
+    return this.trace;
+  }
 
   /** Creates or reveals the panel beside the editor. */
   show(preserveFocus = true): void {
-    if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Tasklet Diagram',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions());
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'Tasklet Diagram',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      this.webviewOptions(),
+    );
     this.adopt(panel, false);
   }
 
@@ -102,7 +121,9 @@ export class DiagramPanel implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     this.panelSubs.push(
       panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.synced = -1; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.synced = -1;
+      }),
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.synced = -1;
@@ -178,7 +199,8 @@ export class DiagramPanel implements vscode.Disposable {
 
   private pendingAfterSync: (() => void)[] = [];
   private afterSync(f: () => void): void {
-    if (this.synced >= 0) f(); else this.pendingAfterSync.push(f);
+    if (this.synced >= 0) f();
+    else this.pendingAfterSync.push(f);
   }
 
   /** What the webview holds now (undefined if there is no panel or it does not answer). */
@@ -186,8 +208,17 @@ export class DiagramPanel implements vscode.Disposable {
     if (!this.panel) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
-      const done = (s: DiagramSummary | undefined) => { if (!settled) { settled = true; clearTimeout(t); resolve(s); } };
-      const t = setTimeout(() => { this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done); done(undefined); }, timeoutMs);
+      const done = (s: DiagramSummary | undefined) => {
+        if (!settled) {
+          settled = true;
+          clearTimeout(t);
+          resolve(s);
+        }
+      };
+      const t = setTimeout(() => {
+        this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done);
+        done(undefined);
+      }, timeoutMs);
       this.summaryWaiters.push(done);
       this.afterSync(() => this.post({ type: 'test.query' }));
     });
@@ -200,7 +231,9 @@ export class DiagramPanel implements vscode.Disposable {
   }
 
   /** Posts a message to the page (tests; the host's own messages go through `post`). */
-  send(m: HostMessage): void { this.post(m); }
+  send(m: HostMessage): void {
+    this.post(m);
+  }
 
   private post(m: HostMessage | TestHostMessage): void {
     void this.panel?.webview.postMessage(m);
@@ -213,12 +246,20 @@ export class DiagramPanel implements vscode.Disposable {
     const gen = ++this.replayGen;
     this.synced = -1;
     this.replaying = true;
-    try { await this.replayFrom(trace, gen); } finally { if (gen === this.replayGen) this.replaying = false; }
+    try {
+      await this.replayFrom(trace, gen);
+    } finally {
+      if (gen === this.replayGen) this.replaying = false;
+    }
   }
 
   private async replayFrom(trace: PanelTrace | undefined, gen: number): Promise<void> {
     this.post({ type: 'reset', title: trace?.title ?? '', live: trace?.live ?? false });
-    if (!trace) { this.synced = 0; this.runAfterSync(); return; }
+    if (!trace) {
+      this.synced = 0;
+      this.runAfterSync();
+      return;
+    }
     const upTo = trace.bytes();
     await trace.written();
     let pos = 0;
@@ -238,12 +279,17 @@ export class DiagramPanel implements vscode.Disposable {
           if (gen !== this.replayGen || !this.panel) return; // superseded
           const filled = carry.length + bytesRead;
           const nl = buf.lastIndexOf(10, filled - 1);
-          if (nl < 0) { carry = buf.subarray(0, filled); continue; }
+          if (nl < 0) {
+            carry = buf.subarray(0, filled);
+            continue;
+          }
           carry = buf.slice(nl + 1, filled);
           this.post({ type: 'appendBytes', bytes: nl + 1 === buf.length ? buf : buf.slice(0, nl + 1) });
         }
         if (carry.length) this.post({ type: 'appendBytes', bytes: transferable(carry) });
-      } finally { await fh.close(); }
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`Coroscope: could not read the trace ${path.basename(trace.file)}: ${(e as Error).message}`);
@@ -266,12 +312,20 @@ export class DiagramPanel implements vscode.Disposable {
     for (const f of fs2) f();
   }
 
-  private onMessage(m: unknown): void { void this.receive(m); }
+  private onMessage(m: unknown): void {
+    void this.receive(m);
+  }
 
   /** A message from the webview: validated, then handled; resolves when handled. */
   async receive(m: unknown): Promise<void> {
-    if (isTestWebviewMessage(m)) { this.summaryWaiters.shift()?.(m.summary); return; }
-    if (!isWebviewMessage(m)) { this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`); return; }
+    if (isTestWebviewMessage(m)) {
+      this.summaryWaiters.shift()?.(m.summary);
+      return;
+    }
+    if (!isWebviewMessage(m)) {
+      this.log.warn(`ignored a malformed message from the diagram: ${safeJson(m)}`);
+      return;
+    }
     await this.handle(m);
   }
 
@@ -283,12 +337,23 @@ export class DiagramPanel implements vscode.Disposable {
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
         break;
-      case 'reveal': await this.reveal(m.file, m.line); break;
-      case 'saveImage': await this.saveImage(m.format, m.data); break;
-      case 'stop': this.hooks.onStop(); break;
-      case 'cursor': this.decorations.show(m.tasks, this.trace?.cwd); break;
-      case 'wantSources': this.sendSources(m.files); break;
-      default: assertNever(m, 'webview message');
+      case 'reveal':
+        await this.reveal(m.file, m.line);
+        break;
+      case 'saveImage':
+        await this.saveImage(m.format, m.data);
+        break;
+      case 'stop':
+        this.hooks.onStop();
+        break;
+      case 'cursor':
+        this.decorations.show(m.tasks, this.trace?.cwd);
+        break;
+      case 'wantSources':
+        this.sendSources(m.files);
+        break;
+      default:
+        assertNever(m, 'webview message');
     }
   }
 
@@ -299,12 +364,18 @@ export class DiagramPanel implements vscode.Disposable {
   private sendSources(files: string[]): void {
     const cwd = this.trace?.cwd;
     const resolve = (f: string) => (path.isAbsolute(f) || !cwd ? f : path.join(cwd, f));
-    const picked = pickSources(files.filter(isProgramFile), (f) => {
-      try {
-        const p = resolve(f);
-        return fs.statSync(p).size <= SOURCES_CAP ? fs.readFileSync(p, 'utf8') : undefined;
-      } catch { return undefined; }
-    }, SOURCES_CAP - this.sourceBytes);
+    const picked = pickSources(
+      files.filter(isProgramFile),
+      (f) => {
+        try {
+          const p = resolve(f);
+          return fs.statSync(p).size <= SOURCES_CAP ? fs.readFileSync(p, 'utf8') : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      SOURCES_CAP - this.sourceBytes,
+    );
     for (const f of picked.files) this.sourceBytes += f.text.length;
     if (picked.files.length || picked.capped) this.post({ type: 'sources', files: picked.files, capped: picked.capped, pane: false });
   }
@@ -332,7 +403,10 @@ export class DiagramPanel implements vscode.Disposable {
     if (format === 'svg') bytes = Buffer.from(data, 'utf8');
     else {
       const base64 = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data)?.[1];
-      if (base64 === undefined) { this.log.warn('ignored a PNG export that is not a base64 PNG data URL'); return; }
+      if (base64 === undefined) {
+        this.log.warn('ignored a PNG export that is not a base64 PNG data URL');
+        return;
+      }
       bytes = Buffer.from(base64, 'base64');
     }
     const base = this.trace ? path.basename(this.trace.file).replace(/\.jsonl$/, '') : 'diagram';
@@ -358,10 +432,14 @@ export class DiagramPanel implements vscode.Disposable {
     // A click on a line the step cursor decorated moves the cursor to that task (its nearest step).
     const onLine = e.kind === vscode.TextEditorSelectionChangeKind.Mouse && line > 0 ? this.decorations.taskAt(file, line) : undefined;
     if (onLine && this.synced >= 0) this.post({ type: 'cursorTo', task: onLine.id });
-    this.highlightTimer = setTimeout(() => { if (this.synced >= 0) this.post({ type: 'highlight', file, line }); }, 80);
+    this.highlightTimer = setTimeout(() => {
+      if (this.synced >= 0) this.post({ type: 'highlight', file, line });
+    }, 80);
   }
 
-  closePanel(): void { this.panel?.dispose(); }
+  closePanel(): void {
+    this.panel?.dispose();
+  }
 
   private disposePanelSubs(): void {
     for (const d of this.panelSubs) d.dispose();
@@ -379,7 +457,11 @@ export class DiagramPanel implements vscode.Disposable {
 /** A trace file on disk shown as a finished trace. */
 export function savedTrace(file: string, title = path.basename(file)): PanelTrace {
   let size = 0;
-  try { size = fs.statSync(file).size; } catch { /* reported when read */ }
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    /* reported when read */
+  }
   return { title, live: false, file, bytes: () => size, written: () => Promise.resolve() };
 }
 
@@ -394,5 +476,9 @@ export function transferable(bytes: Uint8Array): Uint8Array {
 }
 
 function safeJson(m: unknown): string {
-  try { return JSON.stringify(m).slice(0, 200); } catch { return String(m); }
+  try {
+    return JSON.stringify(m).slice(0, 200);
+  } catch {
+    return String(m);
+  }
 }

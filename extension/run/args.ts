@@ -32,13 +32,27 @@ export function splitArgs(text: string): string[] {
       if (c === q) q = undefined;
       else if (c === '\\' && q === '"' && i + 1 < text.length) cur += text[++i];
       else cur += c;
-    } else if (c === '"' || c === "'") { q = c; has = true; }
-    else if (c === '\\' && i + 1 < text.length) { cur += text[++i]; has = true; }
-    else if (/\s/.test(c)) { if (has) { out.push(cur); cur = ''; has = false; } }
-    else { cur += c; has = true; }
+    } else if (c === '"' || c === "'") {
+      q = c;
+      has = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has) {
+        out.push(cur);
+        cur = '';
+        has = false;
+      }
+    } else {
+      cur += c;
+      has = true;
+    }
   }
   if (has) out.push(cur);
   return out;
 }
 
-function quoteForPrompt(a: string): string { return /[\s"'\\]/.test(a) || a === '' ? `"${a.replace(/["\\]/g, '\\$&')}"` : a; }
+function quoteForPrompt(a: string): string {
+  return /[\s"'\\]/.test(a) || a === '' ? `"${a.replace(/["\\]/g, '\\$&')}"` : a;
+}

@@ -17,7 +17,10 @@ export function showDiagramCommand(context: vscode.ExtensionContext, panel: Diag
 export function revealEventCommand(panel: DiagramPanel, showDiagram: () => void): (arg?: unknown) => void {
   return (arg) => {
     const index = typeof arg === 'object' && arg !== null ? (arg as { index?: unknown }).index : arg;
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) { showDiagram(); return; }
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      showDiagram();
+      return;
+    }
     if (!panel.current) showDiagram();
     panel.focus(index);
   };

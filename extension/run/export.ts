@@ -23,7 +23,9 @@ export async function exportTrace(format: ExportFormat, traceFile: string, store
     case 'perfetto': {
       if (!store) throw new Error('no trace loaded');
       const out = fs.createWriteStream(target);
-      const failed = once(out, 'error').then(([e]) => { throw e as Error; });
+      const failed = once(out, 'error').then(([e]) => {
+        throw e as Error;
+      });
       for (const chunk of perfettoChunks(store)) {
         if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
       }

@@ -18,7 +18,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   const status = vscode.window.createStatusBarItem('coroscope.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Coroscope';
   const panel = new DiagramPanel(context, log, {
-    onStop: () => { void state.stop(); },
+    onStop: () => {
+      void state.stop();
+    },
     onClosed: () => {
       if (state.current?.running && vscode.workspace.getConfiguration('coroscope').get<boolean>('stopRunWhenPanelCloses')) {
         log.info('diagram closed: stopping the run (coroscope.stopRunWhenPanelCloses)');

@@ -30,16 +30,26 @@ export class LineDiscipline {
         }
         continue;
       }
-      if (ch === '\x03') { out.interrupt = true; out.echo += '^C\r\n'; this.line = ''; continue; }
+      if (ch === '\x03') {
+        out.interrupt = true;
+        out.echo += '^C\r\n';
+        this.line = '';
+        continue;
+      }
       if (ch === '\x04') {
         if (this.line === '') out.eof = true;
-        else { out.send += this.line; this.line = ''; }
+        else {
+          out.send += this.line;
+          this.line = '';
+        }
         continue;
       }
       if (ch === '\r' || ch === '\n') {
         // "\r\n" from a paste is one Enter.
         if (ch === '\r' && data[i + 1] === '\n') i++;
-        out.echo += '\r\n'; out.send += this.line + '\n'; this.line = '';
+        out.echo += '\r\n';
+        out.send += this.line + '\n';
+        this.line = '';
         continue;
       }
       if (ch === '\x7f' || ch === '\b') {
@@ -51,7 +61,11 @@ export class LineDiscipline {
         }
         continue;
       }
-      if (ch === '\x15') { out.echo += '\b \b'.repeat(Array.from(this.line).length); this.line = ''; continue; }
+      if (ch === '\x15') {
+        out.echo += '\b \b'.repeat(Array.from(this.line).length);
+        this.line = '';
+        continue;
+      }
       if (code < 0x20 && ch !== '\t') continue;
       this.line += ch;
       out.echo += ch;
@@ -60,7 +74,9 @@ export class LineDiscipline {
   }
 
   /** The line being typed (not yet sent). */
-  get pending(): string { return this.line; }
+  get pending(): string {
+    return this.line;
+  }
 }
 
 /**

@@ -13,7 +13,8 @@ export function openTraceCommand(log: vscode.LogOutputChannel, panel: DiagramPan
     let uri = arg instanceof vscode.Uri ? arg : undefined;
     if (!uri) {
       const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false, openLabel: 'Open Trace',
+        canSelectMany: false,
+        openLabel: 'Open Trace',
         filters: { 'Coroscope trace (JSON Lines)': ['jsonl'], 'All files': ['*'] },
         defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
       });
@@ -22,7 +23,10 @@ export function openTraceCommand(log: vscode.LogOutputChannel, panel: DiagramPan
     if (!uri) return;
     const file = uri.fsPath;
     const problem = checkTraceHeader(file);
-    if (problem) { void vscode.window.showErrorMessage(`Coroscope: cannot open ${path.basename(file)}: ${problem}`); return; }
+    if (problem) {
+      void vscode.window.showErrorMessage(`Coroscope: cannot open ${path.basename(file)}: ${problem}`);
+      return;
+    }
     log.info(`open trace ${file}`);
     const source: RunState['exportSource'] = { file, title: path.basename(file), live: () => false };
     state.exportSource = source;
@@ -48,7 +52,11 @@ export function checkTraceHeader(file: string): string | undefined {
     const nl = text.indexOf('\n');
     const first = (nl < 0 ? text : text.slice(0, nl)).trim();
     let h: unknown;
-    try { h = JSON.parse(first); } catch { return 'it is not a Coroscope trace (the first line is not JSON).'; }
+    try {
+      h = JSON.parse(first);
+    } catch {
+      return 'it is not a Coroscope trace (the first line is not JSON).';
+    }
     const o = h as { type?: unknown; schema?: unknown };
     if (typeof h !== 'object' || h === null || o.type !== 'header') return 'it is not a Coroscope trace (the first line is not a "header").';
     if (o.schema !== SCHEMA_VERSION) return `it is a trace of schema version ${String(o.schema)}; this Coroscope reads version ${SCHEMA_VERSION}.`;

@@ -12,7 +12,10 @@ export async function findPython(resource: vscode.Uri, log: vscode.LogOutputChan
     selected: () => selectedInterpreter(resource, log),
     probe: (c) => probePython(c),
   });
-  if (r.ok) { log.info(`python: ${r.command} ${r.version.join('.')} (from ${r.source})`); return r; }
+  if (r.ok) {
+    log.info(`python: ${r.command} ${r.version.join('.')} (from ${r.source})`);
+    return r;
+  }
   log.error(r.message);
   void vscode.window.showErrorMessage(`Coroscope: ${r.message}`, 'Open Settings').then((choice) => {
     if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'coroscope.pythonPath');

@@ -28,14 +28,20 @@ export function runCommand(d: RunCommandDeps): (arg?: unknown) => Promise<Sessio
   const { context, log, panel, status, state, stats } = d;
   return async (arg) => {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri) { void vscode.window.showWarningMessage('Coroscope: open a Python file to run it.'); return undefined; }
+    if (!uri) {
+      void vscode.window.showWarningMessage('Coroscope: open a Python file to run it.');
+      return undefined;
+    }
     if (!(await runnable(uri))) return undefined;
     const cfg = vscode.workspace.getConfiguration('coroscope', uri);
 
     const current = state.current;
     if (current?.running) {
       const mode = cfg.get<string>('onRunWhileRunning') ?? 'ask';
-      if (mode === 'refuse') { void vscode.window.showInformationMessage(`Coroscope: ${current.name} is still running. Stop it first.`); return undefined; }
+      if (mode === 'refuse') {
+        void vscode.window.showInformationMessage(`Coroscope: ${current.name} is still running. Stop it first.`);
+        return undefined;
+      }
       if (mode === 'ask') {
         const a = await vscode.window.showWarningMessage(`${current.name} is still running.`, { modal: true }, 'Stop and Restart');
         if (a !== 'Stop and Restart') return undefined;
@@ -54,23 +60,28 @@ export function runCommand(d: RunCommandDeps): (arg?: unknown) => Promise<Sessio
     const traceFile = traceFileName(traceDir, uri.fsPath);
 
     state.current?.dispose(); // the previous (finished) run's terminal and leftovers
-    const session = new RunSession({
-      python: python.command,
-      runtimeDir: path.join(context.extensionUri.fsPath, 'runtime'),
-      script: uri.fsPath,
-      args,
-      cwd: path.dirname(uri.fsPath),
-      blockingMs: cfg.get<number>('blockingThresholdMs') ?? 100,
-      traceFile,
-    }, {
-      log, panel, status,
-      onChange: (s) => {
-        if (s !== state.current) return;
-        state.setRunning(s.running);
-        if (!s.running) stats.publish(s.core.store, s.id, false);
+    const session = new RunSession(
+      {
+        python: python.command,
+        runtimeDir: path.join(context.extensionUri.fsPath, 'runtime'),
+        script: uri.fsPath,
+        args,
+        cwd: path.dirname(uri.fsPath),
+        blockingMs: cfg.get<number>('blockingThresholdMs') ?? 100,
+        traceFile,
       },
-      onBatch: (s) => stats.publishLive(s.core.store, s.id),
-    });
+      {
+        log,
+        panel,
+        status,
+        onChange: (s) => {
+          if (s !== state.current) return;
+          state.setRunning(s.running);
+          if (!s.running) stats.publish(s.core.store, s.id, false);
+        },
+        onBatch: (s) => stats.publishLive(s.core.store, s.id),
+      },
+    );
     state.current = session;
     state.exportSource = { file: traceFile, store: session.core.store, title: session.name, live: () => session.running };
     state.setRunning(true);
@@ -89,16 +100,33 @@ async function runnable(uri: vscode.Uri): Promise<boolean> {
     });
     return false;
   }
-  if (uri.scheme !== 'file') { void vscode.window.showWarningMessage(`Coroscope can only run files on this machine's disk (this one is ${uri.scheme}:).`); return false; }
-  const isPython = doc ? doc.languageId === 'python' : /\.pyw?$/i.test(uri.fsPath);
-  if (!isPython) { void vscode.window.showWarningMessage(`Coroscope runs Python scripts; ${path.basename(uri.fsPath)} is not a Python file.`); return false; }
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Coroscope: running a script executes code from this workspace, so it is disabled until you trust the workspace. Opening saved traces still works.', 'Manage Workspace Trust').then((a) => {
-      if (a) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+  if (uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage(`Coroscope can only run files on this machine's disk (this one is ${uri.scheme}:).`);
     return false;
   }
-  if (doc?.isDirty && !(await doc.save())) { void vscode.window.showWarningMessage(`Coroscope: ${path.basename(uri.fsPath)} could not be saved; not running it.`); return false; }
-  if (!fs.existsSync(uri.fsPath)) { void vscode.window.showWarningMessage(`Coroscope: ${uri.fsPath} does not exist.`); return false; }
+  const isPython = doc ? doc.languageId === 'python' : /\.pyw?$/i.test(uri.fsPath);
+  if (!isPython) {
+    void vscode.window.showWarningMessage(`Coroscope runs Python scripts; ${path.basename(uri.fsPath)} is not a Python file.`);
+    return false;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window
+      .showWarningMessage(
+        'Coroscope: running a script executes code from this workspace, so it is disabled until you trust the workspace. Opening saved traces still works.',
+        'Manage Workspace Trust',
+      )
+      .then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+    return false;
+  }
+  if (doc?.isDirty && !(await doc.save())) {
+    void vscode.window.showWarningMessage(`Coroscope: ${path.basename(uri.fsPath)} could not be saved; not running it.`);
+    return false;
+  }
+  if (!fs.existsSync(uri.fsPath)) {
+    void vscode.window.showWarningMessage(`Coroscope: ${uri.fsPath} does not exist.`);
+    return false;
+  }
   return true;
 }

@@ -14,18 +14,31 @@ export class DisposableStore implements vscode.Disposable {
   private items: vscode.Disposable[] = [];
   private disposed = false;
   add<T extends vscode.Disposable>(d: T): T {
-    if (this.disposed) d.dispose(); else this.items.push(d);
+    if (this.disposed) d.dispose();
+    else this.items.push(d);
     return d;
   }
   dispose(): void {
     this.disposed = true;
     const items = this.items.reverse();
     this.items = [];
-    for (const d of items) { try { d.dispose(); } catch { /* keep disposing the rest */ } }
+    for (const d of items) {
+      try {
+        d.dispose();
+      } catch {
+        /* keep disposing the rest */
+      }
+    }
   }
 }
 
-export interface MarkInfo { index: number; kind: string; message: string; file?: string; line?: number }
+export interface MarkInfo {
+  index: number;
+  kind: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
 
 /** What the integration tests (and the status bar) read about a run. */
 export interface SessionInfo {
@@ -72,7 +85,10 @@ export class RunSession implements vscode.Disposable {
   private readonly warned = new Map<string, number>();
   private statusTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly spec: RunSpec, private readonly deps: SessionDeps) {
+  constructor(
+    readonly spec: RunSpec,
+    private readonly deps: SessionDeps,
+  ) {
     const name = path.basename(spec.script);
     this.core = new RunCore(spec, {
       onStdout: (t) => this.terminal.output(t),
@@ -81,11 +97,15 @@ export class RunSession implements vscode.Disposable {
       onMark: (i) => this.onMark(i),
       onStateChange: () => this.deps.onChange(this),
       onSignal: (sig) => this.deps.log.info(`stop ${name}: ${sig} to process group ${this.core.pid}`),
-      onLeftover: (pgid) => this.deps.log.warn(`${name} exited but processes of its group ${pgid} still run; Coroscope ends them when the next run starts or VS Code closes`),
+      onLeftover: (pgid) =>
+        this.deps.log.warn(`${name} exited but processes of its group ${pgid} still run; Coroscope ends them when the next run starts or VS Code closes`),
     });
     const core = this.core;
     this.trace = {
-      title: name, live: true, file: spec.traceFile, cwd: spec.cwd,
+      title: name,
+      live: true,
+      file: spec.traceFile,
+      cwd: spec.cwd,
       bytes: () => core.trace.enqueued,
       written: () => core.trace.written(),
     };
@@ -93,12 +113,18 @@ export class RunSession implements vscode.Disposable {
       input: (t) => core.write(t),
       endInput: () => core.endInput(),
       interrupt: () => core.interrupt(),
-      closed: () => { if (core.isRunning) void this.stop(); },
+      closed: () => {
+        if (core.isRunning) void this.stop();
+      },
     });
   }
 
-  get name(): string { return path.basename(this.spec.script); }
-  get running(): boolean { return this.core.isRunning; }
+  get name(): string {
+    return path.basename(this.spec.script);
+  }
+  get running(): boolean {
+    return this.core.isRunning;
+  }
 
   async start(): Promise<void> {
     const { log, panel } = this.deps;
@@ -157,7 +183,8 @@ export class RunSession implements vscode.Disposable {
       const code = r?.state === 'stopped' ? 'stopped' : r?.state === 'failed' ? 'failed' : r?.signal ? r.signal : `exit ${r?.exitCode}`;
       s.text = `${icon} ${this.name} · ${code} · ${events} events · ${tasks} tasks${warnText}`;
       s.tooltip = new vscode.MarkdownString(`${escapeMd(r?.message ?? '')}\n\nTrace: \`${escapeMd(this.spec.traceFile)}\`\n\nClick to show the diagram.`);
-      s.backgroundColor = r && (r.state === 'failed' || (r.exitCode !== 0 && r.state === 'exited')) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      s.backgroundColor =
+        r && (r.state === 'failed' || (r.exitCode !== 0 && r.state === 'exited')) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     }
     s.command = 'coroscope.showDiagram';
     s.show();
@@ -170,7 +197,9 @@ export class RunSession implements vscode.Disposable {
     const store = this.core.store;
     const exit = r.signal ? r.signal : r.exitCode;
     this.terminal.note(`\r\nCoroscope: ${r.message} Trace saved to ${this.spec.traceFile}`);
-    log.info(`${r.message} (state ${r.state}, exit ${exit}, ${store.length} events, ${store.tasks.length} tasks, ${this.core.connections} connection(s), ${store.problemCount} malformed line(s))`);
+    log.info(
+      `${r.message} (state ${r.state}, exit ${exit}, ${store.length} events, ${store.tasks.length} tasks, ${this.core.connections} connection(s), ${store.problemCount} malformed line(s))`,
+    );
     for (const p of store.problems.slice(0, 10)) log.warn(`trace line ${p.line}: ${p.message}`);
     if (this.core.trace.failure) log.error(`could not write the trace file: ${this.core.trace.failure.message}`);
     const state: RunState = r.state;
@@ -186,7 +215,9 @@ export class RunSession implements vscode.Disposable {
     }
   }
 
-  stop(): Promise<RunResult> { return this.core.stop(); }
+  stop(): Promise<RunResult> {
+    return this.core.stop();
+  }
 
   info(): SessionInfo {
     const c = this.core;
@@ -218,5 +249,9 @@ export class RunSession implements vscode.Disposable {
   }
 }
 
-function quoteArg(a: string): string { return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`; }
-function escapeMd(s: string): string { return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&'); }
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

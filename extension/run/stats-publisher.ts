@@ -17,17 +17,32 @@ export class StatsPublisher implements vscode.Disposable {
   private lastMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private builder = new StatsBuilder();
-  constructor(private readonly bus: CoroscopeBus, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly bus: CoroscopeBus,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   publishLive(store: TraceStore, runId: string): void {
-    try { this.builder.update(store); } catch (e) { this.failed(e); return; }
+    try {
+      this.builder.update(store);
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
     if (this.timer) return;
     const wait = Math.max(0, this.lastLive + Math.max(LIVE_STATS_INTERVAL_MS, this.lastMs * 50) - Date.now());
-    this.timer = setTimeout(() => { this.timer = undefined; this.lastLive = Date.now(); this.publish(store, runId, true); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lastLive = Date.now();
+      this.publish(store, runId, true);
+    }, wait);
   }
 
   publish(store: TraceStore, runId: string, live: boolean): void {
-    if (!live && this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (!live && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     try {
       const t0 = Date.now();
       const s = this.builder.update(store).snapshot(runId, live);
@@ -46,7 +61,9 @@ export class StatsPublisher implements vscode.Disposable {
     this.log.warn(`could not compute per-line stats: ${(e as Error).message}`);
   }
 
-  dispose(): void { if (this.timer) clearTimeout(this.timer); }
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 const LIVE_STATS_INTERVAL_MS = 1000;

@@ -30,7 +30,10 @@ export class RunTerminal implements vscode.Disposable {
   private programDone = false;
   private disposed = false;
 
-  constructor(name: string, private readonly io: TerminalIO) {
+  constructor(
+    name: string,
+    private readonly io: TerminalIO,
+  ) {
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this.writeEmitter.event,
       onDidClose: this.closeEmitter.event,
@@ -40,7 +43,9 @@ export class RunTerminal implements vscode.Disposable {
         this.early = [];
         this.earlyBytes = 0;
       },
-      close: () => { if (!this.disposed) this.io.closed(); },
+      close: () => {
+        if (!this.disposed) this.io.closed();
+      },
       handleInput: (data) => this.onInput(data),
     };
     this.terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('type-hierarchy-sub'), isTransient: true });
@@ -61,10 +66,15 @@ export class RunTerminal implements vscode.Disposable {
   }
 
   /** The program has ended: input is no longer taken; the terminal stays for reading. */
-  programEnded(): void { this.programDone = true; }
+  programEnded(): void {
+    this.programDone = true;
+  }
 
   private emit(s: string): void {
-    if (this.opened) { this.writeEmitter.fire(s); return; }
+    if (this.opened) {
+      this.writeEmitter.fire(s);
+      return;
+    }
     this.early.push(s);
     this.earlyBytes += s.length;
     while (this.earlyBytes > EARLY_LIMIT && this.early.length > 1) this.earlyBytes -= this.early.shift()!.length;
@@ -79,7 +89,9 @@ export class RunTerminal implements vscode.Disposable {
     if (r.interrupt) this.io.interrupt();
   }
 
-  show(preserveFocus: boolean): void { this.terminal.show(preserveFocus); }
+  show(preserveFocus: boolean): void {
+    this.terminal.show(preserveFocus);
+  }
 
   dispose(): void {
     if (this.disposed) return;

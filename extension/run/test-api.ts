@@ -43,7 +43,10 @@ export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi 
     },
     panelSummary: (timeoutMs?: number) => panel.query(timeoutMs),
     panelLoads: () => panel.loads,
-    panelTrace: () => { const t: PanelTrace | undefined = panel.current; return t ? { file: t.file, title: t.title, live: t.live } : undefined; },
+    panelTrace: () => {
+      const t: PanelTrace | undefined = panel.current;
+      return t ? { file: t.file, title: t.title, live: t.live } : undefined;
+    },
     panelOpen: () => panel.isOpen,
     closePanel: () => panel.closePanel(),
     panelMessage: (m: unknown) => panel.receive(m),

@@ -8,12 +8,31 @@ import { type IndexEdit, TS } from './parse';
 export type PointFamily = 'suspend' | 'switch';
 
 export type PointKind =
-  | 'yield' | 'yield-from' | 'await' | 'async-for' | 'async-with'
-  | 'greenlet-switch' | 'greenlet-throw' | 'generator-throw' | 'generator-send' | 'next'
-  | 'gevent' | 'join' | 'get' | 'put' | 'patched-io'
-  | 'channel-send' | 'channel-receive' | 'schedule';
+  | 'yield'
+  | 'yield-from'
+  | 'await'
+  | 'async-for'
+  | 'async-with'
+  | 'greenlet-switch'
+  | 'greenlet-throw'
+  | 'generator-throw'
+  | 'generator-send'
+  | 'next'
+  | 'gevent'
+  | 'join'
+  | 'get'
+  | 'put'
+  | 'patched-io'
+  | 'channel-send'
+  | 'channel-receive'
+  | 'schedule';
 
-export interface Span { line: number; col: number; endLine: number; endCol: number }
+export interface Span {
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
 
 export interface YieldPoint extends Span {
   kind: PointKind;
@@ -39,7 +58,10 @@ export interface Definition {
   span: Span;
 }
 
-export interface TextEdit { range: Span; newText: string }
+export interface TextEdit {
+  range: Span;
+  newText: string;
+}
 
 export interface Finding extends Span {
   severity: 'warning' | 'information';
@@ -59,13 +81,67 @@ export interface Analysis {
 
 // The names a call must have to matter; everything else is filtered inside the query engine.
 const METHODS = [
-  'switch', 'throw', 'send', 'receive', 'send_exception', 'send_throw', 'join', 'get', 'put', 'sleep', 'joinall', 'wait',
-  'schedule', 'recv', 'recv_into', 'recvfrom', 'recvfrom_into', 'sendall', 'sendto', 'connect', 'accept',
-  'urlopen', 'request', 'post', 'patch', 'delete', 'head', 'options', 'create_connection', 'getaddrinfo',
-  'gethostbyname', 'gethostbyname_ex', 'getfqdn', 'select', 'patch_all', 'patch_socket', 'patch_time', 'run', 'call', 'check_output',
-  'gather', 'wait_for', 'shield', 'to_thread', 'as_completed',
+  'switch',
+  'throw',
+  'send',
+  'receive',
+  'send_exception',
+  'send_throw',
+  'join',
+  'get',
+  'put',
+  'sleep',
+  'joinall',
+  'wait',
+  'schedule',
+  'recv',
+  'recv_into',
+  'recvfrom',
+  'recvfrom_into',
+  'sendall',
+  'sendto',
+  'connect',
+  'accept',
+  'urlopen',
+  'request',
+  'post',
+  'patch',
+  'delete',
+  'head',
+  'options',
+  'create_connection',
+  'getaddrinfo',
+  'gethostbyname',
+  'gethostbyname_ex',
+  'getfqdn',
+  'select',
+  'patch_all',
+  'patch_socket',
+  'patch_time',
+  'run',
+  'call',
+  'check_output',
+  'gather',
+  'wait_for',
+  'shield',
+  'to_thread',
+  'as_completed',
 ];
-const FUNCTIONS = ['next', 'sleep', 'urlopen', 'joinall', 'schedule', 'create_connection', 'getaddrinfo', 'gethostbyname', 'patch_all', 'select', 'gather', 'wait_for', 'wait'];
+const FUNCTIONS = [
+  'next',
+  'sleep',
+  'urlopen',
+  'joinall',
+  'schedule',
+  'create_connection',
+  'getaddrinfo',
+  'gethostbyname',
+  'patch_all',
+  'select',
+  'gather',
+  'wait_for',
+  'wait',
+];
 
 const QUERY = `
 (function_definition) @def
@@ -85,7 +161,10 @@ const QUERY = `
 const queries = new WeakMap<Language, Query>();
 function queryFor(language: Language): Query {
   let q = queries.get(language);
-  if (!q) { q = new TS.Query(language, QUERY); queries.set(language, q); }
+  if (!q) {
+    q = new TS.Query(language, QUERY);
+    queries.set(language, q);
+  }
   return q;
 }
 
@@ -108,16 +187,25 @@ const SOCKET_METHODS = new Set(['recv', 'recv_into', 'recvfrom', 'recvfrom_into'
 const REQUESTS_FUNCS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request']);
 const THREADISH = ['queue', 'threading', 'multiprocessing', 'concurrent', 'gevent', 'eventlet', 'stackless'];
 
-interface Scope { endIndex: number; def: number; kind: 'def' | 'lambda' | 'class'; isAsync: boolean }
+interface Scope {
+  endIndex: number;
+  def: number;
+  kind: 'def' | 'lambda' | 'class';
+  isAsync: boolean;
+}
 
 /** Record local names bound by an import statement. */
 function collectImport(node: Node, imports: Map<string, string>): void {
   if (node.type === 'import_statement') {
     for (const c of node.namedChildren) {
       if (!c) continue;
-      if (c.type === 'dotted_name') { const full = c.text; imports.set(full.split('.')[0], full.split('.')[0]); if (full.includes('.')) imports.set(full, full); }
-      else if (c.type === 'aliased_import') {
-        const name = c.childForFieldName('name')?.text; const alias = c.childForFieldName('alias')?.text;
+      if (c.type === 'dotted_name') {
+        const full = c.text;
+        imports.set(full.split('.')[0], full.split('.')[0]);
+        if (full.includes('.')) imports.set(full, full);
+      } else if (c.type === 'aliased_import') {
+        const name = c.childForFieldName('name')?.text;
+        const alias = c.childForFieldName('alias')?.text;
         if (name && alias) imports.set(alias, name);
       }
     }
@@ -129,7 +217,8 @@ function collectImport(node: Node, imports: Map<string, string>): void {
     if (!c) continue;
     if (c.type === 'dotted_name') imports.set(c.text, `${mod}.${c.text}`);
     else if (c.type === 'aliased_import') {
-      const name = c.childForFieldName('name')?.text; const alias = c.childForFieldName('alias')?.text;
+      const name = c.childForFieldName('name')?.text;
+      const alias = c.childForFieldName('alias')?.text;
       if (name && alias) imports.set(alias, `${mod}.${name}`);
     }
   }
@@ -154,8 +243,9 @@ function qualify(expr: string, imports: Map<string, string>): string {
 function positionalArgs(call: Node): Node[] {
   const args = call.childForFieldName('arguments');
   if (args?.type !== 'argument_list') return [];
-  return args.namedChildren.filter((c): c is Node => !!c && c.type !== 'keyword_argument' && c.type !== 'comment'
-    && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
+  return args.namedChildren.filter(
+    (c): c is Node => !!c && c.type !== 'keyword_argument' && c.type !== 'comment' && c.type !== 'list_splat' && c.type !== 'dictionary_splat',
+  );
 }
 
 /** Whether `node` is directly the operand of `await` (parentheses allowed). */
@@ -169,8 +259,14 @@ function awaited(node: Node): boolean {
 interface ModuleContext {
   imports: Map<string, string>;
   key: string;
-  gevent: boolean; greenlet: boolean; stackless: boolean; socketMod: boolean; threadish: boolean; patched: boolean;
-  asyncioName: string | undefined; geventName: string;
+  gevent: boolean;
+  greenlet: boolean;
+  stackless: boolean;
+  socketMod: boolean;
+  threadish: boolean;
+  patched: boolean;
+  asyncioName: string | undefined;
+  geventName: string;
   aliases: string[];
 }
 
@@ -185,16 +281,25 @@ interface ChunkScan {
 
 /** One top-level statement's results, in absolute positions of the tree it was computed on. */
 export interface ChunkResult {
-  start: number; end: number; row: number; col: number;
-  points: YieldPoint[]; defs: Definition[]; findings: Finding[];
-  imports: [string, string][]; patchCalls: string[];
+  start: number;
+  end: number;
+  row: number;
+  col: number;
+  points: YieldPoint[];
+  defs: Definition[];
+  findings: Finding[];
+  imports: [string, string][];
+  patchCalls: string[];
   /** Rows after which `import X` may go: an import statement's last row, or a leading docstring's. */
-  importEnd: number; docstringEnd: number;
+  importEnd: number;
+  docstringEnd: number;
   contextKey: string;
 }
 
 function scanChunk(node: Node, language: Language): ChunkScan {
-  const captures = queryFor(language).captures(node).filter((c) => !c.name.startsWith('_'));
+  const captures = queryFor(language)
+    .captures(node)
+    .filter((c) => !c.name.startsWith('_'));
   const map = new Map<string, string>();
   const patchCalls: string[] = [];
   for (const c of captures) {
@@ -211,13 +316,30 @@ function scanChunk(node: Node, language: Language): ChunkScan {
 function moduleContext(chunks: readonly { imports: [string, string][]; patchCalls: string[] }[]): ModuleContext {
   const imports = new Map<string, string>();
   const patchCalls: string[] = [];
-  for (const c of chunks) { for (const [k, v] of c.imports) imports.set(k, v); patchCalls.push(...c.patchCalls); }
+  for (const c of chunks) {
+    for (const [k, v] of c.imports) imports.set(k, v);
+    patchCalls.push(...c.patchCalls);
+  }
   const gevent = importsModule(imports, 'gevent');
-  const patched = patchCalls.some((f) => { const q = qualify(f, imports); return /^gevent\.monkey\.patch_(all|socket)$/.test(q) || (gevent && /(^|\.)monkey\.patch_(all|socket)$/.test(q)); });
-  const aliases = [...imports].filter(([local, q]) => !FUNCTIONS.includes(local) && /^[A-Za-z_]\w*$/.test(local)
-    && q.includes('.') && (FUNCTIONS.includes(q.slice(q.lastIndexOf('.') + 1)) || METHODS.includes(q.slice(q.lastIndexOf('.') + 1)))).map(([l]) => l);
+  const patched = patchCalls.some((f) => {
+    const q = qualify(f, imports);
+    return /^gevent\.monkey\.patch_(all|socket)$/.test(q) || (gevent && /(^|\.)monkey\.patch_(all|socket)$/.test(q));
+  });
+  const aliases = [...imports]
+    .filter(
+      ([local, q]) =>
+        !FUNCTIONS.includes(local) &&
+        /^[A-Za-z_]\w*$/.test(local) &&
+        q.includes('.') &&
+        (FUNCTIONS.includes(q.slice(q.lastIndexOf('.') + 1)) || METHODS.includes(q.slice(q.lastIndexOf('.') + 1))),
+    )
+    .map(([l]) => l);
   const ctx: ModuleContext = {
-    imports, key: '', gevent, patched, aliases,
+    imports,
+    key: '',
+    gevent,
+    patched,
+    aliases,
     greenlet: gevent || importsModule(imports, 'greenlet') || importsModule(imports, 'eventlet'),
     stackless: importsModule(imports, 'stackless'),
     socketMod: importsModule(imports, 'socket') || importsModule(imports, 'ssl'),
@@ -239,7 +361,9 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
   let captures = scan.captures;
   if (ctx.aliases.length) {
     // `from time import sleep as nap`: calls through such aliases need their own (rare, cached) query.
-    const extra = aliasQuery(language, ctx.aliases).captures(node).filter((c) => !c.name.startsWith('_'));
+    const extra = aliasQuery(language, ctx.aliases)
+      .captures(node)
+      .filter((c) => !c.name.startsWith('_'));
     if (extra.length) captures = [...captures, ...extra].sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex);
   }
   const { imports, gevent, greenlet, stackless, socketMod, threadish, patched, asyncioName } = ctx;
@@ -270,13 +394,13 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
   for (const c of calls) {
     callInfo.set(c.node.id, c);
     if (c.q.startsWith('asyncio.') && awaited(c.node)) {
-      let p = c.node.parent; while (p && p.type !== 'await') p = p.parent;
+      let p = c.node.parent;
+      while (p && p.type !== 'await') p = p.parent;
       if (p) awaitLabels.set(p.id, `await ${c.q}`);
     }
   }
 
-  const point = (n: Node, kind: PointKind, family: PointFamily, label: string, scope: number) =>
-    points.push({ ...span(n), kind, family, label, scope });
+  const point = (n: Node, kind: PointKind, family: PointFamily, label: string, scope: number) => points.push({ ...span(n), kind, family, label, scope });
   const find = (n: Node, severity: Finding['severity'], code: Finding['code'], message: string, fix?: Finding['fix']) =>
     findings.push({ ...span(n), severity, code, message, ...(fix ? { fix } : {}) });
 
@@ -287,7 +411,11 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
     const scope = top && top.kind !== 'class' ? top.def : -1;
     // The innermost function-like scope, skipping class bodies.
     let fnScope: Scope | undefined;
-    for (let i = stack.length - 1; i >= 0; i--) if (stack[i].kind !== 'class') { fnScope = stack[i]; break; }
+    for (let i = stack.length - 1; i >= 0; i--)
+      if (stack[i].kind !== 'class') {
+        fnScope = stack[i];
+        break;
+      }
     const inAsyncDef = fnScope?.kind === 'def' && fnScope.isAsync;
     const inDef = !!fnScope;
 
@@ -297,8 +425,14 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
         const isAsync = n.firstChild?.type === 'async';
         const parent = n.parent;
         const headLine = parent?.type === 'decorated_definition' ? parent.startPosition.row : n.startPosition.row;
-        defs.push({ name: nameNode?.text ?? '?', kind: isAsync ? 'coroutine' : 'function', line: n.startPosition.row, headLine,
-          nameSpan: nameNode ? span(nameNode) : span(n), span: span(n) });
+        defs.push({
+          name: nameNode?.text ?? '?',
+          kind: isAsync ? 'coroutine' : 'function',
+          line: n.startPosition.row,
+          headLine,
+          nameSpan: nameNode ? span(nameNode) : span(n),
+          span: span(n),
+        });
         stack.push({ endIndex: n.endIndex, def: defs.length - 1, kind: 'def', isAsync });
         break;
       }
@@ -348,62 +482,101 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
     const objIsLiteral = !!objNode && /^(string|concatenated_string|integer|float|list|dictionary|tuple|set)$/.test(objNode.type);
     const args = positionalArgs(n);
     const blockingSleep = q === 'time.sleep';
-    const socketIO = (q.startsWith('socket.') && SOCKET_FUNCS.has(q.slice(7)))
-      || (socketMod && !objIsLiteral && attr !== undefined && SOCKET_METHODS.has(attr) && !q.startsWith('asyncio.'))
-      || (socketMod && attr === 'send' && /sock|conn|client/i.test(info.objText ?? ''));
+    const socketIO =
+      (q.startsWith('socket.') && SOCKET_FUNCS.has(q.slice(7))) ||
+      (socketMod && !objIsLiteral && attr !== undefined && SOCKET_METHODS.has(attr) && !q.startsWith('asyncio.')) ||
+      (socketMod && attr === 'send' && /sock|conn|client/i.test(info.objText ?? ''));
     const httpIO = q === 'urllib.request.urlopen' || (q.startsWith('requests.') && REQUESTS_FUNCS.has(q.slice(9)));
     const selectIO = q === 'select.select';
 
     // Monkey-patched blocking calls yield to the gevent hub.
     if (patched && (blockingSleep || socketIO || httpIO || selectIO)) {
-      point(n, 'patched-io', 'suspend', `${blockingSleep ? 'time.sleep' : httpIO ? q.split('.').pop()! : selectIO ? 'select' : `socket ${attr ?? q.split('.').pop()}`} → gevent hub`, scope);
+      point(
+        n,
+        'patched-io',
+        'suspend',
+        `${blockingSleep ? 'time.sleep' : httpIO ? q.split('.').pop()! : selectIO ? 'select' : `socket ${attr ?? q.split('.').pop()}`} → gevent hub`,
+        scope,
+      );
       return;
     }
     if (inAsyncDef && !isAwaited) {
       if (blockingSleep) {
         const edits: TextEdit[] = [{ range: span(fnNode), newText: `await ${asyncioName ?? 'asyncio'}.sleep` }];
         if (!asyncioName) edits.push({ range: { line: IMPORT_SITE, col: 0, endLine: IMPORT_SITE, endCol: 0 }, newText: 'import asyncio\n' });
-        find(n, 'warning', 'sleep-in-async',
+        find(
+          n,
+          'warning',
+          'sleep-in-async',
           'time.sleep blocks the event loop: every other task waits until it returns. Use `await asyncio.sleep(…)` inside `async def`.',
-          { title: 'Replace with await asyncio.sleep(…)', edits });
+          { title: 'Replace with await asyncio.sleep(…)', edits },
+        );
         return;
       }
       if (httpIO || socketIO) {
         const what = httpIO ? q : `socket ${attr ?? q}`;
-        find(n, httpIO || q.startsWith('socket.') ? 'warning' : 'information', 'blocking-io-in-async',
-          `${what} is blocking I/O inside \`async def\`: the event loop stalls until it completes. Use an asyncio client (e.g. aiohttp, asyncio streams) or \`await asyncio.to_thread(…)\`.`);
+        find(
+          n,
+          httpIO || q.startsWith('socket.') ? 'warning' : 'information',
+          'blocking-io-in-async',
+          `${what} is blocking I/O inside \`async def\`: the event loop stalls until it completes. Use an asyncio client (e.g. aiohttp, asyncio streams) or \`await asyncio.to_thread(…)\`.`,
+        );
         return;
       }
     }
     if (gevent && !patched && inDef && !isAwaited) {
       if (socketIO || httpIO) {
-        find(n, 'warning', 'gevent-unpatched-io',
-          `${httpIO ? q : `socket ${attr ?? q}`} blocks every greenlet: this gevent code never calls \`monkey.patch_all()\`, so the socket is not cooperative. Call \`from gevent import monkey; monkey.patch_all()\` first.`);
+        find(
+          n,
+          'warning',
+          'gevent-unpatched-io',
+          `${httpIO ? q : `socket ${attr ?? q}`} blocks every greenlet: this gevent code never calls \`monkey.patch_all()\`, so the socket is not cooperative. Call \`from gevent import monkey; monkey.patch_all()\` first.`,
+        );
         return;
       }
       if (blockingSleep) {
-        find(n, 'warning', 'gevent-unpatched-sleep',
+        find(
+          n,
+          'warning',
+          'gevent-unpatched-sleep',
           'time.sleep blocks every greenlet: without `monkey.patch_all()` it does not yield to the gevent hub. Use `gevent.sleep(…)`.',
-          { title: 'Replace with gevent.sleep(…)', edits: [{ range: span(fnNode), newText: `${ctx.geventName}.sleep` }] });
+          { title: 'Replace with gevent.sleep(…)', edits: [{ range: span(fnNode), newText: `${ctx.geventName}.sleep` }] },
+        );
         return;
       }
     }
     if (isAwaited) return; // the await is the yield point
-    if (/^gevent\.(sleep|joinall|wait|idle)$/.test(q)) { point(n, 'gevent', 'suspend', q, scope); return; }
-    if (/^stackless\.(schedule|schedule_remove|run)$/.test(q)) { point(n, 'schedule', 'switch', q, scope); return; }
-    if (q === 'next' && args.length >= 1) { point(n, 'next', 'switch', 'next()', scope); return; }
+    if (/^gevent\.(sleep|joinall|wait|idle)$/.test(q)) {
+      point(n, 'gevent', 'suspend', q, scope);
+      return;
+    }
+    if (/^stackless\.(schedule|schedule_remove|run)$/.test(q)) {
+      point(n, 'schedule', 'switch', q, scope);
+      return;
+    }
+    if (q === 'next' && args.length >= 1) {
+      point(n, 'next', 'switch', 'next()', scope);
+      return;
+    }
     if (!attr || objIsLiteral || !objNode) return;
     switch (attr) {
-      case 'switch': point(n, 'greenlet-switch', 'switch', 'greenlet switch', scope); return;
-      case 'throw': point(n, greenlet ? 'greenlet-throw' : 'generator-throw', 'switch', greenlet ? 'greenlet throw' : 'throw into generator', scope); return;
+      case 'switch':
+        point(n, 'greenlet-switch', 'switch', 'greenlet switch', scope);
+        return;
+      case 'throw':
+        point(n, greenlet ? 'greenlet-throw' : 'generator-throw', 'switch', greenlet ? 'greenlet throw' : 'throw into generator', scope);
+        return;
       case 'send':
         if (stackless) point(n, 'channel-send', 'switch', 'channel send', scope);
         else if (!socketIO && !q.startsWith('socket.')) point(n, 'generator-send', 'switch', 'send into generator', scope);
         return;
-      case 'send_exception': case 'send_throw':
+      case 'send_exception':
+      case 'send_throw':
         if (stackless) point(n, 'channel-send', 'switch', `channel ${attr}`, scope);
         return;
-      case 'receive': point(n, 'channel-receive', 'switch', 'channel receive', scope); return;
+      case 'receive':
+        point(n, 'channel-receive', 'switch', 'channel receive', scope);
+        return;
       case 'join': {
         // `", ".join(items)` is a string join: a real join takes no argument or a timeout.
         const a0 = args[0];
@@ -434,29 +607,52 @@ function classifyChunk(scan: ChunkScan, language: Language, ctx: ModuleContext):
   const isImport = node.type === 'import_statement' || node.type === 'import_from_statement' || node.type === 'future_import_statement';
   const isDoc = node.type === 'expression_statement' && node.firstNamedChild?.type === 'string';
   return {
-    start: node.startIndex, end: node.endIndex, row: node.startPosition.row, col: node.startPosition.column,
-    points, defs, findings, imports: scan.imports, patchCalls: scan.patchCalls,
-    importEnd: isImport ? node.endPosition.row : -1, docstringEnd: isDoc ? node.endPosition.row : -1, contextKey: ctx.key,
+    start: node.startIndex,
+    end: node.endIndex,
+    row: node.startPosition.row,
+    col: node.startPosition.column,
+    points,
+    defs,
+    findings,
+    imports: scan.imports,
+    patchCalls: scan.patchCalls,
+    importEnd: isImport ? node.endPosition.row : -1,
+    docstringEnd: isDoc ? node.endPosition.row : -1,
+    contextKey: ctx.key,
   };
 }
 
-function shiftSpan<T extends Span>(s: T, rows: number): T { return { ...s, line: s.line + rows, endLine: s.endLine + rows }; }
+function shiftSpan<T extends Span>(s: T, rows: number): T {
+  return { ...s, line: s.line + rows, endLine: s.endLine + rows };
+}
 
 /** A cached chunk moved by `rows` lines (its text and start column unchanged). */
 function shiftChunk(c: ChunkResult, start: number, rows: number): ChunkResult {
   if (rows === 0 && start === c.start) return c;
-  const shiftFix = (f: Finding): Finding => (f.fix ? { ...shiftSpan(f, rows), fix: { ...f.fix, edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? e : { ...e, range: shiftSpan(e.range, rows) })) } } : shiftSpan(f, rows));
+  const shiftFix = (f: Finding): Finding =>
+    f.fix
+      ? {
+          ...shiftSpan(f, rows),
+          fix: { ...f.fix, edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? e : { ...e, range: shiftSpan(e.range, rows) })) },
+        }
+      : shiftSpan(f, rows);
   return {
-    ...c, start, end: start + (c.end - c.start), row: c.row + rows,
+    ...c,
+    start,
+    end: start + (c.end - c.start),
+    row: c.row + rows,
     points: c.points.map((p) => shiftSpan(p, rows)),
     defs: c.defs.map((d) => ({ ...d, line: d.line + rows, headLine: d.headLine + rows, nameSpan: shiftSpan(d.nameSpan, rows), span: shiftSpan(d.span, rows) })),
     findings: c.findings.map(shiftFix),
-    importEnd: c.importEnd < 0 ? -1 : c.importEnd + rows, docstringEnd: c.docstringEnd < 0 ? -1 : c.docstringEnd + rows,
+    importEnd: c.importEnd < 0 ? -1 : c.importEnd + rows,
+    docstringEnd: c.docstringEnd < 0 ? -1 : c.docstringEnd + rows,
   };
 }
 
 function merge(chunks: readonly ChunkResult[], hasErrors: boolean, imports: Map<string, string>): Analysis {
-  const points: YieldPoint[] = [], defs: Definition[] = [], findings: Finding[] = [];
+  const points: YieldPoint[] = [],
+    defs: Definition[] = [],
+    findings: Finding[] = [];
   let importRow = 0;
   for (const c of chunks) if (c.importEnd >= 0) importRow = c.importEnd + 1;
   if (importRow === 0 && chunks[0]?.docstringEnd >= 0) importRow = chunks[0].docstringEnd + 1;
@@ -465,8 +661,17 @@ function merge(chunks: readonly ChunkResult[], hasErrors: boolean, imports: Map<
     defs.push(...c.defs);
     for (const p of c.points) points.push(p.scope >= 0 ? { ...p, scope: p.scope + off } : p);
     for (const f of c.findings) {
-      if (!f.fix?.edits.some((e) => e.range.line === IMPORT_SITE)) { findings.push(f); continue; }
-      findings.push({ ...f, fix: { ...f.fix, edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? { ...e, range: { line: importRow, col: 0, endLine: importRow, endCol: 0 } } : e)) } });
+      if (!f.fix?.edits.some((e) => e.range.line === IMPORT_SITE)) {
+        findings.push(f);
+        continue;
+      }
+      findings.push({
+        ...f,
+        fix: {
+          ...f.fix,
+          edits: f.fix.edits.map((e) => (e.range.line === IMPORT_SITE ? { ...e, range: { line: importRow, col: 0, endLine: importRow, endCol: 0 } } : e)),
+        },
+      });
     }
   }
   return { points, defs, findings, imports, hasErrors };
@@ -494,14 +699,22 @@ export class IncrementalAnalyzer {
     const reusable = new Map<number, { chunk: ChunkResult; start: number; end: number; row: number }>();
     if (since) {
       for (const c of this.chunks) {
-        let s = c.start, e = c.end, row = c.row, ok = true;
+        let s = c.start,
+          e = c.end,
+          row = c.row,
+          ok = true;
         for (const ed of since.edits) {
           if (ed.oldEndIndex <= s && !(ed.oldEndIndex === s && ed.startIndex === s && ed.newEndIndex === s)) {
             const d = ed.newEndIndex - ed.oldEndIndex;
-            s += d; e += d; row += ed.newEndRow - ed.oldEndRow;
+            s += d;
+            e += d;
+            row += ed.newEndRow - ed.oldEndRow;
           } else if (ed.startIndex >= e) {
             // after the chunk: nothing moves
-          } else { ok = false; break; }
+          } else {
+            ok = false;
+            break;
+          }
         }
         if (ok && !since.changed.some((r) => r.startIndex < e && r.endIndex > s)) reusable.set(s, { chunk: c, start: s, end: e, row });
       }
@@ -524,7 +737,9 @@ export class IncrementalAnalyzer {
           }
         } while (cursor.gotoNextSibling());
       }
-    } finally { cursor.delete(); }
+    } finally {
+      cursor.delete();
+    }
     const ctx = moduleContext(next);
     const out: ChunkResult[] = [];
     let kids: Node[] | undefined;
@@ -549,6 +764,10 @@ export class IncrementalAnalyzer {
 /** Points grouped by line, in line order. */
 export function pointsByLine(points: readonly YieldPoint[]): Map<number, YieldPoint[]> {
   const m = new Map<number, YieldPoint[]>();
-  for (const p of points) { const l = m.get(p.line); if (l) l.push(p); else m.set(p.line, [p]); }
+  for (const p of points) {
+    const l = m.get(p.line);
+    if (l) l.push(p);
+    else m.set(p.line, [p]);
+  }
   return m;
 }

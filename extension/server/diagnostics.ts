@@ -12,7 +12,11 @@ export const toRange = (s: Span): Range => ({ start: { line: s.line, character: 
 
 export function buildDiagnostics(a: Analysis, stats: PlacedStats | undefined, lineText: (row: number) => string): Diagnostic[] {
   const out: Diagnostic[] = a.findings.map((f) => ({
-    range: toRange(f), severity: f.severity === 'warning' ? WARNING : INFORMATION, source: SOURCE, code: f.code, message: f.message,
+    range: toRange(f),
+    severity: f.severity === 'warning' ? WARNING : INFORMATION,
+    source: SOURCE,
+    code: f.code,
+    message: f.message,
   }));
   if (stats) {
     for (const [row, marks] of stats.marks) {
@@ -20,8 +24,16 @@ export function buildDiagnostics(a: Analysis, stats: PlacedStats | undefined, li
       const first = /\S/.exec(text)?.index ?? 0;
       const range: Range = { start: { line: row, character: first }, end: { line: row, character: text.replace(/\s+$/, '').length } };
       for (const m of marks) {
-        out.push({ range, severity: m.kind === 'loop-blocked' ? WARNING : INFORMATION, source: SOURCE, code: m.kind,
-          message: m.kind === 'loop-blocked' ? `${m.message}: nothing else could run meanwhile. Await something (or move the work to a thread) inside the loop.` : m.message });
+        out.push({
+          range,
+          severity: m.kind === 'loop-blocked' ? WARNING : INFORMATION,
+          source: SOURCE,
+          code: m.kind,
+          message:
+            m.kind === 'loop-blocked'
+              ? `${m.message}: nothing else could run meanwhile. Await something (or move the work to a thread) inside the loop.`
+              : m.message,
+        });
       }
     }
   }
@@ -29,8 +41,12 @@ export function buildDiagnostics(a: Analysis, stats: PlacedStats | undefined, li
 }
 
 const overlaps = (a: Range, b: Range) =>
-  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character)
-    || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 
 /** Quick fixes for findings that overlap `range`. */
 export function codeActions(uri: string, a: Analysis, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {

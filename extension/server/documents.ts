@@ -20,7 +20,11 @@ export function pathKey(p: string): string {
   let abs = normalize(resolve(p));
   let real = realCache.get(abs);
   if (real === undefined) {
-    try { real = realpathSync.native(abs); } catch { real = abs; }
+    try {
+      real = realpathSync.native(abs);
+    } catch {
+      real = abs;
+    }
     if (realCache.size > 10000) realCache.clear();
     realCache.set(abs, real);
   }
@@ -30,7 +34,11 @@ export function pathKey(p: string): string {
 
 export function uriPath(uri: string): string | undefined {
   if (!uri.toLowerCase().startsWith('file:')) return undefined;
-  try { return fileURLToPath(uri); } catch { return undefined; }
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
 }
 
 export class OpenDocument {
@@ -40,7 +48,12 @@ export class OpenDocument {
   placement: StatsPlacement | undefined;
   readonly key: string | undefined;
 
-  constructor(bundle: ParserBundle, readonly uri: string, public version: number, text: string) {
+  constructor(
+    bundle: ParserBundle,
+    readonly uri: string,
+    public version: number,
+    text: string,
+  ) {
     this.source = new PythonSource(bundle, text);
     this.analyzer = new IncrementalAnalyzer(bundle.language);
     const p = uriPath(uri);
@@ -60,8 +73,10 @@ export class OpenDocument {
       if (!this.placement) return;
       let newlines = 0;
       for (let i = ch.text.indexOf('\n'); i >= 0; i = ch.text.indexOf('\n', i + 1)) newlines++;
-      this.placement.edit({ startLine: ch.range.start.line, startCol: ch.range.start.character, endLine: ch.range.end.line,
-        endCol: ch.range.end.character, newlines }, (row) => lineShape(src.lineText(row)));
+      this.placement.edit(
+        { startLine: ch.range.start.line, startCol: ch.range.start.character, endLine: ch.range.end.line, endCol: ch.range.end.character, newlines },
+        (row) => lineShape(src.lineText(row)),
+      );
     });
     for (const ch of changes) if (!('range' in ch)) fullReplace = true;
     // A whole-text replacement cannot be followed line by line.
@@ -70,7 +85,10 @@ export class OpenDocument {
 
   /** Take the stats of a run (or drop the last run's when this file was not part of it). */
   setStats(params: StatsParams, file: FileStats | undefined): void {
-    if (!file) { this.placement = undefined; return; }
+    if (!file) {
+      this.placement = undefined;
+      return;
+    }
     if (this.placement && this.placement.runId === params.runId) this.placement.update(file, params.live, params.durationNs);
     else this.placement = new StatsPlacement(params.runId, this.source.lineCount, file, params.live, params.durationNs);
   }
@@ -89,7 +107,9 @@ export class OpenDocument {
     return row < 0 ? undefined : enclosingDefName(this.analysis.defs, row);
   }
 
-  dispose(): void { this.source.dispose(); }
+  dispose(): void {
+    this.source.dispose();
+  }
 }
 
 /** Per-file stats of a run, keyed by `pathKey`. */

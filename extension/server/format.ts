@@ -3,7 +3,11 @@
 /** "1.0 s", "230 ms", "12 µs", "800 ns": two significant figures, never more than needed. */
 export function duration(ns: number): string {
   if (!Number.isFinite(ns) || ns < 0) return '?';
-  if (ns >= 60e9) { const m = Math.floor(ns / 60e9); const s = Math.round((ns - m * 60e9) / 1e9); return `${m} min ${s} s`; }
+  if (ns >= 60e9) {
+    const m = Math.floor(ns / 60e9);
+    const s = Math.round((ns - m * 60e9) / 1e9);
+    return `${m} min ${s} s`;
+  }
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 10e9 ? 0 : 1)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 10e6 ? 0 : 1)} ms`;
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(ns >= 10e3 ? 0 : 1)} µs`;
@@ -16,7 +20,9 @@ export function short(value: string, max = 40): string {
   return one.length <= max ? one : one.slice(0, max - 1) + '…';
 }
 
-export function plural(n: number, word: string, many = word + 's'): string { return `${n} ${n === 1 ? word : many}`; }
+export function plural(n: number, word: string, many = word + 's'): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
 
 /** Text that Markdown must show as-is (user values end up in hovers). */
 export function mdEscape(s: string): string {
@@ -44,10 +50,15 @@ export function timeline(spans: readonly (readonly [number, number])[], totalNs:
   const cell = end / width;
   const fill = new Float64Array(width);
   for (const [a0, b0] of spans) {
-    const a = Math.max(0, a0), b = Math.min(end, b0);
-    if (b <= a) { fill[Math.min(width - 1, Math.floor(a / cell))] += cell / 8; continue; } // an instant still shows
+    const a = Math.max(0, a0),
+      b = Math.min(end, b0);
+    if (b <= a) {
+      fill[Math.min(width - 1, Math.floor(a / cell))] += cell / 8;
+      continue;
+    } // an instant still shows
     for (let i = Math.floor(a / cell); i < width && i * cell < b; i++) {
-      const lo = Math.max(a, i * cell), hi = Math.min(b, (i + 1) * cell);
+      const lo = Math.max(a, i * cell),
+        hi = Math.min(b, (i + 1) * cell);
       if (hi > lo) fill[i] += hi - lo;
     }
   }

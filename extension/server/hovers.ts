@@ -32,21 +32,44 @@ const within = (s: Span, line: number, ch: number) =>
 
 function yieldSection(s: YieldPointStats, durationNs: number | undefined): string[] {
   const out: string[] = [];
-  if (s.suspends > 0) out.push(`${plural(s.suspends, 'suspend')} · ${plural(s.resumes, 'resume')}${s.suspendedNs > 0 ? ` · ${duration(s.suspendedNs)} suspended in all, longest ${duration(s.longestNs)}` : ''}`);
-  if (s.resumedBy.length) out.push(`Resumed by ${s.resumedBy.slice(0, 5).map((n) => mdCode(n)).join(', ')}${s.resumedBy.length > 5 ? ' …' : ''}`);
+  if (s.suspends > 0)
+    out.push(
+      `${plural(s.suspends, 'suspend')} · ${plural(s.resumes, 'resume')}${s.suspendedNs > 0 ? ` · ${duration(s.suspendedNs)} suspended in all, longest ${duration(s.longestNs)}` : ''}`,
+    );
+  if (s.resumedBy.length)
+    out.push(
+      `Resumed by ${s.resumedBy
+        .slice(0, 5)
+        .map((n) => mdCode(n))
+        .join(', ')}${s.resumedBy.length > 5 ? ' …' : ''}`,
+    );
   const vals: string[] = [];
   if (s.lastSent !== undefined) vals.push(`last value in: ${mdCode(s.lastSent)}`);
   if (s.lastYielded !== undefined) vals.push(`last value out: ${mdCode(s.lastYielded)}`);
   if (vals.length) out.push(vals.join(' · '));
   if (s.reasons.length) out.push(`Why: ${s.reasons.map(mdEscape).join(', ')}`);
   if (s.waits || s.stillWaiting) {
-    out.push(`Waited ${plural(s.waits ?? 0, 'time')}${s.waitedNs ? `, ${duration(s.waitedNs)} in all, longest ${duration(s.longestWaitNs ?? 0)}` : ''}`
-      + `${s.waitOn?.length ? ` (on ${s.waitOn.map(mdEscape).join(', ')})` : ''}`
-      + `${s.wokenBy?.length ? `; woken by ${s.wokenBy.slice(0, 5).map((n) => mdCode(n)).join(', ')}` : ''}`
-      + `${s.stillWaiting ? `; ${s.stillWaiting} still waiting at the end` : ''}`);
+    out.push(
+      `Waited ${plural(s.waits ?? 0, 'time')}${s.waitedNs ? `, ${duration(s.waitedNs)} in all, longest ${duration(s.longestWaitNs ?? 0)}` : ''}` +
+        `${s.waitOn?.length ? ` (on ${s.waitOn.map(mdEscape).join(', ')})` : ''}` +
+        `${
+          s.wokenBy?.length
+            ? `; woken by ${s.wokenBy
+                .slice(0, 5)
+                .map((n) => mdCode(n))
+                .join(', ')}`
+            : ''
+        }` +
+        `${s.stillWaiting ? `; ${s.stillWaiting} still waiting at the end` : ''}`,
+    );
   }
   if (s.gets || s.puts) {
-    const ch = s.channels?.length ? ` (${s.channels.slice(0, 3).map((c) => mdCode(c)).join(', ')})` : '';
+    const ch = s.channels?.length
+      ? ` (${s.channels
+          .slice(0, 3)
+          .map((c) => mdCode(c))
+          .join(', ')})`
+      : '';
     const t: string[] = [];
     if (s.gets) t.push(`took ${s.gets}${s.lastGot !== undefined ? `, last ${mdCode(s.lastGot)}` : ''}`);
     if (s.puts) t.push(`put ${s.puts}${s.lastPut !== undefined ? `, last ${mdCode(s.lastPut)}` : ''}`);
@@ -58,10 +81,24 @@ function yieldSection(s: YieldPointStats, durationNs: number | undefined): strin
 }
 
 function defSection(d: DefinitionStats, name: string): string[] {
-  const out = d.tasks > 0 ? [`**${mdEscape(name)}** — ${mdEscape(d.kind)} lane: ${plural(d.tasks, 'task')} · ${plural(d.switches, 'switch', 'switches')}`
-    + `${d.transfers ? ` · ${plural(d.transfers, 'transfer')}` : ''}${d.waits ? ` · ${plural(d.waits, 'wait')}` : ''}`] : [`**${mdEscape(name)}**`];
-  if (d.calls) out.push(`Ran as ${plural(d.calls, 'call')}${d.via ? ` in ${mdCode(d.via)}` : ''}${d.lastResult !== undefined ? `; last returned ${mdCode(d.lastResult)}` : ''}`);
-  if (d.outcomes.length) out.push(`Outcome: ${d.outcomes.slice(0, 5).map((o) => mdCode(o)).join(', ')}`);
+  const out =
+    d.tasks > 0
+      ? [
+          `**${mdEscape(name)}** — ${mdEscape(d.kind)} lane: ${plural(d.tasks, 'task')} · ${plural(d.switches, 'switch', 'switches')}` +
+            `${d.transfers ? ` · ${plural(d.transfers, 'transfer')}` : ''}${d.waits ? ` · ${plural(d.waits, 'wait')}` : ''}`,
+        ]
+      : [`**${mdEscape(name)}**`];
+  if (d.calls)
+    out.push(
+      `Ran as ${plural(d.calls, 'call')}${d.via ? ` in ${mdCode(d.via)}` : ''}${d.lastResult !== undefined ? `; last returned ${mdCode(d.lastResult)}` : ''}`,
+    );
+  if (d.outcomes.length)
+    out.push(
+      `Outcome: ${d.outcomes
+        .slice(0, 5)
+        .map((o) => mdCode(o))
+        .join(', ')}`,
+    );
   return out;
 }
 
@@ -76,19 +113,24 @@ export function hoverAt(a: Analysis, stats: PlacedStats | undefined, line: numbe
   const ys = stats?.yields.get(line);
   const onContent = ch >= (/\S/.exec(lineText)?.index ?? Infinity);
   const sections: string[][] = [];
-  const footer = stats ? `_Coroscope · ${stats.live ? 'run in progress' : 'last run'}_` : '_Coroscope · run **Coroscope: Run Current File** to see what happens here_';
+  const footer = stats
+    ? `_Coroscope · ${stats.live ? 'run in progress' : 'last run'}_`
+    : '_Coroscope · run **Coroscope: Run Current File** to see what happens here_';
 
   if (def) {
     let ds = stats ? [...stats.defs].find(([r]) => r === def.line || r === def.headLine)?.[1] : undefined;
     // Summaries the run could only name (gevent.spawn targets, pool calls), when this is the def of that name.
     if (stats && defByName(a, def.name) === def) for (const n of stats.named) if (n.name === def.name) ds = ds ? mergeDefs(ds, n) : n;
     if (ds) sections.push(defSection(ds, def.name));
-    else if (def.kind !== 'function') sections.push([`**${mdEscape(def.name)}** — ${def.kind.replace('-', ' ')}: calling it creates an object that runs only when resumed.`]);
+    else if (def.kind !== 'function')
+      sections.push([`**${mdEscape(def.name)}** — ${def.kind.replace('-', ' ')}: calling it creates an object that runs only when resumed.`]);
   }
   if (pts.length || (ys && onContent && !def)) {
     const head = pts.length ? `**${mdEscape([...new Set(pts.map((p) => p.label))].join(', '))}**` : '**switch point**';
     const body = pts.length ? [EXPLAIN[pts[0].kind]] : ['The runtime saw control leave a task on this line.'];
-    const none = pts.some((p) => ALWAYS_SWITCH.has(p.kind)) ? 'Not reached in this run.' : 'No wait recorded here in this run (it may have run without waiting).';
+    const none = pts.some((p) => ALWAYS_SWITCH.has(p.kind))
+      ? 'Not reached in this run.'
+      : 'No wait recorded here in this run (it may have run without waiting).';
     sections.push([head + ' — ' + body[0], ...(ys ? yieldSection(ys, stats?.durationNs) : stats ? [none] : [])]);
   }
   const marks = stats?.marks.get(line);

@@ -9,8 +9,16 @@ import { mergeDefs, type PlacedStats } from './placement';
 
 export const RUN_COMMAND = 'coroscope.run';
 
-export interface LensCommand { title: string; command: string; arguments?: unknown[] }
-export interface Lens { line: number; col: number; command: LensCommand }
+export interface LensCommand {
+  title: string;
+  command: string;
+  arguments?: unknown[];
+}
+export interface Lens {
+  line: number;
+  col: number;
+  command: LensCommand;
+}
 
 const SYMBOL = { suspend: '⏸', switch: '⇄' } as const;
 
@@ -22,7 +30,11 @@ export function pointsTitle(points: readonly YieldPoint[]): string {
 }
 
 const DEF_WORDS: Record<Definition['kind'], string> = {
-  generator: 'generator', coroutine: 'coroutine', 'async-generator': 'async generator', function: 'function', lambda: 'lambda',
+  generator: 'generator',
+  coroutine: 'coroutine',
+  'async-generator': 'async generator',
+  function: 'function',
+  lambda: 'lambda',
 };
 
 /**
@@ -37,8 +49,17 @@ const YIELD_REASONS = new Set(['yield']);
  * there, the run did not reach them. Others (`await`, `join`, `get`, `put`, patched I/O) may run without waiting,
  * and the runtime records only the waits: no event there means no wait, not "not reached".
  */
-export const ALWAYS_SWITCH: ReadonlySet<PointKind> = new Set<PointKind>(['yield', 'greenlet-switch', 'greenlet-throw', 'generator-throw', 'generator-send', 'next',
-  'channel-send', 'channel-receive', 'schedule']);
+export const ALWAYS_SWITCH: ReadonlySet<PointKind> = new Set<PointKind>([
+  'yield',
+  'greenlet-switch',
+  'greenlet-throw',
+  'generator-throw',
+  'generator-send',
+  'next',
+  'channel-send',
+  'channel-receive',
+  'schedule',
+]);
 
 function names(list: readonly string[], max = 2): string {
   return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} +${list.length - max}`;
@@ -52,9 +73,11 @@ function transferParts(s: YieldPointStats): string[] {
   const ch = s.channels?.length ? names(s.channels, 1) : 'a queue';
   if (s.gets) out.push(`⇣ took ${s.gets} from ${ch}${s.lastGot !== undefined ? ` (last ${short(s.lastGot, 32)})` : ''}`);
   if (s.puts) {
-    out.push(s.channels?.length && s.channels.every(isPool)
-      ? `⇡ submitted ${plural(s.puts, 'call')} to ${ch}${s.lastPut !== undefined ? ` (last ${short(s.lastPut, 32)})` : ''}`
-      : `⇡ put ${s.puts} on ${ch}${s.lastPut !== undefined ? ` (last ${short(s.lastPut, 32)})` : ''}`);
+    out.push(
+      s.channels?.length && s.channels.every(isPool)
+        ? `⇡ submitted ${plural(s.puts, 'call')} to ${ch}${s.lastPut !== undefined ? ` (last ${short(s.lastPut, 32)})` : ''}`
+        : `⇡ put ${s.puts} on ${ch}${s.lastPut !== undefined ? ` (last ${short(s.lastPut, 32)})` : ''}`,
+    );
   }
   return out;
 }
@@ -63,7 +86,8 @@ function transferParts(s: YieldPointStats): string[] {
 function waitParts(s: YieldPointStats, live: boolean): string[] {
   if (!s.waits && !s.stillWaiting) return [];
   const out: string[] = [];
-  if (s.waits) out.push(`⏸ waited ${s.waits}×${s.waitedNs ? ` · ${duration(s.waitedNs)}${s.waits > 1 ? ` (max ${duration(s.longestWaitNs ?? 0)})` : ''}` : ''}`);
+  if (s.waits)
+    out.push(`⏸ waited ${s.waits}×${s.waitedNs ? ` · ${duration(s.waitedNs)}${s.waits > 1 ? ` (max ${duration(s.longestWaitNs ?? 0)})` : ''}` : ''}`);
   if (s.wokenBy?.length) out.push(`woken by ${names(s.wokenBy)}`);
   if (s.stillWaiting) out.push(`${s.stillWaiting} ${live ? 'waiting now' : 'still waiting at the end'}`);
   return out;
@@ -88,7 +112,10 @@ export function yieldStatsTitle(s: YieldPointStats, live: boolean): string {
 }
 
 const LANE_WORDS: Record<string, [string, string]> = {
-  thread: ['thread', 'threads'], greenlet: ['greenlet', 'greenlets'], process: ['process', 'processes'], tasklet: ['tasklet', 'tasklets'],
+  thread: ['thread', 'threads'],
+  greenlet: ['greenlet', 'greenlets'],
+  process: ['process', 'processes'],
+  tasklet: ['tasklet', 'tasklets'],
 };
 
 /** `consumer: 1 task · 12 switches · returned '200 OK'`, `worker: 2 threads · 10 transfers · 2× returned`, `square: 4 calls in Pool#1 · last returned 16` */
@@ -106,7 +133,13 @@ export function defStatsTitle(d: DefinitionStats, name: string, live: boolean): 
     if (d.tasks > 0) parts.push(`${plural(d.calls, 'call')}${d.via ? ` in ${d.via}` : ''}`);
     if (d.lastResult !== undefined) parts.push(`last returned ${short(d.lastResult, 32)}`);
   }
-  if (d.outcomes.length) parts.push(d.outcomes.slice(0, 2).map((o) => short(o, 48)).join(', ') + (d.outcomes.length > 2 ? ', …' : ''));
+  if (d.outcomes.length)
+    parts.push(
+      d.outcomes
+        .slice(0, 2)
+        .map((o) => short(o, 48))
+        .join(', ') + (d.outcomes.length > 2 ? ', …' : ''),
+    );
   else if (live && d.tasks > 0) parts.push('running');
   return parts.join(' · ');
 }
@@ -166,8 +199,10 @@ export function buildLenses(a: Analysis, stats: PlacedStats | undefined): Lens[]
       // No lane of its own, but its yields ran: delegated to by `yield from`/`await`, or driven inside another lane.
       const inside = stats ? statsInside(d, stats) : [];
       const ran = inside.reduce((n, y) => n + y.suspends + (y.waits ?? 0) + (y.gets ?? 0) + (y.puts ?? 0), 0);
-      const title = !stats ? `${DEF_WORDS[d.kind]} ${d.name} — run Coroscope: Run Current File to trace`
-        : ran > 0 ? `${DEF_WORDS[d.kind]} ${d.name} — ran inside another task (${plural(ran, 'switch', 'switches')} at its lines)`
+      const title = !stats
+        ? `${DEF_WORDS[d.kind]} ${d.name} — run Coroscope: Run Current File to trace`
+        : ran > 0
+          ? `${DEF_WORDS[d.kind]} ${d.name} — ran inside another task (${plural(ran, 'switch', 'switches')} at its lines)`
           : `${DEF_WORDS[d.kind]} ${d.name} — ${live ? 'not started yet' : 'did not run in the last run'}`;
       const first = inside.length ? Math.min(...inside.map((y) => y.firstEvent)) : -1;
       lenses.push({ line: d.line, col: d.span.col, command: { title, ...(stats ? (first >= 0 ? reveal(first) : noCommand) : { command: RUN_COMMAND }) } });

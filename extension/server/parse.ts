@@ -13,10 +13,20 @@ import type { Edit, Language, Parser, Point, Tree } from 'web-tree-sitter';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const TS: typeof TreeSitter = require('web-tree-sitter');
 
-export interface ParserBundle { parser: Parser; language: Language }
+export interface ParserBundle {
+  parser: Parser;
+  language: Language;
+}
 
 /** An edit in the shape tree-sitter takes, for mapping cached chunks to the new text (analysis.ts reads it). */
-export interface IndexEdit { startIndex: number; oldEndIndex: number; newEndIndex: number; startRow: number; oldEndRow: number; newEndRow: number }
+export interface IndexEdit {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+  startRow: number;
+  oldEndRow: number;
+  newEndRow: number;
+}
 
 /**
  * Find a wasm file: next to the bundle (dist/) first, then — for the unbundled
@@ -72,12 +82,17 @@ export class PythonSource {
   /** Edits and syntax changes since the last `takeChanges()`; undefined after a whole-text replacement. */
   private since: { edits: IndexEdit[]; changed: { startIndex: number; endIndex: number }[] } | undefined = { edits: [], changed: [] };
 
-  constructor(private readonly bundle: ParserBundle, public text: string) {
+  constructor(
+    private readonly bundle: ParserBundle,
+    public text: string,
+  ) {
     this.starts = lineStarts(text);
     this.tree = this.parseOrThrow(text, null);
   }
 
-  get lineCount(): number { return this.starts.length; }
+  get lineCount(): number {
+    return this.starts.length;
+  }
 
   lineText(line: number): string {
     if (line < 0 || line >= this.starts.length) return '';
@@ -93,8 +108,13 @@ export class PythonSource {
   }
 
   private pointAt(offset: number): Point {
-    let lo = 0, hi = this.starts.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1; }
+    let lo = 0,
+      hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
     return { row: lo, column: offset - this.starts[lo] };
   }
 
@@ -106,7 +126,12 @@ export class PythonSource {
   applyChanges(changes: readonly (TextChange | { text: string })[], before?: (change: TextChange, self: PythonSource) => void): void {
     let full = false;
     for (const ch of changes) {
-      if (!('range' in ch)) { this.text = ch.text; this.starts = lineStarts(ch.text); full = true; continue; }
+      if (!('range' in ch)) {
+        this.text = ch.text;
+        this.starts = lineStarts(ch.text);
+        full = true;
+        continue;
+      }
       before?.(ch, this);
       const startIndex = this.offsetAt(ch.range.start);
       const oldEndIndex = Math.max(startIndex, this.offsetAt(ch.range.end));
@@ -117,9 +142,10 @@ export class PythonSource {
       const nl = ch.text.lastIndexOf('\n');
       let newlines = 0;
       for (let i = ch.text.indexOf('\n'); i >= 0; i = ch.text.indexOf('\n', i + 1)) newlines++;
-      const newEndPosition: Point = nl < 0
-        ? { row: startPosition.row, column: startPosition.column + ch.text.length }
-        : { row: startPosition.row + newlines, column: ch.text.length - nl - 1 };
+      const newEndPosition: Point =
+        nl < 0
+          ? { row: startPosition.row, column: startPosition.column + ch.text.length }
+          : { row: startPosition.row + newlines, column: ch.text.length - nl - 1 };
       // Recompute line starts only from the edited line on.
       const head = this.starts.slice(0, startPosition.row + 1);
       const tail = lineStarts(this.text.slice(head[head.length - 1]));
@@ -128,7 +154,14 @@ export class PythonSource {
       if (!full) {
         const edit: Edit = { startIndex, oldEndIndex, newEndIndex, startPosition, oldEndPosition, newEndPosition };
         this.tree.edit(edit);
-        this.since?.edits.push({ startIndex, oldEndIndex, newEndIndex, startRow: startPosition.row, oldEndRow: oldEndPosition.row, newEndRow: newEndPosition.row });
+        this.since?.edits.push({
+          startIndex,
+          oldEndIndex,
+          newEndIndex,
+          startRow: startPosition.row,
+          oldEndRow: oldEndPosition.row,
+          newEndRow: newEndPosition.row,
+        });
       }
     }
     const old = this.tree;
@@ -158,5 +191,7 @@ export class PythonSource {
     return t;
   }
 
-  dispose(): void { this.tree.delete(); }
+  dispose(): void {
+    this.tree.delete();
+  }
 }

@@ -5,10 +5,19 @@
 import type { DefinitionStats, FileStats, LineMark, YieldPointStats } from '../../protocol/lsp';
 
 /** An edit in 0-based rows/UTF-16 columns of the text before it, replaced by text with `newlines` line breaks. */
-export interface LineEdit { startLine: number; startCol: number; endLine: number; endCol: number; newlines: number }
+export interface LineEdit {
+  startLine: number;
+  startCol: number;
+  endLine: number;
+  endCol: number;
+  newlines: number;
+}
 
 /** What the edit needs to know about a line of the text before the edit. */
-export interface LineShape { firstNonSpace: number; contentEnd: number }
+export interface LineShape {
+  firstNonSpace: number;
+  contentEnd: number;
+}
 
 export function lineShape(text: string): LineShape {
   const m = /\S/.exec(text);
@@ -30,7 +39,9 @@ export class LineMap {
   }
 
   /** Current row of an original row, or -1 when it can no longer be placed. */
-  current(orig: number): number { return orig >= 0 && orig < this.map.length ? this.map[orig] : -1; }
+  current(orig: number): number {
+    return orig >= 0 && orig < this.map.length ? this.map[orig] : -1;
+  }
 
   /**
    * Apply one edit. `shape(row)` describes the row in the text before the edit.
@@ -51,15 +62,24 @@ export class LineMap {
     for (let i = 0; i < m.length; i++) {
       const r = m[i];
       if (r < 0 || r < e.startLine) continue;
-      if (r > e.endLine) { m[i] = r + delta; continue; }
+      if (r > e.endLine) {
+        m[i] = r + delta;
+        continue;
+      }
       if (r === e.startLine && startSurvives) continue;
-      if (r === e.endLine && endMovesTo >= 0 && !(r === e.startLine && startSurvives)) { m[i] = endMovesTo; continue; }
+      if (r === e.endLine && endMovesTo >= 0 && !(r === e.startLine && startSurvives)) {
+        m[i] = endMovesTo;
+        continue;
+      }
       m[i] = -1;
     }
   }
 }
 
-export interface Placed<T> { line: number; stats: T }
+export interface Placed<T> {
+  line: number;
+  stats: T;
+}
 
 /** One file's stats from one run, placed on the current rows (0-based). */
 export interface PlacedStats {
@@ -77,34 +97,60 @@ export interface PlacedStats {
 export class StatsPlacement {
   private lines: LineMap;
 
-  constructor(public runId: string, lineCount: number, public file: FileStats, public live: boolean, public durationNs?: number) {
+  constructor(
+    public runId: string,
+    lineCount: number,
+    public file: FileStats,
+    public live: boolean,
+    public durationNs?: number,
+  ) {
     this.lines = new LineMap(lineCount);
   }
 
   /** New stats of the same run (a live run): same original rows, same map. */
-  update(file: FileStats, live: boolean, durationNs?: number): void { this.file = file; this.live = live; this.durationNs = durationNs; }
+  update(file: FileStats, live: boolean, durationNs?: number): void {
+    this.file = file;
+    this.live = live;
+    this.durationNs = durationNs;
+  }
 
-  edit(e: LineEdit, shape: (row: number) => LineShape): void { this.lines.apply(e, shape); }
+  edit(e: LineEdit, shape: (row: number) => LineShape): void {
+    this.lines.apply(e, shape);
+  }
 
   /** Current 0-based row of a 1-based line as the run saw it, or -1 when it can no longer be placed. */
-  currentRow(line1: number): number { return this.lines.current(line1 - 1); }
+  currentRow(line1: number): number {
+    return this.lines.current(line1 - 1);
+  }
 
   /** Stats keyed by current 0-based row; stats on rows that no longer exist are left out. */
   placed(): PlacedStats {
     const at = (line1: number) => this.lines.current(line1 - 1);
     const yields = new Map<number, YieldPointStats>();
-    for (const y of this.file.yields) { const r = at(y.line); if (r >= 0) yields.set(r, y); }
+    for (const y of this.file.yields) {
+      const r = at(y.line);
+      if (r >= 0) yields.set(r, y);
+    }
     const defs = new Map<number, DefinitionStats>();
     const named: DefinitionStats[] = [];
     for (const d of this.file.defs) {
-      if (d.byName) { named.push(d); continue; }
+      if (d.byName) {
+        named.push(d);
+        continue;
+      }
       const r = at(d.line);
       if (r < 0) continue;
       const prev = defs.get(r);
       defs.set(r, prev ? mergeDefs(prev, d) : d);
     }
     const marks = new Map<number, LineMark[]>();
-    for (const mk of this.file.marks) { const r = at(mk.line); if (r < 0) continue; const l = marks.get(r); if (l) l.push(mk); else marks.set(r, [mk]); }
+    for (const mk of this.file.marks) {
+      const r = at(mk.line);
+      if (r < 0) continue;
+      const l = marks.get(r);
+      if (l) l.push(mk);
+      else marks.set(r, [mk]);
+    }
     return { runId: this.runId, live: this.live, durationNs: this.durationNs, yields, defs, named, marks };
   }
 }
@@ -112,13 +158,22 @@ export class StatsPlacement {
 /** Two summaries of one def (two code sites on one row, or lanes and pool calls of one function). */
 export function mergeDefs(a: DefinitionStats, b: DefinitionStats): DefinitionStats {
   const sum = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
-  const out: DefinitionStats = { ...a, kind: a.tasks > 0 || b.tasks === 0 ? a.kind : b.kind, tasks: a.tasks + b.tasks, switches: a.switches + b.switches,
-    outcomes: [...new Set([...a.outcomes, ...b.outcomes])], firstEvent: Math.min(a.firstEvent, b.firstEvent) };
-  const waits = sum(a.waits, b.waits), transfers = sum(a.transfers, b.transfers), calls = sum(a.calls, b.calls);
+  const out: DefinitionStats = {
+    ...a,
+    kind: a.tasks > 0 || b.tasks === 0 ? a.kind : b.kind,
+    tasks: a.tasks + b.tasks,
+    switches: a.switches + b.switches,
+    outcomes: [...new Set([...a.outcomes, ...b.outcomes])],
+    firstEvent: Math.min(a.firstEvent, b.firstEvent),
+  };
+  const waits = sum(a.waits, b.waits),
+    transfers = sum(a.transfers, b.transfers),
+    calls = sum(a.calls, b.calls);
   if (waits !== undefined) out.waits = waits;
   if (transfers !== undefined) out.transfers = transfers;
   if (calls !== undefined) out.calls = calls;
-  const via = a.via ?? b.via, last = b.lastResult ?? a.lastResult;
+  const via = a.via ?? b.via,
+    last = b.lastResult ?? a.lastResult;
   if (via !== undefined) out.via = via;
   if (last !== undefined) out.lastResult = last;
   return out;

@@ -30,10 +30,15 @@ export function resumerNames(y: YieldPointStats, nameAt: SiteNamer): string[] {
   const sites = y.resumedFrom;
   if (!sites?.length) return y.resumedBy;
   const out: string[] = [];
-  const add = (n: string) => { if (!out.includes(n)) out.push(n); };
+  const add = (n: string) => {
+    if (!out.includes(n)) out.push(n);
+  };
   for (const task of y.resumedBy) {
     const mine = sites.filter((s) => s.task === task);
-    if (!mine.length) { add(task); continue; }
+    if (!mine.length) {
+      add(task);
+      continue;
+    }
     for (const s of mine) add(nameAt(s.file, s.line) ?? task);
   }
   return out;
@@ -61,7 +66,11 @@ export class DiskDefs {
 
   private defs(path: string): Definition[] | undefined {
     let st: ReturnType<typeof statSync>;
-    try { st = statSync(path); } catch { return undefined; }
+    try {
+      st = statSync(path);
+    } catch {
+      return undefined;
+    }
     if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined;
     const hit = this.cache.get(path);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.defs;
@@ -69,8 +78,14 @@ export class DiskDefs {
     try {
       const tree = this.bundle.parser.parse(readFileSync(path, 'utf8'));
       if (!tree) return undefined;
-      try { defs = analyze(tree.rootNode, this.bundle.language).defs; } finally { tree.delete(); }
-    } catch { return undefined; }
+      try {
+        defs = analyze(tree.rootNode, this.bundle.language).defs;
+      } finally {
+        tree.delete();
+      }
+    } catch {
+      return undefined;
+    }
     if (this.cache.size >= MAX_CACHED_FILES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, defs });
     return defs;

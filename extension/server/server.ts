@@ -3,8 +3,13 @@
 // per-line stats by the extension (coroscope/stats). Runs in its own Node
 // process: `node dist/server.js --stdio` or under vscode-languageclient (ipc).
 import {
-  createConnection, ProposedFeatures, CodeLensRefreshRequest, TextDocumentSyncKind,
-  type CodeLens, type Connection, type InitializeParams,
+  createConnection,
+  ProposedFeatures,
+  CodeLensRefreshRequest,
+  TextDocumentSyncKind,
+  type CodeLens,
+  type Connection,
+  type InitializeParams,
 } from 'vscode-languageserver/node';
 import { pathKey } from './documents';
 import { DiskDefs, type SiteNamer } from './resumers';
@@ -67,21 +72,30 @@ export function startServer(connection: Connection): void {
     return lenses;
   };
 
-  const guard = <A extends unknown[], R>(what: string, fallback: R, f: (...a: A) => R) => (...a: A): R => {
-    try { return f(...a); } catch (e) {
-      connection.console.error(`coroscope: ${what} failed: ${(e as Error).stack ?? String(e)}`);
-      return fallback;
-    }
-  };
+  const guard =
+    <A extends unknown[], R>(what: string, fallback: R, f: (...a: A) => R) =>
+    (...a: A): R => {
+      try {
+        return f(...a);
+      } catch (e) {
+        connection.console.error(`coroscope: ${what} failed: ${(e as Error).stack ?? String(e)}`);
+        return fallback;
+      }
+    };
 
   const publishDiagnostics = guard('diagnostics', undefined, (doc: OpenDocument) => {
-    const diagnostics = settings.diagnostics.enabled
-      ? buildDiagnostics(doc.analysis, doc.placed(), (r) => doc.source.lineText(r)) : [];
+    const diagnostics = settings.diagnostics.enabled ? buildDiagnostics(doc.analysis, doc.placed(), (r) => doc.source.lineText(r)) : [];
     void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   });
   const scheduleDiagnostics = (doc: OpenDocument) => {
     clearTimeout(diagTimers.get(doc.uri));
-    diagTimers.set(doc.uri, setTimeout(() => { diagTimers.delete(doc.uri); if (docs.get(doc.uri) === doc) publishDiagnostics(doc); }, 150));
+    diagTimers.set(
+      doc.uri,
+      setTimeout(() => {
+        diagTimers.delete(doc.uri);
+        if (docs.get(doc.uri) === doc) publishDiagnostics(doc);
+      }, 150),
+    );
   };
   const refreshAll = () => {
     if (canRefreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
@@ -104,94 +118,119 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  connection.onDidChangeConfiguration(guard('configuration', undefined, (p) => {
-    const s = (p.settings as { coroscope?: unknown } | null)?.coroscope;
-    if (s === undefined) return;
-    settings = readSettings(s, settings);
-    gen++;
-    refreshAll();
-  }));
+  connection.onDidChangeConfiguration(
+    guard('configuration', undefined, (p) => {
+      const s = (p.settings as { coroscope?: unknown } | null)?.coroscope;
+      if (s === undefined) return;
+      settings = readSettings(s, settings);
+      gen++;
+      refreshAll();
+    }),
+  );
 
-  connection.onDidOpenTextDocument(guard('open', undefined, (p) => {
-    const { uri, version, text } = p.textDocument;
-    if (skipUri(uri) || !bundle) return;
-    docs.get(uri)?.dispose();
-    const doc = new OpenDocument(bundle, uri, version, text);
-    docs.set(uri, doc);
-    if (!serials.has(uri)) serials.set(uri, nextSerial++);
-    gen++;
-    if (lastStats && doc.key) doc.setStats(lastStats, statsByFile(lastStats).get(doc.key));
-    publishDiagnostics(doc);
-  }));
+  connection.onDidOpenTextDocument(
+    guard('open', undefined, (p) => {
+      const { uri, version, text } = p.textDocument;
+      if (skipUri(uri) || !bundle) return;
+      docs.get(uri)?.dispose();
+      const doc = new OpenDocument(bundle, uri, version, text);
+      docs.set(uri, doc);
+      if (!serials.has(uri)) serials.set(uri, nextSerial++);
+      gen++;
+      if (lastStats && doc.key) doc.setStats(lastStats, statsByFile(lastStats).get(doc.key));
+      publishDiagnostics(doc);
+    }),
+  );
 
-  connection.onDidChangeTextDocument(guard('change', undefined, (p) => {
-    const doc = docs.get(p.textDocument.uri);
-    if (!doc) return;
-    doc.applyChanges(p.contentChanges, p.textDocument.version);
-    gen++;
-    scheduleDiagnostics(doc);
-  }));
+  connection.onDidChangeTextDocument(
+    guard('change', undefined, (p) => {
+      const doc = docs.get(p.textDocument.uri);
+      if (!doc) return;
+      doc.applyChanges(p.contentChanges, p.textDocument.version);
+      gen++;
+      scheduleDiagnostics(doc);
+    }),
+  );
 
-  connection.onDidCloseTextDocument(guard('close', undefined, (p) => {
-    const doc = docs.get(p.textDocument.uri);
-    if (!doc) return;
-    docs.delete(p.textDocument.uri);
-    lensCache.delete(p.textDocument.uri);
-    serials.delete(p.textDocument.uri);
-    gen++;
-    clearTimeout(diagTimers.get(doc.uri));
-    doc.dispose();
-    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
-  }));
+  connection.onDidCloseTextDocument(
+    guard('close', undefined, (p) => {
+      const doc = docs.get(p.textDocument.uri);
+      if (!doc) return;
+      docs.delete(p.textDocument.uri);
+      lensCache.delete(p.textDocument.uri);
+      serials.delete(p.textDocument.uri);
+      gen++;
+      clearTimeout(diagTimers.get(doc.uri));
+      doc.dispose();
+      void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    }),
+  );
 
-  connection.onNotification(STATS_NOTIFICATION, guard('stats', undefined, (raw: unknown) => {
-    const params = validateStats(raw);
-    if (typeof params === 'string') { connection.console.warn(`coroscope: ignored ${params}`); return; }
-    lastStats = params;
-    gen++;
-    const byFile = statsByFile(params);
-    for (const d of docs.values()) if (d.key) d.setStats(params, byFile.get(d.key));
-    refreshAll();
-  }));
+  connection.onNotification(
+    STATS_NOTIFICATION,
+    guard('stats', undefined, (raw: unknown) => {
+      const params = validateStats(raw);
+      if (typeof params === 'string') {
+        connection.console.warn(`coroscope: ignored ${params}`);
+        return;
+      }
+      lastStats = params;
+      gen++;
+      const byFile = statsByFile(params);
+      for (const d of docs.values()) if (d.key) d.setStats(params, byFile.get(d.key));
+      refreshAll();
+    }),
+  );
 
   // Lenses are built once per generation; a big file's response carries ranges and `data: [document, gen, index]`.
-  connection.onCodeLens(guard('codeLens', [] as CodeLens[], (p) => {
-    const doc = docs.get(p.textDocument.uri);
-    if (!doc || !settings.lens.enabled) return [];
-    const lenses = lensesOf(doc);
-    if (lenses.length <= EAGER_LENS_MAX) return lenses.map((l) => ({ range: lensRange(l), command: toCommand(l) }));
-    const serial = serials.get(doc.uri) ?? 0;
-    return lenses.map((l, i) => ({ range: lensRange(l), data: [serial, gen, i] }));
-  }));
+  connection.onCodeLens(
+    guard('codeLens', [] as CodeLens[], (p) => {
+      const doc = docs.get(p.textDocument.uri);
+      if (!doc || !settings.lens.enabled) return [];
+      const lenses = lensesOf(doc);
+      if (lenses.length <= EAGER_LENS_MAX) return lenses.map((l) => ({ range: lensRange(l), command: toCommand(l) }));
+      const serial = serials.get(doc.uri) ?? 0;
+      return lenses.map((l, i) => ({ range: lensRange(l), data: [serial, gen, i] }));
+    }),
+  );
 
-  connection.onCodeLensResolve(guard('codeLens/resolve', { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } as CodeLens, (lens) => {
-    if (lens.command) return lens;
-    const data = lens.data as unknown;
-    const [serial, g, i] = Array.isArray(data) ? data as unknown[] : [];
-    let doc: OpenDocument | undefined;
-    for (const [uri, s] of serials) if (s === serial) doc = docs.get(uri);
-    if (!doc || !settings.lens.enabled) return { ...lens, command: { title: '', command: '' } };
-    const lenses = lensesOf(doc);
-    // Same generation: the lens it was; otherwise (the document changed since) the current lens on that line.
-    const l = g === gen && typeof i === 'number' ? lenses[i] : lenses.find((x) => x.line === lens.range.start.line && x.col === lens.range.start.character);
-    return { ...lens, command: l ? toCommand(l) : { title: '', command: '' } };
-  }));
+  connection.onCodeLensResolve(
+    guard('codeLens/resolve', { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } as CodeLens, (lens) => {
+      if (lens.command) return lens;
+      const data = lens.data as unknown;
+      const [serial, g, i] = Array.isArray(data) ? (data as unknown[]) : [];
+      let doc: OpenDocument | undefined;
+      for (const [uri, s] of serials) if (s === serial) doc = docs.get(uri);
+      if (!doc || !settings.lens.enabled) return { ...lens, command: { title: '', command: '' } };
+      const lenses = lensesOf(doc);
+      // Same generation: the lens it was; otherwise (the document changed since) the current lens on that line.
+      const l = g === gen && typeof i === 'number' ? lenses[i] : lenses.find((x) => x.line === lens.range.start.line && x.col === lens.range.start.character);
+      return { ...lens, command: l ? toCommand(l) : { title: '', command: '' } };
+    }),
+  );
 
-  connection.onHover(guard('hover', null, (p) => {
-    const doc = docs.get(p.textDocument.uri);
-    if (!doc || !settings.hover.enabled) return null;
-    const { line, character } = p.position;
-    const md = hoverAt(doc.analysis, doc.placed(nameAt), line, character, doc.source.lineText(line));
-    return md ? { contents: { kind: 'markdown', value: md } } : null;
-  }));
+  connection.onHover(
+    guard('hover', null, (p) => {
+      const doc = docs.get(p.textDocument.uri);
+      if (!doc || !settings.hover.enabled) return null;
+      const { line, character } = p.position;
+      const md = hoverAt(doc.analysis, doc.placed(nameAt), line, character, doc.source.lineText(line));
+      return md ? { contents: { kind: 'markdown', value: md } } : null;
+    }),
+  );
 
-  connection.onCodeAction(guard('codeAction', [], (p) => {
-    const doc = docs.get(p.textDocument.uri);
-    if (!doc) return [];
-    return codeActions(doc.uri, doc.analysis, p.range, p.context.diagnostics);
-  }));
+  connection.onCodeAction(
+    guard('codeAction', [], (p) => {
+      const doc = docs.get(p.textDocument.uri);
+      if (!doc) return [];
+      return codeActions(doc.uri, doc.analysis, p.range, p.context.diagnostics);
+    }),
+  );
 
-  connection.onShutdown(() => { for (const d of docs.values()) d.dispose(); docs.clear(); });
+  connection.onShutdown(() => {
+    for (const d of docs.values()) d.dispose();
+    docs.clear();
+  });
   connection.listen();
 }
 

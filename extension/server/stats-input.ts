@@ -11,13 +11,22 @@ const line = (x: unknown): x is number => num(x) && x >= 1 && Number.isInteger(x
 
 function yieldStats(o: unknown): YieldPointStats | undefined {
   if (!isObj(o) || !line(o.line) || !num(o.suspends)) return undefined;
-  const spans = Array.isArray(o.spans) ? o.spans.filter((s): s is [number, number] => Array.isArray(s) && s.length === 2 && num(s[0]) && num(s[1])).slice(0, 256) : [];
+  const spans = Array.isArray(o.spans)
+    ? o.spans.filter((s): s is [number, number] => Array.isArray(s) && s.length === 2 && num(s[0]) && num(s[1])).slice(0, 256)
+    : [];
   const y: YieldPointStats = {
-    line: o.line, suspends: o.suspends, resumes: num(o.resumes) ? o.resumes : 0,
-    suspendedNs: num(o.suspendedNs) ? o.suspendedNs : 0, longestNs: num(o.longestNs) ? o.longestNs : 0,
-    resumedBy: strs(o.resumedBy), reasons: strs(o.reasons), firstEvent: num(o.firstEvent) ? o.firstEvent : 0, spans,
+    line: o.line,
+    suspends: o.suspends,
+    resumes: num(o.resumes) ? o.resumes : 0,
+    suspendedNs: num(o.suspendedNs) ? o.suspendedNs : 0,
+    longestNs: num(o.longestNs) ? o.longestNs : 0,
+    resumedBy: strs(o.resumedBy),
+    reasons: strs(o.reasons),
+    firstEvent: num(o.firstEvent) ? o.firstEvent : 0,
+    spans,
   };
-  const sent = optStr(o.lastSent), yielded = optStr(o.lastYielded);
+  const sent = optStr(o.lastSent),
+    yielded = optStr(o.lastYielded);
   if (sent !== undefined) y.lastSent = sent;
   if (yielded !== undefined) y.lastYielded = yielded;
   const sites = keep(o.resumedFrom, resumeSite).slice(0, 64);
@@ -34,7 +43,8 @@ function yieldStats(o: unknown): YieldPointStats | undefined {
     y.puts = num(o.puts) ? o.puts : 0;
     y.gets = num(o.gets) ? o.gets : 0;
     y.channels = strs(o.channels).slice(0, 16);
-    const put = optStr(o.lastPut), got = optStr(o.lastGot);
+    const put = optStr(o.lastPut),
+      got = optStr(o.lastGot);
     if (put !== undefined) y.lastPut = put;
     if (got !== undefined) y.lastGot = got;
   }
@@ -51,13 +61,21 @@ function defStats(o: unknown): DefinitionStats | undefined {
   // A def found by name has line 0; any other needs a line.
   const byName = o.byName === true && typeof o.name === 'string';
   if (!byName && !line(o.line)) return undefined;
-  const d: DefinitionStats = { line: byName ? 0 : (o.line as number), name: optStr(o.name) ?? '?', kind: optStr(o.kind) ?? '', tasks: num(o.tasks) ? o.tasks : 0,
-    switches: num(o.switches) ? o.switches : 0, outcomes: strs(o.outcomes), firstEvent: num(o.firstEvent) ? o.firstEvent : 0 };
+  const d: DefinitionStats = {
+    line: byName ? 0 : (o.line as number),
+    name: optStr(o.name) ?? '?',
+    kind: optStr(o.kind) ?? '',
+    tasks: num(o.tasks) ? o.tasks : 0,
+    switches: num(o.switches) ? o.switches : 0,
+    outcomes: strs(o.outcomes),
+    firstEvent: num(o.firstEvent) ? o.firstEvent : 0,
+  };
   if (byName) d.byName = true;
   if (num(o.waits)) d.waits = o.waits;
   if (num(o.transfers)) d.transfers = o.transfers;
   if (num(o.calls)) d.calls = o.calls;
-  const via = optStr(o.via), last = optStr(o.lastResult);
+  const via = optStr(o.via),
+    last = optStr(o.lastResult);
   if (via !== undefined) d.via = via;
   if (last !== undefined) d.lastResult = last;
   return d;

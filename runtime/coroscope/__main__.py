@@ -14,6 +14,7 @@ where ``python SCRIPT`` would put it (the recursion limit is reached one frame
 earlier, no more), and its uncaught exceptions are reported as python reports
 them (cli.failed).
 """
+
 import sys
 
 # The supported floor (README "Python versions"; session/python.ts checks the same
@@ -22,8 +23,7 @@ import sys
 MIN = (3, 9)
 
 if __name__ == "__main__" and sys.version_info[:2] < MIN:
-    sys.stderr.write("coroscope: Python %d.%d.%d is too old; Coroscope needs Python %d.%d or newer\n"
-                     % (tuple(sys.version_info[:3]) + MIN))
+    sys.stderr.write("coroscope: Python %d.%d.%d is too old; Coroscope needs Python %d.%d or newer\n" % (tuple(sys.version_info[:3]) + MIN))
     sys.exit(2)
 
 if __name__ == "__main__":
@@ -34,7 +34,8 @@ if __name__ == "__main__":
     _CACHED = "__cached__" in globals()
     _BEFORE = set(sys.modules)
     _SLOT = False
-    import os   # (loaded at start-up already: no search of sys.path)
+    import os  # (loaded at start-up already: no search of sys.path)
+
     if __spec__ is None and sys.path:
         # run by path: sys.path[0] is this folder; the runtime root holds the
         # slot until the script's folder replaces it
@@ -47,6 +48,7 @@ if __name__ == "__main__":
         sys.path[0] = os.path.dirname(os.path.abspath(sys.modules["coroscope"].__path__[0]))
         _SLOT = True
     from coroscope import cli as _cli
+
     _run = _cli.prepare(sys.argv[1:], _ANN, _SLOT, _BEFORE, _CACHED)
     try:
         if _run.code is not None:

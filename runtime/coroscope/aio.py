@@ -11,6 +11,7 @@ coroutine's await chain (``cr_await``), which also gives the innermost user
 frame (the yield site and the delegation depth). Coroutine frames driven by
 Tasks are therefore skipped by the frame capture (gens.py).
 """
+
 import sys
 import time
 import weakref
@@ -19,14 +20,15 @@ from . import core, gens, varnames
 from .core import now, safe_repr, exc_summary, frames, ASYNC
 from .values import future_state, is_future, is_sub, task_name, type_name, func_name
 from sys import _getframe
-_modname = getattr(sys, "_getframemodulename", None)     # 3.12+
 
-_loop_lanes = {}                 # id(loop) -> lane
-_task_lanes = {}                 # id(task) -> lane
+_modname = getattr(sys, "_getframemodulename", None)  # 3.12+
+
+_loop_lanes = {}  # id(loop) -> lane
+_task_lanes = {}  # id(task) -> lane
 _T0 = None
 _cb_types = []
 _qnames = weakref.WeakKeyDictionary()
-_qids = {}                       # id(queue) -> (weakref, info): fast path of _qnames
+_qids = {}  # id(queue) -> (weakref, info): fast path of _qnames
 
 
 def loop_lane(loop):
@@ -38,12 +40,12 @@ def loop_lane(loop):
     return ln
 
 
-_codes = {}          # id(code) -> (task name, file, first line) of a user coroutine's code, or False
+_codes = {}  # id(code) -> (task name, file, first line) of a user coroutine's code, or False
 
 
 def _code_info(code):
     r = False
-    if core.is_user_code(code):    # (which also keeps the code alive: its id stays its own)
+    if core.is_user_code(code):  # (which also keeps the code alive: its id stays its own)
         r = (getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
     _codes[id(code)] = r
     return r
@@ -53,9 +55,9 @@ def _on_create(coro, name, loop):
     if type(coro) is _Coro:
         code = coro.cr_code
     elif type(coro) is _Gen:
-        code = coro.gi_code      # a generator-based coroutine
+        code = coro.gi_code  # a generator-based coroutine
     else:
-        return None              # (another awaitable object of the program's: not asked)
+        return None  # (another awaitable object of the program's: not asked)
     ci = _codes.get(id(code))
     if ci is None:
         ci = _code_info(code)
@@ -82,8 +84,7 @@ def _on_create(coro, name, loop):
     file, line, creator = core.site_lane(_getframe(d))
     ll = loop_lane(loop) if loop is not None else creator
     tname, cfile, first = ci
-    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line,
-                      cfile, first, loop=ll.id)
+    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id)
     ln.extra = ll
     ln.coro = coro
     ln.cframe = fr
@@ -124,7 +125,7 @@ def _running_loop():
         return None
 
 
-_get_running_loop = None    # asyncio.events._get_running_loop, set by install()
+_get_running_loop = None  # asyncio.events._get_running_loop, set by install()
 
 
 def _forget(ln):
@@ -138,9 +139,7 @@ def _forget(ln):
     ln.qc = None
 
 
-
-
-_Coro = type((lambda: (yield))())   # placeholder, fixed in install()
+_Coro = type((lambda: (yield))())  # placeholder, fixed in install()
 _Gen = _Coro
 _user = core._user_code
 
@@ -182,6 +181,7 @@ def _site(ln):
 
 from .writer import OUT, SOFT_QUEUE, PEND, unpend, room
 from _json import encode_basestring_ascii as _q
+
 _put = OUT.append
 _qfile = core.qfile
 
@@ -189,10 +189,12 @@ _qfile = core.qfile
 def _prefixes(lane):
     """Per-lane constant parts of its step lines (ids, file)."""
     ll = lane.extra or core.MAIN
-    p = (',"from":"%s","to":"%s","reason":"step"' % (ll.id, lane.id),
-         ',"toFile":%s,"toLine":' % _qfile(lane.cfile),
-         ',"from":"%s","to":"%s","reason":"' % (lane.id, ll.id),
-         ',"file":%s,"line":' % _qfile(lane.cfile))
+    p = (
+        ',"from":"%s","to":"%s","reason":"step"' % (ll.id, lane.id),
+        ',"toFile":%s,"toLine":' % _qfile(lane.cfile),
+        ',"from":"%s","to":"%s","reason":"' % (lane.id, ll.id),
+        ',"file":%s,"line":' % _qfile(lane.cfile),
+    )
     lane.fmt = p
     return p
 
@@ -217,7 +219,7 @@ def _dpart(depth, fname):
 
 
 def step_start(lane, handle, ts):
-    lane.held = False     # this start is written now, not held back
+    lane.held = False  # this start is written now, not held back
     value = None
     w = lane.wait
     if w is not None:
@@ -248,19 +250,20 @@ def step_start(lane, handle, ts):
     if PEND:
         unpend()
     if len(OUT) < SOFT_QUEUE or room():
-        _put('{"type":"switch","ts":%d%s%s%s%d%s}\n' % (
-            ts, p[0], "" if value is None else ',"value":' + _q(value), p[1],
-            fr.f_lineno if fr is not None else 0, _dpart(lane.rdepth, lane.rframe)))
+        _put(
+            '{"type":"switch","ts":%d%s%s%s%d%s}\n'
+            % (ts, p[0], "" if value is None else ',"value":' + _q(value), p[1], fr.f_lineno if fr is not None else 0, _dpart(lane.rdepth, lane.rframe))
+        )
     else:
         core._dropped[0] += 1
 
 
 def step_end(lane, task):
     if lane.cframe is None:
-        return          # forgotten meanwhile (a forked child: the parent's task)
+        return  # forgotten meanwhile (a forked child: the parent's task)
     ll = lane.extra or core.MAIN
     t = now()
-    st = future_state(task)     # (not task.exception(): see step_start)
+    st = future_state(task)  # (not task.exception(): see step_start)
     if st is not None and st[0] != "PENDING":
         fr = lane.cframe
         line = fr.f_lineno if fr is not None else 0
@@ -293,9 +296,11 @@ def step_end(lane, task):
             # and making it for its last line costs more than this)
             v = _q(v)
             i = lane.id
-            core._enq(f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}",'
-                      f'"value":{v},"file":{_qfile(lane.cfile)},"line":{line}}}\n'
-                      f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v}}}\n')
+            core._enq(
+                f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}",'
+                f'"value":{v},"file":{_qfile(lane.cfile)},"line":{line}}}\n'
+                f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v}}}\n'
+            )
         return
     file, line, depth, fname, lib = _site(lane)
     if t - lane.since > core.BLOCKING_NS:
@@ -314,9 +319,10 @@ def step_end(lane, task):
             unpend()
         if len(OUT) < SOFT_QUEUE or room():
             p = lane.fmt or _prefixes(lane)
-            _put('{"type":"switch","ts":%d%ssleep","value":"0"%s%d%s}\n' % (
-                t, p[2], p[3] if file is lane.cfile else ',"file":%s,"line":' % _qfile(file),
-                line, _dpart(depth, fname)))
+            _put(
+                '{"type":"switch","ts":%d%ssleep","value":"0"%s%d%s}\n'
+                % (t, p[2], p[3] if file is lane.cfile else ',"file":%s,"line":' % _qfile(file), line, _dpart(depth, fname))
+            )
         else:
             core._dropped[0] += 1
         return
@@ -332,8 +338,7 @@ def _blocked(lane, t, file, line):
     if dur > core.BLOCKING_NS:
         ms = dur // 1_000_000
         # (at the step's end time t: the step's own end lines, written next, carry it)
-        core.mark("loop-blocked", "%s held the event loop for %d ms" % (lane.name, ms),
-                  lane, ms, None, file, line, t)
+        core.mark("loop-blocked", "%s held the event loop for %d ms" % (lane.name, ms), lane, ms, None, file, line, t)
 
 
 # asyncio.sleep(0) awaits tasks.__sleep0(), a bare yield. Ours (below) also notes
@@ -349,12 +354,12 @@ class _NoHandle:
     _args = ()
 
 
-_NO_HANDLE = _NoHandle()       # the "handle" of an eager first step (it has none)
+_NO_HANDLE = _NoHandle()  # the "handle" of an eager first step (it has none)
 
 
 def __sleep0():
     try:
-        SLEPT[0] = _getframe(2)    # (0: this generator, 1: sleep(), 2: what awaited sleep(0))
+        SLEPT[0] = _getframe(2)  # (0: this generator, 1: sleep(), 2: what awaited sleep(0))
     except ValueError:
         pass
     yield
@@ -376,8 +381,10 @@ def _hook_sleep0(tasks, types):
     def last_line(code):
         if hasattr(code, "co_lines"):
             return max(ln for _, _, ln in code.co_lines() if ln is not None)
-        from .gens import dis     # (the standard library's, whatever the script's folder holds)
+        from .gens import dis  # (the standard library's, whatever the script's folder holds)
+
         return max(ln for _, ln in dis.findlinestarts(code))
+
     first = ours.co_firstlineno + last_line(oc) - last_line(ours)
     if first < 1:
         return
@@ -417,7 +424,7 @@ def _classify(lane, val, inner):
             return "queue", "queue", "%s.%s" % (qn, name), None, val, "put" if name == "get" else "get", q
         if fn.endswith("asyncio/threads.py"):
             f = _local(inner, "func")
-            nm = func_name(f) or "function"     # (a callable object of the program's is not asked)
+            nm = func_name(f) or "function"  # (a callable object of the program's is not asked)
             a, k = _local(inner, "args"), _local(inner, "kwargs")
             a = core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)[1:-1]
             # as the program wrote it: to_thread(slow_square, 7)
@@ -433,8 +440,7 @@ def _classify(lane, val, inner):
             if qn.startswith("Barrier."):
                 return "lock", "lock", "%s.%s" % (pn, name), None, val, "done", prim
             return "lock", "lock", "%s.%s" % (pn, "acquire" if name == "__aenter__" else name), None, val, "release", prim
-        if fn.endswith(("asyncio/streams.py", "asyncio/selector_events.py", "asyncio/base_events.py",
-                        "asyncio/proactor_events.py")):
+        if fn.endswith(("asyncio/streams.py", "asyncio/selector_events.py", "asyncio/base_events.py", "asyncio/proactor_events.py")):
             fd = None
             try:
                 s = _local(inner, "sock")
@@ -470,7 +476,7 @@ def _executor_label(cb):
         for c in cb.__closure__ or ():
             try:
                 lb = fut._labels.get(c.cell_contents) if fut is not None else None
-            except TypeError:       # (not weakly referable: not a future)
+            except TypeError:  # (not weakly referable: not a future)
                 continue
             if lb:
                 return "run_in_executor(%s)" % lb
@@ -481,9 +487,9 @@ def _executor_label(cb):
 
 # --- why a task woke up -------------------------------------------------------
 
-_actors = {}        # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
-_tsites = {}        # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
-_pnames = weakref.WeakKeyDictionary()    # asyncio Event/Lock/... -> display name
+_actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
+_tsites = {}  # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
+_pnames = weakref.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
 
 
 def _prim_name(prim, label):
@@ -512,7 +518,7 @@ def _wake(lane, w, ts=None):
     on, detail, fut, cause, obj = w
     by = bf = bl = None
     c = lane.wby
-    st = future_state(fut) if fut is not None else None    # (not fut.cancelled(): see step_start)
+    st = future_state(fut) if fut is not None else None  # (not fut.cancelled(): see step_start)
     cancelled = st is not None and st[0] == "CANCELLED"
     if c is not None and cancelled:
         lane.wby = None
@@ -554,18 +560,26 @@ def _cancel_cause(task, f):
 def _hook_primitives(locks, timeouts):
     """The calls that wake a waiting task note who made them (only when some
     task waits: set/release on a primitive nobody waits for costs one test)."""
+
     def noting(orig, waiters):
         def hooked(self, *a, **k):
             if getattr(self, waiters, None):
                 _actor(self, _getframe(1))
             return orig(self, *a, **k)
+
         hooked.__wrapped__ = orig
         hooked.__name__ = orig.__name__
         hooked.__qualname__ = orig.__qualname__
         hooked.__doc__ = orig.__doc__
         return hooked
-    for cls, meth in ((locks.Event, "set"), (locks.Lock, "release"), (locks.Semaphore, "release"),
-                      (locks.Condition, "notify"), (locks.Condition, "notify_all")):
+
+    for cls, meth in (
+        (locks.Event, "set"),
+        (locks.Lock, "release"),
+        (locks.Semaphore, "release"),
+        (locks.Condition, "notify"),
+        (locks.Condition, "notify_all"),
+    ):
         if meth in cls.__dict__:
             setattr(cls, meth, noting(cls.__dict__[meth], "_waiters"))
     for cls in (locks.Event, locks.Lock, locks.Semaphore, locks.Condition):
@@ -582,6 +596,7 @@ def _hook_primitives(locks, timeouts):
             except Exception:
                 pass
             return await o_enter(self)
+
         __aenter__.__wrapped__ = o_enter
         __aenter__.__qualname__ = o_enter.__qualname__
         T.__aenter__ = __aenter__
@@ -599,6 +614,7 @@ def _name_on_init(cls):
                 _pnames[self] = nm
         except Exception:
             pass
+
     __init__.__wrapped__ = orig
     __init__.__qualname__ = orig.__qualname__
     __init__.__doc__ = orig.__doc__
@@ -620,6 +636,7 @@ def _callbacks(f):
         r = F.__dict__["_callbacks"].__get__(f)
     else:
         from asyncio.futures import _PyFuture
+
         d = _PyFuture.__dict__["__dict__"].__get__(f) if is_sub(type(f), _PyFuture) else None
         r = dict.get(d, "_callbacks") if type(d) is dict else None
     return r if type(r) is list else ()
@@ -636,6 +653,7 @@ def _qname(q):
     r = _qnames.get(q)
     if r is None:
         from collections import deque
+
         r = [varnames.numbered("asyncio." + type(q).__name__), deque()]
         _qnames[q] = r
     if len(_qids) > 1000:
@@ -647,18 +665,20 @@ def _qname(q):
 def install(asyncio):
     global _T0, _Coro, _Gen, _get_running_loop
     import types
+
     _Coro, _Gen = types.CoroutineType, types.GeneratorType
     gens.ASYNCIO[0] = True
     import asyncio.events as events
     import asyncio.tasks as tasks
     import asyncio.base_events as be
     import asyncio.queues as queues
+
     T0 = tasks.Task
     _T0 = T0
     _get_running_loop = events._get_running_loop
 
     class Task(T0):
-        __slots__ = ("_cs_lane",)   # its lane, read by every step (the task is hot in memory, a dict is not)
+        __slots__ = ("_cs_lane",)  # its lane, read by every step (the task is hot in memory, a dict is not)
 
         def __init__(self, coro, *args, **kwargs):
             self._cs_lane = None
@@ -727,21 +747,23 @@ def install(asyncio):
 
     H = events.Handle
     orig_run = H._run
-    CBK = {}          # id(type of a Handle's callback) -> it is a method-like C or Python type
+    CBK = {}  # id(type of a Handle's callback) -> it is a method-like C or Python type
 
     def _cb_kind(tc):
-        k = tc is types.MethodType or tc is types.BuiltinMethodType or (
-            type_name(tc, False) == "TaskStepMethWrapper"
-            and type.__dict__["__module__"].__get__(tc) in ("_asyncio", "builtins"))
+        k = (
+            tc is types.MethodType
+            or tc is types.BuiltinMethodType
+            or (type_name(tc, False) == "TaskStepMethWrapper" and type.__dict__["__module__"].__get__(tc) in ("_asyncio", "builtins"))
+        )
         CBK[id(tc)] = k
-        _cb_types.append(tc)     # (keeps the id its own)
+        _cb_types.append(tc)  # (keeps the id its own)
         return k
 
     # (the names the common step reads are default arguments, the fastest to
     # read; each one costs a little on every call, so the rare ones are globals)
-    def _run(self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type,
-             BLOCK=core.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT,
-             NOFRAME=NOFRAME):
+    def _run(
+        self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type, BLOCK=core.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT, NOFRAME=NOFRAME
+    ):
         cb = self._callback
         # a step of one of our Tasks? (no exception when not: most callbacks are
         # plain functions or other objects' methods)
@@ -837,7 +859,7 @@ def install(asyncio):
                             if not ln.held:
                                 break
                     if len(OUT) < MAXQ or room():
-                        _put(f'{SUSPEND}{ts}{ln.etail}')
+                        _put(f"{SUSPEND}{ts}{ln.etail}")
                     else:
                         core._dropped[0] += 1
                     return
@@ -849,6 +871,7 @@ def install(asyncio):
     def _report(self, exc):
         # what Handle._run does with an exception escaping a callback
         from asyncio import format_helpers
+
         cb = format_helpers._format_callback_source(self._callback, self._args)
         context = {"message": "Exception in callback %s" % cb, "exception": exc, "handle": self}
         if self._source_traceback:
@@ -884,6 +907,7 @@ def install(asyncio):
 
     try:
         import asyncio.locks as locks
+
         try:
             import asyncio.timeouts as timeouts
         except ImportError:
@@ -900,15 +924,18 @@ def install(asyncio):
 
 def _queue_init(orig):
     """asyncio.Queue(): named after the variable the creating line assigns it to."""
+
     def __init__(self, *args, **kwargs):
         orig(self, *args, **kwargs)
         try:
             nm = varnames.assigned(_getframe(1))
             if nm is not None:
                 from collections import deque
+
                 _qnames[self] = [nm, deque()]
         except Exception as e:
             core.internal_error("asyncio queue", e)
+
     __init__.__wrapped__ = orig
     __init__.__qualname__ = orig.__qualname__
     __init__.__doc__ = orig.__doc__
@@ -923,7 +950,7 @@ def _qparts(lane, info, f):
         return pre, "}\n"
     fn = f.f_code.co_filename
     if fn == lane.cfile:
-        return pre, ',"line":%d}\n' % f.f_lineno    # (in the task's codeFile: readers know it)
+        return pre, ',"line":%d}\n' % f.f_lineno  # (in the task's codeFile: readers know it)
     return pre, ',"file":%s,"line":%d}\n' % (_qfile(fn), f.f_lineno)
 
 
@@ -978,11 +1005,10 @@ def _queue_hook(orig, send, qmod):
     _msg = core._msg
     QSR = QS if send else QR
 
-    def hooked(self, item=_NO_ITEM, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE,
-               int=int, NO=_NO_ITEM):
+    def hooked(self, item=_NO_ITEM, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE, int=int, NO=_NO_ITEM):
         # (a positional default, not *args: a call with an argument tuple is not
         # specialized by the interpreter, and this runs for every item)
-        wt = len(self._getters if send else self._putters)    # someone to wake: note who does
+        wt = len(self._getters if send else self._putters)  # someone to wake: note who does
         r = orig(self) if item is NO else orig(self, item)
         try:
             # the site and the lane: usually the task's own coroutine frame, right
@@ -999,7 +1025,7 @@ def _queue_hook(orig, send, qmod):
                 lane = fi[0]
                 qc = lane.qc
                 if qc is None:
-                    qc = lane.qc = {}      # (dropped with the task's frame: _forget)
+                    qc = lane.qc = {}  # (dropped with the task's frame: _forget)
                 la = f.f_lasti
                 c = qc.get(la)
                 if c is None or c[0] is not self:
@@ -1042,7 +1068,7 @@ def _queue_hook(orig, send, qmod):
             if len(OUT) < MAXQ or room():
                 # a line = head + ts + (task, channel) part + value + msg + step + site part
                 if m is None:
-                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{tail}')
+                    _put(f"{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{tail}")
                 elif type(v) is int and -1152921504606846976 < v < 1152921504606846976:
                     _put(f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{tail}')
                 else:

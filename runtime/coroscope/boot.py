@@ -1,4 +1,5 @@
 """Starting and finishing the runtime in a process (root or child)."""
+
 import atexit
 import os
 import sys
@@ -11,18 +12,27 @@ from .writer import Writer
 # spawn and forkserver children get it in multiprocessing's preparation data, see procs.py), never
 # through the environment, which the program and its subprocesses can see.
 state = {"exit": None, "signal": None, "finished": False, "script": None, "mp_child": False, "cfg": None}
-ENV_BLOCKING = "COROSCOPE_BLOCKING_MS"   # read only (a default for --blocking-ms); never set
+ENV_BLOCKING = "COROSCOPE_BLOCKING_MS"  # read only (a default for --blocking-ms); never set
 # For tests: a child process of this name does not start the runtime, as if it could not
 # (it runs untraced, and says so in a mark).
 ENV_TEST_UNTRACED = "COROSCOPE_TEST_UNTRACED"
 
 
 def header(script, argv, ts):
-    h = {"type": "header", "schema": SCHEMA, "runtime": "coroscope " + VERSION,
-         "python": sys.version.split()[0], "capture": gens.capture, "script": script,
-         "argv": list(argv), "cwd": os.getcwd(), "pid": os.getpid(),
-         "start": int(time.time() * 1000), "ts": ts,
-         "implementation": sys.implementation.name}
+    h = {
+        "type": "header",
+        "schema": SCHEMA,
+        "runtime": "coroscope " + VERSION,
+        "python": sys.version.split()[0],
+        "capture": gens.capture,
+        "script": script,
+        "argv": list(argv),
+        "cwd": os.getcwd(),
+        "pid": os.getpid(),
+        "start": int(time.time() * 1000),
+        "ts": ts,
+        "implementation": sys.implementation.name,
+    }
     if _emulated_stackless(script):
         h["stackless"] = "emulated"
     return h
@@ -40,9 +50,11 @@ def _emulated_stackless(script):
         if b"stackless" not in src:
             return False
         import re
+
         if not re.search(rb"^\s*(import|from)\s+stackless\b", src, re.M):
             return False
         import importlib.util
+
         return importlib.util.find_spec("stackless") is None and importlib.util.find_spec("greenlet") is not None
     except Exception:
         return False
@@ -53,8 +65,7 @@ def _open_writer(trace, sock, child):
     return w
 
 
-def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False,
-          parent_task=None, process_name=None):
+def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None):
     """Set up capture in this process. Returns the main lane."""
     if blocking_ms is not None:
         core.BLOCKING_NS = int(float(blocking_ms) * 1e6)
@@ -74,14 +85,14 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     for err in core.W.errors:
         core.mark("runtime-error", err)
     if child:
-        core.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task,
-                                 ts=ts, pid=os.getpid())
+        core.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task, ts=ts, pid=os.getpid())
         # written at once: a pool worker that gets no work is often terminated before
         # the writer thread's first flush, and its lane must not be a header alone
         core.W.flush()
     else:
         core.MAIN = core.declare("main", "main", None, ts=ts, pid=os.getpid())
     from _thread import get_ident
+
     core.thread_lanes.clear()
     core.thread_lanes[get_ident()] = core.MAIN
     core.W.start()
@@ -89,9 +100,11 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     output.install()
     if not child:
         from . import sigint
+
         sigint.install()
     imports.install()
     from . import hooks
+
     hooks.install()
     atexit.register(_atexit)
     return core.MAIN
@@ -125,8 +138,7 @@ def untraced(cfg, who, why):
     try:
         w = Writer(cfg.get("trace"), cfg.get("socket"), child=True)
         w.write_now(header(state.get("script") or "", sys.argv, core.now()))
-        w.write_now({"type": "mark", "ts": core.now(), "kind": "runtime-error",
-                     "message": "process %s (pid %d) runs untraced: %s" % (who, os.getpid(), why)})
+        w.write_now({"type": "mark", "ts": core.now(), "kind": "runtime-error", "message": "process %s (pid %d) runs untraced: %s" % (who, os.getpid(), why)})
         w.close()
     except Exception:
         pass
@@ -138,8 +150,7 @@ def abandon(why):
     w = core.W
     try:
         if w is not None:
-            core.mark("runtime-error", "process %s (pid %d) runs untraced from here: %s" % (
-                core.MAIN.name if core.MAIN is not None else "?", os.getpid(), why))
+            core.mark("runtime-error", "process %s (pid %d) runs untraced from here: %s" % (core.MAIN.name if core.MAIN is not None else "?", os.getpid(), why))
     except Exception:
         pass
     try:
@@ -155,9 +166,11 @@ def abandon(why):
             pass
 
 
-NO_GIL = ("this Python runs without the GIL (a free-threaded build); Coroscope's runtime relies on it "
-          "and cannot promise a correct trace here (the program itself runs as usual). Run it with "
-          "PYTHON_GIL=1, or a regular build, for a trace to trust")
+NO_GIL = (
+    "this Python runs without the GIL (a free-threaded build); Coroscope's runtime relies on it "
+    "and cannot promise a correct trace here (the program itself runs as usual). Run it with "
+    "PYTHON_GIL=1, or a regular build, for a trace to trust"
+)
 
 
 def _warn_no_gil(child):
@@ -187,6 +200,7 @@ def finish(code=None):
     if w is None:
         return
     from . import sigint
+
     sigint.closing[0] = True
     try:
         _finish(w, code)
@@ -204,17 +218,17 @@ def _finish(w, code):
         if core.PREFIX:
             # a child process: its lane's ``end`` closes its story; ``finish``
             # is the root process's last line alone
-            w.close()     # flushes (with an events-dropped mark if the queue overflowed)
+            w.close()  # flushes (with an events-dropped mark if the queue overflowed)
             return
         if type(code) is int and os.name == "posix":
-            code &= 0xFF      # the status the process really exits with (sys.exit(263) exits 7)
+            code &= 0xFF  # the status the process really exits with (sys.exit(263) exits 7)
         ev = {"type": "finish", "ts": core.now(), "exitCode": code, "dropped": 0}
         if state["signal"]:
             ev["signal"] = state["signal"]
         w.stop_thread()
         w.flush()
         ev["dropped"] = w.total_dropped()
-        ev["ts"] = core.now()        # after the flush, and the events-dropped mark it may write
+        ev["ts"] = core.now()  # after the flush, and the events-dropped mark it may write
         w.write_now(ev)
         w.close()
     except Exception:
@@ -249,11 +263,13 @@ def _atexit():
     # Registered first, so it runs after the program's own atexit handlers.
     try:
         from . import sigint
+
         sigint.closing[0] = True
     except BaseException:
         pass
     try:
         from . import unfinished
+
         unfinished.end_alive()
     except Exception:
         pass
@@ -268,6 +284,7 @@ def _atexit():
     _release_frames()
     if state["signal"] == "SIGINT" and os.name == "posix":
         import signal
+
         try:
             for s in (sys.stdout, sys.stderr):
                 try:

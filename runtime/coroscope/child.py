@@ -9,6 +9,7 @@ parent's queues (``start_from``); a child whose parent was not traced, and the
 fork server itself, stay dormant (the fork server is no lane of the program).
 Nothing travels through the environment.
 """
+
 import os
 import sys
 
@@ -16,6 +17,7 @@ import sys
 def dormant():
     try:
         from . import imports, procs
+
         procs.start_child[0] = start_from
         imports.install()
         imports.when_imported("multiprocessing", procs.patch_mp)
@@ -27,6 +29,7 @@ def start_from(info, data):
     """Start tracing this child, as the parent's bootstrap info asks; if that
     fails, the child runs untraced and a mark says why."""
     from . import boot, core, procs
+
     if core.W is not None or type(info) is not dict:
         return
     name = data.get("name") if type(data.get("name")) is str else None
@@ -40,11 +43,10 @@ def start_from(info, data):
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         held = procs.hold_term()
         try:
-            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True,
-                       parent_task=info.get("parent"), process_name=name)
+            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True, parent_task=info.get("parent"), process_name=name)
             boot.state["mp_child"] = True
             boot.state["cfg"]["marks"] = info.get("marks")
-            procs.declared()          # (boot.start wrote the lane at once)
+            procs.declared()  # (boot.start wrote the lane at once)
         finally:
             procs.release_term(held)
     except BaseException as e:

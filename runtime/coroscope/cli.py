@@ -3,14 +3,14 @@
 MODULE`` would: the same argv, sys.path[0], ``__main__`` module and spec, exit
 code and tracebacks (without runtime frames). ``__main__.py`` runs what
 ``prepare`` returns at its own module level (one frame, see there)."""
+
 import os
 import sys
 import types
 
 from .recursion import pad_recursion
 
-USAGE = ("usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] "
-         "(SCRIPT | -m MODULE) [ARGS...]\n")
+USAGE = "usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] (SCRIPT | -m MODULE) [ARGS...]\n"
 
 # Top-level standard-library modules the runtime imports that a plain start
 # would not have loaded: taken out of sys.modules once the runtime holds them,
@@ -31,7 +31,7 @@ def _parse(argv):
             if i + 1 >= len(argv):
                 sys.stderr.write("Argument expected for the -m option\n" + USAGE)
                 sys.exit(2)
-            return opts, argv[i + 1], argv[i + 2:], True
+            return opts, argv[i + 1], argv[i + 2 :], True
         if not a.startswith("--") or a == "-":
             break
         key, eq, val = a[2:].partition("=")
@@ -48,6 +48,7 @@ def _parse(argv):
             sys.exit(0)
         elif key == "version":
             from . import VERSION
+
             sys.stdout.write("coroscope %s\n" % VERSION)
             sys.exit(0)
         else:
@@ -57,13 +58,14 @@ def _parse(argv):
     if i >= len(argv):
         sys.stderr.write(USAGE)
         sys.exit(2)
-    return opts, argv[i], argv[i + 1:], False
+    return opts, argv[i], argv[i + 1 :], False
 
 
 class Run:
     """What __main__.py runs: ``exec(code, globals)``, or ``runpy(name, alter)``
     (runpy._run_module_as_main, called straight from there so the traceback has
     the same runpy frames as plain Python's)."""
+
     __slots__ = ("code", "globals", "runpy", "name", "alter", "lane")
 
     def __init__(self, lane):
@@ -87,6 +89,7 @@ def _importer_kind(path):
         return "dir"
     try:
         import zipimport
+
         zipimport.zipimporter(path)
         return "zip"
     except Exception:
@@ -98,6 +101,7 @@ def _fix_path(slot, first):
     (none under -P), and no runtime folder anywhere else (PYTHONPATH carries it
     for child processes only)."""
     from .core import HERE
+
     root = os.path.dirname(HERE)
     rest = sys.path[1:] if slot else sys.path[:]
     rest = [p for p in rest if not p or os.path.abspath(p) != root]
@@ -116,12 +120,13 @@ def _hide(before):
 def prepare(argv, ann=False, slot=True, before=(), cached=True):
     opts, target, args, module = _parse(argv)
     from . import boot, core, gens
+
     pad_recursion(1 if sys.version_info >= (3, 12) else 2)
     blocking = opts["blocking"] or os.environ.get(boot.ENV_BLOCKING)
     interp = (getattr(sys, "orig_argv", None) or [sys.executable])[0]
     if module:
         path = target
-        sys.argv[:] = ["-m"] + list(args)     # (runpy puts the module's file in argv[0])
+        sys.argv[:] = ["-m"] + list(args)  # (runpy puts the module's file in argv[0])
     else:
         path = os.path.abspath(target)
         sys.argv[:] = [target] + list(args)
@@ -130,6 +135,7 @@ def prepare(argv, ann=False, slot=True, before=(), cached=True):
     kind = "module" if module else _importer_kind(path)
     if kind != "file":
         import runpy
+
         run.runpy = runpy._run_module_as_main
     _hide(before)
     if kind == "module":
@@ -138,12 +144,13 @@ def prepare(argv, ann=False, slot=True, before=(), cached=True):
         run.name, run.alter = target, True
         return run
     if kind in ("dir", "zip"):
-        _fix_path(True, path)   # (the folder or zip goes first even under -P)
+        _fix_path(True, path)  # (the folder or zip goes first even under -P)
         sys.modules["__main__"] = _main_module(ann)
         run.name, run.alter = "__main__", False
         return run
     try:
         import io
+
         with io.open_code(path) as f:
             source = f.read()
     except OSError as e:
@@ -182,6 +189,7 @@ def _strip_tb(tb):
     """The traceback without runtime frames (the bootstrap's, a hook or wrapper
     that an exception passed through), as python prints it."""
     from .core import HERE
+
     here = HERE + os.sep
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(here):
         tb = tb.tb_next
@@ -215,6 +223,7 @@ def _strip_all(e):
 
 def failed(run, e):
     from . import boot, core
+
     run.code = run.globals = None
     if isinstance(e, SystemExit):
         c = e.code
@@ -238,7 +247,8 @@ def failed(run, e):
 
 def done(run):
     from . import boot
-    run.code = run.globals = None      # (the program's globals die at exit as in plain Python)
+
+    run.code = run.globals = None  # (the program's globals die at exit as in plain Python)
     boot.state["exit"] = 0
 
 

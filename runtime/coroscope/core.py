@@ -1,4 +1,5 @@
 """Shared runtime state: lanes (tasks), ids, the frame->lane registry, emit."""
+
 import os
 import sys
 from _thread import get_ident
@@ -6,11 +7,11 @@ from time import monotonic_ns as now
 
 from .values import safe_repr, exc_summary, type_name  # noqa: F401  (re-exported for hooks)
 
-W = None                 # the Writer, set by start()
-PREFIX = ""              # "" in the root process, "<pid>:" in children
+W = None  # the Writer, set by start()
+PREFIX = ""  # "" in the root process, "<pid>:" in children
 _counter = [0]
 BLOCKING_NS = 100_000_000
-MAIN = None              # the main thread's lane
+MAIN = None  # the main thread's lane
 HERE = os.path.dirname(os.path.abspath(__file__))
 errors_reported = set()
 
@@ -18,40 +19,67 @@ errors_reported = set()
 class Lane:
     # The fields an asyncio step touches come first, next to each other: with
     # thousands of tasks, a step's cost is mostly memory traffic.
-    __slots__ = ("since", "held", "wait", "rdepth", "etail", "coro", "cframe", "el", "et",
-                 "id", "kind", "name", "parent", "ysite", "rframe", "last",
-                 "obj", "ended", "passthru", "extra", "rlasti", "clane", "cfile", "fmt", "qc", "res", "wby", "esite")
+    __slots__ = (
+        "since",
+        "held",
+        "wait",
+        "rdepth",
+        "etail",
+        "coro",
+        "cframe",
+        "el",
+        "et",
+        "id",
+        "kind",
+        "name",
+        "parent",
+        "ysite",
+        "rframe",
+        "last",
+        "obj",
+        "ended",
+        "passthru",
+        "extra",
+        "rlasti",
+        "clane",
+        "cfile",
+        "fmt",
+        "qc",
+        "res",
+        "wby",
+        "esite",
+    )
 
     def __init__(self, id, kind, name, parent):
         self.id = id
         self.kind = kind
         self.name = name
         self.parent = parent
-        self.ysite = None     # innermost yield site seen during the current step
-        self.rdepth = 0       # delegation depth where the lane is suspended
+        self.ysite = None  # innermost yield site seen during the current step
+        self.rdepth = 0  # delegation depth where the lane is suspended
         self.rframe = None
-        self.last = None      # how it was last resumed ("send", "throw", "close", ...)
+        self.last = None  # how it was last resumed ("send", "throw", "close", ...)
         self.obj = None
-        self.since = 0        # ts when it last got control (blocking detector)
-        self.wait = None      # what it is blocked on (for the wake event)
+        self.since = 0  # ts when it last got control (blocking detector)
+        self.wait = None  # what it is blocked on (for the wake event)
         self.ended = False
         self.passthru = False
         self.extra = None
         self.rlasti = -1
-        self.cframe = None    # the frame that last resumed it, and that frame's lane (cache)
+        self.cframe = None  # the frame that last resumed it, and that frame's lane (cache)
         self.clane = None
-        self.coro = None      # asyncio: the task's coroutine
+        self.coro = None  # asyncio: the task's coroutine
         self.cfile = None
-        self.fmt = None       # preformatted parts of its event lines
-        self.el = -1              # asyncio: instruction offset and line where it last suspended
-        self.et = 0               # (so where it resumes next), and the end of its step and
-        self.etail = None         # suspend lines there (task and line: one string, read each step)
-        self.held = False         # its step start is held back, not written yet (writer.PEND)
-        self.qc = None            # asyncio: line parts of its queue events, by site
-        self.res = None           # threads: the target's return value (repr), once it returned
-        self.wby = None           # why its next wake happens, when another task decided it:
-                                  # (cause, lane, file, line) (a cancel(), a timeout, a kill)
-        self.esite = None         # (file, line) where it ended (a joiner's wake names it)
+        self.fmt = None  # preformatted parts of its event lines
+        self.el = -1  # asyncio: instruction offset and line where it last suspended
+        self.et = 0  # (so where it resumes next), and the end of its step and
+        self.etail = None  # suspend lines there (task and line: one string, read each step)
+        self.held = False  # its step start is held back, not written yet (writer.PEND)
+        self.qc = None  # asyncio: line parts of its queue events, by site
+        self.res = None  # threads: the target's return value (repr), once it returned
+        self.wby = None  # why its next wake happens, when another task decided it:
+        # (cause, lane, file, line) (a cancel(), a timeout, a kill)
+        self.esite = None  # (file, line) where it ended (a joiner's wake names it)
 
 
 def new_id():
@@ -59,7 +87,7 @@ def new_id():
     return PREFIX + str(_counter[0])
 
 
-from .writer import OUT, MAX_QUEUE, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event
+from .writer import OUT, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event
 from _json import encode_basestring_ascii as _q
 
 _put = OUT.append
@@ -104,14 +132,13 @@ def _pid(p):
     return _q(p)
 
 
-_decl = {}               # what follows the id in task lines, by (kind, name, parent, sites, loop)
+_decl = {}  # what follows the id in task lines, by (kind, name, parent, sites, loop)
 
 
-live = {}                # id -> lane: declared, not ended (what is left at exit is "unfinished")
+live = {}  # id -> lane: declared, not ended (what is left at exit is "unfinished")
 
 
-def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None,
-            site=None, **extra):
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, site=None, **extra):
     """``site``: "first-run" when file/line are where the task first ran, not
     the call that created it (which the runtime could not see cheaply)."""
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
@@ -119,8 +146,7 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
         return lane
     live[lane.id] = lane
     if extra:
-        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site) \
-            + "," + _encode_event(extra)[1:-1] + "}\n"
+        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site) + "," + _encode_event(extra)[1:-1] + "}\n"
     else:
         # thousands of tasks are often made at one place (gather over a generator)
         key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop, site)
@@ -146,12 +172,10 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
     return s
 
 
-def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None,
-           depth=None, frame=None, ts=None, args=False):
+def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False):
     if W is None:
         return
-    s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (
-        ts or now(), frm.id, to.id, reason)
+    s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (ts or now(), frm.id, to.id, reason)
     if value is not None:
         s += ',"value":' + _q(value)
     if file is not None:
@@ -202,7 +226,7 @@ def args_repr(args, kwargs=None, limit=120):
             parts += ["%s=%s" % (k, safe_repr(v, 60)) for k, v in kwargs.items() if type(k) is str]
         s = "(" + ", ".join(parts) + ")"
         if len(s) > limit:
-            s = s[:limit - 2] + "\u2026)"
+            s = s[: limit - 2] + "\u2026)"
         return s
     except Exception:
         return "(\u2026)"
@@ -212,7 +236,7 @@ def exc_repr(e):
     """An exception as the program would write it: ValueError('bad 1'); a class
     thrown as such (g.throw(ValueError)) by its name."""
     if issubclass(type(e), type):
-        return type_name(e, False)     # (type's own getter: no metaclass code runs)
+        return type_name(e, False)  # (type's own getter: no metaclass code runs)
     return safe_repr(e)
 
 
@@ -300,6 +324,7 @@ def internal_error(where, exc):
 
 # --- which code is the user's --------------------------------------------
 
+
 def _lib_prefixes():
     # Python code outside the program lives in the standard library (where os.py is;
     # sysconfig would say the same but costs a millisecond and more at start-up) and
@@ -314,8 +339,8 @@ def _lib_prefixes():
 
 
 _LIB = _lib_prefixes()
-_user_code = {}          # id(code) -> bool (code objects hash slowly: key by id;
-_code_refs = {}          # the code is kept alive here, so its id is not reused)
+_user_code = {}  # id(code) -> bool (code objects hash slowly: key by id;
+_code_refs = {}  # the code is kept alive here, so its id is not reused)
 
 
 TRACE_GENEXPR = os.environ.get("COROSCOPE_GENEXPR") == "1"
@@ -395,10 +420,10 @@ def caller_site(depth=2):
 
 # --- lanes of threads / greenlets and of running frames -------------------
 
-thread_lanes = {}        # thread ident -> Lane
-frames = {}              # id(frame) -> [lane, depth, frame, mode]
+thread_lanes = {}  # thread ident -> Lane
+frames = {}  # id(frame) -> [lane, depth, frame, mode]
 OWN, DELEGATED, ASYNC = 0, 1, 2
-root_hook = None         # set by the greenlet hook: () -> Lane | None
+root_hook = None  # set by the greenlet hook: () -> Lane | None
 
 
 def root_lane():
@@ -416,6 +441,7 @@ def root_lane():
 def _adopt_thread():
     try:
         import threading
+
         name = threading.current_thread().name
     except Exception:
         name = "thread %d" % get_ident()
@@ -444,7 +470,7 @@ def lane_at(frame):
     return root_lane()
 
 
-plumbing = set()         # idents of multiprocessing/executor helper threads (no lane)
+plumbing = set()  # idents of multiprocessing/executor helper threads (no lane)
 
 
 def starter_lane():

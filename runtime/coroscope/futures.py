@@ -10,15 +10,16 @@
 * ``as_completed`` / ``wait`` / ``Future.result()`` / ``Future.exception()``
   that have to wait are ``block``/``wake`` on ``future``.
 """
+
 import weakref
 from _thread import get_ident
 
 from . import core, imports, procs
 from .core import safe_repr
 
-route = weakref.WeakKeyDictionary()     # future -> [chan, msg, lane, label, kind]
-_labels = weakref.WeakKeyDictionary()   # future -> label (block details)
-_submitting = {}                         # thread ident -> route entry of the submit under way
+route = weakref.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
+_labels = weakref.WeakKeyDictionary()  # future -> label (block details)
+_submitting = {}  # thread ident -> route entry of the submit under way
 _names = weakref.WeakKeyDictionary()
 _count = [0]
 
@@ -54,6 +55,7 @@ def _wrap_submit(cls, label, kind):
             return o_submit(self, fn, *args, **kwargs)
         finally:
             _submitting.pop(ident, None)
+
     cls.submit = submit
 
 
@@ -76,6 +78,7 @@ def _wrap_workitem(W):
                     procs.flush_cross()
         except Exception as e:
             core.internal_error("futures submit", e)
+
     W.__init__ = __init__
 
 
@@ -88,11 +91,12 @@ def _patch_thread_pool(cft):
         try:
             entry = route.get(self.future)
             if entry is not None and entry[4] == "thread" and not self.future.cancelled():
-                entry.append(core.current_lane())       # the worker lane, for the result send
+                entry.append(core.current_lane())  # the worker lane, for the result send
                 core.sendrecv("recv", entry[5], entry[0], entry[3], entry[1])
         except Exception as e:
             core.internal_error("futures run", e)
         return o_run(self, *a, **k)
+
     cft._WorkItem.run = run
 
 
@@ -228,6 +232,7 @@ def _patch_base(cfb):
 def _patch_futures(cf):
     import concurrent.futures._base as cfb
     import concurrent.futures.thread as cft
+
     ac, wt = _patch_base(cfb)
     cf.as_completed, cf.wait = ac, wt
     _patch_thread_pool(cft)
@@ -237,6 +242,7 @@ def _patch_futures(cf):
     def process(cfp):
         _wrap_submit(cfp.ProcessPoolExecutor, "ProcessPoolExecutor", "process")
         _wrap_workitem(cfp._WorkItem)
+
     imports.when_imported("concurrent.futures.process", process)
 
 

@@ -9,8 +9,9 @@ from the caller's bytecode when the argument is a plain name or constant
 (``c.send(n)``, ``g.send(None)``) and read without side effects; otherwise the
 switch carries no value.
 """
-import dis      # (imported with the runtime, before the script's folder is on sys.path:
-import opcode   # a dis.py or opcode.py beside the script must not replace them; cli._hide)
+
+import dis  # (imported with the runtime, before the script's folder is on sys.path:
+import opcode  # a dis.py or opcode.py beside the script must not replace them; cli._hide)
 import os
 import sys
 from types import CodeType
@@ -18,13 +19,13 @@ from types import CodeType
 from . import core
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
-GEN_FLAGS = 0x20 | 0x80 | 0x200          # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
 CO_ASYNC_GENERATOR = 0x200
 
-aio = None          # the asyncio hook module once asyncio is imported
+aio = None  # the asyncio hook module once asyncio is imported
 capture = "settrace"
-ASYNCIO = [False]   # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
+ASYNCIO = [False]  # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
 
 _OP = opcode.opname
 _DELEGATE_OPS = {"SEND", "YIELD_FROM", "SEND_GEN", "CLEANUP_THROW", "GET_YIELD_FROM_ITER"}
@@ -175,6 +176,7 @@ def _qualname(code):
 
 # --- the two entry points shared by both capture back-ends -----------------
 
+
 def on_enter(frame, code, thrown=None):
     try:
         fid = id(frame)
@@ -196,8 +198,7 @@ def on_enter(frame, code, thrown=None):
         cline = caller.f_lineno if caller is not None else None
         # (the call that made the generator ran no code of it: what is seen is
         # its first resume, so the site says so)
-        lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline,
-                            code.co_filename, code.co_firstlineno, site="first-run")
+        lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline, code.co_filename, code.co_firstlineno, site="first-run")
         frames[fid] = [lane, 0, frame, OWN]
         lane.since = now()
         value = None
@@ -207,7 +208,7 @@ def on_enter(frame, code, thrown=None):
                 value = safe_repr(v)
         core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
     except RecursionError:
-        pass        # at the program's recursion limit: reporting it would overflow again
+        pass  # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator enter", e)
 
@@ -244,8 +245,7 @@ def _resume(lane, frame, code, thrown):
     elif kind in ("send", "throw") and ck[1] is not None:
         v = _arg_value(caller, ck[1])
         if v is not _MISSING:
-            value = safe_repr(v) if kind == "send" else (
-                exc_repr(v))
+            value = safe_repr(v) if kind == "send" else (exc_repr(v))
     reason = "throw" if kind == "throw" else "close" if kind == "close" else "resume"
     lane.last = kind
     lane.rlasti = frame.f_lasti
@@ -257,15 +257,23 @@ def _resume(lane, frame, code, thrown):
     if thrown is True and kind == "throw" and value is None and caller is not None:
         # settrace: the thrown exception is seen by the generator's next event
         # ("exception", right at its yield): the switch is written then, with it
-        _thrown[id(frame)] = (frm, lane, reason, caller.f_code.co_filename, caller.f_lineno,
-                              code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe, lane.since)
+        _thrown[id(frame)] = (
+            frm,
+            lane,
+            reason,
+            caller.f_code.co_filename,
+            caller.f_lineno,
+            code.co_filename,
+            frame.f_lineno,
+            lane.rdepth,
+            lane.rframe,
+            lane.since,
+        )
         return
     if caller is not None:
-        core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno,
-                    code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
+        core.switch(frm, lane, reason, value, caller.f_code.co_filename, caller.f_lineno, code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
     else:
-        core.switch(frm, lane, reason, value, None, None, code.co_filename, frame.f_lineno,
-                    lane.rdepth, lane.rframe)
+        core.switch(frm, lane, reason, value, None, None, code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
 
 
 def on_leave(frame, code, how, val):
@@ -286,16 +294,24 @@ def on_leave(frame, code, how, val):
                 # a switch within the lane, back to the delegator's depth
                 caller = frame.f_back
                 up = frames.get(id(caller)) if caller is not None else None
-                core.switch(lane, lane, "return", safe_repr(val), code.co_filename, frame.f_lineno,
-                            caller.f_code.co_filename if caller is not None else None,
-                            caller.f_lineno if caller is not None else None,
-                            depth - 1, _qualname(caller.f_code) if up is not None and depth > 1 else None)
+                core.switch(
+                    lane,
+                    lane,
+                    "return",
+                    safe_repr(val),
+                    code.co_filename,
+                    frame.f_lineno,
+                    caller.f_code.co_filename if caller is not None else None,
+                    caller.f_lineno if caller is not None else None,
+                    depth - 1,
+                    _qualname(caller.f_code) if up is not None and depth > 1 else None,
+                )
             return
         if mode == ASYNC:
             return
         _leave_own(lane, frame, code, how, val)
     except RecursionError:
-        pass        # at the program's recursion limit: reporting it would overflow again
+        pass  # at the program's recursion limit: reporting it would overflow again
     except Exception as e:
         core.internal_error("generator leave", e)
 
@@ -342,6 +358,7 @@ def _leave_own(lane, frame, code, how, val):
 def _unwrap(w):
     try:
         import gc
+
         r = gc.get_referents(w)
         if len(r) == 1:
             return r[0]
@@ -355,7 +372,7 @@ def _unwrap(w):
 _user = core._user_code
 
 
-_cocode = {}        # id(code) -> code.co_code (a new bytes object per access on 3.11)
+_cocode = {}  # id(code) -> code.co_code (a new bytes object per access on 3.11)
 
 
 def _co(code):
@@ -382,15 +399,15 @@ def _leave_kind(frame, code):
     return "raise"
 
 
-_want = {}          # code -> bool: a generator/coroutine whose frames are lanes
-_exc = {}           # id(frame) -> exception seen propagating in a traced frame
+_want = {}  # code -> bool: a generator/coroutine whose frames are lanes
+_exc = {}  # id(frame) -> exception seen propagating in a traced frame
 
 
 def _want_code(code):
     fl = code.co_flags
     r = bool(fl & GEN_FLAGS) and is_user_code(code)
     if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
-        r = False        # driven by asyncio Tasks: aio.py traces the steps
+        r = False  # driven by asyncio Tasks: aio.py traces the steps
     _want[id(code)] = r
     core._code_refs[id(code)] = code
     return r
@@ -419,8 +436,7 @@ def _trace(frame, event, arg):
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth \
-                        and not lane.passthru and core.W is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and core.W is not None:
                     try:
                         if _fast_resume(lane, frame, caller, i):
                             frame.f_trace_lines = False
@@ -467,11 +483,12 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             spec = spec[1]
         else:
             spec = (spec,)
-        e = d[key] = (kind, spec,
-                      ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
-                      ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (
-                          core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename),
-                          frame.f_lineno))
+        e = d[key] = (
+            kind,
+            spec,
+            ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
+            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename), frame.f_lineno),
+        )
     kind, spec, pre, post = e
     if spec is None:
         val = ""
@@ -515,9 +532,8 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
         cc = caller.f_code
         e = lane.fmt[key] = (
             ',"from":"%s","to":"%s","reason":"yield","value":' % (lane.id, lane.clane.id),
-            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (
-                core.qfile(code.co_filename), frame.f_lineno, core.qfile(cc.co_filename),
-                caller.f_lineno))
+            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(code.co_filename), frame.f_lineno, core.qfile(cc.co_filename), caller.f_lineno),
+        )
     if arg is None and (lane.last == "throw" or lane.last == "close"):
         return False
     if lane.rdepth:
@@ -536,7 +552,7 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
     return True
 
 
-_thrown = {}        # id(frame) -> the throw switch waiting for its exception (settrace)
+_thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
 
 
 def _throw_seen(frame, exc):
@@ -558,8 +574,7 @@ def _local(frame, event, arg):
         info = frames.get(id(frame))
         if info is not None:
             lane = info[0]
-            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc \
-                    and lane.fmt is not None and core.W is not None:
+            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and core.W is not None:
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None:
                     try:
@@ -574,7 +589,7 @@ def _local(frame, event, arg):
             if how == "yield" and arg is None:
                 lane = info[0]
                 if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
-                    how = "raise"   # the thrown exception left at the yield it was thrown into
+                    how = "raise"  # the thrown exception left at the yield it was thrown into
             if _exc:
                 e = _exc.pop(id(frame), None)
                 if how == "raise" and arg is None and e is not None:
@@ -654,11 +669,13 @@ def hook_frames():
         return
     _hooked[0] = True
     import threading
+
     # the trace function runs above every new frame: the limit is raised by its
     # depth (hidden, recursion.pad_recursion), so the program's recursion gets as deep
     from .recursion import pad_recursion
+
     pad_recursion(TRACE_PAD)
-    u = sys.gettrace()          # a tracer the program set before (coverage started early)
+    u = sys.gettrace()  # a tracer the program set before (coverage started early)
     _real_settrace(_trace)
     threading.settrace(_trace)
     _wrap_settrace(threading)
@@ -674,12 +691,13 @@ def hook_frames():
 
 _real_settrace = sys.settrace
 _real_gettrace = sys.gettrace
-_utrace = {}            # thread ident -> the program's trace function there
-_uthread = [None]       # the program's threading.settrace() function
+_utrace = {}  # thread ident -> the program's trace function there
+_uthread = [None]  # the program's threading.settrace() function
 
 
 def _settrace(func):
     from _thread import get_ident
+
     ident = get_ident()
     if func is _trace:
         # a new thread (threading's hook is the runtime's): the program's own
@@ -699,13 +717,16 @@ def rearm():
     put it back at the next chance (the thread's next print) and say so."""
     if _hooked[0] and capture != "monitoring" and _real_gettrace() is None:
         from _thread import get_ident
+
         _real_settrace(_trace_chain if get_ident() in _utrace else _trace)
-        core.mark("info", "generator tracing was off in this thread for a while (the trace hook "
-                  "failed at the recursion limit); events of that stretch are missing")
+        core.mark(
+            "info", "generator tracing was off in this thread for a while (the trace hook failed at the recursion limit); events of that stretch are missing"
+        )
 
 
 def _gettrace():
     from _thread import get_ident
+
     return _utrace.get(get_ident())
 
 
@@ -719,10 +740,12 @@ def _wrap_settrace(threading):
 
     def settrace(func):
         _uthread[0] = func
+
     settrace.__doc__ = threading.settrace.__doc__
 
     def gettrace():
         return _uthread[0]
+
     threading.settrace = settrace
     if hasattr(threading, "gettrace"):
         gettrace.__doc__ = threading.gettrace.__doc__
@@ -731,6 +754,7 @@ def _wrap_settrace(threading):
 
 def _trace_chain(frame, event, arg):
     from _thread import get_ident
+
     u = _utrace.get(get_ident())
     lu = None
     if u is not None:
@@ -740,8 +764,7 @@ def _trace_chain(frame, event, arg):
             # Python turns tracing off in this thread when a trace function
             # raises: the program's, and with it the runtime's
             _utrace.pop(get_ident(), None)
-            core.mark("info", "the program's trace function raised: generators in this "
-                      "thread are not traced from here on")
+            core.mark("info", "the program's trace function raised: generators in this thread are not traced from here on")
             raise
     mine = _trace(frame, event, arg)
     if mine is None:
@@ -755,6 +778,7 @@ def _trace_chain(frame, event, arg):
 def _both(lu):
     """A frame both tracers watch: the runtime's sees return/exception, the
     program's every event, and its answer decides its own next tracer."""
+
     def local(frame, event, arg):
         nonlocal lu
         if event == "return" or event == "exception":
@@ -764,12 +788,14 @@ def _both(lu):
             if lu is None:
                 frame.f_trace_lines = False
         return local
+
     return local
 
 
 def _patch_loader():
     try:
         from importlib import _bootstrap_external as be
+
         _patch_get_code(be.SourceLoader)
         # code from a zip (a zipapp's __main__.py, modules in an archive on sys.path)
         _patch_get_code(sys.modules["zipimport"].zipimporter)
@@ -783,12 +809,12 @@ def _patch_get_code(cls):
     def get_code(self, fullname):
         code = orig(self, fullname)
         try:
-            if code is not None and (capture == "monitoring" or not _hooked[0]) \
-                    and core.is_user_file(code.co_filename):
+            if code is not None and (capture == "monitoring" or not _hooked[0]) and core.is_user_file(code.co_filename):
                 scan_code(code)
         except Exception:
             pass
         return code
+
     get_code.__wrapped__ = orig
     get_code.__doc__ = orig.__doc__
     cls.get_code = get_code
@@ -800,8 +826,7 @@ TOOL = None
 # Names whose use lets a program make code objects no loader hands over
 # (exec("def g(): yield"), compile, runpy, types.FunctionType): a program that
 # uses one gets a global PY_START, which sees every code object on its first call.
-_MAKES_CODE = frozenset(("exec", "eval", "compile", "run_path", "run_module", "interact",
-                         "FunctionType", "CodeType"))
+_MAKES_CODE = frozenset(("exec", "eval", "compile", "run_path", "run_module", "interact", "FunctionType", "CodeType"))
 _START_EVERYWHERE = [False]
 
 
@@ -894,8 +919,7 @@ def _install_monitoring(everywhere):
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth \
-                        and not lane.passthru and mon_core.W is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_core.W is not None:
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
@@ -932,7 +956,7 @@ def _install_monitoring(everywhere):
                         core.internal_error("generator resume", e)
             on_enter(frame, code)
         except RecursionError:
-            return None   # (at the limit: see above)
+            return None  # (at the limit: see above)
 
     def yld(code, off, val):
         try:
@@ -946,8 +970,7 @@ def _install_monitoring(everywhere):
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 d = lane.fmt
-                if d is not None and lane.ysite is None and not lane.passthru \
-                        and mon_core.W is not None:
+                if d is not None and lane.ysite is None and not lane.passthru and mon_core.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:
@@ -975,7 +998,7 @@ def _install_monitoring(everywhere):
                             core.internal_error("generator yield", e)
             on_leave(frame, code, "yield", val)
         except RecursionError:
-            return None   # (at the limit: see above)
+            return None  # (at the limit: see above)
 
     def ret(code, off, val):
         try:
@@ -1036,8 +1059,7 @@ def uninstall():
             mon = sys.monitoring
             mon.set_events(TOOL, 0)
             # the local events of the user's generators stay set: no callbacks for them
-            for ev in (mon.events.PY_START, mon.events.PY_RESUME, mon.events.PY_YIELD,
-                       mon.events.PY_RETURN, mon.events.PY_UNWIND, mon.events.PY_THROW):
+            for ev in (mon.events.PY_START, mon.events.PY_RESUME, mon.events.PY_YIELD, mon.events.PY_RETURN, mon.events.PY_UNWIND, mon.events.PY_THROW):
                 mon.register_callback(TOOL, ev, None)
             mon.free_tool_id(TOOL)
         elif _hooked[0]:

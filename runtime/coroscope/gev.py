@@ -2,6 +2,7 @@
 the reason each greenlet went to the hub (sleep, io-wait fd read/write, join,
 dns, lock/queue/event), block/wake events, and a loop-blocked mark when a
 greenlet ran longer than the threshold without going back to the hub."""
+
 import sys
 
 from . import core, glet
@@ -27,6 +28,7 @@ def _name_hook(g):
 def _wrap_spawn(orig):
     """gevent.spawn / spawn_later: the greenlet's lane is declared here, in the
     creating greenlet, at the call (it first runs only once its creator blocks)."""
+
     def spawn(*args, **kwargs):
         g = orig(*args, **kwargs)
         if core.W is not None:
@@ -38,20 +40,40 @@ def _wrap_spawn(orig):
             except Exception as e:
                 core.internal_error("gevent spawn", e)
         return g
+
     spawn.__wrapped__ = orig
     spawn.__name__ = getattr(orig, "__name__", "spawn")
     spawn.__doc__ = getattr(orig, "__doc__", None)
     return spawn
 
 
-_SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept",
-              "read", "readinto", "readline")
+_SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept", "read", "readinto", "readline")
 _SOCK_WRITE = ("send", "sendall", "sendto", "sendmsg", "connect", "connect_ex", "write")
 
 
-_KNOWN_CALLS = {"join", "joinall", "wait", "iwait", "get", "kill", "killall", "sleep", "idle", "acquire",
-                "__enter__", "put", "peek", "urlopen", "recv", "read", "accept", "connect", "send",
-                "sendall", "request"}
+_KNOWN_CALLS = {
+    "join",
+    "joinall",
+    "wait",
+    "iwait",
+    "get",
+    "kill",
+    "killall",
+    "sleep",
+    "idle",
+    "acquire",
+    "__enter__",
+    "put",
+    "peek",
+    "urlopen",
+    "recv",
+    "read",
+    "accept",
+    "connect",
+    "send",
+    "sendall",
+    "request",
+}
 
 
 def _why(frame):
@@ -69,8 +91,7 @@ def _why(frame):
             if name == "sleep" and fn.endswith("/hub.py"):
                 s = f.f_locals.get("seconds", 0)
                 return "sleep", ("timer" if s else None), "%s s" % safe_repr(s), safe_repr(s), "timer", None
-            if "/resolver" in fn or name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex",
-                                             "gethostbyaddr", "getnameinfo"):
+            if "/resolver" in fn or name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo"):
                 host = f.f_locals.get("host") or f.f_locals.get("hostname")
                 return "dns", "dns", safe_repr(host) if host is not None else name, None, "done", None
             if name in _SOCK_READ or name in _SOCK_WRITE or name in ("wait_read", "wait_write", "wait_readwrite"):
@@ -131,6 +152,7 @@ def _user_call(frame):
     ``ev.wait()``, ``g.join()``), and the object it was called on when that is a
     plain variable (read from the frame's variables, never by running code)."""
     from .gens import _instructions, _loader, _arg_value, _MISSING
+
     lst, idx = _instructions(frame.f_code)
     i = idx.get(frame.f_lasti)
     if i is None:
@@ -138,9 +160,8 @@ def _user_call(frame):
     nm = None
     k = i
     for k in range(i, max(-1, i - 60), -1):
-        if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or \
-                (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
-            nm = "__enter__"          # with lock: -- the object is loaded right before
+        if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
+            nm = "__enter__"  # with lock: -- the object is loaded right before
             break
         if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME"):
             n2 = lst[k].argval
@@ -183,8 +204,19 @@ def _user_call(frame):
             sp = _loader(lst[j])
             if sp is not None and sp[0] in ("fast", "global"):
                 names.append(str(sp[1]))
-            elif lst[j].opname not in ("BUILD_LIST", "BUILD_TUPLE", "PRECALL", "CACHE", "PUSH_NULL", "KW_NAMES",
-                                       "LOAD_CONST", "CALL", "CALL_KW", "NOP", "EXTENDED_ARG"):
+            elif lst[j].opname not in (
+                "BUILD_LIST",
+                "BUILD_TUPLE",
+                "PRECALL",
+                "CACHE",
+                "PUSH_NULL",
+                "KW_NAMES",
+                "LOAD_CONST",
+                "CALL",
+                "CALL_KW",
+                "NOP",
+                "EXTENDED_ARG",
+            ):
                 names = []
                 break
         if names:
@@ -202,7 +234,7 @@ def _user_call(frame):
     return None
 
 
-_throws = {}        # id(greenlet) -> (cause, lane, file, line): what the hub throws into it next
+_throws = {}  # id(greenlet) -> (cause, lane, file, line): what the hub throws into it next
 
 
 def _hub_hook(origin, target, o, t, reason, value):
@@ -217,14 +249,13 @@ def _hub_hook(origin, target, o, t, reason, value):
             if dur > core.BLOCKING_NS:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 ms = dur // 1_000_000
-                core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms),
-                          o, ms, None, f, l)
+                core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms), o, ms, None, f, l)
             if on is not None:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 core.block(o, on, det, f, l)
                 o.wait = (on, det, cause, obj)
                 if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
-                    obj.wby = ("kill", o, f, l)      # the killed one's next wake: this kill
+                    obj.wby = ("kill", o, f, l)  # the killed one's next wake: this kill
             return r, val if val is not None else value
         if o.kind == "hub" and t.kind != "hub":
             w = t.wait
@@ -277,6 +308,7 @@ def _patch_timeout(timeout):
         except Exception:
             pass
         return o_exp(self, prev_greenlet, ex)
+
     start.__wrapped__, _on_expiration.__wrapped__ = o_start, o_exp
     T.start, T._on_expiration = start, _on_expiration
 
@@ -284,7 +316,7 @@ def _patch_timeout(timeout):
 _tsites = {}
 
 
-_VALUE = _EXC = None     # Greenlet's own value / exception getters (a subclass cannot override them here)
+_VALUE = _EXC = None  # Greenlet's own value / exception getters (a subclass cannot override them here)
 _GExit = None
 
 
@@ -306,8 +338,10 @@ def install(gevent):
     global _Hub, _GGreenlet
     try:
         import gevent.hub as hub
+
         _Hub = hub.Hub
         from gevent import Greenlet
+
         _GGreenlet = Greenlet
     except Exception as e:
         core.internal_error("gevent import", e)
@@ -317,14 +351,16 @@ def install(gevent):
         # the class's own descriptors, read without looking the name up on the
         # instance's type (a user subclass may define value/exception itself)
         _vd, _ed = _GGreenlet.__dict__["value"], _GGreenlet.__dict__["exception"]
-        _VALUE = lambda g, d=_vd: d.__get__(g, _GGreenlet)          # noqa: E731
-        _EXC = lambda g, d=_ed: d.__get__(g, _GGreenlet)            # noqa: E731
+        _VALUE = lambda g, d=_vd: d.__get__(g, _GGreenlet)  # noqa: E731
+        _EXC = lambda g, d=_ed: d.__get__(g, _GGreenlet)  # noqa: E731
         from greenlet import GreenletExit
+
         _GExit = GreenletExit
     except Exception:
         _VALUE = _EXC = None
     try:
         from . import imports
+
         imports.when_imported("gevent.timeout", _patch_timeout)
     except Exception as e:
         core.internal_error("gevent timeout", e)
@@ -340,7 +376,9 @@ def install(gevent):
             # Group.spawn (Pool's too) is Python code calling greenlet_class(...)
             if "spawn" in pool.Group.__dict__:
                 pool.Group.spawn = _wrap_spawn(pool.Group.spawn)
+
         from . import imports
+
         imports.when_imported("gevent.pool", _pool)
     except Exception as e:
         core.internal_error("gevent spawn", e)

@@ -1,6 +1,7 @@
 """greenlet: a lane per greenlet, every switch/throw seen through
 greenlet.settrace; values passed to switch()/throw() captured by a thin subclass
 installed as ``greenlet.greenlet`` (isinstance checks still see the C type)."""
+
 import sys
 import weakref
 from _thread import get_ident
@@ -9,24 +10,25 @@ from . import core
 from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
 
-_C = None              # the C greenlet type
+_C = None  # the C greenlet type
 _getcurrent = None
 _lanes = weakref.WeakKeyDictionary()
-_pending = [None]      # (target, reason, value) announced by the switching side
-_waiting = set()       # id() of greenlets blocked inside our switch wrapper
+_pending = [None]  # (target, reason, value) announced by the switching side
+_waiting = set()  # id() of greenlets blocked inside our switch wrapper
 _fin = {}
 _fin_sw = {}
-_started = set()              # id(target) -> dead origin lane whose end the wrapper reports
-hub_hook = None        # set by gevent hook: (origin, target, o_lane, t_lane) -> (reason, value) | None
+_started = set()  # id(target) -> dead origin lane whose end the wrapper reports
+hub_hook = None  # set by gevent hook: (origin, target, o_lane, t_lane) -> (reason, value) | None
 prev_trace = None
-_main_lanes = {}       # thread ident -> main greenlet
+_main_lanes = {}  # thread ident -> main greenlet
 
 
 def register(g, kind, name, creator=None, site=None, code=None, **extra):
     """Declare g's lane now with a given kind/name (stackless tasklets)."""
     file, line = site or (None, None)
-    ln = core.declare(kind, name, creator or core.current_lane(), file, line,
-                      code.co_filename if code else None, code.co_firstlineno if code else None, **extra)
+    ln = core.declare(
+        kind, name, creator or core.current_lane(), file, line, code.co_filename if code else None, code.co_firstlineno if code else None, **extra
+    )
     try:
         ln.obj = weakref.ref(g)
     except TypeError:
@@ -35,7 +37,7 @@ def register(g, kind, name, creator=None, site=None, code=None, **extra):
     return ln
 
 
-_lane_ids = {}         # id(g) -> (weakref to g, lane): fast path of _lanes
+_lane_ids = {}  # id(g) -> (weakref to g, lane): fast path of _lanes
 
 
 def lane_of(g, creator=None, site=None, extra=None):
@@ -56,7 +58,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
     ln = _lanes.get(g)
     if ln is not None:
         return ln
-    if g.parent is None:   # a thread's main greenlet: the thread's lane
+    if g.parent is None:  # a thread's main greenlet: the thread's lane
         ln = core.thread_lanes.get(get_ident()) or core.root_lane()
         _lanes[g] = ln
         return ln
@@ -69,12 +71,12 @@ def _lane_of(g, creator=None, site=None, extra=None):
             if r:
                 kind, name = r[0], r[1]
                 if len(r) > 2:
-                    c = r[2]      # the code it runs (a gevent Greenlet's function)
+                    c = r[2]  # the code it runs (a gevent Greenlet's function)
         except Exception:
             pass
     if name is None:
         run = getattr(g, "run", None)
-        name = func_name(run) or "greenlet"     # (a callable object of the program's is not asked)
+        name = func_name(run) or "greenlet"  # (a callable object of the program's is not asked)
     par = creator
     if par is None:
         try:
@@ -85,7 +87,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
     codef = codel = None
     if c is None:
         run = getattr(g, "run", None)
-        c = func_code(run)     # (a callable object of the program's is not asked)
+        c = func_code(run)  # (a callable object of the program's is not asked)
     if c is not None:
         codef, codel = c.co_filename, c.co_firstlineno
     ln = core.declare(kind, name, par, file, line, codef, codel, **(extra or {}))
@@ -94,8 +96,8 @@ def _lane_of(g, creator=None, site=None, extra=None):
     return ln
 
 
-name_hook = None       # gevent / stackless: g -> (kind, name) | None
-outcome_hook = None    # gevent: a dead greenlet -> (outcome, value repr) | None
+name_hook = None  # gevent / stackless: g -> (kind, name) | None
+outcome_hook = None  # gevent: a dead greenlet -> (outcome, value repr) | None
 
 
 def current_lane():
@@ -119,7 +121,7 @@ def _trace(event, args):
             pargs = len(p) > 3 and p[3]
         if origin.dead:
             if id(target) in _waiting:
-                _fin[id(target)] = o       # the wrapper in target reports with the value
+                _fin[id(target)] = o  # the wrapper in target reports with the value
             else:
                 r = None
                 h = outcome_hook
@@ -189,8 +191,7 @@ def _after(self_cur, r, exc=None):
     sw = _fin_sw.pop(id(self_cur), None)
     if sw is not None:
         o, t, reason, file, line, tf, tl, ts = sw
-        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None,
-                    file, line, tf, tl, ts=ts)
+        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None, file, line, tf, tl, ts=ts)
     o = _fin.pop(id(self_cur), None)
     if o is not None:
         t = lane_of(self_cur)
@@ -285,8 +286,7 @@ def _make_subclass(mod):
             pass
         return r
 
-    ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__,
-          "__qualname__": "greenlet", "__doc__": C.__doc__}
+    ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__, "__qualname__": "greenlet", "__doc__": C.__doc__}
     return _Meta("greenlet", (C,), ns)
 
 
@@ -302,6 +302,7 @@ def _wrap_settrace(mod):
 
     def gettrace():
         return prev_trace
+
     settrace.__doc__ = real.__doc__
     gettrace.__doc__ = mod.gettrace.__doc__
     mod.settrace = settrace

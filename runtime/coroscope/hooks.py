@@ -1,11 +1,14 @@
 """Installs the library hooks (lazily, when the program imports the library)."""
+
 from . import imports
 
 
 def install():
     from . import procs
+
     procs.install()
     from . import threads
+
     threads.install()
     imports.when_imported("asyncio", _asyncio)
     imports.when_imported("greenlet", _greenlet)
@@ -14,14 +17,17 @@ def install():
 
 def _asyncio(mod):
     from . import aio
+
     aio.install(mod)
 
 
 def _greenlet(mod):
     from . import glet
+
     glet.install(mod)
 
 
 def _gevent(mod):
     from . import gev
+
     gev.install(mod)

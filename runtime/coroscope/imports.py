@@ -3,12 +3,13 @@ libraries (asyncio, greenlet, gevent, ...) are patched only if the program uses
 them. Also provides the ``stackless`` compatibility module when there is no
 real one.
 """
+
 import importlib.util
 import sys
 
 from . import core
 
-_hooks = {}     # module name -> [callables]
+_hooks = {}  # module name -> [callables]
 _done = set()
 
 
@@ -63,15 +64,14 @@ class _Finder:
                 except Exception:
                     s = None
                 if s is not None:
-                    return None   # a real stackless exists: use it
+                    return None  # a real stackless exists: use it
         finally:
             self.busy.discard(name)
         try:
             import greenlet  # noqa: F401
         except ImportError:
             return None
-        return importlib.util.spec_from_file_location(
-            "stackless", core.HERE + "/stackless.py")
+        return importlib.util.spec_from_file_location("stackless", core.HERE + "/stackless.py")
 
 
 def _find_sub(name, path, target, finder):

@@ -16,6 +16,7 @@ On a terminal, ``input(prompt)`` writes the prompt below Python's streams
 (readline, or C stdio to stderr): ``builtins.input`` is wrapped there to record
 the prompt, so the CLI never draws its progress line over it.
 """
+
 import codecs
 import sys
 
@@ -47,7 +48,7 @@ class _Tap:
                 if _hooked[0]:
                     gens.rearm()
                 if type(r) is int and r < len(b):
-                    b = b[:r]       # (a raw stream under -u may take less)
+                    b = b[:r]  # (a raw stream under -u may take less)
                 if b:
                     s = self._cs_dec.decode(bytes(b))
                     if s:
@@ -73,8 +74,7 @@ def _record(tap, s):
         return
     lane = core.current_lane()
     last = tap._cs_last
-    if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") \
-            and len(last["text"]) < MAX_TEXT:
+    if last is not None and last["task"] == lane.id and not last["text"].endswith("\n") and len(last["text"]) < MAX_TEXT:
         # (the lock keeps a flush from taking the event while it grows: held only
         # while lines are taken off the queue; a flush leaves an unfinished line
         # in the queue once, writer._take)
@@ -86,8 +86,7 @@ def _record(tap, s):
                     return
             finally:
                 w.take_lock.release()
-    ev = {"type": "output", "ts": now(), "task": lane.id, "stream": tap._cs_name,
-          "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
+    ev = {"type": "output", "ts": now(), "task": lane.id, "stream": tap._cs_name, "text": s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + "\u2026"}
     tap._cs_last = ev
     w.emit(ev)
 
@@ -97,9 +96,10 @@ _taps = {}
 
 def _install_stream(name):
     import io
+
     s = getattr(sys, name, None)
     if type(s) is not io.TextIOWrapper or s is not getattr(sys, "__%s__" % name, None):
-        return      # replaced before the runtime started (not Python's own): left alone
+        return  # replaced before the runtime started (not Python's own): left alone
     buf = s.buffer
     if isinstance(buf, _Tap):
         return
@@ -112,8 +112,7 @@ def _install_stream(name):
     # flush); the real buffer below still buffers, so the bytes and syscalls
     # are the same. (Visible: ``write_through`` reads True, and text not yet
     # flushed no longer waits behind bytes written to ``sys.stdout.buffer``.)
-    s.__init__(tap, encoding=s.encoding, errors=s.errors, newline=newline,
-               line_buffering=s.line_buffering, write_through=True)
+    s.__init__(tap, encoding=s.encoding, errors=s.errors, newline=newline, line_buffering=s.line_buffering, write_through=True)
     _taps[name] = tap
 
 
@@ -134,9 +133,10 @@ def off():
 def _wrap_input():
     import builtins
     import os
+
     try:
         if not (os.isatty(0) and os.isatty(1)):
-            return      # the prompt goes through sys.stdout.write: the tap sees it
+            return  # the prompt goes through sys.stdout.write: the tap sees it
     except Exception:
         return
     real = builtins.input
@@ -148,6 +148,7 @@ def _wrap_input():
             except Exception as e:
                 core.internal_error("input", e)
         return real(prompt)
+
     input.__doc__ = real.__doc__
     input.__qualname__ = "input"
     input.__module__ = "builtins"
@@ -159,6 +160,7 @@ def _record_prompt(prompt):
     # Python passes the prompt below sys.stdout only when both ends are the
     # process's own terminal (builtin input's own test)
     import io
+
     for name, fd in (("stdin", 0), ("stdout", 1)):
         s = getattr(sys, name, None)
         if type(s) is not io.TextIOWrapper or s.fileno() != fd:

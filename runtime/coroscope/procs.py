@@ -18,6 +18,7 @@ environment, which the program and its subprocesses see):
 Wrappers here that an exception of the program can pass through take their
 own frame out of its traceback (_drop_own_frame).
 """
+
 import os
 import sys
 import weakref
@@ -28,9 +29,9 @@ from .core import safe_repr
 
 _orig_exit = os._exit
 _fork_parent = [None]
-_starting = {}           # thread ident -> (name, starting lane id) while that thread starts a Process
+_starting = {}  # thread ident -> (name, starting lane id) while that thread starts a Process
 _patched = [False]
-start_child = [None]     # child.start_from, set by the bootstrap of spawn/forkserver children (child.py)
+start_child = [None]  # child.start_from, set by the bootstrap of spawn/forkserver children (child.py)
 _installed = [False]
 
 
@@ -54,6 +55,7 @@ def _before_fork():
     except Exception:
         _fork_parent[0] = core.MAIN.id if core.MAIN else None
     from . import boot
+
     boot.flush_now()
     if core.W is not None:
         core.W.stop_thread()
@@ -66,8 +68,9 @@ def _after_parent():
 
 def _after_child():
     from . import boot
+
     if core.W is None:
-        return           # not tracing here (e.g. the dormant fork server): nothing to inherit
+        return  # not tracing here (e.g. the dormant fork server): nothing to inherit
     st = _starting.get(get_ident())
     child_name = st[0] if st else None
     cfg = boot.state.get("cfg") or {}
@@ -86,7 +89,7 @@ def _after_child():
         core._counter[0] = 0
         core._msg[0] = core.child_msg_base()
         core.frames.clear()
-        core.live.clear()        # (the parent's tasks: never "unfinished" here)
+        core.live.clear()  # (the parent's tasks: never "unfinished" here)
         _last.clear()
         _await.clear()
         _sent[0] = False
@@ -108,6 +111,7 @@ def _after_child():
         boot.state["finished"] = False
         boot.state["mp_child"] = child_name is not None
         import atexit
+
         atexit.unregister(boot._atexit)
         trace, sock = cfg.get("trace"), cfg.get("socket")
         if child_name is not None and os.environ.get(boot.ENV_TEST_UNTRACED) == child_name:
@@ -115,17 +119,17 @@ def _after_child():
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         core.PREFIX = "%d:" % os.getpid()
         from .writer import Writer
+
         held = hold_term() if child_name is not None else None
         try:
             core.W = Writer(trace, sock, child=True)
             core.W.write_now(boot.header(boot.state.get("script") or "", sys.argv, core.now()))
-            core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()),
-                                     _fork_parent[0], pid=os.getpid())
+            core.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()), _fork_parent[0], pid=os.getpid())
             core.thread_lanes.clear()
             core.thread_lanes[get_ident()] = core.MAIN
             core.plumbing.clear()
             if child_name is not None:
-                core.W.flush()      # the lane is written before the marker says so
+                core.W.flush()  # the lane is written before the marker says so
                 declared()
         finally:
             release_term(held)
@@ -139,6 +143,7 @@ def _after_child():
             else:
                 boot.untraced(cfg, child_name or "fork", core.exc_summary(e))
                 from . import gens
+
                 gens.uninstall()
                 boot.state["finished"] = True
         except Exception:
@@ -151,6 +156,7 @@ def own_end():
     the exit code (or the signal that killed it) when it joins/polls it: one
     writer, so a child killed while shutting down never gets two ``end``s."""
     from . import boot
+
     return not (boot.state.get("mp_child") and _sent[0])
 
 
@@ -168,16 +174,19 @@ _marks_owner = [None]
 
 def marks_dir(create=False):
     from . import boot
+
     cfg = boot.state.get("cfg")
     if cfg is None:
         return None
     d = cfg.get("marks")
     if d is None and create:
         import tempfile
+
         d = cfg["marks"] = tempfile.mkdtemp(prefix="coroscope-lanes-")
         _marks_owner[0] = os.getpid()
         try:
             import multiprocessing.util as mu
+
             # after multiprocessing has joined or terminated the children at exit
             mu.Finalize(None, _remove_marks, args=(d, os.getpid()), exitpriority=-10000)
         except Exception:
@@ -189,6 +198,7 @@ def _remove_marks(d, pid):
     if os.getpid() != pid:
         return
     import shutil
+
     shutil.rmtree(d, ignore_errors=True)
 
 
@@ -203,6 +213,7 @@ def hold_term():
     ends: it waits (blocked) until the marker exists, then acts as it would have."""
     try:
         import signal
+
         return signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
     except Exception:
         return None
@@ -212,6 +223,7 @@ def release_term(old):
     if old is not None:
         try:
             import signal
+
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         except Exception:
             pass
@@ -233,9 +245,10 @@ def end_self(code):
     if main is None or main.ended:
         return
     if not own_end():
-        main.ended = True     # the parent writes it
+        main.ended = True  # the parent writes it
         return
     from . import boot
+
     m = _marker(os.getpid()) if boot.state.get("mp_child") else None
     if m is None:
         core.end(main, "exit", str(code))
@@ -261,6 +274,7 @@ def end_self(code):
 def _exit(code):
     try:
         from . import boot
+
         if core.PREFIX:
             # a child process (fork or multiprocessing); the root process alone
             # writes ``finish``
@@ -288,10 +302,9 @@ def _bootstrap_prefix(root):
     sys.path again; if that fails the process runs on untraced. One ``exec``
     on the command's first line, so the program's code keeps its line numbers
     (a traceback through it reads ``File "<string>", line 1``)."""
-    block = ("import sys\n"
-             "try:\n sys.path.insert(0, %r)\n import coroscope.child\n"
-             "except BaseException:\n pass\n"
-             "finally:\n if %r in sys.path: sys.path.remove(%r)\n") % (root, root, root)
+    block = (
+        "import sys\ntry:\n sys.path.insert(0, %r)\n import coroscope.child\nexcept BaseException:\n pass\nfinally:\n if %r in sys.path: sys.path.remove(%r)\n"
+    ) % (root, root, root)
     return "exec(%r); " % block
 
 
@@ -320,11 +333,18 @@ def _queue_names():
 
 def _bootstrap_info(name):
     from . import boot
+
     cfg = boot.state.get("cfg") or {}
     st = _starting.get(get_ident())
     parent = st[1] if st and st[0] == name else (core.MAIN.id if core.MAIN is not None else None)
-    return {"trace": cfg.get("trace"), "socket": cfg.get("socket"), "blocking": cfg.get("blocking"),
-            "parent": parent, "queues": _queue_names(), "marks": cfg.get("marks")}
+    return {
+        "trace": cfg.get("trace"),
+        "socket": cfg.get("socket"),
+        "blocking": cfg.get("blocking"),
+        "parent": parent,
+        "queues": _queue_names(),
+        "marks": cfg.get("marks"),
+    }
 
 
 def patch_mp(mp):
@@ -336,6 +356,7 @@ def patch_mp(mp):
     import multiprocessing.queues as mq
     import multiprocessing.util as mu
     import multiprocessing.reduction as mr
+
     BP = mpp.BaseProcess
     o_start = BP.start
 
@@ -370,6 +391,7 @@ def patch_mp(mp):
         return code
 
     from . import boot
+
     BP._bootstrap = _bootstrap
 
     o_gcl = sp.get_command_line
@@ -395,7 +417,7 @@ def patch_mp(mp):
             raise
         if core.W is not None and type(d) is dict:
             try:
-                d["coroscope"] = _bootstrap_info(name)     # (prepare() ignores keys it does not know)
+                d["coroscope"] = _bootstrap_info(name)  # (prepare() ignores keys it does not know)
             except Exception as e:
                 core.internal_error("mp spawn", e)
         return d
@@ -421,6 +443,7 @@ def patch_mp(mp):
 
     o_spf = getattr(mu, "spawnv_passfds", None)
     if o_spf is not None:
+
         def spawnv_passfds(path, args, passfds):
             if core.W is not None:
                 try:
@@ -432,6 +455,7 @@ def patch_mp(mp):
             except BaseException as e:
                 _drop_own_frame(e)
                 raise
+
         mu.spawnv_passfds = spawnv_passfds
 
     _patch_pickler(mr.ForkingPickler)
@@ -441,7 +465,7 @@ def patch_mp(mp):
     imports.when_imported("multiprocessing.popen_forkserver", _patch_popen)
 
 
-_ended_by_parent = set()     # pids of children whose lane's end this process wrote
+_ended_by_parent = set()  # pids of children whose lane's end this process wrote
 
 
 def _patch_popen(pf):
@@ -449,7 +473,7 @@ def _patch_popen(pf):
     ended (exit code, or the signal that killed it), if the child has a lane and
     did not write its end itself (see marks_dir)."""
     P = pf.Popen
-    o_poll = P.__dict__.get("poll")     # popen_forkserver's own; popen_spawn_posix inherits popen_fork's
+    o_poll = P.__dict__.get("poll")  # popen_forkserver's own; popen_spawn_posix inherits popen_fork's
     if o_poll is None:
         return
 
@@ -464,12 +488,13 @@ def _patch_popen(pf):
                 try:
                     os.unlink(m)
                 except OSError:
-                    return rc       # no lane, or it wrote its own end
+                    return rc  # no lane, or it wrote its own end
                 lane = core.Lane("%d:1" % self.pid, "process", "", None)
                 if rc >= 0:
                     core.end(lane, "exit", str(rc))
                 else:
                     import signal
+
                     try:
                         sig = signal.Signals(-rc).name
                     except Exception:
@@ -478,6 +503,7 @@ def _patch_popen(pf):
         except Exception:
             pass
         return rc
+
     P.poll = poll
 
 
@@ -498,14 +524,14 @@ def _patch_popen(pf):
 # (_unwrap). msg ids are numbers unique across processes (core.next_msg: plain
 # counter in the root, pid * 1e9 + n in children).
 
-_qinfo = weakref.WeakKeyDictionary()     # queue -> [name, quiet]
+_qinfo = weakref.WeakKeyDictionary()  # queue -> [name, quiet]
 _qcount = [0]
-_last = {}                               # thread ident -> (msg, chan, kind) of the last unwrap
-_await = {}                              # (chan, key) -> lane that waits for that result (this process)
-_worker_calls = {}                       # key -> chan of a call received by this (worker) process
+_last = {}  # thread ident -> (msg, chan, kind) of the last unwrap
+_await = {}  # (chan, key) -> lane that waits for that result (this process)
+_worker_calls = {}  # key -> chan of a call received by this (worker) process
 
 
-_sent = [False]          # this process has put an item in an envelope
+_sent = [False]  # this process has put an item in an envelope
 
 
 class _Env:
@@ -522,10 +548,11 @@ class _Env:
         # pickled by something other than ForkingPickler.dumps (which writes the
         # trailer): only the program's object, loadable anywhere
         import operator
+
         return (operator.getitem, ((self.obj,), 0))
 
 
-_MAGIC = b"\x00coroscope-msg\x01"     # ends the trailer (a pickle ends with b".")
+_MAGIC = b"\x00coroscope-msg\x01"  # ends the trailer (a pickle ends with b".")
 _TLEN = len(_MAGIC) + 4
 
 
@@ -537,16 +564,17 @@ def _trailer(e):
 def _read_trailer(data):
     """(msg, chan, kind) from a message's trailer, or None."""
     n = len(data)
-    if n <= _TLEN or data[n - len(_MAGIC):] != _MAGIC:
+    if n <= _TLEN or data[n - len(_MAGIC) :] != _MAGIC:
         return None
-    k = int.from_bytes(bytes(data[n - _TLEN:n - len(_MAGIC)]), "little")
-    msg, chan, kind = bytes(data[n - _TLEN - k:n - _TLEN]).decode("utf-8", "surrogatepass").split("\x1f")
+    k = int.from_bytes(bytes(data[n - _TLEN : n - len(_MAGIC)]), "little")
+    msg, chan, kind = bytes(data[n - _TLEN - k : n - _TLEN]).decode("utf-8", "surrogatepass").split("\x1f")
     return int(msg), chan or None, kind or None
 
 
 def _patch_pickler(FP):
     import io
-    o_dumps = FP.__dict__["dumps"].__func__      # a classmethod
+
+    o_dumps = FP.__dict__["dumps"].__func__  # a classmethod
     o_loads = FP.loads
 
     def dumps(cls, obj, protocol=None, *a, **k):
@@ -584,8 +612,6 @@ def _patch_pickler(FP):
     FP.loads = staticmethod(loads)
 
 
-
-
 def _unwrap(msg, chan, kind, obj):
     try:
         _last[get_ident()] = (msg, chan, kind)
@@ -596,7 +622,7 @@ def _unwrap(msg, chan, kind, obj):
     return obj
 
 
-_inherited = {}          # semaphore name -> [channel name, quiet]: the parent's queues (spawn, forkserver)
+_inherited = {}  # semaphore name -> [channel name, quiet]: the parent's queues (spawn, forkserver)
 
 
 def inherit_queue_names(names):
@@ -656,6 +682,7 @@ def _internal_caller(depth):
     sentinels, ...), not from the program?"""
     try:
         from .threads import _internal_file
+
         return _internal_file(sys._getframe(depth + 1).f_code.co_filename)
     except Exception:
         return False
@@ -674,13 +701,13 @@ def call_label(fn, args, kwargs=None):
     functools.partial is unwrapped: to_thread's partial(Context.run, f, *args))."""
     try:
         import functools
+
         while type(fn) is functools.partial:
             args = tuple(fn.args) + tuple(args or ())
             if fn.keywords:
                 kwargs = dict(fn.keywords, **(kwargs or {}))
             fn = fn.func
-            if getattr(fn, "__name__", None) == "run" and type(getattr(fn, "__self__", None)).__name__ == "Context" \
-                    and args:
+            if getattr(fn, "__name__", None) == "run" and type(getattr(fn, "__self__", None)).__name__ == "Context" and args:
                 fn, args = args[0], args[1:]
     except Exception:
         pass
@@ -696,11 +723,11 @@ def _value_of(ok, value):
 def _result_arrived(msg, chan, kind, obj):
     """In the process that waits for results: a result item was unpickled (by
     the stdlib's result thread); record its recv on the lane that submitted."""
-    if kind == "result":          # ProcessPoolExecutor _ResultItem
+    if kind == "result":  # ProcessPoolExecutor _ResultItem
         key = obj.work_id
         exc = obj.exception
         value = _value_of(exc is None, obj.result if exc is None else exc)
-    elif kind == "presult":       # Pool (job, i, (ok, value))
+    elif kind == "presult":  # Pool (job, i, (ok, value))
         job, i, res = obj
         key = (job, i)
         value = _value_of(res[0], res[1])
@@ -724,6 +751,7 @@ def _patch_queues(mq):
                 _qentry(self)
             except Exception:
                 pass
+
         cls.__init__ = __init__
 
     named_init(Q)
@@ -744,10 +772,12 @@ def _patch_queues(mq):
                         if type(obj) is _Env:
                             obj = obj.obj
                         return _on(e, obj)
+
                     args = args[:-2] + (unwrapping, args[-1])
             except Exception:
                 pass
             return feed(*args)
+
         Q._feed = staticmethod(_feed)
 
     def wrap_put(cls, sig_block):
@@ -756,7 +786,7 @@ def _patch_queues(mq):
         def envelope(self, obj):
             """-> (item to put, event to record after a successful put or None)"""
             if core.W is None:
-                return obj, None      # not tracing: the program's object as is
+                return obj, None  # not tracing: the program's object as is
             name, quiet = _qentry(self)
             if quiet:
                 return _quiet_put(self, name, quiet, obj)
@@ -766,6 +796,7 @@ def _patch_queues(mq):
             return _Env(obj, m), ("send", core.current_lane(), name, safe_repr(obj), m)
 
         if sig_block:
+
             def put(self, obj, block=True, timeout=None):
                 try:
                     item, ev = envelope(self, obj)
@@ -778,6 +809,7 @@ def _patch_queues(mq):
                 _record(ev)
                 return r
         else:
+
             def put(self, obj):
                 try:
                     item, ev = envelope(self, obj)
@@ -792,8 +824,9 @@ def _patch_queues(mq):
                     return o_put(self, item)
                 except BaseException:
                     if ev is not None and len(ev) > 5:
-                        _worker_calls[ev[5]] = ev[2]    # a result that did not pickle: its
-                    raise                               # replacement (the error) goes instead
+                        _worker_calls[ev[5]] = ev[2]  # a result that did not pickle: its
+                    raise  # replacement (the error) goes instead
+
         cls.put = put
 
     def _record(ev):
@@ -801,7 +834,7 @@ def _patch_queues(mq):
             return
         try:
             kind, lane, name, value, m = ev[:5]
-            if len(ev) > 5:     # a pool/executor result: no user site (see _quiet_get)
+            if len(ev) > 5:  # a pool/executor result: no user site (see _quiet_get)
                 _worker_calls.pop(ev[5], None)
                 core.sendrecv(kind, lane, name, value, m)
             else:
@@ -843,8 +876,7 @@ def _patch_queues(mq):
             if _internal_caller(2):
                 return
             f, l = core.caller_site(3)
-            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj),
-                          info[0] if info else None, f, l)
+            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l)
             _child_flush()
 
         def wake_only(self, blocked):
@@ -855,6 +887,7 @@ def _patch_queues(mq):
                 pass
 
         if sig_block:
+
             def get(self, block=True, timeout=None):
                 blocked = None
                 if core.W is not None:
@@ -874,6 +907,7 @@ def _patch_queues(mq):
                         core.internal_error("mp queue", e)
                 return obj
         else:
+
             def get(self):
                 blocked = None
                 if core.W is not None:
@@ -892,6 +926,7 @@ def _patch_queues(mq):
                     except Exception as e:
                         core.internal_error("mp queue", e)
                 return obj
+
         cls.get = get
 
     wrap_get(Q, True)
@@ -917,6 +952,7 @@ def _patch_queues(mq):
                     core.wake(lane, "queue", _qentry(self)[0] + ".join()")
                 except Exception:
                     pass
+
     JQ.join = join
 
 
@@ -931,9 +967,10 @@ def _quiet_detail(name, quiet):
 # shown; calls and results are shown on the pool's own channel instead
 # ("ProcessPoolExecutor#1", "Pool#1"). quiet is the channel name (or True).
 
+
 def _quiet_put(q, name, quiet, obj):
     tn = type(obj).__name__
-    if tn == "_CallItem":                       # parent's manager thread -> worker
+    if tn == "_CallItem":  # parent's manager thread -> worker
         wi = getattr(q, "pending_work_items", {}).get(obj.work_id)
         info = _futures_route(getattr(wi, "future", None))
         if info is None:
@@ -941,7 +978,7 @@ def _quiet_put(q, name, quiet, obj):
         chan, m, lane = info[0], info[1], info[2]
         _await[(chan, obj.work_id)] = lane
         return _Env(obj, m, chan, "call"), None
-    if tn == "_ResultItem":                     # worker -> parent
+    if tn == "_ResultItem":  # worker -> parent
         key = ("x", obj.work_id)
         chan = _worker_calls.get(key)
         if chan is None:
@@ -950,7 +987,7 @@ def _quiet_put(q, name, quiet, obj):
         value = _value_of(exc is None, obj.result if exc is None else exc)
         m = core.next_msg()
         return _Env(obj, m, chan, "result"), ("send", core.current_lane(), chan, value, m, key)
-    if tn == "tuple" and len(obj) == 3 and isinstance(quiet, str):   # Pool worker -> parent
+    if tn == "tuple" and len(obj) == 3 and isinstance(quiet, str):  # Pool worker -> parent
         job, i, res = obj
         key = ("p", job, i)
         chan = _worker_calls.get(key)
@@ -984,6 +1021,7 @@ def _futures_route(fut):
         return None
     try:
         from . import futures
+
         return futures.route.get(fut)
     except Exception:
         return None
@@ -993,7 +1031,7 @@ def _futures_route(fut):
 
 _pool_count = [0]
 _pool_names = weakref.WeakKeyDictionary()
-_job_lanes = {}          # (chan, job) -> lane that submitted the job
+_job_lanes = {}  # (chan, job) -> lane that submitted the job
 
 
 def _pool_label(func, args):
@@ -1001,8 +1039,7 @@ def _pool_label(func, args):
         fname = getattr(func, "__name__", "")
         if fname in ("mapstar", "starmapstar") and getattr(func, "__module__", "") == "multiprocessing.pool":
             f, chunk = args[0]
-            return "%s %s(%s)" % ("map" if fname == "mapstar" else "starmap", _callable_name(f),
-                                  safe_repr(list(chunk))[1:-1])
+            return "%s %s(%s)" % ("map" if fname == "mapstar" else "starmap", _callable_name(f), safe_repr(list(chunk))[1:-1])
     except Exception:
         pass
     return call_label(func, args)
@@ -1020,7 +1057,7 @@ def _patch_pool(mpool):
             _pool_names[self] = chan
             inq, outq = self._inqueue, self._outqueue
             if not hasattr(inq, "_writer"):
-                return           # ThreadPool: queue.SimpleQueue, same process
+                return  # ThreadPool: queue.SimpleQueue, same process
             _qentry(inq)[1] = chan
             _qentry(outq)[1] = chan
             quick_put = self._quick_put
@@ -1046,6 +1083,7 @@ def _patch_pool(mpool):
                     except Exception:
                         pass
                 return _put(item)
+
             self._quick_put = put_task
         except Exception as e:
             core.internal_error("mp pool", e)
@@ -1068,9 +1106,10 @@ def _patch_pool(mpool):
                         _job_lanes[(chan, self._job)] = core.current_lane()
                 except Exception:
                     pass
-            C.__init__ = __init__
-        wrap()
 
+            C.__init__ = __init__
+
+        wrap()
 
 
 def install():
@@ -1079,6 +1118,5 @@ def install():
     _installed[0] = True
     os._exit = _exit
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(before=_before_fork, after_in_parent=_after_parent,
-                            after_in_child=_after_child)
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_parent, after_in_child=_after_child)
     imports.when_imported("multiprocessing", patch_mp)

@@ -13,6 +13,7 @@ the program's handler (by default ``signal.default_int_handler``) runs at once.
 While the runtime finishes the trace after the program ended, Ctrl+C only makes
 the process die by SIGINT once the trace is complete.
 """
+
 import _thread
 import os
 import signal
@@ -23,14 +24,13 @@ from . import core, writer
 _SIGINT = signal.SIGINT
 _orig_signal = signal.signal
 _orig_getsignal = signal.getsignal
-_program = [signal.default_int_handler]   # the handler the program believes is installed
+_program = [signal.default_int_handler]  # the handler the program believes is installed
 closing = [False]
 pending = [False]
 _HERE = core.HERE + os.sep
 # runtime modules whose frames only wrap the program's own work (the call they
 # delegate to may block on the program's behalf: deliver there, don't defer)
-_WRAPPERS = tuple(_HERE + m for m in ("threads.py", "thread_waits.py", "procs.py", "gev.py", "stackless.py",
-                                      "cli.py", "imports.py", "__main__.py", "child.py"))
+_WRAPPERS = tuple(_HERE + m for m in ("threads.py", "thread_waits.py", "procs.py", "gev.py", "stackless.py", "cli.py", "imports.py", "__main__.py", "child.py"))
 
 
 def _ours(frame):
@@ -46,9 +46,7 @@ def _ours(frame):
                 return not fn.startswith(_WRAPPERS)
             # library code called from a runtime frame: the runtime's own helper
             # (deferred) unless that frame wraps the program's call
-            return not fn.startswith(_WRAPPERS) and code.co_name not in ("_run", "run_forever",
-                                                                         "put", "get", "write",
-                                                                         "writelines")
+            return not fn.startswith(_WRAPPERS) and code.co_name not in ("_run", "run_forever", "put", "get", "write", "writelines")
         if core.is_user_code(code):
             return False
         innermost = False
@@ -117,7 +115,7 @@ def install():
             return
         cur = _orig_getsignal(_SIGINT)
         if not callable(cur) or cur is _handler:
-            return           # ignored / default action: nothing raises in Python code
+            return  # ignored / default action: nothing raises in Python code
         _program[0] = cur
         _orig_signal(_SIGINT, _handler)
         _signal.__wrapped__ = _orig_signal
@@ -132,4 +130,5 @@ def install():
 
 def _main_ident():
     import threading
+
     return threading.main_thread().ident

@@ -7,6 +7,7 @@ Installed as ``stackless`` by the Coroscope runtime only when no real
 getcurrent, getmain, getruncount. Round-robin run queue; channels prefer the
 receiver (-1), as Stackless does by default.
 """
+
 import sys
 from collections import deque
 
@@ -14,10 +15,10 @@ import greenlet as _greenlet_mod
 
 try:
     from coroscope import glet as _glet, core as _core
-except Exception:       # usable without the runtime too
+except Exception:  # usable without the runtime too
     _glet = _core = None
 
-_CG = (_glet._C if _glet is not None and _glet._C is not None else _greenlet_mod.greenlet)
+_CG = _glet._C if _glet is not None and _glet._C is not None else _greenlet_mod.greenlet
 _getcurrent_g = _greenlet_mod.getcurrent
 
 
@@ -26,7 +27,7 @@ class TaskletExit(SystemExit):
 
 
 _runq = deque()
-_by_g = {}              # id(greenlet) -> tasklet
+_by_g = {}  # id(greenlet) -> tasklet
 _main = None
 _chan_count = [0]
 
@@ -57,7 +58,7 @@ class tasklet:
         self.alive = False
         self.blocked = False
         self._recv = None
-        self._woke = None       # (lane, file, line) of the receive that took what it was sending
+        self._woke = None  # (lane, file, line) of the receive that took what it was sending
         self._killer = None
         self.tempval = None
         self.name = None
@@ -88,8 +89,7 @@ class tasklet:
             try:
                 code = getattr(self._func, "__code__", None)
                 # (this module is the runtime's stand-in for Stackless Python: said on each lane)
-                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code,
-                               args=_core.args_repr(args, kwargs), stackless="emulated")
+                _glet.register(self._g, "tasklet", self.name, _glet.current_lane(), _site(), code, args=_core.args_repr(args, kwargs), stackless="emulated")
             except Exception:
                 pass
         self.alive = True
@@ -107,7 +107,7 @@ class tasklet:
         except BaseException:
             self.alive = False
             _by_g.pop(id(self._g), None)
-            raise   # lands in the main tasklet (the greenlet's parent)
+            raise  # lands in the main tasklet (the greenlet's parent)
         self.alive = False
         _by_g.pop(id(self._g), None)
         if self._killer is not None and self._killer.alive:
@@ -153,7 +153,7 @@ class tasklet:
     def kill(self, pending=False):
         if not self.alive:
             return
-        if self._g is None or not self._g:   # never started
+        if self._g is None or not self._g:  # never started
             self.remove()
             self.alive = False
             if self._g is not None and _glet is not None:
@@ -172,8 +172,7 @@ class tasklet:
         self._killer = cur
         if cur not in _runq and cur is not self:
             pass
-        _announce(self._g, "kill" if exc_class is TaskletExit else "throw",
-                  exc_class.__name__ if isinstance(exc_class, type) else None)
+        _announce(self._g, "kill" if exc_class is TaskletExit else "throw", exc_class.__name__ if isinstance(exc_class, type) else None)
         try:
             self._g.throw(exc_class, exc_class(*args) if isinstance(exc_class, type) else exc_class)
         finally:
@@ -311,11 +310,12 @@ class channel:
         if _core is not None:
             try:
                 from coroscope import varnames
+
                 # named after the variable the creating line assigns it to (ch = channel())
                 self._name = varnames.assigned(sys._getframe(1)) or self._name
             except Exception:
                 pass
-        self.queue = deque()      # blocked senders (cur, value, msg) or receivers
+        self.queue = deque()  # blocked senders (cur, value, msg) or receivers
         self.balance = 0
         self.preference = -1
         self.closing = False
@@ -330,8 +330,7 @@ class channel:
         try:
             ln = _glet.lane_of(t._g)
             f, l = _core.caller_site(3)
-            _core.sendrecv(kind, ln, self._name,
-                           _core.safe_repr(value.exc if isinstance(value, _Raise) else value), msg, f, l)
+            _core.sendrecv(kind, ln, self._name, _core.safe_repr(value.exc if isinstance(value, _Raise) else value), msg, f, l)
         except Exception:
             pass
 
@@ -346,7 +345,7 @@ class channel:
             self.balance += 1
             r._recv = (value, msg, _who(cur, _site()) if _glet is not None else None)
             r.blocked = False
-            _runq.append(cur)                       # prefer the receiver
+            _runq.append(cur)  # prefer the receiver
             _announce(r._g, "channel", _core.safe_repr(value) if _core else None)
             r._g.switch()
             return None

@@ -7,6 +7,7 @@ and line that caused it.
 Only waits called by the program itself are recorded (the standard library's own
 use of these, e.g. the Condition inside an Event, is not a second wait), and only
 real ones: a wait that returns at once writes nothing."""
+
 import sys
 import weakref
 from _thread import get_ident
@@ -14,8 +15,8 @@ from _thread import get_ident
 from . import core, varnames
 
 _getframe = sys._getframe
-_names = weakref.WeakKeyDictionary()    # primitive -> display name
-_actors = {}                            # id(primitive) -> (lane, file, line) of the last set/release/notify
+_names = weakref.WeakKeyDictionary()  # primitive -> display name
+_actors = {}  # id(primitive) -> (lane, file, line) of the last set/release/notify
 
 
 def _user_caller(depth=2):
@@ -91,6 +92,7 @@ def _named_init(cls, label):
                 _names[self] = nm
         except Exception:
             pass
+
     __init__.__wrapped__ = orig
     __init__.__qualname__ = orig.__qualname__
     __init__.__doc__ = orig.__doc__
@@ -99,10 +101,12 @@ def _named_init(cls, label):
 
 def _noting(orig):
     """set / release / notify: note the caller (a wake's ``by``)."""
+
     def hooked(self, *a, **k):
         if core.W is not None:
             _note(self)
         return orig(self, *a, **k)
+
     hooked.__wrapped__ = orig
     hooked.__name__ = orig.__name__
     hooked.__qualname__ = orig.__qualname__
@@ -111,8 +115,7 @@ def _noting(orig):
 
 
 def _patch(threading, time):
-    Ev, Cond, Sem, Bar, T = threading.Event, threading.Condition, threading.Semaphore, \
-        threading.Barrier, threading.Thread
+    Ev, Cond, Sem, Bar, T = threading.Event, threading.Condition, threading.Semaphore, threading.Barrier, threading.Thread
     for cls, label in ((Ev, "Event"), (Cond, "Condition"), (Sem, "Semaphore"), (Bar, "Barrier")):
         _named_init(cls, label)
     Ev.set = _noting(Ev.set)
@@ -136,6 +139,7 @@ def _patch(threading, time):
             return r
         finally:
             _wake(lane, "event", d, "set" if r else "timer", self)
+
     Ev.wait = ewait
 
     o_cwait = Cond.wait
@@ -152,6 +156,7 @@ def _patch(threading, time):
             return r
         finally:
             _wake(lane, "lock", d, "notify" if r else "timer", self)
+
     Cond.wait = cwait
 
     o_sacq = Sem.acquire
@@ -168,6 +173,7 @@ def _patch(threading, time):
             return r
         finally:
             _wake(lane, "lock", d, "release" if r else "timer", self)
+
     Sem.acquire = sacquire
     Sem.__enter__ = sacquire
 
@@ -178,7 +184,7 @@ def _patch(threading, time):
         if f is None:
             return o_bwait(self, timeout)
         if self._count + 1 >= self._parties:
-            _note(self)            # the last to arrive releases the others
+            _note(self)  # the last to arrive releases the others
             return o_bwait(self, timeout)
         d = "%s.wait" % _name(self, "Barrier")
         lane = _block(f, "lock", d)
@@ -186,6 +192,7 @@ def _patch(threading, time):
             return o_bwait(self, timeout)
         finally:
             _wake(lane, "lock", d, "release", self)
+
     Bar.wait = bwait
 
     o_join = T.join
@@ -201,6 +208,7 @@ def _patch(threading, time):
             return o_join(self, timeout)
         finally:
             _wake(lane, "thread", d, "timer" if self.is_alive() else "done", tl)
+
     T.join = join
 
     # (time.sleep is not wrapped: a Python wrapper would be a frame of its own in
@@ -313,6 +321,7 @@ def _locks(threading):
         traced lock for the program's own code and the real one for the standard
         library's; isinstance(x, threading.Lock) still holds for both (on 3.13+
         threading.Lock is a class)."""
+
         def __call__(cls, *a, **k):
             return make(cls._kind, cls._real, _getframe(1), a, k)
 
@@ -327,6 +336,7 @@ def _locks(threading):
             # a function in the standard library (Lock before 3.13, RLock): a function here too
             def fn(*a, **k):
                 return make(kind, real, _getframe(1), a, k)
+
             fn.__name__ = fn.__qualname__ = name
             # pickled by reference as threading.Lock / RLock (a spawn or forkserver Manager's
             # registry holds them), which loads in any Python, with or without the runtime
@@ -335,10 +345,10 @@ def _locks(threading):
             fn.__wrapped__ = real
             return fn
         types = (kind, real)
-        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types,
-                                      "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types, "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
         f.__qualname__ = name
         return f
+
     threading.Lock = factory("Lock", Lock, o_lock)
     threading.RLock = factory("RLock", RLock, o_rlock)
 
@@ -360,13 +370,13 @@ def _process_join(mpp):
             # (a child's lane is "<pid>:1")
             done = self._popen is not None and self._popen.returncode is not None
             lane.wait = None
-            core.wake(lane, "process", d, "done" if done else "timer",
-                      "%d:1" % self.pid if done and self.pid else None)
+            core.wake(lane, "process", d, "done" if done else "timer", "%d:1" % self.pid if done and self.pid else None)
+
     join.__wrapped__ = o_join
     BP.join = join
 
 
-_thread_lane = None      # Thread -> its lane (given by threads.py, which keeps them)
+_thread_lane = None  # Thread -> its lane (given by threads.py, which keeps them)
 
 
 def install(thread_lane):
@@ -374,10 +384,12 @@ def install(thread_lane):
     _thread_lane = thread_lane
     import threading
     import time
+
     try:
         _patch(threading, time)
         _locks(threading)
         from . import imports
+
         imports.when_imported("multiprocessing.process", _process_join)
     except Exception as e:
         core.internal_error("thread waits", e)

@@ -2,6 +2,7 @@
 (concurrent.futures: futures.py.) The helper threads of multiprocessing and
 ProcessPoolExecutor (queue feeders, result/task handlers, the executor manager)
 are plumbing, not lanes: their traffic is shown on the pool's channel instead."""
+
 import sys
 import weakref
 from _thread import get_ident
@@ -25,7 +26,7 @@ def _internal_file(fn):
 def _is_plumbing(t):
     try:
         tgt = getattr(t, "_target", None)
-        c = func_code(tgt)     # (a callable object of the program's is not asked)
+        c = func_code(tgt)  # (a callable object of the program's is not asked)
         if c is not None:
             # (Queue._feed is wrapped by the runtime: its code is in coroscope/)
             return _internal_file(c.co_filename) or c.co_filename.startswith(core.HERE)
@@ -49,8 +50,7 @@ def _patch_threading(threading):
                 extra = {}
                 if tgt is not None:
                     extra["args"] = core.args_repr(getattr(self, "_args", ()), getattr(self, "_kwargs", None))
-                ln = core.declare("thread", self.name, core.current_lane(), f, l,
-                                  c.co_filename if c else None, c.co_firstlineno if c else None, **extra)
+                ln = core.declare("thread", self.name, core.current_lane(), f, l, c.co_filename if c else None, c.co_firstlineno if c else None, **extra)
                 _thread_lanes[self] = ln
                 if tgt is not None and type(self).run is T.run:
                     # the stdlib's run() drops what the target returns: call it
@@ -58,6 +58,7 @@ def _patch_threading(threading):
                     self._target = _call(tgt, ln)
                 inv = getattr(self, "_invoke_excepthook", None)
                 if inv is not None:
+
                     def invoke(thread, _inv=inv, _ln=ln):
                         try:
                             e = sys.exc_info()[1]
@@ -66,6 +67,7 @@ def _patch_threading(threading):
                         except Exception:
                             pass
                         return _inv(thread)
+
                     self._invoke_excepthook = invoke
         except Exception as e:
             core.internal_error("thread start", e)
@@ -112,6 +114,7 @@ def _patch_threading(threading):
                     core.rename(ln, name)
             except Exception as e:
                 core.internal_error("thread name", e)
+
         T.name = property(prop.fget, set_name, prop.fdel, prop.__doc__)
 
 
@@ -123,6 +126,7 @@ def _call(tgt, ln):
         except Exception:
             pass
         return r
+
     _call.__wrapped__ = tgt
     return _call
 
@@ -166,7 +170,8 @@ def _patch_queue(queue):
             lane = core.current_lane()
             core.sendrecv("send", lane, name, safe_repr(item), m, f, l)
             from .thread_waits import _actors
-            _actors[id(self)] = (lane, f, l)      # (a waiting get's wake: "put" by this)
+
+            _actors[id(self)] = (lane, f, l)  # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
         return r
@@ -191,6 +196,7 @@ def _patch_queue(queue):
                 try:
                     blocked.wait = None
                     from .thread_waits import _actors
+
                     a = _actors.get(id(self)) or (None, None, None)
                     core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
@@ -222,15 +228,19 @@ def _patch_queue(queue):
                 _qinfo[self] = [nm, {}]
         except Exception as e:
             core.internal_error("queue name", e)
+
     __init__.__wrapped__ = o_init
     Q.__init__ = __init__
 
 
 def install():
     import threading
+
     _patch_threading(threading)
     from . import thread_waits
+
     thread_waits.install(_thread_lanes.get)
     imports.when_imported("queue", _patch_queue)
     from . import futures
+
     futures.install()

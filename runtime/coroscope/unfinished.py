@@ -2,6 +2,7 @@
 ``unfinished``, where each one is paused and what it waits on, so a lane never
 looks as if it were still running (a generator left suspended, a consumer still
 waiting, a daemon thread)."""
+
 import sys
 
 from . import core
@@ -37,6 +38,7 @@ def _where(lane, gframes, tframes):
     if k == "asyncio-task" and lane.coro is not None:
         try:
             from . import aio
+
             file, line = aio._site(lane)[:2]
             return file, line
         except Exception:

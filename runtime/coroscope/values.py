@@ -8,6 +8,7 @@ No attribute of a user object is read, no ``__repr__``, ``__len__``,
 ``__iter__``, property or ``__getattr__`` runs. Always returns a str that
 encodes as UTF-8 (lone surrogates are escaped); never raises.
 """
+
 import sys
 import types
 
@@ -51,7 +52,7 @@ def is_sub(t, base):
 
 def _cut(s, limit):
     if len(s) > limit:
-        s = s[:limit - 1] + _ELL
+        s = s[: limit - 1] + _ELL
     return s
 
 
@@ -121,8 +122,7 @@ def _r(v, depth, budget):
         q = v.__qualname__
         if t is _FunctionType:
             return "<function %s>" % q
-        return "<%s %s>" % ("generator" if t is _GenTypes[0] else "coroutine" if t is _GenTypes[1]
-                            else "async_generator", q)
+        return "<%s %s>" % ("generator" if t is _GenTypes[0] else "coroutine" if t is _GenTypes[1] else "async_generator", q)
     if t is _BuiltinType:
         # (__name__ is the C function's own; __qualname__ would ask its self's type)
         return "<built-in function %s>" % v.__name__
@@ -170,8 +170,7 @@ def _aio_classes():
         if type(F) is not type or type(T) is not type:
             return None
         fd = F.__dict__
-        c = _FUT[id(m)] = (F, T, fd["_state"].__get__, fd["_result"].__get__, fd["_exception"].__get__,
-                           T.__dict__["get_name"])
+        c = _FUT[id(m)] = (F, T, fd["_state"].__get__, fd["_result"].__get__, fd["_exception"].__get__, T.__dict__["get_name"])
     return c
 
 

@@ -5,6 +5,7 @@ assignment (``q = asyncio.Queue()`` -> ``q``, ``self.lock = Lock()`` ->
 
 The line's source is read once per site (the file, read once), never by running
 the program's code."""
+
 from . import core
 
 # target [: annotation] = [await] callee(   -- one target, a call right after "="
@@ -12,9 +13,9 @@ from . import core
 _PATTERN = r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)\s*(?:await\s+)?[A-Za-z_][\w.]*\s*\("
 _ASSIGN = []
 
-_sites = {}          # (file, line) -> name or None
-_used = {}           # name -> how many objects got it (the second "q" is "q#2")
-_counts = {}         # type label -> number given so far
+_sites = {}  # (file, line) -> name or None
+_used = {}  # name -> how many objects got it (the second "q" is "q#2")
+_counts = {}  # type label -> number given so far
 
 
 def _line_name(file, line):
@@ -27,6 +28,7 @@ def _line_name(file, line):
         src = _getline(file, line)
         if not _ASSIGN:
             import re
+
             _ASSIGN.append(re.compile(_PATTERN))
         m = _ASSIGN[0].match(src) if "=" in src else None
         if m is not None:
@@ -39,7 +41,7 @@ def _line_name(file, line):
     return r
 
 
-_files = {}          # file -> its lines (the program's own files, read once)
+_files = {}  # file -> its lines (the program's own files, read once)
 
 
 def _getline(file, line):

@@ -4,10 +4,12 @@ a local socket (Unix socket; Windows named pipe). Never blocks the program: when
 the queue is full events are counted as dropped and an ``events-dropped`` mark is
 written; a dead or slow socket only loses events for that socket.
 """
+
 import _thread
 from _json import encode_basestring_ascii as _qs
 import os
 import time
+
 
 def _encode(v, _depth=0):
     """Compact ASCII JSON of the plain values events are made of (no json import:
@@ -45,7 +47,7 @@ def _encode(v, _depth=0):
 encode_event = _encode
 _now = time.monotonic_ns
 
-MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)   # events held before dropping
+MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)  # events held before dropping
 # Lines queued before the thread queueing one writes the queue out itself (0: never).
 # Two reasons. The writer thread can fall behind without being slow: starved of
 # the GIL by a program that releases and retakes it on every turn (an event loop
@@ -65,7 +67,7 @@ if not 0 < SOFT_QUEUE < MAX_QUEUE:
 # still grow (merged prints), encoded when taken. The writer takes a prefix with
 # ``OUT[:n]`` + ``del OUT[:n]`` (only appends happen concurrently).
 OUT = []
-DROPPED = [0]                # events not queued because the queue was full
+DROPPED = [0]  # events not queued because the queue was full
 
 # The held-back start of an asyncio step (aio.py): when nothing else happens
 # between a task's resumption and its next sleep(0), the step is written as one
@@ -76,7 +78,7 @@ DROPPED = [0]                # events not queued because the queue was full
 # (a lock costs microseconds here): ``list.pop`` decides who writes the start,
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
-_WRITER = [None]             # the running Writer (room() flushes it)
+_WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
 # thread that re-delivers the interrupt, starved of the GIL like the writer
@@ -94,7 +96,7 @@ def room():
             # for the GIL this thread holds (waiting for the lock releases it).
             w.self_flushes += 1
             if not w.flush(wait=1.0):
-                w.self_flush = False    # stuck for a second: drop lines from now on, never hang
+                w.self_flush = False  # stuck for a second: drop lines from now on, never hang
         except Exception:
             pass
     return len(OUT) < MAX_QUEUE
@@ -114,7 +116,7 @@ def unpend():
         ln.held = False
 
 
-MAX_SOCK_BUF = 16 << 20      # bytes waiting for a slow socket consumer
+MAX_SOCK_BUF = 16 << 20  # bytes waiting for a slow socket consumer
 FLUSH_INTERVAL = 0.02
 # While the program's threads write the queue out themselves (room()), the writer
 # thread wakes less often and leaves the rest to them: each of its wake-ups takes
@@ -164,6 +166,7 @@ class _SocketSink:
             self.pipe = open(addr, "wb", buffering=0)
         else:
             import socket
+
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 s.settimeout(5)
@@ -183,7 +186,7 @@ class _SocketSink:
             self.lost += nlines
             return
         if len(self.buf) > MAX_SOCK_BUF:
-            self.lost += nlines   # consumer far behind: drop whole lines, keep framing
+            self.lost += nlines  # consumer far behind: drop whole lines, keep framing
         else:
             self.buf += data
         self._pump(final)
@@ -204,6 +207,7 @@ class _SocketSink:
                     if time.monotonic() >= deadline:
                         return
                     import select
+
                     select.select([], [self.sock], [], 0.05)
         except OSError:
             self.dead = True
@@ -274,9 +278,9 @@ def _pieces(chunk):
 
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
-        del OUT[:]            # a forked child: the parent's queued lines are the parent's
+        del OUT[:]  # a forked child: the parent's queued lines are the parent's
         del PEND[:]
-        _WRITER[0] = None     # ... and so is its writer (its lock may have been copied held)
+        _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
         self._dropped_marked = 0
         self.sinks = []
@@ -301,7 +305,7 @@ class Writer:
         self._done = None
         self.closed = False
         # (not with a Windows named pipe: its writes block, and a program's thread must never wait on a reader)
-        self.self_flushes = 0     # flushes made by room()
+        self.self_flushes = 0  # flushes made by room()
         self.self_flush = _SELF_FLUSH and not any(getattr(s, "pipe", None) is not None for s in self.sinks)
 
     def emit(self, ev):
@@ -315,7 +319,7 @@ class Writer:
     def start(self):
         if self._stop is not None:
             return
-        _WRITER[0] = self     # (with no sink too: room() then empties the queue, which would grow to MAX_QUEUE)
+        _WRITER[0] = self  # (with no sink too: room() then empties the queue, which would grow to MAX_QUEUE)
         if not self.sinks:
             return
         self._stop = _thread.allocate_lock()
@@ -386,9 +390,7 @@ class Writer:
         if dropped > self._dropped_marked:
             k = dropped - self._dropped_marked
             self._dropped_marked = dropped
-            chunk.append(_encode({"type": "mark", "ts": _now(), "kind": "events-dropped",
-                                  "message": "%d events dropped (queue full)" % k,
-                                  "count": k}) + "\n")
+            chunk.append(_encode({"type": "mark", "ts": _now(), "kind": "events-dropped", "message": "%d events dropped (queue full)" % k, "count": k}) + "\n")
         if not chunk:
             if final:
                 for s in self.sinks:

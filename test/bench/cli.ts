@@ -19,28 +19,74 @@ const LANES = 200;
 function writeTrace(path: string): number {
   const fd = openSync(path, 'w');
   let ts = 1_000_000_000;
-  const header = { type: 'header', schema: 1, runtime: 'coroscope bench', python: '3.11.7', capture: 'settrace', script: '/bench/app.py', argv: ['/bench/app.py'], cwd: '/bench', pid: 1, start: Date.now(), ts };
+  const header = {
+    type: 'header',
+    schema: 1,
+    runtime: 'coroscope bench',
+    python: '3.11.7',
+    capture: 'settrace',
+    script: '/bench/app.py',
+    argv: ['/bench/app.py'],
+    cwd: '/bench',
+    pid: 1,
+    start: Date.now(),
+    ts,
+  };
   let buf = JSON.stringify(header) + '\n';
   let events = 0;
-  const flush = () => { writeSync(fd, buf); buf = ''; };
+  const flush = () => {
+    writeSync(fd, buf);
+    buf = '';
+  };
   for (let l = 0; l < LANES && events < N; l++, events++) {
-    buf += JSON.stringify({ type: 'task', ts: ts++, id: String(l + 1), kind: l === 0 ? 'event-loop' : 'asyncio-task', name: l === 0 ? 'loop' : `worker-${l}`, parent: l === 0 ? null : '1', file: '/bench/app.py', line: 10 + (l % 7) }) + '\n';
+    buf +=
+      JSON.stringify({
+        type: 'task',
+        ts: ts++,
+        id: String(l + 1),
+        kind: l === 0 ? 'event-loop' : 'asyncio-task',
+        name: l === 0 ? 'loop' : `worker-${l}`,
+        parent: l === 0 ? null : '1',
+        file: '/bench/app.py',
+        line: 10 + (l % 7),
+      }) + '\n';
   }
-  let cur = 1, x = 12345;
+  let cur = 1,
+    x = 12345;
   while (events < N) {
     x = (x * 1103515245 + 12345) % 2147483648;
     ts += 200 + (x % 5000);
     const r = x % 100;
     if (r < 85) {
       const to = cur === 1 ? 2 + (x % (LANES - 1)) : 1;
-      buf += JSON.stringify({ type: 'switch', ts, from: String(cur), to: String(to), reason: cur === 1 ? 'resume' : 'await', value: cur === 1 ? String(x % 1000) : "'ok'", file: '/bench/app.py', line: 20 + (x % 40) }) + '\n';
+      buf +=
+        JSON.stringify({
+          type: 'switch',
+          ts,
+          from: String(cur),
+          to: String(to),
+          reason: cur === 1 ? 'resume' : 'await',
+          value: cur === 1 ? String(x % 1000) : "'ok'",
+          file: '/bench/app.py',
+          line: 20 + (x % 40),
+        }) + '\n';
       cur = to;
     } else if (r < 92) {
       buf += JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `item ${x % 10000} done\n` }) + '\n';
     } else if (r < 99) {
       buf += JSON.stringify({ type: r < 96 ? 'block' : 'wake', ts, task: String(cur), on: 'timer', detail: '0.01 s' }) + '\n';
     } else {
-      buf += JSON.stringify({ type: 'mark', ts, kind: 'loop-blocked', message: 'held the loop for 120 ms', task: String(cur), ms: 120, file: '/bench/app.py', line: 33 }) + '\n';
+      buf +=
+        JSON.stringify({
+          type: 'mark',
+          ts,
+          kind: 'loop-blocked',
+          message: 'held the loop for 120 ms',
+          task: String(cur),
+          ms: 120,
+          file: '/bench/app.py',
+          line: 33,
+        }) + '\n';
     }
     events++;
     if (buf.length > 1 << 20) flush();
@@ -82,22 +128,40 @@ async function main(): Promise<void> {
       const cpu0 = rendererCpu(profile);
       await page.goto(pathToFileURL(join(dir, 'r.html')).href, { waitUntil: 'commit' });
       // Polled every frame in the page; the value is ms since navigation start.
-      const handle = await page.waitForFunction((n) => {
-        const r = document.getElementById('coroscope-root');
-        return r && r.dataset.coroscopeState === 'ready' && Number(r.dataset.events) === n ? performance.now() : 0;
-      }, events, { polling: 'raf', timeout: 120_000 });
+      const handle = await page.waitForFunction(
+        (n) => {
+          const r = document.getElementById('coroscope-root');
+          return r && r.dataset.coroscopeState === 'ready' && Number(r.dataset.events) === n ? performance.now() : 0;
+        },
+        events,
+        { polling: 'raf', timeout: 120_000 },
+      );
       const ms = (await handle.jsonValue()) as number;
       const cpuMs = (rendererCpu(profile) - cpu0) * 1000;
       readies.push(ms);
       cpus.push(cpuMs);
-      const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('coroscope:', '')} ${m.startTime.toFixed(0)}`).join(', '));
+      const marks = await page.evaluate(() =>
+        performance
+          .getEntriesByType('mark')
+          .map((m) => `${m.name.replace('coroscope:', '')} ${m.startTime.toFixed(0)}`)
+          .join(', '),
+      );
       const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
-      console.log(`  run ${run + 1}: ready with ${events.toLocaleString('en-US')} events after ${ms.toFixed(0)} ms, renderer CPU ${cpuMs.toFixed(0)} ms, load average ${load} (JS heap ${(heap / 1e6).toFixed(0)} MB; marks ms: ${marks})`);
+      console.log(
+        `  run ${run + 1}: ready with ${events.toLocaleString('en-US')} events after ${ms.toFixed(0)} ms, renderer CPU ${cpuMs.toFixed(0)} ms, load average ${load} (JS heap ${(heap / 1e6).toFixed(0)} MB; marks ms: ${marks})`,
+      );
       await page.close();
     }
-  } finally { await ctx.close(); }
+  } finally {
+    await ctx.close();
+  }
   const m = median(readies);
-  console.log(`HTML ready in the browser: median ${m.toFixed(0)} ms over ${RUNS} runs (target ≤ 2000 ms) ${m <= 2000 ? 'OK' : 'OVER'}; renderer CPU median ${median(cpus).toFixed(0)} ms`);
+  console.log(
+    `HTML ready in the browser: median ${m.toFixed(0)} ms over ${RUNS} runs (target ≤ 2000 ms) ${m <= 2000 ? 'OK' : 'OVER'}; renderer CPU median ${median(cpus).toFixed(0)} ms`,
+  );
 }
 
-void main().catch((e) => { console.error(e); process.exitCode = 1; });
+void main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -23,13 +23,19 @@ export function rendererCpu(profile: string): number {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
   let cpu = 0;
   for (const [pid, p] of procs) {
     if (!p.cmd.includes('--type=renderer')) continue;
-    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++) if (q === browser) { cpu += p.cpu; break; }
+    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++)
+      if (q === browser) {
+        cpu += p.cpu;
+        break;
+      }
   }
   return cpu;
 }
@@ -42,7 +48,10 @@ export function cpuMs(): number {
 
 /** The first `count` load averages (1, 5, 15 min) with `digits` decimals. */
 export function loadAverage(digits = 2, count = 3): string {
-  return loadavg().slice(0, count).map((x) => x.toFixed(digits)).join(' ');
+  return loadavg()
+    .slice(0, count)
+    .map((x) => x.toFixed(digits))
+    .join(' ');
 }
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -67,14 +76,42 @@ export function generateTrace(events: number, shape: TraceShape, lanes = 50): st
   const { dir, script, sparse } = shape;
   const out: string[] = [];
   const main = `${dir}/${script}`;
-  out.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope 0.1.0', python: '3.11.7', capture: 'settrace', script: main, argv: [main], cwd: dir, pid: 4242, start: 1790000000000, ts: shape.ts, ...shape.header }));
+  out.push(
+    JSON.stringify({
+      type: 'header',
+      schema: 1,
+      runtime: 'coroscope 0.1.0',
+      python: '3.11.7',
+      capture: 'settrace',
+      script: main,
+      argv: [main],
+      cwd: dir,
+      pid: 4242,
+      start: 1790000000000,
+      ts: shape.ts,
+      ...shape.header,
+    }),
+  );
   let ts = shape.ts;
   const files = [main, `${dir}/workers.py`, `${dir}/net/client.py`];
   const reasons = ['yield', 'resume', 'await', 'switch', 'sleep', 'io-wait', 'queue'];
   const kinds = ['generator', 'asyncio-task', 'greenlet', 'coroutine'];
   out.push(JSON.stringify({ type: 'task', ts, id: '1', kind: 'main', name: 'main', parent: null, pid: 4242 }));
   for (let l = 2; l <= lanes; l++) {
-    out.push(JSON.stringify({ type: 'task', ts: ts += 900, id: String(l), kind: kinds[l % kinds.length], name: `worker-${l}`, parent: '1', file: files[l % 3], line: 10 + l, codeFile: files[l % 3], codeLine: 5 + l }));
+    out.push(
+      JSON.stringify({
+        type: 'task',
+        ts: (ts += 900),
+        id: String(l),
+        kind: kinds[l % kinds.length],
+        name: `worker-${l}`,
+        parent: '1',
+        file: files[l % 3],
+        line: 10 + l,
+        codeFile: files[l % 3],
+        codeLine: 5 + l,
+      }),
+    );
   }
   let n = lanes;
   let cur = 1;
@@ -91,7 +128,16 @@ export function generateTrace(events: number, shape: TraceShape, lanes = 50): st
       out.push(JSON.stringify(ev));
       cur = to;
     } else if (r < 18) {
-      out.push(JSON.stringify({ type: r === 15 ? 'block' : 'wake', ts, task: String(cur), on: n % 2 ? 'fd' : 'timer', detail: n % 2 ? `fd=${n % 64} read` : '0.01 s', ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}) }));
+      out.push(
+        JSON.stringify({
+          type: r === 15 ? 'block' : 'wake',
+          ts,
+          task: String(cur),
+          on: n % 2 ? 'fd' : 'timer',
+          detail: n % 2 ? `fd=${n % 64} read` : '0.01 s',
+          ...(r === 15 ? { file: files[cur % 3], line: 44 } : {}),
+        }),
+      );
     } else {
       out.push(JSON.stringify({ type: 'output', ts, task: String(cur), stream: 'stdout', text: `processed batch ${n % 5000}\n` }));
     }

@@ -32,14 +32,21 @@ function jsonParseRate(text: string, events: number): number {
     const t0 = performance.now();
     let n = 0;
     let p = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; p = nl + 1, nl = text.indexOf('\n', p)) { if (JSON.parse(text.slice(p, nl))) n++; }
+    for (let nl = text.indexOf('\n'); nl >= 0; p = nl + 1, nl = text.indexOf('\n', p)) {
+      if (JSON.parse(text.slice(p, nl))) n++;
+    }
     rates.push(n / ((performance.now() - t0) / 1000));
     if (n !== events + 1) throw new Error(`parsed ${n}`);
   }
   return median(rates);
 }
 
-interface Throughput { rate: number; cpuRate: number; bytesPerEvent: number; approxPerEvent: number }
+interface Throughput {
+  rate: number;
+  cpuRate: number;
+  bytesPerEvent: number;
+  approxPerEvent: number;
+}
 
 /** decode + store as the session does: whole-line slices of about 512 KB, as bytes (now) or bytes → string → store (before). */
 function throughput(text: string, events: number, mode: 'bytes' | 'text'): Throughput {
@@ -82,10 +89,14 @@ function throughput(text: string, events: number, mode: 'bytes' | 'text'): Throu
 /** What VS Code's postMessage does with the panel's message: buffers out by reference, the rest as JSON. */
 function serialiseForWebview(m: { type: string; bytes: Uint8Array }): string {
   // The panel's `transferable`: a plain Uint8Array over its own buffer (a socket Buffer is a view into a larger one).
-  const plain = m.bytes.byteOffset === 0 && m.bytes.byteLength === m.bytes.buffer.byteLength && m.bytes.constructor === Uint8Array ? m.bytes : new Uint8Array(m.bytes);
+  const plain =
+    m.bytes.byteOffset === 0 && m.bytes.byteLength === m.bytes.buffer.byteLength && m.bytes.constructor === Uint8Array ? m.bytes : new Uint8Array(m.bytes);
   const buffers: ArrayBufferLike[] = [];
   return JSON.stringify({ ...m, bytes: plain }, (_k, v: unknown) => {
-    if (ArrayBuffer.isView(v)) { buffers.push(v.buffer); return { $$ref: buffers.length - 1, byteLength: v.byteLength }; }
+    if (ArrayBuffer.isView(v)) {
+      buffers.push(v.buffer);
+      return { $$ref: buffers.length - 1, byteLength: v.byteLength };
+    }
     return v;
   });
 }
@@ -116,7 +127,17 @@ const s = net.connect(addr, () => {
 });
 `;
 
-interface StreamResult { maxMs: number; p99Ms: number; decoded: number; sent: number; dropped: number; batches: number; maxBatchMs: number; p99BatchMs: number; maxBatchCpuMs: number }
+interface StreamResult {
+  maxMs: number;
+  p99Ms: number;
+  decoded: number;
+  sent: number;
+  dropped: number;
+  batches: number;
+  maxBatchMs: number;
+  p99BatchMs: number;
+  maxBatchCpuMs: number;
+}
 
 async function streaming(text: string, rate: number, seconds: number): Promise<StreamResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-bench-'));
@@ -145,13 +166,19 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
   });
   // Time each batch from its decode start: wrap the server's take.
   const take = decoder.server.take.bind(decoder.server);
-  decoder.server.take = (max?: number) => { batchStart = performance.now(); cpuStart = cpuMs(); return take(max); };
+  decoder.server.take = (max?: number) => {
+    batchStart = performance.now();
+    cpuStart = cpuMs();
+    return take(max);
+  };
   await decoder.listen(addr.address);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   const child = spawn(process.execPath, ['-e', PRODUCER, addr.address, String(rate), String(seconds), src], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
   await new Promise((r) => child.on('close', r));
   // Let the decoder drain what is still queued.
   while (decoder.server.openConnections > 0 || decoder.server.queuedBytes > 0) await new Promise((r) => setTimeout(r, 20));
@@ -164,7 +191,17 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
   const r = JSON.parse(out) as { sent: number; dropped: number };
   batchMs.sort((a, b) => a - b);
   const p99BatchMs = batchMs[Math.floor(batchMs.length * 0.99)] ?? 0;
-  return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, decoded: store.length, sent: r.sent, dropped: r.dropped, batches, maxBatchMs, p99BatchMs, maxBatchCpuMs };
+  return {
+    maxMs: h.max / 1e6,
+    p99Ms: h.percentile(99) / 1e6,
+    decoded: store.length,
+    sent: r.sent,
+    dropped: r.dropped,
+    batches,
+    maxBatchMs,
+    p99BatchMs,
+    maxBatchCpuMs,
+  };
 }
 
 async function main(): Promise<void> {
@@ -177,7 +214,9 @@ async function main(): Promise<void> {
   const s = byMax[1];
   let text = generate(events);
   const lineCount = text.split('\n').length - 2; // minus header and trailing ''
-  console.log(`host bench: ${events.toLocaleString('en-US')} events, ${(text.length / 1e6).toFixed(1)} MB of JSON Lines (${(text.length / lineCount).toFixed(0)} bytes/line), node ${process.version}`);
+  console.log(
+    `host bench: ${events.toLocaleString('en-US')} events, ${(text.length / 1e6).toFixed(1)} MB of JSON Lines (${(text.length / lineCount).toFixed(0)} bytes/line), node ${process.version}`,
+  );
   const t = throughput(text, lineCount, 'bytes');
   const tt = throughput(text, lineCount, 'text');
   const jp = jsonParseRate(text, lineCount);
@@ -203,4 +242,10 @@ async function main(): Promise<void> {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
 }
 
-void main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+void main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -15,10 +15,12 @@ import { cpuMs, loadAverage, median, p95 } from './common';
 const ROOT = resolve(__dirname, '../../..');
 
 export function bigFile(minLines = 10_000): string {
-  const parts = ['constructs.py', 'producer_consumer.py', 'async_blocked.py', 'greenlets.py', 'tasklets.py', 'near_misses.py']
-    .map((f) => readFileSync(join(ROOT, 'test/fixtures/lens', f), 'utf8'));
+  const parts = ['constructs.py', 'producer_consumer.py', 'async_blocked.py', 'greenlets.py', 'tasklets.py', 'near_misses.py'].map((f) =>
+    readFileSync(join(ROOT, 'test/fixtures/lens', f), 'utf8'),
+  );
   const out: string[] = [];
-  let lines = 0, k = 0;
+  let lines = 0,
+    k = 0;
   while (lines < minLines) {
     // Rename defs so each copy is distinct code, as in a real large module.
     const chunk = parts[k % parts.length].replace(/\bdef (\w+)/g, `def $1_${k}`);
@@ -39,13 +41,20 @@ async function inProcess(text: string): Promise<void> {
   const analyzer = new IncrementalAnalyzer(b.language);
   const a0 = analyzer.analyze(src.tree.rootNode, src.takeChanges());
   const l0 = buildLenses(a0, undefined);
-  console.log(`in process: ${src.lineCount} lines, ${a0.points.length} points, ${l0.length} lenses; first parse+analysis+lenses ${(performance.now() - t).toFixed(1)} ms`);
-  const times: number[] = [], parseTimes: number[] = [], cpuTimes: number[] = [], warm: number[] = [];
+  console.log(
+    `in process: ${src.lineCount} lines, ${a0.points.length} points, ${l0.length} lenses; first parse+analysis+lenses ${(performance.now() - t).toFixed(1)} ms`,
+  );
+  const times: number[] = [],
+    parseTimes: number[] = [],
+    cpuTimes: number[] = [],
+    warm: number[] = [];
   for (let i = -WARMUP; i < 60; i++) {
     const line = 100 + (((i < 0 ? i + 7919 : i) * 997) % (src.lineCount - 200)); // warm-up edits elsewhere
     // Alternate: type a character at the end of a line, and insert a new line.
-    const ch = i % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '#' }
-      : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' };
+    const ch =
+      i % 2 === 0
+        ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '#' }
+        : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '\n' };
     t = performance.now();
     const c0 = cpuMs();
     src.applyChanges([ch]);
@@ -53,13 +62,18 @@ async function inProcess(text: string): Promise<void> {
     const a = analyzer.analyze(src.tree.rootNode, src.takeChanges());
     buildLenses(a, undefined);
     const done = performance.now();
-    if (i < 0) { warm.push(done - t); continue; }
+    if (i < 0) {
+      warm.push(done - t);
+      continue;
+    }
     cpuTimes.push(cpuMs() - c0);
     parseTimes.push(tp - t);
     times.push(done - t);
   }
   console.log(`in process: the first ${WARMUP} edits (JIT warm-up, not in the figures below): max ${Math.max(...warm).toFixed(1)} ms`);
-  console.log(`in process: edit → lenses median ${median(times).toFixed(1)} ms, p95 ${p95(times).toFixed(1)} ms (of which re-parse median ${median(parseTimes).toFixed(1)} ms); CPU time median ${median(cpuTimes).toFixed(1)} ms, p95 ${p95(cpuTimes).toFixed(1)} ms`);
+  console.log(
+    `in process: edit → lenses median ${median(times).toFixed(1)} ms, p95 ${p95(times).toFixed(1)} ms (of which re-parse median ${median(parseTimes).toFixed(1)} ms); CPU time median ${median(cpuTimes).toFixed(1)} ms, p95 ${p95(cpuTimes).toFixed(1)} ms`,
+  );
 }
 
 async function overLsp(text: string): Promise<void> {
@@ -73,16 +87,23 @@ async function overLsp(text: string): Promise<void> {
   let t = performance.now();
   await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
   console.log(`over LSP: open + first codeLens ${(performance.now() - t).toFixed(1)} ms`);
-  const times: number[] = [], withResolve: number[] = [], warm: number[] = [];
+  const times: number[] = [],
+    withResolve: number[] = [],
+    warm: number[] = [];
   const lines = text.split('\n').length;
   type WireLens = { range: { start: { line: number } }; command?: unknown; data?: unknown };
   for (let i = -WARMUP; i < 40; i++) {
     const line = 100 + (((i < 0 ? i + 7919 : i) * 613) % (lines - 200));
     t = performance.now();
-    conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 + WARMUP },
-      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 !== 0 ? '\n' : '#' }] });
+    conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: i + 2 + WARMUP },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 !== 0 ? '\n' : '#' }],
+    });
     const lenses = await conn.sendRequest<WireLens[]>('textDocument/codeLens', { textDocument: { uri } });
-    if (i < 0) { warm.push(performance.now() - t); continue; }
+    if (i < 0) {
+      warm.push(performance.now() - t);
+      continue;
+    }
     times.push(performance.now() - t);
     // Then what the editor shows: the titles of a screenful (50 lines) around the edit, resolved as VS Code does, in parallel.
     const screen = lenses.filter((l) => !l.command && l.range.start.line >= line - 25 && l.range.start.line < line + 25);
@@ -91,7 +112,9 @@ async function overLsp(text: string): Promise<void> {
   }
   console.log(`over LSP: the first ${WARMUP} edits (JIT warm-up, not in the figures below): max ${Math.max(...warm).toFixed(1)} ms`);
   console.log(`over LSP: didChange → codeLens response median ${median(times).toFixed(1)} ms, p95 ${p95(times).toFixed(1)} ms (target ≤ 50 ms)`);
-  console.log(`over LSP: didChange → codeLens → resolve a screenful of titles median ${median(withResolve).toFixed(1)} ms, p95 ${p95(withResolve).toFixed(1)} ms`);
+  console.log(
+    `over LSP: didChange → codeLens → resolve a screenful of titles median ${median(withResolve).toFixed(1)} ms, p95 ${p95(withResolve).toFixed(1)} ms`,
+  );
   await conn.sendRequest('shutdown');
   const exited = new Promise((r) => child.once('exit', r));
   await conn.sendNotification('exit');
@@ -107,4 +130,8 @@ async function main(): Promise<void> {
   await overLsp(text);
 }
 
-if (require.main === module) void main().catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  void main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

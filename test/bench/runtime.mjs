@@ -29,7 +29,10 @@ const WORKLOADS = [
   ['asyncio streams on loopback', 'asyncio_streams.py', ''],
 ];
 // BENCH_ONLY=gen,3.14 keeps the workloads and interpreters whose names contain one of the words.
-const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((w) => w.trim())
+  .filter(Boolean);
 
 // The interpreter itself, not a launcher in front of it: a pyenv shim is a bash script
 // that takes ~0.3 s to start, which would be added to both sides and understate the ratio.
@@ -75,7 +78,10 @@ function once(interp, script, needsGreenlet, traced) {
   return ms;
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 
 const rows = [];
 const picked = (name) => ONLY.length === 0 || ONLY.some((w) => name.includes(w));
@@ -116,5 +122,7 @@ console.log(`\nRuntime overhead (median of ${RUNS} interleaved runs after a warm
 console.log(`| ${pad('interpreter', 16)} | ${pad('workload', 34)} | plain ms | traced ms | overhead |`);
 console.log(`|${'-'.repeat(18)}|${'-'.repeat(36)}|---------:|----------:|---------:|`);
 for (const r of rows) {
-  console.log(`| ${pad(r.interp, 16)} | ${pad(r.workload, 34)} | ${r.plain.toFixed(0).padStart(8)} | ${r.traced.toFixed(0).padStart(9)} | ${(r.ratio.toFixed(2) + 'x').padStart(8)} |`);
+  console.log(
+    `| ${pad(r.interp, 16)} | ${pad(r.workload, 34)} | ${r.plain.toFixed(0).padStart(8)} | ${r.traced.toFixed(0).padStart(9)} | ${(r.ratio.toFixed(2) + 'x').padStart(8)} |`,
+  );
 }

@@ -22,18 +22,34 @@ const gc = vm.runInNewContext('gc') as () => void;
 const ROOT = path.join(__dirname, '..', '..', '..');
 
 /** Like the runtime's output: fixed key order per type, absolute paths on every event, optional fields left out. */
-const generate = (events: number) => generateTrace(events, { dir: '/home/someone/projects/service/src/app', script: 'main.py', ts: 2343201272748, header: { implementation: 'cpython' }, sparse: true });
+const generate = (events: number) =>
+  generateTrace(events, {
+    dir: '/home/someone/projects/service/src/app',
+    script: 'main.py',
+    ts: 2343201272748,
+    header: { implementation: 'cpython' },
+    sparse: true,
+  });
 
 /** Real runtime traces of the bench workloads (cached in the temp dir). */
 function runtimeTraces(): string[] {
   const out: string[] = [];
-  for (const [wl, py] of [['gen_pingpong', 'python3'], ['asyncio_mix', 'python3'], ['greenlet_pingpong', '/usr/bin/python3']]) {
+  for (const [wl, py] of [
+    ['gen_pingpong', 'python3'],
+    ['asyncio_mix', 'python3'],
+    ['greenlet_pingpong', '/usr/bin/python3'],
+  ]) {
     const file = path.join(os.tmpdir(), `coroscope-bench-store-${wl}.jsonl`);
     if (!fs.existsSync(file)) {
       const r = spawnSync(py, ['-m', 'coroscope', '--trace', file, path.join(ROOT, 'test/bench/python', `${wl}.py`)], {
-        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime') }, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000,
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime') },
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 300_000,
       });
-      if (r.status !== 0 || !fs.existsSync(file)) { console.log(`(could not trace ${wl} with ${py}: skipped)`); continue; }
+      if (r.status !== 0 || !fs.existsSync(file)) {
+        console.log(`(could not trace ${wl} with ${py}: skipped)`);
+        continue;
+      }
     }
     out.push(file);
   }
@@ -56,21 +72,38 @@ function slices(text: string, size = 1 << 20): string[] {
 
 function decode(parts: (string | Uint8Array)[]): TraceStore {
   const store = new TraceStore();
-  for (const p of parts) { if (typeof p === 'string') store.appendText(p); else store.appendBytes(p); }
+  for (const p of parts) {
+    if (typeof p === 'string') store.appendText(p);
+    else store.appendBytes(p);
+  }
   store.end();
   return store;
 }
 
-interface Result { name: string; events: number; bytesPerLine: number; mb: number; rate: number; min: number; max: number; cpuRate: number; perEvent: number; approx: number; problems: number }
+interface Result {
+  name: string;
+  events: number;
+  bytesPerLine: number;
+  mb: number;
+  rate: number;
+  min: number;
+  max: number;
+  cpuRate: number;
+  perEvent: number;
+  approx: number;
+  problems: number;
+}
 
 function measure(name: string, text: string, mode: 'bytes' | 'text'): Result {
   const enc = new TextEncoder();
   const parts: (string | Uint8Array)[] = mode === 'text' ? slices(text) : slices(text).map((x) => enc.encode(x));
   // Memory first, in a clean heap.
-  gc(); gc();
+  gc();
+  gc();
   const m0 = process.memoryUsage();
   let store: TraceStore | undefined = decode(parts);
-  gc(); gc();
+  gc();
+  gc();
   const m1 = process.memoryUsage();
   const events = store.length;
   // Bytes mode: the baseline's array-buffer count is not stable with 200 MB of input arrays alive (it came out
@@ -94,20 +127,57 @@ function measure(name: string, text: string, mode: 'bytes' | 'text'): Result {
     cpuRates.push(events / (cpu / 1000));
   }
   const lines = text.split('\n').length - 1;
-  return { name, events, bytesPerLine: text.length / lines, mb: text.length / 1e6, rate: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpuRate: median(cpuRates), perEvent, approx, problems };
+  return {
+    name,
+    events,
+    bytesPerLine: text.length / lines,
+    mb: text.length / 1e6,
+    rate: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    cpuRate: median(cpuRates),
+    perEvent,
+    approx,
+    problems,
+  };
 }
 
 function main(): void {
   const args = process.argv.slice(2);
   const results: Result[] = [];
-  const both = (name: string, text: string) => { for (const mode of ['bytes', 'text'] as const) results.push(measure(`${name}, ${mode === 'bytes' ? 'appendBytes' : 'appendText'}`, text, mode)); };
+  const both = (name: string, text: string) => {
+    for (const mode of ['bytes', 'text'] as const) results.push(measure(`${name}, ${mode === 'bytes' ? 'appendBytes' : 'appendText'}`, text, mode));
+  };
   if (!args.length) both('generated, 1M events (50 lanes)', generate(1_000_000));
   for (const f of args.length ? args : runtimeTraces()) both(`runtime: ${path.basename(f)}`, fs.readFileSync(f, 'utf8'));
   console.log(`store bench, node ${process.version}, load average ${loadAverage()} (${os.cpus().length} cores)`);
-  const rows = [['trace', 'events', 'B/line', 'MB', 'M events/s wall (median of 5)', 'min–max', 'M events/s CPU time', 'B/event (heap+buffers)', 'approxBytes/event', 'problems']];
+  const rows = [
+    [
+      'trace',
+      'events',
+      'B/line',
+      'MB',
+      'M events/s wall (median of 5)',
+      'min–max',
+      'M events/s CPU time',
+      'B/event (heap+buffers)',
+      'approxBytes/event',
+      'problems',
+    ],
+  ];
   for (const r of results) {
-    rows.push([r.name, r.events.toLocaleString('en-US'), r.bytesPerLine.toFixed(0), r.mb.toFixed(1), (r.rate / 1e6).toFixed(2),
-      `${(r.min / 1e6).toFixed(2)}–${(r.max / 1e6).toFixed(2)}`, (r.cpuRate / 1e6).toFixed(2), Number.isNaN(r.perEvent) ? '(as text)' : r.perEvent.toFixed(1), r.approx.toFixed(1), String(r.problems)]);
+    rows.push([
+      r.name,
+      r.events.toLocaleString('en-US'),
+      r.bytesPerLine.toFixed(0),
+      r.mb.toFixed(1),
+      (r.rate / 1e6).toFixed(2),
+      `${(r.min / 1e6).toFixed(2)}–${(r.max / 1e6).toFixed(2)}`,
+      (r.cpuRate / 1e6).toFixed(2),
+      Number.isNaN(r.perEvent) ? '(as text)' : r.perEvent.toFixed(1),
+      r.approx.toFixed(1),
+      String(r.problems),
+    ]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  '));

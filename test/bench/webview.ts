@@ -17,7 +17,12 @@ import { loadAverage, rendererCpu } from './common';
 const N = Number(process.argv[2] ?? 1_000_000);
 const LANES = 200;
 
-interface Stats { p50: number; p95: number; max: number; n: number }
+interface Stats {
+  p50: number;
+  p95: number;
+  max: number;
+  n: number;
+}
 function stats(xs: number[]): Stats {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
@@ -39,15 +44,46 @@ function generate(args: { n: number; lanes: number; per: number; t0: number; fir
   let ts = args.t0;
   let cur = 1;
   let made = 0;
-  const push = (o: object) => { lines.push(JSON.stringify(o)); made++; if (lines.length === per) { chunks.push(lines.join('\n') + '\n'); lines = []; } };
+  const push = (o: object) => {
+    lines.push(JSON.stringify(o));
+    made++;
+    if (lines.length === per) {
+      chunks.push(lines.join('\n') + '\n');
+      lines = [];
+    }
+  };
   if (first) {
-    lines.push(JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope bench', python: '3.13.5', capture: 'monitoring', script: F, argv: [F], cwd: '/home/dev/project', pid: 4242, start: 1767225600000, ts }));
-    for (let l = 1; l <= lanes; l++) push({ type: 'task', ts: ts += 500, id: String(l), kind: l === 1 ? 'hub' : 'greenlet', name: l === 1 ? 'Hub' : `worker-${l}`, parent: l === 1 ? null : '1', file: F, line: 10 + (l % 40) });
+    lines.push(
+      JSON.stringify({
+        type: 'header',
+        schema: 1,
+        runtime: 'coroscope bench',
+        python: '3.13.5',
+        capture: 'monitoring',
+        script: F,
+        argv: [F],
+        cwd: '/home/dev/project',
+        pid: 4242,
+        start: 1767225600000,
+        ts,
+      }),
+    );
+    for (let l = 1; l <= lanes; l++)
+      push({
+        type: 'task',
+        ts: (ts += 500),
+        id: String(l),
+        kind: l === 1 ? 'hub' : 'greenlet',
+        name: l === 1 ? 'Hub' : `worker-${l}`,
+        parent: l === 1 ? null : '1',
+        file: F,
+        line: 10 + (l % 40),
+      });
   }
   let i = made;
   while (made < n) {
     i++;
-    ts += 800 + ((i * 2654435761) >>> 0) % 4000;
+    ts += 800 + (((i * 2654435761) >>> 0) % 4000);
     const r = (i * 40503) >>> 0;
     const kind = r % 100;
     const lane = String(cur);
@@ -57,7 +93,19 @@ function generate(args: { n: number; lanes: number; per: number; t0: number; fir
     else {
       const to = cur === 1 ? 2 + (r % (lanes - 1)) : 1;
       const value = r % 10 === 0 ? `'item ${i}'` : values[r % values.length];
-      push({ type: 'switch', ts, from: lane, to: String(to), reason: reasons[r % reasons.length], value, file: r % 3 ? F : G, line: 20 + (r % 60), toFile: F, toLine: 30 + (r % 25), depth: r % 7 === 0 ? 1 : 0 });
+      push({
+        type: 'switch',
+        ts,
+        from: lane,
+        to: String(to),
+        reason: reasons[r % reasons.length],
+        value,
+        file: r % 3 ? F : G,
+        line: 20 + (r % 60),
+        toFile: F,
+        toLine: 30 + (r % 25),
+        depth: r % 7 === 0 ? 1 : 0,
+      });
       cur = to;
     }
   }
@@ -67,20 +115,27 @@ function generate(args: { n: number; lanes: number; per: number; t0: number; fir
 }
 
 /** In the page: `__everyFrame(step)` calls step(k) in one animation frame after another (k = 0, 1, …) until it returns false; resolves with the intervals between the frames. */
-interface FrameLoop { __everyFrame(step: (k: number) => boolean): Promise<number[]> }
+interface FrameLoop {
+  __everyFrame(step: (k: number) => boolean): Promise<number[]>;
+}
 function installFrameLoop(page: Page): Promise<void> {
   return page.evaluate(() => {
-    (window as unknown as FrameLoop).__everyFrame = (step) => new Promise((resolve) => {
-      const intervals: number[] = [];
-      let last = 0, k = 0;
-      const tick = (t: number) => {
-        if (last) intervals.push(t - last);
-        last = t;
-        if (!step(k++)) { resolve(intervals); return; }
+    (window as unknown as FrameLoop).__everyFrame = (step) =>
+      new Promise((resolve) => {
+        const intervals: number[] = [];
+        let last = 0,
+          k = 0;
+        const tick = (t: number) => {
+          if (last) intervals.push(t - last);
+          last = t;
+          if (!step(k++)) {
+            resolve(intervals);
+            return;
+          }
+          requestAnimationFrame(tick);
+        };
         requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+      });
   });
 }
 
@@ -88,10 +143,17 @@ async function main(): Promise<void> {
   const d = await openDiagram({ width: 1400, height: 900 });
   const page = d.page;
   const cdp = await page.context().newCDPSession(page);
-  const heap = async () => { await cdp.send('HeapProfiler.collectGarbage'); await cdp.send('HeapProfiler.collectGarbage'); return (await cdp.send('Runtime.getHeapUsage')).usedSize; };
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  };
   const out: string[] = [];
-  const say = (s: string) => { console.log(s); out.push(s); };
-  say(`webview benchmark: ${N.toLocaleString('en-US')} events on ${LANES} lanes, chromium ${await page.context().browser()?.version() ?? ''}`);
+  const say = (s: string) => {
+    console.log(s);
+    out.push(s);
+  };
+  say(`webview benchmark: ${N.toLocaleString('en-US')} events on ${LANES} lanes, chromium ${(await page.context().browser()?.version()) ?? ''}`);
 
   // 1. Ready after the data arrived.
   await d.send({ type: 'reset', title: 'bench', live: false });
@@ -109,32 +171,45 @@ async function main(): Promise<void> {
     w.__chunks = null;
   });
   /** Posts reset + every chunk (bytes or text) and resolves with the ms until the root is ready with all events. */
-  const ready = (kind: 'bytes' | 'text') => page.evaluate(async ({ n, kind: k }) => {
-    const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] | null };
-    const root = document.getElementById('coroscope-root')!;
-    const t0 = performance.now();
-    const done = new Promise<number>((resolve) => {
-      const check = () => { if (root.dataset.coroscopeState === 'ready' && root.dataset.events === String(n)) { obs.disconnect(); resolve(performance.now()); } };
-      const obs = new MutationObserver(check);
-      obs.observe(root, { attributes: true });
-    });
-    window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
-    if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
-    else for (const c of w.__chunks!) window.postMessage({ type: 'test.append', chunk: c }, '*');
-    w.__chunks = null;
-    w.__bytes = null;
-    return (await done) - t0;
-  }, { n: N, kind });
+  const ready = (kind: 'bytes' | 'text') =>
+    page.evaluate(
+      async ({ n, kind: k }) => {
+        const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] | null };
+        const root = document.getElementById('coroscope-root')!;
+        const t0 = performance.now();
+        const done = new Promise<number>((resolve) => {
+          const check = () => {
+            if (root.dataset.coroscopeState === 'ready' && root.dataset.events === String(n)) {
+              obs.disconnect();
+              resolve(performance.now());
+            }
+          };
+          const obs = new MutationObserver(check);
+          obs.observe(root, { attributes: true });
+        });
+        window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
+        if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
+        else for (const c of w.__chunks!) window.postMessage({ type: 'test.append', chunk: c }, '*');
+        w.__chunks = null;
+        w.__bytes = null;
+        return (await done) - t0;
+      },
+      { n: N, kind },
+    );
   const cpu0 = rendererCpu(d.profile);
   const load0 = loadAverage(2, 1);
   const readyMs = await ready('bytes');
   const readyCpu = (rendererCpu(d.profile) - cpu0) * 1000;
-  say(`ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`);
+  say(
+    `ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`,
+  );
 
   const heap1 = await heap();
   const storeBytes = await page.evaluate(() => (window as unknown as { coroscope: { store: { approxBytes(): number } } }).coroscope.store.approxBytes());
   const jsPer = (heap1 - heap0) / N;
-  say(`heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`);
+  say(
+    `heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`,
+  );
 
   // For comparison: the same trace as text (`append` strings, structured-cloned), as the panel sent it before.
   await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
@@ -150,14 +225,15 @@ async function main(): Promise<void> {
     const app = (window as unknown as { coroscope: { drawTimes: number[] } }).coroscope;
     const canvas = document.querySelector('canvas.body') as HTMLCanvasElement;
     const r = canvas.getBoundingClientRect();
-    const wheel = (o: WheelEventInit) => canvas.dispatchEvent(new WheelEvent('wheel', { clientX: r.left + 400, clientY: r.top + 400, bubbles: true, cancelable: true, ...o }));
+    const wheel = (o: WheelEventInit) =>
+      canvas.dispatchEvent(new WheelEvent('wheel', { clientX: r.left + 400, clientY: r.top + 400, bubbles: true, cancelable: true, ...o }));
     const steps: WheelEventInit[] = [];
-    for (let k = 0; k < 120; k++) steps.push({ deltaY: 120 });                    // scroll down
-    for (let k = 0; k < 90; k++) steps.push({ deltaY: 60, ctrlKey: true });      // zoom out to the whole trace
-    for (let k = 0; k < 60; k++) steps.push({ deltaY: 240 });                    // pan zoomed out
-    for (let k = 0; k < 90; k++) steps.push({ deltaY: -60, ctrlKey: true });     // zoom back in
-    for (let k = 0; k < 60; k++) steps.push({ deltaY: 200, shiftKey: true });    // pan across lanes
-    for (let k = 0; k < 60; k++) steps.push({ deltaY: -120 });                   // scroll up
+    for (let k = 0; k < 120; k++) steps.push({ deltaY: 120 }); // scroll down
+    for (let k = 0; k < 90; k++) steps.push({ deltaY: 60, ctrlKey: true }); // zoom out to the whole trace
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: 240 }); // pan zoomed out
+    for (let k = 0; k < 90; k++) steps.push({ deltaY: -60, ctrlKey: true }); // zoom back in
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: 200, shiftKey: true }); // pan across lanes
+    for (let k = 0; k < 60; k++) steps.push({ deltaY: -120 }); // scroll up
     const work: number[] = [];
     app.drawTimes.length = 0;
     const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
@@ -170,7 +246,9 @@ async function main(): Promise<void> {
     await new Promise((r2) => setTimeout(r2, 200));
     return { intervals, work, draws: [...app.drawTimes] };
   });
-  say(`pan/zoom (${frames.intervals.length} frames): frame interval ${fmt(stats(frames.intervals))}; draw ${fmt(stats(frames.draws))}; input handling ${fmt(stats(frames.work))} (target: frames ≤ 16 ms)`);
+  say(
+    `pan/zoom (${frames.intervals.length} frames): frame interval ${fmt(stats(frames.intervals))}; draw ${fmt(stats(frames.draws))}; input handling ${fmt(stats(frames.work))} (target: frames ≤ 16 ms)`,
+  );
 
   // Time scale: switch and pan.
   const timeFrames = await page.evaluate(async () => {
@@ -181,7 +259,9 @@ async function main(): Promise<void> {
     const intervals = await (window as unknown as FrameLoop).__everyFrame((j) => {
       if (j === 150) return false;
       const k = j + 1;
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 60 ? 200 : k < 110 ? 60 : -60, ctrlKey: k >= 60, clientX: 400, clientY: 400, bubbles: true, cancelable: true }));
+      canvas.dispatchEvent(
+        new WheelEvent('wheel', { deltaY: k < 60 ? 200 : k < 110 ? 60 : -60, ctrlKey: k >= 60, clientX: 400, clientY: 400, bubbles: true, cancelable: true }),
+      );
       return true;
     });
     app.setScale('steps');
@@ -204,16 +284,28 @@ async function main(): Promise<void> {
     app.drawTimes.length = 0;
     const key = (k: string) => canvas.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
     let seed = 12345;
-    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     const steps = await (window as unknown as FrameLoop).__everyFrame((k) => {
       if (k === 300) return false;
-      if (k < 200) key('ArrowRight'); else app.replay.goRow(Math.floor(rnd() * rows));
+      if (k < 200) key('ArrowRight');
+      else app.replay.goRow(Math.floor(rnd() * rows));
       return true;
     });
     await new Promise((r) => setTimeout(r, 200));
-    return { intervals: steps, updates: [...app.replay.updateTimes], states: [...app.replay.stateTimes], draws: [...app.drawTimes], tasks: app.replay.tasks.length };
+    return {
+      intervals: steps,
+      updates: [...app.replay.updateTimes],
+      states: [...app.replay.stateTimes],
+      draws: [...app.drawTimes],
+      tasks: app.replay.tasks.length,
+    };
   });
-  say(`replay cursor (200 steps → one per frame, then 100 random steps; ${replay.tasks} tasks in the pane): task states at the step ${fmt(stats(replay.states))}; pane update (states + DOM) ${fmt(stats(replay.updates))}; whole frame (draw + pane) ${fmt(stats(replay.draws))}; frame interval ${fmt(stats(replay.intervals))} (target: ≤ 16 ms per move)`);
+  say(
+    `replay cursor (200 steps → one per frame, then 100 random steps; ${replay.tasks} tasks in the pane): task states at the step ${fmt(stats(replay.states))}; pane update (states + DOM) ${fmt(stats(replay.updates))}; whole frame (draw + pane) ${fmt(stats(replay.draws))}; frame interval ${fmt(stats(replay.intervals))} (target: ≤ 16 ms per move)`,
+  );
 
   // 4. Live: 100,000 events/s in 20 ms batches of 2,000, for 5 s, while following.
   const LIVE = 500_000;
@@ -226,13 +318,21 @@ async function main(): Promise<void> {
     w.__chunks = null;
     const decode: number[] = [];
     const orig = app.appendBytes.bind(app);
-    app.appendBytes = (b: Uint8Array) => { const t = performance.now(); orig(b); decode.push(performance.now() - t); };
+    app.appendBytes = (b: Uint8Array) => {
+      const t = performance.now();
+      orig(b);
+      decode.push(performance.now() - t);
+    };
     window.postMessage({ type: 'reset', title: 'live', live: true }, '*');
     app.drawTimes.length = 0;
     const intervals: number[] = [];
     let running = true;
     let last = 0;
-    const tick = (t: number) => { if (last) intervals.push(t - last); last = t; if (running) requestAnimationFrame(tick); };
+    const tick = (t: number) => {
+      if (last) intervals.push(t - last);
+      last = t;
+      if (running) requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
@@ -240,8 +340,14 @@ async function main(): Promise<void> {
       const timer = setInterval(() => {
         // Keep to the schedule: batches due by now (a late timer sends what it owes).
         const due = Math.min(chunks.length, Math.floor((performance.now() - t0) / 20) + 1);
-        while (k < due) { const b = chunks[k++]; window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]); }
-        if (k >= chunks.length) { clearInterval(timer); resolve(); }
+        while (k < due) {
+          const b = chunks[k++];
+          window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
+        }
+        if (k >= chunks.length) {
+          clearInterval(timer);
+          resolve();
+        }
       }, 20);
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -249,8 +355,13 @@ async function main(): Promise<void> {
     const elapsed = performance.now() - t0;
     return { intervals, draws: [...app.drawTimes], decode, elapsed, events: Number(document.getElementById('coroscope-root')!.dataset.events) };
   });
-  say(`live: ${live.events.toLocaleString('en-US')} events in ${f(live.elapsed / 1000)} s (${Math.round(live.events / (live.elapsed / 1000)).toLocaleString('en-US')} events/s offered at 100,000/s): frame interval ${fmt(stats(live.intervals))}; draw ${fmt(stats(live.draws))}; decode per 2,000-event batch ${fmt(stats(live.decode))}; main-thread work per frame ≈ draw + decode p95 ${f(stats(live.draws).p95 + stats(live.decode).p95)} ms (target ≤ 16 ms)`);
+  say(
+    `live: ${live.events.toLocaleString('en-US')} events in ${f(live.elapsed / 1000)} s (${Math.round(live.events / (live.elapsed / 1000)).toLocaleString('en-US')} events/s offered at 100,000/s): frame interval ${fmt(stats(live.intervals))}; draw ${fmt(stats(live.draws))}; decode per 2,000-event batch ${fmt(stats(live.decode))}; main-thread work per frame ≈ draw + decode p95 ${f(stats(live.draws).p95 + stats(live.decode).p95)} ms (target ≤ 16 ms)`,
+  );
   await d.close();
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -13,7 +13,11 @@ const ours = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('
 
 function utf16be(text: string): Buffer {
   const le = Buffer.from(text, 'utf16le');
-  for (let i = 0; i + 1 < le.length; i += 2) { const t = le[i]; le[i] = le[i + 1]; le[i + 1] = t; }
+  for (let i = 0; i + 1 < le.length; i += 2) {
+    const t = le[i];
+    le[i] = le[i + 1];
+    le[i + 1] = t;
+  }
   return le;
 }
 
@@ -53,7 +57,9 @@ describe('coroscope report: what the input file is', function () {
     writeFileSync(join(dir, 'b.bin'), Buffer.from([1, 2, 0, 0, 0, 5, 9, 9]));
     const z = await cli(['report', join(dir, 'a.zip'), '--html', join(dir, 'x.html')]);
     assert.equal(z.code, 1);
-    assert.deepEqual(ours(z.stderr), [`coroscope: error: ${join(dir, 'a.zip')} is a zip archive, not a JSON Lines trace; unpack it first (coroscope reads plain or gzip-compressed JSON Lines)`]);
+    assert.deepEqual(ours(z.stderr), [
+      `coroscope: error: ${join(dir, 'a.zip')} is a zip archive, not a JSON Lines trace; unpack it first (coroscope reads plain or gzip-compressed JSON Lines)`,
+    ]);
     const b = await cli(['report', join(dir, 'b.bin'), '--html', join(dir, 'x.html')]);
     assert.equal(b.code, 1);
     assert.equal(ours(b.stderr).length, 1);
@@ -77,7 +83,9 @@ describe('coroscope report: what the input file is', function () {
     writeFileSync(join(dir, 't.jsonl'), pingpong.replace('"schema": 1', '"schema": "1"'));
     const r = await cli(['report', join(dir, 't.jsonl'), '--html', join(dir, 'x.html')]);
     assert.equal(r.code, 1);
-    assert.deepEqual(ours(r.stderr), [`coroscope: error: ${join(dir, 't.jsonl')}: the trace header has schema "1" (a string, not a number); this coroscope reads schema 1`]);
+    assert.deepEqual(ours(r.stderr), [
+      `coroscope: error: ${join(dir, 't.jsonl')}: the trace header has schema "1" (a string, not a number); this coroscope reads schema 1`,
+    ]);
     assert.ok(!existsSync(join(dir, 'x.html')));
   });
 
@@ -86,7 +94,11 @@ describe('coroscope report: what the input file is', function () {
     writeFileSync(join(dir, 'empty.jsonl'), '');
     writeFileSync(join(dir, 'header.jsonl'), pingpong.split('\n')[0] + '\n');
     writeFileSync(join(dir, 'bad.jsonl'), 'x\ny\n');
-    for (const [f, why] of [['empty.jsonl', /empty file, no trace events/], ['header.jsonl', /no valid trace events \(a header only\)/], ['bad.jsonl', /no valid trace events \(2 bad lines\)/]] as const) {
+    for (const [f, why] of [
+      ['empty.jsonl', /empty file, no trace events/],
+      ['header.jsonl', /no valid trace events \(a header only\)/],
+      ['bad.jsonl', /no valid trace events \(2 bad lines\)/],
+    ] as const) {
       const r = await cli(['report', join(dir, f), '--html', join(dir, 'x.html')]);
       assert.equal(r.code, 1, f);
       assert.match(r.stderr, why);
@@ -97,15 +109,21 @@ describe('coroscope report: what the input file is', function () {
   it('says how many events the runtime dropped, and that the trace was truncated', async () => {
     const dir = tempDir('input-drops');
     const lines = pingpong.trim().split('\n');
-    lines.splice(lines.length - 1, 1,
+    lines.splice(
+      lines.length - 1,
+      1,
       '{"type":"mark","ts":1000010900,"kind":"truncated","message":"trace stopped at 2 GB"}',
-      '{"type":"finish","ts":1000011000,"exitCode":0,"dropped":89157}');
+      '{"type":"finish","ts":1000011000,"exitCode":0,"dropped":89157}',
+    );
     writeFileSync(join(dir, 't.jsonl'), lines.join('\n') + '\n');
     const r = await cli(['report', join(dir, 't.jsonl'), '--mermaid', join(dir, 'm.mmd')]);
     assert.equal(r.code, 0, r.stderr);
     const mine = ours(r.stderr);
     assert.ok(mine.includes('coroscope: 25 events, 3 tasks'), r.stderr);
-    assert.ok(mine.some((l) => /^coroscope: warning: 89,157 events dropped by the runtime .*the trace is incomplete$/.test(l)), r.stderr);
+    assert.ok(
+      mine.some((l) => /^coroscope: warning: 89,157 events dropped by the runtime .*the trace is incomplete$/.test(l)),
+      r.stderr,
+    );
     assert.ok(mine.includes('coroscope: warning: trace truncated: trace stopped at 2 GB'), r.stderr);
     assert.ok(mine.includes(`coroscope: wrote ${join(dir, 'm.mmd')} (Mermaid sequenceDiagram, 12 arrows and notes for 10 switches)`), r.stderr);
   });
@@ -137,7 +155,11 @@ describe('coroscope: outputs checked before anything runs', function () {
     const dir = tempDir('out-run');
     mkdirSync(join(dir, 'folder'));
     writeFileSync(join(dir, 'touch.py'), `open(${JSON.stringify(join(dir, 'ran'))}, 'w').close()\n`);
-    for (const args of [['--html', join(dir, 'folder')], ['--trace', '/sys/t.jsonl'], ['--python', join(dir, 'no-python')]]) {
+    for (const args of [
+      ['--html', join(dir, 'folder')],
+      ['--trace', '/sys/t.jsonl'],
+      ['--python', join(dir, 'no-python')],
+    ]) {
       const r = await cli(['run', ...args, join(dir, 'touch.py')], { env: { COROSCOPE_RUNTIME: fakeRuntime } });
       assert.equal(r.code, 2, r.stderr);
       assert.equal(ours(r.stderr).length, 1, r.stderr);

@@ -40,7 +40,10 @@ describe('cli/report-html.ts (the report page, written as a stream)', () => {
   it('keeps a window of a trace too big for a tab, and says which', () => {
     assert.equal(pageWindow(100, undefined, undefined, 100), undefined);
     const w = pageWindow(1000, undefined, undefined, 100)!;
-    assert.deepEqual(w.ranges, [[0, 50], [950, 1000]]);
+    assert.deepEqual(w.ranges, [
+      [0, 50],
+      [950, 1000],
+    ]);
     assert.match(w.note, /first 50 and the last 50 of 1,000 events/);
     const r = pageWindow(1000, 10, 20, 100)!;
     assert.deepEqual(r.ranges, [[10, 20]]);
@@ -53,7 +56,10 @@ describe('cli/report-html.ts (the report page, written as a stream)', () => {
     const store = fixtureStore('cli-pingpong.jsonl');
     const file = join(tempDir('report-window'), 'r.html');
     writeHtmlReport(file, store, { title: 't', window: { ranges: [[20, 22]], note: 'part' } }, ASSETS);
-    const lines = embedded(readFileSync(file, 'utf8')).text.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = embedded(readFileSync(file, 'utf8'))
+      .text.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     const tasks = [...Array(store.length).keys()].filter((i) => store.type(i) === 'task').length;
     assert.equal(lines[0].type, 'header');
     assert.equal(lines.filter((l) => l.type === 'task').length, tasks);
@@ -66,7 +72,16 @@ describe('coroscope report (dist/cli.js)', function () {
 
   it('writes HTML, Perfetto and Mermaid from a saved trace, and they validate', async () => {
     const dir = tempDir('report');
-    const r = await cli(['report', join(traces, 'cli-pingpong.jsonl'), '--html', join(dir, 'r.html'), '--perfetto', join(dir, 'r.json'), '--mermaid', join(dir, 'r.mmd')]);
+    const r = await cli([
+      'report',
+      join(traces, 'cli-pingpong.jsonl'),
+      '--html',
+      join(dir, 'r.html'),
+      '--perfetto',
+      join(dir, 'r.json'),
+      '--mermaid',
+      join(dir, 'r.mmd'),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '', 'report writes nothing to stdout');
     const doc = validatePerfetto(readFileSync(join(dir, 'r.json'), 'utf8'));

@@ -30,10 +30,16 @@ describe('coroscope run (dist/cli.js)', function () {
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stdout, /hello from the script \['--trace', 'x'\]/);
       assert.deepEqual(readdirSync(dir).sort(), ['m.mmd', 'p.json', 't.jsonl'], 'no default HTML when an output is named');
-      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string });
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; text?: string });
       assert.equal(lines[0].type, 'header');
       assert.equal(lines[lines.length - 1].type, 'finish');
-      const printed = lines.filter((l) => l.type === 'output').map((l) => l.text).join('');
+      const printed = lines
+        .filter((l) => l.type === 'output')
+        .map((l) => l.text)
+        .join('');
       assert.ok(printed.includes('stdin said: \n'), printed);
       await parseMermaid(readFileSync(join(dir, 'm.mmd'), 'utf8'));
       validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
@@ -43,10 +49,16 @@ describe('coroscope run (dist/cli.js)', function () {
       const dir = tempDir('run-merge');
       const r = await cli(['run', '--trace', 't.jsonl', '--perfetto', 'p.json', exit3], { cwd: dir, env: { ...fake, FAKE_CHILD: '1' } });
       assert.equal(r.code, 3, r.stderr);
-      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: string; pid?: number });
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; id?: string; pid?: number });
       assert.equal(lines.filter((l) => l.type === 'header').length, 1);
       assert.notEqual(lines[0].pid, 4242, "the parent's header is first");
-      assert.ok(lines.some((l) => l.type === 'task' && l.id === '4242:1'), "the child's lane is in");
+      assert.ok(
+        lines.some((l) => l.type === 'task' && l.id === '4242:1'),
+        "the child's lane is in",
+      );
       const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
       assert.ok(doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'process_name' && e.pid === 4242));
     });
@@ -56,8 +68,15 @@ describe('coroscope run (dist/cli.js)', function () {
       let sent = false;
       // Detached: the CLI and the script get their own process group, like a terminal's foreground job.
       const r = await cli(['run', '--mermaid', 'm.mmd', join(scripts, 'wait_for_sigint.py')], {
-        cwd: dir, env: fake, detached: true,
-        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(-pid, 'SIGINT'); } },
+        cwd: dir,
+        env: fake,
+        detached: true,
+        onStdout: (out, pid) => {
+          if (!sent && out.includes('waiting\n')) {
+            sent = true;
+            process.kill(-pid, 'SIGINT');
+          }
+        },
       });
       assert.ok(sent);
       assert.equal(r.code, 130, r.stderr);
@@ -72,8 +91,14 @@ describe('coroscope run (dist/cli.js)', function () {
       const dir = tempDir('run-term');
       let sent = false;
       const r = await cli(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], {
-        cwd: dir, env: fake,
-        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(pid, 'SIGTERM'); } },
+        cwd: dir,
+        env: fake,
+        onStdout: (out, pid) => {
+          if (!sent && out.includes('waiting\n')) {
+            sent = true;
+            process.kill(pid, 'SIGTERM');
+          }
+        },
       });
       assert.ok(sent);
       assert.equal(r.code, 143, r.stderr);
@@ -84,7 +109,16 @@ describe('coroscope run (dist/cli.js)', function () {
     it('shows a progress line on a terminal, in a reserved bottom row, and releases it (not with --no-progress)', async function () {
       if (!existsSync('/usr/bin/script')) this.skip();
       const dir = tempDir('run-tty');
-      const run = (extra: string) => exec('/usr/bin/script', ['-qec', `stty rows 24 cols 100; COROSCOPE_RUNTIME=${fakeRuntime} ${process.execPath} ${join(root, 'dist/cli.js')} run ${extra} --mermaid m.mmd ${join(scripts, 'quiet_then_print.py')}`, '/dev/null'], { cwd: dir });
+      const run = (extra: string) =>
+        exec(
+          '/usr/bin/script',
+          [
+            '-qec',
+            `stty rows 24 cols 100; COROSCOPE_RUNTIME=${fakeRuntime} ${process.execPath} ${join(root, 'dist/cli.js')} run ${extra} --mermaid m.mmd ${join(scripts, 'quiet_then_print.py')}`,
+            '/dev/null',
+          ],
+          { cwd: dir },
+        );
       const shown = await run('');
       assert.equal(shown.code, 0, shown.stdout);
       assert.match(shown.stdout, /\x1b\[1;23r/, 'scroll region above the bottom row');
@@ -119,7 +153,11 @@ describe('coroscope run (dist/cli.js)', function () {
   });
 
   describe('with the real runtime on the seed examples', () => {
-    const examples = existsSync(join(root, 'examples')) ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.py')).sort() : [];
+    const examples = existsSync(join(root, 'examples'))
+      ? readdirSync(join(root, 'examples'))
+          .filter((f) => f.endsWith('.py'))
+          .sort()
+      : [];
 
     it('has the runtime and the producer/consumer example to run', () => {
       assert.ok(existsSync(join(root, 'runtime/coroscope/__main__.py')), 'runtime/coroscope');
@@ -155,15 +193,27 @@ describe('coroscope run (dist/cli.js)', function () {
       const dir = tempDir('run-real-int');
       let sent = false;
       const r = await cli(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], {
-        cwd: dir, detached: true,
-        onStdout: (out, pid) => { if (!sent && out.includes('waiting\n')) { sent = true; process.kill(-pid, 'SIGINT'); } },
+        cwd: dir,
+        detached: true,
+        onStdout: (out, pid) => {
+          if (!sent && out.includes('waiting\n')) {
+            sent = true;
+            process.kill(-pid, 'SIGINT');
+          }
+        },
       });
       assert.ok(sent);
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stdout, /waiting\ninterrupted\n/);
-      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      const lines = readFileSync(join(dir, 't.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
       assert.equal(lines[0].type, 'header');
-      assert.ok(lines.some((l) => l.type === 'output'), 'the prints are in the trace');
+      assert.ok(
+        lines.some((l) => l.type === 'output'),
+        'the prints are in the trace',
+      );
     });
 
     it('-m MODULE, a folder and a zipapp run as python runs them (argv, sys.path[0], __main__ spec, traceback)', async () => {
@@ -182,19 +232,33 @@ describe('coroscope run (dist/cli.js)', function () {
         assert.equal(r.code, plain.code, `${target.join(' ')}: ${r.stderr}`);
         assert.equal(r.stdout, plain.stdout, target.join(' '));
         assert.ok(r.stderr.startsWith(plain.stderr), `${target.join(' ')}: ${r.stderr}`);
-        const lines = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-        assert.ok(lines.some((l) => l.type === 'switch'), `${target.join(' ')}: the generator is traced`);
+        const lines = readFileSync(join(dir, 't.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { type: string });
+        assert.ok(
+          lines.some((l) => l.type === 'switch'),
+          `${target.join(' ')}: the generator is traced`,
+        );
       }
     });
 
     it('on a terminal, the input() prompt is in the trace as an unfinished line (the progress line waits for it)', async function () {
       if (!existsSync('/usr/bin/script')) this.skip();
       const dir = tempDir('run-prompt');
-      const r = await exec('/usr/bin/script', ['-qec', `${process.execPath} ${join(root, 'dist/cli.js')} run --trace t.jsonl ${join(scripts, 'ask_name.py')}`, '/dev/null'], { cwd: dir, input: 'Ada\n' });
+      const r = await exec(
+        '/usr/bin/script',
+        ['-qec', `${process.execPath} ${join(root, 'dist/cli.js')} run --trace t.jsonl ${join(scripts, 'ask_name.py')}`, '/dev/null'],
+        { cwd: dir, input: 'Ada\n' },
+      );
       assert.equal(r.code, 0, r.stdout);
       assert.match(r.stdout, /hello Ada/);
-      const outputs = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string })
-        .filter((l) => l.type === 'output').map((l) => l.text);
+      const outputs = readFileSync(join(dir, 't.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; text?: string })
+        .filter((l) => l.type === 'output')
+        .map((l) => l.text);
       assert.ok(outputs.includes('name? '), JSON.stringify(outputs));
     });
 
@@ -209,7 +273,10 @@ describe('coroscope run (dist/cli.js)', function () {
         assert.equal(r.code, 0, r.stderr);
         await parseMermaid(readFileSync(join(dir, 'm.mmd'), 'utf8'));
         const doc = validatePerfetto(readFileSync(join(dir, 'p.json'), 'utf8'));
-        assert.ok(doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name'), 'at least one lane');
+        assert.ok(
+          doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name'),
+          'at least one lane',
+        );
       });
     }
   });

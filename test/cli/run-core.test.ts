@@ -13,8 +13,14 @@ const fixtures = path.join(root, 'test/fixtures/run');
 function spec(script: string, extra: Partial<RunSpec> = {}): RunSpec {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-core-'));
   return {
-    python: 'python3', runtimeDir: path.join(root, 'runtime'), script, args: [], cwd: path.dirname(script),
-    blockingMs: 100, traceFile: path.join(dir, 'traces', 'run.jsonl'), ...extra,
+    python: 'python3',
+    runtimeDir: path.join(root, 'runtime'),
+    script,
+    args: [],
+    cwd: path.dirname(script),
+    blockingMs: 100,
+    traceFile: path.join(dir, 'traces', 'run.jsonl'),
+    ...extra,
   };
 }
 
@@ -27,7 +33,9 @@ describe('run: RunCore on the real runtime', function () {
     let socketDir = '';
     const core = new RunCore(spec(path.join(root, 'examples/producer_consumer.py')), {
       onStdout: (t) => out.push(t),
-      onBatch: () => { batches++; },
+      onBatch: () => {
+        batches++;
+      },
     });
     await core.start();
     socketDir = path.dirname(core.address!);
@@ -37,7 +45,10 @@ describe('run: RunCore on the real runtime', function () {
     assert.equal(r.exitCode, 0);
     assert.match(out.join(''), /\[CONSUMER\] Consuming 5\.\.\./);
     const s = core.store;
-    assert.ok(s.tasks.some((t) => t.name === 'consumer'), `tasks: ${s.tasks.map((t) => t.name)}`);
+    assert.ok(
+      s.tasks.some((t) => t.name === 'consumer'),
+      `tasks: ${s.tasks.map((t) => t.name)}`,
+    );
     const values: string[] = [];
     for (let i = 0; i < s.length; i++) if (s.type(i) === 'switch' && s.value(i) !== undefined) values.push(s.value(i)!);
     for (const v of ['1', '2', '3', '4', '5', "'200 OK'"]) assert.ok(values.includes(v), `a switch carries ${v}: ${values.join(', ')}`);
@@ -53,8 +64,17 @@ describe('run: RunCore on the real runtime', function () {
     const pidFile = path.join(path.dirname(sp.traceFile), 'pids');
     // Stop once the child has started (the pid file) and events flow (a batch past 100 events).
     let running!: () => void;
-    const isRunning = new Promise<void>((r) => { running = r; });
-    const core = new RunCore({ ...sp, args: [pidFile] }, { onBatch: () => { if (fs.existsSync(pidFile) && core.store.length > 100) running(); } });
+    const isRunning = new Promise<void>((r) => {
+      running = r;
+    });
+    const core = new RunCore(
+      { ...sp, args: [pidFile] },
+      {
+        onBatch: () => {
+          if (fs.existsSync(pidFile) && core.store.length > 100) running();
+        },
+      },
+    );
     await core.start();
     await isRunning;
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
@@ -92,9 +112,14 @@ describe('run: RunCore on the real runtime', function () {
   it("stdin reaches the program's input()", async () => {
     const out: string[] = [];
     let prompted!: () => void;
-    const isPrompted = new Promise<void>((r) => { prompted = r; });
+    const isPrompted = new Promise<void>((r) => {
+      prompted = r;
+    });
     const core = new RunCore(spec(path.join(fixtures, 'ask_name.py')), {
-      onStdout: (t) => { out.push(t); if (out.join('').includes('name? ')) prompted(); },
+      onStdout: (t) => {
+        out.push(t);
+        if (out.join('').includes('name? ')) prompted();
+      },
     });
     await core.start();
     await isPrompted;

@@ -15,7 +15,16 @@ import type { HostMessage } from '../../protocol/messages';
 import type { DiagramSummary, TestHostMessage } from '../../protocol/test-messages';
 
 export const ROOT = join(__dirname, '..', '..', '..');
-export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const BOOT = `
 (function () {
@@ -56,11 +65,23 @@ export async function openDiagram(opts: { width?: number; height?: number; color
   let html = '';
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/' || path === '/index.html') { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(html); return; }
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+      return;
+    }
     // (a browser tab asks for one; a VS Code webview does not)
-    if (path === '/favicon.ico') { res.writeHead(204); res.end(); return; }
+    if (path === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const file = join(dist, path.replace(/^\/+/, '').replace(/\.\./g, ''));
-    if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
+    if (!existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
     res.end(readFileSync(file));
   });
@@ -68,18 +89,27 @@ export async function openDiagram(opts: { width?: number; height?: number; color
   const addr = server.address();
   const origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   html = diagramPage({
-    title: 'Coroscope test', nonce, cspSource: origin, scriptUri: `${origin}/webview.js`,
-    styleUris: [`${origin}/codicon.css`, `${origin}/webview.css`], bootScript: BOOT,
+    title: 'Coroscope test',
+    nonce,
+    cspSource: origin,
+    scriptUri: `${origin}/webview.js`,
+    styleUris: [`${origin}/codicon.css`, `${origin}/webview.css`],
+    bootScript: BOOT,
   });
   const profile = mkdtempSync(join(tmpdir(), 'coroscope-e2e-webview-'));
   const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', args: ARGS, headless: true,
-    viewport: { width: opts.width ?? 1280, height: opts.height ?? 760 }, colorScheme: opts.colorScheme ?? 'light',
+    executablePath: '/usr/bin/chromium',
+    args: ARGS,
+    headless: true,
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 760 },
+    colorScheme: opts.colorScheme ?? 'light',
   });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
 
@@ -103,12 +133,16 @@ export async function openDiagram(opts: { width?: number; height?: number; color
     async summary() {
       const before = (await d.posted()).length;
       await d.send({ type: 'test.query' });
-      await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n).some((m) => m.type === 'test.summary'), before);
+      await page.waitForFunction(
+        (n) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n).some((m) => m.type === 'test.summary'),
+        before,
+      );
       const all = await d.posted();
       const m = all.slice(before).find((x) => x.type === 'test.summary') as unknown as { summary: DiagramSummary };
       return m.summary;
     },
-    tableRows: () => page.$$eval('.table .trows [role=row]', (rows) => rows.map((r) => [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent ?? ''))),
+    tableRows: () =>
+      page.$$eval('.table .trows [role=row]', (rows) => rows.map((r) => [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent ?? ''))),
     async close() {
       await ctx.close();
       await new Promise<void>((r) => server.close(() => r()));

@@ -13,7 +13,16 @@ import { TraceStore } from '../../trace/store';
 
 const root = join(__dirname, '..', '..', '..');
 const traces = join(root, 'test/fixtures/traces');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function eventsIn(trace: string): number {
   const s = new TraceStore();
@@ -28,7 +37,15 @@ function coroscope(args: string[], cwd: string): string {
   return r.stderr;
 }
 
-interface Opened { injected: number; events: number; state: string; requests: string[]; problems: string[]; dialogs: number; text: string }
+interface Opened {
+  injected: number;
+  events: number;
+  state: string;
+  requests: string[];
+  problems: string[];
+  dialogs: number;
+  text: string;
+}
 
 async function open(ctx: BrowserContext, html: string, expectEvents: number): Promise<Opened> {
   const page = await ctx.newPage();
@@ -36,14 +53,24 @@ async function open(ctx: BrowserContext, html: string, expectEvents: number): Pr
   const problems: string[] = [];
   let dialogs = 0;
   page.on('request', (r) => requests.push(r.url()));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
   await page.goto(pathToFileURL(html).href);
   await page.waitForSelector(`#coroscope-root[data-coroscope-state=ready][data-events="${expectEvents}"]`, { timeout: 60_000 });
   const got = await page.evaluate(() => {
     const r = document.getElementById('coroscope-root')!;
-    return { events: Number(r.dataset.events), state: r.dataset.coroscopeState ?? '', text: document.body.innerText, injected: document.querySelectorAll('img[src=x], script:not([nonce])').length };
+    return {
+      events: Number(r.dataset.events),
+      state: r.dataset.coroscopeState ?? '',
+      text: document.body.innerText,
+      injected: document.querySelectorAll('img[src=x], script:not([nonce])').length,
+    };
   });
   await page.close();
   return { ...got, requests, problems, dialogs };
@@ -56,17 +83,31 @@ describe('HTML report in a real browser (file://)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-'));
-    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), {
+      executablePath: '/usr/bin/chromium',
+      args: ARGS,
+      headless: true,
+    });
   });
-  after(async () => { await ctx?.close(); });
+  after(async () => {
+    await ctx?.close();
+  });
 
   it('a saved trace opens, self-contained, and is ready with all its events', async () => {
     const trace = join(traces, 'cli-pingpong.jsonl');
     coroscope(['report', trace, '--html', 'pingpong.html'], dir);
     const r = await open(ctx, join(dir, 'pingpong.html'), eventsIn(trace));
     assert.equal(r.events, 24);
-    assert.deepEqual(r.requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:') && !u.startsWith('blob:')), [], 'no network');
-    assert.deepEqual(r.requests.filter((u) => u.startsWith('file:')), [pathToFileURL(join(dir, 'pingpong.html')).href], 'no other file');
+    assert.deepEqual(
+      r.requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:') && !u.startsWith('blob:')),
+      [],
+      'no network',
+    );
+    assert.deepEqual(
+      r.requests.filter((u) => u.startsWith('file:')),
+      [pathToFileURL(join(dir, 'pingpong.html')).href],
+      'no other file',
+    );
     assert.deepEqual(r.problems, [], 'no CSP violation or script error');
   });
 
@@ -82,12 +123,15 @@ describe('HTML report in a real browser (file://)', function () {
   it('a hostile script name is the title, as text', async () => {
     const evil = `<img src=x onerror=alert(1)>"'&amp;<!--\u2028.py`;
     const lines = readFileSync(join(traces, 'cli-pingpong.jsonl'), 'utf8').split('\n');
-    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]) as object, script: `/w/${evil}` });
+    lines[0] = JSON.stringify({ ...(JSON.parse(lines[0]) as object), script: `/w/${evil}` });
     writeFileSync(join(dir, 'evil.jsonl'), lines.join('\n'));
     coroscope(['report', 'evil.jsonl', '--html', 'evil.html'], dir);
     const page = await ctx.newPage();
     let dialogs = 0;
-    page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
     await page.goto(pathToFileURL(join(dir, 'evil.html')).href);
     await page.waitForSelector('#coroscope-root[data-coroscope-state=ready][data-events="24"]');
     assert.equal(await page.title(), `coroscope — ${evil}`);
@@ -105,12 +149,26 @@ describe('HTML report in a real browser (file://)', function () {
     assert.match(r.text, /consumer/);
   });
 
-  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.py')).sort();
+  const examples = readdirSync(join(root, 'examples'))
+    .filter((f) => f.endsWith('.py'))
+    .sort();
   for (const ex of examples) {
     it(`seed example ${ex}: the report opens ready with every event of its trace`, async () => {
       const base = ex.replace(/\.py$/, '');
       // Debian's Python has greenlet and gevent, which some examples need.
-      coroscope(['run', '--python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', '--html', `${base}.html`, '--trace', `${base}.jsonl`, join(root, 'examples', ex)], dir);
+      coroscope(
+        [
+          'run',
+          '--python',
+          existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3',
+          '--html',
+          `${base}.html`,
+          '--trace',
+          `${base}.jsonl`,
+          join(root, 'examples', ex),
+        ],
+        dir,
+      );
       const r = await open(ctx, join(dir, `${base}.html`), eventsIn(join(dir, `${base}.jsonl`)));
       assert.ok(r.events > 0);
       assert.deepEqual(r.problems, []);
@@ -125,9 +183,15 @@ describe('HTML report: big lines and windows (file://)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-big-'));
-    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), {
+      executablePath: '/usr/bin/chromium',
+      args: ARGS,
+      headless: true,
+    });
   });
-  after(async () => { await ctx?.close(); });
+  after(async () => {
+    await ctx?.close();
+  });
 
   it('a trace with one 100 MB line loads (the loader copies each byte a bounded number of times; it used to copy the whole buffer again on every read)', async () => {
     const lines = readFileSync(join(traces, 'cli-pingpong.jsonl'), 'utf8').trim().split('\n');
@@ -143,7 +207,9 @@ describe('HTML report: big lines and windows (file://)', function () {
   it('a page that holds a window of the trace says so, and holds that window', async () => {
     const trace = join(traces, 'cli-pingpong.jsonl');
     const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'report', trace, '--html', 'win.html'], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, COROSCOPE_MAX_PAGE_EVENTS: '10' },
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, COROSCOPE_MAX_PAGE_EVENTS: '10' },
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /coroscope: note: This page holds the first 5 and the last 5 of 24 events/);

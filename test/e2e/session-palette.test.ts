@@ -9,7 +9,11 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 const root = join(__dirname, '..', '..', '..');
 const results = join(root, 'test-results');
 
-interface CodeServer { authority: string; stop(): void; log(): string }
+interface CodeServer {
+  authority: string;
+  stop(): void;
+  log(): string;
+}
 interface CodeServerModule {
   CHROMIUM_ARGS: string[];
   prepareWorkspace(work: string): string;
@@ -20,10 +24,12 @@ async function findDiagramFrame(page: Page, minEvents: number, timeoutMs: number
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     for (const f of page.frames()) {
-      const events = await f.evaluate(() => {
-        const r = document.getElementById('coroscope-root');
-        return r && r.dataset.coroscopeState === 'ready' ? Number(r.dataset.events) : -1;
-      }).catch(() => -1);
+      const events = await f
+        .evaluate(() => {
+          const r = document.getElementById('coroscope-root');
+          return r && r.dataset.coroscopeState === 'ready' ? Number(r.dataset.events) : -1;
+        })
+        .catch(() => -1);
       if (events >= minEvents) return f;
     }
     await page.waitForTimeout(250);
@@ -64,29 +70,42 @@ describe('e2e: Run Current File from the command palette in VS Code', function (
   });
 
   it('runs producer_consumer.py and shows its diagram in the panel', async () => {
-    const cs = await import(join(root, 'test', 'integration', 'code-server.mjs')) as CodeServerModule;
+    const cs = (await import(join(root, 'test', 'integration', 'code-server.mjs'))) as CodeServerModule;
     const work = join(root, '.test-work', `e2e-palette-${process.pid}`);
     const ws = cs.prepareWorkspace(work);
     server = await cs.startCodeServer(work, ws);
     browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-      executablePath: '/usr/bin/chromium', headless: true, args: cs.CHROMIUM_ARGS, viewport: { width: 1400, height: 900 },
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: cs.CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
     });
-    const page = browser.pages()[0] ?? await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     const payload = [['extensionDevelopmentPath', `vscode-remote://${server.authority}${root}`]];
     await page.goto(`http://${server.authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
 
     // Open the example from the Explorer, as a user would (Quick Open depends on a file index that may lag).
-    const row = (name: string) => page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) }).first();
+    const row = (name: string) =>
+      page
+        .locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) })
+        .first();
     await row('examples').click({ timeout: 60000 });
     await row('producer_consumer.py').click({ timeout: 30000 });
     await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
-    await page.locator('.statusbar-item', { hasText: /^Python$/ }).first().waitFor({ timeout: 60000 });
+    await page
+      .locator('.statusbar-item', { hasText: /^Python$/ })
+      .first()
+      .waitFor({ timeout: 60000 });
 
     await runPaletteCommand(page, 'Coroscope: Run Current File');
     const frame = await findDiagramFrame(page, 20, 90000);
     // The picture once the run has ended and its last batch is drawn.
-    await frame.waitForFunction(() => document.querySelector('[data-state="exited"]') !== null && document.getElementById('coroscope-root')?.dataset.coroscopeState === 'ready', undefined, { timeout: 60000 });
+    await frame.waitForFunction(
+      () => document.querySelector('[data-state="exited"]') !== null && document.getElementById('coroscope-root')?.dataset.coroscopeState === 'ready',
+      undefined,
+      { timeout: 60000 },
+    );
     mkdirSync(results, { recursive: true });
     await page.screenshot({ path: join(results, 'e2e-palette-diagram.png') });
 

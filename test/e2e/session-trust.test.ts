@@ -8,7 +8,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 const root = join(__dirname, '..', '..', '..');
 const results = join(root, 'test-results');
 
-interface CodeServer { authority: string; stop(): void }
+interface CodeServer {
+  authority: string;
+  stop(): void;
+}
 interface CodeServerModule {
   CHROMIUM_ARGS: string[];
   prepareWorkspace(work: string): string;
@@ -40,27 +43,39 @@ describe('e2e: workspace trust in VS Code', function () {
   });
 
   it('in Restricted Mode, Run Current File is unavailable while Open Trace… stays', async () => {
-    const cs = await import(join(root, 'test', 'integration', 'code-server.mjs')) as CodeServerModule;
+    const cs = (await import(join(root, 'test', 'integration', 'code-server.mjs'))) as CodeServerModule;
     const ws = cs.prepareWorkspace(work);
     server = await cs.startCodeServer(work, ws, {}, { trust: false });
     browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-      executablePath: '/usr/bin/chromium', headless: true, args: cs.CHROMIUM_ARGS, viewport: { width: 1400, height: 900 },
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: cs.CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
     });
-    const page = browser.pages()[0] ?? await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     const payload = [['extensionDevelopmentPath', `vscode-remote://${server.authority}${root}`]];
     await page.goto(`http://${server.authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60000 });
 
-    const row = (name: string) => page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) }).first();
+    const row = (name: string) =>
+      page
+        .locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) })
+        .first();
     await row('examples').click({ timeout: 60000 });
     await row('producer_consumer.py').click({ timeout: 30000 });
     await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
-    await page.locator('.statusbar-item', { hasText: /^Python$/ }).first().waitFor({ timeout: 60000 });
+    await page
+      .locator('.statusbar-item', { hasText: /^Python$/ })
+      .first()
+      .waitFor({ timeout: 60000 });
 
     const rows = await paletteRows(page, 'Coroscope:', /Open Trace/);
     mkdirSync(results, { recursive: true });
     await page.screenshot({ path: join(results, 'e2e-trust-restricted.png') });
-    assert.ok(rows.some((r) => /Open Trace/.test(r)), `Open Trace… is offered: ${JSON.stringify(rows)}`);
+    assert.ok(
+      rows.some((r) => /Open Trace/.test(r)),
+      `Open Trace… is offered: ${JSON.stringify(rows)}`,
+    );
     assert.ok(!rows.some((r) => /Run Current File/.test(r)), `Run Current File is not offered in Restricted Mode: ${JSON.stringify(rows)}`);
     // And nothing ran: no diagram panel, no Coroscope terminal.
     assert.equal(await page.locator('.tab', { hasText: 'Tasklet Diagram' }).count(), 0);

@@ -15,17 +15,32 @@ const F = '/home/learner/channels.py';
 
 /** main feeding `workers` tasklets all named `output` through a channel, `rounds` times: many rows, one shared name. */
 function channelTrace(workers: number, rounds: number, opts: { finish?: boolean } = {}): string {
-  const L: object[] = [{ type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11', capture: 'settrace', script: F, argv: [F], cwd: '/home/learner', pid: 1, start: 0, ts: 0 }];
+  const L: object[] = [
+    {
+      type: 'header',
+      schema: 1,
+      runtime: 'coroscope test',
+      python: '3.11',
+      capture: 'settrace',
+      script: F,
+      argv: [F],
+      cwd: '/home/learner',
+      pid: 1,
+      start: 0,
+      ts: 0,
+    },
+  ];
   let ts = 0;
-  L.push({ type: 'task', ts: ts += 1000, id: '1', kind: 'main', name: 'main', parent: null });
-  for (let w = 0; w < workers; w++) L.push({ type: 'task', ts: ts += 1000, id: String(10 + w), kind: 'tasklet', name: 'output', parent: '1', file: F, line: 20 });
+  L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
+  for (let w = 0; w < workers; w++)
+    L.push({ type: 'task', ts: (ts += 1000), id: String(10 + w), kind: 'tasklet', name: 'output', parent: '1', file: F, line: 20 });
   for (let r = 0; r < rounds; r++) {
     const w = String(10 + (r % workers));
     // Each round at its own line, so no two rounds look alike and nothing folds.
-    L.push({ type: 'switch', ts: ts += 1000, from: '1', to: w, reason: 'channel', value: `'job ${r}'`, file: F, line: 1000 + r });
-    L.push({ type: 'switch', ts: ts += 1000, from: w, to: '1', reason: 'schedule', file: F, line: 7 });
+    L.push({ type: 'switch', ts: (ts += 1000), from: '1', to: w, reason: 'channel', value: `'job ${r}'`, file: F, line: 1000 + r });
+    L.push({ type: 'switch', ts: (ts += 1000), from: w, to: '1', reason: 'schedule', file: F, line: 7 });
   }
-  if (opts.finish !== false) L.push({ type: 'finish', ts: ts += 1000, exitCode: 0, dropped: 0 });
+  if (opts.finish !== false) L.push({ type: 'finish', ts: (ts += 1000), exitCode: 0, dropped: 0 });
   return L.map((o) => JSON.stringify(o)).join('\n') + '\n';
 }
 
@@ -50,13 +65,20 @@ async function until(d: Diagram, pred: string): Promise<Attrs> {
   }
 }
 
-async function canvasBox(d: Diagram) { return (await d.page.locator('canvas.body').boundingBox())!; }
+async function canvasBox(d: Diagram) {
+  return (await d.page.locator('canvas.body').boundingBox())!;
+}
 
 describe('diagram interactions in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => { mkdirSync(shots, { recursive: true }); d = await openDiagram({ width: 1280, height: 760 }); });
-  after(async () => { await d?.close(); });
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    d = await openDiagram({ width: 1280, height: 760 });
+  });
+  after(async () => {
+    await d?.close();
+  });
 
   async function loadAtTop(workers = 4, rounds = 200): Promise<Attrs> {
     await d.load(channelTrace(workers, rounds), { title: 'channels.py' });
@@ -73,10 +95,20 @@ describe('diagram interactions in a real browser', function () {
   it('numbers tasks that share a name, in the lane headers, the table, the summary and search', async () => {
     await loadAtTop(10, 40);
     const s = await d.summary();
-    assert.deepEqual(s.tasks.map((t) => t.label), ['main', ...Array.from({ length: 10 }, (_, k) => `output #${k + 1}`)]);
-    assert.deepEqual(s.tasks.map((t) => t.name), ['main', ...Array(10).fill('output')], 'the program\'s names are kept');
+    assert.deepEqual(
+      s.tasks.map((t) => t.label),
+      ['main', ...Array.from({ length: 10 }, (_, k) => `output #${k + 1}`)],
+    );
+    assert.deepEqual(
+      s.tasks.map((t) => t.name),
+      ['main', ...Array(10).fill('output')],
+      "the program's names are kept",
+    );
     const rows = await d.tableRows();
-    assert.deepEqual(rows.slice(1, 4).map((r) => r[4]), ['create output #1', 'create output #2', 'create output #3']);
+    assert.deepEqual(
+      rows.slice(1, 4).map((r) => r[4]),
+      ['create output #1', 'create output #2', 'create output #3'],
+    );
     const firstSend = rows.find((r) => r[4] === "channel.send('job 0')");
     assert.deepEqual(firstSend?.slice(2, 4), ['main', 'output #1']);
     // Filter to one of the ten: only its rows remain.
@@ -105,7 +137,10 @@ describe('diagram interactions in a real browser', function () {
     assert.equal(a1.rows, a0.rows, 'searching alone hides nothing');
     await d.page.click('button[aria-label="Show only matching events"]');
     await until(d, 'n("rows") === 1');
-    assert.deepEqual((await d.tableRows()).map((r) => r[4]), ["channel.send('job 17')"]);
+    assert.deepEqual(
+      (await d.tableRows()).map((r) => r[4]),
+      ["channel.send('job 17')"],
+    );
     await d.page.click('button[aria-label="Show only matching events"]');
     await d.page.fill('input.search', '');
     await d.page.press('input.search', 'Escape');
@@ -157,7 +192,7 @@ describe('diagram interactions in a real browser', function () {
     await d.page.keyboard.press('ArrowDown');
     await until(d, `n("selected") === ${Number(sel.selected) + 1}`);
     const active = await d.page.$eval('.table .trow.active', (r) => r.getAttribute('data-row'));
-    assert.equal(active, String(Number(sel.selected) + 1), 'the table follows the diagram\'s selection');
+    assert.equal(active, String(Number(sel.selected) + 1), "the table follows the diagram's selection");
     await d.page.keyboard.press('+');
     const zin = await until(d, `n("rowH") > ${a0.rowH}`);
     await d.page.keyboard.press('-');
@@ -180,13 +215,19 @@ describe('diagram interactions in a real browser', function () {
 
   it('a click on a lane header collapses the lane, another expands it', async () => {
     await loadAtTop();
-    const { laneW, left } = await d.page.evaluate(() => { const v = (window as unknown as { coroscope: { view: { laneW: number; left: number } } }).coroscope.view; return { laneW: v.laneW, left: v.left }; });
+    const { laneW, left } = await d.page.evaluate(() => {
+      const v = (window as unknown as { coroscope: { view: { laneW: number; left: number } } }).coroscope.view;
+      return { laneW: v.laneW, left: v.left };
+    });
     const box = await canvasBox(d);
     const x = box.x + 52 - left + 2 * laneW + laneW / 2; // lane 2 (`output #2`), past the 52 px gutter
     await d.page.mouse.click(x, box.y + 30);
     await until(d, 'a.collapsed === "2"');
     // Collapsed lanes are narrow: the next lanes move left, so the same header point now falls on another lane.
-    const collapsedW = await d.page.evaluate(() => { const w = window as unknown as { coroscope: { view: { laneW: number } } }; return w.coroscope.view.laneW; });
+    const collapsedW = await d.page.evaluate(() => {
+      const w = window as unknown as { coroscope: { view: { laneW: number } } };
+      return w.coroscope.view.laneW;
+    });
     await d.page.mouse.click(box.x + 52 - left + 2 * collapsedW + 15, box.y + 30);
     await until(d, 'a.collapsed === ""');
   });
@@ -257,8 +298,13 @@ describe('diagram interactions in a real browser', function () {
 describe('diagram in a narrow panel', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => { mkdirSync(shots, { recursive: true }); d = await openDiagram({ width: 700, height: 900 }); });
-  after(async () => { await d?.close(); });
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    d = await openDiagram({ width: 700, height: 900 });
+  });
+  after(async () => {
+    await d?.close();
+  });
 
   it('starts with the table hidden so the diagram has the height, and remembers when the learner shows it', async () => {
     await d.load(channelTrace(10, 40), { title: 'stackless_channels.py' });

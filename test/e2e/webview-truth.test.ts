@@ -13,8 +13,13 @@ const shots = join(ROOT, 'test-results');
 describe('diagram: values, causes and the details pane (issue 17)', function () {
   this.timeout(180_000);
   let d: Diagram;
-  before(async () => { mkdirSync(shots, { recursive: true }); d = await openDiagram({ width: 1400, height: 800 }); });
-  after(async () => { await d?.close(); });
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    d = await openDiagram({ width: 1400, height: 800 });
+  });
+  after(async () => {
+    await d?.close();
+  });
 
   it('labels read as written and wakes say who woke them, by name', async () => {
     await d.load(fixture('screen-causes.jsonl'), { title: 'story.py' });
@@ -24,8 +29,14 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
     // The table lists every event: its Event column carries the same words.
     await d.page.click('button[aria-label="Events table"]').catch(() => undefined);
     const events = (await d.tableRows()).map((r) => r[4]);
-    for (const want of ['woken by main: ready.set() (line 10)', 'cancelled by main (line 19)', 'timed out after 0.01 s (line 23)',
-      'submit square(3)', 'run square(3)', 'unfinished: paused at line 8 (waiting for event ready)']) {
+    for (const want of [
+      'woken by main: ready.set() (line 10)',
+      'cancelled by main (line 19)',
+      'timed out after 0.01 s (line 23)',
+      'submit square(3)',
+      'run square(3)',
+      'unfinished: paused at line 8 (waiting for event ready)',
+    ]) {
       assert.ok(events.includes(want), `${want} in ${JSON.stringify(events)}`);
     }
     // The long URL keeps its distinguishing tail when cut.
@@ -36,8 +47,13 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
 
   it('selecting a row shows the whole event in a details pane, copyable', async () => {
     const i = await d.page.evaluate(() => {
-      const app = (window as unknown as { coroscope: { store: { length: number; value(i: number): string | undefined }; focusEvent(i: number): void } }).coroscope;
-      for (let k = 0; k < app.store.length; k++) if ((app.store.value(k) ?? '').includes('/slow')) { app.focusEvent(k); return k; }
+      const app = (window as unknown as { coroscope: { store: { length: number; value(i: number): string | undefined }; focusEvent(i: number): void } })
+        .coroscope;
+      for (let k = 0; k < app.store.length; k++)
+        if ((app.store.value(k) ?? '').includes('/slow')) {
+          app.focusEvent(k);
+          return k;
+        }
       return -1;
     });
     assert.ok(i >= 0);
@@ -61,13 +77,18 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
   });
 
   // Every example, traced by the real runtime (Debian's Python has greenlet and gevent).
-  const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.py')).sort();
+  const examples = readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.py'))
+    .sort();
   for (const ex of examples) {
     it(`draws examples/${ex} as traced by the runtime`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-ex-'));
       const trace = join(dir, 'trace.jsonl');
       const r = spawnSync('/usr/bin/python3', ['-m', 'coroscope', '--trace', trace, ex], {
-        cwd: join(ROOT, 'examples'), env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') }, encoding: 'utf8', timeout: 90_000,
+        cwd: join(ROOT, 'examples'),
+        env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') },
+        encoding: 'utf8',
+        timeout: 90_000,
       });
       assert.equal(r.status, 0, r.stderr);
       const text = readFileSync(trace, 'utf8');
@@ -83,7 +104,11 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
       assert.ok(!events.some((e) => /\bby [0-9]+(:[0-9]+)?\b/.test(e)), `no raw task id in ${JSON.stringify(events)}`);
       await d.page.screenshot({ path: join(shots, `webview-example-${ex.replace(/\.py$/, '')}.png`) });
       // Honest time: the Time scale at Fit is proportional (no gap breaks unless asked) and still has labels.
-      await d.page.evaluate(() => { const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void } }).coroscope; app.setScale('time'); app.fit(); });
+      await d.page.evaluate(() => {
+        const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void } }).coroscope;
+        app.setScale('time');
+        app.fit();
+      });
       await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.scale === 'time');
       assert.equal(await d.page.isVisible('button[aria-label^="Compress long gaps"]'), true, 'the gap option is visible on the Time scale');
       assert.equal(await d.page.getAttribute('button[aria-label^="Compress long gaps"]', 'aria-pressed'), 'false');

@@ -10,27 +10,46 @@ const shots = join(ROOT, 'test-results');
 
 function loopTrace(iterations: number): string {
   const F = '/home/learner/loop.py';
-  const L: object[] = [{ type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11', capture: 'settrace', script: F, argv: [F], cwd: '/home/learner', pid: 1, start: 0, ts: 0 }];
+  const L: object[] = [
+    {
+      type: 'header',
+      schema: 1,
+      runtime: 'coroscope test',
+      python: '3.11',
+      capture: 'settrace',
+      script: F,
+      argv: [F],
+      cwd: '/home/learner',
+      pid: 1,
+      start: 0,
+      ts: 0,
+    },
+  ];
   let ts = 0;
-  L.push({ type: 'task', ts: ts += 1000, id: '1', kind: 'main', name: 'main', parent: null });
-  L.push({ type: 'task', ts: ts += 1000, id: '2', kind: 'generator', name: 'numbers', parent: '1', file: F, line: 6 });
-  L.push({ type: 'switch', ts: ts += 1000, from: '1', to: '2', reason: 'start', file: F, line: 7 });
+  L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
+  L.push({ type: 'task', ts: (ts += 1000), id: '2', kind: 'generator', name: 'numbers', parent: '1', file: F, line: 6 });
+  L.push({ type: 'switch', ts: (ts += 1000), from: '1', to: '2', reason: 'start', file: F, line: 7 });
   for (let i = 0; i < iterations; i++) {
-    L.push({ type: 'switch', ts: ts += 1000, from: '2', to: '1', reason: 'yield', value: String(i), file: F, line: 3 });
-    L.push({ type: 'switch', ts: ts += 1000, from: '1', to: '2', reason: 'resume', file: F, line: 7 });
+    L.push({ type: 'switch', ts: (ts += 1000), from: '2', to: '1', reason: 'yield', value: String(i), file: F, line: 3 });
+    L.push({ type: 'switch', ts: (ts += 1000), from: '1', to: '2', reason: 'resume', file: F, line: 7 });
   }
-  L.push({ type: 'end', ts: ts += 1000, task: '2', outcome: 'return', value: 'None' });
-  L.push({ type: 'switch', ts: ts += 1000, from: '2', to: '1', reason: 'return', value: 'None', file: F, line: 4 });
-  L.push({ type: 'output', ts: ts += 1000, task: '1', stream: 'stdout', text: `sum = ${(iterations * (iterations - 1)) / 2}\n` });
-  L.push({ type: 'finish', ts: ts += 1000, exitCode: 0, dropped: 0 });
+  L.push({ type: 'end', ts: (ts += 1000), task: '2', outcome: 'return', value: 'None' });
+  L.push({ type: 'switch', ts: (ts += 1000), from: '2', to: '1', reason: 'return', value: 'None', file: F, line: 4 });
+  L.push({ type: 'output', ts: (ts += 1000), task: '1', stream: 'stdout', text: `sum = ${(iterations * (iterations - 1)) / 2}\n` });
+  L.push({ type: 'finish', ts: (ts += 1000), exitCode: 0, dropped: 0 });
   return L.map((o) => JSON.stringify(o)).join('\n') + '\n';
 }
 
 describe('diagram webview in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => { mkdirSync(shots, { recursive: true }); d = await openDiagram(); });
-  after(async () => { await d?.close(); });
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    d = await openDiagram();
+  });
+  after(async () => {
+    await d?.close();
+  });
 
   it('posts ready on load and marks the root ready with the event count', async () => {
     assert.ok((await d.posted()).some((m) => m.type === 'ready'));
@@ -43,7 +62,10 @@ describe('diagram webview in a real browser', function () {
   it('draws the producer/consumer lanes and arrows as a learner reads them', async () => {
     await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const s = await d.summary();
-    assert.deepEqual(s.tasks.map((t) => `${t.name}:${t.kind}`), ['main:main', 'consumer:generator']);
+    assert.deepEqual(
+      s.tasks.map((t) => `${t.name}:${t.kind}`),
+      ['main:main', 'consumer:generator'],
+    );
     assert.equal(s.switches, 14);
     for (let n = 1; n <= 5; n++) assert.ok(s.labels.includes(`send(${n})`), `label send(${n}) in ${JSON.stringify(s.labels)}`);
     assert.ok(s.labels.includes("yield '200 OK'"));
@@ -67,7 +89,14 @@ describe('diagram webview in a real browser', function () {
   it('posts reveal with the source site when an arrow is clicked', async () => {
     await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     const pos = await d.page.evaluate(() => {
-      const app = (window as unknown as { coroscope: { model: { rowCount: number; rowEvent(r: number): number; store: { value(i: number): string | undefined; type(i: number): string } }; rowPosition(r: number): { x: number; y: number } | null } }).coroscope;
+      const app = (
+        window as unknown as {
+          coroscope: {
+            model: { rowCount: number; rowEvent(r: number): number; store: { value(i: number): string | undefined; type(i: number): string } };
+            rowPosition(r: number): { x: number; y: number } | null;
+          };
+        }
+      ).coroscope;
       for (let r = 0; r < app.model.rowCount; r++) {
         const e = app.model.rowEvent(r);
         if (app.model.store.type(e) === 'switch' && app.model.store.value(e) === '3') return { ...app.rowPosition(r)!, e };
@@ -97,7 +126,13 @@ describe('diagram webview in a real browser', function () {
     assert.equal(foldRow.length, 1);
     assert.match(foldRow[0], /9,998 more repetitions/);
     // fit() draws on the next animation frame; a frame callback queued after it runs once that draw is done.
-    await d.page.evaluate(() => new Promise<void>((r) => { (window as unknown as { coroscope: { fit(): void } }).coroscope.fit(); requestAnimationFrame(() => r()); }));
+    await d.page.evaluate(
+      () =>
+        new Promise<void>((r) => {
+          (window as unknown as { coroscope: { fit(): void } }).coroscope.fit();
+          requestAnimationFrame(() => r());
+        }),
+    );
     await d.page.screenshot({ path: join(shots, 'webview-fold.png') });
     // Expanding the row (Enter in the table) shows every iteration.
     await d.page.click('.table .trow.fold');
@@ -108,7 +143,9 @@ describe('diagram webview in a real browser', function () {
   });
 
   it('shows hostile program strings as text, never markup', async () => {
-    await d.page.evaluate(() => { (window as unknown as { __pwned?: number }).__pwned = undefined; });
+    await d.page.evaluate(() => {
+      (window as unknown as { __pwned?: number }).__pwned = undefined;
+    });
     const text = fixture('webview-xss.jsonl');
     await d.load(text, { title: '<img src=x onerror=window.__pwned=9>' });
     const s = await d.summary();
@@ -117,7 +154,9 @@ describe('diagram webview in a real browser', function () {
     assert.ok(cells.includes('switch(<img src=x onerror=window.__pwned=1>)'));
     assert.ok(cells.includes('<script>window.__pwned=4</script>'));
     // Hover shows the full value as text too.
-    const pos = await d.page.evaluate(() => (window as unknown as { coroscope: { rowPosition(r: number): { x: number; y: number } | null } }).coroscope.rowPosition(2));
+    const pos = await d.page.evaluate(() =>
+      (window as unknown as { coroscope: { rowPosition(r: number): { x: number; y: number } | null } }).coroscope.rowPosition(2),
+    );
     const box = (await d.page.locator('canvas.body').boundingBox())!;
     await d.page.mouse.move(box.x + pos!.x, box.y + pos!.y);
     const tip = await d.page.$eval('.tooltip', (t) => t.textContent ?? '');
@@ -136,7 +175,8 @@ describe('diagram webview in a real browser', function () {
     await d.load(fixture('webview-producer-consumer.jsonl'), { title: 'producer_consumer.py' });
     await d.send({ type: 'highlight', file: '/home/learner/examples/producer_consumer.py', line: 18 });
     await d.send({ type: 'focus', index: 20 });
-    await d.page.waitForFunction(() => /send\(4\)/.test(document.querySelector('.table .trow.active')?.textContent ?? ''), undefined, { timeout: 10000 })
+    await d.page
+      .waitForFunction(() => /send\(4\)/.test(document.querySelector('.table .trow.active')?.textContent ?? ''), undefined, { timeout: 10000 })
       .catch(() => undefined); // the assertion below reports what was selected instead
     const active = await d.page.$eval('.table .trow.active', (r) => r.textContent ?? '');
     assert.match(active, /send\(4\)/);

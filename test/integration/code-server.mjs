@@ -6,13 +6,23 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { root, codeServerBin, node24Env } from '../provision.mjs';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
     s.on('error', reject);
   });
 }
@@ -26,14 +36,21 @@ export function prepareWorkspace(work) {
   if (existsSync(join(root, 'test/fixtures'))) cpSync(join(root, 'test/fixtures'), join(ws, 'fixtures'), { recursive: true });
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   // The test machine's python3 (pyenv) lacks greenlet/gevent; Debian's has them.
-  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({
-    'coroscope.pythonPath': '/usr/bin/python3',
-    'workbench.startupEditor': 'none',
-    'extensions.ignoreRecommendations': true,
-    'workbench.tips.enabled': false,
-    'chat.disableAIFeatures': true,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  }, null, 2));
+  writeFileSync(
+    join(ws, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'coroscope.pythonPath': '/usr/bin/python3',
+        'workbench.startupEditor': 'none',
+        'extensions.ignoreRecommendations': true,
+        'workbench.tips.enabled': false,
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      },
+      null,
+      2,
+    ),
+  );
   return ws;
 }
 
@@ -45,8 +62,11 @@ function codeServerEnv(work, extra = {}) {
 
 /** Installs a VSIX into this work folder's extensions dir, as a user would. Returns code-server's output. */
 export function installVsix(work, vsix) {
-  const r = spawnSync(codeServerBin, ['--extensions-dir', join(work, 'extensions'), '--user-data-dir', join(work, 'user-data'), '--install-extension', vsix],
-    { env: codeServerEnv(work), encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(codeServerBin, ['--extensions-dir', join(work, 'extensions'), '--user-data-dir', join(work, 'user-data'), '--install-extension', vsix], {
+    env: codeServerEnv(work),
+    encoding: 'utf8',
+    timeout: 120000,
+  });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
@@ -54,22 +74,54 @@ export function installVsix(work, vsix) {
 export async function startCodeServer(work, ws, extraEnv = {}, opts = { trust: true }) {
   if (!existsSync(codeServerBin)) throw new Error(`code-server is not installed at ${codeServerBin}; run node test/provision.mjs`);
   const port = await freePort();
-  const server = spawn(codeServerBin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', join(work, 'user-data'), '--extensions-dir', join(work, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', ...(opts.trust === false ? [] : ['--disable-workspace-trust']),
-    '--vscode-option', 'enable-smoke-test-driver', ws,
-  ], { env: codeServerEnv(work, extraEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const server = spawn(
+    codeServerBin,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      join(work, 'user-data'),
+      '--extensions-dir',
+      join(work, 'extensions'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(opts.trust === false ? [] : ['--disable-workspace-trust']),
+      '--vscode-option',
+      'enable-smoke-test-driver',
+      ws,
+    ],
+    { env: codeServerEnv(work, extraEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   let log = '';
-  server.stdout.on('data', (d) => { log += d; });
-  server.stderr.on('data', (d) => { log += d; });
-  const stop = () => { if (!process.env.COROSCOPE_KEEP_SERVER) try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } };
+  server.stdout.on('data', (d) => {
+    log += d;
+  });
+  server.stderr.on('data', (d) => {
+    log += d;
+  });
+  const stop = () => {
+    if (!process.env.COROSCOPE_KEEP_SERVER)
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  };
   process.on('exit', stop);
   const until = Date.now() + 60000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode}:\n${log.slice(-2000)}`);
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not listening yet */ }
-    if (Date.now() > until) { stop(); throw new Error('code-server did not answer /healthz within 60 s'); }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > until) {
+      stop();
+      throw new Error('code-server did not answer /healthz within 60 s');
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return { port, authority: `127.0.0.1:${port}`, stop, log: () => log };

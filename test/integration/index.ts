@@ -6,11 +6,14 @@ import * as fs from 'node:fs';
 import Mocha from 'mocha';
 
 function findTests(dir: string): string[] {
-  return fs.readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (fs.statSync(p).isDirectory()) return findTests(p);
-    return name.endsWith('.test.js') ? [p] : [];
-  }).sort();
+  return fs
+    .readdirSync(dir)
+    .flatMap((name) => {
+      const p = path.join(dir, name);
+      if (fs.statSync(p).isDirectory()) return findTests(p);
+      return name.endsWith('.test.js') ? [p] : [];
+    })
+    .sort();
 }
 
 export function run(): Promise<void> {

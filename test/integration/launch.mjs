@@ -42,24 +42,35 @@ async function main() {
   let browser;
   try {
     browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-      executablePath: '/usr/bin/chromium', headless: true,
+      executablePath: '/usr/bin/chromium',
+      headless: true,
       args: CHROMIUM_ARGS,
     });
-    const page = browser.pages()[0] ?? await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     let result;
     let suiteCounts;
-    const exited = new Promise((resolve) => { result = resolve; });
-    await page.exposeFunction('codeAutomationExit', (code) => { result(code); });
+    const exited = new Promise((resolve) => {
+      result = resolve;
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => {
+      result(code);
+    });
     await page.exposeFunction('codeAutomationLog', (_type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
       const m = /@@coroscope-counts (\{.*\})/.exec(text);
-      if (m) { suiteCounts = JSON.parse(m[1]); return; }
+      if (m) {
+        suiteCounts = JSON.parse(m[1]);
+        return;
+      }
       // A test asks for a picture of the workbench (decorated editors): written whole, then renamed, so it can wait for the file.
       const shot = /@@coroscope-screenshot ([\w.-]+\.png)/.exec(text);
       if (shot) {
         const dir = join(root, 'test-results');
         mkdirSync(dir, { recursive: true });
-        void page.screenshot({ path: join(dir, `.${shot[1]}`) }).then(() => renameSync(join(dir, `.${shot[1]}`), join(dir, shot[1])), () => undefined);
+        void page.screenshot({ path: join(dir, `.${shot[1]}`) }).then(
+          () => renameSync(join(dir, `.${shot[1]}`), join(dir, shot[1])),
+          () => undefined,
+        );
         return;
       }
       if (/^\s*$/.test(text) || NOISE.test(text)) return;
@@ -86,8 +97,11 @@ async function main() {
   }
 }
 
-main().then((code) => process.exit(code), (e) => {
-  console.error(`integration tier failed to run: ${e.message}`);
-  counts(0, 1);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`integration tier failed to run: ${e.message}`);
+    counts(0, 1);
+    process.exit(1);
+  },
+);

@@ -34,7 +34,10 @@ describe('lens: yield-point CodeLens in VS Code', function () {
     const uri = fixture('lens', 'producer_consumer.py');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const t = await lensesWhere(uri, (m) => (m.get(4) ?? []).join(' | ') === '⏸ yield — run to trace', 'the yield line has the lens of a line no run has seen');
-    assert.ok(t.get(1)?.some((x) => /^generator consumer — /.test(x)), `def lens: ${t.get(1)}`);
+    assert.ok(
+      t.get(1)?.some((x) => /^generator consumer — /.test(x)),
+      `def lens: ${t.get(1)}`,
+    );
   });
 
   it('reports the blocking time.sleep inside async def as a diagnostic with a quick fix', async () => {
@@ -47,7 +50,10 @@ describe('lens: yield-point CodeLens in VS Code', function () {
     assert.equal(d.range.start.line, 11);
     assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
-    assert.ok(actions.some((a) => a.title === 'Replace with await asyncio.sleep(…)'), `actions: ${actions.map((a) => a.title)}`);
+    assert.ok(
+      actions.some((a) => a.title === 'Replace with await asyncio.sleep(…)'),
+      `actions: ${actions.map((a) => a.title)}`,
+    );
   });
 
   it('turning coroscope.lens.enabled off removes the lenses, and on brings them back', async () => {
@@ -72,10 +78,21 @@ describe('lens: yield-point CodeLens in VS Code', function () {
     const info = await a.waitForSessionEnd();
     assert.ok(info, 'a session ran');
     assert.equal(info.exitCode, 0, info.message);
-    const t = await lensesWhere(uri, (m) => (m.get(4) ?? []).some((x) => x.startsWith('⇄ ')), 'the yield line shows run stats '
-      + '(the run feature publishes stats through bus.publishStats(StatsBuilder…snapshot(...)))', 60);
+    const t = await lensesWhere(
+      uri,
+      (m) => (m.get(4) ?? []).some((x) => x.startsWith('⇄ ')),
+      'the yield line shows run stats ' + '(the run feature publishes stats through bus.publishStats(StatsBuilder…snapshot(...)))',
+      60,
+    );
     const y = t.get(4)!.find((x) => x.startsWith('⇄ '))!;
-    assert.match(y, /^⇄ 6× · \S+ \S+ suspended \(max \S+ \S+\) · resumed by produce · last sent 5 · last yielded '200 OK'$/, 'the consumer is resumed by produce(), which runs on the main lane');
-    assert.ok(t.get(1)?.some((x) => /^consumer: 1 task · \d+ switches · closed$/.test(x)), `def lens after the run: ${t.get(1)}`);
+    assert.match(
+      y,
+      /^⇄ 6× · \S+ \S+ suspended \(max \S+ \S+\) · resumed by produce · last sent 5 · last yielded '200 OK'$/,
+      'the consumer is resumed by produce(), which runs on the main lane',
+    );
+    assert.ok(
+      t.get(1)?.some((x) => /^consumer: 1 task · \d+ switches · closed$/.test(x)),
+      `def lens after the run: ${t.get(1)}`,
+    );
   });
 });

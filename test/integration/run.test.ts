@@ -31,7 +31,12 @@ async function summaryWith(a: CoroscopeTestApi, events: number): Promise<Diagram
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('run: Run Current File in VS Code', function () {
@@ -39,7 +44,10 @@ describe('run: Run Current File in VS Code', function () {
 
   afterEach(async () => {
     const a = await api();
-    if (a.lastSession()?.state === 'running') { await vscode.commands.executeCommand('coroscope.stop'); await a.waitForSessionEnd(); }
+    if (a.lastSession()?.state === 'running') {
+      await vscode.commands.executeCommand('coroscope.stop');
+      await a.waitForSessionEnd();
+    }
   });
 
   it('runs examples/producer_consumer.py and the diagram shows consumer, the switches and their values', async () => {
@@ -56,10 +64,20 @@ describe('run: Run Current File in VS Code', function () {
     assert.equal(s.events, info.events, 'the webview got every event exactly once');
     const names = s.tasks.map((t) => t.name);
     assert.ok(names.includes('consumer'), `lanes: ${names}`);
-    assert.ok(names.some((n) => /produce|main/.test(n)), `a producer/main lane: ${names}`);
+    assert.ok(
+      names.some((n) => /produce|main/.test(n)),
+      `a producer/main lane: ${names}`,
+    );
     assert.ok(s.switches >= 10, `switches: ${s.switches}`);
-    for (const v of ['1', '2', '3', '4', '5']) assert.ok(s.labels.some((l) => new RegExp(`\\b${v}\\b`).test(l)), `an arrow carries ${v}: ${s.labels.join(' | ')}`);
-    assert.ok(s.labels.some((l) => l.includes("'200 OK'")), `an arrow carries '200 OK': ${s.labels.join(' | ')}`);
+    for (const v of ['1', '2', '3', '4', '5'])
+      assert.ok(
+        s.labels.some((l) => new RegExp(`\\b${v}\\b`).test(l)),
+        `an arrow carries ${v}: ${s.labels.join(' | ')}`,
+      );
+    assert.ok(
+      s.labels.some((l) => l.includes("'200 OK'")),
+      `an arrow carries '200 OK': ${s.labels.join(' | ')}`,
+    );
   });
 
   it('Stop ends a never-ending script and every process it started; closing the panel did not', async () => {

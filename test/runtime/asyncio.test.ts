@@ -26,12 +26,21 @@ for (const py of PYTHONS) {
       assert.ok(ofType(r.events, 'wake').length > 0);
       const sends = ofType(r.events, 'send').filter((s) => s.channel === 'queue');
       const recvs = ofType(r.events, 'recv').filter((s) => s.channel === 'queue');
-      assert.deepEqual(sends.map((s) => s.value), ['1', '2', '3', 'None']);
-      assert.deepEqual(recvs.map((s) => s.msg), sends.map((s) => s.msg));
+      assert.deepEqual(
+        sends.map((s) => s.value),
+        ['1', '2', '3', 'None'],
+      );
+      assert.deepEqual(
+        recvs.map((s) => s.msg),
+        sends.map((s) => s.msg),
+      );
       const ends = ofType(r.events, 'end');
       const consumer = at.find((t) => t.name === 'consumer')!;
       assert.ok(ends.some((e) => e.task === consumer.id && e.outcome === 'return' && e.value === '6'));
-      assert.ok(sw.some((s) => s.to === main.id && s.value === '49'), 'to_thread result flows into the step');
+      assert.ok(
+        sw.some((s) => s.to === main.id && s.value === '49'),
+        'to_thread result flows into the step',
+      );
     });
 
     it('busy sleep(0) steps: written compactly, read back as alternating step / sleep switches in order', () => {
@@ -39,27 +48,64 @@ for (const py of PYTHONS) {
       const r = runTraced(py, script);
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, script).stdout);
-      assert.ok(r.lines.some((l) => l.startsWith('{"type":"step",')), 'quiet steps are single step lines');
-      assert.ok(r.lines.some((l) => l.startsWith('{"type":"resume",')), 'a step that printed starts with a resume line');
+      assert.ok(
+        r.lines.some((l) => l.startsWith('{"type":"step",')),
+        'quiet steps are single step lines',
+      );
+      assert.ok(
+        r.lines.some((l) => l.startsWith('{"type":"resume",')),
+        'a step that printed starts with a resume line',
+      );
       const [loop] = tasks(r.events, 'event-loop');
       for (const name of ['a', 'b']) {
-        const t = tasks(r.events, 'asyncio-task').find((x) => x.name === 'spin' && r.events.some((e) => e.type === 'output' && e.task === x.id && e.text.startsWith(name)))!;
+        const t = tasks(r.events, 'asyncio-task').find(
+          (x) => x.name === 'spin' && r.events.some((e) => e.type === 'output' && e.task === x.id && e.text.startsWith(name)),
+        )!;
         assert.equal(t.loop, loop.id);
         // the task's story in trace order: resumed by the loop, gives it back, 7 times (6 sleeps + the return)
         const story = r.events.filter((e) => (e.type === 'switch' && (e.from === t.id || e.to === t.id)) || (e.type === 'output' && e.task === t.id));
-        const shape = story.map((e) => e.type === 'output' ? 'print' : e.type === 'switch' && e.to === t.id ? `${e.reason}<${e.from === loop.id ? 'loop' : e.from}` : `${(e as { reason: string }).reason}`);
-        assert.deepEqual(shape, ['step<loop', 'sleep', 'step<loop', 'print', 'sleep', 'step<loop', 'sleep', 'step<loop', 'sleep', 'step<loop', 'print', 'sleep', 'step<loop', 'sleep', 'step<loop', 'return']);
+        const shape = story.map((e) =>
+          e.type === 'output'
+            ? 'print'
+            : e.type === 'switch' && e.to === t.id
+              ? `${e.reason}<${e.from === loop.id ? 'loop' : e.from}`
+              : `${(e as { reason: string }).reason}`,
+        );
+        assert.deepEqual(shape, [
+          'step<loop',
+          'sleep',
+          'step<loop',
+          'print',
+          'sleep',
+          'step<loop',
+          'sleep',
+          'step<loop',
+          'sleep',
+          'step<loop',
+          'print',
+          'sleep',
+          'step<loop',
+          'sleep',
+          'step<loop',
+          'return',
+        ]);
         const sw = story.filter((e) => e.type === 'switch') as Ev<'switch'>[];
         for (const s of sw.filter((x) => x.reason === 'sleep')) {
           assert.equal(s.value, '0');
           assert.ok(s.file?.endsWith('asyncio_steps.py') && s.line === 9, `sleep(0) at line 9: ${JSON.stringify(s)}`);
         }
-        assert.ok(sw.slice(2).filter((x) => x.reason === 'step').every((x) => x.toLine === 9), 'resumes at the await');
+        assert.ok(
+          sw
+            .slice(2)
+            .filter((x) => x.reason === 'step')
+            .every((x) => x.toLine === 9),
+          'resumes at the await',
+        );
         for (let k = 1; k < story.length; k++) assert.ok(story[k].ts >= story[k - 1].ts, 'in time order');
       }
     });
 
-    it('sleep(0) in the task\'s coroutine, in a coroutine it awaits, and driven by hand: each step ends where it really did', () => {
+    it("sleep(0) in the task's coroutine, in a coroutine it awaits, and driven by hand: each step ends where it really did", () => {
       const script = 'test/fixtures/python/asyncio_sleep_sites.py';
       const r = runTraced(py, script);
       checkTrace(r);
@@ -68,12 +114,31 @@ for (const py of PYTHONS) {
       const [odd] = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'odd');
       const sleeps = switches(r.events).filter((e) => e.from === main.id && e.reason === 'sleep');
       // pause()'s sleep(0) one coroutine down, then main's own, three times; then main's last sleep(0)
-      assert.deepEqual(sleeps.map((e) => [e.line, e.depth ?? 0, e.frame ?? null, e.value]),
-        [[6, 1, 'pause', '0'], [22, 0, null, '0'], [6, 1, 'pause', '0'], [22, 0, null, '0'], [6, 1, 'pause', '0'], [22, 0, null, '0'], [25, 0, null, '0']]);
+      assert.deepEqual(
+        sleeps.map((e) => [e.line, e.depth ?? 0, e.frame ?? null, e.value]),
+        [
+          [6, 1, 'pause', '0'],
+          [22, 0, null, '0'],
+          [6, 1, 'pause', '0'],
+          [22, 0, null, '0'],
+          [6, 1, 'pause', '0'],
+          [22, 0, null, '0'],
+          [25, 0, null, '0'],
+        ],
+      );
       // odd() ran sleep(0) itself (its task never suspended there), then waited for a future
       const gave = switches(r.events).filter((e) => e.from === odd.id);
-      assert.deepEqual(gave.map((e) => [e.reason, e.line]), [['future', 16], ['return', 16]]);
-      assert.ok(ofType(r.events, 'block').some((e) => e.task === odd.id && e.on === 'future'), 'odd blocks on the future');
+      assert.deepEqual(
+        gave.map((e) => [e.reason, e.line]),
+        [
+          ['future', 16],
+          ['return', 16],
+        ],
+      );
+      assert.ok(
+        ofType(r.events, 'block').some((e) => e.task === odd.id && e.on === 'future'),
+        'odd blocks on the future',
+      );
     });
 
     it('a task made by create_task, ensure_future (also from a plain function), the loop, a TaskGroup or gather names that line and its creator', () => {
@@ -83,13 +148,15 @@ for (const py of PYTHONS) {
       assert.equal(r.stdout, runPlain(py, script).stdout);
       const [main, ...jobs] = tasks(r.events, 'asyncio-task');
       assert.deepEqual([main.name, main.line, main.parent], ['main', 24, tasks(r.events, 'main')[0].id]);
-      assert.deepEqual(jobs.map((t) => [t.name, t.file?.endsWith('asyncio_create_sites.py'), t.line, t.parent]),
-        [15, 16, 11, 18, 20, 21].map((line) => ['job', true, line, main.id]));
+      assert.deepEqual(
+        jobs.map((t) => [t.name, t.file?.endsWith('asyncio_create_sites.py'), t.line, t.parent]),
+        [15, 16, 11, 18, 20, 21].map((line) => ['job', true, line, main.id]),
+      );
     });
 
     it('held-back step starts are written once and in order while another thread writes lines', () => {
       const script = 'test/fixtures/python/asyncio_steps_threads.py';
-      const r = runTraced(py, script, { unordered: true });   // (two threads queue lines: harness checkTimeOrder)
+      const r = runTraced(py, script, { unordered: true }); // (two threads queue lines: harness checkTimeOrder)
       checkTrace(r);
       assert.match(r.stdout, /^190$/m);
       assert.ok(ofType(r.events, 'output').length > 5, 'the thread printed during the steps');
@@ -120,17 +187,25 @@ for (const py of PYTHONS) {
       const f = 'asyncio_queue_sites.py';
       // awaited put, put_nowait in the coroutine, in a helper function; then from a loop callback (no user line)
       assert.deepEqual(ofType(r.events, 'send').map(site), [
-        ['1', id('producer'), f, 16, 1], ['2', id('producer'), f, 17, 2], ['3', id('producer'), f, 8, 3], ['4', loop.id, null, null, 4]]);
+        ['1', id('producer'), f, 16, 1],
+        ['2', id('producer'), f, 17, 2],
+        ['3', id('producer'), f, 8, 3],
+        ['4', loop.id, null, null, 4],
+      ]);
       // awaited get, get_nowait in the coroutine, awaited in a helper coroutine, awaited again
       assert.deepEqual(ofType(r.events, 'recv').map(site), [
-        ['1', id('consumer'), f, 24, 1], ['2', id('consumer'), f, 25, 2], ['3', id('consumer'), f, 12, 3], ['4', id('consumer'), f, 27, 4]]);
+        ['1', id('consumer'), f, 24, 1],
+        ['2', id('consumer'), f, 25, 2],
+        ['3', id('consumer'), f, 12, 3],
+        ['4', id('consumer'), f, 27, 4],
+      ]);
     });
 
     it('a busy loop that starves the writer thread of the GIL loses no events', () => {
       // ~80,000 lines against a queue of 20,000: the writer thread alone would fall
       // behind (it waits for a GIL the loop retakes on every turn) and lines would be dropped
       const script = 'test/fixtures/python/asyncio_busy_queue.py';
-      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' }, unordered: true });   // (the writer thread unpends too)
+      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' }, unordered: true }); // (the writer thread unpends too)
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, script).stdout);
       const fin = r.events[r.events.length - 1];
@@ -145,15 +220,25 @@ for (const py of PYTHONS) {
       // a worker's get right at the start of its step (from the def, line 7, or the sleep, line 13)
       // carries that start (one line, not two),
       // and reads back as the step switch, then the recv
-      const folded = r.lines.map((l) => JSON.parse(l) as { type: string; msg?: number; task?: string; stepTs?: number; stepLine?: number })
+      const folded = r.lines
+        .map((l) => JSON.parse(l) as { type: string; msg?: number; task?: string; stepTs?: number; stepLine?: number })
         .filter((e) => e.type === 'recv' && e.stepTs !== undefined);
       assert.ok(folded.length >= 15_000, `${folded.length} folded recv lines`);
       const at = new Map<number, number>();
-      r.events.forEach((e, i) => { if (e.type === 'recv' && e.msg !== undefined) at.set(e.msg, i); });
+      r.events.forEach((e, i) => {
+        if (e.type === 'recv' && e.msg !== undefined) at.set(e.msg, i);
+      });
       for (const f of folded) {
         const before = r.events[at.get(f.msg!)! - 1];
-        assert.ok(before.type === 'switch' && before.reason === 'step' && before.to === f.task && before.ts === f.stepTs
-          && before.toLine === f.stepLine && [7, 13].includes(before.toLine ?? -1), JSON.stringify([f, before]));
+        assert.ok(
+          before.type === 'switch' &&
+            before.reason === 'step' &&
+            before.to === f.task &&
+            before.ts === f.stepTs &&
+            before.toLine === f.stepLine &&
+            [7, 13].includes(before.toLine ?? -1),
+          JSON.stringify([f, before]),
+        );
       }
     });
 

@@ -60,7 +60,7 @@ for (const py of PYTHONS) {
       checkTrace(r);
       assert.equal(r.signal, 'SIGINT');
     });
-    it('Ctrl+C during a busy event stream: python\'s own traceback (no runtime frames), death by SIGINT, complete trace', async function () {
+    it("Ctrl+C during a busy event stream: python's own traceback (no runtime frames), death by SIGINT, complete trace", async function () {
       this.timeout(120_000);
       const script = F + 'busy_interrupt.py';
       const plain = await runInterrupted(py, script, false, 50);
@@ -135,7 +135,12 @@ for (const py of PYTHONS) {
       const r = await runSocket(py, 'examples/producer_consumer.py', 'read');
       assert.equal(r.code, 0);
       checkTrace(r);
-      assert.deepEqual(switches(r.events).filter((s) => s.reason === 'resume').map((s) => s.value), ['1', '2', '3', '4', '5']);
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.reason === 'resume')
+          .map((s) => s.value),
+        ['1', '2', '3', '4', '5'],
+      );
     });
     it('a consumer that hangs up never harms the program', async () => {
       const r = await runSocket(py, 'examples/producer_consumer.py', 'close');

@@ -5,7 +5,7 @@ for (const py of PYTHONS) {
   describe(`runtime generators on ${py.name}`, function () {
     this.timeout(60_000);
 
-    it('producer_consumer: alternating switches carrying 1..5 and \'200 OK\'', () => {
+    it("producer_consumer: alternating switches carrying 1..5 and '200 OK'", () => {
       const r = runTraced(py, 'examples/producer_consumer.py');
       checkTrace(r);
       assert.equal(r.code, 0);
@@ -26,34 +26,51 @@ for (const py of PYTHONS) {
       assert.equal(yieldSw?.line, 10);
     });
 
-    it('generators from an imported module, a module imported by name, and exec\'d source are lanes', () => {
+    it("generators from an imported module, a module imported by name, and exec'd source are lanes", () => {
       const r = runTraced(py, 'test/fixtures/python/gen_sources.py');
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/gen_sources.py').stdout);
       const [cd, echo] = tasks(r.events, 'generator');
       assert.equal(cd.name, 'countdown');
       assert.ok(cd.file?.endsWith('gen_sources.py') && cd.codeFile?.endsWith('gen_sources_mod.py'));
-      assert.deepEqual(switches(r.events).filter((s) => s.from === cd.id && s.reason === 'yield').map((s) => s.value),
-        ['3', '2', '1']);
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.from === cd.id && s.reason === 'yield')
+          .map((s) => s.value),
+        ['3', '2', '1'],
+      );
       assert.equal(echo.name, 'echo');
-      assert.deepEqual(switches(r.events).filter((s) => s.to === echo.id && s.reason === 'resume').map((s) => s.value),
-        ["'hi'", "'hi!'"]);
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.to === echo.id && s.reason === 'resume')
+          .map((s) => s.value),
+        ["'hi'", "'hi!'"],
+      );
       const x = runTraced(py, 'test/fixtures/python/gen_exec.py');
       checkTrace(x);
       assert.equal(x.stdout, '30\n');
       const [made] = tasks(x.events, 'generator');
       assert.equal(made?.name, 'made');
-      assert.deepEqual(switches(x.events).filter((s) => s.from === made.id && s.reason === 'yield').map((s) => s.value),
-        ['0', '10', '20']);
+      assert.deepEqual(
+        switches(x.events)
+          .filter((s) => s.from === made.id && s.reason === 'yield')
+          .map((s) => s.value),
+        ['0', '10', '20'],
+      );
     });
 
     it('generator_baozi: two consumer lanes each receive 1..5', () => {
       const r = runTraced(py, 'examples/generator_baozi.py');
       checkTrace(r);
       const lanes = tasks(r.events, 'generator');
-      assert.deepEqual(lanes.map((t) => t.name), ['consumer', 'consumer']);
+      assert.deepEqual(
+        lanes.map((t) => t.name),
+        ['consumer', 'consumer'],
+      );
       for (const l of lanes) {
-        const vals = switches(r.events).filter((s) => s.to === l.id && s.reason === 'resume').map((s) => s.value);
+        const vals = switches(r.events)
+          .filter((s) => s.to === l.id && s.reason === 'resume')
+          .map((s) => s.value);
         assert.deepEqual(vals, ['1', '2', '3', '4', '5']);
       }
     });
@@ -64,7 +81,10 @@ for (const py of PYTHONS) {
       assert.equal(r.code, 0);
       const [p] = tasks(r.events, 'generator');
       const ys = switches(r.events).filter((s) => s.from === p.id);
-      assert.deepEqual(ys.map((s) => s.value), ['0', '1', '2', '3', '4', 'None']);
+      assert.deepEqual(
+        ys.map((s) => s.value),
+        ['0', '1', '2', '3', '4', 'None'],
+      );
       assert.equal(ys[ys.length - 1].reason, 'return');
       assert.ok(ofType(r.events, 'end').some((e) => e.task === p.id && e.outcome === 'return'));
     });
@@ -80,7 +100,12 @@ for (const py of PYTHONS) {
       assert.ok(deep.length >= 2 && deep.every((s) => s.frame === 'sub'));
       assert.deepEqual(deep.map((s) => s.value).slice(0, 2), ["'a'", "'hello'"]);
       const counter = tasks(r.events).find((t) => t.name === 'counter')!;
-      assert.deepEqual(switches(r.events).filter((s) => s.from === counter.id).map((s) => s.reason), ['yield', 'yield', 'yield', 'return']);
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.from === counter.id)
+          .map((s) => s.reason),
+        ['yield', 'yield', 'yield', 'return'],
+      );
       const catcher = tasks(r.events).find((t) => t.name === 'catcher')!;
       const cs = switches(r.events).filter((s) => s.to === catcher.id || s.from === catcher.id);
       assert.ok(cs.some((s) => s.reason === 'throw' && s.to === catcher.id));
@@ -96,7 +121,9 @@ for (const py of PYTHONS) {
       const plain = runPlain(py, 'test/fixtures/python/hostile_values.py');
       assert.equal(r.stdout, plain.stdout);
       assert.equal(r.code, 0);
-      const vals = switches(r.events).map((s) => s.value).filter((v): v is string => v !== undefined);
+      const vals = switches(r.events)
+        .map((s) => s.value)
+        .filter((v): v is string => v !== undefined);
       assert.ok(vals.includes("'<script>'"), 'the sent string is reported as text');
       assert.ok(vals.includes('<Raises object>'));
       assert.ok(vals.some((v) => v.startsWith("'xxxx") && v.endsWith('…')));

@@ -10,11 +10,22 @@ for (const py of GREENLET_PYTHONS) {
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, 'examples/greenlet_switch.py').stdout);
       const g = tasks(r.events, 'greenlet');
-      assert.deepEqual(g.map((t) => t.name), ['test1', 'test2', 'adder']);
+      assert.deepEqual(
+        g.map((t) => t.name),
+        ['test1', 'test2', 'adder'],
+      );
       assert.ok(g.every((t) => t.parent === '1'));
       const sw = switches(r.events);
       const [t1, t2, adder] = g;
-      assert.deepEqual(sw.slice(0, 4).map((s) => [s.from, s.to]), [['1', t1.id], [t1.id, t2.id], [t2.id, t1.id], [t1.id, t2.id]]);
+      assert.deepEqual(
+        sw.slice(0, 4).map((s) => [s.from, s.to]),
+        [
+          ['1', t1.id],
+          [t1.id, t2.id],
+          [t2.id, t1.id],
+          [t1.id, t2.id],
+        ],
+      );
       const vals = sw.filter((s) => s.from === adder.id || s.to === adder.id).map((s) => `${s.reason}:${s.value}`);
       assert.deepEqual(vals, ['start:(2, 3)', 'switch:5', 'switch:10', 'return:15']);
       assert.ok(ofType(r.events, 'end').some((e) => e.task === adder.id && e.outcome === 'return' && e.value === '15'));
@@ -41,7 +52,10 @@ for (const py of GREENLET_PYTHONS) {
       const sends = ofType(r.events, 'send');
       const recvs = ofType(r.events, 'recv');
       assert.equal(sends.length, 3);
-      assert.deepEqual(recvs.map((x) => x.msg), sends.map((x) => x.msg));
+      assert.deepEqual(
+        recvs.map((x) => x.msg),
+        sends.map((x) => x.msg),
+      );
       assert.ok(sends.every((s) => s.channel === 'chan' && s.value?.startsWith("'http://example.com/")));
       const reasons = new Set(switches(r.events).map((s) => s.reason));
       assert.ok(reasons.has('channel') && reasons.has('schedule'));
@@ -54,8 +68,13 @@ for (const py of GREENLET_PYTHONS) {
       assert.equal(r.stdout, runPlain(py, 'examples/gevent_sleep.py').stdout);
       const [hub] = tasks(r.events, 'hub');
       assert.ok(hub);
-      assert.deepEqual(tasks(r.events, 'greenlet').map((t) => t.name), ['fun1', 'fun2', 'fun3']);
-      const sl = switches(r.events).filter((s) => s.to === hub.id && s.reason === 'sleep').map((s) => s.value);
+      assert.deepEqual(
+        tasks(r.events, 'greenlet').map((t) => t.name),
+        ['fun1', 'fun2', 'fun3'],
+      );
+      const sl = switches(r.events)
+        .filter((s) => s.to === hub.id && s.reason === 'sleep')
+        .map((s) => s.value);
       assert.deepEqual(sl, ['2', '1', '2']);
       assert.ok(switches(r.events).some((s) => s.from === '1' && s.to === hub.id && s.reason === 'join'));
       assert.ok(ofType(r.events, 'block').some((b) => b.on === 'timer' && b.detail === '1 s'));
@@ -65,11 +84,21 @@ for (const py of GREENLET_PYTHONS) {
       needGevent(this, py);
       const r = runTraced(py, 'examples/gevent_spawn_join.py');
       checkTrace(r);
-      assert.deepEqual(tasks(r.events, 'greenlet').map((t) => t.name), ['f', 'f', 'g', 'g', 'g']);
+      assert.deepEqual(
+        tasks(r.events, 'greenlet').map((t) => t.name),
+        ['f', 'f', 'g', 'g', 'g'],
+      );
       assert.ok(switches(r.events).some((s) => s.reason === 'join'));
       // 15 printed lines (a print is usually one output event; its text and newline are two when the
       // writer thread flushed in between)
-      assert.equal(ofType(r.events, 'output').map((o) => o.text).join('').split('\n').filter(Boolean).length, 15);
+      assert.equal(
+        ofType(r.events, 'output')
+          .map((o) => o.text)
+          .join('')
+          .split('\n')
+          .filter(Boolean).length,
+        15,
+      );
     });
 
     it('gevent_monkey_http: io-wait on socket fds, dns', function () {

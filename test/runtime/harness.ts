@@ -33,7 +33,7 @@ export interface Interp {
   /** Why this interpreter has no gevent (the gevent tests say so when they skip); undefined: it has gevent. */
   noGevent?: string;
 }
-const NO_GEVENT_PYENV = 'gevent is not installed for pyenv python3 (Debian\'s /usr/bin/python3 has it)';
+const NO_GEVENT_PYENV = "gevent is not installed for pyenv python3 (Debian's /usr/bin/python3 has it)";
 /** pyenv CPython 3.11 (no greenlet/gevent). */
 export const PY311: Interp = { name: 'CPython 3.11 (python3)', minor: 11, exe: 'python3', capture: 'settrace', noGevent: NO_GEVENT_PYENV };
 /** Debian CPython 3.11 with python3-greenlet / python3-gevent. */
@@ -44,8 +44,12 @@ export const PY313: Interp = { name: 'CPython 3.13 (trixie chroot)', minor: 13, 
 export const PY314: Interp = { name: 'CPython 3.14 (testing chroot)', minor: 14, exe: 'python3', chroot: TESTING, capture: 'monitoring' };
 /** Debian testing root: CPython 3.15 with greenlet; Debian has no gevent build for it. */
 export const PY315: Interp = {
-  name: 'CPython 3.15 (testing chroot)', minor: 15, exe: 'python3.15', chroot: TESTING, capture: 'monitoring',
-  noGevent: 'Debian testing has no gevent build for Python 3.15 (No module named \'gevent._gevent_c_hub_local\')',
+  name: 'CPython 3.15 (testing chroot)',
+  minor: 15,
+  exe: 'python3.15',
+  chroot: TESTING,
+  capture: 'monitoring',
+  noGevent: "Debian testing has no gevent build for Python 3.15 (No module named 'gevent._gevent_c_hub_local')",
 };
 /** Every interpreter a behaviour test runs on (the pyenv 3.11 has no greenlet: see GREENLET_PYTHONS). */
 export const PYTHONS: readonly Interp[] = [PY311, PY313, PY314, PY315];
@@ -62,7 +66,8 @@ export function needGevent(ctx: Mocha.Context, py: Interp): void {
 
 const ROOT_HOW: Record<string, string> = {
   [TRIXIE]: '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent trixie .tools/trixie`',
-  [TESTING]: '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent testing .tools/testing` ' +
+  [TESTING]:
+    '`debootstrap --variant=minbase --include=python3,python3-greenlet,python3-gevent testing .tools/testing` ' +
     'then `chroot .tools/testing apt-get -o Acquire::Check-Valid-Until=false install python3.15`',
 };
 const staged = new Set<string>();
@@ -71,8 +76,10 @@ function stage(py: Interp): void {
   const root = py.chroot!;
   if (staged.has(root)) return;
   if (!fs.existsSync(path.join(root, 'usr', 'bin', py.exe))) {
-    throw new Error(`${py.name} missing: ${root}/usr/bin/${py.exe} does not exist. Provision it with ` +
-      `\`node test/provision.mjs runtime\` (${ROOT_HOW[root] ?? 'debootstrap'}).`);
+    throw new Error(
+      `${py.name} missing: ${root}/usr/bin/${py.exe} does not exist. Provision it with ` +
+        `\`node test/provision.mjs runtime\` (${ROOT_HOW[root] ?? 'debootstrap'}).`,
+    );
   }
   const dst = path.join(root, STAGE.slice(1));
   fs.rmSync(dst, { recursive: true, force: true });
@@ -84,11 +91,23 @@ function stage(py: Interp): void {
 }
 
 export interface RunOptions {
-  args?: string[]; stdin?: string; env?: Record<string, string>; opts?: string[]; timeoutMs?: number; socket?: string;
+  args?: string[];
+  stdin?: string;
+  env?: Record<string, string>;
+  opts?: string[];
+  timeoutMs?: number;
+  socket?: string;
   /** Skip the time-order check: lines queued by two threads at once can still cross (see checkTimeOrder). */
   unordered?: boolean;
 }
-export interface RunResult { events: TraceLine[]; lines: string[]; stdout: string; stderr: string; code: number | null; signal: string | null }
+export interface RunResult {
+  events: TraceLine[];
+  lines: string[];
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: string | null;
+}
 
 let seq = 0;
 function tracePath(py: Interp): { host: string; inner: string } {
@@ -106,9 +125,16 @@ function tracePath(py: Interp): { host: string; inner: string } {
 function command(py: Interp, pyArgs: string[], env: Record<string, string>): { cmd: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
   if (py.chroot) {
     stage(py);
-    const assigns = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+    const assigns = Object.entries(env)
+      .map(([k, v]) => `${k}=${shq(v)}`)
+      .join(' ');
     const script = `cd ${STAGE} && exec env ${assigns} ${py.exe} ${pyArgs.map(shq).join(' ')}`;
-    return { cmd: 'chroot', args: [py.chroot, 'sh', '-c', script], cwd: ROOT, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' } };
+    return {
+      cmd: 'chroot',
+      args: [py.chroot, 'sh', '-c', script],
+      cwd: ROOT,
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+    };
   }
   return { cmd: py.exe, args: pyArgs, cwd: ROOT, env: { ...process.env, ...env } };
 }
@@ -126,14 +152,17 @@ export function parseTrace(text: string, ordered = true): { events: TraceLine[];
   const declared = new Map<string, TaskEvent>();
   const parsed = parseLines(lines);
   if (ordered) checkTimeOrder(parsed);
-  return { events: parsed.flatMap((e): TraceLine[] => {
-    if (e.type === 'task') declared.set(e.id, e);
-    if (e.type === 'send' || e.type === 'recv') {
-      const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
-      return [...resume, transfer];
-    }
-    return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
-  }), lines };
+  return {
+    events: parsed.flatMap((e): TraceLine[] => {
+      if (e.type === 'task') declared.set(e.id, e);
+      if (e.type === 'send' || e.type === 'recv') {
+        const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
+        return [...resume, transfer];
+      }
+      return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
+    }),
+    lines,
+  };
 }
 
 /**
@@ -210,7 +239,10 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
   let received = '';
   const server = net.createServer((conn) => {
     if (serve === 'close') conn.destroy();
-    else conn.on('data', (d) => { received += d.toString('utf8'); });
+    else
+      conn.on('data', (d) => {
+        received += d.toString('utf8');
+      });
   });
   await new Promise<void>((res) => server.listen(sockHost, res));
   const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1', ...(o.env ?? {}) };
@@ -219,8 +251,12 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
     const child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
     child.stdin.end(o.stdin ?? '');
@@ -253,9 +289,14 @@ export async function runInterrupted(py: Interp, script: string, traced: boolean
         setTimeout(() => child.kill('SIGINT'), delayMs);
       }
     });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) => { clearTimeout(killer); resolve({ stdout, stderr, code, signal }); });
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ stdout, stderr, code, signal });
+    });
     child.stdin.end();
   });
   const text = tp && fs.existsSync(tp.host) ? fs.readFileSync(tp.host, 'utf8') : '';
@@ -286,7 +327,10 @@ export function checkTrace(r: RunResult, opts: { finish?: boolean } = {}): void 
     if (e.type === 'switch') {
       if (!declared.has(e.from) || !declared.has(e.to)) throw new Error(`switch names undeclared task: ${JSON.stringify(e)}`);
     }
-    if ((e.type === 'end' || e.type === 'output' || e.type === 'block' || e.type === 'wake' || e.type === 'send' || e.type === 'recv') && !declared.has(e.task)) {
+    if (
+      (e.type === 'end' || e.type === 'output' || e.type === 'block' || e.type === 'wake' || e.type === 'send' || e.type === 'recv') &&
+      !declared.has(e.task)
+    ) {
       throw new Error(`${e.type} names undeclared task: ${JSON.stringify(e)}`);
     }
   }

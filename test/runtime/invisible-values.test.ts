@@ -36,7 +36,10 @@ for (const py of GREENLET_PYTHONS) {
       // collected later, see docs/architecture.md "What the program can still observe").
       assert.deepEqual(r.stderr.split('\n').sort(), plain.stderr.split('\n').sort());
       const ends = ofType(r.events, 'end').filter((e) => e.outcome === 'exception');
-      assert.ok(ends.some((e) => e.value === 'ValueError: nobody looked'), 'the task still ends with its exception');
+      assert.ok(
+        ends.some((e) => e.value === 'ValueError: nobody looked'),
+        'the task still ends with its exception',
+      );
     });
 
     it('sys.exit(263): the process exits 7, and so does finish.exitCode', () => {
@@ -53,25 +56,34 @@ for (const py of GREENLET_PYTHONS) {
 
 describe('runtime: every kind of asyncio task is traced', function () {
   this.timeout(120_000);
-  for (const py of [PY313, PY314, PY315]) it(`on ${py.name}: create_task, Task(), eager_task_factory (also tasks done in their eager step, and gather's), a custom factory`, () => {
-    const plain = runPlain(py, F + 'aio_factories.py');
-    const r = runTraced(py, F + 'aio_factories.py');
-    checkTrace(r);
-    assert.equal(r.stdout, plain.stdout);
-    // (before 3.14 a factory's task gets its name= by set_name afterwards, so the tasks are told apart by
-    // what they return: 1-7, and main's None)
-    const at = tasks(r.events, 'asyncio-task');
-    const ends = new Map(ofType(r.events, 'end').map((e) => [e.task, e]));
-    for (const t of at) assert.equal(ends.get(t.id)?.outcome, 'return', `${t.name} ends with its return`);
-    assert.deepEqual(at.map((t) => ends.get(t.id)?.value).sort(), ['1', '2', '3', '4', '5', '6', '7', 'None']);
-    const instant = at.find((t) => ends.get(t.id)?.value === '4')!;
-    assert.ok(['instant', 'eager-instant'].includes(instant.name), instant.name);   // (3.14+ hands the factory name=)
-    assert.ok(switches(r.events).some((s) => s.to === instant.id), 'its eager step is a switch into it');
-  });
+  for (const py of [PY313, PY314, PY315])
+    it(`on ${py.name}: create_task, Task(), eager_task_factory (also tasks done in their eager step, and gather's), a custom factory`, () => {
+      const plain = runPlain(py, F + 'aio_factories.py');
+      const r = runTraced(py, F + 'aio_factories.py');
+      checkTrace(r);
+      assert.equal(r.stdout, plain.stdout);
+      // (before 3.14 a factory's task gets its name= by set_name afterwards, so the tasks are told apart by
+      // what they return: 1-7, and main's None)
+      const at = tasks(r.events, 'asyncio-task');
+      const ends = new Map(ofType(r.events, 'end').map((e) => [e.task, e]));
+      for (const t of at) assert.equal(ends.get(t.id)?.outcome, 'return', `${t.name} ends with its return`);
+      assert.deepEqual(at.map((t) => ends.get(t.id)?.value).sort(), ['1', '2', '3', '4', '5', '6', '7', 'None']);
+      const instant = at.find((t) => ends.get(t.id)?.value === '4')!;
+      assert.ok(['instant', 'eager-instant'].includes(instant.name), instant.name); // (3.14+ hands the factory name=)
+      assert.ok(
+        switches(r.events).some((s) => s.to === instant.id),
+        'its eager step is a switch into it',
+      );
+    });
   it(`on ${PY311.name} (no eager tasks): create_task, Task(), a custom factory`, () => {
     const r = runTraced(PY311, F + 'aio_factories.py');
     checkTrace(r);
     const ends = new Map(ofType(r.events, 'end').map((e) => [e.task, e]));
-    assert.deepEqual(tasks(r.events, 'asyncio-task').map((t) => ends.get(t.id)?.value).sort(), ['1', '2', '7', 'None']);
+    assert.deepEqual(
+      tasks(r.events, 'asyncio-task')
+        .map((t) => ends.get(t.id)?.value)
+        .sort(),
+      ['1', '2', '7', 'None'],
+    );
   });
 });

@@ -15,7 +15,9 @@ import { TraceStore } from '../../trace/store';
 import { DEB311, ROOT, runTraced } from './harness';
 
 type Ev = TraceLine & Record<string, unknown>;
-const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.py')).sort();
+const EXAMPLES = readdirSync(join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.py'))
+  .sort();
 
 /** The trace's facts about one file, counted from the raw events. */
 function facts(events: Ev[], file: string) {
@@ -26,7 +28,10 @@ function facts(events: Ev[], file: string) {
   const at = (e: Ev) => (fileOf(e) === file && typeof e.line === 'number' ? e.line : -1);
   const count = (pred: (e: Ev) => boolean) => {
     const m = new Map<number, number>();
-    for (const e of events) { const l = at(e); if (l > 0 && pred(e)) m.set(l, (m.get(l) ?? 0) + 1); }
+    for (const e of events) {
+      const l = at(e);
+      if (l > 0 && pred(e)) m.set(l, (m.get(l) ?? 0) + 1);
+    }
     return m;
   };
   const sends = count((e) => e.type === 'send');
@@ -40,7 +45,10 @@ function facts(events: Ev[], file: string) {
   for (const e of events) {
     if (e.type === 'switch') {
       pending.delete(e.to);
-      if (e.reason === 'return' || e.reason === 'raise' || e.file !== file || !e.line) { pending.delete(e.from); continue; }
+      if (e.reason === 'return' || e.reason === 'raise' || e.file !== file || !e.line) {
+        pending.delete(e.from);
+        continue;
+      }
       sw.set(e.line, (sw.get(e.line) ?? 0) + 1);
       pending.set(e.from, { line: e.line, reason: e.reason });
     } else if (e.type === 'end') {
@@ -76,11 +84,20 @@ function checkLenses(name: string, text: string, lenses: Lens[], events: Ev[], f
         continue;
       }
       const swN = num(/^⇄ (\d+)×/.exec(t));
-      if (swN !== undefined) { assert.equal(swN, f.sw.get(line) ?? 0, `${where}: switches out at this line`); claims.push(`${line}: ${swN} switches`); }
+      if (swN !== undefined) {
+        assert.equal(swN, f.sw.get(line) ?? 0, `${where}: switches out at this line`);
+        claims.push(`${line}: ${swN} switches`);
+      }
       const took = num(/⇣ took (\d+) from/.exec(t));
-      if (took !== undefined) { assert.equal(took, f.recvs.get(line) ?? 0, `${where}: recv events at this line`); claims.push(`${line}: took ${took}`); }
+      if (took !== undefined) {
+        assert.equal(took, f.recvs.get(line) ?? 0, `${where}: recv events at this line`);
+        claims.push(`${line}: took ${took}`);
+      }
       const put = num(/⇡ (?:put|submitted) (\d+)/.exec(t));
-      if (put !== undefined) { assert.equal(put, f.sends.get(line) ?? 0, `${where}: send events at this line`); claims.push(`${line}: put ${put}`); }
+      if (put !== undefined) {
+        assert.equal(put, f.sends.get(line) ?? 0, `${where}: send events at this line`);
+        claims.push(`${line}: put ${put}`);
+      }
       const waited = num(/⏸ waited (\d+)×/.exec(t));
       if (waited !== undefined) {
         assert.ok(waited >= 1 && waited <= (f.blocks.get(line) ?? 0), `${where}: waits ≤ block events at this line (${f.blocks.get(line) ?? 0})`);
@@ -91,8 +108,11 @@ function checkLenses(name: string, text: string, lenses: Lens[], events: Ev[], f
       if (def) {
         const n = Number(def[2]);
         // Lanes whose code is this def, or (their code site being a library's, e.g. gevent's Greenlet.run) its name.
-        const ran = tasks.filter((e) => (e.codeFile === file && e.codeLine === line)
-          || (e.name === def[1] && e.codeFile !== file && !['main', 'event-loop', 'hub'].includes(e.kind as string))).length;
+        const ran = tasks.filter(
+          (e) =>
+            (e.codeFile === file && e.codeLine === line) ||
+            (e.name === def[1] && e.codeFile !== file && !['main', 'event-loop', 'hub'].includes(e.kind as string)),
+        ).length;
         assert.equal(n, ran, `${where}: lanes that ran this def`);
         claims.push(`${line}: ${n} lanes`);
       }
@@ -101,7 +121,9 @@ function checkLenses(name: string, text: string, lenses: Lens[], events: Ev[], f
         const fn = /^(\w+):/.exec(t)![1];
         const n = Number(calls.length === 4 ? calls[2] : calls[1]);
         const ch = calls.length === 4 ? calls[3] : calls[2];
-        const sent = events.filter((e) => e.type === 'send' && e.channel === ch && typeof e.value === 'string' && new RegExp(`^(map )?${fn}\\(`).test(e.value)).length;
+        const sent = events.filter(
+          (e) => e.type === 'send' && e.channel === ch && typeof e.value === 'string' && new RegExp(`^(map )?${fn}\\(`).test(e.value),
+        ).length;
         assert.equal(n, sent, `${where}: calls submitted to ${ch}`);
         claims.push(`${line}: ${n} calls`);
       }
@@ -114,7 +136,10 @@ function checkLenses(name: string, text: string, lenses: Lens[], events: Ev[], f
     for (const [line, n] of m) {
       if (n <= 0) continue;
       const titles = byLine.get(line) ?? [];
-      assert.ok(titles.some((t) => /^(⇄|⏸ waited|⇣|⇡)/.test(t)), `${name}:${line} ${JSON.stringify(lines[line - 1]?.trim())} has events but its lenses are ${JSON.stringify(titles)}`);
+      assert.ok(
+        titles.some((t) => /^(⇄|⏸ waited|⇣|⇡)/.test(t)),
+        `${name}:${line} ${JSON.stringify(lines[line - 1]?.trim())} has events but its lenses are ${JSON.stringify(titles)}`,
+      );
     }
   }
   return claims;
@@ -123,7 +148,9 @@ function checkLenses(name: string, text: string, lenses: Lens[], events: Ev[], f
 describe('lenses match the run: every example, every claim counted from the trace', function () {
   this.timeout(120_000);
   let bundle: ParserBundle;
-  before(async () => { bundle = await loadParser(); });
+  before(async () => {
+    bundle = await loadParser();
+  });
 
   for (const ex of EXAMPLES) {
     it(`examples/${ex}`, () => {

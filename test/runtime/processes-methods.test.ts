@@ -39,7 +39,10 @@ for (const py of PYTHONS) {
         assert.equal(r.stderr, p.stderr);
         assert.equal(p.code, 3);
         assert.equal(r.code, 3);
-        assert.match(r.stdout, /^squares \[\(0, 0\), \(1, 1\), \(2, 4\), \(3, 9\)\]\nworkers \[0, 0\]\necho 101\nuntraced exit 0\ncrash exit 1\npool \[1, 4, 9\]\nexecutor \[16, 25\]\nmanager via manager\n$/);
+        assert.match(
+          r.stdout,
+          /^squares \[\(0, 0\), \(1, 1\), \(2, 4\), \(3, 9\)\]\nworkers \[0, 0\]\necho 101\nuntraced exit 0\ncrash exit 1\npool \[1, 4, 9\]\nexecutor \[16, 25\]\nmanager via manager\n$/,
+        );
         checkTrace(r);
         const fin = r.events.flatMap((e, i) => (e.type === 'finish' ? [i] : []));
         assert.deepEqual(fin, [r.events.length - 1], 'one finish, last');
@@ -62,7 +65,11 @@ for (const py of PYTHONS) {
         assert.equal(lanePids.size, lanes.length);
         // root + one per lane + the untraced child's (header + mark only)
         assert.equal(headers.length, lanes.length + 2, `headers of pids ${headers.map((h) => h.pid)}`);
-        for (const pid of lanePids) assert.ok(headers.some((h) => String(h.pid) === pid), `lane ${pid} has a header`);
+        for (const pid of lanePids)
+          assert.ok(
+            headers.some((h) => String(h.pid) === pid),
+            `lane ${pid} has a header`,
+          );
 
         const untraced = ofType(r.events, 'mark').filter((m) => m.kind === 'runtime-error');
         assert.equal(untraced.length, 1, JSON.stringify(untraced));
@@ -72,8 +79,9 @@ for (const py of PYTHONS) {
         const rootPid = (r.events[0] as { pid: number }).pid;
         assert.equal(crossPairs(r, /^JoinableQueue#/), 6, '4 numbers + 2 stops to the workers');
         assert.equal(crossPairs(r, /^Queue#/), 4, '4 results back');
-        const chans = new Set([...ofType(r.events, 'send'), ...ofType(r.events, 'recv')].map((e) => e.channel)
-          .filter((c) => /^(Joinable)?Queue#|^SimpleQueue#/.test(c)));
+        const chans = new Set(
+          [...ofType(r.events, 'send'), ...ofType(r.events, 'recv')].map((e) => e.channel).filter((c) => /^(Joinable)?Queue#|^SimpleQueue#/.test(c)),
+        );
         assert.deepEqual([...chans].sort(), [`JoinableQueue#${rootPid}.1`, `Queue#${rootPid}.2`, `SimpleQueue#${rootPid}.3`, `SimpleQueue#${rootPid}.4`]);
         // the untraced child's put arrives untraced: main's recv has no msg, the value is there
         assert.ok(ofType(r.events, 'recv').some((x) => x.task === '1' && x.channel === `SimpleQueue#${rootPid}.4` && x.value === '101'));
@@ -82,11 +90,18 @@ for (const py of PYTHONS) {
 
         const ends = ofType(r.events, 'end');
         const crasher = lanes.find((l) => l.name === 'crasher')!;
-        assert.deepEqual(ends.filter((e) => e.task === crasher.id).map((e) => [e.outcome, e.value]), [['exit', '1']]);
+        assert.deepEqual(
+          ends.filter((e) => e.task === crasher.id).map((e) => [e.outcome, e.value]),
+          [['exit', '1']],
+        );
         for (const l of lanes) assert.equal(ends.filter((e) => e.task === l.id).length, 1, `${l.name} ends once`);
         for (const n of ['worker-0', 'worker-1']) {
           const l = lanes.find((x) => x.name === n)!;
-          assert.deepEqual(ends.filter((e) => e.task === l.id).map((e) => e.value), ['0'], `${n} ends with 0`);
+          assert.deepEqual(
+            ends.filter((e) => e.task === l.id).map((e) => e.value),
+            ['0'],
+            `${n} ends with 0`,
+          );
         }
       });
     }
@@ -127,7 +142,8 @@ for (const py of PYTHONS) {
     it('what the runtime pickles loads in a Python without the runtime (preparation data, queues, a queued item)', () => {
       const r = runTraced(py, 'test/fixtures/python/mp_pickles.py');
       const p = runPlain(py, 'test/fixtures/python/mp_pickles.py');
-      const want = 'runtime loaded False\n' +
+      const want =
+        'runtime loaded False\n' +
         "preparation data pickled ['init_main_from_path', 'sys_argv', 'sys_path']\n" +
         "process SpawnProcess pickled ['Queue', 'JoinableQueue', 'SimpleQueue']\n" +
         "item {'item': [1, 'two']}\n";
@@ -135,7 +151,10 @@ for (const py of PYTHONS) {
       assert.equal(r.stdout, want, r.stderr);
       assert.equal(r.stderr, '');
       checkTrace(r);
-      assert.ok(ofType(r.events, 'send').some((s) => /^Queue#/.test(s.channel) && s.value === "{'item': [1, 'two']}"), 'the put was traced');
+      assert.ok(
+        ofType(r.events, 'send').some((s) => /^Queue#/.test(s.channel) && s.value === "{'item': [1, 'two']}"),
+        'the put was traced',
+      );
     });
   });
 }

@@ -50,7 +50,10 @@ for (const py of PYTHONS) {
       const r = runTraced(py, 'examples/threads_queue.py');
       checkTrace(r);
       const th = tasks(r.events, 'thread');
-      assert.deepEqual(th.map((t) => t.name), ['worker-0', 'worker-1']);
+      assert.deepEqual(
+        th.map((t) => t.name),
+        ['worker-0', 'worker-1'],
+      );
       assert.ok(th.every((t) => t.parent === '1'));
       assert.ok(th.every((t) => ofType(r.events, 'end').some((e) => e.task === t.id)));
       const sends = ofType(r.events, 'send').filter((s) => s.channel === 'q');
@@ -72,7 +75,10 @@ for (const py of PYTHONS) {
         assert.equal(p.parent, '1');
       }
       assert.equal(r.events.filter((e) => e.type === 'header').length, 3, 'one header per process');
-      assert.ok(ofType(r.events, 'recv').some((x) => procs.some((p) => x.task.startsWith(p.id.split(':')[0] + ':'))), 'children receive tasks');
+      assert.ok(
+        ofType(r.events, 'recv').some((x) => procs.some((p) => x.task.startsWith(p.id.split(':')[0] + ':'))),
+        'children receive tasks',
+      );
       assert.ok(ofType(r.events, 'send').some((x) => x.channel.startsWith('JoinableQueue#')));
     });
 
@@ -120,9 +126,18 @@ for (const py of PYTHONS) {
         assert.equal(rp.stdout, '49\n[1, 4, 9, 16]\n');
         oneFinish(rp);
         const pp = pairs(rp, /^Pool#/, true);
-        const calls = pp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort();
+        const calls = pp
+          .filter((p) => p.send.task === '1')
+          .map((p) => p.send.value)
+          .sort();
         assert.deepEqual(calls, ['map square(1, 2)', 'map square(3, 4)', 'square(7)']);
-        assert.deepEqual(pp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(), ['49', '[1, 4]', '[9, 16]']);
+        assert.deepEqual(
+          pp
+            .filter((p) => p.recv.task === '1')
+            .map((p) => p.recv.value)
+            .sort(),
+          ['49', '[1, 4]', '[9, 16]'],
+        );
         assert.ok(!ofType(rp.events, 'send').some((s) => s.channel.startsWith('SimpleQueue#')), 'pool plumbing is not shown');
 
         const rx = runTraced(py, 'test/fixtures/python/mp_story.py', { args: [method, 'executor'] });
@@ -130,10 +145,20 @@ for (const py of PYTHONS) {
         assert.equal(rx.code, 0);
         oneFinish(rx);
         const xp = pairs(rx, /^ProcessPoolExecutor#1$/, true);
-        assert.deepEqual(xp.filter((p) => p.send.task === '1').map((p) => p.send.value).sort(),
-          ['fail(5)', 'square(1)', 'square(2)', 'square(3)']);
-        assert.deepEqual(xp.filter((p) => p.recv.task === '1').map((p) => p.recv.value).sort(),
-          ['1', '4', '9', "ValueError('bad 5')"]);
+        assert.deepEqual(
+          xp
+            .filter((p) => p.send.task === '1')
+            .map((p) => p.send.value)
+            .sort(),
+          ['fail(5)', 'square(1)', 'square(2)', 'square(3)'],
+        );
+        assert.deepEqual(
+          xp
+            .filter((p) => p.recv.task === '1')
+            .map((p) => p.recv.value)
+            .sort(),
+          ['1', '4', '9', "ValueError('bad 5')"],
+        );
         assert.deepEqual(tasks(rx.events, 'thread'), [], 'no lanes for queue feeder / executor manager threads');
       });
     }
@@ -147,12 +172,18 @@ for (const py of PYTHONS) {
       const calls = tp.filter((p) => p.send.task === '1');
       const back = tp.filter((p) => p.recv.task === '1');
       assert.deepEqual(calls.map((p) => p.send.value).sort(), ['square(1)', 'square(2)', 'square(3)']);
-      assert.ok(calls.every((p) => th.some((t) => t.id === p.recv.task)), 'worker threads receive the calls');
+      assert.ok(
+        calls.every((p) => th.some((t) => t.id === p.recv.task)),
+        'worker threads receive the calls',
+      );
       assert.deepEqual(back.map((p) => p.recv.value).sort(), ['1', '4', '9']);
-      assert.ok(back.every((p) => th.some((t) => t.id === p.send.task)), 'worker threads send the results');
+      assert.ok(
+        back.every((p) => th.some((t) => t.id === p.send.task)),
+        'worker threads send the results',
+      );
     });
 
-    it('os.fork inside an asyncio step: the child has its own lane, the parent\'s tasks are not traced twice', function () {
+    it("os.fork inside an asyncio step: the child has its own lane, the parent's tasks are not traced twice", function () {
       if (py.minor >= 14) {
         // the fixture's child runs its copy of the loop on; 3.14 resets the running loop in a forked child, so
         // the program itself hangs there (plain Python too: every step says "is not the running loop")
@@ -168,8 +199,11 @@ for (const py of PYTHONS) {
       const [loop] = tasks(r.events, 'event-loop');
       for (const t of tasks(r.events, 'asyncio-task').filter((x) => x.name === 'spin')) {
         const sw = ofType(r.events, 'switch').filter((e) => e.from === t.id || e.to === t.id);
-        assert.deepEqual(sw.map((e) => e.reason), ['step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'return'],
-          `spin ${t.id} once, in the parent only`);
+        assert.deepEqual(
+          sw.map((e) => e.reason),
+          ['step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'sleep', 'step', 'return'],
+          `spin ${t.id} once, in the parent only`,
+        );
         assert.ok(sw.every((e) => e.from === loop.id || e.to === loop.id));
       }
       assert.equal(ofType(r.events, 'mark').filter((m) => m.kind === 'runtime-error').length, 0);
@@ -182,7 +216,10 @@ for (const py of PYTHONS) {
       const [p] = tasks(r.events, 'process');
       assert.equal(p.name, 'spawned-worker');
       const pid = p.id.split(':')[0];
-      assert.ok(tasks(r.events, 'generator').some((g) => g.id.startsWith(pid + ':')), 'generator lane in the child');
+      assert.ok(
+        tasks(r.events, 'generator').some((g) => g.id.startsWith(pid + ':')),
+        'generator lane in the child',
+      );
       assert.ok(ofType(r.events, 'end').some((e) => e.task === p.id));
     });
 
@@ -198,7 +235,10 @@ for (const py of PYTHONS) {
       const calls = xp.filter((p) => p.send.task === '1');
       const results = xp.filter((p) => p.recv.task === '1');
       assert.deepEqual(calls.map((p) => p.send.value).sort(), ['task(1)', 'task(2)', 'task(3)', 'task(4)']);
-      assert.ok(calls.every((p) => procs.some((q) => q.id === p.recv.task)), 'each call is received by a worker process');
+      assert.ok(
+        calls.every((p) => procs.some((q) => q.id === p.recv.task)),
+        'each call is received by a worker process',
+      );
       assert.deepEqual(results.map((p) => p.recv.value).sort(), ['1', '16', '4', '9']);
       // each printed result is caused by a result arriving: recv, then main's wake, then the print
       const ev = r.events;

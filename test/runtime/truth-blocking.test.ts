@@ -28,13 +28,23 @@ for (const py of PYTHONS) {
         const id = lane(name);
         const b = ofType(r.events, 'block').filter((e) => e.task === id);
         const w = ofType(r.events, 'wake').filter((e) => e.task === id);
-        assert.deepEqual(b.map((e) => [e.on, e.detail]), [[on, detail]], name);
-        assert.deepEqual(w.map((e) => [e.on, e.detail, e.cause, e.byLine, e.by]),
-          [[on, detail, cause, byLine, byLine === undefined ? undefined : '1']], name);
+        assert.deepEqual(
+          b.map((e) => [e.on, e.detail]),
+          [[on, detail]],
+          name,
+        );
+        assert.deepEqual(
+          w.map((e) => [e.on, e.detail, e.cause, e.byLine, e.by]),
+          [[on, detail, cause, byLine, byLine === undefined ? undefined : '1']],
+          name,
+        );
       }
       // the main thread's joins name the thread and wake when it is done, by it
       const joins = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'thread');
-      assert.ok(joins.length >= 1 && joins.every((j) => j.cause === 'done' && j.by !== undefined && j.detail === `join ${tasks(r.events).find((t) => t.id === j.by)!.name}`));
+      assert.ok(
+        joins.length >= 1 &&
+          joins.every((j) => j.cause === 'done' && j.by !== undefined && j.detail === `join ${tasks(r.events).find((t) => t.id === j.by)!.name}`),
+      );
       // the uncontended `with lock:` at the end and the Event already set wrote nothing
       assert.equal(ofType(r.events, 'block').filter((e) => e.task === '1' && e.on !== 'thread').length, 0);
     });
@@ -44,7 +54,7 @@ for (const py of PYTHONS) {
 for (const py of PYTHONS) {
   describe(`truth: Process.join on ${py.name}`, function () {
     this.timeout(60_000);
-    it('a join that waits is a block on the process, woken done by the child\'s lane', () => {
+    it("a join that waits is a block on the process, woken done by the child's lane", () => {
       const script = 'test/fixtures/python/truth_process_join.py';
       const r = runTraced(py, script);
       checkTrace(r);
@@ -52,8 +62,14 @@ for (const py of PYTHONS) {
       const kid = tasks(r.events, 'process').find((t) => t.name === 'kid')!;
       const b = ofType(r.events, 'block').filter((e) => e.task === '1' && e.on === 'process');
       const w = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'process');
-      assert.deepEqual(b.map((e) => [e.detail, e.line]), [['join kid', 28]]);
-      assert.deepEqual(w.map((e) => [e.detail, e.cause, e.by]), [['join kid', 'done', kid.id]]);
+      assert.deepEqual(
+        b.map((e) => [e.detail, e.line]),
+        [['join kid', 28]],
+      );
+      assert.deepEqual(
+        w.map((e) => [e.detail, e.cause, e.by]),
+        [['join kid', 'done', kid.id]],
+      );
     });
   });
 }

@@ -43,7 +43,7 @@ for (const py of PYTHONS) {
       }
     });
 
-    it('cancel() names the canceller and its line; a joined task\'s end wakes its joiner', () => {
+    it("cancel() names the canceller and its line; a joined task's end wakes its joiner", () => {
       const w = wake('short');
       assert.deepEqual([w.cause, w.by, w.byLine], ['cancel', main().id, 33]);
       const j = wakesOf(r.events, main().id).find((x) => x.detail === 'task short')!;
@@ -62,7 +62,9 @@ for (const py of PYTHONS) {
     });
 
     it('an asyncio.timeout block names its async with line', () => {
-      const w = wakesOf(r.events, main().id).filter((x) => x.cause === 'timeout').at(-1)!;
+      const w = wakesOf(r.events, main().id)
+        .filter((x) => x.cause === 'timeout')
+        .at(-1)!;
       assert.deepEqual([w.on, w.by, w.byLine], ['timer', main().id, 55]);
     });
   });
@@ -89,8 +91,12 @@ for (const py of GREENLET_PYTHONS) {
     };
 
     it('queue, event, AsyncResult and lock waits are blocks on the object, by its variable, woken by put/set/done/release', () => {
-      for (const [name, on, detail, cause] of [['getter', 'queue', 'q.get', 'put'], ['waiter', 'event', 'ev.wait', 'set'],
-        ['answer', 'future', 'ar.get', 'done'], ['locker', 'lock', 'sem.acquire', 'release']] as const) {
+      for (const [name, on, detail, cause] of [
+        ['getter', 'queue', 'q.get', 'put'],
+        ['waiter', 'event', 'ev.wait', 'set'],
+        ['answer', 'future', 'ar.get', 'done'],
+        ['locker', 'lock', 'sem.acquire', 'release'],
+      ] as const) {
         const { b, w } = one(name);
         assert.deepEqual([b.on, b.detail, w.on, w.detail, w.cause], [on, detail, on, detail, cause], name);
       }

@@ -11,7 +11,11 @@ for (const py of GREENLET_PYTHONS) {
     it('many receivers waiting: each transfer goes from the sender to one receiver; waits are blocks', () => {
       const r = runTraced(py, 'examples/stackless_channels.py');
       checkTrace(r);
-      const outs = new Set(tasks(r.events, 'tasklet').filter((t) => t.name === 'output').map((t) => t.id));
+      const outs = new Set(
+        tasks(r.events, 'tasklet')
+          .filter((t) => t.name === 'output')
+          .map((t) => t.id),
+      );
       const input = tasks(r.events, 'tasklet').find((t) => t.name === 'input')!.id;
       for (const s of switches(r.events)) {
         assert.ok(!(outs.has(s.from) && outs.has(s.to) && s.reason === 'channel'), `no channel switch between receivers: ${JSON.stringify(s)}`);
@@ -20,12 +24,22 @@ for (const py of GREENLET_PYTHONS) {
       const sends = ofType(r.events, 'send');
       const recvs = ofType(r.events, 'recv');
       assert.ok(sends.length === 3 && sends.every((s) => s.task === input && s.line === 30));
-      assert.deepEqual(recvs.map((x) => x.msg), sends.map((x) => x.msg));
+      assert.deepEqual(
+        recvs.map((x) => x.msg),
+        sends.map((x) => x.msg),
+      );
       assert.ok(recvs.every((x) => outs.has(x.task)));
       const blocks = ofType(r.events, 'block');
       assert.ok(blocks.length >= 10 && blocks.every((b) => b.on === 'channel' && b.detail === 'chan' && outs.has(b.task)));
       const wakes = ofType(r.events, 'wake');
-      assert.deepEqual(wakes.map((w) => [w.cause, w.by, w.byLine]), [['send', input, 30], ['send', input, 30], ['send', input, 30]]);
+      assert.deepEqual(
+        wakes.map((w) => [w.cause, w.by, w.byLine]),
+        [
+          ['send', input, 30],
+          ['send', input, 30],
+          ['send', input, 30],
+        ],
+      );
       // the ten receivers still waiting at the end are unfinished, waiting on the channel
       const unf = ofType(r.events, 'end').filter((e) => e.outcome === 'unfinished');
       assert.equal(unf.length, 10);
@@ -36,14 +50,27 @@ for (const py of GREENLET_PYTHONS) {
       const script = 'test/fixtures/python/truth_channels.py';
       const r = runTraced(py, script);
       checkTrace(r);
-      assert.equal(r.stdout, 'a\nb\ndone\n');   // (plain Python has no stackless module)
+      assert.equal(r.stdout, 'a\nb\ndone\n'); // (plain Python has no stackless module)
       const [sender, rx1, rx2] = tasks(r.events, 'tasklet').map((t) => t.id);
       const ev = r.events.filter((e) => e.type === 'send' || e.type === 'recv' || e.type === 'block' || e.type === 'wake');
-      assert.deepEqual(ev.map((e) => `${e.type}:${(e as { task: string }).task}${e.type === 'wake' ? `:${e.cause}:${e.by}` : ''}`), [
-        `send:${sender}`, `block:${sender}`, `recv:${rx1}`, `block:${rx2}`, `wake:${sender}:receive:${rx1}`,
-        `send:${sender}`, `wake:${rx2}:send:${sender}`, `recv:${rx2}`,
-      ]);
-      assert.ok(switches(r.events).filter((s) => s.reason === 'channel').every((s) => s.from === sender));
+      assert.deepEqual(
+        ev.map((e) => `${e.type}:${(e as { task: string }).task}${e.type === 'wake' ? `:${e.cause}:${e.by}` : ''}`),
+        [
+          `send:${sender}`,
+          `block:${sender}`,
+          `recv:${rx1}`,
+          `block:${rx2}`,
+          `wake:${sender}:receive:${rx1}`,
+          `send:${sender}`,
+          `wake:${rx2}:send:${sender}`,
+          `recv:${rx2}`,
+        ],
+      );
+      assert.ok(
+        switches(r.events)
+          .filter((s) => s.reason === 'channel')
+          .every((s) => s.from === sender),
+      );
     });
   });
 }

@@ -16,9 +16,19 @@ for (const py of PYTHONS) {
       assert.equal(r.stdout, runPlain(py, NAMES).stdout);
       const at = tasks(r.events, 'asyncio-task');
       const main = at.find((t) => t.name === 'main')!;
-      assert.deepEqual(at.filter((t) => t.parent === main.id).map((t) => [t.name, t.line]), [['worker-2', 13], ['worker', 14], ['grouped', 17]]);
+      assert.deepEqual(
+        at.filter((t) => t.parent === main.id).map((t) => [t.name, t.line]),
+        [
+          ['worker-2', 13],
+          ['worker', 14],
+          ['grouped', 17],
+        ],
+      );
       const renamed = at.find((t) => t.line === 14)!;
-      assert.deepEqual(ofType(r.events, 'rename').map((e) => [e.task, e.name]), [[renamed.id, 'renamed-3']]);
+      assert.deepEqual(
+        ofType(r.events, 'rename').map((e) => [e.task, e.name]),
+        [[renamed.id, 'renamed-3']],
+      );
     });
 
     it('queues are named after their variable', () => {
@@ -27,7 +37,7 @@ for (const py of PYTHONS) {
       assert.deepEqual([...chans].sort(), ['jobs', 'results']);
     });
 
-    it('a generator\'s site is its first run, said as such', () => {
+    it("a generator's site is its first run, said as such", () => {
       const r = runTraced(py, 'test/fixtures/python/truth_outcomes.py');
       const g = tasks(r.events, 'generator').find((t) => t.name === 'numbers')!;
       assert.equal(g.site, 'first-run');
@@ -48,21 +58,32 @@ for (const py of GREENLET_PYTHONS) {
       const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
       checkTrace(r);
       const g = tasks(r.events, 'greenlet');
-      assert.deepEqual(g.map((t) => [t.name, t.parent, t.line, t.args]),
-        [['f', '1', 28, '(1)'], ['f', '1', 29, '(2)'], ['consumer', '1', 30, '()'], ['forever', '1', 31, '()']]);
+      assert.deepEqual(
+        g.map((t) => [t.name, t.parent, t.line, t.args]),
+        [
+          ['f', '1', 28, '(1)'],
+          ['f', '1', 29, '(2)'],
+          ['consumer', '1', 30, '()'],
+          ['forever', '1', 31, '()'],
+        ],
+      );
       assert.ok(g.every((t) => t.codeLine !== undefined && t.codeFile?.endsWith('truth_gevent.py')));
       // declared before the hub first runs them: their first switch is the start
       const [hub] = tasks(r.events, 'hub');
       assert.ok(switches(r.events).some((s) => s.from === hub.id && s.to === g[0].id && s.reason === 'start'));
       // joinall names the greenlets as the program does
-      assert.ok(ofType(r.events, 'block').filter((b) => b.task === '1').every((b) => b.detail === 'joinall(g1, g2, c)'));
+      assert.ok(
+        ofType(r.events, 'block')
+          .filter((b) => b.task === '1')
+          .every((b) => b.detail === 'joinall(g1, g2, c)'),
+      );
     });
 
     it('emulated stackless tasklets say so, with their arguments; the channel is named after its variable', () => {
       const r = runTraced(py, 'examples/stackless_channels.py');
       checkTrace(r);
       const h = r.events[0];
-      assert.ok(h.type === 'header' && h.stackless === 'emulated', 'the header says the stackless module is the runtime\'s');
+      assert.ok(h.type === 'header' && h.stackless === 'emulated', "the header says the stackless module is the runtime's");
       const tl = tasks(r.events, 'tasklet');
       assert.ok(tl.length > 0 && tl.every((t) => t.stackless === 'emulated' && t.args !== undefined));
       assert.ok(ofType(r.events, 'send').every((s) => s.channel === 'chan'));

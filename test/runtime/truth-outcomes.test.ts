@@ -22,7 +22,7 @@ for (const py of PYTHONS) {
   describe(`truth: outcomes on ${py.name}`, function () {
     this.timeout(60_000);
 
-    it('threads end with the target\'s return value or exception; the traceback is unchanged', () => {
+    it("threads end with the target's return value or exception; the traceback is unchanged", () => {
       const r = runTraced(py, SCRIPT);
       checkTrace(r);
       const p = runPlain(py, SCRIPT);

@@ -18,17 +18,25 @@ for (const py of PYTHONS) {
     it('throw carries the exception as written', () => {
       const c = tasks(r.events, 'generator').find((t) => t.name === 'catcher')!;
       const th = switches(r.events).filter((s) => s.to === c.id && s.reason === 'throw');
-      assert.deepEqual(th.map((s) => [s.value, s.line]), [["ValueError('stop')", 27]]);
+      assert.deepEqual(
+        th.map((s) => [s.value, s.line]),
+        [["ValueError('stop')", 27]],
+      );
     });
 
     it('what a yield-from generator returns is a return within the delegating lane, back to its depth', () => {
       const d = tasks(r.events, 'generator').find((t) => t.name === 'delegator')!;
       const ret = switches(r.events).filter((s) => s.from === d.id && s.to === d.id);
-      assert.deepEqual(ret.map((s) => [s.reason, s.value, s.line, s.toLine, s.depth ?? 0]), [['return', "'numbers done'", 8, 12, 0]]);
+      assert.deepEqual(
+        ret.map((s) => [s.reason, s.value, s.line, s.toLine, s.depth ?? 0]),
+        [['return', "'numbers done'", 8, 12, 0]],
+      );
     });
 
     it('executor calls read as the function and its arguments', () => {
-      const calls = ofType(r.events, 'send').filter((s) => s.channel.startsWith('ThreadPoolExecutor') && s.line !== undefined).map((s) => s.value);
+      const calls = ofType(r.events, 'send')
+        .filter((s) => s.channel.startsWith('ThreadPoolExecutor') && s.line !== undefined)
+        .map((s) => s.value);
       assert.deepEqual(calls, ['slow_square(7)', 'slow_square(8)', 'slow_square(3)', 'slow_square(4)', 'slow_square(5)']);
       // (3.14+: the runtime misses the task's suspension in to_thread altogether, before this issue too)
       if (py.minor < 14) assert.ok(ofType(r.events, 'block').some((b) => b.detail === 'to_thread(slow_square, 7)'));
@@ -45,7 +53,13 @@ for (const py of GREENLET_PYTHONS) {
       checkTrace(r);
       const adder = tasks(r.events, 'greenlet').find((t) => t.name === 'adder')!;
       const sw = switches(r.events).filter((s) => s.to === adder.id);
-      assert.deepEqual(sw.map((s) => [s.reason, s.value, s.args ?? false]), [['start', '(2, 3)', true], ['switch', '10', false]]);
+      assert.deepEqual(
+        sw.map((s) => [s.reason, s.value, s.args ?? false]),
+        [
+          ['start', '(2, 3)', true],
+          ['switch', '10', false],
+        ],
+      );
     });
   });
 }

@@ -12,9 +12,20 @@ export const fakeRuntime = join(root, 'test/fixtures/cli/fake-runtime');
 export const traces = join(root, 'test/fixtures/traces');
 export const scripts = join(root, 'test/fixtures/cli');
 
-export interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
-export interface CliOptions { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; detached?: boolean; onStdout?: (text: string, pid: number) => void }
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  detached?: boolean;
+  onStdout?: (text: string, pid: number) => void;
+}
 
 export function cli(args: string[], o: CliOptions = {}): Promise<Result> {
   return exec(process.execPath, [cliJs, ...args], o);
@@ -23,9 +34,15 @@ export function cli(args: string[], o: CliOptions = {}): Promise<Result> {
 export function exec(cmd: string, args: string[], o: CliOptions = {}): Promise<Result> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { cwd: o.cwd ?? root, env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: o.detached });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; o.onStdout?.(stdout, child.pid!); });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    let stdout = '',
+      stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      o.onStdout?.(stdout, child.pid!);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     child.on('error', fail);
     child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
     if (o.input !== undefined) child.stdin.end(o.input);
@@ -45,7 +62,10 @@ export async function parseMermaid(text: string): Promise<void> {
   await mermaid.parse(text);
 }
 
-interface Doc { traceEvents: ChromeTraceEvent[]; displayTimeUnit: string }
+interface Doc {
+  traceEvents: ChromeTraceEvent[];
+  displayTimeUnit: string;
+}
 
 /** The checks a Chrome Trace Event consumer relies on; returns the document. */
 export function validatePerfetto(json: string): Doc {
@@ -60,8 +80,15 @@ export function validatePerfetto(json: string): Doc {
     assert.ok(Number.isInteger(e.pid) && Number.isInteger(e.tid), 'integer pid/tid');
     if (e.ph !== 'M') assert.ok(typeof e.ts === 'number' && e.ts >= 0 && Number.isFinite(e.ts), `ts of ${JSON.stringify(e)}`);
     if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur >= 0, 'X has a duration');
-    if (e.ph === 's') { assert.ok(!starts.has(e.id!), 'flow ids unique'); starts.set(e.id!, e); }
-    if (e.ph === 'f') { assert.equal(e.bp, 'e'); assert.ok(!finishes.has(e.id!)); finishes.set(e.id!, e); }
+    if (e.ph === 's') {
+      assert.ok(!starts.has(e.id!), 'flow ids unique');
+      starts.set(e.id!, e);
+    }
+    if (e.ph === 'f') {
+      assert.equal(e.bp, 'e');
+      assert.ok(!finishes.has(e.id!));
+      finishes.set(e.id!, e);
+    }
   }
   assert.equal(starts.size, finishes.size, 'every flow start has its finish');
   for (const [id, s] of starts) {
@@ -71,4 +98,3 @@ export function validatePerfetto(json: string): Doc {
   }
   return doc;
 }
-

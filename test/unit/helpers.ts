@@ -18,7 +18,10 @@ export function feed(data: string | Uint8Array, cuts: number[] = []): TraceStore
     else s.appendBytes(data.subarray(from, to));
   };
   let at = 0;
-  for (const c of cuts) { piece(at, c); at = c; }
+  for (const c of cuts) {
+    piece(at, c);
+    at = c;
+  }
   piece(at);
   s.end();
   return s;
@@ -26,7 +29,8 @@ export function feed(data: string | Uint8Array, cuts: number[] = []): TraceStore
 
 /** A path as the runtime writes it, and a header line, for hand-written traces. */
 export const FILE = '/home/someone/projects/app/src/worker.py';
-export const HEADER = '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","python":"3.11.7","capture":"settrace","script":"/x.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":1000}';
+export const HEADER =
+  '{"type":"header","schema":1,"runtime":"coroscope 0.1.0","python":"3.11.7","capture":"settrace","script":"/x.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":1000}';
 
 /** A store holding test/fixtures/traces/`name`. */
 export const fixtureStore = (name: string) => feed(traceFixture(name));
@@ -36,7 +40,10 @@ export function countingStringScans<T>(decode: () => T): { result: T; calls: num
   const proto = TextScanner.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const orig = proto.scan;
   let calls = 0;
-  proto.scan = function (this: unknown, ...a: unknown[]) { calls++; return orig.apply(this, a); };
+  proto.scan = function (this: unknown, ...a: unknown[]) {
+    calls++;
+    return orig.apply(this, a);
+  };
   try {
     const result = decode();
     return { result, calls };

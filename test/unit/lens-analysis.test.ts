@@ -62,14 +62,20 @@ describe('lens: yield-point analysis', () => {
     const { a } = await analyzeText(text);
     const at = labelsByLine(a);
     assert.deepEqual([...at.keys()], [lineOf(text, 'n = yield r'), lineOf(text, 'c.send(None)'), lineOf(text, 'r = c.send(n)')]);
-    assert.deepEqual(a.defs.map((d) => `${d.name}:${d.kind}`), ['consumer:generator', 'produce:function']);
+    assert.deepEqual(
+      a.defs.map((d) => `${d.name}:${d.kind}`),
+      ['consumer:generator', 'produce:function'],
+    );
   });
 
   it('ignores yield in strings and comments, string joins and dict gets; a nested def or lambda owns its yield', async () => {
     const text = readFixture('near_misses.py');
     const { a } = await analyzeText(text);
     const at = labelsByLine(a);
-    assert.deepEqual([...at.keys()].sort((x, y) => x - y), [lineOf(text, '        yield 1'), lineOf(text, 'lambda: (yield)')]);
+    assert.deepEqual(
+      [...at.keys()].sort((x, y) => x - y),
+      [lineOf(text, '        yield 1'), lineOf(text, 'lambda: (yield)')],
+    );
     const kind = (n: string) => a.defs.find((d) => d.name === n)?.kind;
     assert.equal(kind('outer'), 'function', 'a yield in a nested def does not make the outer def a generator');
     assert.equal(kind('inner'), 'generator');
@@ -112,7 +118,10 @@ describe('lens: yield-point analysis', () => {
     assert.equal(sleep.code, 'sleep-in-async');
     assert.equal(sleep.severity, 'warning');
     assert.match(sleep.message, /blocks the event loop/);
-    assert.deepEqual(sleep.fix?.edits.map((e) => e.newText), ['await asyncio.sleep', 'import asyncio\n']);
+    assert.deepEqual(
+      sleep.fix?.edits.map((e) => e.newText),
+      ['await asyncio.sleep', 'import asyncio\n'],
+    );
     // The fix applied gives code that awaits asyncio.sleep and imports asyncio.
     const fixed = applyEdits(text, sleep.fix!.edits);
     assert.match(fixed, /^import asyncio$/m);
@@ -128,7 +137,10 @@ describe('lens: yield-point analysis', () => {
     const text = readFixture('async_blocked.py');
     const { a } = await analyzeText(text);
     const f = a.findings.find((x) => x.code === 'sleep-in-async')!;
-    assert.deepEqual(f.fix?.edits.map((e) => e.newText), ['await asyncio.sleep']);
+    assert.deepEqual(
+      f.fix?.edits.map((e) => e.newText),
+      ['await asyncio.sleep'],
+    );
   });
 
   it('warns about socket I/O and time.sleep in gevent code without monkey.patch_all()', async () => {
@@ -136,8 +148,10 @@ describe('lens: yield-point analysis', () => {
     const { a } = await analyzeText(text);
     const codes = a.findings.map((f) => `${f.line + 1}:${f.code}`);
     assert.deepEqual(codes, [
-      `${lineOf(text, 'create_connection')}:gevent-unpatched-io`, `${lineOf(text, 'sendall')}:gevent-unpatched-io`,
-      `${lineOf(text, 'time.sleep(1)')}:gevent-unpatched-sleep`, `${lineOf(text, 's.recv(100)')}:gevent-unpatched-io`,
+      `${lineOf(text, 'create_connection')}:gevent-unpatched-io`,
+      `${lineOf(text, 'sendall')}:gevent-unpatched-io`,
+      `${lineOf(text, 'time.sleep(1)')}:gevent-unpatched-sleep`,
+      `${lineOf(text, 's.recv(100)')}:gevent-unpatched-io`,
     ]);
     assert.match(a.findings[0].message, /monkey\.patch_all\(\)/);
     assert.equal(a.findings[2].fix?.edits[0].newText, 'gevent.sleep');
@@ -145,7 +159,10 @@ describe('lens: yield-point analysis', () => {
 
   it('resolves import aliases', async () => {
     const { a } = await analyzeText('import time as t\nfrom time import sleep as nap\nasync def f():\n    t.sleep(1)\n    nap(2)\n');
-    assert.deepEqual(a.findings.map((f) => f.line + 1), [4, 5]);
+    assert.deepEqual(
+      a.findings.map((f) => f.line + 1),
+      [4, 5],
+    );
   });
 });
 

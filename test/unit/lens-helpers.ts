@@ -10,7 +10,9 @@ export const fixture = (name: string) => join(ROOT, 'test/fixtures/lens', name);
 export const readFixture = (name: string) => readFileSync(fixture(name), 'utf8');
 
 let bundle: ParserBundle | undefined;
-export async function parser(): Promise<ParserBundle> { return (bundle ??= await loadParser()); }
+export async function parser(): Promise<ParserBundle> {
+  return (bundle ??= await loadParser());
+}
 
 export async function analyzeText(text: string): Promise<{ a: Analysis; src: PythonSource; b: ParserBundle }> {
   const b = await parser();

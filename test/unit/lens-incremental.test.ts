@@ -6,7 +6,9 @@ import { parser, readFixture } from './lens-helpers';
 /** What the user sees of an analysis: points, defs, findings, positions included. */
 function view(a: Analysis): string[] {
   return [
-    ...a.points.map((p) => `P ${p.line}:${p.col}-${p.endLine}:${p.endCol} ${p.label} scope=${p.scope >= 0 ? a.defs[p.scope].name + '@' + a.defs[p.scope].line : '-'}`),
+    ...a.points.map(
+      (p) => `P ${p.line}:${p.col}-${p.endLine}:${p.endCol} ${p.label} scope=${p.scope >= 0 ? a.defs[p.scope].name + '@' + a.defs[p.scope].line : '-'}`,
+    ),
     ...a.defs.map((d) => `D ${d.line} ${d.headLine} ${d.kind} ${d.name} ${d.nameSpan.col}`),
     ...a.findings.map((f) => `F ${f.line}:${f.col} ${f.code} ${JSON.stringify(f.fix?.edits ?? null)}`),
   ];
@@ -15,19 +17,40 @@ function view(a: Analysis): string[] {
 // A deterministic pseudo-random sequence, so a failure replays.
 function rng(seed: number): () => number {
   let x = seed >>> 0;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
 }
 
 describe('lens: incremental analysis', () => {
   it('after every edit, equals a fresh analysis of the same text (300 random edits over the fixtures)', async () => {
     const b = await parser();
     const text = ['constructs.py', 'gevent_unpatched.py', 'producer_consumer.py', 'blocking_async.py', 'tasklets.py', 'near_misses.py']
-      .map(readFixture).join('\n');
+      .map(readFixture)
+      .join('\n');
     const src = new PythonSource(b, text);
     const inc = new IncrementalAnalyzer(b.language);
     inc.analyze(src.tree.rootNode, src.takeChanges());
     const rand = rng(42);
-    const snippets = ['\n', '    ', 'x', 'yield 1\n', 'import asyncio\n', 'from gevent import monkey\nmonkey.patch_all()\n', '"""', ')', 'async ', 'def f():\n', '#', ''];
+    const snippets = [
+      '\n',
+      '    ',
+      'x',
+      'yield 1\n',
+      'import asyncio\n',
+      'from gevent import monkey\nmonkey.patch_all()\n',
+      '"""',
+      ')',
+      'async ',
+      'def f():\n',
+      '#',
+      '',
+    ];
     for (let step = 0; step < 300; step++) {
       const lines = src.text.split('\n');
       const line = Math.floor(rand() * lines.length);
@@ -64,7 +87,7 @@ describe('lens: incremental analysis', () => {
 });
 
 describe('lens: parsing in chunks', () => {
-  it('a surrogate pair across the parser\'s 16 KiB read boundary keeps positions right', async () => {
+  it("a surrogate pair across the parser's 16 KiB read boundary keeps positions right", async () => {
     const b = await parser();
     for (const shift of [0, 1, 2]) {
       const pad = '#' + 'x'.repeat(16384 - 3 - shift) + '\n'; // puts the emoji at the boundary

@@ -70,7 +70,7 @@ describe('lens: texts, hovers and diagnostics', () => {
     assert.match(before, /run \*\*Coroscope: Run Current File\*\*/);
   });
 
-  it('diagnostics: the blocking detector\'s mark becomes a warning on its line', async () => {
+  it("diagnostics: the blocking detector's mark becomes a warning on its line", async () => {
     const text = readFixture('async_blocked.py');
     const { a, src } = await analyzeText(text);
     const { f } = statsFor('lens-asyncio-blocked.jsonl', 'async_blocked.py');
@@ -91,7 +91,17 @@ describe('lens: texts, hovers and diagnostics', () => {
     assert.equal(duration(12_300), '12 µs');
     assert.equal(duration(800), '800 ns');
     assert.equal(duration(125e9), '2 min 5 s');
-    assert.equal(timeline([[0, 50], [75, 100]], 100, 4), '██·█');
+    assert.equal(
+      timeline(
+        [
+          [0, 50],
+          [75, 100],
+        ],
+        100,
+        4,
+      ),
+      '██·█',
+    );
     assert.equal(timeline([], 100, 4), '');
   });
 });
@@ -103,44 +113,75 @@ describe('lens: stats follow their lines through edits', () => {
   it('Enter at the end of a line keeps it; lines below move down', () => {
     const m = new LineMap(4);
     m.apply({ startLine: 1, startCol: 9, endLine: 1, endCol: 9, newlines: 1 }, shapeOf(lines));
-    assert.deepEqual([0, 1, 2, 3].map((i) => m.current(i)), [0, 1, 3, 4]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => m.current(i)),
+      [0, 1, 3, 4],
+    );
   });
 
   it('Enter at the start of a line moves that line down', () => {
     const m = new LineMap(4);
     m.apply({ startLine: 2, startCol: 4, endLine: 2, endCol: 4, newlines: 2 }, shapeOf(lines));
-    assert.deepEqual([0, 1, 2, 3].map((i) => m.current(i)), [0, 1, 4, 5]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => m.current(i)),
+      [0, 1, 4, 5],
+    );
   });
 
   it('typing within a line keeps everything in place', () => {
     const m = new LineMap(4);
     m.apply({ startLine: 2, startCol: 14, endLine: 2, endCol: 15, newlines: 0 }, shapeOf(lines));
-    assert.deepEqual([0, 1, 2, 3].map((i) => m.current(i)), [0, 1, 2, 3]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => m.current(i)),
+      [0, 1, 2, 3],
+    );
   });
 
   it('deleting a line drops its stats and moves the rest up', () => {
     const m = new LineMap(4);
     m.apply({ startLine: 1, startCol: 0, endLine: 2, endCol: 0, newlines: 0 }, shapeOf(lines));
-    assert.deepEqual([0, 1, 2, 3].map((i) => m.current(i)), [0, -1, 1, 2]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => m.current(i)),
+      [0, -1, 1, 2],
+    );
   });
 
   it('splitting a line in the middle drops its stats; joining two lines carries the lower one up', () => {
     const m = new LineMap(4);
     m.apply({ startLine: 2, startCol: 9, endLine: 2, endCol: 9, newlines: 1 }, shapeOf(lines));
-    assert.deepEqual([0, 1, 2, 3].map((i) => m.current(i)), [0, 1, -1, 4]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => m.current(i)),
+      [0, 1, -1, 4],
+    );
     const j = new LineMap(4);
     j.apply({ startLine: 1, startCol: 9, endLine: 2, endCol: 4, newlines: 0 }, shapeOf(lines)); // join lines 1 and 2
-    assert.deepEqual([0, 1, 2, 3].map((i) => j.current(i)), [0, 1, 1, 2]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => j.current(i)),
+      [0, 1, 1, 2],
+    );
     const k = new LineMap(4);
     k.apply({ startLine: 1, startCol: 6, endLine: 2, endCol: 8, newlines: 0 }, shapeOf(lines)); // cut from the middle of one into the next
-    assert.deepEqual([0, 1, 2, 3].map((i) => k.current(i)), [0, -1, -1, 2]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => k.current(i)),
+      [0, -1, -1, 2],
+    );
   });
 
   it('a placement maps stats lines (1-based) to current rows', () => {
-    const p = new StatsPlacement('r', 4, { file: '/g.py', marks: [], defs: [], yields: [
-      { line: 3, suspends: 1, resumes: 1, suspendedNs: 1, longestNs: 1, resumedBy: [], reasons: ['yield'], firstEvent: 0, spans: [] },
-      { line: 2, suspends: 1, resumes: 1, suspendedNs: 1, longestNs: 1, resumedBy: [], reasons: ['yield'], firstEvent: 0, spans: [] },
-    ] }, false);
+    const p = new StatsPlacement(
+      'r',
+      4,
+      {
+        file: '/g.py',
+        marks: [],
+        defs: [],
+        yields: [
+          { line: 3, suspends: 1, resumes: 1, suspendedNs: 1, longestNs: 1, resumedBy: [], reasons: ['yield'], firstEvent: 0, spans: [] },
+          { line: 2, suspends: 1, resumes: 1, suspendedNs: 1, longestNs: 1, resumedBy: [], reasons: ['yield'], firstEvent: 0, spans: [] },
+        ],
+      },
+      false,
+    );
     p.edit({ startLine: 0, startCol: 0, endLine: 0, endCol: 0, newlines: 3 }, shapeOf(lines));
     p.edit({ startLine: 4, startCol: 0, endLine: 5, endCol: 0, newlines: 0 }, shapeOf(['', '', '', ...lines]));
     assert.deepEqual([...p.placed().yields.keys()], [4]);
@@ -150,10 +191,14 @@ describe('lens: stats follow their lines through edits', () => {
 describe('lens: waits, transfers, pool calls and names (issue 17)', () => {
   const base = { line: 9, suspends: 0, resumes: 0, suspendedNs: 0, longestNs: 0, resumedBy: [], reasons: [], firstEvent: 3, spans: [] };
   it('a queue get on a thread: the waits, who woke it, what it took', () => {
-    assert.equal(yieldStatsTitle({ ...base, waits: 2, waitedNs: 1.3e6, longestWaitNs: 1.2e6, wokenBy: ['main'], gets: 6, channels: ['Queue#1'], lastGot: 'None' }, false),
-      '⏸ waited 2× · 1.3 ms (max 1.2 ms) · woken by main · ⇣ took 6 from Queue#1 (last None)');
-    assert.equal(yieldStatsTitle({ ...base, puts: 4, channels: ['ProcessPoolExecutor#1'], lastPut: 'square(4)' }, false),
-      '⇡ submitted 4 calls to ProcessPoolExecutor#1 (last square(4))');
+    assert.equal(
+      yieldStatsTitle({ ...base, waits: 2, waitedNs: 1.3e6, longestWaitNs: 1.2e6, wokenBy: ['main'], gets: 6, channels: ['Queue#1'], lastGot: 'None' }, false),
+      '⏸ waited 2× · 1.3 ms (max 1.2 ms) · woken by main · ⇣ took 6 from Queue#1 (last None)',
+    );
+    assert.equal(
+      yieldStatsTitle({ ...base, puts: 4, channels: ['ProcessPoolExecutor#1'], lastPut: 'square(4)' }, false),
+      '⇡ submitted 4 calls to ProcessPoolExecutor#1 (last square(4))',
+    );
     assert.equal(yieldStatsTitle({ ...base, stillWaiting: 1, waits: 0 }, false), '1 still waiting at the end');
   });
   it('an await says what it got back; a yield what was sent in', () => {
@@ -164,13 +209,39 @@ describe('lens: waits, transfers, pool calls and names (issue 17)', () => {
   it('pool calls and spawned functions are found by name; a join that did not wait is not "not reached"', async () => {
     const text = 'import gevent\n\ndef square(n):\n    return n * n\n\ndef f(n):\n    gevent.sleep(0)\n\ng = gevent.spawn(f, 1)\ng.join()\nx = 1\n';
     const { a, src } = await analyzeText(text);
-    const file: FileStats = { file: '/x.py', yields: [], marks: [], defs: [
-      { line: 0, name: 'square', kind: 'pool call', tasks: 0, switches: 0, outcomes: [], firstEvent: 5, byName: true, calls: 4, via: 'Pool#1', lastResult: '16' },
-      { line: 0, name: 'f', kind: 'greenlet', tasks: 2, switches: 8, outcomes: ['2× returned None'], firstEvent: 1, byName: true },
-    ] };
+    const file: FileStats = {
+      file: '/x.py',
+      yields: [],
+      marks: [],
+      defs: [
+        {
+          line: 0,
+          name: 'square',
+          kind: 'pool call',
+          tasks: 0,
+          switches: 0,
+          outcomes: [],
+          firstEvent: 5,
+          byName: true,
+          calls: 4,
+          via: 'Pool#1',
+          lastResult: '16',
+        },
+        { line: 0, name: 'f', kind: 'greenlet', tasks: 2, switches: 8, outcomes: ['2× returned None'], firstEvent: 1, byName: true },
+      ],
+    };
     const placed = new StatsPlacement('r', src.lineCount, file, false).placed();
     const titles = buildLenses(a, placed).map((l) => [l.line + 1, l.command.title]);
-    assert.deepEqual(titles.filter(([l]) => l === 3 || l === 6), [[3, 'square: 4 calls in Pool#1 · last returned 16'], [6, 'f: 2 greenlets · 8 switches · 2× returned None']]);
-    assert.ok(titles.some(([l, t]) => l === 10 && / — no wait recorded in the last run$/.test(t as string)), JSON.stringify(titles));
+    assert.deepEqual(
+      titles.filter(([l]) => l === 3 || l === 6),
+      [
+        [3, 'square: 4 calls in Pool#1 · last returned 16'],
+        [6, 'f: 2 greenlets · 8 switches · 2× returned None'],
+      ],
+    );
+    assert.ok(
+      titles.some(([l, t]) => l === 10 && / — no wait recorded in the last run$/.test(t as string)),
+      JSON.stringify(titles),
+    );
   });
 });

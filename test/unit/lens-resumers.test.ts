@@ -8,17 +8,17 @@ import { computeStats } from '../../trace/stats';
 import { analyzeText, loadTrace, readFixture } from './lens-helpers';
 
 const SRC = [
-  'def outer():',          // 0
-  '    def inner(g):',     // 1
-  '        g.send(1)',     // 2
+  'def outer():', // 0
+  '    def inner(g):', // 1
+  '        g.send(1)', // 2
   '    f = lambda g: g.send(2)', // 3
-  '    g.send(3)',         // 4
-  '',                      // 5
-  'class K:',              // 6
+  '    g.send(3)', // 4
+  '', // 5
+  'class K:', // 6
   '    def run(self, g):', // 7
-  '        next(g)',       // 8
-  '',                      // 9
-  'next(g)',               // 10
+  '        next(g)', // 8
+  '', // 9
+  'next(g)', // 10
 ].join('\n');
 
 describe('lens: naming resumers by the def around their resume site', () => {
@@ -31,14 +31,33 @@ describe('lens: naming resumers by the def around their resume site', () => {
     assert.equal(enclosingDefName(a.defs, 10), undefined);
   });
 
-  it('replaces plain-code resumers by their sites\' defs, most frequent first, and keeps other resumers', () => {
-    const y: YieldPointStats = { line: 1, suspends: 9, resumes: 9, suspendedNs: 0, longestNs: 0, reasons: ['yield'], firstEvent: 0, spans: [],
+  it("replaces plain-code resumers by their sites' defs, most frequent first, and keeps other resumers", () => {
+    const y: YieldPointStats = {
+      line: 1,
+      suspends: 9,
+      resumes: 9,
+      suspendedNs: 0,
+      longestNs: 0,
+      reasons: ['yield'],
+      firstEvent: 0,
+      spans: [],
       resumedBy: ['main', 'Task-1', 'worker'],
-      resumedFrom: [{ file: '/a.py', line: 5, task: 'main', count: 4 }, { file: '/a.py', line: 9, task: 'main', count: 2 },
-        { file: '/a.py', line: 7, task: 'worker', count: 1 }, { file: '/a.py', line: 30, task: 'main', count: 1 }] };
+      resumedFrom: [
+        { file: '/a.py', line: 5, task: 'main', count: 4 },
+        { file: '/a.py', line: 9, task: 'main', count: 2 },
+        { file: '/a.py', line: 7, task: 'worker', count: 1 },
+        { file: '/a.py', line: 30, task: 'main', count: 1 },
+      ],
+    };
     const defs: Record<number, string> = { 5: 'produce', 9: 'produce', 7: 'loop' };
-    assert.deepEqual(resumerNames(y, (_f, l) => defs[l]), ['produce', 'main', 'Task-1', 'loop']);
-    assert.deepEqual(resumerNames({ ...y, resumedFrom: undefined }, () => 'x'), ['main', 'Task-1', 'worker']);
+    assert.deepEqual(
+      resumerNames(y, (_f, l) => defs[l]),
+      ['produce', 'main', 'Task-1', 'loop'],
+    );
+    assert.deepEqual(
+      resumerNames({ ...y, resumedFrom: undefined }, () => 'x'),
+      ['main', 'Task-1', 'worker'],
+    );
   });
 
   it('lens and hover: "resumed by produce" for the producer/consumer run', async () => {

@@ -6,8 +6,14 @@ import type { DefinitionStats, FileStats, LineMark, StatsParams, YieldPointStats
 import { TraceStore, TYPE } from '../../trace/store';
 import { loadTrace, ROOT } from './lens-helpers';
 
-const FIXTURES = ['lens-producer-consumer.jsonl', 'lens-asyncio-blocked.jsonl', 'lens-runtime-producer-consumer.jsonl',
-  'lens-runtime-asyncio.jsonl', 'lens-runtime-threads.jsonl', 'lens-runtime-gevent.jsonl'];
+const FIXTURES = [
+  'lens-producer-consumer.jsonl',
+  'lens-asyncio-blocked.jsonl',
+  'lens-runtime-producer-consumer.jsonl',
+  'lens-runtime-asyncio.jsonl',
+  'lens-runtime-threads.jsonl',
+  'lens-runtime-gevent.jsonl',
+];
 const text = (name: string) => readFileSync(join(ROOT, 'test/fixtures/traces', name), 'utf8');
 
 /** A small deterministic PRNG (mulberry32). */
@@ -34,15 +40,28 @@ const MAYBE_FINAL = new Set(['close', 'kill', 'throw', 'exit']);
 const NO_DEF_KINDS = new Set(['main', 'event-loop', 'hub', 'process']);
 
 interface YieldAcc {
-  fileId: number; line: number;
-  suspends: number; resumes: number; suspendedNs: number; longestNs: number;
-  resumedBy: Map<string, number>; reasons: Map<string, number>;
-  lastSent?: string; lastYielded?: string; firstEvent: number;
+  fileId: number;
+  line: number;
+  suspends: number;
+  resumes: number;
+  suspendedNs: number;
+  longestNs: number;
+  resumedBy: Map<string, number>;
+  reasons: Map<string, number>;
+  lastSent?: string;
+  lastYielded?: string;
+  firstEvent: number;
   /** Flat [start, end, start, end, …] relative to the trace start. */
   spans: number[];
 }
 
-interface DefAcc { fileId: number; file: string; line: number; lanes: number[]; firstEvent: number }
+interface DefAcc {
+  fileId: number;
+  file: string;
+  line: number;
+  lanes: number[];
+  firstEvent: number;
+}
 
 const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
@@ -51,9 +70,13 @@ const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] ||
 function compactSpans(flat: number[]): [number, number][] {
   const n = flat.length / 2;
   const out: [number, number][] = [];
-  if (n <= MAX_SPANS) { for (let i = 0; i < n; i++) out.push([flat[2 * i], flat[2 * i + 1]]); return out; }
+  if (n <= MAX_SPANS) {
+    for (let i = 0; i < n; i++) out.push([flat[2 * i], flat[2 * i + 1]]);
+    return out;
+  }
   for (let g = 0; g < MAX_SPANS; g++) {
-    const a = Math.floor((g * n) / MAX_SPANS), b = Math.floor(((g + 1) * n) / MAX_SPANS) - 1;
+    const a = Math.floor((g * n) / MAX_SPANS),
+      b = Math.floor(((g + 1) * n) / MAX_SPANS) - 1;
     if (b >= a) out.push([flat[2 * a], flat[2 * b + 1]]);
   }
   return out;
@@ -61,12 +84,18 @@ function compactSpans(flat: number[]): [number, number][] {
 
 function outcomeText(outcome: string, value: string | undefined): string {
   switch (outcome) {
-    case 'return': return value === undefined ? 'returned' : `returned ${value}`;
-    case 'exception': return value === undefined ? 'raised' : `raised ${value}`;
-    case 'cancelled': return 'cancelled';
-    case 'killed': return value === 'GeneratorExit' ? 'closed' : 'killed';
-    case 'exit': return value === undefined ? 'exited' : `exited ${value}`;
-    default: return value === undefined ? outcome : `${outcome} ${value}`;
+    case 'return':
+      return value === undefined ? 'returned' : `returned ${value}`;
+    case 'exception':
+      return value === undefined ? 'raised' : `raised ${value}`;
+    case 'cancelled':
+      return 'cancelled';
+    case 'killed':
+      return value === 'GeneratorExit' ? 'closed' : 'killed';
+    case 'exit':
+      return value === undefined ? 'exited' : `exited ${value}`;
+    default:
+      return value === undefined ? outcome : `${outcome} ${value}`;
   }
 }
 
@@ -93,7 +122,8 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
     const ts = store.ts(i);
     if (ts > lastTs) lastTs = ts;
     if (type === TYPE.switch) {
-      const from = store.a(i), to = store.b(i);
+      const from = store.a(i),
+        to = store.b(i);
       if (from >= 0) laneSwitches[from]++;
       if (to >= 0 && to !== from) laneSwitches[to]++;
       // The task switched into resumes from wherever it last suspended.
@@ -113,8 +143,12 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
       }
       if (from < 0) continue;
       const reason = store.reason(i);
-      const fileId = store.fileId(i), line = store.line(i);
-      if (ENDING.has(reason) || fileId < 0 || line <= 0) { pendingAcc[from] = undefined; continue; }
+      const fileId = store.fileId(i),
+        line = store.line(i);
+      if (ENDING.has(reason) || fileId < 0 || line <= 0) {
+        pendingAcc[from] = undefined;
+        continue;
+      }
       const k = key(fileId, line);
       let acc = yields.get(k);
       if (!acc) {
@@ -141,13 +175,15 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
           acc.suspends--;
           const r = pendingReason[lane];
           const left = (acc.reasons.get(r) ?? 1) - 1;
-          if (left > 0) acc.reasons.set(r, left); else acc.reasons.delete(r);
+          if (left > 0) acc.reasons.set(r, left);
+          else acc.reasons.delete(r);
           acc.lastYielded = pendingPrevYielded[lane];
         }
         pendingAcc[lane] = undefined;
       }
     } else if (type === TYPE.mark) {
-      const fileId = store.fileId(i), line = store.line(i);
+      const fileId = store.fileId(i),
+        line = store.line(i);
       if (fileId < 0 || line <= 0) continue;
       const kind = store.reason(i);
       const ms = store.num(i);
@@ -155,13 +191,17 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
       const prev = marks.get(mk);
       const lane = store.a(i);
       const who = lane >= 0 ? store.tasks[lane].name : '';
-      const message = kind === 'loop-blocked' && Number.isFinite(ms)
-        ? `${who ? who + ' ' : ''}blocked the ${hub ? 'gevent hub' : 'event loop'} for ${Math.round(ms)} ms`
-        : store.value(i) ?? kind;
+      const message =
+        kind === 'loop-blocked' && Number.isFinite(ms)
+          ? `${who ? who + ' ' : ''}blocked the ${hub ? 'gevent hub' : 'event loop'} for ${Math.round(ms)} ms`
+          : (store.value(i) ?? kind);
       if (!prev) marks.set(mk, { fileId, line, kind, message, firstEvent: i, count: 1, ms: Number.isFinite(ms) ? ms : 0 });
       else {
         prev.count++;
-        if (Number.isFinite(ms) && ms > prev.ms) { prev.ms = ms; prev.message = message; }
+        if (Number.isFinite(ms) && ms > prev.ms) {
+          prev.ms = ms;
+          prev.message = message;
+        }
       }
     }
   }
@@ -169,30 +209,50 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
   // Definitions: one summary per code site (or creation site), over all lanes that ran it.
   const defs = new Map<number, DefAcc>();
   const fileIds = new Map<string, number>();
-  const fileIdOf = (f: string) => { let id = fileIds.get(f); if (id === undefined) { id = -2 - fileIds.size; fileIds.set(f, id); } return id; };
+  const fileIdOf = (f: string) => {
+    let id = fileIds.get(f);
+    if (id === undefined) {
+      id = -2 - fileIds.size;
+      fileIds.set(f, id);
+    }
+    return id;
+  };
   store.tasks.forEach((t, lane) => {
     if (NO_DEF_KINDS.has(t.kind)) return;
-    const file = t.codeFile ?? t.file, line = t.codeLine ?? t.line;
+    const file = t.codeFile ?? t.file,
+      line = t.codeLine ?? t.line;
     if (!file || !line || line <= 0) return;
     const fid = fileIdOf(file);
     const k = key(-fid, line);
     const acc = defs.get(k);
     const first = Math.max(laneTaskEvent[lane], 0);
-    if (acc) { acc.lanes.push(lane); acc.firstEvent = Math.min(acc.firstEvent, first); }
-    else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
+    if (acc) {
+      acc.lanes.push(lane);
+      acc.firstEvent = Math.min(acc.firstEvent, first);
+    } else defs.set(k, { fileId: fid, file, line, lanes: [lane], firstEvent: first });
   });
 
   const files = new Map<string, FileStats>();
   const fileOf = (name: string): FileStats => {
     let f = files.get(name);
-    if (!f) { f = { file: name, yields: [], defs: [], marks: [] }; files.set(name, f); }
+    if (!f) {
+      f = { file: name, yields: [], defs: [], marks: [] };
+      files.set(name, f);
+    }
     return f;
   };
   for (const a of yields.values()) {
     if (a.suspends <= 0) continue;
     const y: YieldPointStats = {
-      line: a.line, suspends: a.suspends, resumes: a.resumes, suspendedNs: a.suspendedNs, longestNs: a.longestNs,
-      resumedBy: byCount(a.resumedBy), reasons: byCount(a.reasons), firstEvent: a.firstEvent, spans: compactSpans(a.spans),
+      line: a.line,
+      suspends: a.suspends,
+      resumes: a.resumes,
+      suspendedNs: a.suspendedNs,
+      longestNs: a.longestNs,
+      resumedBy: byCount(a.resumedBy),
+      reasons: byCount(a.reasons),
+      firstEvent: a.firstEvent,
+      spans: compactSpans(a.spans),
     };
     if (a.lastSent !== undefined) y.lastSent = a.lastSent;
     if (a.lastYielded !== undefined) y.lastYielded = a.lastYielded;
@@ -208,13 +268,23 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
       if (o !== undefined) inc(outcomes, o);
     }
     const ds: DefinitionStats = {
-      line: d.line, name: first.name, kind: first.kind, tasks: d.lanes.length, switches,
-      outcomes: byCount(outcomes).map((o) => (outcomes.get(o)! > 1 ? `${outcomes.get(o)}× ${o}` : o)), firstEvent: d.firstEvent,
+      line: d.line,
+      name: first.name,
+      kind: first.kind,
+      tasks: d.lanes.length,
+      switches,
+      outcomes: byCount(outcomes).map((o) => (outcomes.get(o)! > 1 ? `${outcomes.get(o)}× ${o}` : o)),
+      firstEvent: d.firstEvent,
     };
     fileOf(d.file).defs.push(ds);
   }
   for (const m of marks.values()) {
-    const mark: LineMark = { line: m.line, kind: m.kind, message: m.count > 1 ? `${m.message} (${m.count} times; longest shown)` : m.message, firstEvent: m.firstEvent };
+    const mark: LineMark = {
+      line: m.line,
+      kind: m.kind,
+      message: m.count > 1 ? `${m.message} (${m.count} times; longest shown)` : m.message,
+      firstEvent: m.firstEvent,
+    };
     fileOf(store.string(m.fileId)).marks.push(mark);
   }
   for (const f of files.values()) {
@@ -234,14 +304,37 @@ function fullPassReference(store: TraceStore, runId: string, live: boolean): Sta
 function withoutSites(s: StatsParams, moved = new Set<string>()): StatsParams {
   const files = s.files.map((f) => ({
     ...f,
-    yields: f.yields.filter((y) => y.suspends > 0).map((y) => {
-      const c = { ...y };
-      // A transfer or wait on the line may come before its first switch: the line's first event moves there.
-      if (moved.has(`${f.file}:${y.line}`)) c.firstEvent = -1;
-      for (const k of ['resumedFrom', 'waits', 'waitedNs', 'longestWaitNs', 'waitOn', 'wokenBy', 'stillWaiting', 'puts', 'gets', 'channels', 'lastPut', 'lastGot'] as const) delete c[k];
-      return c;
-    }),
-    defs: f.defs.filter((d) => !d.byName).map((d) => { const c = { ...d }; delete c.waits; delete c.transfers; return c; }),
+    yields: f.yields
+      .filter((y) => y.suspends > 0)
+      .map((y) => {
+        const c = { ...y };
+        // A transfer or wait on the line may come before its first switch: the line's first event moves there.
+        if (moved.has(`${f.file}:${y.line}`)) c.firstEvent = -1;
+        for (const k of [
+          'resumedFrom',
+          'waits',
+          'waitedNs',
+          'longestWaitNs',
+          'waitOn',
+          'wokenBy',
+          'stillWaiting',
+          'puts',
+          'gets',
+          'channels',
+          'lastPut',
+          'lastGot',
+        ] as const)
+          delete c[k];
+        return c;
+      }),
+    defs: f.defs
+      .filter((d) => !d.byName)
+      .map((d) => {
+        const c = { ...d };
+        delete c.waits;
+        delete c.transfers;
+        return c;
+      }),
   }));
   return { ...s, files: files.filter((f) => f.yields.length || f.defs.length || f.marks.length) };
 }
@@ -263,7 +356,8 @@ describe('lens: StatsBuilder (incremental stats) equals the full pass', () => {
         const r = rng(seed);
         const store = new TraceStore();
         const b = new StatsBuilder();
-        let at = 0, checks = 0;
+        let at = 0,
+          checks = 0;
         while (at < all.length) {
           // Cut anywhere, mid-line included: the store keeps the partial line until its end arrives.
           const len = 1 + Math.floor(r() * Math.min(all.length - at, 1 + all.length / 4));
@@ -273,7 +367,11 @@ describe('lens: StatsBuilder (incremental stats) equals the full pass', () => {
           assert.equal(b.consumed, store.length);
           const snap = b.snapshot('r', true);
           assert.deepEqual(snap, computeStats(store, 'r', true), `seed ${seed}, after ${at} chars (${store.length} events)`);
-          assert.deepEqual(withoutSites(snap, movedFirst(snap)), referenceKnown(fullPassReference(store, 'r', true), snap), `reference, seed ${seed}, after ${at} chars`);
+          assert.deepEqual(
+            withoutSites(snap, movedFirst(snap)),
+            referenceKnown(fullPassReference(store, 'r', true), snap),
+            `reference, seed ${seed}, after ${at} chars`,
+          );
           checks++;
         }
         store.end();
@@ -294,20 +392,25 @@ describe('lens: StatsBuilder (incremental stats) equals the full pass', () => {
       b.update(store);
       assert.deepEqual(b.snapshot('g', true), computeStats(store, 'g', true));
     }
-    assert.ok(b.snapshot('g', true).files.some((f) => f.yields.length > 0), 'the gevent trace has yield points');
+    assert.ok(
+      b.snapshot('g', true).files.some((f) => f.yields.length > 0),
+      'the gevent trace has yield points',
+    );
   });
 
   it('a lane renamed after it resumed something is named by its final name, as in the full pass', () => {
     const store = new TraceStore();
     const b = new StatsBuilder();
-    store.appendText([
-      '{"type":"header","schema":1,"runtime":"coroscope 0","python":"3","capture":"settrace","script":"/s.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":0}',
-      '{"type":"task","ts":0,"id":"1","kind":"main","name":"main","parent":null}',
-      '{"type":"task","ts":1,"id":"2","kind":"asyncio-task","name":"Task-1","parent":"1","codeFile":"/s.py","codeLine":3}',
-      '{"type":"switch","ts":2,"from":"2","to":"1","reason":"await","file":"/s.py","line":4}',
-      '{"type":"switch","ts":5,"from":"1","to":"2","reason":"step","file":"/s.py","line":9}',
-      '',
-    ].join('\n'));
+    store.appendText(
+      [
+        '{"type":"header","schema":1,"runtime":"coroscope 0","python":"3","capture":"settrace","script":"/s.py","argv":[],"cwd":"/","pid":1,"start":0,"ts":0}',
+        '{"type":"task","ts":0,"id":"1","kind":"main","name":"main","parent":null}',
+        '{"type":"task","ts":1,"id":"2","kind":"asyncio-task","name":"Task-1","parent":"1","codeFile":"/s.py","codeLine":3}',
+        '{"type":"switch","ts":2,"from":"2","to":"1","reason":"await","file":"/s.py","line":4}',
+        '{"type":"switch","ts":5,"from":"1","to":"2","reason":"step","file":"/s.py","line":9}',
+        '',
+      ].join('\n'),
+    );
     b.update(store);
     assert.deepEqual(b.snapshot('x', true).files[0].yields.find((y) => y.line === 4)?.resumedBy, ['main']);
     store.appendText('{"type":"task","ts":6,"id":"1","kind":"main","name":"loop-runner","parent":null}\n');

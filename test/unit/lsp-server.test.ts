@@ -11,8 +11,17 @@ import { REVEAL_EVENT_COMMAND, STATS_NOTIFICATION, type StatsParams } from '../.
 import { computeStats } from '../../trace/stats';
 import { fixture, loadTrace, readFixture, ROOT } from './lens-helpers';
 
-interface Lens { range: { start: { line: number } }; command?: { title: string; command: string; arguments?: unknown[] } }
-interface Diag { range: { start: { line: number; character: number } }; message: string; severity: number; source: string; code: string }
+interface Lens {
+  range: { start: { line: number } };
+  command?: { title: string; command: string; arguments?: unknown[] };
+}
+interface Diag {
+  range: { start: { line: number; character: number } };
+  message: string;
+  severity: number;
+  source: string;
+  code: string;
+}
 
 class Client {
   readonly child: ChildProcess;
@@ -25,7 +34,9 @@ class Client {
     const server = join(ROOT, 'dist/server.js');
     assert.ok(existsSync(server), 'dist/server.js is built');
     this.child = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diag[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
@@ -33,7 +44,8 @@ class Client {
     });
     this.conn.onNotification('window/logMessage', () => undefined);
     this.conn.listen();
-    this.init = this.conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: initOptions })
+    this.init = this.conn
+      .sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: initOptions })
       .then(() => this.conn.sendNotification('initialized', {}));
   }
   readonly init: Promise<void>;
@@ -44,8 +56,12 @@ class Client {
   change(uri: string, version: number, contentChanges: unknown[]): Promise<void> {
     return this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
   }
-  lenses(uri: string): Promise<Lens[] | null> { return this.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }); }
-  resolve(lens: Lens): Promise<Lens> { return this.conn.sendRequest('codeLens/resolve', lens); }
+  lenses(uri: string): Promise<Lens[] | null> {
+    return this.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+  }
+  resolve(lens: Lens): Promise<Lens> {
+    return this.conn.sendRequest('codeLens/resolve', lens);
+  }
   async titles(uri: string): Promise<Map<number, string[]>> {
     const m = new Map<number, string[]>();
     for (const l of (await this.lenses(uri)) ?? []) m.set(l.range.start.line + 1, [...(m.get(l.range.start.line + 1) ?? []), l.command?.title ?? '']);
@@ -63,7 +79,13 @@ class Client {
     await this.conn.sendRequest('shutdown').catch(() => undefined);
     await this.conn.sendNotification('exit').catch(() => undefined);
     this.conn.dispose();
-    await new Promise((r) => { if (this.child.exitCode !== null) r(undefined); else { this.child.once('exit', r); setTimeout(() => this.child.kill(), 3000).unref(); } });
+    await new Promise((r) => {
+      if (this.child.exitCode !== null) r(undefined);
+      else {
+        this.child.once('exit', r);
+        setTimeout(() => this.child.kill(), 3000).unref();
+      }
+    });
   }
 }
 
@@ -71,14 +93,25 @@ class Client {
 function stats(trace: string, runId: string, live = false): StatsParams {
   const s = computeStats(loadTrace(trace), runId, live);
   const at = (file: string) => fixture(file.split('/').pop()!);
-  return { ...s, files: s.files.map((f) => ({ ...f, file: at(f.file),
-    yields: f.yields.map((y) => (y.resumedFrom ? { ...y, resumedFrom: y.resumedFrom.map((r) => ({ ...r, file: at(r.file) })) } : y)) })) };
+  return {
+    ...s,
+    files: s.files.map((f) => ({
+      ...f,
+      file: at(f.file),
+      yields: f.yields.map((y) => (y.resumedFrom ? { ...y, resumedFrom: y.resumedFrom.map((r) => ({ ...r, file: at(r.file) })) } : y)),
+    })),
+  };
 }
 
 describe('lsp: the language server over stdio', () => {
   let c: Client;
-  beforeEach(async () => { c = new Client(); await c.init; });
-  afterEach(async () => { await c.close(); });
+  beforeEach(async () => {
+    c = new Client();
+    await c.init;
+  });
+  afterEach(async () => {
+    await c.close();
+  });
 
   it('initializes with lens, hover, code action and incremental sync capabilities', async () => {
     const c2 = new Client();
@@ -98,14 +131,20 @@ describe('lsp: the language server over stdio', () => {
     assert.deepEqual(t.get(1), ['generator consumer — run Coroscope: Run Current File to trace']);
     await c.conn.sendNotification(STATS_NOTIFICATION, stats('lens-producer-consumer.jsonl', 'run-1'));
     t = await c.titles(uri);
-    assert.deepEqual(t.get(4), ["⇄ 6× · 1.1 s suspended (max 200 ms) · resumed by produce · last sent 5 · last yielded '200 OK'"],
-      'main resumed it from c.send(n) inside produce()');
-    assert.deepEqual(t.get(17), ["⇄ 5× · 5.0 ms suspended (max 1.0 ms) · resumed by consumer · got back '200 OK' · passed 5"],
-      'a generator resumer keeps its task name');
+    assert.deepEqual(
+      t.get(4),
+      ["⇄ 6× · 1.1 s suspended (max 200 ms) · resumed by produce · last sent 5 · last yielded '200 OK'"],
+      'main resumed it from c.send(n) inside produce()',
+    );
+    assert.deepEqual(
+      t.get(17),
+      ["⇄ 5× · 5.0 ms suspended (max 1.0 ms) · resumed by consumer · got back '200 OK' · passed 5"],
+      'a generator resumer keeps its task name',
+    );
     assert.deepEqual(t.get(1), ['consumer: 1 task · 14 switches · returned None']);
     const lens = (await c.lenses(uri))!.find((l) => l.range.start.line === 3)!;
     assert.equal(lens.command?.command, REVEAL_EVENT_COMMAND);
-    assert.deepEqual(lens.command?.arguments, [{ index: 3 }], "the first switch at the yield line, 0-based in the store");
+    assert.deepEqual(lens.command?.arguments, [{ index: 3 }], 'the first switch at the yield line, 0-based in the store');
   });
 
   it('stats follow their lines through didChange, and are dropped when their line is deleted', async () => {
@@ -147,8 +186,10 @@ describe('lsp: the language server over stdio', () => {
     const uri = pathToFileURL(fixture('producer_consumer.py')).href;
     await c.open(uri, readFixture('producer_consumer.py'));
     await c.conn.sendNotification(STATS_NOTIFICATION, stats('lens-producer-consumer.jsonl', 'run-1'));
-    const h = await c.conn.sendRequest<{ contents: { kind: string; value: string } } | null>('textDocument/hover',
-      { textDocument: { uri }, position: { line: 3, character: 13 } });
+    const h = await c.conn.sendRequest<{ contents: { kind: string; value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 3, character: 13 },
+    });
     assert.equal(h?.contents.kind, 'markdown');
     assert.match(h!.contents.value, /6 suspends · 6 resumes/);
     assert.match(h!.contents.value, /Resumed by `produce`/);
@@ -162,18 +203,26 @@ describe('lsp: the language server over stdio', () => {
     const text = readFixture('async_blocked.py');
     await c.open(uri, text);
     let d = await c.diagnosticsFor(uri);
-    assert.deepEqual(d.map((x) => [x.range.start.line + 1, x.code, x.source, x.severity]), [[12, 'sleep-in-async', 'coroscope', 2]]);
+    assert.deepEqual(
+      d.map((x) => [x.range.start.line + 1, x.code, x.source, x.severity]),
+      [[12, 'sleep-in-async', 'coroscope', 2]],
+    );
     await c.conn.sendNotification(STATS_NOTIFICATION, stats('lens-asyncio-blocked.jsonl', 'r'));
     d = await c.diagnosticsFor(uri, (x) => x.some((y) => y.code === 'loop-blocked'));
     const mark = d.find((x) => x.code === 'loop-blocked')!;
     assert.equal(mark.range.start.line + 1, 12);
     assert.match(mark.message, /Task-3 blocked the event loop for 300 ms/);
     const actions = await c.conn.sendRequest<{ title: string; kind: string; edit: { changes: Record<string, { newText: string }[]> } }[]>(
-      'textDocument/codeAction', { textDocument: { uri }, range: d[0].range, context: { diagnostics: d } });
+      'textDocument/codeAction',
+      { textDocument: { uri }, range: d[0].range, context: { diagnostics: d } },
+    );
     assert.equal(actions.length, 1);
     assert.equal(actions[0].kind, 'quickfix');
     assert.equal(actions[0].title, 'Replace with await asyncio.sleep(…)');
-    assert.deepEqual(actions[0].edit.changes[uri].map((e) => e.newText), ['await asyncio.sleep']);
+    assert.deepEqual(
+      actions[0].edit.changes[uri].map((e) => e.newText),
+      ['await asyncio.sleep'],
+    );
   });
 
   it('settings turn lenses, hovers and diagnostics off and on', async () => {
@@ -184,7 +233,9 @@ describe('lsp: the language server over stdio', () => {
     assert.deepEqual(await off.diagnosticsFor(uri), []);
     assert.deepEqual(await off.lenses(uri), []);
     assert.equal(await off.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 10 } }), null);
-    await off.conn.sendNotification('workspace/didChangeConfiguration', { settings: { coroscope: { lens: { enabled: true }, diagnostics: { enabled: true } } } });
+    await off.conn.sendNotification('workspace/didChangeConfiguration', {
+      settings: { coroscope: { lens: { enabled: true }, diagnostics: { enabled: true } } },
+    });
     assert.ok(((await off.lenses(uri)) ?? []).length > 0);
     assert.ok((await off.diagnosticsFor(uri, (x) => x.length > 0)).length > 0);
     await off.close();
@@ -230,20 +281,53 @@ describe('lsp: the language server over stdio', () => {
     await c.change(uri, 3, [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } }, text: ' # r' }]);
     const def = lenses.find((l) => l.range.start.line === 0)!;
     assert.equal((await c.resolve(def)).command?.title, 'generator consumer — run Coroscope: Run Current File to trace');
-    assert.deepEqual((await c.lenses(uri))!.map((l) => l.range.start.line), lenses.map((l) => l.range.start.line), 'same lines after a one-character edit');
+    assert.deepEqual(
+      (await c.lenses(uri))!.map((l) => l.range.start.line),
+      lenses.map((l) => l.range.start.line),
+      'same lines after a one-character edit',
+    );
   });
 
   it('names a plain-code resumer by the def around its resume site, in a file that is not open (read from disk, re-read when it changes)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coroscope-lsp-'));
     try {
-      const gen = join(dir, 'gen.py'), driver = join(dir, 'driver.py');
+      const gen = join(dir, 'gen.py'),
+        driver = join(dir, 'driver.py');
       writeFileSync(gen, 'def numbers():\n    while True:\n        x = yield\n');
-      writeFileSync(driver, 'from gen import numbers\n\n\ndef pump(g):\n    next(g)\n    for i in range(3):\n        g.send(i)\n\n\npump(numbers())\nnext(g2)\n');
+      writeFileSync(
+        driver,
+        'from gen import numbers\n\n\ndef pump(g):\n    next(g)\n    for i in range(3):\n        g.send(i)\n\n\npump(numbers())\nnext(g2)\n',
+      );
       const uri = pathToFileURL(gen).href;
       await c.open(uri, 'def numbers():\n    while True:\n        x = yield\n');
-      const params = (runId: string): StatsParams => ({ runId, live: false, files: [{ file: gen, defs: [], marks: [], yields: [{
-        line: 3, suspends: 4, resumes: 4, suspendedNs: 4000, longestNs: 1000, resumedBy: ['main', 'other'], reasons: ['yield'], firstEvent: 3, spans: [],
-        resumedFrom: [{ file: driver, line: 7, task: 'main', count: 3 }, { file: driver, line: 11, task: 'main', count: 1 }] }] }] });
+      const params = (runId: string): StatsParams => ({
+        runId,
+        live: false,
+        files: [
+          {
+            file: gen,
+            defs: [],
+            marks: [],
+            yields: [
+              {
+                line: 3,
+                suspends: 4,
+                resumes: 4,
+                suspendedNs: 4000,
+                longestNs: 1000,
+                resumedBy: ['main', 'other'],
+                reasons: ['yield'],
+                firstEvent: 3,
+                spans: [],
+                resumedFrom: [
+                  { file: driver, line: 7, task: 'main', count: 3 },
+                  { file: driver, line: 11, task: 'main', count: 1 },
+                ],
+              },
+            ],
+          },
+        ],
+      });
       await c.conn.sendNotification(STATS_NOTIFICATION, params('d1'));
       const t1 = (await c.titles(uri)).get(3)![0];
       assert.match(t1, / · resumed by pump, main \+1$/, `${t1}: the def around line 7, then module-level code keeps the task name`);
@@ -252,7 +336,9 @@ describe('lsp: the language server over stdio', () => {
       utimesSync(driver, later, later);
       await c.conn.sendNotification(STATS_NOTIFICATION, params('d2'));
       assert.match((await c.titles(uri)).get(3)![0], / · resumed by feed, main \+1$/, 'the file changed on disk: parsed again');
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a resumer in the open document is found on its current line after edits', async () => {

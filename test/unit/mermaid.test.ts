@@ -35,11 +35,25 @@ describe('Mermaid export', () => {
     await parse(r.text);
     const lines = r.text.trim().split('\n');
     assert.equal(lines[0], 'sequenceDiagram');
-    assert.deepEqual(lines.filter((l) => l.startsWith('participant')), [
-      'participant t0 as main (main)', 'participant t1 as consumer (generator)', 'participant t2 as worker-1 (process)']);
-    assert.deepEqual(lines.filter((l) => l.includes('>>')), [
-      't0->>t1: start', "t1-->>t0: yield ''", 't0->>t1: resume 1', "t1-->>t0: yield '200 OK'", 't0->>t1: resume 2',
-      "t1-->>t0: yield '200 OK'", 't0->>t1: resume 3', "t1-->>t0: yield '200 OK'", 't0->>t1: close', 't1-->>t0: return None']);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('participant')),
+      ['participant t0 as main (main)', 'participant t1 as consumer (generator)', 'participant t2 as worker-1 (process)'],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.includes('>>')),
+      [
+        't0->>t1: start',
+        "t1-->>t0: yield ''",
+        't0->>t1: resume 1',
+        "t1-->>t0: yield '200 OK'",
+        't0->>t1: resume 2',
+        "t1-->>t0: yield '200 OK'",
+        't0->>t1: resume 3',
+        "t1-->>t0: yield '200 OK'",
+        't0->>t1: close',
+        't1-->>t0: return None',
+      ],
+    );
     assert.equal(r.cut, false);
     assert.equal(r.loops, 0, 'nothing identical repeats: no folding');
     assert.equal(r.shown, r.switches);
@@ -51,7 +65,8 @@ describe('Mermaid export', () => {
     assert.ok(!r.text.includes('<img'), 'no raw markup');
     assert.ok(r.text.includes('a#59;b#35;c'), '; and # as entity codes');
     assert.ok(r.text.includes('participant t2 as end (greenlet)'), 'a task named end stays a label');
-    for (const l of r.text.trim().split('\n').slice(1)) assert.match(l, /^(participant t\d+ as |t\d+-?->>t\d+: |Note over )/, `unexpected line ${JSON.stringify(l)}`);
+    for (const l of r.text.trim().split('\n').slice(1))
+      assert.match(l, /^(participant t\d+ as |t\d+-?->>t\d+: |Note over )/, `unexpected line ${JSON.stringify(l)}`);
   });
 
   it('mermaidText leaves no character Mermaid treats specially', () => {
@@ -101,7 +116,8 @@ describe('Mermaid export', () => {
     const s = synthetic((push) => {
       for (let k = 0; k < 300; k++) push({ type: 'task', ts: 1, id: String(k), kind: 'asyncio-task', name: `task-${k}`, parent: null });
       // A pseudo-random walk between 300 tasks: no repeats to fold.
-      let x = 7, from = 0;
+      let x = 7,
+        from = 0;
       for (let i = 0; i < 20_000; i++) {
         x = (x * 1103515245 + 12345) % 2147483648;
         const to = x % 300;
@@ -135,7 +151,10 @@ describe('mermaid export: threads and processes (issue 17)', () => {
     const transfers = r.text.split('\n').filter((l) => /^t\d+--\)t\d+: /.test(l));
     assert.ok(transfers.length > 0, r.text);
     assert.ok(!r.text.includes('no switches'), r.text);
-    assert.ok(r.text.split('\n').some((l) => /^Note over t\d+: waits on /.test(l)), r.text);
+    assert.ok(
+      r.text.split('\n').some((l) => /^Note over t\d+: waits on /.test(l)),
+      r.text,
+    );
     // Each arrow joins the lanes of a send and its recv (same channel and msg).
     let pairs = 0;
     for (let i = 0; i < s.length; i++) if (s.type(i) === 'recv' && !Number.isNaN(s.num(i))) pairs++;

@@ -10,9 +10,22 @@ const root = resolve(__dirname, '../../..');
 
 /** Every file the VSIX must hold (the runtime's modules are added from the tree). */
 const REQUIRED = [
-  'package.json', 'package.nls.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'media/icon.png', 'media/paused.svg',
-  'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm',
-  'dist/webview/webview.js', 'dist/webview/webview.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf',
+  'package.json',
+  'package.nls.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'media/icon.png',
+  'media/paused.svg',
+  'dist/extension.js',
+  'dist/server.js',
+  'dist/cli.js',
+  'dist/tree-sitter.wasm',
+  'dist/tree-sitter-python.wasm',
+  'dist/webview/webview.js',
+  'dist/webview/webview.css',
+  'dist/webview/codicon.css',
+  'dist/webview/codicon.ttf',
 ];
 /** Anything else it may hold: more bundles and assets in dist/, and the runtime's modules. */
 const ALLOWED = [/^dist\/[\w./-]+\.(js|css|ttf|wasm)$/, /^runtime\/coroscope\/\w+\.py$/];
@@ -24,16 +37,25 @@ describe('packaging: the VSIX holds only what runs', function () {
     const planted = [join(root, 'dist/coroscope-package-test.js.map'), join(root, 'runtime/coroscope/__pycache__/coroscope_package_test.cpython-311.pyc')];
     let files: string[];
     try {
-      for (const f of planted) { mkdirSync(resolve(f, '..'), { recursive: true }); writeFileSync(f, ''); }
+      for (const f of planted) {
+        mkdirSync(resolve(f, '..'), { recursive: true });
+        writeFileSync(f, '');
+      }
       files = await listFiles({ cwd: root, packageManager: PackageManager.None });
     } finally {
       for (const f of planted) rmSync(f, { force: true });
     }
-    const runtime = readdirSync(join(root, 'runtime/coroscope')).filter((n) => n.endsWith('.py')).map((n) => `runtime/coroscope/${n}`);
+    const runtime = readdirSync(join(root, 'runtime/coroscope'))
+      .filter((n) => n.endsWith('.py'))
+      .map((n) => `runtime/coroscope/${n}`);
     for (const f of [...REQUIRED, ...runtime]) assert.ok(files.includes(f), `${f} is in the VSIX: ${files.join(' ')}`);
     const banned = files.filter((f) => /\.map$|\.pyc$|__pycache__|\.ts$|^(test|docs|examples|scripts|node_modules|out)\//.test(f));
     assert.deepEqual(banned, [], 'no source maps, bytecode, TypeScript sources, tests or docs');
-    assert.deepEqual(files.filter((f) => !REQUIRED.includes(f) && !ALLOWED.some((re) => re.test(f))), [], 'nothing else');
+    assert.deepEqual(
+      files.filter((f) => !REQUIRED.includes(f) && !ALLOWED.some((re) => re.test(f))),
+      [],
+      'nothing else',
+    );
   });
 
   it('takes every user-facing string of the manifest from package.nls.json', () => {
@@ -41,9 +63,20 @@ describe('packaging: the VSIX holds only what runs', function () {
     const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
     const keys = [...manifest.matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]!);
     for (const k of keys) assert.equal(typeof nls[k], 'string', `package.nls.json has ${k}`);
-    assert.deepEqual(Object.keys(nls).filter((k) => !keys.includes(k)), [], 'no unused entry');
-    const pkg = JSON.parse(manifest) as { displayName: string; contributes: { commands: { title: string }[]; configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> } } };
-    const texts = [pkg.displayName, ...pkg.contributes.commands.map((c) => c.title), ...Object.values(pkg.contributes.configuration.properties).map((p) => p.description ?? p.markdownDescription ?? '')];
+    assert.deepEqual(
+      Object.keys(nls).filter((k) => !keys.includes(k)),
+      [],
+      'no unused entry',
+    );
+    const pkg = JSON.parse(manifest) as {
+      displayName: string;
+      contributes: { commands: { title: string }[]; configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> } };
+    };
+    const texts = [
+      pkg.displayName,
+      ...pkg.contributes.commands.map((c) => c.title),
+      ...Object.values(pkg.contributes.configuration.properties).map((p) => p.description ?? p.markdownDescription ?? ''),
+    ];
     for (const t of texts) assert.match(t, /^%[^%]+%$/, `a placeholder, not text: ${t}`);
   });
 });

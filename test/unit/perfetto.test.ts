@@ -12,7 +12,10 @@ describe('Perfetto export', () => {
 
   it('names a track per task, grouped by process', () => {
     const threads = evs.filter((e) => e.ph === 'M' && e.name === 'thread_name');
-    assert.deepEqual(threads.map((t) => t.args?.name), ['main [main] #1', 'consumer [generator] #2', 'worker-1 [process] #100:7']);
+    assert.deepEqual(
+      threads.map((t) => t.args?.name),
+      ['main [main] #1', 'consumer [generator] #2', 'worker-1 [process] #100:7'],
+    );
     const procs = evs.filter((e) => e.ph === 'M' && e.name === 'process_name');
     assert.deepEqual(procs.map((p) => p.pid).sort(), [100, 101]);
     assert.equal(tidOf('worker-1').pid, 101, 'the child process task is in its own process');
@@ -79,24 +82,52 @@ describe('Perfetto export', () => {
 describe('Perfetto export: transfers, waits and causes (issue 17)', () => {
   it('draws a queue send → recv across threads as a flow, a block → wake as a wait slice, a cause as a flow', () => {
     const store = new TraceStore();
-    store.appendText([
-      { type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11', capture: 'settrace', script: '/w/q.py', argv: ['/w/q.py'], cwd: '/w', pid: 7, start: 0, ts: 0 },
-      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null, pid: 7 },
-      { type: 'task', ts: 10, id: '2', kind: 'thread', name: 'worker', parent: '1', file: '/w/q.py', line: 9 },
-      { type: 'block', ts: 20, task: '2', on: 'queue', detail: 'q', file: '/w/q.py', line: 3 },
-      { type: 'send', ts: 30, task: '1', channel: 'Queue#1', value: '1', msg: 1, file: '/w/q.py', line: 11 },
-      { type: 'wake', ts: 40, task: '2', on: 'queue', detail: 'q', cause: 'put', by: '1', byFile: '/w/q.py', byLine: 11 },
-      { type: 'recv', ts: 50, task: '2', channel: 'Queue#1', value: '1', msg: 1, file: '/w/q.py', line: 3 },
-      { type: 'end', ts: 60, task: '2', outcome: 'return', value: 'None' },
-      { type: 'finish', ts: 70, exitCode: 0, dropped: 0 },
-    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    store.appendText(
+      [
+        {
+          type: 'header',
+          schema: 1,
+          runtime: 'coroscope test',
+          python: '3.11',
+          capture: 'settrace',
+          script: '/w/q.py',
+          argv: ['/w/q.py'],
+          cwd: '/w',
+          pid: 7,
+          start: 0,
+          ts: 0,
+        },
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null, pid: 7 },
+        { type: 'task', ts: 10, id: '2', kind: 'thread', name: 'worker', parent: '1', file: '/w/q.py', line: 9 },
+        { type: 'block', ts: 20, task: '2', on: 'queue', detail: 'q', file: '/w/q.py', line: 3 },
+        { type: 'send', ts: 30, task: '1', channel: 'Queue#1', value: '1', msg: 1, file: '/w/q.py', line: 11 },
+        { type: 'wake', ts: 40, task: '2', on: 'queue', detail: 'q', cause: 'put', by: '1', byFile: '/w/q.py', byLine: 11 },
+        { type: 'recv', ts: 50, task: '2', channel: 'Queue#1', value: '1', msg: 1, file: '/w/q.py', line: 3 },
+        { type: 'end', ts: 60, task: '2', outcome: 'return', value: 'None' },
+        { type: 'finish', ts: 70, exitCode: 0, dropped: 0 },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     const evs = validatePerfetto(toPerfetto(store)).traceEvents;
     const tid = (name: string) => evs.find((e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith(name + ' '))!.tid;
     const ts = evs.filter((e) => e.cat === 'transfer');
-    assert.deepEqual(ts.map((e) => [e.ph, e.tid]), [['s', tid('main')], ['f', tid('worker')]]);
+    assert.deepEqual(
+      ts.map((e) => [e.ph, e.tid]),
+      [
+        ['s', tid('main')],
+        ['f', tid('worker')],
+      ],
+    );
     assert.equal(ts[0].id, ts[1].id);
     const cause = evs.filter((e) => e.cat === 'cause');
-    assert.deepEqual(cause.map((e) => [e.ph, e.tid, e.name]), [['s', tid('main'), 'put'], ['f', tid('worker'), 'put']]);
+    assert.deepEqual(
+      cause.map((e) => [e.ph, e.tid, e.name]),
+      [
+        ['s', tid('main'), 'put'],
+        ['f', tid('worker'), 'put'],
+      ],
+    );
     const wait = evs.find((e) => e.cat === 'wait')!;
     assert.deepEqual([wait.ph, wait.tid, wait.name, wait.ts, wait.dur], ['X', tid('worker'), 'waits on q', 0.02, 0.02]);
   });

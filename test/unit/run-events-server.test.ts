@@ -8,12 +8,28 @@ import { EventServer, LineSplitter, privateAddress } from '../../session/events-
 import { TraceFile } from '../../session/trace-file';
 import { TraceStore } from '../../trace/store';
 
-const header = (pid: number) => JSON.stringify({ type: 'header', schema: 1, runtime: 'coroscope test', python: '3.11.7', capture: 'settrace', script: '/w/s.py', argv: ['/w/s.py'], cwd: '/w', pid, start: 0, ts: 0 }) + '\n';
+const header = (pid: number) =>
+  JSON.stringify({
+    type: 'header',
+    schema: 1,
+    runtime: 'coroscope test',
+    python: '3.11.7',
+    capture: 'settrace',
+    script: '/w/s.py',
+    argv: ['/w/s.py'],
+    cwd: '/w',
+    pid,
+    start: 0,
+    ts: 0,
+  }) + '\n';
 const task = (id: string, name: string) => JSON.stringify({ type: 'task', ts: 1, id, kind: 'generator', name, parent: null }) + '\n';
 const sw = (from: string, to: string, value: string) => JSON.stringify({ type: 'switch', ts: 2, from, to, reason: 'yield', value }) + '\n';
 
 function connect(address: string): Promise<net.Socket> {
-  return new Promise((resolve, reject) => { const s = net.connect(address, () => resolve(s)); s.on('error', reject); });
+  return new Promise((resolve, reject) => {
+    const s = net.connect(address, () => resolve(s));
+    s.on('error', reject);
+  });
 }
 const tick = () => new Promise((r) => setTimeout(r, 20));
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -60,7 +76,7 @@ describe('run: event socket decoding', () => {
       // Interleave half lines from two processes.
       const la = header(100) + task('1', 'main') + sw('1', '2', 'A'.repeat(3000));
       const lb = header(200) + task('200:1', 'child') + sw('200:1', '200:1', 'B'.repeat(3000));
-      const half = (s: string) => [s.slice(0, s.length / 2 | 0), s.slice(s.length / 2 | 0)];
+      const half = (s: string) => [s.slice(0, (s.length / 2) | 0), s.slice((s.length / 2) | 0)];
       const [a1, a2] = half(la);
       const [b1, b2] = half(lb);
       // Each half is written once the server has taken the one before (its whole lines counted in `received`).
@@ -71,7 +87,8 @@ describe('run: event socket decoding', () => {
       await until(() => server.received === whole(a1) + whole(b1), 'the first half of b arrived');
       a.write(a2);
       await until(() => server.received === Buffer.byteLength(la) + whole(b1), 'the rest of a arrived');
-      b.end(b2); a.end();
+      b.end(b2);
+      a.end();
       await until(() => server.openConnections === 0 && server.connections.length === 2, 'both connections seen and closed');
       const store = new TraceStore();
       for (let buf = server.take(1000); buf; buf = server.take(1000)) store.appendText(buf.toString('utf8'));
@@ -101,7 +118,16 @@ describe('run: event socket decoding', () => {
       const total = 5000;
       s.write(header(1));
       let written = 0;
-      const pump = () => { while (written < total) { written++; if (!s.write(line)) { s.once('drain', pump); return; } } s.end(); };
+      const pump = () => {
+        while (written < total) {
+          written++;
+          if (!s.write(line)) {
+            s.once('drain', pump);
+            return;
+          }
+        }
+        s.end();
+      };
       pump();
       let maxQueued = 0;
       let lines = 0;
@@ -121,7 +147,7 @@ describe('run: event socket decoding', () => {
     }
   });
 
-  it('oneHeader (the CLI): a later connection\'s header is dropped, its events kept', async function () {
+  it("oneHeader (the CLI): a later connection's header is dropped, its events kept", async function () {
     if (process.platform === 'win32') this.skip();
     const addr = privateAddress();
     const server = new EventServer({}, undefined, { oneHeader: true });
@@ -136,10 +162,24 @@ describe('run: event socket decoding', () => {
       await until(() => server.openConnections === 0 && server.connections.length === 2, 'both closed');
       const text = [];
       for (let buf = server.take(); buf; buf = server.take()) text.push(buf.toString('utf8'));
-      const lines = text.join('').trim().split('\n').map((l) => JSON.parse(l) as { type: string; pid?: number; name?: string });
-      assert.deepEqual(lines.filter((l) => l.type === 'header').map((l) => l.pid), [100]);
-      assert.deepEqual(lines.filter((l) => l.type === 'task').map((l) => l.name), ['main', 'child']);
-      assert.deepEqual(server.connections.map((c) => c.pid), [100, 200], 'the pid is still learnt');
+      const lines = text
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; pid?: number; name?: string });
+      assert.deepEqual(
+        lines.filter((l) => l.type === 'header').map((l) => l.pid),
+        [100],
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.type === 'task').map((l) => l.name),
+        ['main', 'child'],
+      );
+      assert.deepEqual(
+        server.connections.map((c) => c.pid),
+        [100, 200],
+        'the pid is still learnt',
+      );
     } finally {
       await server.close();
       addr.cleanup();
@@ -182,13 +222,20 @@ describe('run: event socket decoding', () => {
       const sock = await connect(addr.address);
       // Writes cut inside multi-byte characters (the emoji is 4 bytes), a few at a time so several batches form.
       const cuts: number[] = [];
-      for (let at = 0; at < bytes.length;) { const e = bytes.indexOf(0xf0, at + 1000); at = e < 0 ? bytes.length : e + 2; cuts.push(at); }
+      for (let at = 0; at < bytes.length; ) {
+        const e = bytes.indexOf(0xf0, at + 1000);
+        at = e < 0 ? bytes.length : e + 2;
+        cuts.push(at);
+      }
       let prev = 0;
       for (const [k, c] of cuts.entries()) {
         sock.write(bytes.subarray(prev, c));
         prev = c;
         // Every 10 writes, wait for the batch that carries them: several batches, whatever the machine's speed.
-        if (k % 10 === 9) { const n = batches.length; await until(() => batches.length > n, 'a batch formed'); }
+        if (k % 10 === 9) {
+          const n = batches.length;
+          await until(() => batches.length > n, 'a batch formed');
+        }
       }
       await new Promise<void>((r) => sock.end(r));
       await until(() => dec.server.openConnections === 0, 'the connection closed');
@@ -197,12 +244,19 @@ describe('run: event socket decoding', () => {
       await trace.close();
       const sent = Buffer.concat(batches.map((b) => b.bytes));
       assert.ok(batches.length > 1, 'several batches');
-      assert.ok(batches.every((b) => b.bytes instanceof Uint8Array && b.bytes[b.bytes.length - 1] === 10), 'whole lines as bytes');
+      assert.ok(
+        batches.every((b) => b.bytes instanceof Uint8Array && b.bytes[b.bytes.length - 1] === 10),
+        'whole lines as bytes',
+      );
       assert.ok(sent.equals(bytes), 'the batches carry exactly the bytes received');
       assert.ok(fs.readFileSync(file).equals(bytes), 'the trace file holds exactly the bytes received');
       assert.equal(batches.map((b) => b.text).join(''), text, 'text, when asked for, decodes the same');
       let at = 0;
-      for (const b of batches) { assert.equal(b.start, at); at += b.bytes.length; assert.equal(b.end, at); }
+      for (const b of batches) {
+        assert.equal(b.start, at);
+        at += b.bytes.length;
+        assert.equal(b.end, at);
+      }
       const want = new TraceStore();
       want.appendText(text);
       want.end();

@@ -11,7 +11,8 @@ function spawnGroup(ignorePolite: boolean): Promise<{ leader: number; children: 
   const ignore = ignorePolite ? "process.on('SIGINT',()=>{});process.on('SIGTERM',()=>{});" : '';
   // Each child says `r` once its handlers are installed; the leader prints the pids once both have.
   const sleeper = `${ignore}setInterval(()=>{},1000);process.stdout.write('r')`;
-  const leader = `${ignore}const {spawn}=require('child_process');` +
+  const leader =
+    `${ignore}const {spawn}=require('child_process');` +
     `const k=[0,1].map(()=>spawn(process.execPath,['-e',${JSON.stringify(sleeper)}],{stdio:['ignore','pipe','ignore']}));` +
     `let n=0;for(const c of k)c.stdout.once('data',()=>{if(++n===2)console.log(k.map(c=>c.pid).join(' '))});setInterval(()=>{},1000)`;
   const child = spawn(process.execPath, ['-e', leader], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -27,7 +28,9 @@ function spawnGroup(ignorePolite: boolean): Promise<{ leader: number; children: 
 }
 
 describe('run: stopping the whole process group', () => {
-  before(function () { if (process.platform === 'win32') this.skip(); });
+  before(function () {
+    if (process.platform === 'win32') this.skip();
+  });
 
   it('SIGINT ends a group that does not resist, children included', async () => {
     const g = await spawnGroup(false);

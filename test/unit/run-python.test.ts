@@ -18,7 +18,14 @@ describe('run: python discovery', () => {
   it('uses coroscope.pythonPath first, without asking the Python extension', async () => {
     const p = probes({ '/opt/py/bin/python3': [3, 12, 1], python3: [3, 11, 0] });
     let askedExtension = false;
-    const r = await discoverPython({ setting: '/opt/py/bin/python3', selected: async () => { askedExtension = true; return '/venv/bin/python'; }, probe: p.probe });
+    const r = await discoverPython({
+      setting: '/opt/py/bin/python3',
+      selected: async () => {
+        askedExtension = true;
+        return '/venv/bin/python';
+      },
+      probe: p.probe,
+    });
     assert.deepEqual(r, { ok: true, command: '/opt/py/bin/python3', version: [3, 12, 1], source: 'setting' });
     assert.equal(askedExtension, false);
   });
@@ -47,7 +54,13 @@ describe('run: python discovery', () => {
     const p = probes({ python3: [3, 11, 7] });
     const gone = await discoverPython({ setting: '', selected: async () => '/deleted/venv/bin/python', probe: p.probe });
     assert.ok(gone.ok && gone.command === 'python3' && gone.source === 'path');
-    const threw = await discoverPython({ setting: '', selected: async () => { throw new Error('not installed'); }, probe: p.probe });
+    const threw = await discoverPython({
+      setting: '',
+      selected: async () => {
+        throw new Error('not installed');
+      },
+      probe: p.probe,
+    });
     assert.ok(threw.ok && threw.command === 'python3');
   });
 

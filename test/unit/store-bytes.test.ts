@@ -14,12 +14,27 @@ const enc = new TextEncoder();
 function snapshot(s: TraceStore): string {
   const events: unknown[] = [];
   for (let i = 0; i < s.length; i++) {
-    events.push([s.event(i), s.extra(i) ?? null, s.ts(i), s.rel(i), s.value(i) ?? null, s.file(i) ?? null, s.line(i),
-      s.toFile(i) ?? null, s.toLine(i), Number.isNaN(s.num(i)) ? 'NaN' : s.num(i)]);
+    events.push([
+      s.event(i),
+      s.extra(i) ?? null,
+      s.ts(i),
+      s.rel(i),
+      s.value(i) ?? null,
+      s.file(i) ?? null,
+      s.line(i),
+      s.toFile(i) ?? null,
+      s.toLine(i),
+      Number.isNaN(s.num(i)) ? 'NaN' : s.num(i),
+    ]);
   }
   return JSON.stringify({
-    events, tasks: s.tasks, header: s.header ?? null, problems: s.problems, problemCount: s.problemCount,
-    unknown: s.unknownCount, switches: s.switchCount,
+    events,
+    tasks: s.tasks,
+    header: s.header ?? null,
+    problems: s.problems,
+    problemCount: s.problemCount,
+    unknown: s.unknownCount,
+    switches: s.switchCount,
   });
 }
 
@@ -63,8 +78,12 @@ describe('TraceStore.appendBytes', () => {
   });
 
   it('decodes raw (unescaped) UTF-8 — 2, 3 and 4-byte characters — in values, names, paths and bad lines, cut inside any character', () => {
-    const lines = [HEADER, ...TASKS,
-      sw(2000, 'café ü'), sw(2001, '€ 中文 😀 \u2028', '2', '1', 'résumé'), sw(2002, '😀'.repeat(40)),
+    const lines = [
+      HEADER,
+      ...TASKS,
+      sw(2000, 'café ü'),
+      sw(2001, '€ 中文 😀 \u2028', '2', '1', 'résumé'),
+      sw(2002, '😀'.repeat(40)),
       `{"type":"output","ts":2003,"task":"1","stream":"stdout","text":"naïve 😀\\n"}`,
       `{"type":"switch","ts":2004,"from":"1","to":"2","reason":"yield","file":"/home/jörg/😀.py","line":4}`,
       `{"type":"switch","ts":2005,"from":"1","to":"2","reason":"yield","value":"😀 not closed}`,
@@ -104,7 +123,7 @@ describe('TraceStore.appendBytes', () => {
     assert.equal(feed(bytes).value(TASKS.length + 2), 'A\ufffd\ufffdB');
   });
 
-  it('takes the runtime\'s lines as bytes without the string scanner or JSON.parse', () => {
+  it("takes the runtime's lines as bytes without the string scanner or JSON.parse", () => {
     const lines = [HEADER, ...TASKS];
     for (let k = 0; k < 300; k++) lines.push(sw(3000 + k, `'item ${k % 50}'`, k % 2 ? '1' : '2', k % 2 ? '2' : '1'));
     const { result: s, calls: slow } = countingStringScans(() => feed(enc.encode(lines.join('\n') + '\n'), [1000, 5000, 5001]));
@@ -116,7 +135,8 @@ describe('TraceStore.appendBytes', () => {
   it('keeps line numbers across windows, long lines and pieces; copies what it keeps (the caller may reuse its buffer)', () => {
     const lines = [HEADER, ...TASKS];
     for (let k = 0; k < 3000; k++) {
-      if (k % 500 === 7) lines.push('{"type":"switch","ts":1,"from":"1"'); // bad
+      if (k % 500 === 7)
+        lines.push('{"type":"switch","ts":1,"from":"1"'); // bad
       else if (k % 700 === 3) lines.push(sw(4000 + k, 'x'.repeat(70000 + k)));
       else lines.push(sw(4000 + k, `v${k}`));
     }
@@ -133,16 +153,23 @@ describe('TraceStore.appendBytes', () => {
     }
     s.end();
     assert.equal(snapshot(s), want);
-    assert.deepEqual(s.problems.map((p) => p.line), [11, 511, 1011, 1511, 2011, 2511]);
+    assert.deepEqual(
+      s.problems.map((p) => p.line),
+      [11, 511, 1011, 1511, 2011, 2511],
+    );
   });
 
   it('mixes with appendText and flushes a last line without newline on end()', () => {
     const text = [HEADER, ...TASKS, sw(5000, 'é1'), sw(5001, 'é2'), sw(5002, 'é3')].join('\n');
     const want = snapshot(feed(text));
     const bytes = enc.encode(text);
-    const boundary = (k: number) => { while ((bytes[k] & 0xc0) === 0x80) k++; return k; }; // not inside a character
+    const boundary = (k: number) => {
+      while ((bytes[k] & 0xc0) === 0x80) k++;
+      return k;
+    }; // not inside a character
     for (const at of [10, 400, 700, bytes.length - 60]) {
-      const cut = boundary(at), cut2 = boundary(cut + 50);
+      const cut = boundary(at),
+        cut2 = boundary(cut + 50);
       const s = new TraceStore();
       s.appendBytes(bytes.subarray(0, cut));
       s.appendText(new TextDecoder().decode(bytes.subarray(cut, cut2)));

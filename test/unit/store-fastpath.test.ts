@@ -23,9 +23,17 @@ function reference(text: string): { store: TraceStore; problems: { line: number;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (!line.trim()) return;
     let o: unknown;
-    try { o = JSON.parse(line); } catch (e) { problems.push({ line: k + 1, message: `not JSON: ${(e as Error).message}` }); return; }
+    try {
+      o = JSON.parse(line);
+    } catch (e) {
+      problems.push({ line: k + 1, message: `not JSON: ${(e as Error).message}` });
+      return;
+    }
     const ev = validateEvent(o);
-    if (typeof ev === 'string') { if (!ev.startsWith('unknown event type')) problems.push({ line: k + 1, message: ev }); return; }
+    if (typeof ev === 'string') {
+      if (!ev.startsWith('unknown event type')) problems.push({ line: k + 1, message: ev });
+      return;
+    }
     store.append(ev);
   });
   return { store, problems };
@@ -66,10 +74,10 @@ function sw(ts: number, from: string, to: string, reason: string, value?: string
 }
 
 describe('TraceStore byte scanner', () => {
-  it('takes the runtime\'s lines without the string scanner or JSON.parse (so the cases below test it)', () => {
+  it("takes the runtime's lines without the string scanner or JSON.parse (so the cases below test it)", () => {
     const lines = [HEADER, ...TASKS];
     for (let k = 0; k < 200; k++) {
-      lines.push(sw(100 + k, '1', '2', 'yield', k % 3 ? `'item ${k}'` : undefined, 5 + k % 7, k % 2 ? ',"depth":1' : ''));
+      lines.push(sw(100 + k, '1', '2', 'yield', k % 3 ? `'item ${k}'` : undefined, 5 + (k % 7), k % 2 ? ',"depth":1' : ''));
       lines.push(`{"type":"output","ts":${100 + k},"task":"2","stream":"stdout","text":"n=${k}\\n"}`);
     }
     const { result: s, calls: slow } = countingStringScans(() => feed(lines.join('\r\n') + '\r\n'));
@@ -80,7 +88,9 @@ describe('TraceStore byte scanner', () => {
   });
 
   it('decodes escaped quotes, backslashes, control and unicode escapes in values and names like JSON.parse', () => {
-    const lines = [HEADER, ...TASKS,
+    const lines = [
+      HEADER,
+      ...TASKS,
       sw(2000, '1', '2', 'yield', 'say "hi"'),
       sw(2001, '2', '1', 'resume', 'C:\\temp\\new'),
       sw(2002, '1', '2', 'yield', 'caf\u00e9 \u{1F600} \u2028'),
@@ -126,7 +136,9 @@ describe('TraceStore byte scanner', () => {
   });
 
   it('keeps unknown fields (of any JSON kind) in `extra`', () => {
-    const lines = [HEADER, ...TASKS,
+    const lines = [
+      HEADER,
+      ...TASKS,
       sw(4000, '1', '2', 'yield', '1', 10, ',"thread":"MainThread"'),
       sw(4001, '2', '1', 'resume', '2', 10, ',"extra":{"a":[1,2,{"b":null}]},"flag":true,"n":1.5'),
       '{"type":"send","ts":4002,"task":"1","channel":"q","value":"1","msg":3,"queueSize":4}',
@@ -142,7 +154,9 @@ describe('TraceStore byte scanner', () => {
   });
 
   it('reads numbers as JSON does: negatives, fractions, exponents, big integers; rejects what JSON rejects', () => {
-    const lines = [HEADER, ...TASKS,
+    const lines = [
+      HEADER,
+      ...TASKS,
       '{"type":"switch","ts":1.5e3,"from":"1","to":"2","reason":"yield","line":-3,"depth":-1}',
       '{"type":"switch","ts":1E+3,"from":"1","to":"2","reason":"yield","line":2e0,"toLine":0.5e1}',
       '{"type":"switch","ts":-0,"from":"1","to":"2","reason":"yield","depth":12.25}',
@@ -170,11 +184,16 @@ describe('TraceStore byte scanner', () => {
     assert.equal(s.ts(T + 3), Number('123456789012345678901'));
     assert.equal(s.ts(T + 4), Number('9007199254740993'));
     assert.equal(s.num(T + 5), 150.75);
-    assert.deepEqual(s.problems.map((p) => p.line), [10, 11, 12, 13, 14, 15, 16, 17]);
+    assert.deepEqual(
+      s.problems.map((p) => p.line),
+      [10, 11, 12, 13, 14, 15, 16, 17],
+    );
   });
 
   it('leaves missing optional fields missing', () => {
-    const lines = [HEADER, ...TASKS,
+    const lines = [
+      HEADER,
+      ...TASKS,
       '{"type":"switch","ts":6000,"from":"1","to":"2","reason":"start"}',
       sw(6001, '2', '1', 'yield', undefined),
       sw(6002, '1', '2', 'resume', ''),
@@ -198,17 +217,27 @@ describe('TraceStore byte scanner', () => {
   });
 
   it('gives the same events whatever byte position a line is split at, and with CRLF line endings', () => {
-    const lines = [HEADER, ...TASKS, sw(7000, '1', '2', 'yield', "'a \"b\"'"), sw(7001, '2', '1', 'resume', 'é'),
-      '{"type":"output","ts":7002,"task":"1","stream":"stderr","text":"oops\\n"}', '{"ts":7003,"type":"wake","task":"2","on":"fd"}',
-      'not json', sw(7004, '1', '2', 'yield', undefined)];
+    const lines = [
+      HEADER,
+      ...TASKS,
+      sw(7000, '1', '2', 'yield', '\'a "b"\''),
+      sw(7001, '2', '1', 'resume', 'é'),
+      '{"type":"output","ts":7002,"task":"1","stream":"stderr","text":"oops\\n"}',
+      '{"ts":7003,"type":"wake","task":"2","on":"fd"}',
+      'not json',
+      sw(7004, '1', '2', 'yield', undefined),
+    ];
     for (const eol of ['\n', '\r\n']) {
       const text = lines.join(eol) + eol;
       const whole = feed(text);
       assertSame(whole, text, eol === '\n' ? 'LF' : 'CRLF');
       assert.equal(whole.length, T + 5);
-      assert.equal(whole.value(T + 0), "'a \"b\"'");
+      assert.equal(whole.value(T + 0), '\'a "b"\'');
       assert.equal(whole.value(T + 1), 'é');
-      assert.deepEqual(whole.problems.map((p) => p.line), [8]);
+      assert.deepEqual(
+        whole.problems.map((p) => p.line),
+        [8],
+      );
       for (let k = 0; k <= text.length; k++) {
         assertSame(feed(text, [k]), text, `split at ${k} (${eol === '\n' ? 'LF' : 'CRLF'})`);
       }
@@ -319,7 +348,7 @@ describe('TraceStore: compact asyncio step events', () => {
     assert.equal(last.from, '9');
   });
 
-  it('a queue transfer carrying its step\'s start is that resume, then the transfer, by every path', () => {
+  it("a queue transfer carrying its step's start is that resume, then the transfer, by every path", () => {
     const head = [HEADER, ...TASKS, LOOP, TASK];
     const recv = (extra: string) => `{"type":"recv","ts":2100,"task":"4","channel":"asyncio.Queue#1","value":"7","msg":3${extra},"file":"${FILE}","line":6}`;
     const folded = [recv(',"stepTs":2000,"stepLine":5'), '{"type":"suspend","ts":2150,"task":"4","line":7}'];
@@ -349,6 +378,12 @@ describe('TraceStore: compact asyncio step events', () => {
   });
 
   it('reject a step without dur or line like JSON.parse + validateEvent do', () => {
-    feedChecked([HEADER, ...TASKS, '{"type":"step","ts":1,"task":"2","line":3}', '{"type":"resume","ts":1,"task":"2"}', '{"type":"step","ts":1,"task":"2","dur":"x","line":3}']);
+    feedChecked([
+      HEADER,
+      ...TASKS,
+      '{"type":"step","ts":1,"task":"2","line":3}',
+      '{"type":"resume","ts":1,"task":"2"}',
+      '{"type":"step","ts":1,"task":"2","dur":"x","line":3}',
+    ]);
   });
 });

@@ -17,7 +17,16 @@ function load(text: string, chunk = 0): TraceStore {
 
 /** The events of a trace as plain objects, as JSON.parse reads them (header excluded, valid lines only). */
 function expected(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } })
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    })
     .filter((o) => o && typeof o === 'object' && o.type !== 'header');
 }
 
@@ -54,7 +63,9 @@ describe('TraceStore', () => {
     const values = ['"quoted"', 'tab\tnew\nline', 'back\\slash', 'café ü', '😀 emoji', '\u0001ctl', "'200 OK'", '</script>', ''];
     const lines = [
       JSON.stringify({ type: 'task', ts: 1, id: 'A', kind: 'greenlet', name: 'ñame "q"', parent: null, file: 'C:\\Users\\me\\x.py', line: 3 }),
-      ...values.map((v, k) => JSON.stringify({ type: 'switch', ts: 2 + k, from: 'A', to: 'A', reason: 'switch', value: v, file: 'C:\\Users\\me\\x.py', line: 10 + k })),
+      ...values.map((v, k) =>
+        JSON.stringify({ type: 'switch', ts: 2 + k, from: 'A', to: 'A', reason: 'switch', value: v, file: 'C:\\Users\\me\\x.py', line: 10 + k }),
+      ),
     ];
     const s = load(lines.join('\n') + '\n', 5);
     assert.equal(s.tasks[0].name, 'ñame "q"');
@@ -71,7 +82,10 @@ describe('TraceStore', () => {
     const long = 'x'.repeat(40000) + 'é';
     lines.push(JSON.stringify({ type: 'output', ts: 1e6, task: '1', stream: 'stderr', text: long }));
     const s = load(lines.join('\n'));
-    for (let i = 0; i < 20000; i += 997) { assert.equal(s.value(i), `v${i % 9973}-${i}`); assert.equal(s.num(i), i); }
+    for (let i = 0; i < 20000; i += 997) {
+      assert.equal(s.value(i), `v${i % 9973}-${i}`);
+      assert.equal(s.num(i), i);
+    }
     assert.equal(s.value(20000), long);
     assert.equal(s.reason(20000), 'stderr');
   });
@@ -89,11 +103,17 @@ describe('TraceStore', () => {
     const s = load(text, 11);
     assert.equal(s.length, 2);
     assert.equal(s.unknownCount, 1);
-    assert.deepEqual(s.problems.map((p) => p.line), [3, 4, 7]);
+    assert.deepEqual(
+      s.problems.map((p) => p.line),
+      [3, 4, 7],
+    );
     assert.deepEqual(s.extra(1), { extra: { a: [1, 2] } });
     assert.deepEqual((s.event(1) as unknown as { extra: unknown }).extra, { a: [1, 2] });
     assert.equal(s.switchCount, 2);
-    assert.deepEqual(s.tasks.map((t) => t.id), ['1', '2']);
+    assert.deepEqual(
+      s.tasks.map((t) => t.id),
+      ['1', '2'],
+    );
   });
 
   it('finds the events of a source line by site', () => {
@@ -101,7 +121,10 @@ describe('TraceStore', () => {
     const sites = s.sitesAt('examples/producer_consumer.py', 18);
     const hits: number[] = [];
     for (let i = 0; i < s.length; i++) if (sites.has(s.siteId(i))) hits.push(i);
-    assert.deepEqual(hits.map((i) => s.value(i)), ['1', '2', '3', '4', '5']);
+    assert.deepEqual(
+      hits.map((i) => s.value(i)),
+      ['1', '2', '3', '4', '5'],
+    );
   });
 
   it('holds a 300,000-event, 200-lane trace in under 64 bytes per event', () => {
@@ -111,9 +134,26 @@ describe('TraceStore', () => {
     let chunk: string[] = [];
     for (let i = 0; i < 300000; i++) {
       const to = String(1 + ((i * 7919) % 200));
-      chunk.push(JSON.stringify({ type: 'switch', ts: 1e12 + i * 1000, from: cur, to, reason: reasons[i & 3], value: String(i % 1000 === 0 ? `'item ${i}'` : i % 50), file: '/w/x.py', line: 20 + (i % 30), toFile: '/w/x.py', toLine: 40 + (i % 5), depth: i % 3 === 0 ? 1 : 0 }));
+      chunk.push(
+        JSON.stringify({
+          type: 'switch',
+          ts: 1e12 + i * 1000,
+          from: cur,
+          to,
+          reason: reasons[i & 3],
+          value: String(i % 1000 === 0 ? `'item ${i}'` : i % 50),
+          file: '/w/x.py',
+          line: 20 + (i % 30),
+          toFile: '/w/x.py',
+          toLine: 40 + (i % 5),
+          depth: i % 3 === 0 ? 1 : 0,
+        }),
+      );
       cur = to;
-      if (chunk.length === 10000) { s.appendText(chunk.join('\n') + '\n'); chunk = []; }
+      if (chunk.length === 10000) {
+        s.appendText(chunk.join('\n') + '\n');
+        chunk = [];
+      }
     }
     assert.equal(s.length, 300000);
     assert.equal(s.tasks.length, 200);

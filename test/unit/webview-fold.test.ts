@@ -6,7 +6,16 @@ import { findFolds } from '../../trace/fold';
 import { DiagramModel } from '../../webview/model';
 
 type Ev = Record<string, unknown>;
-const sw = (ts: number, from: string, to: string, reason: string, value?: string, line = 1): Ev => ({ type: 'switch', ts, from, to, reason, value, file: 'f.py', line });
+const sw = (ts: number, from: string, to: string, reason: string, value?: string, line = 1): Ev => ({
+  type: 'switch',
+  ts,
+  from,
+  to,
+  reason,
+  value,
+  file: 'f.py',
+  line,
+});
 
 function store(events: Ev[]): TraceStore {
   const s = new TraceStore();
@@ -17,7 +26,10 @@ function store(events: Ev[]): TraceStore {
 /** A generator loop: `n` × (yield i, next()) between main and gen, with a prologue and an epilogue. */
 function loop(n: number, t0 = 0): Ev[] {
   const out: Ev[] = [sw(t0, '1', '2', 'start', undefined, 7)];
-  for (let i = 0; i < n; i++) { out.push(sw(t0 + 2 * i + 1, '2', '1', 'yield', String(i), 3)); out.push(sw(t0 + 2 * i + 2, '1', '2', 'resume', undefined, 7)); }
+  for (let i = 0; i < n; i++) {
+    out.push(sw(t0 + 2 * i + 1, '2', '1', 'yield', String(i), 3));
+    out.push(sw(t0 + 2 * i + 2, '1', '2', 'resume', undefined, 7));
+  }
   out.push({ type: 'end', ts: t0 + 2 * n + 1, task: '2', outcome: 'return' });
   return out;
 }
@@ -43,7 +55,13 @@ describe('folding repeated patterns', () => {
     const a = loop(20);
     const b = Array.from({ length: 30 }, (_, i) => sw(100 + i, '2', '3', 'switch', undefined, 9));
     const folds = findFolds(store([...a, ...b]));
-    assert.deepEqual(folds.map((f) => [f.period, f.count]), [[2, 20], [1, 30]]);
+    assert.deepEqual(
+      folds.map((f) => [f.period, f.count]),
+      [
+        [2, 20],
+        [1, 30],
+      ],
+    );
   });
 
   it('finds three-step patterns (producer → queue → consumer)', () => {
@@ -62,7 +80,12 @@ describe('folding repeated patterns', () => {
     const s = new TraceStore();
     const m = new DiagramModel(s);
     for (let k = 0; k < events.length; k += 37) {
-      s.appendText(events.slice(k, k + 37).map((e) => JSON.stringify(e)).join('\n') + '\n');
+      s.appendText(
+        events
+          .slice(k, k + 37)
+          .map((e) => JSON.stringify(e))
+          .join('\n') + '\n',
+      );
       m.update();
     }
     assert.deepEqual(m.folds, whole);

@@ -32,17 +32,21 @@ describe('arrow labels', () => {
   it('labels the other events, clips long values to one line', () => {
     const s = new TraceStore();
     const long = "'" + 'x'.repeat(500) + "'";
-    s.appendText([
-      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
-      { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'consumer', parent: '1' },
-      { type: 'switch', ts: 2, from: '1', to: '2', reason: 'resume', value: long },
-      { type: 'end', ts: 3, task: '2', outcome: 'exception', value: 'ValueError: bad' },
-      { type: 'send', ts: 4, task: '1', channel: 'channel#1', value: '2', msg: 1 },
-      { type: 'recv', ts: 5, task: '2', channel: 'channel#1', value: '2', msg: 1 },
-      { type: 'block', ts: 6, task: '2', on: 'timer', detail: '0.5 s' },
-      { type: 'mark', ts: 7, kind: 'loop-blocked', message: 'main held the loop for 300 ms', ms: 300 },
-      { type: 'output', ts: 8, task: '1', stream: 'stdout', text: 'two\nlines\n' },
-    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'consumer', parent: '1' },
+        { type: 'switch', ts: 2, from: '1', to: '2', reason: 'resume', value: long },
+        { type: 'end', ts: 3, task: '2', outcome: 'exception', value: 'ValueError: bad' },
+        { type: 'send', ts: 4, task: '1', channel: 'channel#1', value: '2', msg: 1 },
+        { type: 'recv', ts: 5, task: '2', channel: 'channel#1', value: '2', msg: 1 },
+        { type: 'block', ts: 6, task: '2', on: 'timer', detail: '0.5 s' },
+        { type: 'mark', ts: 7, kind: 'loop-blocked', message: 'main held the loop for 300 ms', ms: 300 },
+        { type: 'output', ts: 8, task: '1', stream: 'stdout', text: 'two\nlines\n' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     assert.equal(fullLabel(s, 1), 'create consumer');
     assert.equal(fullLabel(s, 2), `send(${long})`);
     assert.equal(label(s, 2).length, LABEL_MAX);
@@ -74,13 +78,17 @@ describe('lane display names', () => {
     assert.deepEqual(displayNames(s), ['main', 'output #1', 'input', 'output #2', 'output #3']);
     assert.equal(laneName(s, 3), 'output #2');
     assert.equal(fullLabel(s, 4), 'create output #3');
-    assert.equal(s.tasks[3].name, 'output', 'the program\'s name is untouched');
+    assert.equal(s.tasks[3].name, 'output', "the program's name is untouched");
   });
 });
 
 describe('values as written, causes in words (issue 17)', () => {
-  const store = (events: object[]) => { const s = new TraceStore(); s.appendText(events.map((e) => JSON.stringify(e)).join('\n') + '\n'); return s; };
-  it('switch(2, 3) from a call\'s arguments, square(3) for pool calls', () => {
+  const store = (events: object[]) => {
+    const s = new TraceStore();
+    s.appendText(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    return s;
+  };
+  it("switch(2, 3) from a call's arguments, square(3) for pool calls", () => {
     assert.equal(switchLabel('start', '(2, 3)', 'greenlet', 'main', true), 'switch(2, 3)');
     assert.equal(switchLabel('switch', '(5,)', 'greenlet', 'main', true), 'switch(5)');
     assert.equal(switchLabel('switch', '(2, 3)', 'greenlet', 'main', false), 'switch((2, 3))');
@@ -93,7 +101,10 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'recv', ts: 5, task: '1', channel: 'ThreadPoolExecutor#1', value: '9', msg: 2 },
       { type: 'switch', ts: 6, from: '1', to: '2', reason: 'switch', value: '(2, 3)', args: true },
     ]);
-    assert.deepEqual([2, 3, 4, 5, 6].map((i) => label(s, i)), ['submit square(3)', 'run square(3)', 'result 9', 'got result 9', 'switch(2, 3)']);
+    assert.deepEqual(
+      [2, 3, 4, 5, 6].map((i) => label(s, i)),
+      ['submit square(3)', 'run square(3)', 'result 9', 'got result 9', 'switch(2, 3)'],
+    );
   });
   it('cuts long labels in the middle, keeping what tells neighbours apart', () => {
     const a = clip('GET: http://127.0.0.1:4434/' + 'p'.repeat(80) + '/slow', 40);
@@ -136,13 +147,17 @@ describe('values as written, causes in words (issue 17)', () => {
 describe('display names (issue 17)', () => {
   it('the main thread and the main() task read as what they are; same-kind twins are numbered', () => {
     const s = new TraceStore();
-    s.appendText([
-      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
-      { type: 'task', ts: 1, id: '2', kind: 'event-loop', name: 'event loop', parent: '1' },
-      { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'main', parent: '1' },
-      { type: 'task', ts: 3, id: '4', kind: 'asyncio-task', name: 'worker', parent: '3' },
-      { type: 'task', ts: 4, id: '5', kind: 'asyncio-task', name: 'worker', parent: '3' },
-    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'event-loop', name: 'event loop', parent: '1' },
+        { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'main', parent: '1' },
+        { type: 'task', ts: 3, id: '4', kind: 'asyncio-task', name: 'worker', parent: '3' },
+        { type: 'task', ts: 4, id: '5', kind: 'asyncio-task', name: 'worker', parent: '3' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     assert.deepEqual(displayNames(s), ['main thread', 'event loop', 'task main()', 'worker #1', 'worker #2']);
   });
 });

@@ -39,7 +39,10 @@ describe('diagram layout', () => {
   it('gives each event one row in the steps scale, in order', () => {
     const m = model(readFileSync(join(traces, 'webview-producer-consumer.jsonl'), 'utf8'));
     assert.equal(m.rowCount, m.store.length);
-    for (let r = 0; r < m.rowCount; r++) { assert.equal(m.rowEvent(r), r); assert.equal(m.eventRow(r), r); }
+    for (let r = 0; r < m.rowCount; r++) {
+      assert.equal(m.rowEvent(r), r);
+      assert.equal(m.eventRow(r), r);
+    }
     assert.deepEqual(m.laneStart, [0, 1]);
     assert.deepEqual(m.laneEnd, [-1, m.store.length - 3]);
   });
@@ -50,10 +53,12 @@ describe('diagram layout', () => {
     const send1 = [...Array(s.length).keys()].find((i) => label(s, i) === 'send(1)')!;
     assert.deepEqual(m.stateAfter(send1), [0, 1], 'consumer runs after send(1)');
     assert.deepEqual(m.stateAfter(send1 + 2), [1, 0], 'main runs after the yield');
-    const nested = model(jsonl([
-      { type: 'switch', ts: 1, from: 'a', to: 'b', reason: 'resume', depth: 2, frame: 'sub' },
-      { type: 'switch', ts: 2, from: 'b', to: 'a', reason: 'yield' },
-    ]));
+    const nested = model(
+      jsonl([
+        { type: 'switch', ts: 1, from: 'a', to: 'b', reason: 'resume', depth: 2, frame: 'sub' },
+        { type: 'switch', ts: 2, from: 'b', to: 'a', reason: 'yield' },
+      ]),
+    );
     assert.deepEqual(nested.stateAfter(0), [0, 3]);
     assert.deepEqual(nested.stateAfter(1), [1, 0]);
   });
@@ -78,9 +83,12 @@ describe('diagram layout', () => {
 
   it('filters rows by task, reason and value text, live too', () => {
     const m = model(readFileSync(join(traces, 'webview-producer-consumer.jsonl'), 'utf8'));
-    const q = (text: string) => { m.setFilter(compileQuery(m.store, parseQuery(text))); return Array.from({ length: m.rowCount }, (_, r) => label(m.store, m.rowEvent(r))); };
+    const q = (text: string) => {
+      m.setFilter(compileQuery(m.store, parseQuery(text)));
+      return Array.from({ length: m.rowCount }, (_, r) => label(m.store, m.rowEvent(r)));
+    };
     assert.deepEqual(q('reason:resume'), ['send(1)', 'send(2)', 'send(3)', 'send(4)', 'send(5)']);
-    assert.deepEqual(q("task:consumer type:switch 200 OK"), Array(5).fill("yield '200 OK'"));
+    assert.deepEqual(q('task:consumer type:switch 200 OK'), Array(5).fill("yield '200 OK'"));
     assert.equal(q('Consuming 3').length, 1);
     q('type:output');
     const before = m.rowCount;
@@ -92,12 +100,14 @@ describe('diagram layout', () => {
   });
 
   it('draws time proportionally by default, and compresses long gaps only when asked (and reports them)', () => {
-    const m = model(jsonl([
-      { type: 'switch', ts: 0, from: 'a', to: 'b', reason: 'resume' },
-      { type: 'switch', ts: 1000, from: 'b', to: 'a', reason: 'sleep', value: '2' },
-      { type: 'switch', ts: 2e9 + 1000, from: 'a', to: 'b', reason: 'resume' },
-      { type: 'switch', ts: 2e9 + 3000, from: 'b', to: 'a', reason: 'yield' },
-    ]));
+    const m = model(
+      jsonl([
+        { type: 'switch', ts: 0, from: 'a', to: 'b', reason: 'resume' },
+        { type: 'switch', ts: 1000, from: 'b', to: 'a', reason: 'sleep', value: '2' },
+        { type: 'switch', ts: 2e9 + 1000, from: 'a', to: 'b', reason: 'resume' },
+        { type: 'switch', ts: 2e9 + 3000, from: 'b', to: 'a', reason: 'yield' },
+      ]),
+    );
     // Proportional: a 2 s sleep is 2 s of the axis.
     assert.equal(m.compressGaps, false);
     assert.equal(m.ctime(2), 2e9 + 1000);
