@@ -19,7 +19,8 @@ async function decorationsWhere(a: CoroscopeApi, ok: (d: ReturnType<CoroscopeApi
     if (ok(last)) return last;
     await sleep(100);
   }
-  assert.fail(`${what}; the editors show ${JSON.stringify(last)}`);
+  const editors = vscode.window.visibleTextEditors.map((e) => `${e.viewColumn}:${e.document.uri.toString()}`);
+  assert.fail(`${what}; the editors show ${JSON.stringify(last)}; visible: ${JSON.stringify(editors)}; summary: ${JSON.stringify(await a.panelSummary(1500))}`);
 }
 
 /** Asks the launcher for a picture of the workbench and waits until the file is there. */
@@ -35,6 +36,8 @@ describe('replay: the editor follows the step cursor', function () {
 
   it('decorates the running and the paused lines, follows the cursor, and clears when the panel closes', async () => {
     const a = await api();
+    // A panel left open by an earlier test may share the editor's group; this test's run opens its own beside it.
+    a.closePanel();
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     await vscode.commands.executeCommand('coroscope.run');
