@@ -583,7 +583,7 @@ def _hook_primitives(locks, timeouts):
         if meth in cls.__dict__:
             setattr(cls, meth, noting(cls.__dict__[meth], "_waiters"))
     for cls in (locks.Event, locks.Lock, locks.Semaphore, locks.Condition):
-        _name_on_init(cls)
+        varnames.name_on_init(cls, _pnames)
     if timeouts is not None:
         T = timeouts.Timeout
         o_enter = T.__aenter__
@@ -600,25 +600,6 @@ def _hook_primitives(locks, timeouts):
         __aenter__.__wrapped__ = o_enter
         __aenter__.__qualname__ = o_enter.__qualname__
         T.__aenter__ = __aenter__
-
-
-def _name_on_init(cls):
-    """An asyncio Event/Lock/... is named after the variable it is assigned to."""
-    orig = cls.__init__
-
-    def __init__(self, *a, **k):
-        orig(self, *a, **k)
-        try:
-            nm = varnames.assigned(_getframe(1))
-            if nm is not None:
-                _pnames[self] = nm
-        except Exception:
-            pass
-
-    __init__.__wrapped__ = orig
-    __init__.__qualname__ = orig.__qualname__
-    __init__.__doc__ = orig.__doc__
-    cls.__init__ = __init__
 
 
 def _local(c, name):

@@ -81,24 +81,6 @@ def _wake(lane, on, detail, cause, obj=None):
     core.wake(lane, on, detail, cause, by, bf, bl)
 
 
-def _named_init(cls, label):
-    orig = cls.__init__
-
-    def __init__(self, *a, **k):
-        orig(self, *a, **k)
-        try:
-            nm = varnames.assigned(_getframe(1))
-            if nm is not None:
-                _names[self] = nm
-        except Exception:
-            pass
-
-    __init__.__wrapped__ = orig
-    __init__.__qualname__ = orig.__qualname__
-    __init__.__doc__ = orig.__doc__
-    cls.__init__ = __init__
-
-
 def _noting(orig):
     """set / release / notify: note the caller (a wake's ``by``)."""
 
@@ -116,8 +98,8 @@ def _noting(orig):
 
 def _patch(threading, time):
     Ev, Cond, Sem, Bar, T = threading.Event, threading.Condition, threading.Semaphore, threading.Barrier, threading.Thread
-    for cls, label in ((Ev, "Event"), (Cond, "Condition"), (Sem, "Semaphore"), (Bar, "Barrier")):
-        _named_init(cls, label)
+    for cls in (Ev, Cond, Sem, Bar):
+        varnames.name_on_init(cls, _names)
     Ev.set = _noting(Ev.set)
     Cond.notify = _noting(Cond.notify)
     Cond.notify_all = _noting(Cond.notify_all)

@@ -6,6 +6,8 @@ assignment (``q = asyncio.Queue()`` -> ``q``, ``self.lock = Lock()`` ->
 The line's source is read once per site (the file, read once), never by running
 the program's code."""
 
+import sys
+
 from . import core
 
 # target [: annotation] = [await] callee(   -- one target, a call right after "="
@@ -94,3 +96,23 @@ def numbered(label):
 def name_for(label, frame):
     """``assigned(frame)``, else ``numbered(label)``."""
     return (assigned(frame) if frame is not None else None) or numbered(label)
+
+
+def name_on_init(cls, names):
+    """Wrap ``cls.__init__`` so each new object is named, in ``names`` (a weak
+    dict), after the variable its creating line assigns it to."""
+    orig = cls.__init__
+
+    def __init__(self, *a, **k):
+        orig(self, *a, **k)
+        try:
+            nm = assigned(sys._getframe(1))
+            if nm is not None:
+                names[self] = nm
+        except Exception:
+            pass
+
+    __init__.__wrapped__ = orig
+    __init__.__qualname__ = orig.__qualname__
+    __init__.__doc__ = orig.__doc__
+    cls.__init__ = __init__
