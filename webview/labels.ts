@@ -172,7 +172,8 @@ export function laneName(store: TraceStore, lane: number): string {
 }
 
 const POOL = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
-const CALL = /^(?:map |starmap |imap |imap_unordered )?[A-Za-z_][\w.]*\(/;
+// A call as the runtime writes it: `square(3)`, `map square(…)`, and `<lambda>(4)` (a lambda's name is `<lambda>`).
+const CALL = /^(?:map |starmap |imap |imap_unordered )?(?:[A-Za-z_][\w.]*|<lambda>)\(/;
 
 /** A waker's object for `x.set()`: the wait's detail when it is a plain name (`ready`), else nothing. */
 function objectOf(detail: string | undefined): string {
