@@ -21,8 +21,39 @@ def _name_hook(g):
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
         code = getattr(run, "__code__", None) or getattr(getattr(run, "__func__", None), "__code__", None)
-        return ("greenlet", nm, code) if code is not None else ("greenlet", nm)
+        return ("greenlet", nm, code) + _spawned(g)
     return None
+
+
+_SPAWNER = _STACK = _ARGS = _KWARGS = None  # Greenlet's own getters (a subclass cannot override them here)
+
+
+def _spawned(g):
+    """(creator lane, creation site, {"args": ...}) of a Greenlet first seen at
+    its first run (``Greenlet(f).start()``, ``Greenlet.spawn``, ``start_later``:
+    compiled code the runtime cannot wrap), from what gevent itself records at
+    ``Greenlet.__init__``: the spawning greenlet and a snapshot of the creating
+    stack (``spawning_stack``, code + line per frame); () when unknown."""
+    if _SPAWNER is None:
+        return ()
+    try:
+        ref = _SPAWNER(g)
+        spawner = ref() if ref is not None else None
+        f = _STACK(g)
+        file = line = None
+        n = 0
+        while f is not None and n < 12:
+            code = f.f_code
+            if code is not None and core.is_user_code(code):
+                file, line = code.co_filename, f.f_lineno
+                break
+            f = f.f_back
+            n += 1
+        a, k = _ARGS(g), _KWARGS(g)
+        extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
+        return (glet.lane_of(spawner) if spawner is not None else None, (file, line) if file is not None else None, extra)
+    except Exception:
+        return ()
 
 
 def _wrap_spawn(orig):
@@ -253,7 +284,12 @@ def _hub_hook(origin, target, o, t, reason, value):
             if on is not None:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 core.block(o, on, det, f, l)
-                o.wait = (on, det, cause, obj)
+                if on == "task" and obj is None:
+                    # joinall / a join on no one variable: the first greenlet to end after the
+                    # last one named for this same wait (gevent wakes it once per greenlet)
+                    c = _jcur.get(o.id)
+                    obj = ("since", c[1] if c is not None and c[0] == det else _ended[0], det)
+                o.wait = (on, det, cause, obj, now())
                 if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
                     obj.wby = ("kill", o, f, l)  # the killed one's next wake: this kill
             return r, val if val is not None else value
@@ -271,7 +307,7 @@ def _hub_hook(origin, target, o, t, reason, value):
 
 
 def _wake(t, g, w, reason):
-    on, det, cause, obj = w
+    on, det, cause, obj = w[:4]
     by = bf = bl = None
     if reason == "throw":
         # the hub threw into it: its timeout fired, or it was killed
@@ -285,7 +321,98 @@ def _wake(t, g, w, reason):
         by = obj
         if obj.esite is not None:
             bf, bl = obj.esite
+    elif obj is not None and type(obj) is not tuple:
+        n = _noted(obj, cause, w[4])
+        if n is not None:
+            by, bf, bl = n
+    elif type(obj) is tuple and obj[0] == "since":
+        for seq, ln in _ended[1]:
+            if seq > obj[1]:
+                by = ln
+                if len(_jcur) > 4096:
+                    _jcur.clear()
+                _jcur[t.id] = (obj[2], seq)
+                break
     core.wake(t, on, det, cause, by, bf, bl)
+
+
+# --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: calls.py
+# sees the program's q.put() / ev.set() / ar.set() / sem.release() / `with sem:`
+# call sites without wrapping anything)
+
+_notes = {}  # id(primitive) -> [(ts, cause, lane, file, line)], the calls that may wake its waiters
+
+
+def _noter(cause):
+    def note(frame, obj):
+        if obj is None:
+            return
+        lst = _notes.get(id(obj))
+        if lst is None:
+            if len(_notes) > 4096:
+                _notes.clear()
+            lst = _notes[id(obj)] = []
+        elif len(lst) >= 16:
+            del lst[:8]
+        lst.append((now(), cause, glet.current_lane(), frame.f_code.co_filename, frame.f_lineno))
+
+    return note
+
+
+def _noted(obj, cause, since):
+    """The first call of the kind that wakes this wait, made since it began
+    (and taken: a second waiter is woken by the next one)."""
+    lst = _notes.get(id(obj))
+    if not lst:
+        return None
+    for i, (ts, c, ln, f, l) in enumerate(lst):
+        if ts >= since and c == cause:
+            del lst[i]
+            return ln, f, l
+    return None
+
+
+_WATCH = (
+    ("gevent.queue", ("Queue", "JoinableQueue", "LifoQueue", "PriorityQueue", "Channel", "SimpleQueue"), (("put", "put"), ("put_nowait", "put"), ("get", "get"), ("get_nowait", "get"))),
+    ("gevent.event", ("Event",), (("set", "set"),)),
+    ("gevent.event", ("AsyncResult",), (("set", "done"), ("set_exception", "done"), ("_set", "done"))),
+    ("gevent.lock", ("Semaphore", "BoundedSemaphore", "RLock", "DummySemaphore"), (("release", "release"), ("__exit__", "release"))),
+)
+
+
+def _watch_calls():
+    from . import calls, imports
+
+    if not calls.available():
+        return
+    done = set()
+
+    def watch_in(mod, classes, methods):
+        for cn in classes:
+            cls = getattr(mod, cn, None)
+            for mn, cause in methods:
+                fn = getattr(cls, mn, None) if cls is not None else None
+                if fn is not None and id(fn) not in done:
+                    done.add(id(fn))
+                    calls.watch(fn, _noter(cause))
+
+    for modname, classes, methods in _WATCH:
+        imports.when_imported(modname, lambda m, c=classes, ms=methods: watch_in(m, c, ms))
+
+
+_jcur = {}  # lane id -> (join detail, seq of the greenlet its last wake named)
+_ended = [0, []]  # how many gevent greenlets have ended, and the last ones as (seq, lane)
+
+
+def _note_end(g):
+    try:
+        _ended[0] += 1
+        last = _ended[1]
+        if len(last) >= 64:
+            del last[:32]
+        last.append((_ended[0], glet.lane_of(g)))
+    except Exception:
+        pass
 
 
 def _patch_timeout(timeout):
@@ -325,6 +452,7 @@ def _outcome(g):
     (its run() stores the result or the exception before the greenlet dies)."""
     if _GGreenlet is None or not isinstance(g, _GGreenlet) or _EXC is None:
         return None
+    _note_end(g)
     e = _EXC(g)
     if e is not None:
         return "exception", core.exc_repr(e)
@@ -353,6 +481,13 @@ def install(gevent):
         _vd, _ed = _GGreenlet.__dict__["value"], _GGreenlet.__dict__["exception"]
         _VALUE = lambda g, d=_vd: d.__get__(g, _GGreenlet)  # noqa: E731
         _EXC = lambda g, d=_ed: d.__get__(g, _GGreenlet)  # noqa: E731
+        global _SPAWNER, _STACK, _ARGS, _KWARGS
+        _gd = _GGreenlet.__dict__
+        if "spawning_greenlet" in _gd and "spawning_stack" in _gd:
+            _SPAWNER = lambda g, d=_gd["spawning_greenlet"]: d.__get__(g, _GGreenlet)  # noqa: E731
+            _STACK = lambda g, d=_gd["spawning_stack"]: d.__get__(g, _GGreenlet)  # noqa: E731
+            _ARGS = lambda g, d=_gd["args"]: d.__get__(g, _GGreenlet)  # noqa: E731
+            _KWARGS = lambda g, d=_gd["kwargs"]: d.__get__(g, _GGreenlet)  # noqa: E731
         from greenlet import GreenletExit
 
         _GExit = GreenletExit
@@ -383,3 +518,7 @@ def install(gevent):
     except Exception as e:
         core.internal_error("gevent spawn", e)
     glet.hub_hook = _hub_hook
+    try:
+        _watch_calls()
+    except Exception as e:
+        core.internal_error("gevent calls", e)

@@ -72,6 +72,11 @@ def _lane_of(g, creator=None, site=None, extra=None):
                 kind, name = r[0], r[1]
                 if len(r) > 2:
                     c = r[2]  # the code it runs (a gevent Greenlet's function)
+                if len(r) > 5:
+                    # a gevent Greenlet first seen here: its creator and site as gevent recorded them
+                    creator = creator or r[3]
+                    site = site or r[4]
+                    extra = extra or r[5]
         except Exception:
             pass
     if name is None:

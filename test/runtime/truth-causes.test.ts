@@ -102,6 +102,20 @@ for (const py of GREENLET_PYTHONS) {
       }
     });
 
+    it("put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: not seen)", () => {
+      for (const [name, byLine] of [
+        ['getter', 49],
+        ['waiter', 50],
+        ['answer', 52],
+        ['locker', 51],
+      ] as const) {
+        const { w } = one(name);
+        if (py.minor >= 12) assert.deepEqual([w.by, w.byFile?.endsWith('truth_gevent_causes.py'), w.byLine], ['1', true, byLine], name);
+        // 3.11 has no CALL event and gevent's compiled primitives cannot be wrapped: the cause without who
+        else assert.deepEqual([w.by, w.byLine], [undefined, undefined], name);
+      }
+    });
+
     it('kill names the killer and its line; gevent.Timeout names where it started; join names the greenlet', () => {
       const v = one('victim');
       assert.deepEqual([v.w.cause, v.w.by, v.w.byLine], ['kill', '1', 53]);
@@ -110,6 +124,53 @@ for (const py of GREENLET_PYTHONS) {
       assert.deepEqual([s.w.cause, s.w.by, s.w.byLine], ['timeout', named(r.events, 'slow').id, 27]);
       const j = wakesOf(r.events, '1').find((x) => x.detail === 'get slow')!;
       assert.deepEqual([j.on, j.cause, j.by], ['task', 'done', named(r.events, 'slow').id]);
+    });
+  });
+}
+
+for (const py of GREENLET_PYTHONS) {
+  describe(`truth: gevent creation sites and joinall on ${py.name}`, function () {
+    this.timeout(60_000);
+    const SCRIPT = 'test/fixtures/python/truth_gevent_spawn.py';
+    let r: ReturnType<typeof runTraced>;
+    before(function () {
+      needGevent(this, py);
+      r = runTraced(py, SCRIPT);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      assert.equal(r.stdout, '[2, 4, 6, 8, 10, 12, 7, 16]\n');
+    });
+
+    it('every way of making a Greenlet declares it with its creator, the creating line and its arguments', () => {
+      const gl = tasks(r.events, 'greenlet');
+      // by the argument each one got: Greenlet(f).start(), Greenlet.spawn, spawn_later, Pool.spawn, Group.spawn, spawn, a subclass, start_later
+      const want: [string, number, string][] = [
+        ['(1)', 16, 'work'],
+        ["(2, tag='b')", 18, 'work'],
+        ['(3)', 19, 'work'],
+        ['(4)', 21, 'work'],
+        ['(5)', 23, 'work'],
+        ['(6)', 24, 'work'],
+        ['()', 25, 'Sub._run'],
+        ['(8)', 27, 'work'],
+      ];
+      for (const [args, line, name] of want) {
+        const t = gl.find((x) => x.args === args && x.line === line);
+        assert.ok(t, `a greenlet ${name}${args} made at line ${line}: ${JSON.stringify(gl.map((x) => [x.name, x.args, x.line]))}`);
+        assert.deepEqual([t.name, t.parent, t.file?.endsWith('truth_gevent_spawn.py'), t.site], [name, '1', true, undefined], args);
+      }
+    });
+
+    it("joinall's wakes each name the greenlet that ended", () => {
+      const ws = ofType(r.events, 'wake').filter((w) => w.task === '1' && w.on === 'task');
+      assert.ok(ws.length >= 1);
+      const gl = new Set(tasks(r.events, 'greenlet').map((t) => t.id));
+      for (const w of ws) {
+        assert.equal(w.cause, 'done');
+        assert.ok(w.by !== undefined && gl.has(w.by), JSON.stringify(w));
+      }
+      // every greenlet it waited for is named once
+      assert.equal(new Set(ws.map((w) => w.by)).size, ws.length);
     });
   });
 }
