@@ -16,7 +16,7 @@ import os
 import sys
 from types import CodeType
 
-from . import core
+from . import calls, core
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
@@ -649,6 +649,7 @@ def scan_code(code):
             _watch(code)
         except Exception as e:
             core.internal_error("scan", e)
+        calls.watch_code(code)
         return
     if _hooked[0]:
         return
@@ -885,7 +886,7 @@ def _install_monitoring(everywhere):
         if r is None:
             r = _want_code(code)
             if r:
-                local(TOOL, code, LOCAL)
+                local(TOOL, code, LOCAL | mon.get_local_events(TOOL, code))  # (calls.py's CALL stays on)
         return r
 
     fget = frames.get
@@ -1041,6 +1042,7 @@ def install(child=False):
     if sys.version_info >= (3, 12) and hasattr(sys, "monitoring"):
         try:
             if _install_monitoring(FORCE or child):
+                calls.install()
                 _patch_loader()
                 return capture
         except Exception as e:
@@ -1056,6 +1058,7 @@ def install(child=False):
 def uninstall():
     try:
         if TOOL is not None:
+            calls.uninstall()
             mon = sys.monitoring
             mon.set_events(TOOL, 0)
             # the local events of the user's generators stay set: no callbacks for them

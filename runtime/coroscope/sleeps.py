@@ -1,0 +1,55 @@
+"""``time.sleep`` called by the program: a ``block`` on ``timer`` and its
+``wake`` (cause ``timer``; ``signal`` when a signal handler's exception ended
+it), seen through calls.py (3.12+), so no wrapper frame is ever on the
+sleeping thread's stack. Not recorded: a sleep inside a running asyncio event
+loop (that is a blocked loop: the ``loop-blocked`` mark), a ``sleep(0)``."""
+
+import time
+from _thread import get_ident
+
+from . import calls, core
+
+_stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
+_running_loop = None
+
+
+def _call(frame, secs):
+    st = _stacks.get(get_ident())
+    if st is None:
+        st = _stacks[get_ident()] = []
+    if secs is None or secs == 0 or (_running_loop is not None and _running_loop() is not None):
+        st.append(None)
+        return
+    if type(secs) not in (int, float):
+        st.append(None)  # (a number-like object of the program's is not asked)
+        return
+    lane = core.lane_at(frame)
+    d = "%s s" % core.safe_repr(secs)
+    core.block(lane, "timer", d, frame.f_code.co_filename, frame.f_lineno)
+    lane.wait = ("timer", d)
+    st.append((lane, d))
+
+
+def _return(raised):
+    st = _stacks.get(get_ident())
+    if not st:
+        return
+    e = st.pop()
+    if e is None:
+        return
+    lane, d = e
+    lane.wait = None
+    # a sleep that raised was ended by a signal handler's exception (its
+    # arguments were checked before: a bad one never blocks)
+    core.wake(lane, "timer", d, "signal" if raised else "timer")
+
+
+def install():
+    global _running_loop
+    try:
+        import _asyncio
+
+        _running_loop = _asyncio._get_running_loop
+    except Exception:
+        _running_loop = None
+    calls.watch(time.sleep, _call, _return)
