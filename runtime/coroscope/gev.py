@@ -499,7 +499,8 @@ def install(gevent):
         imports.when_imported("gevent.timeout", _patch_timeout)
     except Exception as e:
         core.internal_error("gevent timeout", e)
-    glet.outcome_hook = _outcome
+    prev = glet.outcome_hook  # (stackless tasklets' own, when that module came first)
+    glet.outcome_hook = (lambda g: _outcome(g) or prev(g)) if prev is not None else _outcome
     glet.name_hook = _name_hook
     try:
         for attr in ("spawn", "spawn_later"):

@@ -32,6 +32,34 @@ _main = None
 _chan_count = [0]
 
 
+_outcomes = {}  # id(greenlet) -> (outcome, value repr) of a tasklet whose function just ended
+
+
+def _ended(g, outcome, v):
+    """How the tasklet's function ended, for its lane's end (glet.outcome_hook):
+    the return value or the exception, as safe reprs (nothing of the program runs)."""
+    if _core is None:
+        return
+    try:
+        _outcomes[id(g)] = (outcome, _core.safe_repr(v) if outcome == "return" else _core.exc_repr(v))
+    except Exception:
+        pass
+
+
+def _outcome_hook(prev):
+    def hook(g):
+        r = _outcomes.pop(id(g), None)
+        if r is not None:
+            return r
+        return prev(g) if prev is not None else None
+
+    return hook
+
+
+if _glet is not None:
+    _glet.outcome_hook = _outcome_hook(_glet.outcome_hook)
+
+
 def _announce(g, reason, value=None):
     if _glet is not None:
         try:
@@ -101,13 +129,16 @@ class tasklet:
     def _bootstrap(self, *_ignored):
         nxt = None
         try:
-            self._func(*self._args, **self._kwargs)
-        except TaskletExit:
-            pass
-        except BaseException:
+            r = self._func(*self._args, **self._kwargs)
+        except TaskletExit as e:
+            _ended(self._g, "killed", e)
+        except BaseException as e:
             self.alive = False
             _by_g.pop(id(self._g), None)
+            _ended(self._g, "exception", e)
             raise  # lands in the main tasklet (the greenlet's parent)
+        else:
+            _ended(self._g, "return", r)
         self.alive = False
         _by_g.pop(id(self._g), None)
         if self._killer is not None and self._killer.alive:

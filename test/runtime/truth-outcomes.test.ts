@@ -79,3 +79,27 @@ for (const py of GREENLET_PYTHONS) {
     });
   });
 }
+
+for (const py of GREENLET_PYTHONS) {
+  describe(`truth: stackless tasklet outcomes on ${py.name}`, function () {
+    this.timeout(60_000);
+    it("a tasklet ends with its function's return value, its exception, or killed", () => {
+      const r = runTraced(py, 'test/fixtures/python/truth_tasklet_outcomes.py');
+      checkTrace(r);
+      // (plain Python has no stackless module: the output is the one real Stackless Python prints)
+      assert.equal(r.stdout, "main got ValueError('bad 1')\ndone\n");
+      const got = (name: string) => {
+        const e = endOf(r.events, byName(r.events, name).id);
+        return [e.outcome, e.value];
+      };
+      assert.deepEqual(got('double'), ['return', '42']);
+      assert.deepEqual(got('fails'), ['exception', "ValueError('bad 1')"]);
+      assert.deepEqual(got('forever'), ['killed', 'TaskletExit()']);
+      assert.deepEqual(got('catches'), ['return', `"caught ZeroDivisionError('now')"`]);
+      // the switch out of the ended tasklet carries the same value
+      const dbl = byName(r.events, 'double').id;
+      const last = ofType(r.events, 'switch').filter((s) => s.from === dbl).at(-1)!;
+      assert.deepEqual([last.reason, last.value], ['return', '42']);
+    });
+  });
+}
