@@ -63,7 +63,8 @@ export type EndOutcome = (typeof END_OUTCOMES)[number];
  * `timeout`: a `wait_for`/`asyncio.timeout`/`gevent.Timeout` fired; `set`: an event was set; `release`: a lock or
  * semaphore was released; `notify`: a condition was notified; `put`/`get`: a queue got an item/room;
  * `send`/`receive`: a channel or generator transfer; `done`: a future/AsyncResult/joined task, thread or process
- * finished; `signal`: a signal arrived; `kill`: the task was killed.
+ * finished; `signal`: the waking call was made by a signal handler (`wake.signal` names the signal), or a signal
+ * handler's exception ended a sleep; `kill`: the task was killed.
  */
 export const WAKE_CAUSES = ['timer', 'fd', 'cancel', 'timeout', 'set', 'release', 'notify', 'put', 'get', 'send', 'receive', 'done', 'signal', 'kill'] as const;
 export type WakeCause = (typeof WAKE_CAUSES)[number] | (string & {});
@@ -189,6 +190,11 @@ export interface WakeEvent {
   /** The call site in `by` that caused it (e.g. the `event.set()` line). */
   byFile?: string;
   byLine?: number;
+  /**
+   * With cause `signal`: the signal whose handler made the waking call (`"SIGUSR1"`; several joined by `/` when one
+   * handler serves them). Absent in traces of older runtimes.
+   */
+  signal?: string;
 }
 
 /** A value put on a channel or queue. `msg` pairs it with its `recv`. */
@@ -395,7 +401,7 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'block':
     case 'wake':
       if (!str('task') || !str('on') || !optStr('detail')) return `${t}: needs task, on`;
-      if (!optStr('cause') || !optStr('by') || !optStr('byFile') || !optNum('byLine')) return `${t}: bad cause/by`;
+      if (!optStr('cause') || !optStr('by') || !optStr('byFile') || !optNum('byLine') || !optStr('signal')) return `${t}: bad cause/by`;
       return o as unknown as BlockEvent | WakeEvent;
     case 'send':
     case 'recv':

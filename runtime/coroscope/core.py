@@ -251,6 +251,9 @@ def block(lane, on, detail=None, file=None, line=None):
     _enq(s + "}\n")
 
 
+wake_hook = None  # signals.py, once the program has a signal handler: (byFile, byLine) -> signal name | None
+
+
 def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
@@ -260,7 +263,10 @@ def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, t
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
-    if cause is not None:
+    sig = wake_hook(byFile, byLine) if wake_hook is not None and byFile is not None else None
+    if sig is not None:
+        s += ',"cause":"signal","signal":' + _q(sig)  # (the waking call is in a signal handler: signals.py)
+    elif cause is not None:
         s += ',"cause":"%s"' % cause
     if by is not None:
         s += ',"by":"%s"' % (by.id if isinstance(by, Lane) else by)

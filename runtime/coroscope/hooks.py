@@ -10,6 +10,9 @@ def install():
     from . import threads
 
     threads.install()
+    from . import signals
+
+    signals.install()
     imports.when_imported("asyncio", _asyncio)
     imports.when_imported("greenlet", _greenlet)
     imports.when_imported("gevent", _gevent)

@@ -174,3 +174,27 @@ for (const py of GREENLET_PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth: wakes caused by a signal on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('a signal.signal handler or an add_signal_handler callback that sets an event or cancels a task: cause signal, the signal named', () => {
+      const SCRIPT = 'test/fixtures/python/truth_signals.py';
+      const r = runTraced(py, SCRIPT, { unordered: true });
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      assert.equal(r.stdout, 'victim cancelled\ndone\n');
+      const w = (name: string) => {
+        const ws = wakesOf(r.events, named(r.events, name).id).filter((x) => x.on !== 'task');
+        assert.equal(ws.length, 1, `${name} woke once`);
+        return [ws[0].on, ws[0].detail, ws[0].cause, ws[0].signal, ws[0].byLine];
+      };
+      assert.deepEqual(w('waiter'), ['event', 'ready.wait', 'signal', 'SIGUSR1', 10]);
+      assert.deepEqual(w('stopper'), ['event', 'stop.wait', 'signal', 'SIGUSR2', 41]);
+      assert.deepEqual(w('victim'), ['timer', '30 s', 'signal', 'SIGTERM', 44]);
+      // a wake whose waking call is not in a handler keeps its own cause
+      const j = wakesOf(r.events, '1').find((x) => x.detail === 'join waiter')!;
+      assert.deepEqual([j.cause, j.signal], ['done', undefined]);
+    });
+  });
+}
