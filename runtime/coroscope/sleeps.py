@@ -4,20 +4,22 @@ it), seen through calls.py (3.12+), so no wrapper frame is ever on the
 sleeping thread's stack. Not recorded: a sleep inside a running asyncio event
 loop (that is a blocked loop: the ``loop-blocked`` mark), a ``sleep(0)``."""
 
+import sys
 import time
 from _thread import get_ident
 
 from . import calls, core
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
-_running_loop = None
+_modules = sys.modules
 
 
 def _call(frame, secs):
     st = _stacks.get(get_ident())
     if st is None:
         st = _stacks[get_ident()] = []
-    if secs is None or secs == 0 or (_running_loop is not None and _running_loop() is not None):
+    ev = _modules.get("asyncio.events")  # (never imported here: asyncio is the program's to import)
+    if secs is None or secs == 0 or (ev is not None and ev._get_running_loop() is not None):
         st.append(None)
         return
     if type(secs) not in (int, float):
@@ -45,11 +47,4 @@ def _return(raised):
 
 
 def install():
-    global _running_loop
-    try:
-        import _asyncio
-
-        _running_loop = _asyncio._get_running_loop
-    except Exception:
-        _running_loop = None
     calls.watch(time.sleep, _call, _return)
