@@ -10,6 +10,7 @@ real ones: a wait that returns at once writes nothing."""
 
 import sys
 import weakref
+from operator import attrgetter as _attrgetter
 from _thread import get_ident
 
 from . import core, varnames
@@ -209,19 +210,29 @@ def _locks(threading):
         d = "%s.acquire" % _name(self, label)
         lane = _block(f, "lock", d) if core.W is not None else None
         self._w += 1
+        # while someone waits, a release notes who released (a wake's `by`)
+        self._x = self._noting_exit
+        self._r = self._noting_release
         r = False
         try:
             r = self._l.acquire(True, timeout)
             return r
         finally:
             self._w -= 1
+            if self._w <= 0:
+                self._w = 0
+                self._x = self._l.__exit__
+                self._r = self._rel
             if lane is not None:
                 _wake(lane, "lock", d, "release" if r else "timer", self)
 
     class _Traced:
         # _try / _rel: the real lock's acquire and release, bound once (the
-        # uncontended path is one call of each)
-        __slots__ = ("_l", "_w", "_try", "_rel", "__weakref__")
+        # uncontended path is one call of each). __exit__ and release are the
+        # slots _x / _r read by a C-level property (no Python frame): the real
+        # lock's own __exit__ / release while no one waits, the noting ones while
+        # someone does (_contended switches them).
+        __slots__ = ("_l", "_w", "_try", "_rel", "_x", "_r", "__weakref__")
         _label = "Lock"
 
         def _bind(self, real):
@@ -229,6 +240,8 @@ def _locks(threading):
             self._w = 0
             self._try = real.acquire
             self._rel = real.release
+            self._x = real.__exit__
+            self._r = real.release
 
         def acquire(self, blocking=True, timeout=-1):
             if self._try(False):
@@ -242,19 +255,22 @@ def _locks(threading):
                 return True
             return _contended(self, -1, _getframe(1), self._label)
 
-        def release(self):
-            if self._w:
-                _note(self)
+        release = property(_attrgetter("_r"), doc="Release the lock.")
+        __exit__ = property(_attrgetter("_x"))
+
+        def _noting_release(self):
+            _note(self)
             self._rel()
 
-        def __exit__(self, t, v, tb):
-            if self._w:
-                _note(self)
+        def _noting_exit(self, t, v, tb):
+            _note(self)
             self._rel()
 
         def _at_fork_reinit(self):
             self._l._at_fork_reinit()
             self._w = 0
+            self._x = self._l.__exit__
+            self._r = self._rel
 
         def __repr__(self):
             return repr(self._l)
