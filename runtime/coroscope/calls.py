@@ -18,7 +18,7 @@ does not load (``exec`` of text), and anything on Python < 3.12 (no CALL event
 there, and a profile function would cost on every call)."""
 
 import sys
-from types import MethodType
+from types import FunctionType, MethodType
 
 from . import core
 
@@ -88,6 +88,8 @@ def install():
         return
     E = mon.events
     DISABLE = mon.DISABLE
+    from .gen_sites import GEN_FLAGS, made, ON
+
     MISSING = mon.MISSING
     get = _on_call.get
     rget = _on_ret.get
@@ -96,7 +98,19 @@ def install():
     def on_call(code, off, fn, arg0):
         h = get(id(fn))
         if h is None:
-            if type(fn) is not MethodType:
+            t = type(fn)
+            if t is FunctionType:
+                c = fn.__code__
+                if c.co_flags & GEN_FLAGS and core.is_user_code(c):
+                    # a generator made by the program: where, and by whom (gen_sites)
+                    try:
+                        if core.W is not None:
+                            made(_getframe(1), c)
+                    except Exception as e:
+                        core.internal_error("generator site", e)
+                    return None
+                return DISABLE
+            if t is not MethodType:
                 return DISABLE
             # a bound method (3.12/3.13 `with x:` calls x.__exit__ so)
             h = get(id(fn.__func__))
@@ -133,6 +147,7 @@ def install():
     mon.register_callback(tid, E.C_RAISE, on_raise)
     _CALL = E.CALL
     TOOL = tid
+    ON[0] = True
     try:
         from . import sleeps
 

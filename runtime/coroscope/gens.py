@@ -16,7 +16,7 @@ import os
 import sys
 from types import CodeType
 
-from . import calls, core
+from . import calls, core, gen_sites
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
@@ -192,13 +192,16 @@ def on_enter(frame, code, thrown=None):
             owner = core.find_info(caller)
             if owner is not None:
                 frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
+                gen_sites.drop(code)
                 return
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
         # (the call that made the generator ran no code of it: what is seen is
-        # its first resume, so the site says so)
-        lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline, code.co_filename, code.co_firstlineno, site="first-run")
+        # its first resume, so the site says so -- unless gen_sites saw the call, 3.12+)
+        mk = gen_sites.take(code)
+        par, mfile, mline, site = (mk[0], mk[1], mk[2], None) if mk is not None else (frm, cfile, cline, "first-run")
+        lane = core.declare(_kind_of(code), _qualname(code), par, mfile, mline, code.co_filename, code.co_firstlineno, site=site)
         frames[fid] = [lane, 0, frame, OWN]
         lane.since = now()
         value = None
