@@ -1,7 +1,7 @@
 """Where a generator was made (``g = gen()``), on Python 3.12+.
 
 The call of a generator function runs none of its code, so the frame hooks
-first see a generator at its first resume. calls.py's CALL event sees the call
+first see a generator at its first resume. call_events.py's CALL event sees the call
 itself: a call site whose callable is one of the program's generator or async
 generator functions keeps its event (other sites are DISABLEd), and notes the
 creating lane and line, per code object. At the generator's first run gens.py

@@ -5,7 +5,7 @@ greenlet ran longer than the threshold without going back to the hub."""
 
 import sys
 
-from . import core, glet
+from . import core, glet, state
 from .core import now, safe_repr
 
 _Hub = None
@@ -62,7 +62,7 @@ def _wrap_spawn(orig):
 
     def spawn(*args, **kwargs):
         g = orig(*args, **kwargs)
-        if core.W is not None:
+        if state.W is not None:
             try:
                 site = core.caller_site(2)
                 a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
@@ -277,7 +277,7 @@ def _hub_hook(origin, target, o, t, reason, value):
                 fr = None
             r, on, det, val, cause, obj = _why(fr) if fr is not None else ("switch", None, None, None, None, None)
             dur = now() - o.since if o.since else 0
-            if dur > core.BLOCKING_NS:
+            if dur > state.BLOCKING_NS:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 ms = dur // 1_000_000
                 core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms), o, ms, None, f, l)
@@ -336,7 +336,7 @@ def _wake(t, g, w, reason):
     core.wake(t, on, det, cause, by, bf, bl)
 
 
-# --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: calls.py
+# --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: call_events.py
 # sees the program's q.put() / ev.set() / ar.set() / sem.release() / `with sem:`
 # call sites without wrapping anything)
 
@@ -373,7 +373,11 @@ def _noted(obj, cause, since):
 
 
 _WATCH = (
-    ("gevent.queue", ("Queue", "JoinableQueue", "LifoQueue", "PriorityQueue", "Channel", "SimpleQueue"), (("put", "put"), ("put_nowait", "put"), ("get", "get"), ("get_nowait", "get"))),
+    (
+        "gevent.queue",
+        ("Queue", "JoinableQueue", "LifoQueue", "PriorityQueue", "Channel", "SimpleQueue"),
+        (("put", "put"), ("put_nowait", "put"), ("get", "get"), ("get_nowait", "get")),
+    ),
     ("gevent.event", ("Event",), (("set", "set"),)),
     ("gevent.event", ("AsyncResult",), (("set", "done"), ("set_exception", "done"), ("_set", "done"))),
     ("gevent.lock", ("Semaphore", "BoundedSemaphore", "RLock", "DummySemaphore"), (("release", "release"), ("__exit__", "release"))),
@@ -381,9 +385,9 @@ _WATCH = (
 
 
 def _watch_calls():
-    from . import calls, imports
+    from . import call_events, imports
 
-    if not calls.available():
+    if not call_events.available():
         return
     done = set()
 
@@ -394,7 +398,7 @@ def _watch_calls():
                 fn = getattr(cls, mn, None) if cls is not None else None
                 if fn is not None and id(fn) not in done:
                     done.add(id(fn))
-                    calls.watch(fn, _noter(cause))
+                    call_events.watch(fn, _noter(cause))
 
     for modname, classes, methods in _WATCH:
         imports.when_imported(modname, lambda m, c=classes, ms=methods: watch_in(m, c, ms))

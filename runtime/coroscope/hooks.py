@@ -1,18 +1,16 @@
 """Installs the library hooks (lazily, when the program imports the library)."""
 
-from . import imports
+from . import futures, imports, procs, threads
 
 
 def install():
-    from . import procs
-
     procs.install()
-    from . import threads
-
     threads.install()
-    from . import signals
+    futures.install()
+    from . import signals, sleeps
 
     signals.install()
+    sleeps.install()
     imports.when_imported("asyncio", _asyncio)
     imports.when_imported("greenlet", _greenlet)
     imports.when_imported("gevent", _gevent)

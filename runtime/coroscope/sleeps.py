@@ -1,6 +1,6 @@
 """``time.sleep`` called by the program: a ``block`` on ``timer`` and its
 ``wake`` (cause ``timer``; ``signal`` when a signal handler's exception ended
-it), seen through calls.py (3.12+), so no wrapper frame is ever on the
+it), seen through call_events.py (3.12+), so no wrapper frame is ever on the
 sleeping thread's stack. Not recorded: a sleep inside a running asyncio event
 loop (that is a blocked loop: the ``loop-blocked`` mark), a ``sleep(0)``."""
 
@@ -8,7 +8,7 @@ import sys
 import time
 from _thread import get_ident
 
-from . import calls, core
+from . import call_events, core
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
 _modules = sys.modules
@@ -47,4 +47,4 @@ def _return(raised):
 
 
 def install():
-    calls.watch(time.sleep, _call, _return)
+    call_events.watch(time.sleep, _call, _return)

@@ -102,7 +102,7 @@ for (const py of GREENLET_PYTHONS) {
       }
     });
 
-    it("put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: not seen)", () => {
+    it('put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: not seen)', () => {
       for (const [name, byLine] of [
         ['getter', 49],
         ['waiter', 50],

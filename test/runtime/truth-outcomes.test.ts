@@ -98,7 +98,9 @@ for (const py of GREENLET_PYTHONS) {
       assert.deepEqual(got('catches'), ['return', `"caught ZeroDivisionError('now')"`]);
       // the switch out of the ended tasklet carries the same value
       const dbl = byName(r.events, 'double').id;
-      const last = ofType(r.events, 'switch').filter((s) => s.from === dbl).at(-1)!;
+      const last = ofType(r.events, 'switch')
+        .filter((s) => s.from === dbl)
+        .at(-1)!;
       assert.deepEqual([last.reason, last.value], ['return', '42']);
     });
   });
