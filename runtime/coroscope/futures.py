@@ -14,7 +14,7 @@
 import weakref
 from _thread import get_ident
 
-from . import core, imports, mp_queues, state
+from . import core, imports, mp_queues, state, wait_causes
 from .calls import call_label
 from .core import safe_repr
 
@@ -111,11 +111,32 @@ def _result_done(fut, value):
     core.sendrecv("recv", entry[2], entry[0], value, m)
 
 
+def _completer(fut):
+    """Who is completing fut now (a wake's ``by``): a thread pool's worker lane,
+    a process pool's worker process (from the result item's msg id, read by
+    this thread just before), else the lane calling set_result."""
+    entry = route.get(fut) if route else None
+    if entry is not None:
+        if entry[4] == "thread" and len(entry) > 5:
+            return entry[5]
+        if entry[4] == "process":
+            last = mp_queues._last.get(get_ident())
+            return wait_causes.process_lane(last[0]) if last else None
+    if get_ident() in core.plumbing:
+        return None
+    return core.current_lane()
+
+
 def _patch_base(cfb):
     F = cfb.Future
     o_sr, o_se, o_res, o_exc = F.set_result, F.set_exception, F.result, F.exception
 
     def set_result(self, result):
+        if state.W is not None:
+            try:
+                wait_causes.future_done(self, _completer(self))
+            except Exception:
+                pass
         if route:
             try:
                 _result_done(self, safe_repr(result))
@@ -124,6 +145,11 @@ def _patch_base(cfb):
         return o_sr(self, result)
 
     def set_exception(self, exception):
+        if state.W is not None:
+            try:
+                wait_causes.future_done(self, _completer(self))
+            except Exception:
+                pass
         if route:
             try:
                 _result_done(self, safe_repr(exception))
@@ -143,10 +169,14 @@ def _patch_base(cfb):
         except Exception:
             return None
 
-    def _wake(lane, what):
+    def _wake(lane, what, fut=None, by=None):
+        # done (by the worker that completed it), else the wait timed out
         if lane is not None:
             try:
-                core.wake(lane, "future", what)
+                if fut is not None and by is None:
+                    by = wait_causes.done_by(fut)
+                done = fut is None or fut._state in ("FINISHED", "CANCELLED_AND_NOTIFIED")
+                core.wake(lane, "future", what, "done" if done else "timer", by)
             except Exception:
                 pass
 
@@ -155,14 +185,14 @@ def _patch_base(cfb):
         try:
             return o_res(self, timeout)
         finally:
-            _wake(lane, "result()")
+            _wake(lane, "result()", self)
 
     def exception(self, timeout=None):
         lane = _blocking(self, "exception()")
         try:
             return o_exc(self, timeout)
         finally:
-            _wake(lane, "exception()")
+            _wake(lane, "exception()", self)
 
     F.set_result, F.set_exception, F.result, F.exception = set_result, set_exception, result, exception
 
@@ -191,12 +221,16 @@ def _patch_base(cfb):
                     _wake(lane, "as_completed")
                     return
                 except BaseException:
-                    _wake(lane, "as_completed")
+                    if lane is not None:
+                        try:
+                            core.wake(lane, "future", "as_completed", "timer")  # (its timeout)
+                        except Exception:
+                            pass
                     raise
                 if lane is not None:
                     try:
                         lb = _labels.get(f)
-                        core.wake(lane, "future", "as_completed: %s" % lb if lb else "as_completed")
+                        core.wake(lane, "future", "as_completed: %s" % lb if lb else "as_completed", "done", wait_causes.done_by(f))
                     except Exception:
                         pass
                 left.discard(f)
@@ -220,10 +254,19 @@ def _patch_base(cfb):
                     core.block(lane, "future", "wait(%d futures, %s)" % (len(fs), return_when), f, l)
             except Exception:
                 lane = None
+        r = None
         try:
-            return o_wait(fs, timeout, return_when)
+            r = o_wait(fs, timeout, return_when)
+            return r
         finally:
-            _wake(lane, "wait")
+            if lane is not None:
+                try:
+                    if r is not None and r.done:
+                        _wake(lane, "wait", None, wait_causes.last_done_by(r.done))
+                    else:
+                        core.wake(lane, "future", "wait", "timer")
+                except Exception:
+                    pass
 
     for mod in (cfb,):
         mod.as_completed, mod.wait = as_completed, wait

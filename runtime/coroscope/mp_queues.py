@@ -22,7 +22,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, state
+from . import core, state, wait_causes
 from .calls import call_label, pool_label
 from .core import safe_repr, drop_own_frame
 
@@ -294,6 +294,7 @@ def _patch_queues(mq):
             else:
                 f, l = core.caller_site(3)
                 core.sendrecv(kind, lane, name, value, m, f, l)
+                wait_causes.sent(m, lane, f, l)  # (a get here that waited for it: woken by this put)
             state.flush()
         except Exception as e:
             core.internal_error("mp queue", e)
@@ -322,7 +323,9 @@ def _patch_queues(mq):
             info = _take_last()
             name, quiet = _qentry(self)
             if blocked is not None:
-                core.wake(blocked, "queue", _quiet_detail(name, quiet))
+                # woken by the put of this item: its lane and line when put here, else its process
+                by, bf, bl = wait_causes.put_by(info[0]) if info else (None, None, None)
+                core.wake(blocked, "queue", _quiet_detail(name, quiet), "put", by, bf, bl)
             if quiet:
                 _quiet_get(obj, info)
                 state.flush_in_child()

@@ -87,3 +87,41 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth: future and multiprocessing queue waits on ${py.name}`, function () {
+    this.timeout(120_000);
+    it('result(), as_completed, wait() wake done by the worker that ran the call; an mp queue get wakes put by the process that put', () => {
+      const script = 'test/fixtures/python/truth_future_waits.py';
+      const r = runTraced(py, script, { unordered: true });
+      checkTrace(r);
+      assert.equal(r.stdout, '2\n[11, 21]\n[6]\n49\nhello\n');
+      // the worker of a call: the lane that took it (its recv of the call's label)
+      const worker = (label: string) => {
+        const got = ofType(r.events, 'recv').filter((e) => e.value === label && e.channel.includes('PoolExecutor'));
+        assert.equal(got.length, 1, `one worker took ${label}`);
+        return got[0].task;
+      };
+      const wakes = ofType(r.events, 'wake').filter((e) => e.task === '1' && (e.on === 'future' || e.on === 'queue'));
+      const first = (detail: string) => {
+        const w = wakes.find((e) => e.detail === detail);
+        assert.ok(w, `a wake ${detail}: ${JSON.stringify(wakes)}`);
+        return w;
+      };
+      const res = wakes.filter((e) => e.detail === 'result()');
+      assert.equal(res.length, 2);
+      assert.deepEqual([res[0].cause, res[0].by], ['done', worker('gated(1)')]);
+      assert.deepEqual([res[1].cause, res[1].by], ['done', worker('square(7)')]);
+      assert.match(res[1].by ?? '', /^\d+:1$/, 'a process pool call is done by the worker process');
+      // as_completed blocked while both were pending: its first wake names the call that completed and its worker
+      const ac = wakes.find((e) => e.detail?.startsWith('as_completed: '))!;
+      assert.ok(ac, 'as_completed woke');
+      assert.deepEqual([ac.cause, ac.by], ['done', worker(ac.detail!.slice('as_completed: '.length))]);
+      const wt = first('wait');
+      assert.deepEqual([wt.cause, wt.by], ['done', worker('gated(5)')]);
+      const prod = tasks(r.events, 'process').find((t) => t.name === 'prod')!;
+      const q = wakes.find((e) => e.on === 'queue' && e.detail?.startsWith('Queue#'))!;
+      assert.deepEqual([q.cause, q.by], ['put', prod.id]);
+    });
+  });
+}
