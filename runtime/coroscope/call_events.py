@@ -20,7 +20,7 @@ there, and a profile function would cost on every call)."""
 import sys
 from types import FunctionType, MethodType
 
-from . import core
+from . import core, state
 
 TOOL = None
 _CALL = 0
@@ -104,7 +104,7 @@ def install():
                 if c.co_flags & GEN_FLAGS and core.is_user_code(c):
                     # a generator made by the program: where, and by whom (gen_sites)
                     try:
-                        if core.W is not None:
+                        if state.W is not None:
                             made(_getframe(1), c)
                     except Exception as e:
                         core.internal_error("generator site", e)
@@ -118,7 +118,7 @@ def install():
                 return DISABLE
             arg0 = fn.__self__
         try:
-            if core.W is not None:
+            if state.W is not None:
                 h(_getframe(1), None if arg0 is MISSING else arg0)
         except RecursionError:
             pass
