@@ -14,7 +14,8 @@ CALL) tell when the call returned.
 
 Not seen: a call site whose first callable was not watched and whose later ones
 are (``f()`` where ``f`` is sometimes ``time.sleep``), code the import system
-does not load (``exec`` of text), and anything on Python < 3.12 (no CALL event
+does not load (``exec`` of text; a spawned child's main module, which runpy
+runs), and anything on Python < 3.12 (no CALL event
 there, and a profile function would cost on every call)."""
 
 import sys
