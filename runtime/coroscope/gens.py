@@ -14,9 +14,10 @@ import dis  # (imported with the runtime, before the script's folder is on sys.p
 import opcode  # a dis.py or opcode.py beside the script must not replace them; cli._hide)
 import os
 import sys
+import time
 from types import CodeType
 
-from . import core
+from . import core, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
@@ -200,6 +201,7 @@ def on_enter(frame, code, thrown=None):
         # its first resume, so the site says so)
         lane = core.declare(_kind_of(code), _qualname(code), frm, cfile, cline, code.co_filename, code.co_firstlineno, site="first-run")
         frames[fid] = [lane, 0, frame, OWN]
+        lane.cfile = cfile  # (a generator's: the file of its declared site, which its compact lines stand on)
         lane.since = now()
         value = None
         if ck[0] == "send" and ck[1] is not None:
@@ -284,6 +286,8 @@ def on_leave(frame, code, how, val):
         if info is None:
             return
         lane, depth, _, mode = info
+        if lane.held:
+            _settle(lane)  # (its held resume goes first)
         if how != "yield":
             del frames[fid]
         if mode == DELEGATED:
@@ -453,6 +457,15 @@ def _trace(frame, event, arg):
 
 
 _HEAD = '{"type":"switch","ts":'
+# The steady-state resume and yield of a generator driven from its declared site
+# (same lane, same file: a loop that sends, a for loop) are written compactly:
+# a quarter of the bytes, which is most of what a switch costs on 3.12+
+# (docs/protocol.md "gresume / gyield"). COROSCOPE_COMPACT=0 writes plain
+# switch lines (the equivalence test compares the two).
+COMPACT = os.environ.get("COROSCOPE_COMPACT") != "0"
+GRESUME = '{"type":"gresume","ts":'
+GYIELD = '{"type":"gyield","ts":'
+GSTEP = '{"type":"gstep","ts":'
 _OUT = core.OUT
 _put = core._put
 _qv = core._q
@@ -483,13 +496,28 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             spec = spec[1]
         else:
             spec = (spec,)
-        e = d[key] = (
-            kind,
-            spec,
-            ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
-            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename), frame.f_lineno),
-        )
-    kind, spec, pre, post = e
+        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+            # resumed from its declared site's lane and file: a compact line (protocol:
+            # gresume), or with its yield as one gstep line (the last part)
+            e = (
+                kind,
+                spec,
+                GRESUME,
+                ',"task":"%s","line":%d,"toLine":%d' % (lane.id, caller.f_lineno, frame.f_lineno),
+                "}\n",
+                ',"toLine":%d,"at":%d' % (frame.f_lineno, caller.f_lineno),
+            )
+        else:
+            e = (
+                kind,
+                spec,
+                _HEAD,
+                ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
+                ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename), frame.f_lineno),
+                None,
+            )
+        d[key] = e
+    kind, spec, head, pre, post, _ = e
     if spec is None:
         val = ""
     else:
@@ -512,7 +540,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     if _PEND:
         _unpend()
     if len(_OUT) < _MAXQ or _room():
-        _put(_HEAD + str(ts) + pre + val + post)
+        _put(head + str(ts) + pre + val + post)
     else:
         core._dropped[0] += 1
     return True
@@ -530,15 +558,30 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
         if code.co_flags & CO_ASYNC_GENERATOR or not known and _OP[_co(code)[fl]] not in _YIELD_OPS:
             return False
         cc = caller.f_code
-        e = lane.fmt[key] = (
-            ',"from":"%s","to":"%s","reason":"yield","value":' % (lane.id, lane.clane.id),
-            ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(code.co_filename), frame.f_lineno, core.qfile(cc.co_filename), caller.f_lineno),
-        )
+        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+            # back to its declared site's lane and file: a compact line (protocol: gyield)
+            # (the last part: its half of a gstep line)
+            e = (
+                GYIELD,
+                ',"task":"%s","line":%d,"toLine":%d,"value":' % (lane.id, frame.f_lineno, caller.f_lineno),
+                "}\n",
+                ',"task":"%s","line":%d' % (lane.id, frame.f_lineno),
+            )
+        else:
+            e = (
+                _HEAD,
+                ',"from":"%s","to":"%s","reason":"yield","value":' % (lane.id, lane.clane.id),
+                ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(code.co_filename), frame.f_lineno, core.qfile(cc.co_filename), caller.f_lineno),
+                None,
+            )
+        lane.fmt[key] = e
     if arg is None and (lane.last == "throw" or lane.last == "close"):
         return False
     if lane.rdepth:
         lane.rdepth = 0
         lane.rframe = None
+    if lane.held:
+        _settle(lane)
     if type(arg) is int and -_BIG < arg < _BIG:
         val = '"' + int.__repr__(arg) + '"'
     else:
@@ -546,10 +589,59 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
     if _PEND:
         _unpend()
     if len(_OUT) < _MAXQ or _room():
-        _put(_HEAD + str(now()) + e[0] + val + e[1])
+        _put(e[0] + str(now()) + e[1] + val + e[2])
     else:
         core._dropped[0] += 1
     return True
+
+
+def _sent(v):
+    """A sent value as held with its resume (writer.PEND), when not a small int (kept
+    as it is): its JSON string, or "" when unknown. No reference to the program's
+    object is kept (it would outlive the step: __del__ timing)."""
+    return "" if v is _MISSING else _qv(safe_repr(v))
+
+
+def _settle(lane):
+    """Its held resume was taken by another thread's unpend (the writer thread's
+    flush): let that thread write it first (bounded: never hang the program)."""
+    if _PEND:
+        _unpend()
+    for _ in range(1000):
+        if not lane.held:
+            return
+        time.sleep(0)
+
+
+def _held_line(lane):
+    """The gresume line of a held-back resume that another line came before its yield
+    (writer.unpend)."""
+    e = lane.gent
+    v = lane.gval
+    if type(v) is int:
+        val = ',"value":"%d"' % v
+    elif v:
+        val = ',"value":' + v
+    else:
+        val = ""
+    return "%s%d%s%s%s" % (e[2], lane.since, e[3], val, e[4])
+
+
+writer.HELD_LINE[0] = _held_line
+
+
+def _step_line(lane, ey, val, ts):
+    """The gstep line of a held-back resume and its yield (the uncommon values)."""
+    sv = lane.gval
+    if type(sv) is int:
+        sent = ',"sent":"%d"' % sv
+    elif sv:
+        sent = ',"sent":' + sv
+    else:
+        sent = ""
+    v = '"%d"' % val if type(val) is int and -_BIG < val < _BIG else _qv(safe_repr(val))
+    since = lane.since
+    return '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, since, ts - since, ey[3], lane.gent[5], sent, v)
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
@@ -907,12 +999,22 @@ def _install_monitoring(everywhere):
     # to surface from runtime frames ("During handling of the above exception");
     # the program's own next call reaches the limit as plain.
     def start(code, off):
+        # PY_START is global when the program can make code (_watch): every code
+        # object is asked about once
         try:
             r = traced.get(id(code))
             if r is None:
                 r = want(code)
             if not r:
                 return DISABLE
+            on_enter(_getframe(1), code)
+        except RecursionError:
+            return None  # (at the limit: see above)
+
+    # PY_RESUME and PY_YIELD are local events, set on wanted code only (want()):
+    # their callbacks need not look the code up
+    def resume(code, off):
+        try:
             frame = _getframe(1)
             info = fget(id(frame))
             if info is not None and info[3] == OWN:
@@ -924,7 +1026,7 @@ def _install_monitoring(everywhere):
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
                         if e is not None:
-                            kind, spec, pre, post = e
+                            kind, spec, head, pre, post, step = e
                             if spec is None:
                                 v = _MISSING
                             elif type(spec) is str:
@@ -935,14 +1037,22 @@ def _install_monitoring(everywhere):
                             lane.extra = None
                             lane.ysite = None
                             ts = lane.since = now()
-                            if type(v) is int and -big < v < big:
-                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":"{v}"{post}'
-                            elif v is _MISSING:
-                                ln = f'{{"type":"switch","ts":{ts}{pre}{post}'
-                            else:
-                                ln = f'{{"type":"switch","ts":{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
                             if pend:
                                 _unpend()
+                            if step is not None:
+                                # held back (writer.PEND): written with its yield as one
+                                # gstep line, or as a gresume line by whoever writes first
+                                lane.gval = v if type(v) is int and -big < v < big else _sent(v)
+                                lane.gent = e
+                                lane.held = True
+                                pend.append(lane)
+                                return None
+                            if type(v) is int and -big < v < big:
+                                ln = f'{head}{ts}{pre},"value":"{v}"{post}'
+                            elif v is _MISSING:
+                                ln = f"{head}{ts}{pre}{post}"
+                            else:
+                                ln = f'{head}{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
                             if len(out) < maxq or _room():
                                 put(ln)
                             else:
@@ -960,11 +1070,6 @@ def _install_monitoring(everywhere):
 
     def yld(code, off, val):
         try:
-            r = traced.get(id(code))
-            if r is None:
-                r = want(code)
-            if not r:
-                return DISABLE
             frame = _getframe(1)
             info = fget(id(frame))
             if info is not None and info[3] == OWN:
@@ -979,10 +1084,32 @@ def _install_monitoring(everywhere):
                                 if lane.rdepth:
                                     lane.rdepth = 0
                                     lane.rframe = None
+                                if lane.held:
+                                    try:
+                                        p = pend.pop()
+                                    except IndexError:
+                                        p = None
+                                    if p is lane:
+                                        # its resume is still held (nothing was written since): one line for both
+                                        lane.held = False
+                                        sv = lane.gval
+                                        since = lane.since
+                                        if type(sv) is int and type(val) is int and -big < val < big:
+                                            ln = f'{GSTEP}{since},"dur":{now() - since}{e[3]}{lane.gent[5]},"sent":"{sv}","value":"{val}"}}\n'
+                                        else:
+                                            ln = _step_line(lane, e, val, now())
+                                        if len(out) < maxq or _room():
+                                            put(ln)
+                                        else:
+                                            mon_core._dropped[0] += 1
+                                        return None
+                                    if p is not None:
+                                        pend.append(p)
+                                    _settle(lane)
                                 if type(val) is int and -big < val < big:
-                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}"{val}"{e[1]}'
+                                    ln = f'{e[0]}{now()}{e[1]}"{val}"{e[2]}'
                                 else:
-                                    ln = f'{{"type":"switch","ts":{now()}{e[0]}{_qv(safe_repr(val))}{e[1]}'
+                                    ln = f"{e[0]}{now()}{e[1]}{_qv(safe_repr(val))}{e[2]}"
                                 if pend:
                                     _unpend()
                                 if len(out) < maxq or _room():
@@ -1024,7 +1151,7 @@ def _install_monitoring(everywhere):
 
     reg = mon.register_callback
     reg(TOOL, E.PY_START, start)
-    reg(TOOL, E.PY_RESUME, start)
+    reg(TOOL, E.PY_RESUME, resume)
     reg(TOOL, E.PY_YIELD, yld)
     reg(TOOL, E.PY_RETURN, ret)
     reg(TOOL, E.PY_UNWIND, unwind)

@@ -78,6 +78,9 @@ DROPPED = [0]  # events not queued because the queue was full
 # (a lock costs microseconds here): ``list.pop`` decides who writes the start,
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
+# Generators hold their steady-state resume back the same way (gens.py: a send and
+# its yield become one ``gstep`` line); this formats such a lane's ``gresume`` line.
+HELD_LINE = [None]
 _WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
@@ -109,8 +112,11 @@ def unpend():
         except IndexError:
             break
         if len(OUT) < SOFT_QUEUE or room():
-            # (it resumes where it last suspended: line et)
-            OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
+            if ln.gent is not None:
+                OUT.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
+            else:
+                # (it resumes where it last suspended: line et)
+                OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
             DROPPED[0] += 1
         ln.held = False

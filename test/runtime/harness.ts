@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandCompact, unfoldTransfer, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
+import { expandCompact, isCompact, unfoldTransfer, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
 
 function findRoot(): string {
   let d = __dirname;
@@ -159,7 +159,7 @@ export function parseTrace(text: string, ordered = true): { events: TraceLine[];
         const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
         return [...resume, transfer];
       }
-      return e.type === 'resume' || e.type === 'suspend' || e.type === 'step' ? expandCompact(e, declared.get(e.task)) : [e];
+      return isCompact(e) ? expandCompact(e, declared.get(e.task)) : [e];
     }),
     lines,
   };
