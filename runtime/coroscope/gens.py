@@ -420,40 +420,46 @@ def _want_code(code):
 def _trace(frame, event, arg):
     """Global trace function: 'call' of every Python frame; returns a local
     tracer (no line events) only for the frames of user generators."""
-    code = frame.f_code
-    w = _want.get(id(code))
-    if w is None:
-        w = _want_code(code)
-    if not w:
+    # At the program's recursion limit a call in here (even id() or dict.get) fails
+    # with " while calling a Python object": swallowed, so the program's own next
+    # call fails as plain Python's does, with its message (issue 14).
+    try:
+        code = frame.f_code
+        w = _want.get(id(code))
+        if w is None:
+            w = _want_code(code)
+        if not w:
+            return None
+        thrown = None
+        i = frame.f_lasti
+        if i >= 0:
+            try:
+                if _OP[_co(code)[i]] in _YIELD_OPS:
+                    thrown = True
+            except IndexError:
+                pass
+            if thrown is None:
+                # steady state: a lane resumed by the same plain frame as last time
+                info = frames.get(id(frame))
+                if info is not None and info[3] == OWN:
+                    lane = info[0]
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and core.W is not None:
+                        try:
+                            if _fast_resume(lane, frame, caller, i):
+                                frame.f_trace_lines = False
+                                return _local
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator resume", e)
+        on_enter(frame, code, thrown)
+        if id(frame) in frames:
+            frame.f_trace_lines = False
+            return _local
         return None
-    thrown = None
-    i = frame.f_lasti
-    if i >= 0:
-        try:
-            if _OP[_co(code)[i]] in _YIELD_OPS:
-                thrown = True
-        except IndexError:
-            pass
-        if thrown is None:
-            # steady state: a lane resumed by the same plain frame as last time
-            info = frames.get(id(frame))
-            if info is not None and info[3] == OWN:
-                lane = info[0]
-                caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and core.W is not None:
-                    try:
-                        if _fast_resume(lane, frame, caller, i):
-                            frame.f_trace_lines = False
-                            return _local
-                    except RecursionError:
-                        return None
-                    except Exception as e:
-                        core.internal_error("generator resume", e)
-    on_enter(frame, code, thrown)
-    if id(frame) in frames:
-        frame.f_trace_lines = False
-        return _local
-    return None
+    except RecursionError:
+        return None
 
 
 _HEAD = '{"type":"switch","ts":'
@@ -660,40 +666,44 @@ def _throw_seen(frame, exc):
 
 
 def _local(frame, event, arg):
-    if _thrown:
-        _throw_seen(frame, arg[1] if event == "exception" else None)
-    if event == "return":
-        info = frames.get(id(frame))
-        if info is not None:
-            lane = info[0]
-            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and core.W is not None:
-                caller = frame.f_back
-                if caller is lane.cframe and caller is not None:
-                    try:
-                        if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
-                            return None
-                    except RecursionError:
-                        return None
-                    except Exception as e:
-                        core.internal_error("generator yield", e)
-            code = frame.f_code
-            how = _leave_kind(frame, code)
-            if how == "yield" and arg is None:
+    # (at the recursion limit: as in _trace)
+    try:
+        if _thrown:
+            _throw_seen(frame, arg[1] if event == "exception" else None)
+        if event == "return":
+            info = frames.get(id(frame))
+            if info is not None:
                 lane = info[0]
-                if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
-                    how = "raise"  # the thrown exception left at the yield it was thrown into
-            if _exc:
-                e = _exc.pop(id(frame), None)
-                if how == "raise" and arg is None and e is not None:
-                    arg = e
-            on_leave(frame, code, how, arg)
-        return None
-    if event == "exception":
-        try:
-            _exc[id(frame)] = arg[1]
-        except Exception:
-            pass
-    return _local
+                if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and core.W is not None:
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None:
+                        try:
+                            if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
+                                return None
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator yield", e)
+                code = frame.f_code
+                how = _leave_kind(frame, code)
+                if how == "yield" and arg is None:
+                    lane = info[0]
+                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
+                        how = "raise"  # the thrown exception left at the yield it was thrown into
+                if _exc:
+                    e = _exc.pop(id(frame), None)
+                    if how == "raise" and arg is None and e is not None:
+                        arg = e
+                on_leave(frame, code, how, arg)
+            return None
+        if event == "exception":
+            try:
+                _exc[id(frame)] = arg[1]
+            except Exception:
+                pass
+        return _local
+    except RecursionError:
+        return _local if event == "exception" else None
 
 
 # which loaded user code needs the frame hook (Python < 3.12: a trace hook costs
@@ -753,7 +763,9 @@ def scan_code(code):
         core.internal_error("scan", e)
 
 
-TRACE_PAD = 2
+# The trace function's own frame, called above every new frame: the program gets
+# as deep as plain (a call inside it that fails at the limit is swallowed: _trace).
+TRACE_PAD = 1
 
 
 def hook_frames():
