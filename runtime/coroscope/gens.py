@@ -17,7 +17,7 @@ import sys
 import time
 from types import CodeType
 
-from . import core, writer
+from . import core, state, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
@@ -373,7 +373,7 @@ def _unwrap(w):
 
 # --- setprofile back-end (Python < 3.12) ----------------------------------
 
-_user = core._user_code
+_user = core.user_codes
 
 
 _cocode = {}  # id(code) -> code.co_code (a new bytes object per access on 3.11)
@@ -444,7 +444,7 @@ def _trace(frame, event, arg):
                 if info is not None and info[3] == OWN:
                     lane = info[0]
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and core.W is not None:
+                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
                         try:
                             if _fast_resume(lane, frame, caller, i):
                                 frame.f_trace_lines = False
@@ -468,7 +468,7 @@ _HEAD = '{"type":"switch","ts":'
 # a quarter of the bytes, which is most of what a switch costs on 3.12+
 # (docs/protocol.md "gresume / gyield"). COROSCOPE_COMPACT=0 writes plain
 # switch lines (the equivalence test compares the two).
-COMPACT = os.environ.get("COROSCOPE_COMPACT") != "0"
+COMPACT = os.environ.get(state.ENV_COMPACT) != "0"
 GRESUME = '{"type":"gresume","ts":'
 GYIELD = '{"type":"gyield","ts":'
 GSTEP = '{"type":"gstep","ts":'
@@ -674,7 +674,7 @@ def _local(frame, event, arg):
             info = frames.get(id(frame))
             if info is not None:
                 lane = info[0]
-                if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and core.W is not None:
+                if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and state.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:
@@ -710,7 +710,7 @@ def _local(frame, event, arg):
 # every Python call, so it is only installed when the program has user generators,
 # or coroutines that no asyncio Task drives)
 _hooked = [False]
-FORCE = os.environ.get("COROSCOPE_FRAMES") == "1"
+FORCE = os.environ.get(state.ENV_FRAMES) == "1"
 
 
 def _nested(code, limit=100_000):
@@ -998,6 +998,7 @@ def _install_monitoring(everywhere):
     maxq = _MAXQ
     pend = _PEND
     mon_core = core
+    mon_state = state
     big = _BIG
 
     # The steady state of a generator driven by the same plain frame (a loop that
@@ -1033,7 +1034,7 @@ def _install_monitoring(everywhere):
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_core.W is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
@@ -1087,7 +1088,7 @@ def _install_monitoring(everywhere):
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 d = lane.fmt
-                if d is not None and lane.ysite is None and not lane.passthru and mon_core.W is not None:
+                if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:
