@@ -65,13 +65,13 @@ def _open_writer(trace, sock, child):
     return w
 
 
-def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None):
+def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None, locals=False):
     """Set up capture in this process. Returns the main lane."""
     if blocking_ms is not None:
         core.BLOCKING_NS = int(float(blocking_ms) * 1e6)
     if trace:
         trace = os.path.abspath(trace)
-    state["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": core.BLOCKING_NS / 1e6}
+    state["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": core.BLOCKING_NS / 1e6, "locals": bool(locals)}
     if not child:
         restore_pythonpath()
     if child:
@@ -106,6 +106,10 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     from . import hooks
 
     hooks.install()
+    if locals:
+        from . import frame_locals  # (after the hooks it wraps: gens, and the aio/glet import hooks)
+
+        frame_locals.install()
     atexit.register(_atexit)
     return core.MAIN
 
