@@ -58,12 +58,20 @@ def _qualname(code):
 def record(lane, frame):
     """Queue a ``locals`` line for ``lane``: the variables of ``frame`` (a user
     frame; anything else is ignored). Never raises, never runs user code."""
+    body = render(lane, frame)
+    if body is not None:
+        write(lane, body)
+
+
+def render(lane, frame):
+    """The ``frame``/``vars`` part of a locals line, or None (nothing to write:
+    not a user frame, or the same as the lane's last one)."""
     if core.W is None or lane is None or frame is None:
-        return
+        return None
     try:
         code = frame.f_code
         if not is_user_code(code):
-            return
+            return None
         fl = frame.f_locals
         t = type(fl)
         if t is dict:
@@ -71,7 +79,7 @@ def record(lane, frame):
         elif t is _PROXY and _PROXY is not None:
             items = fl.items()  # (C: the frame's own slots, no user code)
         else:
-            return
+            return None
         # a module's frame: its variables are its globals, functions and imports included
         top = code.co_name == "<module>"
         parts = []
@@ -85,22 +93,26 @@ def record(lane, frame):
             r = safe_repr(v, VALUE_CAP)
             used += len(r) + len(k)
             parts.append(_q(k) + ":" + _q(r))
-        body = ",".join(parts)
+        body = '"frame":%s,"vars":{%s}' % (_q(_qualname(code)), ",".join(parts))
         if more:
-            body += '},"more":%d' % more
-        else:
-            body += "}"
+            body += ',"more":%d' % more
         key = lane.id
         if _last.get(key) == body:
-            return
+            return None
         if len(_last) > 20000:
             _last.clear()
         _last[key] = body
-        core._enq('{"type":"locals","ts":%d,"task":"%s","frame":%s,"vars":{%s}\n' % (now(), key, _q(_qualname(code)), body))
+        return body
     except RecursionError:
-        pass
+        return None
     except Exception as e:
         core.internal_error("locals", e)
+        return None
+
+
+def write(lane, body):
+    if core.W is not None:
+        core._enq('{"type":"locals","ts":%d,"task":"%s",%s}\n' % (now(), lane.id, body))
 
 
 def _user_frame(f, limit=64):
@@ -153,7 +165,7 @@ def _install_monitoring(gens):
         return
     E = mon.events
     DISABLE = mon.DISABLE
-    _ALL = E.PY_START | E.PY_RESUME | E.PY_YIELD
+    _ALL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
     want = gens._want
     fget = frames.get
     getframe = sys._getframe
@@ -161,6 +173,7 @@ def _install_monitoring(gens):
     lane_at = core.lane_at
 
     mine = set()  # id(code): its local events are set for this tool too
+    ends = {}  # id(frame) -> lane, for its values at its return
 
     def start(code, off):
         # (after gens.py's callback, which decided whether the code is traced and
@@ -180,7 +193,10 @@ def _install_monitoring(gens):
         caller = frame.f_back
         if caller is not None:
             record(lane_at(caller), caller)
-        record(info[0], frame)  # its arguments (once: unchanged locals are not written again)
+        record(info[0], frame)  # its arguments
+        if len(ends) > 100000:
+            ends.clear()
+        ends[id(frame)] = info[0]  # (gens.py forgets the frame when it returns, before ret below)
         return None
 
     def resume(code, off):
@@ -205,9 +221,18 @@ def _install_monitoring(gens):
             record(info[0], frame)
         return None
 
+    def ret(code, off, val):
+        ln = ends.pop(id(getframe(1)), None)
+        if ln is not None:
+            record(ln, getframe(1))
+        elif want.get(id(code)) is False:
+            return DISABLE
+        return None
+
     mon.register_callback(TOOL, E.PY_START, start)
     mon.register_callback(TOOL, E.PY_RESUME, resume)
     mon.register_callback(TOOL, E.PY_YIELD, yld)
+    mon.register_callback(TOOL, E.PY_RETURN, ret)
 
     # the same local events on the same code objects as gens.py: gens.scan_code
     # finds them as they are loaded (_watch), and its global PY_START, when on, is
@@ -229,6 +254,7 @@ def _install_monitoring(gens):
     gens._watch = watch
     if gens._START_EVERYWHERE[0]:
         mon.set_events(TOOL, E.PY_START)
+
 
 # --- generators, settrace (< 3.12) ------------------------------------------
 
@@ -285,6 +311,8 @@ def _install_greenlet(mod):
         return
     getcurrent = mod.getcurrent
     prev = None
+    held = {}  # id(target) -> (lane, body): written after the switch glet.py holds back
+    fin = glet._fin_sw
 
     def trace(event, args):
         fr = None
@@ -297,14 +325,30 @@ def _install_greenlet(mod):
         prev(event, args)
         if fr is not None:
             try:
-                record(glet.lane_of(origin), fr)
+                ln = glet.lane_of(origin)
+                body = render(ln, fr)
+                if body is not None:
+                    if id(args[1]) in fin:
+                        # the switch line is written when the target resumes in
+                        # glet's switch wrapper (it learns the value there): after it
+                        held[id(args[1])] = (ln, body)
+                    else:
+                        write(ln, body)
             except Exception as e:
                 core.internal_error("locals", e)
 
+    orig_after = glet._after
+
+    def after(self_cur, r, exc=None):
+        orig_after(self_cur, r, exc)
+        h = held.pop(id(self_cur), None)
+        if h is not None:
+            write(h[0], h[1])
+
+    glet._after = after  # (glet's switch wrapper calls it through the module's globals)
     prev = real_set(trace)
     if prev is None:
         real_set(None)
-        return
 
 
 # --- asyncio task steps -----------------------------------------------------------
