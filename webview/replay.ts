@@ -37,6 +37,8 @@ export class Replay {
   private readonly playBtn: HTMLButtonElement;
   private readonly speedSel: HTMLSelectElement;
   private readonly scrub: HTMLInputElement;
+  /** Locals for the next run (VS Code only: shown once the host says what the setting is). */
+  private readonly localsBtn: HTMLButtonElement;
   /** The lane Shift+←/→ walks (picked in the pane; else the cursor event's lane). */
   private lane = -1;
   private shownFor = '';
@@ -67,7 +69,16 @@ export class Replay {
     for (const s of SPEEDS) this.speedSel.append(el('option', { value: String(s) }, `${s}/s`));
     this.speedSel.value = '4';
     this.scrub = el('input', { type: 'range', class: 'scrub', min: '1', max: '1', value: '1', step: '1', 'aria-label': 'Step' });
-    this.controls = el('span', { class: 'replay-controls' }, this.playBtn, this.speedSel, this.scrub);
+    this.localsBtn = button('symbol-variable', 'Record local variables in the next run (slower)', 'Locals');
+    this.localsBtn.classList.add('locals-toggle');
+    this.localsBtn.setAttribute('aria-label', 'Locals in the next run');
+    this.localsBtn.hidden = true;
+    this.localsBtn.addEventListener('click', () => {
+      const on = this.localsBtn.getAttribute('aria-pressed') !== 'true';
+      this.showCaptureLocals(on);
+      this.host.post({ type: 'setCaptureLocals', on });
+    });
+    this.controls = el('span', { class: 'replay-controls' }, this.playBtn, this.speedSel, this.scrub, this.localsBtn);
     // The cursor's keys work with the focus in the pane too (after a click on a task).
     this.pane.root.addEventListener('keydown', (e) => {
       if (!e.defaultPrevented) this.key(e);
@@ -90,6 +101,15 @@ export class Replay {
         }
       });
     }
+  }
+
+  /** The host's `coroscope.captureLocals`: the Locals toggle's pressed state (the toggle appears with the first one). */
+  showCaptureLocals(on: boolean): void {
+    this.localsBtn.hidden = false;
+    this.localsBtn.setAttribute('aria-pressed', String(on));
+    this.localsBtn.title = on
+      ? 'The next run records local variables (the Tasks pane shows them); click to stop recording them'
+      : 'Record local variables in the next run (the Tasks pane shows them; slower)';
   }
 
   /** The trace was cleared (a new run). */
