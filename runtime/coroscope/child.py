@@ -43,7 +43,17 @@ def start_from(info, data):
             raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
         held = procs.hold_term()
         try:
-            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True, parent_task=info.get("parent"), process_name=name)
+            boot.start(
+                cfg["trace"],
+                cfg["socket"],
+                cfg["blocking"],
+                script=script,
+                argv=argv,
+                child=True,
+                parent_task=info.get("parent"),
+                process_name=name,
+                locals=bool(info.get("locals")),
+            )
             boot.state["mp_child"] = True
             boot.state["cfg"]["marks"] = info.get("marks")
             procs.declared()  # (boot.start wrote the lane at once)

@@ -341,6 +341,7 @@ def _bootstrap_info(name):
         "trace": cfg.get("trace"),
         "socket": cfg.get("socket"),
         "blocking": cfg.get("blocking"),
+        "locals": cfg.get("locals"),
         "parent": parent,
         "queues": _queue_names(),
         "marks": cfg.get("marks"),

@@ -92,6 +92,16 @@ for (const py of PYTHONS) {
       assert.equal(ofType(r.events, 'mark').filter((m) => m.kind === 'runtime-error').length, 0);
     });
 
+    it('a spawned child process records its generators’ locals too', () => {
+      const script = 'test/fixtures/python/locals_spawn.py';
+      const r = runTraced(py, script, { opts: ['--locals'], unordered: true });
+      checkTrace(r);
+      const locals = checkLocals(r, script);
+      const gen = tasks(r.events, 'generator').find((t) => t.name === 'gen')!;
+      assert.ok(gen.id.includes(':'), 'the generator runs in the child');
+      assert.deepEqual(of(locals, gen.id).at(-1), { n: '5', k: '10' });
+    });
+
     it('asyncio tasks: each task’s coroutine locals after its steps', () => {
       const script = 'examples/asyncio_tasks.py';
       const r = runTraced(py, script, { opts: ['--locals'] });
