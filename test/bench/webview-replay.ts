@@ -146,27 +146,59 @@ async function main(): Promise<void> {
       `${label} (load average ${load}): pane update p50 ${f(pct(r.updates, 0.5))} / p95 ${f(pct(r.updates, 0.95))} ms; whole frame script p50 ${f(pct(r.draws, 0.5))} / p95 ${f(pct(r.draws, 0.95))} ms; frame interval p50 ${f(pct(r.intervals, 0.5))} ms; per move: main thread ${f(per('task'))} ms = script ${f(per('script'))} + style ${f(per('style'))} + layout ${f(per('layout'))} + other; renderer CPU ${f(cpu)} ms`,
     );
   };
-  if (process.env.BENCH_TRACE === '1') {
-    // Chromium's own timeline of the moves: main-thread time by event name (complete events, nested ones included)
-    const evs: { name: string; ph: string; dur?: number; tid: number; args?: { name?: string } }[] = [];
-    cdp.on('Tracing.dataCollected', (e: { value: typeof evs }) => evs.push(...e.value));
+  /** BENCH_TRACE=1: Chromium's own timeline of each run, main-thread time per move by event name (nested events counted in their parents too). */
+  const measure = async (label: string) => {
+    if (process.env.BENCH_TRACE !== '1') return run(label);
+    const evs: {
+      name: string;
+      ph: string;
+      dur?: number;
+      tid: number;
+      args?: { name?: string; beginData?: { stackTrace?: { functionName: string; url: string; lineNumber: number }[] } };
+    }[] = [];
+    const onData = (e: { value: typeof evs }) => evs.push(...e.value);
+    cdp.on('Tracing.dataCollected', onData);
     const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-    await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
-    await run('cursor moves, traced');
+    await cdp.send('Tracing.start', {
+      categories: 'devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.stack',
+      transferMode: 'ReportEvents',
+    });
+    await run(label);
     await cdp.send('Tracing.end');
     await done;
+    cdp.off('Tracing.dataCollected', onData);
     const main = evs.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')?.tid;
     const by = new Map<string, number>();
-    for (const e of evs) if (e.tid === main && e.ph === 'X' && e.dur) by.set(e.name, (by.get(e.name) ?? 0) + e.dur / 1000 / MOVES);
+    const forced = new Map<string, number>();
+    for (const e of evs) {
+      if (e.tid !== main || e.ph !== 'X' || !e.dur) continue;
+      by.set(e.name, (by.get(e.name) ?? 0) + e.dur / 1000 / MOVES);
+      const st = e.args?.beginData?.stackTrace;
+      if ((e.name === 'Layout' || e.name === 'UpdateLayoutTree') && st?.length) {
+        const k = `${e.name} ← ${st
+          .slice(0, 3)
+          .map((x) => x.functionName || '?')
+          .join(' ← ')}`;
+        forced.set(k, (forced.get(k) ?? 0) + e.dur / 1000 / MOVES);
+      }
+    }
+    if (forced.size)
+      console.log(
+        `  forced (in script) per move: ${[...forced]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 8)
+          .map(([k, v]) => `${k} ${f(v)}`)
+          .join('; ')}`,
+      );
     console.log(
-      [...by]
+      `  timeline per move: ${[...by]
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 25)
+        .slice(0, 16)
         .map(([k, v]) => `${k} ${f(v)}`)
-        .join('; '),
+        .join('; ')}`,
     );
-  }
-  await run('cursor moves');
+  };
+  await measure('cursor moves');
   // BENCH_HIDE="label=selector;…": where the time goes, by hiding parts of the page one after another
   for (const [label, sel] of (process.env.BENCH_HIDE ?? '')
     .split(';')
@@ -175,7 +207,7 @@ async function main(): Promise<void> {
     await page.evaluate((q) => {
       for (const e of document.querySelectorAll(q)) (e as HTMLElement).style.setProperty('display', 'none', 'important');
     }, sel);
-    await run(`${label} (hidden: ${sel})`);
+    await measure(`${label} (hidden: ${sel})`);
   }
   await d.close();
 }
