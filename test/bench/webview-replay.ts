@@ -156,7 +156,8 @@ async function main(): Promise<void> {
       tid: number;
       args?: { name?: string; beginData?: { stackTrace?: { functionName: string; url: string; lineNumber: number }[] } };
     }[] = [];
-    const onData = (e: { value: typeof evs }) => evs.push(...e.value);
+    // (the protocol types trace events as string maps; Chromium's have numbers and objects too)
+    const onData = (e: { value: unknown[] }) => evs.push(...(e.value as typeof evs));
     cdp.on('Tracing.dataCollected', onData);
     const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
     await cdp.send('Tracing.start', {
