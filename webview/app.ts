@@ -374,7 +374,9 @@ export class App implements AppSurface {
   private syncToolbar(): void {
     const shown = this.tableShown;
     this.bar.sync(this.view.scale, this.model.foldingOn, this.filterOn, shown, this.model.compressGaps);
-    this.tablePane.hidden = !shown;
+    // (written only when it changes: every cursor move comes here, and a rewritten `hidden` re-runs the side
+    // column's :has() rules, restyling and laying out the Tasks pane)
+    if (this.tablePane.hidden !== !shown) this.tablePane.hidden = !shown;
     this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0;
   }
 

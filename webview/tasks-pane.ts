@@ -236,11 +236,12 @@ class SourcePane {
   }
 
   show(src: Sources | null, tasks: TaskAtStep[], focus: number): void {
+    // (`hidden` written only when it changes: see the side column's :has() rules in style.css)
     if (!src || !src.pane || src.files.size === 0) {
-      this.root.hidden = true;
+      if (!this.root.hidden) this.root.hidden = true;
       return;
     }
-    this.root.hidden = false;
+    if (this.root.hidden) this.root.hidden = false;
     const placed = tasks.filter(
       (t) => t.file !== undefined && t.line !== undefined && src.files.has(t.file) && t.state !== 'not-started' && t.state !== 'done',
     );

@@ -200,6 +200,28 @@ async function main(): Promise<void> {
     );
   };
   await measure('cursor moves');
+  if (process.env.BENCH_MUTATIONS === '1') {
+    // what a move writes in the pane: mutation records per move, by kind and attribute
+    const m = await page.evaluate(async () => {
+      const app = (window as unknown as { coroscope: { replay: { goRow(r: number): void }; model: { rowCount: number } } }).coroscope;
+      const by: Record<string, number> = {};
+      const obs = new MutationObserver((recs) => {
+        for (const r of recs) {
+          const k = `${r.type}${r.attributeName ? `:${r.attributeName}` : ''} in ${(r.target as Element).className ?? r.target.parentElement?.className ?? ''}`;
+          by[k] = (by[k] ?? 0) + 1;
+        }
+      });
+      obs.observe(document.querySelector('.side')!, { subtree: true, attributes: true, childList: true, characterData: true });
+      const start = Math.floor(app.model.rowCount / 3);
+      for (let k = 0; k < 20; k++) {
+        app.replay.goRow(start + k);
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      }
+      obs.disconnect();
+      return by;
+    });
+    console.log(`  mutations in the side column per move: ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / 20])))}`);
+  }
   // BENCH_HIDE="label=selector;…": where the time goes, by hiding parts of the page one after another
   for (const [label, sel] of (process.env.BENCH_HIDE ?? '')
     .split(';')
