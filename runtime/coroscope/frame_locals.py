@@ -26,7 +26,7 @@ change since its last line gets no new one (readers keep the last one).
 import sys
 import types
 
-from . import core
+from . import core, state
 from .core import frames, OWN, now, is_user_code
 from .values import safe_repr, is_sub
 from _json import encode_basestring_ascii as _q
@@ -66,7 +66,7 @@ def record(lane, frame):
 def render(lane, frame):
     """The ``frame``/``vars`` part of a locals line, or None (nothing to write:
     not a user frame, or the same as the lane's last one)."""
-    if core.W is None or lane is None or frame is None:
+    if state.W is None or lane is None or frame is None:
         return None
     try:
         code = frame.f_code
@@ -111,8 +111,8 @@ def render(lane, frame):
 
 
 def write(lane, body):
-    if core.W is not None:
-        core._enq('{"type":"locals","ts":%d,"task":"%s",%s}\n' % (now(), lane.id, body))
+    if state.W is not None:
+        core.enq('{"type":"locals","ts":%d,"task":"%s",%s}\n' % (now(), lane.id, body))
 
 
 def _user_frame(f, limit=64):
@@ -355,12 +355,12 @@ def _install_greenlet(mod):
 
 
 def _install_asyncio(mod):
-    from . import aio
+    from . import aio_tasks
     from .values import type_name
 
     H = mod.events.Handle
     inner = H._run
-    lanes = aio._task_lanes
+    lanes = aio_tasks._task_lanes
     MT = types.MethodType
     BMT = types.BuiltinMethodType
     STEP = {}  # id(type) -> a step callback's type (TaskStepMethWrapper)
