@@ -199,6 +199,29 @@ async function main(): Promise<void> {
         .join('; ')}`,
     );
   };
+  if (process.env.BENCH_PROFILE === '1') {
+    // V8's sampling profile of the moves: self time per function (ms per move)
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    await run('cursor moves, profiled');
+    const { profile } = await cdp.send('Profiler.stop');
+    const dt = new Map<number, number>();
+    const ts = profile.timeDeltas ?? [];
+    (profile.samples ?? []).forEach((id, k) => dt.set(id, (dt.get(id) ?? 0) + (ts[k] ?? 0) / 1000 / MOVES));
+    const by = new Map<string, number>();
+    for (const n of profile.nodes) {
+      const k = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+      by.set(k, (by.get(k) ?? 0) + (dt.get(n.id) ?? 0));
+    }
+    console.log(
+      `  self time per move: ${[...by]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 14)
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join('; ')}`,
+    );
+  }
   await measure('cursor moves');
   if (process.env.BENCH_MUTATIONS === '1') {
     // what a move writes in the pane: mutation records per move, by kind and attribute
