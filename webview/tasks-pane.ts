@@ -86,8 +86,9 @@ export class TasksPane {
       const text = (k: string, e: HTMLElement, v: string) => {
         if (L.get(k) !== v) {
           L.set(k, v);
+          // (an empty line is hidden by CSS, :empty: a `hidden` attribute written here would re-run the side
+          // column's :has() rules on every move)
           e.textContent = v;
-          e.hidden = v === '';
         }
       };
       attr('task', t.id);
@@ -157,7 +158,6 @@ export class TasksPane {
       creator: el('div', { class: 'creator' }),
       locals: el('div', { class: 'locals', role: 'table', 'aria-label': 'Local variables' }),
     };
-    r.locals.hidden = true;
     r.root.append(el('div', { class: 'line1' }, r.icon, r.name, r.state), r.where, r.waits, r.vals, r.chain, r.creator, r.locals);
     const pick = () => {
       const t = this.tasks.find((x) => x.lane === lane);
@@ -187,11 +187,9 @@ function showLocals(r: Row, t: TaskAtStep): void {
   const box = r.locals;
   if (!loc) {
     box.replaceChildren();
-    box.hidden = true;
     box.removeAttribute('data-frame');
     return;
   }
-  box.hidden = false;
   box.setAttribute('data-frame', loc.frame);
   const rows: HTMLElement[] = [el('div', { class: 'locals-head' }, loc.vars.length ? `locals of ${loc.frame}` : `${loc.frame}: no locals`)];
   for (const [k, v] of loc.vars) {
