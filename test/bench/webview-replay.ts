@@ -208,7 +208,8 @@ async function main(): Promise<void> {
     const { profile } = await cdp.send('Profiler.stop');
     const dt = new Map<number, number>();
     const ts = profile.timeDeltas ?? [];
-    (profile.samples ?? []).forEach((id, k) => dt.set(id, (dt.get(id) ?? 0) + (ts[k] ?? 0) / 1000 / MOVES));
+    const samples = profile.samples ?? [];
+    for (let k = 0; k < samples.length; k++) dt.set(samples[k], (dt.get(samples[k]) ?? 0) + (ts[k] ?? 0) / 1000 / MOVES);
     const by = new Map<string, number>();
     for (const n of profile.nodes) {
       const k = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
