@@ -37,6 +37,7 @@ MAX_VARS = 24
 MAX_CHARS = 1500
 _MODULE_SKIP = frozenset(map(id, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType)))
 _last = {}  # lane id -> the vars part of its last locals line (an unchanged state is not written again)
+_heads = {}  # id(code) -> (code, its line's "frame" part)
 
 
 def _proxy_type():
@@ -93,7 +94,12 @@ def render(lane, frame):
             r = safe_repr(v, VALUE_CAP)
             used += len(r) + len(k)
             parts.append(_q(k) + ":" + _q(r))
-        body = '"frame":%s,"vars":{%s}' % (_q(_qualname(code)), ",".join(parts))
+        h = _heads.get(id(code))
+        if h is None or h[0] is not code:
+            if len(_heads) > 10000:
+                _heads.clear()
+            h = _heads[id(code)] = (code, '"frame":%s,"vars":{' % _q(_qualname(code)))
+        body = h[1] + ",".join(parts) + "}"
         if more:
             body += ',"more":%d' % more
         key = lane.id
@@ -113,6 +119,16 @@ def render(lane, frame):
 def write(lane, body):
     if state.W is not None:
         core.enq('{"type":"locals","ts":%d,"task":"%s",%s}\n' % (now(), lane.id, body))
+
+
+def _caller_lane(lane, caller):
+    """The lane of the frame that resumed ``lane``: gens.py's cache when it is the
+    plain frame it saw last (a frame walk otherwise)."""
+    if caller is lane.cframe:
+        c = lane.clane
+        if c is not None:
+            return c
+    return core.lane_at(caller)
 
 
 def _user_frame(f, limit=64):
@@ -170,7 +186,6 @@ def _install_monitoring(gens):
     fget = frames.get
     getframe = sys._getframe
     local = mon.set_local_events
-    lane_at = core.lane_at
 
     mine = set()  # id(code): its local events are set for this tool too
     ends = {}  # id(frame) -> lane, for its values at its return
@@ -192,7 +207,7 @@ def _install_monitoring(gens):
             return None
         caller = frame.f_back
         if caller is not None:
-            record(lane_at(caller), caller)
+            record(_caller_lane(info[0], caller), caller)
         record(info[0], frame)  # its arguments
         if len(ends) > 100000:
             ends.clear()
@@ -208,7 +223,7 @@ def _install_monitoring(gens):
         if info is not None and info[3] == OWN:
             caller = frame.f_back
             if caller is not None:
-                record(lane_at(caller), caller)
+                record(_caller_lane(info[0], caller), caller)
         return None
 
     def yld(code, off, val):
@@ -271,7 +286,7 @@ def _install_settrace(gens):
             if info is not None and info[3] == OWN:
                 caller = frame.f_back
                 if caller is not None:
-                    record(core.lane_at(caller), caller)
+                    record(_caller_lane(info[0], caller), caller)
                 if first:
                     record(info[0], frame)
         return r
