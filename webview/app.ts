@@ -73,6 +73,11 @@ export class App implements AppSurface {
   constructor(
     root: HTMLElement,
     readonly vscode: VsCodeApi,
+    /**
+     * Whether the page is the CLI's HTML report: nothing can open an editor there, so a click shows the source line's
+     * text instead. Asked when needed (the report's config block comes after the bundle in the page).
+     */
+    private readonly isReport: () => boolean = () => false,
   ) {
     this.root = root;
     const saved = restoreState(vscode.getState());
@@ -120,7 +125,7 @@ export class App implements AppSurface {
       this.view.selected = -1;
       this.changed();
     });
-    const legend = new Legend();
+    const legend = new Legend(isReport);
     bar.help.addEventListener('click', () => {
       bar.help.setAttribute('aria-pressed', String(legend.toggle()));
     });
@@ -588,13 +593,35 @@ export class App implements AppSurface {
     ds.selected = String(this.view.selected);
     // The selected event in full (value, creator, site, cause), selectable and copyable.
     const sel = this.view.selected;
-    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
+    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}:${this.replay.sourcesKey}`, () => this.fullDetails(sel));
     else this.detailsPane.hide();
     this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
     if (this.drawTimes.length > 1000) this.drawTimes.splice(0, 500);
+  }
+
+  /** The details pane's text: the event in full, then its source line's text when the page has the file. */
+  fullDetails(e: number): string {
+    const text = details(this.store, e, true);
+    const file = this.store.file(e),
+      line = this.store.line(e);
+    const src = this.replay.lineText(file, line);
+    if (file === undefined || line <= 0) return text;
+    if (src !== undefined) return `${text}\n\nline ${line} of ${basename(file)}:\n${src.trim()}`;
+    return this.isReport() ? `${text}\n\n(the source of ${basename(file)} is not in this report)` : text;
+  }
+
+  /** What a click on an event's row does, as the tooltip says it (honest about the report, which has no editor). */
+  clickWords(e: number): string {
+    const file = this.store.file(e),
+      line = this.store.line(e);
+    if (file === undefined || line <= 0) return 'click to see it in full';
+    if (!this.isReport()) return 'click to open the source line in the editor';
+    return this.replay.lineText(file, line) !== undefined
+      ? `click to see it in full with the text of line ${line} of ${basename(file)}`
+      : 'click to see it in full (its source file is not in this report)';
   }
 
   /** For tests and the benchmark: the event index under a row's arrow, and its y. */

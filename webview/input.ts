@@ -152,7 +152,7 @@ export function hover(app: App, x: number, y: number): void {
   } else if (h && 'row' in h) {
     row = h.row;
     text = h.fold >= 0 ? `${foldLabel(app.model, h.fold)}\nclick to expand` : details(app.store, h.event);
-    if (h.fold < 0 && app.store.file(h.event) !== undefined) text += '\nclick to open the source line';
+    if (h.fold < 0) text += `\n${app.clickWords(h.event)}`;
   }
   if (row !== app.view.hoverRow) {
     app.view.hoverRow = row;

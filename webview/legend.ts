@@ -21,18 +21,31 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['Time / Steps', 'Time draws events at their times (proportional); Gaps compresses long idle gaps, marked with a zigzag'],
 ];
 
+/** What a click on a row does: the panel opens the editor; the report (a page with no editor) shows the line's text. */
+export function clickLegend(report: boolean): readonly [string, string] {
+  return report
+    ? [
+        'click a row',
+        "the event in full below the diagram, with the text of its source line (this report carries the program's own files; it cannot open an editor)",
+      ]
+    : ['click a row', 'the event in full at the bottom of the diagram, and its source line opened in the editor'];
+}
+
 export class Legend {
   readonly root: HTMLDivElement;
+  private readonly click: HTMLSpanElement;
 
-  constructor() {
-    const rows = LEGEND.map(([k, v]) =>
-      el('div', { class: 'legend-row', role: 'listitem' }, el('span', { class: 'legend-key' }, k), el('span', { class: 'legend-text' }, v)),
-    );
+  /** `isReport`: asked when the legend opens (the report says what a click does there). */
+  constructor(private readonly isReport: () => boolean = () => false) {
+    const row = ([k, v]: readonly [string, string]) =>
+      el('div', { class: 'legend-row', role: 'listitem' }, el('span', { class: 'legend-key' }, k), el('span', { class: 'legend-text' }, v));
+    const click = row(clickLegend(false));
+    this.click = click.lastChild as HTMLSpanElement;
     this.root = el(
       'div',
       { class: 'legend', role: 'dialog', 'aria-label': 'What the diagram shows' },
       el('div', { class: 'legend-title' }, 'What the diagram shows'),
-      el('div', { role: 'list' }, ...rows),
+      el('div', { role: 'list' }, ...LEGEND.map(row), click),
     );
     this.root.hidden = true;
     this.root.addEventListener('keydown', (e) => {
@@ -41,6 +54,7 @@ export class Legend {
   }
 
   toggle(on = this.root.hidden): boolean {
+    if (on) this.click.textContent = clickLegend(this.isReport())[1];
     this.root.hidden = !on;
     return on;
   }
