@@ -100,6 +100,7 @@ export class App implements AppSurface {
     this.query = saved.query;
     this.model.foldingOn = saved.foldingOn;
     this.model.compressGaps = saved.compressGaps;
+    this.model.showShutdown = saved.showShutdown;
     for (const x of saved.expanded) this.model.expanded.add(x);
     this.theme = readTheme(root);
 
@@ -174,6 +175,11 @@ export class App implements AppSurface {
       this.changed();
     });
     this.bar.gaps.addEventListener('click', () => this.setCompressGaps(!this.model.compressGaps));
+    this.bar.shutdown.addEventListener('click', () => {
+      this.model.setShutdownShown(!this.model.shutdownShown);
+      this.table.setModel(this.model);
+      this.changed();
+    });
     this.bar.filter.addEventListener('click', () => {
       this.filterOn = !this.filterOn;
       this.applyQuery();
@@ -247,10 +253,12 @@ export class App implements AppSurface {
     const keep = this.firstReset; // the first reset after a reload replays the same trace: keep the restored view
     this.firstReset = false;
     const gaps = this.model.compressGaps;
+    const shutdown = this.model.showShutdown;
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
     this.replay.reset();
     this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
+    this.model.showShutdown = keep ? restoreState(this.vscode.getState()).showShutdown : shutdown;
     resetPairs();
     this.bar.title.textContent = title;
     this.bar.title.title = title;
@@ -378,7 +386,14 @@ export class App implements AppSurface {
 
   private syncToolbar(): void {
     const shown = this.tableShown;
-    this.bar.sync(this.view.scale, this.model.foldingOn, this.filterOn, shown, this.model.compressGaps);
+    this.bar.sync(
+      this.view.scale,
+      this.model.foldingOn,
+      this.filterOn,
+      shown,
+      this.model.compressGaps,
+      this.model.hasShutdown ? this.model.shutdownShown : null,
+    );
     this.tablePane.hidden = !shown;
     this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0;
   }
@@ -402,6 +417,7 @@ export class App implements AppSurface {
         filterOn: this.filterOn,
         foldingOn: this.model.foldingOn,
         compressGaps: this.model.compressGaps,
+        showShutdown: this.model.showShutdown,
         tableOn: this.tableOn,
         follow: this.follow,
         collapsed: [...this.view.collapsed],
@@ -529,6 +545,8 @@ export class App implements AppSurface {
     const t0 = performance.now();
     // The automatic table choice depends on the lanes too: a trace that grows lanes may close it.
     if (this.tableOn === null && this.tablePane.hidden === this.tableShown) this.syncToolbar();
+    // The Shutdown toggle appears once the trace has asyncio.run's shutdown.
+    else if (this.bar.shutdown.hidden === this.model.hasShutdown) this.syncToolbar();
     const w = bodyW(this),
       h = this.diagram.clientHeight;
     const dpr = window.devicePixelRatio || 1;

@@ -58,7 +58,7 @@ export class Geometry {
     let x = 0;
     const lanes = model.store.tasks.length;
     for (let l = 0; l < lanes; l++) {
-      const w = view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
+      const w = model.hiddenLanes.has(l) ? 0 : view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
       this.laneLeft.push(x);
       this.laneWidth.push(w);
       x += w;
@@ -226,9 +226,24 @@ export function resetPairs(): void {
   wakerCache.clear();
 }
 
+/** Label of asyncio.run's folded shutdown: what it stands for, in words. */
+function shutdownLabel(m: DiagramModel, start: number, end: number): string {
+  const s = m.store;
+  let runs = 0;
+  const threads: string[] = [];
+  for (let i = start; i < end; i++) {
+    const t = s.typeCode(i);
+    if (t === TYPE.switch && s.reason(i) === 'run') runs++;
+    else if (t === TYPE.task) threads.push(laneName(s, s.a(i)));
+  }
+  const made = threads.length ? `, thread ${threads.join(', ')}` : '';
+  return `shutdown: asyncio.run closes its loop (${runs} run${runs === 1 ? '' : 's'} of its own: async generators, default executor${made}; ${(end - start).toLocaleString('en-US')} events)`;
+}
+
 /** Label of a fold row. */
 export function foldLabel(m: DiagramModel, k: number): string {
   const f = m.folds[k];
+  if (f.shutdown) return shutdownLabel(m, f.start, foldEnd(f));
   const hidden = f.count - 2;
   const parts: string[] = [];
   for (let j = 0; j < f.period && j < 3; j++) {
@@ -277,7 +292,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const vl: number[] = [];
   for (let l = 0; l < lanes; l++) {
     const x0 = GUTTER_W - v.left + g.laneLeft[l];
-    if (x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
+    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
   }
   const rows = g.visibleRows();
   const bodyTop = HEADER_H,
@@ -642,7 +657,7 @@ function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolea
     hi = lo + 200;
   }
   p.setFont(`600 12px ${t.font}`);
-  const full = foldLabel(m, row.fold) + '  — click to expand';
+  const full = foldLabel(m, row.fold) + (f.shutdown ? '  — click to show' : '  — click to expand');
   const x0 = Math.max(GUTTER_W + 4, lo - 30);
   const x1 = Math.min(g.width - 4, Math.max(hi + 30, x0 + p.measure(full) + 36));
   const h = Math.min(22, Math.max(4, (g.view.scale === 'steps' ? g.view.rowH : 18) - 2));
