@@ -9,7 +9,7 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['bar on a lane', 'the task is running; thin dashed bars: the event loop or Hub holding control while it waits for the next ready task'],
   ['→ solid arrow', 'control passes from one task to another (send, next, switch, a loop step); blue resumes, green yields and returns, red throws and errors'],
   ['⇢ dashed arrow', 'a value passed through a queue or channel, from the put/send to the get/receive; grey dashed: a task created'],
-  ['⏸  ▶', 'a task waits (on a queue, lock, event, timer, socket…) and is woken; a dotted line comes from the task that woke it'],
+  ['‖  ▶', 'a task waits (on a queue, lock, event, timer, socket…) and is woken; a dotted line comes from the task that woke it'],
   ['⇡  ⇣', 'a value put on / taken from a queue, channel or pool without a switch'],
   ['note', 'what the program printed (red border: stderr); ⚠ a runtime warning such as a blocked event loop'],
   ['↻ row', 'a repeated pattern folded into one row; click to expand'],

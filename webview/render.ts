@@ -587,7 +587,11 @@ function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: num
   p.tag('marker');
   p.roundRect(x - 7, y - 7, 14, 14, 3, t.bg, color);
   p.tag('glyph');
-  p.text(glyph, x, y + 0.5, color, 'center');
+  // A pause is drawn as two bars: ⏸ (U+23F8) is missing from common fonts (DejaVu) and would show as a box.
+  if (glyph === '⏸') {
+    p.fillRect(x - 3, y - 3.5, 2, 7, color);
+    p.fillRect(x + 1, y - 3.5, 2, 7, color);
+  } else p.text(glyph, x, y + 0.5, color, 'center');
   p.tag(undefined);
   if (text && !g.view.collapsed.has(lane)) {
     p.setFont(`11px ${t.font}`);

@@ -4,7 +4,7 @@
 // renderer as the canvas) and opened in another tab, where the browser measures every drawn text box (getBBox,
 // cut to its clip region). No two labels (arrow labels, marks' words, notes, head boxes, ends, lane headers,
 // gutter, gap breaks) may overlap, and no label may cover a lane line's marker or a gap break. Screenshots of each
-// example, and of any page with an overlap, are kept in test-results/.
+// example, and of any page with an overlap, are kept in test-results/. The marks' symbols must be ones a font draws.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,6 +84,34 @@ async function exportPages(page: Page, mode: Mode): Promise<string[]> {
     },
     { mode, max: MAX_PAGES },
   );
+}
+
+/**
+ * In the tab holding an SVG page: the marks' symbols (`cs-glyph`) that no installed font draws (they would show as a
+ * box, as ⏸ did with DejaVu): each symbol is drawn on a canvas in its font and compared with a character no font has.
+ */
+async function missingGlyphs(tab: Page): Promise<string[]> {
+  return tab.evaluate(() => {
+    const cv = document.createElement('canvas');
+    cv.width = cv.height = 40;
+    const c = cv.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+    const pixels = (ch: string, font: string) => {
+      c.clearRect(0, 0, 40, 40);
+      c.font = font;
+      c.textBaseline = 'middle';
+      c.fillText(ch, 4, 20);
+      return c.getImageData(0, 0, 40, 40).data.join(',');
+    };
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<SVGTextElement>('text.cs-glyph')) {
+      const font = getComputedStyle(el).font;
+      // (codicons come from the page's own web font, which this tab does not load)
+      if (font.includes('codicon')) continue;
+      for (const ch of el.textContent ?? '')
+        if (pixels(ch, font) === pixels('\u{10FFFD}', font)) out.push(`${ch} (U+${ch.codePointAt(0)?.toString(16)}) in ${font}`);
+    }
+    return [...new Set(out)];
+  });
 }
 
 /** In a plain tab: the SVG's labels and markers measured by the browser; pairs that overlap by more than 1 px. */
@@ -174,6 +202,7 @@ describe('diagram: labels never overlap (issue 17)', function () {
         for (const [k, svg] of svgs.entries()) {
           pages++;
           const bad = await overlaps(tab, svg);
+          for (const g of await missingGlyphs(tab)) found.push(`${mode} page ${k}: a mark's symbol no font draws: ${g}`);
           if (bad.length) {
             await tab.screenshot({ path: join(shots, `labels-overlap-${c.name}-${mode}-${k}.png`) });
             for (const o of bad.slice(0, 5)) found.push(`${mode} page ${k}: ${JSON.stringify(o.a)} × ${JSON.stringify(o.b)} at ${o.box}`);
