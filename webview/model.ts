@@ -50,6 +50,8 @@ export class DiagramModel {
   foldingOn = true;
   /** Show asyncio.run's shutdown machinery as rows (the toolbar's Shutdown toggle); folded into one row by default. */
   showShutdown = false;
+  /** Every lane's creation and end events, in order: drawn on the Time scale even where a pixel holds many rows. */
+  readonly lifeEvents: number[] = [];
   /** Lanes that live only inside a folded shutdown (`Thread-1 (_do_shutdown)`): not drawn while it is folded. */
   hiddenLanes = new Set<number>();
   /**
@@ -105,6 +107,7 @@ export class DiagramModel {
       const t = s.typeCode(i);
       const a = s.a(i);
       if (a >= 0 && (this.laneStart[a] === undefined || this.laneStart[a] < 0)) this.touchLane(a, i);
+      if (t === TYPE.task || t === TYPE.end) this.lifeEvents.push(i);
       if (t === TYPE.switch) {
         const b = s.b(i);
         if (b >= 0 && (this.laneStart[b] === undefined || this.laneStart[b] < 0)) this.touchLane(b, i);

@@ -127,6 +127,30 @@ export class Geometry {
         if (next - 1 > r && next - 1 < count) push(next - 1);
         r = next > r ? next : r + 1;
       }
+      // Lanes made or ended inside a pixel's run are drawn too (their head boxes and ends; at most two per lane):
+      // greenlets spawned at one moment each get their box.
+      if (out.length > 1) {
+        const life = m.lifeEvents;
+        const e0 = out[0].e,
+          e1 = out[out.length - 1].e;
+        let lo = 0,
+          hi = life.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (life[mid] <= e0) lo = mid + 1;
+          else hi = mid;
+        }
+        const have = new Set(out.map((x) => x.r));
+        let added = false;
+        for (let k = lo; k < life.length && life[k] < e1; k++) {
+          const rr = m.eventRow(life[k]);
+          if (have.has(rr) || m.rowEvent(rr) !== life[k]) continue;
+          have.add(rr);
+          push(rr);
+          added = true;
+        }
+        if (added) out.sort((x, y) => x.r - y.r);
+      }
     }
     return out;
   }
@@ -386,13 +410,19 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const breaks = placeBreaks(p, g, t, rows, vl, taken);
   p.setFont(fontLabel);
   let lastLabelY = -Infinity;
+  // Head boxes are drawn after every arrow, so a create arrow of a lane made at the same moment never crosses one.
+  const heads: { x: number; y: number; w: number; name: string }[] = [];
   for (const row of rows) {
     const y = row.y;
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
     // On the time scale rows can crowd: write a label only where there is room for it. Rows too dense for every
-    // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes.
-    const room = labels ? v.scale === 'steps' || y - lastLabelY >= 15 : y - lastLabelY >= 15 && row.e >= 0 && important(s, row.e);
-    if (room) lastLabelY = y;
+    // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes. A lane's
+    // head box and its end are always tried (at most two per lane): lanes made at one moment sit side by side, and
+    // the placement keeps whichever fit.
+    const spaced = y - lastLabelY >= 15;
+    const lifeRow = row.e >= 0 && (s.typeCode(row.e) === TYPE.task || s.typeCode(row.e) === TYPE.end);
+    const room = (labels ? v.scale === 'steps' || spaced : spaced && row.e >= 0 && important(s, row.e)) || lifeRow;
+    if (room && (v.scale === 'steps' || spaced)) lastLabelY = y;
     if (row.fold >= 0) {
       drawFold(p, g, t, row, room, taken);
       continue;
@@ -475,14 +505,8 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
           const px = g.laneX(parent);
           drawArrow(p, g, t, taken, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
         }
-        if (boxed) {
-          p.setFont(`600 11px ${t.font}`);
-          p.roundRect(x - w / 2, y - 9, w, 18, 4, t.headBg, t.border);
-          p.tag('label');
-          p.text(name, x, y, t.fg, 'center');
-          p.tag(undefined);
-          p.setFont(fontLabel);
-        } else p.fillRect(x - 6, y - 2, 12, 4, t.life);
+        if (boxed) heads.push({ x, y, w, name });
+        else p.fillRect(x - 6, y - 2, 12, 4, t.life);
         break;
       }
       case TYPE.end: {
@@ -522,6 +546,13 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       default:
         break;
     }
+  }
+  p.setFont(`600 11px ${t.font}`);
+  for (const h of heads) {
+    p.roundRect(h.x - h.w / 2, h.y - 9, h.w, 18, 4, t.headBg, t.border);
+    p.tag('label');
+    p.text(h.name, h.x, h.y, t.fg, 'center');
+    p.tag(undefined);
   }
   p.unclip();
 
@@ -710,9 +741,18 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[], breaks: B
         p.tag('label');
         p.text(b.text, b.x + 5, b.y, t.dim, 'left');
       }
+      // The zigzag runs across the lanes, around the words of this break and of any break close above or below.
+      const gaps = breaks
+        .filter((o) => o.w > 0 && Math.abs(o.y - b.y) < 12)
+        .map((o) => [o.x, o.x + o.w])
+        .sort((x, y) => x[0] - y[0]);
       p.tag('marker');
-      zigzag(p, t, GUTTER_W, b.w > 0 ? b.x : g.width, b.y);
-      if (b.w > 0) zigzag(p, t, b.x + b.w, g.width, b.y);
+      let x0 = GUTTER_W;
+      for (const [a, z] of gaps) {
+        zigzag(p, t, x0, a, b.y);
+        x0 = Math.max(x0, z);
+      }
+      zigzag(p, t, x0, g.width, b.y);
       p.tag(undefined);
     }
     p.setFont(`10px ${t.mono}`);

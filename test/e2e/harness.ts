@@ -60,7 +60,8 @@ export interface Diagram {
 }
 
 export async function openDiagram(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Diagram> {
-  const dist = join(ROOT, 'dist/webview');
+  // COROSCOPE_WEBVIEW_DIST: another build of the bundle (the benchmark compares a branch's with its base's, interleaved).
+  const dist = process.env.COROSCOPE_WEBVIEW_DIST ?? join(ROOT, 'dist/webview');
   if (!existsSync(join(dist, 'webview.js'))) throw new Error('dist/webview/webview.js missing: run npm run build first');
   const nonce = randomBytes(16).toString('base64');
   let html = '';
