@@ -13,6 +13,10 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['⇡  ⇣', 'a value put on / taken from a queue, channel or pool without a switch'],
   ['note', 'what the program printed (red border: stderr); ⚠ a runtime warning such as a blocked event loop'],
   ['↻ row', 'a repeated pattern folded into one row; click to expand'],
+  [
+    'shutdown row',
+    "asyncio.run's own clean-up after main() returned (the loop run again to close async generators and the default executor, its _do_shutdown thread), folded into one row; the Shutdown toggle or a click shows it",
+  ],
   ['step', 'on the Steps scale, one row per event; in asyncio, one run of a task between two awaits (the loop "steps" it)'],
   ['Hub', "gevent's scheduler greenlet: it runs the event loop and switches to whichever greenlet can continue"],
   ['io-wait, fd', 'waiting for a socket or pipe (a file descriptor, `fd=7`) to be ready to read or write'],

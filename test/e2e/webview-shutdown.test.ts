@@ -57,6 +57,11 @@ describe('diagram: asyncio.run shutdown folded into one row (issue 17)', functio
     assert.ok(s.tasks.some((t) => t.id === shutdownThread.id));
     await d.page.screenshot({ path: join(shots, 'webview-asyncio-shutdown-shown.png') });
 
+    // The help says what the row and the toggle are.
+    await d.page.click('button[aria-label^="What the diagram shows"]');
+    assert.match((await d.page.textContent('.legend')) ?? '', /shutdown row.*asyncio\.run's own clean-up.*Shutdown toggle/);
+    await d.page.click('button[aria-label^="What the diagram shows"]');
+
     // And folded again.
     await toggle.click();
     await d.page.waitForFunction(() => document.querySelector('button[aria-label^="Show asyncio.run"]')?.getAttribute('aria-pressed') === 'false');
