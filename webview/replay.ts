@@ -13,7 +13,7 @@ import type { TraceStore } from '../trace/store';
 import { button, el } from './dom';
 import { displayNames } from './labels';
 import type { DiagramModel } from './model';
-import { type Sources, TasksPane } from './tasks-pane';
+import { type Sources, TasksPane, sourceLine } from './tasks-pane';
 
 export interface ReplayHost {
   readonly store: TraceStore;
@@ -127,6 +127,16 @@ export class Replay {
     this.pane.clear();
     // A `#step=N` the page was opened with waits for the first trace (read in the constructor); a later trace (a new
     // run in the same page) starts without a cursor, whatever the address still says.
+  }
+
+  /** The text of a line of the program, when the page has its file (the report embeds them; the panel asks). */
+  lineText(file: string | undefined, line: number): string | undefined {
+    return sourceLine(this.sources, file, line);
+  }
+
+  /** Changes when sources arrive (so text built from them is rebuilt). */
+  get sourcesKey(): number {
+    return this.sources?.files.size ?? 0;
   }
 
   /** Source texts from the host (added to those already given). */
