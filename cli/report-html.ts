@@ -14,7 +14,7 @@ import { diagramPage } from '../webview/page';
 import { jsonlChunks, type EventRanges } from '../trace/jsonl';
 import type { TraceStore } from '../trace/store';
 import { TYPE } from '../trace/store';
-import type { ReportConfig } from '../webview/report-config';
+import { REPORT_ELEMENT_ID, type ReportConfig } from '../webview/report-config';
 import { CliError } from './errors';
 import { reportSources } from './report-sources';
 
@@ -155,7 +155,7 @@ export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOp
   };
   try {
     write(page.slice(0, end));
-    write(`<script type="application/json" id="coroscope-report" nonce="${nonce}">${scriptJson(config)}</script>\n`);
+    write(`<script type="application/json" id="${REPORT_ELEMENT_ID}" nonce="${nonce}">${scriptJson(config)}</script>\n`);
     const limit = o.blockText ?? BLOCK_TEXT;
     let parts: string[] = [];
     let size = 0;

@@ -26,6 +26,8 @@ export interface RunOptions extends OutputPaths {
   module?: string;
   trace?: string;
   progress: boolean;
+  /** `--locals`: the runtime records frames' local variables at switches. */
+  locals?: boolean;
 }
 
 /** The runtime package folder: ../runtime next to dist/cli.js, or $COROSCOPE_RUNTIME. */
@@ -67,6 +69,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
       args,
       cwd: process.cwd(),
       traceFile: o.trace,
+      locals: o.locals,
       stdio: 'inherit',
       fileFallback: true,
       oneHeader: true,

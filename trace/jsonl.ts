@@ -11,16 +11,23 @@ export function* jsonlChunks(store: TraceStore, chunkEvents = 8192, ranges?: Eve
   if (store.header) yield JSON.stringify(store.header) + '\n';
   let buf: string[] = [];
   let r = 0;
+  // the `locals` lines (--locals) after the row each is attached to
+  const locals = store.locals;
+  let k = 0;
   for (let i = 0; i < store.length; i++) {
     if (ranges) {
       while (r < ranges.length && i >= ranges[r][1]) r++;
       const inside = r < ranges.length && i >= ranges[r][0];
       if (!inside) {
         const t = store.typeCode(i);
-        if (t !== TYPE_CODES.task && t !== TYPE_CODES.rename) continue;
+        if (t !== TYPE_CODES.task && t !== TYPE_CODES.rename) {
+          if (locals) while (k < locals.count && locals.rowAt(k) <= i) k++;
+          continue;
+        }
       }
     }
     buf.push(JSON.stringify(store.event(i)));
+    if (locals) for (; k < locals.count && locals.rowAt(k) <= i; k++) buf.push(JSON.stringify(locals.event(k, store.taskId(locals.laneAt(k)))));
     if (buf.length >= chunkEvents) {
       yield buf.join('\n') + '\n';
       buf = [];

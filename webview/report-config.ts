@@ -1,6 +1,9 @@
 // What the CLI's HTML report (cli/report-html.ts) tells its boot script
 // (webview/report-boot.ts) in the page's `#coroscope-report` JSON block.
 // Types only: shared by a Node module and a browser entry.
+/** The id of the report's JSON block; its presence also tells the bundle it runs in the report (no editor to open). */
+export const REPORT_ELEMENT_ID = 'coroscope-report';
+
 export interface ReportConfig {
   title: string;
   exitCode: number | null;
