@@ -47,6 +47,11 @@ export interface CoreSpec {
   fileFallback?: boolean;
   /** Only the first connection's header is kept (see EventServerOptions). */
   oneHeader?: boolean;
+  /**
+   * The store lets each batch's rows go once `onBatch` has seen them (TraceStore.releaseBefore): lanes, header,
+   * counts and problems stay, memory does not grow with the run. The CLI: it writes its outputs from the trace file.
+   */
+  releaseRows?: boolean;
   /** How long to wait after the exit for connections still open (a child that outlives the script). Default 1500 ms. */
   lingerMs?: number;
   /** Base environment (default: this process's). */
@@ -149,6 +154,7 @@ export class StreamDecoder {
     private readonly batchMs = 30,
     private readonly sliceBytes = 256 * 1024,
     serverOptions: EventServerOptions = {},
+    private readonly releaseRows = false,
   ) {
     this.server = new EventServer({ onData: () => this.scheduleDrain() }, undefined, serverOptions);
   }
@@ -199,6 +205,7 @@ export class StreamDecoder {
       for (let i = first; i < first + count; i++) if (this.store.typeCode(i) === TYPE.mark) this.hooks.onMark(i);
     }
     this.hooks.onBatch?.(new ByteBatch(buf, start, this.trace.enqueued, first, count));
+    if (this.releaseRows) this.store.releaseBefore(this.store.length);
   }
 
   /** Stops accepting, then decodes everything still queued (in slices). */
@@ -319,7 +326,15 @@ export class RunCore<S extends CoreSpec = RunSpec> {
   async start(): Promise<void> {
     const spec = this.spec;
     this.addr = privateAddress(this.platform);
-    this.decoder = new StreamDecoder(this.store, this.trace, this.hooks, spec.batchMs ?? 30, spec.sliceBytes ?? 256 * 1024, { oneHeader: spec.oneHeader });
+    this.decoder = new StreamDecoder(
+      this.store,
+      this.trace,
+      this.hooks,
+      spec.batchMs ?? 30,
+      spec.sliceBytes ?? 256 * 1024,
+      { oneHeader: spec.oneHeader },
+      spec.releaseRows,
+    );
     let transport: string[];
     try {
       await this.decoder.listen(this.addr.address);

@@ -9,9 +9,14 @@ export type EventRanges = readonly (readonly [number, number])[];
 /** JSON Lines of a store (header first), in chunks of about `chunkEvents` lines; with `ranges`, only the events in them (plus every lane's declaration). */
 export function* jsonlChunks(store: TraceStore, chunkEvents = 8192, ranges?: EventRanges): Generator<string> {
   if (store.header) yield JSON.stringify(store.header) + '\n';
+  yield* jsonlRows(store, 0, store.length, chunkEvents, ranges);
+}
+
+/** The JSON Lines of rows [from, to) (no header), as `jsonlChunks` writes them; for a store fed and let go in pieces. */
+export function* jsonlRows(store: TraceStore, from: number, to: number, chunkEvents = 8192, ranges?: EventRanges): Generator<string> {
   let buf: string[] = [];
   let r = 0;
-  for (let i = 0; i < store.length; i++) {
+  for (let i = from; i < to; i++) {
     if (ranges) {
       while (r < ranges.length && i >= ranges[r][1]) r++;
       const inside = r < ranges.length && i >= ranges[r][0];
