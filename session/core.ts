@@ -125,6 +125,8 @@ class ByteBatch implements Batch {
 }
 
 const STDERR_TAIL = 8192;
+/** Bytes of trace file writes queued before the decoder waits for the disk. */
+const MAX_PENDING_WRITE = 8 * 1024 * 1024;
 /** Target duration of one decode turn on the extension host's thread. */
 const SLICE_BUDGET_MS = 5;
 
@@ -179,8 +181,11 @@ export class StreamDecoder {
     this.lastDrain = Date.now();
     const buf = this.server.take(this.slice);
     if (buf) this.timedDecode(buf);
-    if (this.server.queuedBytes > 0) setImmediate(() => this.drain());
-    else this.draining = false;
+    if (this.server.queuedBytes === 0) this.draining = false;
+    // The trace file is written behind the decoder: when the disk lags, wait for it rather than hold the bytes
+    // (the socket queue then fills and pauses the connections, as for a slow decoder).
+    else if (this.trace.pendingBytes > MAX_PENDING_WRITE) void this.trace.written().then(() => this.drain());
+    else setImmediate(() => this.drain());
   }
 
   private timedDecode(buf: Buffer): void {
@@ -218,7 +223,8 @@ export class StreamDecoder {
     await this.server.close();
     for (let buf = this.server.take(this.slice); buf; buf = this.server.take(this.slice)) {
       this.timedDecode(buf);
-      await new Promise<void>((r) => setImmediate(r));
+      if (this.trace.pendingBytes > MAX_PENDING_WRITE) await this.trace.written();
+      else await new Promise<void>((r) => setImmediate(r));
     }
   }
 
