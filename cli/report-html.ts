@@ -182,7 +182,9 @@ export class HtmlReportWriter {
       title: o.title,
       exitCode: o.exitCode,
       ...(o.window ? { windowNote: o.window.note } : {}),
-      ...(o.window && o.overview ? { window: { ranges: o.window.ranges.map(([a, b]) => [a, b] as [number, number]), total: o.total ?? 0, overview: o.overview } } : {}),
+      ...(o.window && o.overview
+        ? { window: { ranges: o.window.ranges.map(([a, b]) => [a, b] as [number, number]), total: o.total ?? 0, overview: o.overview } }
+        : {}),
     };
     try {
       this.fd = openSync(path, 'w');

@@ -102,7 +102,16 @@ export class PerfettoStream {
     // Task id and kind are on the track's name; keep slices small (a million of them is common).
     const args: Record<string, string> = { 'resumed by': o.why };
     if (o.site) args.site = o.site;
-    return { name: t?.name ?? `lane ${lane}`, cat: 'running', ph: 'X', pid: this.pidOf(lane), tid: lane + 1, ts: us(o.start), dur: us(end) - us(o.start), args };
+    return {
+      name: t?.name ?? `lane ${lane}`,
+      cat: 'running',
+      ph: 'X',
+      pid: this.pidOf(lane),
+      tid: lane + 1,
+      ts: us(o.start),
+      dur: us(end) - us(o.start),
+      args,
+    };
   }
 
   /** The events of rows [from, to). */
@@ -246,7 +255,6 @@ export class PerfettoStream {
           break;
       }
     }
-
   }
 
   /** What is left open at the end: the metadata of late lanes, the running spans. */

@@ -853,6 +853,13 @@ export class TraceStore {
   approxBytes(): number {
     let strBytes = 0;
     for (const s of this.strings) strBytes += 32 + 2 * s.length;
-    return (this.chunks.length - (this.firstKept >>> SHIFT)) * CHUNK * COLUMN_BYTES + this.arena.byteLength + strBytes + this.sites.count * 48 + this.rest.size * 96 + this.names.tableBytes;
+    return (
+      (this.chunks.length - (this.firstKept >>> SHIFT)) * CHUNK * COLUMN_BYTES +
+      this.arena.byteLength +
+      strBytes +
+      this.sites.count * 48 +
+      this.rest.size * 96 +
+      this.names.tableBytes
+    );
   }
 }

@@ -237,7 +237,9 @@ function cliMemory(events: number): void {
   writeTraceFile(trace, events);
   const size = fs.statSync(trace).size;
   const idle = peakRss(['-e', '0']).kb;
-  console.log(`CLI memory: ${events.toLocaleString('en-US')} events, ${(size / 1e9).toFixed(2)} GB of JSON Lines; idle node peak RSS ${(idle / 1024).toFixed(0)} MB`);
+  console.log(
+    `CLI memory: ${events.toLocaleString('en-US')} events, ${(size / 1e9).toFixed(2)} GB of JSON Lines; idle node peak RSS ${(idle / 1024).toFixed(0)} MB`,
+  );
   const script = path.join(dir, 'app.py');
   fs.writeFileSync(script, '');
   const runs: [string, string[], NodeJS.ProcessEnv?][] = [
