@@ -229,7 +229,7 @@ export class MermaidEdges {
     if (this.ext === 0) return items;
     if (mode === 'exact' && !this.exact) return undefined;
     const last = items[items.length - 1];
-    if (!last || last.kind !== 'loop' || last.body.length !== p || last.body.some((b) => b.kind !== 'edge')) return undefined;
+    if (last?.kind !== 'loop' || last.body.length !== p || last.body.some((b) => b.kind !== 'edge')) return undefined;
     const reps = Math.floor(this.ext / p);
     const rest = this.ext % p;
     const tail = this.edges.slice(this.edges.length - p);

@@ -72,7 +72,7 @@ export class Overview {
   /** Events per bin of one lane (zeros when it had none). */
   laneCounts(lane: number): Uint32Array {
     const c = this.perLane[lane];
-    return c && c.length ? c : new Uint32Array(OVERVIEW_BINS);
+    return c?.length ? c : new Uint32Array(OVERVIEW_BINS);
   }
 
   /** For a page: the `maxLanes` busiest lanes in lane order, counts as plain numbers. */
