@@ -7,19 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// Python cycles that exist today, each written as its modules in import order from the first. They are hidden by
-// imports inside functions (which count here: they run, just later). The runtime split of issue 15 removes them; then
-// this list is emptied and stays empty. A cycle not listed here, or a listed one that is gone, fails the check.
-const PYTHON_CYCLES_ALLOWED = [
-  // boot installs the hooks (hooks → procs); procs runs boot again in a forked or spawned child.
-  'boot → hooks → procs → boot',
-  // the same through the thread hooks: threads names executor threads (→ futures), futures wraps process pools (→ procs).
-  'boot → hooks → threads → futures → procs → boot',
-  // process pools: futures wraps procs' children; procs asks futures about its pool workers.
-  'futures → procs → futures',
-  // procs asks threads which files are its own (_internal_file); threads → futures → procs as above.
-  'futures → procs → threads → futures',
-];
+// Python cycles allowed: none (the runtime split of issue 15 removed the last four). Imports inside functions count
+// here (they run, just later). A cycle not listed here, or a listed one that is gone, fails the check; keep it empty:
+// a module that needs something from a module above it gets it registered (e.g. state.after_fork) instead.
+const PYTHON_CYCLES_ALLOWED = [];
 
 // Bare (package) imports each TypeScript room may use; relative imports between rooms are checked by `tsc -b`
 // (each room's tsconfig references only the rooms it may import).

@@ -4,18 +4,12 @@ import atexit
 import os
 import sys
 import time
+from _thread import get_ident
 
-from . import VERSION, SCHEMA, core, gens, imports, output
+from . import VERSION, SCHEMA, core, gens, imports, output, state
 from .writer import Writer
 
-# cfg: where this process's events go, handed to its child processes (fork children inherit it;
-# spawn and forkserver children get it in multiprocessing's preparation data, see procs.py), never
-# through the environment, which the program and its subprocesses can see.
-state = {"exit": None, "signal": None, "finished": False, "script": None, "mp_child": False, "cfg": None}
-ENV_BLOCKING = "COROSCOPE_BLOCKING_MS"  # read only (a default for --blocking-ms); never set
-# For tests: a child process of this name does not start the runtime, as if it could not
-# (it runs untraced, and says so in a mark).
-ENV_TEST_UNTRACED = "COROSCOPE_TEST_UNTRACED"
+run = state.process
 
 
 def header(script, argv, ts):
@@ -60,42 +54,35 @@ def _emulated_stackless(script):
         return False
 
 
-def _open_writer(trace, sock, child):
-    w = Writer(trace, sock, child=child)
-    return w
-
-
 def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None):
     """Set up capture in this process. Returns the main lane."""
     if blocking_ms is not None:
-        core.BLOCKING_NS = int(float(blocking_ms) * 1e6)
+        state.BLOCKING_NS = int(float(blocking_ms) * 1e6)
     if trace:
         trace = os.path.abspath(trace)
-    state["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": core.BLOCKING_NS / 1e6}
+    run["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": state.BLOCKING_NS / 1e6}
     if not child:
         restore_pythonpath()
     if child:
-        core.PREFIX = "%d:" % os.getpid()
-        core._msg[0] = core.child_msg_base()
-    state["script"] = script
+        state.PREFIX = "%d:" % os.getpid()
+        core.child_ids()
+    run["script"] = script
     gens.install(child)
     ts = core.now()
-    core.W = _open_writer(trace, sock, child)
-    core.W.write_now(header(script, argv, ts))
-    for err in core.W.errors:
+    state.W = Writer(trace, sock, child=child)
+    state.W.write_now(header(script, argv, ts))
+    for err in state.W.errors:
         core.mark("runtime-error", err)
     if child:
-        core.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task, ts=ts, pid=os.getpid())
+        state.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task, ts=ts, pid=os.getpid())
         # written at once: a pool worker that gets no work is often terminated before
         # the writer thread's first flush, and its lane must not be a header alone
-        core.W.flush()
+        state.W.flush()
     else:
-        core.MAIN = core.declare("main", "main", None, ts=ts, pid=os.getpid())
-    from _thread import get_ident
-
+        state.MAIN = core.declare("main", "main", None, ts=ts, pid=os.getpid())
     core.thread_lanes.clear()
-    core.thread_lanes[get_ident()] = core.MAIN
-    core.W.start()
+    core.thread_lanes[get_ident()] = state.MAIN
+    state.W.start()
     _warn_no_gil(child)
     output.install()
     if not child:
@@ -106,8 +93,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     from . import hooks
 
     hooks.install()
+    _hook_process_exits()
     atexit.register(_atexit)
-    return core.MAIN
+    return state.MAIN
 
 
 def restore_pythonpath():
@@ -137,7 +125,7 @@ def untraced(cfg, who, why):
     own: header + mark)."""
     try:
         w = Writer(cfg.get("trace"), cfg.get("socket"), child=True)
-        w.write_now(header(state.get("script") or "", sys.argv, core.now()))
+        w.write_now(header(run.get("script") or "", sys.argv, core.now()))
         w.write_now({"type": "mark", "ts": core.now(), "kind": "runtime-error", "message": "process %s (pid %d) runs untraced: %s" % (who, os.getpid(), why)})
         w.close()
     except Exception:
@@ -147,18 +135,20 @@ def untraced(cfg, who, why):
 def abandon(why):
     """The runtime failed while starting in this (child) process: stop
     capturing, say so, and let the program run on untraced."""
-    w = core.W
+    w = state.W
     try:
         if w is not None:
-            core.mark("runtime-error", "process %s (pid %d) runs untraced from here: %s" % (core.MAIN.name if core.MAIN is not None else "?", os.getpid(), why))
+            core.mark(
+                "runtime-error", "process %s (pid %d) runs untraced from here: %s" % (state.MAIN.name if state.MAIN is not None else "?", os.getpid(), why)
+            )
     except Exception:
         pass
     try:
         gens.uninstall()
     except Exception:
         pass
-    core.W = None
-    state["finished"] = True
+    state.W = None
+    run["finished"] = True
     if w is not None:
         try:
             w.close()
@@ -193,10 +183,10 @@ def _warn_no_gil(child):
 
 
 def finish(code=None):
-    if state["finished"]:
+    if run["finished"]:
         return
-    state["finished"] = True
-    w = core.W
+    run["finished"] = True
+    w = state.W
     if w is None:
         return
     from . import sigint
@@ -207,15 +197,15 @@ def finish(code=None):
     except BaseException:
         pass
     if sigint.pending[0]:
-        state["signal"] = "SIGINT"
+        run["signal"] = "SIGINT"
 
 
 def _finish(w, code):
     try:
         gens.uninstall()
         if code is None:
-            code = state["exit"]
-        if core.PREFIX:
+            code = run["exit"]
+        if state.PREFIX:
             # a child process: its lane's ``end`` closes its story; ``finish``
             # is the root process's last line alone
             w.close()  # flushes (with an events-dropped mark if the queue overflowed)
@@ -223,8 +213,8 @@ def _finish(w, code):
         if type(code) is int and os.name == "posix":
             code &= 0xFF  # the status the process really exits with (sys.exit(263) exits 7)
         ev = {"type": "finish", "ts": core.now(), "exitCode": code, "dropped": 0}
-        if state["signal"]:
-            ev["signal"] = state["signal"]
+        if run["signal"]:
+            ev["signal"] = run["signal"]
         w.stop_thread()
         w.flush()
         ev["dropped"] = w.total_dropped()
@@ -233,16 +223,6 @@ def _finish(w, code):
         w.close()
     except Exception:
         pass
-
-
-def flush_now():
-    """Make everything queued so far durable (before os._exit / fork / exec)."""
-    w = core.W
-    if w is not None:
-        try:
-            w.flush(final=True)
-        except Exception:
-            pass
 
 
 def _release_frames():
@@ -274,15 +254,15 @@ def _atexit():
     except Exception:
         pass
     try:
-        main = core.MAIN
+        main = state.MAIN
         if main is not None and not main.ended:
-            code = state["exit"]
+            code = run["exit"]
             core.end(main, "exit", None if code is None else str(code))
     except Exception:
         pass
     finish()
     _release_frames()
-    if state["signal"] == "SIGINT" and os.name == "posix":
+    if run["signal"] == "SIGINT" and os.name == "posix":
         import signal
 
         try:
@@ -293,5 +273,111 @@ def _atexit():
                     pass
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
+        except Exception:
+            pass
+
+
+# --- a process ends or forks -------------------------------------------------
+
+_orig_exit = os._exit
+_fork_parent = [None]
+_hooked = [False]
+
+
+def _hook_process_exits():
+    """os._exit flushes (and ends a child's lane); a forked child of a traced
+    process starts tracing as a process of its own."""
+    if _hooked[0]:
+        return  # (a forked child inherits both)
+    _hooked[0] = True
+    os._exit = _exit
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_parent, after_in_child=_after_child)
+
+
+def _exit(code):
+    try:
+        if state.PREFIX:
+            # a child process (fork or multiprocessing); the root process alone
+            # writes ``finish``
+            from . import proc_ends
+
+            proc_ends.end_self(code)
+            finish(code)
+        else:
+            state.flush_now()
+    except BaseException:
+        pass
+    _orig_exit(code)
+
+
+def _before_fork():
+    if state.W is None:
+        return
+    try:
+        _fork_parent[0] = core.starter_lane().id
+    except Exception:
+        _fork_parent[0] = state.MAIN.id if state.MAIN else None
+    state.flush_now()
+    if state.W is not None:
+        state.W.stop_thread()
+
+
+def _after_parent():
+    if state.W is not None:
+        state.W.start()
+
+
+def _after_child():
+    if state.W is None:
+        return  # not tracing here (e.g. the dormant fork server): nothing to inherit
+    from . import procs, proc_ends
+
+    st = procs.starting()
+    child_name = st[0] if st else None
+    cfg = run.get("cfg") or {}
+    try:
+        old = state.W
+        state.W = None
+        if old is not None:
+            # the parent's sinks (the parent goes on writing to them)
+            for s in old.sinks:
+                try:
+                    if hasattr(s, "sock") and s.sock is not None:
+                        s.sock.close()
+                    elif hasattr(s, "fd"):
+                        os.close(s.fd)
+                except Exception:
+                    pass
+        state.forked()
+        run["finished"] = False
+        run["mp_child"] = child_name is not None
+        atexit.unregister(_atexit)
+        trace, sock = cfg.get("trace"), cfg.get("socket")
+        state.PREFIX = "%d:" % os.getpid()
+        if child_name is not None and os.environ.get(state.ENV_TEST_UNTRACED) == child_name:
+            raise RuntimeError("%s is set to this process's name (a test switch)" % state.ENV_TEST_UNTRACED)
+        held = proc_ends.hold_term() if child_name is not None else None
+        try:
+            state.W = Writer(trace, sock, child=True)
+            state.W.write_now(header(run.get("script") or "", sys.argv, core.now()))
+            state.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()), _fork_parent[0], pid=os.getpid())
+            core.thread_lanes[get_ident()] = state.MAIN
+            if child_name is not None:
+                state.W.flush()  # the lane is written before the marker says so
+                proc_ends.declared()
+        finally:
+            proc_ends.release_term(held)
+        state.W.start()
+        atexit.register(_atexit)
+    except Exception as e:
+        # untraced from here: the child runs on as the program made it
+        try:
+            if state.W is not None:
+                abandon(core.exc_summary(e))
+            else:
+                untraced(cfg, child_name or "fork", core.exc_summary(e))
+                gens.uninstall()
+                run["finished"] = True
         except Exception:
             pass

@@ -18,7 +18,7 @@ def dormant():
     try:
         from . import imports, procs
 
-        procs.start_child[0] = start_from
+        procs.start_children_with(start_from)
         imports.install()
         imports.when_imported("multiprocessing", procs.patch_mp)
     except Exception:
@@ -28,9 +28,9 @@ def dormant():
 def start_from(info, data):
     """Start tracing this child, as the parent's bootstrap info asks; if that
     fails, the child runs untraced and a mark says why."""
-    from . import boot, core, procs
+    from . import boot, core, mp_queues, proc_ends, state
 
-    if core.W is not None or type(info) is not dict:
+    if state.W is not None or type(info) is not dict:
         return
     name = data.get("name") if type(data.get("name")) is str else None
     who = name or "pid %d" % os.getpid()
@@ -39,25 +39,25 @@ def start_from(info, data):
     script = data.get("init_main_from_path") or (argv[0] if argv else "")
     cfg = {"trace": info.get("trace"), "socket": info.get("socket"), "blocking": info.get("blocking")}
     try:
-        if name is not None and os.environ.get(boot.ENV_TEST_UNTRACED) == name:
-            raise RuntimeError("%s is set to this process's name (a test switch)" % boot.ENV_TEST_UNTRACED)
-        held = procs.hold_term()
+        if name is not None and os.environ.get(state.ENV_TEST_UNTRACED) == name:
+            raise RuntimeError("%s is set to this process's name (a test switch)" % state.ENV_TEST_UNTRACED)
+        held = proc_ends.hold_term()
         try:
             boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True, parent_task=info.get("parent"), process_name=name)
-            boot.state["mp_child"] = True
-            boot.state["cfg"]["marks"] = info.get("marks")
-            procs.declared()  # (boot.start wrote the lane at once)
+            state.process["mp_child"] = True
+            state.process["cfg"]["marks"] = info.get("marks")
+            proc_ends.declared()  # (boot.start wrote the lane at once)
         finally:
-            procs.release_term(held)
+            proc_ends.release_term(held)
     except BaseException as e:
-        if core.W is None:
-            boot.state["script"] = script
+        if state.W is None:
+            state.process["script"] = script
             boot.untraced(cfg, who, core.exc_summary(e))
         else:
             boot.abandon(core.exc_summary(e))
         return
     try:
-        procs.inherit_queue_names(info.get("queues"))
+        mp_queues.inherit_queue_names(info.get("queues"))
     except Exception as e:
         core.internal_error("mp queue names", e)
 

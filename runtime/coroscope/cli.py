@@ -119,10 +119,10 @@ def _hide(before):
 
 def prepare(argv, ann=False, slot=True, before=(), cached=True):
     opts, target, args, module = _parse(argv)
-    from . import boot, core, gens
+    from . import boot, core, gens, state
 
     pad_recursion(1 if sys.version_info >= (3, 12) else 2)
-    blocking = opts["blocking"] or os.environ.get(boot.ENV_BLOCKING)
+    blocking = opts["blocking"] or os.environ.get(state.ENV_BLOCKING)
     interp = (getattr(sys, "orig_argv", None) or [sys.executable])[0]
     if module:
         path = target
@@ -155,7 +155,7 @@ def prepare(argv, ann=False, slot=True, before=(), cached=True):
             source = f.read()
     except OSError as e:
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (interp, path, e.errno, e.strerror))
-        boot.state["exit"] = 2
+        state.process["exit"] = 2
         core.end(lane, "exit", "2")
         boot.finish(2)
         sys.exit(2)
@@ -175,7 +175,7 @@ def prepare(argv, ann=False, slot=True, before=(), cached=True):
     except (SyntaxError, ValueError) as e:
         e.__traceback__ = None
         sys.excepthook(type(e), e, None)
-        boot.state["exit"] = 1
+        state.process["exit"] = 1
         core.end(lane, "exception", core.exc_summary(e))
         sys.exit(1)
     del source
@@ -222,34 +222,34 @@ def _strip_all(e):
 
 
 def failed(run, e):
-    from . import boot, core
+    from . import core, state
 
     run.code = run.globals = None
     if isinstance(e, SystemExit):
         c = e.code
-        boot.state["exit"] = 0 if c is None else c if isinstance(c, int) else 1
+        state.process["exit"] = 0 if c is None else c if isinstance(c, int) else 1
         raise e
     _strip_all(e)
     if isinstance(e, KeyboardInterrupt):
         sys.excepthook(type(e), e, e.__traceback__)
-        boot.state["exit"] = 130
-        boot.state["signal"] = "SIGINT"
+        state.process["exit"] = 130
+        state.process["signal"] = "SIGINT"
         core.end(run.lane, "exception", "KeyboardInterrupt")
         sys.exit(130)
     sys.last_type, sys.last_value, sys.last_traceback = type(e), e, e.__traceback__
     if sys.version_info >= (3, 12):
         sys.last_exc = e
     sys.excepthook(type(e), e, e.__traceback__)
-    boot.state["exit"] = 1
+    state.process["exit"] = 1
     core.end(run.lane, "exception", core.exc_summary(e))
     sys.exit(1)
 
 
 def done(run):
-    from . import boot
+    from . import state
 
     run.code = run.globals = None  # (the program's globals die at exit as in plain Python)
-    boot.state["exit"] = 0
+    state.process["exit"] = 0
 
 
 def main(argv):

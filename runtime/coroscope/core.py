@@ -5,13 +5,10 @@ import sys
 from _thread import get_ident
 from time import monotonic_ns as now
 
+from . import state
 from .values import safe_repr, exc_summary, type_name  # noqa: F401  (re-exported for hooks)
 
-W = None  # the Writer, set by start()
-PREFIX = ""  # "" in the root process, "<pid>:" in children
 _counter = [0]
-BLOCKING_NS = 100_000_000
-MAIN = None  # the main thread's lane
 HERE = os.path.dirname(os.path.abspath(__file__))
 errors_reported = set()
 
@@ -84,7 +81,7 @@ class Lane:
 
 def new_id():
     _counter[0] += 1
-    return PREFIX + str(_counter[0])
+    return state.PREFIX + str(_counter[0])
 
 
 from .writer import OUT, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event
@@ -93,7 +90,8 @@ from _json import encode_basestring_ascii as _q
 _put = OUT.append
 
 
-def _enq(line):
+def enq(line):
+    """Queue ready-made event lines (hot paths format their own)."""
     if PEND:
         unpend()
     if len(OUT) < SOFT_QUEUE or room():
@@ -104,9 +102,9 @@ def _enq(line):
 
 def emit(ev):
     """Queue a dict event (rare kinds); hot kinds are formatted directly below."""
-    if W is not None:
+    if state.W is not None:
         try:
-            _enq(_encode_event(ev) + "\n")
+            enq(_encode_event(ev) + "\n")
         except Exception:
             _dropped[0] += 1
 
@@ -142,7 +140,7 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
     """``site``: "first-run" when file/line are where the task first ran, not
     the call that created it (which the runtime could not see cheaply)."""
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
-    if W is None:
+    if state.W is None:
         return lane
     live[lane.id] = lane
     if extra:
@@ -155,7 +153,7 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
             if len(_decl) > 4096:
                 _decl.clear()
             tail = _decl[key] = _decl_tail(*key) + "}\n"
-    _enq('{"type":"task","ts":%d,"id":"%s"%s' % (ts or now(), lane.id, tail))
+    enq('{"type":"task","ts":%d,"id":"%s"%s' % (ts or now(), lane.id, tail))
     return lane
 
 
@@ -173,7 +171,7 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
 
 
 def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False):
-    if W is None:
+    if state.W is None:
         return
     s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (ts or now(), frm.id, to.id, reason)
     if value is not None:
@@ -188,7 +186,7 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
             s += ',"frame":' + _q(frame)
     if args:
         s += ',"args":true'
-    _enq(s + "}\n")
+    enq(s + "}\n")
 
 
 def end(lane, outcome, value=None, file=None, line=None, waits=None):
@@ -197,7 +195,7 @@ def end(lane, outcome, value=None, file=None, line=None, waits=None):
     lane.ended = True
     lane.cframe = lane.clane = None
     live.pop(lane.id, None)
-    if W is None:
+    if state.W is None:
         return
     s = '{"type":"end","ts":%d,"task":"%s","outcome":"%s"' % (now(), lane.id, outcome)
     if value is not None:
@@ -206,7 +204,7 @@ def end(lane, outcome, value=None, file=None, line=None, waits=None):
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if waits is not None:
         s += ',"waits":' + _q(waits)
-    _enq(s + "}\n")
+    enq(s + "}\n")
 
 
 def rename(lane, name):
@@ -214,8 +212,8 @@ def rename(lane, name):
     if lane.name == name or lane.ended:
         return
     lane.name = name
-    if W is not None:
-        _enq('{"type":"rename","ts":%d,"task":"%s","name":%s}\n' % (now(), lane.id, _q(name)))
+    if state.W is not None:
+        enq('{"type":"rename","ts":%d,"task":"%s","name":%s}\n' % (now(), lane.id, _q(name)))
 
 
 def args_repr(args, kwargs=None, limit=120):
@@ -241,21 +239,21 @@ def exc_repr(e):
 
 
 def block(lane, on, detail=None, file=None, line=None):
-    if W is None:
+    if state.W is None:
         return
     s = '{"type":"block","ts":%d,"task":"%s","on":"%s"' % (now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
-    _enq(s + "}\n")
+    enq(s + "}\n")
 
 
 def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
     the call there (byFile/byLine); ``ts``: its time when not now."""
-    if W is None:
+    if state.W is None:
         return
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
@@ -266,16 +264,21 @@ def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, t
         s += ',"by":"%s"' % (by.id if isinstance(by, Lane) else by)
     if byFile is not None:
         s += ',"byFile":%s,"byLine":%d' % (qfile(byFile), byLine or 0)
-    _enq(s + "}\n")
+    enq(s + "}\n")
 
 
-_msg = [0]
+msg_ids = [0]
 MSG_PID_BASE = 1_000_000_000
 
 
 def next_msg():
-    _msg[0] += 1
-    return _msg[0]
+    msg_ids[0] += 1
+    return msg_ids[0]
+
+
+def child_ids():
+    """From here, msg ids are this child process's."""
+    msg_ids[0] = child_msg_base()
 
 
 def child_msg_base():
@@ -285,7 +288,7 @@ def child_msg_base():
 
 
 def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None):
-    if W is None:
+    if state.W is None:
         return
     s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, ts or now(), lane.id, _q(channel))
     if value is not None:
@@ -294,7 +297,7 @@ def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts
         s += ',"msg":%d' % msg
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
-    _enq(s + "}\n")
+    enq(s + "}\n")
 
 
 def mark(kind, message, task=None, ms=None, count=None, file=None, line=None, ts=None):
@@ -339,15 +342,15 @@ def _lib_prefixes():
 
 
 _LIB = _lib_prefixes()
-_user_code = {}  # id(code) -> bool (code objects hash slowly: key by id;
+user_codes = {}  # id(code) -> bool, read directly by hot paths (code objects hash slowly: key by id;
 _code_refs = {}  # the code is kept alive here, so its id is not reused)
 
 
-TRACE_GENEXPR = os.environ.get("COROSCOPE_GENEXPR") == "1"
+TRACE_GENEXPR = os.environ.get(state.ENV_GENEXPR) == "1"
 
 
 def is_user_code(code):
-    r = _user_code.get(id(code))
+    r = user_codes.get(id(code))
     if r is None:
         fn = code.co_filename
         if fn.startswith("<"):
@@ -358,7 +361,7 @@ def is_user_code(code):
             # generator expressions consumed in place (sum(x for x in ...)) would
             # flood the diagram; COROSCOPE_GENEXPR=1 traces them as lanes.
             r = False
-        _user_code[id(code)] = r
+        user_codes[id(code)] = r
         _code_refs[id(code)] = code
     return r
 
@@ -367,6 +370,26 @@ def is_user_file(fn):
     if fn.startswith("<"):
         return not fn.startswith("<frozen")
     return not fn.startswith(_LIB) and "/site-packages/" not in fn and "/dist-packages/" not in fn
+
+
+def internal_file(fn):
+    """Files of multiprocessing / concurrent.futures.process plumbing."""
+    if not fn or is_user_file(fn):
+        return False
+    fn = fn.replace("\\", "/")
+    return "/multiprocessing/" in fn or fn.endswith("/concurrent/futures/process.py")
+
+
+def drop_own_frame(e):
+    """Called in a wrapper's ``except``, before a bare ``raise``: the
+    traceback reads as if the wrapper were not there (a bare raise adds no
+    entry for the frame it is in)."""
+    try:
+        tb = e.__traceback__
+        if tb is not None and tb.tb_frame is sys._getframe(1):
+            e.__traceback__ = tb.tb_next
+    except Exception:
+        pass
 
 
 def user_site(frame, limit=40):
@@ -387,7 +410,7 @@ def site_lane(frame, limit=64):
     f = frame
     n = 0
     get = frames.get
-    uc = _user_code
+    uc = user_codes
     file = None
     line = None
     while f is not None and n < limit:
@@ -445,7 +468,7 @@ def _adopt_thread():
         name = threading.current_thread().name
     except Exception:
         name = "thread %d" % get_ident()
-    ln = declare("thread", name, MAIN)
+    ln = declare("thread", name, state.MAIN)
     thread_lanes[get_ident()] = ln
     return ln
 
@@ -477,7 +500,7 @@ def starter_lane():
     """The lane that starts a process / creates a pool from here: a helper
     thread of the stdlib counts as the main lane."""
     if get_ident() in plumbing:
-        return MAIN
+        return state.MAIN
     try:
         return lane_at(sys._getframe(2))
     except Exception:
@@ -489,3 +512,15 @@ def current_lane():
         return lane_at(sys._getframe(2))
     except Exception:
         return root_lane()
+
+
+@state.after_fork
+def _forget_parent():
+    """In a forked child: the parent's ids, lanes and frames are the parent's
+    (its tasks are never "unfinished" here)."""
+    _counter[0] = 0
+    child_ids()
+    frames.clear()
+    live.clear()
+    thread_lanes.clear()
+    plumbing.clear()

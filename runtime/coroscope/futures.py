@@ -4,7 +4,7 @@
   (``ThreadPoolExecutor#1`` / ``ProcessPoolExecutor#1``), value ``fn(args)``,
   from the submitting lane;
 * the worker (thread lane, or process lane: the msg id travels with the pickled
-  call item, see procs._Env) ``recv``s it with the same msg when it starts the
+  call item, see mp_queues._Env) ``recv``s it with the same msg when it starts the
   call, and ``send``s the result (value repr or exception) back when done;
 * the submitting lane ``recv``s that result (same msg) when its future gets it;
 * ``as_completed`` / ``wait`` / ``Future.result()`` / ``Future.exception()``
@@ -14,7 +14,8 @@
 import weakref
 from _thread import get_ident
 
-from . import core, imports, procs
+from . import core, imports, mp_queues, state
+from .calls import call_label
 from .core import safe_repr
 
 route = weakref.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
@@ -28,7 +29,7 @@ def _name(executor, label):
     nm = _names.get(executor)
     if nm is None:
         _count[0] += 1
-        nm = _names[executor] = "%s#%s%d" % (label, core.PREFIX.replace(":", "."), _count[0])
+        nm = _names[executor] = "%s#%s%d" % (label, state.PREFIX.replace(":", "."), _count[0])
     return nm
 
 
@@ -36,7 +37,7 @@ def _wrap_submit(cls, label, kind):
     o_submit = cls.submit
 
     def submit(self, fn, /, *args, **kwargs):
-        if core.W is None:
+        if state.W is None:
             return o_submit(self, fn, *args, **kwargs)
         ident = get_ident()
         entry = None
@@ -46,8 +47,8 @@ def _wrap_submit(cls, label, kind):
                 # the worker processes must know these queues as the executor's
                 for q in (getattr(self, "_call_queue", None), getattr(self, "_result_queue", None)):
                     if q is not None:
-                        procs._qentry(q)[1] = chan
-            entry = [chan, core.next_msg(), core.current_lane(), procs.call_label(fn, args), kind]
+                        mp_queues.entry(q)[1] = chan
+            entry = [chan, core.next_msg(), core.current_lane(), call_label(fn, args), kind]
             _submitting[ident] = entry
         except Exception as e:
             core.internal_error("futures submit", e)
@@ -75,7 +76,7 @@ def _wrap_workitem(W):
                 f, l = core.caller_site(2)
                 core.sendrecv("send", entry[2], entry[0], entry[3], entry[1], f, l)
                 if entry[4] == "process":
-                    procs.flush_cross()
+                    state.flush()
         except Exception as e:
             core.internal_error("futures submit", e)
 
@@ -103,7 +104,7 @@ def _patch_thread_pool(cft):
 def _result_done(fut, value):
     """A thread pool's future gets its result (in the worker thread)."""
     entry = route.pop(fut, None)
-    if entry is None or entry[4] != "thread" or len(entry) < 6 or core.W is None:
+    if entry is None or entry[4] != "thread" or len(entry) < 6 or state.W is None:
         return
     m = core.next_msg()
     core.sendrecv("send", entry[5], entry[0], value, m)
@@ -131,7 +132,7 @@ def _patch_base(cfb):
         return o_se(self, exception)
 
     def _blocking(self, what):
-        if core.W is None or self._state in ("FINISHED", "CANCELLED_AND_NOTIFIED"):
+        if state.W is None or self._state in ("FINISHED", "CANCELLED_AND_NOTIFIED"):
             return None
         try:
             lane = core.current_lane()
@@ -168,7 +169,7 @@ def _patch_base(cfb):
     o_ac, o_wait = cfb.as_completed, cfb.wait
 
     def as_completed(fs, timeout=None):
-        if core.W is None:
+        if state.W is None:
             yield from o_ac(fs, timeout)
             return
         fs = set(fs)
@@ -205,7 +206,7 @@ def _patch_base(cfb):
 
     def wait(fs, timeout=None, return_when=cfb.ALL_COMPLETED):
         lane = None
-        if core.W is not None:
+        if state.W is not None:
             try:
                 fs = set(fs)
                 done = [f._state in ("FINISHED", "CANCELLED_AND_NOTIFIED") for f in fs]
@@ -246,5 +247,14 @@ def _patch_futures(cf):
     imports.when_imported("concurrent.futures.process", process)
 
 
+def label(fut):
+    """The call a future of an executor stands for (``square(3)``), or None."""
+    try:
+        return _labels.get(fut)
+    except TypeError:  # (not weakly referable: not a future)
+        return None
+
+
 def install():
+    mp_queues.route_calls(route.get)
     imports.when_imported("concurrent.futures", _patch_futures)

@@ -16,7 +16,7 @@ import os
 import sys
 from types import CodeType
 
-from . import core
+from . import core, state
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
@@ -369,7 +369,7 @@ def _unwrap(w):
 
 # --- setprofile back-end (Python < 3.12) ----------------------------------
 
-_user = core._user_code
+_user = core.user_codes
 
 
 _cocode = {}  # id(code) -> code.co_code (a new bytes object per access on 3.11)
@@ -436,7 +436,7 @@ def _trace(frame, event, arg):
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and core.W is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
                     try:
                         if _fast_resume(lane, frame, caller, i):
                             frame.f_trace_lines = False
@@ -574,7 +574,7 @@ def _local(frame, event, arg):
         info = frames.get(id(frame))
         if info is not None:
             lane = info[0]
-            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and core.W is not None:
+            if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and state.W is not None:
                 caller = frame.f_back
                 if caller is lane.cframe and caller is not None:
                     try:
@@ -608,7 +608,7 @@ def _local(frame, event, arg):
 # every Python call, so it is only installed when the program has user generators,
 # or coroutines that no asyncio Task drives)
 _hooked = [False]
-FORCE = os.environ.get("COROSCOPE_FRAMES") == "1"
+FORCE = os.environ.get(state.ENV_FRAMES) == "1"
 
 
 def _nested(code, limit=100_000):
@@ -894,6 +894,7 @@ def _install_monitoring(everywhere):
     maxq = _MAXQ
     pend = _PEND
     mon_core = core
+    mon_state = state
     big = _BIG
 
     # The steady state of a generator driven by the same plain frame (a loop that
@@ -919,7 +920,7 @@ def _install_monitoring(everywhere):
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_core.W is not None:
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
@@ -970,7 +971,7 @@ def _install_monitoring(everywhere):
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 d = lane.fmt
-                if d is not None and lane.ysite is None and not lane.passthru and mon_core.W is not None:
+                if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:

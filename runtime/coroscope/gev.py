@@ -5,7 +5,7 @@ greenlet ran longer than the threshold without going back to the hub."""
 
 import sys
 
-from . import core, glet
+from . import core, glet, state
 from .core import now, safe_repr
 
 _Hub = None
@@ -31,7 +31,7 @@ def _wrap_spawn(orig):
 
     def spawn(*args, **kwargs):
         g = orig(*args, **kwargs)
-        if core.W is not None:
+        if state.W is not None:
             try:
                 site = core.caller_site(2)
                 a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
@@ -246,7 +246,7 @@ def _hub_hook(origin, target, o, t, reason, value):
                 fr = None
             r, on, det, val, cause, obj = _why(fr) if fr is not None else ("switch", None, None, None, None, None)
             dur = now() - o.since if o.since else 0
-            if dur > core.BLOCKING_NS:
+            if dur > state.BLOCKING_NS:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 ms = dur // 1_000_000
                 core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms), o, ms, None, f, l)

@@ -6,7 +6,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core
+from . import core, state
 from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
 
@@ -54,6 +54,13 @@ def lane_of(g, creator=None, site=None, extra=None):
     return ln
 
 
+@state.after_fork
+def _forget_parent():
+    # the greenlets' lanes are the parent's: a forked child declares its own
+    _lanes.clear()
+    _lane_ids.clear()
+
+
 def _lane_of(g, creator=None, site=None, extra=None):
     ln = _lanes.get(g)
     if ln is not None:
@@ -80,9 +87,9 @@ def _lane_of(g, creator=None, site=None, extra=None):
     par = creator
     if par is None:
         try:
-            par = lane_of(g.parent) if g.parent is not None else core.MAIN
+            par = lane_of(g.parent) if g.parent is not None else state.MAIN
         except Exception:
-            par = core.MAIN
+            par = state.MAIN
     file, line = site or (None, None)
     codef = codel = None
     if c is None:

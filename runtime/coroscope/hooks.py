@@ -1,15 +1,12 @@
 """Installs the library hooks (lazily, when the program imports the library)."""
 
-from . import imports
+from . import futures, imports, procs, threads
 
 
 def install():
-    from . import procs
-
     procs.install()
-    from . import threads
-
     threads.install()
+    futures.install()
     imports.when_imported("asyncio", _asyncio)
     imports.when_imported("greenlet", _greenlet)
     imports.when_imported("gevent", _gevent)

@@ -20,7 +20,7 @@ the prompt, so the CLI never draws its progress line over it.
 import codecs
 import sys
 
-from . import core, gens
+from . import core, gens, state
 from .core import now
 from .writer import OUT
 
@@ -69,7 +69,7 @@ class _Tap:
 
 
 def _record(tap, s):
-    w = core.W
+    w = state.W
     if w is None:
         return
     lane = core.current_lane()

@@ -30,7 +30,24 @@ pending = [False]
 _HERE = core.HERE + os.sep
 # runtime modules whose frames only wrap the program's own work (the call they
 # delegate to may block on the program's behalf: deliver there, don't defer)
-_WRAPPERS = tuple(_HERE + m for m in ("threads.py", "thread_waits.py", "procs.py", "gev.py", "stackless.py", "cli.py", "imports.py", "__main__.py", "child.py"))
+_WRAPPERS = tuple(
+    _HERE + m
+    for m in (
+        "threads.py",
+        "thread_waits.py",
+        "procs.py",
+        "proc_ends.py",
+        "mp_queues.py",
+        "mp_pool.py",
+        "boot.py",
+        "gev.py",
+        "stackless.py",
+        "cli.py",
+        "imports.py",
+        "__main__.py",
+        "child.py",
+    )
+)
 
 
 def _ours(frame):

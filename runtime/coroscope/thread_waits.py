@@ -12,7 +12,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, varnames
+from . import core, state, varnames
 
 _getframe = sys._getframe
 _names = weakref.WeakKeyDictionary()  # primitive -> display name
@@ -62,6 +62,17 @@ def _note(obj, depth=2):
         pass
 
 
+def note_actor(obj, lane, file, line):
+    """lane, at file:line, did something that wakes obj's waiters (threads.py:
+    a queue.Queue put)."""
+    _actors[id(obj)] = (lane, file, line)
+
+
+def actor(obj):
+    """(lane, file, line) of the last call that could wake obj's waiters, or None."""
+    return _actors.get(id(obj))
+
+
 def _block(frame, on, detail):
     lane = core.current_lane()
     core.block(lane, on, detail, frame.f_code.co_filename, frame.f_lineno)
@@ -85,7 +96,7 @@ def _noting(orig):
     """set / release / notify: note the caller (a wake's ``by``)."""
 
     def hooked(self, *a, **k):
-        if core.W is not None:
+        if state.W is not None:
             _note(self)
         return orig(self, *a, **k)
 
@@ -110,7 +121,7 @@ def _patch(threading, time):
     o_ewait = Ev.wait
 
     def ewait(self, timeout=None):
-        f = _user_caller() if core.W is not None and not self._flag else None
+        f = _user_caller() if state.W is not None and not self._flag else None
         if f is None:
             return o_ewait(self, timeout)
         d = "%s.wait" % _name(self, "Event")
@@ -127,7 +138,7 @@ def _patch(threading, time):
     o_cwait = Cond.wait
 
     def cwait(self, timeout=None):
-        f = _user_caller() if core.W is not None else None
+        f = _user_caller() if state.W is not None else None
         if f is None:
             return o_cwait(self, timeout)
         d = "%s.wait" % _name(self, "Condition")
@@ -144,7 +155,7 @@ def _patch(threading, time):
     o_sacq = Sem.acquire
 
     def sacquire(self, blocking=True, timeout=None):
-        f = _user_caller() if core.W is not None and blocking and self._value == 0 else None
+        f = _user_caller() if state.W is not None and blocking and self._value == 0 else None
         if f is None:
             return o_sacq(self, blocking, timeout)
         d = "%s.acquire" % _name(self, "Semaphore")
@@ -162,7 +173,7 @@ def _patch(threading, time):
     o_bwait = Bar.wait
 
     def bwait(self, timeout=None):
-        f = _user_caller() if core.W is not None else None
+        f = _user_caller() if state.W is not None else None
         if f is None:
             return o_bwait(self, timeout)
         if self._count + 1 >= self._parties:
@@ -180,7 +191,7 @@ def _patch(threading, time):
     o_join = T.join
 
     def join(self, timeout=None):
-        f = _user_caller() if core.W is not None else None
+        f = _user_caller() if state.W is not None else None
         if f is None or not self.is_alive():
             return o_join(self, timeout)
         tl = _thread_lane(self)
@@ -207,7 +218,7 @@ def _locks(threading):
 
     def _contended(self, timeout, f, label):
         d = "%s.acquire" % _name(self, label)
-        lane = _block(f, "lock", d) if core.W is not None else None
+        lane = _block(f, "lock", d) if state.W is not None else None
         self._w += 1
         r = False
         try:
@@ -290,7 +301,7 @@ def _locks(threading):
             return self._l._is_owned()
 
     def make(kind, real, f, a, k):
-        if core.W is not None and core.is_user_code(f.f_code):
+        if state.W is not None and core.is_user_code(f.f_code):
             ln = kind(*a, **k)
             nm = varnames.assigned(f)
             if nm is not None:
@@ -341,7 +352,7 @@ def _process_join(mpp):
     o_join = BP.join
 
     def join(self, timeout=None):
-        f = _user_caller() if core.W is not None else None
+        f = _user_caller() if state.W is not None else None
         if f is None or self._popen is None or not self.is_alive():
             return o_join(self, timeout)
         d = "join %s" % self.name

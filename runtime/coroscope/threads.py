@@ -7,7 +7,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, imports, varnames
+from . import core, imports, state, thread_waits, varnames
 from .core import safe_repr, exc_repr
 from .values import func_code
 
@@ -15,12 +15,7 @@ _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
 
 
-def _internal_file(fn):
-    """Files of multiprocessing / concurrent.futures.process plumbing."""
-    if not fn or core.is_user_file(fn):
-        return False
-    fn = fn.replace("\\", "/")
-    return "/multiprocessing/" in fn or fn.endswith("/concurrent/futures/process.py")
+_internal_file = core.internal_file
 
 
 def _is_plumbing(t):
@@ -107,7 +102,7 @@ def _patch_threading(threading):
             try:
                 ln = _thread_lanes.get(self)
                 if ln is None and self is threading.main_thread():
-                    ln = core.MAIN if core.MAIN is not None and core.MAIN.kind == "main" else None
+                    ln = state.MAIN if state.MAIN is not None and state.MAIN.kind == "main" else None
                 if ln is None:
                     ln = core.thread_lanes.get(getattr(self, "_ident", None))
                 if ln is not None and type(name) is str:
@@ -160,7 +155,7 @@ def _patch_queue(queue):
 
     def put(self, item, block=True, timeout=None):
         r = o_put(self, item, block, timeout)
-        if core.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
+        if state.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
             return r
         try:
             name, msgs = _qname(self, type(self).__name__)
@@ -169,15 +164,13 @@ def _patch_queue(queue):
             f, l = core.caller_site(2)
             lane = core.current_lane()
             core.sendrecv("send", lane, name, safe_repr(item), m, f, l)
-            from .thread_waits import _actors
-
-            _actors[id(self)] = (lane, f, l)  # (a waiting get's wake: "put" by this)
+            thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
         return r
 
     def get(self, block=True, timeout=None):
-        if core.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
+        if state.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
             return o_get(self, block, timeout)
         blocked = None
         try:
@@ -195,9 +188,7 @@ def _patch_queue(queue):
             if blocked is not None:
                 try:
                     blocked.wait = None
-                    from .thread_waits import _actors
-
-                    a = _actors.get(id(self)) or (None, None, None)
+                    a = thread_waits.actor(self) or (None, None, None)
                     core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
                     pass
@@ -237,10 +228,5 @@ def install():
     import threading
 
     _patch_threading(threading)
-    from . import thread_waits
-
     thread_waits.install(_thread_lanes.get)
     imports.when_imported("queue", _patch_queue)
-    from . import futures
-
-    futures.install()

@@ -5,7 +5,7 @@ waiting, a daemon thread)."""
 
 import sys
 
-from . import core
+from . import core, state
 
 # Lanes that are the machinery, not the program's tasks: their life is the program's.
 _SKIP = ("main", "process", "hub", "event-loop")
@@ -37,9 +37,9 @@ def _where(lane, gframes, tframes):
     fr = None
     if k == "asyncio-task" and lane.coro is not None:
         try:
-            from . import aio
+            from . import aio_tasks
 
-            file, line = aio._site(lane)[:2]
+            file, line = aio_tasks.site(lane)[:2]
             return file, line
         except Exception:
             fr = lane.cframe
@@ -60,7 +60,7 @@ def _where(lane, gframes, tframes):
 
 def end_alive():
     """Called once at exit, after the program's own atexit handlers."""
-    if core.W is None or not core.live:
+    if state.W is None or not core.live:
         return
     try:
         gframes = _gen_frames()

@@ -8,7 +8,7 @@ the program's code."""
 
 import sys
 
-from . import core
+from . import core, state
 
 # target [: annotation] = [await] callee(   -- one target, a call right after "="
 # (compiled on first use: importing re at start-up costs every program)
@@ -90,7 +90,7 @@ def numbered(label):
     """The name of an object no simple assignment names: its type and a number."""
     n = _counts.get(label, 0) + 1
     _counts[label] = n
-    return "%s#%s%d" % (label, core.PREFIX.replace(":", "."), n)
+    return "%s#%s%d" % (label, state.PREFIX.replace(":", "."), n)
 
 
 def name_for(label, frame):

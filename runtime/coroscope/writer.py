@@ -10,6 +10,8 @@ from _json import encode_basestring_ascii as _qs
 import os
 import time
 
+from . import state
+
 
 def _encode(v, _depth=0):
     """Compact ASCII JSON of the plain values events are made of (no json import:
@@ -47,7 +49,7 @@ def _encode(v, _depth=0):
 encode_event = _encode
 _now = time.monotonic_ns
 
-MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)  # events held before dropping
+MAX_QUEUE = int(os.environ.get(state.ENV_MAX_QUEUE) or 200_000)  # events held before dropping
 # Lines queued before the thread queueing one writes the queue out itself (0: never).
 # Two reasons. The writer thread can fall behind without being slow: starved of
 # the GIL by a program that releases and retakes it on every turn (an event loop
@@ -57,7 +59,7 @@ MAX_QUEUE = int(os.environ.get("COROSCOPE_MAX_QUEUE") or 200_000)  # events held
 # are still in that core's cache, and no GIL hand-off is needed (3.13 asyncio
 # storm 2.4x -> 2.1x, docs/benchmarks.md). The writer thread still flushes every
 # FLUSH_INTERVAL, for programs that queue lines slowly (the live view).
-SOFT_QUEUE = int(os.environ.get("COROSCOPE_SOFT_QUEUE") or 512)
+SOFT_QUEUE = int(os.environ.get(state.ENV_SOFT_QUEUE) or 512)
 _SELF_FLUSH = SOFT_QUEUE > 0
 if not 0 < SOFT_QUEUE < MAX_QUEUE:
     SOFT_QUEUE = MAX_QUEUE

@@ -1,0 +1,113 @@
+"""asyncio primitives: who woke a waiting task. The calls that can wake one
+(``Event.set``, ``Lock``/``Semaphore.release``, ``Condition.notify``, and the
+asyncio queues' transfers, aio_queues.py) note the caller's lane and line, only
+while someone waits; a Task's ``cancel()`` notes its canceller, or the
+``asyncio.timeout``/``wait_for`` that fired; primitives are named after the
+variable the creating line assigns them to."""
+
+import weakref
+from sys import _getframe
+
+from . import core, varnames
+
+_actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
+_tsites = {}  # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
+_pnames = weakref.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
+
+
+def prim_name(prim, label):
+    try:
+        r = _pnames.get(prim)
+    except TypeError:
+        return label
+    if r is None:
+        r = _pnames[prim] = varnames.numbered(label)
+    return r
+
+
+def note_caller(obj, f):
+    """Note who did something to obj that wakes a waiter (set, release, put...),
+    from frame f (the caller of the primitive's method)."""
+    try:
+        file, line, lane = core.site_lane(f)
+        if len(_actors) > 4096:
+            _actors.clear()
+        _actors[id(obj)] = (lane, file, line)
+    except Exception:
+        pass
+
+
+def note(obj, lane, file, line):
+    """lane, at file:line, did something to obj that wakes a waiter."""
+    _actors[id(obj)] = (lane, file, line)
+
+
+def actor(obj):
+    """(lane, file, line) of the last call that could wake obj's waiters, or None."""
+    return _actors.get(id(obj))
+
+
+def cancel_cause(task, f):
+    """(cause, lane, file, line) of a cancel() called from frame f: a timeout
+    (asyncio.timeout / wait_for) or a plain cancel by some task."""
+    g = f
+    for _ in range(4):
+        if g is None:
+            break
+        code = g.f_code
+        fn = code.co_filename.replace("\\", "/")
+        if code.co_name == "_on_timeout" and fn.endswith("asyncio/timeouts.py"):
+            tm = g.f_locals.get("self")
+            site = _tsites.get(id(tm), (None, None))
+            return ("timeout", task._cs_lane) + tuple(site)
+        if code.co_name in ("wait_for", "_cancel_and_wait") and fn.endswith("asyncio/tasks.py"):
+            file, line, lane = core.site_lane(g)
+            return ("timeout", lane, file, line)
+        g = g.f_back
+    file, line, lane = core.site_lane(f)
+    return ("cancel", lane, file, line)
+
+
+def hook(locks, timeouts):
+    """The calls that wake a waiting task note who made them (only when some
+    task waits: set/release on a primitive nobody waits for costs one test)."""
+
+    def noting(orig, waiters):
+        def hooked(self, *a, **k):
+            if getattr(self, waiters, None):
+                note_caller(self, _getframe(1))
+            return orig(self, *a, **k)
+
+        hooked.__wrapped__ = orig
+        hooked.__name__ = orig.__name__
+        hooked.__qualname__ = orig.__qualname__
+        hooked.__doc__ = orig.__doc__
+        return hooked
+
+    for cls, meth in (
+        (locks.Event, "set"),
+        (locks.Lock, "release"),
+        (locks.Semaphore, "release"),
+        (locks.Condition, "notify"),
+        (locks.Condition, "notify_all"),
+    ):
+        if meth in cls.__dict__:
+            setattr(cls, meth, noting(cls.__dict__[meth], "_waiters"))
+    for cls in (locks.Event, locks.Lock, locks.Semaphore, locks.Condition):
+        varnames.name_on_init(cls, _pnames)
+    if timeouts is not None:
+        T = timeouts.Timeout
+        o_enter = T.__aenter__
+
+        async def __aenter__(self):
+            try:
+                if len(_tsites) > 4096:
+                    _tsites.clear()
+                _tsites[id(self)] = core.user_site(_getframe(1))
+            except Exception:
+                pass
+            return await o_enter(self)
+
+        __aenter__.__wrapped__ = o_enter
+        __aenter__.__qualname__ = o_enter.__qualname__
+        T.__aenter__ = __aenter__

@@ -1,0 +1,196 @@
+"""asyncio tasks and loops as lanes: a lane per Task (declared when the Task is
+made, with its creator and the create_task site), one per event loop, and where
+a task's coroutine is suspended (its await chain, ``cr_await``)."""
+
+import sys
+import weakref
+from sys import _getframe
+
+from . import core, state
+from .core import frames, ASYNC
+from .values import task_name
+
+_modname = getattr(sys, "_getframemodulename", None)  # 3.12+
+
+_loop_lanes = {}  # id(loop) -> lane
+_task_lanes = {}  # id(task) -> lane
+
+
+def add(task, ln):
+    """task (one of our Tasks) has lane ln."""
+    _task_lanes[id(task)] = ln
+
+
+def lane_of(task):
+    return _task_lanes.get(id(task))
+
+
+def done(task):
+    """task's story ended: its lane is no longer found by the task."""
+    _task_lanes.pop(id(task), None)
+
+
+def loop_lane(loop):
+    ln = _loop_lanes.get(id(loop))
+    if ln is None:
+        ln = core.declare("event-loop", "event loop", core.current_lane())
+        ln.obj = weakref.ref(loop)
+        _loop_lanes[id(loop)] = ln
+    return ln
+
+
+_codes = {}  # id(code) -> (task name, file, first line) of a user coroutine's code, or False
+
+
+def _code_info(code):
+    r = False
+    if core.is_user_code(code):  # (which also keeps the code alive: its id stays its own)
+        r = (getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
+    _codes[id(code)] = r
+    return r
+
+
+def on_create(coro, name, loop):
+    if type(coro) is _Coro:
+        code = coro.cr_code
+    elif type(coro) is _Gen:
+        code = coro.gi_code  # a generator-based coroutine
+    else:
+        return None  # (another awaitable object of the program's: not asked)
+    ci = _codes.get(id(code))
+    if ci is None:
+        ci = _code_info(code)
+    if not ci:
+        return None
+    fr = coro.cr_frame if type(coro) is _Coro else getattr(coro, "gi_frame", None)
+    if fr is None:
+        return None
+    if loop is None:
+        loop = running_loop()
+    # the creating lane and the user site of create_task, in one walk up the stack
+    # from the first frame above asyncio's own (create_task, ensure_future, gather,
+    # TaskGroup...): on 3.12+ these are skipped by module name, without making a
+    # frame object for each (that walk was a seventh of a task's cost)
+    d = 2
+    if _modname is not None:
+        try:
+            m = _modname(d)
+            while m is not None and m.startswith("asyncio."):
+                d += 1
+                m = _modname(d)
+        except ValueError:
+            d = 2
+    file, line, creator = core.site_lane(_getframe(d))
+    ll = loop_lane(loop) if loop is not None else creator
+    tname, cfile, first = ci
+    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id)
+    ln.extra = ll
+    ln.coro = coro
+    ln.cframe = fr
+    ln.cfile = cfile
+    # its first step starts at the def (and can be held back like any other)
+    ln.et = first
+    frames[id(fr)] = [ln, 0, fr, ASYNC]
+    return ln
+
+
+_NAMING = ("asyncio/tasks.py", "asyncio/taskgroups.py", "asyncio\\tasks.py", "asyncio\\taskgroups.py")
+
+
+def later_name():
+    try:
+        f = _getframe(2)
+        for _ in range(3):
+            if f is None:
+                break
+            code = f.f_code
+            if code.co_name == "create_task" and code.co_filename.endswith(_NAMING):
+                n = f.f_locals.get("name")
+                return n if type(n) is str else None
+            f = f.f_back
+    except Exception:
+        pass
+    return None
+
+
+def running_loop():
+    try:
+        return _get_running_loop()
+    except Exception:
+        return None
+
+
+_get_running_loop = None  # asyncio.events._get_running_loop, set by bind()
+
+
+def forget(ln):
+    fr = ln.cframe
+    if fr is not None:
+        info = frames.get(id(fr))
+        if info is not None and info[2] is fr:
+            del frames[id(fr)]
+    ln.cframe = None
+    ln.coro = None
+    ln.qc = None
+
+
+_Coro = type((lambda: (yield))())  # placeholder, fixed by bind()
+_Gen = _Coro
+_user = core.user_codes
+
+
+def bind(types, events):
+    """The coroutine and generator types, and the loop getter, once asyncio is imported."""
+    global _Coro, _Gen, _get_running_loop
+    _Coro, _Gen = types.CoroutineType, types.GeneratorType
+    _get_running_loop = events._get_running_loop
+
+
+def site(ln):
+    """(file, line, depth, frame name, first library awaitable) of where the
+    task's coroutine is suspended: the innermost user coroutine of its await chain."""
+    top = ln.coro
+    c = getattr(top, "cr_await", None) if type(top) is _Coro else getattr(top, "gi_yieldfrom", None)
+    depth = 0
+    lib = None
+    while c is not None:
+        tc = type(c)
+        if tc is _Coro:
+            code = c.cr_code
+            nxt = c.cr_await
+        elif tc is _Gen:
+            code = c.gi_code
+            nxt = c.gi_yieldfrom
+        else:
+            break
+        u = _user.get(id(code))
+        if u is None:
+            u = core.is_user_code(code)
+        if not u:
+            lib = c
+            break
+        depth += 1
+        top = c
+        c = nxt
+    fr = top.cr_frame if type(top) is _Coro else getattr(top, "gi_frame", None)
+    if fr is None:
+        fr = ln.cframe
+    if depth:
+        code = fr.f_code
+        return code.co_filename, fr.f_lineno, depth, getattr(code, "co_qualname", code.co_name), lib
+    return ln.cfile, fr.f_lineno, 0, None, lib
+
+
+def tname(t):
+    return task_name(t) or "task"
+
+
+@state.after_fork
+def _forget_parent():
+    # the parent's tasks are the parent's: their steps in a forked child are
+    # not traced (their lanes ride on the Task objects themselves)
+    for ln in list(_task_lanes.values()):
+        forget(ln)
+        ln.held = False
+    _task_lanes.clear()
+    _loop_lanes.clear()
