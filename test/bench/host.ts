@@ -212,8 +212,9 @@ function writeTraceFile(file: string, events: number): void {
   const fd = fs.openSync(file, 'w');
   const per = 1_000_000;
   for (let done = 0; done < events; done += per) {
-    let t = generateTrace(Math.min(per, events - done), { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
-    // Later millions: the same lanes, so no header and no declarations again.
+    const n = Math.min(per, events - done);
+    // Later millions: the same lanes, so no header and no declarations again (50 lanes: 50 more generated, cut).
+    let t = generateTrace(done > 0 ? n + 50 : n, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
     if (done > 0) t = t.slice(t.indexOf('\n', t.lastIndexOf('{"type":"task"')) + 1);
     fs.writeSync(fd, t);
   }
