@@ -134,7 +134,7 @@ export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: str
       if (perfetto) {
         // Created once the header is in (the root process's pid), at the first rows.
         if (!perfetto.text) {
-          perfetto.text = new PerfettoText(s);
+          perfetto.text = new PerfettoText(s, 1024);
           perfetto.file.write([perfetto.text.head()]);
         }
         perfetto.file.write(perfetto.text.rows(from, to));

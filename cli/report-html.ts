@@ -32,7 +32,7 @@ export interface ReportAssets {
 }
 
 /** JSON Lines text per gzip block. */
-const BLOCK_TEXT = 8 << 20;
+const BLOCK_TEXT = 4 << 20;
 /** Events one page holds at most (a tab's heap: ~64 bytes per event in the store, as much again for the layout). */
 export const MAX_PAGE_EVENTS = 5_000_000;
 

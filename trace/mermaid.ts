@@ -80,7 +80,7 @@ export function toMermaid(store: TraceStore, options: MermaidOptions = {}): Merm
 }
 
 /** Most arrows and notes collected for folding (a diagram shows at most maxEdges lines, folded or not). */
-export const MERMAID_MAX_COLLECTED = 100_000;
+export const MERMAID_MAX_COLLECTED = 50_000;
 
 /**
  * The arrows and notes of a store fed in pieces (`add(store, from, to)` per range of rows as they arrive; the

@@ -234,8 +234,10 @@ function cliMemory(events: number): void {
   const root = path.join(__dirname, '..', '..', '..');
   const cli = path.join(root, 'dist', 'cli.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-bench-cli-mem-'));
-  const trace = path.join(dir, 'trace.jsonl');
-  writeTraceFile(trace, events);
+  // $BENCH_HOST_TRACE: a trace written by an earlier run of this bench with the same N (20M take minutes to write).
+  const given = process.env.BENCH_HOST_TRACE;
+  const trace = given ?? path.join(dir, 'trace.jsonl');
+  if (!given) writeTraceFile(trace, events);
   const size = fs.statSync(trace).size;
   const idle = peakRss(['-e', '0']).kb;
   console.log(
@@ -264,6 +266,7 @@ function cliMemory(events: number): void {
     ]);
     // The outputs of 20M events are several GB: gone before the next.
     for (const f of fs.readdirSync(dir)) if (f !== 'trace.jsonl' && f !== 'app.py') fs.rmSync(path.join(dir, f), { force: true });
+    console.log(`  ${rows[rows.length - 1].join('  ')}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(`load average at the end: ${loadAverage()}`);
