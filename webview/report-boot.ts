@@ -96,7 +96,7 @@ function overview(w: NonNullable<ReportConfig['window']>): HTMLElement {
         // Log scale: a lane busy once in a slice still shows.
         const a = 0.25 + (0.75 * Math.log1p(n)) / Math.log1p(max);
         g.fillStyle = `rgba(40,70,140,${a.toFixed(3)})`;
-        g.fillRect(b, row * rowH, 1, rowH);
+        g.fillRect(b, row * rowH, 1, rowH >= 3 ? rowH - 1 : rowH); // a gap between rows tall enough to keep one
       });
     });
     g.fillStyle = 'rgba(230,120,0,0.25)';
