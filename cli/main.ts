@@ -53,13 +53,18 @@ export function program(): Command {
     .option('-m, --module <module>', "run a module as python -m MODULE does; every word after it is the module's")
     .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
     .option('--trace <file>', 'write the trace as JSON Lines')
+    .option('--locals', 'record the local variables of each generator, coroutine, greenlet and tasklet at its switches (the Tasks pane shows them; costs time)')
     .addOption(new Option('--no-progress', 'no progress line on stderr'))
     .passThroughOptions()
     .showHelpAfterError('(run coroscope run --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
   outputOptions(run).action(
-    async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
+    async (
+      script: string | undefined,
+      args: string[],
+      opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string; locals?: boolean },
+    ) => {
       if (opts.module === undefined && script === undefined) run.error("error: missing required argument 'script'");
       const words = opts.module === undefined || script === undefined ? args : [script, ...args];
       process.exitCode = await runScript(script ?? '', words, { ...opts });

@@ -120,6 +120,7 @@ export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: str
         readAssets(),
       )
     : undefined;
+  const localsCursor = { locals: 0 };
   let perfetto: { file: OutFile; text?: PerfettoText } | undefined;
   let mermaid: { file: OutFile; edges: MermaidEdges } | undefined;
   try {
@@ -130,7 +131,7 @@ export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: str
       if (html && !w && chunk !== undefined) html.add(chunk);
       const to = Math.min(s.length, total);
       if (from >= to) return;
-      if (html && w) for (const c of jsonlRows(s, from, to, 1024, w.ranges)) html.add(c);
+      if (html && w) for (const c of jsonlRows(s, from, to, 1024, w.ranges, localsCursor)) html.add(c);
       if (perfetto) {
         // Created once the header is in (the root process's pid), at the first rows.
         if (!perfetto.text) {

@@ -16,7 +16,7 @@ import { jsonlRows, type EventRanges } from '../trace/jsonl';
 import type { OverviewData } from '../trace/overview';
 import type { TraceStore } from '../trace/store';
 import { TYPE } from '../trace/store';
-import type { ReportConfig } from '../webview/report-config';
+import { REPORT_ELEMENT_ID, type ReportConfig } from '../webview/report-config';
 import { CliError } from './errors';
 import { reportSources } from './report-sources';
 
@@ -193,7 +193,7 @@ export class HtmlReportWriter {
     }
     try {
       this.write(page.slice(0, end));
-      this.write(`<script type="application/json" id="coroscope-report" nonce="${nonce}">${scriptJson(config)}</script>\n`);
+      this.write(`<script type="application/json" id="${REPORT_ELEMENT_ID}" nonce="${nonce}">${scriptJson(config)}</script>\n`);
       if (o.header) this.add(JSON.stringify(o.header) + '\n');
     } catch (e) {
       closeSync(this.fd);

@@ -31,6 +31,8 @@ export interface RunOptions extends OutputPaths {
   module?: string;
   trace?: string;
   progress: boolean;
+  /** `--locals`: the runtime records frames' local variables at switches. */
+  locals?: boolean;
 }
 
 /** The runtime package folder: ../runtime next to dist/cli.js, or $COROSCOPE_RUNTIME. */
@@ -94,6 +96,7 @@ async function runWith(
       args,
       cwd: process.cwd(),
       traceFile,
+      locals: o.locals,
       stdio: 'inherit',
       releaseRows: true,
       fileFallback: true,

@@ -307,7 +307,25 @@ export interface StepEvent {
 
 export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent;
 
-export type TraceLine = HeaderEvent | TraceEvent | CompactEvent;
+/**
+ * The local variables of a task's frame (opt-in: `coroscope run --locals`), written right after the switch (or
+ * asyncio step) where the task gave up control, or at a generator's start (its arguments). Not an event of its own
+ * for readers: they attach it to the line before it (in the store: the last row so far) and show, for a task at a
+ * step, the last `locals` of that task at or before the step. A task whose locals did not change gets no new line.
+ */
+export interface LocalsEvent {
+  type: 'locals';
+  ts: number;
+  task: TaskId;
+  /** The qualified name of the frame whose locals these are (the generator, coroutine, or a greenlet's innermost user frame). */
+  frame: string;
+  /** Variable name → safe repr (capped: 80 characters a value, 24 variables and 1,500 characters a line). */
+  vars: Record<string, string>;
+  /** How many variables were left out by the caps. */
+  more?: number;
+}
+
+export type TraceLine = HeaderEvent | TraceEvent | CompactEvent | LocalsEvent;
 
 /** The switch events a compact event stands for; `task` is the declaration of its task (undefined: not declared). */
 export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): SwitchEvent[] {
@@ -378,7 +396,7 @@ export function validateEvent(raw: unknown): TraceLine | string {
   if (typeof type !== 'string') return 'missing "type"';
   if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return `${type}: missing numeric "ts"`;
   if (!optStr('file') || !optNum('line')) return `${type}: bad file/line`;
-  const t = type as EventType | CompactEvent['type'];
+  const t = type as EventType | CompactEvent['type'] | 'locals';
   switch (t) {
     case 'task':
       if (!str('id') || !str('name') || !str('kind')) return 'task: needs id, kind, name';
@@ -417,6 +435,13 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'finish':
       if (!optNum('dropped')) return 'finish: bad dropped';
       return o as unknown as FinishEvent;
+    case 'locals': {
+      if (!str('task') || !str('frame') || !optNum('more')) return 'locals: needs task, frame';
+      const v = o.vars;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'locals: needs vars';
+      for (const k in v) if (typeof (v as Record<string, unknown>)[k] !== 'string') return 'locals: a value is not a string';
+      return o as unknown as LocalsEvent;
+    }
     case 'resume':
     case 'suspend':
     case 'step':

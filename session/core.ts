@@ -29,6 +29,8 @@ export interface CoreSpec {
   cwd: string;
   /** `--blocking-ms` for the runtime; omitted: the runtime's default. */
   blockingMs?: number;
+  /** `--locals`: the runtime records the local variables of switching frames (runtime/coroscope/frame_locals.py). */
+  locals?: boolean;
   /** Where the raw JSON Lines trace goes; omitted: nowhere (the store only). */
   traceFile?: string;
   /**
@@ -370,7 +372,7 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     // opcode.py of the user's would replace or break it.
     const main = path.join(spec.runtimeDir, 'coroscope', '__main__.py');
     const target = spec.module !== undefined ? ['-m', spec.module] : [spec.script];
-    const argv = [main, ...transport, ...blocking, ...target, ...spec.args];
+    const argv = [main, ...transport, ...blocking, ...(spec.locals ? ['--locals'] : []), ...target, ...spec.args];
     const options: SpawnOptions = this.piped
       ? {
           cwd: spec.cwd,

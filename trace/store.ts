@@ -34,6 +34,7 @@ import {
 import { ARENA_MAX, ValueArena } from './arena';
 import { ByteScanner } from './byte-scanner';
 import { LineFramer } from './line-framing';
+import { LocalsTable } from './locals';
 import {
   K_CHANNEL,
   K_COUNT,
@@ -152,6 +153,8 @@ export class TraceStore {
   unknownCount = 0;
   /** Number of `switch` events held. */
   switchCount = 0;
+  /** The trace's `locals` lines (`--locals`), attached to rows; made at the first one. */
+  locals: LocalsTable | undefined;
 
   private readonly laneIds = new Map<string, number>();
   /** Interned strings; ids 0..10 are the event type names (id = type code), 11..13 the compact ones. */
@@ -484,6 +487,15 @@ export class TraceStore {
 
   /** Append one validated event. */
   append(ev: TraceLine): void {
+    if (ev.type === 'locals') {
+      // not a row: the state of its task after the row before it (protocol: LocalsEvent)
+      this.locals ??= new LocalsTable(
+        (str) => this.valueFromString(str),
+        (key) => this.valueOf(key),
+      );
+      this.locals.add(this.lane(ev.task), Math.max(0, this.n - 1), ev);
+      return;
+    }
     if (ev.type === 'resume' || ev.type === 'suspend' || ev.type === 'step') {
       if (Number.isNaN(this.t0)) this.t0 = ev.ts;
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);

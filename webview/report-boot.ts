@@ -11,7 +11,7 @@
 // copied once, so the loader is linear in the input whatever the line
 // lengths (a 100 MB line used to be copied again on every read).
 import type { HostMessage } from '../protocol/messages';
-import type { ReportConfig } from './report-config';
+import { REPORT_ELEMENT_ID, type ReportConfig } from './report-config';
 
 const CHUNK = 4_000_000;
 
@@ -33,7 +33,7 @@ let state: unknown;
 let started = false;
 
 function readConfig(): ReportConfig {
-  const el = document.getElementById('coroscope-report');
+  const el = document.getElementById(REPORT_ELEMENT_ID);
   const raw = el ? (JSON.parse(el.textContent ?? '{}') as Partial<ReportConfig>) : {};
   return {
     title: typeof raw.title === 'string' ? raw.title : 'coroscope',

@@ -3,6 +3,9 @@
 // Types only: shared by a Node module and a browser entry.
 import type { OverviewData } from '../trace/overview';
 
+/** The id of the report's JSON block; its presence also tells the bundle it runs in the report (no editor to open). */
+export const REPORT_ELEMENT_ID = 'coroscope-report';
+
 export interface ReportConfig {
   title: string;
   exitCode: number | null;

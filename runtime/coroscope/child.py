@@ -43,7 +43,17 @@ def start_from(info, data):
             raise RuntimeError("%s is set to this process's name (a test switch)" % state.ENV_TEST_UNTRACED)
         held = proc_ends.hold_term()
         try:
-            boot.start(cfg["trace"], cfg["socket"], cfg["blocking"], script=script, argv=argv, child=True, parent_task=info.get("parent"), process_name=name)
+            boot.start(
+                cfg["trace"],
+                cfg["socket"],
+                cfg["blocking"],
+                script=script,
+                argv=argv,
+                child=True,
+                parent_task=info.get("parent"),
+                process_name=name,
+                locals=bool(info.get("locals")),
+            )
             state.process["mp_child"] = True
             state.process["cfg"]["marks"] = info.get("marks")
             proc_ends.declared()  # (boot.start wrote the lane at once)

@@ -84,6 +84,7 @@ def _bootstrap_info(name):
         "trace": cfg.get("trace"),
         "socket": cfg.get("socket"),
         "blocking": cfg.get("blocking"),
+        "locals": cfg.get("locals"),
         "parent": parent,
         "queues": mp_queues.queue_names(),
         "marks": cfg.get("marks"),

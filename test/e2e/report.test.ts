@@ -275,4 +275,58 @@ describe('HTML report: big lines and windows (file://)', function () {
     assert.match(o.text, /This page holds the first 10,000 and the last 10,000 of 300,000 events/);
     assert.match(o.text, /Overview of the whole run \(300,000 events/);
   });
+
+  it("is honest about itself: a click shows the source line's text from the embedded sources, and nothing promises an editor (issue 17)", async () => {
+    const script = join(root, 'examples/producer_consumer.py');
+    const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'run', '--html', 'honest.html', script], { cwd: dir, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const page = await ctx.newPage();
+    await page.setViewportSize({ width: 1400, height: 800 });
+    await page.goto(pathToFileURL(join(dir, 'honest.html')).href);
+    await page.waitForSelector('#coroscope-root[data-coroscope-state=ready]');
+    interface Pick {
+      row: number;
+      line: number;
+      x: number;
+      y: number;
+    }
+    // The first row in view whose event has a source line of the program.
+    const pick = await page.evaluate((file) => {
+      const app = (
+        window as unknown as {
+          coroscope: {
+            model: { rowCount: number; rowEvent(r: number): number };
+            store: { file(i: number): string | undefined; line(i: number): number };
+            rowPosition(r: number): { x: number; y: number } | null;
+            canvas: HTMLCanvasElement;
+          };
+        }
+      ).coroscope;
+      const box = app.canvas.getBoundingClientRect();
+      for (let r = 0; r < Math.min(20, app.model.rowCount); r++) {
+        const e = app.model.rowEvent(r);
+        const at = app.rowPosition(r);
+        if (app.store.file(e) === file && app.store.line(e) > 0 && at) return { row: r, line: app.store.line(e), x: box.left + at.x, y: box.top + at.y };
+      }
+      return null;
+    }, script);
+    assert.ok(pick, 'a row with a site in view');
+    const { line, x, y } = pick as Pick;
+    const want = readFileSync(script, 'utf8').split('\n')[line - 1].trim();
+    await page.mouse.move(x, y);
+    await page.waitForSelector('.tooltip:not([hidden])');
+    const tip = (await page.textContent('.tooltip')) ?? '';
+    assert.ok(tip.includes(`click to see it in full with the text of line ${line} of producer_consumer.py`), tip);
+    assert.ok(!/open|editor/i.test(tip.split('\n').pop() ?? ''), `the click promises no editor: ${tip}`);
+    await page.mouse.click(x, y);
+    await page.waitForSelector('.details-pane:not([hidden])');
+    const text = (await page.textContent('.details-text')) ?? '';
+    assert.ok(text.includes(`line ${line} of producer_consumer.py:\n${want}`), text);
+    await page.screenshot({ path: join(root, 'test-results', 'report-click-source-line.png') });
+    // The help says what a click does here.
+    await page.click('button[aria-label^="What the diagram shows"]');
+    const help = (await page.textContent('.legend')) ?? '';
+    assert.ok(help.includes('cannot open an editor') && !help.includes('opened in the editor'), help);
+    await page.close();
+  });
 });
