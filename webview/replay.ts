@@ -199,9 +199,13 @@ export class Replay {
    */
   private followHash(): void {
     if (this.hashTimer) return;
+    // (an address changed meanwhile by the user or a link wins: its hashchange may not have run yet, and rewriting
+    // the address here would turn it back to the old step)
+    const seen = location.hash;
     this.hashTimer = window.setTimeout(() => {
       this.hashTimer = 0;
       const step = this.row + 1;
+      if (location.hash !== seen) return;
       if (step > 0 && this.pendingStep === 0 && stepFromHash(location.hash) !== step) history.replaceState(null, '', `#step=${step}`);
     }, 150);
   }
