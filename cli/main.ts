@@ -53,13 +53,18 @@ export function program(): Command {
     .option('-m, --module <module>', "run a module as python -m MODULE does; every word after it is the module's")
     .option('--python <path>', 'Python interpreter (default: $COROSCOPE_PYTHON, then python3, python)')
     .option('--trace <file>', 'write the trace as JSON Lines')
+    .option('--locals', 'record the local variables of each generator, coroutine, greenlet and tasklet at its switches (the Tasks pane shows them; costs time)')
     .addOption(new Option('--no-progress', 'no progress line on stderr'))
     .passThroughOptions()
     .showHelpAfterError('(run coroscope run --help for usage)')
     .configureOutput(errorPrefix)
     .exitOverride();
   outputOptions(run).action(
-    async (script: string | undefined, args: string[], opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string }) => {
+    async (
+      script: string | undefined,
+      args: string[],
+      opts: OutputFlags & { python?: string; trace?: string; progress: boolean; module?: string; locals?: boolean },
+    ) => {
       if (opts.module === undefined && script === undefined) run.error("error: missing required argument 'script'");
       const words = opts.module === undefined || script === undefined ? args : [script, ...args];
       process.exitCode = await runScript(script ?? '', words, { ...opts });
@@ -85,10 +90,10 @@ export function program(): Command {
     // Before a read that may take minutes: the trace exists, every output can be written.
     checkTraceFile(trace);
     checkOutputs({ '--html': out.html, '--perfetto': out.perfetto, '--mermaid': out.mermaid });
-    const store = await loadTrace(trace);
-    for (const line of summaryLines(store)) note(line);
-    const script = store.header?.script ? basename(store.header.script) : basename(trace, extname(trace));
-    writeOutputs(store, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
+    const t = await loadTrace(trace);
+    for (const line of summaryLines(t.digest, t.store.tasks.length)) note(line);
+    const script = t.store.header?.script ? basename(t.store.header.script) : basename(trace, extname(trace));
+    await writeOutputs(t, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
   });
   p.addCommand(report);
   return p;

@@ -28,7 +28,9 @@ export type HostMessage =
    * The program's own source files the trace names (never the standard library's), for the Tasks pane's line texts
    * and, with `pane`, a source pane (the report). `capped`: some files were left out to keep the page small.
    */
-  | { type: 'sources'; files: { file: string; text: string }[]; capped: boolean; pane: boolean };
+  | { type: 'sources'; files: { file: string; text: string }[]; capped: boolean; pane: boolean }
+  /** Whether the next run records locals (the `coroscope.captureLocals` setting): the toolbar's Locals toggle shows it. Only VS Code sends it. */
+  | { type: 'captureLocals'; on: boolean };
 
 export type RunState = 'running' | 'exited' | 'stopped' | 'failed' | 'loaded';
 
@@ -48,7 +50,9 @@ export type WebviewMessage =
    */
   | { type: 'cursor'; step: number; index: number; tasks: CursorTask[] }
   /** The trace names these program files the page has no text of: the host answers with `sources` (what it may read). */
-  | { type: 'wantSources'; files: string[] };
+  | { type: 'wantSources'; files: string[] }
+  /** The user toggled Locals: the next run records locals (`on`) or not; the host saves it as the setting. */
+  | { type: 'setCaptureLocals'; on: boolean };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
 export interface CursorTask {
@@ -60,8 +64,8 @@ export interface CursorTask {
   note: string;
 }
 
-const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources']);
+const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources', 'captureLocals']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals']);
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -83,6 +87,8 @@ export function isHostMessage(m: unknown): m is HostMessage {
       return typeof o.index === 'number';
     case 'cursorTo':
       return typeof o.task === 'string';
+    case 'captureLocals':
+      return typeof o.on === 'boolean';
     case 'sources':
       return (
         Array.isArray(o.files) &&
@@ -108,6 +114,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return (o.format === 'svg' || o.format === 'png') && typeof o.data === 'string';
     case 'wantSources':
       return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
+    case 'setCaptureLocals':
+      return typeof o.on === 'boolean';
     case 'cursor':
       return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default:

@@ -24,7 +24,9 @@ export interface DiagramSummary {
   /** Rows the diagram has (after folding and filtering). */
   rows?: number;
   /** Repeated patterns found: events [start, start + period × count); `collapsed` when shown as one row. */
-  folds?: { start: number; period: number; count: number; collapsed: boolean }[];
+  folds?: { start: number; period: number; count: number; collapsed: boolean; shutdown?: boolean }[];
+  /** Ids of the tasks whose lanes are not drawn (made and ended inside a folded asyncio.run shutdown). */
+  hiddenLanes?: string[];
 }
 
 function typed(m: unknown): Record<string, unknown> | undefined {

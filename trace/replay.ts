@@ -14,6 +14,7 @@
 // A step therefore costs O(lanes × (log n + K)), whatever the trace's length.
 
 import type { TaskKind } from '../protocol/events';
+import type { FrameLocals } from './locals';
 import { TYPE, type TraceStore } from './store';
 
 export const TASK_STATES = ['not-started', 'running', 'suspended', 'blocked', 'done'] as const;
@@ -57,6 +58,8 @@ export interface TaskAtStep {
   value?: string;
   /** The task's latest event at or before the step (-1: none). */
   event: number;
+  /** Its frame's local variables at its last switch at or before the step (traces recorded with `--locals`). */
+  locals?: FrameLocals;
 }
 
 /** Entries between checkpoints. */
@@ -284,6 +287,8 @@ export class ReplayIndex {
           t.value = s.value(st[END]);
         } else t.outcome = 'unfinished';
       } else if (state !== 'not-started') t.chain = this.chainOf(at.l, at.p, lane, st[DEPTH]);
+      const loc = s.locals?.at(lane, i);
+      if (loc) t.locals = loc;
       if (decl?.parent) {
         const pl = s.laneOf(decl.parent);
         t.creator = {

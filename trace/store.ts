@@ -28,12 +28,14 @@ import {
   SCHEMA_VERSION,
   assertNever,
   expandCompact,
+  isCompact,
   unfoldTransfer,
   validateEvent,
 } from '../protocol/events';
 import { ARENA_MAX, ValueArena } from './arena';
 import { ByteScanner } from './byte-scanner';
 import { LineFramer } from './line-framing';
+import { LocalsTable } from './locals';
 import {
   K_CHANNEL,
   K_COUNT,
@@ -52,6 +54,8 @@ import {
   K_OUTCOME,
   K_REASON,
   K_STEPLINE,
+  K_AT,
+  K_SENT,
   K_STEPTS,
   K_STREAM,
   K_TASK,
@@ -69,7 +73,7 @@ import { ScanState } from './scan-state';
 import { SiteTable } from './sites';
 import { StringTable } from './strings';
 import { TextScanner } from './text-scanner';
-import { COMPACT_NAMES, LAST_TYPE, RESUME, STEP, SUSPEND, TYPE_CODES, TYPE_NAMES } from './type-codes';
+import { COMPACT_NAMES, GRESUME, GYIELD, LAST_TYPE, RESUME, STEP, SUSPEND, TYPE_CODES, TYPE_NAMES } from './type-codes';
 
 export { TYPE_NAMES } from './type-codes';
 export const TYPE = TYPE_CODES;
@@ -152,17 +156,23 @@ export class TraceStore {
   unknownCount = 0;
   /** Number of `switch` events held. */
   switchCount = 0;
+  /** The trace's `locals` lines (`--locals`), attached to rows; made at the first one. */
+  locals: LocalsTable | undefined;
 
   private readonly laneIds = new Map<string, number>();
-  /** Interned strings; ids 0..10 are the event type names (id = type code), 11..13 the compact ones. */
+  /** Interned strings; ids 0..10 are the event type names (id = type code), 11..16 the compact ones. */
   private readonly names = new StringTable();
   private readonly strings = this.names.list;
   /** String id → lane, for task ids seen by the scanner (-1 unknown). */
   private readonly laneOfStr = this.names.lane;
   private readonly sites = new SiteTable();
   private readonly rest = new Map<number, Record<string, unknown>>();
-  private chunks: Columns[] = [];
+  private chunks: (Columns | undefined)[] = [];
   private n = 0;
+  /** Column chunks let go, for reuse. */
+  private readonly spare: Columns[] = [];
+  /** Rows below this index were let go (`releaseBefore`): their columns, extras and (mostly) values are gone. */
+  private firstKept = 0;
   private readonly arena = new ValueArena();
   private t0 = NaN;
   private readonly st = new ScanState();
@@ -232,6 +242,17 @@ export class TraceStore {
       if (Number.isNaN(this.t0)) this.t0 = ts;
       const lane = this.laneOfString(fStr[K_TASK]);
       const line = fNum[K_LINE];
+      if (type >= GRESUME) {
+        // generator switches with the declaring lane (protocol: gresume / gyield / gstep)
+        if (type === GYIELD) this.gyieldRow(ts, lane, line, fNum[K_TOLINE], this.val(K_VALUE, s));
+        else if (type === GRESUME) this.gresumeRow(ts, lane, line, fNum[K_TOLINE], (seen & (1 << K_VALUE)) !== 0 ? this.val(K_VALUE, s) : -1);
+        else {
+          const at = fNum[K_AT];
+          this.gresumeRow(ts, lane, at, fNum[K_TOLINE], (seen & (1 << K_SENT)) !== 0 ? this.val(K_SENT, s) : -1);
+          this.gyieldRow(ts + fNum[K_DUR], lane, line, at, this.val(K_VALUE, s));
+        }
+        return true;
+      }
       if (type === SUSPEND) this.suspendRow(ts, lane, line);
       else {
         this.resumeRow(ts, lane, type === STEP && (seen & (1 << K_TOLINE)) !== 0 ? fNum[K_TOLINE] : line);
@@ -255,8 +276,8 @@ export class TraceStore {
     if (Number.isNaN(this.t0)) this.t0 = ts;
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const col = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const col = this.chunks[i >>> SHIFT]!;
     this.n++;
     col.type[ch] = type;
     col.ts[ch] = ts;
@@ -320,6 +341,13 @@ export class TraceStore {
         return true;
     }
     return true;
+  }
+
+  private freshChunk(): Columns {
+    const c = this.spare.pop();
+    if (!c) return newChunk();
+    for (const col of Object.values(c)) (col as Uint8Array).fill(0);
+    return c;
   }
 
   /** Intern a JS string. */
@@ -444,8 +472,8 @@ export class TraceStore {
   private switchRow(ts: number, a: number, b: number, reason: string, value: number, site: number, site2: number): void {
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const c = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const c = this.chunks[i >>> SHIFT]!;
     this.n++;
     this.switchCount++;
     c.type[ch] = TYPE_CODES.switch;
@@ -471,9 +499,61 @@ export class TraceStore {
     this.switchRow(ts, lane, loop, 'sleep', this.zeroValue, file < 0 && line === 0 ? -1 : this.siteOf(file, line), -1);
   }
 
+  /** The declaring lane (its parent) and declared site file (interned, -1: none) of a generator lane (cached). */
+  private readonly laneParent: (number | undefined)[] = [];
+  private readonly laneSite: (number | undefined)[] = [];
+
+  private parentOf(lane: number): number {
+    const known = this.laneParent[lane];
+    if (known !== undefined) return known;
+    return (this.laneParent[lane] = this.lane(this.tasks[lane].parent ?? '?'));
+  }
+
+  private siteFileOf(lane: number): number {
+    const known = this.laneSite[lane];
+    if (known !== undefined) return known;
+    const file = this.tasks[lane].file;
+    return (this.laneSite[lane] = file !== undefined ? this.intern(file) : -1);
+  }
+
+  private gresumeRow(ts: number, lane: number, line: number, toLine: number, value: number): void {
+    const file = this.siteFileOf(lane);
+    this.switchRow(
+      ts,
+      this.parentOf(lane),
+      lane,
+      'resume',
+      value,
+      file < 0 && line === 0 ? -1 : this.siteOf(file, line),
+      this.site2Of(this.codeOf(lane), toLine, -1),
+    );
+  }
+
+  private gyieldRow(ts: number, lane: number, line: number, toLine: number, value: number): void {
+    const file = this.codeOf(lane);
+    this.switchRow(
+      ts,
+      lane,
+      this.parentOf(lane),
+      'yield',
+      value,
+      file < 0 && line === 0 ? -1 : this.siteOf(file, line),
+      this.site2Of(this.siteFileOf(lane), toLine, -1),
+    );
+  }
+
   /** Append one validated event. */
   append(ev: TraceLine): void {
-    if (ev.type === 'resume' || ev.type === 'suspend' || ev.type === 'step') {
+    if (ev.type === 'locals') {
+      // not a row: the state of its task after the row before it (protocol: LocalsEvent)
+      this.locals ??= new LocalsTable(
+        (str) => this.valueFromString(str),
+        (key) => this.valueOf(key),
+      );
+      this.locals.add(this.lane(ev.task), Math.max(0, this.n - 1), ev);
+      return;
+    }
+    if (isCompact(ev)) {
       if (Number.isNaN(this.t0)) this.t0 = ev.ts;
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
       return;
@@ -495,8 +575,8 @@ export class TraceStore {
     if (Number.isNaN(this.t0)) this.t0 = ev.ts;
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const c = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const c = this.chunks[i >>> SHIFT]!;
     this.n++;
     c.type[ch] = TYPE_CODES[ev.type];
     c.ts[ch] = ev.ts;
@@ -520,6 +600,9 @@ export class TraceStore {
         } else {
           this.tasks[lane] = ev; // a re-declaration (rename) updates the lane
           this.laneLoop[lane] = undefined;
+          this.laneCode[lane] = undefined;
+          this.laneParent[lane] = undefined;
+          this.laneSite[lane] = undefined;
         }
         c.a[ch] = lane;
         c.reason[ch] = this.intern(ev.kind);
@@ -615,46 +698,46 @@ export class TraceStore {
 
   // Column accessors (index i in [0, length)).
   type(i: number): EventType {
-    return TYPE_NAMES[this.chunks[i >>> SHIFT].type[i & MASK]];
+    return TYPE_NAMES[this.chunks[i >>> SHIFT]!.type[i & MASK]];
   }
   typeCode(i: number): number {
-    return this.chunks[i >>> SHIFT].type[i & MASK];
+    return this.chunks[i >>> SHIFT]!.type[i & MASK];
   }
   /** Absolute monotonic ns. */
   ts(i: number): number {
-    return this.chunks[i >>> SHIFT].ts[i & MASK];
+    return this.chunks[i >>> SHIFT]!.ts[i & MASK];
   }
   /** ns since the trace start. */
   rel(i: number): number {
-    return this.chunks[i >>> SHIFT].ts[i & MASK] - this.t0;
+    return this.chunks[i >>> SHIFT]!.ts[i & MASK] - this.t0;
   }
   get startTs(): number {
     return this.t0;
   }
   /** Acting lane: `from` of a switch, `task` of the others (the declared lane for `task`); -1 if none. */
   a(i: number): number {
-    return this.chunks[i >>> SHIFT].a[i & MASK];
+    return this.chunks[i >>> SHIFT]!.a[i & MASK];
   }
   /** `to` lane of a switch, else -1. */
   b(i: number): number {
-    return this.chunks[i >>> SHIFT].b[i & MASK];
+    return this.chunks[i >>> SHIFT]!.b[i & MASK];
   }
   /** reason / outcome / on / channel / stream / mark kind / task kind, by type. */
   reason(i: number): string {
-    const r = this.chunks[i >>> SHIFT].reason[i & MASK];
+    const r = this.chunks[i >>> SHIFT]!.reason[i & MASK];
     return r < 0 ? '' : this.strings[r];
   }
   /** Interned id of `reason(i)` (see `string(id)`); -1 if none. */
   reasonId(i: number): number {
-    return this.chunks[i >>> SHIFT].reason[i & MASK];
+    return this.chunks[i >>> SHIFT]!.reason[i & MASK];
   }
   /** value / detail / text / message / task name, by type. */
   value(i: number): string | undefined {
-    return this.valueOf(this.chunks[i >>> SHIFT].value[i & MASK]);
+    return this.valueOf(this.chunks[i >>> SHIFT]!.value[i & MASK]);
   }
   /** An opaque key of `value(i)`: equal keys mean equal values (not the converse); -1 if none. */
   valueId(i: number): number {
-    return this.chunks[i >>> SHIFT].value[i & MASK];
+    return this.chunks[i >>> SHIFT]!.value[i & MASK];
   }
   file(i: number): string | undefined {
     const s = this.siteId(i);
@@ -673,7 +756,7 @@ export class TraceStore {
   }
   /** Site (file, line) id of event i; -1 if none. Few distinct sites exist: use it to group events by place. */
   siteId(i: number): number {
-    return this.chunks[i >>> SHIFT].site[i & MASK];
+    return this.chunks[i >>> SHIFT]!.site[i & MASK];
   }
   /** Where `to` resumes (switch only). */
   toFile(i: number): string | undefined {
@@ -694,11 +777,11 @@ export class TraceStore {
     return f < 0 ? undefined : this.strings[f];
   }
   site2Id(i: number): number {
-    return this.chunks[i >>> SHIFT].site2[i & MASK];
+    return this.chunks[i >>> SHIFT]!.site2[i & MASK];
   }
   /** depth / msg / ms|count / exitCode, by type; NaN if absent. */
   num(i: number): number {
-    return this.chunks[i >>> SHIFT].num[i & MASK];
+    return this.chunks[i >>> SHIFT]!.num[i & MASK];
   }
   extra(i: number): Readonly<Record<string, unknown>> | undefined {
     return this.rest.get(i);
@@ -798,10 +881,57 @@ export class TraceStore {
     return Object.assign(ev, extra) as TraceEvent;
   }
 
+  /** Index of the first row still held (0 unless `releaseBefore` let rows go). */
+  get released(): number {
+    return this.firstKept;
+  }
+
+  /**
+   * Lets go of the rows below `index` (rounded down to a column chunk), for readers that stream a trace and never
+   * look back (coroscope report, run): their columns, sparse extras and the value arena chunks only they used. The
+   * lanes, header, interned names, sites, counts and problems stay; reading a released row is an error. Memory then
+   * stays that of the rows kept, whatever the trace's length.
+   */
+  releaseBefore(index: number): void {
+    const upto = Math.min(index, this.n) >>> SHIFT;
+    if (upto <= this.firstKept >>> SHIFT) return;
+    for (let c = this.firstKept >>> SHIFT; c < upto; c++) {
+      // Kept for the next rows: a streaming reader then allocates (and leaves to the GC) no columns at all.
+      if (this.spare.length < 2) this.spare.push(this.chunks[c]!);
+      this.chunks[c] = undefined;
+    }
+    for (const k of this.rest.keys()) if (k < upto << SHIFT) this.rest.delete(k);
+    this.firstKept = upto << SHIFT;
+    // Values of older arena chunks still used by the rows kept (dedup points back at them) move to the current
+    // chunk, so every older chunk can go.
+    const arena = this.arena;
+    const keepFrom = arena.currentStart;
+    const moved = new Map<number, number>();
+    const move = (v: number): number => {
+      let to = moved.get(v);
+      if (to === undefined) moved.set(v, (to = arena.move(v)));
+      return to;
+    };
+    if (this.zeroValue >= 0 && this.zeroValue < keepFrom) this.zeroValue = move(this.zeroValue);
+    for (let c = upto; c < this.chunks.length; c++) {
+      const v = this.chunks[c]!.value;
+      const end = c === this.chunks.length - 1 ? ((this.n - 1) & MASK) + 1 : CHUNK;
+      for (let k = 0; k < end; k++) if (v[k] >= 0 && v[k] < keepFrom) v[k] = move(v[k]);
+    }
+    arena.releaseBefore(keepFrom);
+  }
+
   /** Bytes held: columns, value arena, strings (2 bytes/char worst case), sites, sparse extras — for benchmarks and budgets. */
   approxBytes(): number {
     let strBytes = 0;
     for (const s of this.strings) strBytes += 32 + 2 * s.length;
-    return this.chunks.length * CHUNK * COLUMN_BYTES + this.arena.byteLength + strBytes + this.sites.count * 48 + this.rest.size * 96 + this.names.tableBytes;
+    return (
+      (this.chunks.length - (this.firstKept >>> SHIFT)) * CHUNK * COLUMN_BYTES +
+      this.arena.byteLength +
+      strBytes +
+      this.sites.count * 48 +
+      this.rest.size * 96 +
+      this.names.tableBytes
+    );
   }
 }

@@ -32,6 +32,8 @@ export interface AppSurface {
   selectRow(r: number, fromTable?: boolean): void;
   activateRow(r: number): void;
   reveal(e: number): void;
+  /** What a click on the event's row does, for the tooltip. */
+  clickWords(e: number): string;
   /** The step cursor (replay.ts): arrows, Home/End and Space are its keys. */
   readonly replay: { key(e: KeyboardEvent): boolean };
 }

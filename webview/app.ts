@@ -73,6 +73,11 @@ export class App implements AppSurface {
   constructor(
     root: HTMLElement,
     readonly vscode: VsCodeApi,
+    /**
+     * Whether the page is the CLI's HTML report: nothing can open an editor there, so a click shows the source line's
+     * text instead. Asked when needed (the report's config block comes after the bundle in the page).
+     */
+    private readonly isReport: () => boolean = () => false,
   ) {
     this.root = root;
     const saved = restoreState(vscode.getState());
@@ -95,6 +100,7 @@ export class App implements AppSurface {
     this.query = saved.query;
     this.model.foldingOn = saved.foldingOn;
     this.model.compressGaps = saved.compressGaps;
+    this.model.showShutdown = saved.showShutdown;
     for (const x of saved.expanded) this.model.expanded.add(x);
     this.theme = readTheme(root);
 
@@ -120,7 +126,7 @@ export class App implements AppSurface {
       this.view.selected = -1;
       this.changed();
     });
-    const legend = new Legend();
+    const legend = new Legend(isReport);
     bar.help.addEventListener('click', () => {
       bar.help.setAttribute('aria-pressed', String(legend.toggle()));
     });
@@ -169,6 +175,11 @@ export class App implements AppSurface {
       this.changed();
     });
     this.bar.gaps.addEventListener('click', () => this.setCompressGaps(!this.model.compressGaps));
+    this.bar.shutdown.addEventListener('click', () => {
+      this.model.setShutdownShown(!this.model.shutdownShown);
+      this.table.setModel(this.model);
+      this.changed();
+    });
     this.bar.filter.addEventListener('click', () => {
       this.filterOn = !this.filterOn;
       this.applyQuery();
@@ -242,10 +253,12 @@ export class App implements AppSurface {
     const keep = this.firstReset; // the first reset after a reload replays the same trace: keep the restored view
     this.firstReset = false;
     const gaps = this.model.compressGaps;
+    const shutdown = this.model.showShutdown;
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
     this.replay.reset();
     this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
+    this.model.showShutdown = keep ? restoreState(this.vscode.getState()).showShutdown : shutdown;
     resetPairs();
     this.bar.title.textContent = title;
     this.bar.title.title = title;
@@ -373,8 +386,17 @@ export class App implements AppSurface {
 
   private syncToolbar(): void {
     const shown = this.tableShown;
-    this.bar.sync(this.view.scale, this.model.foldingOn, this.filterOn, shown, this.model.compressGaps);
-    this.tablePane.hidden = !shown;
+    this.bar.sync(
+      this.view.scale,
+      this.model.foldingOn,
+      this.filterOn,
+      shown,
+      this.model.compressGaps,
+      this.model.hasShutdown ? this.model.shutdownShown : null,
+    );
+    // (written only when it changes: every cursor move comes here, and a rewritten `hidden` re-runs the side
+    // column's :has() rules, restyling and laying out the Tasks pane)
+    if (this.tablePane.hidden !== !shown) this.tablePane.hidden = !shown;
     this.followBtn.hidden = !this.liveRun || this.follow || this.store.length === 0;
   }
 
@@ -397,6 +419,7 @@ export class App implements AppSurface {
         filterOn: this.filterOn,
         foldingOn: this.model.foldingOn,
         compressGaps: this.model.compressGaps,
+        showShutdown: this.model.showShutdown,
         tableOn: this.tableOn,
         follow: this.follow,
         collapsed: [...this.view.collapsed],
@@ -524,6 +547,8 @@ export class App implements AppSurface {
     const t0 = performance.now();
     // The automatic table choice depends on the lanes too: a trace that grows lanes may close it.
     if (this.tableOn === null && this.tablePane.hidden === this.tableShown) this.syncToolbar();
+    // The Shutdown toggle appears once the trace has asyncio.run's shutdown.
+    else if (this.bar.shutdown.hidden === this.model.hasShutdown) this.syncToolbar();
     const w = bodyW(this),
       h = this.diagram.clientHeight;
     const dpr = window.devicePixelRatio || 1;
@@ -588,13 +613,35 @@ export class App implements AppSurface {
     ds.selected = String(this.view.selected);
     // The selected event in full (value, creator, site, cause), selectable and copyable.
     const sel = this.view.selected;
-    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}`, () => details(this.store, sel, true));
+    if (sel >= 0 && sel < this.store.length) this.detailsPane.show(`${sel}:${this.store.length}:${this.replay.sourcesKey}`, () => this.fullDetails(sel));
     else this.detailsPane.hide();
     this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
     this.drawTimes.push(performance.now() - t0);
     if (this.drawTimes.length > 1000) this.drawTimes.splice(0, 500);
+  }
+
+  /** The details pane's text: the event in full, then its source line's text when the page has the file. */
+  fullDetails(e: number): string {
+    const text = details(this.store, e, true);
+    const file = this.store.file(e),
+      line = this.store.line(e);
+    const src = this.replay.lineText(file, line);
+    if (file === undefined || line <= 0) return text;
+    if (src !== undefined) return `${text}\n\nline ${line} of ${basename(file)}:\n${src.trim()}`;
+    return this.isReport() ? `${text}\n\n(the source of ${basename(file)} is not in this report)` : text;
+  }
+
+  /** What a click on an event's row does, as the tooltip says it (honest about the report, which has no editor). */
+  clickWords(e: number): string {
+    const file = this.store.file(e),
+      line = this.store.line(e);
+    if (file === undefined || line <= 0) return 'click to see it in full';
+    if (!this.isReport()) return 'click to open the source line in the editor';
+    return this.replay.lineText(file, line) !== undefined
+      ? `click to see it in full with the text of line ${line} of ${basename(file)}`
+      : 'click to see it in full (its source file is not in this report)';
   }
 
   /** For tests and the benchmark: the event index under a row's arrow, and its y. */

@@ -151,8 +151,11 @@ export function hover(app: App, x: number, y: number): void {
       .join('\n');
   } else if (h && 'row' in h) {
     row = h.row;
-    text = h.fold >= 0 ? `${foldLabel(app.model, h.fold)}\nclick to expand` : details(app.store, h.event);
-    if (h.fold < 0 && app.store.file(h.event) !== undefined) text += '\nclick to open the source line';
+    text =
+      h.fold >= 0
+        ? `${foldLabel(app.model, h.fold)}\n${app.model.folds[h.fold]?.shutdown ? 'click to show its rows' : 'click to expand'}`
+        : details(app.store, h.event);
+    if (h.fold < 0) text += `\n${app.clickWords(h.event)}`;
   }
   if (row !== app.view.hoverRow) {
     app.view.hoverRow = row;

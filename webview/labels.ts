@@ -177,7 +177,10 @@ const CALL = /^(?:map |starmap |imap |imap_unordered )?(?:[A-Za-z_][\w.]*|<lambd
 
 /** A waker's object for `x.set()`: the wait's detail when it is a plain name (`ready`), else nothing. */
 function objectOf(detail: string | undefined): string {
-  return detail !== undefined && /^[A-Za-z_][\w.]*$/.test(detail) ? `${detail}.` : '';
+  if (detail === undefined || !/^[A-Za-z_][\w.]*(\(\))?$/.test(detail)) return '';
+  // The waiter's own call (`queue.get`, `ready.wait()`) names the object; the waker called another method on it.
+  const own = /^(.+?)\.(get|get_nowait|put|wait|wait_for|acquire|join|receive|recv|result)(\(\))?$/.exec(detail);
+  return `${own ? own[1] : detail}.`;
 }
 
 /**

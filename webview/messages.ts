@@ -37,6 +37,9 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
       app.replay.setSources(m.files, m.capped, m.pane);
       app.scheduleRender();
       break;
+    case 'captureLocals':
+      app.replay.showCaptureLocals(m.on);
+      break;
     default:
       assertNever(m, 'host message');
   }

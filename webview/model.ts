@@ -23,14 +23,37 @@ export const GAP_MAX_NS = 5e6;
 /** Events after which the gap threshold is fixed for the trace (before, it is recomputed as events arrive). */
 const GAP_SAMPLE = 256;
 
+/**
+ * A row fold: a repeated pattern (trace/fold.ts), or `shutdown`: asyncio.run's own closing of its loop (the loop run
+ * again for `shutdown_asyncgens` and `shutdown_default_executor`, the `Thread-N (_do_shutdown)` thread, the executor's
+ * workers ending), one range of `period` events (`count` 1), folded into one row unless shown.
+ */
+export interface RowFold extends Fold {
+  shutdown?: true;
+}
+
+/** An event loop run (main → loop `run` … loop → main `return`) still open: whether it only ran asyncio's own machinery. */
+interface OpenRun {
+  start: number;
+  caller: number;
+  machinery: boolean;
+}
+
 export interface ModelOptions {
   maxPeriod?: number;
   minCount?: number;
 }
 
 export class DiagramModel {
-  folds: Fold[] = [];
+  /** Pattern folds and asyncio.run shutdowns, sorted by start, never overlapping. */
+  folds: RowFold[] = [];
   foldingOn = true;
+  /** Show asyncio.run's shutdown machinery as rows (the toolbar's Shutdown toggle); folded into one row by default. */
+  showShutdown = false;
+  /** Every lane's creation and end events, in order: drawn on the Time scale even where a pixel holds many rows. */
+  readonly lifeEvents: number[] = [];
+  /** Lanes that live only inside a folded shutdown (`Thread-1 (_do_shutdown)`): not drawn while it is folded. */
+  hiddenLanes = new Set<number>();
   /**
    * Time scale: compress gaps longer than `gapNs` (an explicit, visible option). Off by default, so a `sleep(0.3)`
    * is drawn three times as long as a `sleep(0.1)`.
@@ -51,6 +74,9 @@ export class DiagramModel {
   private filter: ((i: number) => boolean) | null = null;
   private processed = 0;
   private foldScanned = 0;
+  private patterns: Fold[] = [];
+  private readonly shutdowns: RowFold[] = [];
+  private readonly runs = new Map<number, OpenRun>();
   private readonly cps: Int8Array[] = [];
   private cur: number[] = [];
   private readonly gapAt: number[] = [];
@@ -81,6 +107,7 @@ export class DiagramModel {
       const t = s.typeCode(i);
       const a = s.a(i);
       if (a >= 0 && (this.laneStart[a] === undefined || this.laneStart[a] < 0)) this.touchLane(a, i);
+      if (t === TYPE.task || t === TYPE.end) this.lifeEvents.push(i);
       if (t === TYPE.switch) {
         const b = s.b(i);
         if (b >= 0 && (this.laneStart[b] === undefined || this.laneStart[b] < 0)) this.touchLane(b, i);
@@ -108,6 +135,7 @@ export class DiagramModel {
       this.gapRemoved.length = 0;
       this.scanGaps(1, n);
     } else this.scanGaps(from, n);
+    this.scanShutdowns(from, n);
     this.processed = n;
     this.updateFolds();
     if (this.filter) {
@@ -147,7 +175,7 @@ export class DiagramModel {
     const margin = this.maxPeriod * this.minCount;
     let scanFrom = Math.max(0, this.foldScanned - margin);
     // A loop still running: extend its fold while the new events repeat its pattern.
-    const last = this.folds[this.folds.length - 1];
+    const last = this.patterns[this.patterns.length - 1];
     if (last && foldEnd(last) >= scanFrom) {
       let end = foldEnd(last);
       while (end + last.period <= n) {
@@ -159,10 +187,62 @@ export class DiagramModel {
       }
       scanFrom = Math.max(scanFrom, end);
     }
-    while (this.folds.length && this.folds[this.folds.length - 1].start >= scanFrom) this.folds.pop();
+    while (this.patterns.length && this.patterns[this.patterns.length - 1].start >= scanFrom) this.patterns.pop();
     const found = findFolds(s, { from: scanFrom, to: n, maxPeriod: this.maxPeriod, minCount: this.minCount });
-    for (const f of found) this.folds.push(f);
+    for (const f of found) this.patterns.push(f);
     this.foldScanned = n;
+    this.mergeFolds();
+  }
+
+  /** The row folds: shutdowns, and the patterns that do not overlap one. */
+  private mergeFolds(): void {
+    if (!this.shutdowns.length) {
+      this.folds = this.patterns;
+      return;
+    }
+    const sd = this.shutdowns;
+    const out: RowFold[] = [];
+    let k = 0;
+    for (const f of this.patterns) {
+      while (k < sd.length && foldEnd(sd[k]) <= f.start) out.push(sd[k++]);
+      const end = foldEnd(f);
+      if (sd.some((x) => x.start < end && f.start < foldEnd(x))) continue;
+      out.push(f);
+    }
+    while (k < sd.length) out.push(sd[k++]);
+    this.folds = out;
+  }
+
+  /**
+   * asyncio.run's shutdown: loop runs (main → loop `run` … loop → main `return`) in which the loop steps no task
+   * (only its own coroutines: shutdown_asyncgens, shutdown_default_executor) and nothing happens but threads made
+   * or ending (the `_do_shutdown` thread, the default executor's workers joined). Consecutive such runs are one range.
+   */
+  private scanShutdowns(from: number, to: number): void {
+    const s = this.store;
+    const kind = (l: number) => (l >= 0 ? s.tasks[l]?.kind : undefined);
+    for (let i = from; i < to; i++) {
+      if (this.runs.size === 0 && s.typeCode(i) !== TYPE.switch) continue;
+      const t = s.typeCode(i);
+      const a = s.a(i),
+        b = s.b(i);
+      if (t === TYPE.switch && kind(b) === 'event-loop' && s.reason(i) === 'run') {
+        this.runs.set(b, { start: i, caller: a, machinery: true });
+        continue;
+      }
+      if (t === TYPE.switch && kind(a) === 'event-loop' && this.runs.get(a)?.caller === b && s.reason(i) === 'return') {
+        const run = this.runs.get(a)!;
+        this.runs.delete(a);
+        if (!run.machinery) continue;
+        const last = this.shutdowns[this.shutdowns.length - 1];
+        if (last && foldEnd(last) === run.start) last.period = i + 1 - last.start;
+        else this.shutdowns.push({ start: run.start, period: i + 1 - run.start, count: 1, shutdown: true });
+        continue;
+      }
+      // Threads made or ending keep a run asyncio's own; anything else (a task stepped, a print, a transfer) is the program's.
+      const own = (t === TYPE.task || t === TYPE.end) && kind(a) === 'thread';
+      if (!own) for (const r of this.runs.values()) r.machinery = false;
+    }
   }
 
   /** Recompute the row segments (after folds, expansion or folding changed). */
@@ -176,10 +256,23 @@ export class DiagramModel {
       segs.push({ row, fold, ev, evEnd });
       row += fold >= 0 ? 1 : evEnd - ev;
     };
-    if (this.foldingOn && !this.filter) {
+    const hidden = new Set<number>();
+    if (!this.filter) {
       for (let k = 0; k < this.folds.length; k++) {
         const f = this.folds[k];
-        if (f.count < 3 || this.expanded.has(f.start)) continue;
+        if (f.shutdown) {
+          if (this.showShutdown || this.expanded.has(f.start)) continue;
+          push(-1, cursor, f.start);
+          push(k, f.start, foldEnd(f));
+          cursor = foldEnd(f);
+          // A lane made and ended inside it (`Thread-1 (_do_shutdown)`) is hidden with it.
+          for (let i = f.start; i < cursor; i++) {
+            const l = this.store.a(i);
+            if (this.store.typeCode(i) === TYPE.task && l >= 0 && (this.laneEnd[l] ?? -1) >= f.start && (this.laneEnd[l] ?? -1) < cursor) hidden.add(l);
+          }
+          continue;
+        }
+        if (!this.foldingOn || f.count < 3 || this.expanded.has(f.start)) continue;
         // First repetition, one fold row for the middle, last repetition.
         push(-1, cursor, f.start + f.period);
         push(k, f.start + f.period, f.start + f.period * (f.count - 1));
@@ -188,6 +281,7 @@ export class DiagramModel {
     }
     push(-1, cursor, n);
     this.segs = segs;
+    this.hiddenLanes = hidden;
   }
 
   get rowCount(): number {
@@ -275,8 +369,28 @@ export class DiagramModel {
   toggleFold(k: number): void {
     const f = this.folds[k];
     if (!f) return;
+    if (f.shutdown && this.showShutdown) {
+      // Shown by the toolbar's toggle: a click on one of its rows folds them all again.
+      this.setShutdownShown(false);
+      return;
+    }
     if (this.expanded.has(f.start)) this.expanded.delete(f.start);
     else this.expanded.add(f.start);
+    this.rebuildSegments();
+  }
+
+  /** Whether a shutdown is in the trace, and whether one is shown as rows (the toolbar toggle's state). */
+  get hasShutdown(): boolean {
+    return this.shutdowns.length > 0;
+  }
+  get shutdownShown(): boolean {
+    return this.showShutdown || this.shutdowns.some((f) => this.expanded.has(f.start));
+  }
+
+  /** The toolbar's Shutdown toggle: every asyncio.run shutdown as rows, or each folded into one row. */
+  setShutdownShown(on: boolean): void {
+    this.showShutdown = on;
+    if (!on) for (const f of this.shutdowns) this.expanded.delete(f.start);
     this.rebuildSegments();
   }
 

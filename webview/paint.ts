@@ -16,7 +16,15 @@ export interface Painter {
   text(text: string, x: number, y: number, color: string, align?: Align): void;
   clip(x: number, y: number, w: number, h: number): void;
   unclip(): void;
+  /**
+   * What the next elements are, until changed: `label` (text a learner reads), `marker` (a lane line's mark box),
+   * `glyph` (an icon or the symbol inside a marker); undefined: lines and fills. The SVG export writes it as a
+   * class (`cs-label`…), so the exported picture can be styled and its text boxes measured; the canvas ignores it.
+   */
+  tag(kind: PaintTag | undefined): void;
 }
+
+export type PaintTag = 'label' | 'marker' | 'glyph';
 
 export class CanvasPainter implements Painter {
   constructor(readonly ctx: CanvasRenderingContext2D) {
@@ -84,6 +92,7 @@ export class CanvasPainter implements Painter {
   unclip(): void {
     this.ctx.restore();
   }
+  tag(): void {}
 }
 
 export function xmlEscape(s: string): string {
@@ -104,6 +113,7 @@ export class SvgPainter implements Painter {
   private font = '12px sans-serif';
   private clipId = 0;
   private depth = 0;
+  private cls = '';
   constructor(
     private readonly measurer: CanvasRenderingContext2D,
     readonly width: number,
@@ -117,30 +127,32 @@ export class SvgPainter implements Painter {
     return this.measurer.measureText(text).width;
   }
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
-    this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${xmlEscape(color)}"/>`);
+    this.out.push(`<rect${this.cls} x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${xmlEscape(color)}"/>`);
   }
   strokeRect(x: number, y: number, w: number, h: number, color: string, width = 1): void {
-    this.out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="none" stroke="${xmlEscape(color)}" stroke-width="${width}"/>`);
+    this.out.push(
+      `<rect${this.cls} x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="none" stroke="${xmlEscape(color)}" stroke-width="${width}"/>`,
+    );
   }
   roundRect(x: number, y: number, w: number, h: number, r: number, fill: string, stroke?: string): void {
     this.out.push(
-      `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${r}" fill="${xmlEscape(fill)}"${stroke ? ` stroke="${xmlEscape(stroke)}"` : ''}/>`,
+      `<rect${this.cls} x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${r}" fill="${xmlEscape(fill)}"${stroke ? ` stroke="${xmlEscape(stroke)}"` : ''}/>`,
     );
   }
   line(x1: number, y1: number, x2: number, y2: number, color: string, width = 1, dash?: number[]): void {
     this.out.push(
-      `<line x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash?.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`,
+      `<line${this.cls} x1="${n(x1)}" y1="${n(y1)}" x2="${n(x2)}" y2="${n(y2)}" stroke="${xmlEscape(color)}" stroke-width="${width}"${dash?.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`,
     );
   }
   poly(points: number[], color: string): void {
     const pts: string[] = [];
     for (let k = 0; k < points.length; k += 2) pts.push(`${n(points[k])},${n(points[k + 1])}`);
-    this.out.push(`<polygon points="${pts.join(' ')}" fill="${xmlEscape(color)}"/>`);
+    this.out.push(`<polygon${this.cls} points="${pts.join(' ')}" fill="${xmlEscape(color)}"/>`);
   }
   text(text: string, x: number, y: number, color: string, align: Align = 'left'): void {
     const anchor = align === 'left' ? 'start' : align === 'center' ? 'middle' : 'end';
     this.out.push(
-      `<text x="${n(x)}" y="${n(y)}" fill="${xmlEscape(color)}" text-anchor="${anchor}" dominant-baseline="central" style="font:${xmlEscape(this.font)}" xml:space="preserve">${xmlEscape(text)}</text>`,
+      `<text${this.cls} x="${n(x)}" y="${n(y)}" fill="${xmlEscape(color)}" text-anchor="${anchor}" dominant-baseline="central" style="font:${xmlEscape(this.font)}" xml:space="preserve">${xmlEscape(text)}</text>`,
     );
   }
   clip(x: number, y: number, w: number, h: number): void {
@@ -153,6 +165,9 @@ export class SvgPainter implements Painter {
       this.out.push('</g>');
       this.depth--;
     }
+  }
+  tag(kind: PaintTag | undefined): void {
+    this.cls = kind ? ` class="cs-${kind}"` : '';
   }
   toString(): string {
     while (this.depth > 0) this.unclip();

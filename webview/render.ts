@@ -7,6 +7,7 @@ import { TYPE } from '../trace/store';
 import { foldEnd } from '../trace/fold';
 import type { DiagramModel } from './model';
 import type { Painter } from './paint';
+import { Placement, textBox, textH } from './placement';
 import type { Theme } from './theme';
 import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, middle, switchLabel, type Category } from './labels';
 
@@ -57,7 +58,7 @@ export class Geometry {
     let x = 0;
     const lanes = model.store.tasks.length;
     for (let l = 0; l < lanes; l++) {
-      const w = view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
+      const w = model.hiddenLanes.has(l) ? 0 : view.collapsed.has(l) ? COLLAPSED_W : view.laneW;
       this.laneLeft.push(x);
       this.laneWidth.push(w);
       x += w;
@@ -125,6 +126,30 @@ export class Geometry {
         const next = m.rowAtTime(t + pxNs);
         if (next - 1 > r && next - 1 < count) push(next - 1);
         r = next > r ? next : r + 1;
+      }
+      // Lanes made or ended inside a pixel's run are drawn too (their head boxes and ends; at most two per lane):
+      // greenlets spawned at one moment each get their box.
+      if (out.length > 1) {
+        const life = m.lifeEvents;
+        const e0 = out[0].e,
+          e1 = out[out.length - 1].e;
+        let lo = 0,
+          hi = life.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (life[mid] <= e0) lo = mid + 1;
+          else hi = mid;
+        }
+        const have = new Set(out.map((x) => x.r));
+        let added = false;
+        for (let k = lo; k < life.length && life[k] < e1; k++) {
+          const rr = m.eventRow(life[k]);
+          if (have.has(rr) || m.rowEvent(rr) !== life[k]) continue;
+          have.add(rr);
+          push(rr);
+          added = true;
+        }
+        if (added) out.sort((x, y) => x.r - y.r);
       }
     }
     return out;
@@ -225,9 +250,24 @@ export function resetPairs(): void {
   wakerCache.clear();
 }
 
+/** Label of asyncio.run's folded shutdown: what it stands for, in words. */
+function shutdownLabel(m: DiagramModel, start: number, end: number): string {
+  const s = m.store;
+  let runs = 0;
+  const threads: string[] = [];
+  for (let i = start; i < end; i++) {
+    const t = s.typeCode(i);
+    if (t === TYPE.switch && s.reason(i) === 'run') runs++;
+    else if (t === TYPE.task) threads.push(laneName(s, s.a(i)));
+  }
+  const made = threads.length ? `, thread ${threads.join(', ')}` : '';
+  return `shutdown: asyncio.run closes its loop (${runs} run${runs === 1 ? '' : 's'} of its own: async generators, default executor${made}; ${(end - start).toLocaleString('en-US')} events)`;
+}
+
 /** Label of a fold row. */
 export function foldLabel(m: DiagramModel, k: number): string {
   const f = m.folds[k];
+  if (f.shutdown) return shutdownLabel(m, f.start, foldEnd(f));
   const hidden = f.count - 2;
   const parts: string[] = [];
   for (let j = 0; j < f.period && j < 3; j++) {
@@ -276,7 +316,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const vl: number[] = [];
   for (let l = 0; l < lanes; l++) {
     const x0 = GUTTER_W - v.left + g.laneLeft[l];
-    if (x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
+    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
   }
   const rows = g.visibleRows();
   const bodyTop = HEADER_H,
@@ -356,20 +396,35 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     for (let l = 0; l < lanes; l++) if (barTop[l] >= 0) flush(l, bodyBot);
   }
 
-  // Arrows, notes and marks.
+  // Arrows, notes and marks. First the boxes every label must leave free: the lane lines' markers and the gap
+  // breaks (always drawn); then the labels, each at the first free place of its candidates (placement.ts).
   const fontLabel = `12px ${t.mono}`;
   const fontSmall = `11px ${t.font}`;
+  const taken = new Placement();
+  for (const row of rows) {
+    const y = row.y;
+    if (row.fold >= 0 || row.e < 0 || y < bodyTop - 20 || y > bodyBot + 20) continue;
+    const lane = markerLane(m, row.e);
+    if (lane >= 0) taken.add({ x: g.laneX(lane) - 7, y: y - 7, w: 14, h: 14 });
+  }
+  const breaks = placeBreaks(p, g, t, rows, vl, taken);
   p.setFont(fontLabel);
   let lastLabelY = -Infinity;
+  // Head boxes are drawn after every arrow, so a create arrow of a lane made at the same moment never crosses one.
+  const heads: { x: number; y: number; w: number; name: string }[] = [];
   for (const row of rows) {
     const y = row.y;
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
     // On the time scale rows can crowd: write a label only where there is room for it. Rows too dense for every
-    // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes.
-    const room = labels ? v.scale === 'steps' || y - lastLabelY >= 15 : y - lastLabelY >= 15 && row.e >= 0 && important(s, row.e);
-    if (room) lastLabelY = y;
+    // label (Fit) keep the important ones where there is room: creations, ends, warnings, errors, causes. A lane's
+    // head box and its end are always tried (at most two per lane): lanes made at one moment sit side by side, and
+    // the placement keeps whichever fit.
+    const spaced = y - lastLabelY >= 15;
+    const lifeRow = row.e >= 0 && (s.typeCode(row.e) === TYPE.task || s.typeCode(row.e) === TYPE.end);
+    const room = (labels ? v.scale === 'steps' || spaced : spaced && row.e >= 0 && important(s, row.e)) || lifeRow;
+    if (room && (v.scale === 'steps' || spaced)) lastLabelY = y;
     if (row.fold >= 0) {
-      drawFold(p, g, t, row, room);
+      drawFold(p, g, t, row, room, taken);
       continue;
     }
     const i = row.e;
@@ -382,7 +437,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       case TYPE.switch: {
         const b = s.b(i);
         if (a < 0 || b < 0) break;
-        drawArrow(p, g, t, g.laneX(a), g.laneX(b), y, color, text, false);
+        drawArrow(p, g, t, taken, g.laneX(a), g.laneX(b), y, color, text, false);
         break;
       }
       case TYPE.recv: {
@@ -394,6 +449,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
             p,
             g,
             t,
+            taken,
             g.laneX(from),
             g.laneX(a),
             y,
@@ -402,14 +458,14 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
             true,
             yFrom,
           );
-        } else if (a >= 0) drawMark(p, g, t, a, y, '⇣', text, color);
+        } else if (a >= 0) drawMark(p, g, t, taken, a, y, '⇣', text, color);
         break;
       }
       case TYPE.send:
-        if (a >= 0) drawMark(p, g, t, a, y, '⇡', text, color);
+        if (a >= 0) drawMark(p, g, t, taken, a, y, '⇡', text, color);
         break;
       case TYPE.block:
-        if (a >= 0) drawMark(p, g, t, a, y, '⏸', text, color);
+        if (a >= 0) drawMark(p, g, t, taken, a, y, '⏸', text, color);
         break;
       case TYPE.wake: {
         if (a < 0) break;
@@ -423,17 +479,16 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
           const dir = x1 >= x0 ? 1 : -1;
           p.line(x0 + dir * (BAR_W / 2), y0, x1 - dir * 8, y, t.wait, 1, [2, 2]);
         }
-        drawMark(p, g, t, a, y, '▶', text, color);
+        drawMark(p, g, t, taken, a, y, '▶', text, color);
         break;
       }
       case TYPE.output:
-        if (a >= 0 && room) drawNote(p, g, t, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH);
+        if (a >= 0 && room) drawNote(p, g, t, taken, a, y, text, s.reason(i) === 'stderr' ? t.error : t.noteBorder, rowH);
         break;
       case TYPE.mark: {
-        if (room) {
-          const lane = a >= 0 ? a : vl[0];
-          if (lane !== undefined) drawNote(p, g, t, lane, y, text, t.warn, rowH, t.warnBg);
-        } else p.fillRect(GUTTER_W, y - 1, W - GUTTER_W, 2, t.warn);
+        const lane = a >= 0 ? a : vl[0];
+        if (!(room && lane !== undefined && drawNote(p, g, t, taken, lane, y, text, t.warn, rowH, t.warnBg)))
+          p.fillRect(GUTTER_W, y - 1, W - GUTTER_W, 2, t.warn);
         break;
       }
       case TYPE.task: {
@@ -441,32 +496,30 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const parent = parentId ? s.laneOf(parentId) : undefined;
         const x = g.laneX(a);
         // The lane's head box at its creation row (UML "create"); the create arrow ends at its edge.
-        const boxed = room && !v.collapsed.has(a);
         p.setFont(`600 11px ${t.font}`);
-        const name = boxed ? fit(p, laneName(s, a), g.laneWidth[a] - 24, false) : '';
-        const w = boxed ? Math.min(g.laneWidth[a] - 16, p.measure(name) + 16) : 16;
+        const name = room && !v.collapsed.has(a) ? fit(p, laneName(s, a), g.laneWidth[a] - 24, false) : '';
+        const w = name ? Math.min(g.laneWidth[a] - 16, p.measure(name) + 16) : 16;
+        const boxed = name !== '' && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0;
         p.setFont(fontLabel);
         if (parent !== undefined && parent !== a) {
           const px = g.laneX(parent);
-          drawArrow(p, g, t, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
+          drawArrow(p, g, t, taken, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
         }
-        if (boxed) {
-          p.setFont(`600 11px ${t.font}`);
-          p.roundRect(x - w / 2, y - 9, w, 18, 4, t.headBg, t.border);
-          p.text(name, x, y, t.fg, 'center');
-          p.setFont(fontLabel);
-        } else p.fillRect(x - 6, y - 2, 12, 4, t.life);
+        if (boxed) heads.push({ x, y, w, name });
+        else p.fillRect(x - 6, y - 2, 12, 4, t.life);
         break;
       }
       case TYPE.end: {
         const x = g.laneX(a);
-        if (room && !v.collapsed.has(a)) {
-          p.setFont(fontSmall);
-          const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
+        p.setFont(fontSmall);
+        const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
+        if (room && !v.collapsed.has(a) && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
           p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
+          p.tag('label');
           p.text(fit(p, text, w - 10), x, y, color, 'center');
-          p.setFont(fontLabel);
+          p.tag(undefined);
         } else p.fillRect(x - 6, y - 1, 12, 3, color);
+        p.setFont(fontLabel);
         break;
       }
       case TYPE.finish: {
@@ -475,7 +528,17 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         if (final) p.line(GUTTER_W, y, W, y, t.border, 1, [2, 3]);
         if (room) {
           p.setFont(fontSmall);
-          p.text(final ? text : `a process ended: ${text}`, GUTTER_W + 6, final ? y - 8 : y, t.dim);
+          const words = final ? text : `a process ended: ${text}`;
+          const tw = p.measure(words);
+          // The program's end reads above its line, or below it when the last arrow's label is there.
+          const at = final
+            ? taken.take(textBox(GUTTER_W + 6, y - 8, tw, 11, 'left'), textBox(GUTTER_W + 6, y + 8, tw, 11, 'left'))
+            : taken.take(textBox(GUTTER_W + 6, y, tw, 11, 'left'));
+          if (at >= 0) {
+            p.tag('label');
+            p.text(words, GUTTER_W + 6, final ? (at === 0 ? y - 8 : y + 8) : y, t.dim);
+            p.tag(undefined);
+          }
           p.setFont(fontLabel);
         }
         break;
@@ -484,14 +547,33 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         break;
     }
   }
+  p.setFont(`600 11px ${t.font}`);
+  for (const h of heads) {
+    p.roundRect(h.x - h.w / 2, h.y - 9, h.w, 18, 4, t.headBg, t.border);
+    p.tag('label');
+    p.text(h.name, h.x, h.y, t.fg, 'center');
+    p.tag(undefined);
+  }
   p.unclip();
 
-  drawGutter(p, g, t, rows);
+  drawGutter(p, g, t, rows, breaks);
   drawHeader(p, g, t, vl);
   return rows;
 }
 
-function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y: number, color: string, text: string, dashed: boolean, yFrom = y): void {
+function drawArrow(
+  p: Painter,
+  g: Geometry,
+  t: Theme,
+  taken: Placement,
+  x1: number,
+  x2: number,
+  y: number,
+  color: string,
+  text: string,
+  dashed: boolean,
+  yFrom = y,
+): void {
   const dir = x2 >= x1 ? 1 : -1;
   const inset = BAR_W / 2;
   if (Math.abs(x2 - x1) < 2) {
@@ -500,61 +582,100 @@ function drawArrow(p: Painter, g: Geometry, t: Theme, x1: number, x2: number, y:
     p.line(x1 + 24, y - 5, x1 + 24, y + 5, color, 1.5);
     p.line(x1 + 24, y + 5, x1 + inset + 4, y + 5, color, 1.5);
     p.poly([x1 + inset, y + 5, x1 + inset + 7, y + 1, x1 + inset + 7, y + 9], color);
-    if (text) p.text(fit(p, text, g.view.laneW - 40), x1 + 28, y, color, 'left');
+    const shown = text ? fit(p, text, g.view.laneW - 40) : '';
+    if (shown && taken.take(textBox(x1 + 28, y, p.measure(shown), 12, 'left')) >= 0) {
+      p.tag('label');
+      p.text(shown, x1 + 28, y, color, 'left');
+      p.tag(undefined);
+    }
     return;
   }
   const sx = x1 + dir * inset,
     ex = x2 - dir * inset;
   p.line(sx, yFrom, ex - dir * 6, y, color, 1.5, dashed ? [5, 3] : undefined);
   p.poly([ex, y, ex - dir * 8, y - 4.5, ex - dir * 8, y + 4.5], color);
-  if (text) {
-    const span = Math.abs(ex - sx) - 12;
-    const shown = fit(p, text, Math.max(span, 0));
-    if (shown) {
-      const tw = p.measure(shown);
-      if (yFrom !== y) {
-        // A transfer slants down from the send's row to the receive's: its label goes under the arrowhead, on the
-        // receive's row (the line comes from above, so nothing is hidden), towards the sender.
-        const lx = dir > 0 ? ex - 4 - tw : ex + 4;
-        p.fillRect(lx - 2, y + 3, tw + 4, 13, t.bg);
-        p.text(shown, lx, y + 9.5, color, 'left');
-      } else {
-        const cx = (sx + ex) / 2;
-        p.fillRect(cx - tw / 2 - 3, y - 16, tw + 6, 13, t.bg);
-        p.text(shown, cx, y - 9.5, color, 'center');
-      }
-    }
-  }
+  if (!text) return;
+  const span = Math.abs(ex - sx) - 12;
+  const shown = fit(p, text, Math.max(span, 0));
+  if (!shown) return;
+  const tw = p.measure(shown);
+  // A straight arrow's label sits above it, else below. A transfer slants down from the send's row to the
+  // receive's: its label goes under the arrowhead, on the receive's row (the line comes from above, so nothing is
+  // hidden), towards the sender; else above the arrowhead.
+  const lx = yFrom !== y ? (dir > 0 ? ex - 4 - tw : ex + 4) : (sx + ex) / 2 - tw / 2;
+  const places = yFrom !== y ? [y + 9.5, y - 9.5] : [y - 9.5, y + 9.5];
+  const at = taken.take(...places.map((ly) => textBox(lx, ly, tw, 12, 'left')));
+  if (at < 0) return;
+  const ly = places[at];
+  p.fillRect(lx - 2, ly - 6.5, tw + 4, 13, t.bg);
+  p.tag('label');
+  p.text(shown, lx, ly, color, 'left');
+  p.tag(undefined);
 }
 
-function drawMark(p: Painter, g: Geometry, t: Theme, lane: number, y: number, glyph: string, text: string, color: string): void {
+function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: number, y: number, glyph: string, text: string, color: string): void {
   const x = g.laneX(lane);
+  p.tag('marker');
   p.roundRect(x - 7, y - 7, 14, 14, 3, t.bg, color);
-  p.text(glyph, x, y + 0.5, color, 'center');
+  p.tag('glyph');
+  // A pause is drawn as two bars: ⏸ (U+23F8) is missing from common fonts (DejaVu) and would show as a box.
+  if (glyph === '⏸') {
+    p.fillRect(x - 3, y - 3.5, 2, 7, color);
+    p.fillRect(x + 1, y - 3.5, 2, 7, color);
+  } else p.text(glyph, x, y + 0.5, color, 'center');
+  p.tag(undefined);
   if (text && !g.view.collapsed.has(lane)) {
     p.setFont(`11px ${t.font}`);
-    p.text(fit(p, text, g.laneWidth[lane] - 24), x + 11, y, color, 'left');
+    const shown = fit(p, text, g.laneWidth[lane] - 24);
+    const tw = p.measure(shown);
+    // Right of the marker, else left of it.
+    const at = shown ? taken.take(textBox(x + 11, y, tw, 11, 'left'), textBox(x - 11, y, tw, 11, 'right')) : -1;
+    if (at >= 0) {
+      p.tag('label');
+      p.text(shown, at === 0 ? x + 11 : x - 11, y, color, at === 0 ? 'left' : 'right');
+      p.tag(undefined);
+    }
     p.setFont(`12px ${t.mono}`);
   }
 }
 
-function drawNote(p: Painter, g: Geometry, t: Theme, lane: number, y: number, text: string, border: string, rowH: number, bg = t.noteBg): void {
+/** Draws the note where it covers no other label; false when there was no such place (nothing drawn). */
+function drawNote(
+  p: Painter,
+  g: Geometry,
+  t: Theme,
+  taken: Placement,
+  lane: number,
+  y: number,
+  text: string,
+  border: string,
+  rowH: number,
+  bg = t.noteBg,
+): boolean {
   const x = g.laneX(lane);
   if (g.view.collapsed.has(lane)) {
     p.fillRect(x - 4, y - 4, 8, 8, border);
-    return;
+    return true;
   }
   const maxW = Math.max(60, g.laneWidth[lane] + 40);
   const shown = fit(p, text, maxW - 12);
   const w = Math.min(maxW, p.measure(shown) + 12);
   const h = Math.min(20, Math.max(12, rowH - 4));
   // Notes sit right of the lane; on the last lanes they would leave the view, so they go left.
-  const nx = x + BAR_W / 2 + 4 + w > g.width - 8 ? x - BAR_W / 2 - 4 - w : x + BAR_W / 2 + 4;
+  const right = x + BAR_W / 2 + 4,
+    left = x - BAR_W / 2 - 4 - w;
+  const sides = right + w > g.width - 8 ? [left, right] : [right, left];
+  const at = taken.take(...sides.map((nx) => ({ x: nx, y: y - Math.max(h, textH(12)) / 2, w, h: Math.max(h, textH(12)) })));
+  if (at < 0) return false;
+  const nx = sides[at];
   p.roundRect(nx, y - h / 2, w, h, 3, bg, border);
+  p.tag('label');
   p.text(shown, nx + 6, y, t.fg, 'left');
+  p.tag(undefined);
+  return true;
 }
 
-function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolean): void {
+function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolean, taken: Placement): void {
   const m = g.model;
   const f = m.folds[row.fold];
   let lo = Infinity,
@@ -571,27 +692,31 @@ function drawFold(p: Painter, g: Geometry, t: Theme, row: VisRow, labels: boolea
     hi = lo + 200;
   }
   p.setFont(`600 12px ${t.font}`);
-  const full = foldLabel(m, row.fold) + '  — click to expand';
+  const full = foldLabel(m, row.fold) + (f.shutdown ? '  — click to show' : '  — click to expand');
   const x0 = Math.max(GUTTER_W + 4, lo - 30);
   const x1 = Math.min(g.width - 4, Math.max(hi + 30, x0 + p.measure(full) + 36));
   const h = Math.min(22, Math.max(4, (g.view.scale === 'steps' ? g.view.rowH : 18) - 2));
   p.roundRect(x0, row.y - h / 2, x1 - x0, h, 4, t.foldBg, t.channel);
-  if (labels && h >= 12) {
-    const text = fit(p, full, x1 - x0 - 32);
+  const text = labels && h >= 12 ? fit(p, full, x1 - x0 - 32) : '';
+  if (text && taken.take(textBox(x0 + 4, row.y, p.measure(text) + 20, 14, 'left')) >= 0) {
     p.setFont(`14px codicon`);
+    p.tag('glyph');
     p.text(String.fromCodePoint(ICON_FOLD), x0 + 12, row.y + 1, t.channel, 'center');
     p.setFont(`600 12px ${t.font}`);
+    p.tag('label');
     p.text(text, x0 + 24, row.y, t.fg, 'left');
-    p.setFont(`12px ${t.mono}`);
+    p.tag(undefined);
   }
+  p.setFont(`12px ${t.mono}`);
 }
 
-function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[], breaks: Break[]): void {
   const m = g.model,
     v = g.view;
   p.fillRect(0, HEADER_H, GUTTER_W, g.height - HEADER_H, t.gutterBg);
   p.line(GUTTER_W, HEADER_H, GUTTER_W, g.height, t.border);
   p.setFont(`10px ${t.mono}`);
+  p.tag('label');
   let lastY = -Infinity;
   if (v.scale === 'steps') {
     const every = v.rowH >= 16 ? 1 : 10 ** Math.ceil(Math.log10(16 / v.rowH));
@@ -600,31 +725,96 @@ function drawGutter(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
       p.text(row.fold >= 0 ? '↻' : String(row.r + 1), GUTTER_W - 6, row.y, t.dim, 'right');
       lastY = row.y;
     }
+    p.tag(undefined);
   } else {
     for (const row of rows) {
       if (row.y - lastY < 28 || row.y < HEADER_H + 6 || row.e < 0) continue;
       p.text(formatDuration(m.store.rel(row.e)), GUTTER_W - 4, row.y, t.dim, 'right');
       lastY = row.y;
     }
-    // Compressed gaps: a break across the lanes, labelled with the real duration.
-    if (rows.length > 1) {
-      const e0 = Math.max(0, rows[0].e),
-        e1 = Math.max(0, rows[rows.length - 1].e);
-      for (const [ev, ns] of m.gapsBetween(e0, e1)) {
-        const y = g.rowY(m.eventRow(ev)) - 8;
-        if (y < HEADER_H || y > g.height) continue;
-        for (let x = GUTTER_W; x < g.width; x += 12) {
-          p.line(x, y - 3, x + 6, y + 3, t.dim, 1);
-          p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
-        }
+    p.tag(undefined);
+    // Compressed gaps: a break across the lanes, labelled with the real duration where its words found room.
+    for (const b of breaks) {
+      if (b.w > 0) {
+        p.fillRect(b.x, b.y - 8, b.w, 16, t.bg);
         p.setFont(`11px ${t.font}`);
-        const text = `⋯ ${formatDuration(ns)} later ⋯`;
-        const w = p.measure(text) + 10;
-        p.fillRect(GUTTER_W + 8, y - 8, w, 16, t.bg);
-        p.text(text, GUTTER_W + 13, y, t.dim, 'left');
-        p.setFont(`10px ${t.mono}`);
+        p.tag('label');
+        p.text(b.text, b.x + 5, b.y, t.dim, 'left');
       }
+      // The zigzag runs across the lanes, around the words of this break and of any break close above or below.
+      const gaps = breaks
+        .filter((o) => o.w > 0 && Math.abs(o.y - b.y) < 12)
+        .map((o) => [o.x, o.x + o.w])
+        .sort((x, y) => x[0] - y[0]);
+      p.tag('marker');
+      let x0 = GUTTER_W;
+      for (const [a, z] of gaps) {
+        zigzag(p, t, x0, a, b.y);
+        x0 = Math.max(x0, z);
+      }
+      zigzag(p, t, x0, g.width, b.y);
+      p.tag(undefined);
     }
+    p.setFont(`10px ${t.mono}`);
+  }
+}
+
+function zigzag(p: Painter, t: Theme, x0: number, x1: number, y: number): void {
+  for (let x = x0; x + 12 <= x1; x += 12) {
+    p.line(x, y - 3, x + 6, y + 3, t.dim, 1);
+    p.line(x + 6, y + 3, x + 12, y - 3, t.dim, 1);
+  }
+}
+
+/** A compressed gap's break: its y, and its words (`⋯ 171 µs later ⋯`) at x, w px wide (w = 0: no room for them). */
+interface Break {
+  y: number;
+  text: string;
+  x: number;
+  w: number;
+}
+
+/**
+ * The compressed gaps in view on the Time scale. Their words go at the left, else after the first lane line where
+ * they cover no marker; then the whole band is kept free of labels (a label never sits on a zigzag).
+ */
+function placeBreaks(p: Painter, g: Geometry, t: Theme, rows: VisRow[], vl: number[], taken: Placement): Break[] {
+  const m = g.model;
+  const out: Break[] = [];
+  if (g.view.scale !== 'time' || rows.length < 2) return out;
+  const e0 = Math.max(0, rows[0].e),
+    e1 = Math.max(0, rows[rows.length - 1].e);
+  p.setFont(`11px ${t.font}`);
+  for (const [ev, ns] of m.gapsBetween(e0, e1)) {
+    const y = g.rowY(m.eventRow(ev)) - 8;
+    if (y < HEADER_H || y > g.height) continue;
+    const text = `⋯ ${formatDuration(ns)} later ⋯`;
+    const w = p.measure(text) + 10;
+    const xs = [GUTTER_W + 8, ...vl.map((l) => g.laneX(l) + 10)].filter((x) => x + w < g.width);
+    const at = taken.take(...xs.map((x) => ({ x, y: y - 8, w, h: 16 })));
+    out.push({ y, text, x: at >= 0 ? xs[at] : 0, w: at >= 0 ? w : 0 });
+  }
+  for (const b of out) taken.add({ x: GUTTER_W, y: b.y - 4, w: g.width - GUTTER_W, h: 8 });
+  return out;
+}
+
+/** The lane whose line carries a marker box at event i (block, wake, send, a receive without a sender drawn), or -1. */
+function markerLane(m: DiagramModel, i: number): number {
+  const s = m.store;
+  const a = s.a(i);
+  if (a < 0) return -1;
+  switch (s.typeCode(i)) {
+    case TYPE.send:
+    case TYPE.block:
+    case TYPE.wake:
+      return a;
+    case TYPE.recv: {
+      const snd = senderOf(m, i);
+      const from = snd >= 0 ? s.a(snd) : -1;
+      return from >= 0 && from !== a ? -1 : a;
+    }
+    default:
+      return -1;
   }
 }
 
@@ -644,23 +834,30 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
     const icon = String.fromCodePoint(KIND_ICON[task.kind] ?? KIND_ICON.main);
     if (v.collapsed.has(l)) {
       p.setFont('16px codicon');
+      p.tag('glyph');
       p.text(icon, cx, HEADER_H / 2, t.dim, 'center');
+      p.tag(undefined);
       continue;
     }
     p.roundRect(x0 + 6, 6, w - 12, HEADER_H - 12, 6, t.bg, t.border);
     p.setFont('16px codicon');
+    p.tag('glyph');
     p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
     p.setFont(`600 12px ${t.font}`);
+    p.tag('label');
     p.text(fit(p, laneName(s, l), w - 44, false), x0 + 32, 20, t.fg, 'left');
     p.setFont(`10px ${t.font}`);
     // Processes say which pid they are (the table, stdout and `ps` speak in pids).
     const kind = multiProcess && task.pid !== undefined && (task.kind === 'process' || task.kind === 'main') ? `${task.kind} · pid ${task.pid}` : task.kind;
     const site = task.file ? `${kind} · ${basename(task.file)}${task.line ? `:${task.line}` : ''}` : kind;
     p.text(fit(p, site, w - 26), x0 + 13, 38, t.dim, 'left');
+    p.tag(undefined);
   }
   p.unclip();
   p.setFont(`10px ${t.font}`);
+  p.tag('label');
   p.text(v.scale === 'steps' ? 'step' : 'time', GUTTER_W / 2, HEADER_H / 2, t.dim, 'center');
+  p.tag(undefined);
 }
 
 /** Name of a lane for the header (exported for the table and tests). */

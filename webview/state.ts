@@ -12,6 +12,8 @@ export interface SavedState {
   foldingOn: boolean;
   /** Time scale: long gaps compressed (off: proportional time). */
   compressGaps: boolean;
+  /** asyncio.run's own shutdown shown as rows (off: folded into one row). */
+  showShutdown: boolean;
   /** The events table: shown, hidden, or null (automatic: by the panel's width). */
   tableOn: boolean | null;
   follow: boolean;
@@ -30,6 +32,7 @@ export const DEFAULT_STATE: SavedState = {
   filterOn: false,
   foldingOn: true,
   compressGaps: false,
+  showShutdown: false,
   tableOn: null,
   follow: true,
   collapsed: [],
@@ -58,6 +61,7 @@ export function restoreState(raw: unknown): SavedState {
   bool('filterOn');
   bool('foldingOn');
   bool('compressGaps');
+  bool('showShutdown');
   bool('tableOn');
   bool('follow');
   const ints = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && x >= 0).slice(0, 10000) : []);

@@ -25,6 +25,11 @@ export function diagramSummary(s: TraceStore, m: DiagramModel): DiagramSummary {
     switches: s.switchCount,
     labels,
     rows: m.rowCount,
-    folds: m.folds.map((f) => ({ start: f.start, period: f.period, count: f.count, collapsed: m.foldingOn && !m.expanded.has(f.start) })),
+    folds: m.folds.map((f) =>
+      f.shutdown
+        ? { start: f.start, period: f.period, count: f.count, collapsed: !m.showShutdown && !m.expanded.has(f.start), shutdown: true }
+        : { start: f.start, period: f.period, count: f.count, collapsed: m.foldingOn && !m.expanded.has(f.start) },
+    ),
+    hiddenLanes: [...m.hiddenLanes].map((l) => s.tasks[l]?.id ?? ''),
   };
 }

@@ -29,6 +29,7 @@ interface Row {
   vals: HTMLDivElement;
   chain: HTMLDivElement;
   creator: HTMLDivElement;
+  locals: HTMLDivElement;
 }
 
 /** The source of the program's files, when the page has it (the report embeds it; see `sources`). */
@@ -85,8 +86,9 @@ export class TasksPane {
       const text = (k: string, e: HTMLElement, v: string) => {
         if (L.get(k) !== v) {
           L.set(k, v);
+          // (an empty line is hidden by CSS, :empty: a `hidden` attribute written here would re-run the side
+          // column's :has() rules on every move)
           e.textContent = v;
-          e.hidden = v === '';
         }
       };
       attr('task', t.id);
@@ -111,6 +113,7 @@ export class TasksPane {
       text('chain', r.chain, t.chain.length > 1 ? `in ${t.chain.join(' ← ')}` : '');
       const c = t.creator;
       text('creator', r.creator, c ? `${c.firstRun ? 'first ran' : 'created'} by ${c.name}${c.file && c.line ? ` at ${basename(c.file)}:${c.line}` : ''}` : '');
+      showLocals(r, t);
       const picked = t.lane === focus ? '1' : '';
       if (L.get('picked') !== picked) {
         L.set('picked', picked);
@@ -153,8 +156,9 @@ export class TasksPane {
       vals: el('div', { class: 'vals' }),
       chain: el('div', { class: 'chain' }),
       creator: el('div', { class: 'creator' }),
+      locals: el('div', { class: 'locals', role: 'table', 'aria-label': 'Local variables' }),
     };
-    r.root.append(el('div', { class: 'line1' }, r.icon, r.name, r.state), r.where, r.waits, r.vals, r.chain, r.creator);
+    r.root.append(el('div', { class: 'line1' }, r.icon, r.name, r.state), r.where, r.waits, r.vals, r.chain, r.creator, r.locals);
     const pick = () => {
       const t = this.tasks.find((x) => x.lane === lane);
       if (t) this.onPick(t);
@@ -168,6 +172,33 @@ export class TasksPane {
     });
     return r;
   }
+}
+
+/**
+ * The task's locals at its last switch at or before the step (`--locals` traces), as Python Tutor lists a frame:
+ * one `name = value` row per variable (`data-var` = the name, `.v` = the value as the runtime wrote it), under the
+ * frame's name (`data-frame`). Rebuilt only when they changed.
+ */
+function showLocals(r: Row, t: TaskAtStep): void {
+  const loc = t.state === 'not-started' ? undefined : t.locals;
+  const key = loc ? `${loc.row}/${loc.frame}` : '';
+  if (r.last.get('locals') === key) return;
+  r.last.set('locals', key);
+  const box = r.locals;
+  if (!loc) {
+    box.replaceChildren();
+    box.removeAttribute('data-frame');
+    return;
+  }
+  box.setAttribute('data-frame', loc.frame);
+  const rows: HTMLElement[] = [el('div', { class: 'locals-head' }, loc.vars.length ? `locals of ${loc.frame}` : `${loc.frame}: no locals`)];
+  for (const [k, v] of loc.vars) {
+    rows.push(
+      el('div', { class: 'var', role: 'row', 'data-var': k }, el('span', { class: 'k', role: 'cell' }, k), el('span', { class: 'v', role: 'cell' }, v)),
+    );
+  }
+  if (loc.more) rows.push(el('div', { class: 'more' }, `… ${loc.more} more not recorded`));
+  box.replaceChildren(...rows);
 }
 
 export function waitText(t: TaskAtStep): string {
@@ -203,11 +234,12 @@ class SourcePane {
   }
 
   show(src: Sources | null, tasks: TaskAtStep[], focus: number): void {
+    // (`hidden` written only when it changes: see the side column's :has() rules in style.css)
     if (!src || !src.pane || src.files.size === 0) {
-      this.root.hidden = true;
+      if (!this.root.hidden) this.root.hidden = true;
       return;
     }
-    this.root.hidden = false;
+    if (this.root.hidden) this.root.hidden = false;
     const placed = tasks.filter(
       (t) => t.file !== undefined && t.line !== undefined && src.files.has(t.file) && t.state !== 'not-started' && t.state !== 'done',
     );

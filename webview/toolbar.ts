@@ -13,6 +13,12 @@ export class Toolbar {
   readonly fold = button('fold', 'Fold repeated patterns into one row', 'Fold');
   /** Time scale only: compress long gaps (the time axis is proportional unless this is on). */
   readonly gaps = button('fold-up', 'Compress long gaps on the time scale (off: proportional time)', 'Gaps');
+  /** Shown when the trace has asyncio.run's shutdown: pressed, its machinery is drawn as rows; else one folded row. */
+  readonly shutdown = button(
+    'eye',
+    "Show asyncio.run's own shutdown (the loop's clean-up runs and its _do_shutdown thread), folded into one row by default",
+    'Shutdown',
+  );
   readonly search = el('input', {
     type: 'search',
     class: 'search',
@@ -46,6 +52,7 @@ export class Toolbar {
       this.scale,
       this.gaps,
       this.fold,
+      this.shutdown,
       el('span', { class: 'sep' }),
       this.search,
       this.filter,
@@ -63,7 +70,10 @@ export class Toolbar {
   }
 
   /** The toggles' faces: the scale's name and icon, and which toggles are pressed. */
-  sync(scale: 'steps' | 'time', folding: boolean, filtering: boolean, tableShown: boolean, gaps = false): void {
+  /** `shutdown`: null when the trace has no asyncio.run shutdown (the toggle is hidden), else whether it is shown. */
+  sync(scale: 'steps' | 'time', folding: boolean, filtering: boolean, tableShown: boolean, gaps = false, shutdown: boolean | null = null): void {
+    this.shutdown.hidden = shutdown === null;
+    this.shutdown.setAttribute('aria-pressed', String(shutdown === true));
     this.gaps.hidden = scale !== 'time';
     this.gaps.setAttribute('aria-pressed', String(gaps));
     this.scale.querySelector('.label')!.textContent = scale === 'steps' ? 'Steps' : 'Time';

@@ -12,6 +12,7 @@ import { isWebviewMessage, type HostMessage, type RunState, type WebviewMessage 
 import { isTestWebviewMessage, type DiagramSummary, type TestHostMessage } from '../../protocol/test-messages';
 import { assertNever } from '../../protocol/events';
 import { StepDecorations } from '../replay/decorations';
+import { captureLocals, onCaptureLocals, setCaptureLocals } from '../replay/locals-setting';
 import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -75,6 +76,7 @@ export class DiagramPanel implements vscode.Disposable {
     this.subs.push(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
     this.decorations = new StepDecorations(context.extensionUri);
     this.subs.push(this.decorations);
+    this.subs.push(onCaptureLocals((on) => this.synced >= 0 && this.post({ type: 'captureLocals', on })));
   }
 
   get isOpen(): boolean {
@@ -336,6 +338,7 @@ export class DiagramPanel implements vscode.Disposable {
         this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
+        this.post({ type: 'captureLocals', on: captureLocals() });
         break;
       case 'reveal':
         await this.reveal(m.file, m.line);
@@ -351,6 +354,9 @@ export class DiagramPanel implements vscode.Disposable {
         break;
       case 'wantSources':
         this.sendSources(m.files);
+        break;
+      case 'setCaptureLocals':
+        await setCaptureLocals(m.on);
         break;
       default:
         assertNever(m, 'webview message');

@@ -10,6 +10,7 @@ import { findPython } from './python';
 import { RunSession, type SessionInfo } from './session';
 import type { RunState } from './state';
 import type { StatsPublisher } from './stats-publisher';
+import { captureLocals } from '../replay/locals-setting';
 
 /** Trace files kept per workspace (the oldest are removed before a run). */
 const KEEP_TRACES = 30;
@@ -68,6 +69,7 @@ export function runCommand(d: RunCommandDeps): (arg?: unknown) => Promise<Sessio
         args,
         cwd: path.dirname(uri.fsPath),
         blockingMs: cfg.get<number>('blockingThresholdMs') ?? 100,
+        locals: captureLocals(),
         traceFile,
       },
       {

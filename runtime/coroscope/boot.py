@@ -54,13 +54,13 @@ def _emulated_stackless(script):
         return False
 
 
-def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None):
+def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None, locals=False):
     """Set up capture in this process. Returns the main lane."""
     if blocking_ms is not None:
         state.BLOCKING_NS = int(float(blocking_ms) * 1e6)
     if trace:
         trace = os.path.abspath(trace)
-    run["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": state.BLOCKING_NS / 1e6}
+    run["cfg"] = {"trace": trace or None, "socket": sock or None, "blocking": state.BLOCKING_NS / 1e6, "locals": bool(locals)}
     if not child:
         restore_pythonpath()
     if child:
@@ -94,6 +94,10 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
 
     hooks.install()
     _hook_process_exits()
+    if locals:
+        from . import frame_locals  # (after the hooks it wraps: gens, and the aio/glet import hooks)
+
+        frame_locals.install()
     atexit.register(_atexit)
     return state.MAIN
 

@@ -5,7 +5,7 @@ thread's stack (``sys._current_frames()``, ``traceback.extract_stack``), and
 gevent's compiled primitives (``Queue.put``, ``Event.set``, ...) cannot be
 wrapped at all (immutable types). Instead, a ``sys.monitoring`` CALL event is
 switched on *locally* on the program's own code objects (found as they are
-loaded: ``gens.scan_code``), on the runtime's tool id. Its callback looks the
+loaded: ``gen_watch.scan_code``), on the runtime's tool id. Its callback looks the
 callable up by identity among the few it watches and returns ``DISABLE`` for
 every other call site, so a site pays once, on its first call, and then runs at
 full speed (CPython takes the instrumentation out of that instruction). A

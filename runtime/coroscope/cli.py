@@ -10,7 +10,7 @@ import types
 
 from .recursion import pad_recursion
 
-USAGE = "usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] (SCRIPT | -m MODULE) [ARGS...]\n"
+USAGE = "usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] [--locals] (SCRIPT | -m MODULE) [ARGS...]\n"
 
 # Top-level standard-library modules the runtime imports that a plain start
 # would not have loaded: taken out of sys.modules once the runtime holds them,
@@ -20,7 +20,7 @@ _HIDE = ("opcode", "_opcode", "dis", "socket", "_socket", "select", "selectors",
 
 
 def _parse(argv):
-    opts = {"trace": None, "socket": None, "blocking": None}
+    opts = {"trace": None, "socket": None, "blocking": None, "locals": False}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -43,6 +43,8 @@ def _parse(argv):
                     sys.exit(2)
                 val = argv[i]
             opts["blocking" if key == "blocking-ms" else key] = val
+        elif key == "locals" and not eq:
+            opts["locals"] = True  # (frame_locals.py)
         elif key in ("help",):
             sys.stdout.write(USAGE)
             sys.exit(0)
@@ -130,7 +132,7 @@ def prepare(argv, ann=False, slot=True, before=(), cached=True):
     else:
         path = os.path.abspath(target)
         sys.argv[:] = [target] + list(args)
-    lane = boot.start(opts["trace"], opts["socket"], blocking, path, [target] + list(args))
+    lane = boot.start(opts["trace"], opts["socket"], blocking, path, [target] + list(args), locals=opts["locals"])
     run = Run(lane)
     kind = "module" if module else _importer_kind(path)
     if kind != "file":

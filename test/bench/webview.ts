@@ -32,7 +32,7 @@ const f = (x: number) => x.toFixed(1);
 const fmt = (s: Stats) => `p50 ${f(s.p50)} ms, p95 ${f(s.p95)} ms, max ${f(s.max)} ms (n=${s.n})`;
 
 /** Runs in the page: builds the trace as JSON Lines chunks of `per` lines (a gevent-like server: a hub and 199 greenlets). */
-function generate(args: { n: number; lanes: number; per: number; t0: number; first: boolean }): number {
+export function generate(args: { n: number; lanes: number; per: number; t0: number; first: boolean }): number {
   const { n, lanes, per, first } = args;
   const w = window as unknown as { __chunks: string[] };
   const F = '/home/dev/project/server/handlers.py';
@@ -361,7 +361,9 @@ async function main(): Promise<void> {
   await d.close();
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// (the generator is also used by other benchmarks: run only when started as a script)
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, extname } from 'node:path';
+import { basename, dirname, join, extname } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { diagramPage } from '../../webview/page';
@@ -59,7 +60,8 @@ export interface Diagram {
 }
 
 export async function openDiagram(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Diagram> {
-  const dist = join(ROOT, 'dist/webview');
+  // COROSCOPE_WEBVIEW_DIST: another build of the bundle (the benchmark compares a branch's with its base's, interleaved).
+  const dist = process.env.COROSCOPE_WEBVIEW_DIST ?? join(ROOT, 'dist/webview');
   if (!existsSync(join(dist, 'webview.js'))) throw new Error('dist/webview/webview.js missing: run npm run build first');
   const nonce = randomBytes(16).toString('base64');
   let html = '';
@@ -155,4 +157,21 @@ export async function openDiagram(opts: { width?: number; height?: number; color
 
 export function fixture(name: string): string {
   return readFileSync(join(ROOT, 'test/fixtures/traces', name), 'utf8');
+}
+
+/**
+ * Runs a Python program under the real runtime (Debian's Python has greenlet and gevent) in its own folder and
+ * returns the trace text. `path` is relative to the repository.
+ */
+export function traceProgram(path: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-trace-'));
+  const trace = join(dir, 'trace.jsonl');
+  const r = spawnSync('/usr/bin/python3', ['-m', 'coroscope', '--trace', trace, basename(path)], {
+    cwd: join(ROOT, dirname(path)),
+    env: { ...process.env, PYTHONPATH: join(ROOT, 'runtime') },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return readFileSync(trace, 'utf8');
 }

@@ -78,4 +78,37 @@ describe('replay: the editor follows the step cursor', function () {
     a.closePanel();
     await decorationsWhere(a, (d) => d.length === 0, 'no decorations after the panel closed');
   });
+
+  it('the Locals toggle saves coroscope.captureLocals, and the next run records locals (none without it)', async () => {
+    const a = await api();
+    const cfg = () => vscode.workspace.getConfiguration('coroscope');
+    const localsOf = async () => {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      await vscode.commands.executeCommand('coroscope.run');
+      const info = await a.waitForSessionEnd();
+      assert.equal(info?.exitCode, 0, info?.message);
+      return fs
+        .readFileSync(info!.traceFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; frame?: string; vars?: Record<string, string> })
+        .filter((e) => e.type === 'locals');
+    };
+    try {
+      assert.equal(cfg().get('captureLocals'), false, 'off by default');
+      // (as the panel's toggle posts it)
+      await a.panelMessage({ type: 'setCaptureLocals', on: true });
+      assert.equal(cfg().get('captureLocals'), true);
+      const on = await localsOf();
+      assert.ok(
+        on.some((e) => e.frame === 'consumer' && e.vars?.n === '2' && e.vars?.r === "'200 OK'"),
+        JSON.stringify(on),
+      );
+      await a.panelMessage({ type: 'setCaptureLocals', on: false });
+      assert.deepEqual(await localsOf(), []);
+    } finally {
+      await cfg().update('captureLocals', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

@@ -129,6 +129,15 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'end', ts: 7, task: '7', outcome: 'unfinished', file: '/p.py', line: 5, waits: 'event ready' },
     ]);
     assert.equal(label(s, 3), 'woken by main: ready.set() (line 10)');
+    // An asyncio queue's waiter says what it called (`queue.get`): the waker's call is on the queue, not on get.
+    const q = store([
+      { type: 'task', ts: 0, id: '4', kind: 'asyncio-task', name: 'producer', parent: null },
+      { type: 'task', ts: 1, id: '5', kind: 'asyncio-task', name: 'consumer', parent: null },
+      { type: 'wake', ts: 2, task: '5', on: 'queue', detail: 'queue.get', cause: 'put', by: '4', byLine: 10 },
+      { type: 'wake', ts: 3, task: '5', on: 'event', detail: 'ready.wait()', cause: 'set', by: '4', byLine: 11 },
+    ]);
+    assert.equal(label(q, 2), 'woken by producer: queue.put() (line 10)');
+    assert.equal(label(q, 3), 'woken by producer: ready.set() (line 11)');
     assert.equal(label(s, 4), 'cancelled by main (line 19)');
     assert.equal(label(s, 5), 'timed out after 0.01 s (line 23)');
     assert.equal(label(s, 6), 'woken: Queue#1');

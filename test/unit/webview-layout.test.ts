@@ -132,3 +132,84 @@ describe('layout for a laptop (issue 17)', () => {
     assert.equal(autoTable(800, 1), false, 'a narrow panel keeps its width for the diagram');
   });
 });
+
+describe("asyncio.run's shutdown (issue 17)", () => {
+  // The shape the runtime records (3.11 and 3.14 alike): main() returns, the loop returns to the main thread, then
+  // asyncio.run runs the loop twice more for its own clean-up, making a _do_shutdown thread; the executor's worker ends.
+  const asyncioRun = (extra: object[] = []) => [
+    { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+    { type: 'task', ts: 1, id: '2', kind: 'event-loop', name: 'event loop', parent: '1' },
+    { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'main', parent: '1', file: 'a.py', line: 9 },
+    { type: 'switch', ts: 3, from: '1', to: '2', reason: 'run' },
+    { type: 'switch', ts: 4, from: '2', to: '3', reason: 'step', toFile: 'a.py', toLine: 5 },
+    { type: 'task', ts: 5, id: '4', kind: 'thread', name: 'asyncio_0', parent: '3', file: 'a.py', line: 6 },
+    { type: 'switch', ts: 6, from: '3', to: '2', reason: 'return', file: 'a.py', line: 7 },
+    { type: 'end', ts: 6, task: '3', outcome: 'return' },
+    { type: 'switch', ts: 7, from: '2', to: '1', reason: 'return' },
+    ...extra,
+  ];
+  const shutdown = [
+    { type: 'switch', ts: 8, from: '1', to: '2', reason: 'run' },
+    { type: 'switch', ts: 9, from: '2', to: '1', reason: 'return' },
+    { type: 'switch', ts: 10, from: '1', to: '2', reason: 'run' },
+    { type: 'task', ts: 11, id: '5', kind: 'thread', name: 'Thread-1 (_do_shutdown)', parent: '2', file: 'a.py', line: 9 },
+    { type: 'end', ts: 12, task: '4', outcome: 'return' },
+    { type: 'end', ts: 13, task: '5', outcome: 'return' },
+    { type: 'switch', ts: 14, from: '2', to: '1', reason: 'return' },
+  ];
+  const end = [
+    { type: 'end', ts: 15, task: '1', outcome: 'exit', value: '0' },
+    { type: 'finish', ts: 16, exitCode: 0 },
+  ];
+
+  it('folds the loop runs of its own clean-up and the _do_shutdown lane into one row; shown on request', () => {
+    const m = model(jsonl([...asyncioRun(), ...shutdown, ...end]));
+    const sd = m.folds.filter((f) => f.shutdown);
+    assert.deepEqual(
+      sd.map((f) => [f.start, f.start + f.period]),
+      [[9, 16]],
+    );
+    assert.equal(m.rowCount, 18 - 7 + 1);
+    assert.equal(m.rowFold(9), m.folds.indexOf(sd[0]));
+    assert.deepEqual([...m.hiddenLanes], [4], 'the _do_shutdown thread has no lane while folded');
+    assert.equal(m.eventRow(16), 10, 'the main thread ends on the row after it');
+    m.setShutdownShown(true);
+    assert.equal(m.rowCount, 18);
+    assert.deepEqual([...m.hiddenLanes], []);
+    m.setShutdownShown(false);
+    m.reveal(12);
+    assert.equal(m.rowCount, 18, 'a cursor on one of its events shows it');
+    assert.equal(m.shutdownShown, true);
+    m.toggleFold(m.folds.indexOf(sd[0]));
+    assert.equal(m.rowCount, 12);
+  });
+
+  it('never folds a run that stepped a task or in which the program did something', () => {
+    const print = { type: 'output', ts: 10.5, task: '1', stream: 'stdout', text: 'bye\n' };
+    const m = model(jsonl([...asyncioRun(), ...shutdown.slice(0, 3), print, ...shutdown.slice(3), ...end]));
+    // The first clean-up run (nothing but the loop) folds alone; the one with a print does not.
+    assert.deepEqual(
+      m.folds.filter((f) => f.shutdown).map((f) => [f.start, f.start + f.period]),
+      [[9, 11]],
+    );
+    assert.deepEqual([...m.hiddenLanes], []);
+    const plain = model(jsonl([...asyncioRun(), ...end]));
+    assert.equal(plain.folds.filter((f) => f.shutdown).length, 0, "the program's own run is never folded");
+  });
+
+  it('folds it as it streams in', () => {
+    const s = new TraceStore();
+    const m = new DiagramModel(s);
+    const all = [...asyncioRun(), ...shutdown, ...end];
+    for (const e of all) {
+      s.appendText(jsonl([e]));
+      m.update();
+    }
+    s.end();
+    m.update();
+    assert.deepEqual(
+      m.folds.filter((f) => f.shutdown).map((f) => [f.start, f.start + f.period]),
+      [[9, 16]],
+    );
+  });
+});
