@@ -93,7 +93,7 @@ for (const py of PYTHONS) {
     this.timeout(120_000);
     it('result(), as_completed, wait() wake done by the worker that ran the call; an mp queue get wakes put by the process that put', () => {
       const script = 'test/fixtures/python/truth_future_waits.py';
-      const r = runTraced(py, script, { unordered: true });
+      const r = runTraced(py, script);
       checkTrace(r);
       assert.equal(r.stdout, '2\n[11, 21]\n[6]\n49\nhello\n');
       // the worker of a call: the lane that took it (its recv of the call's label)

@@ -180,7 +180,7 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
     it('a signal.signal handler or an add_signal_handler callback that sets an event or cancels a task: cause signal, the signal named', () => {
       const SCRIPT = 'test/fixtures/python/truth_signals.py';
-      const r = runTraced(py, SCRIPT, { unordered: true });
+      const r = runTraced(py, SCRIPT);
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
       assert.equal(r.stdout, 'victim cancelled\ndone\n');
