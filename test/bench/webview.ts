@@ -218,6 +218,7 @@ async function main(): Promise<void> {
   // the redraw kept up.
   await installFrameLoop(page);
   for (const scale of ['time', 'steps'] as const) {
+    const cpuFit = rendererCpu(d.profile, true);
     const fitFrames = await page.evaluate(async (sc) => {
       const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void } }).coroscope;
       app.setScale(sc);
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
       return { intervals, draws };
     }, scale);
     say(
-      `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))} (load average ${loadAverage(2, 1)})`,
+      `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuFit) * 1000) / fitFrames.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
     );
   }
   // BENCH_FIT_ONLY=1: only ready and Fit (an A/B of the Fit redraw, base vs branch, run after run).
