@@ -1,14 +1,47 @@
 // Reading a saved trace (coroscope report): what the file is (cli/trace-input.ts:
 // gzip, BOM, UTF-16 handled; archives and binary named), its header checked
-// before anything else, then streamed into a TraceStore chunk by chunk
-// (session/trace-file.ts), so a trace of any size never exists twice in
-// memory as text. Problems are one line each, with line numbers.
+// before anything else, then streamed chunk by chunk through a TraceStore that
+// lets each chunk's rows go once the digest (trace/digest.ts: counts, drops,
+// exit code, files, the overview) has read them, so memory does not grow with
+// the trace. The outputs are written from a second read (cli/outputs.ts).
+// Problems are one line each, with line numbers.
 import { statSync } from 'node:fs';
 import { SCHEMA_VERSION } from '../protocol/events';
-import type { TraceStore } from '../trace/store';
-import { feedStore } from '../session/trace-file';
+import { TraceDigest } from '../trace/digest';
+import { TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
-import { firstLine, head, sniff, traceChunks } from './trace-input';
+import { type Encoding, firstLine, head, sniff, traceChunks } from './trace-input';
+
+/** A trace read once: its lanes, header and problems (the store, rows let go), what the digest gathered, how to read it again. */
+export interface ScannedTrace {
+  store: TraceStore;
+  digest: TraceDigest;
+  chunks: () => AsyncIterable<Uint8Array | string>;
+}
+
+/**
+ * Feeds chunks into a store that keeps only the rows not yet read: after each chunk `each(store, from, chunk)` sees
+ * the new rows [from, store.length) (and the chunk itself; none after the last line), then they are let go. Yields to the event loop between chunks.
+ */
+export async function streamRows(
+  source: AsyncIterable<Uint8Array | string>,
+  each: (store: TraceStore, from: number, chunk: Uint8Array | string | undefined) => void,
+  store = new TraceStore(),
+): Promise<TraceStore> {
+  for await (const chunk of source) {
+    const from = store.length;
+    if (typeof chunk === 'string') store.appendText(chunk);
+    else store.appendBytes(chunk);
+    each(store, from, chunk);
+    store.releaseBefore(store.length);
+    await new Promise((r) => setImmediate(r));
+  }
+  const from = store.length;
+  store.end();
+  each(store, from, undefined);
+  store.releaseBefore(store.length);
+  return store;
+}
 
 /** Checks that `path` is a readable file (exit 2 when not: a usage error). */
 export function checkTraceFile(path: string): void {
@@ -21,7 +54,7 @@ export function checkTraceFile(path: string): void {
   if (!isFile) throw new CliError(`not a file: ${path}`, 2);
 }
 
-export async function loadTrace(path: string): Promise<TraceStore> {
+export async function loadTrace(path: string): Promise<ScannedTrace> {
   checkTraceFile(path);
   let first: Buffer;
   try {
@@ -30,17 +63,19 @@ export async function loadTrace(path: string): Promise<TraceStore> {
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
   }
   if (first.length === 0) throw new CliError(`${path}: empty file, no trace events`);
-  const enc = sniff(path, first);
+  const enc: Encoding = sniff(path, first);
   const line = firstLine(first, enc);
   if (line !== undefined) checkHeaderLine(line, path);
   let checked = false;
+  const digest = new TraceDigest();
   let store: TraceStore;
   try {
-    store = await feedStore(traceChunks(path, enc), (s) => {
+    store = await streamRows(traceChunks(path, enc), (s) => {
       if (!checked && s.header) {
         checked = true;
         checkSchema(s.header.schema, path);
       }
+      digest.update(s);
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -53,7 +88,7 @@ export async function loadTrace(path: string): Promise<TraceStore> {
     throw new CliError(`${path}: no valid trace events (${why})`);
   }
   if (!store.header) note(`warning: ${path} has no header line; reading its events anyway`);
-  return store;
+  return { store, digest, chunks: () => traceChunks(path, enc) };
 }
 
 /** A first line that is a header of another schema gets one message (not "bad header" and "no header" both). */

@@ -90,10 +90,10 @@ export function program(): Command {
     // Before a read that may take minutes: the trace exists, every output can be written.
     checkTraceFile(trace);
     checkOutputs({ '--html': out.html, '--perfetto': out.perfetto, '--mermaid': out.mermaid });
-    const store = await loadTrace(trace);
-    for (const line of summaryLines(store)) note(line);
-    const script = store.header?.script ? basename(store.header.script) : basename(trace, extname(trace));
-    writeOutputs(store, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
+    const t = await loadTrace(trace);
+    for (const line of summaryLines(t.digest, t.store.tasks.length)) note(line);
+    const script = t.store.header?.script ? basename(t.store.header.script) : basename(trace, extname(trace));
+    await writeOutputs(t, out, `coroscope — ${script}`, { from: opts.from, to: opts.to });
   });
   p.addCommand(report);
   return p;

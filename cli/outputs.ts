@@ -1,14 +1,21 @@
-// What the user asked to be written, from a finished TraceStore: the
-// self-contained HTML report (cli/report-html.ts, streamed), Perfetto JSON,
-// Mermaid — and the checks that refuse an output before a run or a long read
-// rather than after it, and the summary lines that close a run.
+// What the user asked to be written: the self-contained HTML report
+// (cli/report-html.ts), Perfetto JSON, Mermaid — all three from one more read
+// of the trace file, each fed the rows of every chunk before the store lets
+// them go (the trace is never held whole: memory stays that of a chunk, the
+// lanes and what each output keeps) — and the checks that refuse an output
+// before a run or a long read rather than after it, and the summary lines
+// that close a run.
 import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { toMermaid } from '../trace/mermaid';
-import { perfettoChunks } from '../trace/perfetto';
-import { TYPE, type TraceStore } from '../trace/store';
+import type { TraceDigest } from '../trace/digest';
+import { jsonlRows } from '../trace/jsonl';
+import { MermaidEdges } from '../trace/mermaid';
+import { PerfettoText } from '../trace/perfetto';
+import type { TraceStore } from '../trace/store';
 import { CliError, note } from './errors';
-import { pageWindow, readAssets, writeHtmlReport } from './report-html';
+import { streamRows, type ScannedTrace } from './load';
+import { HtmlReportWriter, pageWindow, readAssets } from './report-html';
+import { readSources } from './report-sources';
 
 export interface OutputPaths {
   html?: string;
@@ -63,77 +70,110 @@ export function checkOutputs(flags: Record<string, string | undefined>): void {
   }
 }
 
-export function writeChunks(path: string, chunks: Iterable<string>): number {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
-  }
-  let bytes = 0;
-  try {
-    for (const c of chunks) bytes += writeSync(fd, c);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes;
-}
-
-/** What the runtime could not deliver: the last `finish`'s `dropped`, else the sum of `events-dropped` marks. */
-export function droppedEvents(store: TraceStore): number {
-  let marks = 0;
-  let finish: number | undefined;
-  for (let i = 0; i < store.length; i++) {
-    const t = store.typeCode(i);
-    if (t === TYPE.mark && store.reason(i) === 'events-dropped') marks += Number.isNaN(store.num(i)) ? 0 : store.num(i);
-    else if (t === TYPE.finish) {
-      const d = store.extra(i)?.dropped;
-      if (typeof d === 'number') finish = d;
+/** An output file written piece by piece (CliError when it cannot be opened). */
+class OutFile {
+  private readonly fd: number;
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
     }
   }
-  return Math.max(marks, finish ?? 0);
+  write(chunks: Iterable<string>): void {
+    for (const c of chunks) writeSync(this.fd, c);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /** The story of a trace, one line each: events and tasks, drops, truncation. */
-export function summaryLines(store: TraceStore): string[] {
-  const lines = [`${plural(store.length, 'event')}, ${plural(store.tasks.length, 'task')}`];
-  const dropped = droppedEvents(store);
-  if (dropped > 0) lines.push(`warning: ${plural(dropped, 'event')} dropped by the runtime (it could not write them fast enough): the trace is incomplete`);
-  for (let i = 0; i < store.length; i++) {
-    if (store.typeCode(i) === TYPE.mark && store.reason(i) === 'truncated') lines.push(`warning: trace truncated: ${store.value(i) ?? ''}`);
-  }
+export function summaryLines(d: TraceDigest, tasks: number): string[] {
+  const lines = [`${plural(d.events, 'event')}, ${plural(tasks, 'task')}`];
+  if (d.dropped > 0) lines.push(`warning: ${plural(d.dropped, 'event')} dropped by the runtime (it could not write them fast enough): the trace is incomplete`);
+  for (const t of d.truncated) lines.push(`warning: trace truncated: ${t}`);
   return lines;
 }
 
-/** Writes every requested output, naming each (absolute path) on its own line; returns the paths written. */
-export function writeOutputs(store: TraceStore, out: OutputPaths, title: string, win: WindowFlags = {}): string[] {
+/**
+ * Writes every requested output from one more read of the trace (`t.chunks`), naming each (absolute path) on its
+ * own line; returns the paths written. Rows past the events the first read counted (a file still growing) are left out.
+ */
+export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: string, win: WindowFlags = {}): Promise<string[]> {
   const written: string[] = [];
-  const summary = `${plural(store.length, 'event')}, ${plural(store.tasks.length, 'task')}`;
-  if (out.html) {
-    const p = resolve(out.html);
-    const w = pageWindow(store.length, win.from, win.to, maxPageEvents());
-    const bytes = writeHtmlReport(p, store, { title, ...(w ? { window: w } : {}) }, readAssets());
-    note(`wrote ${p} (${summary}, ${(bytes / 1e6).toFixed(1)} MB)`);
-    if (w) note(`note: ${w.note}`);
-    written.push(p);
-  }
-  if (out.perfetto) {
-    const p = resolve(out.perfetto);
-    writeChunks(p, perfettoChunks(store));
-    note(`wrote ${p} (Perfetto / chrome://tracing JSON, ${summary})`);
-    written.push(p);
-  }
-  if (out.mermaid) {
-    const p = resolve(out.mermaid);
-    const m = toMermaid(store);
-    writeChunks(p, [m.text]);
-    const how = m.cut
-      ? `; cut: ${m.switches - m.shown} of ${m.switches} switches left out to stay within Mermaid's limits`
-      : m.loops
-        ? `; ${m.loops} repeated patterns folded into loops${m.mode === 'shape' ? ' (values summarized first … last)' : ''}`
-        : '';
-    note(`wrote ${p} (Mermaid sequenceDiagram, ${m.edges} arrows and notes for ${plural(m.switches, 'switch', 'switches')}${how})`);
-    written.push(p);
+  const total = t.digest.events;
+  const tasks = t.store.tasks.length;
+  const summary = `${plural(total, 'event')}, ${plural(tasks, 'task')}`;
+  const w = out.html ? pageWindow(total, win.from, win.to, maxPageEvents()) : undefined;
+  const html = out.html
+    ? new HtmlReportWriter(
+        resolve(out.html),
+        {
+          title,
+          ...(w ? { window: w, overview: t.digest.overview.data(t.store), total } : {}),
+          exitCode: t.digest.exitCode,
+          sources: readSources(t.digest.files, t.store.header?.cwd),
+          // A page of the whole trace embeds the file's own lines (no header added: it is among them).
+          header: w ? t.store.header : undefined,
+        },
+        readAssets(),
+      )
+    : undefined;
+  const localsCursor = { locals: 0 };
+  let perfetto: { file: OutFile; text?: PerfettoText } | undefined;
+  let mermaid: { file: OutFile; edges: MermaidEdges } | undefined;
+  try {
+    if (out.perfetto) perfetto = { file: new OutFile(resolve(out.perfetto)) };
+    if (out.mermaid) mermaid = { file: new OutFile(resolve(out.mermaid)), edges: new MermaidEdges() };
+    const store = await streamRows(t.chunks(), (s: TraceStore, from: number, chunk) => {
+      // The whole trace: its bytes as read (the page's store decodes them as this one did: same events, same lanes).
+      if (html && !w && chunk !== undefined) html.add(chunk);
+      const to = Math.min(s.length, total);
+      if (from >= to) return;
+      if (html && w) for (const c of jsonlRows(s, from, to, 1024, w.ranges, localsCursor)) html.add(c);
+      if (perfetto) {
+        // Created once the header is in (the root process's pid), at the first rows.
+        if (!perfetto.text) {
+          perfetto.text = new PerfettoText(s, 1024);
+          perfetto.file.write([perfetto.text.head()]);
+        }
+        perfetto.file.write(perfetto.text.rows(from, to));
+      }
+      mermaid?.edges.add(s, from, to);
+    });
+    if (html) {
+      const p = resolve(out.html ?? '');
+      const bytes = html.close();
+      note(`wrote ${p} (${summary}, ${(bytes / 1e6).toFixed(1)} MB)`);
+      if (w) note(`note: ${w.note}`);
+      written.push(p);
+    }
+    if (perfetto) {
+      if (!perfetto.text) {
+        perfetto.text = new PerfettoText(store);
+        perfetto.file.write([perfetto.text.head()]);
+      }
+      perfetto.file.write(perfetto.text.tail());
+      perfetto.file.close();
+      note(`wrote ${perfetto.file.path} (Perfetto / chrome://tracing JSON, ${summary})`);
+      written.push(perfetto.file.path);
+    }
+    if (mermaid) {
+      const m = mermaid.edges.finish(store);
+      mermaid.file.write([m.text]);
+      mermaid.file.close();
+      const how = m.cut
+        ? `; cut: ${m.switches - m.shown} of ${m.switches} switches left out to stay within Mermaid's limits`
+        : m.loops
+          ? `; ${m.loops} repeated patterns folded into loops${m.mode === 'shape' ? ' (values summarized first … last)' : ''}`
+          : '';
+      note(`wrote ${mermaid.file.path} (Mermaid sequenceDiagram, ${m.edges} arrows and notes for ${plural(m.switches, 'switch', 'switches')}${how})`);
+      written.push(mermaid.file.path);
+    }
+  } catch (e) {
+    html?.abort();
+    throw e;
   }
   return written;
 }

@@ -11,7 +11,9 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { diagramPage } from '../webview/page';
-import { jsonlChunks, type EventRanges } from '../trace/jsonl';
+import type { HeaderEvent } from '../protocol/events';
+import { jsonlRows, type EventRanges } from '../trace/jsonl';
+import type { OverviewData } from '../trace/overview';
 import type { TraceStore } from '../trace/store';
 import { TYPE } from '../trace/store';
 import { REPORT_ELEMENT_ID, type ReportConfig } from '../webview/report-config';
@@ -30,7 +32,7 @@ export interface ReportAssets {
 }
 
 /** JSON Lines text per gzip block. */
-const BLOCK_TEXT = 8 << 20;
+const BLOCK_TEXT = 4 << 20;
 /** Events one page holds at most (a tab's heap: ~64 bytes per event in the store, as much again for the layout). */
 export const MAX_PAGE_EVENTS = 5_000_000;
 
@@ -129,55 +131,115 @@ export interface HtmlReportOptions {
   blockText?: number;
 }
 
-/** Writes the report to `path` as it is made; returns the bytes written. */
+/** Writes the report of a whole store to `path` as it is made; returns the bytes written. */
 export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOptions, assets: ReportAssets): number {
-  const nonce = o.nonce ?? randomNonce();
-  const page = diagramPage({
-    title: o.title,
-    nonce,
-    inlineStyles: [assets.codiconCss, assets.webviewCss],
-    bootScript: assets.bootJs,
-    inlineScript: assets.webviewJs,
-    sources: reportSources(store),
-  });
-  const end = page.lastIndexOf('</body>');
-  if (end < 0) throw new Error('the page shell has no </body>');
-  const config: ReportConfig = { title: o.title, exitCode: exitCodeOf(store), ...(o.window ? { windowNote: o.window.note } : {}) };
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
-  }
-  let bytes = 0;
-  const write = (s: string | Buffer) => {
-    bytes += typeof s === 'string' ? writeSync(fd, s) : writeSync(fd, s);
-  };
-  try {
-    write(page.slice(0, end));
-    write(`<script type="application/json" id="${REPORT_ELEMENT_ID}" nonce="${nonce}">${scriptJson(config)}</script>\n`);
-    const limit = o.blockText ?? BLOCK_TEXT;
-    let parts: string[] = [];
-    let size = 0;
-    const block = () => {
-      if (size === 0) return;
-      const gz = gzipSync(Buffer.from(parts.join(''), 'utf8'), { level: 6 });
-      parts = [];
-      size = 0;
-      write(`<script type="application/x-coroscope-gzip" nonce="${nonce}">`);
-      write(gz.toString('base64'));
-      write('</script>\n');
+  const w = new HtmlReportWriter(path, { ...o, exitCode: exitCodeOf(store), sources: reportSources(store), header: store.header }, assets);
+  const limit = o.blockText ?? BLOCK_TEXT;
+  // Small blocks (tests) take fewer lines at a time.
+  for (const c of jsonlRows(store, 0, store.length, Math.max(1, Math.min(8192, Math.floor(limit / 64))), o.window?.ranges)) w.add(c);
+  return w.close();
+}
+
+export interface HtmlReportFacts extends HtmlReportOptions {
+  exitCode: number | null;
+  sources: ReturnType<typeof reportSources>;
+  /** The trace's header (its JSON line comes first in the page). */
+  header: HeaderEvent | undefined;
+  /** With a window: the overview of the whole run, and the trace's event count. */
+  overview?: OverviewData;
+  total?: number;
+}
+
+/**
+ * The report written as its JSON Lines come (`add`, any pieces of whole lines, header excluded), for callers that
+ * stream a trace instead of holding it: the page shell and the config first, then gzip blocks of about
+ * `blockText` bytes of text, then the end of the page (`close`).
+ */
+export class HtmlReportWriter {
+  private readonly fd: number;
+  private readonly nonce: string;
+  private readonly tailHtml: string;
+  private readonly limit: number;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  private bytes = 0;
+
+  constructor(path: string, o: HtmlReportFacts, assets: ReportAssets) {
+    const nonce = (this.nonce = o.nonce ?? randomNonce());
+    const page = diagramPage({
+      title: o.title,
+      nonce,
+      inlineStyles: [assets.codiconCss, assets.webviewCss],
+      bootScript: assets.bootJs,
+      inlineScript: assets.webviewJs,
+      sources: o.sources,
+    });
+    const end = page.lastIndexOf('</body>');
+    if (end < 0) throw new Error('the page shell has no </body>');
+    this.tailHtml = page.slice(end);
+    this.limit = o.blockText ?? BLOCK_TEXT;
+    const config: ReportConfig = {
+      title: o.title,
+      exitCode: o.exitCode,
+      ...(o.window ? { windowNote: o.window.note } : {}),
+      ...(o.window && o.overview
+        ? { window: { ranges: o.window.ranges.map(([a, b]) => [a, b] as [number, number]), total: o.total ?? 0, overview: o.overview } }
+        : {}),
     };
-    // Small blocks (tests) take fewer lines at a time.
-    for (const c of jsonlChunks(store, Math.max(1, Math.min(8192, Math.floor(limit / 64))), o.window?.ranges)) {
-      parts.push(c);
-      size += c.length;
-      if (size >= limit) block();
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
     }
-    block();
-    write(page.slice(end));
-  } finally {
-    closeSync(fd);
+    try {
+      this.write(page.slice(0, end));
+      this.write(`<script type="application/json" id="${REPORT_ELEMENT_ID}" nonce="${nonce}">${scriptJson(config)}</script>\n`);
+      if (o.header) this.add(JSON.stringify(o.header) + '\n');
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
+    }
   }
-  return bytes;
+
+  private write(s: string): void {
+    this.bytes += writeSync(this.fd, s);
+  }
+
+  /** JSON Lines, as text or UTF-8 bytes; a block may end inside a line (the page joins the blocks' lines). */
+  add(text: string | Uint8Array): void {
+    const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    this.parts.push(b);
+    this.size += b.length;
+    if (this.size >= this.limit) this.block();
+  }
+
+  private block(): void {
+    if (this.size === 0) return;
+    const gz = gzipSync(Buffer.concat(this.parts), { level: 6 });
+    this.parts = [];
+    this.size = 0;
+    this.write(`<script type="application/x-coroscope-gzip" nonce="${this.nonce}">`);
+    this.write(gz.toString('base64'));
+    this.write('</script>\n');
+  }
+
+  /** Writes the last block and the end of the page; returns the bytes written. */
+  close(): number {
+    try {
+      this.block();
+      this.write(this.tailHtml);
+    } finally {
+      closeSync(this.fd);
+    }
+    return this.bytes;
+  }
+
+  /** Closes the file after a failure (what was written stays). */
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* closed */
+    }
+  }
 }

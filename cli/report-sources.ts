@@ -6,8 +6,12 @@ import { SOURCES_CAP, pickSources, programFiles } from '../trace/sources';
 import type { TraceStore } from '../trace/store';
 
 export function reportSources(store: TraceStore): { files: { file: string; text: string }[]; capped: boolean } {
-  const cwd = store.header?.cwd;
-  return pickSources(programFiles(store), (f) => {
+  return readSources(programFiles(store), store.header?.cwd);
+}
+
+/** The texts of the program files named (as `programFiles` or `TraceDigest.files` list them), relative to `cwd`. */
+export function readSources(files: string[], cwd: string | undefined): { files: { file: string; text: string }[]; capped: boolean } {
+  return pickSources(files, (f) => {
     try {
       const p = isAbsolute(f) || !cwd ? f : join(cwd, f);
       return statSync(p).size <= SOURCES_CAP ? readFileSync(p, 'utf8') : undefined;

@@ -7,18 +7,23 @@
 // TraceStore, the first header winning (`oneHeader`), `--trace` written as it
 // arrives. If no socket can be opened the runtime traces to a temp file that is
 // decoded only after the script exits (`fileFallback`: the progress line then
-// shows no events). This module adds what is the CLI's own: checks, the signal
-// handling, the progress line and the outputs.
-import { existsSync, statSync } from 'node:fs';
-import { constants } from 'node:os';
+// shows no events). The store lets each batch's rows go once the digest has
+// read them (`releaseRows`): the outputs are written afterwards from the trace
+// file (`--trace`, else a private temporary file removed at exit), so the host's
+// memory does not grow with the run. This module adds what is the CLI's own:
+// checks, the signal handling, the progress line and the outputs.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { RunCore } from '../session/core';
-import { TYPE, type TraceStore } from '../trace/store';
+import { TraceDigest } from '../trace/digest';
+import { TYPE } from '../trace/store';
 import { CliError, note } from './errors';
 import { reportProblems } from './load';
 import { checkOutputs, plural, summaryLines, writeOutputs, type OutputPaths } from './outputs';
 import { Progress } from './progress';
 import { findPython } from './python';
+import { traceChunks } from './trace-input';
 
 export interface RunOptions extends OutputPaths {
   python?: string;
@@ -59,18 +64,41 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
   const runtime = runtimeDir();
   if (!existsSync(join(runtime, 'coroscope'))) throw new CliError(`the coroscope runtime is missing (${join(runtime, 'coroscope')})`, 2);
 
+  // The outputs are written from a file of the trace: the one asked for, else a private one.
+  const wantsOutputs = !!(outputs.html || outputs.perfetto || outputs.mermaid);
+  const tempDir = !o.trace && wantsOutputs ? mkdtempSync(join(tmpdir(), 'coroscope-run-')) : undefined;
+  const traceFile = o.trace ?? (tempDir ? join(tempDir, 'trace.jsonl') : undefined);
+  try {
+    return await runWith(script, name, args, o, outputs, python.command, runtime, traceFile);
+  } finally {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function runWith(
+  script: string,
+  name: string,
+  args: string[],
+  o: RunOptions,
+  outputs: OutputPaths,
+  python: string,
+  runtime: string,
+  traceFile: string | undefined,
+): Promise<number> {
+  const digest = new TraceDigest();
   let progress: Progress | undefined;
   const core = new RunCore(
     {
-      python: python.command,
+      python,
       runtimeDir: runtime,
       script,
       module: o.module,
       args,
       cwd: process.cwd(),
-      traceFile: o.trace,
+      traceFile,
       locals: o.locals,
       stdio: 'inherit',
+      releaseRows: true,
       fileFallback: true,
       oneHeader: true,
       lingerMs: 2000,
@@ -78,6 +106,7 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
     {
       onFallback: (address, e) => note(`could not listen on ${address} (${e.message}); tracing to a file instead`),
       onBatch: (b) => {
+        digest.update(core.store);
         // The progress line waits while the script's last print has not ended its line (an input() prompt).
         if (!progress || !b.text.includes('"output"')) return;
         for (let i = b.first + b.count - 1; i >= b.first; i--) {
@@ -114,19 +143,23 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
     progress?.stop();
     for (const [sig, h] of handlers) process.off(sig, h);
   }
-  if (core.startError) throw new CliError(`could not start ${python.command}: ${core.startError.message}`, 2);
+  if (core.startError) throw new CliError(`could not start ${python}: ${core.startError.message}`, 2);
   const code = core.exitCode ?? 128 + (core.signal ? (constants.signals[core.signal as NodeJS.Signals] ?? 0) : 0);
 
   const store = core.store;
+  digest.update(store);
   // The summary starts on a line of its own, even after a script's unfinished last line.
-  if (endsMidLine(store)) process.stderr.write('\n');
+  if (endsMidLine(digest)) process.stderr.write('\n');
   reportProblems(store, 'trace');
   if (!store.header && store.length === 0) note('warning: no trace arrived from the runtime (did the script start?)');
-  for (const line of summaryLines(store)) note(line);
-  if (core.trace.failure) note(`error: cannot write ${resolve(o.trace ?? '')}: ${core.trace.failure.message}`);
+  for (const line of summaryLines(digest, store.tasks.length)) note(line);
+  if (core.trace.failure) note(`error: cannot write ${resolve(traceFile ?? '')}: ${core.trace.failure.message}`);
   try {
     if (o.trace && !core.trace.failure) note(`wrote ${resolve(o.trace)} (JSON Lines trace, ${plural(store.length, 'event')})`);
-    writeOutputs(store, outputs, `coroscope — ${basename(name)}`);
+    if (traceFile && (outputs.html || outputs.perfetto || outputs.mermaid)) {
+      if (core.trace.failure) throw new CliError('the diagram outputs are written from the trace file, which could not be written');
+      await writeOutputs({ store, digest, chunks: () => traceChunks(traceFile, 'utf-8') }, outputs, `coroscope — ${basename(name)}`);
+    }
   } catch (e) {
     if (e instanceof CliError) {
       note(`error: ${e.message}`);
@@ -139,12 +172,8 @@ export async function runScript(script: string, args: string[], o: RunOptions): 
 }
 
 /** The script's last print left its line unfinished (on stderr, or on stdout sharing a terminal with stderr). */
-function endsMidLine(store: TraceStore): boolean {
-  for (let i = store.length - 1; i >= 0 && i >= store.length - 10_000; i--) {
-    if (store.typeCode(i) !== TYPE.output) continue;
-    const text = store.value(i) ?? '';
-    if (text.endsWith('\n')) return false;
-    return store.reason(i) === 'stderr' || process.stderr.isTTY === true;
-  }
-  return false;
+function endsMidLine(d: TraceDigest): boolean {
+  const last = d.lastOutput;
+  if (!last || last.endsLine) return false;
+  return last.stream === 'stderr' || process.stderr.isTTY === true;
 }

@@ -49,6 +49,11 @@ export interface CoreSpec {
   fileFallback?: boolean;
   /** Only the first connection's header is kept (see EventServerOptions). */
   oneHeader?: boolean;
+  /**
+   * The store lets each batch's rows go once `onBatch` has seen them (TraceStore.releaseBefore): lanes, header,
+   * counts and problems stay, memory does not grow with the run. The CLI: it writes its outputs from the trace file.
+   */
+  releaseRows?: boolean;
   /** How long to wait after the exit for connections still open (a child that outlives the script). Default 1500 ms. */
   lingerMs?: number;
   /** Base environment (default: this process's). */
@@ -122,6 +127,8 @@ class ByteBatch implements Batch {
 }
 
 const STDERR_TAIL = 8192;
+/** Bytes of trace file writes queued before the decoder waits for the disk. */
+const MAX_PENDING_WRITE = 8 * 1024 * 1024;
 /** Target duration of one decode turn on the extension host's thread. */
 const SLICE_BUDGET_MS = 5;
 
@@ -151,6 +158,7 @@ export class StreamDecoder {
     private readonly batchMs = 30,
     private readonly sliceBytes = 256 * 1024,
     serverOptions: EventServerOptions = {},
+    private readonly releaseRows = false,
   ) {
     this.server = new EventServer({ onData: () => this.scheduleDrain() }, undefined, serverOptions);
   }
@@ -175,8 +183,11 @@ export class StreamDecoder {
     this.lastDrain = Date.now();
     const buf = this.server.take(this.slice);
     if (buf) this.timedDecode(buf);
-    if (this.server.queuedBytes > 0) setImmediate(() => this.drain());
-    else this.draining = false;
+    if (this.server.queuedBytes === 0) this.draining = false;
+    // The trace file is written behind the decoder: when the disk lags, wait for it rather than hold the bytes
+    // (the socket queue then fills and pauses the connections, as for a slow decoder).
+    else if (this.trace.pendingBytes > MAX_PENDING_WRITE) void this.trace.written().then(() => this.drain());
+    else setImmediate(() => this.drain());
   }
 
   private timedDecode(buf: Buffer): void {
@@ -201,6 +212,7 @@ export class StreamDecoder {
       for (let i = first; i < first + count; i++) if (this.store.typeCode(i) === TYPE.mark) this.hooks.onMark(i);
     }
     this.hooks.onBatch?.(new ByteBatch(buf, start, this.trace.enqueued, first, count));
+    if (this.releaseRows) this.store.releaseBefore(this.store.length);
   }
 
   /** Stops accepting, then decodes everything still queued (in slices). */
@@ -213,7 +225,8 @@ export class StreamDecoder {
     await this.server.close();
     for (let buf = this.server.take(this.slice); buf; buf = this.server.take(this.slice)) {
       this.timedDecode(buf);
-      await new Promise<void>((r) => setImmediate(r));
+      if (this.trace.pendingBytes > MAX_PENDING_WRITE) await this.trace.written();
+      else await new Promise<void>((r) => setImmediate(r));
     }
   }
 
@@ -321,7 +334,15 @@ export class RunCore<S extends CoreSpec = RunSpec> {
   async start(): Promise<void> {
     const spec = this.spec;
     this.addr = privateAddress(this.platform);
-    this.decoder = new StreamDecoder(this.store, this.trace, this.hooks, spec.batchMs ?? 30, spec.sliceBytes ?? 256 * 1024, { oneHeader: spec.oneHeader });
+    this.decoder = new StreamDecoder(
+      this.store,
+      this.trace,
+      this.hooks,
+      spec.batchMs ?? 30,
+      spec.sliceBytes ?? 256 * 1024,
+      { oneHeader: spec.oneHeader },
+      spec.releaseRows,
+    );
     let transport: string[];
     try {
       await this.decoder.listen(this.addr.address);

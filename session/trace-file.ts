@@ -8,6 +8,8 @@ import { TraceStore } from '../trace/store';
 export class TraceFile {
   /** Bytes handed to `write` so far (the file's length once `written()` resolves). */
   enqueued = 0;
+  /** Bytes handed to `write` and on disk. */
+  private done = 0;
   private handle: Promise<fs.promises.FileHandle> | undefined;
   private tail: Promise<unknown>;
   private error: Error | undefined;
@@ -33,10 +35,16 @@ export class TraceFile {
     this.tail = this.tail
       .then(async () => {
         if (!this.error) await (await handle).write(buf);
+        this.done += buf.length;
       })
       .catch((e: Error) => {
         this.error ??= e;
       });
+  }
+
+  /** Bytes handed to `write` not yet on disk (the decoder waits when they pile up). */
+  get pendingBytes(): number {
+    return this.handle && !this.error ? this.enqueued - this.done : 0;
   }
 
   get failure(): Error | undefined {

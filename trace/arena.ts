@@ -12,12 +12,51 @@ export const ARENA_MAX = 0x7fff;
 const DEDUP_SIZE = 1 << 13;
 
 export class ValueArena {
-  private chunks: Uint8Array[] = [];
+  private chunks: (Uint8Array | undefined)[] = [];
   private pos = ARENA_CHUNK; // forces a first chunk
   private readonly dedup = new Int32Array(DEDUP_SIZE).fill(-1);
+  /** Chunks let go, for reuse (a streaming reader then allocates none). */
+  private readonly spare: Uint8Array[] = [];
+  /** Chunks below this one were let go (`releaseBefore`). */
+  private firstChunk = 0;
 
   get byteLength(): number {
-    return this.chunks.length * ARENA_CHUNK;
+    return (this.chunks.length - this.firstChunk) * ARENA_CHUNK;
+  }
+
+  /** Offset where the chunk being filled starts (values from here on stay when older chunks are let go). */
+  get currentStart(): number {
+    return Math.max(0, this.chunks.length - 1) * ARENA_CHUNK;
+  }
+
+  /** Copies the value at `off` to the end of the arena; returns its new offset. */
+  move(off: number): number {
+    const a = this.chunks[off >>> ARENA_SHIFT]!;
+    const p = off & ARENA_MASK;
+    const hdr = a[p] | (a[p + 1] << 8);
+    const bytes = 2 + ((hdr & 0x8000) !== 0 ? (hdr & 0x7fff) * 2 : hdr & 0x7fff);
+    if (this.pos + bytes > ARENA_CHUNK) {
+      this.chunks.push(this.spare.pop() ?? new Uint8Array(ARENA_CHUNK));
+      this.pos = 0;
+    }
+    const ci = this.chunks.length - 1;
+    this.chunks[ci]!.set(a.subarray(p, p + bytes), this.pos);
+    const at = ci * ARENA_CHUNK + this.pos;
+    this.pos += bytes;
+    return at;
+  }
+
+  /** Lets go of the chunks wholly below offset `off` (never the one being filled); the dedup cache forgets them. */
+  releaseBefore(off: number): void {
+    const upto = Math.min(Math.floor(off / ARENA_CHUNK), this.chunks.length - 1);
+    if (upto <= this.firstChunk) return;
+    for (let c = this.firstChunk; c < upto; c++) {
+      if (this.spare.length < 2) this.spare.push(this.chunks[c]!);
+      this.chunks[c] = undefined;
+    }
+    this.firstChunk = upto;
+    const min = upto * ARENA_CHUNK;
+    for (let k = 0; k < DEDUP_SIZE; k++) if (this.dedup[k] < min) this.dedup[k] = -1;
   }
 
   /** Store the ASCII bytes b[from, to) (FNV hash h; at most ARENA_MAX of them): dedup, then a straight copy. */
@@ -26,7 +65,7 @@ export class ValueArena {
     const slot = (h ^ (h >>> 13)) & (DEDUP_SIZE - 1);
     const prev = this.dedup[slot];
     if (prev >= 0) {
-      const pa = this.chunks[prev >>> ARENA_SHIFT];
+      const pa = this.chunks[prev >>> ARENA_SHIFT]!;
       let q = prev & ARENA_MASK;
       if ((pa[q] | (pa[q + 1] << 8)) === len) {
         q += 2;
@@ -36,11 +75,11 @@ export class ValueArena {
       }
     }
     if (this.pos + 2 + len > ARENA_CHUNK) {
-      this.chunks.push(new Uint8Array(ARENA_CHUNK));
+      this.chunks.push(this.spare.pop() ?? new Uint8Array(ARENA_CHUNK));
       this.pos = 0;
     }
     const ci = this.chunks.length - 1;
-    const a = this.chunks[ci];
+    const a = this.chunks[ci]!;
     const p = this.pos;
     const off = ci * ARENA_CHUNK + p;
     a[p] = len & 255;
@@ -65,11 +104,11 @@ export class ValueArena {
       }
     const bytes = 2 + (wide ? len * 2 : len);
     if (this.pos + bytes > ARENA_CHUNK) {
-      this.chunks.push(new Uint8Array(ARENA_CHUNK));
+      this.chunks.push(this.spare.pop() ?? new Uint8Array(ARENA_CHUNK));
       this.pos = 0;
     }
     const ci = this.chunks.length - 1;
-    const a = this.chunks[ci];
+    const a = this.chunks[ci]!;
     let p = this.pos;
     const off = ci * ARENA_CHUNK + p;
     const hdr = len | (wide ? 0x8000 : 0);
@@ -87,7 +126,7 @@ export class ValueArena {
   }
 
   private equals(off: number, buf: Uint16Array, len: number): boolean {
-    const a = this.chunks[off >>> ARENA_SHIFT];
+    const a = this.chunks[off >>> ARENA_SHIFT]!;
     let p = off & ARENA_MASK;
     const hdr = a[p] | (a[p + 1] << 8);
     p += 2;
@@ -100,7 +139,7 @@ export class ValueArena {
 
   /** The value stored at `off`. */
   string(off: number): string {
-    const a = this.chunks[off >>> ARENA_SHIFT];
+    const a = this.chunks[off >>> ARENA_SHIFT]!;
     let p = off & ARENA_MASK;
     const hdr = a[p] | (a[p + 1] << 8);
     p += 2;

@@ -74,89 +74,212 @@ export function mermaidText(s: string, max = Infinity): string {
 }
 
 export function toMermaid(store: TraceStore, options: MermaidOptions = {}): MermaidResult {
-  const o = { ...DEFAULTS, ...options };
-  const edges: Edge[] = [];
-  const keys = new Map<string, number>();
-  const keyOf = (k: string): number => {
-    let id = keys.get(k);
+  const m = new MermaidEdges();
+  m.add(store, 0, store.length);
+  return m.finish(store, options);
+}
+
+/** Most arrows and notes collected for folding (a diagram shows at most maxEdges lines, folded or not). */
+export const MERMAID_MAX_COLLECTED = 50_000;
+
+/**
+ * The arrows and notes of a store fed in pieces (`add(store, from, to)` per range of rows as they arrive; the
+ * rows may be let go afterwards), folded and written by `finish`. Past MERMAID_MAX_COLLECTED items only the
+ * switches are counted, so memory stays bounded whatever the trace's length; the diagram then says so.
+ */
+export class MermaidEdges {
+  private readonly edges: Edge[] = [];
+  private readonly keys = new Map<string, number>();
+  /** Threads and processes tell their story by transfers (a queue's send → recv) and waits, not switches. */
+  private readonly senders = new Map<string, number>();
+  private switches = 0;
+  /** Switches among the items collected (the rest were only counted). */
+  private collectedSwitches = 0;
+  /**
+   * Past the cap, items that repeat the collected tail's period (by shape: kind, lanes, reason) still count: a
+   * ping-pong of 20M switches is one loop. `period` 0: none found; `ext` items matched so far, `lastValues` the
+   * newest value at each position of the period, `exact` whether every value equalled the collected one there.
+   */
+  private period = 0;
+  private ext = 0;
+  private lastValues: (string | undefined)[] = [];
+  /** Per position: the value of the repetition before the newest, the first value past the cap, whether all were equal to it. */
+  private prevValues: (string | undefined)[] = [];
+  private extFirst: (string | undefined)[] = [];
+  private extSame: boolean[] = [];
+  private exact = true;
+  /** An item broke the pattern past the cap: the rest is only counted. */
+  private stopped = false;
+
+  constructor(private readonly maxCollected = MERMAID_MAX_COLLECTED) {}
+
+  readonly keyOf = (k: string): number => {
+    let id = this.keys.get(k);
     if (id === undefined) {
-      id = keys.size;
-      keys.set(k, id);
+      id = this.keys.size;
+      this.keys.set(k, id);
     }
     return id;
   };
-  // Exact keys first; shape keys are computed only if needed.
-  // Threads and processes tell their story by transfers (a queue's send → recv) and waits, not switches.
-  const senders = new Map<string, number>();
-  let switches = 0;
-  for (let i = 0; i < store.length; i++) {
-    const type = store.typeCode(i);
-    if (type === TYPE.switch) {
-      const from = store.a(i),
-        to = store.b(i),
-        reason = store.reason(i),
-        value = store.value(i);
-      edges.push({
-        kind: 'edge',
-        what: 'switch',
-        key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
-        from,
-        to,
-        reason,
-        first: value,
-        last: value,
-        varies: false,
-      });
-      switches++;
-    } else if (type === TYPE.send) {
-      const msg = store.num(i);
-      if (!Number.isNaN(msg)) senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
-    } else if (type === TYPE.recv) {
-      const msg = store.num(i),
-        to = store.a(i);
-      const from = Number.isNaN(msg) ? undefined : senders.get(`${store.reason(i)}\u0000${msg}`);
-      if (from === undefined || from < 0 || to < 0 || from === to) continue;
-      const reason = store.reason(i),
-        value = store.value(i);
-      edges.push({
-        kind: 'edge',
-        what: 'transfer',
-        key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
-        from,
-        to,
-        reason,
-        first: value,
-        last: value,
-        varies: false,
-      });
-    } else if (type === TYPE.block) {
-      const lane = store.a(i);
-      if (lane < 0) continue;
-      const text = `waits on ${store.value(i) ?? store.reason(i)}`;
-      edges.push({
-        kind: 'edge',
-        what: 'note',
-        key: keyOf(`N${lane}\u0000${text}`),
-        from: lane,
-        to: lane,
-        reason: text,
-        first: undefined,
-        last: undefined,
-        varies: false,
-      });
+
+  /** Rows [from, to). */
+  add(store: TraceStore, from: number, to: number): void {
+    const senders = this.senders,
+      keyOf = this.keyOf;
+    for (let i = from; i < to; i++) {
+      const type = store.typeCode(i);
+      if (type === TYPE.switch) this.switches++;
+      if (this.stopped) continue;
+      if (type === TYPE.switch) {
+        const from = store.a(i),
+          to = store.b(i),
+          reason = store.reason(i),
+          value = store.value(i);
+        this.take({
+          kind: 'edge',
+          what: 'switch',
+          // Exact keys first; shape keys are computed only if needed.
+          key: keyOf(`${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
+          from,
+          to,
+          reason,
+          first: value,
+          last: value,
+          varies: false,
+        });
+      } else if (type === TYPE.send) {
+        const msg = store.num(i);
+        if (!Number.isNaN(msg)) senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
+      } else if (type === TYPE.recv) {
+        const msg = store.num(i),
+          to = store.a(i);
+        const from = Number.isNaN(msg) ? undefined : senders.get(`${store.reason(i)}\u0000${msg}`);
+        if (from === undefined || from < 0 || to < 0 || from === to) continue;
+        const reason = store.reason(i),
+          value = store.value(i);
+        this.take({
+          kind: 'edge',
+          what: 'transfer',
+          key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
+          from,
+          to,
+          reason,
+          first: value,
+          last: value,
+          varies: false,
+        });
+      } else if (type === TYPE.block) {
+        const lane = store.a(i);
+        if (lane < 0) continue;
+        const text = `waits on ${store.value(i) ?? store.reason(i)}`;
+        this.take({
+          kind: 'edge',
+          what: 'note',
+          key: keyOf(`N${lane}\u0000${text}`),
+          from: lane,
+          to: lane,
+          reason: text,
+          first: undefined,
+          last: undefined,
+          varies: false,
+        });
+      }
     }
   }
 
-  let items = fold(edges, o.maxPeriod, keyOf);
-  let mode: 'exact' | 'shape' = 'exact';
-  let rendered = render(store, items, o, switches, mode);
-  if (rendered.cut) {
-    mode = 'shape';
-    const shaped = edges.map((e) => ({ ...e, key: keyOf(`${e.what}\u0000${e.from}\u0000${e.to}\u0000${e.reason}`) }));
-    items = fold(shaped, o.maxPeriod, keyOf);
-    rendered = render(store, items, o, switches, mode);
+  /** Switches among the repeats matched past the cap. */
+  private extSwitches(): number {
+    const p = this.period;
+    if (p === 0) return 0;
+    let n = 0;
+    const tail = this.edges.slice(this.edges.length - p);
+    for (let j = 0; j < p; j++) if (tail[j].what === 'switch') n += Math.floor(this.ext / p) + (j < this.ext % p ? 1 : 0);
+    return n;
   }
-  return { ...rendered, switches, mode };
+
+  private take(e: Edge): void {
+    const edges = this.edges;
+    if (edges.length < this.maxCollected) {
+      edges.push(e);
+      if (e.what === 'switch') this.collectedSwitches++;
+      if (edges.length === this.maxCollected) this.period = tailPeriod(edges, DEFAULTS.maxPeriod);
+      return;
+    }
+    const p = this.period;
+    const at = edges[edges.length - p + (this.ext % p)];
+    if (p === 0 || at.what !== e.what || at.from !== e.from || at.to !== e.to || at.reason !== e.reason) {
+      this.stopped = true;
+      return;
+    }
+    if (e.first !== at.first) this.exact = false;
+    const j = this.ext % p;
+    if (this.ext < p) {
+      this.extFirst[j] = e.first;
+      this.extSame[j] = true;
+    } else if (e.first !== this.extFirst[j]) this.extSame[j] = false;
+    this.prevValues[j] = this.lastValues[j];
+    this.lastValues[j] = e.first;
+    this.ext++;
+    if (e.what === 'switch') this.collectedSwitches++;
+  }
+
+  /** The folded items, with the repeats seen past the cap added to the last loop (undefined: they do not fit it). */
+  private extend(items: Item[], mode: 'exact' | 'shape'): Item[] | undefined {
+    const p = this.period;
+    if (this.ext === 0) return items;
+    if (mode === 'exact' && !this.exact) return undefined;
+    const last = items[items.length - 1];
+    if (last?.kind !== 'loop' || last.body.length !== p || last.body.some((b) => b.kind !== 'edge')) return undefined;
+    const reps = Math.floor(this.ext / p);
+    const rest = this.ext % p;
+    const tail = this.edges.slice(this.edges.length - p);
+    const body = last.body.map((b, j) => {
+      const e = b as Edge;
+      // The loop's newest value at position j: the last full repetition's (positions < rest went on into the
+      // unfinished one drawn after the loop).
+      if (reps === 0) return e;
+      const newest = j < rest ? this.prevValues[j] : this.lastValues[j];
+      return { ...e, last: newest, varies: e.varies || !this.extSame[j] || this.extFirst[j] !== e.first };
+    });
+    const out: Item[] = [...items.slice(0, -1), { ...last, count: last.count + reps, body }];
+    for (let j = 0; j < rest; j++) out.push({ ...tail[j], first: this.lastValues[j], last: this.lastValues[j], varies: false });
+    return out;
+  }
+
+  /** The diagram (the store gives the lanes; its rows are not read again). */
+  finish(store: TraceStore, options: MermaidOptions = {}): MermaidResult {
+    const o = { ...DEFAULTS, ...options };
+    const { edges, switches, keyOf } = this;
+    const folded = (mode: 'exact' | 'shape', list: Edge[]) => {
+      const items = fold(list, o.maxPeriod, keyOf);
+      const extended = this.extend(items, mode);
+      const partial = !this.stopped && extended ? undefined : this.collectedSwitches - (extended ? 0 : this.extSwitches());
+      return { items: extended ?? items, partial: this.stopped || extended === undefined ? partial : undefined };
+    };
+    let mode: 'exact' | 'shape' = 'exact';
+    let f = folded(mode, edges);
+    let rendered = render(store, f.items, o, switches, mode, f.partial);
+    if (rendered.cut) {
+      mode = 'shape';
+      const shaped = edges.map((e) => ({ ...e, key: keyOf(`${e.what}\u0000${e.from}\u0000${e.to}\u0000${e.reason}`) }));
+      f = folded(mode, shaped);
+      rendered = render(store, f.items, o, switches, mode, f.partial);
+    }
+    const partial = f.partial;
+    return { ...rendered, switches, mode, cut: rendered.cut || partial !== undefined };
+  }
+}
+
+/** The shortest period (≤ maxPeriod) the last items repeat by shape at least twice; 0 if none. */
+function tailPeriod(edges: Edge[], maxPeriod: number): number {
+  const n = edges.length;
+  const same = (a: Edge, b: Edge) => a.what === b.what && a.from === b.from && a.to === b.to && a.reason === b.reason;
+  for (let p = 1; p <= maxPeriod && 2 * p <= n; p++) {
+    let ok = true;
+    for (let k = 0; k < p && ok; k++) ok = same(edges[n - 1 - k], edges[n - 1 - k - p]);
+    if (ok) return p;
+  }
+  return 0;
 }
 
 /** Repeatedly folds tandem repeats (the same run of items twice or more in a row) into loops. */
@@ -230,7 +353,15 @@ function countSwitches(it: Item): number {
   return n * it.count;
 }
 
-function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: number, mode: 'exact' | 'shape'): Omit<MermaidResult, 'switches' | 'mode'> {
+function render(
+  store: TraceStore,
+  items: Item[],
+  o: typeof DEFAULTS,
+  switches: number,
+  mode: 'exact' | 'shape',
+  /** Switches collected when the trace was too long to collect them all. */
+  partial?: number,
+): Omit<MermaidResult, 'switches' | 'mode'> {
   const lines: string[] = ['sequenceDiagram'];
   const alias = (lane: number): string => `t${lane}`;
   const declare = (lane: number): string => {
@@ -320,6 +451,8 @@ function render(store: TraceStore, items: Item[], o: typeof DEFAULTS, switches: 
     );
   }
   if (cut) notes.push(`cut: ${switches - shown} of ${switches} switches not shown (Mermaid limits of ${o.maxEdges} edges, ${o.maxChars} characters)`);
+  else if (partial !== undefined)
+    notes.push(`cut: drawn from the first ${partial} of ${switches} switches (${switches - shown} not shown: the trace is too long to fold whole)`);
   if (store.tasks.length > lanes.length) notes.push(`${store.tasks.length - lanes.length} tasks not shown`);
   if (switches === 0 && edges === 0) notes.push('no switches, transfers or waits in this trace');
   if (span) for (const n of notes) lines.push(`Note over ${span}: ${mermaidText(n)}`);

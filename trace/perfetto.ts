@@ -44,183 +44,226 @@ function label(reason: string, value: string | undefined): string {
 
 /** The events, in trace order (metadata first). Yields objects so callers can stream them. */
 export function* perfettoEvents(store: TraceStore): Generator<ChromeTraceEvent> {
-  const rootPid = store.header?.pid ?? 1;
-  const pidOf = (lane: number): number => (lane >= 0 ? store.tasks[lane]?.pid : undefined) ?? rootPid;
-  const tidOf = (lane: number): number => lane + 1;
-  const named = new Set<number>();
-  let metaDone = 0;
-  // Lanes can be declared implicitly mid-trace, so metadata is emitted as lanes appear.
-  function* meta(): Generator<ChromeTraceEvent> {
-    for (; metaDone < store.tasks.length; metaDone++) {
+  const s = new PerfettoStream(store);
+  yield* s.events(0, store.length);
+  yield* s.end();
+}
+
+/**
+ * The Perfetto events of a store fed in pieces: `events(from, to)` for each range of rows as they arrive (the
+ * rows may be let go afterwards: state is per lane and per open transfer), `end()` once at the end.
+ */
+export class PerfettoStream {
+  private readonly rootPid: number;
+  private readonly named = new Set<number>();
+  private metaDone = 0;
+  /** Open running span per lane: start (ns, relative) and what started it. */
+  private readonly open = new Map<number, { start: number; why: string; site: string | undefined }>();
+  private flowId = 0;
+  private last = 0;
+  /** Transfers as flows: a send's flow id by `channel\0msg`, bound by its recv on the receiver's track. */
+  private readonly sendFlows = new Map<string, number>();
+  /** Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes. */
+  private readonly blocks = new Map<number, { start: number; name: string }>();
+
+  constructor(private readonly store: TraceStore) {
+    this.rootPid = store.header?.pid ?? 1;
+  }
+
+  private pidOf(lane: number): number {
+    return (lane >= 0 ? this.store.tasks[lane]?.pid : undefined) ?? this.rootPid;
+  }
+
+  /** Lanes can be declared implicitly mid-trace, so metadata is emitted as lanes appear. */
+  private *meta(): Generator<ChromeTraceEvent> {
+    const store = this.store;
+    const tidOf = (lane: number): number => lane + 1;
+    for (; this.metaDone < store.tasks.length; this.metaDone++) {
+      const metaDone = this.metaDone;
       const t = store.tasks[metaDone];
-      const pid = pidOf(metaDone);
-      if (!named.has(pid)) {
-        named.add(pid);
+      const pid = this.pidOf(metaDone);
+      if (!this.named.has(pid)) {
+        this.named.add(pid);
         const script = store.header?.script;
-        const pname = pid === rootPid && script ? `${script} (pid ${pid})` : `pid ${pid}`;
+        const pname = pid === this.rootPid && script ? `${script} (pid ${pid})` : `pid ${pid}`;
         yield { name: 'process_name', ph: 'M', pid, tid: 0, args: { name: pname } };
-        yield { name: 'process_sort_index', ph: 'M', pid, tid: 0, args: { sort_index: named.size } };
+        yield { name: 'process_sort_index', ph: 'M', pid, tid: 0, args: { sort_index: this.named.size } };
       }
       yield { name: 'thread_name', ph: 'M', pid, tid: tidOf(metaDone), args: { name: `${t.name} [${t.kind}] #${t.id}` } };
       yield { name: 'thread_sort_index', ph: 'M', pid, tid: tidOf(metaDone), args: { sort_index: metaDone } };
     }
   }
 
-  // Open running span per lane: start (ns, relative) and what started it.
-  const open = new Map<number, { start: number; why: string; site: string | undefined }>();
-  const close = (lane: number, end: number): ChromeTraceEvent | undefined => {
-    const o = open.get(lane);
+  private close(lane: number, end: number): ChromeTraceEvent | undefined {
+    const o = this.open.get(lane);
     if (!o) return undefined;
-    open.delete(lane);
-    const t = store.tasks[lane];
+    this.open.delete(lane);
+    const t = this.store.tasks[lane];
     // Task id and kind are on the track's name; keep slices small (a million of them is common).
     const args: Record<string, string> = { 'resumed by': o.why };
     if (o.site) args.site = o.site;
-    return { name: t?.name ?? `lane ${lane}`, cat: 'running', ph: 'X', pid: pidOf(lane), tid: tidOf(lane), ts: us(o.start), dur: us(end) - us(o.start), args };
-  };
-
-  let flowId = 0;
-  let last = 0;
-  // Transfers as flows: a send's flow id by `channel\0msg`, bound by its recv on the receiver's track.
-  const sendFlows = new Map<string, number>();
-  // Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes.
-  const blocks = new Map<number, { start: number; name: string }>();
-  const n = store.length;
-  for (let i = 0; i < n; i++) {
-    yield* meta();
-    const t = store.rel(i);
-    if (t > last) last = t;
-    const a = store.a(i);
-    const f = site(store.file(i), store.line(i));
-    const value = store.value(i);
-    const instant = (lane: number, name: string, cat: string, args: Record<string, string | number>): ChromeTraceEvent => {
-      if (f) args.site = f;
-      return lane >= 0
-        ? { name, cat, ph: 'i', s: 't', pid: pidOf(lane), tid: tidOf(lane), ts: us(t), args }
-        : { name, cat, ph: 'i', s: 'g', pid: rootPid, tid: 0, ts: us(t), args };
+    return {
+      name: t?.name ?? `lane ${lane}`,
+      cat: 'running',
+      ph: 'X',
+      pid: this.pidOf(lane),
+      tid: lane + 1,
+      ts: us(o.start),
+      dur: us(end) - us(o.start),
+      args,
     };
-    switch (store.typeCode(i)) {
-      case TYPE.task: {
-        const kind = store.reason(i);
-        if (RUNNING_AT_BIRTH.has(kind) && !open.has(a)) open.set(a, { start: t, why: 'start', site: f });
-        break;
-      }
-      case TYPE.switch: {
-        const b = store.b(i);
-        const reason = store.reason(i);
-        const name = label(reason, value);
-        // Who and why are in the tracks and the name; args carry what is not.
-        const args: Record<string, string | number> = {};
-        if (value !== undefined) args.value = value;
+  }
+
+  /** The events of rows [from, to). */
+  *events(from: number, to: number): Generator<ChromeTraceEvent> {
+    const store = this.store;
+    const rootPid = this.rootPid;
+    const pidOf = (lane: number): number => this.pidOf(lane);
+    const tidOf = (lane: number): number => lane + 1;
+    const open = this.open;
+    const close = (lane: number, end: number) => this.close(lane, end);
+    const sendFlows = this.sendFlows;
+    const blocks = this.blocks;
+    for (let i = from; i < to; i++) {
+      yield* this.meta();
+      const t = store.rel(i);
+      if (t > this.last) this.last = t;
+      const a = store.a(i);
+      const f = site(store.file(i), store.line(i));
+      const value = store.value(i);
+      const instant = (lane: number, name: string, cat: string, args: Record<string, string | number>): ChromeTraceEvent => {
         if (f) args.site = f;
-        // The resume site, through event() so this works whichever columns the store keeps it in.
-        const sw = store.event(i) as SwitchEvent;
-        const toSite = site(sw.toFile, sw.toLine ?? 0);
-        if (toSite) args['resumes at'] = toSite;
-        const depth = store.num(i);
-        if (!Number.isNaN(depth)) args.depth = depth;
-        const from = open.get(a);
-        const closed = a !== b ? close(a, t) : undefined;
-        if (closed) yield closed;
-        const id = ++flowId;
-        // The flow start must fall inside the slice it leaves from; nudge it
-        // 1 ns back when that slice has any length.
-        const sTs = from && t - from.start >= 1 ? us(t - 1) : us(t);
-        yield { name, cat: 'switch', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: sTs, args };
-        if (!open.has(b)) open.set(b, { start: t, why: name, site: toSite ?? f });
-        // The args are on the flow's start; the finish only needs to bind.
-        yield { name, cat: 'switch', ph: 'f', bp: 'e', id, pid: pidOf(b), tid: tidOf(b), ts: us(t) };
-        break;
-      }
-      case TYPE.end: {
-        const closed = close(a, t);
-        if (closed) yield closed;
-        yield instant(a, label(`end ${store.reason(i)}`, value), 'end', { outcome: store.reason(i), ...(value !== undefined ? { value } : {}) });
-        break;
-      }
-      case TYPE.block:
-      case TYPE.wake: {
-        const kind = store.type(i);
-        const x = kind === 'wake' ? store.extra(i) : undefined;
-        const args: Record<string, string | number> = { on: store.reason(i), ...(value !== undefined ? { detail: value } : {}) };
-        if (x && typeof x.cause === 'string') args.cause = x.cause;
-        if (x && typeof x.byLine === 'number') args['caused at'] = site(typeof x.byFile === 'string' ? x.byFile : undefined, x.byLine) ?? x.byLine;
-        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
-        if (kind === 'block' && a >= 0) blocks.set(a, { start: t, name: `waits on ${value ?? store.reason(i)}` });
-        if (kind === 'wake' && a >= 0) {
-          const b = blocks.get(a);
-          blocks.delete(a);
-          // The wait as a slice on the waiting task's track (nested in its running slice on threads).
-          if (b)
-            yield {
-              name: b.name,
-              cat: 'wait',
-              ph: 'X',
-              pid: pidOf(a),
-              tid: tidOf(a),
-              ts: us(b.start),
-              dur: us(t) - us(b.start),
-              args: { on: store.reason(i) },
-            };
-          // The cause as a flow: from the task that woke it (the setter, putter, canceller) to the woken task.
-          const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
-          if (by !== undefined && by !== a) {
-            const id = ++flowId;
-            const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
-            yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: us(t), args };
-            yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
-          }
+        return lane >= 0
+          ? { name, cat, ph: 'i', s: 't', pid: pidOf(lane), tid: tidOf(lane), ts: us(t), args }
+          : { name, cat, ph: 'i', s: 'g', pid: rootPid, tid: 0, ts: us(t), args };
+      };
+      switch (store.typeCode(i)) {
+        case TYPE.task: {
+          const kind = store.reason(i);
+          if (RUNNING_AT_BIRTH.has(kind) && !open.has(a)) open.set(a, { start: t, why: 'start', site: f });
+          break;
         }
-        break;
-      }
-      case TYPE.send:
-      case TYPE.recv: {
-        const kind = store.type(i);
-        const args: Record<string, string | number> = { channel: store.reason(i) };
-        if (value !== undefined) args.value = value;
-        const msg = store.num(i);
-        if (!Number.isNaN(msg)) args.msg = msg;
-        yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
-        // A queue/channel/pool transfer as a flow from the sender's track to the receiver's (threads, processes).
-        if (!Number.isNaN(msg) && a >= 0) {
-          const key = `${store.reason(i)}\u0000${msg}`;
-          if (kind === 'send') {
-            const id = ++flowId;
-            sendFlows.set(key, id);
-            yield { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: us(t), args };
-          } else {
-            const id = sendFlows.get(key);
-            if (id !== undefined) {
-              sendFlows.delete(key);
-              yield { name: label(store.reason(i), value), cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+        case TYPE.switch: {
+          const b = store.b(i);
+          const reason = store.reason(i);
+          const name = label(reason, value);
+          // Who and why are in the tracks and the name; args carry what is not.
+          const args: Record<string, string | number> = {};
+          if (value !== undefined) args.value = value;
+          if (f) args.site = f;
+          // The resume site, through event() so this works whichever columns the store keeps it in.
+          const sw = store.event(i) as SwitchEvent;
+          const toSite = site(sw.toFile, sw.toLine ?? 0);
+          if (toSite) args['resumes at'] = toSite;
+          const depth = store.num(i);
+          if (!Number.isNaN(depth)) args.depth = depth;
+          const from = open.get(a);
+          const closed = a !== b ? close(a, t) : undefined;
+          if (closed) yield closed;
+          const id = ++this.flowId;
+          // The flow start must fall inside the slice it leaves from; nudge it
+          // 1 ns back when that slice has any length.
+          const sTs = from && t - from.start >= 1 ? us(t - 1) : us(t);
+          yield { name, cat: 'switch', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: sTs, args };
+          if (!open.has(b)) open.set(b, { start: t, why: name, site: toSite ?? f });
+          // The args are on the flow's start; the finish only needs to bind.
+          yield { name, cat: 'switch', ph: 'f', bp: 'e', id, pid: pidOf(b), tid: tidOf(b), ts: us(t) };
+          break;
+        }
+        case TYPE.end: {
+          const closed = close(a, t);
+          if (closed) yield closed;
+          yield instant(a, label(`end ${store.reason(i)}`, value), 'end', { outcome: store.reason(i), ...(value !== undefined ? { value } : {}) });
+          break;
+        }
+        case TYPE.block:
+        case TYPE.wake: {
+          const kind = store.type(i);
+          const x = kind === 'wake' ? store.extra(i) : undefined;
+          const args: Record<string, string | number> = { on: store.reason(i), ...(value !== undefined ? { detail: value } : {}) };
+          if (x && typeof x.cause === 'string') args.cause = x.cause;
+          if (x && typeof x.byLine === 'number') args['caused at'] = site(typeof x.byFile === 'string' ? x.byFile : undefined, x.byLine) ?? x.byLine;
+          yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+          if (kind === 'block' && a >= 0) blocks.set(a, { start: t, name: `waits on ${value ?? store.reason(i)}` });
+          if (kind === 'wake' && a >= 0) {
+            const b = blocks.get(a);
+            blocks.delete(a);
+            // The wait as a slice on the waiting task's track (nested in its running slice on threads).
+            if (b)
+              yield {
+                name: b.name,
+                cat: 'wait',
+                ph: 'X',
+                pid: pidOf(a),
+                tid: tidOf(a),
+                ts: us(b.start),
+                dur: us(t) - us(b.start),
+                args: { on: store.reason(i) },
+              };
+            // The cause as a flow: from the task that woke it (the setter, putter, canceller) to the woken task.
+            const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+            if (by !== undefined && by !== a) {
+              const id = ++this.flowId;
+              const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
+              yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: us(t), args };
+              yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
             }
           }
+          break;
         }
-        break;
+        case TYPE.send:
+        case TYPE.recv: {
+          const kind = store.type(i);
+          const args: Record<string, string | number> = { channel: store.reason(i) };
+          if (value !== undefined) args.value = value;
+          const msg = store.num(i);
+          if (!Number.isNaN(msg)) args.msg = msg;
+          yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+          // A queue/channel/pool transfer as a flow from the sender's track to the receiver's (threads, processes).
+          if (!Number.isNaN(msg) && a >= 0) {
+            const key = `${store.reason(i)}\u0000${msg}`;
+            if (kind === 'send') {
+              const id = ++this.flowId;
+              sendFlows.set(key, id);
+              yield { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: us(t), args };
+            } else {
+              const id = sendFlows.get(key);
+              if (id !== undefined) {
+                sendFlows.delete(key);
+                yield { name: label(store.reason(i), value), cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+              }
+            }
+          }
+          break;
+        }
+        case TYPE.output:
+          yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'output', { stream: store.reason(i), text: value ?? '' });
+          break;
+        case TYPE.mark: {
+          const args: Record<string, string | number> = { kind: store.reason(i), message: value ?? '' };
+          const num = store.num(i);
+          if (!Number.isNaN(num)) args[store.reason(i) === 'events-dropped' ? 'count' : 'ms'] = num;
+          yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'mark', args);
+          break;
+        }
+        case TYPE.finish: {
+          const code = store.num(i);
+          yield instant(-1, 'finish', 'finish', { exitCode: Number.isNaN(code) ? 'none' : code });
+          break;
+        }
+        default:
+          break;
       }
-      case TYPE.output:
-        yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'output', { stream: store.reason(i), text: value ?? '' });
-        break;
-      case TYPE.mark: {
-        const args: Record<string, string | number> = { kind: store.reason(i), message: value ?? '' };
-        const num = store.num(i);
-        if (!Number.isNaN(num)) args[store.reason(i) === 'events-dropped' ? 'count' : 'ms'] = num;
-        yield instant(a, `${store.reason(i)}: ${truncate(value ?? '', 80)}`, 'mark', args);
-        break;
-      }
-      case TYPE.finish: {
-        const code = store.num(i);
-        yield instant(-1, 'finish', 'finish', { exitCode: Number.isNaN(code) ? 'none' : code });
-        break;
-      }
-      default:
-        break;
     }
   }
-  yield* meta();
-  for (const lane of [...open.keys()]) {
-    const closed = close(lane, last);
-    if (closed) yield closed;
+
+  /** What is left open at the end: the metadata of late lanes, the running spans. */
+  *end(): Generator<ChromeTraceEvent> {
+    yield* this.meta();
+    for (const lane of [...this.open.keys()]) {
+      const closed = this.close(lane, this.last);
+      if (closed) yield closed;
+    }
   }
 }
 
@@ -231,19 +274,52 @@ function truncate(s: string, max: number): string {
 
 /** The JSON document in pieces (for streaming big traces to a file). */
 export function* perfettoChunks(store: TraceStore, eventsPerChunk = 4096): Generator<string> {
-  yield '{"displayTimeUnit":"ns","otherData":' + JSON.stringify(otherData(store)) + ',"traceEvents":[\n';
-  let buf: string[] = [];
-  let first = true;
-  for (const ev of perfettoEvents(store)) {
-    buf.push(JSON.stringify(ev));
-    if (buf.length >= eventsPerChunk) {
-      yield (first ? '' : ',\n') + buf.join(',\n');
-      first = false;
-      buf = [];
+  const w = new PerfettoText(store, eventsPerChunk);
+  yield w.head();
+  yield* w.rows(0, store.length);
+  yield* w.tail();
+}
+
+/** The JSON document of a store fed in pieces: `head()` once the header is in, `rows(from, to)` per range, `tail()`. */
+export class PerfettoText {
+  private readonly stream: PerfettoStream;
+  private first = true;
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly eventsPerChunk = 4096,
+  ) {
+    this.stream = new PerfettoStream(store);
+  }
+
+  head(): string {
+    return '{"displayTimeUnit":"ns","otherData":' + JSON.stringify(otherData(this.store)) + ',"traceEvents":[\n';
+  }
+
+  rows(from: number, to: number): Generator<string> {
+    return this.text(this.stream.events(from, to));
+  }
+
+  *tail(): Generator<string> {
+    yield* this.text(this.stream.end());
+    yield '\n]}\n';
+  }
+
+  private *text(events: Iterable<ChromeTraceEvent>): Generator<string> {
+    let buf: string[] = [];
+    for (const ev of events) {
+      buf.push(JSON.stringify(ev));
+      if (buf.length >= this.eventsPerChunk) {
+        yield (this.first ? '' : ',\n') + buf.join(',\n');
+        this.first = false;
+        buf = [];
+      }
+    }
+    if (buf.length) {
+      yield (this.first ? '' : ',\n') + buf.join(',\n');
+      this.first = false;
     }
   }
-  if (buf.length) yield (first ? '' : ',\n') + buf.join(',\n');
-  yield '\n]}\n';
 }
 
 /** The whole document as one string. */

@@ -164,8 +164,12 @@ export class TraceStore {
   private readonly laneOfStr = this.names.lane;
   private readonly sites = new SiteTable();
   private readonly rest = new Map<number, Record<string, unknown>>();
-  private chunks: Columns[] = [];
+  private chunks: (Columns | undefined)[] = [];
   private n = 0;
+  /** Column chunks let go, for reuse. */
+  private readonly spare: Columns[] = [];
+  /** Rows below this index were let go (`releaseBefore`): their columns, extras and (mostly) values are gone. */
+  private firstKept = 0;
   private readonly arena = new ValueArena();
   private t0 = NaN;
   private readonly st = new ScanState();
@@ -258,8 +262,8 @@ export class TraceStore {
     if (Number.isNaN(this.t0)) this.t0 = ts;
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const col = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const col = this.chunks[i >>> SHIFT]!;
     this.n++;
     col.type[ch] = type;
     col.ts[ch] = ts;
@@ -323,6 +327,13 @@ export class TraceStore {
         return true;
     }
     return true;
+  }
+
+  private freshChunk(): Columns {
+    const c = this.spare.pop();
+    if (!c) return newChunk();
+    for (const col of Object.values(c)) (col as Uint8Array).fill(0);
+    return c;
   }
 
   /** Intern a JS string. */
@@ -447,8 +458,8 @@ export class TraceStore {
   private switchRow(ts: number, a: number, b: number, reason: string, value: number, site: number, site2: number): void {
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const c = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const c = this.chunks[i >>> SHIFT]!;
     this.n++;
     this.switchCount++;
     c.type[ch] = TYPE_CODES.switch;
@@ -507,8 +518,8 @@ export class TraceStore {
     if (Number.isNaN(this.t0)) this.t0 = ev.ts;
     const i = this.n;
     const ch = i & MASK;
-    if (ch === 0) this.chunks.push(newChunk());
-    const c = this.chunks[i >>> SHIFT];
+    if (ch === 0) this.chunks.push(this.freshChunk());
+    const c = this.chunks[i >>> SHIFT]!;
     this.n++;
     c.type[ch] = TYPE_CODES[ev.type];
     c.ts[ch] = ev.ts;
@@ -627,46 +638,46 @@ export class TraceStore {
 
   // Column accessors (index i in [0, length)).
   type(i: number): EventType {
-    return TYPE_NAMES[this.chunks[i >>> SHIFT].type[i & MASK]];
+    return TYPE_NAMES[this.chunks[i >>> SHIFT]!.type[i & MASK]];
   }
   typeCode(i: number): number {
-    return this.chunks[i >>> SHIFT].type[i & MASK];
+    return this.chunks[i >>> SHIFT]!.type[i & MASK];
   }
   /** Absolute monotonic ns. */
   ts(i: number): number {
-    return this.chunks[i >>> SHIFT].ts[i & MASK];
+    return this.chunks[i >>> SHIFT]!.ts[i & MASK];
   }
   /** ns since the trace start. */
   rel(i: number): number {
-    return this.chunks[i >>> SHIFT].ts[i & MASK] - this.t0;
+    return this.chunks[i >>> SHIFT]!.ts[i & MASK] - this.t0;
   }
   get startTs(): number {
     return this.t0;
   }
   /** Acting lane: `from` of a switch, `task` of the others (the declared lane for `task`); -1 if none. */
   a(i: number): number {
-    return this.chunks[i >>> SHIFT].a[i & MASK];
+    return this.chunks[i >>> SHIFT]!.a[i & MASK];
   }
   /** `to` lane of a switch, else -1. */
   b(i: number): number {
-    return this.chunks[i >>> SHIFT].b[i & MASK];
+    return this.chunks[i >>> SHIFT]!.b[i & MASK];
   }
   /** reason / outcome / on / channel / stream / mark kind / task kind, by type. */
   reason(i: number): string {
-    const r = this.chunks[i >>> SHIFT].reason[i & MASK];
+    const r = this.chunks[i >>> SHIFT]!.reason[i & MASK];
     return r < 0 ? '' : this.strings[r];
   }
   /** Interned id of `reason(i)` (see `string(id)`); -1 if none. */
   reasonId(i: number): number {
-    return this.chunks[i >>> SHIFT].reason[i & MASK];
+    return this.chunks[i >>> SHIFT]!.reason[i & MASK];
   }
   /** value / detail / text / message / task name, by type. */
   value(i: number): string | undefined {
-    return this.valueOf(this.chunks[i >>> SHIFT].value[i & MASK]);
+    return this.valueOf(this.chunks[i >>> SHIFT]!.value[i & MASK]);
   }
   /** An opaque key of `value(i)`: equal keys mean equal values (not the converse); -1 if none. */
   valueId(i: number): number {
-    return this.chunks[i >>> SHIFT].value[i & MASK];
+    return this.chunks[i >>> SHIFT]!.value[i & MASK];
   }
   file(i: number): string | undefined {
     const s = this.siteId(i);
@@ -685,7 +696,7 @@ export class TraceStore {
   }
   /** Site (file, line) id of event i; -1 if none. Few distinct sites exist: use it to group events by place. */
   siteId(i: number): number {
-    return this.chunks[i >>> SHIFT].site[i & MASK];
+    return this.chunks[i >>> SHIFT]!.site[i & MASK];
   }
   /** Where `to` resumes (switch only). */
   toFile(i: number): string | undefined {
@@ -706,11 +717,11 @@ export class TraceStore {
     return f < 0 ? undefined : this.strings[f];
   }
   site2Id(i: number): number {
-    return this.chunks[i >>> SHIFT].site2[i & MASK];
+    return this.chunks[i >>> SHIFT]!.site2[i & MASK];
   }
   /** depth / msg / ms|count / exitCode, by type; NaN if absent. */
   num(i: number): number {
-    return this.chunks[i >>> SHIFT].num[i & MASK];
+    return this.chunks[i >>> SHIFT]!.num[i & MASK];
   }
   extra(i: number): Readonly<Record<string, unknown>> | undefined {
     return this.rest.get(i);
@@ -810,10 +821,57 @@ export class TraceStore {
     return Object.assign(ev, extra) as TraceEvent;
   }
 
+  /** Index of the first row still held (0 unless `releaseBefore` let rows go). */
+  get released(): number {
+    return this.firstKept;
+  }
+
+  /**
+   * Lets go of the rows below `index` (rounded down to a column chunk), for readers that stream a trace and never
+   * look back (coroscope report, run): their columns, sparse extras and the value arena chunks only they used. The
+   * lanes, header, interned names, sites, counts and problems stay; reading a released row is an error. Memory then
+   * stays that of the rows kept, whatever the trace's length.
+   */
+  releaseBefore(index: number): void {
+    const upto = Math.min(index, this.n) >>> SHIFT;
+    if (upto <= this.firstKept >>> SHIFT) return;
+    for (let c = this.firstKept >>> SHIFT; c < upto; c++) {
+      // Kept for the next rows: a streaming reader then allocates (and leaves to the GC) no columns at all.
+      if (this.spare.length < 2) this.spare.push(this.chunks[c]!);
+      this.chunks[c] = undefined;
+    }
+    for (const k of this.rest.keys()) if (k < upto << SHIFT) this.rest.delete(k);
+    this.firstKept = upto << SHIFT;
+    // Values of older arena chunks still used by the rows kept (dedup points back at them) move to the current
+    // chunk, so every older chunk can go.
+    const arena = this.arena;
+    const keepFrom = arena.currentStart;
+    const moved = new Map<number, number>();
+    const move = (v: number): number => {
+      let to = moved.get(v);
+      if (to === undefined) moved.set(v, (to = arena.move(v)));
+      return to;
+    };
+    if (this.zeroValue >= 0 && this.zeroValue < keepFrom) this.zeroValue = move(this.zeroValue);
+    for (let c = upto; c < this.chunks.length; c++) {
+      const v = this.chunks[c]!.value;
+      const end = c === this.chunks.length - 1 ? ((this.n - 1) & MASK) + 1 : CHUNK;
+      for (let k = 0; k < end; k++) if (v[k] >= 0 && v[k] < keepFrom) v[k] = move(v[k]);
+    }
+    arena.releaseBefore(keepFrom);
+  }
+
   /** Bytes held: columns, value arena, strings (2 bytes/char worst case), sites, sparse extras — for benchmarks and budgets. */
   approxBytes(): number {
     let strBytes = 0;
     for (const s of this.strings) strBytes += 32 + 2 * s.length;
-    return this.chunks.length * CHUNK * COLUMN_BYTES + this.arena.byteLength + strBytes + this.sites.count * 48 + this.rest.size * 96 + this.names.tableBytes;
+    return (
+      (this.chunks.length - (this.firstKept >>> SHIFT)) * CHUNK * COLUMN_BYTES +
+      this.arena.byteLength +
+      strBytes +
+      this.sites.count * 48 +
+      this.rest.size * 96 +
+      this.names.tableBytes
+    );
   }
 }

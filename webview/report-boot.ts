@@ -39,7 +39,73 @@ function readConfig(): ReportConfig {
     title: typeof raw.title === 'string' ? raw.title : 'coroscope',
     exitCode: typeof raw.exitCode === 'number' ? raw.exitCode : null,
     ...(typeof raw.windowNote === 'string' ? { windowNote: raw.windowNote } : {}),
+    ...(isWindow(raw.window) ? { window: raw.window } : {}),
   };
+}
+
+function isWindow(w: unknown): w is NonNullable<ReportConfig['window']> {
+  if (!w || typeof w !== 'object') return false;
+  const x = w as NonNullable<ReportConfig['window']>;
+  return Array.isArray(x.ranges) && typeof x.total === 'number' && !!x.overview && Array.isArray(x.overview.total) && Array.isArray(x.overview.lanes);
+}
+
+/**
+ * The whole run above the window: a row per lane (the busiest ones), a column per slice of the run's time, darker
+ * where the lane had more events; the slices this page holds are outlined. The canvas carries what it shows as
+ * data attributes (lanes, bins, per-lane event counts, the window) for tests and scripts.
+ */
+function overview(w: NonNullable<ReportConfig['window']>): HTMLElement {
+  const o = w.overview;
+  const box = document.createElement('div');
+  box.id = 'coroscope-overview';
+  const bins = Math.max(1, o.bins);
+  const rowH = Math.max(1, Math.min(4, Math.floor(120 / Math.max(1, o.lanes.length))));
+  const c = document.createElement('canvas');
+  c.width = bins;
+  c.height = Math.max(1, o.lanes.length * rowH);
+  c.style.cssText = 'display:block;width:100%;height:' + c.height + 'px;image-rendering:pixelated;background:#fffbe8;margin-top:4px';
+  c.setAttribute('role', 'img');
+  // Event index → bin, through the running sum of events per bin.
+  const binOf = (index: number): number => {
+    let sum = 0;
+    for (let b = 0; b < o.total.length; b++) {
+      sum += o.total[b];
+      if (sum > index) return b;
+    }
+    return bins - 1;
+  };
+  const held = w.ranges.map(([a, b]) => [binOf(a), binOf(Math.max(a, b - 1))]);
+  const spanS = (bins * o.binNs) / 1e9;
+  c.setAttribute(
+    'aria-label',
+    `Overview of the whole run: ${w.total.toLocaleString('en-US')} events of ${o.lanes.length + o.more} lanes over ${spanS.toFixed(3)} s; outlined: the part this page holds`,
+  );
+  c.dataset.lanes = String(o.lanes.length);
+  c.dataset.more = String(o.more);
+  c.dataset.bins = String(bins);
+  c.dataset.total = String(w.total);
+  c.dataset.window = w.ranges.map(([a, b]) => `${a}-${b}`).join(',');
+  c.dataset.laneEvents = o.lanes.map((l) => `${l.id}:${l.counts.reduce((x, y) => x + y, 0)}`).join(',');
+  const g = c.getContext('2d');
+  if (g) {
+    let max = 1;
+    for (const l of o.lanes) for (const n of l.counts) if (n > max) max = n;
+    o.lanes.forEach((l, row) => {
+      l.counts.forEach((n, b) => {
+        if (!n) return;
+        // Log scale: a lane busy once in a slice still shows.
+        const a = 0.25 + (0.75 * Math.log1p(n)) / Math.log1p(max);
+        g.fillStyle = `rgba(40,70,140,${a.toFixed(3)})`;
+        g.fillRect(b, row * rowH, 1, rowH >= 3 ? rowH - 1 : rowH); // a gap between rows tall enough to keep one
+      });
+    });
+    g.fillStyle = 'rgba(230,120,0,0.25)';
+    for (const [a, b] of held) g.fillRect(a, 0, b - a + 1, c.height);
+  }
+  const caption = document.createElement('div');
+  caption.textContent = `Overview of the whole run (${w.total.toLocaleString('en-US')} events, ${spanS.toFixed(3)} s; ${o.lanes.length} busiest lanes${o.more ? `, ${o.more} more not drawn` : ''}); orange: the events this page holds.`;
+  box.append(caption, c);
+  return box;
 }
 
 function post(m: HostMessage, transfer: Transferable[] = []): void {
@@ -130,6 +196,7 @@ async function start(): Promise<void> {
       note.setAttribute('role', 'note');
       note.textContent = config.windowNote;
       note.style.cssText = 'padding:4px 8px;font:12px sans-serif;background:#fff3c4;color:#3b2f00;border-bottom:1px solid #d9c27a';
+      if (config.window) note.append(overview(config.window));
       document.body.insertBefore(note, document.body.firstChild);
     }
     post({ type: 'reset', title: config.title, live: false });

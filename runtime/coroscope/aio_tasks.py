@@ -25,6 +25,11 @@ def lane_of(task):
     return _task_lanes.get(id(task))
 
 
+def lane_lookup():
+    """id(task) -> lane, as a dict's get (hot paths keep it; it stays valid after a fork)."""
+    return _task_lanes.get
+
+
 def done(task):
     """task's story ended: its lane is no longer found by the task."""
     _task_lanes.pop(id(task), None)

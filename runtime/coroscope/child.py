@@ -18,11 +18,34 @@ def dormant():
     try:
         from . import imports, procs
 
+        _plain_command_line(procs.bootstrap_prefix(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         procs.start_children_with(start_from)
         imports.install()
         imports.when_imported("multiprocessing", procs.patch_mp)
     except Exception:
         pass
+
+
+def _plain_command_line(prefix):
+    """Python 3.13+ print the source line of a ``-c`` command in tracebacks
+    (from linecache's copy of the command, registered before it runs). This
+    process's command starts with the runtime's bootstrap (``prefix``): the
+    copy gets as many spaces in its place, so a traceback prints the line
+    plain Python would (tracebacks dedent a line, and move the carets with
+    it; the code's columns, in UTF-8 bytes, stay right)."""
+    lc = sys.modules.get("linecache")
+    cache = getattr(lc, "_interactive_cache", None) if lc is not None else None
+    if type(cache) is not dict:
+        return  # (before 3.13 a -c line is not printed)
+    key = ("<string>", "<module>", 1)
+    entry = cache.get(key)
+    if type(entry) is not tuple or len(entry) != 4 or type(entry[2]) is not list or not entry[2]:
+        return
+    first = entry[2][0]
+    if type(first) is str and first.startswith(prefix):
+        lines = list(entry[2])
+        lines[0] = " " * len(prefix.encode("utf-8")) + first[len(prefix) :]
+        cache[key] = (entry[0], entry[1], lines, entry[3])
 
 
 def start_from(info, data):

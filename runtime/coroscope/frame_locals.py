@@ -375,7 +375,7 @@ def _install_asyncio(mod):
 
     H = mod.events.Handle
     inner = H._run
-    lanes = aio_tasks._task_lanes
+    lane_of = aio_tasks.lane_lookup()
     MT = types.MethodType
     BMT = types.BuiltinMethodType
     STEP = {}  # id(type) -> a step callback's type (TaskStepMethWrapper)
@@ -386,7 +386,7 @@ def _install_asyncio(mod):
         inner(self)
         if tc is MT or tc is BMT or STEP.get(id(tc)) or (id(tc) not in STEP and _is_step(tc)):
             # (method-like C types only: their __self__ is their own slot)
-            ln = lanes.get(id(cb.__self__))
+            ln = lane_of(id(cb.__self__))
             if ln is not None and not ln.ended:
                 record(ln, ln.cframe)
 

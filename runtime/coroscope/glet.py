@@ -233,65 +233,57 @@ def _make_subclass(mod):
         except Exception:
             pass
 
-    def switch(self, *args, **kwargs):
-        try:
-            if len(args) == 1 and not kwargs:
-                v, many = safe_repr(args[0]), False
-            elif args or kwargs:
-                # switch(2, 3): the arguments as written, flagged as such
-                v, many = core.args_repr(args, kwargs, 200), True
-            else:
-                v, many = None, False
-            announce(self, "switch", v, many)
-            cur = _getcurrent()
-            _waiting.add(id(cur))
-        except Exception:
-            cur = None
-        try:
-            r = C.switch(self, *args, **kwargs)
-        except BaseException as e:
-            try:
-                _waiting.discard(id(cur))
-                _after(cur, None, e)
-                tb = e.__traceback__
-                if tb is not None and tb.tb_frame is sys._getframe(0):
-                    e.__traceback__ = tb.tb_next
-            except Exception:
-                pass
-            raise
-        try:
-            _waiting.discard(id(cur))
-            _after(cur, r)
-        except Exception:
-            pass
-        return r
+    def wrapping(call, reason):
+        """switch() and throw(): the value is announced to the trace hook, which
+        records the switch; once the caller is resumed (or raises), _after
+        records how. One body for both: only the value differs."""
+        throwing = reason == "throw"
 
-    def throw(self, *args):
-        try:
-            v = exc_repr(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
-            announce(self, "throw", v)
-            cur = _getcurrent()
-            _waiting.add(id(cur))
-        except Exception:
-            cur = None
-        try:
-            r = C.throw(self, *args)
-        except BaseException as e:
+        def method(self, *args, **kwargs):
+            try:
+                if throwing:
+                    v = exc_repr(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
+                    many = False
+                elif len(args) == 1 and not kwargs:
+                    v, many = safe_repr(args[0]), False
+                elif args or kwargs:
+                    # switch(2, 3): the arguments as written, flagged as such
+                    v, many = core.args_repr(args, kwargs, 200), True
+                else:
+                    v, many = None, False
+                announce(self, reason, v, many)
+                cur = _getcurrent()
+                _waiting.add(id(cur))
+            except Exception:
+                cur = None
+            try:
+                r = call(self, *args, **kwargs)
+            except BaseException as e:
+                try:
+                    _waiting.discard(id(cur))
+                    _after(cur, None, e)
+                    tb = e.__traceback__
+                    if tb is not None and tb.tb_frame is sys._getframe(0):
+                        e.__traceback__ = tb.tb_next
+                except Exception:
+                    pass
+                raise
             try:
                 _waiting.discard(id(cur))
-                _after(cur, None, e)
-                tb = e.__traceback__
-                if tb is not None and tb.tb_frame is sys._getframe(0):
-                    e.__traceback__ = tb.tb_next
+                _after(cur, r)
             except Exception:
                 pass
-            raise
-        try:
-            _waiting.discard(id(cur))
-            _after(cur, r)
-        except Exception:
-            pass
-        return r
+            return r
+
+        # named as the method it stands for (a suspended greenlet's stack shows it)
+        code = method.__code__
+        method.__code__ = code.replace(co_name=reason, **({"co_qualname": "_make_subclass.<locals>." + reason} if hasattr(code, "co_qualname") else {}))
+        method.__name__ = reason
+        method.__qualname__ = "_make_subclass.<locals>." + reason
+        return method
+
+    switch = wrapping(C.switch, "switch")
+    throw = wrapping(C.throw, "throw")
 
     ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__, "__qualname__": "greenlet", "__doc__": C.__doc__}
     return _Meta("greenlet", (C,), ns)

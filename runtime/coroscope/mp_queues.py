@@ -309,10 +309,10 @@ def _patch_queues(mq):
             _take_last()
             if block and not self._poll():
                 name, quiet = _qentry(self)
-                if not quiet and _internal_caller(2):
+                if not quiet and _internal_caller(3):  # (before, traced, get, its caller)
                     return None
                 lane = core.current_lane()
-                f, l = core.caller_site(3) if not quiet else (None, None)
+                f, l = core.caller_site(4) if not quiet else (None, None)
                 core.block(lane, "queue", _quiet_detail(name, quiet), f, l)
                 state.flush_in_child()
                 return lane
@@ -327,9 +327,9 @@ def _patch_queues(mq):
                 _quiet_get(obj, info)
                 state.flush_in_child()
                 return
-            if _internal_caller(2):
+            if _internal_caller(3):  # (after, traced, get, its caller)
                 return
-            f, l = core.caller_site(3)
+            f, l = core.caller_site(4)
             core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l)
             state.flush_in_child()
 
@@ -340,46 +340,35 @@ def _patch_queues(mq):
             except Exception:
                 pass
 
+        def traced(self, block, args):
+            # one body for Queue.get(block, timeout) and SimpleQueue.get()
+            blocked = None
+            if state.W is not None:
+                try:
+                    blocked = before(self, block)
+                except Exception:
+                    blocked = None
+            try:
+                obj = o_get(self, *args)
+            except BaseException as e:
+                wake_only(self, blocked)
+                drop_own_frame(e)  # (the get wrapper's frame stays, as it always has)
+                raise
+            if state.W is not None:
+                try:
+                    after(self, obj, blocked)
+                except Exception as e:
+                    core.internal_error("mp queue", e)
+            return obj
+
         if sig_block:
 
             def get(self, block=True, timeout=None):
-                blocked = None
-                if state.W is not None:
-                    try:
-                        blocked = before(self, block)
-                    except Exception:
-                        blocked = None
-                try:
-                    obj = o_get(self, block, timeout)
-                except BaseException:
-                    wake_only(self, blocked)
-                    raise
-                if state.W is not None:
-                    try:
-                        after(self, obj, blocked)
-                    except Exception as e:
-                        core.internal_error("mp queue", e)
-                return obj
+                return traced(self, block, (block, timeout))
         else:
 
             def get(self):
-                blocked = None
-                if state.W is not None:
-                    try:
-                        blocked = before(self, True)
-                    except Exception:
-                        blocked = None
-                try:
-                    obj = o_get(self)
-                except BaseException:
-                    wake_only(self, blocked)
-                    raise
-                if state.W is not None:
-                    try:
-                        after(self, obj, blocked)
-                    except Exception as e:
-                        core.internal_error("mp queue", e)
-                return obj
+                return traced(self, True, ())
 
         cls.get = get
 

@@ -54,12 +54,14 @@ def _process_name(p):
         return None
 
 
-def _bootstrap_prefix(root):
+def bootstrap_prefix(root):
     """What goes before a spawn child's / the fork server's ``-c`` command:
     import the runtime (dormant) from its folder, which is then taken off
     sys.path again; if that fails the process runs on untraced. One ``exec``
     on the command's first line, so the program's code keeps its line numbers
-    (a traceback through it reads ``File "<string>", line 1``)."""
+    (a traceback through it reads ``File "<string>", line 1``); 3.13+ print
+    that line's source, where the child shows the command without it
+    (child.py)."""
     block = (
         "import sys\ntry:\n sys.path.insert(0, %r)\n import coroscope.child\nexcept BaseException:\n pass\nfinally:\n if %r in sys.path: sys.path.remove(%r)\n"
     ) % (root, root, root)
@@ -71,7 +73,7 @@ def _with_bootstrap(args, marker):
     for i, a in enumerate(args):
         if isinstance(a, str) and marker in a and i > 0 and args[i - 1] == "-c":
             args = list(args)
-            args[i] = _bootstrap_prefix(os.path.dirname(core.HERE)) + a
+            args[i] = bootstrap_prefix(os.path.dirname(core.HERE)) + a
             break
     return args
 

@@ -126,6 +126,30 @@ FLUSH_INTERVAL = 0.02
 BUSY_INTERVAL = 0.1
 
 
+def _aside(fd):
+    """fd moved above the numbers the program's own files get (the lowest free
+    ones), so its fds, and the fd numbers its children's command lines carry
+    (a spawn child's ``pipe_handle``), are those of a plain run. Below 1024
+    (the socket sink waits in select()); fd itself where that cannot be done."""
+    try:
+        import fcntl
+
+        top = min(os.sysconf("SC_OPEN_MAX"), 1024) - 32
+        if top <= fd:
+            return fd
+        op = getattr(fcntl, "F_DUPFD_CLOEXEC", None)
+        new = fcntl.fcntl(fd, op if op is not None else fcntl.F_DUPFD, top)
+        if op is None:
+            os.set_inheritable(new, False)
+    except Exception:
+        return fd
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+    return new
+
+
 class _FileSink:
     def __init__(self, path, truncate):
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
@@ -133,7 +157,7 @@ class _FileSink:
             flags |= os.O_TRUNC
         if hasattr(os, "O_CLOEXEC"):
             flags |= os.O_CLOEXEC
-        self.fd = os.open(path, flags, 0o644)
+        self.fd = _aside(os.open(path, flags, 0o644))
         self.dead = False
         self.lost = 0
 
@@ -173,6 +197,10 @@ class _SocketSink:
             try:
                 s.settimeout(5)
                 s.connect(addr)
+                fd = _aside(os.dup(s.fileno()))
+                if fd != s.fileno():
+                    s.close()
+                    s = socket.socket(fileno=fd)
                 s.setblocking(False)
                 try:
                     os.set_inheritable(s.fileno(), False)

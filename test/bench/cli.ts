@@ -1,10 +1,11 @@
 // CLI benchmark (npm run bench:cli; not a test): a 1,000,000-event trace on
 // 200 lanes → `coroscope report --html/--perfetto/--mermaid`; then the HTML
 // opened from file:// in chromium, timed from navigation start until
-// #coroscope-root is ready with every event. Target: ready ≤ 2 s.
+// #coroscope-root is ready with every event. Targets: ready ≤ 2 s; heap ≤ 64 B/event (JS heap after a forced GC,
+// CDP, plus the store's typed arrays, which live outside it; the empty page's heap is printed apart).
 // Usage: node out/test/bench/cli.js [EVENTS] [RUNS]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   const { ctx, profile } = await launchChromium('coroscope-bench-chromium-');
   const readies: number[] = [];
   const cpus: number[] = [];
+  const perEvent: number[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
       const page = await ctx.newPage();
@@ -147,6 +149,16 @@ async function main(): Promise<void> {
           .join(', '),
       );
       const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+      // After a forced GC: what the page keeps (the JS heap) and the store's columns and values (typed arrays, off-heap).
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('HeapProfiler.collectGarbage');
+      await cdp.send('HeapProfiler.collectGarbage');
+      const kept = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      const storeBytes = await page.evaluate(() => (window as unknown as { coroscope: { store: { approxBytes(): number } } }).coroscope.store.approxBytes());
+      perEvent.push((kept + storeBytes) / events);
+      console.log(
+        `  run ${run + 1}: after GC: JS heap ${(kept / 1e6).toFixed(1)} MB + store typed arrays ${(storeBytes / 1e6).toFixed(1)} MB = ${((kept + storeBytes) / events).toFixed(1)} B/event (target ≤ 64)`,
+      );
       console.log(
         `  run ${run + 1}: ready with ${events.toLocaleString('en-US')} events after ${ms.toFixed(0)} ms, renderer CPU ${cpuMs.toFixed(0)} ms, load average ${load} (JS heap ${(heap / 1e6).toFixed(0)} MB; marks ms: ${marks})`,
       );
@@ -157,8 +169,26 @@ async function main(): Promise<void> {
   }
   const m = median(readies);
   console.log(
-    `HTML ready in the browser: median ${m.toFixed(0)} ms over ${RUNS} runs (target ≤ 2000 ms) ${m <= 2000 ? 'OK' : 'OVER'}; renderer CPU median ${median(cpus).toFixed(0)} ms`,
+    `HTML ready in the browser: median ${m.toFixed(0)} ms over ${RUNS} runs (target ≤ 2000 ms) ${m <= 2000 ? 'OK' : 'OVER'}; renderer CPU median ${median(cpus).toFixed(0)} ms; heap after GC median ${median(perEvent).toFixed(1)} B/event (target ≤ 64); load average now ${loadAverage(1, 1)}`,
   );
+  // The page without a trace: what the bundle and the DOM cost whatever the trace.
+  const { ctx: c2 } = await launchChromium('coroscope-bench-chromium-empty-');
+  try {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(
+      empty,
+      '{"type":"header","schema":1,"runtime":"t","python":"3.11","capture":"settrace","script":"/bench/app.py","argv":[],"cwd":"/bench","pid":1,"start":0,"ts":0}\n{"type":"task","ts":1,"id":"1","kind":"main","name":"main","parent":null}\n',
+    );
+    timed(['report', empty, '--html', 'empty.html'], dir);
+    const page = await c2.newPage();
+    await page.goto(pathToFileURL(join(dir, 'empty.html')).href);
+    await page.waitForSelector('#coroscope-root[data-coroscope-state=ready]');
+    const cdp = await c2.newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    console.log(`the report page with one event: JS heap after GC ${((await cdp.send('Runtime.getHeapUsage')).usedSize / 1e6).toFixed(1)} MB`);
+  } finally {
+    await c2.close();
+  }
 }
 
 void main().catch((e) => {

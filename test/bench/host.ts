@@ -4,9 +4,12 @@
 //  2. bytes per stored event (heap + array buffers, after GC);
 //  3. the extension host's longest event-loop block while a producer process streams
 //     300,000 events/s over a Unix socket into the session's decode path
-//     (StreamDecoder: socket → trace file + TraceStore → batches → appendBytes message, as in a run).
+//     (StreamDecoder: socket → trace file + TraceStore → batches → appendBytes message, as in a run);
+//  4. the CLI's memory: peak RSS of `coroscope report --html/--perfetto/--mermaid` and of `coroscope run --html`
+//     (a stand-in runtime, test/bench/fake-runtime, sends the same trace over the socket) on a generated trace of
+//     N events (`node out/test/bench/host.js 20000000`; default 1,000,000), per event, and above an idle node's.
 // Not a test: prints a table; figures go to docs/benchmarks.md.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -204,7 +207,76 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
   };
 }
 
+/** A generated trace of `events` events written to `file` a million at a time (the text of 20M would not fit a string). */
+function writeTraceFile(file: string, events: number): void {
+  const fd = fs.openSync(file, 'w');
+  const per = 1_000_000;
+  for (let done = 0; done < events; done += per) {
+    const n = Math.min(per, events - done);
+    // Later millions: the same lanes, so no header and no declarations again (50 lanes: 50 more generated, cut).
+    let t = generateTrace(done > 0 ? n + 50 : n, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
+    if (done > 0) t = t.slice(t.indexOf('\n', t.lastIndexOf('{"type":"task"')) + 1);
+    fs.writeSync(fd, t);
+  }
+  fs.closeSync(fd);
+}
+
+/** Peak RSS (KB) and wall seconds of `node args…`, from GNU time. */
+function peakRss(args: string[], env: NodeJS.ProcessEnv = process.env): { kb: number; s: number; stderr: string } {
+  const r = spawnSync('/usr/bin/time', ['-f', '@@%M %e', process.execPath, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const m = /@@(\d+) ([\d.]+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  return { kb: Number(m[1]), s: Number(m[2]), stderr: r.stderr };
+}
+
+/** The CLI's peak memory per event on an N-event trace (4 above). */
+function cliMemory(events: number): void {
+  const root = path.join(__dirname, '..', '..', '..');
+  const cli = path.join(root, 'dist', 'cli.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-bench-cli-mem-'));
+  // $BENCH_HOST_TRACE: a trace written by an earlier run of this bench with the same N (20M take minutes to write).
+  const given = process.env.BENCH_HOST_TRACE;
+  const trace = given ?? path.join(dir, 'trace.jsonl');
+  if (!given) writeTraceFile(trace, events);
+  const size = fs.statSync(trace).size;
+  const idle = peakRss(['-e', '0']).kb;
+  console.log(
+    `CLI memory: ${events.toLocaleString('en-US')} events, ${(size / 1e9).toFixed(2)} GB of JSON Lines; idle node peak RSS ${(idle / 1024).toFixed(0)} MB`,
+  );
+  const script = path.join(dir, 'app.py');
+  fs.writeFileSync(script, '');
+  const runs: [string, string[], NodeJS.ProcessEnv?][] = [
+    ['report --html', ['report', trace, '--html', path.join(dir, 'r.html')]],
+    ['report --perfetto', ['report', trace, '--perfetto', path.join(dir, 'r.json')]],
+    ['report --mermaid', ['report', trace, '--mermaid', path.join(dir, 'r.mmd')]],
+    [
+      'run --html (stand-in runtime over the socket)',
+      ['run', '--no-progress', '--python', 'python3', '--html', path.join(dir, 'run.html'), script],
+      { ...process.env, COROSCOPE_RUNTIME: path.join(root, 'test', 'bench', 'fake-runtime'), COROSCOPE_BENCH_TRACE: trace },
+    ],
+  ];
+  const rows: [string, string, string][] = [];
+  for (const [what, args, env] of runs) {
+    const r = peakRss([cli, ...args], env);
+    if (!r.stderr.includes(`${events.toLocaleString('en-US')} events`)) throw new Error(`${what}: ${r.stderr}`);
+    rows.push([
+      `coroscope ${what}`,
+      `${(r.kb / 1024).toFixed(0)} MB peak RSS = ${((r.kb * 1024) / events).toFixed(1)} B/event (${(((r.kb - idle) * 1024) / events).toFixed(1)} above idle node)`,
+      `${r.s.toFixed(1)} s wall`,
+    ]);
+    // The outputs of 20M events are several GB: gone before the next.
+    for (const f of fs.readdirSync(dir)) if (f !== 'trace.jsonl' && f !== 'app.py') fs.rmSync(path.join(dir, f), { force: true });
+    console.log(`  ${rows[rows.length - 1].join('  ')}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`load average at the end: ${loadAverage()}`);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b}  ${c}`);
+}
+
 async function main(): Promise<void> {
+  const cliEvents = Number(process.argv[2] ?? 1_000_000);
+  if (process.argv[3] === 'cli-only') return cliMemory(cliEvents);
   const events = 1_000_000;
   // The streaming runs first, in a heap that does not hold the big text of the throughput run.
   const lines = generate(200_000);
@@ -240,6 +312,7 @@ async function main(): Promise<void> {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  cliMemory(cliEvents);
 }
 
 void main().then(

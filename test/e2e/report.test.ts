@@ -216,7 +216,64 @@ describe('HTML report: big lines and windows (file://)', function () {
     // 5 + 5 events, plus the lane declarations outside them (3 tasks, 2 of them in the first 5 events).
     const opened = await open(ctx, join(dir, 'win.html'), 11);
     assert.match(opened.text, /This page holds the first 5 and the last 5 of 24 events/);
+    assert.match(opened.text, /Overview of the whole run \(24 events/);
     assert.deepEqual(opened.problems, []);
+  });
+
+  it('above the window, the page draws the whole run: every lane, its events over the full time span, the window marked', async () => {
+    // 300,000 events on 20 lanes, written in a blink; the page may hold 20,000 of them.
+    const lanes = 20;
+    const lines = [
+      JSON.stringify({
+        type: 'header',
+        schema: 1,
+        runtime: 't',
+        python: '3.11',
+        capture: 'settrace',
+        script: '/p/a.py',
+        argv: [],
+        cwd: '/p',
+        pid: 1,
+        start: 0,
+        ts: 0,
+      }),
+    ];
+    for (let l = 1; l <= lanes; l++) lines.push(JSON.stringify({ type: 'task', ts: l, id: String(l), kind: 'generator', name: `g${l}`, parent: null }));
+    const expected = new Map<string, number>();
+    const count = (id: string) => expected.set(id, (expected.get(id) ?? 0) + 1);
+    for (let l = 1; l <= lanes; l++) count(String(l));
+    let cur = 1;
+    for (let i = 0; i < 300_000 - lanes; i++) {
+      // Lane 20 only runs in the second half of the run: its activity must show there, outside the page's window.
+      const to = i < 150_000 ? 1 + ((cur * 7 + i) % (lanes - 1)) : 1 + ((cur * 7 + i) % lanes);
+      lines.push(JSON.stringify({ type: 'switch', ts: 100 + i * 1000, from: String(cur), to: String(to), reason: 'resume', value: String(i % 10) }));
+      count(String(cur));
+      if (to !== cur) count(String(to));
+      cur = to;
+    }
+    writeFileSync(join(dir, 'many.jsonl'), lines.join('\n') + '\n');
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'report', 'many.jsonl', '--html', 'many.html'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, COROSCOPE_MAX_PAGE_EVENTS: '20000' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const page = await ctx.newPage();
+    await page.goto(pathToFileURL(join(dir, 'many.html')).href);
+    await page.waitForSelector('#coroscope-root[data-coroscope-state=ready]', { timeout: 60_000 });
+    const o: Record<string, string> = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#coroscope-overview canvas')!;
+      return { ...(c.dataset as Record<string, string>), text: document.getElementById('coroscope-window-note')!.innerText };
+    });
+    await page.close();
+    assert.equal(o.lanes, String(lanes), 'a row per lane');
+    assert.equal(o.total, '300000');
+    assert.equal(o.window, '0-10000,290000-300000', 'the ranges the page holds');
+    const got = new Map((o.laneEvents ?? '').split(',').map((x: string) => x.split(':') as [string, string]));
+    for (const [id, n] of expected) assert.equal(Number(got.get(id)), n, `lane ${id}: events over the whole run`);
+    assert.ok(Number(o.bins) > 100, `${o.bins} time slices`);
+    assert.match(o.text, /This page holds the first 10,000 and the last 10,000 of 300,000 events/);
+    assert.match(o.text, /Overview of the whole run \(300,000 events/);
   });
 
   it("is honest about itself: a click shows the source line's text from the embedded sources, and nothing promises an editor (issue 17)", async () => {
