@@ -305,7 +305,65 @@ export interface StepEvent {
   toLine?: number;
 }
 
-export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent;
+/**
+ * Compact forms of a generator's steady-state switches with the lane that declared it: resumed (next/send/for)
+ * from its declared site's lane and file (`parent`, `file` of its `task` line), and yielding back there. The
+ * runtime writes them this way because a loop driving a generator makes two switches per turn; readers expand
+ * them with `expandCompact`.
+ */
+export interface GenResumeEvent {
+  type: 'gresume';
+  ts: number;
+  task: TaskId;
+  /** The resuming line, in the task's declared `file`. */
+  line: number;
+  /** Where the generator resumes, in its `codeFile`. */
+  toLine: number;
+  /** The value sent, when known. */
+  value?: string;
+}
+
+export interface GenYieldEvent {
+  type: 'gyield';
+  ts: number;
+  task: TaskId;
+  /** The yield, in the task's `codeFile`. */
+  line: number;
+  /** Where the resumer goes on, in the task's declared `file`. */
+  toLine: number;
+  value: string;
+}
+
+/** A `gresume` at `ts` (line `at`, to `toLine`, value `sent`) and its `gyield` at `ts + dur` (line `line`, to `at`, value `value`). */
+export interface GenStepEvent {
+  type: 'gstep';
+  ts: number;
+  dur: number;
+  task: TaskId;
+  line: number;
+  toLine: number;
+  at: number;
+  sent?: string;
+  value: string;
+}
+
+export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent | GenResumeEvent | GenYieldEvent | GenStepEvent;
+export const COMPACT_TYPES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step', 'gresume', 'gyield', 'gstep'];
+
+/** Whether a line is one of the compact forms `expandCompact` expands. */
+export function isCompact(ev: TraceLine): ev is CompactEvent {
+  switch (ev.type) {
+    case 'resume':
+    case 'suspend':
+    case 'step':
+    case 'gresume':
+    case 'gyield':
+    case 'gstep':
+      return true;
+    default:
+      return false;
+  }
+}
 
 /**
  * The local variables of a task's frame (opt-in: `coroscope run --locals`), written right after the switch (or
@@ -350,6 +408,33 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
     ...(file !== undefined ? { file } : {}),
     line,
   });
+  // generators: from / to the declaring lane, at its declared site's file
+  const parent = task?.parent ?? '?';
+  const site = task?.file;
+  const gresume = (ts: number, line: number, toLine: number, value: string | undefined): SwitchEvent => ({
+    type: 'switch',
+    ts,
+    from: parent,
+    to: ev.task,
+    reason: 'resume',
+    ...(value !== undefined ? { value } : {}),
+    ...(site !== undefined ? { file: site } : {}),
+    line,
+    ...(file !== undefined ? { toFile: file } : {}),
+    toLine,
+  });
+  const gyield = (ts: number, line: number, toLine: number, value: string): SwitchEvent => ({
+    type: 'switch',
+    ts,
+    from: ev.task,
+    to: parent,
+    reason: 'yield',
+    value,
+    ...(file !== undefined ? { file } : {}),
+    line,
+    ...(site !== undefined ? { toFile: site } : {}),
+    toLine,
+  });
   switch (ev.type) {
     case 'resume':
       return [resume(ev.ts, ev.line)];
@@ -357,6 +442,12 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
       return [suspend(ev.ts, ev.line)];
     case 'step':
       return [resume(ev.ts, ev.toLine ?? ev.line), suspend(ev.ts + ev.dur, ev.line)];
+    case 'gresume':
+      return [gresume(ev.ts, ev.line, ev.toLine, ev.value)];
+    case 'gyield':
+      return [gyield(ev.ts, ev.line, ev.toLine, ev.value)];
+    case 'gstep':
+      return [gresume(ev.ts, ev.at, ev.toLine, ev.sent), gyield(ev.ts + ev.dur, ev.line, ev.at, ev.value)];
     default:
       return assertNever(ev, 'compact event');
   }
@@ -447,6 +538,13 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'step':
       if (!str('task') || typeof o.line !== 'number') return `${t}: needs task, line`;
       if (t === 'step' && (typeof o.dur !== 'number' || !Number.isFinite(o.dur) || !optNum('toLine'))) return 'step: needs dur';
+      return o as unknown as CompactEvent;
+    case 'gresume':
+    case 'gyield':
+    case 'gstep':
+      if (!str('task') || typeof o.line !== 'number' || typeof o.toLine !== 'number') return `${t}: needs task, line, toLine`;
+      if (t === 'gresume' ? !optStr('value') : !str('value')) return `${t}: bad value`;
+      if (t === 'gstep' && (typeof o.dur !== 'number' || !Number.isFinite(o.dur) || typeof o.at !== 'number' || !optStr('sent'))) return 'gstep: needs dur, at';
       return o as unknown as CompactEvent;
     default:
       // Unknown types are allowed by the schema ("extend freely"); readers skip them.

@@ -1,7 +1,7 @@
 // The JSON keys the two scanners (byte-scanner.ts, text-scanner.ts) decode
 // into field slots, which slots each fast-path event type may and must carry,
 // and the lookup tables that find a key's slot without making a string.
-import { RESUME, STEP, SUSPEND, TYPE_CODES } from './type-codes';
+import { GRESUME, GSTEP, GYIELD, RESUME, STEP, SUSPEND, TYPE_CODES } from './type-codes';
 
 // Field slots of the fast scanner.
 export const K_TYPE = 0,
@@ -31,11 +31,13 @@ export const K_TYPE = 0,
   K_DUR = 24,
   K_STEPTS = 25,
   K_STEPLINE = 26,
-  NKEYS = 27;
+  K_AT = 27,
+  K_SENT = 28,
+  NKEYS = 29;
 // Which JSON kind each slot must hold: 1 string, 2 number.
-export const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2];
+export const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1];
 // String slots whose text is a value (arena), not an interned name.
-export const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0];
+export const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1];
 /** Fields each fast-path type may carry (bit per slot); anything else goes the generic way. */
 const bits = (...k: number[]) => k.reduce((m, x) => m | (1 << x), 0);
 const SITE = bits(K_TYPE, K_TS, K_FILE, K_LINE);
@@ -61,6 +63,11 @@ ALLOWED[RESUME] = REQUIRED[RESUME] = bits(K_TYPE, K_TS, K_TASK, K_LINE);
 ALLOWED[SUSPEND] = REQUIRED[SUSPEND] = ALLOWED[RESUME];
 REQUIRED[STEP] = bits(K_TYPE, K_TS, K_TASK, K_DUR, K_LINE);
 ALLOWED[STEP] = REQUIRED[STEP] | bits(K_TOLINE);
+REQUIRED[GRESUME] = bits(K_TYPE, K_TS, K_TASK, K_LINE, K_TOLINE);
+ALLOWED[GRESUME] = REQUIRED[GRESUME] | bits(K_VALUE);
+REQUIRED[GYIELD] = ALLOWED[GYIELD] = ALLOWED[GRESUME];
+REQUIRED[GSTEP] = bits(K_TYPE, K_TS, K_DUR, K_TASK, K_LINE, K_TOLINE, K_AT, K_VALUE);
+ALLOWED[GSTEP] = REQUIRED[GSTEP] | bits(K_SENT);
 
 export const KEY_NAMES = [
   'type',
@@ -90,6 +97,8 @@ export const KEY_NAMES = [
   'dur',
   'stepTs',
   'stepLine',
+  'at',
+  'sent',
 ];
 export const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 export const KEY_MASK = 255;

@@ -28,6 +28,7 @@ import {
   SCHEMA_VERSION,
   assertNever,
   expandCompact,
+  isCompact,
   unfoldTransfer,
   validateEvent,
 } from '../protocol/events';
@@ -53,6 +54,8 @@ import {
   K_OUTCOME,
   K_REASON,
   K_STEPLINE,
+  K_AT,
+  K_SENT,
   K_STEPTS,
   K_STREAM,
   K_TASK,
@@ -70,7 +73,7 @@ import { ScanState } from './scan-state';
 import { SiteTable } from './sites';
 import { StringTable } from './strings';
 import { TextScanner } from './text-scanner';
-import { COMPACT_NAMES, LAST_TYPE, RESUME, STEP, SUSPEND, TYPE_CODES, TYPE_NAMES } from './type-codes';
+import { COMPACT_NAMES, GRESUME, GYIELD, LAST_TYPE, RESUME, STEP, SUSPEND, TYPE_CODES, TYPE_NAMES } from './type-codes';
 
 export { TYPE_NAMES } from './type-codes';
 export const TYPE = TYPE_CODES;
@@ -157,7 +160,7 @@ export class TraceStore {
   locals: LocalsTable | undefined;
 
   private readonly laneIds = new Map<string, number>();
-  /** Interned strings; ids 0..10 are the event type names (id = type code), 11..13 the compact ones. */
+  /** Interned strings; ids 0..10 are the event type names (id = type code), 11..16 the compact ones. */
   private readonly names = new StringTable();
   private readonly strings = this.names.list;
   /** String id → lane, for task ids seen by the scanner (-1 unknown). */
@@ -239,6 +242,17 @@ export class TraceStore {
       if (Number.isNaN(this.t0)) this.t0 = ts;
       const lane = this.laneOfString(fStr[K_TASK]);
       const line = fNum[K_LINE];
+      if (type >= GRESUME) {
+        // generator switches with the declaring lane (protocol: gresume / gyield / gstep)
+        if (type === GYIELD) this.gyieldRow(ts, lane, line, fNum[K_TOLINE], this.val(K_VALUE, s));
+        else if (type === GRESUME) this.gresumeRow(ts, lane, line, fNum[K_TOLINE], (seen & (1 << K_VALUE)) !== 0 ? this.val(K_VALUE, s) : -1);
+        else {
+          const at = fNum[K_AT];
+          this.gresumeRow(ts, lane, at, fNum[K_TOLINE], (seen & (1 << K_SENT)) !== 0 ? this.val(K_SENT, s) : -1);
+          this.gyieldRow(ts + fNum[K_DUR], lane, line, at, this.val(K_VALUE, s));
+        }
+        return true;
+      }
       if (type === SUSPEND) this.suspendRow(ts, lane, line);
       else {
         this.resumeRow(ts, lane, type === STEP && (seen & (1 << K_TOLINE)) !== 0 ? fNum[K_TOLINE] : line);
@@ -485,6 +499,49 @@ export class TraceStore {
     this.switchRow(ts, lane, loop, 'sleep', this.zeroValue, file < 0 && line === 0 ? -1 : this.siteOf(file, line), -1);
   }
 
+  /** The declaring lane (its parent) and declared site file (interned, -1: none) of a generator lane (cached). */
+  private readonly laneParent: (number | undefined)[] = [];
+  private readonly laneSite: (number | undefined)[] = [];
+
+  private parentOf(lane: number): number {
+    const known = this.laneParent[lane];
+    if (known !== undefined) return known;
+    return (this.laneParent[lane] = this.lane(this.tasks[lane].parent ?? '?'));
+  }
+
+  private siteFileOf(lane: number): number {
+    const known = this.laneSite[lane];
+    if (known !== undefined) return known;
+    const file = this.tasks[lane].file;
+    return (this.laneSite[lane] = file !== undefined ? this.intern(file) : -1);
+  }
+
+  private gresumeRow(ts: number, lane: number, line: number, toLine: number, value: number): void {
+    const file = this.siteFileOf(lane);
+    this.switchRow(
+      ts,
+      this.parentOf(lane),
+      lane,
+      'resume',
+      value,
+      file < 0 && line === 0 ? -1 : this.siteOf(file, line),
+      this.site2Of(this.codeOf(lane), toLine, -1),
+    );
+  }
+
+  private gyieldRow(ts: number, lane: number, line: number, toLine: number, value: number): void {
+    const file = this.codeOf(lane);
+    this.switchRow(
+      ts,
+      lane,
+      this.parentOf(lane),
+      'yield',
+      value,
+      file < 0 && line === 0 ? -1 : this.siteOf(file, line),
+      this.site2Of(this.siteFileOf(lane), toLine, -1),
+    );
+  }
+
   /** Append one validated event. */
   append(ev: TraceLine): void {
     if (ev.type === 'locals') {
@@ -496,7 +553,7 @@ export class TraceStore {
       this.locals.add(this.lane(ev.task), Math.max(0, this.n - 1), ev);
       return;
     }
-    if (ev.type === 'resume' || ev.type === 'suspend' || ev.type === 'step') {
+    if (isCompact(ev)) {
       if (Number.isNaN(this.t0)) this.t0 = ev.ts;
       for (const sw of expandCompact(ev, this.tasks[this.lane(ev.task)])) this.append(sw);
       return;
@@ -543,6 +600,9 @@ export class TraceStore {
         } else {
           this.tasks[lane] = ev; // a re-declaration (rename) updates the lane
           this.laneLoop[lane] = undefined;
+          this.laneCode[lane] = undefined;
+          this.laneParent[lane] = undefined;
+          this.laneSite[lane] = undefined;
         }
         c.a[ch] = lane;
         c.reason[ch] = this.intern(ev.kind);

@@ -1,5 +1,5 @@
 // The event type codes the store's type column holds, and the compact asyncio
-// step events the scanners read but never store (they become switch rows).
+// step and generator events the scanners read but never store (they become switch rows).
 import type { CompactEvent, EventType } from '../protocol/events';
 
 export const TYPE_NAMES: readonly EventType[] = ['task', 'switch', 'end', 'block', 'wake', 'send', 'recv', 'output', 'mark', 'finish', 'rename'];
@@ -16,11 +16,17 @@ export const TYPE_CODES: Record<EventType, number> = {
   finish: 9,
   rename: 10,
 };
-/** Compact asyncio step events (protocol: `resume`, `suspend`, `step`): scanned like the others, stored as switches. */
+/**
+ * Compact asyncio step events (protocol: `resume`, `suspend`, `step`) and generator switches (`gresume`, `gyield`,
+ * `gstep`): scanned like the others, stored as switches.
+ */
 export const RESUME = 11,
   SUSPEND = 12,
   STEP = 13,
-  LAST_TYPE = STEP;
-export const COMPACT_NAMES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step'];
+  GRESUME = 14,
+  GYIELD = 15,
+  GSTEP = 16,
+  LAST_TYPE = GSTEP;
+export const COMPACT_NAMES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step', 'gresume', 'gyield', 'gstep'];
 /** Key-prediction row of a line whose type is not known yet. */
 export const NO_TYPE = LAST_TYPE + 1;

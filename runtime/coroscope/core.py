@@ -45,6 +45,8 @@ class Lane:
         "res",
         "wby",
         "esite",
+        "gent",
+        "gval",
     )
 
     def __init__(self, id, kind, name, parent):
@@ -77,6 +79,8 @@ class Lane:
         self.wby = None  # why its next wake happens, when another task decided it:
         # (cause, lane, file, line) (a cancel(), a timeout, a kill)
         self.esite = None  # (file, line) where it ended (a joiner's wake names it)
+        self.gent = None  # generators: a held-back resume (writer.PEND): its line parts (gens.py),
+        self.gval = None  # and the value sent
 
 
 def new_id():

@@ -150,9 +150,9 @@ def install():
     ON[0] = True
     try:
         if gens.capture == "monitoring":
-            _install_monitoring(gens)
+            _install_monitoring()
         else:
-            _install_settrace(gens)
+            _install_settrace()
     except Exception as e:
         core.internal_error("locals", e)
     imports.when_imported("asyncio", _install_asyncio)
@@ -165,10 +165,12 @@ TOOL = None
 _ALL = 0
 
 
-def _install_monitoring(gens):
+def _install_monitoring():
+    from . import gen_lanes, gen_monitoring, gen_watch
+
     global TOOL, _ALL
     mon = sys.monitoring
-    for tid in range(gens.TOOL - 1, 0, -1):
+    for tid in range(gen_monitoring.TOOL - 1, 0, -1):
         try:
             if mon.get_tool(tid) is None:
                 mon.use_tool_id(tid, "coroscope-locals")
@@ -182,7 +184,7 @@ def _install_monitoring(gens):
     E = mon.events
     DISABLE = mon.DISABLE
     _ALL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
-    want = gens._want
+    want = gen_lanes._want
     fget = frames.get
     getframe = sys._getframe
     local = mon.set_local_events
@@ -195,7 +197,7 @@ def _install_monitoring(gens):
         # made the generator's lane)
         w = want.get(id(code))
         if not w:
-            return DISABLE if w is False or not code.co_flags & gens.GEN_FLAGS else None
+            return DISABLE if w is False or not code.co_flags & gen_lanes.GEN_FLAGS else None
         if id(code) not in mine:
             # first seen through the global PY_START (code made by exec/compile,
             # child processes): its other events from here on
@@ -252,31 +254,33 @@ def _install_monitoring(gens):
     # the same local events on the same code objects as gens.py: gens.scan_code
     # finds them as they are loaded (_watch), and its global PY_START, when on, is
     # mirrored
-    orig_watch = gens._watch
+    orig_watch = gen_watch._watch
 
     def watch(code):
         orig_watch(code)
         try:
-            for c in gens._nested(code):
-                if c.co_flags & gens.GEN_FLAGS and id(c) not in mine and is_user_code(c):
+            for c in gen_watch._nested(code):
+                if c.co_flags & gen_lanes.GEN_FLAGS and id(c) not in mine and is_user_code(c):
                     mine.add(id(c))
                     local(TOOL, c, _ALL)
-            if gens._START_EVERYWHERE[0]:
+            if gen_watch._START_EVERYWHERE[0]:
                 mon.set_events(TOOL, E.PY_START)
         except Exception as e:
             core.internal_error("locals", e)
 
-    gens._watch = watch
-    if gens._START_EVERYWHERE[0]:
+    gen_watch._watch = watch
+    if gen_watch._START_EVERYWHERE[0]:
         mon.set_events(TOOL, E.PY_START)
 
 
 # --- generators, settrace (< 3.12) ------------------------------------------
 
 
-def _install_settrace(gens):
-    orig_trace = gens._trace
-    orig_local = gens._local
+def _install_settrace():
+    from . import gen_settrace
+
+    orig_trace = gen_settrace._trace
+    orig_local = gen_settrace._local
 
     def trace(frame, event, arg):
         first = id(frame) not in frames
@@ -300,15 +304,15 @@ def _install_settrace(gens):
             record(info[0], frame)
         return r
 
-    # gens.py names both through its module globals (hook_frames, the chained
-    # tracer, the local tracer's own return value): replaced there, used everywhere
-    gens._trace = trace
-    gens._local = local
-    if gens._hooked[0]:
+    # gen_settrace.py names both through its module globals (hook_frames, the
+    # chained tracer, the local tracer's own return value): replaced there, used everywhere
+    gen_settrace._trace = trace
+    gen_settrace._local = local
+    if gen_settrace._hooked[0]:
         # already installed (a spawned child, COROSCOPE_FRAMES=1): put the wrapper in
         import threading
 
-        gens._real_settrace(trace)
+        gen_settrace._real_settrace(trace)
         if getattr(threading, "_trace_hook", None) is orig_trace:
             threading._trace_hook = trace
 

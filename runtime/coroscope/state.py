@@ -17,6 +17,7 @@ ENV_GENEXPR = "COROSCOPE_GENEXPR"  # "1": generator expressions are lanes too
 ENV_FRAMES = "COROSCOPE_FRAMES"  # "1": the frame capture even where Tasks drive coroutines
 ENV_MAX_QUEUE = "COROSCOPE_MAX_QUEUE"  # lines held before dropping
 ENV_SOFT_QUEUE = "COROSCOPE_SOFT_QUEUE"  # lines queued before the queueing thread writes them
+ENV_COMPACT = "COROSCOPE_COMPACT"  # "0": plain switch lines for generators, no gresume/gyield/gstep (tests)
 
 W = None  # the Writer of this process (None: not tracing here)
 PREFIX = ""  # task id prefix: "" in the root process, "<pid>:" in children

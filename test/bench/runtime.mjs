@@ -59,12 +59,22 @@ function stage(chroot) {
   mkdirSync(join(dst, 'out'), { recursive: true });
 }
 
+// BENCH_CPU=1: CPU time (user + system, of the run and its threads, from getrusage) instead of wall time. On a
+// machine shared with other work, wall time mostly measures the others (a 40 ms plain run takes 40-800 ms); CPU time
+// is what the run itself spent.
+const CPU = process.env.BENCH_CPU === '1';
+// Runs the command in the interpreter itself and prints its children's CPU ms on stderr's last line.
+const CPU_WRAP =
+  'import resource,subprocess,sys;r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL);u=resource.getrusage(resource.RUSAGE_CHILDREN);' +
+  'sys.stderr.write("\\ncpu %.3f\\n"%((u.ru_utime+u.ru_stime)*1000));sys.exit(r.returncode)';
+
 function once(interp, script, needsGreenlet, traced) {
   let cmd;
   let args;
   const cwd = root;
   if (interp.chroot) {
-    const py = `${interp.exe} ${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ${traced === 'locals' ? '--locals ' : ''}` : ''}python/${script}`;
+    const run = `${traced ? `-m coroscope --trace ${STAGE}/out/t.jsonl ${traced === 'locals' ? '--locals ' : ''}` : ''}python/${script}`;
+    const py = CPU ? `${interp.exe} -c '${CPU_WRAP}' ${interp.exe} ${run}` : `${interp.exe} ${run}`;
     cmd = 'chroot';
     args = [interp.chroot, 'sh', '-c', `cd ${STAGE} && PYTHONPATH=runtime ${py} >/dev/null`];
   } else {
@@ -74,11 +84,17 @@ function once(interp, script, needsGreenlet, traced) {
     args = traced
       ? ['-m', 'coroscope', '--trace', join(dir, 't.jsonl'), ...(traced === 'locals' ? ['--locals'] : []), join('test/bench/python', script)]
       : [join('test/bench/python', script)];
+    if (CPU) args = ['-c', CPU_WRAP, exe, ...args];
   }
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd, env: ENV, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${script} (${traced ? 'traced' : 'plain'}) failed: ${r.stderr}`);
+  if (CPU) {
+    const m = /\ncpu ([\d.]+)\n$/.exec(r.stderr);
+    if (!m) throw new Error(`${script}: no CPU time reported: ${r.stderr}`);
+    return Number(m[1]);
+  }
   return ms;
 }
 
@@ -126,7 +142,7 @@ for (const interp of INTERPS) {
   }
 }
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\nRuntime overhead (median of ${RUNS} interleaved runs after a warm-up, wall time incl. interpreter start)\n`);
+console.log(`\nRuntime overhead (median of ${RUNS} interleaved runs after a warm-up, ${CPU ? 'CPU' : 'wall'} time incl. interpreter start)\n`);
 const lh = LOCALS ? ' --locals ms | locals overhead |' : '';
 console.log(`| ${pad('interpreter', 16)} | ${pad('workload', 34)} | plain ms | traced ms | overhead |${lh}`);
 console.log(`|${'-'.repeat(18)}|${'-'.repeat(36)}|---------:|----------:|---------:|${LOCALS ? '------------:|---------------:|' : ''}`);

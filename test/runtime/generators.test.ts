@@ -115,6 +115,26 @@ for (const py of PYTHONS) {
       assert.ok(ofType(r.events, 'end').some((e) => e.task === bad.id && e.outcome === 'exception'));
     });
 
+    it('compact generator lines (gresume / gyield / gstep) read back as exactly the plain switch lines', () => {
+      const script = 'test/fixtures/python/gen_compact.py';
+      const compact = runTraced(py, script);
+      const plain = runTraced(py, script, { env: { COROSCOPE_COMPACT: '0' } });
+      checkTrace(compact);
+      checkTrace(plain);
+      assert.equal(compact.stdout, runPlain(py, script).stdout);
+      assert.equal(plain.stdout, compact.stdout);
+      const kinds = (lines: string[]) => new Set(lines.map((l) => (JSON.parse(l) as { type: string }).type));
+      const written = kinds(compact.lines);
+      for (const t of py.capture === 'monitoring' ? ['gresume', 'gyield', 'gstep'] : ['gresume', 'gyield']) assert.ok(written.has(t), `${t} lines written`);
+      assert.ok(!['gresume', 'gyield', 'gstep'].some((t) => kinds(plain.lines).has(t)), 'COROSCOPE_COMPACT=0 writes none');
+      // everything but the times (and the pid) the same, event for event
+      const strip = (events: typeof compact.events) =>
+        events.filter((e) => e.type !== 'header').map((e) => JSON.stringify({ ...e, ts: 0, ...('pid' in e ? { pid: 0 } : {}) }));
+      assert.deepEqual(strip(compact.events), strip(plain.events));
+      const bytes = (lines: string[]) => lines.reduce((n, l) => n + l.length, 0);
+      assert.ok(bytes(compact.lines) < bytes(plain.lines) * 0.8, 'fewer bytes');
+    });
+
     it('hostile values: bounded, safe, valid UTF-8 JSON; the program is unchanged', () => {
       const r = runTraced(py, 'test/fixtures/python/hostile_values.py');
       checkTrace(r);

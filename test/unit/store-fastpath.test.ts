@@ -3,7 +3,7 @@
 // and chunking — and report the same bad lines at the same line numbers.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { validateEvent } from '../../protocol/events';
+import { expandCompact, isCompact, validateEvent, type TaskEvent } from '../../protocol/events';
 import { FILE, HEADER, countingStringScans, feed } from './helpers';
 
 const TASKS = [
@@ -384,6 +384,73 @@ describe('TraceStore: compact asyncio step events', () => {
       '{"type":"step","ts":1,"task":"2","line":3}',
       '{"type":"resume","ts":1,"task":"2"}',
       '{"type":"step","ts":1,"task":"2","dur":"x","line":3}',
+    ]);
+  });
+});
+
+describe('TraceStore: compact generator switches', () => {
+  // a generator declared by lane 1 in SITE (its first resume), its code in FILE
+  const SITE = '/w/loop "main".py';
+  const GEN = `{"type":"task","ts":1003,"id":"5","kind":"generator","name":"echo","parent":"1","file":${JSON.stringify(SITE)},"line":7,"site":"first-run","codeFile":"${FILE}","codeLine":1}`;
+  const compact = [
+    '{"type":"gresume","ts":2000,"task":"5","line":9,"toLine":4,"value":"0"}',
+    '{"type":"output","ts":2010,"task":"5","stream":"stdout","text":"hi\\n"}',
+    '{"type":"gyield","ts":2100,"task":"5","line":4,"toLine":9,"value":"0"}',
+    '{"type":"gstep","ts":2200,"dur":30,"task":"5","line":4,"toLine":4,"at":9,"sent":"1","value":"\\"one\\""}',
+    '{"type":"gstep","ts":2300,"dur":40,"task":"5","line":5,"toLine":4,"at":10,"value":"None"}',
+    '{"type":"gresume","ts":2400,"task":"5","line":11,"toLine":5}',
+  ];
+  // What they stand for, as switch lines (docs/protocol.md).
+  const gsw = (ts: number, from: string, to: string, reason: string, value: string | undefined, file: string, line: number, toFile: string, toLine: number) =>
+    JSON.stringify({ type: 'switch', ts, from, to, reason, ...(value !== undefined ? { value } : {}), file, line, toFile, toLine });
+  const verbose = [
+    gsw(2000, '1', '5', 'resume', '0', SITE, 9, FILE, 4),
+    compact[1],
+    gsw(2100, '5', '1', 'yield', '0', FILE, 4, SITE, 9),
+    gsw(2200, '1', '5', 'resume', '1', SITE, 9, FILE, 4),
+    gsw(2230, '5', '1', 'yield', '"one"', FILE, 4, SITE, 9),
+    gsw(2300, '1', '5', 'resume', undefined, SITE, 10, FILE, 4),
+    gsw(2340, '5', '1', 'yield', 'None', FILE, 5, SITE, 10),
+    gsw(2400, '1', '5', 'resume', undefined, SITE, 11, FILE, 5),
+  ];
+
+  it('are stored as the switches they stand for, by the byte scanner and by the generic path alike', () => {
+    const head = [HEADER, ...TASKS, GEN];
+    const got = feedChecked([...head, ...compact]);
+    const want = feedChecked([...head, ...verbose]);
+    assert.equal(got.length, want.length);
+    assert.equal(got.switchCount, want.switchCount);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(got.event(i), want.event(i), `event ${i}`);
+    const { result, calls } = countingStringScans(() => feed([...head, ...compact].join('\n') + '\n'));
+    assert.equal(calls, T + 2, 'only the header and the task lines go the generic way');
+    assert.equal(result.length, want.length);
+    // with whitespace and another key order: JSON.parse + expandCompact give the same
+    const loose = compact.map((l) => l.replace(/,"/g, ' , "').replace('"task":"5" ,', '').replace('{', '{"task":"5",'));
+    const viaParse = feedChecked([...head, ...loose]);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(viaParse.event(i), want.event(i), `event ${i} (generic path)`);
+    // and expandCompact itself, as the runtime tests' reader uses it
+    const decl = JSON.parse(GEN) as TaskEvent;
+    const expanded = compact.flatMap((l) => {
+      const e = validateEvent(JSON.parse(l));
+      assert.ok(typeof e !== 'string', String(e));
+      return isCompact(e) ? expandCompact(e, decl) : [e];
+    });
+    assert.deepEqual(
+      expanded,
+      verbose.map((l) => JSON.parse(l)),
+    );
+  });
+
+  it('reject lines without toLine, a gyield or gstep without value, a gstep without dur or at, like JSON.parse + validateEvent do', () => {
+    feedChecked([
+      HEADER,
+      ...TASKS,
+      GEN,
+      '{"type":"gresume","ts":1,"task":"5","line":3}',
+      '{"type":"gyield","ts":1,"task":"5","line":3,"toLine":4}',
+      '{"type":"gstep","ts":1,"task":"5","line":3,"toLine":4,"at":9,"value":"1"}',
+      '{"type":"gstep","ts":1,"dur":3,"task":"5","line":3,"toLine":4,"value":"1"}',
+      '{"type":"gstep","ts":1,"dur":3,"task":"5","line":3,"toLine":4,"at":9,"sent":1,"value":"1"}',
     ]);
   });
 });

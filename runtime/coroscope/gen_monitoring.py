@@ -1,0 +1,259 @@
+"""The sys.monitoring back-end (Python >= 3.12, PEP 669): a free tool id, local
+start / resume / yield / return events on the user's generators and coroutines
+only (gen_watch), global unwind and throw. The steady state of a generator is
+written right in the callbacks."""
+
+import sys
+
+from . import core, gen_lanes, state
+from .core import frames, OWN, now, safe_repr
+from .gen_callsites import _MISSING, _arg_value
+from .gen_lanes import (
+    GSTEP,
+    _BIG,
+    _MAXQ,
+    _OUT,
+    _PEND,
+    _fast_resume,
+    _fast_yield,
+    _put,
+    _qv,
+    _room,
+    _sent,
+    _settle,
+    _step_line,
+    _unpend,
+    _want,
+    _want_code,
+    on_enter,
+    on_leave,
+)
+
+TOOL = None
+
+
+def install():
+    """Take a free tool id and register the callbacks; False if none is free."""
+    global TOOL
+    mon = sys.monitoring
+    # the highest free id: 5 (OPTIMIZER_ID) is the one programs and their tools
+    # (debugger 0, coverage 1, profiler 2, then 3, 4) are least likely to ask for
+    for tid in (5, 4, 3, 2, 1):
+        try:
+            if mon.get_tool(tid) is None:
+                mon.use_tool_id(tid, "coroscope")
+                TOOL = tid
+                break
+        except Exception:
+            continue
+    if TOOL is None:
+        return False
+    E = mon.events
+    DISABLE = mon.DISABLE
+    _getframe = sys._getframe
+    traced = _want
+    # Only the exception events are global (they cannot be local). Start, resume,
+    # yield and return are switched on per code object, for the user's generators
+    # only: a global event makes CPython instrument every code object the program
+    # runs, the standard library's too (an asyncio program's start-up: +6 ms for
+    # resume/yield/return, +5 ms for PY_START). User code is seen as it is loaded
+    # (the script, the import system's get_code: scan_code); a program that makes
+    # code some other way (exec, compile) gets the global PY_START (_watch), and
+    # so do child processes (runpy runs their main module).
+    LOCAL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
+    local = mon.set_local_events
+
+    def want(code):
+        r = traced.get(id(code))
+        if r is None:
+            r = _want_code(code)
+            if r:
+                local(TOOL, code, LOCAL)
+        return r
+
+    fget = frames.get
+    put = _put
+    out = _OUT
+    maxq = _MAXQ
+    pend = _PEND
+    mon_core = core
+    mon_state = state
+    big = _BIG
+
+    # The steady state of a generator driven by the same plain frame (a loop that
+    # sends, a for loop) is written right here: the line's parts were made by
+    # _fast_resume / _fast_yield on the first pass through each site (lane.fmt),
+    # so a switch costs one dict look-up and one f-string (each call into a helper
+    # costs as much as a line of this). Keys use the callback's offset, never the
+    # frame's f_lasti (on 3.13 it is past the yield during PY_YIELD).
+    # The steady-state guard (resumed by the same plain frame, no delegation, no
+    # async-generator pass-through, a writer) is the same test as gen_settrace's
+    # _trace / _local, written out in each back-end rather than shared: a call to
+    # a Python helper costs as much as the guard itself (3.14, this machine: 400k
+    # empty callbacks 26 ms; + the frame look-up 58 ms; + the guard and the line
+    # parts' look-up 109 ms), and it runs twice per send/yield turn.
+    # Each callback runs in the program's thread at its depth: a RecursionError
+    # inside one (the program is at its recursion limit) is swallowed, never left
+    # to surface from runtime frames ("During handling of the above exception");
+    # the program's own next call reaches the limit as plain.
+    def start(code, off):
+        # PY_START is global when the program can make code (_watch): every code
+        # object is asked about once
+        try:
+            r = traced.get(id(code))
+            if r is None:
+                r = want(code)
+            if not r:
+                return DISABLE
+            on_enter(_getframe(1), code)
+        except RecursionError:
+            return None  # (at the limit: see above)
+
+    # PY_RESUME and PY_YIELD are local events, set on wanted code only (want()):
+    # their callbacks need not look the code up
+    def resume(code, off):
+        try:
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                # steady state: resumed by the same plain frame as last time
+                lane = info[0]
+                caller = frame.f_back
+                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
+                    try:
+                        d = lane.fmt
+                        e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
+                        if e is not None:
+                            kind, spec, head, pre, post, step = e
+                            if spec is None:
+                                v = _MISSING
+                            elif type(spec) is str:
+                                v = caller.f_locals.get(spec, _MISSING)
+                            else:
+                                v = _arg_value(caller, spec[0])
+                            lane.last = kind
+                            lane.extra = None
+                            lane.ysite = None
+                            ts = lane.since = now()
+                            if pend:
+                                _unpend()
+                            if step is not None:
+                                # held back (writer.PEND): written with its yield as one
+                                # gstep line, or as a gresume line by whoever writes first
+                                lane.gval = v if type(v) is int and -big < v < big else _sent(v)
+                                lane.gent = e
+                                lane.held = True
+                                pend.append(lane)
+                                return None
+                            if type(v) is int and -big < v < big:
+                                ln = f'{head}{ts}{pre},"value":"{v}"{post}'
+                            elif v is _MISSING:
+                                ln = f"{head}{ts}{pre}{post}"
+                            else:
+                                ln = f'{head}{ts}{pre},"value":{_qv(safe_repr(v))}{post}'
+                            if len(out) < maxq or _room():
+                                put(ln)
+                            else:
+                                mon_core._dropped[0] += 1
+                            return None
+                        if _fast_resume(lane, frame, caller, off):
+                            return None
+                    except RecursionError:
+                        return None
+                    except Exception as e:
+                        core.internal_error("generator resume", e)
+            on_enter(frame, code)
+        except RecursionError:
+            return None  # (at the limit: see above)
+
+    def yld(code, off, val):
+        try:
+            frame = _getframe(1)
+            info = fget(id(frame))
+            if info is not None and info[3] == OWN:
+                lane = info[0]
+                d = lane.fmt
+                if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None:
+                        try:
+                            e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                            if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
+                                if lane.rdepth:
+                                    lane.rdepth = 0
+                                    lane.rframe = None
+                                if lane.held:
+                                    try:
+                                        p = pend.pop()
+                                    except IndexError:
+                                        p = None
+                                    if p is lane:
+                                        # its resume is still held (nothing was written since): one line for both
+                                        lane.held = False
+                                        sv = lane.gval
+                                        since = lane.since
+                                        if type(sv) is int and type(val) is int and -big < val < big:
+                                            ln = f'{GSTEP}{since},"dur":{now() - since}{e[3]}{lane.gent[5]},"sent":"{sv}","value":"{val}"}}\n'
+                                        else:
+                                            ln = _step_line(lane, e, val, now())
+                                        if len(out) < maxq or _room():
+                                            put(ln)
+                                        else:
+                                            mon_core._dropped[0] += 1
+                                        return None
+                                    if p is not None:
+                                        pend.append(p)
+                                    _settle(lane)
+                                if type(val) is int and -big < val < big:
+                                    ln = f'{e[0]}{now()}{e[1]}"{val}"{e[2]}'
+                                else:
+                                    ln = f"{e[0]}{now()}{e[1]}{_qv(safe_repr(val))}{e[2]}"
+                                if pend:
+                                    _unpend()
+                                if len(out) < maxq or _room():
+                                    put(ln)
+                                else:
+                                    mon_core._dropped[0] += 1
+                                return None
+                            if _fast_yield(lane, frame, caller, val, off, True):
+                                return None
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator yield", e)
+            on_leave(frame, code, "yield", val)
+        except RecursionError:
+            return None  # (at the limit: see above)
+
+    def ret(code, off, val):
+        try:
+            if not want(code):
+                return DISABLE
+            on_leave(_getframe(1), code, "return", val)
+        except RecursionError:
+            return None
+
+    def unwind(code, off, exc):
+        try:
+            if traced.get(id(code)):
+                on_leave(_getframe(1), code, "raise", exc)
+        except RecursionError:
+            return None
+
+    def throw(code, off, exc):
+        try:
+            if traced.get(id(code)):
+                on_enter(_getframe(1), code, exc)
+        except RecursionError:
+            return None
+
+    reg = mon.register_callback
+    reg(TOOL, E.PY_START, start)
+    reg(TOOL, E.PY_RESUME, resume)
+    reg(TOOL, E.PY_YIELD, yld)
+    reg(TOOL, E.PY_RETURN, ret)
+    reg(TOOL, E.PY_UNWIND, unwind)
+    reg(TOOL, E.PY_THROW, throw)
+    mon.set_events(TOOL, E.PY_UNWIND | E.PY_THROW)
+    gen_lanes.capture = "monitoring"
+    return True

@@ -1,0 +1,265 @@
+"""The settrace back-end (Python < 3.12): a global trace function sees the 'call'
+of every Python frame and returns a local one (no line events) for the frames of
+user generators. The program's own sys.settrace (coverage, bdb, pdb) is chained,
+not replaced. Installed only when loaded code needs it (gen_watch.scan_code)."""
+
+import sys
+
+from . import core, gen_lanes, state
+from .core import frames, OWN
+from .gen_callsites import _OP, _RETURN_OPS, _YIELD_OPS, _co
+from .gen_lanes import _fast_resume, _fast_yield, _thrown, _want, _want_code, on_enter, on_leave
+
+
+def _leave_kind(frame, code):
+    co = _co(code)
+    i = frame.f_lasti
+    try:
+        op = _OP[co[i]]
+    except IndexError:
+        return "raise"
+    if op in _YIELD_OPS:
+        return "yield"
+    if op in _RETURN_OPS:
+        return "return"
+    if op == "YIELD_FROM" or (i + 2 < len(co) and _OP[co[i + 2]] == "YIELD_FROM"):
+        return "yield"
+    return "raise"
+
+
+_exc = {}  # id(frame) -> exception seen propagating in a traced frame
+
+
+def _trace(frame, event, arg):
+    """Global trace function: 'call' of every Python frame; returns a local
+    tracer (no line events) only for the frames of user generators."""
+    # At the program's recursion limit a call in here (even id() or dict.get) fails
+    # with " while calling a Python object": swallowed, so the program's own next
+    # call fails as plain Python's does, with its message (issue 14).
+    try:
+        code = frame.f_code
+        w = _want.get(id(code))
+        if w is None:
+            w = _want_code(code)
+        if not w:
+            return None
+        thrown = None
+        i = frame.f_lasti
+        if i >= 0:
+            try:
+                if _OP[_co(code)[i]] in _YIELD_OPS:
+                    thrown = True
+            except IndexError:
+                pass
+            if thrown is None:
+                # steady state: a lane resumed by the same plain frame as last time
+                info = frames.get(id(frame))
+                if info is not None and info[3] == OWN:
+                    lane = info[0]
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
+                        try:
+                            if _fast_resume(lane, frame, caller, i):
+                                frame.f_trace_lines = False
+                                return _local
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator resume", e)
+        on_enter(frame, code, thrown)
+        if id(frame) in frames:
+            frame.f_trace_lines = False
+            return _local
+        return None
+    except RecursionError:
+        return None
+
+
+def _throw_seen(frame, exc):
+    p = _thrown.pop(id(frame), None)
+    if p is None:
+        return
+    frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
+    v = None
+    if exc is not None:
+        v = core.exc_repr(exc)
+        lane.extra = v
+    core.switch(frm, lane, reason, v, f, l, tf, tl, depth, rframe, ts=ts)
+
+
+def _local(frame, event, arg):
+    # (at the recursion limit: as in _trace)
+    try:
+        if _thrown:
+            _throw_seen(frame, arg[1] if event == "exception" else None)
+        if event == "return":
+            info = frames.get(id(frame))
+            if info is not None:
+                lane = info[0]
+                if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and state.W is not None:
+                    caller = frame.f_back
+                    if caller is lane.cframe and caller is not None:
+                        try:
+                            if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
+                                return None
+                        except RecursionError:
+                            return None
+                        except Exception as e:
+                            core.internal_error("generator yield", e)
+                code = frame.f_code
+                how = _leave_kind(frame, code)
+                if how == "yield" and arg is None:
+                    lane = info[0]
+                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
+                        how = "raise"  # the thrown exception left at the yield it was thrown into
+                if _exc:
+                    e = _exc.pop(id(frame), None)
+                    if how == "raise" and arg is None and e is not None:
+                        arg = e
+                on_leave(frame, code, how, arg)
+            return None
+        if event == "exception":
+            try:
+                _exc[id(frame)] = arg[1]
+            except Exception:
+                pass
+        return _local
+    except RecursionError:
+        return _local if event == "exception" else None
+
+
+# which loaded user code needs the frame hook (Python < 3.12: a trace hook costs
+# every Python call, so it is only installed when the program has user generators,
+# or coroutines that no asyncio Task drives)
+_hooked = [False]
+
+
+TRACE_PAD = 1
+
+
+def hook_frames():
+    if _hooked[0] or gen_lanes.capture == "monitoring":
+        return
+    _hooked[0] = True
+    import threading
+
+    # the trace function runs above every new frame: the limit is raised by its
+    # depth (hidden, recursion.pad_recursion), so the program's recursion gets as deep
+    from .recursion import pad_recursion
+
+    pad_recursion(TRACE_PAD)
+    u = sys.gettrace()  # a tracer the program set before (coverage started early)
+    _real_settrace(_trace)
+    threading.settrace(_trace)
+    _wrap_settrace(threading)
+    if u is not None:
+        _settrace(u)
+
+
+# --- the program's own sys.settrace (coverage, bdb, pdb) on the settrace back-end.
+# One trace function per thread: the runtime's stays installed and calls the
+# program's first (chained), so generator tracing goes on, and sys.gettrace()
+# answers what the program set. Threads started later get the program's
+# threading.settrace() function the same way.
+
+_real_settrace = sys.settrace
+_real_gettrace = sys.gettrace
+_utrace = {}  # thread ident -> the program's trace function there
+_uthread = [None]  # the program's threading.settrace() function
+
+
+def _settrace(func):
+    from _thread import get_ident
+
+    ident = get_ident()
+    if func is _trace:
+        # a new thread (threading's hook is the runtime's): the program's own
+        # threading.settrace() function comes with it
+        func = _uthread[0]
+    if func is None:
+        _utrace.pop(ident, None)
+        _real_settrace(_trace)
+    else:
+        _utrace[ident] = func
+        _real_settrace(_trace_chain)
+
+
+def rearm():
+    """Python turns a thread's trace function off when calling it fails (a
+    RecursionError at the program's recursion limit, on the settrace back-end):
+    put it back at the next chance (the thread's next print) and say so."""
+    if _hooked[0] and gen_lanes.capture != "monitoring" and _real_gettrace() is None:
+        from _thread import get_ident
+
+        _real_settrace(_trace_chain if get_ident() in _utrace else _trace)
+        core.mark(
+            "info", "generator tracing was off in this thread for a while (the trace hook failed at the recursion limit); events of that stretch are missing"
+        )
+
+
+def _gettrace():
+    from _thread import get_ident
+
+    return _utrace.get(get_ident())
+
+
+def _wrap_settrace(threading):
+    _settrace.__doc__ = _real_settrace.__doc__
+    _gettrace.__doc__ = _real_gettrace.__doc__
+    _settrace.__name__, _gettrace.__name__ = "settrace", "gettrace"
+    _settrace.__qualname__, _gettrace.__qualname__ = "settrace", "gettrace"
+    sys.settrace = _settrace
+    sys.gettrace = _gettrace
+
+    def settrace(func):
+        _uthread[0] = func
+
+    settrace.__doc__ = threading.settrace.__doc__
+
+    def gettrace():
+        return _uthread[0]
+
+    threading.settrace = settrace
+    if hasattr(threading, "gettrace"):
+        gettrace.__doc__ = threading.gettrace.__doc__
+        threading.gettrace = gettrace
+
+
+def _trace_chain(frame, event, arg):
+    from _thread import get_ident
+
+    u = _utrace.get(get_ident())
+    lu = None
+    if u is not None:
+        try:
+            lu = u(frame, event, arg)
+        except BaseException:
+            # Python turns tracing off in this thread when a trace function
+            # raises: the program's, and with it the runtime's
+            _utrace.pop(get_ident(), None)
+            core.mark("info", "the program's trace function raised: generators in this thread are not traced from here on")
+            raise
+    mine = _trace(frame, event, arg)
+    if mine is None:
+        return lu
+    if lu is None:
+        return mine
+    frame.f_trace_lines = True
+    return _both(lu)
+
+
+def _both(lu):
+    """A frame both tracers watch: the runtime's sees return/exception, the
+    program's every event, and its answer decides its own next tracer."""
+
+    def local(frame, event, arg):
+        nonlocal lu
+        if event == "return" or event == "exception":
+            _local(frame, event, arg)
+        if lu is not None:
+            lu = lu(frame, event, arg)
+            if lu is None:
+                frame.f_trace_lines = False
+        return local
+
+    return local

@@ -1,0 +1,122 @@
+"""Code watching: user code is seen as it is loaded (the script, the import
+system's get_code, zip imports). On the settrace back-end a module that has user
+generators (or coroutines no asyncio Task drives) installs the frame hook; on
+the sys.monitoring back-end each user generator and coroutine gets a local
+PY_START, and code that can make code (exec, compile) the global one."""
+
+import sys
+from types import CodeType
+
+from . import core, gen_lanes, gen_monitoring
+from .core import is_user_code
+from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, _want
+from .gen_settrace import _hooked, hook_frames
+
+
+def _nested(code, limit=100_000):
+    """code and the code objects nested in it (functions, classes, lambdas,
+    comprehensions), at most `limit` of them."""
+    todo = [code]
+    while todo and limit:
+        c = todo.pop()
+        limit -= 1
+        yield c
+        for k in c.co_consts:
+            if type(k) is CodeType:
+                todo.append(k)
+
+
+def _scan(code, names):
+    need = False
+    corou = False
+    try:
+        for c in _nested(code):
+            names.update(c.co_names)
+            fl = c.co_flags
+            if fl & (0x20 | CO_ASYNC_GENERATOR):
+                if core.TRACE_GENEXPR or c.co_name != "<genexpr>":
+                    need = True
+            elif fl & (CO_COROUTINE | 0x100):
+                corou = True
+    except Exception:
+        need = True
+    return need, corou
+
+
+def scan_code(code):
+    """A user module's code was loaded: install the frame hook if it needs one
+    (sys.monitoring: watch its generators)."""
+    if gen_lanes.capture == "monitoring":
+        try:
+            _watch(code)
+        except Exception as e:
+            core.internal_error("scan", e)
+        return
+    if _hooked[0]:
+        return
+    try:
+        names = set()
+        need, corou = _scan(code, names)
+        if need or (corou and not ("asyncio" in names or ASYNCIO[0])) or not names.isdisjoint(_MAKES_CODE):
+            hook_frames()
+    except Exception as e:
+        core.internal_error("scan", e)
+
+
+# The trace function's own frame, called above every new frame: the program gets
+
+
+def patch_loader():
+    try:
+        from importlib import _bootstrap_external as be
+
+        _patch_get_code(be.SourceLoader)
+        # code from a zip (a zipapp's __main__.py, modules in an archive on sys.path)
+        _patch_get_code(sys.modules["zipimport"].zipimporter)
+    except Exception as e:
+        core.internal_error("loader", e)
+
+
+def _patch_get_code(cls):
+    orig = cls.get_code
+
+    def get_code(self, fullname):
+        code = orig(self, fullname)
+        try:
+            if code is not None and (gen_lanes.capture == "monitoring" or not _hooked[0]) and core.is_user_file(code.co_filename):
+                scan_code(code)
+        except Exception:
+            pass
+        return code
+
+    get_code.__wrapped__ = orig
+    get_code.__doc__ = orig.__doc__
+    cls.get_code = get_code
+
+
+# Names whose use lets a program make code objects no loader hands over
+# (exec("def g(): yield"), compile, runpy, types.FunctionType): a program that
+# uses one gets a global PY_START, which sees every code object on its first call.
+_MAKES_CODE = frozenset(("exec", "eval", "compile", "run_path", "run_module", "interact", "FunctionType", "CodeType"))
+_START_EVERYWHERE = [False]
+
+
+def _watch(code):
+    """sys.monitoring: a local PY_START on each user generator and coroutine of
+    freshly loaded code (their first start decides the rest: want()); the global
+    PY_START when the code can make code."""
+    mon = sys.monitoring
+    names = set()
+    for c in _nested(code):
+        names.update(c.co_names)
+        if c.co_flags & GEN_FLAGS and id(c) not in _want and is_user_code(c):
+            mon.set_local_events(gen_monitoring.TOOL, c, mon.events.PY_START)
+    if not _START_EVERYWHERE[0] and not names.isdisjoint(_MAKES_CODE):
+        start_everywhere()
+
+
+def start_everywhere():
+    _START_EVERYWHERE[0] = True
+    mon = sys.monitoring
+    tool = gen_monitoring.TOOL
+    mon.set_events(tool, mon.get_events(tool) | mon.events.PY_START)
