@@ -14,8 +14,11 @@ export async function launchChromium(prefix: string): Promise<{ ctx: BrowserCont
   return { ctx, profile };
 }
 
-/** CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc). */
-export function rendererCpu(profile: string): number {
+/**
+ * CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc); with `all`, by
+ * every process of that browser (the GPU process rasters the canvas).
+ */
+export function rendererCpu(profile: string, all = false): number {
   const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -30,7 +33,11 @@ export function rendererCpu(profile: string): number {
   const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
   let cpu = 0;
   for (const [pid, p] of procs) {
-    if (!p.cmd.includes('--type=renderer')) continue;
+    if (!all && !p.cmd.includes('--type=renderer')) continue;
+    if (pid === browser) {
+      cpu += p.cpu;
+      continue;
+    }
     for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++)
       if (q === browser) {
         cpu += p.cpu;

@@ -8,7 +8,9 @@
 //   - pan/zoom: wheel events (scroll, ctrl+wheel zoom, shift+wheel pan) one per
 //     animation frame; frame intervals (requestAnimationFrame) and draw times;
 //   - live: 100,000 events/s appended in 20 ms batches for 5 s while following;
-//     frame intervals, draw times and per-batch decode times.
+//     frame intervals, draw times and per-batch decode times;
+//   - Fit: the whole trace on screen (Time scale, then Steps) redrawn every frame.
+// BENCH_FIT_ONLY=1 stops after ready, heap and Fit.
 // Usage: npm run bench:webview  (node out/test/bench/webview.js [events])
 import type { Page } from 'playwright-core';
 import { openDiagram } from '../e2e/harness';
@@ -210,6 +212,37 @@ async function main(): Promise<void> {
   say(
     `heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`,
   );
+
+  // Fit: the whole trace on one screen, redrawn once per frame (a resize, a theme change, the minimap's hover), on
+  // each scale. `render()` is timed (the canvas draw, the minimap, the table upkeep); the frame intervals say whether
+  // the redraw kept up.
+  await installFrameLoop(page);
+  for (const scale of ['time', 'steps'] as const) {
+    const cpuFit = rendererCpu(d.profile, true);
+    const fitFrames = await page.evaluate(async (sc) => {
+      const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void } }).coroscope;
+      app.setScale(sc);
+      app.fit();
+      const draws: number[] = [];
+      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
+        if (k === 60) return false;
+        const t0 = performance.now();
+        app.render();
+        draws.push(performance.now() - t0);
+        return true;
+      });
+      app.setScale('steps');
+      return { intervals, draws };
+    }, scale);
+    say(
+      `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuFit) * 1000) / fitFrames.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
+    );
+  }
+  // BENCH_FIT_ONLY=1: only ready and Fit (an A/B of the Fit redraw, base vs branch, run after run).
+  if (process.env.BENCH_FIT_ONLY) {
+    await d.close();
+    return;
+  }
 
   // For comparison: the same trace as text (`append` strings, structured-cloned), as the panel sent it before.
   await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
