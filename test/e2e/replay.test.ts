@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Diagram, ROOT, openDiagram } from './harness';
+import { traceRowsOf } from '../trace-rows';
 
 const shots = join(ROOT, 'test-results');
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -281,11 +282,8 @@ describe('replay: step cursor and Tasks pane in a real browser', function () {
       'no standard library source',
     );
     // The step right after the consumer yielded back from send(2).
-    const events = run(dir, 'producer_consumer')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => JSON.parse(l) as { type: string; value?: string; reason?: string });
+    // (the rows as the store makes them: compact generator lines are the switches they stand for)
+    const events = traceRowsOf(run(dir, 'producer_consumer')) as { type: string; value?: string; reason?: string }[];
     const send2 = events.findIndex((e) => e.type === 'switch' && e.value === '2');
     const yielded = events.findIndex((e, i) => i > send2 && e.type === 'switch' && e.reason === 'yield');
     const p = await d.page.context().newPage();

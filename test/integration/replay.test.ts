@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CoroscopeTestApi as CoroscopeApi } from '../../extension/run/test-api';
 import { api, sleep, ws } from './helpers';
+import { traceRowsOf } from '../trace-rows';
 
 const file = path.join(ws, 'examples', 'producer_consumer.py');
 const lines = () => fs.readFileSync(file, 'utf8').split('\n');
@@ -45,12 +46,8 @@ describe('replay: the editor follows the step cursor', function () {
     assert.equal(info?.exitCode, 0, info?.message);
     // The diagram has every event before the cursor is moved.
     for (let i = 0; i < 40 && ((await a.panelSummary(1500))?.events ?? 0) < info!.events; i++) await sleep(250);
-    const trace = fs
-      .readFileSync(info!.traceFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .slice(1)
-      .map((l) => JSON.parse(l));
+    // (the rows as the store makes them: the file's compact generator lines are the switches they stand for)
+    const trace = traceRowsOf(fs.readFileSync(info!.traceFile, 'utf8')) as unknown as Record<string, unknown>[];
     const send2 = trace.findIndex((e) => e.type === 'switch' && e.value === '2');
     const yield2 = trace.findIndex((e, i) => i > send2 && e.type === 'switch' && e.reason === 'yield');
     const src = lines();
