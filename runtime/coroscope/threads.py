@@ -7,7 +7,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, imports, state, thread_waits, varnames, writer
+from . import core, imports, state, thread_waits, varnames
 from .core import safe_repr, exc_repr
 from .values import func_code
 
@@ -69,7 +69,6 @@ def _patch_threading(threading):
         return o_start(self)
 
     def _bootstrap_inner(self):
-        writer.THREADED[0] = True  # (lines of two threads may cross: the writer orders them)
         ln = _thread_lanes.get(self)
         if ln is not None:
             core.thread_lanes[get_ident()] = ln

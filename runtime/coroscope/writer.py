@@ -9,7 +9,6 @@ import _thread
 from _json import encode_basestring_ascii as _qs
 from _operator import itemgetter, methodcaller
 import os
-import sys
 import time
 
 from . import state
@@ -317,10 +316,7 @@ def _pieces(chunk):
 
 _split_ts = methodcaller("partition", '"ts":')
 _after_ts = itemgetter(2)  # a line's text after its first '"ts":' ('' when it has none)
-# Set once a thread of the program ran (threads.py; a flush seeing one running):
-# from then on each flush is put in ts order (Writer._order).
-THREADED = [False]
-_threads = sys._current_frames  # (its size: the threads running; _thread._count misses some on 3.13+)
+_count = _thread._count  # Python threads running, besides the main one
 
 
 def _ts_end(r):
@@ -344,7 +340,6 @@ class Writer:
         _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
         self.last_ts = 0  # of the last line written while lines were put in order (_order)
-        THREADED[0] = False  # (a forked child runs one thread)
         self._dropped_marked = 0
         self.sinks = []
         # re-entrant: a signal handler that prints or exits may interrupt a flush
@@ -454,9 +449,7 @@ class Writer:
             # thread), one of them could land after a line a program thread queued
             # meanwhile, with a later ts.
             unpend(chunk)
-        if chunk and (THREADED[0] or len(_threads()) > 2):
-            # program threads besides the main one (and this writer's) may queue lines
-            THREADED[0] = True
+        if chunk and _count() > 1:
             self._order(chunk)
         dropped = self.total_dropped_in_queue()
         if dropped > self._dropped_marked:
@@ -503,14 +496,7 @@ class Writer:
             ln = chunk[i]
             if t < last and _ts_of(rest[i]) is not None:
                 r = rest[i]
-                e = _ts_end(r)
-                tail = r[e:]
-                if tail.startswith(',"dur":'):
-                    # a compact step: it still ends when it ended (ts + dur)
-                    d = _ts_of(tail[7:])
-                    if d is not None:
-                        tail = ',"dur":%d%s' % (max(0, t + d - last), tail[7 + _ts_end(tail[7:]) :])
-                ln = ln[: len(ln) - len(r)] + str(last) + tail
+                ln = ln[: len(ln) - len(r)] + str(last) + r[_ts_end(r) :]
             elif t > last:
                 last = t
             fixed.append(ln)
