@@ -7,7 +7,6 @@ written; a dead or slow socket only loses events for that socket.
 
 import _thread
 from _json import encode_basestring_ascii as _qs
-from _operator import itemgetter, methodcaller
 import os
 import time
 
@@ -108,19 +107,18 @@ def room():
     return len(OUT) < MAX_QUEUE
 
 
-def unpend(out=OUT):
-    """Write the held-back lines (to the queue, or to a flush's taken lines)."""
+def unpend():
     while PEND:
         try:
             ln = PEND.pop()
         except IndexError:
             break
-        if out is not OUT or len(OUT) < SOFT_QUEUE or room():
+        if len(OUT) < SOFT_QUEUE or room():
             if ln.gent is not None:
-                out.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
+                OUT.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
             else:
                 # (it resumes where it last suspended: line et)
-                out.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
+                OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
             DROPPED[0] += 1
         ln.held = False
@@ -314,32 +312,12 @@ def _pieces(chunk):
         i = j
 
 
-_split_ts = methodcaller("partition", '"ts":')
-_after_ts = itemgetter(2)  # a line's text after its first '"ts":' ('' when it has none)
-_count = _thread._count  # Python threads running, besides the main one
-
-
-def _ts_end(r):
-    """Where the ts at the start of r (a line's text after '"ts":') ends."""
-    j = r.find(",")
-    k = r.find("}")
-    return k if j < 0 or 0 <= k < j else j
-
-
-def _ts_of(r):
-    try:
-        return int(r[: _ts_end(r)])
-    except ValueError:
-        return None
-
-
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
         del PEND[:]
         _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
-        self.last_ts = 0  # of the last line written while lines were put in order (_order)
         self._dropped_marked = 0
         self.sinks = []
         # re-entrant: a signal handler that prints or exits may interrupt a flush
@@ -431,6 +409,8 @@ class Writer:
         if not self.sinks:
             del OUT[:]
             return True
+        if PEND:
+            unpend()
         if not self.lock.acquire(True, wait):
             return False
         try:
@@ -442,15 +422,6 @@ class Writer:
     def _flush(self, final):
         with self.take_lock:
             chunk = _take(final)
-        if PEND:
-            # held-back lines go after the taken ones: nothing was queued after them
-            # (whoever queues a line unpends first), and a line another thread queues
-            # from now on goes to the next flush. Queued from here (by the writer
-            # thread), one of them could land after a line a program thread queued
-            # meanwhile, with a later ts.
-            unpend(chunk)
-        if chunk and _count() > 1:
-            self._order(chunk)
         dropped = self.total_dropped_in_queue()
         if dropped > self._dropped_marked:
             k = dropped - self._dropped_marked
@@ -464,44 +435,6 @@ class Writer:
         for data, n in _pieces(chunk):
             for s in self.sinks:
                 s.write(data, n, final)
-
-    def _order(self, chunk):
-        """Lines in ts order while program threads run besides the writer's: a thread
-        can be switched out between taking a line's time and queueing it, so another
-        thread's later lines may be queued first (issue 14). The check is C-speed
-        (each line's text from its ts on, compared as strings: equal-length ts sort as
-        numbers); only when it fails are the lines parsed, sorted by ts (stably), and
-        a line older than what was written already gets that time (lines may repeat a
-        neighbour's ts, docs/protocol.md)."""
-        rest = list(map(_after_ts, map(_split_ts, chunk)))
-        last = self.last_ts
-        if rest == sorted(rest):
-            first = _ts_of(rest[0])
-            if first is not None and first >= last:
-                t = _ts_of(rest[-1])
-                if t is not None:
-                    self.last_ts = t
-                return
-        keys = []
-        k = last
-        for r in rest:
-            t = _ts_of(r)
-            if t is not None:
-                k = t
-            keys.append(k)  # (a line without a ts keeps its place after the one before)
-        order = sorted(range(len(chunk)), key=keys.__getitem__)
-        fixed = []
-        for i in order:
-            t = keys[i]
-            ln = chunk[i]
-            if t < last and _ts_of(rest[i]) is not None:
-                r = rest[i]
-                ln = ln[: len(ln) - len(r)] + str(last) + r[_ts_end(r) :]
-            elif t > last:
-                last = t
-            fixed.append(ln)
-        chunk[:] = fixed
-        self.last_ts = last
 
     def write_now(self, ev):
         """Queue ev and flush synchronously (header, finish)."""
