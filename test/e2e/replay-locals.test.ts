@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { expandCompact, isCompact, type TaskEvent, type TraceLine, unfoldTransfer } from '../../protocol/events';
+import type { TraceLine } from '../../protocol/events';
+import { traceRows as rowsOf } from '../trace-rows';
 import { type Diagram, ROOT, openDiagram } from './harness';
 
 const shots = join(ROOT, 'test-results');
@@ -48,24 +49,7 @@ async function goStep(p: Page, n: number): Promise<Record<string, Record<string,
   return paneLocals(p);
 }
 
-/**
- * The diagram's rows of a trace, as the store makes them: header and locals lines are not rows, and compact lines
- * (a generator's `gresume`/`gyield`/`gstep`, asyncio's `resume`/`suspend`/`step`, a transfer's folded step start)
- * are the switches they stand for.
- */
-function traceRows(lines: Line[]): Line[] {
-  const declared = new Map<string, TaskEvent>();
-  return lines.flatMap((l): Line[] => {
-    if (l.type === 'header' || l.type === 'locals') return [];
-    const e = l as unknown as TraceLine;
-    if (e.type === 'task') declared.set(e.id, e);
-    if (e.type === 'send' || e.type === 'recv') {
-      const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
-      return [...resume, transfer] as unknown as Line[];
-    }
-    return (isCompact(e) ? expandCompact(e, declared.get(e.task)) : [e]) as unknown as Line[];
-  });
-}
+const traceRows = (lines: Line[]): Line[] => rowsOf(lines as unknown as TraceLine[]) as unknown as Line[];
 
 describe('replay: locals in the Tasks pane (real browser)', function () {
   this.timeout(180_000);
