@@ -4,9 +4,13 @@
 import { expandCompact, isCompact, type TaskEvent, type TraceLine, unfoldTransfer } from '../protocol/events';
 
 export function traceRows(lines: readonly TraceLine[]): TraceLine[] {
+  return expandLines(lines.filter((e) => e.type !== 'header' && (e.type as string) !== 'locals'));
+}
+
+/** Every line as the events it stands for (compact lines and folded step starts expanded; the others as they are). */
+export function expandLines(lines: readonly TraceLine[]): TraceLine[] {
   const declared = new Map<string, TaskEvent>();
   return lines.flatMap((e): TraceLine[] => {
-    if (e.type === 'header' || (e.type as string) === 'locals') return [];
     if (e.type === 'task') declared.set(e.id, e);
     if (e.type === 'send' || e.type === 'recv') {
       const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));

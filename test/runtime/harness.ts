@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandCompact, isCompact, unfoldTransfer, validateEvent, type TaskEvent, type TraceLine } from '../../protocol/events';
+import { validateEvent, type TraceLine } from '../../protocol/events';
+import { expandLines } from '../trace-rows';
 
 function findRoot(): string {
   let d = __dirname;
@@ -144,25 +145,14 @@ function shq(s: string): string {
 }
 
 /**
- * Parses and validates every line (throws on the first invalid one), and expands the compact asyncio step
- * events into the switches they stand for, as every reader does; `lines` keeps the text as written.
+ * Parses and validates every line (throws on the first invalid one), and expands compact lines into the switches
+ * they stand for, as every reader does (test/trace-rows.ts); `lines` keeps the text as written.
  */
 export function parseTrace(text: string, ordered = true): { events: TraceLine[]; lines: string[] } {
   const lines = text.split('\n').filter((l) => l.length > 0);
-  const declared = new Map<string, TaskEvent>();
   const parsed = parseLines(lines);
   if (ordered) checkTimeOrder(parsed);
-  return {
-    events: parsed.flatMap((e): TraceLine[] => {
-      if (e.type === 'task') declared.set(e.id, e);
-      if (e.type === 'send' || e.type === 'recv') {
-        const { resume, transfer } = unfoldTransfer(e, declared.get(e.task));
-        return [...resume, transfer];
-      }
-      return isCompact(e) ? expandCompact(e, declared.get(e.task)) : [e];
-    }),
-    lines,
-  };
+  return { events: expandLines(parsed), lines };
 }
 
 /**
