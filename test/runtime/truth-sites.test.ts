@@ -45,3 +45,34 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+// Issue 16 point 1 (asyncio): a task's site is the call that made the task (create_task, gather, ensure_future, a
+// callback of the program's), never the line that made its coroutine object, and never a line below the event loop
+// (`asyncio.run(main())`) for a task that asyncio's own code made in a loop callback: that one says first-run.
+const AIO = 'test/fixtures/python/truth_aio_sites.py';
+for (const py of PYTHONS) {
+  describe(`truth: asyncio task creation sites on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('create_task / gather / ensure_future / a callback are the sites; tasks made by asyncio in callbacks say first-run', () => {
+      const r = runTraced(py, AIO);
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, AIO).stdout);
+      const kind = new Map(tasks(r.events).map((t) => [t.id, t.kind]));
+      const got = tasks(r.events, 'asyncio-task').map((t) => [t.name, kind.get(t.parent ?? ''), t.line, t.site ?? 'create']);
+      assert.deepEqual(got, [
+        ['main', 'main', 49, 'create'],
+        // `c = work(1)` awaited directly is no task; `d = work(2)` (line 30) becomes one at create_task (line 31)
+        ['work', 'asyncio-task', 31, 'create'],
+        ['a', 'asyncio-task', 33, 'create'],
+        ['work', 'asyncio-task', 33, 'create'],
+        // helper() made the coroutine (line 14); ensure_future made the task
+        ['work', 'asyncio-task', 34, 'create'],
+        // the program's own callback, run by the loop
+        ['work', 'event-loop', 37, 'create'],
+        // start_server's protocol and run_coroutine_threadsafe's callback: first run at the coroutine's def
+        ['handle', 'event-loop', 17, 'first-run'],
+        ['work', 'event-loop', 4, 'first-run'],
+      ]);
+    });
+  });
+}
