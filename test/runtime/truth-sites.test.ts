@@ -72,3 +72,21 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+// Coroutines driven by hand (no asyncio): a coroutine function's calls are not watched on any version (an asyncio
+// program makes one per await: gen_sites.py), so `c = work(1)` is never claimed as seen: the site is the first
+// send, and says so.
+const CORO = 'test/fixtures/python/truth_coro_sites.py';
+for (const py of PYTHONS) {
+  describe(`truth: hand-driven coroutine sites on ${py.name}`, function () {
+    this.timeout(60_000);
+    it('a coroutine object made at one line and first sent to at another: site first-run at the send', () => {
+      const r = runBothWays(py, CORO);
+      const got = tasks(r.events, 'coroutine').map((t) => [t.name, t.parent, t.line, t.site ?? 'create']);
+      assert.deepEqual(got, [
+        ['work', '1', 19, 'first-run'],
+        ['work', '1', 21, 'first-run'],
+      ]);
+    });
+  });
+}
