@@ -230,7 +230,13 @@ def failed(run, e):
     if isinstance(e, SystemExit):
         c = e.code
         state.process["exit"] = 0 if c is None else c if isinstance(c, int) else 1
-        raise e
+        try:
+            raise e
+        finally:
+            # (e -> its traceback -> this frame -> e: a cycle that would keep the
+            # program's frames and their locals alive until a collection at exit,
+            # where plain Python frees them in order as SystemExit unwinds)
+            e = None
     _strip_all(e)
     if isinstance(e, KeyboardInterrupt):
         sys.excepthook(type(e), e, e.__traceback__)
