@@ -40,6 +40,8 @@ def on_enter(frame, code, thrown=None):
             mode = info[3]
             if mode == OWN:
                 _resume(info[0], frame, code, thrown)
+            elif mode == DELEGATED and thrown is not None:
+                _thrown_into(info, frame, code, thrown)
             return
         caller = frame.f_back
         ck = call_info(caller) if caller is not None else ("other", None)
@@ -86,8 +88,29 @@ def _caller_lane(lane, caller):
     return ln
 
 
-def _resume(lane, frame, code, thrown):
+def _thrown_into(info, frame, code, thrown):
+    """gen.throw() hands the exception straight to the innermost generator a
+    `yield from` delegates to, without resuming the delegators (their frames stay
+    linked below it): when that one catches it and yields, no delegator runs, so
+    the throw and its yield are only seen here. Kept in _direct (with the frame
+    that called throw) so that the delegator's own resume, when the exception or a
+    return comes back up to it, does not draw the throw twice."""
+    lane = info[0]
     caller = frame.f_back
+    while caller is not None:
+        up = frames.get(id(caller))
+        if up is None or up[0] is not lane:
+            break
+        caller = caller.f_back
+    if caller is None or call_info(caller)[0] != "throw":
+        return  # close(): the delegator is closed right after, which is what is drawn
+    _resume(lane, frame, code, thrown, caller)
+    _direct[id(lane)] = caller
+
+
+def _resume(lane, frame, code, thrown, caller=None):
+    if caller is None:
+        caller = frame.f_back
     frm = _caller_lane(lane, caller)
     ck = call_info(caller) if caller is not None else ("other", None)
     kind = ck[0]
@@ -113,6 +136,8 @@ def _resume(lane, frame, code, thrown):
     lane.ysite = None
     if lane.passthru:
         return
+    if _direct and _direct.pop(id(lane), None) is not None:
+        return  # the throw it passes on was drawn into its delegated generator (_thrown_into)
     lane.since = now()
     if thrown is True and kind == "throw" and value is None and caller is not None:
         # settrace: the thrown exception is seen by the generator's next event
@@ -146,11 +171,26 @@ def on_leave(frame, code, how, val):
         lane, depth, _, mode = info
         if lane.held:
             _settle(lane)  # (its held resume goes first)
+        if (
+            _direct
+            and how == "yield"
+            and val is None
+            and mode == DELEGATED
+            and capture == "settrace"
+            and lane.last == "throw"
+            and frame.f_lasti == lane.rlasti
+            and id(lane) in _direct
+        ):
+            how = "raise"  # settrace: the exception thrown in straight (_thrown_into) left where it came in, up to the delegator
         if how != "yield":
             del frames[fid]
         if mode == DELEGATED:
             if how == "yield" and lane.ysite is None:
                 lane.ysite = (code.co_filename, frame.f_lineno, depth, _qualname(code))
+                back = _direct.pop(id(lane), None) if _direct else None
+                if back is not None:
+                    # thrown into straight (_thrown_into), it yields straight back: no delegator runs
+                    _leave_own(lane, frame, code, how, val, back)
             elif how == "return":
                 # what a `yield from` / `await`-ed generator returns to its delegator:
                 # a switch within the lane, back to the delegator's depth
@@ -178,8 +218,9 @@ def on_leave(frame, code, how, val):
         core.internal_error("generator leave", e)
 
 
-def _leave_own(lane, frame, code, how, val):
-    caller = frame.f_back
+def _leave_own(lane, frame, code, how, val, caller=None):
+    if caller is None:
+        caller = frame.f_back
     to = _caller_lane(lane, caller)
     ys = lane.ysite
     lane.ysite = None
@@ -431,3 +472,4 @@ def _step_line(lane, ey, val, ts):
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
+_direct = {}  # id(lane) -> the frame that called throw() on a lane thrown into straight at a delegated generator (_thrown_into)
