@@ -71,6 +71,12 @@ def classify(lane, val, inner):
             det = ("fd=%d %s" % (fd, direction)) if fd is not None else "%s %s" % (name, direction)
             return "io-wait", "fd", det, None, val, "fd", None
         if fn.endswith("asyncio/tasks.py") and name in ("wait_for", "wait", "_wait", "gather", "shield"):
+            if name == "wait_for" and _local(inner, "timeout_handle") is not None:
+                # 3.11's wait_for waits on its own future, released by the awaited call's end or by its timer:
+                # which one is told at the wake by whether the call is done (see wake)
+                f = _local(inner, "fut")
+                if is_future(f):
+                    return "await", "future", name, None, val, "done", (f,) + tuple(aio_tasks.site(lane)[:2])
             return "await", "future", name, None, val, "done", None
     try:
         for cb in _callbacks(val):
@@ -109,6 +115,13 @@ def wake(lane, w, ts=None):
         cause, by, bf, bl = c
     elif cancelled and cause != "done":
         cause = "cancel"
+    elif type(obj) is tuple:
+        # 3.11 wait_for (classify): its call still running means its timer released it
+        st = future_state(obj[0])
+        if st is not None and st[0] == "PENDING":
+            cause, by, bf, bl = "timeout", lane, obj[1], obj[2]
+        else:
+            by = aio_tasks.lane_of(obj[0])
     elif type(obj) is core.Lane:
         by = obj
         if obj.esite is not None:

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import type { TraceLine } from '../../protocol/events';
 import { PYTHONS, ofType, runBothWays, switches, tasks } from './harness';
 
-function lane(events: TraceLine[], name: string): string {
-  const t = tasks(events).find((x) => x.name === name);
+function lane(events: TraceLine[], name: string, kind?: string): string {
+  const t = tasks(events, kind).find((x) => x.name === name);
   assert.ok(t, `a task named ${name}`);
   return t.id;
 }
@@ -57,6 +57,29 @@ for (const py of PYTHONS) {
           ['unfinished', 37],
         ],
       );
+    });
+  });
+}
+
+for (const py of PYTHONS) {
+  describe(`truth walk: asyncio on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // 3.11's wait_for waits on a future of its own that its timer releases: the wake read `done`, as if the slow call
+    // had finished, where the timeout had fired.
+    it('the first wake of a wait_for that times out is the timeout, at the wait_for line; one in time is not', () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk_wait_for.py');
+      const main = lane(r.events, 'main', 'asyncio-task');
+      const firstWakeAfter = (line: number) => {
+        const i = r.events.findIndex((e) => e.type === 'block' && e.task === main && e.line === line);
+        assert.ok(i >= 0, `main blocks at line ${line}`);
+        const w = r.events.slice(i).find((e) => e.type === 'wake' && e.task === main);
+        assert.ok(w && w.type === 'wake');
+        return w;
+      };
+      const late = firstWakeAfter(12);
+      assert.deepEqual([late.cause, late.by, late.byLine], ['timeout', main, 12]);
+      assert.notEqual(firstWakeAfter(15).cause, 'timeout');
     });
   });
 }
