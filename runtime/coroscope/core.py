@@ -46,7 +46,9 @@ class Lane:
         "wby",
         "esite",
         "gent",
-        "gval",
+        "grun",
+        "gye",
+        "gmix",
     )
 
     def __init__(self, id, kind, name, parent):
@@ -79,8 +81,10 @@ class Lane:
         self.wby = None  # why its next wake happens, when another task decided it:
         # (cause, lane, file, line) (a cancel(), a timeout, a kill)
         self.esite = None  # (file, line) where it ended (a joiner's wake names it)
-        self.gent = None  # generators: a held-back resume (writer.PEND): its line parts (gens.py),
-        self.gval = None  # and the value sent
+        self.gent = None  # generators: a held-back run of turns (writer.PEND): its resume's line parts (gen_lanes.py),
+        self.grun = None  # the run: ts, sent, ts, value per turn (a resume alone at its end until its yield)
+        self.gye = None  # its yield's line parts
+        self.gmix = False  # a value of the run is not a small int (gen_lanes._run_text)
 
 
 def new_id():

@@ -275,11 +275,13 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             return False
         code = frame.f_code
         cc = caller.f_code
+        # how the callbacks read the value sent: None (unknown), a local's name, a
+        # global's ("global", name) (read there without a call), or (spec,)
         if kind != "send" or spec is None:
             spec = None
         elif spec[0] == "fast":
             spec = spec[1]
-        else:
+        elif spec[0] != "global":
             spec = (spec,)
         if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
             # resumed from its declared site's lane and file: a compact line (protocol:
@@ -309,7 +311,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
         if type(spec) is str:
             v = caller.f_locals.get(spec, _MISSING)
         else:
-            v = _arg_value(caller, spec[0])
+            v = _arg_value(caller, spec if len(spec) == 2 else spec[0])
         if v is _MISSING:
             val = ""
         elif type(v) is int and -_BIG < v < _BIG:
@@ -381,14 +383,14 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
 
 
 def _sent(v):
-    """A sent value as held with its resume (writer.PEND), when not a small int (kept
-    as it is): its JSON string, or "" when unknown. No reference to the program's
-    object is kept (it would outlive the step: __del__ timing)."""
-    return "" if v is _MISSING else _qv(safe_repr(v))
+    """A sent value as kept in a run (writer.PEND) when not a small int (kept as it
+    is): its JSON string, or None when unknown. No reference to the program's
+    object is kept (it would outlive the turn: __del__ timing)."""
+    return None if v is _MISSING else _qv(safe_repr(v))
 
 
 def _settle(lane):
-    """Its held resume was taken by another thread's unpend (the writer thread's
+    """Its held run was taken by another thread's unpend (the writer thread's
     flush): let that thread write it first (bounded: never hang the program)."""
     if _PEND:
         _unpend()
@@ -398,35 +400,73 @@ def _settle(lane):
         time.sleep(0)
 
 
-def _held_line(lane):
-    """The gresume line of a held-back resume that another line came before its yield
+# A run of turns of one generator driven from its declared site, with nothing else
+# written in between, is held back (writer.PEND) and written as one gsteps line
+# (protocol: "gsteps"): the ts, sent values and yielded values of a turn are kept
+# as Python ints in one list, and formatted in bulk by C (repr of a list) when the
+# run is written. Formatting four integers per turn in an f-string was the largest
+# cost of a 3.12+ ping-pong (docs/benchmarks.md). A run ends when anything else is
+# written (unpend), when the writer thread flushes (every FLUSH_INTERVAL: the live
+# view stays current), or at RUN turns (a line stays a few KB).
+RUN = 4 * 256  # list entries: 4 per turn
+GSTEPS = '{"type":"gsteps","ts":'
+_B53 = 1 << 53  # ints kept as JSON numbers in a run: exact in every JSON reader
+_sub = __import__("operator").sub
+
+
+def _arr(xs):
+    """A run's values as a JSON array: ints (as strings beyond what every JSON reader
+    holds exactly), JSON strings, None (unknown: null)."""
+    return "[" + ",".join([x if type(x) is str else "null" if x is None else int.__repr__(x) if -_B53 < x < _B53 else '"%d"' % x for x in xs]) + "]"
+
+
+def _ints(xs):
+    """A run's values as a JSON array: the common case of small ints only is one repr, in C."""
+    if xs and -_B53 < min(xs) and max(xs) < _B53:
+        return repr(xs)
+    return _arr(xs)
+
+
+def _val(x):
+    return '"%d"' % x if type(x) is int else x
+
+
+def _run_text(lane):
+    """The held run's line(s): its complete turns (one gstep line, or one gsteps
+    line for several), then a gresume line for a resume still waiting for its yield
     (writer.unpend)."""
-    e = lane.gent
-    v = lane.gval
-    if type(v) is int:
-        val = ',"value":"%d"' % v
-    elif v:
-        val = ',"value":' + v
-    else:
-        val = ""
-    return "%s%d%s%s%s" % (e[2], lane.since, e[3], val, e[4])
+    b = lane.grun
+    r = lane.gent
+    nb = len(b)
+    n = nb >> 2
+    text = ""
+    if n == 1:
+        sv = b[1]
+        sent = "" if sv is None else ',"sent":' + _val(sv)
+        text = '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, b[0], b[2] - b[0], lane.gye[3], r[5], sent, _val(b[3]))
+    elif n:
+        m = 4 * n
+        tl = b[0:m:2]
+        if lane.gmix:
+            sent = "" if r[1] is None else ',"sent":' + _arr(b[1:m:4])
+            vals = _arr(b[3:m:4])
+        else:
+            sent = "" if r[1] is None else ',"sent":' + _ints(b[1:m:4])
+            vals = _ints(b[3:m:4])
+        text = '%s%d,"dur":%r%s%s%s,"value":%s}\n' % (GSTEPS, b[0], list(map(_sub, tl[1:], tl[:-1])), lane.gye[3], r[5], sent, vals)
+    if nb & 2:
+        sv = b[-1]
+        val = "" if sv is None else ',"value":' + _val(sv)
+        text += "%s%d%s%s%s" % (r[2], b[-2], r[3], val, r[4])
+    return text
 
 
-writer.HELD_LINE[0] = _held_line
+def _run_events(lane):
+    return len(lane.grun) >> 1
 
 
-def _step_line(lane, ey, val, ts):
-    """The gstep line of a held-back resume and its yield (the uncommon values)."""
-    sv = lane.gval
-    if type(sv) is int:
-        sent = ',"sent":"%d"' % sv
-    elif sv:
-        sent = ',"sent":' + sv
-    else:
-        sent = ""
-    v = '"%d"' % val if type(val) is int and -_BIG < val < _BIG else _qv(safe_repr(val))
-    since = lane.since
-    return '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, since, ts - since, ey[3], lane.gent[5], sent, v)
+writer.HELD_LINE[0] = _run_text
+writer.HELD_LINE[1] = _run_events
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
