@@ -48,6 +48,7 @@ class Lane:
         "gent",
         "grun",
         "gye",
+        "gyo",
         "gmix",
     )
 
@@ -84,6 +85,7 @@ class Lane:
         self.gent = None  # generators: a held-back run of turns (writer.PEND): its resume's line parts (gen_lanes.py),
         self.grun = None  # the run: ts, sent, ts, value per turn (a resume alone at its end until its yield)
         self.gye = None  # its yield's line parts
+        self.gyo = -1  # and that yield's instruction offset (its first yield sets both)
         self.gmix = False  # a value of the run is not a small int (gen_lanes._run_text)
 
 

@@ -5,6 +5,7 @@ resume and yield of a generator driven from its declared site are written
 compactly (_fast_resume / _fast_yield: gresume / gyield / gstep lines)."""
 
 import os
+import sys
 import time
 
 from . import core, gen_sites, state, writer
@@ -14,6 +15,8 @@ from .gen_callsites import _MISSING, _OP, _YIELD_OPS, _arg_value, _co, call_info
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
 CO_ASYNC_GENERATOR = 0x200
+CO_OPTIMIZED = 0x1
+LIVE_LOCALS = sys.version_info >= (3, 13)  # frame.f_locals is a live view (PEP 667)
 capture = "settrace"  # the back-end in use (gens.install): "settrace" or "monitoring"
 ASYNCIO = [False]  # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
 FORCE = os.environ.get(state.ENV_FRAMES) == "1"
@@ -263,6 +266,32 @@ _unpend = core.unpend
 _BIG = 1 << 60
 
 
+def _reader(caller, cc, spec):
+    """How a run's turns read the value sent in the caller (gen_monitoring): the
+    bound ``get`` of the mapping the name is in and the name; None: no value sent
+    is known; False: read it the general way (_sent_at). A module's (or class
+    body's) names are its real namespace dict, a function's locals on 3.13+ a live
+    view of its frame (PEP 667; 3.12 gives a snapshot: not kept); globals the
+    module's dict (a name missing there is looked up again, in the builtins)."""
+    if spec is None:
+        return None, None
+    if type(spec) is str:
+        if not cc.co_flags & CO_OPTIMIZED or LIVE_LOCALS:
+            return caller.f_locals.get, spec
+    elif len(spec) == 2:
+        return caller.f_globals.get, spec[1]
+    return False, None
+
+
+def _sent_at(caller, spec):
+    """The value sent (a small int as it is, else as _sent), read the general way."""
+    if type(spec) is str:
+        v = caller.f_locals.get(spec, _MISSING)
+    else:
+        v = _arg_value(caller, spec if len(spec) == 2 else spec[0])
+    return v if type(v) is int else _sent(v)
+
+
 def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     key = caller.f_lasti * 1048576 + fl
     d = lane.fmt
@@ -285,7 +314,8 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             spec = (spec,)
         if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
             # resumed from its declared site's lane and file: a compact line (protocol:
-            # gresume), or with its yield as one gstep line (the last part)
+            # gresume), or a turn of a run (gsteps: the last four parts)
+            src, name = _reader(caller, cc, spec)
             e = (
                 kind,
                 spec,
@@ -293,6 +323,9 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
                 ',"task":"%s","line":%d,"toLine":%d' % (lane.id, caller.f_lineno, frame.f_lineno),
                 "}\n",
                 ',"toLine":%d,"at":%d' % (frame.f_lineno, caller.f_lineno),
+                src,
+                name,
+                key,
             )
         else:
             e = (
@@ -302,9 +335,12 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
                 ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
                 ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename), frame.f_lineno),
                 None,
+                None,
+                None,
+                key,
             )
         d[key] = e
-    kind, spec, head, pre, post, _ = e
+    kind, spec, head, pre, post = e[:5]
     if spec is None:
         val = ""
     else:
@@ -414,10 +450,18 @@ _B53 = 1 << 53  # ints kept as JSON numbers in a run: exact in every JSON reader
 _sub = __import__("operator").sub
 
 
+def _num(x):
+    """An int of a run as JSON: a number when every JSON reader holds it exactly,
+    else its text as the plain switch has it (safe_repr: ints are immutable, so
+    reading one here, later and in another thread, gives what it gave then)."""
+    if -_B53 < x < _B53:
+        return int.__repr__(x)
+    return '"%d"' % x if -_BIG < x < _BIG else _qv(safe_repr(x))
+
+
 def _arr(xs):
-    """A run's values as a JSON array: ints (as strings beyond what every JSON reader
-    holds exactly), JSON strings, None (unknown: null)."""
-    return "[" + ",".join([x if type(x) is str else "null" if x is None else int.__repr__(x) if -_B53 < x < _B53 else '"%d"' % x for x in xs]) + "]"
+    """A run's values as a JSON array: ints (_num), JSON strings, None (unknown: null)."""
+    return "[" + ",".join([x if type(x) is str else "null" if x is None else _num(x) for x in xs]) + "]"
 
 
 def _ints(xs):
@@ -428,7 +472,10 @@ def _ints(xs):
 
 
 def _val(x):
-    return '"%d"' % x if type(x) is int else x
+    """A value as a gstep / gresume line has it (a JSON string)."""
+    if type(x) is not int:
+        return x
+    return '"%d"' % x if -_BIG < x < _BIG else _qv(safe_repr(x))
 
 
 def _run_text(lane):

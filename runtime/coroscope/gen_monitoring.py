@@ -19,6 +19,7 @@ from .gen_lanes import (
     _qv,
     _room,
     _sent,
+    _sent_at,
     _settle,
     RUN,
     _unpend,
@@ -124,23 +125,16 @@ def install():
                     # rest of the steady-state guard held then and still does): one more
                     # turn if resumed at the same site (gen_lanes: "A run of turns")
                     try:
-                        d = lane.fmt
-                        e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
-                        if e is not None and e is lane.gent:
-                            spec = e[1]
-                            if spec is None:
+                        e = lane.gent
+                        if caller.f_lasti * 1048576 + off == e[8]:
+                            src = e[6]
+                            if src is None:
                                 v = None
                             else:
-                                if type(spec) is str:
-                                    v = caller.f_locals.get(spec, _MISSING)
-                                elif len(spec) == 2:
-                                    v = caller.f_globals.get(spec[1], _MISSING)
-                                    if v is _MISSING:
-                                        v = _arg_value(caller, spec)
-                                else:
-                                    v = _arg_value(caller, spec[0])
-                                if type(v) is not int or not -big < v < big:
-                                    v = _sent(v)
+                                v = src(e[7], _MISSING) if src is not False else _MISSING
+                                if type(v) is not int:
+                                    v = _sent_at(caller, e[1]) if v is _MISSING else _sent(v)
+                                    lane.gmix = True
                             ts = now()
                             try:
                                 p = pend.pop()
@@ -151,13 +145,11 @@ def install():
                                 if len(b) < run:
                                     b.append(ts)
                                     b.append(v)
-                                    if type(v) is not int and spec is not None:
-                                        lane.gmix = True
                                     pend.append(lane)
                                     return None
                             if p is not None:
                                 pend.append(p)
-                            _settle(lane)  # (its run, and anything held before it, is written first)
+                        _settle(lane)  # (its run, and anything held before it, is written first)
                     except RecursionError:
                         return None
                     except Exception as e:
@@ -167,7 +159,7 @@ def install():
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
                         if e is not None:
-                            kind, spec, head, pre, post, step = e
+                            kind, spec, head, pre, post, step = e[:6]
                             if spec is None:
                                 v = _MISSING
                             elif type(spec) is str:
@@ -187,10 +179,11 @@ def install():
                             if step is not None:
                                 # held back (writer.PEND) as the first turn of a run: written
                                 # with its yield and the next turns as one gsteps line
-                                v = v if type(v) is int and -big < v < big else _sent(v)
+                                v = v if type(v) is int else _sent(v)
                                 lane.grun = [ts, v]
                                 lane.gent = e
                                 lane.gye = None
+                                lane.gyo = -1
                                 lane.gmix = spec is not None and type(v) is not int
                                 lane.held = True
                                 pend.append(lane)
@@ -223,37 +216,58 @@ def install():
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 d = lane.fmt
-                if lane.held and d is not None:
+                if lane.held:
                     # its resume is held in its run (nothing was written since): this yield
-                    # ends the turn, and the run stays held
-                    caller = frame.f_back
-                    if caller is lane.cframe:
-                        try:
-                            e = d.get(-1 - (caller.f_lasti * 1048576 + off))
-                            ye = lane.gye
-                            if e is not None and (ye is e or ye is None):
-                                ts = now()
-                                try:
-                                    p = pend.pop()
-                                except IndexError:
-                                    p = None
-                                if p is lane:
-                                    b = lane.grun
-                                    lane.gye = e
-                                    b.append(ts)
-                                    if type(val) is int and -big < val < big:
-                                        b.append(val)
-                                    else:
-                                        b.append(_qv(safe_repr(val)))
-                                        lane.gmix = True
-                                    pend.append(lane)
-                                    return None
-                                if p is not None:
-                                    pend.append(p)
-                        except RecursionError:
-                            return None
-                        except Exception as e:
-                            core.internal_error("generator yield", e)
+                    # ends the turn, and the run stays held. Its resumer and where it is in
+                    # it are those its resume was checked for: a run's yield is known by
+                    # its own offset, after the first (gyo).
+                    try:
+                        if off == lane.gyo:
+                            ts = now()
+                            try:
+                                p = pend.pop()
+                            except IndexError:
+                                p = None
+                            if p is lane:
+                                b = lane.grun
+                                b.append(ts)
+                                if type(val) is int:
+                                    b.append(val)
+                                else:
+                                    b.append(_qv(safe_repr(val)))
+                                    lane.gmix = True
+                                pend.append(lane)
+                                return None
+                            if p is not None:
+                                pend.append(p)
+                        elif lane.gye is None and d is not None:
+                            caller = frame.f_back
+                            if caller is lane.cframe:
+                                e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                                if e is not None:
+                                    ts = now()
+                                    try:
+                                        p = pend.pop()
+                                    except IndexError:
+                                        p = None
+                                    if p is lane:
+                                        b = lane.grun
+                                        lane.gye = e
+                                        lane.gyo = off
+                                        b.append(ts)
+                                        if type(val) is int:
+                                            b.append(val)
+                                        else:
+                                            b.append(_qv(safe_repr(val)))
+                                            lane.gmix = True
+                                        pend.append(lane)
+                                        return None
+                                    if p is not None:
+                                        pend.append(p)
+                    except RecursionError:
+                        return None
+                    except Exception as e:
+                        core.internal_error("generator yield", e)
                     _settle(lane)
                 if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
