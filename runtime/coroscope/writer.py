@@ -116,7 +116,7 @@ def unpend():
             break
         if len(OUT) < SOFT_QUEUE or room():
             if ln.gent is not None:
-                OUT.append(HELD_LINE[0](ln))  # a generator's run of turns (gen_lanes.py)
+                OUT.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
             else:
                 # (it resumes where it last suspended: line et)
                 OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
