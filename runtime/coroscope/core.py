@@ -47,9 +47,6 @@ class Lane:
         "esite",
         "gent",
         "grun",
-        "gye",
-        "gyo",
-        "gmix",
     )
 
     def __init__(self, id, kind, name, parent):
@@ -83,10 +80,7 @@ class Lane:
         # (cause, lane, file, line) (a cancel(), a timeout, a kill)
         self.esite = None  # (file, line) where it ended (a joiner's wake names it)
         self.gent = None  # generators: a held-back run of turns (writer.PEND): its resume's line parts (gen_lanes.py),
-        self.grun = None  # the run: ts, sent, ts, value per turn (a resume alone at its end until its yield)
-        self.gye = None  # its yield's line parts
-        self.gyo = -1  # and that yield's instruction offset (its first yield sets both)
-        self.gmix = False  # a value of the run is not a small int (gen_lanes._run_text)
+        self.grun = None  # and the run itself (gen_lanes: RUN_TURNS, RUN_YE, RUN_YO, RUN_MIX)
 
 
 def new_id():

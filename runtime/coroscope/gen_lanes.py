@@ -445,6 +445,12 @@ def _settle(lane):
 # written (unpend), when the writer thread flushes (every FLUSH_INTERVAL: the live
 # view stays current), or at RUN turns (a line stays a few KB).
 RUN = 4 * 256  # list entries: 4 per turn
+# A lane's run (lane.grun, one slot: a bigger Lane costs every asyncio task) is a list
+# (indexed by number in gen_monitoring's callbacks):
+# [the turns: ts, sent, ts, value per turn (a resume alone at the end until its yield),
+#  its yield's line parts, that yield's instruction offset (both set by its first yield),
+#  whether a value is not a small int (_run_text)]
+RUN_TURNS, RUN_YE, RUN_YO, RUN_MIX = 0, 1, 2, 3
 GSTEPS = '{"type":"gsteps","ts":'
 _B53 = 1 << 53  # ints kept as JSON numbers in a run: exact in every JSON reader
 _sub = __import__("operator").sub
@@ -482,7 +488,9 @@ def _run_text(lane):
     """The held run's line(s): its complete turns (one gstep line, or one gsteps
     line for several), then a gresume line for a resume still waiting for its yield
     (writer.unpend)."""
-    b = lane.grun
+    run = lane.grun
+    b = run[RUN_TURNS]
+    ye = run[RUN_YE]
     r = lane.gent
     nb = len(b)
     n = nb >> 2
@@ -490,17 +498,17 @@ def _run_text(lane):
     if n == 1:
         sv = b[1]
         sent = "" if sv is None else ',"sent":' + _val(sv)
-        text = '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, b[0], b[2] - b[0], lane.gye[3], r[5], sent, _val(b[3]))
+        text = '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, b[0], b[2] - b[0], ye[3], r[5], sent, _val(b[3]))
     elif n:
         m = 4 * n
         tl = b[0:m:2]
-        if lane.gmix:
+        if run[RUN_MIX]:
             sent = "" if r[1] is None else ',"sent":' + _arr(b[1:m:4])
             vals = _arr(b[3:m:4])
         else:
             sent = "" if r[1] is None else ',"sent":' + _ints(b[1:m:4])
             vals = _ints(b[3:m:4])
-        text = '%s%d,"dur":%r%s%s%s,"value":%s}\n' % (GSTEPS, b[0], list(map(_sub, tl[1:], tl[:-1])), lane.gye[3], r[5], sent, vals)
+        text = '%s%d,"dur":%r%s%s%s,"value":%s}\n' % (GSTEPS, b[0], list(map(_sub, tl[1:], tl[:-1])), ye[3], r[5], sent, vals)
     if nb & 2:
         sv = b[-1]
         val = "" if sv is None else ',"value":' + _val(sv)
@@ -509,7 +517,7 @@ def _run_text(lane):
 
 
 def _run_events(lane):
-    return len(lane.grun) >> 1
+    return len(lane.grun[RUN_TURNS]) >> 1
 
 
 writer.HELD_LINE[0] = _run_text

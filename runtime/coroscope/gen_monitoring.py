@@ -134,14 +134,14 @@ def install():
                                 v = src(e[7], _MISSING) if src is not False else _MISSING
                                 if type(v) is not int:
                                     v = _sent_at(caller, e[1]) if v is _MISSING else _sent(v)
-                                    lane.gmix = True
+                                    lane.grun[3] = True
                             ts = now()
                             try:
                                 p = pend.pop()
                             except IndexError:
                                 p = None
                             if p is lane:
-                                b = lane.grun
+                                b = lane.grun[0]
                                 if len(b) < run:
                                     b.append(ts)
                                     b.append(v)
@@ -180,11 +180,8 @@ def install():
                                 # held back (writer.PEND) as the first turn of a run: written
                                 # with its yield and the next turns as one gsteps line
                                 v = v if type(v) is int else _sent(v)
-                                lane.grun = [ts, v]
+                                lane.grun = [[ts, v], None, -1, spec is not None and type(v) is not int]
                                 lane.gent = e
-                                lane.gye = None
-                                lane.gyo = -1
-                                lane.gmix = spec is not None and type(v) is not int
                                 lane.held = True
                                 pend.append(lane)
                                 return None
@@ -220,27 +217,28 @@ def install():
                     # its resume is held in its run (nothing was written since): this yield
                     # ends the turn, and the run stays held. Its resumer and where it is in
                     # it are those its resume was checked for: a run's yield is known by
-                    # its own offset, after the first (gyo).
+                    # its own offset, after the first (RUN_YO).
                     try:
-                        if off == lane.gyo:
+                        r = lane.grun
+                        if off == r[2]:
                             ts = now()
                             try:
                                 p = pend.pop()
                             except IndexError:
                                 p = None
                             if p is lane:
-                                b = lane.grun
+                                b = r[0]
                                 b.append(ts)
                                 if type(val) is int:
                                     b.append(val)
                                 else:
                                     b.append(_qv(safe_repr(val)))
-                                    lane.gmix = True
+                                    r[3] = True
                                 pend.append(lane)
                                 return None
                             if p is not None:
                                 pend.append(p)
-                        elif lane.gye is None and d is not None:
+                        elif r[1] is None and d is not None:
                             caller = frame.f_back
                             if caller is lane.cframe:
                                 e = d.get(-1 - (caller.f_lasti * 1048576 + off))
@@ -251,15 +249,15 @@ def install():
                                     except IndexError:
                                         p = None
                                     if p is lane:
-                                        b = lane.grun
-                                        lane.gye = e
-                                        lane.gyo = off
+                                        b = r[0]
+                                        r[1] = e
+                                        r[2] = off
                                         b.append(ts)
                                         if type(val) is int:
                                             b.append(val)
                                         else:
                                             b.append(_qv(safe_repr(val)))
-                                            lane.gmix = True
+                                            r[3] = True
                                         pend.append(lane)
                                         return None
                                     if p is not None:
