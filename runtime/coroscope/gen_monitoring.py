@@ -1,7 +1,8 @@
 """The sys.monitoring back-end (Python >= 3.12, PEP 669): a free tool id, local
 start / resume / yield / return events on the user's generators and coroutines
 only (gen_watch), global unwind and throw. The steady state of a generator is
-written right in the callbacks."""
+written right in the callbacks: its turns are kept as a run (gen_lanes: "A run of
+turns"), one gsteps line."""
 
 import sys
 
