@@ -197,6 +197,9 @@ def site(ln):
             code = c.gi_code
             nxt = c.gi_yieldfrom
         else:
+            if tc.__name__ == "async_generator_asend":
+                # `async for` over an async generator: what it awaits is what the task waits on
+                lib = _asend_lib(c)
             break
         u = _user.get(id(code))
         if u is None:
@@ -214,6 +217,34 @@ def site(ln):
         code = fr.f_code
         return code.co_filename, fr.f_lineno, depth, getattr(code, "co_qualname", code.co_name), lib
     return ln.cfile, fr.f_lineno, 0, None, lib
+
+
+def _asend_lib(a):
+    """The first library awaitable an async generator's __anext__()/asend() waits
+    on (the async generator, from the C object's references: it has no attribute
+    for it; no code of the program runs)."""
+    try:
+        import gc
+
+        for ag in gc.get_referents(a):
+            c = getattr(ag, "ag_await", None) if type(ag).__name__ == "async_generator" else None
+            for _ in range(64):
+                tc = type(c)
+                if tc is _Coro:
+                    code, nxt = c.cr_code, c.cr_await
+                elif tc is _Gen:
+                    code, nxt = c.gi_code, c.gi_yieldfrom
+                else:
+                    return None
+                u = _user.get(id(code))
+                if u is None:
+                    u = core.is_user_code(code)
+                if not u:
+                    return c
+                c = nxt
+    except Exception:
+        pass
+    return None
 
 
 def tname(t):

@@ -83,3 +83,20 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth walk: async generators on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // The task reading an async generator waits on what the generator awaits: it read `Future pending`, woken by
+    // `done`, where it was the generator's sleep timer.
+    it('`async for` over a generator that sleeps waits on the timer, woken by it', () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk_async_for.py');
+      const main = lane(r.events, 'main', 'asyncio-task');
+      const waits = r.events.flatMap((e) =>
+        (e.type === 'block' || e.type === 'wake') && e.task === main ? [`${e.type} ${e.on} ${e.detail}${e.type === 'wake' ? ` ${e.cause}` : ''}`] : [],
+      );
+      assert.deepEqual(waits, ['block timer 0.005 s', 'wake timer 0.005 s timer', 'block timer 0.005 s', 'wake timer 0.005 s timer']);
+    });
+  });
+}
