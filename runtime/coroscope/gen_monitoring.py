@@ -8,6 +8,7 @@ import sys
 from . import core, gen_lanes, state
 from .core import frames, OWN, now, safe_repr
 from .gen_callsites import _MISSING, _arg_value
+from .writer import THREADED
 from .gen_lanes import (
     GSTEP,
     _BIG,
@@ -76,6 +77,7 @@ def install():
     out = _OUT
     maxq = _MAXQ
     pend = _PEND
+    threaded = THREADED
     mon_core = core
     mon_state = state
     big = _BIG
@@ -184,7 +186,9 @@ def install():
                                     lane.rframe = None
                                 if lane.held:
                                     try:
-                                        p = pend.pop()
+                                        # (not while program threads run: then only unpend
+                                        # takes a resume off PEND, under writer.HAND)
+                                        p = pend.pop() if not threaded[0] else None
                                     except IndexError:
                                         p = None
                                     if p is lane:
