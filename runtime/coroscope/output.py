@@ -157,7 +157,14 @@ def _wrap_input():
                 _record_prompt(prompt)
             except Exception as e:
                 core.internal_error("input", e)
-        return real(prompt)
+        if not THREADED[0]:
+            return real(prompt)
+        me = get_ident()
+        IDLE.add(me)  # (waiting for the user here, holding no line's time: writer.IDLE)
+        try:
+            return real(prompt)
+        finally:
+            IDLE.discard(me)
 
     input.__doc__ = real.__doc__
     input.__qualname__ = "input"

@@ -372,8 +372,10 @@ class Writer:
         _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
         self._dropped_marked = 0
+        global HAND
         THREADED[0] = False  # (a forked child runs one thread)
         IDLE.clear()
+        HAND = _thread.RLock()  # (a forked child's copy may be held by a thread it does not have)
         self.held = []  # (ts, line) taken, in ts order, waiting for the watermark (_order)
         self.seen = {}  # thread ident -> (id of its outermost runtime frame, bound) at the last threaded flush
         self.seen_t = 0  # when that flush looked
@@ -474,13 +476,27 @@ class Writer:
             del OUT[:]
             del self.held[:]
             return True
+        t = _now() if THREADED[0] and not (final or pending) else None
         if not self.lock.acquire(True, wait):
             return False
         try:
             self._flush(final, pending)
         finally:
             self.lock.release()
+        if t is not None and self.held and self.held[0][0] <= t and _thread.get_ident() != self.ident:
+            self._settle(t)
         return True
+
+    def _settle(self, t):
+        """A program thread's flush (state.flush: a child process's transfer must be
+        durable at once) left lines older than t held back: let the threads still
+        in a hook queue theirs (a few tries, never hang the program)."""
+        for _ in range(50):
+            time.sleep(0.0001)
+            with self.lock:
+                self._flush(False)
+            if not self.held or self.held[0][0] > t:
+                return
 
     def _flush(self, final, pending=False):
         thr = THREADED[0]
