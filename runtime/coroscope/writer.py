@@ -564,22 +564,25 @@ class Writer:
         now_seen = {}
         mark = t
         f = outer = None
-        for tid, f in frames.items():
-            if tid == self.ident or (tid == me and not pending) or tid in IDLE:
-                continue
-            outer = None
-            while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
-                outer = f
-                f = f.f_back
-            if outer is None:
-                continue
-            key = id(outer)
-            p = seen.get(tid)
-            b = p[1] if p is not None and p[0] == key else since
-            now_seen[tid] = (key, b)
-            if b < mark:
-                mark = b
-        frames = f = outer = None  # (no frame of the program's kept alive)
+        try:
+            for tid, f in frames.items():
+                if tid == self.ident or (tid == me and not pending) or tid in IDLE:
+                    continue
+                outer = None
+                while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
+                    outer = f
+                    f = f.f_back
+                if outer is None:
+                    continue
+                key = id(outer)
+                p = seen.get(tid)
+                b = p[1] if p is not None and p[0] == key else since
+                now_seen[tid] = (key, b)
+                if b < mark:
+                    mark = b
+        finally:
+            # (no frame kept alive, nor a cycle: the dict holds this very frame)
+            frames = f = outer = None
         self.seen = now_seen
         self.seen_t = t
         return mark
