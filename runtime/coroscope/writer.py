@@ -490,13 +490,16 @@ class Writer:
     def _settle(self, t):
         """A program thread's flush (state.flush: a child process's transfer must be
         durable at once) left lines older than t held back: let the threads still
-        in a hook queue theirs (a few tries, never hang the program)."""
+        in a hook queue theirs (a few tries, never hang the program), then flush
+        once more. (Only one: each take may end a print's unfinished line that a
+        flush leaves in the queue once, output.py.)"""
         for _ in range(50):
             time.sleep(0.0001)
             with self.lock:
-                self._flush(False)
-            if not self.held or self.held[0][0] > t:
-                return
+                if self._watermark(False) > t:
+                    break
+        with self.lock:
+            self._flush(False)
 
     def _flush(self, final, pending=False):
         thr = THREADED[0]
