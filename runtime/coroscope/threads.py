@@ -69,6 +69,8 @@ def _patch_threading(threading):
         # lines of two threads may cross from now on: the writer orders them (set
         # here, before the thread exists, so no step of this one is half-written then)
         writer.THREADED[0] = True
+        if writer.PEND:
+            writer.unpend()  # (held before: written now, under writer.HAND)
         return o_start(self)
 
     def _bootstrap_inner(self):
