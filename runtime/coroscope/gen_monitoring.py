@@ -9,6 +9,7 @@ import sys
 from . import core, gen_lanes, state
 from .core import frames, OWN, now, safe_repr
 from .gen_callsites import _MISSING, _arg_value
+from .writer import THREADED
 from .gen_lanes import (
     _BIG,
     _MAXQ,
@@ -77,6 +78,7 @@ def install():
     out = _OUT
     maxq = _MAXQ
     pend = _PEND
+    threaded = THREADED
     mon_core = core
     mon_state = state
     big = _BIG
@@ -177,9 +179,11 @@ def install():
                                 _settle(lane)
                             elif pend:
                                 _unpend()
-                            if step is not None:
+                            if step is not None and not threaded[0]:
                                 # held back (writer.PEND) as the first turn of a run: written
-                                # with its yield and the next turns as one gsteps line
+                                # with its yield and the next turns as one gsteps line (not
+                                # while program threads run: a held line is then taken off
+                                # PEND only by writer.unpend, under writer.HAND)
                                 v = v if type(v) is int else _sent(v)
                                 lane.grun = [[ts, v], None, -1, spec is not None and type(v) is not int]
                                 lane.gent = e
