@@ -405,6 +405,10 @@ export class App implements AppSurface {
     this.scheduleRender();
   }
 
+  pageEdge(dir: -1 | 1): void {
+    this.paging.edge(dir);
+  }
+
   /** The host's `focus`: a run's event index, which in paging mode may be outside the window held. */
   focusGlobal(index: number): void {
     this.paging.focus(index, (l) => this.focusEvent(l));
@@ -642,7 +646,7 @@ export class App implements AppSurface {
       this.bar.status.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
     this.dirtyData = false;
     this.root.dataset.events = String(this.store.length);
-    this.paging.update(this.store.length, (l) => this.focusEvent(l), this.root);
+    this.paging.update(this.store.length, (l, select) => this.focusEvent(l, select), this.root);
     // Observable view state (tests, and anyone scripting the report): rows wholly or partly in view, etc.
     const ds = this.root.dataset;
     ds.firstRow = String(inView.length ? inView[0].r : -1);

@@ -25,6 +25,13 @@ export class PageStrip {
   private readonly newest: HTMLButtonElement;
   /** A global event the host asked to focus that lies outside the window: focused once a window holding it arrives. */
   pendingFocus = -1;
+  /** Whether the pending focus selects the event (a jump) or only scrolls to it (scrolling past the window's edge). */
+  private pendingSelect = true;
+  /** A range was asked for and has not arrived (no second ask while scrolling on against an edge). */
+  private asking = false;
+  /** What the overview canvas shows (redrawn only when it changes: `update` runs on every frame). */
+  private drawn = '';
+  private overviewGen = 0;
 
   constructor(private readonly post: (m: WebviewMessage) => void) {
     this.text = el('span', { class: 'paging-text' });
@@ -60,6 +67,7 @@ export class PageStrip {
     this.on = false;
     this.base = this.prelude = this.total = this.held = 0;
     this.overview = null;
+    this.overviewGen++;
     this.root.hidden = true;
   }
 
@@ -70,18 +78,36 @@ export class PageStrip {
     this.total = total;
     this.follow = follow;
     this.overview = overview;
+    this.overviewGen++;
+    this.asking = false;
     this.root.hidden = false;
+  }
+
+  /** Scrolling on against the window's first (-1) or last (1) row: a window centred on that row, which stays in view. */
+  edge(dir: -1 | 1): void {
+    if (!this.on || this.asking) return;
+    const end = this.base + this.held;
+    if (dir < 0 ? this.base === 0 : end >= this.total) return;
+    const at = dir < 0 ? this.base : end - 1;
+    this.pendingFocus = at;
+    this.pendingSelect = false;
+    const w = this.windowRows();
+    this.ask(at - Math.floor(w / 2), at + Math.ceil(w / 2));
   }
 
   setTotal(total: number, overview: PageOverview | null): void {
     this.total = total;
-    if (overview) this.overview = overview;
+    if (overview) {
+      this.overview = overview;
+      this.overviewGen++;
+    }
   }
 
   /** Asks the host for global rows [from, to), clamped to the run. */
   ask(from: number, to: number): void {
     const a = Math.max(0, Math.min(from, this.total - 1));
     const b = Math.max(a + 1, Math.min(to, this.total));
+    this.asking = true;
     this.post({ type: 'wantRange', from: a, to: b });
   }
 
@@ -106,15 +132,19 @@ export class PageStrip {
       return;
     }
     this.pendingFocus = global;
+    this.pendingSelect = true;
     const w = this.windowRows();
     this.ask(global - Math.floor(w / 2), global + Math.ceil(w / 2));
   }
 
   /** After new rows: the held count, the pending focus, the text and the overview. */
-  update(storeLength: number, focusLocal: (i: number) => void, root: HTMLElement): void {
+  update(storeLength: number, focusLocal: (i: number, select: boolean) => void, root: HTMLElement): void {
     const ds = root.dataset;
     if (!this.on) {
-      delete ds.paging;
+      if (this.drawn) {
+        this.drawn = '';
+        for (const k of ['paging', 'pageBase', 'pageEnd', 'pageTotal', 'pageFollow']) delete ds[k];
+      }
       return;
     }
     this.held = Math.max(0, storeLength - this.prelude);
@@ -123,9 +153,12 @@ export class PageStrip {
       const l = this.toLocal(this.pendingFocus);
       if (l >= 0) {
         this.pendingFocus = -1;
-        focusLocal(l);
+        focusLocal(l, this.pendingSelect);
       }
     }
+    const key = `${this.base}:${end}:${this.total}:${this.follow}:${this.overviewGen}`;
+    if (key === this.drawn) return;
+    this.drawn = key;
     ds.paging = 'on';
     ds.pageBase = String(this.base);
     ds.pageEnd = String(end);
