@@ -76,7 +76,7 @@ export type WebviewMessage =
   | { type: 'setCaptureLocals'; on: boolean }
   /**
    * Paging mode: show the run's rows [from, to) (global event indices). The host answers with `reset`, `page` and the
-   * bytes; a range reaching the run's end follows the newest rows.
+   * bytes; a range reaching the run's end (`to` ≥ its rows; the page sends Number.MAX_SAFE_INTEGER) follows the newest rows.
    */
   | { type: 'wantRange'; from: number; to: number };
 

@@ -103,10 +103,13 @@ export class PageStrip {
     }
   }
 
-  /** Asks the host for global rows [from, to), clamped to the run. */
+  /**
+   * Asks the host for global rows [from, to), clamped to the run; a range reaching the end of the run as the page
+   * knows it asks for everything after `from` (the host then follows the newest rows: a live run has more by now).
+   */
   ask(from: number, to: number): void {
     const a = Math.max(0, Math.min(from, this.total - 1));
-    const b = Math.max(a + 1, Math.min(to, this.total));
+    const b = to >= this.total ? Number.MAX_SAFE_INTEGER : Math.max(a + 1, to);
     this.asking = true;
     this.post({ type: 'wantRange', from: a, to: b });
   }

@@ -122,6 +122,15 @@ describe('diagram: paging mode (a window of a huge run, the rest on disk)', func
     await serve(early);
     check(await d.summary());
 
+    // Newest: everything from the last window on, which the host reads as "follow the newest rows".
+    n = (await d.posted()).length;
+    await d.page.locator('#coroscope-paging button', { hasText: 'Newest' }).click();
+    const newest = await asked(n);
+    assert.equal(newest.to, Number.MAX_SAFE_INTEGER);
+    await serve(newest);
+    const p3 = check(await d.summary());
+    assert.ok(p3.follow && p3.base + p3.held === index.total, JSON.stringify(p3));
+
     // A jump to an event outside the window (the host's `focus`): the page asks for it, then selects it.
     const target = Math.floor(index.total * 0.6);
     n = (await d.posted()).length;
