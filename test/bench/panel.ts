@@ -48,6 +48,7 @@ async function hostChild(file: string, window: number): Promise<void> {
   let pos = 0;
   let carry = Buffer.alloc(0);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   while (pos < size) {
     const buf = Buffer.alloc(carry.length + Math.min(SLICE, size - pos));
     carry.copy(buf);
@@ -64,6 +65,8 @@ async function hostChild(file: string, window: number): Promise<void> {
   }
   fs.closeSync(fd);
   const decodeS = (performance.now() - t0) / 1000;
+  const c1 = process.cpuUsage(c0);
+  const decodeCpuS = (c1.user + c1.system) / 1e6;
   const total = index.total;
   const ranges: number[] = [];
   for (const at of [0.1, 0.5, 0.9, 0.3, 0.7]) {
@@ -240,13 +243,14 @@ function hostPart(file: string, window: number, say: (s: string) => void): void 
   const r = JSON.parse(h.stdout.trim().split('\n').pop() ?? '{}') as {
     total: number;
     decodeS: number;
+    decodeCpuS: number;
     offsets: number;
     offsetBytes: number;
     stride: number;
     rangeMs: number[];
   };
   say(
-    `host (decode, paging index, overview, lens stats, rows let go): peak RSS ${(h.kb / 1024).toFixed(0)} MB (${((h.kb - idle) / 1024).toFixed(0)} MB above an idle node's ${(idle / 1024).toFixed(0)} MB) = ${((h.kb * 1024) / r.total).toFixed(1)} B/event; ${r.total.toLocaleString('en-US')} rows in ${r.decodeS.toFixed(1)} s; index ${r.offsets} offsets (${(r.offsetBytes / 1024).toFixed(0)} KB, every ≥ ${r.stride} rows); a far range of ${window.toLocaleString('en-US')} rows planned and read in ${r.rangeMs.map((x) => x.toFixed(0)).join(' / ')} ms`,
+    `host (decode, paging index, overview, lens stats, rows let go): peak RSS ${(h.kb / 1024).toFixed(0)} MB (${((h.kb - idle) / 1024).toFixed(0)} MB above an idle node's ${(idle / 1024).toFixed(0)} MB) = ${((h.kb * 1024) / r.total).toFixed(1)} B/event; ${r.total.toLocaleString('en-US')} rows in ${r.decodeS.toFixed(1)} s (${r.decodeCpuS.toFixed(1)} s CPU); index ${r.offsets} offsets (${(r.offsetBytes / 1024).toFixed(0)} KB, every ≥ ${r.stride} rows); a far range of ${window.toLocaleString('en-US')} rows planned and read in ${r.rangeMs.map((x) => x.toFixed(0)).join(' / ')} ms`,
   );
 }
 
