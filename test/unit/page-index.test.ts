@@ -77,7 +77,8 @@ function window(file: string, index: PageIndex, from: number, to: number) {
   return { plan, s, lanes };
 }
 
-describe('paging index (panel paging mode)', () => {
+describe('paging index (panel paging mode)', function () {
+  this.timeout(60_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-pages-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const text = generated(30_000);
