@@ -47,6 +47,12 @@ export interface PanelHooks {
   onClosed(): void;
 }
 
+/** A test query waiting for the page's summary; `gen`: the replay it was posted in (-1: not posted yet). */
+interface SummaryWaiter {
+  gen: number;
+  done(s: DiagramSummary | undefined): void;
+}
+
 interface Pending {
   bytes: Uint8Array;
   start: number;
@@ -65,7 +71,9 @@ export class DiagramPanel implements vscode.Disposable {
   /** Times the webview posted `ready` (loads and reloads). */
   loads = 0;
   private queued: Pending[] = [];
-  private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
+  private summaryWaiters: SummaryWaiter[] = [];
+  /** The replay generation of each `test.query` posted and not answered yet (the page answers in order, unless it reloads). */
+  private postedQueries: number[] = [];
   private readonly subs: vscode.Disposable[] = [];
   private highlightTimer: NodeJS.Timeout | undefined;
   /** The step cursor's tasks in the editors (extension/replay/). */
@@ -260,26 +268,34 @@ export class DiagramPanel implements vscode.Disposable {
     if (!this.panel) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
-      const done = (s: DiagramSummary | undefined) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(t);
-          resolve(s);
-        }
+      const waiter: SummaryWaiter = {
+        gen: -1,
+        done: (s: DiagramSummary | undefined) => {
+          if (!settled) {
+            settled = true;
+            clearTimeout(t);
+            resolve(s);
+          }
+        },
       };
       const t = setTimeout(() => {
-        this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done);
-        done(undefined);
+        this.summaryWaiters = this.summaryWaiters.filter((w) => w !== waiter);
+        waiter.done(undefined);
       }, timeoutMs);
-      this.summaryWaiters.push(done);
-      this.afterSync(() => this.post({ type: 'test.query' }));
+      this.summaryWaiters.push(waiter);
+      this.afterSync(() => {
+        if (settled) return;
+        waiter.gen = this.replayGen;
+        this.postedQueries.push(this.replayGen);
+        this.post({ type: 'test.query' });
+      });
     });
   }
 
   private flushWaiters(): void {
     const w = this.summaryWaiters;
     this.summaryWaiters = [];
-    for (const f of w) f(undefined);
+    for (const f of w) f.done(undefined);
   }
 
   /** Posts a message to the page (tests; the host's own messages go through `post`). */
@@ -444,7 +460,15 @@ export class DiagramPanel implements vscode.Disposable {
   /** A message from the webview: validated, then handled; resolves when handled. */
   async receive(m: unknown): Promise<void> {
     if (isTestWebviewMessage(m)) {
-      this.summaryWaiters.shift()?.(m.summary);
+      // Answers come in the order the queries were posted: this one describes the page as of that query's replay.
+      // A query that timed out leaves its answer to the next one posted, unless a newer trace was replayed since.
+      const gen = this.postedQueries.shift() ?? this.replayGen;
+      const k = this.summaryWaiters.findIndex((w) => w.gen >= 0);
+      const w = k >= 0 ? this.summaryWaiters[k] : undefined;
+      if (w && w.gen <= gen) {
+        this.summaryWaiters.splice(k, 1);
+        w.done(m.summary);
+      }
       return;
     }
     if (!isWebviewMessage(m)) {
@@ -458,6 +482,7 @@ export class DiagramPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.loads++;
+        this.postedQueries = []; // a fresh page answers nothing the old one was asked
         this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
