@@ -62,8 +62,9 @@ def on_enter(frame, code, thrown=None):
         lane.since = now()
         value = None
         if ck[0] == "send" and ck[1] is not None:
+            # (a start by send(None) records its None: the program wrote send(None), not next())
             v = _arg_value(caller, ck[1])
-            if v is not _MISSING and v is not None:
+            if v is not _MISSING:
                 value = safe_repr(v)
         core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
     except RecursionError:
