@@ -211,9 +211,9 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--host') return hostChild(process.argv[3], Number(process.argv[4]));
   const events = Number(process.argv[2] ?? 20_000_000);
   const window = Number(process.argv[3] ?? 250_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-bench-panel-'));
   const given = process.env.BENCH_HOST_TRACE;
-  const file = given ?? path.join(dir, 'trace.jsonl');
+  const dir = given ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'coroscope-bench-panel-'));
+  const file = given ?? path.join(dir ?? '', 'trace.jsonl');
   if (!given) writeTraceFile(file, events);
   const size = fs.statSync(file).size;
   const lines: string[] = [];
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     say(`saved trace indexed for paging (Open Trace…, a reload): ${((performance.now() - s0) / 1000).toFixed(1)} s`);
     await webview(file, index, window, say);
   }
-  if (!given) fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
   console.log(`\nload average at the end: ${loadAverage()}`);
 }
 
