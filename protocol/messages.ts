@@ -30,7 +30,28 @@ export type HostMessage =
    */
   | { type: 'sources'; files: { file: string; text: string }[]; capped: boolean; pane: boolean }
   /** Whether the next run records locals (the `coroscope.captureLocals` setting): the toolbar's Locals toggle shows it. Only VS Code sends it. */
-  | { type: 'captureLocals'; on: boolean };
+  | { type: 'captureLocals'; on: boolean }
+  /**
+   * Paging mode (a trace above `coroscope.paging.thresholdEvents`): sent right after `reset`, the page holds a window
+   * of the run. The `appendBytes` that follow are first `prelude` rows (the declarations of the lanes declared before
+   * the window, plus the header line), then the run's rows from global index `base` on; `total` rows exist so far.
+   * `follow`: the window is the newest part, and a live run's batches keep arriving after it. Only VS Code sends it.
+   */
+  | { type: 'page'; base: number; prelude: number; total: number; follow: boolean; overview: PageOverview | null }
+  /** Paging mode, live: the run has `total` rows now (the window does not grow unless it follows). */
+  | { type: 'pageTotal'; total: number; overview: PageOverview | null };
+
+/**
+ * The whole run, small (trace/overview.ts `OverviewData`): per lane, events per bin of `binNs` ns; `total` per bin
+ * for all lanes (their running sum maps a time to an event index).
+ */
+export interface PageOverview {
+  binNs: number;
+  bins: number;
+  total: number[];
+  lanes: { lane: number; id: string; name: string; counts: number[] }[];
+  more: number;
+}
 
 export type RunState = 'running' | 'exited' | 'stopped' | 'failed' | 'loaded';
 
@@ -52,7 +73,12 @@ export type WebviewMessage =
   /** The trace names these program files the page has no text of: the host answers with `sources` (what it may read). */
   | { type: 'wantSources'; files: string[] }
   /** The user toggled Locals: the next run records locals (`on`) or not; the host saves it as the setting. */
-  | { type: 'setCaptureLocals'; on: boolean };
+  | { type: 'setCaptureLocals'; on: boolean }
+  /**
+   * Paging mode: show the run's rows [from, to) (global event indices). The host answers with `reset`, `page` and the
+   * bytes; a range reaching the run's end (`to` ≥ its rows; the page sends Number.MAX_SAFE_INTEGER) follows the newest rows.
+   */
+  | { type: 'wantRange'; from: number; to: number };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
 export interface CursorTask {
@@ -64,8 +90,28 @@ export interface CursorTask {
   note: string;
 }
 
-const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources', 'captureLocals']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals']);
+const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources', 'captureLocals', 'page', 'pageTotal']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange']);
+
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+function isPageOverview(o: unknown): o is PageOverview | null {
+  if (o === null) return true;
+  if (typeof o !== 'object') return false;
+  const v = o as Record<string, unknown>;
+  return (
+    typeof v.binNs === 'number' &&
+    isCount(v.bins) &&
+    Array.isArray(v.total) &&
+    v.total.every((n) => typeof n === 'number') &&
+    Array.isArray(v.lanes) &&
+    v.lanes.every((l: unknown) => {
+      const x = l as Record<string, unknown> | null;
+      return typeof x === 'object' && x !== null && isCount(x.lane) && typeof x.id === 'string' && typeof x.name === 'string' && Array.isArray(x.counts);
+    }) &&
+    isCount(v.more)
+  );
+}
 
 function hasType(m: unknown, types: Set<string>): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && types.has((m as { type: string }).type);
@@ -89,6 +135,10 @@ export function isHostMessage(m: unknown): m is HostMessage {
       return typeof o.task === 'string';
     case 'captureLocals':
       return typeof o.on === 'boolean';
+    case 'page':
+      return isCount(o.base) && isCount(o.prelude) && isCount(o.total) && typeof o.follow === 'boolean' && isPageOverview(o.overview);
+    case 'pageTotal':
+      return isCount(o.total) && isPageOverview(o.overview);
     case 'sources':
       return (
         Array.isArray(o.files) &&
@@ -116,6 +166,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return Array.isArray(o.files) && o.files.every((f: unknown) => typeof f === 'string');
     case 'setCaptureLocals':
       return typeof o.on === 'boolean';
+    case 'wantRange':
+      return isCount(o.from) && isCount(o.to) && (o.to as number) >= (o.from as number);
     case 'cursor':
       return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default:

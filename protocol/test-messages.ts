@@ -27,6 +27,19 @@ export interface DiagramSummary {
   folds?: { start: number; period: number; count: number; collapsed: boolean; shutdown?: boolean }[];
   /** Ids of the tasks whose lanes are not drawn (made and ended inside a folded asyncio.run shutdown). */
   hiddenLanes?: string[];
+  /**
+   * Paging mode: the window held (global rows from `base`, `held` of them, after `prelude` lane declarations), the
+   * run's `total`, and the first and last rows held with their global index, absolute `ts` and type (to compare with the trace file).
+   */
+  page?: {
+    base: number;
+    prelude: number;
+    total: number;
+    follow: boolean;
+    held: number;
+    first?: { index: number; ts: number; type: string };
+    last?: { index: number; ts: number; type: string };
+  };
 }
 
 function typed(m: unknown): Record<string, unknown> | undefined {

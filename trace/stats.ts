@@ -40,8 +40,11 @@ interface YieldAcc {
   lastSent?: string;
   lastYielded?: string;
   firstEvent: number;
-  /** Flat [start, end, start, end, …], absolute ns. */
+  /** Flat [start, end, start, end, …], absolute ns; each stored span covers `spanW` of the yield point's spans (see addSpan). */
   spans: number[];
+  spanW: number;
+  /** Spans in the last stored one (< spanW: it still takes the next ones). */
+  spanFill: number;
   // Waits that were not switches (block → wake on a thread/process/main lane), and transfers (send/recv).
   waits: number;
   waitedNs: number;
@@ -99,6 +102,36 @@ interface DefAcc {
 
 const inc = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
+
+/**
+ * Spans kept per yield point: above this many, neighbours are merged in pairs (and later spans go into groups of as
+ * many), so a long run's stats cost the host the same memory whatever its length (issue 19: the host keeps no rows).
+ * Below it the result is exactly the full pass's; above, `compactSpans` groups merged spans of equal weight.
+ */
+const SPAN_CAP = 4096;
+
+/** One span [at, ts] of a yield point, within SPAN_CAP stored spans. */
+function addSpan(acc: YieldAcc, at: number, ts: number): void {
+  const f = acc.spans;
+  if (acc.spanFill < acc.spanW && f.length > 0) {
+    f[f.length - 1] = ts;
+    acc.spanFill++;
+  } else {
+    f.push(at, ts);
+    acc.spanFill = 1;
+  }
+  if (f.length <= 2 * SPAN_CAP) return;
+  const n = f.length / 2;
+  let k = 0;
+  for (let j = 0; j < n; j += 2, k++) {
+    f[2 * k] = f[2 * j];
+    f[2 * k + 1] = j + 1 < n ? f[2 * j + 3] : f[2 * j + 1];
+  }
+  f.length = 2 * k;
+  // The last merged span holds a full one and the partial last (n even), or the partial last alone (n odd).
+  if (n % 2 === 0) acc.spanFill += acc.spanW;
+  acc.spanW *= 2;
+}
 
 /** At most MAX_SPANS spans: consecutive spans are merged into equal groups. */
 function compactSpans(flat: number[], t0: number): [number, number][] {
@@ -168,6 +201,8 @@ function newAcc(fileId: number, line: number, firstEvent: number): YieldAcc {
     reasons: new Map(),
     firstEvent,
     spans: [],
+    spanW: 1,
+    spanFill: 1,
     waits: 0,
     waitedNs: 0,
     longestWaitNs: 0,
@@ -266,7 +301,7 @@ export class StatsBuilder {
             }
             const v = store.value(i);
             if (v !== undefined) acc.lastSent = v;
-            acc.spans.push(at, ts);
+            addSpan(acc, at, ts);
             pendingAcc[to] = undefined;
           }
         }
@@ -308,7 +343,7 @@ export class StatsBuilder {
             inc(acc.waitOn, b.on);
             const byId = store.extra(i)?.by;
             inc(acc.wokenBy, typeof byId === 'string' ? (store.laneOf(byId) ?? -1) : -1);
-            acc.spans.push(b.at, ts);
+            addSpan(acc, b.at, ts);
           }
         }
       } else if (type === TYPE.send || type === TYPE.recv) {

@@ -34,6 +34,8 @@ export interface AppSurface {
   reveal(e: number): void;
   /** What a click on the event's row does, for the tooltip. */
   clickWords(e: number): string;
+  /** Paging mode: the view is at the window's first (-1) or last (1) row and the user scrolls on: load the neighbouring events. */
+  pageEdge(dir: -1 | 1): void;
   /** The step cursor (replay.ts): arrows, Home/End and Space are its keys. */
   readonly replay: { key(e: KeyboardEvent): boolean };
 }

@@ -25,6 +25,8 @@ import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScal
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
+import { PageStrip } from './paging';
+import type { PageOverview } from '../protocol/messages';
 
 export type { VsCodeApi } from './app-surface';
 
@@ -69,6 +71,8 @@ export class App implements AppSurface {
   readonly drawTimes: number[] = [];
   /** The step cursor, its controls and the Tasks pane. */
   readonly replay: Replay;
+  /** Paging mode (a window of a huge run): the strip above the diagram and the local ↔ global row mapping. */
+  readonly paging: PageStrip;
 
   constructor(
     root: HTMLElement,
@@ -164,8 +168,14 @@ export class App implements AppSurface {
       root,
     );
     bar.root.insertBefore(this.replay.controls, bar.scale);
+    this.paging = new PageStrip((m) => this.vscode.postMessage(m));
     // The Tasks pane sits above the events table, in one side column: stepping does not narrow the diagram.
-    root.replaceChildren(bar.root, el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)), this.live);
+    root.replaceChildren(
+      bar.root,
+      this.paging.root,
+      el('div', { class: 'main' }, this.diagram, el('div', { class: 'side' }, this.replay.pane.root, this.tablePane)),
+      this.live,
+    );
 
     // Wiring.
     this.bar.stop.addEventListener('click', () => this.vscode.postMessage({ type: 'stop' }));
@@ -257,6 +267,7 @@ export class App implements AppSurface {
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
     this.replay.reset();
+    this.paging.reset();
     this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
     this.model.showShutdown = keep ? restoreState(this.vscode.getState()).showShutdown : shutdown;
     resetPairs();
@@ -363,7 +374,44 @@ export class App implements AppSurface {
   }
 
   summary(): DiagramSummary {
-    return diagramSummary(this.store, this.model);
+    const s = diagramSummary(this.store, this.model);
+    const p = this.paging;
+    if (!p.on) return s;
+    const row = (local: number) =>
+      local >= p.prelude && local < this.store.length ? { index: p.toGlobal(local), ts: this.store.ts(local), type: this.store.type(local) } : undefined;
+    return {
+      ...s,
+      page: {
+        base: p.base,
+        prelude: p.prelude,
+        total: p.total,
+        follow: p.follow,
+        held: this.store.length - p.prelude,
+        first: row(p.prelude),
+        last: row(this.store.length - 1),
+      },
+    };
+  }
+
+  /** Paging mode: the window that follows this `reset` (see PageStrip). */
+  setPage(base: number, prelude: number, total: number, follow: boolean, overview: PageOverview | null): void {
+    this.paging.set(base, prelude, total, follow, overview);
+    this.follow = follow && this.liveRun;
+    this.dataChanged();
+  }
+
+  setPageTotal(total: number, overview: PageOverview | null): void {
+    this.paging.setTotal(total, overview);
+    this.scheduleRender();
+  }
+
+  pageEdge(dir: -1 | 1): void {
+    this.paging.edge(dir);
+  }
+
+  /** The host's `focus`: a run's event index, which in paging mode may be outside the window held. */
+  focusGlobal(index: number): void {
+    this.paging.focus(index, (l) => this.focusEvent(l));
   }
 
   // ---- view ----------------------------------------------------------------
@@ -598,6 +646,7 @@ export class App implements AppSurface {
       this.bar.status.title = `${this.store.problemCount} trace lines could not be read, first: line ${this.store.problems[0].line}: ${this.store.problems[0].message}`;
     this.dirtyData = false;
     this.root.dataset.events = String(this.store.length);
+    this.paging.update(this.store.length, (l, select) => this.focusEvent(l, select), this.root);
     // Observable view state (tests, and anyone scripting the report): rows wholly or partly in view, etc.
     const ds = this.root.dataset;
     ds.firstRow = String(inView.length ? inView[0].r : -1);

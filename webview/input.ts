@@ -15,11 +15,12 @@ export function key(app: App, e: KeyboardEvent): void {
   if (app.replay.key(e)) return;
   switch (e.key) {
     case 'PageDown':
-      scrollBy(app, page);
+    case 'PageUp': {
+      const top = v.top;
+      scrollBy(app, e.key === 'PageDown' ? page : -page);
+      if (v.top === top) app.pageEdge(e.key === 'PageDown' ? 1 : -1);
       break;
-    case 'PageUp':
-      scrollBy(app, -page);
-      break;
+    }
     case '+':
     case '=':
       zoom(app, 1.5, HEADER_H + bodyH(app) / 2);
@@ -57,7 +58,10 @@ export function installPointer(app: App): void {
         app.changed();
         return;
       }
+      const top = app.view.top;
       scrollBy(app, dy, true);
+      // Paging mode: scrolling on against the window's first or last row brings the neighbouring events from disk.
+      if (dy !== 0 && app.view.top === top) app.pageEdge(dy < 0 ? -1 : 1);
     },
     { passive: false },
   );

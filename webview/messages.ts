@@ -28,7 +28,7 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
       app.highlight(m.file, m.line);
       break;
     case 'focus':
-      if (Number.isInteger(m.index)) app.focusEvent(m.index);
+      if (Number.isInteger(m.index)) app.focusGlobal(m.index);
       break;
     case 'cursorTo':
       app.replay.goToTask(m.task);
@@ -39,6 +39,12 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
       break;
     case 'captureLocals':
       app.replay.showCaptureLocals(m.on);
+      break;
+    case 'page':
+      app.setPage(m.base, m.prelude, m.total, m.follow, m.overview);
+      break;
+    case 'pageTotal':
+      app.setPageTotal(m.total, m.overview);
       break;
     default:
       assertNever(m, 'host message');

@@ -14,6 +14,9 @@ import { assertNever } from '../../protocol/events';
 import { StepDecorations } from '../replay/decorations';
 import { captureLocals, onCaptureLocals, setCaptureLocals } from '../replay/locals-setting';
 import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
+import type { PageIndex } from '../../trace/page-index';
+import { scanPages } from '../../session/page-scan';
+import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
 
 export const VIEW_TYPE = 'coroscope.diagram';
 const REPLAY_CHUNK = 1024 * 1024;
@@ -28,13 +31,26 @@ export interface PanelTrace {
   written(): Promise<void>;
   /** Working folder of the run, to resolve relative source paths. */
   cwd?: string;
+  /** A live run's paging index, fed batch by batch (the host's store lets its rows go); a saved trace gets one by a scan. */
+  pages?: PageIndex;
 }
+
+/** Saved traces this many bytes per paging threshold event or larger are scanned for paging (no runtime line is shorter). */
+const MIN_LINE_BYTES = 32;
+/** Paging, live: how often the page hears the run's row count and overview. */
+const PAGE_TOTAL_MS = 1000;
 
 export interface PanelHooks {
   /** The user pressed Stop in the panel. */
   onStop(): void;
   /** The panel was closed by the user. */
   onClosed(): void;
+}
+
+/** A test query waiting for the page's summary; `gen`: the replay it was posted in (-1: not posted yet). */
+interface SummaryWaiter {
+  gen: number;
+  done(s: DiagramSummary | undefined): void;
 }
 
 interface Pending {
@@ -55,11 +71,22 @@ export class DiagramPanel implements vscode.Disposable {
   /** Times the webview posted `ready` (loads and reloads). */
   loads = 0;
   private queued: Pending[] = [];
-  private summaryWaiters: ((s: DiagramSummary | undefined) => void)[] = [];
+  private summaryWaiters: SummaryWaiter[] = [];
+  /** The replay generation of each `test.query` posted and not answered yet (the page answers in order, unless it reloads). */
+  private postedQueries: number[] = [];
   private readonly subs: vscode.Disposable[] = [];
   private highlightTimer: NodeJS.Timeout | undefined;
   /** The step cursor's tasks in the editors (extension/replay/). */
   readonly decorations: StepDecorations;
+  /** Paging mode: the window the page holds (global rows [base, end)), undefined when the page holds the whole trace. */
+  paging: { base: number; end: number; follow: boolean; total: number } | undefined;
+  /** The range the page last asked for (`wantRange`); undefined: the newest rows. */
+  private pageRequest: PageRequest | undefined;
+  /** A saved trace's paging index (scanned once per file). */
+  private savedPages: { file: string; size: number; index: PageIndex } | undefined;
+  private settings: PagingSettings = pagingSettings();
+  readonly pagingStatus = new PagingStatus();
+  private pageTotalTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -77,6 +104,12 @@ export class DiagramPanel implements vscode.Disposable {
     this.decorations = new StepDecorations(context.extensionUri);
     this.subs.push(this.decorations);
     this.subs.push(onCaptureLocals((on) => this.synced >= 0 && this.post({ type: 'captureLocals', on })));
+    this.subs.push(this.pagingStatus);
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('coroscope.paging')) this.settings = pagingSettings();
+      }),
+    );
   }
 
   get isOpen(): boolean {
@@ -130,6 +163,7 @@ export class DiagramPanel implements vscode.Disposable {
         this.panel = undefined;
         this.synced = -1;
         this.decorations.clear();
+        this.endPaging();
         this.disposePanelSubs();
         this.flushWaiters();
         this.hooks.onClosed();
@@ -157,6 +191,8 @@ export class DiagramPanel implements vscode.Disposable {
     this.sourceBytes = 0;
     this.decorations.clear();
     this.synced = -1;
+    this.pageRequest = undefined;
+    this.endPaging();
     if (!trace.live) void this.context.workspaceState.update('coroscope.lastTrace', trace.file);
     if (this.panel) {
       this.panel.title = `Tasklet Diagram — ${trace.title}`;
@@ -171,6 +207,28 @@ export class DiagramPanel implements vscode.Disposable {
       // Mid-replay: keep it for after. Hidden/unloaded: drop it, the next `ready` replays the file.
       if (this.replaying) this.queued.push({ bytes, start, end });
       return;
+    }
+    const pages = trace.pages;
+    if (pages && !this.paging && pages.total > this.settings.threshold) {
+      // The run just passed the threshold: the page lets go of what it holds and keeps a window (the newest rows).
+      this.log.info(`diagram: ${pages.total} events, over coroscope.paging.thresholdEvents (${this.settings.threshold}): paging from ${trace.file}`);
+      void this.replay();
+      return;
+    }
+    if (this.paging && pages) {
+      this.paging.total = pages.total;
+      this.pageTotalSoon(pages);
+      if (!this.paging.follow) {
+        // The page looks at an older range: the newest rows stay on disk until it asks for them.
+        this.synced = end;
+        return;
+      }
+      if (pages.total - this.paging.base > 2 * this.settings.window) {
+        // A following window holds at most two windows' rows: move it to the newest ones.
+        void this.replay();
+        return;
+      }
+      this.paging.end = pages.total;
     }
     if (start !== this.synced) {
       // Out of step (should not happen): resynchronise from the file.
@@ -210,26 +268,34 @@ export class DiagramPanel implements vscode.Disposable {
     if (!this.panel) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
-      const done = (s: DiagramSummary | undefined) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(t);
-          resolve(s);
-        }
+      const waiter: SummaryWaiter = {
+        gen: -1,
+        done: (s: DiagramSummary | undefined) => {
+          if (!settled) {
+            settled = true;
+            clearTimeout(t);
+            resolve(s);
+          }
+        },
       };
       const t = setTimeout(() => {
-        this.summaryWaiters = this.summaryWaiters.filter((w) => w !== done);
-        done(undefined);
+        this.summaryWaiters = this.summaryWaiters.filter((w) => w !== waiter);
+        waiter.done(undefined);
       }, timeoutMs);
-      this.summaryWaiters.push(done);
-      this.afterSync(() => this.post({ type: 'test.query' }));
+      this.summaryWaiters.push(waiter);
+      this.afterSync(() => {
+        if (settled) return;
+        waiter.gen = this.replayGen;
+        this.postedQueries.push(this.replayGen);
+        this.post({ type: 'test.query' });
+      });
     });
   }
 
   private flushWaiters(): void {
     const w = this.summaryWaiters;
     this.summaryWaiters = [];
-    for (const f of w) f(undefined);
+    for (const f of w) f.done(undefined);
   }
 
   /** Posts a message to the page (tests; the host's own messages go through `post`). */
@@ -264,6 +330,10 @@ export class DiagramPanel implements vscode.Disposable {
     }
     const upTo = trace.bytes();
     await trace.written();
+    const index = await this.pageIndexFor(trace, upTo, gen);
+    if (gen !== this.replayGen || !this.panel) return;
+    if (index && index.total > this.settings.threshold && (await this.replayPage(trace, index, gen))) return;
+    this.endPaging();
     let pos = 0;
     try {
       const fh = await fs.promises.open(trace.file, 'r');
@@ -308,6 +378,75 @@ export class DiagramPanel implements vscode.Disposable {
     this.runAfterSync();
   }
 
+  /** The paging index of the trace: a live run's own; a big saved file's, scanned once (undefined: too small to page). */
+  private async pageIndexFor(trace: PanelTrace, upTo: number, gen: number): Promise<PageIndex | undefined> {
+    if (trace.pages) return trace.pages;
+    if (upTo < this.settings.threshold * MIN_LINE_BYTES) return undefined;
+    const saved = this.savedPages;
+    if (saved && saved.file === trace.file && saved.size === upTo) return saved.index;
+    const t0 = Date.now();
+    try {
+      const index = await scanPages(trace.file, upTo, () => gen !== this.replayGen);
+      if (gen !== this.replayGen) return undefined;
+      this.log.info(`diagram: indexed ${trace.file} for paging (${index.total} events, ${index.offsets.count} offsets) in ${Date.now() - t0} ms`);
+      this.savedPages = { file: trace.file, size: upTo, index };
+      return index;
+    } catch (e) {
+      this.log.error(`could not index trace ${trace.file}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Paging mode: `reset` was posted; now `page`, the prelude (header and earlier lanes' declarations) and the window's
+   * bytes read from the file, then (following) the live batches queued meanwhile. False: nothing indexed to page.
+   */
+  private async replayPage(trace: PanelTrace, index: PageIndex, gen: number): Promise<boolean> {
+    const pick = planFor(index, this.pageRequest, this.settings);
+    if (!pick) return false;
+    const { plan, follow } = pick;
+    const prelude = index.prelude(plan);
+    this.paging = { base: plan.base, end: plan.end, follow, total: index.total };
+    this.post({ type: 'page', base: plan.base, prelude: prelude ? plan.lanes : 0, total: index.total, follow, overview: index.overviewData() ?? null });
+    if (prelude) this.post({ type: 'appendBytes', bytes: new TextEncoder().encode(prelude) });
+    try {
+      for await (const bytes of readLines(trace.file, plan.byteStart, plan.byteEnd)) {
+        if (gen !== this.replayGen || !this.panel) return true; // superseded
+        this.post({ type: 'appendBytes', bytes });
+      }
+    } catch (e) {
+      this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
+    }
+    if (gen !== this.replayGen || !this.panel) return true;
+    this.pagingStatus.show(index.total, this.paging, this.settings);
+    this.synced = plan.byteEnd;
+    const q = this.queued;
+    this.queued = [];
+    this.replaying = false;
+    for (const p of q) if (p.start >= this.synced) this.append(trace, p.bytes, p.start, p.end);
+    if (this.status) this.post(this.status);
+    this.runAfterSync();
+    return true;
+  }
+
+  /** Paging, live: the run's row count and overview to the page and the status bar, at most once a second. */
+  private pageTotalSoon(index: PageIndex): void {
+    if (this.pageTotalTimer) return;
+    this.pageTotalTimer = setTimeout(() => {
+      this.pageTotalTimer = undefined;
+      if (!this.paging || this.synced < 0) return;
+      this.post({ type: 'pageTotal', total: index.total, overview: index.overviewData() ?? null });
+      this.pagingStatus.show(index.total, this.paging, this.settings);
+    }, PAGE_TOTAL_MS);
+  }
+
+  private endPaging(): void {
+    this.paging = undefined;
+    if (this.pageTotalTimer) clearTimeout(this.pageTotalTimer);
+    this.pageTotalTimer = undefined;
+    this.pagingStatus.hide();
+  }
+
   private runAfterSync(): void {
     const fs2 = this.pendingAfterSync;
     this.pendingAfterSync = [];
@@ -321,7 +460,15 @@ export class DiagramPanel implements vscode.Disposable {
   /** A message from the webview: validated, then handled; resolves when handled. */
   async receive(m: unknown): Promise<void> {
     if (isTestWebviewMessage(m)) {
-      this.summaryWaiters.shift()?.(m.summary);
+      // Answers come in the order the queries were posted: this one describes the page as of that query's replay.
+      // A query that timed out leaves its answer to the next one posted, unless a newer trace was replayed since.
+      const gen = this.postedQueries.shift() ?? this.replayGen;
+      const k = this.summaryWaiters.findIndex((w) => w.gen >= 0);
+      const w = k >= 0 ? this.summaryWaiters[k] : undefined;
+      if (w && w.gen <= gen) {
+        this.summaryWaiters.splice(k, 1);
+        w.done(m.summary);
+      }
       return;
     }
     if (!isWebviewMessage(m)) {
@@ -335,6 +482,7 @@ export class DiagramPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.loads++;
+        this.postedQueries = []; // a fresh page answers nothing the old one was asked
         this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
         await this.replay();
@@ -357,6 +505,11 @@ export class DiagramPanel implements vscode.Disposable {
         break;
       case 'setCaptureLocals':
         await setCaptureLocals(m.on);
+        break;
+      case 'wantRange':
+        if (!this.paging) break; // only a paging page asks; a stale ask after the mode ended is moot
+        this.pageRequest = { from: m.from, to: m.to };
+        await this.replay();
         break;
       default:
         assertNever(m, 'webview message');
@@ -454,6 +607,7 @@ export class DiagramPanel implements vscode.Disposable {
 
   dispose(): void {
     if (this.highlightTimer) clearTimeout(this.highlightTimer);
+    this.endPaging();
     this.disposePanelSubs();
     this.panel?.dispose();
     for (const d of this.subs) d.dispose();

@@ -35,7 +35,8 @@ export function exportCommand(log: vscode.LogOutputChannel, state: RunState): (f
     if (!target) return;
     if (src.live()) void vscode.window.showInformationMessage('Coroscope: the script is still running; exporting the events so far.');
     try {
-      const store = format === 'jsonl' ? undefined : (src.store ?? (src.store = await loadStore(src.file)));
+      // A live run's file still grows: read it for this export only; a finished one's store is kept for the next.
+      const store = format === 'jsonl' ? undefined : (src.store ?? (src.live() ? await loadStore(src.file) : (src.store = await loadStore(src.file))));
       const note = await exportTrace(format, src.file, store, target.fsPath);
       log.info(`exported ${fmt.label} to ${target.fsPath}${note ? ` (${note})` : ''}`);
       const t = target;

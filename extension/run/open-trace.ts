@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { type DiagramPanel, savedTrace } from '../panel';
 import { SCHEMA_VERSION } from '../../protocol/events';
 import { loadStore } from '../../session/trace-file';
+import { StatsBuilder } from '../../trace/stats';
 import type { RunState } from './state';
 import type { StatsPublisher } from './stats-publisher';
 
@@ -33,10 +34,14 @@ export function openTraceCommand(log: vscode.LogOutputChannel, panel: DiagramPan
     panel.setTrace(savedTrace(file));
     panel.setStatus(panel.current!, 'loaded');
     panel.show(false);
-    // The lens gets this trace's stats too, without blocking on a big file.
-    const store = await loadStore(file);
-    if (state.exportSource?.file === file) state.exportSource.store = store;
-    stats.publish(store, `file:${file}`, false);
+    // The lens gets this trace's stats too, without blocking on a big file, and without holding it: each chunk's rows
+    // go once the builder has read them (a 20M-event trace would otherwise cost the host ~1 GB; Export reads the file).
+    const builder = new StatsBuilder();
+    const store = await loadStore(file, (s) => {
+      builder.update(s);
+      s.releaseBefore(s.length);
+    });
+    stats.publishSnapshot(builder.update(store).snapshot(`file:${file}`, false));
   };
 }
 

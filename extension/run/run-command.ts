@@ -71,6 +71,9 @@ export function runCommand(d: RunCommandDeps): (arg?: unknown) => Promise<Sessio
         blockingMs: cfg.get<number>('blockingThresholdMs') ?? 100,
         locals: captureLocals(),
         traceFile,
+        // The host keeps no rows of the run (the stats builder and the panel's paging index read each batch first):
+        // a run of any length costs the extension host the same memory. The webview holds the rows it shows.
+        releaseRows: true,
       },
       {
         log,
@@ -85,7 +88,8 @@ export function runCommand(d: RunCommandDeps): (arg?: unknown) => Promise<Sessio
       },
     );
     state.current = session;
-    state.exportSource = { file: traceFile, store: session.core.store, title: session.name, live: () => session.running };
+    // No store: the session's lets its rows go, so an export reads the trace file (as for an opened trace).
+    state.exportSource = { file: traceFile, title: session.name, live: () => session.running };
     state.setRunning(true);
     await session.start();
     return session.info();

@@ -8,6 +8,7 @@ import { RunCore, type Batch, type RunResult, type RunSpec } from '../../session
 import { RunTerminal } from './terminal';
 import type { DiagramPanel, PanelTrace } from '../panel';
 import type { RunState } from '../../protocol/messages';
+import { PageIndex } from '../../trace/page-index';
 
 /** Session-life disposables: released together when the run ends or is replaced. */
 export class DisposableStore implements vscode.Disposable {
@@ -81,6 +82,8 @@ export class RunSession implements vscode.Disposable {
   readonly trace: PanelTrace;
   readonly terminal: RunTerminal;
   readonly marks: MarkInfo[] = [];
+  /** The panel's paging index of this run (the store keeps no rows: `releaseRows`). */
+  readonly pages = new PageIndex();
   private readonly scope = new DisposableStore();
   private readonly warned = new Map<string, number>();
   private statusTimer: NodeJS.Timeout | undefined;
@@ -108,6 +111,7 @@ export class RunSession implements vscode.Disposable {
       cwd: spec.cwd,
       bytes: () => core.trace.enqueued,
       written: () => core.trace.written(),
+      pages: this.pages,
     };
     this.terminal = new RunTerminal(`Coroscope: ${name}`, {
       input: (t) => core.write(t),
@@ -143,6 +147,8 @@ export class RunSession implements vscode.Disposable {
   }
 
   private onBatch(b: Batch): void {
+    // Before the store lets the batch's rows go (RunCore's releaseRows): the panel's index, overview and lanes.
+    this.pages.addRows(this.core.store, b.first, b.count, b.start, b.end);
     this.deps.panel.append(this.trace, b.bytes, b.start, b.end);
     this.deps.onBatch?.(this);
   }

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { CoroscopeBus } from '../bus';
 import type { TraceStore } from '../../trace/store';
 import { StatsBuilder } from '../../trace/stats';
+import type { StatsParams } from '../../protocol/lsp';
 
 /**
  * Per-line stats for the lens: at the end of a run, and while live about once
@@ -53,6 +54,11 @@ export class StatsPublisher implements vscode.Disposable {
     } catch (e) {
       this.failed(e);
     }
+  }
+
+  /** Final stats built elsewhere (an opened trace, read in chunks that are let go). */
+  publishSnapshot(s: StatsParams): void {
+    this.bus.publishStats(s);
   }
 
   /** A builder that threw part-way may hold half an event: start over from the store's first event next time. */

@@ -28,6 +28,8 @@ export interface CoroscopeTestApi {
   panelPost(m: HostMessage): void;
   /** What the step cursor's editor decorations show now: per file, the running lines and the paused lines' notes. */
   stepDecorations(): { file: string; running: number[]; paused: [number, string][] }[];
+  /** Paging mode: the window the panel sent (global rows [base, end)) and the paging status bar text ('' when not paging). */
+  panelPaging(): { status: string; window: { base: number; end: number; follow: boolean; total: number } | undefined };
 }
 
 export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi {
@@ -51,6 +53,7 @@ export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi 
     closePanel: () => panel.closePanel(),
     panelMessage: (m: unknown) => panel.receive(m),
     panelPost: (m: HostMessage) => panel.send(m),
+    panelPaging: () => ({ status: panel.pagingStatus.text, window: panel.paging ? { ...panel.paging } : undefined }),
     stepDecorations: () => [...panel.decorations.shown].map(([file, d]) => ({ file, running: d.running, paused: [...d.paused] })),
   };
 }

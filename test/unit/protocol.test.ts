@@ -41,6 +41,18 @@ describe('protocol: host and webview messages', () => {
     assert.ok(!isWebviewMessage(null));
   });
 
+  it('validates the paging messages (a window of a huge run, and the page asking for a range)', () => {
+    const overview = { binNs: 1024, bins: 2, total: [3, 4], lanes: [{ lane: 0, id: '1', name: 'main', counts: [3, 4] }], more: 0 };
+    assert.ok(isHostMessage({ type: 'page', base: 100, prelude: 3, total: 1000, follow: false, overview }));
+    assert.ok(isHostMessage({ type: 'page', base: 0, prelude: 0, total: 0, follow: true, overview: null }));
+    assert.ok(!isHostMessage({ type: 'page', base: -1, prelude: 0, total: 10, follow: true, overview: null }));
+    assert.ok(!isHostMessage({ type: 'page', base: 1, prelude: 0, total: 10, follow: true }));
+    assert.ok(!isHostMessage({ type: 'page', base: 1, prelude: 0, total: 10, follow: true, overview: { ...overview, lanes: [{ lane: 0 }] } }));
+    assert.ok(isHostMessage({ type: 'pageTotal', total: 5, overview: null }) && !isHostMessage({ type: 'pageTotal', total: 1.5, overview: null }));
+    assert.ok(isWebviewMessage({ type: 'wantRange', from: 10, to: 20 }));
+    assert.ok(!isWebviewMessage({ type: 'wantRange', from: 20, to: 10 }) && !isWebviewMessage({ type: 'wantRange', from: '1', to: 2 }));
+  });
+
   it('keeps the test-only messages out of the product protocol, and validates them apart', () => {
     assert.ok(!isHostMessage({ type: 'test.append', chunk: '{}\n' }) && !isHostMessage({ type: 'test.query' }));
     assert.ok(!isHostMessage({ type: 'append', chunk: '{}\n' }) && !isHostMessage({ type: 'query' }));
