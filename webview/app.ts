@@ -569,10 +569,18 @@ export class App implements AppSurface {
     const rows = draw(new CanvasPainter(this.ctx), g, this.theme);
     const inView = rows.filter((r) => r.y >= HEADER_H && r.y <= h);
     this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawMinimap(this.miniCtx, this.model, this.theme, MINIMAP_W, h, {
-      from: inView.length ? inView[0].r : 0,
-      to: inView.length ? inView[inView.length - 1].r + 1 : 0,
-    });
+    drawMinimap(
+      this.miniCtx,
+      this.model,
+      this.theme,
+      MINIMAP_W,
+      h,
+      {
+        from: inView.length ? inView[0].r : 0,
+        to: inView.length ? inView[inView.length - 1].r + 1 : 0,
+      },
+      dpr,
+    );
     this.emptyEl.hidden = this.store.length > 0;
     if (this.store.length === 0 && this.store.problemCount)
       this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
