@@ -1,5 +1,6 @@
 // Runs Python scripts under the Coroscope runtime (and plainly, for comparison)
 // on the interpreters the runtime supports here, and parses/validates the trace.
+import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -210,6 +211,32 @@ export function runPlain(py: Interp, script: string, o: RunOptions = {}): { stdo
   const r = spawnSync(c.cmd, c.args, { cwd: c.cwd, env: c.env, input: o.stdin ?? '', encoding: 'utf8', timeout: o.timeoutMs ?? 60_000 });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr, code: r.status, signal: r.signal };
+}
+
+export interface BothWaysOptions extends RunOptions {
+  /**
+   * What the traced program must print. Default: exactly what plain Python prints. A string or pattern where plain
+   * Python cannot run the program (the stackless emulation is the runtime's) or where the test pins the output.
+   */
+  stdout?: string | RegExp;
+}
+export type PlainResult = ReturnType<typeof runPlain>;
+
+/**
+ * The truth tests' common start: runs `script` traced, checks the trace's invariants (checkTrace) and that tracing
+ * left the program's stdout as it is without the runtime; returns the trace, and the plain run where there was one.
+ */
+export function runBothWays(py: Interp, script: string, o: BothWaysOptions = {}): RunResult & { plain?: PlainResult } {
+  const r = runTraced(py, script, o);
+  checkTrace(r);
+  if (o.stdout === undefined) {
+    const plain = runPlain(py, script, o);
+    assert.equal(r.stdout, plain.stdout, 'the traced program prints what it prints without the runtime');
+    return { ...r, plain };
+  }
+  if (typeof o.stdout === 'string') assert.equal(r.stdout, o.stdout);
+  else assert.match(r.stdout, o.stdout);
+  return r;
 }
 
 /** Runs under the runtime streaming to a Unix socket served here; returns what arrived. */

@@ -2,7 +2,7 @@
 // variable) and wakes with their cause and who caused it; uncontended acquires and waits that return at once
 // write nothing.
 import * as assert from 'node:assert/strict';
-import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks } from './harness';
+import { PYTHONS, ofType, runBothWays, tasks } from './harness';
 
 const SCRIPT = 'test/fixtures/python/truth_thread_waits.py';
 
@@ -11,9 +11,7 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
 
     it('Event, Condition, Semaphore, Lock, RLock, Barrier, Queue, sleep and join: block, then wake with cause and by', () => {
-      const r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      const r = runBothWays(py, SCRIPT);
       const lane = (name: string) => tasks(r.events, 'thread').find((t) => t.name === name)!.id;
       const want: [string, string, string, string, number | undefined][] = [
         ['on_event', 'event', 'ready.wait', 'set', 80],
@@ -70,9 +68,7 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
     it("a join that waits is a block on the process, woken done by the child's lane", () => {
       const script = 'test/fixtures/python/truth_process_join.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, 'joined 0\n');
+      const r = runBothWays(py, script, { stdout: 'joined 0\n' });
       const kid = tasks(r.events, 'process').find((t) => t.name === 'kid')!;
       const b = ofType(r.events, 'block').filter((e) => e.task === '1' && e.on === 'process');
       const w = ofType(r.events, 'wake').filter((e) => e.task === '1' && e.on === 'process');
@@ -93,9 +89,7 @@ for (const py of PYTHONS) {
     this.timeout(120_000);
     it('result(), as_completed, wait() wake done by the worker that ran the call; an mp queue get wakes put by the process that put', () => {
       const script = 'test/fixtures/python/truth_future_waits.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, '2\n[11, 21]\n[6]\n49\nhello\n');
+      const r = runBothWays(py, script, { stdout: '2\n[11, 21]\n[6]\n49\nhello\n' });
       // the worker of a call: the lane that took it (its recv of the call's label)
       const worker = (label: string) => {
         const got = ofType(r.events, 'recv').filter((e) => e.value === label && e.channel.includes('PoolExecutor'));

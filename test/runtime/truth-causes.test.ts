@@ -1,7 +1,7 @@
 // Issue 16, point 4: every wake says why (cause) and, where there is one, which task caused it and at which call
 // (by, byFile, byLine).
 import * as assert from 'node:assert/strict';
-import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, ofType, runBothWays, tasks, type Ev, type RunResult } from './harness';
 import type { TraceLine } from '../../protocol/events';
 
 function wakesOf(events: TraceLine[], id: string): Ev<'wake'>[] {
@@ -18,11 +18,9 @@ const CAUSES = 'test/fixtures/python/truth_causes.py';
 for (const py of PYTHONS) {
   describe(`truth: asyncio wake causes on ${py.name}`, function () {
     this.timeout(60_000);
-    let r: ReturnType<typeof runTraced>;
+    let r: RunResult;
     before(() => {
-      r = runTraced(py, CAUSES);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, CAUSES).stdout);
+      r = runBothWays(py, CAUSES);
     });
     const main = () => tasks(r.events, 'asyncio-task').find((t) => t.name === 'main')!;
     const wake = (name: string) => {
@@ -74,12 +72,10 @@ for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent wake causes and blocking on ${py.name}`, function () {
     this.timeout(60_000);
     const SCRIPT = 'test/fixtures/python/truth_gevent_causes.py';
-    let r: ReturnType<typeof runTraced>;
+    let r: RunResult;
     before(function () {
       needGevent(this, py);
-      r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      r = runBothWays(py, SCRIPT);
     });
     const one = (name: string) => {
       const id = named(r.events, name).id;
@@ -132,12 +128,10 @@ for (const py of GREENLET_PYTHONS) {
   describe(`truth: gevent creation sites and joinall on ${py.name}`, function () {
     this.timeout(60_000);
     const SCRIPT = 'test/fixtures/python/truth_gevent_spawn.py';
-    let r: ReturnType<typeof runTraced>;
+    let r: RunResult;
     before(function () {
       needGevent(this, py);
-      r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      r = runBothWays(py, SCRIPT);
       assert.equal(r.stdout, '[2, 4, 6, 8, 10, 12, 7, 16]\n');
     });
 
@@ -180,9 +174,7 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
     it('a signal.signal handler or an add_signal_handler callback that sets an event or cancels a task: cause signal, the signal named', () => {
       const SCRIPT = 'test/fixtures/python/truth_signals.py';
-      const r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      const r = runBothWays(py, SCRIPT);
       assert.equal(r.stdout, 'victim cancelled\ndone\n');
       const w = (name: string) => {
         const ws = wakesOf(r.events, named(r.events, name).id).filter((x) => x.on !== 'task');

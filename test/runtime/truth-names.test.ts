@@ -2,7 +2,7 @@
 // first run); names are the program's own (name=, set_name → rename, Thread(name=)); queues and channels are named
 // after the variable the creating line assigns them to.
 import * as assert from 'node:assert/strict';
-import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, ofType, runBothWays, switches, tasks } from './harness';
 
 const NAMES = 'test/fixtures/python/truth_names.py';
 
@@ -11,9 +11,7 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
 
     it('asyncio tasks carry the name the program gave (name= on create_task, TaskGroup); set_name is a rename', () => {
-      const r = runTraced(py, NAMES);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, NAMES).stdout);
+      const r = runBothWays(py, NAMES);
       const at = tasks(r.events, 'asyncio-task');
       const main = at.find((t) => t.name === 'main')!;
       assert.deepEqual(
@@ -32,13 +30,13 @@ for (const py of PYTHONS) {
     });
 
     it('queues are named after their variable', () => {
-      const r = runTraced(py, NAMES);
+      const r = runBothWays(py, NAMES);
       const chans = new Set([...ofType(r.events, 'send'), ...ofType(r.events, 'recv')].map((e) => e.channel));
       assert.deepEqual([...chans].sort(), ['jobs', 'results']);
     });
 
     it("a generator's site is the call that made it (3.12+), else its first run, said as such", () => {
-      const r = runTraced(py, 'test/fixtures/python/truth_outcomes.py');
+      const r = runBothWays(py, 'test/fixtures/python/truth_outcomes.py');
       const g = tasks(r.events, 'generator').find((t) => t.name === 'numbers')!;
       // 3.12+: `g = numbers()` seen by a CALL event (see truth-sites.test.ts); 3.11: its first resume
       assert.deepEqual([g.site, g.line], py.minor >= 12 ? [undefined, 28] : ['first-run', 29]);
@@ -55,8 +53,7 @@ for (const py of GREENLET_PYTHONS) {
 
     it('gevent.spawn declares the greenlet in its creator, at the spawn line, named after its function, with its arguments', function () {
       needGevent(this, py);
-      const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
-      checkTrace(r);
+      const r = runBothWays(py, 'test/fixtures/python/truth_gevent.py');
       const g = tasks(r.events, 'greenlet');
       assert.deepEqual(
         g.map((t) => [t.name, t.parent, t.line, t.args]),
@@ -80,8 +77,7 @@ for (const py of GREENLET_PYTHONS) {
     });
 
     it('emulated stackless tasklets say so, with their arguments; the channel is named after its variable', () => {
-      const r = runTraced(py, 'examples/stackless_channels.py');
-      checkTrace(r);
+      const r = runBothWays(py, 'examples/stackless_channels.py', { stdout: /done\n$/ }); // (no plain stackless)
       const h = r.events[0];
       assert.ok(h.type === 'header' && h.stackless === 'emulated', "the header says the stackless module is the runtime's");
       const tl = tasks(r.events, 'tasklet');

@@ -1,7 +1,7 @@
 // Issue 16, point 3: every task that ends has an `end` with its outcome and value, and a task still alive when the
 // program ends gets an `unfinished` end that says where it is paused and what it waits on.
 import * as assert from 'node:assert/strict';
-import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, ofType, runBothWays, tasks, type Ev } from './harness';
 import type { TraceLine } from '../../protocol/events';
 
 function endOf(events: TraceLine[], id: string): Ev<'end'> {
@@ -23,10 +23,8 @@ for (const py of PYTHONS) {
     this.timeout(60_000);
 
     it("threads end with the target's return value or exception; the traceback is unchanged", () => {
-      const r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      const p = runPlain(py, SCRIPT);
-      assert.equal(r.stdout, p.stdout);
+      const r = runBothWays(py, SCRIPT);
+      const p = r.plain!;
       // (the thread's traceback; what asyncio prints about the task left pending at exit is another matter)
       const tb = (s: string) => s.slice(0, s.indexOf('ValueError: bad 1\n'));
       assert.ok(tb(p.stderr).length > 0);
@@ -41,8 +39,7 @@ for (const py of PYTHONS) {
     });
 
     it('a generator left suspended and a task still waiting end as unfinished, where they are paused', () => {
-      const r = runTraced(py, SCRIPT);
-      checkTrace(r);
+      const r = runBothWays(py, SCRIPT);
       const g = byName(r.events, 'numbers');
       const ge = endOf(r.events, g.id);
       assert.equal(ge.outcome, 'unfinished');
@@ -65,9 +62,7 @@ for (const py of GREENLET_PYTHONS) {
 
     it('spawned greenlets end with their return value or exception; a waiting one is unfinished', function () {
       needGevent(this, py);
-      const r = runTraced(py, 'test/fixtures/python/truth_gevent.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/truth_gevent.py').stdout);
+      const r = runBothWays(py, 'test/fixtures/python/truth_gevent.py');
       const f = tasks(r.events, 'greenlet').filter((t) => t.name === 'f');
       assert.equal(f.length, 2);
       assert.deepEqual([endOf(r.events, f[0].id).outcome, endOf(r.events, f[0].id).value], ['exception', "ValueError('bad 1')"]);
@@ -84,10 +79,8 @@ for (const py of GREENLET_PYTHONS) {
   describe(`truth: stackless tasklet outcomes on ${py.name}`, function () {
     this.timeout(60_000);
     it("a tasklet ends with its function's return value, its exception, or killed", () => {
-      const r = runTraced(py, 'test/fixtures/python/truth_tasklet_outcomes.py');
-      checkTrace(r);
       // (plain Python has no stackless module: the output is the one real Stackless Python prints)
-      assert.equal(r.stdout, "main got ValueError('bad 1')\ndone\n");
+      const r = runBothWays(py, 'test/fixtures/python/truth_tasklet_outcomes.py', { stdout: "main got ValueError('bad 1')\ndone\n" });
       const got = (name: string) => {
         const e = endOf(r.events, byName(r.events, name).id);
         return [e.outcome, e.value];

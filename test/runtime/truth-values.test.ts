@@ -1,18 +1,16 @@
 // Issue 16, point 6: values whole and as written: a thrown exception's repr, what a delegated generator returns,
 // switch(2, 3) as arguments, executor calls as `square(3)`.
 import * as assert from 'node:assert/strict';
-import { GREENLET_PYTHONS, PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, ofType, runBothWays, switches, tasks, type RunResult } from './harness';
 
 const SCRIPT = 'test/fixtures/python/truth_values.py';
 
 for (const py of PYTHONS) {
   describe(`truth: values on ${py.name}`, function () {
     this.timeout(60_000);
-    let r: ReturnType<typeof runTraced>;
+    let r: RunResult;
     before(() => {
-      r = runTraced(py, SCRIPT);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, SCRIPT).stdout);
+      r = runBothWays(py, SCRIPT);
     });
 
     it('throw carries the exception as written', () => {
@@ -49,8 +47,7 @@ for (const py of GREENLET_PYTHONS) {
   describe(`truth: greenlet switch arguments on ${py.name}`, function () {
     this.timeout(60_000);
     it('switch(2, 3) is recorded as the arguments (2, 3), flagged; a single value is not', () => {
-      const r = runTraced(py, 'examples/greenlet_switch.py');
-      checkTrace(r);
+      const r = runBothWays(py, 'examples/greenlet_switch.py');
       const adder = tasks(r.events, 'greenlet').find((t) => t.name === 'adder')!;
       const sw = switches(r.events).filter((s) => s.to === adder.id);
       assert.deepEqual(
