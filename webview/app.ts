@@ -50,6 +50,14 @@ export class App implements AppSurface {
   private dpr = 1;
   private tableAt = 0;
   private tableTimer = 0;
+  /**
+   * A finished trace is loading (a `reset` that is not live, until its `status`): the canvas shows the first events
+   * at once, then redraws at most every BULK_RENDER_MS while the rest comes in (each redraw of a big trace costs the
+   * decoder that time), and at once when the status says it is all there.
+   */
+  private bulk = false;
+  private bulkTimer = 0;
+  private lastRender = -Infinity;
 
   readonly root: HTMLElement;
   readonly canvas: HTMLCanvasElement;
@@ -272,6 +280,7 @@ export class App implements AppSurface {
       this.follow = live;
     }
     this.liveRun = live;
+    this.bulk = !live;
     this.tooltip.hidden = true;
     this.view.hoverRow = -1;
     const saved = keep ? restoreState(this.vscode.getState()) : DEFAULT_STATE;
@@ -304,6 +313,7 @@ export class App implements AppSurface {
   }
 
   status(state: RunState, exitCode?: number | null, message?: string): void {
+    this.bulk = false;
     this.running = state === 'running';
     this.liveRun = this.running;
     this.syncToolbar();
@@ -527,6 +537,17 @@ export class App implements AppSurface {
 
   scheduleRender(): void {
     if (this.frame) return;
+    if (this.bulk && this.dirtyData) {
+      const wait = this.lastRender + BULK_RENDER_MS - performance.now();
+      if (wait > 0) {
+        if (!this.bulkTimer)
+          this.bulkTimer = window.setTimeout(() => {
+            this.bulkTimer = 0;
+            this.scheduleRender();
+          }, wait);
+        return;
+      }
+    }
     const run = () => {
       if (!this.frame) return;
       this.frame = 0;
@@ -626,7 +647,8 @@ export class App implements AppSurface {
     this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
-    this.drawTimes.push(performance.now() - t0);
+    this.lastRender = performance.now();
+    this.drawTimes.push(this.lastRender - t0);
     if (this.drawTimes.length > 1000) this.drawTimes.splice(0, 500);
   }
 
@@ -674,3 +696,5 @@ export class App implements AppSurface {
 }
 
 const NEWLINE = new Uint8Array([10]);
+/** While a finished trace loads: the longest wait between two redraws (see `App.bulk`). */
+const BULK_RENDER_MS = 250;

@@ -1,8 +1,8 @@
 // Benchmark of the diagram in a real browser (not a test): 1,000,000 events on
 // 200 lanes. Measures, in Debian chromium via playwright-core:
-//   - ready: from posting the trace (reset + JSON Lines chunks as UTF-8 bytes, as the
-//     panel does; then as text, the previous protocol, for comparison) to the root's
-//     data-coroscope-state="ready" data-events="1000000";
+//   - ready: from posting the trace (reset + JSON Lines chunks as UTF-8 bytes + status,
+//     as the panel replays a finished run; then as text, the previous protocol, for
+//     comparison) to the root's data-coroscope-state="ready" data-events="1000000";
 //   - heap: JS heap after a forced GC (CDP Runtime.getHeapUsage) minus the empty
 //     page's, plus the store's typed arrays (off the JS heap), per event;
 //   - pan/zoom: wheel events (scroll, ctrl+wheel zoom, shift+wheel pan) one per
@@ -222,6 +222,8 @@ async function main(): Promise<void> {
         window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
         if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
         else for (const c of w.__chunks!) window.postMessage({ type: 'test.append', chunk: c }, '*');
+        // As the panel ends the replay of a finished run or an opened trace.
+        window.postMessage({ type: 'status', state: 'loaded' }, '*');
         w.__chunks = null;
         w.__bytes = null;
         const ms = (await done) - t0;
