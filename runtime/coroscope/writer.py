@@ -80,9 +80,10 @@ DROPPED = [0]  # events not queued because the queue was full
 # (a lock costs microseconds here): ``list.pop`` decides who writes the start,
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
-# Generators hold their steady-state resume back the same way (gens.py: a send and
-# its yield become one ``gstep`` line); this formats such a lane's ``gresume`` line.
-HELD_LINE = [None]
+# Generators hold their steady-state turns back the same way (gen_lanes.py: a run of
+# sends and yields becomes one ``gsteps`` line); these format such a lane's lines,
+# and count the events they stand for (when dropped).
+HELD_LINE = [None, None]
 _WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
@@ -120,7 +121,7 @@ def unpend():
                 # (it resumes where it last suspended: line et)
                 OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
-            DROPPED[0] += 1
+            DROPPED[0] += HELD_LINE[1](ln) if ln.gent is not None else 1
         ln.held = False
 
 
@@ -315,6 +316,8 @@ def _pieces(chunk):
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
+        for ln in PEND:
+            ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
         del PEND[:]
         _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
