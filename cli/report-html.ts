@@ -171,6 +171,7 @@ export class HtmlReportWriter {
       nonce,
       inlineStyles: [assets.codiconCss, assets.webviewCss],
       bootScript: assets.bootJs,
+      blobWorkers: true,
       inlineScript: assets.webviewJs,
       sources: o.sources,
     });

@@ -7,7 +7,7 @@
 // loop are one step repeated). Runs shorter than `minCount` repetitions stay
 // unfolded so short stories (five sends) read in full.
 
-import type { TraceStore } from './store';
+import { ROWS_PER_CHUNK, type TraceStore } from './store';
 
 export interface Fold {
   /** First event of the first repetition. */
@@ -39,6 +39,32 @@ export function stepKey(store: TraceStore, i: number): number {
   return h | 0;
 }
 
+/** `stepKey` of events [from, to), walking the store's column chunks (the diagram keys every event as it arrives). */
+function stepKeys(store: TraceStore, from: number, to: number): Int32Array {
+  const keys = new Int32Array(to - from);
+  for (let i = from; i < to; ) {
+    const c = store.columnsAt(i);
+    const base = i - (i & (ROWS_PER_CHUNK - 1));
+    const end = Math.min(to, base + ROWS_PER_CHUNK);
+    const type = c.type,
+      ca = c.a,
+      cb = c.b,
+      reason = c.reason,
+      site = c.site;
+    for (let j = i - base, k = i - from; j < end - base; j++, k++) {
+      let h = 0x811c9dc5;
+      h = Math.imul(h ^ type[j], 0x01000193);
+      h = Math.imul(h ^ (ca[j] + 1), 0x01000193);
+      h = Math.imul(h ^ (cb[j] + 1), 0x01000193);
+      h = Math.imul(h ^ (reason[j] + 1), 0x01000193);
+      h = Math.imul(h ^ (site[j] + 1), 0x01000193);
+      keys[k] = h | 0;
+    }
+    i = end;
+  }
+  return keys;
+}
+
 /** Non-overlapping folds in [from, to), sorted by start. Linear in the range length times maxPeriod. */
 export function findFolds(store: TraceStore, opts: FoldOptions = {}): Fold[] {
   const maxPeriod = Math.max(1, opts.maxPeriod ?? 8);
@@ -47,8 +73,7 @@ export function findFolds(store: TraceStore, opts: FoldOptions = {}): Fold[] {
   const to = Math.min(store.length, opts.to ?? store.length);
   const n = to - from;
   if (n < minCount) return [];
-  const keys = new Int32Array(n);
-  for (let k = 0; k < n; k++) keys[k] = stepKey(store, from + k);
+  const keys = stepKeys(store, from, to);
 
   const cand: Fold[] = [];
   for (let p = 1; p <= maxPeriod && p * minCount <= n; p++) {

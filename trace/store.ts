@@ -119,6 +119,11 @@ export interface DecodeProblem {
 const SHIFT = 16;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
+/** Rows per column chunk: `columnsAt(i)` holds row i at `i & (ROWS_PER_CHUNK - 1)`. */
+export const ROWS_PER_CHUNK = CHUNK;
+
+/** One chunk of the row columns (read only outside the store; see `columnsAt`). */
+export type RowColumns = Readonly<Columns>;
 
 interface Columns {
   type: Uint8Array;
@@ -723,6 +728,13 @@ export class TraceStore {
   }
   typeCode(i: number): number {
     return this.chunks[i >>> SHIFT]!.type[i & MASK];
+  }
+  /**
+   * The column chunk holding row i (at `i & (ROWS_PER_CHUNK - 1)`), for loops over many consecutive rows (the
+   * layout's activation walk): typed-array loads instead of an accessor call per field per row. Read only.
+   */
+  columnsAt(i: number): RowColumns {
+    return this.chunks[i >>> SHIFT]!;
   }
   /** Absolute monotonic ns. */
   ts(i: number): number {

@@ -52,6 +52,14 @@ export class App implements AppSurface {
   private dpr = 1;
   private tableAt = 0;
   private tableTimer = 0;
+  /**
+   * A finished trace is loading (a `reset` that is not live, until its `status`): the canvas shows the first events
+   * at once, then redraws at most every BULK_RENDER_MS while the rest comes in (each redraw of a big trace costs the
+   * decoder that time), and at once when the status says it is all there.
+   */
+  private bulk = false;
+  private bulkTimer = 0;
+  private lastRender = -Infinity;
 
   readonly root: HTMLElement;
   readonly canvas: HTMLCanvasElement;
@@ -283,6 +291,7 @@ export class App implements AppSurface {
       this.follow = live;
     }
     this.liveRun = live;
+    this.bulk = !live;
     this.tooltip.hidden = true;
     this.view.hoverRow = -1;
     const saved = keep ? restoreState(this.vscode.getState()) : DEFAULT_STATE;
@@ -315,6 +324,7 @@ export class App implements AppSurface {
   }
 
   status(state: RunState, exitCode?: number | null, message?: string): void {
+    this.bulk = false;
     this.running = state === 'running';
     this.liveRun = this.running;
     this.syncToolbar();
@@ -575,6 +585,17 @@ export class App implements AppSurface {
 
   scheduleRender(): void {
     if (this.frame) return;
+    if (this.bulk && this.dirtyData) {
+      const wait = this.lastRender + BULK_RENDER_MS - performance.now();
+      if (wait > 0) {
+        if (!this.bulkTimer)
+          this.bulkTimer = window.setTimeout(() => {
+            this.bulkTimer = 0;
+            this.scheduleRender();
+          }, wait);
+        return;
+      }
+    }
     const run = () => {
       if (!this.frame) return;
       this.frame = 0;
@@ -617,10 +638,18 @@ export class App implements AppSurface {
     const rows = draw(new CanvasPainter(this.ctx), g, this.theme);
     const inView = rows.filter((r) => r.y >= HEADER_H && r.y <= h);
     this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawMinimap(this.miniCtx, this.model, this.theme, MINIMAP_W, h, {
-      from: inView.length ? inView[0].r : 0,
-      to: inView.length ? inView[inView.length - 1].r + 1 : 0,
-    });
+    drawMinimap(
+      this.miniCtx,
+      this.model,
+      this.theme,
+      MINIMAP_W,
+      h,
+      {
+        from: inView.length ? inView[0].r : 0,
+        to: inView.length ? inView[inView.length - 1].r + 1 : 0,
+      },
+      dpr,
+    );
     this.emptyEl.hidden = this.store.length > 0;
     if (this.store.length === 0 && this.store.problemCount)
       this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;
@@ -667,7 +696,8 @@ export class App implements AppSurface {
     this.replay.sync();
     // Ready once everything shows what it was given (the table may be a moment behind while data streams).
     this.root.dataset.coroscopeState = this.tableTimer ? 'loading' : 'ready';
-    this.drawTimes.push(performance.now() - t0);
+    this.lastRender = performance.now();
+    this.drawTimes.push(this.lastRender - t0);
     if (this.drawTimes.length > 1000) this.drawTimes.splice(0, 500);
   }
 
@@ -715,3 +745,5 @@ export class App implements AppSurface {
 }
 
 const NEWLINE = new Uint8Array([10]);
+/** While a finished trace loads: the longest wait between two redraws (see `App.bulk`). */
+const BULK_RENDER_MS = 250;

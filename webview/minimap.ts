@@ -1,6 +1,8 @@
 // The overview strip beside the diagram: the whole trace squeezed into its
 // height, one sampled row per pixel (a dot per lane involved), and the
-// viewport as a box. Cost is per pixel, not per event.
+// viewport as a box. Cost is per pixel, not per event; the rows' picture is
+// kept between frames until the rows, the size or the theme change (a redraw
+// for a hover or a scroll only copies it and draws the viewport box).
 
 import type { DiagramModel } from './model';
 import type { Theme } from './theme';
@@ -8,7 +10,26 @@ import { TYPE } from '../trace/store';
 
 export const MINIMAP_W = 64;
 
-export function drawMinimap(ctx: CanvasRenderingContext2D, m: DiagramModel, t: Theme, w: number, h: number, view: { from: number; to: number }): void {
+interface Picture {
+  canvas: HTMLCanvasElement;
+  model: DiagramModel;
+  version: number;
+  w: number;
+  h: number;
+  dpr: number;
+  theme: Theme;
+}
+let picture: Picture | null = null;
+
+/** The sampled rows, drawn once per (rows, size, theme) into a canvas of the minimap's pixel size. */
+function rowsPicture(m: DiagramModel, t: Theme, w: number, h: number, dpr: number): HTMLCanvasElement {
+  const p = picture;
+  if (p && p.model === m && p.version === m.rowsVersion && p.w === w && p.h === h && p.dpr === dpr && p.theme === t) return p.canvas;
+  const canvas = p?.canvas ?? document.createElement('canvas');
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(h * dpr);
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = t.gutterBg;
   ctx.fillRect(0, 0, w, h);
   const rows = m.rowCount;
@@ -34,6 +55,19 @@ export function drawMinimap(ctx: CanvasRenderingContext2D, m: DiagramModel, t: T
       if (a >= 0) ctx.fillRect(pad + a * lw, y, dot, 1);
       if (b >= 0) ctx.fillRect(pad + b * lw, y, dot, 1);
     }
+  }
+  picture = { canvas, model: m, version: m.rowsVersion, w, h, dpr, theme: t };
+  return canvas;
+}
+
+/** Draws the minimap into ctx (transformed to CSS pixels by `dpr`). */
+export function drawMinimap(ctx: CanvasRenderingContext2D, m: DiagramModel, t: Theme, w: number, h: number, view: { from: number; to: number }, dpr = 1): void {
+  const pic = rowsPicture(m, t, w, h, dpr);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(pic, 0, 0);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const rows = m.rowCount;
+  if (rows > 0) {
     const y0 = (view.from / rows) * h;
     const y1 = Math.max(y0 + 3, (view.to / rows) * h);
     if (view.from > 0 || view.to < rows) {

@@ -4,7 +4,7 @@
 // the compressed time axis. Pure and incremental: `update()` after appends costs
 // time proportional to the new events. No DOM.
 
-import { TYPE, type TraceStore } from '../trace/store';
+import { ROWS_PER_CHUNK, TYPE, type TraceStore } from '../trace/store';
 import { type Fold, findFolds, foldEnd, stepKey } from '../trace/fold';
 
 /** A run of rows: either one row per event of [ev, evEnd), or one fold row standing for [ev, evEnd). */
@@ -102,24 +102,37 @@ export class DiagramModel {
     const n = s.length;
     const from = this.processed;
     if (n === from) return;
-    for (let i = from; i < n; i++) {
-      if ((i & (CP - 1)) === 0) this.cps[i / CP] = Int8Array.from(this.cur);
-      const t = s.typeCode(i);
-      const a = s.a(i);
-      if (a >= 0 && (this.laneStart[a] === undefined || this.laneStart[a] < 0)) this.touchLane(a, i);
-      if (t === TYPE.task || t === TYPE.end) this.lifeEvents.push(i);
-      if (t === TYPE.switch) {
-        const b = s.b(i);
-        if (b >= 0 && (this.laneStart[b] === undefined || this.laneStart[b] < 0)) this.touchLane(b, i);
-        if (a >= 0) this.cur[a] = 0;
-        if (b >= 0) {
-          const d = s.num(i);
-          this.cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
-        }
-      } else if (t === TYPE.end && a >= 0) {
-        this.cur[a] = 0;
-        this.laneEnd[a] = i;
-      } else if (t === TYPE.finish) this.lastFinish = i;
+    // Chunk by chunk over the store's columns (every event passes here once, as it arrives).
+    const cur = this.cur,
+      laneStart = this.laneStart;
+    for (let i = from; i < n; ) {
+      const c = s.columnsAt(i);
+      const base = i - (i & (ROWS_PER_CHUNK - 1));
+      const end = Math.min(n, base + ROWS_PER_CHUNK);
+      const type = c.type,
+        ca = c.a,
+        cb = c.b,
+        num = c.num;
+      for (; i < end; i++) {
+        const j = i - base;
+        if ((i & (CP - 1)) === 0) this.cps[i / CP] = Int8Array.from(cur);
+        const t = type[j];
+        const a = ca[j];
+        if (a >= 0 && (laneStart[a] === undefined || laneStart[a] < 0)) this.touchLane(a, i);
+        if (t === TYPE.task || t === TYPE.end) this.lifeEvents.push(i);
+        if (t === TYPE.switch) {
+          const b = cb[j];
+          if (b >= 0 && (laneStart[b] === undefined || laneStart[b] < 0)) this.touchLane(b, i);
+          if (a >= 0) cur[a] = 0;
+          if (b >= 0) {
+            const d = num[j];
+            cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
+          }
+        } else if (t === TYPE.end && a >= 0) {
+          cur[a] = 0;
+          this.laneEnd[a] = i;
+        } else if (t === TYPE.finish) this.lastFinish = i;
+      }
     }
     if (from < GAP_SAMPLE) {
       // Decide (or revise, while the trace is young) how long a gap must be to be compressed.
@@ -245,8 +258,12 @@ export class DiagramModel {
     }
   }
 
+  /** Bumped whenever rows may map to other events (appends, folds, expansion, filter): caches of row pictures key on it. */
+  rowsVersion = 0;
+
   /** Recompute the row segments (after folds, expansion or folding changed). */
   rebuildSegments(): void {
+    this.rowsVersion++;
     const n = this.store.length;
     const segs: Segment[] = [];
     let row = 0;
@@ -433,21 +450,35 @@ export class DiagramModel {
 
   /** Apply events (from, to] to a lane-state array. */
   advance(st: number[], from: number, to: number): void {
+    // Chunk by chunk over the store's columns: at Fit on the Time scale the rows drawn are a few hundred events
+    // apart, so a redraw walks every event of the trace here.
     const s = this.store;
-    for (let i = from + 1; i <= to; i++) {
-      const t = s.typeCode(i);
-      if (t === TYPE.switch) {
-        const a = s.a(i),
-          b = s.b(i);
-        if (a >= 0) st[a] = 0;
-        if (b >= 0) {
-          const d = s.num(i);
-          st[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
+    const SWITCH = TYPE.switch,
+      END = TYPE.end;
+    for (let i = from + 1; i <= to; ) {
+      const c = s.columnsAt(i);
+      const base = i - (i & (ROWS_PER_CHUNK - 1));
+      const last = Math.min(to, base + ROWS_PER_CHUNK - 1) - base;
+      const type = c.type,
+        ca = c.a,
+        cb = c.b,
+        num = c.num;
+      for (let j = i - base; j <= last; j++) {
+        const t = type[j];
+        if (t === SWITCH) {
+          const a = ca[j],
+            b = cb[j];
+          if (a >= 0) st[a] = 0;
+          if (b >= 0) {
+            const d = num[j];
+            st[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
+          }
+        } else if (t === END) {
+          const a = ca[j];
+          if (a >= 0) st[a] = 0;
         }
-      } else if (t === TYPE.end) {
-        const a = s.a(i);
-        if (a >= 0) st[a] = 0;
       }
+      i = base + last + 1;
     }
   }
 

@@ -15,6 +15,8 @@ export interface PageOptions {
   inlineStyles?: string[];
   /** Report only: a script run before the bundle (defines acquireVsCodeApi and feeds the embedded trace). */
   bootScript?: string;
+  /** Report only: the boot script may start a worker from a `blob:` URL (it inflates the trace off the main thread). */
+  blobWorkers?: boolean;
   /** Report only: the program's source files, embedded as a data element (see `sourcesElement`). */
   sources?: { files: { file: string; text: string }[]; capped: boolean };
 }
@@ -51,6 +53,7 @@ export function diagramPage(o: PageOptions): string {
     `style-src${src} 'nonce-${o.nonce}'`,
     `font-src${src} data:`,
     `img-src${src} data: blob:`,
+    ...(o.blobWorkers ? ['worker-src blob:'] : []),
   ].join('; ');
   const n = escapeHtml(o.nonce);
   const styles = [

@@ -17,6 +17,8 @@ const POOL_CH = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
 export const GUTTER_W = 52;
 export const COLLAPSED_W = 30;
 const BAR_W = 10;
+/** Dense rows: activation bars apart by less than this (px) are drawn as one. */
+const BAR_MERGE = 2;
 
 export interface View {
   scale: 'steps' | 'time';
@@ -246,6 +248,7 @@ export function wakerOf(m: DiagramModel, wake: number): number {
 }
 
 export function resetPairs(): void {
+  statesMemo = null;
   pairCache.clear();
   wakerCache.clear();
 }
@@ -303,6 +306,28 @@ function important(s: DiagramModel['store'], i: number): boolean {
   return type === TYPE.wake && s.extra(i)?.cause !== undefined;
 }
 
+/** The last activation states computed (see `laneStates`). */
+let statesMemo: { model: DiagramModel; events: number[]; lanes: number[]; states: Uint8Array } | null = null;
+
+const sameList = (x: number[], y: number[]) => x.length === y.length && x.every((v, k) => v === y[k]);
+
+/**
+ * The activation state (0: not running, else 1 + depth) of each visible lane at each row's event, row-major. A
+ * lane's state at an event depends only on the events up to it, so the same rows and lanes give the same states
+ * whatever was appended since: redraws of an unchanged view (hover, cursor, theme, a live append out of view) reuse
+ * the last answer instead of walking the events between the rows again (at Fit on the Time scale, every event).
+ */
+function laneStates(m: DiagramModel, events: number[], vl: number[]): Uint8Array {
+  const memo = statesMemo;
+  if (memo && memo.model === m && sameList(memo.events, events) && sameList(memo.lanes, vl)) return memo.states;
+  const states = new Uint8Array(events.length * vl.length);
+  m.statesAlong(events, (k, st) => {
+    for (let j = 0; j < vl.length; j++) states[k * vl.length + j] = st[vl[j]] ?? 0;
+  });
+  statesMemo = { model: m, events, lanes: [...vl], states };
+  return states;
+}
+
 export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const m = g.model,
     v = g.view,
@@ -323,6 +348,11 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     bodyBot = H;
   const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
   const rowH = v.scale === 'steps' ? v.rowH : 18;
+  // Level of detail: rows closer than 2 px on average (Fit over a big trace) are a texture more than arrows to
+  // read, so their unlabelled arrows and marks are drawn as 1 px lines and small ticks (one fill each, no path to
+  // stroke), and a line that repeats the last one on the same pixel row is not drawn again.
+  const dense = rows.length * 2 > bodyBot - bodyTop;
+  const thin: ThinLine = { y: NaN, x0: 0, x1: 0, color: '' };
 
   p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
   for (let k = 0; k < vl.length; k++) {
@@ -379,21 +409,39 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       }
       barTop[l] = -1;
     };
-    const visibleLane = new Uint8Array(lanes);
-    for (const l of vl) visibleLane[l] = 1;
-    m.statesAlong(events, (k, st) => {
+    const states = laneStates(m, events, vl);
+    // Dense rows: a lane that stops and runs again within BAR_MERGE px is one bar (its nesting the deepest seen), as
+    // the pixels show it: a lane switched in and out many times a pixel would otherwise be hundreds of bars.
+    const barEnd: number[] = new Array(lanes).fill(-1);
+    for (let k = 0; k < rows.length; k++) {
       const y = rows[k].y;
-      for (let l = 0; l < lanes; l++) {
-        if (!visibleLane[l]) continue;
-        const on = st[l] ?? 0;
+      for (let j = 0; j < vl.length; j++) {
+        const l = vl[j];
+        const on = states[k * vl.length + j];
+        if (dense) {
+          if (barEnd[l] >= 0 && y - barEnd[l] >= BAR_MERGE) {
+            flush(l, barEnd[l]);
+            barEnd[l] = -1;
+          }
+          if (on > 0) {
+            if (barTop[l] < 0) {
+              barTop[l] = y;
+              barDepth[l] = on;
+            } else if (on > barDepth[l]) barDepth[l] = on;
+            barEnd[l] = -1;
+          } else if (barTop[l] >= 0 && barEnd[l] < 0) barEnd[l] = y;
+          continue;
+        }
         if (barTop[l] >= 0 && on !== barDepth[l]) flush(l, y);
         if (on > 0 && barTop[l] < 0) {
           barTop[l] = y;
           barDepth[l] = on;
         }
       }
-    });
-    for (let l = 0; l < lanes; l++) if (barTop[l] >= 0) flush(l, bodyBot);
+    }
+    for (let l = 0; l < lanes; l++)
+      if (barEnd[l] >= 0) flush(l, barEnd[l]);
+      else if (barTop[l] >= 0) flush(l, bodyBot);
   }
 
   // Arrows, notes and marks. First the boxes every label must leave free: the lane lines' markers and the gap
@@ -433,11 +481,14 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     const a = s.a(i);
     const color = catColor(t, category(s, i));
     const text = room ? label(s, i) : '';
+    // What is not a thin line is drawn above the thin lines before it.
+    if (!dense || text) flushThin(p, thin);
     switch (type) {
       case TYPE.switch: {
         const b = s.b(i);
         if (a < 0 || b < 0) break;
-        drawArrow(p, g, t, taken, g.laneX(a), g.laneX(b), y, color, text, false);
+        if (dense && !text && a !== b) thinArrow(p, g, thin, g.laneX(a), g.laneX(b), y, color);
+        else drawArrow(p, g, t, taken, g.laneX(a), g.laneX(b), y, color, text, false);
         break;
       }
       case TYPE.recv: {
@@ -458,14 +509,14 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
             true,
             yFrom,
           );
-        } else if (a >= 0) drawMark(p, g, t, taken, a, y, '⇣', text, color);
+        } else if (a >= 0) (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '⇣', text, color);
         break;
       }
       case TYPE.send:
-        if (a >= 0) drawMark(p, g, t, taken, a, y, '⇡', text, color);
+        if (a >= 0) (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '⇡', text, color);
         break;
       case TYPE.block:
-        if (a >= 0) drawMark(p, g, t, taken, a, y, '⏸', text, color);
+        if (a >= 0) (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '⏸', text, color);
         break;
       case TYPE.wake: {
         if (a < 0) break;
@@ -479,7 +530,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
           const dir = x1 >= x0 ? 1 : -1;
           p.line(x0 + dir * (BAR_W / 2), y0, x1 - dir * 8, y, t.wait, 1, [2, 2]);
         }
-        drawMark(p, g, t, taken, a, y, '▶', text, color);
+        (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '▶', text, color);
         break;
       }
       case TYPE.output:
@@ -495,12 +546,18 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const parentId = s.tasks[a]?.parent;
         const parent = parentId ? s.laneOf(parentId) : undefined;
         const x = g.laneX(a);
-        // The lane's head box at its creation row (UML "create"); the create arrow ends at its edge.
-        p.setFont(`600 11px ${t.font}`);
-        const name = room && !v.collapsed.has(a) ? fit(p, laneName(s, a), g.laneWidth[a] - 24, false) : '';
-        const w = name ? Math.min(g.laneWidth[a] - 16, p.measure(name) + 16) : 16;
+        // The lane's head box at its creation row (UML "create"); the create arrow ends at its edge. (A lane out of
+        // view has no box to measure: Fit over many lanes has hundreds of creations.)
+        const inView = x > GUTTER_W - g.laneWidth[a] && x < W + g.laneWidth[a];
+        let name = '';
+        let w = 16;
+        if (room && inView && !v.collapsed.has(a)) {
+          p.setFont(`600 11px ${t.font}`);
+          name = fit(p, laneName(s, a), g.laneWidth[a] - 24, false);
+          if (name) w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
+          p.setFont(fontLabel);
+        }
         const boxed = name !== '' && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0;
-        p.setFont(fontLabel);
         if (parent !== undefined && parent !== a) {
           const px = g.laneX(parent);
           drawArrow(p, g, t, taken, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
@@ -511,6 +568,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
       }
       case TYPE.end: {
         const x = g.laneX(a);
+        if (x < GUTTER_W - g.laneWidth[a] || x > W + g.laneWidth[a]) break; // out of view
         p.setFont(fontSmall);
         const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
         if (room && !v.collapsed.has(a) && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
@@ -547,6 +605,7 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         break;
     }
   }
+  flushThin(p, thin);
   p.setFont(`600 11px ${t.font}`);
   for (const h of heads) {
     p.roundRect(h.x - h.w / 2, h.y - 9, h.w, 18, 4, t.headBg, t.border);
@@ -611,6 +670,47 @@ function drawArrow(
   p.tag('label');
   p.text(shown, lx, ly, color, 'left');
   p.tag(undefined);
+}
+
+/** The thin line not drawn yet (dense rows): lines of one colour on one pixel row that touch are drawn as one. */
+interface ThinLine {
+  y: number;
+  x0: number;
+  x1: number;
+  color: string;
+}
+
+function flushThin(p: Painter, line: ThinLine): void {
+  if (Number.isNaN(line.y)) return;
+  p.fillRect(line.x0, line.y, line.x1 - line.x0, 1, line.color);
+  line.y = NaN;
+}
+
+/**
+ * An unlabelled arrow among dense rows: a 1 px line between the bars, on whole pixels, clipped to the view. No
+ * head: at under 2 px a row, heads would be a solid column (the colour still tells resume from yield).
+ */
+function thinArrow(p: Painter, g: Geometry, line: ThinLine, x1: number, x2: number, y: number, color: string): void {
+  const x0 = Math.round(Math.max(GUTTER_W, Math.min(x1, x2) + BAR_W / 2)),
+    xe = Math.round(Math.min(g.width, Math.max(x1, x2) - BAR_W / 2));
+  if (xe <= x0) return;
+  const py = Math.round(y);
+  if (line.y === py && line.color === color && x0 <= line.x1 && xe >= line.x0) {
+    line.x0 = Math.min(line.x0, x0);
+    line.x1 = Math.max(line.x1, xe);
+  } else {
+    flushThin(p, line);
+    line.y = py;
+    line.x0 = x0;
+    line.x1 = xe;
+    line.color = color;
+  }
+}
+
+/** An unlabelled mark among dense rows: a small tick on the lane (the glyph and its box would not be legible). */
+function tick(p: Painter, g: Geometry, _t: Theme, _taken: Placement, lane: number, y: number, _glyph: string, _text: string, color: string): void {
+  const x = g.laneX(lane);
+  if (x > GUTTER_W - 8 && x < g.width + 8) p.fillRect(x - 5, Math.round(y) - 1.5, 10, 3, color);
 }
 
 function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: number, y: number, glyph: string, text: string, color: string): void {

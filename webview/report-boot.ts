@@ -4,12 +4,12 @@
 // embedded in the page as host messages (`reset`, `appendBytes`, `status`).
 //
 // The trace is in `<script type="application/x-coroscope-gzip">` blocks, each
-// an independent gzip member of whole JSON Lines, base64. Blocks are inflated
-// one after the other with the browser's own DecompressionStream and posted
-// as whole lines in buffers of about CHUNK bytes (transferred, no text
-// decode). Each inflated piece is searched for a newline once and each byte
-// copied once, so the loader is linear in the input whatever the line
-// lengths (a 100 MB line used to be copied again on every read).
+// an independent gzip member of JSON Lines, base64. Each block is handed over
+// as soon as the parser is past it (not after the whole page is parsed) to a
+// worker that decodes and inflates it with the browser's own
+// DecompressionStream, so the main thread only scans lines while the next
+// block inflates; the lines come back as whole lines in buffers of about
+// CHUNK bytes (transferred, no text decode) and are posted to the diagram.
 import type { HostMessage } from '../protocol/messages';
 import { REPORT_ELEMENT_ID, type ReportConfig } from './report-config';
 
@@ -112,14 +112,6 @@ function post(m: HostMessage, transfer: Transferable[] = []): void {
   window.postMessage(m, '*', transfer);
 }
 
-function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(b64);
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function save(format: 'svg' | 'png', data: string): void {
   const a = document.createElement('a');
   a.download = `coroscope-diagram.${format}`;
@@ -138,99 +130,209 @@ function fail(e: unknown): void {
   post({ type: 'status', state: 'failed', message: String(e) });
 }
 
+/** What goes into the inflater: a block's base64 text, or the end of the blocks. */
+type InflateIn = { b64: string } | { end: true };
+/** What comes out: whole lines (a buffer the receiver owns), the end, or why it stopped. */
+type InflateOut = { bytes: Uint8Array<ArrayBuffer> } | { done: true } | { error: string };
+
 /**
- * Collects inflated pieces and posts whole lines (the diagram takes each message as whole lines) once about
- * CHUNK bytes are in. Each piece is searched for a newline once, when it arrives, and each byte is copied
- * once into the buffer posted: linear in the input, however long a line is.
+ * Decodes and inflates the blocks in order and emits whole lines in buffers of about `chunk` bytes. Self-contained
+ * (it names nothing outside itself: its source is also the worker's, see `startInflater`). Each inflated piece is
+ * searched for a newline once and each byte copied once into the buffer emitted: linear in the input, however long
+ * a line is (a 100 MB line used to be copied again on every read).
  */
-class Feeder {
-  private parts: Uint8Array[] = [];
-  private size = 0;
-  /** The last part holding a newline (-1: none) and the index of its last newline. */
-  private nlPart = -1;
-  private nlAt = -1;
-
-  add(piece: Uint8Array): void {
-    const nl = piece.lastIndexOf(10);
-    this.parts.push(piece);
-    this.size += piece.length;
-    if (nl >= 0) {
-      this.nlPart = this.parts.length - 1;
-      this.nlAt = nl;
-    }
-    if (this.size >= CHUNK && this.nlPart >= 0) this.flush(false);
-  }
-
-  /** Posts every whole line held (`last`: everything held). */
-  flush(last: boolean): void {
-    if (this.size === 0 || (!last && this.nlPart < 0)) return;
-    const upto = last ? this.parts.length - 1 : this.nlPart;
-    const cutAt = last ? this.parts[upto].length : this.nlAt + 1;
+function makeInflater(chunk: number, emit: (m: InflateOut, transfer?: Transferable[]) => void): (m: InflateIn) => void {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  // The last part holding a newline (-1: none) and the index of its last newline.
+  let nlPart = -1;
+  let nlAt = -1;
+  const flush = (last: boolean): void => {
+    if (size === 0 || (!last && nlPart < 0)) return;
+    const upto = last ? parts.length - 1 : nlPart;
+    const cutAt = last ? parts[upto].length : nlAt + 1;
     let n = cutAt;
-    for (let k = 0; k < upto; k++) n += this.parts[k].length;
+    for (let k = 0; k < upto; k++) n += parts[k].length;
     const buf = new Uint8Array(n);
     let at = 0;
     for (let k = 0; k < upto; k++) {
-      buf.set(this.parts[k], at);
-      at += this.parts[k].length;
+      buf.set(parts[k], at);
+      at += parts[k].length;
     }
-    buf.set(this.parts[upto].subarray(0, cutAt), at);
-    const rest = this.parts[upto].subarray(cutAt);
-    this.parts = [...(rest.length ? [rest] : []), ...this.parts.slice(upto + 1)];
-    this.size -= n;
-    this.nlPart = -1;
-    this.nlAt = -1;
-    post({ type: 'appendBytes', bytes: buf }, [buf.buffer]);
+    buf.set(parts[upto].subarray(0, cutAt), at);
+    const rest = parts[upto].subarray(cutAt);
+    parts = [...(rest.length ? [rest] : []), ...parts.slice(upto + 1)];
+    size -= n;
+    nlPart = -1;
+    nlAt = -1;
+    emit({ bytes: buf }, [buf.buffer]);
+  };
+  const add = (piece: Uint8Array): void => {
+    const nl = piece.lastIndexOf(10);
+    parts.push(piece);
+    size += piece.length;
+    if (nl >= 0) {
+      nlPart = parts.length - 1;
+      nlAt = nl;
+    }
+    if (size >= chunk && nlPart >= 0) flush(false);
+  };
+  const fromBase64 = (b64: string): Uint8Array<ArrayBuffer> => {
+    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(b64);
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  };
+  const inflate = async (b64: string): Promise<void> => {
+    const reader = new Blob([fromBase64(b64)]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      add(r.value);
+    }
+  };
+  // One block after the other, in order, whenever they come.
+  let queue = Promise.resolve();
+  let failed = false;
+  return (m: InflateIn): void => {
+    queue = queue.then(async () => {
+      if (failed) return;
+      try {
+        if ('b64' in m) await inflate(m.b64);
+        else {
+          flush(true);
+          emit({ done: true });
+        }
+      } catch (e) {
+        failed = true;
+        emit({ error: String(e) });
+      }
+    });
+  };
+}
+
+/**
+ * The inflater in a worker when the page may start one (the report's CSP allows `worker-src blob:`): the main
+ * thread then only scans the lines while the next block inflates on another core. Else (no Worker, a CSP that
+ * refuses it) the same code on this thread. Which one ran is the root's `data-inflater` (`worker`/`thread`).
+ */
+function startInflater(onOut: (m: InflateOut) => void): (m: InflateIn) => void {
+  const mode = (m: 'worker' | 'thread') => {
+    const root = document.getElementById('coroscope-root');
+    if (root) root.dataset.inflater = m;
+  };
+  const here = () => {
+    mode('thread');
+    return makeInflater(CHUNK, onOut);
+  };
+  try {
+    const src = `const feed = (${makeInflater.toString()})(${CHUNK}, (m, t) => postMessage(m, t || []));\nonmessage = (e) => feed(e.data);`;
+    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    let inThread: ((m: InflateIn) => void) | null = null;
+    const sent: InflateIn[] = [];
+    let heard = false;
+    worker.onmessage = (e: MessageEvent<InflateOut>) => {
+      if (!heard) mode('worker');
+      heard = true;
+      sent.length = 0;
+      onOut(e.data);
+    };
+    // A worker refused after construction (CSP) reports an error before any message: redo its blocks here.
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker.terminate();
+      if (heard || inThread) {
+        if (!inThread) onOut({ error: e.message || 'the inflating worker failed' });
+        return;
+      }
+      inThread = here();
+      for (const m of sent) inThread(m);
+      sent.length = 0;
+    };
+    return (m) => {
+      if (inThread) return inThread(m);
+      if (!heard) sent.push(m);
+      worker.postMessage(m);
+    };
+  } catch {
+    return here();
   }
 }
 
-async function start(): Promise<void> {
+const BLOCK_SELECTOR = 'script[type="application/x-coroscope-gzip"]';
+
+/**
+ * Feeds the diagram as the page is parsed: the config block first (the title), then each trace block once the
+ * parser is past it (something follows it, or the document is parsed), so blocks inflate while the rest of the
+ * page is still being read.
+ */
+function start(): void {
   if (started) return;
   started = true;
-  try {
-    performance.mark('coroscope:boot');
-    const config = readConfig();
-    if (config.windowNote) {
-      const note = document.createElement('div');
-      note.id = 'coroscope-window-note';
-      note.setAttribute('role', 'note');
-      note.textContent = config.windowNote;
-      note.style.cssText = 'padding:4px 8px;font:12px sans-serif;background:#fff3c4;color:#3b2f00;border-bottom:1px solid #d9c27a';
-      if (config.window) note.append(overview(config.window));
-      document.body.insertBefore(note, document.body.firstChild);
-    }
-    post({ type: 'reset', title: config.title, live: false });
-    const feeder = new Feeder();
-    const blocks = Array.from(document.querySelectorAll<HTMLScriptElement>('script[type="application/x-coroscope-gzip"]'));
-    for (const block of blocks) {
-      const bytes = fromBase64(block.textContent ?? '');
-      block.remove(); // the page's copy of the text can go once decoded
-      const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) break;
-        feeder.add(r.value);
+  performance.mark('coroscope:boot');
+  let configured = false;
+  let ended = false;
+  let exitCode: number | null = null;
+  const feed = startInflater((m) => {
+    if ('bytes' in m) post({ type: 'appendBytes', bytes: m.bytes }, [m.bytes.buffer]);
+    else if ('done' in m) {
+      performance.mark('coroscope:inflated');
+      post({ type: 'status', state: 'loaded', exitCode });
+    } else fail(m.error);
+  });
+  const parsed = () => document.readyState !== 'loading';
+  const complete = (el: Element) => el.nextSibling !== null || parsed();
+  const pump = (): void => {
+    if (ended) return;
+    try {
+      if (!configured) {
+        const el = document.getElementById(REPORT_ELEMENT_ID);
+        if (el ? !complete(el) : !parsed()) return;
+        configured = true;
+        const config = readConfig();
+        exitCode = config.exitCode;
+        if (config.windowNote) {
+          const note = document.createElement('div');
+          note.id = 'coroscope-window-note';
+          note.setAttribute('role', 'note');
+          note.textContent = config.windowNote;
+          note.style.cssText = 'padding:4px 8px;font:12px sans-serif;background:#fff3c4;color:#3b2f00;border-bottom:1px solid #d9c27a';
+          if (config.window) note.append(overview(config.window));
+          document.body.insertBefore(note, document.body.firstChild);
+        }
+        post({ type: 'reset', title: config.title, live: false });
       }
+      // Blocks already taken are removed from the page (their text can go once handed over).
+      for (const block of Array.from(document.querySelectorAll<HTMLScriptElement>(BLOCK_SELECTOR))) {
+        if (!complete(block)) break;
+        const b64 = block.textContent ?? '';
+        block.remove();
+        feed({ b64 });
+      }
+      if (parsed()) {
+        ended = true;
+        observer.disconnect();
+        feed({ end: true });
+      }
+    } catch (e) {
+      ended = true;
+      observer.disconnect();
+      fail(e);
     }
-    feeder.flush(true);
-    performance.mark('coroscope:inflated');
-    post({ type: 'status', state: 'loaded', exitCode: config.exitCode });
-  } catch (e) {
-    fail(e);
-  }
-}
-
-/** Starts once the bundle says `ready` and the whole page (its trace blocks) is parsed. */
-function whenParsed(): void {
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void start(), { once: true });
-  else void start();
+  };
+  const observer = new MutationObserver(pump);
+  observer.observe(document.body, { childList: true });
+  if (!parsed()) document.addEventListener('DOMContentLoaded', pump, { once: true });
+  pump();
 }
 
 window.acquireVsCodeApi = () => ({
   postMessage: (m: unknown) => {
     if (!m || typeof m !== 'object') return;
     const msg = m as { type?: unknown; format?: unknown; data?: unknown };
-    if (msg.type === 'ready') whenParsed();
+    if (msg.type === 'ready') start();
     else if (msg.type === 'saveImage' && (msg.format === 'svg' || msg.format === 'png') && typeof msg.data === 'string') save(msg.format, msg.data);
   },
   getState: () => state,
@@ -240,5 +342,5 @@ window.acquireVsCodeApi = () => ({
 });
 // A bundle that never says 'ready' still gets its trace.
 window.addEventListener('load', () => {
-  setTimeout(() => void start(), 0);
+  setTimeout(start, 0);
 });

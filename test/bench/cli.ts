@@ -142,12 +142,16 @@ async function main(): Promise<void> {
       const cpuMs = (rendererCpu(profile) - cpu0) * 1000;
       readies.push(ms);
       cpus.push(cpuMs);
-      const marks = await page.evaluate(() =>
-        performance
-          .getEntriesByType('mark')
-          .map((m) => `${m.name.replace('coroscope:', '')} ${m.startTime.toFixed(0)}`)
-          .join(', '),
-      );
+      // The boot script's marks (boot: the bundle asked for the trace; inflated: every block inflated and posted),
+      // when the page was parsed, and where the trace was inflated (worker or the main thread).
+      const marks = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        return [
+          ...performance.getEntriesByType('mark').map((m) => `${m.name.replace('coroscope:', '')} ${m.startTime.toFixed(0)}`),
+          `parsed ${nav ? nav.domContentLoadedEventStart.toFixed(0) : '?'}`,
+          `inflater ${document.getElementById('coroscope-root')?.dataset.inflater ?? '?'}`,
+        ].join(', ');
+      });
       const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
       // After a forced GC: what the page keeps (the JS heap) and the store's columns and values (typed arrays, off-heap).
       const cdp = await ctx.newCDPSession(page);

@@ -1,8 +1,8 @@
 // Benchmark of the diagram in a real browser (not a test): 1,000,000 events on
 // 200 lanes. Measures, in Debian chromium via playwright-core:
-//   - ready: from posting the trace (reset + JSON Lines chunks as UTF-8 bytes, as the
-//     panel does; then as text, the previous protocol, for comparison) to the root's
-//     data-coroscope-state="ready" data-events="1000000";
+//   - ready: from posting the trace (reset + JSON Lines chunks as UTF-8 bytes + status,
+//     as the panel replays a finished run; then as text, the previous protocol, for
+//     comparison) to the root's data-coroscope-state="ready" data-events="1000000";
 //   - heap: JS heap after a forced GC (CDP Runtime.getHeapUsage) minus the empty
 //     page's, plus the store's typed arrays (off the JS heap), per event;
 //   - pan/zoom: wheel events (scroll, ctrl+wheel zoom, shift+wheel pan) one per
@@ -172,12 +172,42 @@ async function main(): Promise<void> {
     w.__bytes = w.__chunks!.map((c) => enc.encode(c));
     w.__chunks = null;
   });
-  /** Posts reset + every chunk (bytes or text) and resolves with the ms until the root is ready with all events. */
+  /**
+   * Posts reset + every chunk (bytes or text) and resolves with the ms until the root is ready with all events, and
+   * where they went: the store's decoding (`appendBytes`/`appendText`), the layout (`DiagramModel.update`) and the
+   * renders meanwhile (each timed on the page's clock; the rest is message handling, GC and the browser).
+   */
   const ready = (kind: 'bytes' | 'text') =>
     page.evaluate(
       async ({ n, kind: k }) => {
-        const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] | null };
+        type Timed = Record<string, (...a: unknown[]) => unknown>;
+        const w = window as unknown as { __chunks: string[] | null; __bytes: Uint8Array[] | null; coroscope: { render(): void } };
         const root = document.getElementById('coroscope-root')!;
+        const split = { decode: 0, layout: 0, render: 0, renders: 0 };
+        // The store and model of the reset below are new objects: time their prototypes' methods.
+        const app = w.coroscope as unknown as { store: object; model: object; render(): void };
+        const storeProto = Object.getPrototypeOf(app.store) as Timed,
+          modelProto = Object.getPrototypeOf(app.model) as Timed;
+        const wrap = (o: Timed, name: string, into: 'decode' | 'layout') => {
+          const orig = o[name];
+          o[name] = function (this: unknown, ...a: unknown[]) {
+            const t = performance.now();
+            const r = orig.apply(this, a);
+            split[into] += performance.now() - t;
+            return r;
+          };
+          return () => {
+            o[name] = orig;
+          };
+        };
+        const unwrap = [wrap(storeProto, 'appendBytes', 'decode'), wrap(storeProto, 'appendText', 'decode'), wrap(modelProto, 'update', 'layout')];
+        const render = app.render;
+        app.render = () => {
+          const t = performance.now();
+          render.call(app);
+          split.render += performance.now() - t;
+          split.renders++;
+        };
         const t0 = performance.now();
         const done = new Promise<number>((resolve) => {
           const check = () => {
@@ -192,18 +222,26 @@ async function main(): Promise<void> {
         window.postMessage({ type: 'reset', title: 'bench', live: false }, '*');
         if (k === 'bytes') for (const b of w.__bytes!) window.postMessage({ type: 'appendBytes', bytes: b }, '*', [b.buffer]);
         else for (const c of w.__chunks!) window.postMessage({ type: 'test.append', chunk: c }, '*');
+        // As the panel ends the replay of a finished run or an opened trace.
+        window.postMessage({ type: 'status', state: 'loaded' }, '*');
         w.__chunks = null;
         w.__bytes = null;
-        return (await done) - t0;
+        const ms = (await done) - t0;
+        for (const u of unwrap) u();
+        delete (app as { render?: unknown }).render;
+        return { ms, ...split };
       },
       { n: N, kind },
     );
+  const splitText = (r: { decode: number; layout: number; render: number; renders: number }) =>
+    `store decode ${f(r.decode)} ms, layout ${f(r.layout)} ms, ${r.renders} renders ${f(r.render)} ms`;
   const cpu0 = rendererCpu(d.profile);
   const load0 = loadAverage(2, 1);
-  const readyMs = await ready('bytes');
+  const readyRun = await ready('bytes');
+  const readyMs = readyRun.ms;
   const readyCpu = (rendererCpu(d.profile) - cpu0) * 1000;
   say(
-    `ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine)`,
+    `ready (appendBytes, as the panel and the report send): ${f(readyMs)} ms after the data was posted (target ≤ 1000 ms); renderer CPU time ${f(readyCpu)} ms (load average ${load0} on this shared machine); of it: ${splitText(readyRun)}`,
   );
 
   const heap1 = await heap();
@@ -248,7 +286,7 @@ async function main(): Promise<void> {
   await page.evaluate(generate, { n: N, lanes: LANES, per: 10000, t0: 1e12, first: true });
   const cpu1 = rendererCpu(d.profile);
   const load1 = loadAverage(2, 1);
-  const readyText = await ready('text');
+  const readyText = (await ready('text')).ms;
   const readyTextCpu = (rendererCpu(d.profile) - cpu1) * 1000;
   say(`ready (append, text; the previous protocol): ${f(readyText)} ms; renderer CPU time ${f(readyTextCpu)} ms (load average ${load1})`);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { TraceStore } from '../../trace/store';
+import { readAssets, writeHtmlReport } from '../../cli/report-html';
 
 const root = join(__dirname, '..', '..', '..');
 const traces = join(root, 'test/fixtures/traces');
@@ -45,6 +46,10 @@ interface Opened {
   problems: string[];
   dialogs: number;
   text: string;
+  /** Where the trace was inflated (the boot script's `data-inflater`). */
+  inflater: string;
+  /** Each event's type code, ts and lanes (type:ts:a:b), joined: the store the page built, to compare with Node's. */
+  rows: string;
 }
 
 async function open(ctx: BrowserContext, html: string, expectEvents: number): Promise<Opened> {
@@ -70,6 +75,14 @@ async function open(ctx: BrowserContext, html: string, expectEvents: number): Pr
       state: r.dataset.coroscopeState ?? '',
       text: document.body.innerText,
       injected: document.querySelectorAll('img[src=x], script:not([nonce])').length,
+      inflater: r.dataset.inflater ?? '',
+      rows: ((s) => Array.from({ length: Math.min(s.length, 100_000) }, (_, i) => `${s.typeCode(i)}:${s.ts(i)}:${s.a(i)}:${s.b(i)}`).join(','))(
+        (
+          window as unknown as {
+            coroscope: { store: { length: number; typeCode(i: number): number; ts(i: number): number; a(i: number): number; b(i: number): number } };
+          }
+        ).coroscope.store,
+      ),
     };
   });
   await page.close();
@@ -109,6 +122,31 @@ describe('HTML report in a real browser (file://)', function () {
       'no other file',
     );
     assert.deepEqual(r.problems, [], 'no CSP violation or script error');
+  });
+
+  it('the trace inflates in a worker, block after block in order; under a CSP that refuses workers the page reads it the same on its main thread', async () => {
+    const trace = join(traces, 'cli-hostile.jsonl');
+    const store = new TraceStore();
+    store.appendText(readFileSync(trace, 'utf8'));
+    store.end();
+    // Blocks of ~200 bytes of text: many blocks, lines cut between blocks.
+    const file = join(dir, 'blocks.html');
+    writeHtmlReport(file, store, { title: 'blocks', blockText: 200 }, readAssets(join(root, 'dist')));
+    const html = readFileSync(file, 'utf8');
+    assert.ok((html.match(/application\/x-coroscope-gzip/g) ?? []).length > 5, 'many blocks');
+    assert.ok(html.includes('; worker-src blob:'), 'the CSP lets the boot script start its worker');
+    const refused = join(dir, 'blocks-no-worker.html');
+    writeFileSync(refused, html.replace('; worker-src blob:', ''));
+    const want = Array.from({ length: store.length }, (_, i) => `${store.typeCode(i)}:${store.ts(i)}:${store.a(i)}:${store.b(i)}`).join(',');
+    for (const [page, inflater] of [
+      [file, 'worker'],
+      [refused, 'thread'],
+    ] as const) {
+      const r = await open(ctx, page, store.length);
+      assert.equal(r.inflater, inflater, page);
+      assert.equal(r.rows, want, `${inflater}: every event, in the trace's order`);
+      if (inflater === 'worker') assert.deepEqual(r.problems, []);
+    }
   });
 
   it('hostile names and values stay text', async () => {

@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceStore } from '../../trace/store';
+import { TYPE, TraceStore } from '../../trace/store';
+import { findFolds, stepKey } from '../../trace/fold';
 import { DiagramModel } from '../../webview/model';
 import { compileQuery, parseQuery } from '../../webview/query';
 import { label } from '../../webview/labels';
@@ -120,6 +121,71 @@ describe('diagram layout', () => {
     assert.equal(m.ctime(3), 3000 + m.gapNs);
     assert.deepEqual(m.gapsBetween(0, 3), [[2, 2e9]]);
     assert.equal(m.rowAtTime(1001), 2);
+  });
+});
+
+describe('layout over many column chunks', () => {
+  it("activation states, lane ends and folds walked chunk by chunk match an event-by-event reference, across the store's 65,536-row chunks", () => {
+    // 150,000 events in 7 lanes with depths, ends and a repeated stretch, appended in uneven pieces.
+    const ev: object[] = [];
+    for (let l = 1; l <= 7; l++) ev.push({ type: 'task', ts: l, id: String(l), kind: 'generator', name: `g${l}`, parent: null });
+    let cur = 1;
+    for (let i = 0; ev.length < 150_000; i++) {
+      const to = i % 5000 < 300 ? 1 + (i % 2) : 1 + ((i * 7 + (i >> 3)) % 7);
+      ev.push({
+        type: 'switch',
+        ts: 10 + i,
+        from: String(cur),
+        to: String(to),
+        reason: 'resume',
+        depth: i % 11 === 0 ? 2 : 0,
+        file: 'x.py',
+        line: 1 + (i % 5000 < 300 ? 0 : i % 13),
+      });
+      cur = to;
+      if (i === 100_000) ev.push({ type: 'end', ts: 10 + i, task: '7', outcome: 'return' });
+    }
+    const text = jsonl(ev);
+    const s = new TraceStore();
+    const m = new DiagramModel(s);
+    for (let at = 0; at < text.length; ) {
+      const cut = text.indexOf('\n', Math.min(text.length - 1, at + 1_234_567)) + 1 || text.length;
+      s.appendText(text.slice(at, cut));
+      m.update();
+      at = cut;
+    }
+    s.end();
+    m.update();
+    assert.ok(s.length > 2 * 65_536, `${s.length} events`);
+    // Reference: the states after each event, one event at a time through the accessors.
+    const st: number[] = new Array(s.tasks.length).fill(0);
+    const at = [1, 65_535, 65_536, 65_537, 100_001, 131_071, 131_072, s.length - 1];
+    // Rows closer than a snapshot apart are walked event by event (here across a chunk's end).
+    const near = [65_000, 65_535, 65_536, 65_540, 65_999, 131_000, 131_072, 131_500];
+    at.push(...near);
+    const want = new Map<number, string>();
+    for (let i = 0; i < s.length; i++) {
+      if (s.typeCode(i) === TYPE.switch) {
+        st[s.a(i)] = 0;
+        const d = s.num(i);
+        st[s.b(i)] = 1 + (d > 0 ? Math.min(d, 100) : 0); // (NaN: no depth)
+      } else if (s.typeCode(i) === TYPE.end) st[s.a(i)] = 0;
+      if (at.includes(i)) want.set(i, st.join());
+    }
+    // (the model's arrays hold the lanes seen so far: a lane not seen yet is not running)
+    const norm = (x: number[]) => Array.from({ length: s.tasks.length }, (_, l) => x[l] ?? 0).join();
+    for (const i of at) assert.equal(norm(m.stateAfter(i)), want.get(i), `state after ${i}`);
+    const along: string[] = [];
+    m.statesAlong(near, (_k, x) => along.push(norm(x)));
+    assert.deepEqual(
+      along,
+      near.map((i) => want.get(i)),
+    );
+    assert.equal(m.laneEnd[6], 100_008, 'the end of lane 7 (after the 100,001st switch)');
+    // Folds found with keys walked by chunk are those of stepKey, event by event.
+    const folds = findFolds(s, { from: 60_000, to: 140_000 });
+    assert.ok(folds.length > 0);
+    for (const f of folds) for (let k = 0; k < f.period; k++) assert.equal(stepKey(s, f.start + k), stepKey(s, f.start + f.period * (f.count - 1) + k));
   });
 });
 
