@@ -21,7 +21,7 @@ for (const py of PYTHONS) {
         const sw = switches(r.events).filter((e) => e.from === g.id || e.to === g.id);
         // next(g), 999 sends each resuming it to its next yield, the last send resuming it to its return
         assert.equal(sw.length, 2002, `generator ${g.id}: ${sw.length} switches`);
-        sw.forEach((e, k) => assert.equal(k % 2 === 0 ? e.to : e.from, g.id, `generator ${g.id} switch ${k} alternates`));
+        for (const [k, e] of sw.entries()) assert.equal(k % 2 === 0 ? e.to : e.from, g.id, `generator ${g.id} switch ${k} alternates`);
       }
       const items = [...Array.from({ length: 500 }, (_, i) => String(i)), 'None'];
       assert.deepEqual(
