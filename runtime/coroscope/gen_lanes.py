@@ -9,7 +9,10 @@ import time
 
 from . import core, gen_sites, state, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
-from .gen_callsites import _MISSING, _OP, _YIELD_OPS, _arg_value, _co, call_info
+
+# (gen_callsites' public names bound to this module's private ones: the hot paths below read them as its globals)
+from .gen_callsites import call_info, MISSING as _MISSING, OPNAME as _OP, YIELD_OPS as _YIELD_OPS, arg_value as _arg_value, co_bytes as _co
+from _json import encode_basestring_ascii as _qv
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
@@ -237,7 +240,7 @@ def _want_code(code):
     if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
         r = False  # driven by asyncio Tasks: aio.py traces the steps
     _want[id(code)] = r
-    core._code_refs[id(code)] = code
+    core.keep_code(code)
     return r
 
 
@@ -251,13 +254,12 @@ COMPACT = os.environ.get(state.ENV_COMPACT) != "0"
 GRESUME = '{"type":"gresume","ts":'
 GYIELD = '{"type":"gyield","ts":'
 GSTEP = '{"type":"gstep","ts":'
-_OUT = core.OUT
-_put = core._put
-_qv = core._q
-_MAXQ = core.SOFT_QUEUE
-_room = core.room
-_PEND = core.PEND
-_unpend = core.unpend
+_OUT = writer.OUT
+_put = writer.OUT.append
+_MAXQ = writer.SOFT_QUEUE
+_room = writer.room
+_PEND = writer.PEND
+_unpend = writer.unpend
 
 
 _BIG = 1 << 60
@@ -327,7 +329,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     if len(_OUT) < _MAXQ or _room():
         _put(head + str(ts) + pre + val + post)
     else:
-        core._dropped[0] += 1
+        writer.DROPPED[0] += 1
     return True
 
 
@@ -376,7 +378,7 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
     if len(_OUT) < _MAXQ or _room():
         _put(e[0] + str(now()) + e[1] + val + e[2])
     else:
-        core._dropped[0] += 1
+        writer.DROPPED[0] += 1
     return True
 
 
@@ -430,3 +432,16 @@ def _step_line(lane, ey, val, ts):
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
+
+
+# What the capture back-ends (gen_settrace, gen_monitoring) and frame_locals use of this module, by public names
+# (issue 15: no module reads another's private names); the same objects, bound once at import.
+wanted = _want  # id(code) -> its frames are lanes (a generator/coroutine of user code)
+want_code = _want_code  # decides (and caches in `wanted`) whether a code object's frames are lanes
+fast_resume = _fast_resume  # the steady-state resume: one line from the parts cached on the lane
+fast_yield = _fast_yield  # the steady-state yield
+settle = _settle  # lets another thread's unpend write the lane's held resume first
+sent_json = _sent  # a sent value as held with its resume
+step_line = _step_line  # the gstep line of a held resume and its yield
+pending_throws = _thrown  # id(frame) -> the throw switch waiting for its exception (settrace)
+INT_LIMIT = _BIG  # ints within +-INT_LIMIT are written as they are (no safe_repr)

@@ -7,27 +7,26 @@ import sys
 
 from . import core, gen_lanes, state
 from .core import frames, OWN, now, safe_repr
-from .gen_callsites import _MISSING, _arg_value
+
+# (module-private names for other modules' public ones: the callbacks below bind them once at install)
+from .gen_callsites import MISSING as _MISSING, arg_value as _arg_value
 from .gen_lanes import (
     GSTEP,
-    _BIG,
-    _MAXQ,
-    _OUT,
-    _PEND,
-    _fast_resume,
-    _fast_yield,
-    _put,
-    _qv,
-    _room,
-    _sent,
-    _settle,
-    _step_line,
-    _unpend,
-    _want,
-    _want_code,
+    INT_LIMIT as _BIG,
+    fast_resume as _fast_resume,
+    fast_yield as _fast_yield,
+    sent_json as _sent,
+    settle as _settle,
+    step_line as _step_line,
+    wanted as _want,
+    want_code as _want_code,
     on_enter,
     on_leave,
 )
+from .writer import DROPPED, OUT as _OUT, PEND as _PEND, SOFT_QUEUE as _MAXQ, room as _room, unpend as _unpend
+from _json import encode_basestring_ascii as _qv
+
+_put = _OUT.append
 
 TOOL = None
 
@@ -76,7 +75,6 @@ def install():
     out = _OUT
     maxq = _MAXQ
     pend = _PEND
-    mon_core = core
     mon_state = state
     big = _BIG
 
@@ -154,7 +152,7 @@ def install():
                             if len(out) < maxq or _room():
                                 put(ln)
                             else:
-                                mon_core._dropped[0] += 1
+                                DROPPED[0] += 1
                             return None
                         if _fast_resume(lane, frame, caller, off):
                             return None
@@ -199,7 +197,7 @@ def install():
                                         if len(out) < maxq or _room():
                                             put(ln)
                                         else:
-                                            mon_core._dropped[0] += 1
+                                            DROPPED[0] += 1
                                         return None
                                     if p is not None:
                                         pend.append(p)
@@ -213,7 +211,7 @@ def install():
                                 if len(out) < maxq or _room():
                                     put(ln)
                                 else:
-                                    mon_core._dropped[0] += 1
+                                    DROPPED[0] += 1
                                 return None
                             if _fast_yield(lane, frame, caller, val, off, True):
                                 return None

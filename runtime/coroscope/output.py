@@ -26,7 +26,7 @@ from .writer import OUT
 
 MAX_TEXT = 4096
 _on = [True]
-_hooked = gens._hooked
+_hooked = gens.HOOKED
 
 
 class _Tap:
