@@ -254,6 +254,14 @@ COMPACT = os.environ.get(state.ENV_COMPACT) != "0"
 GRESUME = '{"type":"gresume","ts":'
 GYIELD = '{"type":"gyield","ts":'
 GSTEP = '{"type":"gstep","ts":'
+
+
+def _compact(lane, caller_code):
+    """Its resume and yield at this site are written compactly: from and back to its declared site's lane and file
+    (the file and lane a compact line leaves out). One test for both directions (run once per site: lane.fmt)."""
+    return COMPACT and lane.parent == lane.clane.id and caller_code.co_filename == lane.cfile
+
+
 _OUT = writer.OUT
 _put = writer.OUT.append
 _MAXQ = writer.SOFT_QUEUE
@@ -283,7 +291,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             spec = spec[1]
         else:
             spec = (spec,)
-        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+        if _compact(lane, cc):
             # resumed from its declared site's lane and file: a compact line (protocol:
             # gresume), or with its yield as one gstep line (the last part)
             e = (
@@ -345,7 +353,7 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
         if code.co_flags & CO_ASYNC_GENERATOR or not known and _OP[_co(code)[fl]] not in _YIELD_OPS:
             return False
         cc = caller.f_code
-        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+        if _compact(lane, cc):
             # back to its declared site's lane and file: a compact line (protocol: gyield)
             # (the last part: its half of a gstep line)
             e = (
