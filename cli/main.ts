@@ -8,6 +8,7 @@ import { CliError, EXIT, note } from './errors';
 import { checkTraceFile, loadTrace } from './load';
 import { checkOutputs, summaryLines, writeOutputs } from './outputs';
 import { defaultHtmlName, runScript } from './run';
+import { keepIgnoring, takeShellIgnored } from './shell-signals';
 
 function version(): string {
   try {
@@ -32,7 +33,8 @@ function outputOptions(cmd: Command): Command {
     .option('--mermaid <file>', 'write a Mermaid sequenceDiagram');
 }
 
-export function program(): Command {
+/** `shellIgnored`: the signals the shell had ignored (cli/shell-signals.ts), ignored in the script too. */
+export function program(shellIgnored: readonly number[] = []): Command {
   const p = new Command('coroscope')
     .description('Run a Python script on the coroscope runtime and draw its coroutine switches as a sequence diagram.')
     .version(version(), '-V, --version', 'print the version')
@@ -67,7 +69,7 @@ export function program(): Command {
     ) => {
       if (opts.module === undefined && script === undefined) run.error("error: missing required argument 'script'");
       const words = opts.module === undefined || script === undefined ? args : [script, ...args];
-      process.exitCode = await runScript(script ?? '', words, { ...opts });
+      process.exitCode = await runScript(script ?? '', words, { ...opts, ignoreSignals: shellIgnored });
     },
   );
   p.addCommand(run);
@@ -126,9 +128,9 @@ export function moduleArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], shellIgnored: readonly number[] = []): Promise<number> {
   try {
-    await program().parseAsync(moduleArgv(argv));
+    await program(shellIgnored).parseAsync(moduleArgv(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -148,7 +150,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv).then((code) => {
+  const ignored = takeShellIgnored(process.env);
+  keepIgnoring(ignored);
+  void main(process.argv, ignored).then((code) => {
     process.exitCode = code;
   });
 }

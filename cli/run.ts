@@ -33,6 +33,8 @@ export interface RunOptions extends OutputPaths {
   progress: boolean;
   /** `--locals`: the runtime records frames' local variables at switches. */
   locals?: boolean;
+  /** Signals the shell had ignored: the script starts with them ignored too (cli/shell-signals.ts). */
+  ignoreSignals?: readonly number[];
 }
 
 /** The runtime package folder: ../runtime next to dist/cli.js, or $COROSCOPE_RUNTIME. */
@@ -97,6 +99,7 @@ async function runWith(
       cwd: process.cwd(),
       traceFile,
       locals: o.locals,
+      ignoreSignals: o.ignoreSignals,
       stdio: 'inherit',
       releaseRows: true,
       fileFallback: true,

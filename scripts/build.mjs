@@ -19,13 +19,21 @@ const common = {
   target: 'es2022',
 };
 
+// The `coroscope` command starts as a shell script: Node resets the signals the shell ignored (`nohup`), so the
+// shell reads them first (its SigIgn mask, Linux /proc) and then runs the same file with Node, for which the
+// second line is a string and a comment (cli/shell-signals.ts).
+const CLI_BANNER = [
+  '#!/bin/sh',
+  `':' //; export COROSCOPE_SHELL_SIGIGN="$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status 2>/dev/null)"; exec node "$0" "$@"`,
+].join('\n');
+
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
   { ...common, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['extension/server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/webview.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['webview/report-boot.ts'], outfile: 'dist/webview/report-boot.js', platform: 'browser', format: 'iife' },
-  { ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: CLI_BANNER } },
 ];
 
 function tsFiles(dir) {

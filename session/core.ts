@@ -31,6 +31,8 @@ export interface CoreSpec {
   blockingMs?: number;
   /** `--locals`: the runtime records the local variables of switching frames (runtime/coroscope/frame_locals.py). */
   locals?: boolean;
+  /** `--ignore-signals`: signal numbers the program starts with ignored (the CLI: those the shell ignored). */
+  ignoreSignals?: readonly number[];
   /** Where the raw JSON Lines trace goes; omitted: nowhere (the store only). */
   traceFile?: string;
   /**
@@ -372,7 +374,8 @@ export class RunCore<S extends CoreSpec = RunSpec> {
     // opcode.py of the user's would replace or break it.
     const main = path.join(spec.runtimeDir, 'coroscope', '__main__.py');
     const target = spec.module !== undefined ? ['-m', spec.module] : [spec.script];
-    const argv = [main, ...transport, ...blocking, ...(spec.locals ? ['--locals'] : []), ...target, ...spec.args];
+    const ignore = spec.ignoreSignals?.length ? ['--ignore-signals', spec.ignoreSignals.join(',')] : [];
+    const argv = [main, ...transport, ...blocking, ...(spec.locals ? ['--locals'] : []), ...ignore, ...target, ...spec.args];
     const options: SpawnOptions = this.piped
       ? {
           cwd: spec.cwd,

@@ -1,4 +1,4 @@
-"""python RUNTIME/coroscope/__main__.py [--trace FILE] [--socket ADDR] [--blocking-ms N] [--locals] (SCRIPT | -m MODULE) [ARGS...]
+"""python RUNTIME/coroscope/__main__.py [--trace FILE] [--socket ADDR] [--blocking-ms N] [--locals] [--ignore-signals N,...] (SCRIPT | -m MODULE) [ARGS...]
 
 The extension and the CLI start the runtime by this file's path, not with
 ``python -m coroscope``: ``-m`` puts the current folder first on sys.path

@@ -10,7 +10,7 @@ import types
 
 from .recursion import pad_recursion
 
-USAGE = "usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] [--locals] (SCRIPT | -m MODULE) [ARGS...]\n"
+USAGE = "usage: python -m coroscope [--trace FILE] [--socket ADDR] [--blocking-ms N] [--locals] [--ignore-signals N,...] (SCRIPT | -m MODULE) [ARGS...]\n"
 
 # Top-level standard-library modules the runtime imports that a plain start
 # would not have loaded: taken out of sys.modules once the runtime holds them,
@@ -20,7 +20,7 @@ _HIDE = ("opcode", "_opcode", "dis", "socket", "_socket", "select", "selectors",
 
 
 def _parse(argv):
-    opts = {"trace": None, "socket": None, "blocking": None, "locals": False}
+    opts = {"trace": None, "socket": None, "blocking": None, "locals": False, "ignore": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -35,14 +35,14 @@ def _parse(argv):
         if not a.startswith("--") or a == "-":
             break
         key, eq, val = a[2:].partition("=")
-        if key in ("trace", "socket", "blocking-ms"):
+        if key in ("trace", "socket", "blocking-ms", "ignore-signals"):
             if not eq:
                 i += 1
                 if i >= len(argv):
                     sys.stderr.write(USAGE)
                     sys.exit(2)
                 val = argv[i]
-            opts["blocking" if key == "blocking-ms" else key] = val
+            opts[{"blocking-ms": "blocking", "ignore-signals": "ignore"}.get(key, key)] = val
         elif key == "locals" and not eq:
             opts["locals"] = True  # (frame_locals.py)
         elif key in ("help",):
@@ -119,8 +119,25 @@ def _hide(before):
             sys.modules.pop(name, None)
 
 
+def _ignore_signals(nums):
+    """Signals the shell had ignored when it started the tool that starts this
+    runtime (``nohup coroscope run``): Node resets them, so the CLI passes them
+    (cli/shell-signals.ts) and they are ignored again before anything else, as
+    plain Python would have inherited them (an ignored SIGINT raises no
+    KeyboardInterrupt; children inherit them)."""
+    import signal
+
+    for n in nums.split(","):
+        try:
+            signal.signal(int(n), signal.SIG_IGN)
+        except (ValueError, OSError, RuntimeError):
+            pass  # (SIGKILL, SIGSTOP, numbers this system has not)
+
+
 def prepare(argv, ann=False, slot=True, before=(), cached=True):
     opts, target, args, module = _parse(argv)
+    if opts["ignore"]:
+        _ignore_signals(opts["ignore"])
     from . import boot, core, gens, state
 
     pad_recursion(1 if sys.version_info >= (3, 12) else 2)
@@ -230,7 +247,13 @@ def failed(run, e):
     if isinstance(e, SystemExit):
         c = e.code
         state.process["exit"] = 0 if c is None else c if isinstance(c, int) else 1
-        raise e
+        try:
+            raise e
+        finally:
+            # (e -> its traceback -> this frame -> e: a cycle that would keep the
+            # program's frames and their locals alive until a collection at exit,
+            # where plain Python frees them in order as SystemExit unwinds)
+            e = None
     _strip_all(e)
     if isinstance(e, KeyboardInterrupt):
         sys.excepthook(type(e), e, e.__traceback__)

@@ -62,6 +62,7 @@ def end_alive():
     """Called once at exit, after the program's own atexit handlers."""
     if state.W is None or not core.live:
         return
+    gframes = tframes = cur = f = None
     try:
         gframes = _gen_frames()
         tframes = {}
@@ -83,3 +84,10 @@ def end_alive():
             core.end(lane, "unfinished", None, file, line, _waits(lane))
     except Exception as e:
         core.internal_error("unfinished tasks", e)
+    finally:
+        # sys._current_frames() holds this very frame: without this, the frames of
+        # every thread stay in a reference cycle until a collection, keeping their
+        # locals alive past their threads' end (a multiprocessing feeder thread's
+        # pickled buffer then outlives its BytesIO: "BufferError: Existing exports"
+        # at shutdown, which plain Python never prints)
+        gframes = tframes = cur = f = None

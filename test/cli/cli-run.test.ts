@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { cli, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from '../unit/cli-helpers';
+import { dirname, join } from 'node:path';
+import { cli, cliJs, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, validatePerfetto } from '../unit/cli-helpers';
 
 const fake = { COROSCOPE_RUNTIME: fakeRuntime };
 const exit3 = join(scripts, 'exit3.py');
@@ -187,6 +187,24 @@ describe('coroscope run (dist/cli.js)', function () {
       assert.equal(r.code, 3, r.stderr);
       assert.equal(r.stdout, plain.stdout);
       assert.ok(r.stderr.startsWith(plain.stderr), r.stderr);
+    });
+
+    it('signals the shell ignored (nohup, trap "" INT) stay ignored in the script and its children, as under plain Python', async () => {
+      // Node resets ignored signals when it starts: the command's shell line reads them first (cli/shell-signals.ts).
+      const dir = tempDir('run-sigign');
+      const script = join(scripts, 'ignored_signals.py');
+      const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+      const inShell = (cmd: string) => exec('sh', ['-c', `trap "" HUP INT; exec ${cmd}`], { cwd: dir, env });
+      const plain = await inShell(`python3 ${script}`);
+      const r = await inShell(`${cliJs} run --no-progress --trace t.jsonl ${script}`);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, plain.stdout);
+      assert.match(
+        r.stdout,
+        /^SIGHUP (1|Handlers\.SIG_IGN) SIGINT (1|Handlers\.SIG_IGN)\nsurvived SIGHUP and SIGINT\na child sees \['SigIgn:', '0+3', '0'\]\n$/,
+      );
+      assert.match(readFileSync(join(dir, 't.jsonl'), 'utf8'), /"type":"finish"/);
     });
 
     it('Ctrl+C ends the script as interrupted (130) and the trace is still written', async () => {
