@@ -353,8 +353,32 @@ export interface GenStepEvent {
   value: string;
 }
 
-export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent | GenResumeEvent | GenYieldEvent | GenStepEvent;
-export const COMPACT_TYPES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step', 'gresume', 'gyield', 'gstep'];
+/**
+ * A run of `gstep`s of one generator at the same sites (`line`, `toLine`, `at`) with nothing else in between: turn k
+ * is a `gresume` (value `sent[k]`) and its `gyield` (value `value[k]`). `dur` holds the differences between the ts
+ * of consecutive switches (resume 0, yield 0, resume 1, …: 2n − 1 numbers for n turns), the first at `ts`. A value
+ * is a JSON number for an int (its decimal text), a string for anything else, `null` in `sent` when not known;
+ * `sent` is left out when no value sent is known.
+ */
+export interface GenStepsEvent {
+  type: 'gsteps';
+  ts: number;
+  dur: number[];
+  task: TaskId;
+  line: number;
+  toLine: number;
+  at: number;
+  sent?: (number | string | null)[];
+  value: (number | string)[];
+}
+
+export type CompactEvent = ResumeEvent | SuspendEvent | StepEvent | GenResumeEvent | GenYieldEvent | GenStepEvent | GenStepsEvent;
+export const COMPACT_TYPES: readonly CompactEvent['type'][] = ['resume', 'suspend', 'step', 'gresume', 'gyield', 'gstep', 'gsteps'];
+
+/** A value of a `gsteps` run as the switch's value: an int's decimal text, a string as it is, null: unknown. */
+export function runValue(v: number | string | null | undefined): string | undefined {
+  return v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v;
+}
 
 /** Whether a line is one of the compact forms `expandCompact` expands. */
 export function isCompact(ev: TraceLine): ev is CompactEvent {
@@ -365,6 +389,7 @@ export function isCompact(ev: TraceLine): ev is CompactEvent {
     case 'gresume':
     case 'gyield':
     case 'gstep':
+    case 'gsteps':
       return true;
     default:
       return false;
@@ -454,6 +479,17 @@ export function expandCompact(ev: CompactEvent, task: TaskEvent | undefined): Sw
       return [gyield(ev.ts, ev.line, ev.toLine, ev.value)];
     case 'gstep':
       return [gresume(ev.ts, ev.at, ev.toLine, ev.sent), gyield(ev.ts + ev.dur, ev.line, ev.at, ev.value)];
+    case 'gsteps': {
+      const out: SwitchEvent[] = [];
+      let ts = ev.ts;
+      for (let k = 0; k < ev.value.length; k++) {
+        if (k > 0) ts += ev.dur[2 * k - 1] ?? 0;
+        out.push(gresume(ts, ev.at, ev.toLine, runValue(ev.sent?.[k])));
+        ts += ev.dur[2 * k] ?? 0;
+        out.push(gyield(ts, ev.line, ev.at, runValue(ev.value[k]) ?? ''));
+      }
+      return out;
+    }
     default:
       return assertNever(ev, 'compact event');
   }
@@ -469,6 +505,17 @@ export function unfoldTransfer<T extends SendEvent | RecvEvent>(ev: T, task: Tas
   if (transfer.file === undefined && transfer.line !== undefined && task?.codeFile !== undefined) transfer.file = task.codeFile;
   const resume = stepTs === undefined ? [] : expandCompact({ type: 'resume', ts: stepTs, task: ev.task, line: stepLine ?? 0 }, task);
   return { resume, transfer };
+}
+
+/** A `gsteps` line's shape: n ≥ 1 turns, 2n − 1 finite durations, n values (and n sent values, when present). */
+function validSteps(o: Record<string, unknown>): boolean {
+  if (typeof o.task !== 'string' || typeof o.line !== 'number' || typeof o.toLine !== 'number' || typeof o.at !== 'number') return false;
+  const { dur, value, sent } = o;
+  if (!Array.isArray(value) || value.length === 0 || !Array.isArray(dur) || dur.length !== 2 * value.length - 1) return false;
+  if (!dur.every((d) => typeof d === 'number' && Number.isFinite(d))) return false;
+  const isValue = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
+  if (!value.every(isValue)) return false;
+  return sent === undefined || (Array.isArray(sent) && sent.length === value.length && sent.every((v) => v === null || isValue(v)));
 }
 
 export type EventType = TraceEvent['type'];
@@ -552,6 +599,8 @@ export function validateEvent(raw: unknown): TraceLine | string {
       if (t === 'gresume' ? !optStr('value') : !str('value')) return `${t}: bad value`;
       if (t === 'gstep' && (typeof o.dur !== 'number' || !Number.isFinite(o.dur) || typeof o.at !== 'number' || !optStr('sent'))) return 'gstep: needs dur, at';
       return o as unknown as CompactEvent;
+    case 'gsteps':
+      return validSteps(o) ? (o as unknown as GenStepsEvent) : 'gsteps: needs task, line, toLine, at, dur, value (n turns: 2n - 1 durations, n values)';
     default:
       // Unknown types are allowed by the schema ("extend freely"); readers skip them.
       return `unknown event type "${String(type)}"`;

@@ -21,6 +21,7 @@
 
 import {
   type EventType,
+  type GenStepsEvent,
   type HeaderEvent,
   type TaskEvent,
   type TraceEvent,
@@ -29,6 +30,7 @@ import {
   assertNever,
   expandCompact,
   isCompact,
+  runValue,
   unfoldTransfer,
   validateEvent,
 } from '../protocol/events';
@@ -542,6 +544,19 @@ export class TraceStore {
     );
   }
 
+  private gstepsRows(ev: GenStepsEvent): void {
+    const lane = this.lane(ev.task);
+    const { dur, sent, value } = ev;
+    let ts = ev.ts;
+    for (let k = 0; k < value.length; k++) {
+      if (k > 0) ts += dur[2 * k - 1] ?? 0;
+      const sv = runValue(sent?.[k]);
+      this.gresumeRow(ts, lane, ev.at, ev.toLine, sv === undefined ? -1 : this.valueFromString(sv));
+      ts += dur[2 * k] ?? 0;
+      this.gyieldRow(ts, lane, ev.line, ev.at, this.valueFromString(runValue(value[k]) ?? ''));
+    }
+  }
+
   /** Append one validated event. */
   append(ev: TraceLine): void {
     if (ev.type === 'locals') {
@@ -551,6 +566,12 @@ export class TraceStore {
         (key) => this.valueOf(key),
       );
       this.locals.add(this.lane(ev.task), Math.max(0, this.n - 1), ev);
+      return;
+    }
+    if (ev.type === 'gsteps') {
+      // a run of a generator's turns (protocol: gsteps): rows straight from its arrays, as a gstep line's
+      if (Number.isNaN(this.t0)) this.t0 = ev.ts;
+      this.gstepsRows(ev);
       return;
     }
     if (isCompact(ev)) {

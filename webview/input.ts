@@ -140,9 +140,12 @@ export function hover(app: App, x: number, y: number): void {
     text = [
       `${laneName(app.store, h.lane)}  (${t.kind}${t.pid !== undefined ? `, pid ${t.pid}` : ''})`,
       laneName(app.store, h.lane) !== t.name ? `named ${JSON.stringify(t.name)} in the program` : '',
-      t.parent ? `created by ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || 'a task not in the trace'}` : 'root task',
+      t.parent
+        ? `${t.site === 'first-run' ? 'first run by' : 'created by'} ${laneName(app.store, app.store.laneOf(t.parent) ?? -1) || 'a task not in the trace'}`
+        : 'root task',
       t.args ? `arguments: ${t.args}` : '',
-      t.file ? `created at ${t.file}${t.line ? `:${t.line}` : ''}` : '',
+      // (a first-run site is where it first ran: the runtime did not see the call that made it)
+      t.file ? `${t.site === 'first-run' ? 'first run at' : 'created at'} ${t.file}${t.line ? `:${t.line}` : ''}` : '',
       t.codeFile ? `code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}` : '',
       end >= 0 ? `ended: ${label(app.store, end)}` : 'still running or no end recorded',
       'click to collapse or expand the lane',

@@ -235,6 +235,11 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
   }
 }
 
+/** Whether lane `lane`'s declared site is its first run, not the call that created it (`site: "first-run"`). */
+export function firstRun(store: TraceStore, lane: number): boolean {
+  return lane >= 0 && store.tasks[lane]?.site === 'first-run';
+}
+
 /** Full label of event i (unclipped). */
 export function fullLabel(store: TraceStore, i: number): string {
   const v = store.value(i);
@@ -243,7 +248,9 @@ export function fullLabel(store: TraceStore, i: number): string {
     case 'switch':
       return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
     case 'task':
-      return `create ${laneName(store, store.a(i))}`;
+      // A `first-run` site is where the runtime first saw the task run, not the call that made it (docs/protocol.md
+      // `site`): calling that row "create" would teach a creation that happened elsewhere.
+      return `${firstRun(store, store.a(i)) ? 'first run of' : 'create'} ${laneName(store, store.a(i))}`;
     case 'end':
       switch (r) {
         case 'return':
@@ -384,13 +391,13 @@ export function details(store: TraceStore, i: number, full = false): string {
   if (type === 'task' && a >= 0) {
     const t = store.tasks[a];
     const parent = t?.parent ? store.laneOf(t.parent) : undefined;
-    if (parent !== undefined) lines.push(`created by ${laneName(store, parent)}`);
+    if (parent !== undefined) lines.push(`${firstRun(store, a) ? 'first run by' : 'created by'} ${laneName(store, parent)}`);
     if (t?.args) lines.push(`arguments: ${t.args}`);
     if (t?.codeFile) lines.push(`code at ${t.codeFile}${t.codeLine ? `:${t.codeLine}` : ''}`);
   }
   const site = siteText(store, i, false);
   // A generator's first resume is where the runtime first saw it, not where it was made (docs/protocol.md `site`).
-  if (site) lines.push(`${type === 'task' && a >= 0 && store.tasks[a]?.site === 'first-run' ? 'first run at' : 'site'}: ${site}`);
+  if (site) lines.push(`${type === 'task' && firstRun(store, a) ? 'first run at' : 'site'}: ${site}`);
   if (type === 'switch') {
     const tf = store.toFile(i);
     if (tf !== undefined) lines.push(`resumes at: ${tf}${store.toLine(i) ? `:${store.toLine(i)}` : ''}`);

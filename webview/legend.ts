@@ -22,6 +22,10 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['io-wait, fd', 'waiting for a socket or pipe (a file descriptor, `fd=7`) to be ready to read or write'],
   ['schedule', 'a Stackless tasklet lets the others run and goes to the back of the queue'],
   ['unfinished', 'the task was still paused or waiting when the program ended'],
+  [
+    'first run of …',
+    'where a task first ran, drawn instead of "create" when the runtime could not see the call that made it (a generator on Python 3.11, a task asyncio made for a server connection)',
+  ],
   ['Time / Steps', 'Time draws events at their times (proportional); Gaps compresses long idle gaps, marked with a zigzag'],
 ];
 

@@ -9,7 +9,7 @@ from _json import encode_basestring_ascii as _q
 
 from . import aio_primitives, core, varnames
 from .core import now, safe_repr, frames
-from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, unpend, room
+from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
 
 _put = OUT.append
 _qfile = core.qfile
@@ -166,7 +166,7 @@ def _queue_hook(orig, send, qmod):
                 v = r
             fold = ""
             if PEND:
-                if lane is not None and PEND[-1] is lane:
+                if lane is not None and PEND[-1] is lane and not THREADED[0]:  # (threads: writer.unpend only)
                     # the held-back start of this very step: folded into this line
                     # (stepTs, stepLine) rather than written as a resume line of its own
                     try:

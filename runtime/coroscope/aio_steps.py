@@ -12,7 +12,7 @@ from . import aio_tasks, aio_waits, core, state
 from .aio_tasks import forget
 from .core import now, safe_repr, exc_summary
 from .values import future_state, is_sub, type_name
-from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, unpend, room
+from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
 
 _put = OUT.append
 _qfile = core.qfile
@@ -308,7 +308,9 @@ def hook_run(events, Task):
                 since = ln.since
                 d = ts - since
                 if d <= BLOCK:
-                    p = PEND.pop() if PEND else None
+                    # (not while program threads run: a start is then taken off PEND
+                    # only by unpend, under writer.HAND; the step is a resume and a suspend)
+                    p = PEND.pop() if PEND and not THREADED[0] else None
                     la = ln.cframe.f_lasti
                     if la == ln.el:
                         # suspended where it resumed (a loop around one await)
@@ -339,6 +341,7 @@ def hook_run(events, Task):
                         ln.rframe = None
                     if p is not None:
                         PEND.append(p)
+                    if PEND:
                         unpend()
                     if ln.held:
                         # another thread took it and is writing it: let it finish

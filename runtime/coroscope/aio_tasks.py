@@ -2,6 +2,7 @@
 made, with its creator and the create_task site), one per event loop, and where
 a task's coroutine is suspended (its await chain, ``cr_await``)."""
 
+import os
 import sys
 import weakref
 from sys import _getframe
@@ -85,10 +86,17 @@ def on_create(coro, name, loop):
                 m = _modname(d)
         except ValueError:
             d = 2
-    file, line, creator = core.site_lane(_getframe(d))
+    f = _getframe(d)
+    file, line, creator = core.site_lane(f)
     ll = loop_lane(loop) if loop is not None else creator
     tname, cfile, first = ci
-    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id)
+    site = None
+    if _in_callback(f):
+        # made by library code in a loop callback (a server's connection handler, run_coroutine_threadsafe):
+        # no call of the program made it, and the user frame below the loop (`asyncio.run(main())`) is not
+        # its site. Its site is where its first step starts (docs/protocol.md `site`).
+        file, line, site = cfile, first, "first-run"
+    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id, site=site)
     ln.extra = ll
     ln.coro = coro
     ln.cframe = fr
@@ -97,6 +105,28 @@ def on_create(coro, name, loop):
     ln.et = first
     frames[id(fr)] = [ln, 0, fr, ASYNC]
     return ln
+
+
+_DISPATCH = ("asyncio/events.py", "asyncio\\events.py", os.path.join(core.HERE, "aio_steps.py"))
+
+
+def _in_callback(f):
+    """True when the stack from f down reaches the event loop's dispatch of a callback
+    (Handle._run, or the runtime's wrapper of it) before any frame of the program's."""
+    uc = core.user_codes
+    n = 0
+    while f is not None and n < 64:
+        code = f.f_code
+        u = uc.get(id(code))
+        if u is None:
+            u = core.is_user_code(code)
+        if u:
+            return False
+        if code.co_name == "_run" and code.co_filename.endswith(_DISPATCH):
+            return True
+        f = f.f_back
+        n += 1
+    return False
 
 
 _NAMING = ("asyncio/tasks.py", "asyncio/taskgroups.py", "asyncio\\tasks.py", "asyncio\\taskgroups.py")

@@ -46,7 +46,7 @@ class Lane:
         "wby",
         "esite",
         "gent",
-        "gval",
+        "grun",
     )
 
     def __init__(self, id, kind, name, parent):
@@ -79,8 +79,8 @@ class Lane:
         self.wby = None  # why its next wake happens, when another task decided it:
         # (cause, lane, file, line) (a cancel(), a timeout, a kill)
         self.esite = None  # (file, line) where it ended (a joiner's wake names it)
-        self.gent = None  # generators: a held-back resume (writer.PEND): its line parts (gens.py),
-        self.gval = None  # and the value sent
+        self.gent = None  # generators: a held-back run of turns (writer.PEND): its resume's line parts (gen_lanes.py),
+        self.grun = None  # and the run itself (gen_lanes: RUN_TURNS, RUN_YE, RUN_YO, RUN_MIX)
 
 
 def new_id():

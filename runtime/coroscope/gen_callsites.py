@@ -38,7 +38,8 @@ def loader(ins):
     if op in ("LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"):
         v = ins.argval
         return ("fast", v[-1] if isinstance(v, tuple) else v)
-    if op in ("LOAD_CONST", "LOAD_SMALL_INT"):
+    # (3.15 loads None, True, False, '' and -1 with LOAD_COMMON_CONSTANT; argval is the constant itself)
+    if op in ("LOAD_CONST", "LOAD_SMALL_INT", "LOAD_COMMON_CONSTANT"):
         return ("const", ins.argval)
     if op in ("LOAD_GLOBAL", "LOAD_NAME"):
         return ("global", ins.argval)

@@ -2,9 +2,11 @@
 its start / resume / throw / close / yield / return / raise as switches, shared
 by both capture back-ends (gen_settrace.py, gen_monitoring.py). The steady-state
 resume and yield of a generator driven from its declared site are written
-compactly (_fast_resume / _fast_yield: gresume / gyield / gstep lines)."""
+compactly (_fast_resume / _fast_yield: gresume / gyield / gstep lines; on 3.12+ a
+run of such turns is one gsteps line: _run_text)."""
 
 import os
+import sys
 import time
 
 from . import core, gen_sites, state, writer
@@ -17,6 +19,8 @@ from _json import encode_basestring_ascii as _qv
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
 CO_ASYNC_GENERATOR = 0x200
+CO_OPTIMIZED = 0x1
+LIVE_LOCALS = sys.version_info >= (3, 13)  # frame.f_locals is a live view (PEP 667)
 capture = "settrace"  # the back-end in use (gens.install): "settrace" or "monitoring"
 ASYNCIO = [False]  # asyncio in use: coroutines are driven by Tasks (seen by aio.py, not here)
 FORCE = os.environ.get(state.ENV_FRAMES) == "1"
@@ -65,8 +69,9 @@ def on_enter(frame, code, thrown=None):
         lane.since = now()
         value = None
         if ck[0] == "send" and ck[1] is not None:
+            # (a start by send(None) records its None: the program wrote send(None), not next())
             v = _arg_value(caller, ck[1])
-            if v is not _MISSING and v is not None:
+            if v is not _MISSING:
                 value = safe_repr(v)
         core.switch(frm, lane, "start", value, cfile, cline, code.co_filename, frame.f_lineno)
     except RecursionError:
@@ -273,6 +278,32 @@ _unpend = writer.unpend
 _BIG = 1 << 60
 
 
+def _reader(caller, cc, spec):
+    """How a run's turns read the value sent in the caller (gen_monitoring): the
+    bound ``get`` of the mapping the name is in and the name; None: no value sent
+    is known; False: read it the general way (_sent_at). A module's (or class
+    body's) names are its real namespace dict, a function's locals on 3.13+ a live
+    view of its frame (PEP 667; 3.12 gives a snapshot: not kept); globals the
+    module's dict (a name missing there is looked up again, in the builtins)."""
+    if spec is None:
+        return None, None
+    if type(spec) is str:
+        if not cc.co_flags & CO_OPTIMIZED or LIVE_LOCALS:
+            return caller.f_locals.get, spec
+    elif len(spec) == 2:
+        return caller.f_globals.get, spec[1]
+    return False, None
+
+
+def _sent_at(caller, spec):
+    """The value sent (a small int as it is, else as _sent), read the general way."""
+    if type(spec) is str:
+        v = caller.f_locals.get(spec, _MISSING)
+    else:
+        v = _arg_value(caller, spec if len(spec) == 2 else spec[0])
+    return v if type(v) is int else _sent(v)
+
+
 def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     key = caller.f_lasti * 1048576 + fl
     d = lane.fmt
@@ -285,15 +316,18 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             return False
         code = frame.f_code
         cc = caller.f_code
+        # how the callbacks read the value sent: None (unknown), a local's name, a
+        # global's ("global", name) (read there without a call), or (spec,)
         if kind != "send" or spec is None:
             spec = None
         elif spec[0] == "fast":
             spec = spec[1]
-        else:
+        elif spec[0] != "global":
             spec = (spec,)
         if _compact(lane, cc):
             # resumed from its declared site's lane and file: a compact line (protocol:
-            # gresume), or with its yield as one gstep line (the last part)
+            # gresume), or a turn of a run (gsteps: the last four parts)
+            src, name = _reader(caller, cc, spec)
             e = (
                 kind,
                 spec,
@@ -301,6 +335,9 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
                 ',"task":"%s","line":%d,"toLine":%d' % (lane.id, caller.f_lineno, frame.f_lineno),
                 "}\n",
                 ',"toLine":%d,"at":%d' % (frame.f_lineno, caller.f_lineno),
+                src,
+                name,
+                key,
             )
         else:
             e = (
@@ -310,16 +347,19 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
                 ',"from":"%s","to":"%s","reason":"resume"' % (lane.clane.id, lane.id),
                 ',"file":%s,"line":%d,"toFile":%s,"toLine":%d}\n' % (core.qfile(cc.co_filename), caller.f_lineno, core.qfile(code.co_filename), frame.f_lineno),
                 None,
+                None,
+                None,
+                key,
             )
         d[key] = e
-    kind, spec, head, pre, post, _ = e
+    kind, spec, head, pre, post = e[:5]
     if spec is None:
         val = ""
     else:
         if type(spec) is str:
             v = caller.f_locals.get(spec, _MISSING)
         else:
-            v = _arg_value(caller, spec[0])
+            v = _arg_value(caller, spec if len(spec) == 2 else spec[0])
         if v is _MISSING:
             val = ""
         elif type(v) is int and -_BIG < v < _BIG:
@@ -391,14 +431,14 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
 
 
 def _sent(v):
-    """A sent value as held with its resume (writer.PEND), when not a small int (kept
-    as it is): its JSON string, or "" when unknown. No reference to the program's
-    object is kept (it would outlive the step: __del__ timing)."""
-    return "" if v is _MISSING else _qv(safe_repr(v))
+    """A sent value as kept in a run (writer.PEND) when not a small int (kept as it
+    is): its JSON string, or None when unknown. No reference to the program's
+    object is kept (it would outlive the turn: __del__ timing)."""
+    return None if v is _MISSING else _qv(safe_repr(v))
 
 
 def _settle(lane):
-    """Its held resume was taken by another thread's unpend (the writer thread's
+    """Its held run was taken by another thread's unpend (the writer thread's
     flush): let that thread write it first (bounded: never hang the program)."""
     if _PEND:
         _unpend()
@@ -408,35 +448,92 @@ def _settle(lane):
         time.sleep(0)
 
 
-def _held_line(lane):
-    """The gresume line of a held-back resume that another line came before its yield
+# A run of turns of one generator driven from its declared site, with nothing else
+# written in between, is held back (writer.PEND) and written as one gsteps line
+# (protocol: "gsteps"): the ts, sent values and yielded values of a turn are kept
+# as Python ints in one list, and formatted in bulk by C (repr of a list) when the
+# run is written. Formatting four integers per turn in an f-string was the largest
+# cost of a 3.12+ ping-pong (docs/benchmarks.md). A run ends when anything else is
+# written (unpend), when the writer thread flushes (every FLUSH_INTERVAL: the live
+# view stays current), or at RUN turns (a line stays a few KB).
+RUN = 4 * 256  # list entries: 4 per turn
+# A lane's run (lane.grun, one slot: a bigger Lane costs every asyncio task) is a list
+# (indexed by number in gen_monitoring's callbacks):
+# [the turns: ts, sent, ts, value per turn (a resume alone at the end until its yield),
+#  its yield's line parts, that yield's instruction offset (both set by its first yield),
+#  whether a value is not a small int (_run_text)]
+RUN_TURNS, RUN_YE, RUN_YO, RUN_MIX = 0, 1, 2, 3
+GSTEPS = '{"type":"gsteps","ts":'
+_B53 = 1 << 53  # ints kept as JSON numbers in a run: exact in every JSON reader
+_sub = __import__("operator").sub
+
+
+def _num(x):
+    """An int of a run as JSON: a number when every JSON reader holds it exactly,
+    else its text as the plain switch has it (safe_repr: ints are immutable, so
+    reading one here, later and in another thread, gives what it gave then)."""
+    if -_B53 < x < _B53:
+        return int.__repr__(x)
+    return '"%d"' % x if -_BIG < x < _BIG else _qv(safe_repr(x))
+
+
+def _arr(xs):
+    """A run's values as a JSON array: ints (_num), JSON strings, None (unknown: null)."""
+    return "[" + ",".join([x if type(x) is str else "null" if x is None else _num(x) for x in xs]) + "]"
+
+
+def _ints(xs):
+    """A run's values as a JSON array: the common case of small ints only is one repr, in C."""
+    if xs and -_B53 < min(xs) and max(xs) < _B53:
+        return repr(xs)
+    return _arr(xs)
+
+
+def _val(x):
+    """A value as a gstep / gresume line has it (a JSON string)."""
+    if type(x) is not int:
+        return x
+    return '"%d"' % x if -_BIG < x < _BIG else _qv(safe_repr(x))
+
+
+def _run_text(lane):
+    """The held run's line(s): its complete turns (one gstep line, or one gsteps
+    line for several), then a gresume line for a resume still waiting for its yield
     (writer.unpend)."""
-    e = lane.gent
-    v = lane.gval
-    if type(v) is int:
-        val = ',"value":"%d"' % v
-    elif v:
-        val = ',"value":' + v
-    else:
-        val = ""
-    return "%s%d%s%s%s" % (e[2], lane.since, e[3], val, e[4])
+    run = lane.grun
+    b = run[RUN_TURNS]
+    ye = run[RUN_YE]
+    r = lane.gent
+    nb = len(b)
+    n = nb >> 2
+    text = ""
+    if n == 1:
+        sv = b[1]
+        sent = "" if sv is None else ',"sent":' + _val(sv)
+        text = '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, b[0], b[2] - b[0], ye[3], r[5], sent, _val(b[3]))
+    elif n:
+        m = 4 * n
+        tl = b[0:m:2]
+        if run[RUN_MIX]:
+            sent = "" if r[1] is None else ',"sent":' + _arr(b[1:m:4])
+            vals = _arr(b[3:m:4])
+        else:
+            sent = "" if r[1] is None else ',"sent":' + _ints(b[1:m:4])
+            vals = _ints(b[3:m:4])
+        text = '%s%d,"dur":%r%s%s%s,"value":%s}\n' % (GSTEPS, b[0], list(map(_sub, tl[1:], tl[:-1])), ye[3], r[5], sent, vals)
+    if nb & 2:
+        sv = b[-1]
+        val = "" if sv is None else ',"value":' + _val(sv)
+        text += "%s%d%s%s%s" % (r[2], b[-2], r[3], val, r[4])
+    return text
 
 
-writer.HELD_LINE[0] = _held_line
+def _run_events(lane):
+    return len(lane.grun[RUN_TURNS]) >> 1
 
 
-def _step_line(lane, ey, val, ts):
-    """The gstep line of a held-back resume and its yield (the uncommon values)."""
-    sv = lane.gval
-    if type(sv) is int:
-        sent = ',"sent":"%d"' % sv
-    elif sv:
-        sent = ',"sent":' + sv
-    else:
-        sent = ""
-    v = '"%d"' % val if type(val) is int and -_BIG < val < _BIG else _qv(safe_repr(val))
-    since = lane.since
-    return '%s%d,"dur":%d%s%s%s,"value":%s}\n' % (GSTEP, since, ts - since, ey[3], lane.gent[5], sent, v)
+writer.HELD_LINE[0] = _run_text
+writer.HELD_LINE[1] = _run_events
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
@@ -449,7 +546,7 @@ want_code = _want_code  # decides (and caches in `wanted`) whether a code object
 fast_resume = _fast_resume  # the steady-state resume: one line from the parts cached on the lane
 fast_yield = _fast_yield  # the steady-state yield
 settle = _settle  # lets another thread's unpend write the lane's held resume first
-sent_json = _sent  # a sent value as held with its resume
-step_line = _step_line  # the gstep line of a held resume and its yield
+sent_json = _sent  # a sent value as kept in a run (when not a small int)
+sent_at = _sent_at  # the value a resume sent, read from the caller's frame (a small int as it is, else as sent_json)
 pending_throws = _thrown  # id(frame) -> the throw switch waiting for its exception (settrace)
 INT_LIMIT = _BIG  # ints within +-INT_LIMIT are written as they are (no safe_repr)

@@ -1,7 +1,8 @@
 """The sys.monitoring back-end (Python >= 3.12, PEP 669): a free tool id, local
 start / resume / yield / return events on the user's generators and coroutines
 only (gen_watch), global unwind and throw. The steady state of a generator is
-written right in the callbacks."""
+written right in the callbacks: its turns are kept as a run (gen_lanes: "A run of
+turns"), one gsteps line."""
 
 import sys
 
@@ -11,19 +12,19 @@ from .core import frames, OWN, now, safe_repr
 # (module-private names for other modules' public ones: the callbacks below bind them once at install)
 from .gen_callsites import MISSING as _MISSING, arg_value as _arg_value
 from .gen_lanes import (
-    GSTEP,
     INT_LIMIT as _BIG,
     fast_resume as _fast_resume,
     fast_yield as _fast_yield,
     sent_json as _sent,
+    sent_at as _sent_at,
     settle as _settle,
-    step_line as _step_line,
+    RUN,
     wanted as _want,
     want_code as _want_code,
     on_enter,
     on_leave,
 )
-from .writer import DROPPED, OUT as _OUT, PEND as _PEND, SOFT_QUEUE as _MAXQ, room as _room, unpend as _unpend
+from .writer import DROPPED, THREADED, OUT as _OUT, PEND as _PEND, SOFT_QUEUE as _MAXQ, room as _room, unpend as _unpend
 from _json import encode_basestring_ascii as _qv
 
 _put = _OUT.append
@@ -75,8 +76,10 @@ def install():
     out = _OUT
     maxq = _MAXQ
     pend = _PEND
+    threaded = THREADED
     mon_state = state
     big = _BIG
+    run = RUN
 
     # The steady state of a generator driven by the same plain frame (a loop that
     # sends, a for loop) is written right here: the line's parts were made by
@@ -117,28 +120,69 @@ def install():
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
+                if lane.held and caller is lane.cframe:
+                    # its run is open (held since its last yield, nothing written since: the
+                    # rest of the steady-state guard held then and still does): one more
+                    # turn if resumed at the same site (gen_lanes: "A run of turns")
+                    try:
+                        e = lane.gent
+                        if caller.f_lasti * 1048576 + off == e[8]:
+                            src = e[6]
+                            if src is None:
+                                v = None
+                            else:
+                                v = src(e[7], _MISSING) if src is not False else _MISSING
+                                if type(v) is not int:
+                                    v = _sent_at(caller, e[1]) if v is _MISSING else _sent(v)
+                                    lane.grun[3] = True
+                            ts = now()
+                            try:
+                                p = pend.pop()
+                            except IndexError:
+                                p = None
+                            if p is lane:
+                                b = lane.grun[0]
+                                if len(b) < run:
+                                    b.append(ts)
+                                    b.append(v)
+                                    pend.append(lane)
+                                    return None
+                            if p is not None:
+                                pend.append(p)
+                        _settle(lane)  # (its run, and anything held before it, is written first)
+                    except RecursionError:
+                        return None
+                    except Exception as e:
+                        core.internal_error("generator resume", e)
                 if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
                         if e is not None:
-                            kind, spec, head, pre, post, step = e
+                            kind, spec, head, pre, post, step = e[:6]
                             if spec is None:
                                 v = _MISSING
                             elif type(spec) is str:
                                 v = caller.f_locals.get(spec, _MISSING)
+                            elif len(spec) == 2:
+                                v = _arg_value(caller, spec)
                             else:
                                 v = _arg_value(caller, spec[0])
                             lane.last = kind
                             lane.extra = None
                             lane.ysite = None
                             ts = lane.since = now()
-                            if pend:
+                            if lane.held:
+                                _settle(lane)
+                            elif pend:
                                 _unpend()
-                            if step is not None:
-                                # held back (writer.PEND): written with its yield as one
-                                # gstep line, or as a gresume line by whoever writes first
-                                lane.gval = v if type(v) is int and -big < v < big else _sent(v)
+                            if step is not None and not threaded[0]:
+                                # held back (writer.PEND) as the first turn of a run: written
+                                # with its yield and the next turns as one gsteps line (not
+                                # while program threads run: a held line is then taken off
+                                # PEND only by writer.unpend, under writer.HAND)
+                                v = v if type(v) is int else _sent(v)
+                                lane.grun = [[ts, v], None, -1, spec is not None and type(v) is not int]
                                 lane.gent = e
                                 lane.held = True
                                 pend.append(lane)
@@ -171,6 +215,60 @@ def install():
             if info is not None and info[3] == OWN:
                 lane = info[0]
                 d = lane.fmt
+                if lane.held:
+                    # its resume is held in its run (nothing was written since): this yield
+                    # ends the turn, and the run stays held. Its resumer and where it is in
+                    # it are those its resume was checked for: a run's yield is known by
+                    # its own offset, after the first (RUN_YO).
+                    try:
+                        r = lane.grun
+                        if off == r[2]:
+                            ts = now()
+                            try:
+                                p = pend.pop()
+                            except IndexError:
+                                p = None
+                            if p is lane:
+                                b = r[0]
+                                b.append(ts)
+                                if type(val) is int:
+                                    b.append(val)
+                                else:
+                                    b.append(_qv(safe_repr(val)))
+                                    r[3] = True
+                                pend.append(lane)
+                                return None
+                            if p is not None:
+                                pend.append(p)
+                        elif r[1] is None and d is not None:
+                            caller = frame.f_back
+                            if caller is lane.cframe:
+                                e = d.get(-1 - (caller.f_lasti * 1048576 + off))
+                                if e is not None:
+                                    ts = now()
+                                    try:
+                                        p = pend.pop()
+                                    except IndexError:
+                                        p = None
+                                    if p is lane:
+                                        b = r[0]
+                                        r[1] = e
+                                        r[2] = off
+                                        b.append(ts)
+                                        if type(val) is int:
+                                            b.append(val)
+                                        else:
+                                            b.append(_qv(safe_repr(val)))
+                                            r[3] = True
+                                        pend.append(lane)
+                                        return None
+                                    if p is not None:
+                                        pend.append(p)
+                    except RecursionError:
+                        return None
+                    except Exception as e:
+                        core.internal_error("generator yield", e)
+                    _settle(lane)
                 if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
@@ -180,28 +278,6 @@ def install():
                                 if lane.rdepth:
                                     lane.rdepth = 0
                                     lane.rframe = None
-                                if lane.held:
-                                    try:
-                                        p = pend.pop()
-                                    except IndexError:
-                                        p = None
-                                    if p is lane:
-                                        # its resume is still held (nothing was written since): one line for both
-                                        lane.held = False
-                                        sv = lane.gval
-                                        since = lane.since
-                                        if type(sv) is int and type(val) is int and -big < val < big:
-                                            ln = f'{GSTEP}{since},"dur":{now() - since}{e[3]}{lane.gent[5]},"sent":"{sv}","value":"{val}"}}\n'
-                                        else:
-                                            ln = _step_line(lane, e, val, now())
-                                        if len(out) < maxq or _room():
-                                            put(ln)
-                                        else:
-                                            DROPPED[0] += 1
-                                        return None
-                                    if p is not None:
-                                        pend.append(p)
-                                    _settle(lane)
                                 if type(val) is int and -big < val < big:
                                     ln = f'{e[0]}{now()}{e[1]}"{val}"{e[2]}'
                                 else:

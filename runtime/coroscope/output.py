@@ -22,7 +22,8 @@ import sys
 
 from . import core, gens, state
 from .core import now
-from .writer import OUT
+from .writer import IDLE, OUT, THREADED
+from _thread import get_ident
 
 MAX_TEXT = 4096
 _on = [True]
@@ -42,7 +43,16 @@ class _Tap:
             self._cs_dec = codecs.getincrementaldecoder("utf-8")("replace")
 
     def write(self, b):
-        r = self._cs_buf.write(b)
+        if THREADED[0]:
+            # (a write to a full pipe blocks here, holding no line's time: writer.IDLE)
+            me = get_ident()
+            IDLE.add(me)
+            try:
+                r = self._cs_buf.write(b)
+            finally:
+                IDLE.discard(me)
+        else:
+            r = self._cs_buf.write(b)
         if _on[0]:
             try:
                 if _hooked[0]:
@@ -147,7 +157,14 @@ def _wrap_input():
                 _record_prompt(prompt)
             except Exception as e:
                 core.internal_error("input", e)
-        return real(prompt)
+        if not THREADED[0]:
+            return real(prompt)
+        me = get_ident()
+        IDLE.add(me)  # (waiting for the user here, holding no line's time: writer.IDLE)
+        try:
+            return real(prompt)
+        finally:
+            IDLE.discard(me)
 
     input.__doc__ = real.__doc__
     input.__qualname__ = "input"

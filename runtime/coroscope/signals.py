@@ -12,6 +12,7 @@ handler's body)."""
 import os
 import signal as _signal
 import sys
+from _thread import get_ident
 
 from . import core
 from .values import func_code
@@ -41,6 +42,41 @@ def _last_line(code):
     return last
 
 
+# Python 3.12+: the last line each thread ran in a program's signal handler (a local
+# sys.monitoring LINE event on the handler's code only), so a time.sleep that raised
+# (sleeps.py) can name the handler whose exception ended it: a handler runs between
+# the sleep's start and its raise only when it interrupted that sleep
+_ran = {}  # thread ident -> (file, line)
+_lined = set()  # id() of the handler codes with LINE events on (kept alive by _ranges)
+
+
+def _line(code, line):
+    _ran[get_ident()] = (code.co_filename, line)
+
+
+def _watch_lines(code):
+    from . import call_events
+
+    tool = call_events.TOOL
+    if tool is None or id(code) in _lined:
+        return
+    mon = sys.monitoring
+    LINE = mon.events.LINE
+    if not _lined:
+        mon.register_callback(tool, LINE, _line)
+    _lined.add(id(code))
+    mon.set_local_events(tool, code, mon.get_local_events(tool, code) | LINE)
+
+
+def handler_ran(forget=False):
+    """(file, line) of the last line this thread ran in a program's signal handler since
+    the last call, or None (forget: just clear it)."""
+    if not _ran:
+        return None
+    r = _ran.pop(get_ident(), None)
+    return None if forget else r
+
+
 def handler_set(signum, handler):
     """The program installed handler for signum (signal.signal, add_signal_handler)."""
     try:
@@ -52,6 +88,7 @@ def handler_set(signum, handler):
         lst[:] = [r for r in lst if r[2] != signum]
         lst.append((code.co_firstlineno, _last_line(code), signum, code))
         core.wake_hook = _cause
+        _watch_lines(code)
     except Exception as e:
         core.internal_error("signal handler", e)
 

@@ -8,7 +8,7 @@ import sys
 import time
 from _thread import get_ident
 
-from . import call_events, core
+from . import call_events, core, signals
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
 _modules = sys.modules
@@ -25,6 +25,7 @@ def _call(frame, secs):
     if type(secs) not in (int, float):
         st.append(None)  # (a number-like object of the program's is not asked)
         return
+    signals.handler_ran(True)  # (a handler that ran before this sleep did not end it)
     lane = core.lane_at(frame)
     d = "%s s" % core.safe_repr(secs)
     core.block(lane, "timer", d, frame.f_code.co_filename, frame.f_lineno)
@@ -42,8 +43,14 @@ def _return(raised):
     lane, d = e
     lane.wait = None
     # a sleep that raised was ended by a signal handler's exception (its
-    # arguments were checked before: a bad one never blocks)
-    core.wake(lane, "timer", d, "signal" if raised else "timer")
+    # arguments were checked before: a bad one never blocks): the handler that ran
+    # during it, when it is the program's, names the signal (core.wake asks
+    # signals.py about the handler's line)
+    h = signals.handler_ran()
+    if raised and h is not None:
+        core.wake(lane, "timer", d, "signal", byFile=h[0], byLine=h[1])
+    else:
+        core.wake(lane, "timer", d, "signal" if raised else "timer")
 
 
 def install():

@@ -14,6 +14,7 @@ from operator import attrgetter as _attrgetter
 from _thread import get_ident
 
 from . import core, state, varnames
+from .writer import IDLE
 
 _getframe = sys._getframe
 _names = weakref.WeakKeyDictionary()  # primitive -> display name
@@ -225,8 +226,13 @@ def _locks(threading):
         self._x = self._noting_exit
         self._r = self._noting_release
         r = False
+        me = get_ident()
         try:
-            r = self._l.acquire(True, timeout)
+            IDLE.add(me)  # (blocked here holding no line's time: the writer need not wait for it)
+            try:
+                r = self._l.acquire(True, timeout)
+            finally:
+                IDLE.discard(me)
             return r
         finally:
             self._w -= 1

@@ -7,7 +7,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, imports, state, thread_waits, varnames
+from . import core, imports, state, thread_waits, varnames, writer
 from .core import safe_repr, exc_repr
 from .values import func_code
 
@@ -66,6 +66,11 @@ def _patch_threading(threading):
                     self._invoke_excepthook = invoke
         except Exception as e:
             core.internal_error("thread start", e)
+        # lines of two threads may cross from now on: the writer orders them (set
+        # here, before the thread exists, so no step of this one is half-written then)
+        writer.THREADED[0] = True
+        if writer.PEND:
+            writer.unpend()  # (held before: written now, under writer.HAND)
         return o_start(self)
 
     def _bootstrap_inner(self):

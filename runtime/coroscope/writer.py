@@ -6,8 +6,11 @@ written; a dead or slow socket only loses events for that socket.
 """
 
 import _thread
+from _bisect import bisect_right
 from _json import encode_basestring_ascii as _qs
+from _operator import itemgetter
 import os
+import sys
 import time
 
 from . import state
@@ -80,9 +83,10 @@ DROPPED = [0]  # events not queued because the queue was full
 # (a lock costs microseconds here): ``list.pop`` decides who writes the start,
 # and the lane's ``held`` stays true until it is written (see aio.py).
 PEND = []
-# Generators hold their steady-state resume back the same way (gens.py: a send and
-# its yield become one ``gstep`` line); this formats such a lane's ``gresume`` line.
-HELD_LINE = [None]
+# Generators hold their steady-state turns back the same way (gen_lanes.py: a run of
+# sends and yields becomes one ``gsteps`` line); these format such a lane's lines,
+# and count the events they stand for (when dropped).
+HELD_LINE = [None, None]
 _WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
@@ -100,27 +104,56 @@ def room():
             # If the writer thread is flushing, wait for it: it may well be waiting
             # for the GIL this thread holds (waiting for the lock releases it).
             w.self_flushes += 1
-            if not w.flush(wait=1.0):
+            if not w.flush(wait=1.0, pending=True):
                 w.self_flush = False  # stuck for a second: drop lines from now on, never hang
         except Exception:
             pass
     return len(OUT) < MAX_QUEUE
 
 
-def unpend():
+# Lines of one process are written in ts order (docs/architecture.md, "Time
+# order"). With one program thread that holds by construction: its lines are
+# queued in the order it took their times; the writer thread only takes lines and
+# writes held-back starts (unpend) into the lines it took. Once a second program
+# thread runs (THREADED, sticky: set before it starts, threads.py), a thread can
+# be switched out between taking a line's time and queueing it, so a flush puts
+# what it took in ts order and writes only the lines no thread can still precede
+# (Writer._watermark); the rest wait for the next flush. Held-back lines are then
+# taken off PEND only under HAND (unpend), never by the compact-line paths
+# (aio_steps, aio_queues, gen_monitoring check THREADED), so a flush sees each
+# held-back start either still held or queued.
+THREADED = [False]
+HAND = _thread.RLock()
+# Threads blocked in a runtime frame (a contended lock, a write to a full pipe)
+# while holding no time for a line of theirs: not waited for (Writer._watermark).
+IDLE = set()
+
+
+def unpend(into=None):
+    """Write the held-back lines: to the queue, or into a flush's taken lines."""
+    if THREADED[0]:
+        with HAND:
+            _unpend(into, True)
+    else:
+        _unpend(into, False)
+
+
+def _unpend(into, threaded):
+    q = OUT if into is None else into
     while PEND:
         try:
             ln = PEND.pop()
         except IndexError:
             break
-        if len(OUT) < SOFT_QUEUE or room():
+        # (threaded: under HAND, so no room(): its flush would wait for HAND)
+        if into is not None or len(OUT) < SOFT_QUEUE or (len(OUT) < MAX_QUEUE if threaded else room()):
             if ln.gent is not None:
-                OUT.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
+                q.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
             else:
                 # (it resumes where it last suspended: line et)
-                OUT.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
+                q.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
         else:
-            DROPPED[0] += 1
+            DROPPED[0] += HELD_LINE[1](ln) if ln.gent is not None else 1
         ln.held = False
 
 
@@ -312,13 +345,46 @@ def _pieces(chunk):
         i = j
 
 
+_ts_key = itemgetter(0)
+_frames = sys._current_frames
+# Where the runtime's own code is (its frames: Writer._watermark).
+_RUNTIME = os.path.dirname(__file__) + os.sep
+_count = getattr(_thread, "_count", None)  # Python threads started by _thread (the writer's is one)
+_AFTER = "\x7f"  # sorts after every line ("{...}")
+
+
+def _ts_of(ln):
+    """The ts of a queued line (None if it has none)."""
+    j = ln.find('"ts":')
+    if j < 0:
+        return None
+    j += 5
+    k = j
+    n = len(ln)
+    while k < n and ln[k] in "0123456789":
+        k += 1
+    return int(ln[j:k]) if k > j else None
+
+
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
+        for ln in PEND:
+            ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
         del PEND[:]
         _WRITER[0] = None  # ... and so is its writer (its lock may have been copied held)
         self.dropped = 0
         self._dropped_marked = 0
+        global HAND
+        THREADED[0] = False  # (a forked child runs one thread)
+        IDLE.clear()
+        HAND = _thread.RLock()  # (a forked child's copy may be held by a thread it does not have)
+        self.held = []  # (ts, line) taken, in ts order, waiting for the watermark (_order)
+        self.seen = {}  # thread ident -> (id of its outermost runtime frame, bound) at the last threaded flush
+        self.seen_t = 0  # when that flush looked
+        self.ident = None  # the writer thread's
+        self.late = 0  # lines that came after a later line was written (none, if _watermark holds)
+        self.written_ts = 0
         self.sinks = []
         # re-entrant: a signal handler that prints or exits may interrupt a flush
         # made by the main thread (room())
@@ -376,6 +442,7 @@ class Writer:
             pass
 
     def _loop(self, stop, done):
+        self.ident = _thread.get_ident()
         try:
             wait = FLUSH_INTERVAL
             seen = self.self_flushes
@@ -403,30 +470,75 @@ class Writer:
     def total_dropped_in_queue(self):
         return self.dropped + DROPPED[0]
 
-    def flush(self, final=False, wait=-1):
+    def flush(self, final=False, wait=-1, pending=False):
         """Write the queue out (waiting at most `wait` seconds for a flush in
-        progress; -1: as long as it takes). False if that wait timed out."""
+        progress; -1: as long as it takes). False if that wait timed out.
+        `pending`: the calling thread has taken the time of a line it has not
+        queued yet (room())."""
         if not self.sinks:
             del OUT[:]
+            del self.held[:]
             return True
-        if PEND:
-            unpend()
+        t = _now() if THREADED[0] and not (final or pending) else None
         if not self.lock.acquire(True, wait):
             return False
         try:
-            self._flush(final)
+            self._flush(final, pending)
         finally:
             self.lock.release()
+        if t is not None and self.held and self.held[0][0] <= t and _thread.get_ident() != self.ident:
+            self._settle(t)
         return True
 
-    def _flush(self, final):
+    def _settle(self, t):
+        """A program thread's flush (state.flush: a child process's transfer must be
+        durable at once) left lines older than t held back: let the threads still
+        in a hook queue theirs (a few tries, never hang the program), then flush
+        once more. (Only one: each take may end a print's unfinished line that a
+        flush leaves in the queue once, output.py.)"""
+        for _ in range(50):
+            time.sleep(0.0001)
+            with self.lock:
+                if self._watermark(False) > t:
+                    break
+        with self.lock:
+            self._flush(False)
+
+    def _flush(self, final, pending=False):
+        thr = THREADED[0]
+        if not thr and _count is not None and _count() > 1:
+            thr = THREADED[0] = True  # (a thread started with _thread: no threads.py hook saw it)
+        if thr:
+            mark = self._watermark(pending)
         with self.take_lock:
-            chunk = _take(final)
+            if thr:
+                HAND.acquire()  # (no held-back start is between PEND and the queue meanwhile)
+            try:
+                chunk = _take(final)
+                if PEND:
+                    # held-back starts go after the taken lines: nothing was queued after
+                    # them (whoever queues a line unpends first), and what is queued from
+                    # now on goes to the next flush
+                    _unpend(chunk, thr)
+                if thr:
+                    h = _HELD[0]
+                    if h is not None and OUT and OUT[-1] is h and h["ts"] < mark:
+                        mark = h["ts"]  # an unfinished print left in the queue (_take)
+            finally:
+                if thr:
+                    HAND.release()
         dropped = self.total_dropped_in_queue()
         if dropped > self._dropped_marked:
             k = dropped - self._dropped_marked
             self._dropped_marked = dropped
-            chunk.append(_encode({"type": "mark", "ts": _now(), "kind": "events-dropped", "message": "%d events dropped (queue full)" % k, "count": k}) + "\n")
+            # (its time: the last line taken's, which no line of this thread's still to come
+            # precedes; threaded, the time now, put in order with the rest)
+            t = _ts_of(chunk[-1]) if chunk and not thr and not self.held else None
+            chunk.append(
+                _encode({"type": "mark", "ts": t or _now(), "kind": "events-dropped", "message": "%d events dropped (queue full)" % k, "count": k}) + "\n"
+            )
+        if thr or self.held:
+            chunk = self._order(chunk, mark if thr else None, final)
         if not chunk:
             if final:
                 for s in self.sinks:
@@ -435,6 +547,78 @@ class Writer:
         for data, n in _pieces(chunk):
             for s in self.sinks:
                 s.write(data, n, final)
+
+    def _watermark(self, pending):
+        """The time before which every line of this process is queued (while
+        program threads run): no thread can still queue a line older than it.
+
+        A thread holds the time of a line it has not queued only inside the
+        runtime's own frames (a hook takes the time, formats the line, queues it;
+        held-back starts are in PEND, or moved under HAND). So a thread whose
+        current frame is the program's holds none; one in the runtime's frames
+        took that time after it entered the outermost of them, which was after
+        the last flush that did not see it there (that frame's id: the same id
+        seen again is that frame still, or a newer one, which only makes the
+        bound older). The writer thread holds none, nor does the flushing thread
+        unless it is about to queue a line (room(): `pending`), nor a thread
+        blocked in a runtime frame (IDLE)."""
+        t = _now()  # (before the look: a frame entered after it takes its times after t)
+        frames = _frames()
+        me = _thread.get_ident()
+        seen = self.seen
+        since = self.seen_t
+        now_seen = {}
+        mark = t
+        f = outer = None
+        try:
+            for tid, f in frames.items():
+                if tid == self.ident or (tid == me and not pending) or tid in IDLE:
+                    continue
+                outer = None
+                while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
+                    outer = f
+                    f = f.f_back
+                if outer is None:
+                    continue
+                key = id(outer)
+                p = seen.get(tid)
+                b = p[1] if p is not None and p[0] == key else since
+                now_seen[tid] = (key, b)
+                if b < mark:
+                    mark = b
+        finally:
+            # (no frame kept alive, nor a cycle: the dict holds this very frame)
+            frames = f = outer = None
+        self.seen = now_seen
+        self.seen_t = t
+        return mark
+
+    def _order(self, chunk, mark, final):
+        """The lines to write now, in ts order: those taken before and held back,
+        and `chunk`, up to the watermark `mark` (all of them when `final` or
+        unthreaded); the rest stay held."""
+        held = self.held
+        k = None
+        for ln in chunk:
+            t = _ts_of(ln)
+            if t is not None:
+                k = t
+            elif k is None:
+                k = held[-1][0] if held else self.written_ts
+            held.append((k, ln))  # (a line without a ts keeps its place after the one before)
+        held.sort(key=_ts_key)  # (stable: lines of equal ts stay in the order they were queued)
+        if final or mark is None or len(held) > MAX_QUEUE:
+            n = len(held)
+        else:
+            n = bisect_right(held, (mark, _AFTER))  # (a line of the watermark's own ts too)
+        if not n:
+            return []
+        out = held[:n]
+        del held[:n]
+        if out[0][0] < self.written_ts:
+            self.late += 1
+        self.written_ts = out[-1][0]
+        return [ln for _, ln in out]
 
     def write_now(self, ev):
         """Queue ev and flush synchronously (header, finish)."""

@@ -156,7 +156,7 @@ for (const py of PYTHONS) {
 
     it('held-back step starts are written once and in order while another thread writes lines', () => {
       const script = 'test/fixtures/python/asyncio_steps_threads.py';
-      const r = runTraced(py, script, { unordered: true }); // (two threads queue lines: harness checkTimeOrder)
+      const r = runTraced(py, script); // (two threads queue lines: still in ts order, harness checkTimeOrder)
       checkTrace(r);
       assert.match(r.stdout, /^190$/m);
       assert.ok(ofType(r.events, 'output').length > 5, 'the thread printed during the steps');
@@ -205,7 +205,7 @@ for (const py of PYTHONS) {
       // ~80,000 lines against a queue of 20,000: the writer thread alone would fall
       // behind (it waits for a GIL the loop retakes on every turn) and lines would be dropped
       const script = 'test/fixtures/python/asyncio_busy_queue.py';
-      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' }, unordered: true }); // (the writer thread unpends too)
+      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' } }); // (the writer thread unpends too: into what it took)
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, script).stdout);
       const fin = r.events[r.events.length - 1];

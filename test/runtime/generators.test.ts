@@ -115,7 +115,7 @@ for (const py of PYTHONS) {
       assert.ok(ofType(r.events, 'end').some((e) => e.task === bad.id && e.outcome === 'exception'));
     });
 
-    it('compact generator lines (gresume / gyield / gstep) read back as exactly the plain switch lines', () => {
+    it('compact generator lines (gresume / gyield / gstep / gsteps) read back as exactly the plain switch lines', () => {
       const script = 'test/fixtures/python/gen_compact.py';
       const compact = runTraced(py, script);
       const plain = runTraced(py, script, { env: { COROSCOPE_COMPACT: '0' } });
@@ -125,8 +125,9 @@ for (const py of PYTHONS) {
       assert.equal(plain.stdout, compact.stdout);
       const kinds = (lines: string[]) => new Set(lines.map((l) => (JSON.parse(l) as { type: string }).type));
       const written = kinds(compact.lines);
-      for (const t of py.capture === 'monitoring' ? ['gresume', 'gyield', 'gstep'] : ['gresume', 'gyield']) assert.ok(written.has(t), `${t} lines written`);
-      assert.ok(!['gresume', 'gyield', 'gstep'].some((t) => kinds(plain.lines).has(t)), 'COROSCOPE_COMPACT=0 writes none');
+      for (const t of py.capture === 'monitoring' ? ['gresume', 'gyield', 'gstep', 'gsteps'] : ['gresume', 'gyield'])
+        assert.ok(written.has(t), `${t} lines written`);
+      assert.ok(!['gresume', 'gyield', 'gstep', 'gsteps'].some((t) => kinds(plain.lines).has(t)), 'COROSCOPE_COMPACT=0 writes none');
       // everything but the times (and the pid) the same, event for event
       const strip = (events: typeof compact.events) =>
         events.filter((e) => e.type !== 'header').map((e) => JSON.stringify({ ...e, ts: 0, ...('pid' in e ? { pid: 0 } : {}) }));
@@ -152,8 +153,11 @@ for (const py of PYTHONS) {
     });
 
     it('a slow consumer / full buffer drops events with a count, never the program', () => {
-      // a writer that cannot keep up: a tiny queue, and the queueing thread not allowed to write it out
-      const r = runTraced(py, 'test/fixtures/python/many_events.py', { env: { COROSCOPE_MAX_QUEUE: '500', COROSCOPE_SOFT_QUEUE: '0' } });
+      // a writer that cannot keep up: a tiny queue, and the queueing thread not allowed to write it out (plain switch
+      // lines: compact, the loop's turns are one gsteps line per 256, which a queue of 500 lines holds)
+      const r = runTraced(py, 'test/fixtures/python/many_events.py', {
+        env: { COROSCOPE_MAX_QUEUE: '500', COROSCOPE_SOFT_QUEUE: '0', COROSCOPE_COMPACT: '0' },
+      });
       checkTrace(r);
       assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/many_events.py').stdout);
       const fin = r.events[r.events.length - 1];

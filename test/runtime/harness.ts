@@ -99,8 +99,6 @@ export interface RunOptions {
   opts?: string[];
   timeoutMs?: number;
   socket?: string;
-  /** Skip the time-order check: lines queued by two threads at once can still cross (see checkTimeOrder). */
-  unordered?: boolean;
 }
 export interface RunResult {
   events: TraceLine[];
@@ -149,21 +147,23 @@ function shq(s: string): string {
  * Parses and validates every line (throws on the first invalid one), and expands compact lines into the switches
  * they stand for, as every reader does (test/trace-rows.ts); `lines` keeps the text as written.
  */
-export function parseTrace(text: string, ordered = true): { events: TraceLine[]; lines: string[] } {
+export function parseTrace(text: string): { events: TraceLine[]; lines: string[] } {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const parsed = parseLines(lines);
-  if (ordered) checkTimeOrder(parsed);
-  return { events: expandLines(parsed), lines };
+  checkTimeOrder(parsed);
+  const events = expandLines(parsed);
+  checkTimeOrder(events, 'expanded'); // (a compact line's two halves are in order with the lines around it too)
+  return { events, lines };
 }
 
 /**
  * Lines of one process are written in time order (issue 14): every trace a runtime test reads is checked here.
  * A line's process is the pid prefix of the lane it names ("<pid>:<n>" in children, none in the root process);
- * lines that name no lane (header, marks without a task) are not ordered. Not yet guaranteed, so not checked, where
- * two threads queue lines at once (a thread can be switched out between taking a line's time and queueing it):
- * tests of such programs pass `unordered`.
+ * lines that name no lane (header, marks without a task) are not ordered. This holds with several threads queueing lines
+ * at once too (the writer orders them up to a watermark: docs/architecture.md, "Time order"). `what` names the lines
+ * checked in the message: the lines as written, or expanded (each compact line as the switches it stands for).
  */
-export function checkTimeOrder(events: TraceLine[]): void {
+export function checkTimeOrder(events: TraceLine[], what = 'trace'): void {
   const last = new Map<string, { ts: number; i: number }>();
   events.forEach((e, i) => {
     if (e.type === 'header') return;
@@ -173,7 +173,7 @@ export function checkTimeOrder(events: TraceLine[]): void {
     if (proc === undefined) return;
     const prev = last.get(proc);
     if (prev !== undefined && e.ts < prev.ts) {
-      throw new Error(`trace line ${i + 1} (${e.type}, ts ${e.ts}) is earlier than line ${prev.i + 1} (ts ${prev.ts}) of the same process`);
+      throw new Error(`${what} line ${i + 1} (${e.type}, ts ${e.ts}) is earlier than line ${prev.i + 1} (ts ${prev.ts}) of the same process`);
     }
     last.set(proc, { ts: e.ts, i });
   });
@@ -201,7 +201,7 @@ export function runTraced(py: Interp, script: string, o: RunOptions = {}): RunRe
   const r = spawnSync(c.cmd, c.args, { cwd: c.cwd, env: c.env, input: o.stdin ?? '', encoding: 'utf8', timeout: o.timeoutMs ?? 60_000 });
   if (r.error) throw r.error;
   const text = fs.existsSync(tp.host) ? fs.readFileSync(tp.host, 'utf8') : '';
-  const { events, lines } = parseTrace(text, !o.unordered);
+  const { events, lines } = parseTrace(text);
   return { events, lines, stdout: r.stdout, stderr: r.stderr, code: r.status, signal: r.signal };
 }
 

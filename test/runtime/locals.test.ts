@@ -94,7 +94,7 @@ for (const py of PYTHONS) {
 
     it('a spawned child process records its generators’ locals too', () => {
       const script = 'test/fixtures/python/locals_spawn.py';
-      const r = runTraced(py, script, { opts: ['--locals'], unordered: true });
+      const r = runTraced(py, script, { opts: ['--locals'] });
       checkTrace(r);
       const locals = checkLocals(r, script);
       const gen = tasks(r.events, 'generator').find((t) => t.name === 'gen')!;

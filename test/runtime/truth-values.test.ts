@@ -22,6 +22,27 @@ for (const py of PYTHONS) {
       );
     });
 
+    it('a generator started with send(None) records the None it was sent; one started with next() records no value', () => {
+      // (issue 16 point 6: send(None) stays distinguishable from next(), its start included)
+      const gens = tasks(r.events, 'generator').filter((t) => t.name === 'echo');
+      assert.equal(gens.length, 2);
+      const into = (id: string) => switches(r.events).filter((s) => s.to === id && (s.reason === 'start' || s.reason === 'resume'));
+      assert.deepEqual(
+        into(gens[0].id).map((s) => [s.reason, s.value, s.line]),
+        [
+          ['start', 'None', 53],
+          ['resume', 'None', 54],
+        ],
+      );
+      assert.deepEqual(
+        into(gens[1].id).map((s) => [s.reason, s.value, s.line]),
+        [
+          ['start', undefined, 56],
+          ['resume', '4', 57],
+        ],
+      );
+    });
+
     it('what a yield-from generator returns is a return within the delegating lane, back to its depth', () => {
       const d = tasks(r.events, 'generator').find((t) => t.name === 'delegator')!;
       const ret = switches(r.events).filter((s) => s.from === d.id && s.to === d.id);

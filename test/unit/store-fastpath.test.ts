@@ -441,6 +441,68 @@ describe('TraceStore: compact generator switches', () => {
     );
   });
 
+  it('a run of turns (gsteps) is stored as the gresume/gyield pairs it stands for, turn by turn', () => {
+    const head = [HEADER, ...TASKS, GEN];
+    const runs = [
+      // three turns: ints as numbers, a string as itself, an unknown sent value as null
+      '{"type":"gsteps","ts":3000,"dur":[10, 20, 30, 40, 50],"task":"5","line":4,"toLine":4,"at":9,"sent":[1,"\'x\'",null],"value":[1,"None",-3]}',
+      '{"type":"output","ts":3200,"task":"5","stream":"stdout","text":"hi\\n"}',
+      // no value sent known (next(g), a for loop): no sent at all; an int beyond 2**53 as its text
+      '{"type":"gsteps","ts":3300,"dur":[5, 6, 7],"task":"5","line":5,"toLine":4,"at":10,"value":[9007199254740991,"9007199254740993"]}',
+      // one turn
+      '{"type":"gsteps","ts":3400,"dur":[8],"task":"5","line":5,"toLine":4,"at":10,"value":[0]}',
+    ];
+    const verbose = [
+      gsw(3000, '1', '5', 'resume', '1', SITE, 9, FILE, 4),
+      gsw(3010, '5', '1', 'yield', '1', FILE, 4, SITE, 9),
+      gsw(3030, '1', '5', 'resume', "'x'", SITE, 9, FILE, 4),
+      gsw(3060, '5', '1', 'yield', 'None', FILE, 4, SITE, 9),
+      gsw(3100, '1', '5', 'resume', undefined, SITE, 9, FILE, 4),
+      gsw(3150, '5', '1', 'yield', '-3', FILE, 4, SITE, 9),
+      runs[1],
+      gsw(3300, '1', '5', 'resume', undefined, SITE, 10, FILE, 4),
+      gsw(3305, '5', '1', 'yield', '9007199254740991', FILE, 5, SITE, 10),
+      gsw(3311, '1', '5', 'resume', undefined, SITE, 10, FILE, 4),
+      gsw(3318, '5', '1', 'yield', '9007199254740993', FILE, 5, SITE, 10),
+      gsw(3400, '1', '5', 'resume', undefined, SITE, 10, FILE, 4),
+      gsw(3408, '5', '1', 'yield', '0', FILE, 5, SITE, 10),
+    ];
+    const got = feedChecked([...head, ...runs]);
+    const want = feedChecked([...head, ...verbose]);
+    assert.equal(got.length, want.length);
+    assert.equal(got.switchCount, want.switchCount);
+    for (let i = 0; i < want.length; i++) {
+      assert.deepEqual(got.event(i), want.event(i), `event ${i}`);
+      assert.equal(got.ts(i), want.ts(i), `ts ${i}`);
+    }
+    // and expandCompact itself, as the runtime tests' reader uses it
+    const decl = JSON.parse(GEN) as TaskEvent;
+    const expanded = runs.flatMap((l) => {
+      const e = validateEvent(JSON.parse(l));
+      assert.ok(typeof e !== 'string', String(e));
+      return isCompact(e) ? expandCompact(e, decl) : [e];
+    });
+    assert.deepEqual(
+      expanded,
+      verbose.map((l) => JSON.parse(l)),
+    );
+  });
+
+  it('reject a gsteps whose arrays do not agree (2n - 1 durations, n values, n sent), or whose ints are not exact', () => {
+    const bad = [
+      '{"type":"gsteps","ts":1,"dur":[1, 2],"task":"5","line":4,"toLine":4,"at":9,"value":[1,2]}',
+      '{"type":"gsteps","ts":1,"dur":[],"task":"5","line":4,"toLine":4,"at":9,"value":[]}',
+      '{"type":"gsteps","ts":1,"dur":[1],"task":"5","line":4,"toLine":4,"at":9,"sent":[1,2],"value":[1]}',
+      '{"type":"gsteps","ts":1,"dur":[1],"task":"5","line":4,"toLine":4,"at":9,"value":[9007199254740993]}',
+      '{"type":"gsteps","ts":1,"dur":[1],"task":"5","line":4,"toLine":4,"at":9,"value":[null]}',
+      '{"type":"gsteps","ts":1,"dur":[1],"task":"5","line":4,"toLine":4,"value":[1]}',
+      '{"type":"gsteps","ts":1,"dur":["1"],"task":"5","line":4,"toLine":4,"at":9,"value":[1]}',
+    ];
+    const s = feedChecked([HEADER, ...TASKS, GEN, ...bad]);
+    assert.equal(s.problemCount, bad.length);
+    assert.equal(s.length, T + 1);
+  });
+
   it('reject lines without toLine, a gyield or gstep without value, a gstep without dur or at, like JSON.parse + validateEvent do', () => {
     feedChecked([
       HEADER,

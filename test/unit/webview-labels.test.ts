@@ -68,6 +68,32 @@ describe('arrow labels', () => {
   });
 });
 
+describe('creation rows (issue 16 point 1)', () => {
+  it('a task whose site is its first run is never called "create": label, tooltip and details say first run', () => {
+    const s = new TraceStore();
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'gen', parent: '1', file: '/p/a.py', line: 19, site: 'first-run' },
+        { type: 'task', ts: 2, id: '3', kind: 'generator', name: 'counter', parent: '1', file: '/p/a.py', line: 18 },
+        { type: 'task', ts: 3, id: '4', kind: 'generator', name: 'made', parent: '1', file: '/p/a.py', line: 20, site: 'create' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    assert.equal(fullLabel(s, 1), 'first run of gen');
+    assert.equal(label(s, 1), 'first run of gen');
+    const d = details(s, 1).split('\n');
+    assert.ok(d.includes('first run by main') && d.includes('first run at: /p/a.py:19'), d.join(' | '));
+    assert.ok(!d.some((l) => /creat/.test(l)), d.join(' | '));
+    // a site the runtime saw being made (no `site`, or `site: "create"`) is a creation
+    assert.equal(fullLabel(s, 2), 'create counter');
+    assert.equal(fullLabel(s, 3), 'create made');
+    const d3 = details(s, 3).split('\n');
+    assert.ok(d3.includes('created by main') && d3.includes('site: /p/a.py:20'), d3.join(' | '));
+  });
+});
+
 describe('lane display names', () => {
   const task = (id: string, name: string) => JSON.stringify({ type: 'task', ts: 1, id, kind: 'tasklet', name, parent: null });
   it('numbers names shared by several tasks in order of appearance, keeps unique names, and follows new lanes', () => {

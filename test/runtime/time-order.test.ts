@@ -1,0 +1,37 @@
+// Lines of one process are in ts order however many threads queue them (issue 14; docs/architecture.md, "Time
+// order"). runTraced checks that for every trace a runtime test makes (harness.ts checkTimeOrder, as written and
+// expanded); this program makes it hard: four threads queueing lines at once, the GIL switching every few
+// microseconds, so threads are switched out between taking a line's time and queueing it.
+import * as assert from 'node:assert/strict';
+import { PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+
+for (const py of PYTHONS) {
+  describe(`runtime time order on ${py.name}`, function () {
+    this.timeout(120_000);
+
+    it('four threads queueing lines at once: every line in ts order, none lost', () => {
+      const script = 'test/fixtures/python/threads_order.py';
+      const r = runTraced(py, script, { timeoutMs: 100_000 }); // (checkTimeOrder: harness.ts)
+      checkTrace(r);
+      // the threads' prints interleave differently from run to run
+      assert.deepEqual(r.stdout.split('\n').sort(), runPlain(py, script, { timeoutMs: 100_000 }).stdout.split('\n').sort());
+      const counters = tasks(r.events, 'generator').filter((t) => t.name === 'counter');
+      assert.equal(counters.length, 3);
+      for (const g of counters) {
+        const sw = switches(r.events).filter((e) => e.from === g.id || e.to === g.id);
+        // next(g), 999 sends each resuming it to its next yield, the last send resuming it to its return
+        assert.equal(sw.length, 2002, `generator ${g.id}: ${sw.length} switches`);
+        sw.forEach((e, k) => assert.equal(k % 2 === 0 ? e.to : e.from, g.id, `generator ${g.id} switch ${k} alternates`));
+      }
+      const items = [...Array.from({ length: 500 }, (_, i) => String(i)), 'None'];
+      assert.deepEqual(
+        ofType(r.events, 'send').map((e) => e.value),
+        items,
+      );
+      assert.deepEqual(
+        ofType(r.events, 'recv').map((e) => e.value),
+        items,
+      );
+    });
+  });
+}
