@@ -1,4 +1,5 @@
-// Import rules the compiler cannot see: no import cycles (TypeScript and the Python runtime), and which packages each
+// Import rules the compiler cannot see: no import cycles (TypeScript and the Python runtime), no private reaches
+// between runtime modules, and which packages each
 // TypeScript room may import. Part of `npm run check` (the `types` tier). Exit 1 on any finding.
 // Usage: node scripts/check-imports.mjs
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -154,6 +155,39 @@ for (const mod of pyModules) {
     }
   }
 }
+// Private reaches: one runtime module using another's private name (`core._put`, `from .gen_lanes import _want`)
+// instead of a public function or name the owning module exposes for it (issue 15). Modules are found by the names
+// they are imported as (`from . import core`, `glet as _glet`) and plain aliases of those (`mon_core = core`).
+const reaches = [];
+for (const mod of pyModules) {
+  const text = readFileSync(join(root, PKG, `${mod.replace(/\./g, '/')}.py`), 'utf8')
+    .replace(/#.*$/gm, '')
+    .replace(/\(([^()]*)\)/g, (_, inner) => `(${inner.replace(/\s+/g, ' ')})`);
+  const alias = new Map(); // local name -> module
+  for (const line of text.split('\n')) {
+    let m = /^\s*from\s+(?:\.+|coroscope\.?)([\w.]*)\s+import\s+\(?([^)]+)\)?\s*$/.exec(line);
+    if (m) {
+      for (const part of m[2].split(',')) {
+        const [name, as, local] = part.trim().split(/\s+/);
+        if (!name) continue;
+        if (m[1] && /^_(?!_)/.test(name)) reaches.push(`${mod}: from .${m[1]} import ${name}`);
+        else if (!m[1] && pyModules.has(name)) alias.set(as === 'as' ? local : name, name);
+      }
+      continue;
+    }
+    m = /^\s*import\s+coroscope\.(\w+)(?:\s+as\s+(\w+))?\s*$/.exec(line);
+    if (m) alias.set(m[2] ?? `coroscope.${m[1]}`, m[1]);
+    m = /^\s*(\w+)\s*=\s*(\w+)\s*$/.exec(line);
+    if (m && alias.has(m[2])) alias.set(m[1], alias.get(m[2]));
+  }
+  for (const [local, target] of alias) {
+    if (target === mod) continue;
+    const re = new RegExp(`(?<![\\w.])${local.replace(/\./g, '\\.')}\\.(_(?!_)\\w+)`, 'g');
+    for (const m of text.matchAll(re)) reaches.push(`${mod}: ${target}.${m[1]}`);
+  }
+}
+for (const r of [...new Set(reaches)].sort()) problems.push(`private reach in ${PKG} (expose a public function or name instead): ${r}`);
+
 const pyFound = cycles(pyGraph).flatMap((scc) => elementaryCycles(pyGraph, scc));
 for (const c of pyFound) if (!PYTHON_CYCLES_ALLOWED.includes(c)) problems.push(`Python import cycle in ${PKG}: ${c}`);
 for (const c of PYTHON_CYCLES_ALLOWED) {

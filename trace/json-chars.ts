@@ -6,6 +6,27 @@
 export const PLAIN = new Uint8Array(256);
 for (let c = 32; c < 128; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
 
+/** What the escape `\X` in a JSON string stands for, by X: the character's code, ESC_U for `\u` (four hex digits follow), -1 for none. */
+export const ESCAPED = new Int32Array(256).fill(-1);
+export const ESC_U = -2;
+for (const [x, c] of [
+  [34, 34], // \"
+  [92, 92], // \\
+  [47, 47], // \/
+  [98, 8], // \b
+  [102, 12], // \f
+  [110, 10], // \n
+  [114, 13], // \r
+  [116, 9], // \t
+  [117, ESC_U], // \u
+])
+  ESCAPED[x] = c;
+
+/** The value of a hex digit's character code, -1 for any other (NaN included). */
+export function hexValue(x: number): number {
+  return x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
+}
+
 /** JSON whitespace inside a line. */
 export function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 13;

@@ -114,17 +114,7 @@ export class LineFramer {
 
   /** The lines of bytes src[from, to), `to` being a newline or the end: in windows of whole lines copied to the byte window. */
   private scanByteLines(src: Uint8Array, from: number, to: number): void {
-    let p = from;
-    for (;;) {
-      let we = to;
-      if (to - p > WINDOW) {
-        const e = src.indexOf(10, p + WINDOW);
-        if (e >= 0 && e < to) we = e;
-      }
-      this.scanByteWindow(src, p, we);
-      if (we >= to) break;
-      p = we + 1;
-    }
+    inWindows(src, from, to, (ws, we) => this.scanByteWindow(src, ws, we));
   }
 
   /** The lines of src[ws, we): each through the byte scanner, else (decoded) the text scanner, else JSON.parse. */
@@ -166,18 +156,8 @@ export class LineFramer {
   /** The lines of text[from, to), `to` being a newline or the end of the text. */
   private scanLines(text: string, from: number, to: number): void {
     this.st.bsNext = -2; // unknown: the text scanner looks for backslashes lazily
-    let p = from;
-    for (;;) {
-      // Windows of whole lines, encoded to bytes (ASCII text — all the runtime writes — is a plain copy).
-      let we = to;
-      if (to - p > WINDOW) {
-        const e = text.indexOf('\n', p + WINDOW);
-        if (e >= 0 && e < to) we = e;
-      }
-      this.scanWindow(text, p, we);
-      if (we >= to) break;
-      p = we + 1;
-    }
+    // Windows of whole lines, encoded to bytes (ASCII text — all the runtime writes — is a plain copy).
+    inWindows(text, from, to, (ws, we) => this.scanWindow(text, ws, we));
   }
 
   /** The lines of text[ws, we): each through the byte scanner, else the text scanner, else JSON.parse. */
@@ -234,5 +214,23 @@ export class LineFramer {
       if (e >= to) break;
       p = e + 1;
     }
+  }
+}
+
+/**
+ * src[from, to) (`to` a newline or the end) cut into windows of whole lines, about WINDOW long (a longer line is one
+ * window), each handed to `scan(ws, we)`: we is the window's last newline or `to`. One call per window, not per line.
+ */
+function inWindows(src: Uint8Array | string, from: number, to: number, scan: (ws: number, we: number) => void): void {
+  let p = from;
+  for (;;) {
+    let we = to;
+    if (to - p > WINDOW) {
+      const e = typeof src === 'string' ? src.indexOf('\n', p + WINDOW) : src.indexOf(10, p + WINDOW);
+      if (e >= 0 && e < to) we = e;
+    }
+    scan(p, we);
+    if (we >= to) break;
+    p = we + 1;
   }
 }

@@ -3,6 +3,7 @@
 // its hash), the byte window the line was copied into, and the scratch
 // buffer that JSON strings with escapes are unescaped into (from bytes or
 // from a string).
+import { ESC_U, ESCAPED, hexValue } from './json-chars';
 import { NKEYS } from './scan-keys';
 
 /** Text is encoded to bytes in windows of about this many UTF-16 code units (whole lines). */
@@ -48,58 +49,17 @@ export class ScanState {
     let h = 0x811c9dc5;
     for (;;) {
       let c = b[p++];
-      if (c === 34) {
-        this.scratchLen = n;
-        this.scratchHash = h | 0;
-        return p - 1;
-      }
+      if (c === 34) return this.unescaped(n, h, p - 1);
       if (c < 32 || c >= 128) return -1;
       if (c === 92) {
-        const e = b[p++];
-        switch (e) {
-          case 34:
-            c = 34;
-            break;
-          case 92:
-            c = 92;
-            break;
-          case 47:
-            c = 47;
-            break;
-          case 98:
-            c = 8;
-            break;
-          case 102:
-            c = 12;
-            break;
-          case 110:
-            c = 10;
-            break;
-          case 114:
-            c = 13;
-            break;
-          case 116:
-            c = 9;
-            break;
-          case 117: {
-            c = 0;
-            for (let k = 0; k < 4; k++) {
-              const x = b[p++];
-              const d = x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
-              if (d < 0) return -1;
-              c = c * 16 + d;
-            }
-            break;
-          }
-          default:
-            return -1;
+        c = ESCAPED[b[p++]];
+        if (c === ESC_U) {
+          c = hex4(b[p], b[p + 1], b[p + 2], b[p + 3]);
+          p += 4;
         }
+        if (c < 0) return -1;
       }
-      if (n === buf.length) {
-        const nb = new Uint16Array(buf.length * 2);
-        nb.set(buf);
-        this.scratch = buf = nb;
-      }
+      if (n === buf.length) buf = this.growScratch();
       buf[n++] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }
@@ -112,62 +72,46 @@ export class ScanState {
     let h = 0x811c9dc5;
     while (p < end) {
       let c = s.charCodeAt(p++);
-      if (c === 34) {
-        this.scratchLen = n;
-        this.scratchHash = h | 0;
-        return p - 1;
-      }
+      if (c === 34) return this.unescaped(n, h, p - 1);
       if (c === 92) {
         if (p >= end) return -1;
         const e = s.charCodeAt(p++);
-        switch (e) {
-          case 34:
-            c = 34;
-            break;
-          case 92:
-            c = 92;
-            break;
-          case 47:
-            c = 47;
-            break;
-          case 98:
-            c = 8;
-            break;
-          case 102:
-            c = 12;
-            break;
-          case 110:
-            c = 10;
-            break;
-          case 114:
-            c = 13;
-            break;
-          case 116:
-            c = 9;
-            break;
-          case 117: {
-            if (p + 4 > end) return -1;
-            c = 0;
-            for (let k = 0; k < 4; k++) {
-              const x = s.charCodeAt(p++);
-              const d = x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
-              if (d < 0) return -1;
-              c = c * 16 + d;
-            }
-            break;
-          }
-          default:
-            return -1;
+        c = e < 256 ? ESCAPED[e] : -1;
+        if (c === ESC_U) {
+          if (p + 4 > end) return -1;
+          c = hex4(s.charCodeAt(p), s.charCodeAt(p + 1), s.charCodeAt(p + 2), s.charCodeAt(p + 3));
+          p += 4;
         }
+        if (c < 0) return -1;
       } else if (c < 32) return -1;
-      if (n === buf.length) {
-        const nb = new Uint16Array(buf.length * 2);
-        nb.set(buf);
-        this.scratch = buf = nb;
-      }
+      if (n === buf.length) buf = this.growScratch();
       buf[n++] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }
     return -1;
   }
+
+  /** The end of an unescape: `scratch` holds n code units hashing to h; returns the closing quote's index. */
+  private unescaped(n: number, h: number, close: number): number {
+    this.scratchLen = n;
+    this.scratchHash = h | 0;
+    return close;
+  }
+
+  /** `scratch` twice as long, its contents kept. */
+  private growScratch() {
+    const nb = new Uint16Array(this.scratch.length * 2);
+    nb.set(this.scratch);
+    this.scratch = nb;
+    return nb;
+  }
+}
+
+/** The code unit of a `\u` escape's four hex digits, -1 if one is not a hex digit. */
+function hex4(a: number, b: number, c: number, d: number): number {
+  const x = hexValue(a);
+  const y = hexValue(b);
+  const z = hexValue(c);
+  const w = hexValue(d);
+  return (x | y | z | w) < 0 ? -1 : (x << 12) | (y << 8) | (z << 4) | w;
 }

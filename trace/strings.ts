@@ -11,6 +11,8 @@ export class StringTable {
   readonly lane: number[] = [];
   private hashes: number[] = [];
   private table = new Int32Array(1024).fill(-1);
+  /** Where the probe of `first`/`next` stands in the table (a free slot once they return -1). */
+  private slot = 0;
 
   get tableBytes(): number {
     return this.table.byteLength;
@@ -19,83 +21,66 @@ export class StringTable {
   /** Intern the ASCII bytes b[from, to) (FNV hash h, as `intern` computes it) without making a string unless it is new. */
   internBytes(b: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
-    const table = this.table;
-    const mask = table.length - 1;
-    let slot = h & mask;
-    for (;;) {
-      const id = table[slot];
-      if (id < 0) break;
-      if (this.hashes[id] === h) {
-        const str = this.list[id];
-        if (str.length === len) {
-          let k = 0;
-          while (k < len && str.charCodeAt(k) === b[from + k]) k++;
-          if (k === len) return id;
-        }
-      }
-      slot = (slot + 1) & mask;
+    for (let id = this.first(h, len); id >= 0; id = this.next(h, len)) {
+      const str = this.list[id];
+      let k = 0;
+      while (k < len && str.charCodeAt(k) === b[from + k]) k++;
+      if (k === len) return id;
     }
     return this.add(scratchString(b.subarray(from, to), len), h);
   }
 
   /** Intern the string in buf[0, len) (FNV hash h). */
   internUnits(buf: Uint16Array, len: number, h: number): number {
-    const table = this.table;
-    const mask = table.length - 1;
-    let slot = h & mask;
-    for (;;) {
-      const id = table[slot];
-      if (id < 0) break;
-      if (this.hashes[id] === h) {
-        const str = this.list[id];
-        if (str.length === len) {
-          let k = 0;
-          while (k < len && str.charCodeAt(k) === buf[k]) k++;
-          if (k === len) return id;
-        }
-      }
-      slot = (slot + 1) & mask;
+    for (let id = this.first(h, len); id >= 0; id = this.next(h, len)) {
+      const str = this.list[id];
+      let k = 0;
+      while (k < len && str.charCodeAt(k) === buf[k]) k++;
+      if (k === len) return id;
     }
     return this.add(scratchString(buf, len), h);
   }
 
   /** Intern s[from, to) (no escapes in it) without making a string unless it is new. */
   internRange(s: string, from: number, to: number): number {
-    let h = 0x811c9dc5;
-    for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    h |= 0;
+    const h = hashRange(s, from, to);
     const len = to - from;
-    const table = this.table;
-    const mask = table.length - 1;
-    let slot = h & mask;
-    for (;;) {
-      const id = table[slot];
-      if (id < 0) break;
-      if (this.hashes[id] === h) {
-        const str = this.list[id];
-        if (str.length === len && s.startsWith(str, from)) return id;
-      }
-      slot = (slot + 1) & mask;
-    }
+    for (let id = this.first(h, len); id >= 0; id = this.next(h, len)) if (s.startsWith(this.list[id], from)) return id;
     // A fresh flat copy: a slice would keep the whole chunk alive.
     return this.add((' ' + s.slice(from, to)).slice(1), h);
   }
 
   /** Intern a JS string. */
   intern(str: string): number {
-    let h = 0x811c9dc5;
-    for (let k = 0; k < str.length; k++) h = Math.imul(h ^ str.charCodeAt(k), 0x01000193);
-    h |= 0;
+    const h = hashRange(str, 0, str.length);
+    for (let id = this.first(h, str.length); id >= 0; id = this.next(h, str.length)) if (this.list[id] === str) return id;
+    return this.add(str, h);
+  }
+
+  /** The first id whose name has hash h and length len (the callers compare the text), or -1: none. */
+  private first(h: number, len: number): number {
+    this.slot = h & (this.table.length - 1);
+    return this.probe(h, len);
+  }
+
+  /** The next such id after the last one `first`/`next` returned, or -1: none. */
+  private next(h: number, len: number): number {
+    this.slot = (this.slot + 1) & (this.table.length - 1);
+    return this.probe(h, len);
+  }
+
+  private probe(h: number, len: number): number {
     const table = this.table;
     const mask = table.length - 1;
-    let slot = h & mask;
+    let slot = this.slot;
     for (;;) {
       const id = table[slot];
-      if (id < 0) break;
-      if (this.hashes[id] === h && this.list[id] === str) return id;
+      if (id < 0 || (this.hashes[id] === h && this.list[id].length === len)) {
+        this.slot = slot;
+        return id;
+      }
       slot = (slot + 1) & mask;
     }
-    return this.add(str, h);
   }
 
   private add(str: string, h: number): number {
@@ -120,4 +105,11 @@ export class StringTable {
     }
     return id;
   }
+}
+
+/** The FNV-1a hash of s[from, to)'s code units (the byte scanner computes the same over ASCII bytes). */
+function hashRange(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return h | 0;
 }

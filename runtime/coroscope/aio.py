@@ -18,7 +18,7 @@ import sys
 from sys import _getframe
 
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
-from .aio_steps import step_start, step_end, SLEPT, NOFRAME, _NO_HANDLE
+from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
@@ -61,7 +61,7 @@ def install(asyncio):
                 aio_tasks.add(self, ln)
                 self._cs_lane = ln
                 try:
-                    step_start(ln, _NO_HANDLE, now())
+                    step_start(ln, NO_HANDLE, now())
                 except Exception as e:
                     core.internal_error("asyncio eager step", e)
                 T0.__init__(self, coro, *args, **kwargs)

@@ -185,7 +185,7 @@ class _NoHandle:
     _args = ()
 
 
-_NO_HANDLE = _NoHandle()  # the "handle" of an eager first step (it has none)
+NO_HANDLE = _NoHandle()  # the "handle" of an eager first step (it has none)
 
 
 def __sleep0():

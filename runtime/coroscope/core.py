@@ -376,6 +376,11 @@ def is_user_code(code):
     return r
 
 
+def keep_code(code):
+    """Keeps `code` alive for the process's life: caches keyed by id(code) stay right (its id is never reused)."""
+    _code_refs[id(code)] = code
+
+
 def is_user_file(fn):
     if fn.startswith("<"):
         return not fn.startswith("<frozen")

@@ -184,7 +184,7 @@ def _install_monitoring():
     E = mon.events
     DISABLE = mon.DISABLE
     _ALL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
-    want = gen_lanes._want
+    want = gen_lanes.wanted
     fget = frames.get
     getframe = sys._getframe
     local = mon.set_local_events
@@ -254,22 +254,23 @@ def _install_monitoring():
     # the same local events on the same code objects as gens.py: gens.scan_code
     # finds them as they are loaded (_watch), and its global PY_START, when on, is
     # mirrored
-    orig_watch = gen_watch._watch
+    def wrap(orig_watch):
+        def watch(code):
+            orig_watch(code)
+            try:
+                for c in gen_watch.nested_codes(code):
+                    if c.co_flags & gen_lanes.GEN_FLAGS and id(c) not in mine and is_user_code(c):
+                        mine.add(id(c))
+                        local(TOOL, c, _ALL)
+                if gen_watch.started_everywhere():
+                    mon.set_events(TOOL, E.PY_START)
+            except Exception as e:
+                core.internal_error("locals", e)
 
-    def watch(code):
-        orig_watch(code)
-        try:
-            for c in gen_watch._nested(code):
-                if c.co_flags & gen_lanes.GEN_FLAGS and id(c) not in mine and is_user_code(c):
-                    mine.add(id(c))
-                    local(TOOL, c, _ALL)
-            if gen_watch._START_EVERYWHERE[0]:
-                mon.set_events(TOOL, E.PY_START)
-        except Exception as e:
-            core.internal_error("locals", e)
+        return watch
 
-    gen_watch._watch = watch
-    if gen_watch._START_EVERYWHERE[0]:
+    gen_watch.wrap_watch(wrap)
+    if gen_watch.started_everywhere():
         mon.set_events(TOOL, E.PY_START)
 
 
@@ -279,9 +280,10 @@ def _install_monitoring():
 def _install_settrace():
     from . import gen_settrace
 
-    orig_trace = gen_settrace._trace
-    orig_local = gen_settrace._local
+    gen_settrace.wrap_tracers(_wrap_tracers)
 
+
+def _wrap_tracers(orig_trace, orig_local):
     def trace(frame, event, arg):
         first = id(frame) not in frames
         r = orig_trace(frame, event, arg)
@@ -304,17 +306,7 @@ def _install_settrace():
             record(info[0], frame)
         return r
 
-    # gen_settrace.py names both through its module globals (hook_frames, the
-    # chained tracer, the local tracer's own return value): replaced there, used everywhere
-    gen_settrace._trace = trace
-    gen_settrace._local = local
-    if gen_settrace._hooked[0]:
-        # already installed (a spawned child, COROSCOPE_FRAMES=1): put the wrapper in
-        import threading
-
-        gen_settrace._real_settrace(trace)
-        if getattr(threading, "_trace_hook", None) is orig_trace:
-            threading._trace_hook = trace
+    return trace, local
 
 
 # --- greenlets and tasklets -----------------------------------------------------
@@ -331,7 +323,6 @@ def _install_greenlet(mod):
     getcurrent = mod.getcurrent
     prev = None
     held = {}  # id(target) -> (lane, body): written after the switch glet.py holds back
-    fin = glet._fin_sw
 
     def trace(event, args):
         fr = None
@@ -347,7 +338,7 @@ def _install_greenlet(mod):
                 ln = glet.lane_of(origin)
                 body = render(ln, fr)
                 if body is not None:
-                    if id(args[1]) in fin:
+                    if glet.switch_deferred(args[1]):
                         # the switch line is written when the target resumes in
                         # glet's switch wrapper (it learns the value there): after it
                         held[id(args[1])] = (ln, body)
@@ -356,15 +347,16 @@ def _install_greenlet(mod):
             except Exception as e:
                 core.internal_error("locals", e)
 
-    orig_after = glet._after
+    def wrap(orig_after):
+        def after(self_cur, r, exc=None):
+            orig_after(self_cur, r, exc)
+            h = held.pop(id(self_cur), None)
+            if h is not None:
+                write(h[0], h[1])
 
-    def after(self_cur, r, exc=None):
-        orig_after(self_cur, r, exc)
-        h = held.pop(id(self_cur), None)
-        if h is not None:
-            write(h[0], h[1])
+        return after
 
-    glet._after = after  # (glet's switch wrapper calls it through the module's globals)
+    glet.wrap_after(wrap)
     prev = real_set(trace)
     if prev is None:
         real_set(None)

@@ -4,7 +4,7 @@
   (``ThreadPoolExecutor#1`` / ``ProcessPoolExecutor#1``), value ``fn(args)``,
   from the submitting lane;
 * the worker (thread lane, or process lane: the msg id travels with the pickled
-  call item, see mp_queues._Env) ``recv``s it with the same msg when it starts the
+  call item, see mp_queues.py's envelope) ``recv``s it with the same msg when it starts the
   call, and ``send``s the result (value repr or exception) back when done;
 * the submitting lane ``recv``s that result (same msg) when its future gets it;
 * ``as_completed`` / ``wait`` / ``Future.result()`` / ``Future.exception()``
@@ -120,7 +120,7 @@ def _completer(fut):
         if entry[4] == "thread" and len(entry) > 5:
             return entry[5]
         if entry[4] == "process":
-            last = mp_queues._last.get(get_ident())
+            last = mp_queues.last_unwrapped()
             return wait_causes.process_lane(last[0]) if last else None
     if get_ident() in core.plumbing:
         return None

@@ -8,30 +8,30 @@ import opcode  # a dis.py or opcode.py beside the script must not replace them; 
 
 from . import core
 
-_OP = opcode.opname
+OPNAME = opcode.opname
 _DELEGATE_OPS = {"SEND", "YIELD_FROM", "SEND_GEN", "CLEANUP_THROW", "GET_YIELD_FROM_ITER"}
 _NEXT_OPS = {"FOR_ITER", "FOR_ITER_GEN", "GET_ANEXT", "END_ASYNC_FOR"}
 _CALL_OPS = {"CALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_KW", "CALL_FUNCTION_KW", "PRECALL"}
 _SKIP_BACK = {"PRECALL", "CACHE", "KW_NAMES", "PUSH_NULL", "EXTENDED_ARG", "NOP"}
-_YIELD_OPS = {"YIELD_VALUE"}
-_RETURN_OPS = {"RETURN_VALUE", "RETURN_CONST"}
+YIELD_OPS = {"YIELD_VALUE"}
+RETURN_OPS = {"RETURN_VALUE", "RETURN_CONST"}
 
 _KNOWN = {"send", "throw", "close", "next", "__next__", "anext", "__anext__", "asend", "athrow"}
 _instrs = {}
 _callinfo = {}
 
 
-def _instructions(code):
+def instructions(code):
     r = _instrs.get(id(code))
     if r is None:
         lst = list(dis.get_instructions(code))
         r = (lst, {ins.offset: i for i, ins in enumerate(lst)})
         _instrs[id(code)] = r
-        core._code_refs[id(code)] = code
+        core.keep_code(code)
     return r
 
 
-def _loader(ins):
+def loader(ins):
     op = ins.opname
     if op in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW"):
         return ("fast", ins.argval)
@@ -51,7 +51,7 @@ def _loader(ins):
 def _analyze(code, off):
     """How the frame at (code, off) resumed a generator: (kind, argspec)."""
     try:
-        lst, idx = _instructions(code)
+        lst, idx = instructions(code)
         i = idx.get(off)
         if i is None:
             return ("other", None)
@@ -71,7 +71,7 @@ def _analyze(code, off):
             j -= 1
         arg = None
         if argc == 1 and j >= 0:
-            arg = _loader(lst[j])
+            arg = loader(lst[j])
             j -= 1
             while j >= 0 and lst[j].opname in _SKIP_BACK:
                 j -= 1
@@ -106,7 +106,7 @@ def _analyze(code, off):
 def _callee_name(lst, j, argc):
     # skip argc loaders (best effort, only simple loads)
     for _ in range(argc):
-        if j < 0 or _loader(lst[j]) is None:
+        if j < 0 or loader(lst[j]) is None:
             return None
         j -= 1
         while j >= 0 and lst[j].opname in _SKIP_BACK:
@@ -114,22 +114,22 @@ def _callee_name(lst, j, argc):
     return lst[j].argval if j >= 0 else None
 
 
-_MISSING = object()
+MISSING = object()
 
 
-def _arg_value(frame, spec):
+def arg_value(frame, spec):
     kind, name = spec
     if kind == "const":
         return name
     if kind == "fast":
-        return frame.f_locals.get(name, _MISSING)
+        return frame.f_locals.get(name, MISSING)
     if kind == "global":
         g = frame.f_globals
         if name in g:
             return g[name]
         b = frame.f_builtins
-        return b.get(name, _MISSING) if isinstance(b, dict) else _MISSING
-    return _MISSING
+        return b.get(name, MISSING) if isinstance(b, dict) else MISSING
+    return MISSING
 
 
 def call_info(frame):
@@ -146,9 +146,9 @@ def call_info(frame):
 _cocode = {}  # id(code) -> code.co_code (a new bytes object per access on 3.11)
 
 
-def _co(code):
+def co_bytes(code):
     c = _cocode.get(id(code))
     if c is None:
         c = _cocode[id(code)] = code.co_code
-        core._code_refs[id(code)] = code
+        core.keep_code(code)
     return c

@@ -11,7 +11,10 @@ import time
 
 from . import core, gen_sites, state, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
-from .gen_callsites import _MISSING, _OP, _YIELD_OPS, _arg_value, _co, call_info
+
+# (gen_callsites' public names bound to this module's private ones: the hot paths below read them as its globals)
+from .gen_callsites import call_info, MISSING as _MISSING, OPNAME as _OP, YIELD_OPS as _YIELD_OPS, arg_value as _arg_value, co_bytes as _co
+from _json import encode_basestring_ascii as _qv
 
 GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 CO_COROUTINE = 0x80
@@ -283,7 +286,7 @@ def _want_code(code):
     if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
         r = False  # driven by asyncio Tasks: aio.py traces the steps
     _want[id(code)] = r
-    core._code_refs[id(code)] = code
+    core.keep_code(code)
     return r
 
 
@@ -297,13 +300,20 @@ COMPACT = os.environ.get(state.ENV_COMPACT) != "0"
 GRESUME = '{"type":"gresume","ts":'
 GYIELD = '{"type":"gyield","ts":'
 GSTEP = '{"type":"gstep","ts":'
-_OUT = core.OUT
-_put = core._put
-_qv = core._q
-_MAXQ = core.SOFT_QUEUE
-_room = core.room
-_PEND = core.PEND
-_unpend = core.unpend
+
+
+def _compact(lane, caller_code):
+    """Its resume and yield at this site are written compactly: from and back to its declared site's lane and file
+    (the file and lane a compact line leaves out). One test for both directions (run once per site: lane.fmt)."""
+    return COMPACT and lane.parent == lane.clane.id and caller_code.co_filename == lane.cfile
+
+
+_OUT = writer.OUT
+_put = writer.OUT.append
+_MAXQ = writer.SOFT_QUEUE
+_room = writer.room
+_PEND = writer.PEND
+_unpend = writer.unpend
 
 
 _BIG = 1 << 60
@@ -355,7 +365,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
             spec = spec[1]
         elif spec[0] != "global":
             spec = (spec,)
-        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+        if _compact(lane, cc):
             # resumed from its declared site's lane and file: a compact line (protocol:
             # gresume), or a turn of a run (gsteps: the last four parts)
             src, name = _reader(caller, cc, spec)
@@ -408,7 +418,7 @@ def _fast_resume(lane, frame, caller, fl, type=type, int=int, str=str, len=len):
     if len(_OUT) < _MAXQ or _room():
         _put(head + str(ts) + pre + val + post)
     else:
-        core._dropped[0] += 1
+        writer.DROPPED[0] += 1
     return True
 
 
@@ -424,7 +434,7 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
         if code.co_flags & CO_ASYNC_GENERATOR or not known and _OP[_co(code)[fl]] not in _YIELD_OPS:
             return False
         cc = caller.f_code
-        if COMPACT and lane.parent == lane.clane.id and cc.co_filename == lane.cfile:
+        if _compact(lane, cc):
             # back to its declared site's lane and file: a compact line (protocol: gyield)
             # (the last part: its half of a gstep line)
             e = (
@@ -457,7 +467,7 @@ def _fast_yield(lane, frame, caller, arg, fl, known=False, type=type, int=int, s
     if len(_OUT) < _MAXQ or _room():
         _put(e[0] + str(now()) + e[1] + val + e[2])
     else:
-        core._dropped[0] += 1
+        writer.DROPPED[0] += 1
     return True
 
 
@@ -569,3 +579,16 @@ writer.HELD_LINE[1] = _run_events
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)
 _direct = {}  # id(lane) -> the frame that called throw() on a lane thrown into straight at a delegated generator (_thrown_into)
+
+
+# What the capture back-ends (gen_settrace, gen_monitoring) and frame_locals use of this module, by public names
+# (issue 15: no module reads another's private names); the same objects, bound once at import.
+wanted = _want  # id(code) -> its frames are lanes (a generator/coroutine of user code)
+want_code = _want_code  # decides (and caches in `wanted`) whether a code object's frames are lanes
+fast_resume = _fast_resume  # the steady-state resume: one line from the parts cached on the lane
+fast_yield = _fast_yield  # the steady-state yield
+settle = _settle  # lets another thread's unpend write the lane's held resume first
+sent_json = _sent  # a sent value as kept in a run (when not a small int)
+sent_at = _sent_at  # the value a resume sent, read from the caller's frame (a small int as it is, else as sent_json)
+pending_throws = _thrown  # id(frame) -> the throw switch waiting for its exception (settrace)
+INT_LIMIT = _BIG  # ints within +-INT_LIMIT are written as they are (no safe_repr)

@@ -8,28 +8,26 @@ import sys
 
 from . import core, gen_lanes, state
 from .core import frames, OWN, now, safe_repr
-from .gen_callsites import _MISSING, _arg_value
-from .writer import THREADED
+
+# (module-private names for other modules' public ones: the callbacks below bind them once at install)
+from .gen_callsites import MISSING as _MISSING, arg_value as _arg_value
 from .gen_lanes import (
-    _BIG,
-    _MAXQ,
-    _OUT,
-    _PEND,
-    _fast_resume,
-    _fast_yield,
-    _put,
-    _qv,
-    _room,
-    _sent,
-    _sent_at,
-    _settle,
+    INT_LIMIT as _BIG,
+    fast_resume as _fast_resume,
+    fast_yield as _fast_yield,
+    sent_json as _sent,
+    sent_at as _sent_at,
+    settle as _settle,
     RUN,
-    _unpend,
-    _want,
-    _want_code,
+    wanted as _want,
+    want_code as _want_code,
     on_enter,
     on_leave,
 )
+from .writer import DROPPED, THREADED, OUT as _OUT, PEND as _PEND, SOFT_QUEUE as _MAXQ, room as _room, unpend as _unpend
+from _json import encode_basestring_ascii as _qv
+
+_put = _OUT.append
 
 TOOL = None
 
@@ -79,7 +77,6 @@ def install():
     maxq = _MAXQ
     pend = _PEND
     threaded = THREADED
-    mon_core = core
     mon_state = state
     big = _BIG
     run = RUN
@@ -199,7 +196,7 @@ def install():
                             if len(out) < maxq or _room():
                                 put(ln)
                             else:
-                                mon_core._dropped[0] += 1
+                                DROPPED[0] += 1
                             return None
                         if _fast_resume(lane, frame, caller, off):
                             return None
@@ -290,7 +287,7 @@ def install():
                                 if len(out) < maxq or _room():
                                     put(ln)
                                 else:
-                                    mon_core._dropped[0] += 1
+                                    DROPPED[0] += 1
                                 return None
                             if _fast_yield(lane, frame, caller, val, off, True):
                                 return None

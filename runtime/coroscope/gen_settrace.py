@@ -7,22 +7,22 @@ import sys
 
 from . import core, gen_lanes, state
 from .core import frames, OWN
-from .gen_callsites import _OP, _RETURN_OPS, _YIELD_OPS, _co
-from .gen_lanes import _fast_resume, _fast_yield, _thrown, _want, _want_code, on_enter, on_leave
+from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
+from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
 
 
 def _leave_kind(frame, code):
-    co = _co(code)
+    co = co_bytes(code)
     i = frame.f_lasti
     try:
-        op = _OP[co[i]]
+        op = OPNAME[co[i]]
     except IndexError:
         return "raise"
-    if op in _YIELD_OPS:
+    if op in YIELD_OPS:
         return "yield"
-    if op in _RETURN_OPS:
+    if op in RETURN_OPS:
         return "return"
-    if op == "YIELD_FROM" or (i + 2 < len(co) and _OP[co[i + 2]] == "YIELD_FROM"):
+    if op == "YIELD_FROM" or (i + 2 < len(co) and OPNAME[co[i + 2]] == "YIELD_FROM"):
         return "yield"
     return "raise"
 
@@ -38,16 +38,16 @@ def _trace(frame, event, arg):
     # call fails as plain Python's does, with its message (issue 14).
     try:
         code = frame.f_code
-        w = _want.get(id(code))
+        w = wanted.get(id(code))
         if w is None:
-            w = _want_code(code)
+            w = want_code(code)
         if not w:
             return None
         thrown = None
         i = frame.f_lasti
         if i >= 0:
             try:
-                if _OP[_co(code)[i]] in _YIELD_OPS:
+                if OPNAME[co_bytes(code)[i]] in YIELD_OPS:
                     thrown = True
             except IndexError:
                 pass
@@ -59,7 +59,7 @@ def _trace(frame, event, arg):
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
                         try:
-                            if _fast_resume(lane, frame, caller, i):
+                            if fast_resume(lane, frame, caller, i):
                                 frame.f_trace_lines = False
                                 return _local
                         except RecursionError:
@@ -76,7 +76,7 @@ def _trace(frame, event, arg):
 
 
 def _throw_seen(frame, exc):
-    p = _thrown.pop(id(frame), None)
+    p = pending_throws.pop(id(frame), None)
     if p is None:
         return
     frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
@@ -90,7 +90,7 @@ def _throw_seen(frame, exc):
 def _local(frame, event, arg):
     # (at the recursion limit: as in _trace)
     try:
-        if _thrown:
+        if pending_throws:
             _throw_seen(frame, arg[1] if event == "exception" else None)
         if event == "return":
             info = frames.get(id(frame))
@@ -100,7 +100,7 @@ def _local(frame, event, arg):
                     caller = frame.f_back
                     if caller is lane.cframe and caller is not None:
                         try:
-                            if _fast_yield(lane, frame, caller, arg, frame.f_lasti):
+                            if fast_yield(lane, frame, caller, arg, frame.f_lasti):
                                 return None
                         except RecursionError:
                             return None
@@ -131,16 +131,16 @@ def _local(frame, event, arg):
 # which loaded user code needs the frame hook (Python < 3.12: a trace hook costs
 # every Python call, so it is only installed when the program has user generators,
 # or coroutines that no asyncio Task drives)
-_hooked = [False]
+HOOKED = [False]
 
 
 TRACE_PAD = 1
 
 
 def hook_frames():
-    if _hooked[0] or gen_lanes.capture == "monitoring":
+    if HOOKED[0] or gen_lanes.capture == "monitoring":
         return
-    _hooked[0] = True
+    HOOKED[0] = True
     import threading
 
     # the trace function runs above every new frame: the limit is raised by its
@@ -168,6 +168,27 @@ _utrace = {}  # thread ident -> the program's trace function there
 _uthread = [None]  # the program's threading.settrace() function
 
 
+def unhook():
+    """This thread's trace function off (gens.uninstall)."""
+    _real_settrace(None)
+
+
+def wrap_tracers(wrap):
+    """frame_locals: the global and the local trace function replaced by wrappers of them, ``wrap(trace, local) ->
+    (trace, local)``. Both are named through this module's globals (hook_frames, the chained tracer, the local
+    tracer's own return value): replaced here, the wrappers are used everywhere; already installed (a spawned child,
+    COROSCOPE_FRAMES=1), the wrapper goes in now."""
+    global _trace, _local
+    orig = _trace
+    _trace, _local = wrap(_trace, _local)
+    if HOOKED[0]:
+        import threading
+
+        _real_settrace(_trace)
+        if getattr(threading, "_trace_hook", None) is orig:
+            threading._trace_hook = _trace
+
+
 def _settrace(func):
     from _thread import get_ident
 
@@ -188,7 +209,7 @@ def rearm():
     """Python turns a thread's trace function off when calling it fails (a
     RecursionError at the program's recursion limit, on the settrace back-end):
     put it back at the next chance (the thread's next print) and say so."""
-    if _hooked[0] and gen_lanes.capture != "monitoring" and _real_gettrace() is None:
+    if HOOKED[0] and gen_lanes.capture != "monitoring" and _real_gettrace() is None:
         from _thread import get_ident
 
         _real_settrace(_trace_chain if get_ident() in _utrace else _trace)

@@ -9,11 +9,11 @@ from types import CodeType
 
 from . import call_events, core, gen_lanes, gen_monitoring
 from .core import is_user_code
-from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, _want
-from .gen_settrace import _hooked, hook_frames
+from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, wanted
+from .gen_settrace import HOOKED, hook_frames
 
 
-def _nested(code, limit=100_000):
+def nested_codes(code, limit=100_000):
     """code and the code objects nested in it (functions, classes, lambdas,
     comprehensions), at most `limit` of them."""
     todo = [code]
@@ -30,7 +30,7 @@ def _scan(code, names):
     need = False
     corou = False
     try:
-        for c in _nested(code):
+        for c in nested_codes(code):
             names.update(c.co_names)
             fl = c.co_flags
             if fl & (0x20 | CO_ASYNC_GENERATOR):
@@ -53,7 +53,7 @@ def scan_code(code):
             core.internal_error("scan", e)
         call_events.watch_code(code)
         return
-    if _hooked[0]:
+    if HOOKED[0]:
         return
     try:
         names = set()
@@ -84,7 +84,7 @@ def _patch_get_code(cls):
     def get_code(self, fullname):
         code = orig(self, fullname)
         try:
-            if code is not None and (gen_lanes.capture == "monitoring" or not _hooked[0]) and core.is_user_file(code.co_filename):
+            if code is not None and (gen_lanes.capture == "monitoring" or not HOOKED[0]) and core.is_user_file(code.co_filename):
                 scan_code(code)
         except Exception:
             pass
@@ -108,12 +108,24 @@ def _watch(code):
     PY_START when the code can make code."""
     mon = sys.monitoring
     names = set()
-    for c in _nested(code):
+    for c in nested_codes(code):
         names.update(c.co_names)
-        if c.co_flags & GEN_FLAGS and id(c) not in _want and is_user_code(c):
+        if c.co_flags & GEN_FLAGS and id(c) not in wanted and is_user_code(c):
             mon.set_local_events(gen_monitoring.TOOL, c, mon.events.PY_START)
     if not _START_EVERYWHERE[0] and not names.isdisjoint(_MAKES_CODE):
         start_everywhere()
+
+
+def wrap_watch(wrap):
+    """frame_locals: the code watcher replaced by ``wrap(watch)`` (scan_code calls it through this module's
+    globals), so the locals tool's events go on the same code objects."""
+    global _watch
+    _watch = wrap(_watch)
+
+
+def started_everywhere():
+    """The global PY_START is on (the program can make code, or a child process)."""
+    return _START_EVERYWHERE[0]
 
 
 def start_everywhere():

@@ -17,9 +17,8 @@ import dis  # noqa: F401  (the standard library's, imported early: aio_steps use
 import sys
 
 from . import call_events, core, gen_lanes, gen_monitoring, gen_settrace, gen_watch
-from .gen_callsites import _MISSING, _arg_value, _instructions, _loader  # noqa: F401  (gev.py)
 from .gen_lanes import ASYNCIO, FORCE  # noqa: F401  (aio.py sets ASYNCIO)
-from .gen_settrace import _hooked, hook_frames, rearm  # noqa: F401  (output.py)
+from .gen_settrace import HOOKED, hook_frames, rearm  # noqa: F401  (output.py)
 from .gen_watch import scan_code  # noqa: F401  (cli.py)
 
 aio = None  # the asyncio hook module once asyncio is imported
@@ -58,7 +57,7 @@ def uninstall():
             for ev in (mon.events.PY_START, mon.events.PY_RESUME, mon.events.PY_YIELD, mon.events.PY_RETURN, mon.events.PY_UNWIND, mon.events.PY_THROW):
                 mon.register_callback(tool, ev, None)
             mon.free_tool_id(tool)
-        elif _hooked[0]:
-            gen_settrace._real_settrace(None)
+        elif HOOKED[0]:
+            gen_settrace.unhook()
     except Exception:
         pass

@@ -182,9 +182,9 @@ def _user_call(frame):
     """The gevent call the user's frame is in (from its bytecode: ``q.get()``,
     ``ev.wait()``, ``g.join()``), and the object it was called on when that is a
     plain variable (read from the frame's variables, never by running code)."""
-    from .gens import _instructions, _loader, _arg_value, _MISSING
+    from .gen_callsites import MISSING, arg_value, instructions, loader
 
-    lst, idx = _instructions(frame.f_code)
+    lst, idx = instructions(frame.f_code)
     i = idx.get(frame.f_lasti)
     if i is None:
         return None
@@ -209,10 +209,10 @@ def _user_call(frame):
         while k > 0 and lst[k - 1].opname in ("COPY", "SWAP", "LOAD_SPECIAL"):
             k -= 1
     if k > 0 and lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "BEFORE_WITH", "SETUP_WITH", "LOAD_SPECIAL", "COPY"):
-        spec = _loader(lst[k - 1])
+        spec = loader(lst[k - 1])
         if spec is not None and spec[0] in ("fast", "global"):
-            v = _arg_value(frame, spec)
-            if v is not _MISSING:
+            v = arg_value(frame, spec)
+            if v is not MISSING:
                 obj, var = v, spec[1]
     kind = _kind_of(obj) if obj is not None else None
     if kind == "queue":
@@ -232,7 +232,7 @@ def _user_call(frame):
         # gevent.joinall([g1, g2]): the greenlets as the program named them
         names = []
         for j in range(k + 1, i):
-            sp = _loader(lst[j])
+            sp = loader(lst[j])
             if sp is not None and sp[0] in ("fast", "global"):
                 names.append(str(sp[1]))
             elif lst[j].opname not in (
@@ -272,7 +272,7 @@ def _hub_hook(origin, target, o, t, reason, value):
     try:
         if t.kind == "hub" and o.kind != "hub":
             try:
-                fr = sys._getframe(2) if origin is glet._getcurrent() else origin.gr_frame
+                fr = sys._getframe(2) if origin is glet.getcurrent() else origin.gr_frame
             except Exception:
                 fr = None
             r, on, det, val, cause, obj = _why(fr) if fr is not None else ("switch", None, None, None, None, None)

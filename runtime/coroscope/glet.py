@@ -10,8 +10,8 @@ from . import core, state
 from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
 
-_C = None  # the C greenlet type
-_getcurrent = None
+C_GREENLET = None  # the C greenlet type, once installed (stackless: the runtime hooks greenlets)
+getcurrent = None  # greenlet.getcurrent, once installed
 _lanes = weakref.WeakKeyDictionary()
 _pending = [None]  # (target, reason, value) announced by the switching side
 _waiting = set()  # id() of greenlets blocked inside our switch wrapper
@@ -114,7 +114,7 @@ outcome_hook = None  # gevent: a dead greenlet -> (outcome, value repr) | None
 
 def current_lane():
     try:
-        return lane_of(_getcurrent())
+        return lane_of(getcurrent())
     except Exception:
         return None
 
@@ -156,7 +156,7 @@ def _trace(event, args):
             return
         file = line = None
         try:
-            fr = origin.gr_frame if origin is not _getcurrent() else sys._getframe(1)
+            fr = origin.gr_frame if origin is not getcurrent() else sys._getframe(1)
             file, line = core.user_site(fr)
         except Exception:
             pass
@@ -212,10 +212,23 @@ def _after(self_cur, r, exc=None):
             core.switch(o, t, "raise", v)
             core.end(o, "exception", v)
         else:
-            killed = _C is not None and type(r).__name__ == "GreenletExit"
+            killed = C_GREENLET is not None and type(r).__name__ == "GreenletExit"
             v = safe_repr(r)
             core.switch(o, t, "return", v)
             core.end(o, "killed" if killed else "return", v)
+
+
+def wrap_after(wrap):
+    """frame_locals: what runs once a switch wrapper's caller is resumed replaced by ``wrap(after)`` (the
+    wrappers call it through this module's globals)."""
+    global _after
+    _after = wrap(_after)
+
+
+def switch_deferred(target):
+    """The switch into ``target`` is written when it resumes in its switch wrapper (which learns the value there),
+    not by the trace hook that just saw it."""
+    return id(target) in _fin_sw
 
 
 def _make_subclass(mod):
@@ -257,7 +270,7 @@ def _make_subclass(mod):
                 else:
                     v, many = None, False
                 announce(self, reason, v, many)
-                cur = _getcurrent()
+                cur = getcurrent()
                 _waiting.add(id(cur))
             except Exception:
                 cur = None
@@ -314,9 +327,9 @@ def _wrap_settrace(mod):
 
 
 def install(mod):
-    global _C, _getcurrent, prev_trace
-    _C = mod.greenlet
-    _getcurrent = mod.getcurrent
+    global C_GREENLET, getcurrent, prev_trace
+    C_GREENLET = mod.greenlet
+    getcurrent = mod.getcurrent
     try:
         prev_trace = mod.gettrace()
     except Exception:

@@ -168,6 +168,11 @@ def _take_last():
     return _last.pop(get_ident(), None)
 
 
+def last_unwrapped():
+    """(msg, chan, kind) of the last item this thread unwrapped (futures: which process completed a call), or None."""
+    return _last.get(get_ident())
+
+
 def _value_of(ok, value):
     if ok:
         return safe_repr(value)

@@ -27,7 +27,7 @@ from _thread import get_ident
 
 MAX_TEXT = 4096
 _on = [True]
-_hooked = gens._hooked
+_hooked = gens.HOOKED
 
 
 class _Tap:

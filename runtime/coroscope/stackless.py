@@ -18,7 +18,7 @@ try:
 except Exception:  # usable without the runtime too
     _glet = _core = None
 
-_CG = _glet._C if _glet is not None and _glet._C is not None else _greenlet_mod.greenlet
+_CG = _glet.C_GREENLET if _glet is not None and _glet.C_GREENLET is not None else _greenlet_mod.greenlet
 _getcurrent_g = _greenlet_mod.getcurrent
 
 
@@ -113,7 +113,7 @@ class tasklet:
         self._args, self._kwargs = args, kwargs
         self._g = _CG(self._bootstrap, _main_tasklet()._g)
         _by_g[id(self._g)] = self
-        if _glet is not None and _glet._C is not None:
+        if _glet is not None and _glet.C_GREENLET is not None:
             try:
                 code = getattr(self._func, "__code__", None)
                 # (this module is the runtime's stand-in for Stackless Python: said on each lane)
@@ -294,7 +294,7 @@ def _block(reason, value=None, chan=None, site=None):
     if not _runq:
         raise RuntimeError("Deadlock: the last runnable tasklet cannot be blocked.")
     nxt = _runq.popleft()
-    if chan is not None and _core is not None and _glet is not None and _glet._C is not None:
+    if chan is not None and _core is not None and _glet is not None and _glet.C_GREENLET is not None:
         try:
             f, l = site or (None, None)
             ln = _glet.lane_of(cur._g)
@@ -309,7 +309,7 @@ def _block(reason, value=None, chan=None, site=None):
 def _woken(t, chan, cause, by):
     """t got control back after waiting on a channel: its ``wake``, with the
     tasklet and the call that ended the wait."""
-    if _core is None or _glet is None or _glet._C is None:
+    if _core is None or _glet is None or _glet.C_GREENLET is None:
         return
     try:
         ln = _glet.lane_of(t._g)
@@ -356,7 +356,7 @@ class channel:
         return self.closing and not self.queue
 
     def _event(self, kind, t, value, msg):
-        if _core is None or _glet is None or _glet._C is None:
+        if _core is None or _glet is None or _glet.C_GREENLET is None:
             return
         try:
             ln = _glet.lane_of(t._g)
