@@ -47,6 +47,7 @@ function sh(cmd, args, opts = {}) {
 }
 
 function missingApt(APT) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format field, not a JS template
   return APT.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
 }
 

@@ -235,7 +235,7 @@ class SourcePane {
 
   show(src: Sources | null, tasks: TaskAtStep[], focus: number): void {
     // (`hidden` written only when it changes: see the side column's :has() rules in style.css)
-    if (!src || !src.pane || src.files.size === 0) {
+    if (!src?.pane || src.files.size === 0) {
       if (!this.root.hidden) this.root.hidden = true;
       return;
     }

@@ -41,7 +41,7 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
     }
     // The long URL keeps its distinguishing tail when cut.
     const url = events.find((e) => e.startsWith('switch(') && e.includes('127.0.0.1'));
-    assert.ok(url && url.includes('…') && url.endsWith("/slow')"), url);
+    assert.ok(url?.includes('…') && url.endsWith("/slow')"), url);
     assert.ok(!events.some((e) => /\bby [0-9]+\b/.test(e)), 'no raw task id');
   });
 

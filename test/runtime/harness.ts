@@ -184,7 +184,7 @@ function parseLines(lines: string[]): TraceLine[] {
     let raw: unknown;
     try {
       raw = JSON.parse(l);
-    } catch (e) {
+    } catch {
       throw new Error(`trace line ${i + 1} is not JSON: ${l.slice(0, 200)}`);
     }
     const v = validateEvent(raw);
@@ -254,7 +254,10 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
     sockInner = sockHost;
   }
   let received = '';
+  const open = new Set<import('node:net').Socket>(); // connections not yet closed
   const server = net.createServer((conn) => {
+    open.add(conn);
+    conn.on('close', () => open.delete(conn));
     if (serve === 'close') conn.destroy();
     else
       conn.on('data', (d) => {
@@ -278,7 +281,8 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
     child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
     child.stdin.end(o.stdin ?? '');
   });
-  await new Promise((r) => setTimeout(r, 50));
+  // every connection the runtime made ends as its process exits: wait for those ends, not for a fixed time
+  await Promise.all([...open].map((c) => new Promise((r) => c.once('close', r))));
   server.close();
   const { events, lines } = parseTrace(serve === 'read' ? received : '');
   return { ...result, events, lines, received };
