@@ -28,6 +28,7 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
     assert.ok(s.labels.includes('got result 9') || s.labels.includes('run square(3)'), JSON.stringify(s.labels));
     // The table lists every event: its Event column carries the same words.
     await d.page.click('button[aria-label="Events table"]').catch(() => undefined);
+    await d.page.waitForSelector('.table .trows [role=row]'); // (the table draws its rows in a later frame)
     const events = (await d.tableRows()).map((r) => r[4]);
     for (const want of [
       'woken by main: ready.set() (line 10)',
