@@ -115,7 +115,10 @@ def end_self(code):
             pass
         core.end(main, "exit", str(code))
         if state.W is not None:
-            state.W.flush()
+            # all of it, now: a plain flush may hold the end back behind the time-order
+            # watermark (once a thread ran, writer.THREADED), and the SIGTERM released
+            # below (a pool terminating its workers) would then lose it: a lane with no end
+            state.W.flush(final=True)
     finally:
         release_term(held)
 
