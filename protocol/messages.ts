@@ -16,6 +16,11 @@ export type HostMessage =
    * VS Code's postMessage as a buffer, not as text.
    */
   | { type: 'appendBytes'; bytes: Uint8Array }
+  /**
+   * Rows as column blocks (trace/column-block.ts: a store's columns and the names, sites, lanes and values they use),
+   * imported in order into a store that got nothing else since `reset`. Only the CLI's HTML report sends it.
+   */
+  | { type: 'appendColumns'; bytes: Uint8Array }
   /** The run's state changed. */
   | { type: 'status'; state: RunState; exitCode?: number | null; message?: string }
   /** The editor's selection moved to this line: highlight its events. `line` is 1-based; 0 clears. */
@@ -90,7 +95,19 @@ export interface CursorTask {
   note: string;
 }
 
-const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources', 'captureLocals', 'page', 'pageTotal']);
+const HOST_TYPES = new Set([
+  'reset',
+  'appendBytes',
+  'appendColumns',
+  'status',
+  'highlight',
+  'focus',
+  'cursorTo',
+  'sources',
+  'captureLocals',
+  'page',
+  'pageTotal',
+]);
 const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange']);
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
@@ -124,6 +141,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
     case 'reset':
       return typeof o.title === 'string' && typeof o.live === 'boolean';
     case 'appendBytes':
+    case 'appendColumns':
       return o.bytes instanceof Uint8Array;
     case 'status':
       return typeof o.state === 'string';

@@ -125,7 +125,7 @@ export const ROWS_PER_CHUNK = CHUNK;
 /** One chunk of the row columns (read only outside the store; see `columnsAt`). */
 export type RowColumns = Readonly<Columns>;
 
-interface Columns {
+export interface Columns {
   type: Uint8Array;
   ts: Float64Array;
   a: Int32Array;
@@ -151,6 +151,32 @@ function newChunk(): Columns {
   };
 }
 const COLUMN_BYTES = 1 + 8 + 4 * 7 + 8;
+
+/**
+ * Rows as the column codec (trace/column-block.ts) decodes them, with the table entries they refer to that this
+ * store has not seen yet, in the order the encoding store made them (so every id means the same here).
+ */
+export interface ImportedRows {
+  /** Interned names from id `stringsFrom` on. */
+  strings: string[];
+  stringsFrom: number;
+  /** Sites from id `siteCount` on: (file id, line, frame id) per site. */
+  sites: number[];
+  /** Lanes new or changed since the last block: [lane, its declaration]. */
+  tasks: [number, TaskEvent][];
+  header?: HeaderEvent;
+  t0: number;
+  switchCount: number;
+  unknownCount: number;
+  problemCount: number;
+  /** Problems after the ones already given. */
+  problems: DecodeProblem[];
+  /** Sparse extras: [row offset in this block, fields]. */
+  rest: [number, Record<string, unknown>][];
+  rows: number;
+  /** The columns of the rows; `value` already holds this store's value keys (`storeValueEntry`). */
+  cols: Columns;
+}
 
 export class TraceStore {
   header: HeaderEvent | undefined;
@@ -912,6 +938,75 @@ export class TraceStore {
         return assertNever(type, 'event type');
     }
     return Object.assign(ev, extra) as TraceEvent;
+  }
+
+  // The column codec's view (trace/column-block.ts): what an encoder reads, and the import on the page's side.
+  get stringCount(): number {
+    return this.strings.length;
+  }
+  /** Site s as (file id, line, frame id). */
+  siteParts(s: number): [number, number, number] {
+    return [this.sites.file[s], this.sites.line[s], this.sites.frame[s]];
+  }
+  /** The raw arena entry of a value key ≥ 0 (see `valueId`). */
+  valueEntry(v: number): Uint8Array {
+    return this.arena.entry(v);
+  }
+  /** Stores a raw arena entry (as `valueEntry` gives it); returns its value key in this store. */
+  storeValueEntry(raw: Uint8Array): number {
+    return this.arena.storeEntry(raw);
+  }
+
+  /** Appends decoded rows and the table entries they use; throws if the tables do not line up with this store's. */
+  importRows(d: ImportedRows): void {
+    const out = (what: string) => new Error(`column block out of order: ${what}`);
+    d.strings.forEach((str, k) => {
+      // Names every store starts with (the event types) come again in a first block.
+      const id = d.stringsFrom + k;
+      if (id < this.strings.length ? this.strings[id] !== str : this.intern(str) !== id) throw out('string');
+    });
+    const sites = d.sites;
+    for (let k = 0; k + 2 < sites.length; k += 3) {
+      const want = this.sites.count;
+      const id = sites[k + 2] < 0 ? this.sites.of(sites[k], sites[k + 1]) : this.sites.of2(sites[k], sites[k + 1], sites[k + 2]);
+      if (id !== want) throw out('site');
+    }
+    for (const [lane, t] of d.tasks) {
+      if (lane > this.tasks.length) throw out('lane');
+      if (lane === this.tasks.length) {
+        this.tasks.push(t);
+        if (!this.laneIds.has(t.id)) this.laneIds.set(t.id, lane);
+      } else this.tasks[lane] = t;
+      this.laneLoop[lane] = this.laneCode[lane] = this.laneParent[lane] = this.laneSite[lane] = undefined;
+    }
+    if (d.header && !this.header) this.header = d.header;
+    this.t0 = d.t0;
+    this.switchCount = d.switchCount;
+    this.unknownCount = d.unknownCount;
+    this.problemCount = d.problemCount;
+    for (const p of d.problems) if (this.problems.length < 100) this.problems.push(p);
+    const base = this.n;
+    for (const [k, extra] of d.rest) this.rest.set(base + k, extra);
+    const c = d.cols;
+    for (let k = 0; k < d.rows; ) {
+      const i = this.n;
+      const ch = i & MASK;
+      if (ch === 0) this.chunks.push(this.freshChunk());
+      const col = this.chunks[i >>> SHIFT]!;
+      const len = Math.min(CHUNK - ch, d.rows - k);
+      const end = k + len;
+      col.type.set(c.type.subarray(k, end), ch);
+      col.ts.set(c.ts.subarray(k, end), ch);
+      col.a.set(c.a.subarray(k, end), ch);
+      col.b.set(c.b.subarray(k, end), ch);
+      col.reason.set(c.reason.subarray(k, end), ch);
+      col.value.set(c.value.subarray(k, end), ch);
+      col.site.set(c.site.subarray(k, end), ch);
+      col.site2.set(c.site2.subarray(k, end), ch);
+      col.num.set(c.num.subarray(k, end), ch);
+      this.n += len;
+      k = end;
+    }
   }
 
   /** Index of the first row still held (0 unless `releaseBefore` let rows go). */

@@ -5,6 +5,7 @@
 
 import type { DiagramSummary, RunState } from '../protocol/messages';
 import { TraceStore } from '../trace/store';
+import { importColumnBlocks } from '../trace/column-block';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
 import { CanvasPainter } from './paint';
@@ -320,6 +321,15 @@ export class App implements AppSurface {
     this.markLoading();
     this.store.appendBytes(bytes);
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) this.store.appendBytes(NEWLINE);
+    this.dataChanged();
+  }
+
+  /** Rows as column blocks (the CLI report's): imported into the store as they are, no JSON scanned. */
+  appendColumns(bytes: Uint8Array): void {
+    this.firstReset = false;
+    this.tooltip.hidden = true;
+    this.markLoading();
+    importColumnBlocks(this.store, bytes);
     this.dataChanged();
   }
 

@@ -21,6 +21,9 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
     case 'appendBytes':
       app.appendBytes(m.bytes);
       break;
+    case 'appendColumns':
+      app.appendColumns(m.bytes);
+      break;
     case 'status':
       app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined);
       break;
