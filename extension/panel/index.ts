@@ -334,33 +334,12 @@ export class DiagramPanel implements vscode.Disposable {
     if (gen !== this.replayGen || !this.panel) return;
     if (index && index.total > this.settings.threshold && (await this.replayPage(trace, index, gen))) return;
     this.endPaging();
-    let pos = 0;
     try {
-      const fh = await fs.promises.open(trace.file, 'r');
-      try {
-        // `appendBytes` carries whole lines (protocol/messages.ts): cut at the last newline, carry the rest.
-        // The bytes are the file's, never decoded here; each message gets a buffer of its own (it is transferred).
-        let carry = new Uint8Array(0);
-        while (pos < upTo) {
-          const want = Math.min(REPLAY_CHUNK, upTo - pos);
-          const buf = new Uint8Array(carry.length + want);
-          buf.set(carry);
-          const { bytesRead } = await fh.read(buf, carry.length, want, pos);
-          if (bytesRead === 0) break;
-          pos += bytesRead;
-          if (gen !== this.replayGen || !this.panel) return; // superseded
-          const filled = carry.length + bytesRead;
-          const nl = buf.lastIndexOf(10, filled - 1);
-          if (nl < 0) {
-            carry = buf.subarray(0, filled);
-            continue;
-          }
-          carry = buf.slice(nl + 1, filled);
-          this.post({ type: 'appendBytes', bytes: nl + 1 === buf.length ? buf : buf.slice(0, nl + 1) });
-        }
-        if (carry.length) this.post({ type: 'appendBytes', bytes: transferable(carry) });
-      } finally {
-        await fh.close();
+      // `appendBytes` carries whole lines (protocol/messages.ts): page-read's `readLines` cuts at the last newline of
+      // each piece; the bytes are the file's, never decoded here, each piece a buffer of its own (it is transferred).
+      for await (const bytes of readLines(trace.file, 0, upTo, REPLAY_CHUNK)) {
+        if (gen !== this.replayGen || !this.panel) return; // superseded
+        this.post({ type: 'appendBytes', bytes });
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
@@ -368,7 +347,7 @@ export class DiagramPanel implements vscode.Disposable {
     }
     if (gen !== this.replayGen || !this.panel) return;
     // What the file could not give (a failed write) is gone for good; go on from there.
-    this.synced = Math.max(pos, upTo);
+    this.synced = upTo;
     // Live batches that arrived during the replay: only the part past what was read.
     const q = this.queued;
     this.queued = [];
