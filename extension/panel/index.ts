@@ -16,6 +16,7 @@ import { captureLocals, onCaptureLocals, setCaptureLocals } from '../replay/loca
 import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 import type { PageIndex } from '../../trace/page-index';
 import { scanPages } from '../../session/page-scan';
+import { searchFile } from './search';
 import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -490,8 +491,49 @@ export class DiagramPanel implements vscode.Disposable {
         this.pageRequest = { from: m.from, to: m.to };
         await this.replay();
         break;
+      case 'wantSearch':
+        await this.search(m.query);
+        break;
       default:
         assertNever(m, 'webview message');
+    }
+  }
+
+  /** The search running over the trace file (a newer query, or another trace, stops it). */
+  private searchGen = 0;
+
+  /** Paging mode: the whole run searched in the trace file (extension/panel/search.ts), `searchHits` as it goes. */
+  private async search(query: string): Promise<void> {
+    const gen = ++this.searchGen;
+    const trace = this.trace;
+    if (!this.paging || !trace || !query.trim()) return;
+    await trace.written();
+    const upTo = trace.bytes();
+    const stale = () => gen !== this.searchGen || this.trace !== trace || !this.panel;
+    const t0 = Date.now();
+    try {
+      const r = await searchFile(
+        trace.file,
+        upTo,
+        query,
+        (p) => {
+          if (stale()) return;
+          this.post({
+            type: 'searchHits',
+            query,
+            count: p.count,
+            hits: p.hits,
+            scanned: p.scanned,
+            total: p.done ? p.scanned : Math.max(p.scanned, this.paging?.total ?? 0),
+            done: p.done,
+          });
+        },
+        stale,
+      );
+      if (r.done)
+        this.log.info(`diagram: searched ${r.scanned} events of ${trace.file} for ${JSON.stringify(query)}: ${r.count} matches in ${Date.now() - t0} ms`);
+    } catch (e) {
+      this.log.error(`could not search trace ${trace.file}: ${(e as Error).message}`);
     }
   }
 
