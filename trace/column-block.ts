@@ -13,16 +13,21 @@
 //
 // Layout (little-endian, as the typed arrays of every platform that runs this;
 // each block's length a multiple of 8, so blocks can be concatenated):
-//   u32 magic 'CSC1', u32 rows, u32 meta bytes, u32 value bytes,
+//   u32 magic 'CSC2', u32 rows, u32 meta bytes, u32 value bytes,
 //   meta (UTF-8 JSON, `BlockMeta`), padding to 4,
 //   u32 value count, the values' raw arena entries, padding to 8,
-//   f64 ts[rows] (deltas from the previous row when `tsDelta`), f64 num[rows],
-//   i32 a, b, reason, value, site, site2 [rows] (value: -1 none, ≤ -2 an interned
-//   name, ≥ 0 an index into this block's values), u8 type[rows], padding to 8.
+//   the columns, each as narrow as its values allow (`meta.enc`; inflating is
+//   most of a page's load, so fewer bytes count): ts as exact deltas from the
+//   previous row (i32 when they are whole and small, else f64; f64 values when
+//   deltas would not give them back), num dense (f64) or sparse (f64 values,
+//   u32 rows) when mostly absent, then a, b, reason, value, site, site2 as i16
+//   or i32 (value: -1 none, ≤ -2 an interned name, ≥ 0 an index into this
+//   block's values), then u8 type; wider before narrower, so each is aligned;
+//   padding to 8.
 import type { HeaderEvent, TaskEvent } from '../protocol/events';
-import type { Columns, DecodeProblem, TraceStore } from './store';
+import type { DecodeProblem, TraceStore } from './store';
 
-const MAGIC = 0x31435343; // 'CSC1'
+const MAGIC = 0x32435343; // 'CSC2'
 const HEAD = 16;
 
 interface BlockMeta {
@@ -37,8 +42,20 @@ interface BlockMeta {
   problemCount: number;
   problems: DecodeProblem[];
   rest: [number, Record<string, unknown>][];
-  tsDelta: boolean;
+  enc: Encoding;
 }
+
+/** How a block's columns are written: ts, num, and the bytes per element of a, b, reason, value, site, site2. */
+interface Encoding {
+  ts: 'i32-delta' | 'f64-delta' | 'f64';
+  /** The first row's ts, which the deltas start from. */
+  ts0: number;
+  /** Rows with a num (sparse), or -1: dense. */
+  num: number;
+  ints: (2 | 4)[];
+}
+
+const INT_COLUMNS = ['a', 'b', 'reason', 'value', 'site', 'site2'] as const;
 
 const pad = (n: number, to: number) => (n + to - 1) & ~(to - 1);
 
@@ -76,8 +93,13 @@ export class ColumnBlockEncoder {
     let valueBytes = 4;
     const value = new Int32Array(rows);
     const ts = new Float64Array(rows);
-    let tsDelta = true;
-    let prev = 0;
+    // ts as deltas when every row comes back exactly (ns integers do; a hostile float might not); i32 when whole and small.
+    let delta = true;
+    let small = true;
+    // Deltas start from the block's first ts (in the meta), so the first is 0 and the rest can be small.
+    const ts0 = rows > 0 ? store.ts(from) : 0;
+    let prev = ts0;
+    let nums = 0;
     for (let k = 0; k < rows; k++) {
       const i = from + k;
       const extra = store.extra(i);
@@ -95,12 +117,39 @@ export class ColumnBlockEncoder {
         value[k] = at;
       } else value[k] = v;
       const t = store.ts(i);
-      ts[k] = t - prev;
-      // Deltas only when every row comes back exactly (ns integers do; a hostile float might not).
-      if (prev + ts[k] !== t) tsDelta = false;
+      const d = t - prev;
+      if (prev + d !== t) delta = false;
+      if (d !== (d | 0)) small = false;
+      ts[k] = d;
       prev = t;
+      if (!Number.isNaN(store.num(i))) nums++;
     }
-    if (!tsDelta) for (let k = 0; k < rows; k++) ts[k] = store.ts(from + k);
+    if (!delta) for (let k = 0; k < rows; k++) ts[k] = store.ts(from + k);
+    const ints: Int32Array[] = INT_COLUMNS.map((c) => {
+      if (c === 'value') return value;
+      const col = new Int32Array(rows);
+      for (let k = 0; k < rows; k++)
+        col[k] =
+          c === 'a'
+            ? store.a(from + k)
+            : c === 'b'
+              ? store.b(from + k)
+              : c === 'reason'
+                ? store.reasonId(from + k)
+                : c === 'site'
+                  ? store.siteId(from + k)
+                  : store.site2Id(from + k);
+      return col;
+    });
+    const enc: Encoding = {
+      ts: !delta ? 'f64' : small ? 'i32-delta' : 'f64-delta',
+      ts0,
+      num: nums * 4 < rows ? nums : -1,
+      ints: ints.map((col) => {
+        for (let k = 0; k < rows; k++) if (col[k] !== (col[k] << 16) >> 16) return 4;
+        return 2;
+      }),
+    };
     const meta: BlockMeta = {
       strings,
       stringsFrom,
@@ -113,14 +162,13 @@ export class ColumnBlockEncoder {
       problemCount: store.problemCount,
       problems,
       rest,
-      tsDelta,
+      enc,
     };
     if (store.header) this.headerSent = true;
     const metaBytes = new TextEncoder().encode(JSON.stringify(meta));
     const valuesAt = pad(HEAD + metaBytes.length, 4);
     const colsAt = pad(valuesAt + valueBytes, 8);
-    const total = pad(colsAt + rows * (8 * 2 + 4 * 6 + 1), 8);
-    const out = new Uint8Array(total);
+    const out = new Uint8Array(pad(colsAt + columnBytes(rows, enc), 8));
     const head = new Uint32Array(out.buffer, 0, 4);
     head[0] = MAGIC;
     head[1] = rows;
@@ -134,26 +182,47 @@ export class ColumnBlockEncoder {
       p += e.length;
     }
     p = colsAt;
-    new Float64Array(out.buffer, p, rows).set(ts);
-    p += rows * 8;
-    const num = new Float64Array(out.buffer, p, rows);
-    p += rows * 8;
-    const i32 = (fill: (k: number) => number) => {
-      const a = new Int32Array(out.buffer, p, rows);
-      for (let k = 0; k < rows; k++) a[k] = fill(from + k);
+    // 8-byte columns, then 4-byte, then 2-byte, then bytes: every one aligned.
+    if (enc.ts !== 'i32-delta') {
+      new Float64Array(out.buffer, p, rows).set(ts);
+      p += rows * 8;
+    }
+    if (enc.num < 0) {
+      const num = new Float64Array(out.buffer, p, rows);
+      for (let k = 0; k < rows; k++) num[k] = store.num(from + k);
+      p += rows * 8;
+    } else {
+      const vals = new Float64Array(out.buffer, p, enc.num);
+      const at = new Uint32Array(out.buffer, p + enc.num * 8, enc.num);
+      let n = 0;
+      for (let k = 0; k < rows; k++) {
+        const x = store.num(from + k);
+        if (Number.isNaN(x)) continue;
+        vals[n] = x;
+        at[n++] = k;
+      }
+      p += enc.num * 12;
+    }
+    if (enc.ts === 'i32-delta') {
+      new Int32Array(out.buffer, p, rows).set(ts);
       p += rows * 4;
-    };
-    for (let k = 0; k < rows; k++) num[k] = store.num(from + k);
-    i32((i) => store.a(i));
-    i32((i) => store.b(i));
-    i32((i) => store.reasonId(i));
-    new Int32Array(out.buffer, p, rows).set(value);
-    p += rows * 4;
-    i32((i) => store.siteId(i));
-    i32((i) => store.site2Id(i));
+    }
+    for (const width of [4, 2] as const)
+      ints.forEach((col, c) => {
+        if (enc.ints[c] !== width) return;
+        (width === 4 ? new Int32Array(out.buffer, p, rows) : new Int16Array(out.buffer, p, rows)).set(col);
+        p += rows * width;
+      });
     for (let k = 0; k < rows; k++) out[p + k] = store.typeCode(from + k);
     return out;
   }
+}
+
+/** Bytes of a block's columns (before the final padding). */
+function columnBytes(rows: number, e: Encoding): number {
+  let n = (e.ts === 'i32-delta' ? 4 : 8) * rows + (e.num < 0 ? 8 * rows : 12 * e.num) + rows;
+  for (const w of e.ints) n += w * rows;
+  return n;
 }
 
 /**
@@ -184,31 +253,29 @@ export function importColumnBlocks(store: TraceStore, bytes: Uint8Array): number
       p += len;
     }
     let c = at + pad(pad(HEAD + metaLen, 4) + valueLen, 8);
-    const end = at + pad(c - at + rows * (8 * 2 + 4 * 6 + 1), 8);
+    const e = meta.enc;
+    const end = at + pad(c - at + columnBytes(rows, e), 8);
     if (end > buf.length) throw new Error('column block cut short');
-    const f64 = () => {
-      const a = new Float64Array(buf.buffer, buf.byteOffset + c, rows);
-      c += rows * 8;
-      return a;
+    const off = buf.byteOffset;
+    const col = <T>(make: new (b: ArrayBufferLike, o: number, n: number) => T, n: number, width: number): T => {
+      const v = new make(buf.buffer, off + c, n);
+      c += n * width;
+      return v;
     };
-    const i32 = () => {
-      const a = new Int32Array(buf.buffer, buf.byteOffset + c, rows);
-      c += rows * 4;
-      return a;
-    };
-    const ts = f64();
-    if (meta.tsDelta) for (let k = 1; k < rows; k++) ts[k] += ts[k - 1];
-    const num = f64();
-    const a = i32();
-    const b = i32();
-    const reason = i32();
-    const value = i32();
-    for (let k = 0; k < rows; k++) if (value[k] >= 0) value[k] = keys[value[k]];
-    const site = i32();
-    const site2 = i32();
+    const ts8 = e.ts !== 'i32-delta' ? col(Float64Array, rows, 8) : undefined;
+    let num: Float64Array | { rows: Uint32Array; values: Float64Array };
+    if (e.num < 0) num = col(Float64Array, rows, 8);
+    else {
+      const values = col(Float64Array, e.num, 8);
+      num = { values, rows: col(Uint32Array, e.num, 4) };
+    }
+    const ts = ts8 ?? col(Int32Array, rows, 4);
+    const ints: (Int32Array | Int16Array)[] = new Array(INT_COLUMNS.length);
+    for (const width of [4, 2] as const)
+      for (let k = 0; k < INT_COLUMNS.length; k++) if (e.ints[k] === width) ints[k] = width === 4 ? col(Int32Array, rows, 4) : col(Int16Array, rows, 2);
+    const [a, b, reason, value, site, site2] = ints;
     const type = buf.subarray(c, c + rows);
-    const cols: Columns = { type, ts, a, b, reason, value, site, site2, num };
-    store.importRows({ ...meta, rows, cols });
+    store.importRows({ ...meta, rows, cols: { type, ts, tsDelta: e.ts !== 'f64', ts0: e.ts0, num, a, b, reason, value, valueKeys: keys, site, site2 } });
     added += rows;
     at = end;
   }

@@ -174,8 +174,28 @@ export interface ImportedRows {
   /** Sparse extras: [row offset in this block, fields]. */
   rest: [number, Record<string, unknown>][];
   rows: number;
-  /** The columns of the rows; `value` already holds this store's value keys (`storeValueEntry`). */
-  cols: Columns;
+  /** The columns of the rows, as the block holds them: copied (and widened) straight into the store's chunks. */
+  cols: ImportedColumns;
+}
+
+/**
+ * Columns as a column block holds them (trace/column-block.ts): integer columns as i16 or i32, `ts` absolute or as
+ * deltas from `ts0` (the first delta 0), `num` dense or sparse (the rows that have one, ascending, and their values),
+ * `value` as indices into `valueKeys` (≥ 0; -1 none, ≤ -2 an interned name).
+ */
+export interface ImportedColumns {
+  type: Uint8Array;
+  ts: Float64Array | Int32Array;
+  tsDelta: boolean;
+  ts0: number;
+  num: Float64Array | { rows: Uint32Array; values: Float64Array };
+  a: Int32Array | Int16Array;
+  b: Int32Array | Int16Array;
+  reason: Int32Array | Int16Array;
+  value: Int32Array | Int16Array;
+  valueKeys: Int32Array;
+  site: Int32Array | Int16Array;
+  site2: Int32Array | Int16Array;
 }
 
 export class TraceStore {
@@ -988,6 +1008,11 @@ export class TraceStore {
     const base = this.n;
     for (const [k, extra] of d.rest) this.rest.set(base + k, extra);
     const c = d.cols;
+    // Straight into the chunks (typed-array `set` widens i16 and i32): a fresh page of memory costs more to touch
+    // than the copy itself in a browser's renderer, so no widened temporaries.
+    let ts = c.ts0;
+    let sparse = 0;
+    const keys = c.valueKeys;
     for (let k = 0; k < d.rows; ) {
       const i = this.n;
       const ch = i & MASK;
@@ -997,13 +1022,27 @@ export class TraceStore {
       const end = k + len;
       col.type.set(c.type.subarray(k, end), ch);
       col.ts.set(c.ts.subarray(k, end), ch);
+      if (c.tsDelta) {
+        const t = col.ts;
+        for (let j = ch; j < ch + len; j++) t[j] = ts += t[j];
+      }
       col.a.set(c.a.subarray(k, end), ch);
       col.b.set(c.b.subarray(k, end), ch);
       col.reason.set(c.reason.subarray(k, end), ch);
-      col.value.set(c.value.subarray(k, end), ch);
+      const v = c.value;
+      const cv = col.value;
+      for (let j = k; j < end; j++) {
+        const x = v[j];
+        cv[ch + j - k] = x >= 0 ? keys[x] : x;
+      }
       col.site.set(c.site.subarray(k, end), ch);
       col.site2.set(c.site2.subarray(k, end), ch);
-      col.num.set(c.num.subarray(k, end), ch);
+      const num = c.num;
+      if (num instanceof Float64Array) col.num.set(num.subarray(k, end), ch);
+      else {
+        col.num.fill(Number.NaN, ch, ch + len);
+        for (; sparse < num.rows.length && num.rows[sparse] < end; sparse++) col.num[ch + num.rows[sparse] - k] = num.values[sparse];
+      }
       this.n += len;
       k = end;
     }

@@ -105,6 +105,39 @@ describe('column blocks (trace/column-block.ts)', () => {
     assertSameTrace(imported(blocks, true), want);
   });
 
+  it('columns too wide to narrow (many values in one block, a gap of seconds, nums on every row) come back exact', () => {
+    const lines = [
+      '{"type":"header","schema":1,"runtime":"t","python":"3.11","capture":"settrace","script":"/p/a.py","argv":[],"cwd":"/p","pid":1,"start":0,"ts":0}',
+    ];
+    for (let l = 1; l <= 3; l++) lines.push(JSON.stringify({ type: 'task', ts: l, id: String(l), kind: 'generator', name: `g${l}`, parent: null }));
+    let ts = 1_000_000_000;
+    for (let i = 0; i < 40_000; i++) {
+      // A gap of 5 s (no longer an i32 delta of ns) now and then; every switch has a depth (num dense).
+      ts += i % 10_000 === 9_999 ? 5_000_000_000 : 1000 + (i % 7);
+      lines.push(
+        JSON.stringify({
+          type: 'switch',
+          ts,
+          from: String(1 + (i % 3)),
+          to: String(1 + ((i + 1) % 3)),
+          reason: 'resume',
+          value: `'${i}'`,
+          depth: i % 4,
+          file: '/p/a.py',
+          line: 1 + (i % 50_000),
+        }),
+      );
+    }
+    const bytes = new TextEncoder().encode(lines.join('\n') + '\n');
+    const want = feed(bytes);
+    const s = new TraceStore();
+    s.appendBytes(bytes);
+    s.end();
+    // One block of every row: 40,000 distinct values (indices past an i16).
+    const block = new ColumnBlockEncoder().encode(s, 0, s.length);
+    assertSameTrace(imported([block], false), want);
+  });
+
   it('refuses blocks out of order and bytes that are not a block', () => {
     const bytes = new TextEncoder().encode(traceFixture('cli-pingpong.jsonl'));
     const { blocks } = encoded(bytes, 512);
