@@ -19,6 +19,7 @@ import { PageIndex } from '../../trace/page-index';
 import { StatsBuilder } from '../../trace/stats';
 import { TraceStore } from '../../trace/store';
 import { planFor, readLines } from '../../session/page-read';
+import { searchFile } from '../../extension/panel/search';
 import { benchDiagram, loadAverage, peakRss, rendererRss, writeTraceFile } from './common';
 
 const SLICE = 256 * 1024;
@@ -171,7 +172,17 @@ async function main(): Promise<void> {
   );
   // $BENCH_PANEL_ONLY=host or webview: one half (each takes minutes at 20M on a loaded machine).
   const only = process.env.BENCH_PANEL_ONLY;
-  if (only !== 'webview') hostPart(file, window, say);
+  if (only !== 'webview') {
+    hostPart(file, window, say);
+    // Paging mode's whole-run search (extension/panel/search.ts): one read of the file per query.
+    const s0 = performance.now();
+    const c0 = process.cpuUsage();
+    const r = await searchFile(file, size, 'worker-7', () => {});
+    const c = process.cpuUsage(c0);
+    say(
+      `whole-run search ("worker-7", a lane name) of the trace file: ${r.count.toLocaleString('en-US')} matches in ${r.scanned.toLocaleString('en-US')} events, ${((performance.now() - s0) / 1000).toFixed(1)} s (${((c.user + c.system) / 1e6).toFixed(1)} s CPU)`,
+    );
+  }
   if (only !== 'host') {
     const s0 = performance.now();
     const index = await scanPages(file, size);
