@@ -177,9 +177,11 @@ export class PageStrip {
     if (!h) return '';
     const f = (n: number) => n.toLocaleString('en-US');
     const scanning = h.done ? '' : ` so far (searching the trace file: ${f(h.scanned)} of ${f(Math.max(h.total, h.scanned))} events)`;
-    if (h.done && h.count === 0) return 'no match in the whole run';
+    // A live run goes on after its file was searched: say which part was.
+    const where = h.done && h.scanned < this.total ? `in the first ${f(h.scanned)} events (searched before the newest came)` : 'in the whole run';
+    if (h.done && h.count === 0) return `no match ${where}`;
     const listed = h.count > h.hits.length && h.done ? `; Enter goes through the first ${f(h.hits.length)}` : '';
-    return `${f(h.count)} ${h.count === 1 ? 'match' : 'matches'} in the whole run${scanning}${listed}`;
+    return `${f(h.count)} ${h.count === 1 ? 'match' : 'matches'} ${where}${scanning}${listed}`;
   }
 
   /** The run's event index of a local row (-1: a prelude declaration). */
