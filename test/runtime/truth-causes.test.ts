@@ -188,20 +188,15 @@ for (const py of PYTHONS) {
       const j = wakesOf(r.events, '1').find((x) => x.detail === 'join waiter')!;
       assert.deepEqual([j.cause, j.signal], ['done', undefined]);
       // time.sleep in the main thread ended by SIGALRM's handler raising: the wake names the signal and the handler's
-      // line; a handler that returns lets the sleep go on, which then ends by its timer. (3.11 records no time.sleep:
-      // docs/architecture.md, call_events.py)
+      // line; a handler that returns lets the sleep go on, which then ends by its timer (3.12+: call_events.py;
+      // 3.11: site_scan.py, the handler's lines through its local tracer)
       const sleeps = wakesOf(r.events, '1')
         .filter((x) => x.on === 'timer')
         .map((x) => [x.detail, x.cause, x.signal, x.byLine]);
-      assert.deepEqual(
-        sleeps,
-        py.minor >= 12
-          ? [
-              ['30 s', 'signal', 'SIGALRM', 62],
-              ['0.1 s', 'timer', undefined, undefined],
-            ]
-          : [],
-      );
+      assert.deepEqual(sleeps, [
+        ['30 s', 'signal', 'SIGALRM', 62],
+        ['0.1 s', 'timer', undefined, undefined],
+      ]);
     });
   });
 }

@@ -1,0 +1,312 @@
+"""``time.sleep`` call sites on the settrace back-end (Python < 3.12, no CALL event).
+
+Each user code object is read once, from its bytecode (no user code runs), for the
+instructions that may call ``time.sleep``: ``time.sleep(...)`` through any global
+name (``import time as t``), ``sleep(...)`` (``from time import sleep``, or an alias
+of it bound in a scanned module). A stack-depth walk pairs the load of the callable
+with the call instruction that consumes it (nested calls and conditional arguments
+sit above it). gen_settrace's call hook gives the frames of such code a local
+tracer (``tracer_for``): on a site's line it turns on opcode events for that frame;
+at the call's offset it resolves the name by exact dict reads of the frame's
+namespaces (the callable must be the real ``time.sleep``, read from the real
+``time`` module) and writes the ``block`` through sleeps.py, and the frame's next
+event (the instruction after the call, or the exception that left it) writes the
+``wake``. Frames of every other code pay nothing new.
+
+Not seen: a sleep reached through an attribute of an object, a local variable,
+another module's alias, ``exec`` of text; when the seconds are an expression (not a
+constant or a plain name holding an int/float) the block has no detail."""
+
+import dis
+import sys
+
+from . import core
+from .core import frames
+
+_SLEEP_NAMES = {"sleep"}  # global names that may hold time.sleep (aliases added as modules are scanned)
+_LOAD_NAME_OPS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "name"}
+_ATTR_OPS = {"LOAD_ATTR", "LOAD_METHOD"}
+_TERMINAL = {
+    "RETURN_VALUE",
+    "RETURN_CONST",
+    "RAISE_VARARGS",
+    "RERAISE",
+    "JUMP_FORWARD",
+    "JUMP_BACKWARD",
+    "JUMP_ABSOLUTE",
+    "JUMP_BACKWARD_NO_INTERRUPT",
+    "JUMP",
+}
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+_PY312 = sys.version_info >= (3, 12)  # (the settrace back-end there only when sys.monitoring is taken)
+_MISSING = object()
+UNKNOWN = object()  # seconds not readable without evaluating an expression
+
+_time = sys.modules.get("time")
+_SLEEP = getattr(_time, "sleep", None)
+_TIME_DICT = getattr(_time, "__dict__", {})
+
+_pending = {}  # id(frame) -> a watched sleep of that frame is in progress
+_owned = set()  # id(frame): its opcode events were turned on here (for a site's line)
+
+
+class Sites(object):
+    """What the call hook keeps per code object with sleep sites (or a signal
+    handler's code, whose lines signals.py wants)."""
+
+    __slots__ = ("lines", "calls", "gen", "on_line", "tracer")
+
+    def __init__(self, lines, calls):
+        self.lines = lines  # line numbers of the sites (from the callable's load to its call)
+        self.calls = calls  # call offset -> (kind, name, attr, argspec)
+        self.gen = False  # its frames are also generator lanes (gen_settrace)
+        self.on_line = None  # signals.py: called with the frame on each line
+        self.tracer = None
+
+
+def _lineof(ins, cur):
+    p = getattr(ins, "positions", None)
+    if p is not None and p.lineno is not None:
+        return p.lineno
+    return ins.starts_line if ins.starts_line is not None else cur
+
+
+def _depths(code, instrs):
+    """The stack depth before each instruction (None where not reached by a
+    straight walk): jumps and exception handlers carry their depth forward."""
+    at = {}
+    for e in getattr(dis.Bytecode(code), "exception_entries", ()):
+        at[e.target] = e.depth + (1 if e.lasti else 0) + 1
+    out = []
+    d = 0
+    for ins in instrs:
+        if d is None:
+            d = at.get(ins.offset)
+        out.append(d)
+        if d is None:
+            continue
+        op = ins.opcode
+        arg = ins.arg if op >= dis.HAVE_ARGUMENT else None
+        if op in _JUMPS and type(ins.argval) is int:
+            at.setdefault(ins.argval, d + dis.stack_effect(op, arg, jump=True))
+        d = None if ins.opname in _TERMINAL else d + dis.stack_effect(op, arg, jump=False)
+    return out
+
+
+def _argspec(ins):
+    op = ins.opname
+    if op in ("LOAD_CONST",):
+        return ("const", ins.argval)
+    if op in ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLASSDEREF"):
+        return ("fast", ins.argval)
+    if op == "LOAD_GLOBAL":
+        return ("global", ins.argval)
+    if op == "LOAD_NAME":
+        return ("name", ins.argval)
+    return None
+
+
+def _call_of(instrs, depths, k, D):
+    """Index of the instruction that calls the callable loaded by instrs[k] (the
+    stack is D deep after it), or None."""
+    for j in range(k + 1, len(instrs)):
+        d = depths[j]
+        if d is None or d < D:
+            return None
+        ins = instrs[j]
+        op = ins.opname
+        if op == "CALL" and d == (D + ins.arg if _PY312 else D):
+            return j  # (3.11: PRECALL n left the callable, and its NULL/self, on top)
+        if op in ("CALL_FUNCTION", "CALL_METHOD") and d == D + ins.arg:
+            return j
+        if op == "CALL_FUNCTION_KW" and d == D + ins.arg + 1:
+            return j
+        if op == "CALL_FUNCTION_EX" and d == D + 1 + (ins.arg & 1):
+            return j
+    return None
+
+
+def _aliases(instrs):
+    """``from time import sleep as nap``: nap may hold time.sleep."""
+    for k, ins in enumerate(instrs):
+        if ins.opname == "IMPORT_NAME" and ins.argval == "time":
+            for j in range(k + 1, min(k + 40, len(instrs) - 1)):
+                a = instrs[j]
+                if a.opname == "IMPORT_FROM" and a.argval == "sleep" and instrs[j + 1].opname.startswith("STORE_"):
+                    _SLEEP_NAMES.add(instrs[j + 1].argval)
+                elif a.opname not in ("IMPORT_FROM", "STORE_NAME", "STORE_GLOBAL", "STORE_FAST", "POP_TOP"):
+                    break
+
+
+def might_sleep(code):
+    """Cheap first look: could this code call time.sleep?"""
+    names = code.co_names
+    return "sleep" in names or not _SLEEP_NAMES.isdisjoint(names)
+
+
+def sites_of(code):
+    """The code's sleep sites (a Sites), or None."""
+    try:
+        if not might_sleep(code):
+            return None
+        instrs = list(dis.get_instructions(code))
+        if "IMPORT_NAME" in {i.opname for i in instrs}:
+            _aliases(instrs)
+        depths = _depths(code, instrs)
+        lines = set()
+        calls = {}
+        line = code.co_firstlineno
+        lineat = []
+        for ins in instrs:
+            line = _lineof(ins, line)
+            lineat.append(line)
+        n = len(instrs)
+        for k, ins in enumerate(instrs):
+            kind = _LOAD_NAME_OPS.get(ins.opname)
+            if kind is None or depths[k] is None:
+                continue
+            name = ins.argval
+            end = k
+            attr = None
+            if k + 1 < n and instrs[k + 1].opname in _ATTR_OPS and instrs[k + 1].argval == "sleep":
+                end = k + 1
+                attr = "sleep"
+            elif name not in _SLEEP_NAMES:
+                continue
+            if depths[end] is None:
+                continue
+            op = instrs[end].opcode
+            D = depths[end] + dis.stack_effect(op, instrs[end].arg if op >= dis.HAVE_ARGUMENT else None)
+            j = _call_of(instrs, depths, end, D)
+            if j is None:
+                continue
+            between = [i for i in instrs[end + 1 : j] if i.opname not in ("PRECALL", "KW_NAMES")]
+            spec = _argspec(between[0]) if len(between) == 1 and instrs[j].opname != "CALL_FUNCTION_EX" else None
+            calls[instrs[j].offset] = (kind, name, attr, spec)
+            lines.update(lineat[k : j + 1])
+        if not calls:
+            return None
+        core.keep_code(code)
+        return Sites(frozenset(lines), calls)
+    except Exception as e:
+        core.internal_error("sleep sites", e)
+        return None
+
+
+def any_sites(code):
+    """Does code, or code nested in it, call time.sleep (gen_watch: the call hook is needed)?"""
+    from .gen_watch import nested_codes
+
+    for c in nested_codes(code):
+        if might_sleep(c) and sites_of(c) is not None:
+            return True
+    return False
+
+
+# --- at run time -----------------------------------------------------------------
+
+
+def _lookup(frame, kind, name):
+    g = frame.f_globals
+    if type(g) is not dict:
+        return _MISSING
+    if kind == "name":
+        loc = frame.f_locals
+        if loc is not g:
+            if type(loc) is not dict:
+                return _MISSING
+            v = loc.get(name, _MISSING)
+            if v is not _MISSING:
+                return v
+    return g.get(name, _MISSING)
+
+
+def _callee(frame, c):
+    kind, name, attr, spec = c
+    v = _lookup(frame, kind, name)
+    if attr is None:
+        return v
+    # the attribute is read only from the real time module's own dict
+    return _TIME_DICT.get(attr) if v is _time else _MISSING
+
+
+def _secs(frame, spec):
+    if spec is None:
+        return UNKNOWN
+    k, name = spec
+    if k == "const":
+        return name
+    if k == "fast":
+        loc = frame.f_locals
+        v = loc.get(name, _MISSING) if type(loc) is dict else _MISSING
+    else:
+        v = _lookup(frame, k, name)
+    # (an object of the program's is not asked anything: sleeps.py keeps exact ints and floats)
+    return UNKNOWN if v is _MISSING else v
+
+
+def tracer_for(sites, local_of_gen):
+    """The local trace function of frames of code with sleep sites.
+    local_of_gen(): gen_settrace's own local tracer (generator lanes), to which
+    a generator frame's return and exception events go on."""
+    from . import sleeps
+
+    lines = sites.lines
+    calls = sites.calls
+    gen = sites.gen
+    on_line = sites.on_line
+    pending = _pending
+    owned = _owned
+
+    def tracer(frame, event, arg):
+        try:
+            if pending and pending.pop(id(frame), None):
+                # the frame's first event after a watched time.sleep: it returned, or raised
+                sleeps.returned(event == "exception")
+            if event == "line":
+                if on_line is not None:
+                    on_line(frame)
+                if lines:
+                    if frame.f_lineno in lines:
+                        if not frame.f_trace_opcodes:
+                            frame.f_trace_opcodes = True
+                            owned.add(id(frame))
+                    elif id(frame) in owned:
+                        owned.discard(id(frame))
+                        frame.f_trace_opcodes = False
+                return tracer
+            if event == "opcode":
+                c = calls.get(frame.f_lasti)
+                if c is not None and _callee(frame, c) is _SLEEP and _SLEEP is not None:
+                    sleeps.called(frame, _secs(frame, c[3]))
+                    pending[id(frame)] = True
+                return tracer
+            if event == "return" and id(frame) in owned:
+                owned.discard(id(frame))
+                frame.f_trace_opcodes = False
+            if gen and id(frame) in frames:
+                local_of_gen()(frame, event, arg)
+            return tracer
+        except RecursionError:
+            return tracer
+        except Exception as e:
+            core.internal_error("sleep site", e)
+            return tracer
+
+    sites.tracer = tracer
+    return tracer
+
+
+def line_watch(code, on_line):
+    """signals.py (< 3.12): on_line(frame) on each line the program's handler runs."""
+    from . import gen_lanes, gen_settrace
+
+    s = gen_lanes.wanted.get(id(code))
+    if not isinstance(s, Sites):
+        s = sites_of(code) or Sites(frozenset(), {})
+        s.gen = gen_lanes.want_code(code)
+        core.keep_code(code)
+    s.on_line = on_line
+    s.tracer = None
+    gen_lanes.wanted[id(code)] = s
+    gen_settrace.hook_frames()
