@@ -316,14 +316,22 @@ def _both(lu, mine):
     def local(frame, event, arg):
         nonlocal lu
         if sites:
+            # the program's tracer first, with the opcode flag as it left it: on
+            # a new line the runtime's own flag is dropped, the program may turn it
+            # on (then its opcode events are its), and the runtime's turns it on
+            # for a sleep site's line otherwise (then they are the runtime's only)
+            if event == "line" and id(frame) in owned:
+                owned.discard(id(frame))
+                frame.f_trace_opcodes = False
+            if lu is not None and not (event == "opcode" and id(frame) in owned):
+                lu = lu(frame, event, arg)
             mine(frame, event, arg)
-            if event == "opcode" and id(frame) in owned:
-                return local
-        elif event == "return" or event == "exception":
+            return local
+        if event == "return" or event == "exception":
             _local(frame, event, arg)
         if lu is not None:
             lu = lu(frame, event, arg)
-            if lu is None and not sites:
+            if lu is None:
                 frame.f_trace_lines = False
         return local
 
