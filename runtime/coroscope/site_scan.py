@@ -23,7 +23,12 @@ import sys
 from . import core
 from .core import frames
 
-_SLEEP_NAMES = {"sleep"}  # global names that may hold time.sleep (aliases added as modules are scanned)
+# Global names that may hold the time module / time.sleep, from the imports of the
+# modules scanned so far (``import time as t``, ``from time import sleep as nap``):
+# ``asyncio.sleep`` or ``from asyncio import sleep`` is no site.
+_TIME_NAMES = {"time"}
+_SLEEP_NAMES = set()
+_WATCH = {"time"}  # any of these among a code's names: it is read (might_sleep)
 _LOAD_NAME_OPS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "name"}
 _ATTR_OPS = {"LOAD_ATTR", "LOAD_METHOD"}
 _TERMINAL = {
@@ -127,21 +132,27 @@ def _call_of(instrs, depths, k, D):
 
 
 def _aliases(instrs):
-    """``from time import sleep as nap``: nap may hold time.sleep."""
+    """``import time as t``: t may hold the time module; ``from time import
+    sleep as nap``: nap may hold time.sleep."""
+    n = len(instrs)
     for k, ins in enumerate(instrs):
-        if ins.opname == "IMPORT_NAME" and ins.argval == "time":
-            for j in range(k + 1, min(k + 40, len(instrs) - 1)):
+        if ins.opname == "IMPORT_NAME" and ins.argval == "time" and k + 1 < n:
+            nxt = instrs[k + 1]
+            if nxt.opname in ("STORE_NAME", "STORE_GLOBAL"):
+                _TIME_NAMES.add(nxt.argval)
+                continue
+            for j in range(k + 1, min(k + 40, n - 1)):
                 a = instrs[j]
-                if a.opname == "IMPORT_FROM" and a.argval == "sleep" and instrs[j + 1].opname.startswith("STORE_"):
+                if a.opname == "IMPORT_FROM" and a.argval == "sleep" and instrs[j + 1].opname in ("STORE_NAME", "STORE_GLOBAL"):
                     _SLEEP_NAMES.add(instrs[j + 1].argval)
-                elif a.opname not in ("IMPORT_FROM", "STORE_NAME", "STORE_GLOBAL", "STORE_FAST", "POP_TOP"):
+                elif a.opname not in ("IMPORT_FROM", "STORE_NAME", "STORE_GLOBAL", "POP_TOP"):
                     break
+    _WATCH.update(_TIME_NAMES, _SLEEP_NAMES)
 
 
 def might_sleep(code):
     """Cheap first look: could this code call time.sleep?"""
-    names = code.co_names
-    return "sleep" in names or not _SLEEP_NAMES.isdisjoint(names)
+    return not _WATCH.isdisjoint(code.co_names)
 
 
 def sites_of(code):
@@ -168,7 +179,7 @@ def sites_of(code):
             name = ins.argval
             end = k
             attr = None
-            if k + 1 < n and instrs[k + 1].opname in _ATTR_OPS and instrs[k + 1].argval == "sleep":
+            if name in _TIME_NAMES and k + 1 < n and instrs[k + 1].opname in _ATTR_OPS and instrs[k + 1].argval == "sleep":
                 end = k + 1
                 attr = "sleep"
             elif name not in _SLEEP_NAMES:
@@ -191,6 +202,11 @@ def sites_of(code):
     except Exception as e:
         core.internal_error("sleep sites", e)
         return None
+
+
+def watched(names):
+    """names (of a module and its nested code) may load the time module or time.sleep."""
+    return not _WATCH.isdisjoint(names)
 
 
 def any_sites(code):
