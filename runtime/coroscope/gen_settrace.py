@@ -111,6 +111,19 @@ def _gen_local():
     return _local  # (read at each use: frame_locals may have wrapped it)
 
 
+def line_watch(code, on_line):
+    """signals.py: on_line(frame) on each line the program's signal handler
+    runs (its frames get the sleep sites' local tracer, with no sites maybe)."""
+    s = wanted.get(id(code))
+    if not isinstance(s, site_scan.Sites):
+        s = site_scan.sites_of(code) or site_scan.Sites(frozenset(), {})
+        s.gen = want_code(code)
+    s.on_line = on_line
+    s.tracer = None
+    wanted[id(code)] = s
+    hook_frames()
+
+
 def _throw_seen(frame, exc):
     p = pending_throws.pop(id(frame), None)
     if p is None:
@@ -311,7 +324,7 @@ def _both(lu, mine):
     opcode events the runtime turned on for a sleep site, and its answer decides
     its own next tracer."""
     sites = mine is not _local
-    owned = site_scan._owned
+    owned = site_scan.owned
 
     def local(frame, event, arg):
         nonlocal lu

@@ -62,11 +62,11 @@ def _watch_lines(code):
         return
     if tool is None:
         # < 3.12: the settrace back-end's local tracer of the handler's frames (site_scan.py)
-        from . import gens, site_scan
+        from . import gen_lanes, gen_settrace
 
-        if gens.capture == "settrace":
+        if gen_lanes.capture == "settrace":
             _lined.add(id(code))
-            site_scan.line_watch(code, lambda frame: _line(frame.f_code, frame.f_lineno))
+            gen_settrace.line_watch(code, lambda frame: _line(frame.f_code, frame.f_lineno))
         return
     mon = sys.monitoring
     LINE = mon.events.LINE

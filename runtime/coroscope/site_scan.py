@@ -52,10 +52,10 @@ _SLEEP = getattr(_time, "sleep", None)
 _TIME_DICT = getattr(_time, "__dict__", {})
 
 _pending = {}  # id(frame) -> a watched sleep of that frame is in progress
-_owned = set()  # id(frame): its opcode events were turned on here (for a site's line)
+owned = set()  # id(frame): its opcode events were turned on here (for a site's line; gen_settrace._both reads it)
 
 
-class Sites(object):
+class Sites:
     """What the call hook keeps per code object with sleep sites (or a signal
     handler's code, whose lines signals.py wants)."""
 
@@ -211,11 +211,12 @@ def watched(names):
 
 def any_sites(code):
     """Does code, or code nested in it, call time.sleep (gen_watch: the call hook is needed)?"""
-    from .gen_watch import nested_codes
-
-    for c in nested_codes(code):
+    todo = [code]
+    while todo:
+        c = todo.pop()
         if might_sleep(c) and sites_of(c) is not None:
             return True
+        todo.extend(k for k in c.co_consts if type(k) is type(code))
     return False
 
 
@@ -261,24 +262,27 @@ def _secs(frame, spec):
     return UNKNOWN if v is _MISSING else v
 
 
+# sleeps.py's block and wake (set by sleeps.install): called(frame, seconds or UNKNOWN), returned(raised)
+called = None
+returned = None
+
+
 def tracer_for(sites, local_of_gen):
     """The local trace function of frames of code with sleep sites.
     local_of_gen(): gen_settrace's own local tracer (generator lanes), to which
     a generator frame's return and exception events go on."""
-    from . import sleeps
-
     lines = sites.lines
     calls = sites.calls
     gen = sites.gen
     on_line = sites.on_line
     pending = _pending
-    owned = _owned
+    mine = owned
 
     def tracer(frame, event, arg):
         try:
             if pending and pending.pop(id(frame), None):
                 # the frame's first event after a watched time.sleep: it returned, or raised
-                sleeps.returned(event == "exception")
+                returned(event == "exception")
             if event == "line":
                 if on_line is not None:
                     on_line(frame)
@@ -286,19 +290,19 @@ def tracer_for(sites, local_of_gen):
                     if frame.f_lineno in lines:
                         if not frame.f_trace_opcodes:
                             frame.f_trace_opcodes = True
-                            owned.add(id(frame))
-                    elif id(frame) in owned:
-                        owned.discard(id(frame))
+                            mine.add(id(frame))
+                    elif id(frame) in mine:
+                        mine.discard(id(frame))
                         frame.f_trace_opcodes = False
                 return tracer
             if event == "opcode":
                 c = calls.get(frame.f_lasti)
-                if c is not None and _callee(frame, c) is _SLEEP and _SLEEP is not None:
-                    sleeps.called(frame, _secs(frame, c[3]))
+                if c is not None and _callee(frame, c) is _SLEEP and called is not None:
+                    called(frame, _secs(frame, c[3]))
                     pending[id(frame)] = True
                 return tracer
-            if event == "return" and id(frame) in owned:
-                owned.discard(id(frame))
+            if event == "return" and id(frame) in mine:
+                mine.discard(id(frame))
                 frame.f_trace_opcodes = False
             if gen and id(frame) in frames:
                 local_of_gen()(frame, event, arg)
@@ -311,18 +315,3 @@ def tracer_for(sites, local_of_gen):
 
     sites.tracer = tracer
     return tracer
-
-
-def line_watch(code, on_line):
-    """signals.py (< 3.12): on_line(frame) on each line the program's handler runs."""
-    from . import gen_lanes, gen_settrace
-
-    s = gen_lanes.wanted.get(id(code))
-    if not isinstance(s, Sites):
-        s = sites_of(code) or Sites(frozenset(), {})
-        s.gen = gen_lanes.want_code(code)
-        core.keep_code(code)
-    s.on_line = on_line
-    s.tracer = None
-    gen_lanes.wanted[id(code)] = s
-    gen_settrace.hook_frames()

@@ -10,7 +10,7 @@ import sys
 import time
 from _thread import get_ident
 
-from . import call_events, core, signals
+from . import call_events, core, signals, site_scan
 from .site_scan import UNKNOWN
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
@@ -61,9 +61,8 @@ def _return(raised):
         core.wake(lane, "timer", d, "signal" if raised else "timer")
 
 
-called = _call  # site_scan.py (< 3.12): the same block, from a sleep site's opcode event
-returned = _return
-
-
 def install():
     call_events.watch(time.sleep, _call, _return)
+    # (< 3.12: the same block and wake from a sleep site's opcode events)
+    site_scan.called = _call
+    site_scan.returned = _return
