@@ -60,8 +60,8 @@ def scan_code(code):
         need, corou = _scan(code, names)
         if need or (corou and not ("asyncio" in names or ASYNCIO[0])) or not names.isdisjoint(_MAKES_CODE):
             hook_frames()
-        elif "sleep" in names and site_scan.watched(names) and site_scan.any_sites(code):
-            hook_frames()  # (its time.sleep calls are seen through the same hook: site_scan.py)
+        elif site_scan.watched(names) and site_scan.any_sites(code):
+            hook_frames()  # (its time.sleep / gevent primitive calls are seen through the same hook: site_scan.py)
     except Exception as e:
         core.internal_error("scan", e)
 

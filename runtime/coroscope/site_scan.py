@@ -30,6 +30,7 @@ _TIME_NAMES = {"time"}
 _SLEEP_NAMES = set()
 _WATCH = {"time"}  # any of these among a code's names: it is read (might_sleep)
 _LOAD_NAME_OPS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "name"}
+_LOAD_LOCAL_OPS = {"LOAD_FAST": "fast", "LOAD_DEREF": "fast"}
 _ATTR_OPS = {"LOAD_ATTR", "LOAD_METHOD"}
 _TERMINAL = {
     "RETURN_VALUE",
@@ -50,6 +51,13 @@ UNKNOWN = object()  # seconds not readable without evaluating an expression
 _time = sys.modules.get("time")
 _SLEEP = getattr(_time, "sleep", None)
 _TIME_DICT = getattr(_time, "__dict__", {})
+
+# gevent's compiled primitives (gev.py, < 3.12): (id(type), method) -> note(frame, obj), for the
+# program's `q.put(...)`, `ev.set()`, `sem.release()` call sites on a receiver held by a plain name
+_recv = {}
+_recv_types = []  # (kept alive: their ids stay theirs)
+_gevent_files = set()  # co_filename of the program's modules that import gevent
+RECV_METHODS = frozenset(("put", "put_nowait", "get", "get_nowait", "set", "set_exception", "_set", "release"))
 
 _pending = {}  # id(frame) -> a watched sleep of that frame is in progress
 owned = set()  # id(frame): its opcode events were turned on here (for a site's line; gen_settrace._both reads it)
@@ -150,9 +158,26 @@ def _aliases(instrs):
     _WATCH.update(_TIME_NAMES, _SLEEP_NAMES)
 
 
+def watch_method(cls, name, note):
+    """gev.py (< 3.12): note(frame, obj) when the program's code calls obj.name(...)
+    on a plain name holding an object of exactly this type."""
+    _recv_types.append(cls)
+    _recv[(id(cls), name)] = note
+
+
+def _gevent_code(names):
+    for n in names:
+        if n.startswith("gevent"):
+            return True
+    return False
+
+
 def might_sleep(code):
-    """Cheap first look: could this code call time.sleep?"""
-    return not _WATCH.isdisjoint(code.co_names)
+    """Cheap first look: could this code call time.sleep (or a watched gevent method)?"""
+    names = code.co_names
+    return not _WATCH.isdisjoint(names) or (
+        not RECV_METHODS.isdisjoint(names) and (code.co_filename in _gevent_files or _gevent_code(names))
+    )
 
 
 def sites_of(code):
@@ -172,13 +197,31 @@ def sites_of(code):
             line = _lineof(ins, line)
             lineat.append(line)
         n = len(instrs)
+        # gevent receivers in the files of modules that import gevent (a module's code is
+        # read at its first call, before its `import gevent` ran: its names say it)
+        if _gevent_code(code.co_names):
+            _gevent_files.add(code.co_filename)
+        recv = code.co_filename in _gevent_files
         for k, ins in enumerate(instrs):
             kind = _LOAD_NAME_OPS.get(ins.opname)
+            if kind is None and recv:
+                kind = _LOAD_LOCAL_OPS.get(ins.opname)
             if kind is None or depths[k] is None:
                 continue
             name = ins.argval
             end = k
             attr = None
+            if recv and k + 1 < n and instrs[k + 1].opname in _ATTR_OPS and instrs[k + 1].argval in RECV_METHODS:
+                end = k + 1
+                op = instrs[end].opcode
+                D = depths[end] + dis.stack_effect(op, instrs[end].arg)
+                j = _call_of(instrs, depths, end, D)
+                if j is not None:
+                    calls[instrs[j].offset] = ("recv", kind, name, instrs[end].argval)
+                    lines.update(lineat[k : j + 1])
+                continue
+            if kind == "fast":
+                continue
             if name in _TIME_NAMES and k + 1 < n and instrs[k + 1].opname in _ATTR_OPS and instrs[k + 1].argval == "sleep":
                 end = k + 1
                 attr = "sleep"
@@ -193,7 +236,7 @@ def sites_of(code):
                 continue
             between = [i for i in instrs[end + 1 : j] if i.opname not in ("PRECALL", "KW_NAMES")]
             spec = _argspec(between[0]) if len(between) == 1 and instrs[j].opname != "CALL_FUNCTION_EX" else None
-            calls[instrs[j].offset] = (kind, name, attr, spec)
+            calls[instrs[j].offset] = ("sleep", kind, name, (attr, spec))
             lines.update(lineat[k : j + 1])
         if not calls:
             return None
@@ -205,8 +248,9 @@ def sites_of(code):
 
 
 def watched(names):
-    """names (of a module and its nested code) may load the time module or time.sleep."""
-    return not _WATCH.isdisjoint(names)
+    """names (of a module and its nested code) may load the time module or time.sleep,
+    or call a gevent primitive's method."""
+    return ("sleep" in names and not _WATCH.isdisjoint(names)) or (_gevent_code(names) and not RECV_METHODS.isdisjoint(names))
 
 
 def any_sites(code):
@@ -224,6 +268,9 @@ def any_sites(code):
 
 
 def _lookup(frame, kind, name):
+    if kind == "fast":
+        loc = frame.f_locals
+        return loc.get(name, _MISSING) if type(loc) is dict else _MISSING
     g = frame.f_globals
     if type(g) is not dict:
         return _MISSING
@@ -239,7 +286,7 @@ def _lookup(frame, kind, name):
 
 
 def _callee(frame, c):
-    kind, name, attr, spec = c
+    what, kind, name, (attr, spec) = c
     v = _lookup(frame, kind, name)
     if attr is None:
         return v
@@ -253,11 +300,7 @@ def _secs(frame, spec):
     k, name = spec
     if k == "const":
         return name
-    if k == "fast":
-        loc = frame.f_locals
-        v = loc.get(name, _MISSING) if type(loc) is dict else _MISSING
-    else:
-        v = _lookup(frame, k, name)
+    v = _lookup(frame, k, name)
     # (an object of the program's is not asked anything: sleeps.py keeps exact ints and floats)
     return UNKNOWN if v is _MISSING else v
 
@@ -297,8 +340,17 @@ def tracer_for(sites, local_of_gen):
                 return tracer
             if event == "opcode":
                 c = calls.get(frame.f_lasti)
-                if c is not None and _callee(frame, c) is _SLEEP and called is not None:
-                    called(frame, _secs(frame, c[3]))
+                if c is None:
+                    return tracer
+                if c[0] == "recv":
+                    # a gevent primitive's method: the receiver read from the frame's own
+                    # namespaces, its exact type compared (nothing of it is asked)
+                    obj = _lookup(frame, c[1], c[2])
+                    note = _recv.get((id(type(obj)), c[3])) if _recv else None
+                    if note is not None:
+                        note(frame, obj)
+                elif _callee(frame, c) is _SLEEP and called is not None:
+                    called(frame, _secs(frame, c[3][1]))
                     pending[id(frame)] = True
                 return tracer
             if event == "return" and id(frame) in mine:

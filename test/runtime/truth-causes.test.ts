@@ -98,7 +98,7 @@ for (const py of GREENLET_PYTHONS) {
       }
     });
 
-    it('put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: not seen)', () => {
+    it('put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: the call sites site_scan.py finds)', () => {
       for (const [name, byLine] of [
         ['getter', 49],
         ['waiter', 50],
@@ -106,9 +106,7 @@ for (const py of GREENLET_PYTHONS) {
         ['locker', 51],
       ] as const) {
         const { w } = one(name);
-        if (py.minor >= 12) assert.deepEqual([w.by, w.byFile?.endsWith('truth_gevent_causes.py'), w.byLine], ['1', true, byLine], name);
-        // 3.11 has no CALL event and gevent's compiled primitives cannot be wrapped: the cause without who
-        else assert.deepEqual([w.by, w.byLine], [undefined, undefined], name);
+        assert.deepEqual([w.by, w.byFile?.endsWith('truth_gevent_causes.py'), w.byLine], ['1', true, byLine], name);
       }
     });
 
