@@ -338,7 +338,7 @@ def _wake(t, g, w, reason):
 
 # --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: call_events.py
 # sees the program's q.put() / ev.set() / ar.set() / sem.release() / `with sem:`
-# call sites without wrapping anything)
+# call sites without wrapping anything; 3.11: site_scan.py, but `with sem:`)
 
 _notes = {}  # id(primitive) -> [(ts, cause, lane, file, line)], the calls that may wake its waiters
 
