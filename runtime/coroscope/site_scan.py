@@ -175,9 +175,7 @@ def _gevent_code(names):
 def might_sleep(code):
     """Cheap first look: could this code call time.sleep (or a watched gevent method)?"""
     names = code.co_names
-    return not _WATCH.isdisjoint(names) or (
-        not RECV_METHODS.isdisjoint(names) and (code.co_filename in _gevent_files or _gevent_code(names))
-    )
+    return not _WATCH.isdisjoint(names) or (not RECV_METHODS.isdisjoint(names) and (code.co_filename in _gevent_files or _gevent_code(names)))
 
 
 def sites_of(code):
