@@ -232,7 +232,7 @@ def sites_of(code):
             j = _call_of(instrs, depths, end, D)
             if j is None:
                 continue
-            between = [i for i in instrs[end + 1 : j] if i.opname not in ("PRECALL", "KW_NAMES")]
+            between = [i for i in instrs[end + 1 : j] if i.opname not in ("PRECALL", "KW_NAMES", "EXTENDED_ARG")]
             spec = _argspec(between[0]) if len(between) == 1 and instrs[j].opname != "CALL_FUNCTION_EX" else None
             calls[instrs[j].offset] = ("sleep", kind, name, (attr, spec))
             lines.update(lineat[k : j + 1])
