@@ -9,7 +9,7 @@ import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import { Placement, textBox, textH } from './placement';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, middle, switchLabel, type Category } from './labels';
+import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, shorten, switchLabel, type Category } from './labels';
 
 export const HEADER_H = 58;
 /** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
@@ -180,21 +180,22 @@ function catColor(t: Theme, c: Category): string {
 }
 
 /**
- * Fit text into maxW px, cut in the middle (`middle`): neighbours that share a prefix (URLs, reprs) keep the tail
- * that tells them apart. Names (`tail = false`) keep their start.
+ * Fit text into maxW px by the labels' rule (`shorten`): the verb and an exception's type stay whole, a value is cut
+ * in the middle (neighbours that share a prefix, URLs and reprs, keep the tail that tells them apart), an
+ * exception's message at its end. Names (`tail = false`) keep their start.
  */
 export function fit(p: Painter, text: string, maxW: number, tail = true): string {
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
-  const cut = (n: number) => (tail ? middle(text, n) : text.slice(0, n - 1) + '…');
+  if (tail) return shorten(text, (s) => p.measure(s) <= maxW);
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (p.measure(cut(mid)) <= maxW) lo = mid;
+    if (p.measure(text.slice(0, mid - 1) + '…') <= maxW) lo = mid;
     else hi = mid - 1;
   }
-  return lo <= 1 ? '' : cut(lo);
+  return lo <= 1 ? '' : text.slice(0, lo - 1) + '…';
 }
 
 /** The sender of a received message (matching `msg`), searched backwards a bounded distance. */
@@ -570,11 +571,14 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const x = g.laneX(a);
         if (x < GUTTER_W - g.laneWidth[a] || x > W + g.laneWidth[a]) break; // out of view
         p.setFont(fontSmall);
-        const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
-        if (room && !v.collapsed.has(a) && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
+        // The pill holds the words shortened by the labels' rule (an exception's type stays whole), sized to them;
+        // when not even the type fits, the lane's small end bar (the tooltip and details pane say the rest).
+        const shown = room && !v.collapsed.has(a) ? fit(p, text, g.laneWidth[a] - 18) : '';
+        const w = p.measure(shown) + 14;
+        if (shown && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
           p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
           p.tag('label');
-          p.text(fit(p, text, w - 10), x, y, color, 'center');
+          p.text(shown, x, y, color, 'center');
           p.tag(undefined);
         } else p.fillRect(x - 6, y - 1, 12, 3, color);
         p.setFont(fontLabel);

@@ -1,7 +1,7 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details } from '../../webview/labels';
+import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details, shorten } from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
@@ -196,5 +196,49 @@ describe('display names (issue 17)', () => {
         .join('\n') + '\n',
     );
     assert.deepEqual(displayNames(s), ['main thread', 'event loop', 'task main()', 'worker #1', 'worker #2']);
+  });
+});
+
+describe('shortening keeps what distinguishes a label (issue 17)', () => {
+  // A width budget in characters stands for the pixels the canvas measures.
+  const within = (n: number) => (t: string) => t.length <= n;
+  it("an exception's type stays whole, its message is cut at its end: repr and old `Type: message` forms", () => {
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(29)), "raised RuntimeError('bad f…')");
+    assert.equal(shorten('raised RuntimeError: bad fetch', within(26)), 'raised RuntimeError: bad…');
+    assert.equal(shorten("raise ValueError('stop now')", within(24)), "raise ValueError('sto…')");
+    assert.equal(shorten("throw(ValueError('stop now'))", within(25)), "throw(ValueError('sto…'))");
+    // a dotted type and a message that is not a string
+    assert.equal(shorten('raised concurrent.futures.TimeoutError(2, 3)', within(42)), 'raised concurrent.futures.TimeoutError(2…)');
+    // no room for a letter of the message: the verb and the type with `…`; then the type alone; then nothing
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(24)), "raised RuntimeError('…')");
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(20)), 'RuntimeError(…)');
+    assert.equal(shorten('raised RuntimeError: bad fetch', within(20)), 'RuntimeError');
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(10)), '');
+    // whatever the budget, the type is never cut
+    for (let n = 1; n < 40; n++) {
+      for (const text of ["raised RuntimeError('bad fetch')", 'raised RuntimeError: bad fetch', "got result KeyError('k')"]) {
+        const out = shorten(text, within(n));
+        assert.ok(out.length <= n, `${n}: ${out}`);
+        assert.ok(out === '' || /RuntimeError|KeyError/.test(out), `${n}: ${JSON.stringify(out)} lost the type`);
+      }
+    }
+  });
+  it('a value is cut in the middle after its verb; clip and label follow the same rule', () => {
+    const v = `'${'a'.repeat(50)}/slow'`;
+    const out = shorten(`return ${v}`, within(30));
+    assert.ok(out.startsWith("return 'a") && out.endsWith("/slow'") && out.length === 30, out);
+    assert.equal(clip(`raised RuntimeError('${'m'.repeat(200)}')`, 40), `raised RuntimeError('${'m'.repeat(16)}…')`);
+    const s = new TraceStore();
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'asyncio-task', name: 'fetch', parent: '1' },
+        { type: 'end', ts: 2, task: '2', outcome: 'exception', value: `RuntimeError('${'x'.repeat(200)}')` },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    assert.ok(label(s, 2).startsWith("raised RuntimeError('xxx") && label(s, 2).endsWith("…')"), label(s, 2));
+    assert.equal(label(s, 2).length, LABEL_MAX);
   });
 });
