@@ -2,6 +2,7 @@
 // notes, marks, and the plain-text details of the tooltip and table. Pure
 // functions of the store: no DOM. Values are Python reprs and are shown as-is.
 
+import { delegateReturn as delegateReturnOf } from '../trace/delegation';
 import type { TraceStore } from '../trace/store';
 
 /** Longest label drawn; the tooltip and table carry the full value. */
@@ -53,8 +54,13 @@ const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;
 const EXC_TEXT = /^([A-Za-z_][\w.]*): ([\s\S]*)$/;
 const EXC_NAME = /(Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Group)$/;
 
+// `inner returned 'numbers done' to outer` (delegateReturn): who returned and to whom stay whole.
+const DELEGATE_RETURN = /^((?:a delegate|[\w.<>]+) returned )([\s\S]*)( to [^'"]+)$/;
+
 /** How `text` may be shortened (see LabelParts). */
 export function labelParts(text: string): LabelParts {
+  const dr = DELEGATE_RETURN.exec(text);
+  if (dr) return { head: dr[1], body: dr[2], tail: dr[3], cut: 'middle', bare: `${dr[1]}…` };
   const raise = RAISE_VERB.exec(text);
   const verbM = raise ?? VALUE_VERB.exec(text);
   const verb = verbM ? verbM[1] : '';
@@ -327,13 +333,26 @@ export function firstRun(store: TraceStore, lane: number): boolean {
   return lane >= 0 && store.tasks[lane]?.site === 'first-run';
 }
 
+/**
+ * A delegate's `return` within its lane in names (trace/delegation.ts): `inner` returned to `outer` (the delegating
+ * frame, else the lane's display name). Undefined for any other event.
+ */
+export function delegateReturn(store: TraceStore, i: number): { returner: string; delegator: string } | undefined {
+  const r = delegateReturnOf(store, i);
+  if (!r) return undefined;
+  return { returner: r.returner ?? 'a delegate', delegator: r.delegator ?? laneName(store, store.a(i)) };
+}
+
 /** Full label of event i (unclipped). */
 export function fullLabel(store: TraceStore, i: number): string {
   const v = store.value(i);
   const r = store.reason(i);
   switch (store.type(i)) {
-    case 'switch':
+    case 'switch': {
+      const dr = delegateReturn(store, i);
+      if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
       return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
+    }
     case 'task':
       // A `first-run` site is where the runtime first saw the task run, not the call that made it (docs/protocol.md
       // `site`): calling that row "create" would teach a creation that happened elsewhere.
@@ -467,7 +486,10 @@ export function details(store: TraceStore, i: number, full = false): string {
   const lines: string[] = [fullLabel(store, i)];
   const a = store.a(i),
     b = store.b(i);
-  if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
+  const dr = delegateReturn(store, i);
+  // A delegate's return stays in its lane, which goes on running: not "outer → outer (return)".
+  if (dr) lines.push(`${dr.returner} → ${dr.delegator}  (yield from / await returned, in lane ${laneName(store, a)}, which goes on running)`);
+  else if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
   else if (a >= 0) lines.push(`${type} · ${laneName(store, a)}`);
   else lines.push(type);
   lines.push(`at +${formatDuration(store.rel(i))} (ts ${store.ts(i)} ns) · event #${i}`);

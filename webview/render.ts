@@ -645,10 +645,21 @@ function drawArrow(
     p.line(x1 + 24, y - 5, x1 + 24, y + 5, color, 1.5);
     p.line(x1 + 24, y + 5, x1 + inset + 4, y + 5, color, 1.5);
     p.poly([x1 + inset, y + 5, x1 + inset + 7, y + 1, x1 + inset + 7, y + 9], color);
-    const shown = text ? fit(p, text, g.view.laneW - 40) : '';
-    if (shown && taken.take(textBox(x1 + 28, y, p.measure(shown), 12, 'left')) >= 0) {
+    if (!text) return;
+    // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
+    // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
+    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32));
+    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8));
+    const places = [
+      { shown: right, x: x1 + 28, align: 'left' as const },
+      { shown: left, x: x1 - inset - 4, align: 'right' as const },
+    ].filter((c) => c.shown);
+    const at = taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), 12, c.align)));
+    if (at >= 0) {
+      const c = places[at];
+      p.fillRect(c.align === 'left' ? c.x - 2 : c.x - p.measure(c.shown) - 2, y - 6.5, p.measure(c.shown) + 4, 13, t.bg);
       p.tag('label');
-      p.text(shown, x1 + 28, y, color, 'left');
+      p.text(c.shown, c.x, y, color, c.align);
       p.tag(undefined);
     }
     return;

@@ -3,7 +3,8 @@
 // the diagram's own export and measured in another tab (getBBox). An end pill shortened for its lane keeps the
 // exception's type whole and cuts the message (`raised RuntimeError('bad f…')`, never `raised Run…rror: bad fetch`),
 // whichever form the trace records the exception in: asyncio's older `RuntimeError: bad fetch` or the repr
-// `RuntimeError('bad fetch')`; the drawn words stay inside their pill.
+// `RuntimeError('bad fetch')`; the drawn words stay inside their pill. A generator delegated to with `yield from` that
+// returns reads as itself returning to its delegator, not as the delegator returning.
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,4 +157,23 @@ describe('diagram: ends and returns read truthfully when shortened (issue 17)', 
       }
     });
   }
+
+  it("a delegate's return reads inner returned 'numbers done' to outer, and outer goes on", async () => {
+    const store = await load(recorded, 'end_labels.py');
+    const drawn: string[] = [];
+    for (const svg of await stepsPages(d.page)) drawn.push(...(await drawnLabels(tab, svg)).map((l) => l.text));
+    assert.ok(drawn.includes("inner returned 'numbers done' to outer"), JSON.stringify(drawn));
+    // never as outer returning: its only return is its own end, after it yielded 'numbers done' and 3
+    assert.ok(!drawn.some((t) => /^return 'numbers/.test(t)), JSON.stringify(drawn));
+    const outer = store.tasks.findIndex((t) => t.name === 'outer');
+    const after: string[] = [];
+    let seen = false;
+    for (let i = 0; i < store.length; i++) {
+      if (store.type(i) === 'switch' && store.a(i) === outer && store.b(i) === outer) seen = true;
+      else if (seen && store.type(i) === 'switch' && store.a(i) === outer) after.push(`${store.reason(i)} ${store.value(i)}`);
+    }
+    assert.deepEqual(after, ["yield 'numbers done'", 'yield 3', 'return None']);
+    assert.ok(drawn.includes("yield 'numbers done'") && drawn.includes('returned None'), JSON.stringify(drawn));
+    await d.page.screenshot({ path: join(shots, 'webview-ends-delegate-return.png') });
+  });
 });

@@ -242,3 +242,46 @@ describe('shortening keeps what distinguishes a label (issue 17)', () => {
     assert.equal(label(s, 2).length, LABEL_MAX);
   });
 });
+
+describe('a delegate returning within its lane (issue 17)', () => {
+  const store = (named: boolean) => {
+    const s = new TraceStore();
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'outer', parent: '1' },
+        { type: 'switch', ts: 2, from: '1', to: '2', reason: 'start', depth: 2, frame: 'leaf' },
+        { type: 'switch', ts: 3, from: '2', to: '2', reason: 'return', value: 'None', depth: 1, frame: 'inner', ...(named ? { delegate: 'leaf' } : {}) },
+        { type: 'switch', ts: 4, from: '2', to: '2', reason: 'return', value: "'numbers done'", ...(named ? { delegate: 'inner' } : {}) },
+        { type: 'switch', ts: 5, from: '2', to: '1', reason: 'return', value: 'None' },
+        // a delegate that never yielded: an older trace cannot name it
+        { type: 'switch', ts: 6, from: '1', to: '2', reason: 'resume' },
+        { type: 'switch', ts: 7, from: '2', to: '2', reason: 'return', value: '5', ...(named ? { delegate: 'quick' } : {}) },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    return s;
+  };
+  it('says who returned what to whom; the lane itself returning stays `return`', () => {
+    const s = store(true);
+    assert.equal(label(s, 3), 'leaf returned None to inner');
+    assert.equal(label(s, 4), "inner returned 'numbers done' to outer");
+    assert.equal(label(s, 5), 'return None');
+    assert.equal(label(s, 7), 'quick returned 5 to outer');
+    const d = details(s, 4).split('\n');
+    assert.ok(d.some((l) => l.startsWith('inner → outer') && l.includes('goes on running')), d.join(' | '));
+    assert.ok(!d.some((l) => l.startsWith('outer → outer')), d.join(' | '));
+  });
+  it('older traces without `delegate`: named from the frame the lane last ran one level deeper', () => {
+    const s = store(false);
+    assert.equal(label(s, 3), 'leaf returned None to inner');
+    assert.equal(label(s, 4), "inner returned 'numbers done' to outer");
+    assert.equal(label(s, 7), 'a delegate returned 5 to outer');
+  });
+  it('shortened, the names stay whole and the value is cut', () => {
+    const within = (n: number) => (t: string) => t.length <= n;
+    assert.equal(shorten("inner returned 'numbers done' to outer", within(30)), "inner returned 'n…ne' to outer");
+    assert.equal(shorten("inner returned 'numbers done' to outer", within(20)), 'inner returned …');
+  });
+});
