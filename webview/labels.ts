@@ -47,7 +47,8 @@ export interface LabelParts {
 
 // The verbs labels put before a value (`fullLabel`, `switchLabel`); those ending in `(` close with `)`.
 const RAISE_VERB = /^(raised |raise |throw\(|killed \()/;
-const VALUE_VERB = /^(returned |return |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
+const VALUE_VERB =
+  /^(returned |return |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
 // An exception as the runtimes write it: its repr `RuntimeError('bad fetch')` (generators; asyncio from issue 16) or
 // `RuntimeError: bad fetch` (older asyncio traces). The type may be dotted (`concurrent.futures.TimeoutError`).
 const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;
@@ -96,8 +97,7 @@ export function labelParts(text: string): LabelParts {
 export function shorten(text: string, fits: (s: string) => boolean): string {
   if (fits(text)) return text;
   const p = labelParts(text);
-  const make = (n: number) =>
-    p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middle(p.body, n + 1)) + p.tail;
+  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middle(p.body, n + 1)) + p.tail;
   if (p.head || p.tail) {
     // The longest body (n of its characters kept) that fits; n = 0 is the bare `…`.
     if (p.body && fits(make(0))) {

@@ -270,7 +270,10 @@ describe('a delegate returning within its lane (issue 17)', () => {
     assert.equal(label(s, 5), 'return None');
     assert.equal(label(s, 7), 'quick returned 5 to outer');
     const d = details(s, 4).split('\n');
-    assert.ok(d.some((l) => l.startsWith('inner → outer') && l.includes('goes on running')), d.join(' | '));
+    assert.ok(
+      d.some((l) => l.startsWith('inner → outer') && l.includes('goes on running')),
+      d.join(' | '),
+    );
     assert.ok(!d.some((l) => l.startsWith('outer → outer')), d.join(' | '));
   });
   it('older traces without `delegate`: named from the frame the lane last ran one level deeper', () => {
