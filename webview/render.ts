@@ -329,40 +329,48 @@ function laneStates(m: DiagramModel, events: number[], vl: number[]): Uint8Array
   return states;
 }
 
-export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
-  const m = g.model,
-    v = g.view,
-    s = m.store;
-  const W = g.width,
-    H = g.height;
-  const lanes = s.tasks.length;
-  p.fillRect(0, 0, W, H, t.bg);
-
-  // Visible lanes.
+/** The lanes at least partly in view, left to right. */
+function visibleLanes(g: Geometry): number[] {
+  const v = g.view;
   const vl: number[] = [];
-  for (let l = 0; l < lanes; l++) {
+  for (let l = 0; l < g.laneWidth.length; l++) {
     const x0 = GUTTER_W - v.left + g.laneLeft[l];
-    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
+    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= g.width) vl.push(l);
   }
+  return vl;
+}
+
+/** The whole picture (the SVG/PNG export, and a frame whose static layer is not kept): `drawUnder`, `drawBands`, `drawContent`. */
+export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const rows = g.visibleRows();
-  const bodyTop = HEADER_H,
-    bodyBot = H;
-  const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
+  drawUnder(p, g, t);
+  drawBands(p, g, t, rows);
+  drawContent(p, g, t, rows);
+  return rows;
+}
+
+/** What lies under the row bands: the background and every other lane's shade. */
+export function drawUnder(p: Painter, g: Geometry, t: Theme): void {
+  const v = g.view;
+  p.fillRect(0, 0, g.width, g.height, t.bg);
+  p.clip(GUTTER_W, HEADER_H, g.width - GUTTER_W, g.height - HEADER_H);
+  for (const l of visibleLanes(g)) if (l % 2 === 1) p.fillRect(GUTTER_W - v.left + g.laneLeft[l], HEADER_H, g.laneWidth[l], g.height - HEADER_H, t.laneBg);
+  p.unclip();
+}
+
+/**
+ * Row bands: highlight from the editor, search matches, selection, hover, folds. The only part of a frame that a
+ * hover, a selection or the step cursor changes: the app keeps the rest (`drawContent`) as a picture while the view
+ * and the data stay the same, and draws these between the two layers.
+ */
+export function drawBands(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+  const v = g.view,
+    s = g.model.store;
+  const W = g.width;
   const rowH = v.scale === 'steps' ? v.rowH : 18;
-  // Level of detail: rows closer than 2 px on average (Fit over a big trace) are a texture more than arrows to
-  // read, so their unlabelled arrows and marks are drawn as 1 px lines and small ticks (one fill each, no path to
-  // stroke), and a line that repeats the last one on the same pixel row is not drawn again.
-  const dense = rows.length * 2 > bodyBot - bodyTop;
-  const thin: ThinLine = { y: NaN, x0: 0, x1: 0, color: '' };
-
-  p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
-  for (let k = 0; k < vl.length; k++) {
-    if (vl[k] % 2 === 1) p.fillRect(GUTTER_W - v.left + g.laneLeft[vl[k]], bodyTop, g.laneWidth[vl[k]], bodyBot - bodyTop, t.laneBg);
-  }
-
-  // Row bands: highlight from the editor, search matches, selection, hover, folds.
+  p.clip(GUTTER_W, HEADER_H, W - GUTTER_W, g.height - HEADER_H);
   for (const row of rows) {
-    if (row.y < bodyTop - rowH || row.y > bodyBot + rowH) continue;
+    if (row.y < HEADER_H - rowH || row.y > g.height + rowH) continue;
     const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
     if (row.fold >= 0) {
       band(t.foldBg);
@@ -374,7 +382,29 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     if (row.e === v.selected) band(t.selection);
     if (row.r === v.hoverRow) band(t.selection);
   }
+  p.unclip();
+}
 
+/** Everything above the row bands: lifelines, bars, arrows, marks, labels, gutter and lane headers. */
+export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+  const m = g.model,
+    v = g.view,
+    s = m.store;
+  const W = g.width,
+    H = g.height;
+  const lanes = s.tasks.length;
+  const vl = visibleLanes(g);
+  const bodyTop = HEADER_H,
+    bodyBot = H;
+  const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
+  const rowH = v.scale === 'steps' ? v.rowH : 18;
+  // Level of detail: rows closer than 2 px on average (Fit over a big trace) are a texture more than arrows to
+  // read, so their unlabelled arrows and marks are drawn as 1 px lines and small ticks (one fill each, no path to
+  // stroke), and a line that repeats the last one on the same pixel row is not drawn again.
+  const dense = rows.length * 2 > bodyBot - bodyTop;
+  const thin: ThinLine = { y: NaN, x0: 0, x1: 0, color: '' };
+
+  p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
   // Lifelines: from the lane's first event to its end.
   for (const l of vl) {
     const x = g.laneX(l);
@@ -621,7 +651,6 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
 
   drawGutter(p, g, t, rows, breaks);
   drawHeader(p, g, t, vl);
-  return rows;
 }
 
 function drawArrow(
