@@ -125,9 +125,10 @@ def _wake(lane, on, detail, cause, obj=None, pop=False):
     by = bf = bl = None
     if isinstance(obj, core.Lane):
         by = obj
-    elif obj is not None and cause not in ("timer", "timeout"):
-        a = _actors.pop(id(obj), None) if pop else _actors.get(id(obj))
-        if a is not None:
+    elif obj is not None:
+        timed = cause in ("timer", "timeout")
+        a = _actors.pop(id(obj), None) if pop else None if timed else _actors.get(id(obj))
+        if a is not None and not timed:
             by, bf, bl = a
     core.wake(lane, on, detail, cause, by, bf, bl)
 
@@ -284,10 +285,10 @@ def _locks(threading):
         self._w += 1
         # while someone waits, an explicit release notes who released (a wake's `by`)
         self._r = self._noting_release
-        _actors.pop(id(self), None)  # (a note older than this wait is not its cause)
         if self._l.acquire(False):
             # released between the first try and now: no wait after all
             _leave(self)
+            _actors.pop(id(self), None)  # (a note its holder may have made meanwhile)
             return True
         d = "%s.acquire" % _lock_name(self, label)
         f = _program_frame(f)
@@ -303,8 +304,12 @@ def _locks(threading):
             return r
         finally:
             _leave(self)
+            # each wait that ends takes the note of the release that ended it (one release,
+            # one waiter), recorded or not, so no later wait finds an older one
             if lane is not None:
                 _wake(lane, "lock", d, "release" if r else "timer", self, pop=True)
+            else:
+                _actors.pop(id(self), None)
 
     def _leave(self):
         self._w -= 1
