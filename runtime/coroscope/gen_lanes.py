@@ -7,7 +7,6 @@ run of such turns is one gsteps line: _run_text)."""
 
 import os
 import sys
-import time
 
 from . import core, gen_sites, state, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
@@ -214,6 +213,7 @@ def on_leave(frame, code, how, val):
                     caller.f_lineno if caller is not None else None,
                     depth - 1,
                     _qualname(caller.f_code) if up is not None and depth > 1 else None,
+                    delegate=_qualname(code),
                 )
             return
         if mode == ASYNC:
@@ -486,7 +486,7 @@ def _settle(lane):
     for _ in range(1000):
         if not lane.held:
             return
-        time.sleep(0)
+        writer.real_sleep(0)  # (time.sleep may be gevent's by now: a switch inside this hook)
 
 
 # A run of turns of one generator driven from its declared site, with nothing else
