@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession } from 'playwright-core';
 import { ARGS, openDiagram } from '../e2e/harness';
 
 /** /usr/bin/chromium, headless with the e2e tests' arguments, on a fresh profile folder named after `prefix`. */
@@ -88,7 +88,7 @@ export function peakRss(args: string[], env: NodeJS.ProcessEnv = process.env): {
 }
 
 /** The diagram page of the e2e harness at the benches' size, and its JS heap after a forced GC (CDP). */
-export async function benchDiagram(): Promise<{ d: Awaited<ReturnType<typeof openDiagram>>; heap: () => Promise<number> }> {
+export async function benchDiagram(): Promise<{ d: Awaited<ReturnType<typeof openDiagram>>; cdp: CDPSession; heap: () => Promise<number> }> {
   const d = await openDiagram({ width: 1400, height: 900 });
   const cdp = await d.page.context().newCDPSession(d.page);
   const heap = async () => {
@@ -96,7 +96,7 @@ export async function benchDiagram(): Promise<{ d: Awaited<ReturnType<typeof ope
     await cdp.send('HeapProfiler.collectGarbage');
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;
   };
-  return { d, heap };
+  return { d, cdp, heap };
 }
 
 /** CPU time (user + system) of this process so far, in ms. */

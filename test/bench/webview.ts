@@ -181,7 +181,7 @@ async function startTrace(cdp: Cdp): Promise<(frames: number) => Promise<string>
 }
 
 async function main(): Promise<void> {
-  const { d, heap } = await benchDiagram();
+  const { d, cdp, heap } = await benchDiagram();
   const page = d.page;
   const out: string[] = [];
   const say = (s: string) => {
