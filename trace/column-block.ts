@@ -24,26 +24,14 @@
 //   or i32 (value: -1 none, ≤ -2 an interned name, ≥ 0 an index into this
 //   block's values), then u8 type; wider before narrower, so each is aligned;
 //   padding to 8.
-import type { HeaderEvent, TaskEvent } from '../protocol/events';
-import type { DecodeProblem, TraceStore } from './store';
+import type { TaskEvent } from '../protocol/events';
+import type { ImportedRows, TraceStore } from './store';
 
 const MAGIC = 0x32435343; // 'CSC2'
 const HEAD = 16;
 
-interface BlockMeta {
-  strings: string[];
-  stringsFrom: number;
-  sites: number[];
-  tasks: [number, TaskEvent][];
-  header?: HeaderEvent;
-  t0: number;
-  switchCount: number;
-  unknownCount: number;
-  problemCount: number;
-  problems: DecodeProblem[];
-  rest: [number, Record<string, unknown>][];
-  enc: Encoding;
-}
+/** The block's JSON part: the table entries and counts `importRows` takes, and how the columns are written. */
+type BlockMeta = Omit<ImportedRows, 'rows' | 'cols'> & { enc: Encoding };
 
 /** How a block's columns are written: ts, num, and the bytes per element of a, b, reason, value, site, site2. */
 interface Encoding {
