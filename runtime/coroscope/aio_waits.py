@@ -211,13 +211,15 @@ def _executor_label(cb):
 
 def wake(lane, w, ts=None):
     on, detail, fut, cause, obj = w
-    by = bf = bl = None
+    by = bf = bl = sig = None
     c = lane.wby
     st = future_state(fut) if fut is not None else None  # (not fut.cancelled(): see step_start)
     cancelled = st is not None and st[0] == "CANCELLED"
     if c is not None and cancelled:
         lane.wby = None
-        cause, by, bf, bl = c
+        cause, by, bf, bl = c[:4]
+        if len(c) > 4:
+            sig = c[4]  # (a cancel by a signal's handler of asyncio's own: Ctrl+C)
     elif cancelled and cause != "done":
         cause = "cancel"
     elif type(obj) is tuple:
@@ -242,7 +244,7 @@ def wake(lane, w, ts=None):
         a = aio_primitives.actor(obj)
         if a is not None:
             by, bf, bl = a
-    core.wake(lane, on, detail, cause, by, bf, bl, ts)
+    core.wake(lane, on, detail, cause, by, bf, bl, ts, sig)
 
 
 def _local(c, name):

@@ -260,16 +260,18 @@ def block(lane, on, detail=None, file=None, line=None):
 wake_hook = None  # signals.py, once the program has a signal handler: (byFile, byLine) -> signal name | None
 
 
-def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
+def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None, signal=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
-    the call there (byFile/byLine); ``ts``: its time when not now."""
+    the call there (byFile/byLine); ``ts``: its time when not now; ``signal``:
+    the signal that caused it, when known without a handler's line (Ctrl+C's
+    SIGINT)."""
     if state.W is None:
         return
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
-    sig = wake_hook(byFile, byLine) if wake_hook is not None and byFile is not None else None
+    sig = signal or (wake_hook(byFile, byLine) if wake_hook is not None and byFile is not None else None)
     if sig is not None:
         s += ',"cause":"signal","signal":' + _q(sig)  # (the waking call is in a signal handler: signals.py)
     elif cause is not None:

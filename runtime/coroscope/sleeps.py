@@ -8,7 +8,7 @@ import sys
 import time
 from _thread import get_ident
 
-from . import call_events, core, signals
+from . import call_events, core, signals, sigint
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
 _modules = sys.modules
@@ -26,6 +26,7 @@ def _call(frame, secs):
         st.append(None)  # (a number-like object of the program's is not asked)
         return
     signals.handler_ran(True)  # (a handler that ran before this sleep did not end it)
+    sigint.ran[0] = False
     lane = core.lane_at(frame)
     d = "%s s" % core.safe_repr(secs)
     core.block(lane, "timer", d, frame.f_code.co_filename, frame.f_lineno)
@@ -49,6 +50,11 @@ def _return(raised):
     h = signals.handler_ran()
     if raised and h is not None:
         core.wake(lane, "timer", d, "signal", byFile=h[0], byLine=h[1])
+    elif raised and sigint.ran[0]:
+        # Ctrl+C: the SIGINT handler (Python's default one, which raises KeyboardInterrupt,
+        # or another without Python code of the program's) ran during the sleep
+        sigint.ran[0] = False
+        core.wake(lane, "timer", d, "signal", signal="SIGINT")
     else:
         core.wake(lane, "timer", d, "signal" if raised else "timer")
 
