@@ -6,6 +6,7 @@ socket, a task, a timeout); its wake names the cause and, where another task
 decided it, that task and its line (aio_primitives.py notes them)."""
 
 import sys
+from weakref import ref as _ref
 
 from . import aio_primitives, aio_queues, aio_tasks, core, futures
 from .core import safe_repr
@@ -16,8 +17,9 @@ _lane_of = None  # our Task's _cs_lane slot getter (set by hook_completions)
 
 # A gather or a TaskGroup is done by the end of one of its tasks: the last one,
 # or the first that failed (gather without return_exceptions). Its completion
-# notes that task's lane here (id(future) -> (future, lane)); the wake of the
-# task that waited on it names it (cause done, by).
+# notes that task's lane here (id(future) -> (weak reference to the future,
+# lane): a future nobody traced waits on is not kept alive with its results);
+# the wake of the task that waited on it names it (cause done, by).
 _completer = {}
 _COMPLETED = object()  # classify's "who woke it" for such a wait: see _completer
 
@@ -34,7 +36,10 @@ def _completed(fut, child):
         return
     if len(_completer) > 4096:
         _completer.clear()
-    _completer[id(fut)] = (fut, ln)
+    try:
+        _completer[id(fut)] = (_ref(fut), ln)
+    except TypeError:
+        pass  # (a future of another loop's class that takes no weak reference: no by)
 
 
 def hook_completions(tasks, Task):
@@ -231,7 +236,7 @@ def wake(lane, w, ts=None):
             by = aio_tasks.lane_of(obj[0])
     elif obj is _COMPLETED:
         e = _completer.pop(id(fut), None)
-        if e is not None and e[0] is fut:
+        if e is not None and e[0]() is fut:
             # the task whose end completed the gather / TaskGroup, and the line where it ended
             by = e[1]
             if by.esite is not None:
