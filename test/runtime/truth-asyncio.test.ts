@@ -91,11 +91,7 @@ for (const py of PYTHONS) {
       assert.deepEqual([w[0].on, w[0].detail, w[0].cause, w[0].signal, w[0].by], ['timer', '30 s', 'signal', 'SIGINT', undefined]);
     });
 
-    it('Ctrl+C ending a time.sleep: the wake says cause signal, SIGINT (3.12+: sleeps are seen there)', function () {
-      if (py.minor < 12) {
-        if (this.test) this.test.title += ` (skipped on ${py.name}: time.sleep is recorded on 3.12+ only)`;
-        this.skip();
-      }
+    it('Ctrl+C ending a time.sleep: the wake says cause signal, SIGINT', () => {
       const r = runBothWays(py, 'test/fixtures/python/truth_sleep_sigint.py');
       assert.equal(r.stdout, 'sleep interrupted\n');
       const w = ofType(r.events, 'wake').filter((x) => x.detail === '30 s');
