@@ -178,7 +178,7 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
     return s
 
 
-def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False):
+def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False, delegate=None):
     if state.W is None:
         return
     s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (ts or now(), frm.id, to.id, reason)
@@ -194,6 +194,9 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
             s += ',"frame":' + _q(frame)
     if args:
         s += ',"args":true'
+    if delegate:
+        # the delegated generator/coroutine that returned (a `return` within the lane): readers name it, not the lane
+        s += ',"delegate":' + _q(delegate)
     enq(s + "}\n")
 
 
