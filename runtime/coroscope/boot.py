@@ -54,8 +54,9 @@ def _emulated_stackless(script):
         return False
 
 
-def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None, locals=False):
-    """Set up capture in this process. Returns the main lane."""
+def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=False, parent_task=None, process_name=None, locals=False, created=None):
+    """Set up capture in this process. Returns the main lane. ``created``: where
+    the parent started this child (procs.creation)."""
     if blocking_ms is not None:
         state.BLOCKING_NS = int(float(blocking_ms) * 1e6)
     if trace:
@@ -74,7 +75,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     for err in state.W.errors:
         core.mark("runtime-error", err)
     if child:
-        state.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task, ts=ts, pid=os.getpid())
+        from . import procs
+
+        state.MAIN = core.declare("process", process_name or ("pid %d" % os.getpid()), parent_task, ts=ts, pid=os.getpid(), **procs.creation_fields(created))
         # written at once: a pool worker that gets no work is often terminated before
         # the writer thread's first flush, and its lane must not be a header alone
         state.W.flush()
@@ -285,6 +288,7 @@ def _atexit():
 
 _orig_exit = os._exit
 _fork_parent = [None]
+_fork_site = [None]  # the program's line that called os.fork (a forked child's creation site)
 _hooked = [False]
 
 
@@ -322,6 +326,11 @@ def _before_fork():
         _fork_parent[0] = core.starter_lane().id
     except Exception:
         _fork_parent[0] = state.MAIN.id if state.MAIN else None
+    try:
+        f, l = core.caller_site(2)  # (os.fork is C: frame 1 is its caller)
+        _fork_site[0] = [f, l, None, None, None]
+    except Exception:
+        _fork_site[0] = None
     state.flush_now()
     if state.W is not None:
         state.W.stop_thread()
@@ -365,7 +374,8 @@ def _after_child():
         try:
             state.W = Writer(trace, sock, child=True)
             state.W.write_now(header(run.get("script") or "", sys.argv, core.now()))
-            state.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()), _fork_parent[0], pid=os.getpid())
+            created = st[2] if st and len(st) > 2 and st[2] is not None else _fork_site[0]
+            state.MAIN = core.declare("process", child_name or ("fork %d" % os.getpid()), _fork_parent[0], pid=os.getpid(), **procs.creation_fields(created))
             core.thread_lanes[get_ident()] = state.MAIN
             if child_name is not None:
                 state.W.flush()  # the lane is written before the marker says so

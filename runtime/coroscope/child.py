@@ -76,6 +76,7 @@ def start_from(info, data):
                 parent_task=info.get("parent"),
                 process_name=name,
                 locals=bool(info.get("locals")),
+                created=info.get("created"),
             )
             state.process["mp_child"] = True
             state.process["cfg"]["marks"] = info.get("marks")

@@ -7,7 +7,6 @@ run of such turns is one gsteps line: _run_text)."""
 
 import os
 import sys
-import time
 
 from . import core, gen_sites, state, writer
 from .core import frames, OWN, DELEGATED, ASYNC, now, safe_repr, exc_repr, is_user_code
@@ -487,7 +486,7 @@ def _settle(lane):
     for _ in range(1000):
         if not lane.held:
             return
-        time.sleep(0)
+        writer.real_sleep(0)  # (time.sleep may be gevent's by now: a switch inside this hook)
 
 
 # A run of turns of one generator driven from its declared site, with nothing else

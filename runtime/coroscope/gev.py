@@ -268,6 +268,28 @@ def _user_call(frame):
 _throws = {}  # id(greenlet) -> (cause, lane, file, line): what the hub throws into it next
 
 
+def _exit_site(frame):
+    """(file, line) in gevent's own ``threading._shutdown`` (the one
+    ``monkey.patch_all()`` installs) of the call that made the main greenlet
+    sleep, when it did; else None. The interpreter calls it after the program's
+    last line: it marks the main thread done and sleeps so that greenlets
+    waiting for it run (gevent 22: one ``sleep()``; 25 also a ``sleep(0.001)``
+    in the thread handle's ``_set_done``). Plain gevent does the same; without
+    ``patch_all`` there is no such sleep. No line of the program is on the
+    stack, so the site is gevent's own line: it says whose wait it is."""
+    f = frame
+    n = 0
+    while f is not None and n < 8:
+        code = f.f_code
+        if code.co_name == "_shutdown":
+            fn = code.co_filename.replace("\\", "/")
+            if "/gevent/monkey" in fn:
+                return code.co_filename, f.f_lineno
+        f = f.f_back
+        n += 1
+    return None
+
+
 def _hub_hook(origin, target, o, t, reason, value):
     try:
         if t.kind == "hub" and o.kind != "hub":
@@ -276,13 +298,15 @@ def _hub_hook(origin, target, o, t, reason, value):
             except Exception:
                 fr = None
             r, on, det, val, cause, obj = _why(fr) if fr is not None else ("switch", None, None, None, None, None)
+            # (the program has ended: a sleep of the main greenlet now is gevent's exit)
+            site = _exit_site(fr) if r == "sleep" and o is state.MAIN and state.process["exit"] is not None else None
             dur = now() - o.since if o.since else 0
             if dur > state.BLOCKING_NS:
                 f, l = core.user_site(fr) if fr is not None else (None, None)
                 ms = dur // 1_000_000
                 core.mark("loop-blocked", "%s ran %d ms without yielding to the hub" % (o.name, ms), o, ms, None, f, l)
             if on is not None:
-                f, l = core.user_site(fr) if fr is not None else (None, None)
+                f, l = site or (core.user_site(fr) if fr is not None else (None, None))
                 core.block(o, on, det, f, l)
                 if on == "task" and obj is None:
                     # joinall / a join on no one variable: the first greenlet to end after the
@@ -292,6 +316,8 @@ def _hub_hook(origin, target, o, t, reason, value):
                 o.wait = (on, det, cause, obj, now())
                 if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
                     obj.wby = ("kill", o, f, l)  # the killed one's next wake: this kill
+            if site is not None:
+                return r, val if val is not None else value, site[0], site[1]
             return r, val if val is not None else value
         if o.kind == "hub" and t.kind != "hub":
             w = t.wait

@@ -175,7 +175,9 @@ def _trace(event, args):
         if h is not None:
             r = h(origin, target, o, t, reason, value)
             if r is not None:
-                reason, value = r
+                reason, value = r[0], r[1]
+                if len(r) > 2 and file is None:
+                    file, line = r[2], r[3]  # (a library's own line: gevent's exit sleep, gev._exit_site)
         if value is None and id(target) in _waiting and reason in ("switch", "start"):
             # the target resumes inside our switch wrapper, which knows the value
             _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())

@@ -22,7 +22,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, state, wait_causes
+from . import core, state, varnames, wait_causes
 from .calls import call_label, pool_label
 from .core import safe_repr, drop_own_frame
 
@@ -155,6 +155,30 @@ def _qentry(q):
     return r
 
 
+def _assigned_name(f):
+    """The variable the program's line that made this queue assigns it to
+    (``q = multiprocessing.Queue()`` -> ``q``): the first frame above the queue's
+    own constructors and the context's factory (``ctx.Queue()``), when that is the
+    program's; a queue a pool or executor makes for itself keeps its type name.
+    In a child process the name carries its pid (``q#<pid>.1``): a child's ``q``
+    is another queue than its parent's, and a queue's name is its identity in
+    every process."""
+    n = 0
+    while f is not None and n < 4 and f.f_code.co_filename.endswith(_MP_FACTORIES):
+        f = f.f_back
+        n += 1
+    if f is None or not core.is_user_code(f.f_code):
+        return None
+    nm = varnames.assigned(f)
+    if nm is not None and state.PREFIX:
+        _qcount[0] += 1
+        nm = "%s#%d.%d" % (nm.split("#")[0], os.getpid(), _qcount[0])
+    return nm
+
+
+_MP_FACTORIES = ("/multiprocessing/queues.py", "/multiprocessing/context.py", "\\multiprocessing\\queues.py", "\\multiprocessing\\context.py")
+
+
 def _internal_caller(depth):
     """Called from multiprocessing / executor plumbing (Pool's change notifier,
     sentinels, ...), not from the program?"""
@@ -200,6 +224,7 @@ def _result_arrived(msg, chan, kind, obj):
 
 def _patch_queues(mq):
     Q, SQ, JQ = mq.Queue, mq.SimpleQueue, mq.JoinableQueue
+    _QTYPES[:] = [Q, SQ, JQ]
 
     def named_init(cls):
         o_init = cls.__init__
@@ -207,6 +232,10 @@ def _patch_queues(mq):
         def __init__(self, *a, **k):
             o_init(self, *a, **k)
             try:
+                if self not in _qinfo:
+                    nm = _assigned_name(sys._getframe(1)) if state.W is not None else None
+                    if nm is not None:
+                        _qinfo[self] = [nm, False]
                 _qentry(self)
             except Exception:
                 pass
@@ -482,6 +511,20 @@ def _futures_route(fut):
         return _routes[0](fut)
     except Exception:
         return None
+
+
+_QTYPES = []  # the queue classes (exact types: looking a user object up in _qinfo would hash it)
+
+
+def name_if_queue(obj):
+    """The channel name of obj when it is a multiprocessing queue, else None."""
+    t = type(obj)
+    if any(t is q for q in _QTYPES):
+        try:
+            return _qentry(obj)[0]
+        except Exception:
+            return None
+    return None
 
 
 def entry(q):

@@ -28,8 +28,9 @@ from _thread import get_ident
 
 from . import core, imports, mp_pool, mp_queues, proc_ends, state
 from .core import drop_own_frame
+from .values import func_code
 
-_starting = {}  # thread ident -> (name, starting lane id) while that thread starts a Process
+_starting = {}  # thread ident -> (name, starting lane id, creation) while that thread starts a Process
 _patched = [False]
 _start_child = [None]  # child.start_from, given by the bootstrap of spawn/forkserver children (child.py)
 _installed = [False]
@@ -41,8 +42,64 @@ def start_children_with(fn):
 
 
 def starting():
-    """(name, starting lane id) of the Process this thread is starting, or None."""
+    """(name, starting lane id, creation) of the Process this thread is starting, or None."""
     return _starting.get(get_ident())
+
+
+def creation(p, depth=3):
+    """Where and how the program starts Process p, for its lane's ``task`` line
+    (as a thread's: the ``start()`` call, the target's code, its arguments):
+    [file, line, codeFile, codeLine, args] (JSON-able, it travels to a spawn
+    child); None for what is unknown. A target of the standard library (a pool's
+    worker) gives no code or arguments; the site is then the program's line that
+    made the pool, when there is one. Nothing of p runs (its attributes are read
+    from its __dict__)."""
+    file, line = core.caller_site(depth)
+    cf = cl = args = None
+    try:
+        d = object.__getattribute__(p, "__dict__")
+        tgt = d.get("_target")
+        code = func_code(tgt) if tgt is not None else None
+        if code is None and tgt is None:
+            run = getattr(type(p).__dict__.get("run"), "__code__", None)  # (a subclass's own run())
+            code = run
+        if code is not None and core.is_user_code(code):
+            cf, cl = code.co_filename, code.co_firstlineno
+            if tgt is not None:
+                a, k = d.get("_args"), d.get("_kwargs")
+                args = _args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)
+    except Exception:
+        pass
+    return [file, line, cf, cl, args]
+
+
+def _args_repr(a, k, limit=120):
+    """core.args_repr, with a multiprocessing queue shown by its channel name
+    (``(3, jobs, q)``, not ``(3, <JoinableQueue object>, <Queue object>)``)."""
+    named = [mp_queues.name_if_queue(x) for x in a]
+    if not any(named):
+        return core.args_repr(a, k, limit)
+    parts = [n or core.safe_repr(x, 60) for x, n in zip(a, named)]
+    if k:
+        parts += ["%s=%s" % (kk, mp_queues.name_if_queue(v) or core.safe_repr(v, 60)) for kk, v in k.items() if type(kk) is str]
+    s = "(" + ", ".join(parts) + ")"
+    if len(s) > limit:
+        s = s[: limit - 2] + "\u2026)"
+    return s
+
+
+def creation_fields(c):
+    """``creation`` as keyword arguments of core.declare."""
+    out = {}
+    if type(c) is list and len(c) == 5:
+        file, line, cf, cl, args = c
+        if type(file) is str and type(line) is int:
+            out["file"], out["line"] = file, line
+        if type(cf) is str and type(cl) is int:
+            out["codeFile"], out["codeLine"] = cf, cl
+        if type(args) is str:
+            out["args"] = args
+    return out
 
 
 def _process_name(p):
@@ -88,6 +145,7 @@ def _bootstrap_info(name):
         "blocking": cfg.get("blocking"),
         "locals": cfg.get("locals"),
         "parent": parent,
+        "created": st[2] if st and st[0] == name else None,
         "queues": mp_queues.queue_names(),
         "marks": cfg.get("marks"),
     }
@@ -109,7 +167,11 @@ def patch_mp(mp):
     def start(self):
         ident = get_ident()
         try:
-            _starting[ident] = (_process_name(self), core.starter_lane().id if state.W is not None else None)
+            _starting[ident] = (
+                _process_name(self),
+                core.starter_lane().id if state.W is not None else None,
+                creation(self) if state.W is not None else None,
+            )
             if state.W is not None:
                 proc_ends.marks_dir(create=True)
         except Exception:

@@ -21,13 +21,33 @@ _names = weakref.WeakKeyDictionary()  # primitive -> display name
 _actors = {}  # id(primitive) -> (lane, file, line) of the last set/release/notify
 
 
+_THREADING = [None]  # threading's file: its own wrappers (Condition.__enter__, Semaphore.__exit__) are looked through
+
+
+def _program_frame(f, own=False):
+    """f, or the frame that called threading's wrapper f is in (``with cond:`` runs
+    Condition.__enter__, which acquires its lock), when that is the program's; else
+    None. ``own``: look through the runtime's own wrappers too (a waking call made
+    inside them: Condition.wait releasing its lock for the program's ``cond.wait()``)."""
+    n = 0
+    th = _THREADING[0]
+    while f is not None and n < 4:
+        code = f.f_code
+        fn = code.co_filename
+        if fn != th and not (own and fn.startswith(core.HERE)):
+            return f if core.is_user_code(code) else None
+        f = f.f_back
+        n += 1
+    return None
+
+
 def _user_caller(depth=2):
     """The calling frame when it is the program's (not the standard library's)."""
     try:
         f = _getframe(depth)
     except ValueError:
         return None
-    return f if core.is_user_code(f.f_code) else None
+    return _program_frame(f)
 
 
 def _name(obj, label):
@@ -40,15 +60,32 @@ def _name(obj, label):
         return label
 
 
+_owner = weakref.WeakKeyDictionary()  # the lock a Condition made for itself -> weakref to the Condition
+_traced_rlock = [None]  # the traced RLock class (_locks)
+
+
+def _lock_name(lk, label):
+    """A lock's name; the lock of a Condition made without one is named after the Condition."""
+    try:
+        if lk not in _names:
+            c = _owner.get(lk)
+            c = c() if c is not None else None
+            if c is not None:
+                return _name(c, "Condition")
+    except TypeError:
+        pass
+    return _name(lk, label)
+
+
 def _note(obj, depth=2):
     """Who did something that wakes obj's waiters (from the caller at depth):
     only the program's own calls, by a lane that exists (a helper thread of the
     standard library setting an event gets no lane for it)."""
     try:
-        f = _getframe(depth)
-        code = f.f_code
-        if not core.is_user_code(code):
+        f = _program_frame(_getframe(depth), True)
+        if f is None:
             return
+        code = f.f_code
         info = core.find_info(f)
         lane = info[0] if info is not None else None
         if lane is None:
@@ -82,14 +119,16 @@ def _block(frame, on, detail):
     return lane
 
 
-def _wake(lane, on, detail, cause, obj=None):
+def _wake(lane, on, detail, cause, obj=None, pop=False):
+    """``pop``: the note is this wake's alone (a lock's release wakes one waiter)."""
     lane.wait = None
     by = bf = bl = None
     if isinstance(obj, core.Lane):
         by = obj
-    elif obj is not None and cause not in ("timer", "timeout"):
-        a = _actors.get(id(obj))
-        if a is not None:
+    elif obj is not None:
+        timed = cause in ("timer", "timeout")
+        a = _actors.pop(id(obj), None) if pop else None if timed else _actors.get(id(obj))
+        if a is not None and not timed:
             by, bf, bl = a
     core.wake(lane, on, detail, cause, by, bf, bl)
 
@@ -111,8 +150,31 @@ def _noting(orig):
 
 def _patch(threading, time):
     Ev, Cond, Sem, Bar, T = threading.Event, threading.Condition, threading.Semaphore, threading.Barrier, threading.Thread
+    _THREADING[0] = threading.__file__
+    o_cinit = Cond.__init__
+
+    def cinit(self, lock=None):
+        # a Condition the program makes without a lock gets a traced RLock (its
+        # `with cond:` contention is recorded, named after the Condition); one the
+        # standard library makes keeps the real one
+        if lock is None and state.W is not None and _traced_rlock[0] is not None:
+            f = _getframe(1)
+            if f.f_code.co_filename.startswith(core.HERE):
+                f = f.f_back  # (varnames' naming wrapper)
+            if f is not None and core.is_user_code(f.f_code):
+                lock = _traced_rlock[0]()
+                _owner[lock] = weakref.ref(self)
+        o_cinit(self, lock)
+
+    cinit.__wrapped__ = o_cinit
+    cinit.__qualname__ = o_cinit.__qualname__
+    cinit.__doc__ = o_cinit.__doc__
+    Cond.__init__ = cinit
     for cls in (Ev, Cond, Sem, Bar):
         varnames.name_on_init(cls, _names)
+    if "__init__" in threading.BoundedSemaphore.__dict__:
+        # (its __init__ calls Semaphore's from threading's own code: named here, at the program's call)
+        varnames.name_on_init(threading.BoundedSemaphore, _names)
     Ev.set = _noting(Ev.set)
     Cond.notify = _noting(Cond.notify)
     Cond.notify_all = _noting(Cond.notify_all)
@@ -219,12 +281,18 @@ def _locks(threading):
     o_lock, o_rlock = threading.Lock, threading.RLock
 
     def _contended(self, timeout, f, label):
-        d = "%s.acquire" % _name(self, label)
-        lane = _block(f, "lock", d) if state.W is not None else None
+        # (counted before the block line is written, so a holder that leaves its `with` meanwhile notes itself)
         self._w += 1
-        # while someone waits, a release notes who released (a wake's `by`)
-        self._x = self._noting_exit
+        # while someone waits, an explicit release notes who released (a wake's `by`)
         self._r = self._noting_release
+        if self._l.acquire(False):
+            # released between the first try and now: no wait after all
+            _leave(self)
+            _actors.pop(id(self), None)  # (a note its holder may have made meanwhile)
+            return True
+        d = "%s.acquire" % _lock_name(self, label)
+        f = _program_frame(f)
+        lane = _block(f, "lock", d) if state.W is not None and f is not None else None
         r = False
         me = get_ident()
         try:
@@ -235,21 +303,29 @@ def _locks(threading):
                 IDLE.discard(me)
             return r
         finally:
-            self._w -= 1
-            if self._w <= 0:
-                self._w = 0
-                self._x = self._l.__exit__
-                self._r = self._rel
+            _leave(self)
+            # each wait that ends takes the note of the release that ended it (one release,
+            # one waiter), recorded or not, so no later wait finds an older one
             if lane is not None:
-                _wake(lane, "lock", d, "release" if r else "timer", self)
+                _wake(lane, "lock", d, "release" if r else "timer", self, pop=True)
+            else:
+                _actors.pop(id(self), None)
+
+    def _leave(self):
+        self._w -= 1
+        if self._w <= 0:
+            self._w = 0
+            self._r = self._rel
 
     class _Traced:
         # _try / _rel: the real lock's acquire and release, bound once (the
-        # uncontended path is one call of each). __exit__ and release are the
-        # slots _x / _r read by a C-level property (no Python frame): the real
-        # lock's own __exit__ / release while no one waits, the noting ones while
-        # someone does (_contended switches them).
-        __slots__ = ("_l", "_w", "_try", "_rel", "_x", "_r", "__weakref__")
+        # uncontended path is one call of each). release is the slot _r read by a
+        # C-level property (no Python frame): the real lock's own release while no
+        # one waits, the noting one while someone does (_contended switches it).
+        # __exit__ is a Python method: a `with` binds it when it enters, before
+        # anyone may wait, so it asks at exit whether someone waits (a slot read
+        # there, like release, would be the one of the moment the holder entered).
+        __slots__ = ("_l", "_w", "_try", "_rel", "_r", "__weakref__")
         _label = "Lock"
 
         def _bind(self, real):
@@ -257,7 +333,6 @@ def _locks(threading):
             self._w = 0
             self._try = real.acquire
             self._rel = real.release
-            self._x = real.__exit__
             self._r = real.release
 
         def acquire(self, blocking=True, timeout=-1):
@@ -272,21 +347,20 @@ def _locks(threading):
                 return True
             return _contended(self, -1, _getframe(1), self._label)
 
-        release = property(_attrgetter("_r"), doc="Release the lock.")
-        __exit__ = property(_attrgetter("_x"))
-
-        def _noting_release(self):
-            _note(self)
+        def __exit__(self, t, v, tb):
+            if self._w:
+                _note(self)  # (the caller: the `with` line, where the program leaves it)
             self._rel()
 
-        def _noting_exit(self, t, v, tb):
+        release = property(_attrgetter("_r"), doc="Release the lock.")
+
+        def _noting_release(self):
             _note(self)
             self._rel()
 
         def _at_fork_reinit(self):
             self._l._at_fork_reinit()
             self._w = 0
-            self._x = self._l.__exit__
             self._r = self._rel
 
         def __repr__(self):
@@ -321,6 +395,14 @@ def _locks(threading):
 
         def _is_owned(self):
             return self._l._is_owned()
+
+    # what the real RLock has on this version, and only that (3.14's Condition reads lock.locked)
+    _proto = o_rlock()
+    if hasattr(_proto, "locked"):
+        RLock.locked = lambda self: self._l.locked()
+    if hasattr(_proto, "_recursion_count"):
+        RLock._recursion_count = lambda self: self._l._recursion_count()
+    del _proto
 
     def make(kind, real, f, a, k):
         if state.W is not None and core.is_user_code(f.f_code):
@@ -364,6 +446,7 @@ def _locks(threading):
         f.__qualname__ = name
         return f
 
+    _traced_rlock[0] = RLock
     threading.Lock = factory("Lock", Lock, o_lock)
     threading.RLock = factory("RLock", RLock, o_rlock)
 

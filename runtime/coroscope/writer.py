@@ -51,6 +51,10 @@ def _encode(v, _depth=0):
 
 encode_event = _encode
 _now = time.monotonic_ns
+# time's own sleep, taken before the program runs: gevent's monkey.patch_all() replaces
+# time.sleep, and the runtime's own waits must not become the program's greenlet waits
+# (they were blocks of the main greenlet on a timer with no site, after its end)
+real_sleep = time.sleep  # (public: gen_lanes waits with it too)
 
 MAX_QUEUE = int(os.environ.get(state.ENV_MAX_QUEUE) or 200_000)  # events held before dropping
 # Lines queued before the thread queueing one writes the queue out itself (0: never).
@@ -497,7 +501,7 @@ class Writer:
         once more. (Only one: each take may end a print's unfinished line that a
         flush leaves in the queue once, output.py.)"""
         for _ in range(50):
-            time.sleep(0.0001)
+            real_sleep(0.0001)
             with self.lock:
                 if self._watermark(False) > t:
                     break

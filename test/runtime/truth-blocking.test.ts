@@ -112,7 +112,7 @@ for (const py of PYTHONS) {
       const wt = first('wait');
       assert.deepEqual([wt.cause, wt.by], ['done', worker('gated(5)')]);
       const prod = tasks(r.events, 'process').find((t) => t.name === 'prod')!;
-      const q = wakes.find((e) => e.on === 'queue' && e.detail?.startsWith('Queue#'))!;
+      const q = wakes.find((e) => e.on === 'queue' && e.detail === 'q')!; // (`q = mp.Queue()`: named after its variable)
       assert.deepEqual([q.cause, q.by], ['put', prod.id]);
     });
   });
