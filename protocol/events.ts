@@ -115,7 +115,10 @@ export interface TaskEvent {
    * "first-run" site a creation.
    */
   site?: 'create' | 'first-run';
-  /** Safe, capped summary of the arguments a spawned callable was given, e.g. "(1, 'a')". */
+  /**
+   * Safe, capped summary of the arguments a spawned callable was given, e.g. "(1, 'a')"; for an asyncio task, its
+   * coroutine's parameters as the call would show them (`create_task(fetch(1))` → "(1)").
+   */
   args?: string;
   /** Tasklets of the runtime's own `stackless` module (no real Stackless Python): "emulated". */
   stackless?: 'emulated';

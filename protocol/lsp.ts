@@ -76,7 +76,7 @@ export interface DefinitionStats {
   kind: string;
   tasks: number;
   switches: number;
-  /** e.g. "returned 3", "raised ValueError: x", "cancelled". */
+  /** e.g. "returned 3", "raised ValueError('x')" (the exception's repr as the runtime writes it), "cancelled". */
   outcomes: string[];
   firstEvent: number;
   /**

@@ -320,7 +320,8 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
     case 'kill':
       return `killed by ${by}${at}`;
     case 'signal':
-      return `signal${detail ? ` ${detail}` : ''}`;
+      // (the wake's `signal` names it, e.g. Ctrl+C's SIGINT; the wait's own detail is not a signal)
+      return typeof x.signal === 'string' && x.signal ? `woken by ${x.signal}${at}` : `woken by a signal${at}`;
     case undefined:
       return `woken by ${by}${at}`;
     default:

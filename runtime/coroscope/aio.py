@@ -107,6 +107,10 @@ def install(asyncio):
         if getattr(asyncio, "eager_task_factory", None) is not None:
             asyncio.eager_task_factory = tasks.eager_task_factory
 
+    try:
+        aio_waits.hook_completions(tasks, Task)
+    except Exception as e:
+        core.internal_error("asyncio completions", e)
     aio_steps.hook_sleep0(tasks, types)
     aio_steps.hook_run(events, Task)
 

@@ -63,6 +63,10 @@ def cancel_cause(task, f):
         if code.co_name in ("wait_for", "_cancel_and_wait") and fn.endswith("asyncio/tasks.py"):
             file, line, lane = core.site_lane(g)
             return ("timeout", lane, file, line)
+        if code.co_name == "_on_sigint" and fn.endswith("asyncio/runners.py"):
+            # Ctrl+C: asyncio.run's SIGINT handler cancels the main task (no task of the
+            # program's did: the frame below the handler is whatever SIGINT interrupted)
+            return ("signal", None, None, None, "SIGINT")
         g = g.f_back
     file, line, lane = core.site_lane(f)
     return ("cancel", lane, file, line)

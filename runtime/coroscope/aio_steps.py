@@ -10,7 +10,7 @@ from _json import encode_basestring_ascii as _q
 
 from . import aio_tasks, aio_waits, core, state
 from .aio_tasks import forget
-from .core import now, safe_repr, exc_summary
+from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
 
@@ -69,10 +69,10 @@ def step_start(lane, handle, ts):
                 if st[0] == "CANCELLED":
                     value = "CancelledError"
                 elif st[0] == "FINISHED":
-                    value = exc_summary(st[2]) if st[2] is not None else safe_repr(st[1])
+                    value = exc_repr(st[2]) if st[2] is not None else safe_repr(st[1])
     args = handle._args
     if args and is_sub(type(args[0]), BaseException):
-        value = exc_summary(args[0])
+        value = exc_repr(args[0])
     lane.since = ts
     fr = lane.cframe
     p = lane.fmt or _prefixes(lane)
@@ -112,7 +112,9 @@ def step_end(lane, task):
                 reason = outcome = "return"
                 v = safe_repr(st[1])
             else:
-                v = exc_summary(e)
+                # the exception as written, ValueError('bad 1'), as generators record it (values.py:
+                # from its args, never its own __repr__/__str__)
+                v = exc_repr(e)
                 reason = "cancelled" if v.startswith("CancelledError") else "raise"
                 outcome = "exception"
         aio_tasks.done(task)
@@ -125,12 +127,13 @@ def step_end(lane, task):
             # the last switch back to the loop and the end, queued as one item
             # (formatted here: a task that never took a slow path has no lane.fmt,
             # and making it for its last line costs more than this)
+            # (the end has the last line, the return or raise, as a generator's end has)
             v = _q(v)
             i = lane.id
+            fl = f'"file":{_qfile(lane.cfile)},"line":{line}'
             core.enq(
-                f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}",'
-                f'"value":{v},"file":{_qfile(lane.cfile)},"line":{line}}}\n'
-                f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v}}}\n'
+                f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}","value":{v},{fl}}}\n'
+                f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v},{fl}}}\n'
             )
         return
     file, line, depth, fname, lib = aio_tasks.site(lane)

@@ -51,9 +51,55 @@ _codes = {}  # id(code) -> (task name, file, first line) of a user coroutine's c
 def _code_info(code):
     r = False
     if core.is_user_code(code):  # (which also keeps the code alive: its id stays its own)
-        r = (getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
+        q = getattr(code, "co_qualname", code.co_name)
+        r = (q, code.co_filename, code.co_firstlineno, _params(code, q))
     _codes[id(code)] = r
     return r
+
+
+_VARARGS, _VARKEYWORDS = 0x04, 0x08  # inspect.CO_VARARGS, CO_VARKEYWORDS
+
+
+def _params(code, qualname):
+    """(positional names, *args name, keyword-only names, **kwargs name) of a
+    coroutine function, from its code; a method's self/cls is left out (the
+    call reads fetch(1), not fetch(<Client object>, 1))."""
+    n, k, fl = code.co_argcount, code.co_kwonlyargcount, code.co_flags
+    names = code.co_varnames
+    pos = names[:n]
+    i = n + k
+    star = names[i] if fl & _VARARGS else None
+    kw = names[i + (1 if star else 0)] if fl & _VARKEYWORDS else None
+    parts = qualname.split(".")
+    if pos and pos[0] in ("self", "cls") and len(parts) > 1 and parts[-2] != "<locals>":
+        pos = pos[1:]
+    return pos, star, names[n:i], kw
+
+
+def call_args(fr, params):
+    """The arguments a not yet started coroutine was called with, as a call
+    would show them: "(1, 'a', retries=3)" (safe reprs, capped). They are the
+    first locals of its frame (nothing has run in it yet); values are read from
+    the frame, never asked anything: only built-in values are shown, others
+    are <Type object>."""
+    pos, star, kwo, kw = params
+    if not (pos or star or kwo or kw):
+        return "()"
+    loc = fr.f_locals
+    get = loc.get
+    a = [get(p) for p in pos]
+    if star is not None:
+        v = get(star)
+        if type(v) is tuple:
+            a.extend(v)
+    k = None
+    if kwo or kw is not None:
+        k = {p: get(p) for p in kwo}
+        if kw is not None:
+            v = get(kw)
+            if type(v) is dict:
+                k.update(v)
+    return core.args_repr(a, k)
 
 
 def on_create(coro, name, loop):
@@ -89,14 +135,21 @@ def on_create(coro, name, loop):
     f = _getframe(d)
     file, line, creator = core.site_lane(f)
     ll = loop_lane(loop) if loop is not None else creator
-    tname, cfile, first = ci
+    tname, cfile, first, params = ci
     site = None
     if _in_callback(f):
         # made by library code in a loop callback (a server's connection handler, run_coroutine_threadsafe):
         # no call of the program made it, and the user frame below the loop (`asyncio.run(main())`) is not
         # its site. Its site is where its first step starts (docs/protocol.md `site`).
         file, line, site = cfile, first, "first-run"
-    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id, site=site)
+    args = None
+    if not getattr(coro, "cr_suspended" if type(coro) is _Coro else "gi_suspended", False):
+        # (a coroutine the program already drove by hand has other values in them by now)
+        try:
+            args = call_args(fr, params)
+        except Exception:
+            args = None
+    ln = core.declare("asyncio-task", name if type(name) is str else tname, creator, file, line, cfile, first, loop=ll.id, site=site, args=args)
     ln.extra = ll
     ln.coro = coro
     ln.cframe = fr

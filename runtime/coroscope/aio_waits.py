@@ -6,17 +6,124 @@ socket, a task, a timeout); its wake names the cause and, where another task
 decided it, that task and its line (aio_primitives.py notes them)."""
 
 import sys
+from weakref import ref as _ref
 
 from . import aio_primitives, aio_queues, aio_tasks, core, futures
 from .core import safe_repr
 from .values import future_state, is_future, is_sub, type_name, func_name
 
 _T0 = None  # asyncio's own Task class (set by bind)
+_lane_of = None  # our Task's _cs_lane slot getter (set by hook_completions)
+
+# A gather or a TaskGroup is done by the end of one of its tasks: the last one,
+# or the first that failed (gather without return_exceptions). Its completion
+# notes that task's lane here (id(future) -> (weak reference to the future,
+# lane): a future nobody traced waits on is not kept alive with its results);
+# the wake of the task that waited on it names it (cause done, by).
+_completer = {}
+_COMPLETED = object()  # classify's "who woke it" for such a wait: see _completer
 
 
 def bind(task_class):
     global _T0
     _T0 = task_class
+
+
+def _completed(fut, child):
+    """fut (a gather's or a TaskGroup's) got done by the end of task child."""
+    ln = _lane_of(child) if _lane_of is not None and is_sub(type(child), _T0) else None
+    if ln is None:
+        return
+    if len(_completer) > 4096:
+        _completer.clear()
+    try:
+        _completer[id(fut)] = (_ref(fut), ln)
+    except TypeError:
+        pass  # (a future of another loop's class that takes no weak reference: no by)
+
+
+def hook_completions(tasks, Task):
+    """gather's future and TaskGroup's end note the task whose end completed
+    them (a Python method of asyncio's own classes, called once per gather and
+    once per TaskGroup task: no step pays for it)."""
+    global _lane_of
+    _lane_of = Task.__dict__["_cs_lane"].__get__
+    import asyncio.events as events
+
+    _Handle.append(events.Handle)
+    GF = getattr(tasks, "_GatheringFuture", None)
+    if GF is not None:
+        from sys import _getframe
+
+        def completing(meth):
+            orig = getattr(GF, meth)
+
+            def done(self, *a):
+                try:
+                    # called by gather's _done_callback(fut), a done callback of the child whose end
+                    # completed it, run by the loop's Handle._run: the child is that handle's argument
+                    # (the callback's own `fut` is reused by its loop over the children by now)
+                    f = _getframe(1)
+                    if f.f_code.co_name == "_done_callback" and f.f_code.co_filename.endswith(_TASKS):
+                        _completed(self, _handle_arg(f.f_back))
+                except Exception as e:
+                    core.internal_error("asyncio gather", e)
+                return orig(self, *a)
+
+            done.__wrapped__ = orig
+            done.__name__ = orig.__name__
+            done.__qualname__ = "%s.%s" % (GF.__qualname__, meth)
+            done.__doc__ = orig.__doc__
+            setattr(GF, meth, done)
+
+        completing("set_result")
+        completing("set_exception")
+    try:
+        import asyncio.taskgroups as tgs
+    except ImportError:
+        return  # (before 3.11)
+    TG = tgs.TaskGroup
+    orig_done = TG._on_task_done
+
+    def _on_task_done(self, task):
+        # (asyncio's own TaskGroup only: a subclass of the program's is not read)
+        fut = self._on_completed_fut if type(self) is TG else None
+        r = orig_done(self, task)
+        if fut is not None:
+            try:
+                st = future_state(fut)
+                if st is not None and st[0] != "PENDING":
+                    _completed(fut, task)
+            except Exception as e:
+                core.internal_error("asyncio TaskGroup", e)
+        return r
+
+    _on_task_done.__wrapped__ = orig_done
+    _on_task_done.__qualname__ = orig_done.__qualname__
+    _on_task_done.__doc__ = orig_done.__doc__
+    TG._on_task_done = _on_task_done
+
+
+_TASKS = ("asyncio/tasks.py", "asyncio\\tasks.py")
+_EVENTS = ("asyncio/events.py", "asyncio\\events.py")
+_Handle = []  # asyncio.events.Handle (set by hook_completions)
+
+
+def _handle_arg(f):
+    """The first argument of the callback run by the Handle._run frame at or
+    just above f (asyncio's own Handle only), or None."""
+    for _ in range(3):
+        if f is None:
+            return None
+        code = f.f_code
+        if code.co_name == "_run" and code.co_filename.endswith(_EVENTS):
+            h = f.f_locals.get("self")
+            if _Handle and type(h) is _Handle[0]:
+                a = h._args
+                return a[0] if type(a) is tuple and a else None
+            return None
+        f = f.f_back
+    return None
 
 
 def classify(lane, val, inner):
@@ -70,6 +177,9 @@ def classify(lane, val, inner):
             direction = "write" if any(k in name for k in ("write", "send", "drain", "connect")) else "read"
             det = ("fd=%d %s" % (fd, direction)) if fd is not None else "%s %s" % (name, direction)
             return "io-wait", "fd", det, None, val, "fd", None
+        if fn.endswith("asyncio/taskgroups.py"):
+            # the end of `async with TaskGroup()`: its tasks' ends (the last one wakes it)
+            return "await", "future", "TaskGroup", None, val, "done", _COMPLETED
         if fn.endswith("asyncio/tasks.py") and name in ("wait_for", "wait", "_wait", "gather", "shield"):
             if name == "wait_for" and _local(inner, "timeout_handle") is not None:
                 # 3.11's wait_for waits on its own future, released by the awaited call's end or by its timer:
@@ -77,7 +187,7 @@ def classify(lane, val, inner):
                 f = _local(inner, "fut")
                 if is_future(f):
                     return "await", "future", name, None, val, "done", (f,) + tuple(aio_tasks.site(lane)[:2])
-            return "await", "future", name, None, val, "done", None
+            return "await", "future", name, None, val, "done", _COMPLETED if name == "gather" else None
     try:
         for cb in _callbacks(val):
             f = cb[0] if type(cb) is tuple else cb
@@ -87,7 +197,7 @@ def classify(lane, val, inner):
         pass
     tn = type_name(type(val), False)
     if tn == "_GatheringFuture":
-        return "await", "future", "gather", None, val, "done", None
+        return "await", "future", "gather", None, val, "done", _COMPLETED
     return "future", "future", "%s pending" % tn, None, val, "done", None
 
 
@@ -106,13 +216,15 @@ def _executor_label(cb):
 
 def wake(lane, w, ts=None):
     on, detail, fut, cause, obj = w
-    by = bf = bl = None
+    by = bf = bl = sig = None
     c = lane.wby
     st = future_state(fut) if fut is not None else None  # (not fut.cancelled(): see step_start)
     cancelled = st is not None and st[0] == "CANCELLED"
     if c is not None and cancelled:
         lane.wby = None
-        cause, by, bf, bl = c
+        cause, by, bf, bl = c[:4]
+        if len(c) > 4:
+            sig = c[4]  # (a cancel by a signal's handler of asyncio's own: Ctrl+C)
     elif cancelled and cause != "done":
         cause = "cancel"
     elif type(obj) is tuple:
@@ -122,6 +234,13 @@ def wake(lane, w, ts=None):
             cause, by, bf, bl = "timeout", lane, obj[1], obj[2]
         else:
             by = aio_tasks.lane_of(obj[0])
+    elif obj is _COMPLETED:
+        e = _completer.pop(id(fut), None)
+        if e is not None and e[0]() is fut:
+            # the task whose end completed the gather / TaskGroup, and the line where it ended
+            by = e[1]
+            if by.esite is not None:
+                bf, bl = by.esite
     elif type(obj) is core.Lane:
         by = obj
         if obj.esite is not None:
@@ -130,7 +249,7 @@ def wake(lane, w, ts=None):
         a = aio_primitives.actor(obj)
         if a is not None:
             by, bf, bl = a
-    core.wake(lane, on, detail, cause, by, bf, bl, ts)
+    core.wake(lane, on, detail, cause, by, bf, bl, ts, sig)
 
 
 def _local(c, name):

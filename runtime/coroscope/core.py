@@ -140,18 +140,20 @@ _decl = {}  # what follows the id in task lines, by (kind, name, parent, sites, 
 live = {}  # id -> lane: declared, not ended (what is left at exit is "unfinished")
 
 
-def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, site=None, **extra):
+def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=None, ts=None, loop=None, site=None, args=None, **extra):
     """``site``: "first-run" when file/line are where the task first ran, not
-    the call that created it (which the runtime could not see cheaply)."""
+    the call that created it (which the runtime could not see cheaply).
+    ``args``: the summary of its call's arguments (kept in the cached part of
+    the line: thousands of tasks made at one place often have the same)."""
     lane = Lane(new_id(), kind, name, parent.id if isinstance(parent, Lane) else parent)
     if state.W is None:
         return lane
     live[lane.id] = lane
     if extra:
-        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site) + "," + _encode_event(extra)[1:-1] + "}\n"
+        tail = _decl_tail(kind, name, lane.parent, file, line, codeFile, codeLine, loop, site, args) + "," + _encode_event(extra)[1:-1] + "}\n"
     else:
         # thousands of tasks are often made at one place (gather over a generator)
-        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop, site)
+        key = (kind, name, lane.parent, file, line, codeFile, codeLine, loop, site, args)
         tail = _decl.get(key)
         if tail is None:
             if len(_decl) > 4096:
@@ -161,7 +163,7 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
     return lane
 
 
-def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=None):
+def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=None, args=None):
     s = ',"kind":"%s","name":%s,"parent":%s' % (kind, _q(name), _pid(parent))
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
@@ -171,6 +173,8 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
         s += ',"codeFile":%s,"codeLine":%d' % (qfile(codeFile), codeLine or 0)
     if loop is not None:
         s += ',"loop":"%s"' % loop
+    if args is not None:
+        s += ',"args":' + _q(args)
     return s
 
 
@@ -259,16 +263,18 @@ def block(lane, on, detail=None, file=None, line=None):
 wake_hook = None  # signals.py, once the program has a signal handler: (byFile, byLine) -> signal name | None
 
 
-def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None):
+def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None, signal=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
-    the call there (byFile/byLine); ``ts``: its time when not now."""
+    the call there (byFile/byLine); ``ts``: its time when not now; ``signal``:
+    the signal that caused it, when known without a handler's line (Ctrl+C's
+    SIGINT)."""
     if state.W is None:
         return
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
     if detail is not None:
         s += ',"detail":' + _q(detail)
-    sig = wake_hook(byFile, byLine) if wake_hook is not None and byFile is not None else None
+    sig = signal or (wake_hook(byFile, byLine) if wake_hook is not None and byFile is not None else None)
     if sig is not None:
         s += ',"cause":"signal","signal":' + _q(sig)  # (the waking call is in a signal handler: signals.py)
     elif cause is not None:

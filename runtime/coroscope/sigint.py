@@ -27,6 +27,7 @@ _orig_getsignal = signal.getsignal
 _program = [signal.default_int_handler]  # the handler the program believes is installed
 closing = [False]
 pending = [False]
+ran = [False]  # the program's SIGINT handler ran (a wait that raised then was ended by Ctrl+C: sleeps.py)
 _HERE = core.HERE + os.sep
 # runtime modules whose frames only wrap the program's own work (the call they
 # delegate to may block on the program's behalf: deliver there, don't defer)
@@ -99,6 +100,7 @@ def _redeliver():
 
 def _call_program(signum, frame):
     writer.HOLD[0] = False
+    ran[0] = True
     h = _program[0]
     if callable(h):
         return h(signum, frame)

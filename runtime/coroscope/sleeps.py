@@ -10,7 +10,7 @@ import sys
 import time
 from _thread import get_ident
 
-from . import call_events, core, signals, site_scan
+from . import call_events, core, signals, sigint, site_scan
 from .site_scan import UNKNOWN
 
 _stacks = {}  # thread ident -> [(lane, detail) | None] of the sleeps in progress
@@ -35,6 +35,7 @@ def _call(frame, secs):
     else:
         d = "%s s" % core.safe_repr(secs)
     signals.handler_ran(True)  # (a handler that ran before this sleep did not end it)
+    sigint.ran[0] = False
     lane = core.lane_at(frame)
     core.block(lane, "timer", d, frame.f_code.co_filename, frame.f_lineno)
     lane.wait = ("timer", d)
@@ -57,6 +58,11 @@ def _return(raised):
     h = signals.handler_ran()
     if raised and h is not None:
         core.wake(lane, "timer", d, "signal", byFile=h[0], byLine=h[1])
+    elif raised and sigint.ran[0]:
+        # Ctrl+C: the SIGINT handler (Python's default one, which raises KeyboardInterrupt,
+        # or another without Python code of the program's) ran during the sleep
+        sigint.ran[0] = False
+        core.wake(lane, "timer", d, "signal", signal="SIGINT")
     else:
         core.wake(lane, "timer", d, "signal" if raised else "timer")
 

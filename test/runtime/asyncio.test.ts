@@ -250,7 +250,7 @@ for (const py of PYTHONS) {
       const byName = (n: string) => at.find((t) => t.name === n)!;
       const ends = ofType(r.events, 'end');
       assert.ok(ends.some((e) => e.task === byName('sleeper').id && e.outcome === 'cancelled'));
-      assert.ok(ends.some((e) => e.task === byName('failer').id && e.outcome === 'exception' && e.value === 'RuntimeError: task failed'));
+      assert.ok(ends.some((e) => e.task === byName('failer').id && e.outcome === 'exception' && e.value === "RuntimeError('task failed')" && e.line === 12));
       assert.ok(ends.some((e) => e.task === byName('hog').id && e.outcome === 'return' && e.value === "'hogged'"));
       const m = ofType(r.events, 'mark').find((x) => x.kind === 'loop-blocked');
       assert.ok(m, 'loop-blocked mark');

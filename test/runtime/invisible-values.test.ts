@@ -37,7 +37,7 @@ for (const py of GREENLET_PYTHONS) {
       assert.deepEqual(r.stderr.split('\n').sort(), plain.stderr.split('\n').sort());
       const ends = ofType(r.events, 'end').filter((e) => e.outcome === 'exception');
       assert.ok(
-        ends.some((e) => e.value === 'ValueError: nobody looked'),
+        ends.some((e) => e.value === "ValueError('nobody looked')"),
         'the task still ends with its exception',
       );
     });
