@@ -124,6 +124,48 @@ def room():
 # held-back start either still held or queued.
 THREADED = [False]
 HAND = _thread.RLock()
+
+
+class Late:
+    """A line whose time a hook took before the program's code ran again in its
+    thread, written later (glet.py: a greenlet switch whose value the target
+    learns when it resumes in its switch wrapper, after the program's greenlet
+    tracer, or another thread, queued later lines). It is queued when its time is
+    taken, so it keeps its place; a flush takes the queue only up to the first one
+    not yet filled (``fill``), and, threaded, writes no line after its time. Left
+    unfilled for a second (its greenlet never resumed there) it is dropped."""
+
+    __slots__ = ("ts", "line")
+
+    def __init__(self, ts):
+        self.ts = ts
+        self.line = None
+
+
+LATE = []  # the Late lines queued and not yet taken
+
+
+def late(ts):
+    """Queue the place of a line of time ts, written by fill()."""
+    ln = Late(ts)
+    if PEND:
+        unpend()
+    if len(OUT) < SOFT_QUEUE or room():
+        LATE.append(ln)
+        OUT.append(ln)
+    else:
+        DROPPED[0] += 1
+        ln.line = ""
+    return ln
+
+
+def fill(ln, line):
+    """The line of a queued place (late()): written from now on."""
+    if ln.line is None:
+        ln.line = line
+
+
+LATE_MAX_NS = 1_000_000_000  # a place unfilled this long is dropped (never filled: its greenlet did not resume there)
 # Threads blocked in a runtime frame (a contended lock, a write to a full pipe)
 # while holding no time for a line of theirs: not waited for (Writer._watermark).
 IDLE = set()
@@ -306,19 +348,60 @@ def _take(final=False):
     n = len(OUT)
     if not n:
         return []
+    if final and LATE:
+        for ln in LATE:
+            if ln.line is None:
+                ln.line = ""  # (never written: the process ends before its greenlet resumed)
     last = OUT[n - 1]
     if not final and type(last) is dict and not last["text"].endswith("\n") and _HELD[0] is not last:
         _HELD[0] = last
         n -= 1
         if not n:
             return []
+    if LATE:
+        n = _upto_late(n)
+        if not n:
+            return []
     chunk = OUT[:n]
     del OUT[:n]
+    if LATE:
+        _taken_late(chunk)
     if dict in map(type, chunk):
         # encoded now, under the take lock: a print still running may grow its
         # output event until it is taken (output.py)
         chunk = [x if type(x) is str else _encode(x) + "\n" for x in chunk]
     return chunk
+
+
+def _upto_late(n):
+    """How many of the first n queued lines can be taken: up to the first place of
+    a line not written yet (Writer: ``late``). Called under the take lock."""
+    kinds = list(map(type, OUT[:n]))
+    i = 0
+    while True:
+        try:
+            i = kinds.index(Late, i)
+        except ValueError:
+            return n
+        ln = OUT[i]
+        if ln.line is None:
+            if _now() - ln.ts < LATE_MAX_NS:
+                return i
+            ln.line = ""  # abandoned (a fill() from now on is lost, never late)
+        i += 1
+
+
+def _taken_late(chunk):
+    """The filled places in a taken chunk: their lines, in place."""
+    for i, x in enumerate(chunk):
+        if type(x) is Late:
+            chunk[i] = x.line
+            try:
+                LATE.remove(x)
+            except ValueError:
+                pass
+    if "" in chunk:
+        chunk[:] = [x for x in chunk if x]
 
 
 # Bytes per write. A flush is written in pieces of about this size, never joined
@@ -369,6 +452,7 @@ def _ts_of(ln):
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
+        del LATE[:]
         for ln in PEND:
             ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
         del PEND[:]
@@ -477,6 +561,7 @@ class Writer:
         queued yet (room())."""
         if not self.sinks:
             del OUT[:]
+            del LATE[:]
             del self.held[:]
             return True
         t = _now() if THREADED[0] and not (final or pending) else None
@@ -521,6 +606,9 @@ class Writer:
                     # now on goes to the next flush
                     _unpend(chunk, thr)
                 if thr:
+                    for ln in LATE:
+                        if ln.line is None and ln.ts < mark:
+                            mark = ln.ts  # (a line no flush writes past until it is filled)
                     h = _HELD[0]
                     if h is not None and OUT and OUT[-1] is h and h["ts"] < mark:
                         mark = h["ts"]  # an unfinished print left in the queue (_take)
