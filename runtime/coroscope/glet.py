@@ -207,7 +207,18 @@ def _after(self_cur, r, exc=None):
     if sw is not None:
         o, t, reason, file, line, tf, tl, ts, place = sw
         try:
-            core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None, file, line, tf, tl, ts=ts, into=place)
+            core.switch(
+                o,
+                t,
+                reason,
+                safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None,
+                file,
+                line,
+                tf,
+                tl,
+                ts=ts,
+                into=place,
+            )
         finally:
             writer.fill(place, "")  # (nothing, if the line could not be made: the queue goes on)
     o = _fin.pop(id(self_cur), None)
