@@ -322,7 +322,7 @@ def _before_fork():
         _fork_parent[0] = core.starter_lane().id
     except Exception:
         _fork_parent[0] = state.MAIN.id if state.MAIN else None
-    state.flush_now()
+    state.flush_before_fork()
     if state.W is not None:
         state.W.stop_thread()
 

@@ -551,28 +551,45 @@ class Writer:
             except BaseException:
                 pass
 
+    def threaded(self):
+        """Several program threads (a flush writes up to the watermark), as the next flush will see it."""
+        return THREADED[0] or (_count is not None and _count() > 1)
+
     def total_dropped_in_queue(self):
         return self.dropped + DROPPED[0]
 
-    def flush(self, final=False, wait=-1, pending=False):
+    def flush(self, final=False, wait=-1, pending=False, settle=True):
         """Write the queue out (waiting at most `wait` seconds for a flush in
         progress; -1: as long as it takes). False if that wait timed out.
         `pending`: the calling thread has taken the time of a line it has not
-        queued yet (room())."""
+        queued yet (room()). `settle`: wait a little for the threads still in a hook
+        when lines older than the flush stay held (_settle)."""
         if not self.sinks:
             del OUT[:]
             del LATE[:]
             del self.held[:]
             return True
-        t = _now() if THREADED[0] and not (final or pending) else None
-        if not self.lock.acquire(True, wait):
-            return False
+        t = _now() if settle and THREADED[0] and not (final or pending) else None
+        me = idle = None
+        if not pending:
+            # holding no time of its own (a program thread's flush: state.flush, before a fork):
+            # while it waits for the lock or settles, other threads' flushes do not wait for it
+            me = _thread.get_ident()
+            idle = me not in IDLE
+            if idle:
+                IDLE.add(me)
         try:
-            self._flush(final, pending)
+            if not self.lock.acquire(True, wait):
+                return False
+            try:
+                self._flush(final, pending)
+            finally:
+                self.lock.release()
+            if t is not None and self.held and self.held[0][0] <= t and me != self.ident:
+                self._settle(t)
         finally:
-            self.lock.release()
-        if t is not None and self.held and self.held[0][0] <= t and _thread.get_ident() != self.ident:
-            self._settle(t)
+            if idle:
+                IDLE.discard(me)
         return True
 
     def _settle(self, t):
