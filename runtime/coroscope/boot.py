@@ -68,6 +68,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
         core.child_ids()
     run["script"] = script
     gens.install(child)
+    from . import audit
+
+    audit.install()
     ts = core.now()
     state.W = Writer(trace, sock, child=child)
     state.W.write_now(header(script, argv, ts))
