@@ -142,7 +142,8 @@ class Late:
         self.line = None
 
 
-LATE = []  # the Late lines queued and not yet taken
+LATE = []  # the Late places queued and not filled yet (mostly none: a place is filled right after)
+LATE_USED = [False]  # a Late place was ever queued (only then does a flush look for them)
 
 
 def late(ts):
@@ -151,6 +152,7 @@ def late(ts):
     if PEND:
         unpend()
     if len(OUT) < SOFT_QUEUE or room():
+        LATE_USED[0] = True
         LATE.append(ln)
         OUT.append(ln)
     else:
@@ -163,6 +165,10 @@ def fill(ln, line):
     """The line of a queued place (late()): written from now on."""
     if ln.line is None:
         ln.line = line
+        try:
+            LATE.remove(ln)
+        except ValueError:
+            pass
 
 
 LATE_MAX_NS = 1_000_000_000  # a place unfilled this long is dropped (never filled: its greenlet did not resume there)
@@ -350,8 +356,8 @@ def _take(final=False):
         return []
     if final and LATE:
         for ln in LATE:
-            if ln.line is None:
-                ln.line = ""  # (never written: the process ends before its greenlet resumed)
+            ln.line = ""  # (never written: the process ends before its greenlet resumed)
+        del LATE[:]
     last = OUT[n - 1]
     if not final and type(last) is dict and not last["text"].endswith("\n") and _HELD[0] is not last:
         _HELD[0] = last
@@ -364,8 +370,10 @@ def _take(final=False):
             return []
     chunk = OUT[:n]
     del OUT[:n]
-    if LATE:
-        _taken_late(chunk)
+    if LATE_USED[0] and Late in map(type, chunk):
+        chunk = [x.line if type(x) is Late else x for x in chunk]
+        if "" in chunk:
+            chunk = [x for x in chunk if x]  # (places dropped)
     if dict in map(type, chunk):
         # encoded now, under the take lock: a print still running may grow its
         # output event until it is taken (output.py)
@@ -375,33 +383,19 @@ def _take(final=False):
 
 def _upto_late(n):
     """How many of the first n queued lines can be taken: up to the first place of
-    a line not written yet (Writer: ``late``). Called under the take lock."""
-    kinds = list(map(type, OUT[:n]))
-    i = 0
-    while True:
+    a line not written yet (``late``). Called under the take lock."""
+    now = _now()
+    for ln in list(LATE):
+        if ln.line is not None:
+            continue
+        if now - ln.ts >= LATE_MAX_NS:
+            fill(ln, "")  # abandoned: dropped (never written late)
+            continue
         try:
-            i = kinds.index(Late, i)
+            n = OUT.index(ln, 0, n)
         except ValueError:
-            return n
-        ln = OUT[i]
-        if ln.line is None:
-            if _now() - ln.ts < LATE_MAX_NS:
-                return i
-            ln.line = ""  # abandoned (a fill() from now on is lost, never late)
-        i += 1
-
-
-def _taken_late(chunk):
-    """The filled places in a taken chunk: their lines, in place."""
-    for i, x in enumerate(chunk):
-        if type(x) is Late:
-            chunk[i] = x.line
-            try:
-                LATE.remove(x)
-            except ValueError:
-                pass
-    if "" in chunk:
-        chunk[:] = [x for x in chunk if x]
+            pass
+    return n
 
 
 # Bytes per write. A flush is written in pieces of about this size, never joined
@@ -452,6 +446,8 @@ def _ts_of(ln):
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
+        for ln in LATE:
+            ln.line = ""  # (its greenlet resumes in the parent)
         del LATE[:]
         for ln in PEND:
             ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
