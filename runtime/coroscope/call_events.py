@@ -16,7 +16,8 @@ Not seen: a call site whose first callable was not watched and whose later ones
 are (``f()`` where ``f`` is sometimes ``time.sleep``), code the import system
 does not load (``exec`` of text; a spawned child's main module, which runpy
 runs), and anything on Python < 3.12 (no CALL event
-there, and a profile function would cost on every call)."""
+there, and a profile function would cost on every call: site_scan.py watches
+the time.sleep and gevent call sites there through the settrace hook)."""
 
 import sys
 from types import FunctionType, MethodType

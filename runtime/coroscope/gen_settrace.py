@@ -5,7 +5,7 @@ not replaced. Installed only when loaded code needs it (gen_watch.scan_code)."""
 
 import sys
 
-from . import audit, core, gen_lanes, state
+from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
 from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
@@ -32,7 +32,8 @@ _exc = {}  # id(frame) -> exception seen propagating in a traced frame
 
 def _trace(frame, event, arg):
     """Global trace function: 'call' of every Python frame; returns a local
-    tracer (no line events) only for the frames of user generators."""
+    tracer (no line events) only for the frames of user generators, and one
+    with line events for frames of code that calls time.sleep (site_scan)."""
     # At the program's recursion limit a call in here (even id() or dict.get) fails
     # with " while calling a Python object": swallowed, so the program's own next
     # call fails as plain Python's does, with its message (issue 14).
@@ -40,9 +41,11 @@ def _trace(frame, event, arg):
         code = frame.f_code
         w = wanted.get(id(code))
         if w is None:
-            w = want_code(code)
+            w = _decide(code)
         if not w:
             return None
+        if w is not True and not w.gen:
+            return _site_frame(frame, w)
         thrown = None
         i = frame.f_lasti
         if i >= 0:
@@ -60,6 +63,8 @@ def _trace(frame, event, arg):
                     if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
                         try:
                             if fast_resume(lane, frame, caller, i):
+                                if w is not True:
+                                    return _site_frame(frame, w)
                                 frame.f_trace_lines = False
                                 return _local
                         except RecursionError:
@@ -67,12 +72,56 @@ def _trace(frame, event, arg):
                         except Exception as e:
                             core.internal_error("generator resume", e)
         on_enter(frame, code, thrown)
+        if w is not True:
+            return _site_frame(frame, w)
         if id(frame) in frames:
             frame.f_trace_lines = False
             return _local
         return None
     except RecursionError:
         return None
+
+
+def _decide(code):
+    """A code object's first call: are its frames lanes (want_code), and does it
+    call time.sleep (site_scan: then `wanted` keeps its Sites, truthy, instead of
+    the bool, so other frames pay nothing more)?"""
+    w = want_code(code)
+    if site_scan.might_sleep(code) and core.is_user_code(code):
+        s = site_scan.sites_of(code)
+        if s is not None:
+            s.gen = w
+            wanted[id(code)] = s
+            return s
+    return w
+
+
+def _site_frame(frame, s):
+    """A frame of code with time.sleep sites (or a signal handler's): its local
+    tracer sees lines (and, on a site's line, opcodes); a generator's frame is
+    also a lane as usual (its return and exception events go on to _local)."""
+    frame.f_trace_lines = True
+    t = s.tracer
+    if t is None:
+        t = site_scan.tracer_for(s, _gen_local)
+    return t
+
+
+def _gen_local():
+    return _local  # (read at each use: frame_locals may have wrapped it)
+
+
+def line_watch(code, on_line):
+    """signals.py: on_line(frame) on each line the program's signal handler
+    runs (its frames get the sleep sites' local tracer, with no sites maybe)."""
+    s = wanted.get(id(code))
+    if not isinstance(s, site_scan.Sites):
+        s = site_scan.sites_of(code) or site_scan.Sites(frozenset(), {})
+        s.gen = want_code(code)
+    s.on_line = on_line
+    s.tracer = None
+    wanted[id(code)] = s
+    hook_frames()
 
 
 def _throw_seen(frame, exc):
@@ -274,15 +323,31 @@ def _trace_chain(frame, event, arg):
     if lu is None:
         return mine
     frame.f_trace_lines = True
-    return _both(lu)
+    return _both(lu, mine)
 
 
-def _both(lu):
-    """A frame both tracers watch: the runtime's sees return/exception, the
-    program's every event, and its answer decides its own next tracer."""
+def _both(lu, mine):
+    """A frame both tracers watch: the runtime's sees return/exception (a frame
+    with time.sleep sites: every event), the program's every event but the
+    opcode events the runtime turned on for a sleep site, and its answer decides
+    its own next tracer."""
+    sites = mine is not _local
+    owned = site_scan.owned
 
     def local(frame, event, arg):
         nonlocal lu
+        if sites:
+            # the program's tracer first, with the opcode flag as it left it: on
+            # a new line the runtime's own flag is dropped, the program may turn it
+            # on (then its opcode events are its), and the runtime's turns it on
+            # for a sleep site's line otherwise (then they are the runtime's only)
+            if event == "line" and id(frame) in owned:
+                owned.discard(id(frame))
+                frame.f_trace_opcodes = False
+            if lu is not None and not (event == "opcode" and id(frame) in owned):
+                lu = lu(frame, event, arg)
+            mine(frame, event, arg)
+            return local
         if event == "return" or event == "exception":
             _local(frame, event, arg)
         if lu is not None:

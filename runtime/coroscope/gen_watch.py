@@ -7,7 +7,7 @@ PY_START, and code that can make code (exec, compile) the global one."""
 import sys
 from types import CodeType
 
-from . import call_events, core, gen_lanes, gen_monitoring
+from . import call_events, core, gen_lanes, gen_monitoring, site_scan
 from .core import is_user_code
 from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, wanted
 from .gen_settrace import HOOKED, hook_frames
@@ -60,6 +60,8 @@ def scan_code(code):
         need, corou = _scan(code, names)
         if need or (corou and not ("asyncio" in names or ASYNCIO[0])) or not names.isdisjoint(_MAKES_CODE):
             hook_frames()
+        elif site_scan.watched(names) and site_scan.any_sites(code):
+            hook_frames()  # (its time.sleep / gevent primitive calls are seen through the same hook: site_scan.py)
     except Exception as e:
         core.internal_error("scan", e)
 

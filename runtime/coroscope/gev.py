@@ -338,7 +338,7 @@ def _wake(t, g, w, reason):
 
 # --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: call_events.py
 # sees the program's q.put() / ev.set() / ar.set() / sem.release() / `with sem:`
-# call sites without wrapping anything)
+# call sites without wrapping anything; 3.11: site_scan.py, but `with sem:`)
 
 _notes = {}  # id(primitive) -> [(ts, cause, lane, file, line)], the calls that may wake its waiters
 
@@ -385,9 +385,11 @@ _WATCH = (
 
 
 def _watch_calls():
-    from . import call_events, imports
+    from . import call_events, gen_lanes, imports, site_scan
 
-    if not call_events.available():
+    # (< 3.12: the call sites site_scan.py finds, on a receiver held by a plain name)
+    sites = not call_events.available()
+    if sites and gen_lanes.capture != "settrace":
         return
     done = set()
 
@@ -398,7 +400,11 @@ def _watch_calls():
                 fn = getattr(cls, mn, None) if cls is not None else None
                 if fn is not None and id(fn) not in done:
                     done.add(id(fn))
-                    call_events.watch(fn, _noter(cause))
+                    if sites:
+                        if mn in site_scan.RECV_METHODS:
+                            site_scan.watch_method(cls, mn, _noter(cause))
+                    else:
+                        call_events.watch(fn, _noter(cause))
 
     for modname, classes, methods in _WATCH:
         imports.when_imported(modname, lambda m, c=classes, ms=methods: watch_in(m, c, ms))

@@ -42,8 +42,8 @@ def _last_line(code):
     return last
 
 
-# Python 3.12+: the last line each thread ran in a program's signal handler (a local
-# sys.monitoring LINE event on the handler's code only), so a time.sleep that raised
+# The last line each thread ran in a program's signal handler (3.12+: a local
+# sys.monitoring LINE event on the handler's code only; < 3.12: its frames' local trace function), so a time.sleep that raised
 # (sleeps.py) can name the handler whose exception ended it: a handler runs between
 # the sleep's start and its raise only when it interrupted that sleep
 _ran = {}  # thread ident -> (file, line)
@@ -58,7 +58,15 @@ def _watch_lines(code):
     from . import call_events
 
     tool = call_events.TOOL
-    if tool is None or id(code) in _lined:
+    if id(code) in _lined:
+        return
+    if tool is None:
+        # < 3.12: the settrace back-end's local tracer of the handler's frames (site_scan.py)
+        from . import gen_lanes, gen_settrace
+
+        if gen_lanes.capture == "settrace":
+            _lined.add(id(code))
+            gen_settrace.line_watch(code, lambda frame: _line(frame.f_code, frame.f_lineno))
         return
     mon = sys.monitoring
     LINE = mon.events.LINE

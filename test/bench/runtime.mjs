@@ -27,6 +27,7 @@ const WORKLOADS = [
   ['gevent sockets on loopback', 'gevent_sockets.py', 'gevent'],
   ['asyncio realistic mix', 'asyncio_mix.py', ''],
   ['asyncio streams on loopback', 'asyncio_streams.py', ''],
+  ['threads: sleep between work 4x100', 'threads_sleep.py', ''],
 ];
 // BENCH_ONLY=gen,3.14 keeps the workloads and interpreters whose names contain one of the words.
 // BENCH_LOCALS=1 adds a third variant, traced with --locals (issue 18), interleaved with the other two.

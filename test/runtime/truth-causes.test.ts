@@ -98,7 +98,7 @@ for (const py of GREENLET_PYTHONS) {
       }
     });
 
-    it('put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: not seen)', () => {
+    it('put/set/AsyncResult.set/release name the greenlet and line that did it (3.12+: sys.monitoring CALL; 3.11: the call sites site_scan.py finds)', () => {
       for (const [name, byLine] of [
         ['getter', 49],
         ['waiter', 50],
@@ -106,9 +106,7 @@ for (const py of GREENLET_PYTHONS) {
         ['locker', 51],
       ] as const) {
         const { w } = one(name);
-        if (py.minor >= 12) assert.deepEqual([w.by, w.byFile?.endsWith('truth_gevent_causes.py'), w.byLine], ['1', true, byLine], name);
-        // 3.11 has no CALL event and gevent's compiled primitives cannot be wrapped: the cause without who
-        else assert.deepEqual([w.by, w.byLine], [undefined, undefined], name);
+        assert.deepEqual([w.by, w.byFile?.endsWith('truth_gevent_causes.py'), w.byLine], ['1', true, byLine], name);
       }
     });
 
@@ -188,20 +186,15 @@ for (const py of PYTHONS) {
       const j = wakesOf(r.events, '1').find((x) => x.detail === 'join waiter')!;
       assert.deepEqual([j.cause, j.signal], ['done', undefined]);
       // time.sleep in the main thread ended by SIGALRM's handler raising: the wake names the signal and the handler's
-      // line; a handler that returns lets the sleep go on, which then ends by its timer. (3.11 records no time.sleep:
-      // docs/architecture.md, call_events.py)
+      // line; a handler that returns lets the sleep go on, which then ends by its timer (3.12+: call_events.py;
+      // 3.11: site_scan.py, the handler's lines through its local tracer)
       const sleeps = wakesOf(r.events, '1')
         .filter((x) => x.on === 'timer')
         .map((x) => [x.detail, x.cause, x.signal, x.byLine]);
-      assert.deepEqual(
-        sleeps,
-        py.minor >= 12
-          ? [
-              ['30 s', 'signal', 'SIGALRM', 62],
-              ['0.1 s', 'timer', undefined, undefined],
-            ]
-          : [],
-      );
+      assert.deepEqual(sleeps, [
+        ['30 s', 'signal', 'SIGALRM', 62],
+        ['0.1 s', 'timer', undefined, undefined],
+      ]);
     });
   });
 }
