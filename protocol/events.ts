@@ -150,6 +150,8 @@ export interface SwitchEvent {
   frame?: string;
   /** `value` is the tuple of positional arguments of a call such as `g.switch(2, 3)`: draw it as `(2, 3)` arguments. */
   args?: boolean;
+  /** On a `return` within one lane (`from` = `to`): the delegated generator/coroutine that returned (`inner`), not the lane. */
+  delegate?: string;
 }
 
 export interface EndEvent {
@@ -549,7 +551,8 @@ export function validateEvent(raw: unknown): TraceLine | string {
       return o as unknown as TaskEvent;
     case 'switch':
       if (!str('from') || !str('to') || !str('reason')) return 'switch: needs from, to, reason';
-      if (!optStr('value') || !optStr('toFile') || !optNum('toLine') || !optNum('depth') || !optStr('frame')) return 'switch: bad optional field';
+      if (!optStr('value') || !optStr('toFile') || !optNum('toLine') || !optNum('depth') || !optStr('frame') || !optStr('delegate'))
+        return 'switch: bad optional field';
       return o as unknown as SwitchEvent;
     case 'end':
       if (!str('task') || !str('outcome') || !optStr('value') || !optStr('waits')) return 'end: needs task, outcome';

@@ -12,6 +12,7 @@
 // If the folded diagram is still too big, it is cut after the last item that
 // fits and a Note gives the number of switches left out.
 
+import { delegateReturn } from './delegation';
 import { TYPE, type TraceStore } from './store';
 
 export interface MermaidOptions {
@@ -47,6 +48,8 @@ interface Edge {
   first: string | undefined;
   last: string | undefined;
   varies: boolean;
+  /** A delegate's return within one lane (trace/delegation.ts): a note `inner returned 'x' to outer`, not an arrow. */
+  sub?: { returner: string; delegator: string };
 }
 interface Loop {
   kind: 'loop';
@@ -133,8 +136,11 @@ export class MermaidEdges {
       if (type === TYPE.switch) {
         const from = store.a(i),
           to = store.b(i),
-          reason = store.reason(i),
           value = store.value(i);
+        const d = from === to ? delegateReturn(store, i) : undefined;
+        const sub = d ? { returner: d.returner ?? 'a delegate', delegator: d.delegator ?? store.tasks[from]?.name ?? '' } : undefined;
+        // (a delegate's return folds only with returns of the same delegate to the same delegator)
+        const reason = sub ? `return\u0000${sub.returner}\u0000${sub.delegator}` : store.reason(i);
         this.take({
           kind: 'edge',
           what: 'switch',
@@ -146,6 +152,7 @@ export class MermaidEdges {
           first: value,
           last: value,
           varies: false,
+          sub,
         });
       } else if (type === TYPE.send) {
         const msg = store.num(i);
@@ -393,6 +400,12 @@ function render(
       let text = e.first === undefined ? e.reason : `${e.reason}: ${e.first}`;
       if (e.varies) text += ` … ${e.last ?? ''}`;
       return `${alias(e.from)}--)${alias(e.to)}: ${mermaidText(text, o.maxLabel * (e.varies ? 2 : 1))}`;
+    }
+    if (e.sub) {
+      // The lane goes on running: a note over it, not an arrow (an arrow back into itself read as the lane returning).
+      let text = `${e.sub.returner} returned ${e.first ?? 'None'}`;
+      if (e.varies) text += ` … ${e.last ?? 'None'}`;
+      return `Note over ${alias(e.from)}: ${mermaidText(`${text} to ${e.sub.delegator}`, o.maxLabel * (e.varies ? 2 : 1))}`;
     }
     const arrow = BACK_REASONS.has(e.reason) ? '-->>' : '->>';
     let text = e.first === undefined ? e.reason : `${e.reason} ${e.first}`;

@@ -12,6 +12,7 @@
 // are microseconds (float) since the trace start.
 
 import type { SwitchEvent } from '../protocol/events';
+import { delegateReturn } from './delegation';
 import { TYPE, type TraceStore } from './store';
 
 export interface ChromeTraceEvent {
@@ -146,7 +147,11 @@ export class PerfettoStream {
         case TYPE.switch: {
           const b = store.b(i);
           const reason = store.reason(i);
-          const name = label(reason, value);
+          // A delegate's return within a lane names who returned to whom (trace/delegation.ts): the lane goes on.
+          const sub = a === b ? delegateReturn(store, i) : undefined;
+          const name = sub
+            ? `${label(`${sub.returner ?? 'a delegate'} returned`, value ?? 'None')} to ${sub.delegator ?? store.tasks[a]?.name ?? ''}`
+            : label(reason, value);
           // Who and why are in the tracks and the name; args carry what is not.
           const args: Record<string, string | number> = {};
           if (value !== undefined) args.value = value;

@@ -7,8 +7,8 @@ import type { DiagramSummary, RunState } from '../protocol/messages';
 import { TraceStore } from '../trace/store';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
-import { CanvasPainter } from './paint';
-import { type Geometry, HEADER_H, GUTTER_W, draw, foldLabel, resetPairs, type View } from './render';
+import { FramePicture } from './frame-picture';
+import { type Geometry, HEADER_H, GUTTER_W, foldLabel, resetPairs, type View } from './render';
 import { readTheme, type Theme } from './theme';
 import { EventTable } from './table';
 import { MINIMAP_W, drawMinimap } from './minimap';
@@ -75,6 +75,8 @@ export class App implements AppSurface {
   readonly detailsPane: DetailsPane;
   private readonly tablePane: HTMLDivElement;
   private readonly emptyEl: HTMLDivElement;
+  /** The frames' content layer kept while the view stays the same (frame-picture.ts). */
+  readonly picture = new FramePicture();
   /** Frame times of the last draws (ms), for the benchmark. */
   readonly drawTimes: number[] = [];
   /** The step cursor, its controls and the Tasks pane. */
@@ -257,7 +259,10 @@ export class App implements AppSurface {
     });
     // Canvas text needs the icon font loaded before the first draw that uses it.
     document.fonts?.load('16px codicon').then(
-      () => this.scheduleRender(),
+      () => {
+        this.picture.invalidate();
+        this.scheduleRender();
+      },
       () => undefined,
     );
     if (this.query) this.applyQuery(false);
@@ -635,7 +640,7 @@ export class App implements AppSurface {
     clampView(this);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const g = this.geometry();
-    const rows = draw(new CanvasPainter(this.ctx), g, this.theme);
+    const rows = this.picture.frame(this.ctx, g, this.theme, w, h, dpr);
     const inView = rows.filter((r) => r.y >= HEADER_H && r.y <= h);
     this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawMinimap(

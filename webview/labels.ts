@@ -2,6 +2,7 @@
 // notes, marks, and the plain-text details of the tooltip and table. Pure
 // functions of the store: no DOM. Values are Python reprs and are shown as-is.
 
+import { delegateReturn as delegateReturnOf } from '../trace/delegation';
 import type { TraceStore } from '../trace/store';
 
 /** Longest label drawn; the tooltip and table carry the full value. */
@@ -10,13 +11,14 @@ export const LABEL_MAX = 80;
 const GEN_KINDS = new Set(['generator', 'coroutine', 'async-generator']);
 
 /**
- * A label's text shortened to `max` characters, one line. The cut is in the middle: neighbours often share a prefix
- * (`GET: http://127.0.0.1:4434/…`, `<Greenlet at 0x7f…: f(1)>`, `gather: [None, …, RuntimeError(…)]`) and differ at
- * the end, so the tail is kept.
+ * A label's text shortened to `max` characters, one line, by the rule of `shorten`: the words that say what happened
+ * and an exception's type stay whole; a value is cut in the middle (neighbours often share a prefix:
+ * `GET: http://127.0.0.1:4434/…`, `<Greenlet at 0x7f…: f(1)>`, `gather: [None, …, RuntimeError(…)]`, and differ at
+ * the end, so the tail is kept), an exception's message at its end.
  */
 export function clip(s: string, max = LABEL_MAX): string {
   const one = s.replace(/\s*\n\s*/g, ' ⏎ ');
-  return one.length > max ? middle(one, max) : one;
+  return one.length > max ? shorten(one, (t) => t.length <= max) : one;
 }
 
 /** `text` cut to `n` characters with `…` in the middle: 40 % head, the rest tail. */
@@ -27,6 +29,97 @@ export function middle(text: string, n: number): string {
   const head = Math.max(1, Math.ceil(keep * 0.4));
   const tail = keep - head;
   return text.slice(0, head) + '…' + (tail > 0 ? text.slice(text.length - tail) : '');
+}
+
+/**
+ * A label in the parts a shortening must respect: `head` and `tail` are never cut, `body` may be (`end`: its start
+ * kept, an exception's message; `middle`: a value, whose tail tells neighbours apart). `bare`: the same without the
+ * verb (`RuntimeError(…)` for `raised RuntimeError('bad fetch')`), the last resort before drawing no words.
+ */
+export interface LabelParts {
+  head: string;
+  body: string;
+  tail: string;
+  cut: 'end' | 'middle';
+  /** The last resort that still says what distinguishes the label: an exception's type and brackets without the verb. */
+  bare?: string;
+}
+
+// The verbs labels put before a value (`fullLabel`, `switchLabel`); those ending in `(` close with `)`.
+const RAISE_VERB = /^(raised |raise |throw\(|killed \()/;
+const VALUE_VERB =
+  /^(returned |return |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
+// An exception as the runtimes write it: its repr `RuntimeError('bad fetch')` (generators; asyncio from issue 16) or
+// `RuntimeError: bad fetch` (older asyncio traces). The type may be dotted (`concurrent.futures.TimeoutError`).
+const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;
+const EXC_TEXT = /^([A-Za-z_][\w.]*): ([\s\S]*)$/;
+const EXC_NAME = /(Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Group)$/;
+
+// `inner returned 'numbers done' to outer` (delegateReturn): who returned and to whom stay whole.
+const DELEGATE_RETURN = /^((?:a delegate|[\w.<>]+) returned )([\s\S]*)( to [^'"]+)$/;
+
+/** How `text` may be shortened (see LabelParts). */
+export function labelParts(text: string): LabelParts {
+  const dr = DELEGATE_RETURN.exec(text);
+  if (dr) return { head: dr[1], body: dr[2], tail: dr[3], cut: 'middle', bare: `${dr[1]}…` };
+  const raise = RAISE_VERB.exec(text);
+  const verbM = raise ?? VALUE_VERB.exec(text);
+  const verb = verbM ? verbM[1] : '';
+  const close = verb.endsWith('(') && text.endsWith(')') ? ')' : '';
+  const value = text.slice(verb.length, text.length - close.length);
+  const exc = EXC_REPR.exec(value) ?? EXC_TEXT.exec(value);
+  // After `raise`/`throw(` the value is an exception whatever its name; elsewhere only a name that reads as one.
+  if (exc && (raise || EXC_NAME.test(exc[1].split('.').pop() ?? ''))) {
+    const type = exc[1];
+    const msg = exc[2];
+    if (value.startsWith(`${type}(`)) {
+      // `('bad fetch')`: the quotes stay around what is left of the message.
+      const q = msg.length >= 2 && (msg[0] === "'" || msg[0] === '"') && msg[msg.length - 1] === msg[0] ? msg[0] : '';
+      return {
+        head: `${verb}${type}(${q}`,
+        body: q ? msg.slice(1, -1) : msg,
+        tail: `${q})${close}`,
+        cut: 'end',
+        bare: msg ? `${type}(…)` : `${type}()`,
+      };
+    }
+    return { head: `${verb}${type}: `, body: msg, tail: close, cut: 'end', bare: type };
+  }
+  return { head: verb, body: value, tail: close, cut: 'middle' };
+}
+
+/**
+ * The longest form of `text` that `fits`, shortened only as far as needed and never through the part that tells it
+ * from its neighbours: the verb and an exception's type are kept whole (`raised RuntimeError('bad f…')`, never
+ * `raised Run…rror: bad fetch`); if even the verb and type with `…` do not fit, the type alone (`RuntimeError(…)`),
+ * else nothing. A label with no such parts is cut in the middle. '' when nothing fits.
+ */
+export function shorten(text: string, fits: (s: string) => boolean): string {
+  if (fits(text)) return text;
+  const p = labelParts(text);
+  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middle(p.body, n + 1)) + p.tail;
+  if (p.head || p.tail) {
+    // The longest body (n of its characters kept) that fits; n = 0 is the bare `…`.
+    if (p.body && fits(make(0))) {
+      let lo = 0,
+        hi = p.body.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (fits(make(mid))) lo = mid;
+        else hi = mid - 1;
+      }
+      return make(lo);
+    }
+    if (p.bare !== undefined) return fits(p.bare) ? p.bare : '';
+  }
+  let lo = 0,
+    hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (fits(middle(text, mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo <= 1 ? '' : middle(text, lo);
 }
 
 /** `(2, 3)` as the arguments of a call: `switch(2, 3)`; a one-tuple `(2,)` → `switch(2)`. */
@@ -240,13 +333,26 @@ export function firstRun(store: TraceStore, lane: number): boolean {
   return lane >= 0 && store.tasks[lane]?.site === 'first-run';
 }
 
+/**
+ * A delegate's `return` within its lane in names (trace/delegation.ts): `inner` returned to `outer` (the delegating
+ * frame, else the lane's display name). Undefined for any other event.
+ */
+export function delegateReturn(store: TraceStore, i: number): { returner: string; delegator: string } | undefined {
+  const r = delegateReturnOf(store, i);
+  if (!r) return undefined;
+  return { returner: r.returner ?? 'a delegate', delegator: r.delegator ?? laneName(store, store.a(i)) };
+}
+
 /** Full label of event i (unclipped). */
 export function fullLabel(store: TraceStore, i: number): string {
   const v = store.value(i);
   const r = store.reason(i);
   switch (store.type(i)) {
-    case 'switch':
+    case 'switch': {
+      const dr = delegateReturn(store, i);
+      if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
       return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
+    }
     case 'task':
       // A `first-run` site is where the runtime first saw the task run, not the call that made it (docs/protocol.md
       // `site`): calling that row "create" would teach a creation that happened elsewhere.
@@ -380,7 +486,10 @@ export function details(store: TraceStore, i: number, full = false): string {
   const lines: string[] = [fullLabel(store, i)];
   const a = store.a(i),
     b = store.b(i);
-  if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
+  const dr = delegateReturn(store, i);
+  // A delegate's return stays in its lane, which goes on running: not "outer → outer (return)".
+  if (dr) lines.push(`${dr.returner} → ${dr.delegator}  (yield from / await returned, in lane ${laneName(store, a)}, which goes on running)`);
+  else if (type === 'switch') lines.push(`${laneName(store, a)} → ${laneName(store, b)}  (${store.reason(i)})`);
   else if (a >= 0) lines.push(`${type} · ${laneName(store, a)}`);
   else lines.push(type);
   lines.push(`at +${formatDuration(store.rel(i))} (ts ${store.ts(i)} ns) · event #${i}`);

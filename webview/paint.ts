@@ -26,9 +26,24 @@ export interface Painter {
 
 export type PaintTag = 'label' | 'marker' | 'glyph';
 
+/** A rectangle lines are cut to before they are stroked: the canvas, or the current clip. */
+interface Cull {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 export class CanvasPainter implements Painter {
-  constructor(readonly ctx: CanvasRenderingContext2D) {
+  /** The clip rectangles in force (the canvas first); a line is stroked only where it can show. */
+  private readonly culls: Cull[];
+  constructor(
+    readonly ctx: CanvasRenderingContext2D,
+    width = Number.POSITIVE_INFINITY,
+    height = Number.POSITIVE_INFINITY,
+  ) {
     ctx.textBaseline = 'middle';
+    this.culls = [{ x0: 0, y0: 0, x1: width, y1: height }];
   }
   setFont(font: string): void {
     this.ctx.font = font;
@@ -60,13 +75,45 @@ export class CanvasPainter implements Painter {
     }
   }
   line(x1: number, y1: number, x2: number, y2: number, color: string, width = 1, dash?: number[]): void {
+    // Only the part of the line that can show is stroked: a dashed create arrow to a lane 30,000 px off screen was
+    // thousands of dashes for the rasterizer (most of a Time-at-Fit frame's raster). The dash keeps its phase.
+    const cut = clipSegment(x1, y1, x2, y2, this.culls[this.culls.length - 1], width + 1);
+    if (!cut) return;
     const c = this.ctx;
+    if (dash?.length && (x1 === x2 || y1 === y2)) {
+      // A dashed line along an axis (lifelines, a loop's waiting bar, a create arrow) is one fill with a repeating
+      // tile of the dash: Skia strokes a dashed line as one segment per dash, which at Fit was most of the raster.
+      const len = Math.hypot(x2 - x1, y2 - y1);
+      const a = cut[0] * len,
+        b = cut[1] * len;
+      const pat = dashPattern(c, dash, color, x1 === x2);
+      if (pat) {
+        const dir = x1 === x2 ? Math.sign(y2 - y1) || 1 : Math.sign(x2 - x1) || 1;
+        // the tile's origin on the line's start, so the dashes fall where the stroke put them
+        pat.setTransform(x1 === x2 ? new DOMMatrix([1, 0, 0, dir, x1, y1]) : new DOMMatrix([dir, 0, 0, 1, x1, y1]));
+        c.fillStyle = pat;
+        // (the tile is sampled, not scaled: nearest is exact and cheaper than filtering it)
+        c.imageSmoothingEnabled = false;
+        if (x1 === x2) {
+          const ya = y1 + dir * a,
+            yb = y1 + dir * b;
+          c.fillRect(x1 - width / 2, Math.min(ya, yb), width, Math.abs(yb - ya));
+        } else {
+          const xa = x1 + dir * a,
+            xb = x1 + dir * b;
+          c.fillRect(Math.min(xa, xb), y1 - width / 2, Math.abs(xb - xa), width);
+        }
+        c.imageSmoothingEnabled = true;
+        return;
+      }
+    }
     c.beginPath();
-    c.moveTo(x1, y1);
-    c.lineTo(x2, y2);
+    c.moveTo(x1 + (x2 - x1) * cut[0], y1 + (y2 - y1) * cut[0]);
+    c.lineTo(x1 + (x2 - x1) * cut[1], y1 + (y2 - y1) * cut[1]);
     c.strokeStyle = color;
     c.lineWidth = width;
     c.setLineDash(dash ?? []);
+    c.lineDashOffset = dash?.length ? cut[0] * Math.hypot(x2 - x1, y2 - y1) : 0;
     c.stroke();
   }
   poly(points: number[], color: string): void {
@@ -84,15 +131,74 @@ export class CanvasPainter implements Painter {
     this.ctx.fillText(text, x, y);
   }
   clip(x: number, y: number, w: number, h: number): void {
+    const o = this.culls[this.culls.length - 1];
+    this.culls.push({ x0: Math.max(o.x0, x), y0: Math.max(o.y0, y), x1: Math.min(o.x1, x + w), y1: Math.min(o.y1, y + h) });
     this.ctx.save();
     this.ctx.beginPath();
     this.ctx.rect(x, y, w, h);
     this.ctx.clip();
   }
   unclip(): void {
+    if (this.culls.length > 1) this.culls.pop();
     this.ctx.restore();
   }
   tag(): void {}
+}
+
+/** Dash tiles by colour, pattern and direction (a handful per theme). */
+const patterns = new Map<string, CanvasPattern | null>();
+
+/**
+ * A repeating tile of `dash` in `color` along y (`vertical`) or x: one period long, one pixel across (stretched to
+ * the line's width by the fill); its origin is the start of the first dash.
+ */
+function dashPattern(ctx: CanvasRenderingContext2D, dash: number[], color: string, vertical: boolean): CanvasPattern | null {
+  const k = `${color}|${dash.join(',')}|${vertical ? 'v' : 'h'}`;
+  let pat = patterns.get(k);
+  if (pat !== undefined) return pat;
+  const segs = dash.length % 2 ? [...dash, ...dash] : dash;
+  const period = segs.reduce((x, y) => x + y, 0);
+  pat = null;
+  if (period > 0 && Number.isInteger(period) && segs.every(Number.isInteger) && typeof document !== 'undefined') {
+    // (in CSS px: the context's transform scales the tile with the lines, as it does a stroke)
+    const tile = document.createElement('canvas');
+    tile.width = vertical ? 1 : period;
+    tile.height = vertical ? period : 1;
+    const t = tile.getContext('2d');
+    if (t) {
+      t.fillStyle = color;
+      for (let at = 0, j = 0; j < segs.length; at += segs[j], j++) if (j % 2 === 0) vertical ? t.fillRect(0, at, 1, segs[j]) : t.fillRect(at, 0, segs[j], 1);
+      pat = ctx.createPattern(tile, 'repeat');
+    }
+  }
+  if (patterns.size > 256) patterns.clear();
+  patterns.set(k, pat);
+  return pat;
+}
+
+/**
+ * The part [t0, t1] (0 = the start, 1 = the end) of the segment inside `r` grown by `pad` on every side
+ * (Liang–Barsky), or null when none of it is.
+ */
+export function clipSegment(x1: number, y1: number, x2: number, y2: number, r: Cull, pad: number): [number, number] | null {
+  let t0 = 0,
+    t1 = 1;
+  const dx = x2 - x1,
+    dy = y2 - y1;
+  const edge = (p: number, q: number): boolean => {
+    if (p === 0) return q >= 0;
+    const t = q / p;
+    if (p < 0) {
+      if (t > t1) return false;
+      if (t > t0) t0 = t;
+    } else {
+      if (t < t0) return false;
+      if (t < t1) t1 = t;
+    }
+    return true;
+  };
+  if (edge(-dx, x1 - (r.x0 - pad)) && edge(dx, r.x1 + pad - x1) && edge(-dy, y1 - (r.y0 - pad)) && edge(dy, r.y1 + pad - y1)) return [t0, t1];
+  return null;
 }
 
 export function xmlEscape(s: string): string {

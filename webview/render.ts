@@ -9,7 +9,7 @@ import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import { Placement, textBox, textH } from './placement';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, middle, switchLabel, type Category } from './labels';
+import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, shorten, switchLabel, type Category } from './labels';
 
 export const HEADER_H = 58;
 /** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
@@ -180,21 +180,22 @@ function catColor(t: Theme, c: Category): string {
 }
 
 /**
- * Fit text into maxW px, cut in the middle (`middle`): neighbours that share a prefix (URLs, reprs) keep the tail
- * that tells them apart. Names (`tail = false`) keep their start.
+ * Fit text into maxW px by the labels' rule (`shorten`): the verb and an exception's type stay whole, a value is cut
+ * in the middle (neighbours that share a prefix, URLs and reprs, keep the tail that tells them apart), an
+ * exception's message at its end. Names (`tail = false`) keep their start.
  */
 export function fit(p: Painter, text: string, maxW: number, tail = true): string {
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
-  const cut = (n: number) => (tail ? middle(text, n) : text.slice(0, n - 1) + '…');
+  if (tail) return shorten(text, (s) => p.measure(s) <= maxW);
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (p.measure(cut(mid)) <= maxW) lo = mid;
+    if (p.measure(text.slice(0, mid - 1) + '…') <= maxW) lo = mid;
     else hi = mid - 1;
   }
-  return lo <= 1 ? '' : cut(lo);
+  return lo <= 1 ? '' : text.slice(0, lo - 1) + '…';
 }
 
 /** The sender of a received message (matching `msg`), searched backwards a bounded distance. */
@@ -328,40 +329,48 @@ function laneStates(m: DiagramModel, events: number[], vl: number[]): Uint8Array
   return states;
 }
 
-export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
-  const m = g.model,
-    v = g.view,
-    s = m.store;
-  const W = g.width,
-    H = g.height;
-  const lanes = s.tasks.length;
-  p.fillRect(0, 0, W, H, t.bg);
-
-  // Visible lanes.
+/** The lanes at least partly in view, left to right. */
+function visibleLanes(g: Geometry): number[] {
+  const v = g.view;
   const vl: number[] = [];
-  for (let l = 0; l < lanes; l++) {
+  for (let l = 0; l < g.laneWidth.length; l++) {
     const x0 = GUTTER_W - v.left + g.laneLeft[l];
-    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= W) vl.push(l);
+    if (g.laneWidth[l] > 0 && x0 + g.laneWidth[l] >= GUTTER_W && x0 <= g.width) vl.push(l);
   }
+  return vl;
+}
+
+/** The whole picture (the SVG/PNG export, and a frame whose static layer is not kept): `drawUnder`, `drawBands`, `drawContent`. */
+export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
   const rows = g.visibleRows();
-  const bodyTop = HEADER_H,
-    bodyBot = H;
-  const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
+  drawUnder(p, g, t);
+  drawBands(p, g, t, rows);
+  drawContent(p, g, t, rows);
+  return rows;
+}
+
+/** What lies under the row bands: the background and every other lane's shade. */
+export function drawUnder(p: Painter, g: Geometry, t: Theme): void {
+  const v = g.view;
+  p.fillRect(0, 0, g.width, g.height, t.bg);
+  p.clip(GUTTER_W, HEADER_H, g.width - GUTTER_W, g.height - HEADER_H);
+  for (const l of visibleLanes(g)) if (l % 2 === 1) p.fillRect(GUTTER_W - v.left + g.laneLeft[l], HEADER_H, g.laneWidth[l], g.height - HEADER_H, t.laneBg);
+  p.unclip();
+}
+
+/**
+ * Row bands: highlight from the editor, search matches, selection, hover, folds. The only part of a frame that a
+ * hover, a selection or the step cursor changes: the app keeps the rest (`drawContent`) as a picture while the view
+ * and the data stay the same, and draws these between the two layers.
+ */
+export function drawBands(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+  const v = g.view,
+    s = g.model.store;
+  const W = g.width;
   const rowH = v.scale === 'steps' ? v.rowH : 18;
-  // Level of detail: rows closer than 2 px on average (Fit over a big trace) are a texture more than arrows to
-  // read, so their unlabelled arrows and marks are drawn as 1 px lines and small ticks (one fill each, no path to
-  // stroke), and a line that repeats the last one on the same pixel row is not drawn again.
-  const dense = rows.length * 2 > bodyBot - bodyTop;
-  const thin: ThinLine = { y: NaN, x0: 0, x1: 0, color: '' };
-
-  p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
-  for (let k = 0; k < vl.length; k++) {
-    if (vl[k] % 2 === 1) p.fillRect(GUTTER_W - v.left + g.laneLeft[vl[k]], bodyTop, g.laneWidth[vl[k]], bodyBot - bodyTop, t.laneBg);
-  }
-
-  // Row bands: highlight from the editor, search matches, selection, hover, folds.
+  p.clip(GUTTER_W, HEADER_H, W - GUTTER_W, g.height - HEADER_H);
   for (const row of rows) {
-    if (row.y < bodyTop - rowH || row.y > bodyBot + rowH) continue;
+    if (row.y < HEADER_H - rowH || row.y > g.height + rowH) continue;
     const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
     if (row.fold >= 0) {
       band(t.foldBg);
@@ -373,7 +382,29 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
     if (row.e === v.selected) band(t.selection);
     if (row.r === v.hoverRow) band(t.selection);
   }
+  p.unclip();
+}
 
+/** Everything above the row bands: lifelines, bars, arrows, marks, labels, gutter and lane headers. */
+export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+  const m = g.model,
+    v = g.view,
+    s = m.store;
+  const W = g.width,
+    H = g.height;
+  const lanes = s.tasks.length;
+  const vl = visibleLanes(g);
+  const bodyTop = HEADER_H,
+    bodyBot = H;
+  const labels = v.scale === 'steps' ? v.rowH >= 14 : true;
+  const rowH = v.scale === 'steps' ? v.rowH : 18;
+  // Level of detail: rows closer than 2 px on average (Fit over a big trace) are a texture more than arrows to
+  // read, so their unlabelled arrows and marks are drawn as 1 px lines and small ticks (one fill each, no path to
+  // stroke), and a line that repeats the last one on the same pixel row is not drawn again.
+  const dense = rows.length * 2 > bodyBot - bodyTop;
+  const thin: ThinLine = { y: NaN, x0: 0, x1: 0, color: '' };
+
+  p.clip(GUTTER_W, bodyTop, W - GUTTER_W, bodyBot - bodyTop);
   // Lifelines: from the lane's first event to its end.
   for (const l of vl) {
     const x = g.laneX(l);
@@ -570,11 +601,14 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
         const x = g.laneX(a);
         if (x < GUTTER_W - g.laneWidth[a] || x > W + g.laneWidth[a]) break; // out of view
         p.setFont(fontSmall);
-        const w = Math.min(g.laneWidth[a] - 8, p.measure(text) + 14);
-        if (room && !v.collapsed.has(a) && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
+        // The pill holds the words shortened by the labels' rule (an exception's type stays whole), sized to them;
+        // when not even the type fits, the lane's small end bar (the tooltip and details pane say the rest).
+        const shown = room && !v.collapsed.has(a) ? fit(p, text, g.laneWidth[a] - 18) : '';
+        const w = p.measure(shown) + 14;
+        if (shown && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
           p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
           p.tag('label');
-          p.text(fit(p, text, w - 10), x, y, color, 'center');
+          p.text(shown, x, y, color, 'center');
           p.tag(undefined);
         } else p.fillRect(x - 6, y - 1, 12, 3, color);
         p.setFont(fontLabel);
@@ -617,7 +651,6 @@ export function draw(p: Painter, g: Geometry, t: Theme): VisRow[] {
 
   drawGutter(p, g, t, rows, breaks);
   drawHeader(p, g, t, vl);
-  return rows;
 }
 
 function drawArrow(
@@ -641,10 +674,21 @@ function drawArrow(
     p.line(x1 + 24, y - 5, x1 + 24, y + 5, color, 1.5);
     p.line(x1 + 24, y + 5, x1 + inset + 4, y + 5, color, 1.5);
     p.poly([x1 + inset, y + 5, x1 + inset + 7, y + 1, x1 + inset + 7, y + 9], color);
-    const shown = text ? fit(p, text, g.view.laneW - 40) : '';
-    if (shown && taken.take(textBox(x1 + 28, y, p.measure(shown), 12, 'left')) >= 0) {
+    if (!text) return;
+    // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
+    // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
+    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32));
+    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8));
+    const places = [
+      { shown: right, x: x1 + 28, align: 'left' as const },
+      { shown: left, x: x1 - inset - 4, align: 'right' as const },
+    ].filter((c) => c.shown);
+    const at = taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), 12, c.align)));
+    if (at >= 0) {
+      const c = places[at];
+      p.fillRect(c.align === 'left' ? c.x - 2 : c.x - p.measure(c.shown) - 2, y - 6.5, p.measure(c.shown) + 4, 13, t.bg);
       p.tag('label');
-      p.text(shown, x1 + 28, y, color, 'left');
+      p.text(c.shown, c.x, y, color, c.align);
       p.tag(undefined);
     }
     return;

@@ -174,7 +174,7 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
     return s
 
 
-def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False, into=None):
+def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False, delegate=None, into=None):
     """``into``: the place queued for this line when its time was taken (writer.late)."""
     if state.W is None:
         return
@@ -191,6 +191,9 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
             s += ',"frame":' + _q(frame)
     if args:
         s += ',"args":true'
+    if delegate:
+        # the delegated generator/coroutine that returned (a `return` within the lane): readers name it, not the lane
+        s += ',"delegate":' + _q(delegate)
     if into is not None:
         _fill(into, s + "}\n")
         return

@@ -214,6 +214,7 @@ def on_leave(frame, code, how, val):
                     caller.f_lineno if caller is not None else None,
                     depth - 1,
                     _qualname(caller.f_code) if up is not None and depth > 1 else None,
+                    delegate=_qualname(code),
                 )
             return
         if mode == ASYNC:

@@ -141,6 +141,46 @@ function installFrameLoop(page: Page): Promise<void> {
   });
 }
 
+type Cdp = Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>;
+
+/**
+ * BENCH_TRACE=1: Chromium's own timeline (every process: the page's main thread, its compositor and raster
+ * threads, the display compositor) while a measured loop runs; the returned function stops it and sums the complete
+ * events' thread CPU time per thread and name, per frame (nested events count in their parents too), largest first.
+ */
+async function startTrace(cdp: Cdp): Promise<(frames: number) => Promise<string>> {
+  const evs: { name: string; ph: string; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
+  // (the protocol types trace events as string maps; Chromium's have numbers and objects too)
+  const onData = (e: { value: unknown[] }) => evs.push(...(e.value as typeof evs));
+  cdp.on('Tracing.dataCollected', onData);
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,viz,gpu,skia,disabled-by-default-skia,toplevel,benchmark,renderer.scheduler',
+    transferMode: 'ReportEvents',
+  });
+  return async (frames) => {
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await done;
+    cdp.off('Tracing.dataCollected', onData);
+    const threads = new Map<string, string>();
+    for (const e of evs) if (e.name === 'thread_name' && e.args?.name) threads.set(`${e.pid}:${e.tid}`, e.args.name);
+    const by = new Map<string, number>();
+    // The thread's CPU time in the event (`tdur`) where Chromium gives it: on a loaded machine wall time (`dur`)
+    // counts the time the thread waited for a core.
+    for (const e of evs) {
+      const d = e.tdur ?? e.dur;
+      if (e.ph !== 'X' || !d) continue;
+      const k = `${threads.get(`${e.pid}:${e.tid}`) ?? e.tid} ${e.name}`;
+      by.set(k, (by.get(k) ?? 0) + d / 1000 / frames);
+    }
+    return [...by]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30)
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join('; ');
+  };
+}
+
 async function main(): Promise<void> {
   const d = await openDiagram({ width: 1400, height: 900 });
   const page = d.page;
@@ -257,6 +297,7 @@ async function main(): Promise<void> {
   await installFrameLoop(page);
   for (const scale of ['time', 'steps'] as const) {
     const cpuFit = rendererCpu(d.profile, true);
+    const tracing = process.env.BENCH_TRACE === '1' ? await startTrace(cdp) : undefined;
     const fitFrames = await page.evaluate(async (sc) => {
       const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void } }).coroscope;
       app.setScale(sc);
@@ -272,9 +313,35 @@ async function main(): Promise<void> {
       app.setScale('steps');
       return { intervals, draws };
     }, scale);
+    const cpuPer = ((rendererCpu(d.profile, true) - cpuFit) * 1000) / fitFrames.draws.length;
     say(
-      `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuFit) * 1000) / fitFrames.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
+      `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(cpuPer)} ms/frame (load average ${loadAverage(2, 1)})`,
     );
+    if (tracing) say(`  ${scale} at Fit, Chromium's timeline per frame: ${await tracing(fitFrames.draws.length)}`);
+    // The same frames with the content drawn anew each time (the frame after a resize, a theme change, a new scale:
+    // the app keeps a frame's content as a picture only while the view stays the same, webview/frame-picture.ts).
+    const cpuNew = rendererCpu(d.profile, true);
+    const tracingNew = process.env.BENCH_TRACE === '1' ? await startTrace(cdp) : undefined;
+    const fresh = await page.evaluate(async (sc) => {
+      const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void; picture?: { invalidate(): void } } }).coroscope;
+      app.setScale(sc);
+      app.fit();
+      const draws: number[] = [];
+      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
+        if (k === 60) return false;
+        app.picture?.invalidate(); // (a base bundle without the picture draws every frame anew)
+        const t0 = performance.now();
+        app.render();
+        draws.push(performance.now() - t0);
+        return true;
+      });
+      app.setScale('steps');
+      return { intervals, draws };
+    }, scale);
+    say(
+      `${scale} scale at Fit, content drawn anew every frame (${fresh.draws.length} frames): frame interval ${fmt(stats(fresh.intervals))}; render ${fmt(stats(fresh.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuNew) * 1000) / fresh.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
+    );
+    if (tracingNew) say(`  ${scale} at Fit drawn anew, Chromium's timeline per frame: ${await tracingNew(fresh.draws.length)}`);
   }
   // BENCH_FIT_ONLY=1: only ready and Fit (an A/B of the Fit redraw, base vs branch, run after run).
   if (process.env.BENCH_FIT_ONLY) {

@@ -99,6 +99,12 @@ for (const py of PYTHONS) {
       const deep = switches(r.events).filter((s) => s.from === outer.id && s.depth === 1);
       assert.ok(deep.length >= 2 && deep.every((s) => s.frame === 'sub'));
       assert.deepEqual(deep.map((s) => s.value).slice(0, 2), ["'a'", "'hello'"]);
+      // sub() returning to outer is a switch within outer's lane that names sub as the one that returned (issue 17)
+      const within = switches(r.events).filter((s) => s.from === outer.id && s.to === outer.id);
+      assert.deepEqual(
+        within.map((s) => [s.reason, s.value, s.delegate, s.depth ?? 0]),
+        [['return', "'subret'", 'sub', 0]],
+      );
       const counter = tasks(r.events).find((t) => t.name === 'counter')!;
       assert.deepEqual(
         switches(r.events)

@@ -161,3 +161,52 @@ describe('mermaid export: threads and processes (issue 17)', () => {
     assert.ok(transfers.length <= pairs);
   });
 });
+
+describe('mermaid export: a delegate returning within its lane (issue 17)', () => {
+  // outer() delegates with `got = yield from inner()`; inner returns 'numbers done' to outer, which yields more.
+  const build = (named: boolean) =>
+    synthetic((push) => {
+      push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null });
+      push({ type: 'task', ts: 2, id: '2', kind: 'generator', name: 'outer', parent: '1' });
+      push({ type: 'switch', ts: 3, from: '1', to: '2', reason: 'start' });
+      push({ type: 'switch', ts: 4, from: '2', to: '1', reason: 'yield', value: '1', depth: 1, frame: 'inner' });
+      push({ type: 'switch', ts: 5, from: '1', to: '2', reason: 'resume', depth: 1, frame: 'inner' });
+      push({ type: 'switch', ts: 6, from: '2', to: '2', reason: 'return', value: "'numbers done'", ...(named ? { delegate: 'inner' } : {}) });
+      push({ type: 'switch', ts: 7, from: '2', to: '1', reason: 'yield', value: "'numbers done'" });
+      push({ type: 'switch', ts: 8, from: '1', to: '2', reason: 'resume' });
+      push({ type: 'switch', ts: 9, from: '2', to: '1', reason: 'return', value: 'None' });
+      push({ type: 'end', ts: 10, task: '2', outcome: 'return', value: 'None' });
+    });
+  for (const named of [true, false]) {
+    it(`reads "inner returned 'numbers done' to outer" as a note over outer, not outer returning (${named ? 'delegate field' : 'older trace: named from the frame it last ran'})`, async () => {
+      const r = toMermaid(build(named));
+      await parse(r.text);
+      const lines = r.text.trim().split('\n');
+      assert.ok(lines.includes("Note over t1: inner returned 'numbers done' to outer"), r.text);
+      // the only arrow that says outer returned is its own end, back to main
+      assert.deepEqual(
+        lines.filter((l) => /return/.test(l) && !l.startsWith('Note')),
+        ['t1-->>t0: return None'],
+      );
+      assert.ok(!lines.some((l) => /t1-->>t1/.test(l)), 'no arrow from outer to itself');
+      assert.equal(r.switches, 7);
+    });
+  }
+  it('a nested delegate returns to the delegator that is itself delegated (its frame), and folds only with its like', async () => {
+    const s = synthetic((push) => {
+      push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null });
+      push({ type: 'task', ts: 2, id: '2', kind: 'coroutine', name: 'outer', parent: '1' });
+      for (let k = 0; k < 3; k++) {
+        const t = 10 * k + 3;
+        push({ type: 'switch', ts: t, from: '1', to: '2', reason: k ? 'resume' : 'start' });
+        push({ type: 'switch', ts: t + 1, from: '2', to: '2', reason: 'return', value: 'None', depth: 1, frame: 'inner', delegate: 'tick' });
+        push({ type: 'switch', ts: t + 2, from: '2', to: '2', reason: 'return', value: `${k}`, delegate: 'inner' });
+        push({ type: 'switch', ts: t + 3, from: '2', to: '1', reason: 'yield', value: 'None' });
+      }
+    });
+    const r = toMermaid(s);
+    await parse(r.text);
+    assert.ok(r.text.includes('Note over t1: tick returned None to inner'), r.text);
+    assert.ok(r.text.includes('Note over t1: inner returned 0 to outer'), r.text);
+  });
+});

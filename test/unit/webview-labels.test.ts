@@ -1,7 +1,7 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details } from '../../webview/labels';
+import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details, shorten } from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
@@ -196,5 +196,95 @@ describe('display names (issue 17)', () => {
         .join('\n') + '\n',
     );
     assert.deepEqual(displayNames(s), ['main thread', 'event loop', 'task main()', 'worker #1', 'worker #2']);
+  });
+});
+
+describe('shortening keeps what distinguishes a label (issue 17)', () => {
+  // A width budget in characters stands for the pixels the canvas measures.
+  const within = (n: number) => (t: string) => t.length <= n;
+  it("an exception's type stays whole, its message is cut at its end: repr and old `Type: message` forms", () => {
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(29)), "raised RuntimeError('bad f…')");
+    assert.equal(shorten('raised RuntimeError: bad fetch', within(26)), 'raised RuntimeError: bad…');
+    assert.equal(shorten("raise ValueError('stop now')", within(24)), "raise ValueError('sto…')");
+    assert.equal(shorten("throw(ValueError('stop now'))", within(25)), "throw(ValueError('sto…'))");
+    // a dotted type and a message that is not a string
+    assert.equal(shorten('raised concurrent.futures.TimeoutError(2, 3)', within(42)), 'raised concurrent.futures.TimeoutError(2…)');
+    // no room for a letter of the message: the verb and the type with `…`; then the type alone; then nothing
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(24)), "raised RuntimeError('…')");
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(20)), 'RuntimeError(…)');
+    assert.equal(shorten('raised RuntimeError: bad fetch', within(20)), 'RuntimeError');
+    assert.equal(shorten("raised RuntimeError('bad fetch')", within(10)), '');
+    // whatever the budget, the type is never cut
+    for (let n = 1; n < 40; n++) {
+      for (const text of ["raised RuntimeError('bad fetch')", 'raised RuntimeError: bad fetch', "got result KeyError('k')"]) {
+        const out = shorten(text, within(n));
+        assert.ok(out.length <= n, `${n}: ${out}`);
+        assert.ok(out === '' || /RuntimeError|KeyError/.test(out), `${n}: ${JSON.stringify(out)} lost the type`);
+      }
+    }
+  });
+  it('a value is cut in the middle after its verb; clip and label follow the same rule', () => {
+    const v = `'${'a'.repeat(50)}/slow'`;
+    const out = shorten(`return ${v}`, within(30));
+    assert.ok(out.startsWith("return 'a") && out.endsWith("/slow'") && out.length === 30, out);
+    assert.equal(clip(`raised RuntimeError('${'m'.repeat(200)}')`, 40), `raised RuntimeError('${'m'.repeat(16)}…')`);
+    const s = new TraceStore();
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'asyncio-task', name: 'fetch', parent: '1' },
+        { type: 'end', ts: 2, task: '2', outcome: 'exception', value: `RuntimeError('${'x'.repeat(200)}')` },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    assert.ok(label(s, 2).startsWith("raised RuntimeError('xxx") && label(s, 2).endsWith("…')"), label(s, 2));
+    assert.equal(label(s, 2).length, LABEL_MAX);
+  });
+});
+
+describe('a delegate returning within its lane (issue 17)', () => {
+  const store = (named: boolean) => {
+    const s = new TraceStore();
+    s.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'outer', parent: '1' },
+        { type: 'switch', ts: 2, from: '1', to: '2', reason: 'start', depth: 2, frame: 'leaf' },
+        { type: 'switch', ts: 3, from: '2', to: '2', reason: 'return', value: 'None', depth: 1, frame: 'inner', ...(named ? { delegate: 'leaf' } : {}) },
+        { type: 'switch', ts: 4, from: '2', to: '2', reason: 'return', value: "'numbers done'", ...(named ? { delegate: 'inner' } : {}) },
+        { type: 'switch', ts: 5, from: '2', to: '1', reason: 'return', value: 'None' },
+        // a delegate that never yielded: an older trace cannot name it
+        { type: 'switch', ts: 6, from: '1', to: '2', reason: 'resume' },
+        { type: 'switch', ts: 7, from: '2', to: '2', reason: 'return', value: '5', ...(named ? { delegate: 'quick' } : {}) },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    return s;
+  };
+  it('says who returned what to whom; the lane itself returning stays `return`', () => {
+    const s = store(true);
+    assert.equal(label(s, 3), 'leaf returned None to inner');
+    assert.equal(label(s, 4), "inner returned 'numbers done' to outer");
+    assert.equal(label(s, 5), 'return None');
+    assert.equal(label(s, 7), 'quick returned 5 to outer');
+    const d = details(s, 4).split('\n');
+    assert.ok(
+      d.some((l) => l.startsWith('inner → outer') && l.includes('goes on running')),
+      d.join(' | '),
+    );
+    assert.ok(!d.some((l) => l.startsWith('outer → outer')), d.join(' | '));
+  });
+  it('older traces without `delegate`: named from the frame the lane last ran one level deeper', () => {
+    const s = store(false);
+    assert.equal(label(s, 3), 'leaf returned None to inner');
+    assert.equal(label(s, 4), "inner returned 'numbers done' to outer");
+    assert.equal(label(s, 7), 'a delegate returned 5 to outer');
+  });
+  it('shortened, the names stay whole and the value is cut', () => {
+    const within = (n: number) => (t: string) => t.length <= n;
+    assert.equal(shorten("inner returned 'numbers done' to outer", within(30)), "inner returned 'n…ne' to outer");
+    assert.equal(shorten("inner returned 'numbers done' to outer", within(20)), 'inner returned …');
   });
 });
