@@ -13,6 +13,8 @@ import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, 
 
 export const HEADER_H = 58;
 /** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
+/** How far from the rows' middles a cause connector runs: clear of their words (end pills are 18 px high). */
+const CONNECTOR_CLEAR = 10;
 const POOL_CH = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
 export const GUTTER_W = 52;
 export const COLLAPSED_W = 30;
@@ -557,9 +559,12 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
         if (wl >= 0 && wl !== a && !v.collapsed.has(a)) {
           const x0 = g.laneX(wl),
             x1 = g.laneX(a);
-          const y0 = g.rowY(m.eventRow(w));
+          const yw = g.rowY(m.eventRow(w));
+          // It runs between the rows: it leaves the waker's row below its words and reaches the woken mark from
+          // above its label (through the middle of both rows it struck out an end pill or the wake's own words).
+          const clear = Math.sign(y - yw) * Math.min(CONNECTOR_CLEAR, Math.abs(y - yw) / 2);
           const dir = x1 >= x0 ? 1 : -1;
-          p.line(x0 + dir * (BAR_W / 2), y0, x1 - dir * 8, y, t.wait, 1, [2, 2]);
+          p.line(x0 + dir * (BAR_W / 2), yw + clear, x1 - dir * 6, y - clear, t.wait, 1, [2, 2]);
         }
         (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '▶', text, color);
         break;
