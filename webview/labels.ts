@@ -48,7 +48,7 @@ export interface LabelParts {
 // The verbs labels put before a value (`fullLabel`, `switchLabel`); those ending in `(` close with `)`.
 const RAISE_VERB = /^(raised |raise |throw\(|killed \()/;
 const VALUE_VERB =
-  /^(returned |return |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
+  /^(returned |return |create |first run of |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
 // An exception as the runtimes write it: its repr `RuntimeError('bad fetch')` (generators; asyncio from issue 16) or
 // `RuntimeError: bad fetch` (older asyncio traces). The type may be dotted (`concurrent.futures.TimeoutError`).
 const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;

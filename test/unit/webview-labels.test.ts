@@ -202,6 +202,11 @@ describe('display names (issue 17)', () => {
 describe('shortening keeps what distinguishes a label (issue 17)', () => {
   // A width budget in characters stands for the pixels the canvas measures.
   const within = (n: number) => (t: string) => t.length <= n;
+  it('a creation keeps its verb and cuts the name in the middle (`create ev…loop`, never `create…vent loop`)', () => {
+    assert.equal(shorten('create event loop', within(16)), 'create even…loop');
+    assert.equal(shorten('create fetch #12', within(13)), 'create fe…#12');
+    assert.equal(shorten('first run of worker #3', within(19)), 'first run of wo… #3');
+  });
   it("an exception's type stays whole, its message is cut at its end: repr and old `Type: message` forms", () => {
     assert.equal(shorten("raised RuntimeError('bad fetch')", within(29)), "raised RuntimeError('bad f…')");
     assert.equal(shorten('raised RuntimeError: bad fetch', within(26)), 'raised RuntimeError: bad…');
