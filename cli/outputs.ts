@@ -7,6 +7,7 @@
 // that close a run.
 import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ColumnBlockEncoder } from '../trace/column-block';
 import type { TraceDigest } from '../trace/digest';
 import { jsonlRows } from '../trace/jsonl';
 import { MermaidEdges } from '../trace/mermaid';
@@ -114,13 +115,16 @@ export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: str
           ...(w ? { window: w, overview: t.digest.overview.data(t.store), total } : {}),
           exitCode: t.digest.exitCode,
           sources: readSources(t.digest.files, t.store.header?.cwd),
-          // A page of the whole trace embeds the file's own lines (no header added: it is among them).
+          // A page of the whole trace embeds the file's own lines or the columns (no header added: it is among them).
           header: w ? t.store.header : undefined,
         },
         readAssets(),
       )
     : undefined;
   const localsCursor = { locals: 0 };
+  // A page of the whole trace gets the store's columns (the page imports them: no JSON scan when it opens), unless
+  // the trace has locals (their table is not in the column blocks) or COROSCOPE_REPORT_EMBED=jsonl asks for lines.
+  const columns = html && !w && !t.store.locals && process.env.COROSCOPE_REPORT_EMBED !== 'jsonl' ? new ColumnBlockEncoder() : undefined;
   let perfetto: { file: OutFile; text?: PerfettoText } | undefined;
   let mermaid: { file: OutFile; edges: MermaidEdges } | undefined;
   try {
@@ -128,8 +132,10 @@ export async function writeOutputs(t: ScannedTrace, out: OutputPaths, title: str
     if (out.mermaid) mermaid = { file: new OutFile(resolve(out.mermaid)), edges: new MermaidEdges() };
     const store = await streamRows(t.chunks(), (s: TraceStore, from: number, chunk) => {
       // The whole trace: its bytes as read (the page's store decodes them as this one did: same events, same lanes).
-      if (html && !w && chunk !== undefined) html.add(chunk);
+      if (html && !w && !columns && chunk !== undefined) html.add(chunk);
       const to = Math.min(s.length, total);
+      // The last call always gets a block: the counts and problems of the lines after the last rows.
+      if (html && columns && (from < to || chunk === undefined)) html.addColumns(columns.encode(s, from, Math.max(from, to)));
       if (from >= to) return;
       if (html && w) for (const c of jsonlRows(s, from, to, 1024, w.ranges, localsCursor)) html.add(c);
       if (perfetto) {

@@ -1,9 +1,11 @@
 // The self-contained HTML report, written as a stream: the diagram page shell
 // (webview/page.ts) with the webview bundle, its styles, the codicon font and
 // the report's boot script (webview/report-boot.ts → dist/webview/report-boot.js)
-// inlined, and the trace — re-serialized from the store as JSON Lines — in
-// gzip blocks of about BLOCK_TEXT bytes of text, each base64 in its own
-// `<script type="application/x-coroscope-gzip">` element. The trace never
+// inlined, and the trace in gzip blocks of about BLOCK_TEXT bytes, each base64
+// in its own element: the store's column blocks (trace/column-block.ts,
+// `<script type="application/x-coroscope-columns">`: the page imports them
+// without scanning JSON) or JSON Lines (`application/x-coroscope-gzip`: a
+// window of the trace, a trace with locals). The trace never
 // exists as one string or one buffer, so its size is bounded by the disk,
 // not by V8's string limit. Above what a browser tab can hold (MAX_PAGE_EVENTS),
 // the page keeps a window of the events and says so on the page.
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { diagramPage } from '../webview/page';
 import type { HeaderEvent } from '../protocol/events';
+import { ColumnBlockEncoder } from '../trace/column-block';
 import { jsonlRows, type EventRanges } from '../trace/jsonl';
 import type { OverviewData } from '../trace/overview';
 import type { TraceStore } from '../trace/store';
@@ -31,7 +34,11 @@ export interface ReportAssets {
   codiconCss: string;
 }
 
-/** JSON Lines text per gzip block. */
+/** The elements' types: gzip of JSON Lines, gzip of column blocks (webview/report-boot.ts reads both). */
+const BLOCK_TYPES = { gzip: 'application/x-coroscope-gzip', columns: 'application/x-coroscope-columns' } as const;
+type BlockKind = keyof typeof BLOCK_TYPES;
+
+/** JSON Lines text (or column bytes) per gzip block. */
 const BLOCK_TEXT = 4 << 20;
 /** Events one page holds at most (a tab's heap: ~64 bytes per event in the store, as much again for the layout). */
 export const MAX_PAGE_EVENTS = 5_000_000;
@@ -129,6 +136,8 @@ export interface HtmlReportOptions {
   nonce?: string;
   /** JSON Lines text per gzip block (tests make it small to get many blocks). */
   blockText?: number;
+  /** Embed column blocks (trace/column-block.ts) instead of JSON Lines (a page of the whole trace only). */
+  columns?: boolean;
 }
 
 /** Writes the report of a whole store to `path` as it is made; returns the bytes written. */
@@ -136,7 +145,11 @@ export function writeHtmlReport(path: string, store: TraceStore, o: HtmlReportOp
   const w = new HtmlReportWriter(path, { ...o, exitCode: exitCodeOf(store), sources: reportSources(store), header: store.header }, assets);
   const limit = o.blockText ?? BLOCK_TEXT;
   // Small blocks (tests) take fewer lines at a time.
-  for (const c of jsonlRows(store, 0, store.length, Math.max(1, Math.min(8192, Math.floor(limit / 64))), o.window?.ranges)) w.add(c);
+  const rows = Math.max(1, Math.min(8192, Math.floor(limit / 64)));
+  if (o.columns && !o.window) {
+    const enc = new ColumnBlockEncoder();
+    for (let i = 0; i < store.length || i === 0; i += rows) w.addColumns(enc.encode(store, i, Math.min(store.length, i + rows)));
+  } else for (const c of jsonlRows(store, 0, store.length, rows, o.window?.ranges)) w.add(c);
   return w.close();
 }
 
@@ -161,6 +174,7 @@ export class HtmlReportWriter {
   private readonly tailHtml: string;
   private readonly limit: number;
   private parts: Uint8Array[] = [];
+  private kind: BlockKind = 'gzip';
   private size = 0;
   private bytes = 0;
 
@@ -208,7 +222,22 @@ export class HtmlReportWriter {
 
   /** JSON Lines, as text or UTF-8 bytes; a block may end inside a line (the page joins the blocks' lines). */
   add(text: string | Uint8Array): void {
-    const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    this.part('gzip', typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+  }
+
+  /**
+   * Column blocks (trace/column-block.ts) of the trace's rows, in order, instead of its JSON Lines: the page's store
+   * imports them without scanning JSON. Several go into one gzip block; a page holds one kind or the other.
+   */
+  addColumns(block: Uint8Array): void {
+    this.part('columns', block);
+  }
+
+  private part(kind: BlockKind, b: Uint8Array): void {
+    if (kind !== this.kind) {
+      this.block();
+      this.kind = kind;
+    }
     this.parts.push(b);
     this.size += b.length;
     if (this.size >= this.limit) this.block();
@@ -219,7 +248,7 @@ export class HtmlReportWriter {
     const gz = gzipSync(Buffer.concat(this.parts), { level: 6 });
     this.parts = [];
     this.size = 0;
-    this.write(`<script type="application/x-coroscope-gzip" nonce="${this.nonce}">`);
+    this.write(`<script type="${BLOCK_TYPES[this.kind]}" nonce="${this.nonce}">`);
     this.write(gz.toString('base64'));
     this.write('</script>\n');
   }

@@ -16,6 +16,11 @@ export type HostMessage =
    * VS Code's postMessage as a buffer, not as text.
    */
   | { type: 'appendBytes'; bytes: Uint8Array }
+  /**
+   * Rows as column blocks (trace/column-block.ts: a store's columns and the names, sites, lanes and values they use),
+   * imported in order into a store that got nothing else since `reset`. Only the CLI's HTML report sends it.
+   */
+  | { type: 'appendColumns'; bytes: Uint8Array }
   /** The run's state changed. */
   | { type: 'status'; state: RunState; exitCode?: number | null; message?: string }
   /** The editor's selection moved to this line: highlight its events. `line` is 1-based; 0 clears. */
@@ -39,7 +44,13 @@ export type HostMessage =
    */
   | { type: 'page'; base: number; prelude: number; total: number; follow: boolean; overview: PageOverview | null }
   /** Paging mode, live: the run has `total` rows now (the window does not grow unless it follows). */
-  | { type: 'pageTotal'; total: number; overview: PageOverview | null };
+  | { type: 'pageTotal'; total: number; overview: PageOverview | null }
+  /**
+   * Paging mode: the answer to `wantSearch` over the whole run (the trace file), sent as the scan goes (`done` last):
+   * `count` matches among the first `scanned` of `total` rows, the first `hits` of them (global indices, ascending,
+   * at most 10,000). Only VS Code sends it.
+   */
+  | { type: 'searchHits'; query: string; count: number; hits: number[]; scanned: number; total: number; done: boolean };
 
 /**
  * The whole run, small (trace/overview.ts `OverviewData`): per lane, events per bin of `binNs` ns; `total` per bin
@@ -78,7 +89,9 @@ export type WebviewMessage =
    * Paging mode: show the run's rows [from, to) (global event indices). The host answers with `reset`, `page` and the
    * bytes; a range reaching the run's end (`to` ≥ its rows; the page sends Number.MAX_SAFE_INTEGER) follows the newest rows.
    */
-  | { type: 'wantRange'; from: number; to: number };
+  | { type: 'wantRange'; from: number; to: number }
+  /** Paging mode: search the whole run for this query (webview/query.ts syntax; '' stops a search). Answered by `searchHits`. */
+  | { type: 'wantSearch'; query: string };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
 export interface CursorTask {
@@ -90,8 +103,21 @@ export interface CursorTask {
   note: string;
 }
 
-const HOST_TYPES = new Set(['reset', 'appendBytes', 'status', 'highlight', 'focus', 'cursorTo', 'sources', 'captureLocals', 'page', 'pageTotal']);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange']);
+const HOST_TYPES = new Set([
+  'reset',
+  'appendBytes',
+  'appendColumns',
+  'status',
+  'highlight',
+  'focus',
+  'cursorTo',
+  'sources',
+  'captureLocals',
+  'page',
+  'pageTotal',
+  'searchHits',
+]);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange', 'wantSearch']);
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
@@ -124,6 +150,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
     case 'reset':
       return typeof o.title === 'string' && typeof o.live === 'boolean';
     case 'appendBytes':
+    case 'appendColumns':
       return o.bytes instanceof Uint8Array;
     case 'status':
       return typeof o.state === 'string';
@@ -139,6 +166,16 @@ export function isHostMessage(m: unknown): m is HostMessage {
       return isCount(o.base) && isCount(o.prelude) && isCount(o.total) && typeof o.follow === 'boolean' && isPageOverview(o.overview);
     case 'pageTotal':
       return isCount(o.total) && isPageOverview(o.overview);
+    case 'searchHits':
+      return (
+        typeof o.query === 'string' &&
+        isCount(o.count) &&
+        Array.isArray(o.hits) &&
+        o.hits.every(isCount) &&
+        isCount(o.scanned) &&
+        isCount(o.total) &&
+        typeof o.done === 'boolean'
+      );
     case 'sources':
       return (
         Array.isArray(o.files) &&
@@ -168,6 +205,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return typeof o.on === 'boolean';
     case 'wantRange':
       return isCount(o.from) && isCount(o.to) && (o.to as number) >= (o.from as number);
+    case 'wantSearch':
+      return typeof o.query === 'string' && o.query.length <= 1000;
     case 'cursor':
       return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default:

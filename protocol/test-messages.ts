@@ -7,7 +7,9 @@ export type TestHostMessage =
   /** Whole JSON Lines as text (the product sends `appendBytes`); tests build traces as text. */
   | { type: 'test.append'; chunk: string }
   /** Ask for a `test.summary` reply. */
-  | { type: 'test.query' };
+  | { type: 'test.query' }
+  /** Type `query` into the search box, as a user does; with `next`, then press Enter (1) or Shift+Enter (-1). */
+  | { type: 'test.search'; query: string; next?: 1 | -1 };
 
 /** Webview → test. */
 export type TestWebviewMessage =
@@ -39,6 +41,10 @@ export interface DiagramSummary {
     held: number;
     first?: { index: number; ts: number; type: string };
     last?: { index: number; ts: number; type: string };
+    /** The selected event's global index (-1: none). */
+    selected: number;
+    /** The whole run's search as the page has it (the host's `searchHits`): the first 50 hits (global indices). */
+    search?: { query: string; count: number; hits: number[]; scanned: number; done: boolean };
   };
 }
 
@@ -48,7 +54,11 @@ function typed(m: unknown): Record<string, unknown> | undefined {
 
 export function isTestHostMessage(m: unknown): m is TestHostMessage {
   const o = typed(m);
-  return (o?.type === 'test.append' && typeof o.chunk === 'string') || o?.type === 'test.query';
+  return (
+    (o?.type === 'test.append' && typeof o.chunk === 'string') ||
+    o?.type === 'test.query' ||
+    (o?.type === 'test.search' && typeof o.query === 'string' && (o.next === undefined || o.next === 1 || o.next === -1))
+  );
 }
 
 export function isTestWebviewMessage(m: unknown): m is TestWebviewMessage {

@@ -137,6 +137,27 @@ export class ValueArena {
     return true;
   }
 
+  /** The raw entry at `off` (its 2-byte header and code units), for the column codec (trace/column-block.ts). */
+  entry(off: number): Uint8Array {
+    const a = this.chunks[off >>> ARENA_SHIFT]!;
+    const p = off & ARENA_MASK;
+    const hdr = a[p] | (a[p + 1] << 8);
+    return a.subarray(p, p + 2 + ((hdr & 0x8000) !== 0 ? (hdr & 0x7fff) * 2 : hdr & 0x7fff));
+  }
+
+  /** Appends a raw entry as `entry` gives it (no dedup: the codec sends each value once per block); returns its offset. */
+  storeEntry(src: Uint8Array): number {
+    if (this.pos + src.length > ARENA_CHUNK) {
+      this.chunks.push(this.spare.pop() ?? new Uint8Array(ARENA_CHUNK));
+      this.pos = 0;
+    }
+    const ci = this.chunks.length - 1;
+    this.chunks[ci]!.set(src, this.pos);
+    const off = ci * ARENA_CHUNK + this.pos;
+    this.pos += src.length;
+    return off;
+  }
+
   /** The value stored at `off`. */
   string(off: number): string {
     const a = this.chunks[off >>> ARENA_SHIFT]!;

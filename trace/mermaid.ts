@@ -360,6 +360,14 @@ function countSwitches(it: Item): number {
   return n * it.count;
 }
 
+/** Switches drawn as arrows for an item: a loop's body once, whatever its count. */
+function drawnSwitches(it: Item): number {
+  if (it.kind === 'edge') return it.what === 'switch' ? 1 : 0;
+  return it.body.reduce((s, b) => s + drawnSwitches(b), 0);
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 function render(
   store: TraceStore,
   items: Item[],
@@ -389,7 +397,8 @@ function render(
   let chars = lines.join('\n').length + 1;
   let edges = 0,
     loops = 0,
-    shown = 0;
+    shown = 0,
+    drawn = 0;
   let cut = false;
   const body: string[] = [];
 
@@ -448,6 +457,7 @@ function render(
     edges += e;
     loops += countLoops(it);
     shown += countSwitches(it);
+    drawn += drawnSwitches(it);
   }
   lines.push(...body);
 
@@ -459,8 +469,8 @@ function render(
   if (loops > 0) {
     notes.push(
       mode === 'exact'
-        ? `folded: ${loops} repeated patterns drawn once as loops (${shown - edges} more switches not drawn one by one)`
-        : `folded by shape: ${loops} loops, arrows show first … last value (${shown - edges} more switches not drawn one by one)`,
+        ? `folded: ${plural(loops, 'repeated pattern', 'repeated patterns')} drawn once as loops (${plural(shown - drawn, 'more switch', 'more switches')} not drawn one by one)`
+        : `folded by shape: ${plural(loops, 'loop', 'loops')}, arrows show first … last value (${plural(shown - drawn, 'more switch', 'more switches')} not drawn one by one)`,
     );
   }
   if (cut) notes.push(`cut: ${switches - shown} of ${switches} switches not shown (Mermaid limits of ${o.maxEdges} edges, ${o.maxChars} characters)`);

@@ -125,7 +125,7 @@ export const ROWS_PER_CHUNK = CHUNK;
 /** One chunk of the row columns (read only outside the store; see `columnsAt`). */
 export type RowColumns = Readonly<Columns>;
 
-interface Columns {
+export interface Columns {
   type: Uint8Array;
   ts: Float64Array;
   a: Int32Array;
@@ -151,6 +151,52 @@ function newChunk(): Columns {
   };
 }
 const COLUMN_BYTES = 1 + 8 + 4 * 7 + 8;
+
+/**
+ * Rows as the column codec (trace/column-block.ts) decodes them, with the table entries they refer to that this
+ * store has not seen yet, in the order the encoding store made them (so every id means the same here).
+ */
+export interface ImportedRows {
+  /** Interned names from id `stringsFrom` on. */
+  strings: string[];
+  stringsFrom: number;
+  /** Sites from id `siteCount` on: (file id, line, frame id) per site. */
+  sites: number[];
+  /** Lanes new or changed since the last block: [lane, its declaration]. */
+  tasks: [number, TaskEvent][];
+  header?: HeaderEvent;
+  t0: number;
+  switchCount: number;
+  unknownCount: number;
+  problemCount: number;
+  /** Problems after the ones already given. */
+  problems: DecodeProblem[];
+  /** Sparse extras: [row offset in this block, fields]. */
+  rest: [number, Record<string, unknown>][];
+  rows: number;
+  /** The columns of the rows, as the block holds them: copied (and widened) straight into the store's chunks. */
+  cols: ImportedColumns;
+}
+
+/**
+ * Columns as a column block holds them (trace/column-block.ts): integer columns as i16 or i32, `ts` absolute or as
+ * deltas from `ts0` (the first delta 0), `num` dense or sparse (the rows that have one, ascending, and their values),
+ * `value` as indices into `valueKeys` (≥ 0; -1 none, ≤ -2 an interned name).
+ */
+export interface ImportedColumns {
+  type: Uint8Array;
+  ts: Float64Array | Int32Array;
+  tsDelta: boolean;
+  ts0: number;
+  num: Float64Array | { rows: Uint32Array; values: Float64Array };
+  a: Int32Array | Int16Array;
+  b: Int32Array | Int16Array;
+  reason: Int32Array | Int16Array;
+  value: Int32Array | Int16Array;
+  valueKeys: Int32Array;
+  site: Int32Array | Int16Array;
+  site2: Int32Array | Int16Array;
+}
 
 export class TraceStore {
   header: HeaderEvent | undefined;
@@ -912,6 +958,94 @@ export class TraceStore {
         return assertNever(type, 'event type');
     }
     return Object.assign(ev, extra) as TraceEvent;
+  }
+
+  // The column codec's view (trace/column-block.ts): what an encoder reads, and the import on the page's side.
+  get stringCount(): number {
+    return this.strings.length;
+  }
+  /** Site s as (file id, line, frame id). */
+  siteParts(s: number): [number, number, number] {
+    return [this.sites.file[s], this.sites.line[s], this.sites.frame[s]];
+  }
+  /** The raw arena entry of a value key ≥ 0 (see `valueId`). */
+  valueEntry(v: number): Uint8Array {
+    return this.arena.entry(v);
+  }
+  /** Stores a raw arena entry (as `valueEntry` gives it); returns its value key in this store. */
+  storeValueEntry(raw: Uint8Array): number {
+    return this.arena.storeEntry(raw);
+  }
+
+  /** Appends decoded rows and the table entries they use; throws if the tables do not line up with this store's. */
+  importRows(d: ImportedRows): void {
+    const out = (what: string) => new Error(`column block out of order: ${what}`);
+    d.strings.forEach((str, k) => {
+      // Names every store starts with (the event types) come again in a first block.
+      const id = d.stringsFrom + k;
+      if (id < this.strings.length ? this.strings[id] !== str : this.intern(str) !== id) throw out('string');
+    });
+    const sites = d.sites;
+    for (let k = 0; k + 2 < sites.length; k += 3) {
+      const want = this.sites.count;
+      const id = sites[k + 2] < 0 ? this.sites.of(sites[k], sites[k + 1]) : this.sites.of2(sites[k], sites[k + 1], sites[k + 2]);
+      if (id !== want) throw out('site');
+    }
+    for (const [lane, t] of d.tasks) {
+      if (lane > this.tasks.length) throw out('lane');
+      if (lane === this.tasks.length) {
+        this.tasks.push(t);
+        if (!this.laneIds.has(t.id)) this.laneIds.set(t.id, lane);
+      } else this.tasks[lane] = t;
+      this.laneLoop[lane] = this.laneCode[lane] = this.laneParent[lane] = this.laneSite[lane] = undefined;
+    }
+    if (d.header && !this.header) this.header = d.header;
+    this.t0 = d.t0;
+    this.switchCount = d.switchCount;
+    this.unknownCount = d.unknownCount;
+    this.problemCount = d.problemCount;
+    for (const p of d.problems) if (this.problems.length < 100) this.problems.push(p);
+    const base = this.n;
+    for (const [k, extra] of d.rest) this.rest.set(base + k, extra);
+    const c = d.cols;
+    // Straight into the chunks (typed-array `set` widens i16 and i32): a fresh page of memory costs more to touch
+    // than the copy itself in a browser's renderer, so no widened temporaries.
+    let ts = c.ts0;
+    let sparse = 0;
+    const keys = c.valueKeys;
+    for (let k = 0; k < d.rows; ) {
+      const i = this.n;
+      const ch = i & MASK;
+      if (ch === 0) this.chunks.push(this.freshChunk());
+      const col = this.chunks[i >>> SHIFT]!;
+      const len = Math.min(CHUNK - ch, d.rows - k);
+      const end = k + len;
+      col.type.set(c.type.subarray(k, end), ch);
+      col.ts.set(c.ts.subarray(k, end), ch);
+      if (c.tsDelta) {
+        const t = col.ts;
+        for (let j = ch; j < ch + len; j++) t[j] = ts += t[j];
+      }
+      col.a.set(c.a.subarray(k, end), ch);
+      col.b.set(c.b.subarray(k, end), ch);
+      col.reason.set(c.reason.subarray(k, end), ch);
+      const v = c.value;
+      const cv = col.value;
+      for (let j = k; j < end; j++) {
+        const x = v[j];
+        cv[ch + j - k] = x >= 0 ? keys[x] : x;
+      }
+      col.site.set(c.site.subarray(k, end), ch);
+      col.site2.set(c.site2.subarray(k, end), ch);
+      const num = c.num;
+      if (num instanceof Float64Array) col.num.set(num.subarray(k, end), ch);
+      else {
+        col.num.fill(Number.NaN, ch, ch + len);
+        for (; sparse < num.rows.length && num.rows[sparse] < end; sparse++) col.num[ch + num.rows[sparse] - k] = num.values[sparse];
+      }
+      this.n += len;
+      k = end;
+    }
   }
 
   /** Index of the first row still held (0 unless `releaseBefore` let rows go). */

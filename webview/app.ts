@@ -5,6 +5,7 @@
 
 import type { DiagramSummary, RunState } from '../protocol/messages';
 import { TraceStore } from '../trace/store';
+import { importColumnBlocks } from '../trace/column-block';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
 import { FramePicture } from './frame-picture';
@@ -25,7 +26,7 @@ import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScal
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
-import { PageStrip } from './paging';
+import { PageStrip, type SearchHits } from './paging';
 import type { PageOverview } from '../protocol/messages';
 
 export type { VsCodeApi } from './app-surface';
@@ -280,7 +281,7 @@ export class App implements AppSurface {
     this.store = new TraceStore();
     this.model = new DiagramModel(this.store);
     this.replay.reset();
-    this.paging.reset();
+    this.paging.reset(title);
     this.model.compressGaps = keep ? restoreState(this.vscode.getState()).compressGaps : gaps;
     this.model.showShutdown = keep ? restoreState(this.vscode.getState()).showShutdown : shutdown;
     resetPairs();
@@ -325,6 +326,15 @@ export class App implements AppSurface {
     this.markLoading();
     this.store.appendBytes(bytes);
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) this.store.appendBytes(NEWLINE);
+    this.dataChanged();
+  }
+
+  /** Rows as column blocks (the CLI report's): imported into the store as they are, no JSON scanned. */
+  appendColumns(bytes: Uint8Array): void {
+    this.firstReset = false;
+    this.tooltip.hidden = true;
+    this.markLoading();
+    importColumnBlocks(this.store, bytes);
     this.dataChanged();
   }
 
@@ -404,6 +414,10 @@ export class App implements AppSurface {
         held: this.store.length - p.prelude,
         first: row(p.prelude),
         last: row(this.store.length - 1),
+        selected: this.view.selected >= 0 ? p.toGlobal(this.view.selected) : -1,
+        ...(p.search
+          ? { search: { query: p.search.query, count: p.search.count, hits: p.search.hits.slice(0, 50), scanned: p.search.scanned, done: p.search.done } }
+          : {}),
       },
     };
   }
@@ -412,7 +426,35 @@ export class App implements AppSurface {
   setPage(base: number, prelude: number, total: number, follow: boolean, overview: PageOverview | null): void {
     this.paging.set(base, prelude, total, follow, overview);
     this.follow = follow && this.liveRun;
+    // A query typed before (or kept from an earlier window of this trace): searched over the whole run once.
+    if (this.query) {
+      this.paging.askSearch(this.query);
+      this.showSearchCount();
+    }
     this.dataChanged();
+  }
+
+  /** Paging mode: the whole run's matches for the query (the host's `searchHits`). */
+  setSearchHits(h: SearchHits): void {
+    if (!this.paging.gotHits(h)) return;
+    this.showSearchCount();
+    // Enter pressed before any hit was listed: go to the first one now.
+    if (this.pendingNext && h.hits.length) {
+      const dir = this.pendingNext;
+      this.pendingNext = 0;
+      this.nextMatch(dir);
+    }
+    this.scheduleRender();
+  }
+
+  /** Paging mode: Enter pressed while the whole run's search had listed no hit yet. */
+  private pendingNext: 0 | 1 | -1 = 0;
+
+  /** The search box's count in paging mode: the whole run's (the filter's count of this window first when it is on). */
+  private showSearchCount(): void {
+    if (!this.paging.on || !this.paging.search) return;
+    const whole = this.paging.searchText();
+    this.bar.count.textContent = this.filterOn ? `${this.model.rowCount.toLocaleString('en-US')} shown of the events in detail; ${whole}` : whole;
   }
 
   setPageTotal(total: number, overview: PageOverview | null): void {
@@ -513,13 +555,43 @@ export class App implements AppSurface {
     }
     this.table.setModel(this.model);
     if (this.view.selected >= 0) this.table.setActive(this.model.eventRow(this.view.selected));
+    // Paging mode: the host searches the whole run (the window's own matches are still highlighted here).
+    if (this.paging.on) {
+      this.paging.askSearch(isEmptyQuery(q) ? '' : this.query);
+      this.showSearchCount();
+    }
     if (save) this.changed();
     else this.scheduleRender();
+  }
+
+  /** The search box's query set as if typed (and Enter / Shift+Enter pressed with `next`): for tests. */
+  searchFor(query: string, next?: 1 | -1): void {
+    this.bar.search.value = query;
+    this.query = query;
+    this.applyQuery();
+    if (next) this.nextMatch(next);
   }
 
   private nextMatch(dir: 1 | -1): void {
     const q = parseQuery(this.query);
     if (isEmptyQuery(q)) return;
+    if (this.paging.on && this.paging.search) {
+      // The whole run's hits: the next one after the selected event (or the window's start), loaded if outside the window.
+      const p = this.paging;
+      const at = this.view.selected >= 0 ? p.toGlobal(this.view.selected) : dir > 0 ? p.base - 1 : p.base + p.held;
+      const hit = p.nextHit(at, dir);
+      const h = p.search!;
+      if (hit < 0) {
+        this.pendingNext = h.done ? 0 : dir;
+        this.bar.count.textContent = h.done ? 'no match in the whole run' : 'searching the whole run…';
+        return;
+      }
+      this.pendingNext = 0;
+      this.focusGlobal(hit);
+      const k = h.hits.indexOf(hit);
+      this.bar.count.textContent = `match ${(k + 1).toLocaleString('en-US')} of ${h.count.toLocaleString('en-US')}${h.done ? '' : '+'} in the whole run (event ${(hit + 1).toLocaleString('en-US')})`;
+      return;
+    }
     const pred = compileQuery(this.store, q);
     const n = this.store.length;
     const from = this.view.selected;

@@ -21,6 +21,9 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
     case 'appendBytes':
       app.appendBytes(m.bytes);
       break;
+    case 'appendColumns':
+      app.appendColumns(m.bytes);
+      break;
     case 'status':
       app.status(m.state, m.exitCode, typeof m.message === 'string' ? m.message : undefined);
       break;
@@ -46,6 +49,9 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
     case 'pageTotal':
       app.setPageTotal(m.total, m.overview);
       break;
+    case 'searchHits':
+      app.setSearchHits({ query: m.query, count: m.count, hits: m.hits, scanned: m.scanned, total: m.total, done: m.done });
+      break;
     default:
       assertNever(m, 'host message');
   }
@@ -63,6 +69,9 @@ function handleTestMessage(app: App, vscode: VsCodeApi, m: TestHostMessage): voi
       break;
     case 'test.query':
       postTest(vscode, { type: 'test.summary', summary: app.summary() });
+      break;
+    case 'test.search':
+      app.searchFor(m.query, m.next);
       break;
     default:
       assertNever(m, 'test message');

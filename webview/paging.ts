@@ -4,7 +4,10 @@
 // Earlier / Later / Newest buttons, ask the host for another range (`wantRange`). It also maps the window's local
 // rows (the store's indices: first the prelude's lane declarations, then the window's rows) to the run's global
 // event indices and back.
-import type { PageOverview, WebviewMessage } from '../protocol/messages';
+import type { HostMessage, PageOverview, WebviewMessage } from '../protocol/messages';
+
+/** The host's answer to a whole-run search (`searchHits` without its type). */
+export type SearchHits = Omit<Extract<HostMessage, { type: 'searchHits' }>, 'type'>;
 import { button, el } from './dom';
 
 export class PageStrip {
@@ -33,8 +36,19 @@ export class PageStrip {
   private drawn = '';
   private overviewGen = 0;
 
+  /**
+   * The search over the whole run (the host reads the trace file: `wantSearch` → `searchHits`): kept across the
+   * windows of one trace, dropped when the query or the trace changes.
+   */
+  search: SearchHits | undefined;
+  /** The title of the trace the search is of (each window of one trace comes with the same `reset` title). */
+  private traceTitle = '';
+
   constructor(private readonly post: (m: WebviewMessage) => void) {
     this.text = el('span', { class: 'paging-text' });
+    // What works where, said once: the window's limits are not silent (issue 19).
+    const note = el('span', { class: 'paging-note' });
+    note.textContent = 'Search counts and jumps across the whole run; the filter, folds, the step cursor and row numbers work on the events in detail.';
     this.earlier = button('arrow-up', 'Show the earlier events (read from the trace file)', 'Earlier');
     this.later = button('arrow-down', 'Show the later events (read from the trace file)', 'Later');
     this.newest = button('debug-step-over', 'Show the newest events', 'Newest');
@@ -44,6 +58,7 @@ export class PageStrip {
       'div',
       { class: 'paging', id: 'coroscope-paging' },
       el('div', { class: 'paging-bar' }, this.text, this.earlier, this.later, this.newest),
+      note,
       this.canvas,
     );
     this.root.hidden = true;
@@ -63,7 +78,9 @@ export class PageStrip {
     return Math.max(1000, this.held);
   }
 
-  reset(): void {
+  reset(title: string): void {
+    if (title !== this.traceTitle) this.search = undefined;
+    this.traceTitle = title;
     this.on = false;
     this.base = this.prelude = this.total = this.held = 0;
     this.overview = null;
@@ -112,6 +129,59 @@ export class PageStrip {
     const b = to >= this.total ? Number.MAX_SAFE_INTEGER : Math.max(a + 1, to);
     this.asking = true;
     this.post({ type: 'wantRange', from: a, to: b });
+  }
+
+  /** Asks the host to search the whole run for `query` ('' stops), unless that search is already running or done. */
+  askSearch(query: string): void {
+    if (!this.on) return;
+    const q = query.trim();
+    if (!q) {
+      if (this.search) this.post({ type: 'wantSearch', query: '' });
+      this.search = undefined;
+      return;
+    }
+    if (this.search?.query === q) return;
+    this.search = { query: q, count: 0, hits: [], scanned: 0, total: this.total, done: false };
+    this.post({ type: 'wantSearch', query: q });
+  }
+
+  /** The host's `searchHits`; false when they are for another query than the one asked last. */
+  gotHits(h: SearchHits): boolean {
+    if (!this.search || h.query !== this.search.query) return false;
+    this.search = h;
+    return true;
+  }
+
+  /** The hit after (dir 1) or before (-1) the run's event `at` (wrapping around), or -1: none listed. */
+  nextHit(at: number, dir: 1 | -1): number {
+    const hits = this.search?.hits ?? [];
+    if (!hits.length) return -1;
+    // First hit > at.
+    let lo = 0;
+    let hi = hits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hits[mid] <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    if (dir > 0) return hits[lo < hits.length ? lo : 0];
+    // Last hit < at: before the first hit ≥ at.
+    let k = lo - 1;
+    if (k >= 0 && hits[k] === at) k--;
+    return hits[k >= 0 ? k : hits.length - 1];
+  }
+
+  /** What the search box's count says of the whole run's search. */
+  searchText(): string {
+    const h = this.search;
+    if (!h) return '';
+    const f = (n: number) => n.toLocaleString('en-US');
+    const scanning = h.done ? '' : ` so far (searching the trace file: ${f(h.scanned)} of ${f(Math.max(h.total, h.scanned))} events)`;
+    // A live run goes on after its file was searched: say which part was.
+    const where = h.done && h.scanned < this.total ? `in the first ${f(h.scanned)} events (searched before the newest came)` : 'in the whole run';
+    if (h.done && h.count === 0) return `no match ${where}`;
+    const listed = h.count > h.hits.length && h.done ? `; Enter goes through the first ${f(h.hits.length)}` : '';
+    return `${f(h.count)} ${h.count === 1 ? 'match' : 'matches'} ${where}${scanning}${listed}`;
   }
 
   /** The run's event index of a local row (-1: a prelude declaration). */

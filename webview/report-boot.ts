@@ -4,7 +4,10 @@
 // embedded in the page as host messages (`reset`, `appendBytes`, `status`).
 //
 // The trace is in `<script type="application/x-coroscope-gzip">` blocks, each
-// an independent gzip member of JSON Lines, base64. Each block is handed over
+// an independent gzip member of JSON Lines, base64 — or, in a page of a whole
+// trace, `application/x-coroscope-columns` blocks: gzip members of the CLI
+// store's column blocks (trace/column-block.ts), posted whole as
+// `appendColumns` and imported by the page's store without a JSON scan. Each block is handed over
 // as soon as the parser is past it (not after the whole page is parsed) to a
 // worker that decodes and inflates it with the browser's own
 // DecompressionStream, so the main thread only scans lines while the next
@@ -130,10 +133,10 @@ function fail(e: unknown): void {
   post({ type: 'status', state: 'failed', message: String(e) });
 }
 
-/** What goes into the inflater: a block's base64 text, or the end of the blocks. */
-type InflateIn = { b64: string } | { end: true };
-/** What comes out: whole lines (a buffer the receiver owns), the end, or why it stopped. */
-type InflateOut = { bytes: Uint8Array<ArrayBuffer> } | { done: true } | { error: string };
+/** What goes into the inflater: a block's base64 text (JSON Lines, or column blocks), or the end of the blocks. */
+type InflateIn = { b64: string; columns: boolean } | { end: true };
+/** What comes out: whole lines or a block's columns (a buffer the receiver owns), the end, or why it stopped. */
+type InflateOut = { bytes: Uint8Array<ArrayBuffer> } | { columns: Uint8Array<ArrayBuffer> } | { done: true } | { error: string };
 
 /**
  * Decodes and inflates the blocks in order and emits whole lines in buffers of about `chunk` bytes. Self-contained
@@ -184,13 +187,28 @@ function makeInflater(chunk: number, emit: (m: InflateOut, transfer?: Transferab
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
   };
-  const inflate = async (b64: string): Promise<void> => {
+  const inflate = async (b64: string, columns: boolean): Promise<void> => {
     const reader = new Blob([fromBase64(b64)]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    // Column blocks go out whole, one buffer per gzip block (the store imports whole blocks).
+    const held: Uint8Array[] = [];
+    let n = 0;
     for (;;) {
       const r = await reader.read();
       if (r.done) break;
-      add(r.value);
+      if (!columns) add(r.value);
+      else {
+        held.push(r.value);
+        n += r.value.length;
+      }
     }
+    if (!columns) return;
+    const buf = new Uint8Array(n);
+    let at = 0;
+    for (const h of held) {
+      buf.set(h, at);
+      at += h.length;
+    }
+    emit({ columns: buf }, [buf.buffer]);
   };
   // One block after the other, in order, whenever they come.
   let queue = Promise.resolve();
@@ -199,7 +217,7 @@ function makeInflater(chunk: number, emit: (m: InflateOut, transfer?: Transferab
     queue = queue.then(async () => {
       if (failed) return;
       try {
-        if ('b64' in m) await inflate(m.b64);
+        if ('b64' in m) await inflate(m.b64, m.columns);
         else {
           flush(true);
           emit({ done: true });
@@ -261,7 +279,9 @@ function startInflater(onOut: (m: InflateOut) => void): (m: InflateIn) => void {
   }
 }
 
-const BLOCK_SELECTOR = 'script[type="application/x-coroscope-gzip"]';
+const GZIP_TYPE = 'application/x-coroscope-gzip';
+const COLUMNS_TYPE = 'application/x-coroscope-columns';
+const BLOCK_SELECTOR = `script[type="${GZIP_TYPE}"], script[type="${COLUMNS_TYPE}"]`;
 
 /**
  * Feeds the diagram as the page is parsed: the config block first (the title), then each trace block once the
@@ -277,6 +297,7 @@ function start(): void {
   let exitCode: number | null = null;
   const feed = startInflater((m) => {
     if ('bytes' in m) post({ type: 'appendBytes', bytes: m.bytes }, [m.bytes.buffer]);
+    else if ('columns' in m) post({ type: 'appendColumns', bytes: m.columns }, [m.columns.buffer]);
     else if ('done' in m) {
       performance.mark('coroscope:inflated');
       post({ type: 'status', state: 'loaded', exitCode });
@@ -308,8 +329,9 @@ function start(): void {
       for (const block of Array.from(document.querySelectorAll<HTMLScriptElement>(BLOCK_SELECTOR))) {
         if (!complete(block)) break;
         const b64 = block.textContent ?? '';
+        const columns = block.type === COLUMNS_TYPE;
         block.remove();
-        feed({ b64 });
+        feed({ b64, columns });
       }
       if (parsed()) {
         ended = true;

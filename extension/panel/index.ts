@@ -16,6 +16,7 @@ import { captureLocals, onCaptureLocals, setCaptureLocals } from '../replay/loca
 import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 import type { PageIndex } from '../../trace/page-index';
 import { scanPages } from '../../session/page-scan';
+import { searchFile } from './search';
 import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -334,33 +335,12 @@ export class DiagramPanel implements vscode.Disposable {
     if (gen !== this.replayGen || !this.panel) return;
     if (index && index.total > this.settings.threshold && (await this.replayPage(trace, index, gen))) return;
     this.endPaging();
-    let pos = 0;
     try {
-      const fh = await fs.promises.open(trace.file, 'r');
-      try {
-        // `appendBytes` carries whole lines (protocol/messages.ts): cut at the last newline, carry the rest.
-        // The bytes are the file's, never decoded here; each message gets a buffer of its own (it is transferred).
-        let carry = new Uint8Array(0);
-        while (pos < upTo) {
-          const want = Math.min(REPLAY_CHUNK, upTo - pos);
-          const buf = new Uint8Array(carry.length + want);
-          buf.set(carry);
-          const { bytesRead } = await fh.read(buf, carry.length, want, pos);
-          if (bytesRead === 0) break;
-          pos += bytesRead;
-          if (gen !== this.replayGen || !this.panel) return; // superseded
-          const filled = carry.length + bytesRead;
-          const nl = buf.lastIndexOf(10, filled - 1);
-          if (nl < 0) {
-            carry = buf.subarray(0, filled);
-            continue;
-          }
-          carry = buf.slice(nl + 1, filled);
-          this.post({ type: 'appendBytes', bytes: nl + 1 === buf.length ? buf : buf.slice(0, nl + 1) });
-        }
-        if (carry.length) this.post({ type: 'appendBytes', bytes: transferable(carry) });
-      } finally {
-        await fh.close();
+      // `appendBytes` carries whole lines (protocol/messages.ts): page-read's `readLines` cuts at the last newline of
+      // each piece; the bytes are the file's, never decoded here, each piece a buffer of its own (it is transferred).
+      for await (const bytes of readLines(trace.file, 0, upTo, REPLAY_CHUNK)) {
+        if (gen !== this.replayGen || !this.panel) return; // superseded
+        this.post({ type: 'appendBytes', bytes });
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
@@ -368,7 +348,7 @@ export class DiagramPanel implements vscode.Disposable {
     }
     if (gen !== this.replayGen || !this.panel) return;
     // What the file could not give (a failed write) is gone for good; go on from there.
-    this.synced = Math.max(pos, upTo);
+    this.synced = upTo;
     // Live batches that arrived during the replay: only the part past what was read.
     const q = this.queued;
     this.queued = [];
@@ -511,8 +491,49 @@ export class DiagramPanel implements vscode.Disposable {
         this.pageRequest = { from: m.from, to: m.to };
         await this.replay();
         break;
+      case 'wantSearch':
+        await this.search(m.query);
+        break;
       default:
         assertNever(m, 'webview message');
+    }
+  }
+
+  /** The search running over the trace file (a newer query, or another trace, stops it). */
+  private searchGen = 0;
+
+  /** Paging mode: the whole run searched in the trace file (extension/panel/search.ts), `searchHits` as it goes. */
+  private async search(query: string): Promise<void> {
+    const gen = ++this.searchGen;
+    const trace = this.trace;
+    if (!this.paging || !trace || !query.trim()) return;
+    await trace.written();
+    const upTo = trace.bytes();
+    const stale = () => gen !== this.searchGen || this.trace !== trace || !this.panel;
+    const t0 = Date.now();
+    try {
+      const r = await searchFile(
+        trace.file,
+        upTo,
+        query,
+        (p) => {
+          if (stale()) return;
+          this.post({
+            type: 'searchHits',
+            query,
+            count: p.count,
+            hits: p.hits,
+            scanned: p.scanned,
+            total: p.done ? p.scanned : Math.max(p.scanned, this.paging?.total ?? 0),
+            done: p.done,
+          });
+        },
+        stale,
+      );
+      if (r.done)
+        this.log.info(`diagram: searched ${r.scanned} events of ${trace.file} for ${JSON.stringify(query)}: ${r.count} matches in ${Date.now() - t0} ms`);
+    } catch (e) {
+      this.log.error(`could not search trace ${trace.file}: ${(e as Error).message}`);
     }
   }
 

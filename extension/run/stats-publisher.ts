@@ -18,16 +18,19 @@ export class StatsPublisher implements vscode.Disposable {
   private lastMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private builder = new StatsBuilder();
+  /** The run whose final stats are published, or whose builder failed on rows already let go: nothing more to do. */
+  private doneRun: string | undefined;
   constructor(
     private readonly bus: CoroscopeBus,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
   publishLive(store: TraceStore, runId: string): void {
+    if (this.doneRun === runId) return;
     try {
       this.builder.update(store);
     } catch (e) {
-      this.failed(e);
+      this.failed(e, store, runId);
       return;
     }
     if (this.timer) return;
@@ -44,15 +47,21 @@ export class StatsPublisher implements vscode.Disposable {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    // A run's state changes more than once after it ends (its end, then the session's report): its final stats were
+    // built from each batch as it came, and its rows are gone by now, so a fresh builder could not read them again.
+    if (this.doneRun === runId) return;
     try {
       const t0 = Date.now();
       const s = this.builder.update(store).snapshot(runId, live);
       this.lastMs = Date.now() - t0;
       // A finished run's stats are final: let go of its store and accumulators.
-      if (!live) this.builder = new StatsBuilder();
+      if (!live) {
+        this.builder = new StatsBuilder();
+        this.doneRun = runId;
+      }
       this.bus.publishStats(s);
     } catch (e) {
-      this.failed(e);
+      this.failed(e, store, runId);
     }
   }
 
@@ -61,10 +70,16 @@ export class StatsPublisher implements vscode.Disposable {
     this.bus.publishStats(s);
   }
 
-  /** A builder that threw part-way may hold half an event: start over from the store's first event next time. */
-  private failed(e: unknown): void {
+  /**
+   * A builder that threw part-way may hold half an event: start over from the store's first event next time — unless
+   * the store has let rows go (a run's store keeps none), when starting over cannot work: the lens keeps the stats
+   * last published for this run, and the log says so once.
+   */
+  private failed(e: unknown, store: TraceStore, runId: string): void {
     this.builder = new StatsBuilder();
-    this.log.warn(`could not compute per-line stats: ${(e as Error).message}`);
+    const gone = store.released > 0;
+    if (gone) this.doneRun = runId;
+    this.log.warn(`could not compute per-line stats: ${(e as Error).message}${gone ? ' (the lens keeps the last stats of this run)' : ''}`);
   }
 
   dispose(): void {

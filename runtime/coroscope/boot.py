@@ -69,6 +69,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
         core.child_ids()
     run["script"] = script
     gens.install(child)
+    from . import audit
+
+    audit.install()
     ts = core.now()
     state.W = Writer(trace, sock, child=child)
     state.W.write_now(header(script, argv, ts))
@@ -331,7 +334,7 @@ def _before_fork():
         _fork_site[0] = [f, l, None, None, None]
     except Exception:
         _fork_site[0] = None
-    state.flush_now()
+    state.flush_before_fork()
     if state.W is not None:
         state.W.stop_thread()
 

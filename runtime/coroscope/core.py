@@ -88,7 +88,7 @@ def new_id():
     return state.PREFIX + str(_counter[0])
 
 
-from .writer import OUT, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event
+from .writer import OUT, SOFT_QUEUE, PEND, unpend, room, DROPPED as _dropped, encode_event as _encode_event, fill as _fill
 from _json import encode_basestring_ascii as _q
 
 _put = OUT.append
@@ -178,7 +178,8 @@ def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=No
     return s
 
 
-def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False, delegate=None):
+def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLine=None, depth=None, frame=None, ts=None, args=False, delegate=None, into=None):
+    """``into``: the place queued for this line when its time was taken (writer.late)."""
     if state.W is None:
         return
     s = '{"type":"switch","ts":%d,"from":"%s","to":"%s","reason":"%s"' % (ts or now(), frm.id, to.id, reason)
@@ -197,6 +198,9 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
     if delegate:
         # the delegated generator/coroutine that returned (a `return` within the lane): readers name it, not the lane
         s += ',"delegate":' + _q(delegate)
+    if into is not None:
+        _fill(into, s + "}\n")
+        return
     enq(s + "}\n")
 
 

@@ -5,7 +5,7 @@ not replaced. Installed only when loaded code needs it (gen_watch.scan_code)."""
 
 import sys
 
-from . import core, gen_lanes, site_scan, state
+from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
 from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
@@ -246,12 +246,20 @@ def _settrace(func):
         # a new thread (threading's hook is the runtime's): the program's own
         # threading.settrace() function comes with it
         func = _uthread[0]
+        if func is None:
+            _arm(ident)  # (the runtime's own: plain Python sets no trace function here, so no audit event)
+            return
     if func is None:
         _utrace.pop(ident, None)
         _real_settrace(_trace)
     else:
         _utrace[ident] = func
         _real_settrace(_trace_chain)
+
+
+def _arm(ident):
+    _utrace.pop(ident, None)
+    _real_settrace(_trace)
 
 
 def rearm():
@@ -278,7 +286,7 @@ def _wrap_settrace(threading):
     _gettrace.__doc__ = _real_gettrace.__doc__
     _settrace.__name__, _gettrace.__name__ = "settrace", "gettrace"
     _settrace.__qualname__, _gettrace.__qualname__ = "settrace", "gettrace"
-    sys.settrace = _settrace
+    sys.settrace = audit.through(_settrace)  # (the program's call: its hooks see sys.settrace)
     sys.gettrace = _gettrace
 
     def settrace(func):

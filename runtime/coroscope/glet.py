@@ -6,7 +6,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, state
+from . import core, state, writer
 from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
 
@@ -180,7 +180,10 @@ def _trace(event, args):
                     file, line = r[2], r[3]  # (a library's own line: gevent's exit sleep, gev._exit_site)
         if value is None and id(target) in _waiting and reason in ("switch", "start"):
             # the target resumes inside our switch wrapper, which knows the value
-            _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, now())
+            # (its place in the queue now: the program's greenlet tracer, called below, and other
+            # threads queue later lines before the target resumes there)
+            ts = now()
+            _fin_sw[id(target)] = (o, t, reason, file, line, tf, tl, ts, writer.late(ts))
         else:
             core.switch(o, t, reason, value, file, line, tf, tl, args=pargs and value is not None)
         t.since = now()
@@ -204,8 +207,22 @@ def announce(target, reason, value=None, args=False):
 def _after(self_cur, r, exc=None):
     sw = _fin_sw.pop(id(self_cur), None)
     if sw is not None:
-        o, t, reason, file, line, tf, tl, ts = sw
-        core.switch(o, t, reason, safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None, file, line, tf, tl, ts=ts)
+        o, t, reason, file, line, tf, tl, ts, place = sw
+        try:
+            core.switch(
+                o,
+                t,
+                reason,
+                safe_repr(r) if exc is None and r is not None and not (type(r) is tuple and not r) else None,
+                file,
+                line,
+                tf,
+                tl,
+                ts=ts,
+                into=place,
+            )
+        finally:
+            writer.fill(place, "")  # (nothing, if the line could not be made: the queue goes on)
     o = _fin.pop(id(self_cur), None)
     if o is not None:
         t = lane_of(self_cur)

@@ -20,7 +20,7 @@ the prompt, so the CLI never draws its progress line over it.
 import codecs
 import sys
 
-from . import core, gens, state
+from . import audit, core, gens, state
 from .core import now
 from .writer import IDLE, OUT, THREADED
 from _thread import get_ident
@@ -166,6 +166,7 @@ def _wrap_input():
         finally:
             IDLE.discard(me)
 
+    audit.through(input)  # (its hooks see builtins.input as the program's)
     input.__doc__ = real.__doc__
     input.__qualname__ = "input"
     input.__module__ = "builtins"

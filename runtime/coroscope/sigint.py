@@ -124,7 +124,12 @@ def _signal(signalnum, handler):
 def _getsignal(signalnum):
     h = _orig_getsignal(signalnum)
     if signalnum == _SIGINT and h is _handler:
-        return _program[0]
+        h = _program[0]
+        conv = getattr(signal, "_int_to_enum", None)
+        if conv is not None:
+            # as signal.getsignal answers it (asyncio.run compares its handler so; what an audit
+            # hook of the program sees on the way is then the same too)
+            return conv(h, signal.Handlers)
     return h
 
 

@@ -60,6 +60,20 @@ def flush_now():
             pass
 
 
+def flush_before_fork():
+    """Before a fork: what is queued so far, written by this process (the child
+    forgets it). With several threads only up to the time-order watermark: the
+    parent goes on, and its other threads may still queue lines older than the
+    newest queued one (docs/architecture.md, "Time order"); the rest stays held
+    and is written after the fork."""
+    w = W
+    if w is not None:
+        try:
+            w.flush(final=not w.threaded(), settle=False)
+        except Exception:
+            pass
+
+
 _resets = []
 
 

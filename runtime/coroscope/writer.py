@@ -128,6 +128,54 @@ def room():
 # held-back start either still held or queued.
 THREADED = [False]
 HAND = _thread.RLock()
+
+
+class Late:
+    """A line whose time a hook took before the program's code ran again in its
+    thread, written later (glet.py: a greenlet switch whose value the target
+    learns when it resumes in its switch wrapper, after the program's greenlet
+    tracer, or another thread, queued later lines). It is queued when its time is
+    taken, so it keeps its place; a flush takes the queue only up to the first one
+    not yet filled (``fill``), and, threaded, writes no line after its time. Left
+    unfilled for a second (its greenlet never resumed there) it is dropped."""
+
+    __slots__ = ("ts", "line")
+
+    def __init__(self, ts):
+        self.ts = ts
+        self.line = None
+
+
+LATE = []  # the Late places queued and not filled yet (mostly none: a place is filled right after)
+LATE_USED = [False]  # a Late place was ever queued (only then does a flush look for them)
+
+
+def late(ts):
+    """Queue the place of a line of time ts, written by fill()."""
+    ln = Late(ts)
+    if PEND:
+        unpend()
+    if len(OUT) < SOFT_QUEUE or room():
+        LATE_USED[0] = True
+        LATE.append(ln)
+        OUT.append(ln)
+    else:
+        DROPPED[0] += 1
+        ln.line = ""
+    return ln
+
+
+def fill(ln, line):
+    """The line of a queued place (late()): written from now on."""
+    if ln.line is None:
+        ln.line = line
+        try:
+            LATE.remove(ln)
+        except ValueError:
+            pass
+
+
+LATE_MAX_NS = 1_000_000_000  # a place unfilled this long is dropped (never filled: its greenlet did not resume there)
 # Threads blocked in a runtime frame (a contended lock, a write to a full pipe)
 # while holding no time for a line of theirs: not waited for (Writer._watermark).
 IDLE = set()
@@ -310,19 +358,48 @@ def _take(final=False):
     n = len(OUT)
     if not n:
         return []
+    if final and LATE:
+        for ln in LATE:
+            ln.line = ""  # (never written: the process ends before its greenlet resumed)
+        del LATE[:]
     last = OUT[n - 1]
     if not final and type(last) is dict and not last["text"].endswith("\n") and _HELD[0] is not last:
         _HELD[0] = last
         n -= 1
         if not n:
             return []
+    if LATE:
+        n = _upto_late(n)
+        if not n:
+            return []
     chunk = OUT[:n]
     del OUT[:n]
+    if LATE_USED[0] and Late in map(type, chunk):
+        chunk = [x.line if type(x) is Late else x for x in chunk]
+        if "" in chunk:
+            chunk = [x for x in chunk if x]  # (places dropped)
     if dict in map(type, chunk):
         # encoded now, under the take lock: a print still running may grow its
         # output event until it is taken (output.py)
         chunk = [x if type(x) is str else _encode(x) + "\n" for x in chunk]
     return chunk
+
+
+def _upto_late(n):
+    """How many of the first n queued lines can be taken: up to the first place of
+    a line not written yet (``late``). Called under the take lock."""
+    now = _now()
+    for ln in list(LATE):
+        if ln.line is not None:
+            continue
+        if now - ln.ts >= LATE_MAX_NS:
+            fill(ln, "")  # abandoned: dropped (never written late)
+            continue
+        try:
+            n = OUT.index(ln, 0, n)
+        except ValueError:
+            pass
+    return n
 
 
 # Bytes per write. A flush is written in pieces of about this size, never joined
@@ -373,6 +450,9 @@ def _ts_of(ln):
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
+        for ln in LATE:
+            ln.line = ""  # (its greenlet resumes in the parent)
+        del LATE[:]
         for ln in PEND:
             ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
         del PEND[:]
@@ -471,27 +551,45 @@ class Writer:
             except BaseException:
                 pass
 
+    def threaded(self):
+        """Several program threads (a flush writes up to the watermark), as the next flush will see it."""
+        return THREADED[0] or (_count is not None and _count() > 1)
+
     def total_dropped_in_queue(self):
         return self.dropped + DROPPED[0]
 
-    def flush(self, final=False, wait=-1, pending=False):
+    def flush(self, final=False, wait=-1, pending=False, settle=True):
         """Write the queue out (waiting at most `wait` seconds for a flush in
         progress; -1: as long as it takes). False if that wait timed out.
         `pending`: the calling thread has taken the time of a line it has not
-        queued yet (room())."""
+        queued yet (room()). `settle`: wait a little for the threads still in a hook
+        when lines older than the flush stay held (_settle)."""
         if not self.sinks:
             del OUT[:]
+            del LATE[:]
             del self.held[:]
             return True
-        t = _now() if THREADED[0] and not (final or pending) else None
-        if not self.lock.acquire(True, wait):
-            return False
+        t = _now() if settle and THREADED[0] and not (final or pending) else None
+        me = idle = None
+        if not pending:
+            # holding no time of its own (a program thread's flush: state.flush, before a fork):
+            # while it waits for the lock or settles, other threads' flushes do not wait for it
+            me = _thread.get_ident()
+            idle = me not in IDLE
+            if idle:
+                IDLE.add(me)
         try:
-            self._flush(final, pending)
+            if not self.lock.acquire(True, wait):
+                return False
+            try:
+                self._flush(final, pending)
+            finally:
+                self.lock.release()
+            if t is not None and self.held and self.held[0][0] <= t and me != self.ident:
+                self._settle(t)
         finally:
-            self.lock.release()
-        if t is not None and self.held and self.held[0][0] <= t and _thread.get_ident() != self.ident:
-            self._settle(t)
+            if idle:
+                IDLE.discard(me)
         return True
 
     def _settle(self, t):
@@ -525,6 +623,9 @@ class Writer:
                     # now on goes to the next flush
                     _unpend(chunk, thr)
                 if thr:
+                    for ln in LATE:
+                        if ln.line is None and ln.ts < mark:
+                            mark = ln.ts  # (a line no flush writes past until it is filled)
                     h = _HELD[0]
                     if h is not None and OUT and OUT[-1] is h and h["ts"] < mark:
                         mark = h["ts"]  # an unfinished print left in the queue (_take)

@@ -1,11 +1,12 @@
 // What the benchmarks share (not a test): Debian chromium launched as the e2e tests launch it, the CPU time
 // of a browser's renderers and of this process (the machine is shared, so wall time alone misleads), the
 // load average, order statistics, and the realistic trace the host and store benchmarks decode.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { ARGS } from '../e2e/harness';
+import { chromium, type BrowserContext, type CDPSession } from 'playwright-core';
+import { ARGS, openDiagram } from '../e2e/harness';
 
 /** /usr/bin/chromium, headless with the e2e tests' arguments, on a fresh profile folder named after `prefix`. */
 export async function launchChromium(prefix: string): Promise<{ ctx: BrowserContext; profile: string }> {
@@ -14,37 +15,88 @@ export async function launchChromium(prefix: string): Promise<{ ctx: BrowserCont
   return { ctx, profile };
 }
 
-/**
- * CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc); with `all`, by
- * every process of that browser (the GPU process rasters the canvas).
- */
-export function rendererCpu(profile: string, all = false): number {
-  const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
+interface Proc {
+  ppid: number;
+  /** CPU seconds (user + system). */
+  cpu: number;
+  /** Resident set size, bytes. */
+  rss: number;
+  cmd: string;
+}
+
+/** The processes of the browser using `profile` (Linux /proc): its own (the browser's pid) and its descendants. */
+function browserProcs(profile: string): { browser: number | undefined; procs: Map<number, Proc> } {
+  const procs = new Map<number, Proc>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
+      // stat field 24 (rss, in pages of 4 KB on the machines this runs on).
+      procs.set(Number(d), {
+        ppid: Number(f[1]),
+        cpu: (Number(f[11]) + Number(f[12])) / 100,
+        rss: Number(f[21]) * 4096,
+        cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8'),
+      });
     } catch {
       /* gone */
     }
   }
   const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
-  let cpu = 0;
+  return { browser, procs };
+}
+
+/** Sum of `pick` over the renderer processes of the browser using `profile` (with `all`, over every process of it). */
+function sumOverBrowser(profile: string, all: boolean, pick: (p: Proc) => number): number {
+  const { browser, procs } = browserProcs(profile);
+  let sum = 0;
   for (const [pid, p] of procs) {
     if (!all && !p.cmd.includes('--type=renderer')) continue;
     if (pid === browser) {
-      cpu += p.cpu;
+      sum += pick(p);
       continue;
     }
     for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++)
       if (q === browser) {
-        cpu += p.cpu;
+        sum += pick(p);
         break;
       }
   }
-  return cpu;
+  return sum;
+}
+
+/**
+ * CPU seconds used so far by the renderer processes of the browser using `profile` (Linux /proc); with `all`, by
+ * every process of that browser (the GPU process rasters the canvas).
+ */
+export function rendererCpu(profile: string, all = false): number {
+  return sumOverBrowser(profile, all, (p) => p.cpu);
+}
+
+/** RSS (bytes) of the renderer processes of the browser using `profile`. */
+export function rendererRss(profile: string): number {
+  return sumOverBrowser(profile, false, (p) => p.rss);
+}
+
+/** Peak RSS (KB) and wall seconds of `node args…`, from GNU time; its stdout and stderr. */
+export function peakRss(args: string[], env: NodeJS.ProcessEnv = process.env): { kb: number; s: number; stdout: string; stderr: string } {
+  const r = spawnSync('/usr/bin/time', ['-f', '@@%M %e', process.execPath, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const m = /@@(\d+) ([\d.]+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  return { kb: Number(m[1]), s: Number(m[2]), stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The diagram page of the e2e harness at the benches' size, and its JS heap after a forced GC (CDP). */
+export async function benchDiagram(): Promise<{ d: Awaited<ReturnType<typeof openDiagram>>; cdp: CDPSession; heap: () => Promise<number> }> {
+  const d = await openDiagram({ width: 1400, height: 900 });
+  const cdp = await d.page.context().newCDPSession(d.page);
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  };
+  return { d, cdp, heap };
 }
 
 /** CPU time (user + system) of this process so far, in ms. */
@@ -151,4 +203,21 @@ export function generateTrace(events: number, shape: TraceShape, lanes = 50): st
     n++;
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The bench:host trace (`generateTrace`, 50 lanes) of `events` events written to `file` a million at a time (the
+ * text of 20M would not fit a string); bench:host and bench:panel share it.
+ */
+export function writeTraceFile(file: string, events: number): void {
+  const fd = openSync(file, 'w');
+  const per = 1_000_000;
+  for (let done = 0; done < events; done += per) {
+    const n = Math.min(per, events - done);
+    // Later millions: the same lanes, so no header and no declarations again (50 lanes: 50 more generated, cut).
+    let t = generateTrace(done > 0 ? n + 50 : n, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
+    if (done > 0) t = t.slice(t.indexOf('\n', t.lastIndexOf('{"type":"task"')) + 1);
+    writeSync(fd, t);
+  }
+  closeSync(fd);
 }

@@ -9,7 +9,7 @@
 //     (a stand-in runtime, test/bench/fake-runtime, sends the same trace over the socket) on a generated trace of
 //     N events (`node out/test/bench/host.js 20000000`; default 1,000,000), per event, and above an idle node's.
 // Not a test: prints a table; figures go to docs/benchmarks.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +20,7 @@ import { TraceStore } from '../../trace/store';
 import { StreamDecoder } from '../../session/core';
 import { privateAddress } from '../../session/events-server';
 import { TraceFile } from '../../session/trace-file';
-import { cpuMs, generateTrace, loadAverage, median } from './common';
+import { cpuMs, generateTrace, loadAverage, median, peakRss, writeTraceFile } from './common';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -205,28 +205,6 @@ async function streaming(text: string, rate: number, seconds: number): Promise<S
     p99BatchMs,
     maxBatchCpuMs,
   };
-}
-
-/** A generated trace of `events` events written to `file` a million at a time (the text of 20M would not fit a string). */
-function writeTraceFile(file: string, events: number): void {
-  const fd = fs.openSync(file, 'w');
-  const per = 1_000_000;
-  for (let done = 0; done < events; done += per) {
-    const n = Math.min(per, events - done);
-    // Later millions: the same lanes, so no header and no declarations again (50 lanes: 50 more generated, cut).
-    let t = generateTrace(done > 0 ? n + 50 : n, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
-    if (done > 0) t = t.slice(t.indexOf('\n', t.lastIndexOf('{"type":"task"')) + 1);
-    fs.writeSync(fd, t);
-  }
-  fs.closeSync(fd);
-}
-
-/** Peak RSS (KB) and wall seconds of `node args…`, from GNU time. */
-function peakRss(args: string[], env: NodeJS.ProcessEnv = process.env): { kb: number; s: number; stderr: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', '@@%M %e', process.execPath, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
-  const m = /@@(\d+) ([\d.]+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return { kb: Number(m[1]), s: Number(m[2]), stderr: r.stderr };
 }
 
 /** The CLI's peak memory per event on an N-event trace (4 above). */

@@ -11,7 +11,6 @@
 //     renderer's RSS; then a jump to a far range (read from disk + ready in the page).
 // Usage: node out/test/bench/panel.js [N] [windowEvents]; $BENCH_HOST_TRACE: a trace of N events written before
 // (by this bench or bench:host), 20M take minutes to write.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,23 +19,10 @@ import { PageIndex } from '../../trace/page-index';
 import { StatsBuilder } from '../../trace/stats';
 import { TraceStore } from '../../trace/store';
 import { planFor, readLines } from '../../session/page-read';
-import { generateTrace, loadAverage } from './common';
-import { openDiagram } from '../e2e/harness';
+import { searchFile } from '../../extension/panel/search';
+import { benchDiagram, loadAverage, peakRss, rendererRss, writeTraceFile } from './common';
 
 const SLICE = 256 * 1024;
-
-/** A generated trace of `events` events written to `file` a million at a time (as bench:host writes it). */
-function writeTraceFile(file: string, events: number): void {
-  const fd = fs.openSync(file, 'w');
-  const per = 1_000_000;
-  for (let done = 0; done < events; done += per) {
-    const n = Math.min(per, events - done);
-    let t = generateTrace(done > 0 ? n + 50 : n, { dir: '/home/u/proj', script: 'app.py', ts: 1_000_000_000 + done * 2000 });
-    if (done > 0) t = t.slice(t.indexOf('\n', t.lastIndexOf('{"type":"task"')) + 1);
-    fs.writeSync(fd, t);
-  }
-  fs.closeSync(fd);
-}
 
 /** The child: the session's data work per batch, then far ranges served; prints one JSON line. */
 async function hostChild(file: string, window: number): Promise<void> {
@@ -91,49 +77,9 @@ async function hostChild(file: string, window: number): Promise<void> {
   );
 }
 
-function peakRss(args: string[]): { kb: number; s: number; stdout: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', '@@%M %e', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const m = /@@(\d+) ([\d.]+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return { kb: Number(m[1]), s: Number(m[2]), stdout: r.stdout };
-}
-
-/** RSS (bytes) of the browser's renderer processes (Linux /proc), by its profile folder. */
-function rendererRss(profile: string): number {
-  let sum = 0;
-  const procs = new Map<number, { ppid: number; rss: number; cmd: string }>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const status = fs.readFileSync(`/proc/${d}/status`, 'utf8');
-      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-      procs.set(Number(d), { ppid, rss, cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8') });
-    } catch {
-      /* gone */
-    }
-  }
-  const browser = [...procs].find(([, p]) => p.cmd.includes(profile) && !p.cmd.includes('--type='))?.[0];
-  for (const [pid, p] of procs) {
-    if (!p.cmd.includes('--type=renderer')) continue;
-    for (let q: number | undefined = pid, k = 0; q && k < 10; q = procs.get(q)?.ppid, k++)
-      if (q === browser) {
-        sum += p.rss;
-        break;
-      }
-  }
-  return sum;
-}
-
 async function webview(file: string, index: PageIndex, win: number, say: (s: string) => void): Promise<void> {
-  const d = await openDiagram({ width: 1400, height: 900 });
+  const { d, heap } = await benchDiagram();
   const page = d.page;
-  const cdp = await page.context().newCDPSession(page);
-  const heap = async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    await cdp.send('HeapProfiler.collectGarbage');
-    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-  };
   await d.send({ type: 'reset', title: 'bench', live: false });
   await d.waitReady(0);
   const heap0 = await heap();
@@ -226,7 +172,17 @@ async function main(): Promise<void> {
   );
   // $BENCH_PANEL_ONLY=host or webview: one half (each takes minutes at 20M on a loaded machine).
   const only = process.env.BENCH_PANEL_ONLY;
-  if (only !== 'webview') hostPart(file, window, say);
+  if (only !== 'webview') {
+    hostPart(file, window, say);
+    // Paging mode's whole-run search (extension/panel/search.ts): one read of the file per query.
+    const s0 = performance.now();
+    const c0 = process.cpuUsage();
+    const r = await searchFile(file, size, 'worker-7', () => {});
+    const c = process.cpuUsage(c0);
+    say(
+      `whole-run search ("worker-7", a lane name) of the trace file: ${r.count.toLocaleString('en-US')} matches in ${r.scanned.toLocaleString('en-US')} events, ${((performance.now() - s0) / 1000).toFixed(1)} s (${((c.user + c.system) / 1e6).toFixed(1)} s CPU)`,
+    );
+  }
   if (only !== 'host') {
     const s0 = performance.now();
     const index = await scanPages(file, size);

@@ -13,8 +13,7 @@
 // BENCH_FIT_ONLY=1 stops after ready, heap and Fit.
 // Usage: npm run bench:webview  (node out/test/bench/webview.js [events])
 import type { Page } from 'playwright-core';
-import { openDiagram } from '../e2e/harness';
-import { loadAverage, rendererCpu } from './common';
+import { benchDiagram, loadAverage, rendererCpu } from './common';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const LANES = 200;
@@ -182,14 +181,8 @@ async function startTrace(cdp: Cdp): Promise<(frames: number) => Promise<string>
 }
 
 async function main(): Promise<void> {
-  const d = await openDiagram({ width: 1400, height: 900 });
+  const { d, cdp, heap } = await benchDiagram();
   const page = d.page;
-  const cdp = await page.context().newCDPSession(page);
-  const heap = async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    await cdp.send('HeapProfiler.collectGarbage');
-    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-  };
   const out: string[] = [];
   const say = (s: string) => {
     console.log(s);

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { inlineCodiconFont, pageWindow, scriptJson, writeHtmlReport } from '../../cli/report-html';
+import { importColumnBlocks } from '../../trace/column-block';
 import { jsonlChunks } from '../../trace/jsonl';
+import { TraceStore } from '../../trace/store';
 import { cli, parseMermaid, root, tempDir, traces, validatePerfetto } from '../unit/cli-helpers';
 import { fixtureStore } from '../unit/helpers';
 
@@ -97,6 +99,28 @@ describe('coroscope report (dist/cli.js)', function () {
     assert.doesNotMatch(html, /url\(["']?(?!data:)[^)]*\.ttf/, 'the font is inlined');
     assert.match(html, /DecompressionStream\(["']gzip["']\)/);
     assert.match(r.stderr, /wrote .*r\.html \(24 events, 3 tasks/);
+  });
+
+  it('embeds a whole trace as column blocks that read back as the trace (the JSON Lines with COROSCOPE_REPORT_EMBED=jsonl)', async () => {
+    const dir = tempDir('report-columns');
+    for (const name of ['cli-hostile.jsonl', 'lens-runtime-asyncio.jsonl']) {
+      const r = await cli(['report', join(traces, name), '--html', join(dir, 'c.html')]);
+      assert.equal(r.code, 0, r.stderr);
+      const html = readFileSync(join(dir, 'c.html'), 'utf8');
+      assert.doesNotMatch(html, /<script type="application\/x-coroscope-gzip"/, 'no JSON Lines blocks');
+      const blocks = [...html.matchAll(/<script type="application\/x-coroscope-columns" nonce="[^"]*">([^<]*)<\/script>/g)].map((m) =>
+        gunzipSync(Buffer.from(m[1], 'base64')),
+      );
+      assert.ok(blocks.length > 0);
+      const store = new TraceStore();
+      for (const b of blocks) importColumnBlocks(store, b);
+      const want = fixtureStore(name);
+      assert.equal(store.length, want.length);
+      assert.deepEqual([...jsonlChunks(store)].join(''), [...jsonlChunks(want)].join(''), `${name}: the embedded trace reads back whole`);
+      const j = await cli(['report', join(traces, name), '--html', join(dir, 'j.html')], { env: { COROSCOPE_REPORT_EMBED: 'jsonl' } });
+      assert.equal(j.code, 0, j.stderr);
+      assert.equal(embedded(readFileSync(join(dir, 'j.html'), 'utf8')).text, readFileSync(join(traces, name), 'utf8'), "the file's own lines");
+    }
   });
 
   it('with no output flag writes coroscope-<trace>.html in the current folder and says where', async () => {

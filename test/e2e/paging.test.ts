@@ -5,13 +5,17 @@
 // against the window's last row, a click on the overview, a jump (`focus`) to an event outside the window. Every
 // window's rows are the trace file's rows at those global indices.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanPages } from '../../session/page-scan';
 import { planFor, readLines } from '../../session/page-read';
 import type { PageIndex } from '../../trace/page-index';
 import type { DiagramSummary } from '../../protocol/test-messages';
+import type { HostMessage } from '../../protocol/messages';
+import { searchFile } from '../../extension/panel/search';
+import { TraceStore } from '../../trace/store';
+import { compileQuery, parseQuery } from '../../webview/query';
 import { traceRowsOf } from '../trace-rows';
 import { openDiagram, traceProgram, type Diagram } from './harness';
 
@@ -142,5 +146,62 @@ describe('diagram: paging mode (a window of a huge run, the rest on disk)', func
     await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.selected !== '-1');
     const selected = Number(await root.getAttribute('data-selected'));
     assert.equal(selected - p4.prelude + p4.base, target, 'the jumped-to event is selected');
+  });
+
+  it("searches the whole run (the host's search of the trace file), counts its hits and jumps to one outside the window", async () => {
+    await serve(undefined);
+    const tail = check(await d.summary());
+    let n = (await d.posted()).length;
+    await d.page.fill('input.search', '4999');
+    await d.page.waitForFunction((k) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(k).some((m) => m.type === 'wantSearch'), n);
+    const ask = (await d.posted()).slice(n).find((m) => m.type === 'wantSearch') as unknown as { query: string };
+    assert.equal(ask.query, '4999');
+    // The host's side: extension/panel/search.ts over the file, its answers posted as the panel posts them.
+    const answers: HostMessage[] = [];
+    const r = await searchFile(file, statSync(file).size, ask.query, (p) =>
+      answers.push({ type: 'searchHits', query: ask.query, count: p.count, hits: p.hits, scanned: p.scanned, total: index.total, done: p.done }),
+    );
+    // The same hits as the page's own predicate over the whole trace in one store.
+    const whole = new TraceStore();
+    whole.appendText(readFileSync(file, 'utf8'));
+    whole.end();
+    const pred = compileQuery(whole, parseQuery('4999'));
+    const want = [...Array(whole.length).keys()].filter(pred);
+    assert.deepEqual(r.hits, want);
+    assert.ok(
+      want.some((i) => i < tail.base),
+      'hits outside the newest window',
+    );
+    for (const m of answers) await d.send(m);
+    await d.page.waitForFunction((c) => document.querySelector('.count')?.textContent === `${c} matches in the whole run`, want.length.toLocaleString('en-US'));
+    const s = await d.summary();
+    assert.deepEqual(s.page?.search?.hits, want.slice(0, 50));
+    assert.equal(s.page?.search?.done, true);
+    assert.match(
+      (await d.page.locator('.paging-note').textContent()) ?? '',
+      /Search counts and jumps across the whole run; the filter, folds, the step cursor and row numbers work on the events in detail/,
+    );
+
+    // Enter with nothing selected: the first hit at or after the window's start (held: selected at once).
+    const selectedGlobal = async () => {
+      const p = check(await d.summary());
+      return Number(await d.page.locator('#coroscope-root').getAttribute('data-selected')) - p.prelude + p.base;
+    };
+    const first = want.find((i) => i >= tail.base);
+    assert.ok(first !== undefined, 'a hit in the newest window');
+    await d.page.press('input.search', 'Enter');
+    await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.selected !== '-1');
+    assert.equal(await selectedGlobal(), first, 'the hit in the window is selected');
+    // Shift+Enter: the hit before it, outside the window: the page asks for a window around it, then selects it.
+    const before = want[want.indexOf(first) - 1];
+    assert.ok(before < tail.base, `hit ${before} lies before the window (${tail.base})`);
+    n = (await d.posted()).length;
+    await d.page.press('input.search', 'Shift+Enter');
+    const around = await asked(n);
+    assert.ok(around.from <= before && around.to > before, `asked ${JSON.stringify(around)} for hit ${before}`);
+    assert.match((await d.page.locator('.count').textContent()) ?? '', new RegExp(`^match \\d+ of ${want.length} in the whole run \\(event [\\d,]+\\)$`));
+    await serve(around);
+    await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.selected !== '-1');
+    assert.equal(await selectedGlobal(), before, 'the hit outside the window is selected once its window arrived');
   });
 });

@@ -124,28 +124,33 @@ describe('HTML report in a real browser (file://)', function () {
     assert.deepEqual(r.problems, [], 'no CSP violation or script error');
   });
 
-  it('the trace inflates in a worker, block after block in order; under a CSP that refuses workers the page reads it the same on its main thread', async () => {
+  it('the trace inflates in a worker, block after block in order (JSON Lines or column blocks); under a CSP that refuses workers the page reads it the same on its main thread', async () => {
     const trace = join(traces, 'cli-hostile.jsonl');
     const store = new TraceStore();
     store.appendText(readFileSync(trace, 'utf8'));
     store.end();
-    // Blocks of ~200 bytes of text: many blocks, lines cut between blocks.
-    const file = join(dir, 'blocks.html');
-    writeHtmlReport(file, store, { title: 'blocks', blockText: 200 }, readAssets(join(root, 'dist')));
-    const html = readFileSync(file, 'utf8');
-    assert.ok((html.match(/application\/x-coroscope-gzip/g) ?? []).length > 5, 'many blocks');
-    assert.ok(html.includes('; worker-src blob:'), 'the CSP lets the boot script start its worker');
-    const refused = join(dir, 'blocks-no-worker.html');
-    writeFileSync(refused, html.replace('; worker-src blob:', ''));
     const want = Array.from({ length: store.length }, (_, i) => `${store.typeCode(i)}:${store.ts(i)}:${store.a(i)}:${store.b(i)}`).join(',');
-    for (const [page, inflater] of [
-      [file, 'worker'],
-      [refused, 'thread'],
+    // Blocks of ~200 bytes: many blocks, lines cut between blocks; JSON Lines, and column blocks (issue 19 part 6).
+    for (const [kind, columns] of [
+      ['gzip', false],
+      ['columns', true],
     ] as const) {
-      const r = await open(ctx, page, store.length);
-      assert.equal(r.inflater, inflater, page);
-      assert.equal(r.rows, want, `${inflater}: every event, in the trace's order`);
-      if (inflater === 'worker') assert.deepEqual(r.problems, []);
+      const file = join(dir, `blocks-${kind}.html`);
+      writeHtmlReport(file, store, { title: 'blocks', blockText: 200, columns }, readAssets(join(root, 'dist')));
+      const html = readFileSync(file, 'utf8');
+      assert.ok((html.match(new RegExp(`<script type="application/x-coroscope-${kind}"`, 'g')) ?? []).length > 5, `many ${kind} blocks`);
+      assert.ok(html.includes('; worker-src blob:'), 'the CSP lets the boot script start its worker');
+      const refused = join(dir, `blocks-${kind}-no-worker.html`);
+      writeFileSync(refused, html.replace('; worker-src blob:', ''));
+      for (const [page, inflater] of [
+        [file, 'worker'],
+        [refused, 'thread'],
+      ] as const) {
+        const r = await open(ctx, page, store.length);
+        assert.equal(r.inflater, inflater, page);
+        assert.equal(r.rows, want, `${kind}, ${inflater}: every event, in the trace's order`);
+        if (inflater === 'worker') assert.deepEqual(r.problems, []);
+      }
     }
   });
 

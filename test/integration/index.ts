@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 
-function findTests(dir: string): string[] {
+/** The tests; with `bench`, the benchmarks (`*.bench.js`, run only by a grep starting "bench:") too. */
+function findTests(dir: string, bench = false): string[] {
   return fs
     .readdirSync(dir)
     .flatMap((name) => {
       const p = path.join(dir, name);
-      if (fs.statSync(p).isDirectory()) return findTests(p);
-      return name.endsWith('.test.js') ? [p] : [];
+      if (fs.statSync(p).isDirectory()) return findTests(p, bench);
+      return name.endsWith('.test.js') || (bench && name.endsWith('.bench.js')) ? [p] : [];
     })
     .sort();
 }
@@ -20,7 +21,7 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 180000, color: false, reporter: 'spec' });
   const grep = process.env.COROSCOPE_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const f of findTests(__dirname)) mocha.addFile(f);
+  for (const f of findTests(__dirname, grep?.startsWith('bench:') === true)) mocha.addFile(f);
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

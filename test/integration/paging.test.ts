@@ -1,14 +1,18 @@
 // Paging mode in the real VS Code (issue 19 part 2): with the threshold set to 10,000 events, a run of ~100,000
 // pages — the host keeps no rows, the webview holds a window plus the overview, the status bar says so — and the
 // rows the webview holds, for the newest window, a far range asked for by the page and a jump to an event outside
-// the window, are the trace file's rows at those global indices.
+// the window, are the trace file's rows at those global indices; a search covers the whole run (the host scans the
+// file), not only the window.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { api, fixture, sleep } from './helpers';
 import type { CoroscopeTestApi } from '../../extension/run/test-api';
 import type { DiagramSummary } from '../../protocol/test-messages';
+import type { HostMessage } from '../../protocol/messages';
 import { traceRowsOf } from '../trace-rows';
+import { TraceStore } from '../../trace/store';
+import { compileQuery, parseQuery } from '../../webview/query';
 
 type Page = NonNullable<DiagramSummary['page']>;
 
@@ -82,5 +86,33 @@ describe('paging: a run above coroscope.paging.thresholdEvents', function () {
     matches(jump.p, jump.s);
     const w = a.panelPaging().window;
     assert.ok(w && w.base === jump.p.base && !w.follow, `host window ${JSON.stringify(w)}`);
+
+    // Search over the whole run, as the page asks when a query is typed in paging mode: the host scans the trace file
+    // and the page has every hit (global indices) of the run, not only the window's — the same as the page's own
+    // predicate over the whole file.
+    const whole = new TraceStore();
+    whole.appendText(fs.readFileSync(info.traceFile, 'utf8'));
+    whole.end();
+    const pred = compileQuery(whole, parseQuery('4999'));
+    const want = [...Array(whole.length).keys()].filter(pred);
+    assert.ok(want.length > 4 && want.some((i) => i < jump.p.base || i >= jump.p.base + jump.p.held), `hits outside the window: ${want}`);
+    assert.equal((await a.panelSummary(2000))?.page?.search, undefined, 'no search before one is asked');
+    // Typed into the page's search box (its `wantSearch` goes to the host, the host's `searchHits` come back).
+    a.panelPost({ type: 'test.search', query: '4999' } as unknown as HostMessage);
+    const found = await pageWhere(a, (p) => p.search?.done === true, 'the whole run searched');
+    assert.equal(found.p.search?.count, want.length);
+    assert.deepEqual(found.p.search?.hits, want.slice(0, 50));
+    assert.equal(found.p.search?.scanned, info.events);
+    // Enter goes from the selected event (7,777, the jump's) through the hits after it: the ones in the window, then
+    // the first past its end, which is loaded (wantRange) and selected when its window arrives.
+    assert.equal(found.p.selected, 7_777);
+    const end = found.p.base + found.p.held;
+    const outside = want.find((i) => i >= end);
+    assert.ok(outside !== undefined, `a hit after the window's end (${end})`);
+    const inWindow = want.filter((i) => i > 7_777 && i < end);
+    for (let k = 0; k <= inWindow.length; k++) a.panelPost({ type: 'test.search', query: '4999', next: 1 } as unknown as HostMessage);
+    const hop = await pageWhere(a, (p) => p.selected === outside, `hit ${outside} loaded and selected`);
+    matches(hop.p, hop.s);
+    assert.ok(hop.p.base <= outside && hop.p.base + hop.p.held > outside);
   });
 });

@@ -3,7 +3,7 @@
 // expanded); this program makes it hard: four threads queueing lines at once, the GIL switching every few
 // microseconds, so threads are switched out between taking a line's time and queueing it.
 import * as assert from 'node:assert/strict';
-import { PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
 
 for (const py of PYTHONS) {
   describe(`runtime time order on ${py.name}`, function () {
@@ -32,6 +32,31 @@ for (const py of PYTHONS) {
         ofType(r.events, 'recv').map((e) => e.value),
         items,
       );
+    });
+
+    it('forks while two threads queue lines: the parent goes on in ts order', () => {
+      // (the old flush before a fork wrote every queued line: 3-7 lines out of order on each of 6 runs on 3.11)
+      const r = runTraced(py, 'test/fixtures/python/order_fork.py', { timeoutMs: 100_000 }); // (checkTimeOrder: harness.ts)
+      checkTrace(r);
+      assert.equal(r.stdout, 'forked 12 times\n');
+    });
+  });
+}
+
+for (const py of GREENLET_PYTHONS) {
+  describe(`runtime time order with greenlets on ${py.name}`, function () {
+    this.timeout(120_000);
+
+    it('a switch written once its target resumes in the switch wrapper keeps its place before what the tracer printed', () => {
+      // (the old writer queued it after the program's greenlet tracer's prints: out of order on every run)
+      const script = 'test/fixtures/python/order_glet_late.py';
+      const r = runTraced(py, script); // (checkTimeOrder: harness.ts)
+      checkTrace(r);
+      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const vals = switches(r.events)
+        .filter((e) => e.reason === 'switch' && e.value !== undefined)
+        .map((e) => e.value);
+      assert.deepEqual(vals, ["'m0'", "'m1'", "'m2'"]);
     });
   });
 }

@@ -93,6 +93,24 @@ describe('Mermaid export', () => {
     assert.match(r.text, /Note over t0,t1: folded/);
   });
 
+  it('the fold note counts the switches a loop stands for, not the notes and waits drawn beside them', async () => {
+    const s = synthetic((push) => {
+      push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'main', parent: null });
+      push({ type: 'task', ts: 1, id: '2', kind: 'greenlet', name: 'g', parent: '1' });
+      push({ type: 'block', ts: 2, task: '1', on: 'timer', detail: '0.1 s', file: 's.py', line: 3 });
+      push({ type: 'wake', ts: 3, task: '1', on: 'timer', detail: '0.1 s', cause: 'timer' });
+      for (let i = 0; i < 1000; i++) {
+        push({ type: 'switch', ts: 10 + 2 * i, from: '1', to: '2', reason: 'switch', value: 'ping' });
+        push({ type: 'switch', ts: 11 + 2 * i, from: '2', to: '1', reason: 'switch', value: 'pong' });
+      }
+    });
+    const r = toMermaid(s);
+    await parse(r.text);
+    assert.match(r.text, /Note over t0: waits on 0\.1 s/);
+    // 2,000 switches, 2 of them drawn as the loop's arrows
+    assert.match(r.text, /folded#58; 1 repeated pattern drawn once as loops \(1998 more switches not drawn one by one\)/);
+  });
+
   it('folds by shape with first … last values when exact folding is not enough', async () => {
     const s = synthetic((push) => {
       push({ type: 'task', ts: 1, id: '1', kind: 'main', name: 'producer', parent: null });
