@@ -6,6 +6,7 @@ socket, a task, a timeout); its wake names the cause and, where another task
 decided it, that task and its line (aio_primitives.py notes them)."""
 
 import sys
+from types import FunctionType as _FunctionType
 from weakref import ref as _ref
 
 from . import aio_primitives, aio_queues, aio_tasks, core, futures
@@ -266,8 +267,10 @@ def _first_two(x):
 def _shielded(cb):
     """The task shielded by shield(), from asyncio's own _outer_done_callback
     (its closure cell `inner`), or None."""
-    code = getattr(cb, "__code__", None)
-    if code is None or code.co_name != "_outer_done_callback" or not code.co_filename.replace("\\", "/").endswith("asyncio/tasks.py"):
+    if type(cb) is not _FunctionType:
+        return None  # (a callable object of the program's is not asked)
+    code = cb.__code__
+    if code.co_name != "_outer_done_callback" or not code.co_filename.replace("\\", "/").endswith("asyncio/tasks.py"):
         return None
     try:
         c = cb.__closure__[code.co_freevars.index("inner")].cell_contents
