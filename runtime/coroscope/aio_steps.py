@@ -119,7 +119,7 @@ def step_end(lane, task):
                 outcome = "exception"
         aio_tasks.done(task)
         forget(lane)
-        lane.ended = True
+        lane.ended = t  # (when: truthy, and the order of ends an asyncio.wait's wake replays)
         core.live.pop(lane.id, None)
         lane.esite = (lane.cfile, line)
         lane.clane = None

@@ -6,6 +6,7 @@ socket, a task, a timeout); its wake names the cause and, where another task
 decided it, that task and its line (aio_primitives.py notes them)."""
 
 import sys
+from types import FunctionType as _FunctionType
 from weakref import ref as _ref
 
 from . import aio_primitives, aio_queues, aio_tasks, core, futures
@@ -183,22 +184,99 @@ def classify(lane, val, inner):
         if fn.endswith("asyncio/tasks.py") and name in ("wait_for", "wait", "_wait", "gather", "shield"):
             if name == "wait_for" and _local(inner, "timeout_handle") is not None:
                 # 3.11's wait_for waits on its own future, released by the awaited call's end or by its timer:
-                # which one is told at the wake by whether the call is done (see wake)
+                # which one is told at the wake by whether the call is done (see wake); its lane is found
+                # now (a task's lane is forgotten when it ends)
                 f = _local(inner, "fut")
                 if is_future(f):
-                    return "await", "future", name, None, val, "done", (f,) + tuple(aio_tasks.site(lane)[:2])
+                    ln = aio_tasks.lane_of(f)
+                    return "await", "future", name, None, val, "done", (_WAIT_FOR, f, ln) + tuple(aio_tasks.site(lane)[:2])
+            if name in ("wait", "_wait"):
+                w = _wait_of(lane, inner if name == "_wait" else getattr(inner, "cr_await", None))
+                if w is not None:
+                    return "await", "future", "wait", None, val, "done", w
             return "await", "future", name, None, val, "done", _COMPLETED if name == "gather" else None
     try:
         for cb in _callbacks(val):
             f = cb[0] if type(cb) is tuple else cb
             if "_chain_future" in (func_name(f) or ""):
                 return "thread", "thread", _executor_label(f), None, val, "done", None
+            sh = _shielded(f)
+            if sh is not None:
+                # the outer future of shield(task): the shielded task's end completes it
+                return "await", "future", "shield", None, val, "done", aio_tasks.lane_of(sh)
     except Exception:
         pass
     tn = type_name(type(val), False)
     if tn == "_GatheringFuture":
         return "await", "future", "gather", None, val, "done", _COMPLETED
     return "future", "future", "%s pending" % tn, None, val, "done", None
+
+
+_WAIT_FOR = object()  # classify's obj for 3.11 wait_for: (_WAIT_FOR, future, its lane, file, line)
+_WAIT = object()  # for asyncio.wait: (_WAIT, ((child, its lane), ...), return_when, timer handle, file, line)
+
+
+def _wait_of(lane, w):
+    """asyncio.wait's _wait coroutine w (asyncio's own frame, its locals read as
+    a dict) -> classify's obj: its children with their lanes, found now (a
+    task's lane is forgotten when it ends), its return_when and timer."""
+    code = getattr(w, "cr_code", None)
+    if code is None or code.co_name != "_wait" or not code.co_filename.replace("\\", "/").endswith("asyncio/tasks.py"):
+        return None
+    fs = _local(w, "fs")
+    if type(fs) is not set:
+        return None
+    # (a set's own iteration: its members are not asked anything; only asyncio's Task class has a lane)
+    kids = tuple((f, aio_tasks.lane_of(f) if is_sub(type(f), _T0) else None) for f in set.__iter__(fs))
+    return (_WAIT, kids, _local(w, "return_when"), _local(w, "timeout_handle")) + tuple(aio_tasks.site(lane)[:2])
+
+
+def _timer_fired(h):
+    """wait's timer handle ran (not cancelled: _on_completion cancels it when a child releases the wait)."""
+    if h is None:
+        return False
+    import asyncio.events as events
+
+    return type(h) is events.TimerHandle and not events.Handle.__dict__["_cancelled"].__get__(h)
+
+
+def _wait_releaser(kids, return_when):
+    """The lane of the child whose end released asyncio.wait, replaying its
+    _on_completion over the children done, in the order they ended (a child done
+    before the wait began counts first; one without a lane names nobody)."""
+    done = []
+    for i, (f, ln) in enumerate(kids):
+        st = future_state(f)
+        if st is None or st[0] == "PENDING":
+            continue
+        e = ln.ended if ln is not None else 0
+        done.append((e if type(e) is int else 0, i, ln, st))
+    done.sort(key=_first_two)
+    counter = len(kids)
+    for _, _, ln, st in done:
+        counter -= 1
+        if counter <= 0 or return_when == "FIRST_COMPLETED" or (return_when == "FIRST_EXCEPTION" and st[0] != "CANCELLED" and st[2] is not None):
+            return ln
+    return None
+
+
+def _first_two(x):
+    return x[0], x[1]
+
+
+def _shielded(cb):
+    """The task shielded by shield(), from asyncio's own _outer_done_callback
+    (its closure cell `inner`), or None."""
+    if type(cb) is not _FunctionType:
+        return None  # (a callable object of the program's is not asked)
+    code = cb.__code__
+    if code.co_name != "_outer_done_callback" or not code.co_filename.replace("\\", "/").endswith("asyncio/tasks.py"):
+        return None
+    try:
+        c = cb.__closure__[code.co_freevars.index("inner")].cell_contents
+    except (ValueError, IndexError, TypeError):
+        return None
+    return c if _T0 is not None and is_sub(type(c), _T0) else None
 
 
 def _executor_label(cb):
@@ -227,13 +305,22 @@ def wake(lane, w, ts=None):
             sig = c[4]  # (a cancel by a signal's handler of asyncio's own: Ctrl+C)
     elif cancelled and cause != "done":
         cause = "cancel"
-    elif type(obj) is tuple:
+    elif type(obj) is tuple and obj[0] is _WAIT_FOR:
         # 3.11 wait_for (classify): its call still running means its timer released it
-        st = future_state(obj[0])
+        st = future_state(obj[1])
         if st is not None and st[0] == "PENDING":
-            cause, by, bf, bl = "timeout", lane, obj[1], obj[2]
+            cause, by, bf, bl = "timeout", lane, obj[3], obj[4]
         else:
-            by = aio_tasks.lane_of(obj[0])
+            by = obj[2]
+            if by is not None and by.esite is not None:
+                bf, bl = by.esite
+    elif type(obj) is tuple and obj[0] is _WAIT:
+        if _timer_fired(obj[3]):
+            cause, by, bf, bl = "timeout", lane, obj[4], obj[5]
+        else:
+            by = _wait_releaser(obj[1], obj[2])
+            if by is not None and by.esite is not None:
+                bf, bl = by.esite
     elif obj is _COMPLETED:
         e = _completer.pop(id(fut), None)
         if e is not None and e[0]() is fut:
