@@ -9,7 +9,21 @@ import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import { Placement, textBox, textH } from './placement';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, shorten, switchLabel, type Category } from './labels';
+import {
+  KIND_ICON,
+  ICON_FOLD,
+  basename,
+  category,
+  clip,
+  displayNames,
+  formatDuration,
+  label,
+  laneName,
+  shorten,
+  shortenName,
+  switchLabel,
+  type Category,
+} from './labels';
 
 export const HEADER_H = 58;
 /** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
@@ -184,12 +198,17 @@ function catColor(t: Theme, c: Category): string {
 /**
  * Fit text into maxW px by the labels' rule (`shorten`): the verb and an exception's type stay whole, a value is cut
  * in the middle (neighbours that share a prefix, URLs and reprs, keep the tail that tells them apart), an
- * exception's message at its end. Names (`tail = false`) keep their start.
+ * exception's message at its end. Names (`tail = false`) are cut between words where the
+ * rest still names one of `names` (the display names), else keep their start.
  */
-export function fit(p: Painter, text: string, maxW: number, tail = true): string {
+export function fit(p: Painter, text: string, maxW: number, tail = true, names?: readonly string[]): string {
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
-  if (tail) return shorten(text, (s) => p.measure(s) <= maxW);
+  const fits = (s: string) => p.measure(s) <= maxW;
+  if (tail) return shorten(text, fits, names);
+  // A lane's name: cut between its words where the rest still names one lane (`…#12`), else its start kept.
+  const byWords = names ? shortenName(text, fits, names) : '';
+  if (byWords) return byWords;
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
@@ -589,7 +608,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
         let w = 16;
         if (room && inView && !v.collapsed.has(a)) {
           p.setFont(`600 11px ${t.font}`);
-          name = fit(p, laneName(s, a), g.laneWidth[a] - 24, false);
+          name = fit(p, laneName(s, a), g.laneWidth[a] - 24, false, displayNames(s));
           if (name) w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
           p.setFont(fontLabel);
         }
@@ -682,8 +701,9 @@ function drawArrow(
     if (!text) return;
     // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
     // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
-    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32));
-    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8));
+    const names = displayNames(g.model.store);
+    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32), true, names);
+    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8), true, names);
     const places = [
       { shown: right, x: x1 + 28, align: 'left' as const },
       { shown: left, x: x1 - inset - 4, align: 'right' as const },
@@ -704,7 +724,7 @@ function drawArrow(
   p.poly([ex, y, ex - dir * 8, y - 4.5, ex - dir * 8, y + 4.5], color);
   if (!text) return;
   const span = Math.abs(ex - sx) - 12;
-  const shown = fit(p, text, Math.max(span, 0));
+  const shown = fit(p, text, Math.max(span, 0), true, displayNames(g.model.store));
   if (!shown) return;
   const tw = p.measure(shown);
   // A straight arrow's label sits above it, else below. A transfer slants down from the send's row to the
@@ -994,7 +1014,7 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
     p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
     p.setFont(`600 12px ${t.font}`);
     p.tag('label');
-    p.text(fit(p, laneName(s, l), w - 44, false), x0 + 32, 20, t.fg, 'left');
+    p.text(fit(p, laneName(s, l), w - 44, false, displayNames(s)), x0 + 32, 20, t.fg, 'left');
     p.setFont(`10px ${t.font}`);
     // Processes say which pid they are (the table, stdout and `ps` speak in pids).
     const kind = multiProcess && task.pid !== undefined && (task.kind === 'process' || task.kind === 'main') ? `${task.kind} · pid ${task.pid}` : task.kind;
