@@ -58,10 +58,15 @@ const EXC_NAME = /(Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Gr
 // `inner returned 'numbers done' to outer` (delegateReturn): who returned and to whom stay whole.
 const DELEGATE_RETURN = /^((?:a delegate|[\w.<>]+) returned )([\s\S]*)( to [^'"]+)$/;
 
+// `woken by producer: queue.put()`: who woke it stays whole, the call is cut at its end (wakeCause).
+const WOKEN_BY = /^((?:woken|cancelled|killed) by [^:]+?: )([\s\S]+)$/;
+
 /** How `text` may be shortened (see LabelParts). */
 export function labelParts(text: string): LabelParts {
   const dr = DELEGATE_RETURN.exec(text);
   if (dr) return { head: dr[1], body: dr[2], tail: dr[3], cut: 'middle', bare: `${dr[1]}…` };
+  const wb = WOKEN_BY.exec(text);
+  if (wb) return { head: wb[1], body: wb[2], tail: '', cut: 'end', bare: wb[1].slice(0, -2) };
   const raise = RAISE_VERB.exec(text);
   const verbM = raise ?? VALUE_VERB.exec(text);
   const verb = verbM ? verbM[1] : '';
@@ -185,12 +190,16 @@ const NAME_VERB = /^(create |first run of )/;
  * The longest form of `text` that `fits`, shortened only as far as needed and never through the part that tells it
  * from its neighbours: the verb and an exception's type are kept whole (`raised RuntimeError('bad f…')`, never
  * `raised Run…rror: bad fetch`), also inside a value (`step [[], RuntimeError('x'), …, 29]]`); if even the verb and
- * type with `…` do not fit, the type alone (`RuntimeError(…)`), else nothing. A creation's lane name is cut between
+ * type with `…` do not fit, the type alone (`RuntimeError(…)`), else nothing. A cause's `(line N)` is left out first,
+ * then its call cut at its end (`woken by producer: queue.p…`). A creation's lane name is cut between
  * its words only, where the rest still names one of `names` (`shortenName`). A label with no such parts is cut in
  * the middle. '' when nothing fits.
  */
 export function shorten(text: string, fits: (s: string) => boolean, names?: readonly string[]): string {
   if (fits(text)) return text;
+  // A cause's `(line 10)` goes first (the tooltip, table and details pane keep it): who and what stay.
+  const at = / \(line \d+\)$/.exec(text);
+  if (at) return shorten(text.slice(0, at.index), fits, names);
   const nv = NAME_VERB.exec(text);
   if (nv) return shortenName(text.slice(nv[1].length), fits, names, nv[1]);
   const p = labelParts(text);

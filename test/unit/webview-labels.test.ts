@@ -243,6 +243,19 @@ describe('shortening keeps what distinguishes a label (issue 17)', () => {
       }
     }
   });
+  it('a cause keeps who woke the task: its line goes first, then the call is cut at its end', () => {
+    const w = 'woken by producer: queue.put() (line 10)';
+    assert.equal(shorten(w, within(40)), w);
+    assert.equal(shorten(w, within(35)), 'woken by producer: queue.put()');
+    assert.equal(shorten(w, within(26)), 'woken by producer: queue.…');
+    assert.equal(shorten(w, within(19)), 'woken by producer');
+    assert.equal(shorten(w, within(12)), '');
+    assert.equal(shorten('cancelled by task main() (line 19)', within(25)), 'cancelled by task main()');
+    for (let n = 1; n < 42; n++) {
+      const out = shorten(w, within(n));
+      assert.ok(out === '' || out.startsWith('woken by producer'), `${n}: ${out}`);
+    }
+  });
   it("an exception inside a value keeps its type when the value is cut (a gather's results)", () => {
     const v = `[[], RuntimeError('x'), [${Array.from({ length: 30 }, (_, k) => k).join(', ')}], [0, 1, 2, 3]]`;
     for (let n = 24; n <= 70; n++) {
