@@ -113,7 +113,7 @@ describe('diagram: cut labels keep what distinguishes them (issue 17)', function
           if (!s.includes('RuntimeError')) bad.push(`${width}: ${JSON.stringify(s)} lost the RuntimeError`);
         }
         const cm = /^(create |first run of )(.*)$/.exec(s);
-        if (cm && cm[2].includes('…')) {
+        if (cm?.[2].includes('…')) {
           cutCreations++;
           const [h, t] = cm[2].split('…');
           const hits = names.filter((n) => n.length >= h.length + t.length && n.startsWith(h) && n.endsWith(t));
