@@ -9,6 +9,7 @@ import { importColumnBlocks } from '../trace/column-block';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
 import { FramePicture } from './frame-picture';
+import { forgetTextWidths } from './paint';
 import { type Geometry, HEADER_H, GUTTER_W, foldLabel, resetPairs, type View } from './render';
 import { readTheme, type Theme } from './theme';
 import { EventTable } from './table';
@@ -263,6 +264,7 @@ export class App implements AppSurface {
     // Canvas text needs the icon font loaded before the first draw that uses it.
     document.fonts?.load('16px codicon').then(
       () => {
+        forgetTextWidths();
         this.picture.invalidate();
         this.scheduleRender();
       },

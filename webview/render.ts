@@ -452,6 +452,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
     const y1 = end >= 0 ? Math.min(bodyBot, g.rowY(m.eventRow(end))) : bodyBot;
     if (y1 > y0) p.line(x, y0, x, y1, t.border, 1, [4, 4]);
   }
+  p.flush();
 
   // Activation bars, merged per lane while its state holds.
   if (rows.length) {
@@ -511,6 +512,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
       if (barEnd[l] >= 0) flush(l, barEnd[l]);
       else if (barTop[l] >= 0) flush(l, bodyBot);
   }
+  p.flush();
 
   // Arrows, notes and marks. First the boxes every label must leave free: the lane lines' markers and the gap
   // breaks (always drawn); then the labels, each at the first free place of its candidates (placement.ts).
@@ -684,6 +686,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
     }
   }
   flushThin(p, thin);
+  p.flush();
   const words = later;
   later = null;
   for (const f of words) f();
@@ -698,6 +701,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
 
   drawGutter(p, g, t, rows, breaks);
   drawHeader(p, g, t, vl);
+  p.flush();
 }
 
 function drawArrow(
