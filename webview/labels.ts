@@ -425,8 +425,15 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
       return `woken by ${by}: send${at}`;
     case 'receive':
       return `woken by ${by}: receive${at}`;
-    case 'done':
+    case 'done': {
+      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`.
+      const worker = byLane !== undefined && /^(process|thread)$/.test(laneKind(store, byLane));
+      if (worker) {
+        const call = detail?.includes(': ') ? detail.slice(detail.lastIndexOf(': ') + 2) : '';
+        return `${call || 'call'} done in ${by}${at}`;
+      }
       return byLane !== undefined ? `${by} finished${at}` : `done${at}`;
+    }
     case 'kill':
       return `killed by ${by}${at}`;
     case 'signal':

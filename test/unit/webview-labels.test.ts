@@ -243,6 +243,19 @@ describe('shortening keeps what distinguishes a label (issue 17)', () => {
       }
     }
   });
+  it("a pool worker's result wakes as the call done in the worker, not as the worker finished", () => {
+    const s = new TraceStore();
+    const evs = [
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '9:1', kind: 'process', name: 'ForkProcess-1', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'fetch', parent: '1' },
+      { type: 'wake', ts: 3, task: '1', on: 'future', detail: 'as_completed: task(1)', cause: 'done', by: '9:1' },
+      { type: 'wake', ts: 4, task: '1', on: 'future', detail: 'gather', cause: 'done', by: '3', byLine: 7 },
+    ];
+    s.appendText(evs.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    assert.equal(label(s, 3), 'task(1) done in ForkProcess-1');
+    assert.equal(label(s, 4), 'fetch finished (line 7)');
+  });
   it('a cause keeps who woke the task: its line goes first, then the call is cut at its end', () => {
     const w = 'woken by producer: queue.put() (line 10)';
     assert.equal(shorten(w, within(40)), w);
