@@ -202,6 +202,27 @@ export function shorten(text: string, fits: (s: string) => boolean, names?: read
   if (at) return shorten(text.slice(0, at.index), fits, names);
   const nv = NAME_VERB.exec(text);
   if (nv) return shortenName(text.slice(nv[1].length), fits, names, nv[1]);
+  // `unfinished: paused at line 12 (waiting for …)`: what it waits for is cut at its end, then left out, then the
+  // line; `unfinished` stays whole (it read `unfinished…used at line 12`).
+  const un = /^unfinished: paused at line \d+/.exec(text);
+  if (un) {
+    const w = /^ \(waiting for ([\s\S]*)\)$/.exec(text.slice(un[0].length));
+    if (w) {
+      const make = (n: number) => `${un[0]} (waiting for ${w[1].slice(0, n).trimEnd()}…)`;
+      if (fits(make(0))) {
+        let lo = 0,
+          hi = w[1].length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (fits(make(mid))) lo = mid;
+          else hi = mid - 1;
+        }
+        return make(lo);
+      }
+    }
+    if (fits(un[0])) return un[0];
+    return fits('unfinished') ? 'unfinished' : '';
+  }
   const p = labelParts(text);
   const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middleKeeping(p.body, n + 1)) + p.tail;
   if (p.head || p.tail) {

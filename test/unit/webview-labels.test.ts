@@ -243,6 +243,14 @@ describe('shortening keeps what distinguishes a label (issue 17)', () => {
       }
     }
   });
+  it('an unfinished end keeps `unfinished` and its line whole; what it waits for goes first', () => {
+    const u = 'unfinished: paused at line 12 (waiting for event ready)';
+    assert.equal(shorten(u, within(u.length)), u);
+    assert.equal(shorten(u, within(50)), 'unfinished: paused at line 12 (waiting for event…)');
+    assert.equal(shorten(u, within(40)), 'unfinished: paused at line 12');
+    assert.equal(shorten('unfinished: paused at line 12', within(20)), 'unfinished');
+    assert.equal(shorten(u, within(9)), '');
+  });
   it("a pool worker's result wakes as the call done in the worker, not as the worker finished", () => {
     const s = new TraceStore();
     const evs = [
