@@ -95,7 +95,23 @@ export function labelParts(text: string): LabelParts {
 
 // An exception's type inside a value (`[None, RuntimeError('x'), [0, 1…]]`, a gather's results), with its arguments
 // when they are short: what a middle cut must not go through.
-const EXC_IN = /\b([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Group))(\([^()]{0,24}\))?/;
+// (the name's length is bounded and tried shortest first: a greedy `[\w.]*` backtracked through a value of one
+// 100 MB word once per try)
+const EXC_IN = /\b([A-Za-z_][\w.]{0,100}?(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Group))(?![\w.])(\([^()]{0,24}\))?/;
+
+/**
+ * The first exception type in `text` (EXC_IN), searched in its first and last 4,000 characters only: a cut keeps at
+ * most that much of either end (labels are at most LABEL_MAX long), and a value may be megabytes.
+ */
+function excIn(text: string): { index: number; whole: string; name: string; args: string } | null {
+  const W = 4000;
+  const at = (part: string, off: number) => {
+    const m = EXC_IN.exec(part);
+    return m ? { index: m.index + off, whole: m[0], name: m[1], args: m[2] ?? '' } : null;
+  };
+  if (text.length <= 2 * W) return at(text, 0);
+  return at(text.slice(0, W), 0) ?? at(text.slice(text.length - W), text.length - W);
+}
 
 /**
  * `text` cut to `n` characters in the middle, as `middle`, but never through the first exception type it holds
@@ -103,11 +119,11 @@ const EXC_IN = /\b([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iter
  * arguments, else `(…)`) is kept between a cut head and a cut tail. When `n` cannot hold the type, the type with
  * its `…` (longer than `n`: the caller's measure then says it does not fit).
  */
-export function middleKeeping(text: string, n: number): string {
+export function middleKeeping(text: string, n: number, exc = excIn(text)): string {
   if (text.length <= n) return text;
-  const m = EXC_IN.exec(text);
-  if (!m) return middle(text, n);
-  const s = m.index;
+  if (!exc) return middle(text, n);
+  const m = [exc.whole, exc.name, exc.args];
+  const s = exc.index;
   const keep = n - 1;
   const head = Math.max(1, Math.ceil(keep * 0.4));
   const tail = keep - head;
@@ -224,7 +240,8 @@ export function shorten(text: string, fits: (s: string) => boolean, names?: read
     return fits('unfinished') ? 'unfinished' : '';
   }
   const p = labelParts(text);
-  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middleKeeping(p.body, n + 1)) + p.tail;
+  const bodyExc = p.cut === 'middle' ? excIn(p.body) : null;
+  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middleKeeping(p.body, n + 1, bodyExc)) + p.tail;
   if (p.head || p.tail) {
     // The longest body (n of its characters kept) that fits; n = 0 is the bare `…`.
     if (p.body && fits(make(0))) {
@@ -240,17 +257,18 @@ export function shorten(text: string, fits: (s: string) => boolean, names?: read
     if (p.bare !== undefined) return fits(p.bare) ? p.bare : '';
     // A value holding an exception, too long even for its type after the verb: the type alone, else nothing (a
     // cut through the verb would teach another verb).
-    const e = EXC_IN.exec(p.body);
-    if (e) return fits(`…${e[1]}…`) ? `…${e[1]}…` : '';
+    const e = bodyExc ?? excIn(p.body);
+    if (e) return fits(`…${e.name}…`) ? `…${e.name}…` : '';
   }
+  const textExc = excIn(text);
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (fits(middleKeeping(text, mid))) lo = mid;
+    if (fits(middleKeeping(text, mid, textExc))) lo = mid;
     else hi = mid - 1;
   }
-  return lo <= 1 ? '' : middleKeeping(text, lo);
+  return lo <= 1 ? '' : middleKeeping(text, lo, textExc);
 }
 
 /** `(2, 3)` as the arguments of a call: `switch(2, 3)`; a one-tuple `(2,)` → `switch(2)`. */
