@@ -3,7 +3,6 @@
 // the App's view state; every change ends in app.changed().
 
 import type { AppSurface as App } from './app-surface';
-import { TYPE } from '../trace/store';
 import { Geometry, HEADER_H, GUTTER_W } from './render';
 import { MINIMAP_W } from './minimap';
 import { DEFAULT_STATE } from './state';
@@ -116,15 +115,8 @@ export function fit(app: App): void {
     v.rowH = bodyH(app) / Math.max(1, app.model.rowCount);
     v.top = 0;
   } else {
-    // From the program's first event after its root lane was made, when the time before it (the interpreter's and
-    // the runtime's start, the program's imports: nothing drawn) is over a quarter of the run: at Fit it left the
-    // events of a short program on the last tenth of the screen. The gutter says where the view starts; scrolling
-    // up shows the start.
-    const m = app.model;
-    const lead = m.store.length > 1 && m.store.typeCode(0) === TYPE.task && !m.compressGaps ? m.ctime(1) : 0;
-    const from = lead > m.totalTime / 4 ? lead : 0;
-    v.nsPx = (bodyH(app) - 40) / Math.max(1, m.totalTime - from);
-    v.top = from;
+    v.nsPx = (bodyH(app) - 40) / Math.max(1, app.model.totalTime);
+    v.top = 0;
   }
   app.follow = false;
   app.changed();
