@@ -74,6 +74,8 @@ export class DiagramPanel implements vscode.Disposable {
    */
   private lagging = false;
   private catchingUp = false;
+  /** A replay of the whole trace (not a paging window) is posting. */
+  private wholeReplay = false;
   /** Live batches held back for want of room (tests, benchmarks). */
   lagged = 0;
   private summaryWaiters: SummaryWaiter[] = [];
@@ -212,7 +214,15 @@ export class DiagramPanel implements vscode.Disposable {
     if (this.synced < 0) {
       // Mid-replay: the replay reads on from the file when it is done (catchUp). Hidden/unloaded: the next `ready`
       // replays the file. Either way nothing is held here.
-      if (this.replaying) this.lagging = true;
+      if (this.replaying) {
+        this.lagging = true;
+        const pages = trace.pages;
+        if (this.wholeReplay && pages && pages.total > this.settings.threshold) {
+          // The run outgrew the whole-trace replay a slow page is still taking (minutes at a few MB/s): page now.
+          this.wholeReplay = false;
+          void this.replay();
+        }
+      }
       return;
     }
     const pages = trace.pages;
@@ -386,6 +396,7 @@ export class DiagramPanel implements vscode.Disposable {
     const gen = ++this.replayGen;
     this.synced = -1;
     this.replaying = true;
+    this.wholeReplay = false;
     try {
       await this.replayFrom(trace, gen);
     } finally {
@@ -409,6 +420,7 @@ export class DiagramPanel implements vscode.Disposable {
     try {
       // `appendBytes` carries whole lines (protocol/messages.ts): page-read's `readLines` cuts at the last newline of
       // each piece; the bytes are the file's, never decoded here, each piece a buffer of its own (it is transferred).
+      this.wholeReplay = true;
       for await (const bytes of readLines(trace.file, 0, upTo, REPLAY_CHUNK)) {
         await this.flow.room();
         if (gen !== this.replayGen || !this.panel) return; // superseded
@@ -419,6 +431,7 @@ export class DiagramPanel implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Coroscope: could not read the trace ${path.basename(trace.file)}: ${(e as Error).message}`);
     }
     if (gen !== this.replayGen || !this.panel) return;
+    this.wholeReplay = false;
     // What the file could not give (a failed write) is gone for good; go on from there.
     this.synced = upTo;
     this.afterReplay(trace);
