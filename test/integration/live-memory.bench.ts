@@ -91,6 +91,25 @@ describe('bench: live run of ~20M events in paging mode (memory)', function () {
         `peak extension host RSS ${mb(host)} (maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}), peak renderers ${mb(rend)}, peak together ${mb(both)} ` +
         `(above the pre-run ${mb(host0 + rend0)}: ${mb(both - host0 - rend0)}); page holds ${s?.events.toLocaleString('en-US')} rows of ${s?.page?.total.toLocaleString('en-US')}; ${a.panelPaging().status}`,
     );
+    // What the extension logged as warnings or errors (the run's own marks aside): e.g. the lens stats failing at the end.
+    const logs = path.join(path.dirname(ws), 'user-data', 'logs');
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Coroscope.log')
+          found.push(
+            ...fs
+              .readFileSync(p, 'utf8')
+              .split('\n')
+              .filter((l) => /\[(warning|error)\]/.test(l) && !/runtime (events-dropped|loop-blocked)/.test(l)),
+          );
+      }
+    };
+    walk(logs);
+    console.log(`bench: the Coroscope log's warnings and errors: ${found.length ? found.slice(0, 5).join(' | ') : 'none'}`);
+    if (logFile) fs.appendFileSync(logFile, `Coroscope log: ${found.length ? found.join('\n') : 'no warning or error'}\n`);
     fs.rmSync(script, { force: true });
   });
 });
