@@ -2,7 +2,7 @@
 // with a timeout, greenlets handing values to a parent). Each test pins a falsehood the walk found in the trace.
 import * as assert from 'node:assert/strict';
 import type { TraceLine } from '../../protocol/events';
-import { PYTHONS, runBothWays, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, runBothWays, tasks } from './harness';
 
 function lane(events: TraceLine[], name: string, kind?: string): string {
   const t = tasks(events, kind).find((x) => x.name === name);
@@ -10,11 +10,11 @@ function lane(events: TraceLine[], name: string, kind?: string): string {
   return t.id;
 }
 
-/** Each wake of `task` as `on detail cause by@line` (by as the lane's name). */
+/** Each wake of `task` as `on detail cause by@line` (by as the lane's name; @line when the wake names one). */
 function wakes(events: TraceLine[], task: string): string[] {
   const names = new Map(tasks(events).map((t) => [t.id, t.name]));
   return events.flatMap((e) =>
-    e.type === 'wake' && e.task === task ? [`${e.on} ${e.detail} ${e.cause}${e.by ? ` ${names.get(e.by)}@${e.byLine}` : ''}`] : [],
+    e.type === 'wake' && e.task === task ? [`${e.on} ${e.detail} ${e.cause}${e.by ? ` ${names.get(e.by)}${e.byLine ? `@${e.byLine}` : ''}` : ''}`] : [],
   );
 }
 
@@ -29,6 +29,29 @@ for (const py of PYTHONS) {
       assert.deepEqual(wakes(r.events, lane(r.events, 'Thread-2 (waiter)')), ['lock gate.wait cancel main@33']);
       assert.deepEqual(wakes(r.events, lane(r.events, 'Thread-4 (impatient)')), ['lock trio.wait timer']);
       assert.deepEqual(wakes(r.events, lane(r.events, 'Thread-3 (patient)')), ['lock trio.wait cancel Thread-4 (impatient)@49']);
+    });
+  });
+}
+
+for (const py of GREENLET_PYTHONS) {
+  describe(`truth walk s11: gevent on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // joinall(..., timeout=) released by its timer read `done`, by whichever greenlet had ended meanwhile (one it
+    // did not join), or by no one.
+    it('a joinall its timeout releases wakes by the timeout at its line; one whose greenlets end, by each of them', function () {
+      needGevent(this, py);
+      const r = runBothWays(py, 'test/fixtures/python/walk/gevent_joinall_timeout.py');
+      const main = lane(r.events, 'main', 'main');
+      assert.deepEqual(wakes(r.events, main), [
+        'task joinall(g) timeout main@22',
+        'task joinall(greenlets) done quick',
+        'task joinall(greenlets) done quick',
+        'task kill forever done forever',
+      ]);
+      const quicks = tasks(r.events, 'greenlet').filter((t) => t.name === 'quick');
+      const by = r.events.flatMap((e) => (e.type === 'wake' && e.task === main && e.detail === 'joinall(greenlets)' ? [e.by] : []));
+      assert.deepEqual(by, quicks.map((t) => t.id), 'each wake names the joined greenlet that ended, in the order they ended');
     });
   });
 }
