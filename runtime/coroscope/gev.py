@@ -4,8 +4,9 @@ dns, lock/queue/event), block/wake events, and a loop-blocked mark when a
 greenlet ran longer than the threshold without going back to the hub."""
 
 import sys
+from types import MethodType
 
-from . import core, glet, state
+from . import core, glet, state, threads
 from .core import now, safe_repr
 
 _Hub = None
@@ -17,6 +18,11 @@ def _name_hook(g):
         return ("hub", "Hub")
     if _GGreenlet is not None and isinstance(g, _GGreenlet):
         run = getattr(g, "_run", None)
+        if type(run) is MethodType:
+            # a monkey-patched Thread runs as a greenlet (its _bootstrap): the thread's own lane
+            ln = threads.lane_of_thread(run.__self__)
+            if ln is not None:
+                return ("lane", ln)
         nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
@@ -190,7 +196,15 @@ def _user_call(frame):
         return None
     nm = None
     k = i
+    # (the call's own instructions only: one of a statement before it, `gevent.joinall(...)` above a `t.start()`
+    # that waits, is not this call; its first line is the CALL's, 3.11+)
+    pos = getattr(lst[i], "positions", None)
+    first = pos.lineno if pos is not None else None
     for k in range(i, max(-1, i - 60), -1):
+        if first is not None:
+            p = lst[k].positions
+            if p is not None and p.lineno is not None and p.lineno < first:
+                break
         if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
             nm = "__enter__"  # with lock: -- the object is loaded right before
             break

@@ -2,7 +2,7 @@
 // with a timeout, greenlets handing values to a parent). Each test pins a falsehood the walk found in the trace.
 import * as assert from 'node:assert/strict';
 import type { TraceLine } from '../../protocol/events';
-import { GREENLET_PYTHONS, PYTHONS, needGevent, runBothWays, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, runBothWays, switches, tasks } from './harness';
 
 function lane(events: TraceLine[], name: string, kind?: string): string {
   const t = tasks(events, kind).find((x) => x.name === name);
@@ -51,7 +51,42 @@ for (const py of GREENLET_PYTHONS) {
       ]);
       const quicks = tasks(r.events, 'greenlet').filter((t) => t.name === 'quick');
       const by = r.events.flatMap((e) => (e.type === 'wake' && e.task === main && e.detail === 'joinall(greenlets)' ? [e.by] : []));
-      assert.deepEqual(by, quicks.map((t) => t.id), 'each wake names the joined greenlet that ended, in the order they ended');
+      assert.deepEqual(
+        by,
+        quicks.map((t) => t.id),
+        'each wake names the joined greenlet that ended, in the order they ended',
+      );
+    });
+
+    // monkey.patch_all() runs a Thread as a gevent greenlet: the trace had the thread's lane, which never ran, and a
+    // greenlet lane `Thread._bootstrap` (threading.py's code) doing its work; on 3.13+ the main greenlet waiting in
+    // `t.start()` read as a block on the `joinall` of a line above.
+    it('a monkey-patched thread is one lane, started by the hub, that sets the event; t.start() is no joinall', function () {
+      needGevent(this, py);
+      const r = runBothWays(py, 'test/fixtures/python/walk/gevent_patched_thread.py');
+      assert.deepEqual(
+        tasks(r.events).filter((t) => t.name.includes('_bootstrap')),
+        [],
+        'no lane named after threading internals',
+      );
+      const th = lane(r.events, 'Thread-1 (setter)', 'thread');
+      const hub = lane(r.events, 'Hub', 'hub');
+      const sw = switches(r.events).filter((s) => s.to === th);
+      assert.deepEqual(
+        sw.map((s) => [s.from, s.reason]),
+        [
+          [hub, 'start'],
+          [hub, 'resume'],
+        ],
+      );
+      const main = lane(r.events, 'main', 'main');
+      assert.deepEqual(
+        wakes(r.events, main).filter((w) => w.startsWith('event')),
+        ['event ev.wait set Thread-1 (setter)@22'],
+      );
+      const blocks = r.events.flatMap((e) => (e.type === 'block' && e.task === main && e.line !== undefined && e.line < 30 ? [`${e.detail}@${e.line}`] : []));
+      assert.deepEqual(blocks, ['joinall(gs)@16', 'joinall(gs)@16', 'ev.wait@27']);
+      assert.equal(r.events.filter((e) => e.type === 'end' && e.task === th).length, 1);
     });
   });
 }
