@@ -234,7 +234,7 @@ def _leave_own(lane, frame, code, how, val, caller=None):
     if ys is not None:
         file, line, depth, fname = ys
     else:
-        file, line, depth, fname = code.co_filename, frame.f_lineno, 0, None
+        file, line, depth, fname = code.co_filename, frame.f_lineno or core.last_line(frame), 0, None
     tofile = caller.f_code.co_filename if caller is not None else None
     toline = caller.f_lineno if caller is not None else None
     if how == "yield":

@@ -2,7 +2,7 @@
 // with a timeout, greenlets handing values to a parent). Each test pins a falsehood the walk found in the trace.
 import * as assert from 'node:assert/strict';
 import type { TraceLine } from '../../protocol/events';
-import { GREENLET_PYTHONS, PYTHONS, needGevent, runBothWays, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, needGevent, ofType, runBothWays, switches, tasks } from './harness';
 
 function lane(events: TraceLine[], name: string, kind?: string): string {
   const t = tasks(events, kind).find((x) => x.name === name);
@@ -87,6 +87,42 @@ for (const py of GREENLET_PYTHONS) {
       const blocks = r.events.flatMap((e) => (e.type === 'block' && e.task === main && e.line !== undefined && e.line < 30 ? [`${e.detail}@${e.line}`] : []));
       assert.deepEqual(blocks, ['joinall(gs)@16', 'joinall(gs)@16', 'ev.wait@27']);
       assert.equal(r.events.filter((e) => e.type === 'end' && e.task === th).length, 1);
+    });
+  });
+}
+
+for (const py of PYTHONS) {
+  describe(`truth walk s11: asyncio on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // `await q.join()` read as woken by `get` (room made) by no one; a TaskGroup's cancels read as made by the event
+    // loop at the asyncio.run line.
+    it('q.join() wakes done by the last task_done(); a failed TaskGroup child is who cancels the others and the parent', () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk/aio_join_taskgroup.py');
+      const main = lane(r.events, 'main', 'asyncio-task');
+      assert.deepEqual(wakes(r.events, main).slice(0, 1), ['queue q.join done worker@12']);
+      assert.deepEqual(wakes(r.events, lane(r.events, 'sibling')), ['timer 1 s cancel failing@17']);
+      assert.ok(wakes(r.events, main).includes('future TaskGroup cancel failing@17'), wakes(r.events, main).join('; '));
+    });
+
+    // 3.12+: a frame that ends after an `except*` block stops on an instruction of no line (f_lineno None): the task's
+    // last switch and end were written with `"line":None`, which is not JSON (the whole line lost to every reader),
+    // and a generator's with line 0.
+    it('a generator and a task ending after except* end at a line of their own code (valid JSON, not 0)', () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk/except_star_end.py');
+      const ends = ofType(r.events, 'end');
+      for (const [name, kind, from, to] of [
+        ['gen', 'generator', 7, 11],
+        ['task', 'asyncio-task', 15, 19],
+      ] as const) {
+        const id = lane(r.events, name, kind);
+        const e = ends.find((x) => x.task === id);
+        assert.ok(e?.line !== undefined && e.line >= from && e.line <= to, `${name} ends at line ${e?.line}, within ${from}-${to}`);
+        const last = switches(r.events)
+          .filter((s) => s.from === id)
+          .at(-1);
+        assert.equal(last?.line, e.line, `${name}'s last switch leaves from its end line`);
+      }
     });
   });
 }
