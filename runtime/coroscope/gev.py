@@ -188,7 +188,7 @@ def _user_call(frame):
     """The gevent call the user's frame is in (from its bytecode: ``q.get()``,
     ``ev.wait()``, ``g.join()``), and the object it was called on when that is a
     plain variable (read from the frame's variables, never by running code)."""
-    from .gen_callsites import MISSING, arg_value, instructions, loader
+    from .gen_callsites import MISSING, arg_value, in_call, instructions, loader
 
     lst, idx = instructions(frame.f_code)
     i = idx.get(frame.f_lasti)
@@ -196,15 +196,9 @@ def _user_call(frame):
         return None
     nm = None
     k = i
-    # (the call's own instructions only: one of a statement before it, `gevent.joinall(...)` above a `t.start()`
-    # that waits, is not this call; its first line is the CALL's, 3.11+)
-    pos = getattr(lst[i], "positions", None)
-    first = pos.lineno if pos is not None else None
     for k in range(i, max(-1, i - 60), -1):
-        if first is not None:
-            p = lst[k].positions
-            if p is not None and p.lineno is not None and p.lineno < first:
-                break
+        if not in_call(lst, i, k):
+            break  # (a statement before this call, `gevent.joinall(...)` above a `t.start()` that waits, is not it)
         if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
             nm = "__enter__"  # with lock: -- the object is loaded right before
             break

@@ -126,3 +126,24 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth walk s11: generators on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // The call that resumed a generator was looked for up to 16 instructions back, past the start of the call: a
+    // `list(numbers(2))` on the line after `g.close()` read every resume as a close.
+    it('a generator drained by list() or sum() is resumed, whatever the statement before did; one closed unstarted has no lane', () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk/consumer_after_close.py');
+      const lanes = tasks(r.events, 'generator').filter((t) => t.name === 'numbers');
+      const story = lanes.map((l) =>
+        switches(r.events)
+          .filter((s) => s.to === l.id)
+          .map((s) => s.reason),
+      );
+      assert.equal(lanes.length, 3, 'no lane for u, closed before it ran');
+      assert.deepEqual(story[0], ['start', 'resume', 'resume', 'resume'], 'sum(numbers(3)), after p.send(...)');
+      assert.deepEqual(story[2], ['start', 'resume', 'resume'], 'list(numbers(2)), after g.close(): it read close, close');
+    });
+  });
+}
