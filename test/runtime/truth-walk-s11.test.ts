@@ -147,3 +147,38 @@ for (const py of PYTHONS) {
     });
   });
 }
+
+for (const py of PYTHONS) {
+  describe(`truth walk s11: multiprocessing.Pool on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    it("a Pool's jobs are sent at the program's call, which waits until the worker whose result completes them", () => {
+      const r = runBothWays(py, 'test/fixtures/python/walk/pool_waits.py');
+      const main = lane(r.events, 'main', 'main');
+      const sends = ofType(r.events, 'send').filter((e) => e.task === main);
+      assert.deepEqual(
+        sends.map((e) => `${e.value}@${e.line}`),
+        ['map sq(1)@15', 'map sq(2)@15', 'sq(3)@16'],
+      );
+      const blocks = ofType(r.events, 'block').filter((e) => e.task === main);
+      assert.deepEqual(
+        blocks.map((e) => `${e.on} ${e.detail}@${e.line}`),
+        ['future map() on Pool#1@15', 'future get() on Pool#1@18'],
+      );
+      // each wake names the worker process that sent the result the program received last before it
+      const senders = new Map(ofType(r.events, 'send').map((e) => [e.msg, e.task]));
+      let lastRecv: number | undefined;
+      const seen: string[] = [];
+      for (const e of r.events) {
+        if (e.type === 'recv' && e.task === main) lastRecv = e.msg;
+        if (e.type === 'wake' && e.task === main) {
+          assert.equal(e.cause, 'done');
+          assert.ok(e.by !== undefined && e.by === senders.get(lastRecv), `woken by ${e.by}, whose result came last (${senders.get(lastRecv)})`);
+          assert.equal(tasks(r.events, 'process').find((t) => t.id === e.by)?.kind, 'process');
+          seen.push(e.detail ?? '');
+        }
+      }
+      assert.deepEqual(seen, ['map() on Pool#1', 'get() on Pool#1']);
+    });
+  });
+}
