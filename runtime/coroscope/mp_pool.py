@@ -97,20 +97,17 @@ def patch(mpool):
             def _set(self, i, obj):
                 # (the result handler thread: the result just unpickled is the one that completes the job when
                 # the job is ready after it -- a map's last chunk, or its first failure)
+                # (noted before the result is set: setting it wakes the waiter, which may read this before
+                # o_set returns; a later result of a job already complete no longer overwrites it)
                 try:
                     chan = _pool_names.get(self._pool) if state.W is not None and not self.ready() else None
-                except TypeError:
-                    chan = None
-                r = o_set(self, i, obj)
-                if chan is not None:
-                    try:
-                        if self.ready():
-                            if len(_completers) > 4096:
-                                _completers.clear()
-                            _completers[id(self)] = mp_queues.job_done_by(chan, self._job)
-                    except Exception:
-                        pass
-                return r
+                    if chan is not None:
+                        if len(_completers) > 4096:
+                            _completers.clear()
+                        _completers[id(self)] = mp_queues.job_done_by(chan, self._job)
+                except Exception:
+                    pass
+                return o_set(self, i, obj)
 
             _set.__wrapped__ = o_set
             _set.__name__, _set.__qualname__, _set.__doc__ = o_set.__name__, o_set.__qualname__, o_set.__doc__
