@@ -416,6 +416,11 @@ export function laneName(store: TraceStore, lane: number): string {
 const POOL = /^(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)#/;
 // A call as the runtime writes it: `square(3)`, `map square(…)`, and `<lambda>(4)` (a lambda's name is `<lambda>`).
 const CALL = /^(?:map |starmap |imap |imap_unordered )?(?:[A-Za-z_][\w.]*|<lambda>)\(/;
+// An exception as the runtime writes it (`KeyError(3)`, `ValueError('no 3')`): a worker's result that raised, which
+// reads like a call; it is a result, not a job (it read `submit KeyError(3)` / `run KeyError(3)`).
+const EXC = /^[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Cancelled)\(/;
+/** A pool channel's value is a job (a call to run), not a result. */
+const isJob = (v: string | undefined): v is string => v !== undefined && CALL.test(v) && !EXC.test(v);
 
 /** A waker's object for `x.set()`: the wait's detail when it is a plain name (`ready`), else nothing. */
 function objectOf(detail: string | undefined): string {
@@ -540,10 +545,10 @@ export function fullLabel(store: TraceStore, i: number): string {
     case 'wake':
       return wakeCause(store, i) ?? `woken: ${v ?? r}`;
     case 'send':
-      if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `submit ${v}` : `result ${v ?? ''}`;
+      if (POOL.test(r)) return isJob(v) ? `submit ${v}` : `result ${v ?? ''}`;
       return `${r}.send(${v ?? ''})`;
     case 'recv':
-      if (POOL.test(r)) return v !== undefined && CALL.test(v) ? `run ${v}` : `got result ${v ?? ''}`;
+      if (POOL.test(r)) return isJob(v) ? `run ${v}` : `got result ${v ?? ''}`;
       return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
     case 'output':
       return (v ?? '').replace(/\n$/, '');

@@ -128,10 +128,23 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'switch', ts: 6, from: '1', to: '2', reason: 'switch', value: '(2, 3)', args: true },
       { type: 'send', ts: 7, task: '1', channel: 'ThreadPoolExecutor#1', value: '<lambda>(4)', msg: 3 },
       { type: 'recv', ts: 8, task: '2', channel: 'ThreadPoolExecutor#1', value: '<lambda>(4)', msg: 3 },
+      // a call that raised: the worker sends its exception back (it read `submit KeyError(3)` / `run KeyError(3)`)
+      { type: 'send', ts: 9, task: '2', channel: 'ThreadPoolExecutor#1', value: 'KeyError(3)', msg: 4 },
+      { type: 'recv', ts: 10, task: '1', channel: 'ThreadPoolExecutor#1', value: 'KeyError(3)', msg: 4 },
     ]);
     assert.deepEqual(
-      [2, 3, 4, 5, 6, 7, 8].map((i) => label(s, i)),
-      ['submit square(3)', 'run square(3)', 'result 9', 'got result 9', 'switch(2, 3)', 'submit <lambda>(4)', 'run <lambda>(4)'],
+      [2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => label(s, i)),
+      [
+        'submit square(3)',
+        'run square(3)',
+        'result 9',
+        'got result 9',
+        'switch(2, 3)',
+        'submit <lambda>(4)',
+        'run <lambda>(4)',
+        'result KeyError(3)',
+        'got result KeyError(3)',
+      ],
     );
   });
   it('cuts long labels in the middle, keeping what tells neighbours apart', () => {
