@@ -469,6 +469,25 @@ def _ts_of(ln):
     return int(ln[j:k]) if k > j else None
 
 
+_TS = [None]  # the search for a line's ts (re, imported on the first ordered flush)
+
+
+def _keys(chunk, k):
+    """The ts of each line of chunk (a line without one: the one before it's, or k)."""
+    search = _TS[0]
+    if search is None:
+        import re
+
+        search = _TS[0] = re.compile('"ts":([0-9]+)').search
+    keys = []
+    add = keys.append
+    for m in map(search, chunk):
+        if m is not None:
+            k = int(m.group(1))
+        add(k)
+    return keys
+
+
 def _interrupted(f):
     """The first frame at or below f (the program's) that a signal handler or
     __del__ of the program interrupted and that is the runtime's, else None. Between
@@ -509,6 +528,9 @@ class Writer:
         self.held = []  # (ts, line) taken, in ts order, waiting for the watermark (_order)
         self.seen = {}  # (thread ident, id of the outermost frame of a run of runtime frames) -> bound, at the last bounded flush
         self.seen_t = 0  # when that flush looked
+        self.flushing = None  # the thread in _flush (under the lock)
+        self.seen_prev = 0  # the look before that
+        self.seen_me = None  # the thread whose flush from a hook (room()) made that look
         self.ident = None  # the writer thread's
         self.late = 0  # lines that came after a later line was written (none, if _watermark holds)
         self.written_ts = 0
@@ -650,6 +672,20 @@ class Writer:
             self._flush(False)
 
     def _flush(self, final, pending=False):
+        me = _thread.get_ident()
+        if self.flushing == me and not final:
+            # a signal handler or __del__ that prints, run inside this thread's own flush (room()),
+            # between its taking lines and writing them: a flush here would write its newer
+            # lines first. They wait for the next flush (the queue has room: MAX_QUEUE)
+            return
+        outer = self.flushing
+        self.flushing = me
+        try:
+            self._flush1(final, pending)
+        finally:
+            self.flushing = outer
+
+    def _flush1(self, final, pending):
         thr = THREADED[0]
         if not thr and _count is not None and _count() > 1:
             thr = THREADED[0] = True  # (a thread started with _thread: no threads.py hook saw it)
@@ -730,6 +766,7 @@ class Writer:
                 skip = (tid == me and not pending) or tid in IDLE
                 if skip and not deep:
                     continue
+                top = True
                 while f is not None:
                     outer = None
                     while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
@@ -739,10 +776,20 @@ class Writer:
                         skip = outer = None
                     if outer is not None:
                         key = (tid, id(outer))
-                        b = seen.get(key, since)
+                        if top and tid == me and self.seen_me == me:
+                            # the thread flushing from a hook (room()) whose last flush was its own
+                            # too: by the same frame id, a new hook at the same depth, never more
+                            # than two flushes old (one hook that queues two lines flushes twice).
+                            # Kept by id, its bound stayed at its first flush's, every line was
+                            # held, and each flush sorted up to MAX_QUEUE of them (a loop of sends
+                            # in a program that once started a thread: 4x the CPU)
+                            b = self.seen_prev
+                        else:
+                            b = seen.get(key, since)
                         now_seen[key] = b
                         if b < mark:
                             mark = b
+                    top = False
                     if not deep:
                         break
                     f = _interrupted(f)
@@ -750,7 +797,9 @@ class Writer:
             # (no frame kept alive, nor a cycle: the dict holds this very frame)
             frames = f = outer = None
         self.seen = now_seen
+        self.seen_prev = since
         self.seen_t = t
+        self.seen_me = me if pending else None
         return mark
 
     def _order(self, chunk, mark, final):
@@ -758,14 +807,22 @@ class Writer:
         and `chunk`, up to the watermark `mark` (all of them when `final` or
         unthreaded); the rest stay held."""
         held = self.held
-        k = None
-        for ln in chunk:
-            t = _ts_of(ln)
-            if t is not None:
-                k = t
-            elif k is None:
-                k = held[-1][0] if held else self.written_ts
-            held.append((k, ln))  # (a line without a ts keeps its place after the one before)
+        keys = _keys(chunk, held[-1][0] if held else self.written_ts)
+        if not held and keys == sorted(keys):
+            # in order already (the common case, one thread or a few): no pairs, no sort
+            n = len(chunk)
+            if not (final or mark is None or n > MAX_QUEUE):
+                n = bisect_right(keys, mark)  # (a line of the watermark's own ts too)
+                if n < len(chunk):
+                    held.extend(zip(keys[n:], chunk[n:]))
+                    del chunk[n:]
+            if not n:
+                return []
+            if keys[0] < self.written_ts:
+                self.late += 1
+            self.written_ts = keys[n - 1]
+            return chunk
+        held.extend(zip(keys, chunk))
         held.sort(key=_ts_key)  # (stable: lines of equal ts stay in the order they were queued)
         if final or mark is None or len(held) > MAX_QUEUE:
             n = len(held)
