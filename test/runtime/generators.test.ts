@@ -164,7 +164,7 @@ for (const py of PYTHONS) {
       const r = runTraced(py, 'test/fixtures/python/many_events.py', {
         env: { COROSCOPE_MAX_QUEUE: '500', COROSCOPE_SOFT_QUEUE: '0', COROSCOPE_COMPACT: '0' },
       });
-      checkTrace(r);
+      checkTrace(r, { marks: ['events-dropped'] });
       assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/many_events.py').stdout);
       const fin = r.events[r.events.length - 1];
       assert.ok(fin.type === 'finish' && fin.dropped > 0);
