@@ -14,7 +14,7 @@ import signal as _signal
 import sys
 from _thread import get_ident
 
-from . import core
+from . import core, writer
 from .values import func_code
 
 _HERE = core.HERE + os.sep
@@ -97,6 +97,10 @@ def handler_set(signum, handler):
         lst.append((code.co_firstlineno, _last_line(code), signum, code))
         core.wake_hook = _cause
         _watch_lines(code)
+        if signum != _signal.SIGINT:
+            # (it can run inside a hook and print: writer.py orders the flushes from now on;
+            # SIGINT's is re-delivered outside the runtime's frames, sigint.py)
+            writer.interrupts(code, core.is_user_code)
     except Exception as e:
         core.internal_error("signal handler", e)
 

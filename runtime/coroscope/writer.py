@@ -128,6 +128,28 @@ def room():
 # held-back start either still held or queued.
 THREADED = [False]
 HAND = _thread.RLock()
+# The program's code that can run inside a hook, between its taking a line's time and
+# queueing the line, and queue lines itself: its signal handlers (signals.py; not
+# SIGINT's, which sigint.py re-delivers outside the runtime's frames) and its
+# __del__ methods (gen_watch.py, as code is loaded: a collection can run at any
+# allocation a hook makes). That is another thread's hazard in one thread, so once
+# the program has one (BOUNDED, sticky) the process runs as THREADED (flushes order
+# what they took and write only up to the watermark; held-back starts move under
+# HAND only, no compact runs: a handler run between a hook's pop of PEND and its
+# push back would find no held run to write before its own line, and the run would
+# go on growing past it), and the watermark also looks under such frames for the
+# hook they interrupted (_interrupted). Programs without one pay nothing.
+BOUNDED = [False]
+INTERRUPTS = set()  # their code objects
+_USER = [None]  # core.is_user_code (handed down: the frames between an interrupter and its hook)
+
+
+def interrupts(code, user_code):
+    """code (a signal handler's, a __del__) may run inside a hook: bound the flushes from now on."""
+    INTERRUPTS.add(code)
+    _USER[0] = user_code
+    BOUNDED[0] = True
+    THREADED[0] = True
 
 
 class Late:
@@ -447,6 +469,46 @@ def _ts_of(ln):
     return int(ln[j:k]) if k > j else None
 
 
+_TS = [None]  # the search for a line's ts (re, imported on the first ordered flush)
+
+
+def _keys(chunk, k):
+    """The ts of each line of chunk (a line without one: the one before it's, or k)."""
+    search = _TS[0]
+    if search is None:
+        import re
+
+        search = _TS[0] = re.compile('"ts":([0-9]+)').search
+    keys = []
+    add = keys.append
+    for m in map(search, chunk):
+        if m is not None:
+            k = int(m.group(1))
+        add(k)
+    return keys
+
+
+def _interrupted(f):
+    """The first frame at or below f (the program's) that a signal handler or
+    __del__ of the program interrupted and that is the runtime's, else None. Between
+    the interrupter and the hook there may be library frames the hook called (a
+    collection runs at an allocation), never the program's."""
+    user = _USER[0]
+    while f is not None:
+        b = f.f_back
+        if f.f_code in INTERRUPTS:
+            g = b
+            while g is not None:
+                c = g.f_code
+                if c.co_filename.startswith(_RUNTIME):
+                    return g
+                if user(c):
+                    break
+                g = g.f_back
+        f = b
+    return None
+
+
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
@@ -460,12 +522,15 @@ class Writer:
         self.dropped = 0
         self._dropped_marked = 0
         global HAND
-        THREADED[0] = False  # (a forked child runs one thread)
+        THREADED[0] = BOUNDED[0]  # (a forked child runs one thread; its handlers and finalizers stay)
         IDLE.clear()
         HAND = _thread.RLock()  # (a forked child's copy may be held by a thread it does not have)
         self.held = []  # (ts, line) taken, in ts order, waiting for the watermark (_order)
-        self.seen = {}  # thread ident -> (id of its outermost runtime frame, bound) at the last threaded flush
+        self.seen = {}  # (thread ident, id of the outermost frame of a run of runtime frames) -> bound, at the last bounded flush
         self.seen_t = 0  # when that flush looked
+        self.flushing = None  # the thread in _flush (under the lock)
+        self.seen_prev = 0  # the look before that
+        self.seen_me = None  # the thread whose flush from a hook (room()) made that look
         self.ident = None  # the writer thread's
         self.late = 0  # lines that came after a later line was written (none, if _watermark holds)
         self.written_ts = 0
@@ -607,6 +672,20 @@ class Writer:
             self._flush(False)
 
     def _flush(self, final, pending=False):
+        me = _thread.get_ident()
+        if self.flushing == me and not final:
+            # a signal handler or __del__ that prints, run inside this thread's own flush (room()),
+            # between its taking lines and writing them: a flush here would write its newer
+            # lines first. They wait for the next flush (the queue has room: MAX_QUEUE)
+            return
+        outer = self.flushing
+        self.flushing = me
+        try:
+            self._flush1(final, pending)
+        finally:
+            self.flushing = outer
+
+    def _flush1(self, final, pending):
         thr = THREADED[0]
         if not thr and _count is not None and _count() > 1:
             thr = THREADED[0] = True  # (a thread started with _thread: no threads.py hook saw it)
@@ -666,7 +745,9 @@ class Writer:
         seen again is that frame still, or a newer one, which only makes the
         bound older). The writer thread holds none, nor does the flushing thread
         unless it is about to queue a line (room(): `pending`), nor a thread
-        blocked in a runtime frame (IDLE)."""
+        blocked in a runtime frame (IDLE). With BOUNDED, a hook that a signal
+        handler or a __del__ of the program interrupted holds its time under the
+        program's frames: the rest of each stack is looked through for them too."""
         t = _now()  # (before the look: a frame entered after it takes its times after t)
         frames = _frames()
         me = _thread.get_ident()
@@ -674,28 +755,51 @@ class Writer:
         since = self.seen_t
         now_seen = {}
         mark = t
+        deep = BOUNDED[0]
         f = outer = None
         try:
             for tid, f in frames.items():
-                if tid == self.ident or (tid == me and not pending) or tid in IDLE:
+                if tid == self.ident:
                     continue
-                outer = None
-                while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
-                    outer = f
-                    f = f.f_back
-                if outer is None:
+                # (IDLE, or flushing holding no time: its top frames only; a hook a handler
+                # interrupted below them still holds its time)
+                skip = (tid == me and not pending) or tid in IDLE
+                if skip and not deep:
                     continue
-                key = id(outer)
-                p = seen.get(tid)
-                b = p[1] if p is not None and p[0] == key else since
-                now_seen[tid] = (key, b)
-                if b < mark:
-                    mark = b
+                top = True
+                while f is not None:
+                    outer = None
+                    while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
+                        outer = f
+                        f = f.f_back
+                    if skip:
+                        skip = outer = None
+                    if outer is not None:
+                        key = (tid, id(outer))
+                        if top and tid == me and self.seen_me == me:
+                            # the thread flushing from a hook (room()) whose last flush was its own
+                            # too: by the same frame id, a new hook at the same depth, never more
+                            # than two flushes old (one hook that queues two lines flushes twice).
+                            # Kept by id, its bound stayed at its first flush's, every line was
+                            # held, and each flush sorted up to MAX_QUEUE of them (a loop of sends
+                            # in a program that once started a thread: 4x the CPU)
+                            b = self.seen_prev
+                        else:
+                            b = seen.get(key, since)
+                        now_seen[key] = b
+                        if b < mark:
+                            mark = b
+                    top = False
+                    if not deep:
+                        break
+                    f = _interrupted(f)
         finally:
             # (no frame kept alive, nor a cycle: the dict holds this very frame)
             frames = f = outer = None
         self.seen = now_seen
+        self.seen_prev = since
         self.seen_t = t
+        self.seen_me = me if pending else None
         return mark
 
     def _order(self, chunk, mark, final):
@@ -703,14 +807,22 @@ class Writer:
         and `chunk`, up to the watermark `mark` (all of them when `final` or
         unthreaded); the rest stay held."""
         held = self.held
-        k = None
-        for ln in chunk:
-            t = _ts_of(ln)
-            if t is not None:
-                k = t
-            elif k is None:
-                k = held[-1][0] if held else self.written_ts
-            held.append((k, ln))  # (a line without a ts keeps its place after the one before)
+        keys = _keys(chunk, held[-1][0] if held else self.written_ts)
+        if not held and keys == sorted(keys):
+            # in order already (the common case, one thread or a few): no pairs, no sort
+            n = len(chunk)
+            if not (final or mark is None or n > MAX_QUEUE):
+                n = bisect_right(keys, mark)  # (a line of the watermark's own ts too)
+                if n < len(chunk):
+                    held.extend(zip(keys[n:], chunk[n:]))
+                    del chunk[n:]
+            if not n:
+                return []
+            if keys[0] < self.written_ts:
+                self.late += 1
+            self.written_ts = keys[n - 1]
+            return chunk
+        held.extend(zip(keys, chunk))
         held.sort(key=_ts_key)  # (stable: lines of equal ts stay in the order they were queued)
         if final or mark is None or len(held) > MAX_QUEUE:
             n = len(held)
