@@ -29,6 +29,7 @@ import types
 from . import core, state
 from .core import frames, OWN, now, is_user_code
 from .values import safe_repr, is_sub
+from .wrappers import like
 from _json import encode_basestring_ascii as _q
 
 ON = [False]
@@ -391,8 +392,7 @@ def _install_asyncio(mod):
         _keep.append(tc)
         return r
 
-    _run.__wrapped__ = inner
-    H._run = _run
+    H._run = like(_run, inner)
 
 
 _keep = []

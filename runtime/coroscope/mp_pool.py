@@ -6,6 +6,7 @@ import weakref
 
 from . import core, mp_queues, state
 from .calls import pool_label
+from .wrappers import like
 
 _pool_count = [0]
 _pool_names = weakref.WeakKeyDictionary()
@@ -60,7 +61,7 @@ def patch(mpool):
         except Exception as e:
             core.internal_error("mp pool", e)
 
-    P._setup_queues = _setup_queues
+    P._setup_queues = like(_setup_queues, o_setup)
 
     for cname in ("ApplyResult", "IMapIterator"):
         C = getattr(mpool, cname, None)
@@ -79,6 +80,6 @@ def patch(mpool):
                 except Exception:
                     pass
 
-            C.__init__ = __init__
+            C.__init__ = like(__init__, o_init)
 
         wrap()
