@@ -112,6 +112,21 @@ def _result_done(fut, value):
     core.sendrecv("recv", entry[2], entry[0], value, m)
 
 
+def _completing(fut, value):
+    """fut gets its result or exception: note who completes it, and a thread
+    pool's transfer of the value."""
+    if state.W is not None:
+        try:
+            wait_causes.future_done(fut, _completer(fut))
+        except Exception:
+            pass
+    if route:
+        try:
+            _result_done(fut, safe_repr(value))
+        except Exception as e:
+            core.internal_error("future result", e)
+
+
 def _completer(fut):
     """Who is completing fut now (a wake's ``by``): a thread pool's worker lane,
     a process pool's worker process (from the result item's msg id, read by
@@ -133,29 +148,11 @@ def _patch_base(cfb):
     o_sr, o_se, o_res, o_exc = F.set_result, F.set_exception, F.result, F.exception
 
     def set_result(self, result):
-        if state.W is not None:
-            try:
-                wait_causes.future_done(self, _completer(self))
-            except Exception:
-                pass
-        if route:
-            try:
-                _result_done(self, safe_repr(result))
-            except Exception as e:
-                core.internal_error("future result", e)
+        _completing(self, result)
         return o_sr(self, result)
 
     def set_exception(self, exception):
-        if state.W is not None:
-            try:
-                wait_causes.future_done(self, _completer(self))
-            except Exception:
-                pass
-        if route:
-            try:
-                _result_done(self, safe_repr(exception))
-            except Exception as e:
-                core.internal_error("future result", e)
+        _completing(self, exception)
         return o_se(self, exception)
 
     def _blocking(self, what):
