@@ -171,14 +171,7 @@ def _install_monitoring():
 
     global TOOL, _ALL
     mon = sys.monitoring
-    for tid in range(gen_monitoring.TOOL - 1, 0, -1):
-        try:
-            if mon.get_tool(tid) is None:
-                mon.use_tool_id(tid, "coroscope-locals")
-                TOOL = tid
-                break
-        except Exception:
-            continue
+    TOOL = gen_monitoring.take_tool(range(gen_monitoring.TOOL - 1, 0, -1), "coroscope-locals")
     if TOOL is None:
         core.mark("info", "locals are not recorded for generators: no free sys.monitoring tool id below the runtime's")
         return
