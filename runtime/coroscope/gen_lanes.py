@@ -280,13 +280,21 @@ def _unwrap(w):
 _want = {}  # code -> bool: a generator/coroutine whose frames are lanes
 
 
-def _want_code(code):
+def _want_code(code, arm=None):
+    """Whether code's frames are lanes, decided once and published in `wanted`.
+    `arm(code)` (sys.monitoring: switch its resume/yield/return events on) runs
+    before the decision is published: another thread that finds the code wanted
+    goes straight on, and a generator it then runs with the events still off was
+    never seen again after its start (all its turns lost, 1 run in ~300 of
+    threads_order.py on 3.15)."""
     fl = code.co_flags
     r = bool(fl & GEN_FLAGS) and is_user_code(code)
     if r and fl & CO_COROUTINE and ASYNCIO[0] and not FORCE:
         r = False  # driven by asyncio Tasks: aio.py traces the steps
-    _want[id(code)] = r
     core.keep_code(code)
+    if r and arm is not None:
+        arm(code)
+    _want[id(code)] = r
     return r
 
 

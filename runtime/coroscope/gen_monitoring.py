@@ -69,12 +69,13 @@ def install():
     LOCAL = E.PY_START | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN
     local = mon.set_local_events
 
+    def arm(code):
+        local(TOOL, code, LOCAL | mon.get_local_events(TOOL, code))  # (call_events.py's CALL stays on)
+
     def want(code):
         r = traced.get(id(code))
         if r is None:
-            r = _want_code(code)
-            if r:
-                local(TOOL, code, LOCAL | mon.get_local_events(TOOL, code))  # (call_events.py's CALL stays on)
+            r = _want_code(code, arm)
         return r
 
     fget = frames.get

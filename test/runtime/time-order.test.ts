@@ -34,6 +34,30 @@ for (const py of PYTHONS) {
       );
     });
 
+    it('four threads making first runs of the same generator functions at once: every turn recorded, each generator made by its own thread', () => {
+      // (the old runtime published a function as traced before switching its resume/yield events on: a thread
+      // running its generator in between lost every turn after the start, 4 of 15 runs on 3.15; and the threads
+      // took each other's creation notes, so a generator claimed another thread as its creator)
+      const script = 'test/fixtures/python/threads_first_runs.py';
+      const r = runTraced(py, script, { timeoutMs: 100_000 }); // (checkTimeOrder: harness.ts)
+      checkTrace(r);
+      assert.deepEqual(r.stdout.split('\n').sort(), runPlain(py, script, { timeoutMs: 100_000 }).stdout.split('\n').sort());
+      const gens = tasks(r.events, 'generator');
+      assert.equal(gens.length, 160);
+      const sw = switches(r.events);
+      for (const g of gens) {
+        const mine = sw.filter((e) => e.from === g.id || e.to === g.id);
+        // its start, 19 sends each resuming it to its next yield, the last send resuming it to its return
+        assert.equal(mine.length, 42, `${g.name} (${g.id}): ${mine.length} switches`);
+        const driver = mine[0].from;
+        assert.ok(
+          mine.every((e) => e.from === driver || e.to === driver),
+          `${g.name} (${g.id}) is driven by one thread`,
+        );
+        assert.equal(g.parent, driver, `${g.name} (${g.id}) was made by the thread that drove it`);
+      }
+    });
+
     it('forks while two threads queue lines: the parent goes on in ts order', () => {
       // (the old flush before a fork wrote every queued line: 3-7 lines out of order on each of 6 runs on 3.11)
       const r = runTraced(py, 'test/fixtures/python/order_fork.py', { timeoutMs: 100_000 }); // (checkTimeOrder: harness.ts)
