@@ -91,7 +91,12 @@ export type WebviewMessage =
    */
   | { type: 'wantRange'; from: number; to: number }
   /** Paging mode: search the whole run for this query (webview/query.ts syntax; '' stops a search). Answered by `searchHits`. */
-  | { type: 'wantSearch'; query: string };
+  | { type: 'wantSearch'; query: string }
+  /**
+   * Flow control: the page has taken `bytes` bytes of `appendBytes` since it loaded (a running count). The host keeps
+   * only a few MB posted and not yet taken (extension/panel/flow.ts).
+   */
+  | { type: 'received'; bytes: number };
 
 /** A task placed in the source at the cursor's step. `note`: the after-line text, e.g. `⏸ consumer — waiting at yield, last got 2`. */
 export interface CursorTask {
@@ -117,7 +122,7 @@ const HOST_TYPES = new Set([
   'pageTotal',
   'searchHits',
 ]);
-const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange', 'wantSearch']);
+const WEBVIEW_TYPES = new Set(['ready', 'reveal', 'saveImage', 'stop', 'cursor', 'wantSources', 'setCaptureLocals', 'wantRange', 'wantSearch', 'received']);
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
@@ -207,6 +212,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return isCount(o.from) && isCount(o.to) && (o.to as number) >= (o.from as number);
     case 'wantSearch':
       return typeof o.query === 'string' && o.query.length <= 1000;
+    case 'received':
+      return isCount(o.bytes);
     case 'cursor':
       return Number.isInteger(o.step) && Number.isInteger(o.index) && Array.isArray(o.tasks) && o.tasks.every(isCursorTask);
     default:

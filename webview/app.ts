@@ -9,6 +9,7 @@ import { importColumnBlocks } from '../trace/column-block';
 import { foldEnd } from '../trace/fold';
 import { DiagramModel } from './model';
 import { FramePicture } from './frame-picture';
+import { forgetTextWidths } from './paint';
 import { type Geometry, HEADER_H, GUTTER_W, foldLabel, resetPairs, type View } from './render';
 import { readTheme, type Theme } from './theme';
 import { EventTable } from './table';
@@ -51,6 +52,8 @@ export class App implements AppSurface {
   private frame = 0;
   private dirtyData = false;
   private dpr = 1;
+  /** What the minimap was last drawn from. */
+  private miniKey: unknown[] = [];
   private tableAt = 0;
   private tableTimer = 0;
   /**
@@ -261,6 +264,7 @@ export class App implements AppSurface {
     // Canvas text needs the icon font loaded before the first draw that uses it.
     document.fonts?.load('16px codicon').then(
       () => {
+        forgetTextWidths();
         this.picture.invalidate();
         this.scheduleRender();
       },
@@ -704,6 +708,7 @@ export class App implements AppSurface {
       this.canvas.height = Math.round(h * dpr);
       this.canvas.style.width = `${w}px`;
       this.canvas.style.height = `${h}px`;
+      this.miniKey = [];
       this.mini.width = Math.round(MINIMAP_W * dpr);
       this.mini.height = Math.round(h * dpr);
       this.mini.style.width = `${MINIMAP_W}px`;
@@ -714,19 +719,15 @@ export class App implements AppSurface {
     const g = this.geometry();
     const rows = this.picture.frame(this.ctx, g, this.theme, w, h, dpr);
     const inView = rows.filter((r) => r.y >= HEADER_H && r.y <= h);
-    this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawMinimap(
-      this.miniCtx,
-      this.model,
-      this.theme,
-      MINIMAP_W,
-      h,
-      {
-        from: inView.length ? inView[0].r : 0,
-        to: inView.length ? inView[inView.length - 1].r + 1 : 0,
-      },
-      dpr,
-    );
+    const from = inView.length ? inView[0].r : 0,
+      to = inView.length ? inView[inView.length - 1].r + 1 : 0;
+    // The minimap is drawn again only when it changes (a frame that changes nothing leaves both canvases alone).
+    const miniKey = [this.model, this.model.rowsVersion, this.theme, from, to, h, dpr, this.mini.width, this.mini.height];
+    if (miniKey.some((x, k) => !Object.is(x, this.miniKey[k]))) {
+      this.miniKey = miniKey;
+      this.miniCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawMinimap(this.miniCtx, this.model, this.theme, MINIMAP_W, h, { from, to }, dpr);
+    }
     this.emptyEl.hidden = this.store.length > 0;
     if (this.store.length === 0 && this.store.problemCount)
       this.emptyEl.textContent = `No events could be read (${this.store.problems[0]?.message ?? 'bad trace'}).`;

@@ -48,7 +48,7 @@ export interface LabelParts {
 // The verbs labels put before a value (`fullLabel`, `switchLabel`); those ending in `(` close with `)`.
 const RAISE_VERB = /^(raised |raise |throw\(|killed \()/;
 const VALUE_VERB =
-  /^(returned |return |create |first run of |yield |send\(|switch\(|resume\(|got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
+  /^(returned |return |create |first run of |yield |send\(|switch\(|resume\(|step |start |sleep |got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
 // An exception as the runtimes write it: its repr `RuntimeError('bad fetch')` (generators; asyncio from issue 16) or
 // `RuntimeError: bad fetch` (older asyncio traces). The type may be dotted (`concurrent.futures.TimeoutError`).
 const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;
@@ -58,10 +58,15 @@ const EXC_NAME = /(Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Gr
 // `inner returned 'numbers done' to outer` (delegateReturn): who returned and to whom stay whole.
 const DELEGATE_RETURN = /^((?:a delegate|[\w.<>]+) returned )([\s\S]*)( to [^'"]+)$/;
 
+// `woken by producer: queue.put()`: who woke it stays whole, the call is cut at its end (wakeCause).
+const WOKEN_BY = /^((?:woken|cancelled|killed) by [^:]+?: )([\s\S]+)$/;
+
 /** How `text` may be shortened (see LabelParts). */
 export function labelParts(text: string): LabelParts {
   const dr = DELEGATE_RETURN.exec(text);
   if (dr) return { head: dr[1], body: dr[2], tail: dr[3], cut: 'middle', bare: `${dr[1]}…` };
+  const wb = WOKEN_BY.exec(text);
+  if (wb) return { head: wb[1], body: wb[2], tail: '', cut: 'end', bare: wb[1].slice(0, -2) };
   const raise = RAISE_VERB.exec(text);
   const verbM = raise ?? VALUE_VERB.exec(text);
   const verb = verbM ? verbM[1] : '';
@@ -88,16 +93,155 @@ export function labelParts(text: string): LabelParts {
   return { head: verb, body: value, tail: close, cut: 'middle' };
 }
 
+// An exception's type inside a value (`[None, RuntimeError('x'), [0, 1…]]`, a gather's results), with its arguments
+// when they are short: what a middle cut must not go through.
+// (the name's length is bounded and tried shortest first: a greedy `[\w.]*` backtracked through a value of one
+// 100 MB word once per try)
+const EXC_IN = /\b([A-Za-z_][\w.]{0,100}?(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Cancelled|Group))(?![\w.])(\([^()]{0,24}\))?/;
+
+/**
+ * The first exception type in `text` (EXC_IN), searched in its first and last 4,000 characters only: a cut keeps at
+ * most that much of either end (labels are at most LABEL_MAX long), and a value may be megabytes.
+ */
+function excIn(text: string): { index: number; whole: string; name: string; args: string } | null {
+  const W = 4000;
+  const at = (part: string, off: number) => {
+    const m = EXC_IN.exec(part);
+    return m ? { index: m.index + off, whole: m[0], name: m[1], args: m[2] ?? '' } : null;
+  };
+  if (text.length <= 2 * W) return at(text, 0);
+  return at(text.slice(0, W), 0) ?? at(text.slice(text.length - W), text.length - W);
+}
+
+/**
+ * `text` cut to `n` characters in the middle, as `middle`, but never through the first exception type it holds
+ * (`[[], RuntimeError('x'), [0, 1, 2…` keeps `RuntimeError`): when the plain cut would, the type (with its short
+ * arguments, else `(…)`) is kept between a cut head and a cut tail. When `n` cannot hold the type, the type with
+ * its `…` (longer than `n`: the caller's measure then says it does not fit).
+ */
+export function middleKeeping(text: string, n: number, exc = excIn(text)): string {
+  if (text.length <= n) return text;
+  if (!exc) return middle(text, n);
+  const m = [exc.whole, exc.name, exc.args];
+  const s = exc.index;
+  const keep = n - 1;
+  const head = Math.max(1, Math.ceil(keep * 0.4));
+  const tail = keep - head;
+  // The plain cut keeps it whole (in its head or in its tail).
+  if (s + m[0].length <= head || s >= text.length - tail) return middle(text, n);
+  const ks = m[2] ? [m[0], `${m[1]}(…)`, m[1]] : [m[0]];
+  for (const k of ks) {
+    const last = k === ks[ks.length - 1];
+    const pre = text.slice(0, s);
+    const post = text.slice(s + m[0].length);
+    const avail = n - k.length;
+    if (avail < (pre ? 1 : 0) + (post ? 1 : 0)) continue;
+    // The head before the type: whole when it is short, else its start and `…`; the tail gets the rest.
+    let preText = pre.length <= Math.ceil(avail * 0.4) ? pre : '';
+    if (!preText && pre) {
+      const h = Math.max(0, Math.ceil(avail * 0.4) - 1);
+      preText = `${pre.slice(0, h)}…`;
+    }
+    let left = avail - preText.length;
+    if (post.length > left && left < 1 && preText.length > 1) {
+      // (no room for the tail's `…`: take it from the head)
+      preText = `${pre.slice(0, Math.max(0, preText.length - 2))}…`;
+      left = avail - preText.length;
+    }
+    // (the arguments go before the tail does: a few of its characters tell neighbours apart)
+    if (!last && post.length > left && left - 1 < 4) continue;
+    const postText = post.length <= left ? post : left >= 1 ? `…${post.slice(post.length - (left - 1))}` : '';
+    if (post && !postText) continue;
+    // A head cut short while the tail had room to spare: give the head the rest.
+    if (preText !== pre && post.length <= left) {
+      const h = Math.max(0, avail - post.length - 1);
+      preText = h >= pre.length ? pre : `${pre.slice(0, h)}…`;
+    }
+    return preText + k + postText;
+  }
+  // No room for the type: its shortest form, longer than n, so that a caller measuring it finds it does not fit.
+  return `${s > 0 ? '…' : ''}${m[1]}${s + m[0].length < text.length ? '…' : ''}`;
+}
+
+// Where a lane name may be cut: between its words, numbers and signs (`fetch #12`, `Thread-1 (_do_shutdown)`).
+const NAME_TOKEN = /#\d+|[A-Za-z]+|\d+|[^A-Za-z\d]/g;
+
+/**
+ * A lane name in at most what `fits`, cut only between its words and only where what is left still names one lane
+ * of `names` (the display names): `event loop` → `event…` or `…loop`, `fetch #12` → `fetch…#12` or `…#12` (never
+ * `fe…#12`, never `fetch…` while `fetch #1`… exist). '' when no such form fits. `prefix` goes before it (`create `).
+ */
+export function shortenName(name: string, fits: (s: string) => boolean, names: readonly string[] = [], prefix = ''): string {
+  if (fits(prefix + name)) return prefix + name;
+  const cuts = [0];
+  for (const t of name.matchAll(NAME_TOKEN)) cuts.push((t.index ?? 0) + t[0].length);
+  // (a name of very many tokens: its cut points thinned, to bound the forms tried)
+  const at = cuts.length > 24 ? cuts.filter((_, k) => k % Math.ceil(cuts.length / 24) === 0 || k === cuts.length - 1) : cuts;
+  const forms: { text: string; tailLen: number }[] = [];
+  for (let a = 0; a < at.length; a++)
+    for (let b = a + 1; b < at.length; b++) {
+      if (at[a] === 0 && at[b] === name.length) continue;
+      const head = name.slice(0, at[a]);
+      const tail = name.slice(at[b]);
+      if (!head.trim() && !tail.trim()) continue;
+      forms.push({ text: `${head.trimEnd()}…${tail.trimStart()}`, tailLen: tail.length });
+    }
+  // Longest first; of equal length, the one keeping more of the tail (where numbered names differ).
+  forms.sort((x, y) => y.text.length - x.text.length || y.tailLen - x.tailLen);
+  for (const f of forms) {
+    if (!fits(prefix + f.text)) continue;
+    const k = f.text.indexOf('…');
+    const h = f.text.slice(0, k);
+    const t = f.text.slice(k + 1);
+    let matches = 0;
+    for (const other of names) if (other.length > h.length + t.length - 1 && other.startsWith(h) && other.endsWith(t) && ++matches > 1) break;
+    if (matches <= 1) return prefix + f.text;
+  }
+  return '';
+}
+
+const NAME_VERB = /^(create |first run of )/;
+
 /**
  * The longest form of `text` that `fits`, shortened only as far as needed and never through the part that tells it
  * from its neighbours: the verb and an exception's type are kept whole (`raised RuntimeError('bad f…')`, never
- * `raised Run…rror: bad fetch`); if even the verb and type with `…` do not fit, the type alone (`RuntimeError(…)`),
- * else nothing. A label with no such parts is cut in the middle. '' when nothing fits.
+ * `raised Run…rror: bad fetch`), also inside a value (`step [[], RuntimeError('x'), …, 29]]`); if even the verb and
+ * type with `…` do not fit, the type alone (`RuntimeError(…)`), else nothing. A cause's `(line N)` is left out first,
+ * then its call cut at its end (`woken by producer: queue.p…`). A creation's lane name is cut between
+ * its words only, where the rest still names one of `names` (`shortenName`). A label with no such parts is cut in
+ * the middle. '' when nothing fits.
  */
-export function shorten(text: string, fits: (s: string) => boolean): string {
+export function shorten(text: string, fits: (s: string) => boolean, names?: readonly string[]): string {
   if (fits(text)) return text;
+  // A cause's `(line 10)` goes first (the tooltip, table and details pane keep it): who and what stay.
+  const at = / \(line \d+\)$/.exec(text);
+  if (at) return shorten(text.slice(0, at.index), fits, names);
+  const nv = NAME_VERB.exec(text);
+  if (nv) return shortenName(text.slice(nv[1].length), fits, names, nv[1]);
+  // `unfinished: paused at line 12 (waiting for …)`: what it waits for is cut at its end, then left out, then the
+  // line; `unfinished` stays whole (it read `unfinished…used at line 12`).
+  const un = /^unfinished: paused at line \d+/.exec(text);
+  if (un) {
+    const w = /^ \(waiting for ([\s\S]*)\)$/.exec(text.slice(un[0].length));
+    if (w) {
+      const make = (n: number) => `${un[0]} (waiting for ${w[1].slice(0, n).trimEnd()}…)`;
+      if (fits(make(0))) {
+        let lo = 0,
+          hi = w[1].length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (fits(make(mid))) lo = mid;
+          else hi = mid - 1;
+        }
+        return make(lo);
+      }
+    }
+    if (fits(un[0])) return un[0];
+    return fits('unfinished') ? 'unfinished' : '';
+  }
   const p = labelParts(text);
-  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middle(p.body, n + 1)) + p.tail;
+  const bodyExc = p.cut === 'middle' ? excIn(p.body) : null;
+  const make = (n: number) => p.head + (p.cut === 'end' ? `${p.body.slice(0, n).trimEnd()}…` : middleKeeping(p.body, n + 1, bodyExc)) + p.tail;
   if (p.head || p.tail) {
     // The longest body (n of its characters kept) that fits; n = 0 is the bare `…`.
     if (p.body && fits(make(0))) {
@@ -111,15 +255,20 @@ export function shorten(text: string, fits: (s: string) => boolean): string {
       return make(lo);
     }
     if (p.bare !== undefined) return fits(p.bare) ? p.bare : '';
+    // A value holding an exception, too long even for its type after the verb: the type alone, else nothing (a
+    // cut through the verb would teach another verb).
+    const e = bodyExc ?? excIn(p.body);
+    if (e) return fits(`…${e.name}…`) ? `…${e.name}…` : '';
   }
+  const textExc = excIn(text);
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (fits(middle(text, mid))) lo = mid;
+    if (fits(middleKeeping(text, mid, textExc))) lo = mid;
     else hi = mid - 1;
   }
-  return lo <= 1 ? '' : middle(text, lo);
+  return lo <= 1 ? '' : middleKeeping(text, lo, textExc);
 }
 
 /** `(2, 3)` as the arguments of a call: `switch(2, 3)`; a one-tuple `(2,)` → `switch(2)`. */
@@ -315,8 +464,15 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
       return `woken by ${by}: send${at}`;
     case 'receive':
       return `woken by ${by}: receive${at}`;
-    case 'done':
+    case 'done': {
+      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`.
+      const worker = byLane !== undefined && /^(process|thread)$/.test(laneKind(store, byLane));
+      if (worker) {
+        const call = detail?.includes(': ') ? detail.slice(detail.lastIndexOf(': ') + 2) : '';
+        return `${call || 'call'} done in ${by}${at}`;
+      }
       return byLane !== undefined ? `${by} finished${at}` : `done${at}`;
+    }
     case 'kill':
       return `killed by ${by}${at}`;
     case 'signal':

@@ -19,7 +19,12 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
       app.reset(m.title, m.live);
       break;
     case 'appendBytes':
-      app.appendBytes(m.bytes);
+      try {
+        app.appendBytes(m.bytes);
+      } finally {
+        // Taken even if the page failed on them: the host must never wait for bytes the page will not count.
+        took(vscode, m.bytes.byteLength);
+      }
       break;
     case 'appendColumns':
       app.appendColumns(m.bytes);
@@ -55,6 +60,21 @@ export function handleHostMessage(app: App, vscode: VsCodeApi, raw: unknown): vo
     default:
       assertNever(m, 'host message');
   }
+}
+
+/** `appendBytes` bytes taken since the page loaded, and whether a `received` is due (flow control: protocol/messages.ts). */
+let taken = 0;
+let receiptDue = false;
+
+/** Acknowledges bytes taken, once for the messages handled in a row (the host waits for it past a few MB in flight). */
+function took(vscode: VsCodeApi, n: number): void {
+  taken += n;
+  if (receiptDue) return;
+  receiptDue = true;
+  setTimeout(() => {
+    receiptDue = false;
+    vscode.postMessage({ type: 'received', bytes: taken });
+  }, 0);
 }
 
 /** The test reply travels on the product's channel; VsCodeApi types only the product's messages. */

@@ -48,7 +48,11 @@ export class PageStrip {
     this.text = el('span', { class: 'paging-text' });
     // What works where, said once: the window's limits are not silent (issue 19).
     const note = el('span', { class: 'paging-note' });
-    note.textContent = 'Search counts and jumps across the whole run; the filter, folds, the step cursor and row numbers work on the events in detail.';
+    note.textContent =
+      'Search counts and jumps across the whole run (Enter, with the filter on too); the filter shows, and folds, the step cursor and row numbers work on, the events in detail only.';
+    // Why, for whoever wonders (docs/architecture.md, "Memory budget and paging mode").
+    note.title =
+      'The rest of the run stays in the trace file: showing only its matches would mean holding them all (a common query matches most events) or reading the file again for every window and every change of the query.';
     this.earlier = button('arrow-up', 'Show the earlier events (read from the trace file)', 'Earlier');
     this.later = button('arrow-down', 'Show the later events (read from the trace file)', 'Later');
     this.newest = button('debug-step-over', 'Show the newest events', 'Newest');

@@ -16,6 +16,8 @@ export interface Painter {
   text(text: string, x: number, y: number, color: string, align?: Align): void;
   clip(x: number, y: number, w: number, h: number): void;
   unclip(): void;
+  /** Draws what the painter batched (the canvas's dashed lines) now: what is drawn after covers it. */
+  flush(): void;
   /**
    * What the next elements are, until changed: `label` (text a learner reads), `marker` (a lane line's mark box),
    * `glyph` (an icon or the symbol inside a marker); undefined: lines and fills. The SVG export writes it as a
@@ -37,6 +39,8 @@ interface Cull {
 export class CanvasPainter implements Painter {
   /** The clip rectangles in force (the canvas first); a line is stroked only where it can show. */
   private readonly culls: Cull[];
+  /** Dashed axis-aligned lines not filled yet, by tile, direction and phase (`flush`). */
+  private readonly dashes = new Map<string, { pat: CanvasPattern; path: Path2D; vertical: boolean; dir: number; phase: number }>();
   constructor(
     readonly ctx: CanvasRenderingContext2D,
     width = Number.POSITIVE_INFINITY,
@@ -45,11 +49,24 @@ export class CanvasPainter implements Painter {
     ctx.textBaseline = 'middle';
     this.culls = [{ x0: 0, y0: 0, x1: width, y1: height }];
   }
+  /** The font set (setting the same again is skipped: the setter parses it), and the fonts saved by `clip`. */
+  private font = '';
+  private readonly fonts: string[] = [];
   setFont(font: string): void {
+    if (font === this.font) return;
     this.ctx.font = font;
+    this.font = font;
   }
   measure(text: string): number {
-    return this.ctx.measureText(text).width;
+    // A frame at Fit measures the same words several times (fit, place, draw) and frame after frame.
+    if (!this.font) return this.ctx.measureText(text).width;
+    const k = `${this.font}\u0000${text}`;
+    let w = textWidths.get(k);
+    if (w === undefined) {
+      if (textWidths.size > 20000) textWidths.clear();
+      textWidths.set(k, (w = this.ctx.measureText(text).width));
+    }
+    return w;
   }
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
     this.ctx.fillStyle = color;
@@ -88,22 +105,26 @@ export class CanvasPainter implements Painter {
         b = cut[1] * len;
       const pat = dashPattern(c, dash, color, x1 === x2);
       if (pat) {
-        const dir = x1 === x2 ? Math.sign(y2 - y1) || 1 : Math.sign(x2 - x1) || 1;
-        // the tile's origin on the line's start, so the dashes fall where the stroke put them
-        pat.setTransform(x1 === x2 ? new DOMMatrix([1, 0, 0, dir, x1, y1]) : new DOMMatrix([dir, 0, 0, 1, x1, y1]));
-        c.fillStyle = pat;
-        // (the tile is sampled, not scaled: nearest is exact and cheaper than filtering it)
-        c.imageSmoothingEnabled = false;
-        if (x1 === x2) {
+        const vertical = x1 === x2;
+        const dir = vertical ? Math.sign(y2 - y1) || 1 : Math.sign(x2 - x1) || 1;
+        // Batched: the lines of one tile whose starts fall on the same place of its period are one fill (a pattern
+        // fill costs ~30-60 µs of setup in Chromium's software canvas, whatever its size: ~320 a Time-at-Fit frame).
+        // The tile's origin is the line's start (to half a pixel), so the dashes fall where the stroke put them.
+        const period = pat.period;
+        const start = vertical ? y1 : x1;
+        const phase = Math.round((((start % period) + period) % period) * 2) / 2;
+        const key = `${pat.key}|${dir}|${phase}`;
+        let batch = this.dashes.get(key);
+        if (!batch) this.dashes.set(key, (batch = { pat: pat.pattern, path: new Path2D(), vertical, dir, phase }));
+        if (vertical) {
           const ya = y1 + dir * a,
             yb = y1 + dir * b;
-          c.fillRect(x1 - width / 2, Math.min(ya, yb), width, Math.abs(yb - ya));
+          batch.path.rect(x1 - width / 2, Math.min(ya, yb), width, Math.abs(yb - ya));
         } else {
           const xa = x1 + dir * a,
             xb = x1 + dir * b;
-          c.fillRect(Math.min(xa, xb), y1 - width / 2, Math.abs(xb - xa), width);
+          batch.path.rect(Math.min(xa, xb), y1 - width / 2, Math.abs(xb - xa), width);
         }
-        c.imageSmoothingEnabled = true;
         return;
       }
     }
@@ -130,7 +151,23 @@ export class CanvasPainter implements Painter {
     this.ctx.textAlign = align;
     this.ctx.fillText(text, x, y);
   }
+  /** Fills the batched dashed lines (`line`), one fill per tile and phase; before any clip changes, and at the end of a pass. */
+  flush(): void {
+    if (!this.dashes.size) return;
+    const c = this.ctx;
+    // (the tile is sampled, not scaled: nearest is exact and cheaper than filtering it)
+    c.imageSmoothingEnabled = false;
+    for (const b of this.dashes.values()) {
+      b.pat.setTransform(b.vertical ? new DOMMatrix([1, 0, 0, b.dir, 0, b.phase]) : new DOMMatrix([b.dir, 0, 0, 1, b.phase, 0]));
+      c.fillStyle = b.pat;
+      c.fill(b.path);
+    }
+    c.imageSmoothingEnabled = true;
+    this.dashes.clear();
+  }
   clip(x: number, y: number, w: number, h: number): void {
+    this.flush();
+    this.fonts.push(this.font);
     const o = this.culls[this.culls.length - 1];
     this.culls.push({ x0: Math.max(o.x0, x), y0: Math.max(o.y0, y), x1: Math.min(o.x1, x + w), y1: Math.min(o.y1, y + h) });
     this.ctx.save();
@@ -139,20 +176,36 @@ export class CanvasPainter implements Painter {
     this.ctx.clip();
   }
   unclip(): void {
+    this.flush();
     if (this.culls.length > 1) this.culls.pop();
     this.ctx.restore();
+    // (restore set the font saved with the clip back)
+    this.font = this.fonts.pop() ?? '';
   }
   tag(): void {}
 }
 
+/** Text widths by font and text, kept across frames (`CanvasPainter.measure`). */
+const textWidths = new Map<string, number>();
+/** Forgets the kept text widths (a font finished loading: the same text may measure otherwise). */
+export function forgetTextWidths(): void {
+  textWidths.clear();
+}
+
 /** Dash tiles by colour, pattern and direction (a handful per theme). */
-const patterns = new Map<string, CanvasPattern | null>();
+const patterns = new Map<string, DashTile | null>();
+
+interface DashTile {
+  pattern: CanvasPattern;
+  key: string;
+  period: number;
+}
 
 /**
  * A repeating tile of `dash` in `color` along y (`vertical`) or x: one period long, one pixel across (stretched to
  * the line's width by the fill); its origin is the start of the first dash.
  */
-function dashPattern(ctx: CanvasRenderingContext2D, dash: number[], color: string, vertical: boolean): CanvasPattern | null {
+function dashPattern(ctx: CanvasRenderingContext2D, dash: number[], color: string, vertical: boolean): DashTile | null {
   const k = `${color}|${dash.join(',')}|${vertical ? 'v' : 'h'}`;
   let pat = patterns.get(k);
   if (pat !== undefined) return pat;
@@ -168,7 +221,8 @@ function dashPattern(ctx: CanvasRenderingContext2D, dash: number[], color: strin
     if (t) {
       t.fillStyle = color;
       for (let at = 0, j = 0; j < segs.length; at += segs[j], j++) if (j % 2 === 0) vertical ? t.fillRect(0, at, 1, segs[j]) : t.fillRect(at, 0, segs[j], 1);
-      pat = ctx.createPattern(tile, 'repeat');
+      const pattern = ctx.createPattern(tile, 'repeat');
+      pat = pattern ? { pattern, key: k, period } : null;
     }
   }
   if (patterns.size > 256) patterns.clear();
@@ -272,6 +326,7 @@ export class SvgPainter implements Painter {
       this.depth--;
     }
   }
+  flush(): void {}
   tag(kind: PaintTag | undefined): void {
     this.cls = kind ? ` class="cs-${kind}"` : '';
   }

@@ -9,7 +9,21 @@ import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import { Placement, textBox, textH } from './placement';
 import type { Theme } from './theme';
-import { KIND_ICON, ICON_FOLD, basename, category, clip, formatDuration, label, laneName, shorten, switchLabel, type Category } from './labels';
+import {
+  KIND_ICON,
+  ICON_FOLD,
+  basename,
+  category,
+  clip,
+  displayNames,
+  formatDuration,
+  label,
+  laneName,
+  shorten,
+  shortenName,
+  switchLabel,
+  type Category,
+} from './labels';
 
 export const HEADER_H = 58;
 /** Pool and executor channels: their transfers read as calls (`run square(3)`, `got result 9`), see labels.ts. */
@@ -184,12 +198,17 @@ function catColor(t: Theme, c: Category): string {
 /**
  * Fit text into maxW px by the labels' rule (`shorten`): the verb and an exception's type stay whole, a value is cut
  * in the middle (neighbours that share a prefix, URLs and reprs, keep the tail that tells them apart), an
- * exception's message at its end. Names (`tail = false`) keep their start.
+ * exception's message at its end. Names (`tail = false`) are cut between words where the
+ * rest still names one of `names` (the display names), else keep their start.
  */
-export function fit(p: Painter, text: string, maxW: number, tail = true): string {
+export function fit(p: Painter, text: string, maxW: number, tail = true, names?: readonly string[]): string {
   if (maxW <= 8) return '';
   if (p.measure(text) <= maxW) return text;
-  if (tail) return shorten(text, (s) => p.measure(s) <= maxW);
+  const fits = (s: string) => p.measure(s) <= maxW;
+  if (tail) return shorten(text, fits, names);
+  // A lane's name: cut between its words where the rest still names one lane (`…#12`), else its start kept.
+  const byWords = names ? shortenName(text, fits, names) : '';
+  if (byWords) return byWords;
   let lo = 0,
     hi = text.length;
   while (lo < hi) {
@@ -365,15 +384,22 @@ export function drawUnder(p: Painter, g: Geometry, t: Theme): void {
  * hover, a selection or the step cursor changes: the app keeps the rest (`drawContent`) as a picture while the view
  * and the data stay the same, and draws these between the two layers.
  */
-export function drawBands(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): void {
+export function drawBands(p: Painter, g: Geometry, t: Theme, rows: VisRow[], bands = bandsOf(g, t, rows)): void {
+  const W = g.width;
+  p.clip(GUTTER_W, HEADER_H, W - GUTTER_W, g.height - HEADER_H);
+  for (const band of bands) p.fillRect(GUTTER_W, band.y, W - GUTTER_W, band.h, band.color);
+  p.unclip();
+}
+
+/** The row bands of a frame, in drawing order (`drawBands`; the app compares them to skip a frame that changes nothing). */
+export function bandsOf(g: Geometry, t: Theme, rows: VisRow[]): { y: number; h: number; color: string }[] {
   const v = g.view,
     s = g.model.store;
-  const W = g.width;
   const rowH = v.scale === 'steps' ? v.rowH : 18;
-  p.clip(GUTTER_W, HEADER_H, W - GUTTER_W, g.height - HEADER_H);
+  const out: { y: number; h: number; color: string }[] = [];
   for (const row of rows) {
     if (row.y < HEADER_H - rowH || row.y > g.height + rowH) continue;
-    const band = (color: string) => p.fillRect(GUTTER_W, row.y - rowH / 2, W - GUTTER_W, Math.max(1, rowH), color);
+    const band = (color: string) => out.push({ y: row.y - rowH / 2, h: Math.max(1, rowH), color });
     if (row.fold >= 0) {
       band(t.foldBg);
       continue;
@@ -384,7 +410,16 @@ export function drawBands(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): vo
     if (row.e === v.selected) band(t.selection);
     if (row.r === v.hoverRow) band(t.selection);
   }
-  p.unclip();
+  return out;
+}
+
+// The words of one draw (arrow labels, marks' words, notes, end pills), drawn after every line of it: a transfer
+// arrow drawn at its receive's row would otherwise strike through the labels of the rows it crosses. Their places
+// are taken when they are placed, so the order changes what covers what, never where a label goes.
+let later: (() => void)[] | null = null;
+function onTop(f: () => void): void {
+  if (later) later.push(f);
+  else f();
 }
 
 /** Everything above the row bands: lifelines, bars, arrows, marks, labels, gutter and lane headers. */
@@ -417,6 +452,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
     const y1 = end >= 0 ? Math.min(bodyBot, g.rowY(m.eventRow(end))) : bodyBot;
     if (y1 > y0) p.line(x, y0, x, y1, t.border, 1, [4, 4]);
   }
+  p.flush();
 
   // Activation bars, merged per lane while its state holds.
   if (rows.length) {
@@ -476,6 +512,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
       if (barEnd[l] >= 0) flush(l, barEnd[l]);
       else if (barTop[l] >= 0) flush(l, bodyBot);
   }
+  p.flush();
 
   // Arrows, notes and marks. First the boxes every label must leave free: the lane lines' markers and the gap
   // breaks (always drawn); then the labels, each at the first free place of its candidates (placement.ts).
@@ -493,6 +530,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
   let lastLabelY = -Infinity;
   // Head boxes are drawn after every arrow, so a create arrow of a lane made at the same moment never crosses one.
   const heads: { x: number; y: number; w: number; name: string }[] = [];
+  later = [];
   for (const row of rows) {
     const y = row.y;
     if (y < bodyTop - 20 || y > bodyBot + 20) continue;
@@ -589,7 +627,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
         let w = 16;
         if (room && inView && !v.collapsed.has(a)) {
           p.setFont(`600 11px ${t.font}`);
-          name = fit(p, laneName(s, a), g.laneWidth[a] - 24, false);
+          name = fit(p, laneName(s, a), g.laneWidth[a] - 24, false, displayNames(s));
           if (name) w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
           p.setFont(fontLabel);
         }
@@ -610,12 +648,15 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
         // when not even the type fits, the lane's small end bar (the tooltip and details pane say the rest).
         const shown = room && !v.collapsed.has(a) ? fit(p, text, g.laneWidth[a] - 18) : '';
         const w = p.measure(shown) + 14;
-        if (shown && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0) {
-          p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
-          p.tag('label');
-          p.text(shown, x, y, color, 'center');
-          p.tag(undefined);
-        } else p.fillRect(x - 6, y - 1, 12, 3, color);
+        if (shown && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0)
+          onTop(() => {
+            p.setFont(fontSmall);
+            p.roundRect(x - w / 2, y - 9, w, 18, 9, t.bg, color);
+            p.tag('label');
+            p.text(shown, x, y, color, 'center');
+            p.tag(undefined);
+          });
+        else p.fillRect(x - 6, y - 1, 12, 3, color);
         p.setFont(fontLabel);
         break;
       }
@@ -645,6 +686,10 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
     }
   }
   flushThin(p, thin);
+  p.flush();
+  const words = later;
+  later = null;
+  for (const f of words) f();
   p.setFont(`600 11px ${t.font}`);
   for (const h of heads) {
     p.roundRect(h.x - h.w / 2, h.y - 9, h.w, 18, 4, t.headBg, t.border);
@@ -656,6 +701,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
 
   drawGutter(p, g, t, rows, breaks);
   drawHeader(p, g, t, vl);
+  p.flush();
 }
 
 function drawArrow(
@@ -682,8 +728,9 @@ function drawArrow(
     if (!text) return;
     // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
     // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
-    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32));
-    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8));
+    const names = displayNames(g.model.store);
+    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32), true, names);
+    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8), true, names);
     const places = [
       { shown: right, x: x1 + 28, align: 'left' as const },
       { shown: left, x: x1 - inset - 4, align: 'right' as const },
@@ -691,10 +738,14 @@ function drawArrow(
     const at = taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), 12, c.align)));
     if (at >= 0) {
       const c = places[at];
-      p.fillRect(c.align === 'left' ? c.x - 2 : c.x - p.measure(c.shown) - 2, y - 6.5, p.measure(c.shown) + 4, 13, t.bg);
-      p.tag('label');
-      p.text(c.shown, c.x, y, color, c.align);
-      p.tag(undefined);
+      const cw = p.measure(c.shown);
+      onTop(() => {
+        p.setFont(`12px ${t.mono}`);
+        p.fillRect(c.align === 'left' ? c.x - 2 : c.x - cw - 2, y - 6.5, cw + 4, 13, t.bg);
+        p.tag('label');
+        p.text(c.shown, c.x, y, color, c.align);
+        p.tag(undefined);
+      });
     }
     return;
   }
@@ -704,7 +755,7 @@ function drawArrow(
   p.poly([ex, y, ex - dir * 8, y - 4.5, ex - dir * 8, y + 4.5], color);
   if (!text) return;
   const span = Math.abs(ex - sx) - 12;
-  const shown = fit(p, text, Math.max(span, 0));
+  const shown = fit(p, text, Math.max(span, 0), true, displayNames(g.model.store));
   if (!shown) return;
   const tw = p.measure(shown);
   // A straight arrow's label sits above it, else below. A transfer slants down from the send's row to the
@@ -715,10 +766,13 @@ function drawArrow(
   const at = taken.take(...places.map((ly) => textBox(lx, ly, tw, 12, 'left')));
   if (at < 0) return;
   const ly = places[at];
-  p.fillRect(lx - 2, ly - 6.5, tw + 4, 13, t.bg);
-  p.tag('label');
-  p.text(shown, lx, ly, color, 'left');
-  p.tag(undefined);
+  onTop(() => {
+    p.setFont(`12px ${t.mono}`);
+    p.fillRect(lx - 2, ly - 6.5, tw + 4, 13, t.bg);
+    p.tag('label');
+    p.text(shown, lx, ly, color, 'left');
+    p.tag(undefined);
+  });
 }
 
 /** The thin line not drawn yet (dense rows): lines of one colour on one pixel row that touch are drawn as one. */
@@ -775,14 +829,27 @@ function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: num
   p.tag(undefined);
   if (text && !g.view.collapsed.has(lane)) {
     p.setFont(`11px ${t.font}`);
-    const shown = fit(p, text, g.laneWidth[lane] - 24);
-    const tw = p.measure(shown);
-    // Right of the marker, else left of it.
-    const at = shown ? taken.take(textBox(x + 11, y, tw, 11, 'left'), textBox(x - 11, y, tw, 11, 'right')) : -1;
+    // Right of the marker, else left of it; each side's words fit the lane and the view (a lane at the view's right
+    // edge would cut them off mid-word), and a side that holds them whole goes first.
+    const right = fit(p, text, Math.min(g.laneWidth[lane] - 24, g.width - x - 15));
+    const left = fit(p, text, Math.min(g.laneWidth[lane] - 24, x - 11 - GUTTER_W - 4));
+    const sides = [
+      { shown: right, x: x + 11, align: 'left' as const },
+      { shown: left, x: x - 11, align: 'right' as const },
+    ].filter((c) => c.shown);
+    if (sides.length === 2 && right !== text && left === text) sides.reverse();
+    const at = sides.length ? taken.take(...sides.map((c) => textBox(c.x, y, p.measure(c.shown), 11, c.align))) : -1;
     if (at >= 0) {
-      p.tag('label');
-      p.text(shown, at === 0 ? x + 11 : x - 11, y, color, at === 0 ? 'left' : 'right');
-      p.tag(undefined);
+      const c = sides[at];
+      const cw = p.measure(c.shown);
+      // (on a background: the lines of later rows pass under the words)
+      onTop(() => {
+        p.setFont(`11px ${t.font}`);
+        p.fillRect(c.align === 'left' ? c.x - 1 : c.x - cw - 1, y - 6.5, cw + 2, 13, t.bg);
+        p.tag('label');
+        p.text(c.shown, c.x, y, color, c.align);
+        p.tag(undefined);
+      });
     }
     p.setFont(`12px ${t.mono}`);
   }
@@ -817,10 +884,13 @@ function drawNote(
   const at = taken.take(...sides.map((nx) => ({ x: nx, y: y - Math.max(h, textH(12)) / 2, w, h: Math.max(h, textH(12)) })));
   if (at < 0) return false;
   const nx = sides[at];
-  p.roundRect(nx, y - h / 2, w, h, 3, bg, border);
-  p.tag('label');
-  p.text(shown, nx + 6, y, t.fg, 'left');
-  p.tag(undefined);
+  onTop(() => {
+    p.setFont(`12px ${t.mono}`);
+    p.roundRect(nx, y - h / 2, w, h, 3, bg, border);
+    p.tag('label');
+    p.text(shown, nx + 6, y, t.fg, 'left');
+    p.tag(undefined);
+  });
   return true;
 }
 
@@ -994,12 +1064,14 @@ function drawHeader(p: Painter, g: Geometry, t: Theme, vl: number[]): void {
     p.text(icon, x0 + 20, 20, ended ? t.dim : t.resume, 'center');
     p.setFont(`600 12px ${t.font}`);
     p.tag('label');
-    p.text(fit(p, laneName(s, l), w - 44, false), x0 + 32, 20, t.fg, 'left');
+    p.text(fit(p, laneName(s, l), w - 44, false, displayNames(s)), x0 + 32, 20, t.fg, 'left');
     p.setFont(`10px ${t.font}`);
     // Processes say which pid they are (the table, stdout and `ps` speak in pids).
     const kind = multiProcess && task.pid !== undefined && (task.kind === 'process' || task.kind === 'main') ? `${task.kind} · pid ${task.pid}` : task.kind;
-    const site = task.file ? `${kind} · ${basename(task.file)}${task.line ? `:${task.line}` : ''}` : kind;
-    p.text(fit(p, site, w - 26), x0 + 13, 38, t.dim, 'left');
+    const where = task.file ? `${basename(task.file)}${task.line ? `:${task.line}` : ''}` : '';
+    const site = where ? `${kind} · ${where}` : kind;
+    // Narrow, the site alone (the icon says the kind): `asyncio_tasks.py:39`, not `asyncio-tas…ncio_tasks.py:39`.
+    p.text(fit(p, where && p.measure(site) > w - 26 ? where : site, w - 26), x0 + 13, 38, t.dim, 'left');
     p.tag(undefined);
   }
   p.unclip();

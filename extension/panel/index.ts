@@ -18,6 +18,7 @@ import type { PageIndex } from '../../trace/page-index';
 import { scanPages } from '../../session/page-scan';
 import { searchFile } from './search';
 import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
+import { PageFlow } from './flow';
 
 export const VIEW_TYPE = 'coroscope.diagram';
 const REPLAY_CHUNK = 1024 * 1024;
@@ -54,12 +55,6 @@ interface SummaryWaiter {
   done(s: DiagramSummary | undefined): void;
 }
 
-interface Pending {
-  bytes: Uint8Array;
-  start: number;
-  end: number;
-}
-
 export class DiagramPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelSubs: vscode.Disposable[] = [];
@@ -71,7 +66,18 @@ export class DiagramPanel implements vscode.Disposable {
   private replaying = false;
   /** Times the webview posted `ready` (loads and reloads). */
   loads = 0;
-  private queued: Pending[] = [];
+  /** The trace bytes posted to the page and not yet taken (flow control, ./flow.ts). */
+  readonly flow = new PageFlow();
+  /**
+   * Live batches were not posted (no room in flight, or a replay was going): the page has the file up to `synced` and
+   * `catchUp` reads on from there. Counted for tests and benchmarks in `lagged`.
+   */
+  private lagging = false;
+  private catchingUp = false;
+  /** A replay of the whole trace (not a paging window) is posting. */
+  private wholeReplay = false;
+  /** Live batches held back for want of room (tests, benchmarks). */
+  lagged = 0;
   private summaryWaiters: SummaryWaiter[] = [];
   /** The replay generation of each `test.query` posted and not answered yet (the page answers in order, unless it reloads). */
   private postedQueries: number[] = [];
@@ -163,6 +169,7 @@ export class DiagramPanel implements vscode.Disposable {
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.synced = -1;
+        this.flow.reset(); // a replay waiting for room ends (superseded: no panel)
         this.decorations.clear();
         this.endPaging();
         this.disposePanelSubs();
@@ -188,7 +195,7 @@ export class DiagramPanel implements vscode.Disposable {
   setTrace(trace: PanelTrace): void {
     this.trace = trace;
     this.status = undefined;
-    this.queued = [];
+    this.lagging = false;
     this.sourceBytes = 0;
     this.decorations.clear();
     this.synced = -1;
@@ -205,8 +212,17 @@ export class DiagramPanel implements vscode.Disposable {
   append(trace: PanelTrace, bytes: Uint8Array, start: number, end: number): void {
     if (trace !== this.trace || !this.panel || bytes.length === 0) return;
     if (this.synced < 0) {
-      // Mid-replay: keep it for after. Hidden/unloaded: drop it, the next `ready` replays the file.
-      if (this.replaying) this.queued.push({ bytes, start, end });
+      // Mid-replay: the replay reads on from the file when it is done (catchUp). Hidden/unloaded: the next `ready`
+      // replays the file. Either way nothing is held here.
+      if (this.replaying) {
+        this.lagging = true;
+        const pages = trace.pages;
+        if (this.wholeReplay && pages && pages.total > this.settings.threshold) {
+          // The run outgrew the whole-trace replay a slow page is still taking (minutes at a few MB/s): page now.
+          this.wholeReplay = false;
+          void this.replay();
+        }
+      }
       return;
     }
     const pages = trace.pages;
@@ -229,16 +245,81 @@ export class DiagramPanel implements vscode.Disposable {
         void this.replay();
         return;
       }
-      this.paging.end = pages.total;
     }
+    if (this.lagging || !this.flow.hasRoom) {
+      // The page has not taken what it was sent: leave this batch on disk, the page reads it later (catchUp).
+      this.lagged++;
+      this.lagging = true;
+      void this.catchUp(trace);
+      return;
+    }
+    if (this.paging && pages) this.paging.end = pages.total;
     if (start !== this.synced) {
       // Out of step (should not happen): resynchronise from the file.
       this.log.warn(`diagram out of step at byte ${start} (has ${this.synced}); replaying`);
       void this.replay();
       return;
     }
-    this.post({ type: 'appendBytes', bytes: transferable(bytes) });
+    this.postBytes(transferable(bytes));
     this.synced = end;
+  }
+
+  /**
+   * The page is behind the run (batches were not posted): once there is room, the file's bytes from `synced` on, until
+   * the page has all that was received; then live batches go straight again. A paging window that would outgrow two
+   * windows is moved to the newest rows instead (a replay), and the threshold crossed starts paging, as `append` does.
+   */
+  private async catchUp(trace: PanelTrace): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    const gen = this.replayGen;
+    const stale = () => gen !== this.replayGen || trace !== this.trace || !this.panel || this.synced < 0;
+    try {
+      for (;;) {
+        await this.flow.room();
+        if (stale()) return;
+        // Bytes and rows at a batch boundary (the session updates both in one turn): whole lines, a known row count.
+        const upTo = trace.bytes();
+        const pages = trace.pages;
+        const total = pages?.total ?? 0;
+        if (this.synced >= upTo) {
+          this.lagging = false;
+          return;
+        }
+        if (pages && !this.paging && total > this.settings.threshold) {
+          void this.replay();
+          return;
+        }
+        if (this.paging && (!this.paging.follow || total - this.paging.base > 2 * this.settings.window)) {
+          if (this.paging.follow) void this.replay();
+          else {
+            // A window not following gets no bytes (see append).
+            this.synced = upTo;
+            this.lagging = false;
+          }
+          return;
+        }
+        await trace.written();
+        for await (const bytes of readLines(trace.file, this.synced, upTo, REPLAY_CHUNK)) {
+          await this.flow.room();
+          if (stale()) return;
+          this.postBytes(bytes);
+        }
+        if (stale()) return;
+        this.synced = upTo;
+        if (this.paging) this.paging.end = total;
+      }
+    } catch (e) {
+      this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  /** Trace bytes to the page, counted in flight until it says it has taken them. */
+  private postBytes(bytes: Uint8Array): void {
+    this.flow.sent(bytes.byteLength);
+    this.post({ type: 'appendBytes', bytes });
   }
 
   setStatus(trace: PanelTrace, state: RunState, exitCode?: number | null, message?: string): void {
@@ -315,6 +396,7 @@ export class DiagramPanel implements vscode.Disposable {
     const gen = ++this.replayGen;
     this.synced = -1;
     this.replaying = true;
+    this.wholeReplay = false;
     try {
       await this.replayFrom(trace, gen);
     } finally {
@@ -338,22 +420,30 @@ export class DiagramPanel implements vscode.Disposable {
     try {
       // `appendBytes` carries whole lines (protocol/messages.ts): page-read's `readLines` cuts at the last newline of
       // each piece; the bytes are the file's, never decoded here, each piece a buffer of its own (it is transferred).
+      this.wholeReplay = true;
       for await (const bytes of readLines(trace.file, 0, upTo, REPLAY_CHUNK)) {
+        await this.flow.room();
         if (gen !== this.replayGen || !this.panel) return; // superseded
-        this.post({ type: 'appendBytes', bytes });
+        this.postBytes(bytes);
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`Coroscope: could not read the trace ${path.basename(trace.file)}: ${(e as Error).message}`);
     }
     if (gen !== this.replayGen || !this.panel) return;
+    this.wholeReplay = false;
     // What the file could not give (a failed write) is gone for good; go on from there.
     this.synced = upTo;
-    // Live batches that arrived during the replay: only the part past what was read.
-    const q = this.queued;
-    this.queued = [];
+    this.afterReplay(trace);
+  }
+
+  /** A replay is done: what the run added meanwhile is read from the file (catchUp), then the state and waiters. */
+  private afterReplay(trace: PanelTrace): void {
     this.replaying = false;
-    for (const p of q) if (p.start >= this.synced) this.append(trace, p.bytes, p.start, p.end);
+    if (trace.bytes() > this.synced) {
+      this.lagging = true;
+      void this.catchUp(trace);
+    } else this.lagging = false;
     if (this.status) this.post(this.status);
     this.runAfterSync();
   }
@@ -388,11 +478,12 @@ export class DiagramPanel implements vscode.Disposable {
     const prelude = index.prelude(plan);
     this.paging = { base: plan.base, end: plan.end, follow, total: index.total };
     this.post({ type: 'page', base: plan.base, prelude: prelude ? plan.lanes : 0, total: index.total, follow, overview: index.overviewData() ?? null });
-    if (prelude) this.post({ type: 'appendBytes', bytes: new TextEncoder().encode(prelude) });
+    if (prelude) this.postBytes(new TextEncoder().encode(prelude));
     try {
       for await (const bytes of readLines(trace.file, plan.byteStart, plan.byteEnd)) {
+        await this.flow.room();
         if (gen !== this.replayGen || !this.panel) return true; // superseded
-        this.post({ type: 'appendBytes', bytes });
+        this.postBytes(bytes);
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
@@ -400,12 +491,7 @@ export class DiagramPanel implements vscode.Disposable {
     if (gen !== this.replayGen || !this.panel) return true;
     this.pagingStatus.show(index.total, this.paging, this.settings);
     this.synced = plan.byteEnd;
-    const q = this.queued;
-    this.queued = [];
-    this.replaying = false;
-    for (const p of q) if (p.start >= this.synced) this.append(trace, p.bytes, p.start, p.end);
-    if (this.status) this.post(this.status);
-    this.runAfterSync();
+    this.afterReplay(trace);
     return true;
   }
 
@@ -462,6 +548,7 @@ export class DiagramPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.loads++;
+        this.flow.reset(); // a fresh page has taken nothing; what the old one was sent is gone
         this.postedQueries = []; // a fresh page answers nothing the old one was asked
         this.sourceBytes = 0; // a fresh page has no sources yet
         this.log.info(`diagram loaded (${this.loads}); replaying ${this.trace ? `${this.trace.title}, ${this.trace.bytes()} bytes` : 'nothing'}`);
@@ -493,6 +580,9 @@ export class DiagramPanel implements vscode.Disposable {
         break;
       case 'wantSearch':
         await this.search(m.query);
+        break;
+      case 'received':
+        this.flow.received(m.bytes);
         break;
       default:
         assertNever(m, 'webview message');

@@ -30,6 +30,13 @@ export interface CoroscopeTestApi {
   stepDecorations(): { file: string; running: number[]; paused: [number, string][] }[];
   /** Paging mode: the window the panel sent (global rows [base, end)) and the paging status bar text ('' when not paging). */
   panelPaging(): { status: string; window: { base: number; end: number; follow: boolean; total: number } | undefined };
+  /**
+   * Flow control of the bytes posted to the page (extension/panel/flow.ts): the limit (`set.limit` sets it), the bytes
+   * posted since the page loaded, the bytes
+   * in flight now and at most (since the limit was last set), the live batches held back. `set.hold`: the page's acknowledgements are kept and not
+   * applied until `hold: false` (a page that does not keep up, made deterministic).
+   */
+  panelFlow(set?: { limit?: number; hold?: boolean }): { limit: number; sent: number; inFlight: number; maxInFlight: number; lagged: number };
 }
 
 export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi {
@@ -53,6 +60,15 @@ export function testApi(state: RunState, panel: DiagramPanel): CoroscopeTestApi 
     closePanel: () => panel.closePanel(),
     panelMessage: (m: unknown) => panel.receive(m),
     panelPost: (m: HostMessage) => panel.send(m),
+    panelFlow: (set?: { limit?: number; hold?: boolean }) => {
+      const f = panel.flow;
+      if (set?.limit !== undefined) {
+        f.limit = set.limit;
+        f.maxInFlight = f.inFlight; // the most in flight from here on
+      }
+      if (set?.hold !== undefined) f.hold(set.hold);
+      return { limit: f.limit, sent: f.sentTotal, inFlight: f.inFlight, maxInFlight: f.maxInFlight, lagged: panel.lagged };
+    },
     panelPaging: () => ({ status: panel.pagingStatus.text, window: panel.paging ? { ...panel.paging } : undefined }),
     stepDecorations: () => [...panel.decorations.shown].map(([file, d]) => ({ file, running: d.running, paused: [...d.paused] })),
   };

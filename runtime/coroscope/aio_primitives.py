@@ -38,6 +38,22 @@ def note_caller(obj, f):
         pass
 
 
+def note_finish(q, f):
+    """The task_done() called from frame f finished q's last item: it releases q.join()."""
+    try:
+        file, line, lane = core.site_lane(f)
+        if len(_actors) > 4096:
+            _actors.clear()
+        _actors[("join", id(q))] = (lane, file, line)
+    except Exception:
+        pass
+
+
+def finisher(q):
+    """(lane, file, line) of the task_done() that last finished q's items, or None."""
+    return _actors.get(("join", id(q)))
+
+
 def note(obj, lane, file, line):
     """lane, at file:line, did something to obj that wakes a waiter."""
     _actors[id(obj)] = (lane, file, line)
@@ -64,6 +80,13 @@ def cancel_cause(task, f):
         if code.co_name in ("wait_for", "_cancel_and_wait") and fn.endswith("asyncio/tasks.py"):
             file, line, lane = core.site_lane(g)
             return ("timeout", lane, file, line)
+        if code.co_name == "_on_task_done" and fn.endswith("asyncio/taskgroups.py"):
+            # a TaskGroup cancels its other tasks and its parent because this child failed: the child did it,
+            # where it raised (the loop only ran the child's done callback)
+            child = g.f_locals.get("task")
+            ln = getattr(child, "_cs_lane", None) if type(child) is type(task) else None
+            if ln is not None:
+                return ("cancel", ln) + (ln.esite or (None, None))
         if code.co_name == "_on_sigint" and fn.endswith("asyncio/runners.py"):
             # Ctrl+C: asyncio.run's SIGINT handler cancels the main task (no task of the
             # program's did: the frame below the handler is whatever SIGINT interrupted)

@@ -201,3 +201,15 @@ def hook(queues):
     Q.__init__ = _queue_init(Q.__init__)
     Q.put_nowait = _queue_hook(Q.put_nowait, True, queues.__name__)
     Q.get_nowait = _queue_hook(Q.get_nowait, False, queues.__name__)
+    o_done = Q.task_done
+
+    def task_done(self):
+        r = o_done(self)
+        try:
+            if self._unfinished_tasks == 0:
+                aio_primitives.note_finish(self, _getframe(1))  # (this call released q.join())
+        except Exception:
+            pass
+        return r
+
+    Q.task_done = like(task_done, o_done)

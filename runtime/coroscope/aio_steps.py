@@ -98,7 +98,7 @@ def step_end(lane, task):
     st = future_state(task)  # (not task.exception(): see step_start)
     if st is not None and st[0] != "PENDING":
         fr = lane.cframe
-        line = fr.f_lineno if fr is not None else 0
+        line = (fr.f_lineno or core.last_line(fr)) if fr is not None else 0
         lane.rdepth, lane.rframe = 0, None
         if t - lane.since > state.BLOCKING_NS:
             _blocked(lane, t, lane.cfile, line)

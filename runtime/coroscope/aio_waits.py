@@ -140,6 +140,9 @@ def classify(lane, val, inner):
         if fn.endswith("asyncio/queues.py"):
             q = _local(inner, "self")
             qn = aio_queues.queue_info(q)[0] if q is not None else "Queue"
+            if name == "join":
+                # released by the task_done() that finishes the last item (it read `get`, as if room were made)
+                return "queue", "queue", "%s.join" % qn, None, val, "done", (_QJOIN, q)
             return "queue", "queue", "%s.%s" % (qn, name), None, val, "put" if name == "get" else "get", q
         if fn.endswith("asyncio/threads.py"):
             f = _local(inner, "func")
@@ -207,6 +210,7 @@ def classify(lane, val, inner):
 
 
 _WAIT_FOR = object()  # classify's obj for 3.11 wait_for: (_WAIT_FOR, future, its lane, file, line)
+_QJOIN = object()  # for await q.join(): (_QJOIN, queue)
 _WAIT = object()  # for asyncio.wait: (_WAIT, ((child, its lane), ...), return_when, timer handle, file, line)
 
 
@@ -315,6 +319,10 @@ def wake(lane, w, ts=None):
             by = _wait_releaser(obj[1], obj[2])
             if by is not None and by.esite is not None:
                 bf, bl = by.esite
+    elif type(obj) is tuple and obj[0] is _QJOIN:
+        a = aio_primitives.finisher(obj[1])
+        if a is not None:
+            by, bf, bl = a
     elif obj is _COMPLETED:
         e = _completer.pop(id(fut), None)
         if e is not None and e[0]() is fut:

@@ -204,6 +204,23 @@ def switch(frm, to, reason, value=None, file=None, line=None, toFile=None, toLin
     enq(s + "}\n")
 
 
+def last_line(fr):
+    """The line of frame fr's last instruction when ``fr.f_lineno`` is None (3.12+: an instruction of no line,
+    such as the cleanup that ends an `except*` block, where a finished generator or task stops): the line of the
+    nearest instruction before it that has one (it was written as line 0, or as `"line":None`, not JSON)."""
+    best = None
+    try:
+        lasti = fr.f_lasti
+        for start, _end, n in fr.f_code.co_lines():
+            if start > lasti:
+                break
+            if n is not None:
+                best = n
+    except Exception:
+        pass
+    return best or fr.f_code.co_firstlineno
+
+
 def end(lane, outcome, value=None, file=None, line=None, waits=None):
     if lane.ended:
         return

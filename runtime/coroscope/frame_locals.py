@@ -194,9 +194,10 @@ def _install_monitoring():
             return DISABLE if w is False or not code.co_flags & gen_lanes.GEN_FLAGS else None
         if id(code) not in mine:
             # first seen through the global PY_START (code made by exec/compile,
-            # child processes): its other events from here on
-            mine.add(id(code))
+            # child processes): its other events from here on (on before the code is
+            # noted: a thread that finds it noted goes on, its events must be on)
             local(TOOL, code, _ALL)
+            mine.add(id(code))
         frame = getframe(1)
         info = fget(id(frame))
         if info is None or info[3] != OWN:
@@ -254,8 +255,8 @@ def _install_monitoring():
             try:
                 for c in gen_watch.nested_codes(code):
                     if c.co_flags & gen_lanes.GEN_FLAGS and id(c) not in mine and is_user_code(c):
-                        mine.add(id(c))
                         local(TOOL, c, _ALL)
+                        mine.add(id(c))
                 if gen_watch.started_everywhere():
                     mon.set_events(TOOL, E.PY_START)
             except Exception as e:

@@ -48,6 +48,16 @@ def loader(ins):
     return None
 
 
+def in_call(lst, i, k):
+    """Whether instruction k is part of the call expression whose CALL is instruction i: it starts at or after the
+    call's own start (3.11+ positions; a statement before the call, `u.close()` above `list(tree(3))`, is not part
+    of it). Without positions (3.9, 3.10): True."""
+    p, q = getattr(lst[i], "positions", None), getattr(lst[k], "positions", None)
+    if p is None or q is None or p.lineno is None or q.lineno is None:
+        return True
+    return (q.lineno, q.col_offset or 0) >= (p.lineno, p.col_offset or 0)
+
+
 def _analyze(code, off):
     """How the frame at (code, off) resumed a generator: (kind, argspec)."""
     try:
@@ -83,6 +93,8 @@ def _analyze(code, off):
         if name not in _KNOWN:
             name = None
             for k in range(i - 1, max(-1, i - 16), -1):
+                if not in_call(lst, i, k):
+                    break
                 n2 = lst[k].argval
                 if lst[k].opname in ("LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME") and n2 in _KNOWN:
                     name = n2

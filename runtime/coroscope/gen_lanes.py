@@ -57,6 +57,10 @@ def on_enter(frame, code, thrown=None):
                 frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
                 gen_sites.drop(code)
                 return
+        if ck[0] == "close":
+            # close() of a generator that never started runs none of its code: 3.11 enters its frame only to raise
+            # GeneratorExit at the def line (it read: started, raised GeneratorExit); 3.12+ does not enter it
+            return
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
         cline = caller.f_lineno if caller is not None else None
@@ -234,7 +238,7 @@ def _leave_own(lane, frame, code, how, val, caller=None):
     if ys is not None:
         file, line, depth, fname = ys
     else:
-        file, line, depth, fname = code.co_filename, frame.f_lineno, 0, None
+        file, line, depth, fname = code.co_filename, frame.f_lineno or core.last_line(frame), 0, None
     tofile = caller.f_code.co_filename if caller is not None else None
     toline = caller.f_lineno if caller is not None else None
     if how == "yield":

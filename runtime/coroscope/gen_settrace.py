@@ -167,6 +167,8 @@ def _local(frame, event, arg):
                     if how == "raise" and arg is None and e is not None:
                         arg = e
                 on_leave(frame, code, how, arg)
+            elif _exc:
+                _exc.pop(id(frame), None)  # (a frame of no lane: an unstarted generator's close())
             return None
         if event == "exception":
             try:

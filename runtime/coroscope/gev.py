@@ -4,8 +4,9 @@ dns, lock/queue/event), block/wake events, and a loop-blocked mark when a
 greenlet ran longer than the threshold without going back to the hub."""
 
 import sys
+from types import MethodType
 
-from . import core, glet, state
+from . import core, glet, state, threads
 from .core import now, safe_repr
 from .wrappers import like
 
@@ -18,6 +19,11 @@ def _name_hook(g):
         return ("hub", "Hub")
     if _GGreenlet is not None and isinstance(g, _GGreenlet):
         run = getattr(g, "_run", None)
+        if type(run) is MethodType:
+            # a monkey-patched Thread runs as a greenlet (its _bootstrap): the thread's own lane
+            ln = threads.lane_of_thread(run.__self__)
+            if ln is not None:
+                return ("lane", ln)
         nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
@@ -180,7 +186,7 @@ def _user_call(frame):
     """The gevent call the user's frame is in (from its bytecode: ``q.get()``,
     ``ev.wait()``, ``g.join()``), and the object it was called on when that is a
     plain variable (read from the frame's variables, never by running code)."""
-    from .gen_callsites import MISSING, arg_value, instructions, loader
+    from .gen_callsites import MISSING, arg_value, in_call, instructions, loader
 
     lst, idx = instructions(frame.f_code)
     i = idx.get(frame.f_lasti)
@@ -189,6 +195,8 @@ def _user_call(frame):
     nm = None
     k = i
     for k in range(i, max(-1, i - 60), -1):
+        if not in_call(lst, i, k):
+            break  # (a statement before this call, `gevent.joinall(...)` above a `t.start()` that waits, is not it)
         if lst[k].opname in ("BEFORE_WITH", "SETUP_WITH") or (lst[k].opname == "LOAD_SPECIAL" and "__enter__" in (lst[k].argval, lst[k].argrepr)):
             nm = "__enter__"  # with lock: -- the object is loaded right before
             break
@@ -227,12 +235,23 @@ def _user_call(frame):
             return "join", "task", "kill %s" % ln.name, None, "done", ln
         return "join", "task", "%s %s" % (nm, ln.name), None, "done", ln
     if nm in ("joinall", "killall"):
-        # gevent.joinall([g1, g2]): the greenlets as the program named them
+        # gevent.joinall([g1, g2]): the greenlets as the program named them, and their lanes (a wake is the end of
+        # one of them, else the call's timeout: joinall(..., timeout=t) is released by its timer, not by an end)
         names = []
+        joined = []
+        listed = any(lst[j].opname in ("BUILD_LIST", "BUILD_TUPLE") for j in range(k + 1, i))
         for j in range(k + 1, i):
+            if lst[j].opname in ("BUILD_LIST", "BUILD_TUPLE"):
+                break  # (the greenlets are the first argument: what follows is timeout=, raise_error=, ...)
             sp = loader(lst[j])
             if sp is not None and sp[0] in ("fast", "global"):
                 names.append(str(sp[1]))
+                v = arg_value(frame, sp)
+                for g in v if type(v) is list or type(v) is tuple else (v,):
+                    if g is not MISSING and _kind_of(g) == "greenlet":
+                        joined.append(glet.lane_of(g))
+                if not listed:
+                    break  # joinall(greenlets, ...): that one name
             elif lst[j].opname not in (
                 "BUILD_LIST",
                 "BUILD_TUPLE",
@@ -249,7 +268,7 @@ def _user_call(frame):
                 names = []
                 break
         if names:
-            return "join", "task", "%s(%s)" % (nm, ", ".join(names)), None, "done", None
+            return "join", "task", "%s(%s)" % (nm, ", ".join(names)), None, "done", ("joined", joined)
     if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
         return "join", "task", nm, None, "done", None
     if nm in ("sleep", "idle"):
@@ -306,11 +325,13 @@ def _hub_hook(origin, target, o, t, reason, value):
             if on is not None:
                 f, l = site or (core.user_site(fr) if fr is not None else (None, None))
                 core.block(o, on, det, f, l)
-                if on == "task" and obj is None:
+                if on == "task" and (obj is None or (type(obj) is tuple and obj[0] == "joined")):
                     # joinall / a join on no one variable: the first greenlet to end after the
-                    # last one named for this same wait (gevent wakes it once per greenlet)
+                    # last one named for this same wait (gevent wakes it once per greenlet), of those
+                    # joined when they are known; none of them: the call's timeout (at the wait's line)
                     c = _jcur.get(o.id)
-                    obj = ("since", c[1] if c is not None and c[0] == det else _ended[0], det)
+                    joined = obj[1] if obj is not None else None
+                    obj = ("since", c[1] if c is not None and c[0] == det else _ended[0], det, joined, f, l)
                 o.wait = (on, det, cause, obj, now())
                 if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
                     obj.wby = ("kill", o, f, l)  # the killed one's next wake: this kill
@@ -350,13 +371,17 @@ def _wake(t, g, w, reason):
         if n is not None:
             by, bf, bl = n
     elif type(obj) is tuple and obj[0] == "since":
+        joined = obj[3]
         for seq, ln in _ended[1]:
-            if seq > obj[1]:
+            if seq > obj[1] and (not joined or ln in joined):
                 by = ln
                 if len(_jcur) > 4096:
                     _jcur.clear()
                 _jcur[t.id] = (obj[2], seq)
                 break
+        if by is None and joined:
+            # none of the greenlets it joins has ended since it began to wait: its timeout released it
+            cause, by, bf, bl = "timeout", t, obj[4], obj[5]
     core.wake(t, on, det, cause, by, bf, bl)
 
 

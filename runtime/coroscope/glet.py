@@ -76,6 +76,9 @@ def _lane_of(g, creator=None, site=None, extra=None):
     if h is not None:
         try:
             r = h(g)
+            if r and r[0] == "lane":
+                _lanes[g] = r[1]  # (a lane declared already: a monkey-patched thread's)
+                return r[1]
             if r:
                 kind, name = r[0], r[1]
                 if len(r) > 2:
@@ -168,7 +171,8 @@ def _trace(event, args):
                 tf, tl = core.user_site(tfr)
         except Exception:
             pass
-        if t.id not in _started and t.kind != "main" and t.kind != "thread" and t.kind != "process":
+        if t.id not in _started and ((t.kind != "main" and t.kind != "thread" and t.kind != "process") or target.parent is not None):
+            # (a thread's main greenlet runs from its declaration; a monkey-patched thread's greenlet starts here)
             _started.add(t.id)
             if reason == "switch":
                 reason = "start"

@@ -2,6 +2,7 @@
 from the lane that submitted the job, received by the worker process, its result
 sent back (mp_queues.py carries both across the processes)."""
 
+import sys
 import weakref
 
 from . import core, mp_queues, state
@@ -10,7 +11,8 @@ from .wrappers import like
 
 _pool_count = [0]
 _pool_names = weakref.WeakKeyDictionary()
-_job_lanes = {}  # (chan, job) -> lane that submitted the job
+_completers = {}  # id(ApplyResult) -> lane id of the worker process whose result completed it
+_job_lanes = {}  # (chan, job) -> (lane that submitted the job, (file, line) of the program's call)
 
 
 @state.after_fork
@@ -41,17 +43,18 @@ def patch(mpool):
                 try:
                     if state.W is not None and type(task) is tuple and len(task) == 5:
                         job, i, func, args, kwds = task
-                        lane = _job_lanes.get((_chan, job))
-                        if lane is not None:
+                        jl = _job_lanes.get((_chan, job))
+                        if jl is not None:
+                            lane, site = jl
                             m = core.next_msg()
                             item = mp_queues.envelope(task, m, _chan, "ptask")
                             mp_queues.awaiting(_chan, (job, i), lane)
-                            ev = (lane, pool_label(func, args), m)
+                            ev = (lane, pool_label(func, args), m, site)
                 except Exception:
                     item = task
                 if ev is not None:
                     try:
-                        core.sendrecv("send", ev[0], _chan, ev[1], ev[2])
+                        core.sendrecv("send", ev[0], _chan, ev[1], ev[2], ev[3][0], ev[3][1])
                         state.flush()
                     except Exception:
                         pass
@@ -62,6 +65,54 @@ def patch(mpool):
             core.internal_error("mp pool", e)
 
     P._setup_queues = like(_setup_queues, o_setup)
+
+    AR = getattr(mpool, "ApplyResult", None)
+    if AR is not None:
+        o_wait = AR.wait
+
+        def wait(self, timeout=None):
+            # r.get(), pool.map(...): the program's lane waits for the job's results (a pool's own wait, on an
+            # Event of multiprocessing's, is not the program's call: recorded here, at the program's line)
+            try:
+                chan = _pool_names.get(self._pool) if state.W is not None and not self.ready() else None
+            except TypeError:
+                chan = None  # (done meanwhile: its _pool is None)
+            if chan is None:
+                return o_wait(self, timeout)
+            f, l, lane = core.site_lane(sys._getframe(1))
+            d = "%s on %s" % ("map()" if type(self).__name__ == "MapResult" else "get()", chan)
+            core.block(lane, "future", d, f, l)
+            try:
+                return o_wait(self, timeout)
+            finally:
+                done = self.ready()
+                core.wake(lane, "future", d, "done" if done else "timer", _completers.pop(id(self), None) if done else None)
+
+        AR.wait = like(wait, o_wait)
+
+        def wrap_set(C):
+            o_set = C.__dict__["_set"]
+
+            def _set(self, i, obj):
+                # (the result handler thread: the result just unpickled is the one that completes the job when
+                # the job is ready after it -- a map's last chunk, or its first failure)
+                # (noted before the result is set: setting it wakes the waiter, which may read this before
+                # o_set returns; a later result of a job already complete no longer overwrites it)
+                try:
+                    chan = _pool_names.get(self._pool) if state.W is not None and not self.ready() else None
+                    if chan is not None:
+                        if len(_completers) > 4096:
+                            _completers.clear()
+                        _completers[id(self)] = mp_queues.job_done_by(chan, self._job)
+                except Exception:
+                    pass
+                return o_set(self, i, obj)
+
+            C._set = like(_set, o_set)
+
+        for C in (AR, getattr(mpool, "MapResult", None)):
+            if C is not None and "_set" in C.__dict__:
+                wrap_set(C)
 
     for cname in ("ApplyResult", "IMapIterator"):
         C = getattr(mpool, cname, None)
@@ -76,7 +127,9 @@ def patch(mpool):
                 try:
                     chan = _pool_names.get(pool)
                     if chan is not None and state.W is not None:
-                        _job_lanes[(chan, self._job)] = core.current_lane()
+                        # (the program's call that made the job: pool.map(...), apply_async(...); its tasks are
+                        # queued later, by the pool's task handler thread, which has no line of the program's)
+                        _job_lanes[(chan, self._job)] = (core.current_lane(), core.user_site(sys._getframe(1)))
                 except Exception:
                     pass
 

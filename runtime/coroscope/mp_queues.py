@@ -31,6 +31,7 @@ _qinfo = weakref.WeakKeyDictionary()  # queue -> [name, quiet]
 _qcount = [0]
 _last = {}  # thread ident -> (msg, chan, kind) of the last unwrap
 _await = {}  # (chan, key) -> lane that waits for that result (this process)
+_job_by = {}  # (chan, Pool job) -> lane id of the worker process whose result for it arrived last
 _worker_calls = {}  # key -> chan of a call received by this (worker) process
 
 
@@ -215,6 +216,9 @@ def _result_arrived(msg, chan, kind, obj):
         job, i, res = obj
         key = (job, i)
         value = _value_of(res[0], res[1])
+        if len(_job_by) > 4096:
+            _job_by.clear()
+        _job_by[(chan, job)] = wait_causes.process_lane(msg)  # (the last result of a job completes it)
     else:
         return
     lane = _await.pop((chan, key), None)
@@ -539,6 +543,11 @@ def envelope(obj, msg, chan, kind):
     return _Env(obj, msg, chan, kind)
 
 
+def job_done_by(chan, job):
+    """The lane id of the worker process whose result last arrived for Pool job ``job`` on ``chan`` (None: none)."""
+    return _job_by.get((chan, job))
+
+
 def awaiting(chan, key, lane):
     """lane waits for the result key on channel chan (its recv when it arrives)."""
     _await[(chan, key)] = lane
@@ -572,4 +581,5 @@ def patch(mq, mr):
 def _forget_parent():
     _last.clear()
     _await.clear()
+    _job_by.clear()
     _sent[0] = False

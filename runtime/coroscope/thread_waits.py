@@ -20,6 +20,7 @@ from .wrappers import like
 _getframe = sys._getframe
 _names = weakref.WeakKeyDictionary()  # primitive -> display name
 _actors = {}  # id(primitive) -> (lane, file, line) of the last set/release/notify
+_breakers = {}  # id(Barrier) -> ident of the thread that last broke it
 
 
 _THREADING = [None]  # threading's file: its own wrappers (Condition.__enter__, Semaphore.__exit__) are looked through
@@ -228,6 +229,7 @@ def _patch(threading, time):
     Sem.acquire = Sem.__enter__ = like(sacquire, o_sacq)
 
     o_bwait = Bar.wait
+    BrokenBarrier = threading.BrokenBarrierError
 
     def bwait(self, timeout=None):
         f = _user_caller() if state.W is not None else None
@@ -238,12 +240,36 @@ def _patch(threading, time):
             return o_bwait(self, timeout)
         d = "%s.wait" % _name(self, "Barrier")
         lane = _block(f, "lock", d)
+        cause = "release"
         try:
             return o_bwait(self, timeout)
+        except BrokenBarrier:
+            # broken, not released: this wait's own timeout broke it (`timer`), or another thread did
+            # (abort(), reset(), its own wait timing out: `cancel`, by that thread and line)
+            cause = "timer" if _breakers.get(id(self)) == get_ident() else "cancel"
+            raise
         finally:
-            _wake(lane, "lock", d, "release", self)
+            _wake(lane, "lock", d, cause, self)
 
     Bar.wait = like(bwait, o_bwait)
+    o_break, o_reset = Bar._break, Bar.reset
+
+    def bbreak(self):
+        # (called by the waiter whose timeout expired, in Barrier._wait, or by abort())
+        if state.W is not None:
+            _note(self)
+            if len(_breakers) > 4096:
+                _breakers.clear()
+            _breakers[id(self)] = get_ident()
+        return o_break(self)
+
+    def breset(self):
+        if state.W is not None:
+            _note(self)
+            _breakers.pop(id(self), None)
+        return o_reset(self)
+
+    Bar._break, Bar.reset = like(bbreak, o_break), like(breset, o_reset)
 
     o_join = T.join
 

@@ -229,6 +229,15 @@ def _patch_queue(queue):
     Q.__init__ = like(__init__, o_init)
 
 
+def lane_of_thread(t):
+    """The lane of a Thread the program started, or None (gev.py: a thread that gevent's monkey-patching runs as a
+    greenlet keeps this lane, not a second one named after ``Thread._bootstrap``)."""
+    try:
+        return _thread_lanes.get(t)
+    except TypeError:
+        return None
+
+
 def install():
     import threading
 

@@ -311,6 +311,43 @@ async function main(): Promise<void> {
       `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(cpuPer)} ms/frame (load average ${loadAverage(2, 1)})`,
     );
     if (tracing) say(`  ${scale} at Fit, Chromium's timeline per frame: ${await tracing(fitFrames.draws.length)}`);
+    // The same view with the hovered row moving every frame (a mouse over the diagram): the bands change, the content does not.
+    const cpuHover = rendererCpu(d.profile, true);
+    const hover = await page.evaluate(async (sc) => {
+      const app = (
+        window as unknown as {
+          coroscope: {
+            setScale(s: string): void;
+            fit(): void;
+            render(): void;
+            view: { hoverRow: number };
+            geometry(): { visibleRows(): { r: number; e: number }[] };
+          };
+        }
+      ).coroscope;
+      app.setScale(sc);
+      app.fit();
+      app.render();
+      const rows = app
+        .geometry()
+        .visibleRows()
+        .filter((r) => r.e >= 0);
+      const draws: number[] = [];
+      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
+        if (k === 60) return false;
+        app.view.hoverRow = rows[Math.floor((k / 60) * rows.length)]?.r ?? -1;
+        const t0 = performance.now();
+        app.render();
+        draws.push(performance.now() - t0);
+        return true;
+      });
+      app.view.hoverRow = -1;
+      app.setScale('steps');
+      return { intervals, draws };
+    }, scale);
+    say(
+      `${scale} scale at Fit, the hovered row moving every frame (${hover.draws.length} frames): frame interval ${fmt(stats(hover.intervals))}; render ${fmt(stats(hover.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuHover) * 1000) / hover.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
+    );
     // The same frames with the content drawn anew each time (the frame after a resize, a theme change, a new scale:
     // the app keeps a frame's content as a picture only while the view stays the same, webview/frame-picture.ts).
     const cpuNew = rendererCpu(d.profile, true);

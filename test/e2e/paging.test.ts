@@ -179,7 +179,7 @@ describe('diagram: paging mode (a window of a huge run, the rest on disk)', func
     assert.equal(s.page?.search?.done, true);
     assert.match(
       (await d.page.locator('.paging-note').textContent()) ?? '',
-      /Search counts and jumps across the whole run; the filter, folds, the step cursor and row numbers work on the events in detail/,
+      /Search counts and jumps across the whole run \(Enter, with the filter on too\); the filter shows, and folds, the step cursor and row numbers work on, the events in detail only/,
     );
 
     // Enter with nothing selected: the first hit at or after the window's start (held: selected at once).
@@ -203,5 +203,23 @@ describe('diagram: paging mode (a window of a huge run, the rest on disk)', func
     await serve(around);
     await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.selected !== '-1');
     assert.equal(await selectedGlobal(), before, 'the hit outside the window is selected once its window arrived');
+
+    // The filter on: the window shows its own matches only, and the count and Enter stay the whole run's — Enter from
+    // this hit goes to the run's next one (the first hit of the newest window), loading its window if need be.
+    await d.page.click('button[aria-label="Show only matching events"]');
+    await d.page.waitForFunction(
+      (c) => new RegExp(`^[\\d,]+ shown of the events in detail; ${c} matches in the whole run$`).test(document.querySelector('.count')?.textContent ?? ''),
+      want.length.toLocaleString('en-US'),
+    );
+    n = (await d.posted()).length;
+    await d.page.press('input.search', 'Enter');
+    const held = check(await d.summary());
+    if (first < held.base || first >= held.base + held.held) {
+      const next = await asked(n);
+      assert.ok(next.from <= first && next.to > first, `asked ${JSON.stringify(next)} for hit ${first}`);
+      await serve(next);
+    }
+    await d.page.waitForFunction(() => document.getElementById('coroscope-root')?.dataset.selected !== '-1');
+    assert.equal(await selectedGlobal(), first, 'Enter with the filter on: the next hit of the whole run');
   });
 });

@@ -1,7 +1,8 @@
 // A frame drawn from the kept picture of its content (webview/frame-picture.ts) is the frame drawn straight, in a
 // real browser: at Fit on the Time scale, with a hovered row, the canvas's pixels are compared
 // between a frame drawn anew and one composed from the picture (background, bands, picture); a hover must
-// show without the picture being made again, and a change of view must not show the old picture.
+// show without the picture being made again, a frame that would draw what is shown draws nothing, and a change of
+// view must not show the old picture.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
 import { openDiagram, traceProgram, type Diagram } from './harness';
@@ -15,7 +16,7 @@ interface App {
   view: { hoverRow: number; selected: number };
   geometry(): { visibleRows(): { r: number; e: number }[] };
   model: { rowCount: number; rowEvent(r: number): number };
-  picture: { invalidate(): void; reused: number; made: number };
+  picture: { invalidate(): void; reused: number; made: number; idle: number };
 }
 
 /** In the page: the canvas's pixels after `how` (anew: the picture dropped first), and the picture's counters. */
@@ -42,7 +43,7 @@ async function frame(d: Diagram, how: 'anew' | 'kept', set: { hover?: number; se
           if (dd > most) most = dd;
         }
       w.__lastFrame = px;
-      return { changed, most, made: app.picture.made, reused: app.picture.reused };
+      return { changed, most, made: app.picture.made, reused: app.picture.reused, idle: app.picture.idle };
     },
     { how, set },
   );
@@ -87,17 +88,24 @@ describe('diagram: frames from the kept picture are the frames drawn anew', func
     // (a selection opens the details pane, which changes the layout: the hover alone stands for the bands here)
     const set = { hover: picks.hover };
     const straight = await frame(d, 'anew', set);
-    const first = await frame(d, 'kept');
-    same(first, 'the frame that made the picture against the frame drawn anew');
-    const kept = await frame(d, 'kept');
-    same(kept, 'the frame from the picture against the one before');
-    assert.equal(kept.made, straight.made + 1, 'the second frame of the same view made the picture');
-    assert.ok(kept.reused > first.reused, 'the third was drawn from it');
-    // the hover moves: the bands change, the picture is not made again, and the result is what a fresh draw gives
+    // the same view and bands again: nothing to draw, the canvas already shows it
+    const again = await frame(d, 'kept');
+    same(again, 'the frame that drew nothing against the frame drawn anew');
+    assert.equal(again.idle, straight.idle + 1, 'a frame that changes nothing draws nothing');
+    assert.equal(again.made, straight.made, 'nor makes the picture');
+    // the hover moves: the bands change over the same view, the picture is made once and drawn from after
     const moved = await frame(d, 'kept', { hover: picks.next });
-    assert.equal(moved.made, kept.made, 'a hover does not remake the picture');
+    assert.equal(moved.made, straight.made + 1, 'the bands changed over the same view: the picture was made');
     assert.ok(moved.most > ROUNDING, 'the hover band moved on screen');
-    same(await frame(d, 'anew'), 'the hovered frame from the picture against the one drawn anew');
+    const back = await frame(d, 'kept', { hover: picks.hover });
+    assert.equal(back.made, moved.made, 'a hover does not remake the picture');
+    assert.ok(back.reused > moved.reused, 'it was drawn from it');
+    const anew = await frame(d, 'anew');
+    same(anew, 'the hovered frame from the picture against the one drawn anew');
+    assert.equal(anew.idle, back.idle, 'a frame drawn anew is drawn');
+    // and the frame the picture gives for the other hover is the one drawn anew
+    await frame(d, 'kept', { hover: picks.next });
+    same(await frame(d, 'anew'), 'the other hovered frame from the picture against the one drawn anew');
   });
 
   it('a new view never shows the old picture', async () => {

@@ -49,6 +49,7 @@ describe('bench: live run of ~20M events in paging mode (memory)', function () {
       `def echo():\n    got = None\n    while True:\n        got = yield got\n\n\ng = echo()\nnext(g)\nfor i in range(${sends}):\n    g.send(i)\nprint("done")\n`,
     );
     const a = await api();
+    const logFile = process.env.COROSCOPE_BENCH_LOG;
     const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
     const host0 = process.memoryUsage().rss;
     const rend0 = renderersRss();
@@ -68,8 +69,13 @@ describe('bench: live run of ~20M events in paging mode (memory)', function () {
         host = Math.max(host, h);
         rend = Math.max(rend, r);
         both = Math.max(both, h + r);
-        if (k % 30 === 0)
-          console.log(`bench: ${((Date.now() - t0) / 1000).toFixed(0)} s: host ${mb(h)}, renderers ${mb(r)}, status "${a.panelPaging().status}"`);
+        if (k % 5 === 0) {
+          // Straight to a file as well: console lines travel through the workbench, minutes late under load.
+          const m = process.memoryUsage();
+          const line = `bench: ${((Date.now() - t0) / 1000).toFixed(0)} s: host ${mb(h)} (heap ${mb(m.heapUsed)}, external ${mb(m.external)}, arrayBuffers ${mb(m.arrayBuffers)}), renderers ${mb(r)}, in flight to the page ${mb(a.panelFlow().inFlight)} (max ${mb(a.panelFlow().maxInFlight)}, batches held back ${a.panelFlow().lagged}, page loads ${a.panelLoads()}), status "${a.panelPaging().status}"`;
+          if (logFile) fs.appendFileSync(logFile, `${line}\n`);
+          if (k % 30 === 0) console.log(line);
+        }
         await sleep(1000);
       }
     })();
@@ -85,6 +91,25 @@ describe('bench: live run of ~20M events in paging mode (memory)', function () {
         `peak extension host RSS ${mb(host)} (maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}), peak renderers ${mb(rend)}, peak together ${mb(both)} ` +
         `(above the pre-run ${mb(host0 + rend0)}: ${mb(both - host0 - rend0)}); page holds ${s?.events.toLocaleString('en-US')} rows of ${s?.page?.total.toLocaleString('en-US')}; ${a.panelPaging().status}`,
     );
+    // What the extension logged as warnings or errors (the run's own marks aside): e.g. the lens stats failing at the end.
+    const logs = path.join(path.dirname(ws), 'user-data', 'logs');
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Coroscope.log')
+          found.push(
+            ...fs
+              .readFileSync(p, 'utf8')
+              .split('\n')
+              .filter((l) => /\[(warning|error)\]/.test(l) && !/runtime (events-dropped|loop-blocked)/.test(l)),
+          );
+      }
+    };
+    walk(logs);
+    console.log(`bench: the Coroscope log's warnings and errors: ${found.length ? found.slice(0, 5).join(' | ') : 'none'}`);
+    if (logFile) fs.appendFileSync(logFile, `Coroscope log: ${found.length ? found.join('\n') : 'no warning or error'}\n`);
     fs.rmSync(script, { force: true });
   });
 });

@@ -157,9 +157,11 @@ for (const py of PYTHONS) {
     it('a slow consumer / full buffer drops events with a count, never the program', () => {
       // a writer that cannot keep up: a tiny queue, and the queueing thread not allowed to write it out (plain switch
       // lines: compact, the loop's turns are one gsteps line per 256, which a queue of 500 lines holds)
-      const r = runBothWays(py, 'test/fixtures/python/many_events.py', {
+      const r = runTraced(py, 'test/fixtures/python/many_events.py', {
         env: { COROSCOPE_MAX_QUEUE: '500', COROSCOPE_SOFT_QUEUE: '0', COROSCOPE_COMPACT: '0' },
       });
+      checkTrace(r, { marks: ['events-dropped'] });
+      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/many_events.py').stdout);
       const fin = r.events[r.events.length - 1];
       assert.ok(fin.type === 'finish' && fin.dropped > 0);
       const marks = ofType(r.events, 'mark').filter((m) => m.kind === 'events-dropped');

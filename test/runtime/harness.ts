@@ -337,11 +337,19 @@ export function tasks(events: TraceLine[], kind?: string): Ev<'task'>[] {
 export function switches(events: TraceLine[]): Ev<'switch'>[] {
   return ofType(events, 'switch');
 }
-/** Checks the invariants every trace must satisfy. */
-export function checkTrace(r: RunResult, opts: { finish?: boolean } = {}): void {
+/**
+ * Checks the invariants every trace must satisfy: a header first, tasks declared before they are named, a finish
+ * last, and the whole story: no events dropped and no hook failed (`marks` lists the mark kinds a test provokes).
+ */
+export function checkTrace(r: RunResult, opts: { finish?: boolean; marks?: string[] } = {}): void {
   const ev = r.events;
   if (ev.length === 0) throw new Error('empty trace; stderr: ' + r.stderr);
   if (ev[0].type !== 'header') throw new Error('first line is not the header');
+  for (const m of ofType(ev, 'mark')) {
+    if ((m.kind === 'events-dropped' || m.kind === 'runtime-error') && !opts.marks?.includes(m.kind)) {
+      throw new Error(`the trace is not whole: ${JSON.stringify(m)}`);
+    }
+  }
   const declared = new Set<string>();
   for (const e of ev) {
     if (e.type === 'task') declared.add(e.id);

@@ -202,10 +202,95 @@ describe('display names (issue 17)', () => {
 describe('shortening keeps what distinguishes a label (issue 17)', () => {
   // A width budget in characters stands for the pixels the canvas measures.
   const within = (n: number) => (t: string) => t.length <= n;
-  it('a creation keeps its verb and cuts the name in the middle (`create ev…loop`, never `create…vent loop`)', () => {
-    assert.equal(shorten('create event loop', within(16)), 'create even…loop');
-    assert.equal(shorten('create fetch #12', within(13)), 'create fe…#12');
-    assert.equal(shorten('first run of worker #3', within(19)), 'first run of wo… #3');
+  it('a creation keeps its verb and cuts the name only between words, where the rest still names one lane', () => {
+    const names = ['main', 'event loop', 'fetch #1', 'fetch #2', 'fetch #12', 'worker #3', 'worker #13'];
+    // never through a word (`create even…loop`); the longest form that fits, the tail first when equal
+    assert.equal(shorten('create event loop', within(16), names), 'create event…');
+    assert.equal(shorten('create event loop', within(12), names), 'create …loop');
+    assert.equal(shorten('create event loop', within(11), names), '');
+    // `fetch…` would name three lanes: the number that tells them apart stays
+    assert.equal(shorten('create fetch #12', within(14), names), 'create …#12');
+    assert.equal(shorten('create fetch #12', within(10), names), '');
+    assert.equal(shorten('first run of worker #13', within(20), names), 'first run of …#13');
+    // a name unique by its start may lose its number
+    assert.equal(shorten('create worker #3', within(13), ['worker #3', 'main']), 'create …#3');
+    for (const n of [8, 10, 12, 13, 14, 16, 20]) {
+      for (const name of names) {
+        const out = shorten(`create ${name}`, within(n), names);
+        if (!out) continue;
+        assert.ok(out.startsWith('create '), out);
+        if (!out.includes('…')) {
+          assert.equal(out, `create ${name}`);
+          continue;
+        }
+        const [h, t] = out.slice('create '.length).split('…');
+        const hits = names.filter((x) => x.startsWith(h) && x.endsWith(t ?? ''));
+        assert.deepEqual(hits, [name], `${n}: ${out} names ${hits.join(', ')}`);
+        // cut only between words: what is kept is whole tokens of the name
+        for (const part of [h, t ?? ''])
+          assert.ok(
+            part === '' ||
+              name.split(/(?<=[A-Za-z])(?=[^A-Za-z])|(?<=\d)(?=\D)|(?<=[^A-Za-z\d])|(?=[^A-Za-z\d])/).some(
+                (_, k, a) =>
+                  a.slice(k).join('').trimStart() === part ||
+                  a
+                    .slice(0, k + 1)
+                    .join('')
+                    .trimEnd() === part,
+              ),
+            `${out}: ${part} is not whole words`,
+          );
+      }
+    }
+  });
+  it('an unfinished end keeps `unfinished` and its line whole; what it waits for goes first', () => {
+    const u = 'unfinished: paused at line 12 (waiting for event ready)';
+    assert.equal(shorten(u, within(u.length)), u);
+    assert.equal(shorten(u, within(50)), 'unfinished: paused at line 12 (waiting for event…)');
+    assert.equal(shorten(u, within(40)), 'unfinished: paused at line 12');
+    assert.equal(shorten('unfinished: paused at line 12', within(20)), 'unfinished');
+    assert.equal(shorten(u, within(9)), '');
+  });
+  it("a pool worker's result wakes as the call done in the worker, not as the worker finished", () => {
+    const s = new TraceStore();
+    const evs = [
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '9:1', kind: 'process', name: 'ForkProcess-1', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'asyncio-task', name: 'fetch', parent: '1' },
+      { type: 'wake', ts: 3, task: '1', on: 'future', detail: 'as_completed: task(1)', cause: 'done', by: '9:1' },
+      { type: 'wake', ts: 4, task: '1', on: 'future', detail: 'gather', cause: 'done', by: '3', byLine: 7 },
+    ];
+    s.appendText(evs.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    assert.equal(label(s, 3), 'task(1) done in ForkProcess-1');
+    assert.equal(label(s, 4), 'fetch finished (line 7)');
+  });
+  it('a cause keeps who woke the task: its line goes first, then the call is cut at its end', () => {
+    const w = 'woken by producer: queue.put() (line 10)';
+    assert.equal(shorten(w, within(40)), w);
+    assert.equal(shorten(w, within(35)), 'woken by producer: queue.put()');
+    assert.equal(shorten(w, within(26)), 'woken by producer: queue.…');
+    assert.equal(shorten(w, within(19)), 'woken by producer');
+    assert.equal(shorten(w, within(12)), '');
+    assert.equal(shorten('cancelled by task main() (line 19)', within(25)), 'cancelled by task main()');
+    for (let n = 1; n < 42; n++) {
+      const out = shorten(w, within(n));
+      assert.ok(out === '' || out.startsWith('woken by producer'), `${n}: ${out}`);
+    }
+  });
+  it("an exception inside a value keeps its type when the value is cut (a gather's results)", () => {
+    const v = `[[], RuntimeError('x'), [${Array.from({ length: 30 }, (_, k) => k).join(', ')}], [0, 1, 2, 3]]`;
+    for (let n = 24; n <= 70; n++) {
+      const out = shorten(`step ${v}`, within(n));
+      assert.ok(out.length <= n, `${n}: ${out}`);
+      assert.ok(out.startsWith(n >= 30 ? 'step [' : 'step '), out);
+      assert.ok(out.includes('RuntimeError'), `${n}: ${JSON.stringify(out)} lost the exception's type`);
+      assert.ok(out.endsWith('3]]'), `${n}: ${out} lost the tail`);
+    }
+    assert.equal(shorten(`step ${v}`, within(40)), "step [[], RuntimeError('x')…0, 1, 2, 3]]");
+    // with no verb, and with the exception near the end (where the plain middle cut would go through it)
+    assert.ok(shorten(`q: ${v}`, within(30)).includes('RuntimeError'));
+    const late = `[${'1, '.repeat(40)}ValueError('late')]`;
+    assert.ok(shorten(`step ${late}`, within(30)).includes("ValueError('late')"));
   });
   it("an exception's type stays whole, its message is cut at its end: repr and old `Type: message` forms", () => {
     assert.equal(shorten("raised RuntimeError('bad fetch')", within(29)), "raised RuntimeError('bad f…')");
