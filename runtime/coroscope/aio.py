@@ -20,6 +20,7 @@ from sys import _getframe
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
+from .wrappers import like
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
 # the Task without its name and set it right after: it is read from their frame
@@ -135,8 +136,7 @@ def install(asyncio):
                 except Exception:
                     pass
 
-    run_forever.__wrapped__ = orig_rf
-    be.BaseEventLoop.run_forever = run_forever
+    be.BaseEventLoop.run_forever = like(run_forever, orig_rf)
 
     try:
         import asyncio.locks as locks

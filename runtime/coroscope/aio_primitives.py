@@ -9,6 +9,7 @@ import weakref
 from sys import _getframe
 
 from . import core, varnames
+from .wrappers import like
 
 _actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
 _tsites = {}  # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
@@ -105,11 +106,7 @@ def hook(locks, timeouts):
                 note_caller(self, _getframe(1))
             return orig(self, *a, **k)
 
-        hooked.__wrapped__ = orig
-        hooked.__name__ = orig.__name__
-        hooked.__qualname__ = orig.__qualname__
-        hooked.__doc__ = orig.__doc__
-        return hooked
+        return like(hooked, orig)
 
     for cls, meth in (
         (locks.Event, "set"),
@@ -135,6 +132,4 @@ def hook(locks, timeouts):
                 pass
             return await o_enter(self)
 
-        __aenter__.__wrapped__ = o_enter
-        __aenter__.__qualname__ = o_enter.__qualname__
-        T.__aenter__ = __aenter__
+        T.__aenter__ = like(__aenter__, o_enter)

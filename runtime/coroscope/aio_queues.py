@@ -10,6 +10,7 @@ from _json import encode_basestring_ascii as _q
 from . import aio_primitives, core, varnames
 from .core import now, safe_repr, frames
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
+from .wrappers import like
 
 _put = OUT.append
 _qfile = core.qfile
@@ -49,10 +50,7 @@ def _queue_init(orig):
         except Exception as e:
             core.internal_error("asyncio queue", e)
 
-    __init__.__wrapped__ = orig
-    __init__.__qualname__ = orig.__qualname__
-    __init__.__doc__ = orig.__doc__
-    return __init__
+    return like(__init__, orig)
 
 
 def _qparts(lane, info, f):
@@ -194,11 +192,7 @@ def _queue_hook(orig, send, qmod):
             core.internal_error("asyncio queue", e)
         return r
 
-    hooked.__wrapped__ = orig
-    hooked.__name__ = orig.__name__
-    hooked.__qualname__ = orig.__qualname__
-    hooked.__doc__ = orig.__doc__
-    return hooked
+    return like(hooked, orig)
 
 
 def hook(queues):
@@ -218,6 +212,4 @@ def hook(queues):
             pass
         return r
 
-    task_done.__wrapped__ = o_done
-    task_done.__name__, task_done.__qualname__, task_done.__doc__ = o_done.__name__, o_done.__qualname__, o_done.__doc__
-    Q.task_done = task_done
+    Q.task_done = like(task_done, o_done)

@@ -13,6 +13,7 @@ from .aio_tasks import forget
 from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
+from .wrappers import like
 
 _put = OUT.append
 _qfile = core.qfile
@@ -226,11 +227,7 @@ def hook_sleep0(tasks, types):
     if hasattr(oc, "co_qualname"):
         changes["co_qualname"] = oc.co_qualname
     f = types.FunctionType(ours.replace(**changes), globals(), orig.__name__)
-    f.__qualname__ = orig.__qualname__
-    f.__module__ = orig.__module__
-    f.__doc__ = orig.__doc__
-    f.__wrapped__ = orig
-    f = types.coroutine(f)
+    f = types.coroutine(like(f, orig))
     from . import audit
 
     audit.own(f.__code__)  # (its sys._getframe is the runtime's; types.coroutine made the code anew)
@@ -256,7 +253,9 @@ def hook_run(events, Task):
         return k
 
     # (the names the common step reads are default arguments, the fastest to
-    # read; each one costs a little on every call, so the rare ones are globals)
+    # read; each one costs a little on every call, so the rare ones are globals.
+    # A blank line below: help(Handle._run) would show a comment right above the def)
+
     def _run(
         self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type, BLOCK=state.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT, NOFRAME=NOFRAME
     ):
@@ -377,5 +376,4 @@ def hook_run(events, Task):
             context["source_traceback"] = self._source_traceback
         self._loop.call_exception_handler(context)
 
-    _run.__wrapped__ = orig_run
-    H._run = _run
+    H._run = like(_run, orig_run)

@@ -122,12 +122,16 @@ def on_create(coro, name, loop):
     # the creating lane and the user site of create_task, in one walk up the stack
     # from the first frame above asyncio's own (create_task, ensure_future, gather,
     # TaskGroup...): on 3.12+ these are skipped by module name, without making a
-    # frame object for each (that walk was a seventh of a task's cost)
+    # frame object for each (that walk was a seventh of a task's cost). The
+    # runtime's Handle._run wrapper names asyncio.events as its module, as the
+    # original does (wrappers.like): the walk stops at it, a loop callback's frame
     d = 2
     if _modname is not None:
         try:
             m = _modname(d)
             while m is not None and m.startswith("asyncio."):
+                if m == "asyncio.events" and _getframe(d).f_code.co_filename.startswith(core.HERE):
+                    break
                 d += 1
                 m = _modname(d)
         except ValueError:

@@ -12,6 +12,7 @@ from weakref import ref as _ref
 from . import aio_primitives, aio_queues, aio_tasks, core, futures
 from .core import safe_repr
 from .values import future_state, is_future, is_sub, type_name, func_name
+from .wrappers import like
 
 _T0 = None  # asyncio's own Task class (set by bind)
 _lane_of = None  # our Task's _cs_lane slot getter (set by hook_completions)
@@ -71,11 +72,7 @@ def hook_completions(tasks, Task):
                     core.internal_error("asyncio gather", e)
                 return orig(self, *a)
 
-            done.__wrapped__ = orig
-            done.__name__ = orig.__name__
-            done.__qualname__ = "%s.%s" % (GF.__qualname__, meth)
-            done.__doc__ = orig.__doc__
-            setattr(GF, meth, done)
+            setattr(GF, meth, like(done, orig, qualname="%s.%s" % (GF.__qualname__, meth)))
 
         completing("set_result")
         completing("set_exception")
@@ -99,10 +96,7 @@ def hook_completions(tasks, Task):
                 core.internal_error("asyncio TaskGroup", e)
         return r
 
-    _on_task_done.__wrapped__ = orig_done
-    _on_task_done.__qualname__ = orig_done.__qualname__
-    _on_task_done.__doc__ = orig_done.__doc__
-    TG._on_task_done = _on_task_done
+    TG._on_task_done = like(_on_task_done, orig_done)
 
 
 _TASKS = ("asyncio/tasks.py", "asyncio\\tasks.py")

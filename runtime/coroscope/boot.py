@@ -8,6 +8,7 @@ from _thread import get_ident
 
 from . import VERSION, SCHEMA, core, gens, imports, output, state
 from .writer import Writer
+from .wrappers import like
 
 run = state.process
 
@@ -301,7 +302,7 @@ def _hook_process_exits():
     if _hooked[0]:
         return  # (a forked child inherits both)
     _hooked[0] = True
-    os._exit = _exit
+    os._exit = like(_exit, _orig_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(before=_before_fork, after_in_parent=_after_parent, after_in_child=_after_child)
 

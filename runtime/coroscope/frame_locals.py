@@ -29,6 +29,7 @@ import types
 from . import core, state
 from .core import frames, OWN, now, is_user_code
 from .values import safe_repr, is_sub
+from .wrappers import like
 from _json import encode_basestring_ascii as _q
 
 ON = [False]
@@ -170,14 +171,7 @@ def _install_monitoring():
 
     global TOOL, _ALL
     mon = sys.monitoring
-    for tid in range(gen_monitoring.TOOL - 1, 0, -1):
-        try:
-            if mon.get_tool(tid) is None:
-                mon.use_tool_id(tid, "coroscope-locals")
-                TOOL = tid
-                break
-        except Exception:
-            continue
+    TOOL = gen_monitoring.take_tool(range(gen_monitoring.TOOL - 1, 0, -1), "coroscope-locals")
     if TOOL is None:
         core.mark("info", "locals are not recorded for generators: no free sys.monitoring tool id below the runtime's")
         return
@@ -392,8 +386,7 @@ def _install_asyncio(mod):
         _keep.append(tc)
         return r
 
-    _run.__wrapped__ = inner
-    H._run = _run
+    H._run = like(_run, inner)
 
 
 _keep = []

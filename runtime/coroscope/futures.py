@@ -17,6 +17,7 @@ from _thread import get_ident
 from . import core, imports, mp_queues, state, wait_causes
 from .calls import call_label
 from .core import safe_repr
+from .wrappers import like
 
 route = weakref.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
 _labels = weakref.WeakKeyDictionary()  # future -> label (block details)
@@ -57,7 +58,7 @@ def _wrap_submit(cls, label, kind):
         finally:
             _submitting.pop(ident, None)
 
-    cls.submit = submit
+    cls.submit = like(submit, o_submit)
 
 
 def _wrap_workitem(W):
@@ -80,7 +81,7 @@ def _wrap_workitem(W):
         except Exception as e:
             core.internal_error("futures submit", e)
 
-    W.__init__ = __init__
+    W.__init__ = like(__init__, o_init)
 
 
 def _patch_thread_pool(cft):
@@ -98,7 +99,7 @@ def _patch_thread_pool(cft):
             core.internal_error("futures run", e)
         return o_run(self, *a, **k)
 
-    cft._WorkItem.run = run
+    cft._WorkItem.run = like(run, o_run)
 
 
 def _result_done(fut, value):
@@ -109,6 +110,21 @@ def _result_done(fut, value):
     m = core.next_msg()
     core.sendrecv("send", entry[5], entry[0], value, m)
     core.sendrecv("recv", entry[2], entry[0], value, m)
+
+
+def _completing(fut, value):
+    """fut gets its result or exception: note who completes it, and a thread
+    pool's transfer of the value."""
+    if state.W is not None:
+        try:
+            wait_causes.future_done(fut, _completer(fut))
+        except Exception:
+            pass
+    if route:
+        try:
+            _result_done(fut, safe_repr(value))
+        except Exception as e:
+            core.internal_error("future result", e)
 
 
 def _completer(fut):
@@ -132,29 +148,11 @@ def _patch_base(cfb):
     o_sr, o_se, o_res, o_exc = F.set_result, F.set_exception, F.result, F.exception
 
     def set_result(self, result):
-        if state.W is not None:
-            try:
-                wait_causes.future_done(self, _completer(self))
-            except Exception:
-                pass
-        if route:
-            try:
-                _result_done(self, safe_repr(result))
-            except Exception as e:
-                core.internal_error("future result", e)
+        _completing(self, result)
         return o_sr(self, result)
 
     def set_exception(self, exception):
-        if state.W is not None:
-            try:
-                wait_causes.future_done(self, _completer(self))
-            except Exception:
-                pass
-        if route:
-            try:
-                _result_done(self, safe_repr(exception))
-            except Exception as e:
-                core.internal_error("future result", e)
+        _completing(self, exception)
         return o_se(self, exception)
 
     def _blocking(self, what):
@@ -194,7 +192,8 @@ def _patch_base(cfb):
         finally:
             _wake(lane, "exception()", self)
 
-    F.set_result, F.set_exception, F.result, F.exception = set_result, set_exception, result, exception
+    F.set_result, F.set_exception = like(set_result, o_sr), like(set_exception, o_se)
+    F.result, F.exception = like(result, o_res), like(exception, o_exc)
 
     o_ac, o_wait = cfb.as_completed, cfb.wait
 
@@ -269,7 +268,7 @@ def _patch_base(cfb):
                     pass
 
     for mod in (cfb,):
-        mod.as_completed, mod.wait = as_completed, wait
+        mod.as_completed, mod.wait = like(as_completed, o_ac), like(wait, o_wait)
     return as_completed, wait
 
 

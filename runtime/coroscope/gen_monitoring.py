@@ -32,20 +32,26 @@ _put = _OUT.append
 TOOL = None
 
 
+def take_tool(ids, name):
+    """The first of ``ids`` no one uses, taken for ``name`` (None: all are used)."""
+    mon = sys.monitoring
+    for tid in ids:
+        try:
+            if mon.get_tool(tid) is None:
+                mon.use_tool_id(tid, name)
+                return tid
+        except Exception:
+            continue
+    return None
+
+
 def install():
     """Take a free tool id and register the callbacks; False if none is free."""
     global TOOL
     mon = sys.monitoring
     # the highest free id: 5 (OPTIMIZER_ID) is the one programs and their tools
     # (debugger 0, coverage 1, profiler 2, then 3, 4) are least likely to ask for
-    for tid in (5, 4, 3, 2, 1):
-        try:
-            if mon.get_tool(tid) is None:
-                mon.use_tool_id(tid, "coroscope")
-                TOOL = tid
-                break
-        except Exception:
-            continue
+    TOOL = take_tool((5, 4, 3, 2, 1), "coroscope")
     if TOOL is None:
         return False
     E = mon.events

@@ -9,6 +9,7 @@ from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
 from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
+from .wrappers import like
 
 
 def _leave_kind(frame, code):
@@ -284,25 +285,18 @@ def _gettrace():
 
 
 def _wrap_settrace(threading):
-    _settrace.__doc__ = _real_settrace.__doc__
-    _gettrace.__doc__ = _real_gettrace.__doc__
-    _settrace.__name__, _gettrace.__name__ = "settrace", "gettrace"
-    _settrace.__qualname__, _gettrace.__qualname__ = "settrace", "gettrace"
-    sys.settrace = audit.through(_settrace)  # (the program's call: its hooks see sys.settrace)
-    sys.gettrace = _gettrace
+    sys.settrace = audit.through(like(_settrace, _real_settrace))  # (the program's call: its hooks see sys.settrace)
+    sys.gettrace = like(_gettrace, _real_gettrace)
 
     def settrace(func):
         _uthread[0] = func
 
-    settrace.__doc__ = threading.settrace.__doc__
-
     def gettrace():
         return _uthread[0]
 
-    threading.settrace = settrace
+    threading.settrace = like(settrace, threading.settrace)
     if hasattr(threading, "gettrace"):
-        gettrace.__doc__ = threading.gettrace.__doc__
-        threading.gettrace = gettrace
+        threading.gettrace = like(gettrace, threading.gettrace)
 
 
 def _trace_chain(frame, event, arg):

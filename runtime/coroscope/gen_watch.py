@@ -11,6 +11,7 @@ from . import call_events, core, gen_lanes, gen_monitoring, site_scan, writer
 from .core import is_user_code
 from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, wanted
 from .gen_settrace import HOOKED, hook_frames
+from .wrappers import like
 
 
 def nested_codes(code, limit=100_000):
@@ -105,9 +106,7 @@ def _patch_get_code(cls):
             pass
         return code
 
-    get_code.__wrapped__ = orig
-    get_code.__doc__ = orig.__doc__
-    cls.get_code = get_code
+    cls.get_code = like(get_code, orig)
 
 
 # Names whose use lets a program make code objects no loader hands over

@@ -8,6 +8,7 @@ from types import MethodType
 
 from . import core, glet, state, threads
 from .core import now, safe_repr
+from .wrappers import like
 
 _Hub = None
 _GGreenlet = None
@@ -78,10 +79,7 @@ def _wrap_spawn(orig):
                 core.internal_error("gevent spawn", e)
         return g
 
-    spawn.__wrapped__ = orig
-    spawn.__name__ = getattr(orig, "__name__", "spawn")
-    spawn.__doc__ = getattr(orig, "__doc__", None)
-    return spawn
+    return like(spawn, orig)
 
 
 _SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept", "read", "readinto", "readline")
@@ -497,8 +495,7 @@ def _patch_timeout(timeout):
             pass
         return o_exp(self, prev_greenlet, ex)
 
-    start.__wrapped__, _on_expiration.__wrapped__ = o_start, o_exp
-    T.start, T._on_expiration = start, _on_expiration
+    T.start, T._on_expiration = like(start, o_start), like(_on_expiration, o_exp)
 
 
 _tsites = {}

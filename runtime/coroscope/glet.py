@@ -9,6 +9,7 @@ from _thread import get_ident
 from . import core, state, writer
 from .core import now, safe_repr, exc_repr
 from .values import func_code, func_name
+from .wrappers import like
 
 C_GREENLET = None  # the C greenlet type, once installed (stackless: the runtime hooks greenlets)
 getcurrent = None  # greenlet.getcurrent, once installed
@@ -343,10 +344,8 @@ def _wrap_settrace(mod):
     def gettrace():
         return prev_trace
 
-    settrace.__doc__ = real.__doc__
-    gettrace.__doc__ = mod.gettrace.__doc__
-    mod.settrace = settrace
-    mod.gettrace = gettrace
+    mod.settrace = like(settrace, real)
+    mod.gettrace = like(gettrace, mod.gettrace)
 
 
 def install(mod):

@@ -53,18 +53,8 @@ class _Finder:
     def _stackless(self, name, path, target):
         self.busy.add(name)
         try:
-            for f in sys.meta_path:
-                if f is self:
-                    continue
-                fs = getattr(f, "find_spec", None)
-                if fs is None:
-                    continue
-                try:
-                    s = fs(name, path, target)
-                except Exception:
-                    s = None
-                if s is not None:
-                    return None  # a real stackless exists: use it
+            if _find_sub(name, path, target, self, True) is not None:
+                return None  # a real stackless exists: use it
         finally:
             self.busy.discard(name)
         try:
@@ -74,14 +64,21 @@ class _Finder:
         return importlib.util.spec_from_file_location("stackless", core.HERE + "/stackless.py")
 
 
-def _find_sub(name, path, target, finder):
+def _find_sub(name, path, target, finder, quiet=False):
+    """The spec the other finders on sys.meta_path give (quiet: a
+    finder that raises is passed over)."""
     for f in sys.meta_path:
         if f is finder:
             continue
         fs = getattr(f, "find_spec", None)
         if fs is None:
             continue
-        s = fs(name, path, target)
+        try:
+            s = fs(name, path, target)
+        except Exception:
+            if not quiet:
+                raise
+            continue
         if s is not None:
             return s
     return None

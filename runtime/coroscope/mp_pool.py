@@ -7,6 +7,7 @@ import weakref
 
 from . import core, mp_queues, state
 from .calls import pool_label
+from .wrappers import like
 
 _pool_count = [0]
 _pool_names = weakref.WeakKeyDictionary()
@@ -63,7 +64,7 @@ def patch(mpool):
         except Exception as e:
             core.internal_error("mp pool", e)
 
-    P._setup_queues = _setup_queues
+    P._setup_queues = like(_setup_queues, o_setup)
 
     AR = getattr(mpool, "ApplyResult", None)
     if AR is not None:
@@ -87,9 +88,7 @@ def patch(mpool):
                 done = self.ready()
                 core.wake(lane, "future", d, "done" if done else "timer", _completers.pop(id(self), None) if done else None)
 
-        wait.__wrapped__ = o_wait
-        wait.__name__, wait.__qualname__, wait.__doc__ = o_wait.__name__, o_wait.__qualname__, o_wait.__doc__
-        AR.wait = wait
+        AR.wait = like(wait, o_wait)
 
         def wrap_set(C):
             o_set = C.__dict__["_set"]
@@ -109,9 +108,7 @@ def patch(mpool):
                     pass
                 return o_set(self, i, obj)
 
-            _set.__wrapped__ = o_set
-            _set.__name__, _set.__qualname__, _set.__doc__ = o_set.__name__, o_set.__qualname__, o_set.__doc__
-            C._set = _set
+            C._set = like(_set, o_set)
 
         for C in (AR, getattr(mpool, "MapResult", None)):
             if C is not None and "_set" in C.__dict__:
@@ -136,6 +133,6 @@ def patch(mpool):
                 except Exception:
                     pass
 
-            C.__init__ = __init__
+            C.__init__ = like(__init__, o_init)
 
         wrap()

@@ -25,6 +25,7 @@ from _thread import get_ident
 from . import core, state, varnames, wait_causes
 from .calls import call_label, pool_label
 from .core import safe_repr, drop_own_frame
+from .wrappers import like
 
 _qinfo = weakref.WeakKeyDictionary()  # queue -> [name, quiet]
 _qcount = [0]
@@ -111,8 +112,8 @@ def _patch_pickler(FP):
             core.internal_error("mp unpickle", e)
         return obj
 
-    FP.dumps = classmethod(dumps)
-    FP.loads = staticmethod(loads)
+    FP.dumps = classmethod(like(dumps, o_dumps))
+    FP.loads = staticmethod(like(loads, o_loads))
 
 
 def _unwrap(msg, chan, kind, obj):
@@ -244,7 +245,7 @@ def _patch_queues(mq):
             except Exception:
                 pass
 
-        cls.__init__ = __init__
+        cls.__init__ = like(__init__, o_init)
 
     named_init(Q)
     named_init(SQ)
@@ -270,7 +271,7 @@ def _patch_queues(mq):
                 pass
             return feed(*args)
 
-        Q._feed = staticmethod(_feed)
+        Q._feed = staticmethod(like(_feed, feed))
 
     def wrap_put(cls, sig_block):
         o_put = cls.put
@@ -319,7 +320,7 @@ def _patch_queues(mq):
                         _worker_calls[ev[5]] = ev[2]  # a result that did not pickle: its
                     raise  # replacement (the error) goes instead
 
-        cls.put = put
+        cls.put = like(put, o_put)
 
     def _record(ev):
         if ev is None or state.W is None:
@@ -411,7 +412,7 @@ def _patch_queues(mq):
             def get(self):
                 return traced(self, True, ())
 
-        cls.get = get
+        cls.get = like(get, o_get)
 
     wrap_get(Q, True)
     wrap_get(SQ, False)
@@ -437,7 +438,7 @@ def _patch_queues(mq):
                 except Exception:
                     pass
 
-    JQ.join = join
+    JQ.join = like(join, o_join)
 
 
 def _quiet_detail(name, quiet):

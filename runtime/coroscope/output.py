@@ -23,6 +23,7 @@ import sys
 from . import audit, core, gens, state
 from .core import now
 from .writer import IDLE, OUT, THREADED
+from .wrappers import like
 from _thread import get_ident
 
 MAX_TEXT = 4096
@@ -167,11 +168,7 @@ def _wrap_input():
             IDLE.discard(me)
 
     audit.through(input)  # (its hooks see builtins.input as the program's)
-    input.__doc__ = real.__doc__
-    input.__qualname__ = "input"
-    input.__module__ = "builtins"
-    input.__wrapped__ = real
-    builtins.input = input
+    builtins.input = like(input, real)
 
 
 def _record_prompt(prompt):

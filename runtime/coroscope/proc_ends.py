@@ -12,6 +12,7 @@ before its marker exists has no lane, and gets no end.
 import os
 
 from . import core, mp_queues, state
+from .wrappers import like
 
 
 def own_end():
@@ -162,4 +163,4 @@ def patch_popen(pf):
             pass
         return rc
 
-    P.poll = poll
+    P.poll = like(poll, o_poll)

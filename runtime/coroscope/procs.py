@@ -29,6 +29,7 @@ from _thread import get_ident
 from . import core, imports, mp_pool, mp_queues, proc_ends, state
 from .core import drop_own_frame
 from .values import func_code
+from .wrappers import like
 
 _starting = {}  # thread ident -> (name, starting lane id, creation) while that thread starts a Process
 _patched = [False]
@@ -184,7 +185,7 @@ def patch_mp(mp):
         finally:
             _starting.pop(ident, None)
 
-    BP.start = start
+    BP.start = like(start, o_start)
 
     o_bootstrap = BP._bootstrap
 
@@ -198,7 +199,7 @@ def patch_mp(mp):
             pass
         return code
 
-    BP._bootstrap = _bootstrap
+    BP._bootstrap = like(_bootstrap, o_bootstrap)
 
     o_gcl = sp.get_command_line
 
@@ -211,7 +212,7 @@ def patch_mp(mp):
                 core.internal_error("mp spawn", e)
         return args
 
-    sp.get_command_line = get_command_line
+    sp.get_command_line = like(get_command_line, o_gcl)
 
     o_gpd = sp.get_preparation_data
 
@@ -228,7 +229,7 @@ def patch_mp(mp):
                 core.internal_error("mp spawn", e)
         return d
 
-    sp.get_preparation_data = get_preparation_data
+    sp.get_preparation_data = like(get_preparation_data, o_gpd)
 
     o_prepare = sp.prepare
 
@@ -245,7 +246,7 @@ def patch_mp(mp):
             drop_own_frame(e)
             raise
 
-    sp.prepare = prepare
+    sp.prepare = like(prepare, o_prepare)
 
     o_spf = getattr(mu, "spawnv_passfds", None)
     if o_spf is not None:
@@ -262,7 +263,7 @@ def patch_mp(mp):
                 drop_own_frame(e)
                 raise
 
-        mu.spawnv_passfds = spawnv_passfds
+        mu.spawnv_passfds = like(spawnv_passfds, o_spf)
 
     mp_queues.patch(mq, mr)
     imports.when_imported("multiprocessing.pool", mp_pool.patch)

@@ -1,6 +1,8 @@
-"""The recursion limit the program sees (a leaf module: imports only sys)."""
+"""The recursion limit the program sees (imports only sys and the leaf wrappers.py)."""
 
 import sys
+
+from .wrappers import like
 
 # The bootstrap's frame (and on 3.11 the C-level entry of exec) sits below the
 # program: the recursion limit is raised by that much, and
@@ -24,11 +26,8 @@ def pad_recursion(n):
                     return real_set(limit + _PAD[0])
                 return real_set(limit)  # (the same error as plain Python)
 
-            for f, r in ((getrecursionlimit, real_get), (setrecursionlimit, real_set)):
-                f.__doc__ = r.__doc__
-                f.__wrapped__ = r
-            sys.getrecursionlimit = getrecursionlimit
-            sys.setrecursionlimit = setrecursionlimit
+            sys.getrecursionlimit = like(getrecursionlimit, real_get)
+            sys.setrecursionlimit = like(setrecursionlimit, real_set)
         limit = real_get() - _PAD[0]
         _PAD[0] += n
         real_set(limit + _PAD[0])

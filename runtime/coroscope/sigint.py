@@ -20,6 +20,7 @@ import signal
 import time
 
 from . import core, writer
+from .wrappers import like
 
 _SIGINT = signal.SIGINT
 _orig_signal = signal.signal
@@ -142,12 +143,8 @@ def install():
             return  # ignored / default action: nothing raises in Python code
         _program[0] = cur
         _orig_signal(_SIGINT, _handler)
-        _signal.__wrapped__ = _orig_signal
-        _getsignal.__wrapped__ = _orig_getsignal
-        _signal.__doc__ = _orig_signal.__doc__
-        _getsignal.__doc__ = _orig_getsignal.__doc__
-        signal.signal = _signal
-        signal.getsignal = _getsignal
+        signal.signal = like(_signal, _orig_signal)
+        signal.getsignal = like(_getsignal, _orig_getsignal)
     except Exception as e:
         core.internal_error("sigint", e)
 

@@ -16,6 +16,7 @@ from _thread import get_ident
 
 from . import core, writer
 from .values import func_code
+from .wrappers import like
 
 _HERE = core.HERE + os.sep
 _ranges = {}  # file -> [first, last, signal number, code] of each handler's body
@@ -145,10 +146,7 @@ def _patch_asyncio(unix_events):
         handler_removed(sig)
         return r
 
-    for w, o in ((add_signal_handler, o_add), (remove_signal_handler, o_remove)):
-        w.__wrapped__ = o
-        w.__name__, w.__qualname__, w.__doc__ = o.__name__, o.__qualname__, o.__doc__
-    L.add_signal_handler, L.remove_signal_handler = add_signal_handler, remove_signal_handler
+    L.add_signal_handler, L.remove_signal_handler = like(add_signal_handler, o_add), like(remove_signal_handler, o_remove)
 
 
 def _hide(e):
@@ -183,9 +181,7 @@ def _wrap_signal():
     real = o_signal
     while getattr(real, "__wrapped__", None) is not None:
         real = real.__wrapped__
-    signal.__wrapped__ = o_signal
-    signal.__name__, signal.__qualname__, signal.__doc__ = real.__name__, real.__qualname__, real.__doc__
-    signal.__module__ = getattr(real, "__module__", "signal")
+    like(signal, real).__wrapped__ = o_signal
     _signal.signal = signal
 
 

@@ -15,6 +15,7 @@ from _thread import get_ident
 
 from . import core, state, varnames
 from .writer import IDLE
+from .wrappers import like
 
 _getframe = sys._getframe
 _names = weakref.WeakKeyDictionary()  # primitive -> display name
@@ -142,11 +143,7 @@ def _noting(orig):
             _note(self)
         return orig(self, *a, **k)
 
-    hooked.__wrapped__ = orig
-    hooked.__name__ = orig.__name__
-    hooked.__qualname__ = orig.__qualname__
-    hooked.__doc__ = orig.__doc__
-    return hooked
+    return like(hooked, orig)
 
 
 def _patch(threading, time):
@@ -167,10 +164,7 @@ def _patch(threading, time):
                 _owner[lock] = weakref.ref(self)
         o_cinit(self, lock)
 
-    cinit.__wrapped__ = o_cinit
-    cinit.__qualname__ = o_cinit.__qualname__
-    cinit.__doc__ = o_cinit.__doc__
-    Cond.__init__ = cinit
+    Cond.__init__ = like(cinit, o_cinit)
     for cls in (Ev, Cond, Sem, Bar):
         varnames.name_on_init(cls, _names)
     if "__init__" in threading.BoundedSemaphore.__dict__:
@@ -198,7 +192,7 @@ def _patch(threading, time):
         finally:
             _wake(lane, "event", d, "set" if r else "timer", self)
 
-    Ev.wait = ewait
+    Ev.wait = like(ewait, o_ewait)
 
     o_cwait = Cond.wait
 
@@ -215,7 +209,7 @@ def _patch(threading, time):
         finally:
             _wake(lane, "lock", d, "notify" if r else "timer", self)
 
-    Cond.wait = cwait
+    Cond.wait = like(cwait, o_cwait)
 
     o_sacq = Sem.acquire
 
@@ -232,8 +226,7 @@ def _patch(threading, time):
         finally:
             _wake(lane, "lock", d, "release" if r else "timer", self)
 
-    Sem.acquire = sacquire
-    Sem.__enter__ = sacquire
+    Sem.acquire = Sem.__enter__ = like(sacquire, o_sacq)
 
     o_bwait = Bar.wait
     BrokenBarrier = threading.BrokenBarrierError
@@ -258,7 +251,7 @@ def _patch(threading, time):
         finally:
             _wake(lane, "lock", d, cause, self)
 
-    Bar.wait = bwait
+    Bar.wait = like(bwait, o_bwait)
     o_break, o_reset = Bar._break, Bar.reset
 
     def bbreak(self):
@@ -276,9 +269,7 @@ def _patch(threading, time):
             _breakers.pop(id(self), None)
         return o_reset(self)
 
-    for fn, o in ((bbreak, o_break), (breset, o_reset)):
-        fn.__wrapped__, fn.__name__, fn.__qualname__, fn.__doc__ = o, o.__name__, o.__qualname__, o.__doc__
-    Bar._break, Bar.reset = bbreak, breset
+    Bar._break, Bar.reset = like(bbreak, o_break), like(breset, o_reset)
 
     o_join = T.join
 
@@ -294,7 +285,7 @@ def _patch(threading, time):
         finally:
             _wake(lane, "thread", d, "timer" if self.is_alive() else "done", tl)
 
-    T.join = join
+    T.join = like(join, o_join)
 
     # (time.sleep is not wrapped: a Python wrapper would be a frame of its own in
     # every sleeping thread's stack -- sys._current_frames(), tracebacks of a
@@ -462,13 +453,9 @@ def _locks(threading):
             def fn(*a, **k):
                 return make(kind, real, _getframe(1), a, k)
 
-            fn.__name__ = fn.__qualname__ = name
             # pickled by reference as threading.Lock / RLock (a spawn or forkserver Manager's
             # registry holds them), which loads in any Python, with or without the runtime
-            fn.__module__ = "threading"
-            fn.__doc__ = getattr(real, "__doc__", None)
-            fn.__wrapped__ = real
-            return fn
+            return like(fn, real, name, name, "threading")
         types = (kind, real)
         f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types, "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
         f.__qualname__ = name
@@ -498,8 +485,7 @@ def _process_join(mpp):
             lane.wait = None
             core.wake(lane, "process", d, "done" if done else "timer", "%d:1" % self.pid if done and self.pid else None)
 
-    join.__wrapped__ = o_join
-    BP.join = join
+    BP.join = like(join, o_join)
 
 
 _thread_lane = None  # Thread -> its lane (given by threads.py, which keeps them)

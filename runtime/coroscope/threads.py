@@ -10,6 +10,7 @@ from _thread import get_ident
 from . import core, imports, state, thread_waits, varnames, writer
 from .core import safe_repr, exc_repr
 from .values import func_code
+from .wrappers import like
 
 _thread_lanes = weakref.WeakKeyDictionary()
 _qinfo = weakref.WeakKeyDictionary()
@@ -94,8 +95,8 @@ def _patch_threading(threading):
             else:
                 core.plumbing.discard(get_ident())
 
-    T.start = start
-    T._bootstrap_inner = _bootstrap_inner
+    T.start = like(start, o_start)
+    T._bootstrap_inner = like(_bootstrap_inner, o_boot)
 
     # thread.name = ... / current_thread().name = ...: a rename event
     prop = T.__dict__.get("name")
@@ -211,8 +212,8 @@ def _patch_queue(queue):
             core.internal_error("queue get", e)
         return item
 
-    Q.put = put
-    Q.get = get
+    Q.put = like(put, o_put)
+    Q.get = like(get, o_get)
     o_init = Q.__init__
 
     def __init__(self, *args, **kwargs):
@@ -225,8 +226,7 @@ def _patch_queue(queue):
         except Exception as e:
             core.internal_error("queue name", e)
 
-    __init__.__wrapped__ = o_init
-    Q.__init__ = __init__
+    Q.__init__ = like(__init__, o_init)
 
 
 def lane_of_thread(t):

@@ -9,6 +9,7 @@ the program's code."""
 import sys
 
 from . import core, state
+from .wrappers import like
 
 # target [: annotation] = [await] callee(   -- one target, a call right after "="
 # (compiled on first use: importing re at start-up costs every program)
@@ -112,7 +113,4 @@ def name_on_init(cls, names):
         except Exception:
             pass
 
-    __init__.__wrapped__ = orig
-    __init__.__qualname__ = orig.__qualname__
-    __init__.__doc__ = orig.__doc__
-    cls.__init__ = __init__
+    cls.__init__ = like(__init__, orig)

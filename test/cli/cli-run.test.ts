@@ -6,6 +6,29 @@ import { cli, cliJs, exec, fakeRuntime, parseMermaid, root, scripts, tempDir, va
 const fake = { COROSCOPE_RUNTIME: fakeRuntime };
 const exit3 = join(scripts, 'exit3.py');
 
+/**
+ * `coroscope ARGS` (ending in wait_for_sigint.py) detached, so the CLI and the script get their own process group
+ * like a terminal's foreground job; SIGINT to that group once the script prints `waiting`. It must end as
+ * interrupted (130).
+ */
+async function runInterrupted(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  let sent = false;
+  const r = await cli(args, {
+    ...opts,
+    detached: true,
+    onStdout: (out, pid) => {
+      if (!sent && out.includes('waiting\n')) {
+        sent = true;
+        process.kill(-pid, 'SIGINT');
+      }
+    },
+  });
+  assert.ok(sent);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stdout, /waiting\ninterrupted\n/);
+  return r;
+}
+
 describe('coroscope run (dist/cli.js)', function () {
   this.timeout(120_000);
 
@@ -65,22 +88,7 @@ describe('coroscope run (dist/cli.js)', function () {
 
     it('Ctrl+C reaches the script, which ends as interrupted (exit 130), and coroscope still writes the trace', async () => {
       const dir = tempDir('run-int');
-      let sent = false;
-      // Detached: the CLI and the script get their own process group, like a terminal's foreground job.
-      const r = await cli(['run', '--mermaid', 'm.mmd', join(scripts, 'wait_for_sigint.py')], {
-        cwd: dir,
-        env: fake,
-        detached: true,
-        onStdout: (out, pid) => {
-          if (!sent && out.includes('waiting\n')) {
-            sent = true;
-            process.kill(-pid, 'SIGINT');
-          }
-        },
-      });
-      assert.ok(sent);
-      assert.equal(r.code, 130, r.stderr);
-      assert.match(r.stdout, /waiting\ninterrupted\n/);
+      const r = await runInterrupted(['run', '--mermaid', 'm.mmd', join(scripts, 'wait_for_sigint.py')], { cwd: dir, env: fake });
       assert.match(r.stderr, /KeyboardInterrupt/);
       const mmd = readFileSync(join(dir, 'm.mmd'), 'utf8');
       await parseMermaid(mmd);
@@ -209,20 +217,7 @@ describe('coroscope run (dist/cli.js)', function () {
 
     it('Ctrl+C ends the script as interrupted (130) and the trace is still written', async () => {
       const dir = tempDir('run-real-int');
-      let sent = false;
-      const r = await cli(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], {
-        cwd: dir,
-        detached: true,
-        onStdout: (out, pid) => {
-          if (!sent && out.includes('waiting\n')) {
-            sent = true;
-            process.kill(-pid, 'SIGINT');
-          }
-        },
-      });
-      assert.ok(sent);
-      assert.equal(r.code, 130, r.stderr);
-      assert.match(r.stdout, /waiting\ninterrupted\n/);
+      await runInterrupted(['run', '--trace', 't.jsonl', join(scripts, 'wait_for_sigint.py')], { cwd: dir });
       const lines = readFileSync(join(dir, 't.jsonl'), 'utf8')
         .trim()
         .split('\n')

@@ -11,19 +11,17 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { TraceStore } from '../../trace/store';
 import { readAssets, writeHtmlReport } from '../../cli/report-html';
+import { ARGS, ROOT as root } from './harness';
 
-const root = join(__dirname, '..', '..', '..');
 const traces = join(root, 'test/fixtures/traces');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+
+function launchChromium(): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), {
+    executablePath: '/usr/bin/chromium',
+    args: ARGS,
+    headless: true,
+  });
+}
 
 function eventsIn(trace: string): number {
   const s = new TraceStore();
@@ -96,11 +94,7 @@ describe('HTML report in a real browser (file://)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-'));
-    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), {
-      executablePath: '/usr/bin/chromium',
-      args: ARGS,
-      headless: true,
-    });
+    ctx = await launchChromium();
   });
   after(async () => {
     await ctx?.close();
@@ -226,11 +220,7 @@ describe('HTML report: big lines and windows (file://)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-report-big-'));
-    ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coroscope-e2e-chromium-')), {
-      executablePath: '/usr/bin/chromium',
-      args: ARGS,
-      headless: true,
-    });
+    ctx = await launchChromium();
   });
   after(async () => {
     await ctx?.close();

@@ -1,14 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { PYTHONS, type Ev, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PYTHONS, type Ev, checkTrace, ofType, runBothWays, runTraced, switches, tasks } from './harness';
 
 for (const py of PYTHONS) {
   describe(`runtime asyncio on ${py.name}`, function () {
     this.timeout(60_000);
 
     it('asyncio_tasks: task lanes, the loop lane, steps and what each await waits for', () => {
-      const r = runTraced(py, 'examples/asyncio_tasks.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'examples/asyncio_tasks.py').stdout);
+      const r = runBothWays(py, 'examples/asyncio_tasks.py');
       const [loop] = tasks(r.events, 'event-loop');
       assert.ok(loop);
       const at = tasks(r.events, 'asyncio-task');
@@ -45,9 +43,7 @@ for (const py of PYTHONS) {
 
     it('busy sleep(0) steps: written compactly, read back as alternating step / sleep switches in order', () => {
       const script = 'test/fixtures/python/asyncio_steps.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script);
       assert.ok(
         r.lines.some((l) => l.startsWith('{"type":"step",')),
         'quiet steps are single step lines',
@@ -107,9 +103,7 @@ for (const py of PYTHONS) {
 
     it("sleep(0) in the task's coroutine, in a coroutine it awaits, and driven by hand: each step ends where it really did", () => {
       const script = 'test/fixtures/python/asyncio_sleep_sites.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script);
       const [main] = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'main');
       const [odd] = tasks(r.events, 'asyncio-task').filter((t) => t.name === 'odd');
       const sleeps = switches(r.events).filter((e) => e.from === main.id && e.reason === 'sleep');
@@ -143,9 +137,7 @@ for (const py of PYTHONS) {
 
     it('a task made by create_task, ensure_future (also from a plain function), the loop, a TaskGroup or gather names that line and its creator', () => {
       const script = 'test/fixtures/python/asyncio_create_sites.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script);
       const [main, ...jobs] = tasks(r.events, 'asyncio-task');
       assert.deepEqual([main.name, main.line, main.parent], ['main', 24, tasks(r.events, 'main')[0].id]);
       assert.deepEqual(
@@ -177,9 +169,7 @@ for (const py of PYTHONS) {
 
     it('asyncio.Queue transfers: the lane and the user line that made each, wherever it was made', () => {
       const script = 'test/fixtures/python/asyncio_queue_sites.py';
-      const r = runTraced(py, script);
-      checkTrace(r);
-      assert.equal(r.stdout, '[1, 2, 3, 4]\n');
+      const r = runBothWays(py, script, { stdout: '[1, 2, 3, 4]\n' });
       const at = tasks(r.events, 'asyncio-task');
       const id = (n: string) => at.find((t) => t.name === n)!.id;
       const [loop] = tasks(r.events, 'event-loop');
@@ -205,9 +195,7 @@ for (const py of PYTHONS) {
       // ~80,000 lines against a queue of 20,000: the writer thread alone would fall
       // behind (it waits for a GIL the loop retakes on every turn) and lines would be dropped
       const script = 'test/fixtures/python/asyncio_busy_queue.py';
-      const r = runTraced(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' } }); // (the writer thread unpends too: into what it took)
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script, { env: { COROSCOPE_MAX_QUEUE: '20000' } }); // (the writer thread unpends too: into what it took)
       const fin = r.events[r.events.length - 1];
       assert.ok(fin.type === 'finish' && fin.dropped === 0, `dropped ${JSON.stringify(fin)}`);
       assert.equal(ofType(r.events, 'mark').filter((m) => m.kind === 'events-dropped').length, 0);
@@ -243,9 +231,7 @@ for (const py of PYTHONS) {
     });
 
     it('cancelled / failed tasks and a loop-blocked mark', () => {
-      const r = runTraced(py, 'test/fixtures/python/asyncio_cancel_block.py', { opts: ['--blocking-ms', '100'] });
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/asyncio_cancel_block.py').stdout);
+      const r = runBothWays(py, 'test/fixtures/python/asyncio_cancel_block.py', { opts: ['--blocking-ms', '100'] });
       const at = tasks(r.events, 'asyncio-task');
       const byName = (n: string) => at.find((t) => t.name === n)!;
       const ends = ofType(r.events, 'end');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PYTHONS, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { PYTHONS, checkTrace, ofType, runBothWays, runPlain, runTraced, switches, tasks } from './harness';
 
 for (const py of PYTHONS) {
   describe(`runtime generators on ${py.name}`, function () {
@@ -27,9 +27,7 @@ for (const py of PYTHONS) {
     });
 
     it("generators from an imported module, a module imported by name, and exec'd source are lanes", () => {
-      const r = runTraced(py, 'test/fixtures/python/gen_sources.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/gen_sources.py').stdout);
+      const r = runBothWays(py, 'test/fixtures/python/gen_sources.py');
       const [cd, echo] = tasks(r.events, 'generator');
       assert.equal(cd.name, 'countdown');
       assert.ok(cd.file?.endsWith('gen_sources.py') && cd.codeFile?.endsWith('gen_sources_mod.py'));
@@ -90,9 +88,7 @@ for (const py of PYTHONS) {
     });
 
     it('yield from stays one lane with depth; for-loops, throw and raise are switches', () => {
-      const r = runTraced(py, 'test/fixtures/python/gen_features.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'test/fixtures/python/gen_features.py').stdout);
+      const r = runBothWays(py, 'test/fixtures/python/gen_features.py');
       const names = tasks(r.events, 'generator').map((t) => t.name);
       assert.deepEqual(names, ['outer', 'counter', 'catcher', 'bad'], 'no lane for the delegated sub()');
       const outer = tasks(r.events).find((t) => t.name === 'outer')!;

@@ -1,14 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { GREENLET_PYTHONS, needGevent, checkTrace, ofType, runPlain, runTraced, switches, tasks } from './harness';
+import { GREENLET_PYTHONS, needGevent, checkTrace, ofType, runBothWays, runPlain, runTraced, switches, tasks } from './harness';
 
 for (const py of GREENLET_PYTHONS) {
   describe(`runtime greenlet / stackless / gevent on ${py.name}`, function () {
     this.timeout(60_000);
 
     it('greenlet_switch: lanes, switches with values, return values', () => {
-      const r = runTraced(py, 'examples/greenlet_switch.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'examples/greenlet_switch.py').stdout);
+      const r = runBothWays(py, 'examples/greenlet_switch.py');
       const g = tasks(r.events, 'greenlet');
       assert.deepEqual(
         g.map((t) => t.name),
@@ -63,9 +61,7 @@ for (const py of GREENLET_PYTHONS) {
 
     it('gevent_sleep: hub lane, sleeps with their seconds, timers', function () {
       needGevent(this, py);
-      const r = runTraced(py, 'examples/gevent_sleep.py');
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, 'examples/gevent_sleep.py').stdout);
+      const r = runBothWays(py, 'examples/gevent_sleep.py');
       const [hub] = tasks(r.events, 'hub');
       assert.ok(hub);
       assert.deepEqual(

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runPlain, runTraced, tasks, type Ev, type RunResult } from './harness';
+import { GREENLET_PYTHONS, PYTHONS, checkTrace, needGevent, ofType, runBothWays, runTraced, tasks, type Ev, type RunResult } from './harness';
 import type { TraceLine } from '../../protocol/events';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -47,9 +47,7 @@ for (const py of PYTHONS) {
 
     it("a generator's locals at each yield and at its return, its driver's at each send; none without the option", () => {
       const script = 'test/fixtures/python/locals_gen.py';
-      const r = runTraced(py, script, { opts: ['--locals'] });
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script, { opts: ['--locals'] });
       const locals = checkLocals(r, script);
       const counter = tasks(r.events, 'generator').find((t) => t.name === 'counter')!;
       assert.deepEqual(of(locals, counter.id), [
@@ -72,9 +70,7 @@ for (const py of PYTHONS) {
 
     it('never runs the program’s code, keeps to its caps, never reads a library frame', () => {
       const script = 'test/fixtures/python/locals_hostile.py';
-      const r = runTraced(py, script, { opts: ['--locals'] });
-      checkTrace(r);
-      assert.equal(r.stdout, runPlain(py, script).stdout);
+      const r = runBothWays(py, script, { opts: ['--locals'] });
       assert.ok(!r.stdout.includes('HOSTILE') && !r.stderr.includes('HOSTILE'), r.stdout + r.stderr);
       const locals = checkLocals(r, script);
       const gen = tasks(r.events, 'generator').find((t) => t.name === 'gen')!;

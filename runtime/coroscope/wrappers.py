@@ -1,0 +1,35 @@
+"""A replacement that answers as the function it replaces.
+
+A leaf like state.py (it imports nothing of the runtime): every hook module
+that puts a wrapper where the program can reach it (a class's method, a
+module's function) names it with ``like``, so ``__name__``, ``__qualname__``,
+``__module__``, ``__doc__``, the annotations, ``inspect.signature``,
+``inspect.getsource``, ``help()`` and pickling by reference answer as for the
+original (differential case ``wrapped_identity.py``).
+
+Not ``functools.update_wrapper``: it also merges the original's ``__dict__``
+into the wrapper (an earlier wrapper's ``__wrapped__``, a library's markers),
+and would take ``__module__`` from a C method descriptor's absence. The
+originals here are the standard library's and the libraries' functions, never
+the program's objects (reading their attributes runs none of its code).
+"""
+
+from types import FunctionType
+
+
+def like(wrapper, orig, name=None, qualname=None, module=None):
+    """Give ``wrapper`` ``orig``'s identity (or the names given) and
+    ``__wrapped__ = orig``; returns ``wrapper``."""
+    wrapper.__name__ = name or getattr(orig, "__name__", wrapper.__name__)
+    wrapper.__qualname__ = qualname or getattr(orig, "__qualname__", wrapper.__qualname__)
+    # (a C method descriptor has no __module__: the wrapper keeps its own)
+    wrapper.__module__ = module or getattr(orig, "__module__", None) or wrapper.__module__
+    wrapper.__doc__ = getattr(orig, "__doc__", None)
+    if type(orig) is FunctionType:
+        if hasattr(orig, "__annotate__"):
+            # (3.14+: copied unevaluated, as functools does; reading __annotations__ would evaluate them)
+            wrapper.__annotate__ = orig.__annotate__
+        else:
+            wrapper.__annotations__ = orig.__annotations__
+    wrapper.__wrapped__ = orig
+    return wrapper
