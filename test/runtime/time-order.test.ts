@@ -51,8 +51,15 @@ for (const py of PYTHONS) {
       checkTrace(r);
       // (as many sends and frees; where the frees come among the sends depends on when collections run, and the
       // runtime's own allocations move them, even between the parts of one print: `sentfreed 1`, `freed 3649518325`)
-      const words = (s: string) => (s.match(/sent|freed|done/g) ?? []).sort();
-      assert.deepEqual(words(r.stdout), words(runPlain(py, script, { timeoutMs: 100_000 }).stdout));
+      const count = (s: string, w: RegExp) => (s.match(w) ?? []).length;
+      const plain = runPlain(py, script, { timeoutMs: 100_000 });
+      for (const w of [/sent/g, /done/g]) assert.equal(count(r.stdout, w), count(plain.stdout, w), String(w));
+      // The runtime's own allocations move when collections run (docs/architecture.md, "What a traced program can
+      // still observe"): one may land inside the buffered write of another print, whose __del__ print then fails with
+      // "reentrant call" as it would without the runtime at another threshold (~1 run in 4 on 3.13 under load, 32 frees).
+      // Every free is printed or failed so, never lost another way.
+      const reentrant = count(r.stderr, /RuntimeError: reentrant call inside <_io\.BufferedWriter name='<stdout>'>/g);
+      assert.equal(count(r.stdout, /freed/g) + reentrant, count(plain.stdout, /freed/g), r.stderr.slice(0, 2000));
     });
 
     it('four threads making first runs of the same generator functions at once: every turn recorded, each generator made by its own thread', () => {
