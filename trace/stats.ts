@@ -195,6 +195,15 @@ const IDENT = /^[A-Za-z_][\w]*$/;
 /** A ProcessPoolExecutor.map chunk as the runtime records it: the function, then the tuple of argument tuples. */
 const PROCESS_CHUNK = /^_process_chunk\(<function ([A-Za-z_][\w]*)[^>]*>, (.*)\)$/s;
 
+/** A ProcessPoolExecutor.map chunk as the calls it stands for: `cube(2)`, `cube(0) … (2 calls)`; undefined: not a chunk. */
+export function chunkText(v: string): string | undefined {
+  const m = PROCESS_CHUNK.exec(v);
+  if (!m) return undefined;
+  const n = chunkCalls(m[2]);
+  const one = /^\(\((.*?),?\),?\)$/s.exec(m[2]);
+  return n === 1 && one ? `${m[1]}(${one[1]})` : `${m[1]}(…) ×${n}`;
+}
+
 /**
  * The calls in a chunk's argument tuples, `((0,), (1,))` → 2: elements at depth 1, outside string literals. A repr
  * cut by the runtime's cap (no closing bracket at depth 0) counts as one call: the count is then a floor.
@@ -416,7 +425,7 @@ export class StatsBuilder {
           inc(acc.channels, channel);
           if (type === TYPE.send) {
             acc.puts++;
-            if (v !== undefined) acc.lastPut = v;
+            if (v !== undefined) acc.lastPut = chunkText(v) ?? v;
           } else {
             acc.gets++;
             if (v !== undefined) acc.lastGot = v;

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { buildLenses, yieldStatsTitle } from '../../extension/server/lenses';
 import { StatsPlacement } from '../../extension/server/placement';
-import { chunkCalls, computeStats } from '../../trace/stats';
+import { chunkCalls, chunkText, computeStats } from '../../trace/stats';
 import { TraceStore } from '../../trace/store';
 import { analyzeText } from './lens-helpers';
 
@@ -88,5 +88,10 @@ describe('lens: delegation, cancels and process-pool chunks (issue 17)', () => {
     assert.equal(chunkCalls('((0,),)'), 1);
     assert.equal(chunkCalls("(('a)(', 1), ('b', [2, 3]), ({'k': ')'},))"), 3);
     assert.equal(chunkCalls('((0,), (1,), (2…'), 1, 'a repr cut by the cap: a floor of one');
+    // The lens shows the call, not the executor's internals.
+    assert.equal(chunkText('_process_chunk(<function cube>, ((2,),))'), 'cube(2)');
+    assert.equal(chunkText("_process_chunk(<function cube>, ((2, 'a'),))"), "cube(2, 'a')");
+    assert.equal(chunkText('_process_chunk(<function cube>, ((0,), (1,)))'), 'cube(…) ×2');
+    assert.equal(chunkText('cube(2)'), undefined);
   });
 });
