@@ -129,6 +129,9 @@ function checkLenses(
       if (swN !== undefined) {
         assert.equal(swN, f.sw.get(line) ?? 0, `${where}: switches out at this line`);
         claims.push(`${line}: ${swN} switches`);
+        // An await gets a value back; only a yield is sent one.
+        const kinds = new Set(a.points.filter((p) => p.line === line - 1).map((p) => p.kind));
+        if (kinds.has('await') && !kinds.has('yield')) assert.ok(!/last sent/.test(t), `${where}: an await reads "got back", not "last sent"`);
       }
       const took = num(/⇣ took (\d+) from/.exec(t));
       if (took !== undefined) {
