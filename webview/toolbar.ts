@@ -81,8 +81,6 @@ export class Toolbar {
     this.fold.setAttribute('aria-pressed', String(folding));
     this.filter.setAttribute('aria-pressed', String(filtering));
     this.table.setAttribute('aria-pressed', String(tableShown));
-    // (the accessible name says what a press does now, as the tooltip does)
     this.table.title = tableShown ? 'Hide the events table' : 'Show the events table';
-    this.table.setAttribute('aria-label', this.table.title);
   }
 }

@@ -60,10 +60,11 @@ describe('layout at 1,400 px and the legend (issue 17)', function () {
       const fits = (l: typeof first) => l.contentW <= l.width - 92;
       if (first.shown) assert.ok(fits(first), `${ex}: the table is open and squeezes the lanes (${first.contentW} px of lanes in ${first.width - 92})`);
       else {
-        await d.page.click('button[aria-label="Show the events table"]');
+        // (a toggle: its name stays "Events table", aria-pressed says whether the table shows)
+        await d.page.click('button[aria-label="Events table"][aria-pressed="false"]');
         const open = await lanes(d);
         assert.ok(!fits(open), `${ex}: the table started closed though the lanes fit beside it`);
-        await d.page.click('button[aria-label="Hide the events table"]');
+        await d.page.click('button[aria-label="Events table"][aria-pressed="true"]');
       }
       await d.page.screenshot({ path: join(shots, `layout-1400-${ex.replace(/\.py$/, '')}.png`) });
       // Each lane header in view: its tooltip starts with the lane's full display name.
