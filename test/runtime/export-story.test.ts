@@ -20,7 +20,7 @@ import { FAMILIES, generatePrograms } from './lens-programs';
 type Ev = TraceLine & Record<string, unknown>;
 
 /** Mermaid's `#NN;` entities back to characters (the exporter writes every special character so). */
-const unescape = (s: string) => s.replace(/#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
+const unentity = (s: string) => s.replace(/#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 
 async function checkExports(label: string, file: string): Promise<number> {
   const r = runTraced(DEB311, file, { timeoutMs: 90_000 });
@@ -54,7 +54,7 @@ async function checkExports(label: string, file: string): Promise<number> {
     .split('\n')
     .map((l) => /^\s*t(\d+)--\)t(\d+): (.*)$/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ from: Number(m[1]), to: Number(m[2]), text: unescape(m[3]) }));
+    .map((m) => ({ from: Number(m[1]), to: Number(m[2]), text: unentity(m[3]) }));
   const across = transfers.filter((t) => t.from !== t.to);
   for (const t of across) {
     assert.ok(
