@@ -211,6 +211,11 @@ export interface SendEvent {
   channel: string;
   value?: string;
   msg?: number;
+  /**
+   * The method the program called, as written: `put`, `put_nowait`, `send`, ... (on `recv`: `get`, `get_nowait`,
+   * `recv`, `receive`, ...). Absent in traces of older runtimes: read as `send`/`receive`.
+   */
+  op?: string;
   file?: string;
   line?: number;
   /**
@@ -228,6 +233,8 @@ export interface RecvEvent {
   channel: string;
   value?: string;
   msg?: number;
+  /** As on `send`. */
+  op?: string;
   file?: string;
   line?: number;
   /** As on `send`. */
@@ -568,6 +575,7 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'send':
     case 'recv':
       if (!str('task') || !str('channel') || !optStr('value') || !optNum('msg')) return `${t}: needs task, channel`;
+      if (!optStr('op')) return `${t}: bad op`;
       if (o.stepTs !== undefined && (typeof o.stepTs !== 'number' || !Number.isFinite(o.stepTs) || typeof o.stepLine !== 'number')) {
         return `${t}: stepTs needs stepLine`;
       }

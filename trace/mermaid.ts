@@ -14,6 +14,7 @@
 
 import { delegateReturn } from './delegation';
 import { TYPE, type TraceStore } from './store';
+import { sendWords, transferOp } from './transfer-words';
 
 export interface MermaidOptions {
   maxChars?: number;
@@ -48,6 +49,8 @@ interface Edge {
   first: string | undefined;
   last: string | undefined;
   varies: boolean;
+  /** A transfer's sending call as written (`put`): the arrow reads `q.put(3)`; absent in older traces (`q: 3`). */
+  op?: string;
   /** A delegate's return within one lane (trace/delegation.ts): a note `inner returned 'x' to outer`, not an arrow. */
   sub?: { returner: string; delegator: string };
 }
@@ -95,6 +98,8 @@ export class MermaidEdges {
   private readonly keys = new Map<string, number>();
   /** Threads and processes tell their story by transfers (a queue's send → recv) and waits, not switches. */
   private readonly senders = new Map<string, number>();
+  /** The method each pending send called (`put`, `send`), by `channel\0msg`; absent in older traces. */
+  private readonly sendOps = new Map<string, string>();
   private switches = 0;
   /** Switches among the items collected (the rest were only counted). */
   private collectedSwitches = 0;
@@ -156,21 +161,29 @@ export class MermaidEdges {
         });
       } else if (type === TYPE.send) {
         const msg = store.num(i);
-        if (!Number.isNaN(msg)) senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
+        if (!Number.isNaN(msg)) {
+          senders.set(`${store.reason(i)}\u0000${msg}`, store.a(i));
+          // the sender's call as written (`q.put`): the arrow's text
+          const op = transferOp(store, i);
+          if (op !== undefined) this.sendOps.set(`${store.reason(i)}\u0000${msg}`, op);
+        }
       } else if (type === TYPE.recv) {
         const msg = store.num(i),
           to = store.a(i);
         const from = Number.isNaN(msg) ? undefined : senders.get(`${store.reason(i)}\u0000${msg}`);
+        const op = Number.isNaN(msg) ? undefined : this.sendOps.get(`${store.reason(i)}\u0000${msg}`);
+        if (op !== undefined) this.sendOps.delete(`${store.reason(i)}\u0000${msg}`);
         if (from === undefined || from < 0 || to < 0 || from === to) continue;
         const reason = store.reason(i),
           value = store.value(i);
         this.take({
           kind: 'edge',
           what: 'transfer',
-          key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${value ?? '\u0001'}`),
+          key: keyOf(`T${from}\u0000${to}\u0000${reason}\u0000${op ?? ''}\u0000${value ?? '\u0001'}`),
           from,
           to,
           reason,
+          op,
           first: value,
           last: value,
           varies: false,
@@ -406,7 +419,7 @@ function render(
     if (e.what === 'note') return `Note over ${alias(e.from)}: ${mermaidText(e.reason, o.maxLabel)}`;
     if (e.what === 'transfer') {
       // A queue or channel transfer: dashed, open arrowhead, named by the queue (`q: 3`).
-      let text = e.first === undefined ? e.reason : `${e.reason}: ${e.first}`;
+      let text = e.op !== undefined ? sendWords(e.reason, e.op, e.first) : e.first === undefined ? e.reason : `${e.reason}: ${e.first}`;
       if (e.varies) text += ` … ${e.last ?? ''}`;
       return `${alias(e.from)}--)${alias(e.to)}: ${mermaidText(text, o.maxLabel * (e.varies ? 2 : 1))}`;
     }

@@ -14,6 +14,7 @@
 import type { SwitchEvent } from '../protocol/events';
 import { delegateReturn } from './delegation';
 import { TYPE, type TraceStore } from './store';
+import { recvWords, sendWords, transferOp } from './transfer-words';
 
 export interface ChromeTraceEvent {
   name: string;
@@ -238,7 +239,11 @@ export class PerfettoStream {
           if (value !== undefined) args.value = value;
           const msg = store.num(i);
           if (!Number.isNaN(msg)) args.msg = msg;
-          yield instant(a, label(`${kind} ${store.reason(i)}`, value), kind, args);
+          // the call as written (`q.put(5)`, `q.get() → 5`) when the runtime says which it was
+          const op = transferOp(store, i);
+          if (op !== undefined) args.op = op;
+          const words = op === undefined ? undefined : kind === 'send' ? sendWords(store.reason(i), op, value) : recvWords(store.reason(i), op, value);
+          yield instant(a, words ?? label(`${kind} ${store.reason(i)}`, value), kind, args);
           // A queue/channel/pool transfer as a flow from the sender's track to the receiver's (threads, processes).
           if (!Number.isNaN(msg) && a >= 0) {
             const key = `${store.reason(i)}\u0000${msg}`;

@@ -33,11 +33,12 @@ export const K_TYPE = 0,
   K_STEPLINE = 26,
   K_AT = 27,
   K_SENT = 28,
-  NKEYS = 29;
+  K_OP = 29,
+  NKEYS = 30;
 // Which JSON kind each slot must hold: 1 string, 2 number.
-export const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1];
+export const KEY_KIND = [1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1];
 // String slots whose text is a value (arena), not an interned name.
-export const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1];
+export const IS_VALUE_SLOT = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0];
 /** Fields each fast-path type may carry (bit per slot); anything else goes the generic way. */
 const bits = (...k: number[]) => k.reduce((m, x) => m | (1 << x), 0);
 const SITE = bits(K_TYPE, K_TS, K_FILE, K_LINE);
@@ -46,7 +47,7 @@ ALLOWED[TYPE_CODES.switch] = SITE | bits(K_FROM, K_TO, K_REASON, K_VALUE, K_TOFI
 ALLOWED[TYPE_CODES.end] = SITE | bits(K_TASK, K_OUTCOME, K_VALUE);
 ALLOWED[TYPE_CODES.block] = SITE | bits(K_TASK, K_ON, K_DETAIL);
 ALLOWED[TYPE_CODES.wake] = SITE | bits(K_TASK, K_ON, K_DETAIL);
-ALLOWED[TYPE_CODES.send] = SITE | bits(K_TASK, K_CHANNEL, K_VALUE, K_MSG, K_STEPTS, K_STEPLINE);
+ALLOWED[TYPE_CODES.send] = SITE | bits(K_TASK, K_CHANNEL, K_VALUE, K_MSG, K_STEPTS, K_STEPLINE, K_OP);
 ALLOWED[TYPE_CODES.recv] = ALLOWED[TYPE_CODES.send];
 ALLOWED[TYPE_CODES.output] = SITE | bits(K_TASK, K_STREAM, K_TEXT);
 ALLOWED[TYPE_CODES.mark] = SITE | bits(K_KIND, K_MESSAGE, K_TASK, K_MS, K_COUNT);
@@ -99,6 +100,7 @@ export const KEY_NAMES = [
   'stepLine',
   'at',
   'sent',
+  'op',
 ];
 export const KEY_QUOTED = KEY_NAMES.map((k) => `"${k}":`);
 export const KEY_MASK = 255;

@@ -52,6 +52,7 @@ import {
   K_MESSAGE,
   K_MS,
   K_MSG,
+  K_OP,
   K_ON,
   K_OUTCOME,
   K_REASON,
@@ -377,6 +378,8 @@ export class TraceStore {
         col.reason[ch] = fStr[K_CHANNEL];
         if (has(K_VALUE)) col.value[ch] = this.val(K_VALUE, s);
         if (has(K_MSG)) col.num[ch] = fNum[K_MSG];
+        // the method as written (rare field, low cardinality): sparse, like the generic path's extras
+        if (has(K_OP)) this.rest.set(i, { op: this.strings[fStr[K_OP]] });
         break;
       case 7: // output
         col.a[ch] = this.laneOfString(fStr[K_TASK]);

@@ -4,6 +4,7 @@
 
 import { delegateReturn as delegateReturnOf } from '../trace/delegation';
 import type { TraceStore } from '../trace/store';
+import { recvWords, sendWords, transferOp } from '../trace/transfer-words';
 
 /** Longest label drawn; the tooltip and table carry the full value. */
 export const LABEL_MAX = 80;
@@ -48,7 +49,7 @@ export interface LabelParts {
 // The verbs labels put before a value (`fullLabel`, `switchLabel`); those ending in `(` close with `)`.
 const RAISE_VERB = /^(raised |raise |throw\(|killed \()/;
 const VALUE_VERB =
-  /^(returned |return |create |first run of |yield |send\(|switch\(|resume\(|step |start |sleep |got result |result |submit |run |await |exited |woken: |[\w.#-]+\.send\(|[\w.#-]+\.receive\(\) → )/;
+  /^(returned |return |create |first run of |yield |send\(|switch\(|resume\(|step |start |sleep |got result |result |submit |run |await |exited |woken: |[\w.#-]+\.\w+\(\) → |[\w.#-]+\.(?:send|put|put_nowait|send_bytes)\()/;
 // An exception as the runtimes write it: its repr `RuntimeError('bad fetch')` (generators; asyncio from issue 16) or
 // `RuntimeError: bad fetch` (older asyncio traces). The type may be dotted (`concurrent.futures.TimeoutError`).
 const EXC_REPR = /^([A-Za-z_][\w.]*)\(([\s\S]*)\)$/;
@@ -546,10 +547,10 @@ export function fullLabel(store: TraceStore, i: number): string {
       return wakeCause(store, i) ?? `woken: ${v ?? r}`;
     case 'send':
       if (POOL.test(r)) return isJob(v) ? `submit ${v}` : `result ${v ?? ''}`;
-      return `${r}.send(${v ?? ''})`;
+      return sendWords(r, transferOp(store, i), v);
     case 'recv':
       if (POOL.test(r)) return isJob(v) ? `run ${v}` : `got result ${v ?? ''}`;
-      return v !== undefined ? `${r}.receive() → ${v}` : `${r}.receive()`;
+      return recvWords(r, transferOp(store, i), v);
     case 'output':
       return (v ?? '').replace(/\n$/, '');
     case 'mark':

@@ -117,6 +117,7 @@ def _queue_hook(orig, send, qmod):
     fget = frames.get
     _msg = core.msg_ids
     QSR = QS if send else QR
+    OP, OPN = (',"op":"put"', ',"op":"put_nowait"') if send else (',"op":"get"', ',"op":"get_nowait"')
 
     def hooked(self, item=_NO_ITEM, _now=now, len=len, type=type, PEND=PEND, OUT=OUT, MAXQ=SOFT_QUEUE, int=int, NO=_NO_ITEM):
         # (a positional default, not *args: a call with an argument tuple is not
@@ -127,12 +128,16 @@ def _queue_hook(orig, send, qmod):
             # the site and the lane: usually the task's own coroutine frame, right
             # above Queue.put / get (or put_nowait / get_nowait); the queue's record
             # and the line parts are cached per lane by instruction offset
+            # (called from Queue.put / get, the program wrote put / get; else put_nowait / get_nowait)
             if modname is not None:
-                f = _getframe(2) if modname(1) == qmod else _getframe(1)
+                if modname(1) == qmod:
+                    f, op = _getframe(2), OP
+                else:
+                    f, op = _getframe(1), OPN
             else:
-                f = _getframe(1)
+                f, op = _getframe(1), OPN
                 if f.f_globals.get("__name__") == qmod:
-                    f = f.f_back
+                    f, op = f.f_back, OP
             fi = fget(id(f))
             if fi is not None and fi[2] is f:
                 lane = fi[0]
@@ -181,11 +186,11 @@ def _queue_hook(orig, send, qmod):
             if len(OUT) < MAXQ or room():
                 # a line = head + ts + (task, channel) part + value + msg + step + site part
                 if m is None:
-                    _put(f"{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{tail}")
+                    _put(f"{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{op}{tail}")
                 elif type(v) is int and -1152921504606846976 < v < 1152921504606846976:
-                    _put(f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{tail}')
+                    _put(f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{op}{tail}')
                 else:
-                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))},"msg":{m}{fold}{tail}')
+                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))},"msg":{m}{fold}{op}{tail}')
             else:
                 DROPPED[0] += 1
         except Exception as e:

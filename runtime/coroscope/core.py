@@ -327,7 +327,7 @@ def child_msg_base():
     return os.getpid() * MSG_PID_BASE
 
 
-def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None):
+def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None, op=None):
     if state.W is None:
         return
     s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, ts or now(), lane.id, _q(channel))
@@ -335,6 +335,9 @@ def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts
         s += ',"value":' + _q(value)
     if msg is not None:
         s += ',"msg":%d' % msg
+    if op is not None:
+        # the method the program called (put, get_nowait, recv, ...): labels read as written
+        s += ',"op":"%s"' % op
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     enq(s + "}\n")

@@ -332,7 +332,7 @@ def _patch_queues(mq):
                 core.sendrecv(kind, lane, name, value, m)
             else:
                 f, l = core.caller_site(3)
-                core.sendrecv(kind, lane, name, value, m, f, l)
+                core.sendrecv(kind, lane, name, value, m, f, l, op="put")
                 wait_causes.sent(m, lane, f, l)  # (a get here that waited for it: woken by this put)
             state.flush()
         except Exception as e:
@@ -372,7 +372,7 @@ def _patch_queues(mq):
             if _internal_caller(3):  # (after, traced, get, its caller)
                 return
             f, l = core.caller_site(4)
-            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l)
+            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l, op="get")
             state.flush_in_child()
 
         def wake_only(self, blocked):

@@ -361,7 +361,8 @@ class channel:
         try:
             ln = _glet.lane_of(t._g)
             f, l = _core.caller_site(3)
-            _core.sendrecv(kind, ln, self._name, _core.safe_repr(value.exc if isinstance(value, _Raise) else value), msg, f, l)
+            op = "send" if kind == "send" else "receive"  # (channel.send / channel.receive, as written)
+            _core.sendrecv(kind, ln, self._name, _core.safe_repr(value.exc if isinstance(value, _Raise) else value), msg, f, l, op=op)
         except Exception:
             pass
 

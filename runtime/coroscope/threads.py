@@ -158,6 +158,8 @@ def _qname(q, prefix):
 def _patch_queue(queue):
     Q = queue.Queue
     o_put, o_get = Q.put, Q.get
+    # put_nowait / get_nowait call put / get: which of them the program called, for the label as written
+    nowait = (getattr(Q.put_nowait, "__code__", None), getattr(Q.get_nowait, "__code__", None))
 
     def put(self, item, block=True, timeout=None):
         r = o_put(self, item, block, timeout)
@@ -169,7 +171,8 @@ def _patch_queue(queue):
             msgs.setdefault(id(item), []).append(m)
             f, l = core.caller_site(2)
             lane = core.current_lane()
-            core.sendrecv("send", lane, name, safe_repr(item), m, f, l)
+            op = "put_nowait" if sys._getframe(1).f_code is nowait[0] else "put"
+            core.sendrecv("send", lane, name, safe_repr(item), m, f, l, op=op)
             thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
@@ -207,7 +210,8 @@ def _patch_queue(queue):
                 if not lst:
                     del msgs[id(item)]
             f, l = core.caller_site(2)
-            core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l)
+            op = "get_nowait" if sys._getframe(1).f_code is nowait[1] else "get"
+            core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l, op=op)
         except Exception as e:
             core.internal_error("queue get", e)
         return item
