@@ -29,6 +29,7 @@ def _greenlet(mod):
 
 
 def _gevent(mod):
-    from . import gev
+    from . import gev, gev_queues
 
+    gev_queues.install()  # (queue transfers; first, so gev's call watching watches the recording methods)
     gev.install(mod)
