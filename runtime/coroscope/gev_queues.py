@@ -126,7 +126,13 @@ def _methods(base):
         return item
 
     out = {}
-    for k, fn, orig in (("__init__", __init__, o_init), ("put", put, o_put), ("get", get, o_get), ("put_nowait", put_nowait, o_pn), ("get_nowait", get_nowait, o_gn)):
+    for k, fn, orig in (
+        ("__init__", __init__, o_init),
+        ("put", put, o_put),
+        ("get", get, o_get),
+        ("put_nowait", put_nowait, o_pn),
+        ("get_nowait", get_nowait, o_gn),
+    ):
         if orig is not None and orig not in _ours:
             out[k] = like(fn, orig)
             _ours.add(out[k])

@@ -1,12 +1,11 @@
 // Issue 17 (words): each send/recv names the method the program called (`op`), so a learner reads `q.put(5)` /
 // `q.get() → 5` as written; gevent.queue transfers are recorded at all (gev_queues.py), values and who got what.
 import * as assert from 'node:assert/strict';
-import { DEB311, needGevent, ofType, PY314, PYTHONS, runBothWays, tasks } from './harness';
+import { DEB311, needGevent, type ofType, PY314, PYTHONS, runBothWays, tasks } from './harness';
 
 type Transfer = { type: string; task: string; channel: string; value?: string; msg?: number; op?: string; line?: number };
 const words = (evs: Transfer[]) => evs.map((e) => `${e.type} ${e.channel}.${e.op} ${e.value}${e.msg !== undefined ? ` #${e.msg}` : ''}`);
-const transfers = (events: Parameters<typeof ofType>[0]) =>
-  events.filter((e) => e.type === 'send' || e.type === 'recv') as unknown as Transfer[];
+const transfers = (events: Parameters<typeof ofType>[0]) => events.filter((e) => e.type === 'send' || e.type === 'recv') as unknown as Transfer[];
 
 for (const py of PYTHONS) {
   describe(`transfer ops on ${py.name}`, function () {
@@ -20,7 +19,11 @@ for (const py of PYTHONS) {
       assert.deepEqual(by('mq'), ['send mq.put 7 #5', 'recv mq.get 7 #5']);
       // the thread's gets are on the thread's lane, at the line that wrote them
       const th = tasks(r.events, 'thread')[0]!.id;
-      assert.ok(transfers(r.events).filter((e) => e.channel === 'q' && e.type === 'recv').every((e) => e.task === th && e.line === 11));
+      assert.ok(
+        transfers(r.events)
+          .filter((e) => e.channel === 'q' && e.type === 'recv')
+          .every((e) => e.task === th && e.line === 11),
+      );
     });
   });
 }
