@@ -5,6 +5,7 @@
 
 import { TYPE } from '../trace/store';
 import { foldEnd } from '../trace/fold';
+import { transferOp } from '../trace/transfer-words';
 import type { DiagramModel } from './model';
 import type { Painter } from './paint';
 import { Placement, textBox, textH } from './placement';
@@ -576,7 +577,8 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
             g.laneX(a),
             y,
             color,
-            room ? (POOL_CH.test(s.reason(i)) ? text : clip(`${s.reason(i)}: ${s.value(i) ?? ''}`)) : '',
+            // (the receiver's call as written, `q.get() → 5`, where the trace says which: older traces `q: 5`)
+            room ? (POOL_CH.test(s.reason(i)) || transferOp(s, i) !== undefined ? text : clip(`${s.reason(i)}: ${s.value(i) ?? ''}`)) : '',
             true,
             yFrom,
           );
