@@ -190,6 +190,8 @@ def _user_call(frame):
 
     lst, idx = instructions(frame.f_code)
     i = idx.get(frame.f_lasti)
+    if i is None:  # (3.11: a Python callee, gev_queues' recording get, leaves f_lasti on its CALL's last cache entry)
+        i = next((j for j in range(len(lst) - 1, -1, -1) if lst[j].offset < frame.f_lasti and lst[j].opname == "CALL"), None)
     if i is None:
         return None
     nm = None

@@ -34,14 +34,16 @@ async function checkExports(label: string, file: string): Promise<number> {
 
   // The trace's transfers (send → recv of the same channel and msg) and wakes with a cause.
   const sends = new Map<string, Ev>();
-  const transfers: { from: number; to: number; channel: string; value: unknown }[] = [];
+  const transfers: { from: number; to: number; channel: string; value: unknown; head: string }[] = [];
   for (const e of events) {
     if (e.type === 'send' && typeof e.msg === 'number') sends.set(`${e.channel}\u0000${e.msg}`, e);
     if (e.type === 'recv' && typeof e.msg === 'number') {
       const s = sends.get(`${e.channel}\u0000${e.msg}`);
       const from = lane(s?.task),
         to = lane(e.task);
-      if (s && from !== undefined && to !== undefined) transfers.push({ from, to, channel: e.channel as string, value: e.value });
+      // (the arrow reads the sending call as written, `q.put(0)`, when the trace names it: op)
+      const head = typeof s?.op === 'string' ? `${e.channel}.${s.op}(` : `${e.channel}: `;
+      if (s && from !== undefined && to !== undefined) transfers.push({ from, to, channel: e.channel as string, value: e.value, head });
     }
   }
   const wakes = events.filter((e) => e.type === 'wake' && typeof e.by === 'string' && lane(e.by) !== undefined && lane(e.by) !== lane(e.task));
@@ -58,14 +60,14 @@ async function checkExports(label: string, file: string): Promise<number> {
   const across = transfers.filter((t) => t.from !== t.to);
   for (const t of across) {
     assert.ok(
-      arrows.some((a) => a.from === t.from && a.to === t.to && a.text.startsWith(`${t.channel}: `)),
+      arrows.some((a) => a.from === t.from && a.to === t.to && a.text.startsWith(t.head)),
       `${label}: Mermaid has no arrow t${t.from}--)t${t.to} for ${t.channel}: ${String(t.value)}\n${mm}`,
     );
     facts++;
   }
   for (const a of arrows)
     assert.ok(
-      across.some((t) => a.from === t.from && a.to === t.to && a.text.startsWith(`${t.channel}: `)),
+      across.some((t) => a.from === t.from && a.to === t.to && a.text.startsWith(t.head)),
       `${label}: Mermaid arrow t${a.from}--)t${a.to}: ${a.text} is no transfer of the trace`,
     );
   for (const l of blocked) {
