@@ -26,6 +26,18 @@ function crossPairs(r: RunResult, chan: RegExp): number {
   return recvs.length;
 }
 
+/**
+ * The lane of process `l` ends exactly once; if not, says what its lane shows (its ends, its last lines: was it
+ * given work, did it wake from the pool's stop, was it killed) so a CI failure reads without a rerun.
+ */
+function endsOnce(r: RunResult, l: { id: string; name: string }): void {
+  const ends = ofType(r.events, 'end').filter((e) => e.task === l.id);
+  if (ends.length === 1) return;
+  const own = r.events.filter((e) => ('task' in e && e.task === l.id) || ('id' in e && e.id === l.id));
+  const last = own.slice(-6).map((e) => JSON.stringify(e));
+  assert.fail(`process lane ${l.name} (${l.id}) ends ${ends.length} times, not once; ends: ${JSON.stringify(ends)}; its last lines:\n  ${last.join('\n  ')}`);
+}
+
 for (const py of PYTHONS) {
   describe(`runtime multiprocessing start methods on ${py.name}`, function () {
     this.timeout(180_000);
@@ -94,7 +106,7 @@ for (const py of PYTHONS) {
           ends.filter((e) => e.task === crasher.id).map((e) => [e.outcome, e.value]),
           [['exit', '1']],
         );
-        for (const l of lanes) assert.equal(ends.filter((e) => e.task === l.id).length, 1, `${l.name} ends once`);
+        for (const l of lanes) endsOnce(r, l);
         for (const n of ['worker-0', 'worker-1']) {
           const l = lanes.find((x) => x.name === n)!;
           assert.deepEqual(
@@ -103,6 +115,26 @@ for (const py of PYTHONS) {
             `${n} ends with 0`,
           );
         }
+      });
+    }
+
+    for (const method of METHODS) {
+      it(`${method}: a child that blocks SIGTERM outlives terminate() as in plain Python (no runtime thread takes the signal) and its lane ends once`, () => {
+        const script = 'test/fixtures/python/procs/sigterm_blocked.py';
+        const r = runTraced(py, script, { args: [method] });
+        const p = runPlain(py, script, { args: [method] });
+        assert.equal(p.stdout, "child alive, pending ['SIGTERM']\nexit 0\n");
+        assert.equal(r.stdout, p.stdout, `traced: ${r.stdout} ${r.stderr}`);
+        checkTrace(r);
+        const lane = tasks(r.events, 'process').find((l) => l.name === 'blocker');
+        assert.ok(lane, 'the child has a lane');
+        endsOnce(r, lane);
+        assert.deepEqual(
+          ofType(r.events, 'end')
+            .filter((e) => e.task === lane.id)
+            .map((e) => [e.outcome, e.value]),
+          [['exit', '0']],
+        );
       });
     }
 
