@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PYTHONS, ROOT, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
 
 // Every multiprocessing start method on every interpreter: the program behaves as without Coroscope (stdout,
 // stderr, exit code), every child is a process lane of the same trace, queue names are one name in every
@@ -134,6 +136,32 @@ for (const py of PYTHONS) {
             .filter((e) => e.task === lane.id)
             .map((e) => [e.outcome, e.value]),
           [['exit', '0']],
+        );
+      });
+    }
+
+    for (const method of METHODS) {
+      it(`${method}: JoinableQueue.join() is woken by the lane and line of the task_done() that finished the last item (a child, then a thread)`, () => {
+        const script = 'test/fixtures/python/procs/joinable_join.py';
+        const r = runTraced(py, script, { args: [method] });
+        assert.equal(r.stdout, 'joined the processes\njoined the thread\n', r.stderr);
+        checkTrace(r);
+        const src = fs.readFileSync(path.join(ROOT, script), 'utf8').split('\n');
+        const lineOf = (tag: string) => src.findIndex((l) => l.includes(tag)) + 1;
+        const last = tasks(r.events, 'process').find((l) => l.name === 'last');
+        const helper = tasks(r.events, 'thread').find((l) => l.name === 'helper');
+        assert.ok(last && helper, 'the finishers have lanes');
+        const joins = r.events.filter((e) => (e.type === 'block' || e.type === 'wake') && e.on === 'queue' && e.detail === 'q.join()');
+        assert.deepEqual(
+          joins.map((e) =>
+            e.type === 'wake' ? [e.type, e.task, e.cause, e.by, e.byFile?.endsWith(script), e.byLine] : [e.type, e.task, e.line],
+          ),
+          [
+            ['block', '1', lineOf('JOIN-PROCESSES')],
+            ['wake', '1', 'done', last.id, true, lineOf('LAST-PROCESS')],
+            ['block', '1', lineOf('JOIN-THREAD')],
+            ['wake', '1', 'done', helper.id, true, lineOf('LAST-THREAD')],
+          ],
         );
       });
     }
