@@ -166,6 +166,37 @@ for (const py of PYTHONS) {
       });
     }
 
+    for (const method of METHODS) {
+      it(`${method}: a Pool job is sent at the program's call (its line, its time), not when the pool's handler thread reaches the pipe`, () => {
+        const script = 'test/fixtures/python/procs/pool_send_time.py';
+        const r = runTraced(py, script, { args: [method] });
+        const p = runPlain(py, script, { args: [method] });
+        assert.equal(p.stdout, 'submitted\nmapped\nheld 1000000 9 [1, 4, 9, 16]\n');
+        assert.equal(r.stdout, p.stdout, r.stderr);
+        checkTrace(r);
+        const src = fs.readFileSync(path.join(ROOT, script), 'utf8').split('\n');
+        const lineOf = (tag: string) => src.findIndex((l) => l.includes(tag)) + 1;
+        const out = (text: string) => ofType(r.events, 'output').find((o) => o.task === '1' && o.text === text)!.ts;
+        const sends = ofType(r.events, 'send').filter((s) => s.task === '1' && /^Pool#/.test(s.channel));
+        const at = (value: string) => {
+          const s = sends.find((x) => x.value === value);
+          assert.ok(s, `main sends ${value}: ${JSON.stringify(sends.map((x) => x.value))}`);
+          return s;
+        };
+        // (the handler thread waits on the full pipe until the program sets the Event, after both prints)
+        for (const [value, tag, before] of [
+          ['square(3)', 'CALL-APPLY', 'submitted\n'],
+          ['map square(1, 2)', 'CALL-MAP', 'mapped\n'],
+          ['map square(3, 4)', 'CALL-MAP', 'mapped\n'],
+        ] as const) {
+          const s = at(value);
+          assert.equal(s.line, lineOf(tag), `${value} at the program's line`);
+          assert.ok(s.ts < out(before), `${value} sent at the call, before the program printed ${JSON.stringify(before)}`);
+        }
+        assert.equal(crossPairs(r, /^Pool#/), 10, 'each of 5 tasks reaches the worker and its result comes back');
+      });
+    }
+
     it('environment: no PYTHONPATH or COROSCOPE_* in os.environ, in a non-Python subprocess or in a forkserver child', () => {
       const r = runTraced(py, 'test/fixtures/python/mp_env.py', { args: ['forkserver'] });
       const p = runPlain(py, 'test/fixtures/python/mp_env.py', { args: ['forkserver'] });
