@@ -151,18 +151,17 @@ for (const py of PYTHONS) {
         const last = tasks(r.events, 'process').find((l) => l.name === 'last');
         const helper = tasks(r.events, 'thread').find((l) => l.name === 'helper');
         assert.ok(last && helper, 'the finishers have lanes');
-        const joins = r.events.filter((e) => (e.type === 'block' || e.type === 'wake') && e.on === 'queue' && e.detail === 'q.join()');
-        assert.deepEqual(
-          joins.map((e) =>
-            e.type === 'wake' ? [e.type, e.task, e.cause, e.by, e.byFile?.endsWith(script), e.byLine] : [e.type, e.task, e.line],
-          ),
-          [
-            ['block', '1', lineOf('JOIN-PROCESSES')],
-            ['wake', '1', 'done', last.id, true, lineOf('LAST-PROCESS')],
-            ['block', '1', lineOf('JOIN-THREAD')],
-            ['wake', '1', 'done', helper.id, true, lineOf('LAST-THREAD')],
-          ],
-        );
+        const joins = r.events.flatMap((e) => {
+          if (e.type === 'block' && e.on === 'queue' && e.detail === 'q.join()') return [[e.type, e.task, e.line]];
+          if (e.type === 'wake' && e.on === 'queue' && e.detail === 'q.join()') return [[e.type, e.task, e.cause, e.by, e.byFile?.endsWith(script), e.byLine]];
+          return [];
+        });
+        assert.deepEqual(joins, [
+          ['block', '1', lineOf('JOIN-PROCESSES')],
+          ['wake', '1', 'done', last.id, true, lineOf('LAST-PROCESS')],
+          ['block', '1', lineOf('JOIN-THREAD')],
+          ['wake', '1', 'done', helper.id, true, lineOf('LAST-THREAD')],
+        ]);
       });
     }
 
