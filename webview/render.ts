@@ -728,25 +728,21 @@ function drawArrow(
     if (!text) return;
     // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
     // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
-    const names = displayNames(g.model.store);
-    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32), true, names);
-    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8), true, names);
-    const places = [
-      { shown: right, x: x1 + 28, align: 'left' as const },
-      { shown: left, x: x1 - inset - 4, align: 'right' as const },
-    ].filter((c) => c.shown);
-    const at = taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), 12, c.align)));
-    if (at >= 0) {
-      const c = places[at];
-      const cw = p.measure(c.shown);
-      onTop(() => {
-        p.setFont(`12px ${t.mono}`);
-        p.fillRect(c.align === 'left' ? c.x - 2 : c.x - cw - 2, y - 6.5, cw + 4, 13, t.bg);
-        p.tag('label');
-        p.text(c.shown, c.x, y, color, c.align);
-        p.tag(undefined);
-      });
-    }
+    const maxW = 2 * g.view.laneW - 40;
+    wordsBeside(
+      p,
+      t,
+      taken,
+      text,
+      y,
+      color,
+      ARROW_WORDS,
+      [
+        { x: x1 + 28, maxW: Math.min(maxW, g.width - x1 - 32), align: 'left' },
+        { x: x1 - inset - 4, maxW: Math.min(maxW, x1 - inset - GUTTER_W - 8), align: 'right' },
+      ],
+      displayNames(g.model.store),
+    );
     return;
   }
   const sx = x1 + dir * inset,
@@ -828,31 +824,62 @@ function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: num
   } else p.text(glyph, x, y + 0.5, color, 'center');
   p.tag(undefined);
   if (text && !g.view.collapsed.has(lane)) {
-    p.setFont(`11px ${t.font}`);
     // Right of the marker, else left of it; each side's words fit the lane and the view (a lane at the view's right
-    // edge would cut them off mid-word), and a side that holds them whole goes first.
-    const right = fit(p, text, Math.min(g.laneWidth[lane] - 24, g.width - x - 15));
-    const left = fit(p, text, Math.min(g.laneWidth[lane] - 24, x - 11 - GUTTER_W - 4));
-    const sides = [
-      { shown: right, x: x + 11, align: 'left' as const },
-      { shown: left, x: x - 11, align: 'right' as const },
-    ].filter((c) => c.shown);
-    if (sides.length === 2 && right !== text && left === text) sides.reverse();
-    const at = sides.length ? taken.take(...sides.map((c) => textBox(c.x, y, p.measure(c.shown), 11, c.align))) : -1;
-    if (at >= 0) {
-      const c = sides[at];
-      const cw = p.measure(c.shown);
-      // (on a background: the lines of later rows pass under the words)
-      onTop(() => {
-        p.setFont(`11px ${t.font}`);
-        p.fillRect(c.align === 'left' ? c.x - 1 : c.x - cw - 1, y - 6.5, cw + 2, 13, t.bg);
-        p.tag('label');
-        p.text(c.shown, c.x, y, color, c.align);
-        p.tag(undefined);
-      });
-    }
+    // edge would cut them off mid-word).
+    const maxW = g.laneWidth[lane] - 24;
+    wordsBeside(p, t, taken, text, y, color, MARK_WORDS, [
+      { x: x + 11, maxW: Math.min(maxW, g.width - x - 15), align: 'left' },
+      { x: x - 11, maxW: Math.min(maxW, x - 11 - GUTTER_W - 4), align: 'right' },
+    ]);
     p.setFont(`12px ${t.mono}`);
   }
+}
+
+/** How words beside a point are drawn: their font (from the theme), its size, and the background's padding. */
+interface WordStyle {
+  font: (t: Theme) => string;
+  px: number;
+  pad: number;
+}
+/** A self-loop's label: the arrows' font. */
+const ARROW_WORDS: WordStyle = { font: (t) => `12px ${t.mono}`, px: 12, pad: 2 };
+/** A mark's words: the smaller UI font. */
+const MARK_WORDS: WordStyle = { font: (t) => `11px ${t.font}`, px: 11, pad: 1 };
+
+/**
+ * Words on a background on one side of a point at y (a mark, a self-loop): each side in `sides` (in order of
+ * preference) gets the words fitted to its width; a side that holds them whole goes before one that cuts them; the
+ * first side whose box is free is taken and drawn on top (the lines of later rows pass under the words). False when
+ * no side had room.
+ */
+function wordsBeside(
+  p: Painter,
+  t: Theme,
+  taken: Placement,
+  text: string,
+  y: number,
+  color: string,
+  style: WordStyle,
+  sides: { x: number; maxW: number; align: 'left' | 'right' }[],
+  names?: readonly string[],
+): boolean {
+  const font = style.font(t);
+  p.setFont(font);
+  const places = sides.map((c) => ({ ...c, shown: fit(p, text, c.maxW, true, names) })).filter((c) => c.shown);
+  if (places.length > 1 && places[0].shown !== text && places.some((c) => c.shown === text))
+    places.sort((a, b) => Number(b.shown === text) - Number(a.shown === text));
+  const at = places.length ? taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), style.px, c.align))) : -1;
+  if (at < 0) return false;
+  const c = places[at];
+  const cw = p.measure(c.shown);
+  onTop(() => {
+    p.setFont(font);
+    p.fillRect(c.align === 'left' ? c.x - style.pad : c.x - cw - style.pad, y - 6.5, cw + 2 * style.pad, 13, t.bg);
+    p.tag('label');
+    p.text(c.shown, c.x, y, color, c.align);
+    p.tag(undefined);
+  });
+  return true;
 }
 
 /** Draws the note where it covers no other label; false when there was no such place (nothing drawn). */
