@@ -631,13 +631,20 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
           if (name) w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
           p.setFont(fontLabel);
         }
-        const boxed = name !== '' && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0;
+        // Every lane's head must be readable: at its creation row, else a little down its own lifeline (lanes made
+        // at one moment: a neighbour's create arrow label or head box can hold the row; how close they fall depends
+        // on the run's timing), never dropped while there is room before the lane's end.
+        const slots = name ? headSlots(g, a, y) : [];
+        const at = slots.length ? taken.take(...slots.map((hy) => ({ x: x - w / 2, y: hy - 9, w, h: 18 }))) : -1;
+        const hy = at >= 0 ? slots[at] : y;
         if (parent !== undefined && parent !== a) {
           const px = g.laneX(parent);
-          drawArrow(p, g, t, taken, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
+          // (the arrow ends at the box's edge when the box is on its row, else at the lane's small mark)
+          const edge = (at === 0 ? w : 16) / 2 - BAR_W / 2 + 1;
+          drawArrow(p, g, t, taken, px, px < x ? x - edge : x + edge, y, t.life, text, true);
         }
-        if (boxed) heads.push({ x, y, w, name });
-        else p.fillRect(x - 6, y - 2, 12, 4, t.life);
+        if (at >= 0) heads.push({ x, y: hy, w, name });
+        if (at !== 0) p.fillRect(x - 6, y - 2, 12, 4, t.life);
         break;
       }
       case TYPE.end: {
@@ -769,6 +776,22 @@ function drawArrow(
     p.text(shown, lx, ly, color, 'left');
     p.tag(undefined);
   });
+}
+
+/** How far (px) a head box may slide down its lane's lifeline from its creation row, and by how much at a time. */
+const HEAD_SLIDE = 96;
+const HEAD_STEP = 20;
+
+/**
+ * The rows (y) where a lane's head box may go, in order: its creation row, then down its lifeline, while the lane
+ * lives and the box stays in the body.
+ */
+function headSlots(g: Geometry, lane: number, y: number): number[] {
+  const end = g.model.laneEnd[lane] ?? -1;
+  const yEnd = end >= 0 ? g.rowY(g.model.eventRow(end)) - 18 : g.height - 9;
+  const out = [y];
+  for (let dy = HEAD_STEP; dy <= HEAD_SLIDE && y + dy <= Math.min(yEnd, g.height - 9); dy += HEAD_STEP) out.push(y + dy);
+  return out;
 }
 
 /** The thin line not drawn yet (dense rows): lines of one colour on one pixel row that touch are drawn as one. */
