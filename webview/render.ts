@@ -1054,10 +1054,15 @@ function placeBreaks(p: Painter, g: Geometry, t: Theme, rows: VisRow[], vl: numb
   const e0 = Math.max(0, rows[0].e),
     e1 = Math.max(0, rows[rows.length - 1].e);
   p.setFont(`11px ${t.font}`);
-  for (const [ev, ns] of m.gapsBetween(e0, e1)) {
-    const y = g.rowY(m.eventRow(ev)) - 8;
+  const gaps: [number, string][] = m.gapsBetween(e0, e1).map(([ev, ns]) => [ev, `⋯ ${formatDuration(ns)} later ⋯`]);
+  // The start-up (before the program's first event: Python starting, the runtime, the imports) is drawn short, with
+  // its real length in words, between the main task's row and the program's first.
+  const up = m.startupBreak(e0, e1);
+  if (up) gaps.unshift([up[0], `⋯ start-up ${formatDuration(up[1])} (Python, imports; not to scale) ⋯`]);
+  for (const [ev, text] of gaps) {
+    const r = m.eventRow(ev);
+    const y = ev === up?.[0] && r > 0 ? (g.rowY(r - 1) + g.rowY(r)) / 2 : g.rowY(r) - 8;
     if (y < HEADER_H || y > g.height) continue;
-    const text = `⋯ ${formatDuration(ns)} later ⋯`;
     const w = p.measure(text) + 10;
     const xs = [GUTTER_W + 8, ...vl.map((l) => g.laneX(l) + 10)].filter((x) => x + w < g.width);
     const at = taken.take(...xs.map((x) => ({ x, y: y - 8, w, h: 16 })));
