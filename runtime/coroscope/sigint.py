@@ -23,7 +23,6 @@ the process die by SIGINT once the trace is complete.
 import _thread
 import os
 import signal
-import sys
 import time
 
 from . import core, writer
