@@ -123,6 +123,8 @@ def _handler(signum, frame):
 
 
 def _redeliver(signum):
+    # (this thread takes no signal sent to the process, as the writer's: a plain program has no such thread)
+    writer._block_signals()
     time.sleep(0.002)
     if signum == _SIGINT or _kill is None:
         if signum == _SIGINT:
@@ -149,7 +151,7 @@ def _wrapped(signalnum, handler):
 def _signal(signalnum, handler):
     wrap = _wrapped(signalnum, handler)
     r = _orig_signal(signalnum, _handler if wrap else handler)
-    prev = _program.get(signalnum) if r is _handler else r
+    prev = _as_getsignal(_program.get(signalnum)) if r is _handler else r
     if wrap:
         _program[signalnum] = handler
     else:
@@ -160,12 +162,16 @@ def _signal(signalnum, handler):
 def _getsignal(signalnum):
     h = _orig_getsignal(signalnum)
     if h is _handler and signalnum in _program:
-        h = _program[signalnum]
-        conv = getattr(signal, "_int_to_enum", None)
-        if conv is not None:
-            # as signal.getsignal answers it (asyncio.run compares its handler so; what an audit
-            # hook of the program sees on the way is then the same too)
-            return conv(h, signal.Handlers)
+        return _as_getsignal(_program[signalnum])
+    return h
+
+
+def _as_getsignal(h):
+    conv = getattr(signal, "_int_to_enum", None)
+    if conv is not None:
+        # as signal.getsignal and signal.signal answer it (asyncio.run compares its handler so; what an audit
+        # hook of the program sees on the way is then the same too: the repr of a partial raises events)
+        return conv(h, signal.Handlers)
     return h
 
 
