@@ -28,6 +28,10 @@ export const LEGEND: readonly (readonly [string, string])[] = [
     'where a task first ran, drawn instead of "create" when the runtime could not see the call that made it (a generator on Python 3.11, a task asyncio made for a server connection)',
   ],
   ['Time / Steps', 'Time draws events at their times (proportional); Gaps compresses long idle gaps, marked with a zigzag'],
+  [
+    '⋯ start-up ⋯',
+    "on the Time scale, the time before the program's first event (Python starting, the runtime, the imports, the module's code before any task): drawn short, with its real length, so the program's own events fill the view",
+  ],
 ];
 
 /**
