@@ -92,10 +92,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     state.W.start()
     _warn_no_gil(child)
     output.install()
-    if not child:
-        from . import sigint
+    from . import sigint
 
-        sigint.install()
+    sigint.install(child)
     imports.install()
     from . import hooks
 

@@ -44,16 +44,22 @@ class _Tap:
             self._cs_dec = codecs.getincrementaldecoder("utf-8")("replace")
 
     def write(self, b):
-        if THREADED[0]:
-            # (a write to a full pipe blocks here, holding no line's time: writer.IDLE)
-            me = get_ident()
-            IDLE.add(me)
-            try:
+        try:
+            if THREADED[0]:
+                # (a write to a full pipe blocks here, holding no line's time: writer.IDLE)
+                me = get_ident()
+                IDLE.add(me)
+                try:
+                    r = self._cs_buf.write(b)
+                finally:
+                    IDLE.discard(me)
+            else:
                 r = self._cs_buf.write(b)
-            finally:
-                IDLE.discard(me)
-        else:
-            r = self._cs_buf.write(b)
+        except BaseException as e:
+            # (a write that fails, e.g. to a pipe whose reader is gone: its traceback reads as plainly, from the
+            # print, this frame no entry of it)
+            core.drop_own_frame(e)
+            raise
         if _on[0]:
             try:
                 if _hooked[0]:
@@ -69,8 +75,12 @@ class _Tap:
         return r
 
     def writelines(self, lines):
-        for b in lines:
-            self.write(b)
+        try:
+            for b in lines:
+                self.write(b)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
 
     def __getattr__(self, name):
         return getattr(self._cs_buf, name)
@@ -158,14 +168,19 @@ def _wrap_input():
                 _record_prompt(prompt)
             except Exception as e:
                 core.internal_error("input", e)
-        if not THREADED[0]:
-            return real(prompt)
-        me = get_ident()
-        IDLE.add(me)  # (waiting for the user here, holding no line's time: writer.IDLE)
         try:
-            return real(prompt)
-        finally:
-            IDLE.discard(me)
+            if not THREADED[0]:
+                return real(prompt)
+            me = get_ident()
+            IDLE.add(me)  # (waiting for the user here, holding no line's time: writer.IDLE)
+            try:
+                return real(prompt)
+            finally:
+                IDLE.discard(me)
+        except BaseException as e:
+            # (EOFError, a Ctrl+C: the traceback ends at the program's input() call, as plainly)
+            core.drop_own_frame(e)
+            raise
 
     audit.through(input)  # (its hooks see builtins.input as the program's)
     builtins.input = like(input, real)

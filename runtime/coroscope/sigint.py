@@ -1,15 +1,21 @@
-"""Ctrl+C as if the runtime were not there.
+"""A program's signal handlers run as if the runtime were not there.
 
-SIGINT's Python-level handler runs between bytecodes of whatever frame is
-executing, so a KeyboardInterrupt could otherwise surface inside a runtime hook
-(a trace callback, the event writer, an asyncio step wrapper), be reported from
-runtime code, or even switch tracing off. The runtime installs its own SIGINT
-handler (``signal.signal``/``signal.getsignal`` are wrapped so the program still
-sees and sets its own handler, e.g. asyncio.run's): when the interrupted frame is
-runtime bookkeeping, the signal is re-delivered (``_thread.interrupt_main()`` from a helper thread
-2 ms later)
-and so reaches the program's own code right after the hook returns; otherwise
-the program's handler (by default ``signal.default_int_handler``) runs at once.
+Python runs a signal handler between bytecodes of whatever frame is executing,
+runtime bookkeeping included (a trace callback, the event writer, an asyncio step
+wrapper). A handler that raises there (Ctrl+C's KeyboardInterrupt, a SIGALRM
+timeout, a SIGTERM's SystemExit) would be taken by the hook's own ``except`` for a
+runtime failure and never reach the program, or leave the hook half done. So every
+handler the program installs with ``signal.signal`` (``signal.getsignal`` and
+``signal.signal``'s return still answer the program's own) is called through this
+module's: when the interrupted frame is runtime bookkeeping, the signal is
+re-delivered (from a helper thread 2 ms later: ``pthread_kill`` of the main thread,
+so a blocking call is interrupted as by the first; ``_thread.interrupt_main()``
+for SIGINT) and so reaches the program's code right after the hook returns;
+otherwise the program's handler runs at once, and an exception it raises reaches
+the interrupted frame with the traceback it has plainly (this frame is no entry of
+it). Handlers of the standard library other than SIGINT's (asyncio's
+``add_signal_handler`` installs a no-op and reads a wake-up fd, which a re-delivery
+would write twice) are installed as they are.
 While the runtime finishes the trace after the program ended, Ctrl+C only makes
 the process die by SIGINT once the trace is complete.
 """
@@ -20,16 +26,20 @@ import signal
 import time
 
 from . import core, writer
+from .values import func_code
 from .wrappers import like
 
 _SIGINT = signal.SIGINT
 _orig_signal = signal.signal
 _orig_getsignal = signal.getsignal
-_program = [signal.default_int_handler]  # the handler the program believes is installed
+# signal number -> the handler the program believes is installed, for the signals whose installed one is _handler
+_program = {}
 closing = [False]
 pending = [False]
 ran = [False]  # the program's SIGINT handler ran (a wait that raised then was ended by Ctrl+C: sleeps.py)
 _HERE = core.HERE + os.sep
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+_kill = getattr(signal, "pthread_kill", None)
 # runtime modules whose frames only wrap the program's own work (the call they
 # delegate to may block on the program's behalf: deliver there, don't defer)
 _WRAPPERS = tuple(
@@ -62,7 +72,10 @@ def _ours(frame):
         fn = code.co_filename
         if fn.startswith(_HERE):
             if innermost:
-                return not fn.startswith(_WRAPPERS)
+                # a runtime frame itself: bookkeeping (a wrapper's too: its hook calls, its names), unless the
+                # thread is blocked there in a call for the program (a contended lock, a print's write to a full
+                # pipe, input(): writer.IDLE); a blocking call a wrapper delegates is library code, below
+                return _thread.get_ident() not in writer.IDLE
             # library code called from a runtime frame: the runtime's own helper
             # (deferred) unless that frame wraps the program's call
             return not fn.startswith(_WRAPPERS) and code.co_name not in ("_run", "run_forever", "put", "get", "write", "writelines")
@@ -75,11 +88,11 @@ def _ours(frame):
 
 
 def _handler(signum, frame):
-    if closing[0]:
+    if closing[0] and signum == _SIGINT:
         pending[0] = True
         return None
     try:
-        defer = _ours(frame)
+        defer = not closing[0] and _ours(frame)
     except Exception:
         defer = False
     if defer:
@@ -87,62 +100,94 @@ def _handler(signum, frame):
         # here would run this handler again at once, from this very frame
         writer.HOLD[0] = True
         try:
-            _thread.start_new_thread(_redeliver, ())
+            _thread.start_new_thread(_redeliver, (signum,))
+            return None
         except Exception:
-            return _call_program(signum, frame)
-        return None
-    return _call_program(signum, frame)
-
-
-def _redeliver():
-    time.sleep(0.002)
-    _thread.interrupt_main()
-
-
-def _call_program(signum, frame):
+            pass
     writer.HOLD[0] = False
-    ran[0] = True
-    h = _program[0]
-    if callable(h):
+    if signum == _SIGINT:
+        ran[0] = True
+    h = _program.get(signum)
+    if not callable(h):
+        return None
+    try:
         return h(signum, frame)
-    return None
+    except BaseException as e:
+        # (what it raises reaches the interrupted frame as from a handler called there: this frame, and a
+        # runtime wrapper the handler was called through, are no entries of its traceback)
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+            tb = tb.tb_next
+        e.__traceback__ = tb
+        raise
+
+
+def _redeliver(signum):
+    # (this thread takes no signal sent to the process, as the writer's: a plain program has no such thread)
+    writer._block_signals()
+    time.sleep(0.002)
+    if signum == _SIGINT or _kill is None:
+        if signum == _SIGINT:
+            _thread.interrupt_main()
+        else:
+            _thread.interrupt_main(signum)  # (3.10+; pthread_kill is there wherever signals other than SIGINT are)
+        return
+    if _orig_getsignal(signum) is _handler:
+        # a signal again (not a flag): a blocking call the main thread entered meanwhile is interrupted as by the first
+        _kill(_main_ident(), signum)
+
+
+def _wrapped(signalnum, handler):
+    """True if the program's handler for signalnum is to be called through _handler."""
+    if not callable(handler) or handler is _handler:
+        return False
+    if signalnum == _SIGINT:
+        return _TAKE_SIGINT[0]
+    code = func_code(handler)
+    # (asyncio's add_signal_handler no-op: a re-delivery would write the loop's wake-up fd twice)
+    return code is None or not code.co_filename.startswith(_STDLIB) or "site-packages" in code.co_filename
 
 
 def _signal(signalnum, handler):
-    if signalnum == _SIGINT and callable(handler) and handler is not _handler:
-        prev = _getsignal(signalnum)
-        _orig_signal(signalnum, _handler)
-        _program[0] = handler
-        return prev
-    if signalnum == _SIGINT:
-        prev = _getsignal(signalnum)
-        r = _orig_signal(signalnum, handler)
-        _program[0] = handler
-        return prev if r is _handler else r
-    return _orig_signal(signalnum, handler)
+    wrap = _wrapped(signalnum, handler)
+    r = _orig_signal(signalnum, _handler if wrap else handler)
+    prev = _as_getsignal(_program.get(signalnum)) if r is _handler else r
+    if wrap:
+        _program[signalnum] = handler
+    else:
+        _program.pop(signalnum, None)
+    return prev
 
 
 def _getsignal(signalnum):
     h = _orig_getsignal(signalnum)
-    if signalnum == _SIGINT and h is _handler:
-        h = _program[0]
-        conv = getattr(signal, "_int_to_enum", None)
-        if conv is not None:
-            # as signal.getsignal answers it (asyncio.run compares its handler so; what an audit
-            # hook of the program sees on the way is then the same too)
-            return conv(h, signal.Handlers)
+    if h is _handler and signalnum in _program:
+        return _as_getsignal(_program[signalnum])
     return h
 
 
-def install():
+def _as_getsignal(h):
+    conv = getattr(signal, "_int_to_enum", None)
+    if conv is not None:
+        # as signal.getsignal and signal.signal answer it (asyncio.run compares its handler so; what an audit
+        # hook of the program sees on the way is then the same too: the repr of a partial raises events)
+        return conv(h, signal.Handlers)
+    return h
+
+
+_TAKE_SIGINT = [False]
+
+
+def install(child=False):
     try:
         if _thread.get_ident() != _main_ident():
             return
+        # (a child process started by multiprocessing keeps its SIGINT as it is)
+        _TAKE_SIGINT[0] = not child
         cur = _orig_getsignal(_SIGINT)
-        if not callable(cur) or cur is _handler:
-            return  # ignored / default action: nothing raises in Python code
-        _program[0] = cur
-        _orig_signal(_SIGINT, _handler)
+        if _TAKE_SIGINT[0] and callable(cur):
+            _program[_SIGINT] = cur
+            _orig_signal(_SIGINT, _handler)
         signal.signal = like(_signal, _orig_signal)
         signal.getsignal = like(_getsignal, _orig_getsignal)
     except Exception as e:

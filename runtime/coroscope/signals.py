@@ -14,7 +14,7 @@ import signal as _signal
 import sys
 from _thread import get_ident
 
-from . import core, writer
+from . import core
 from .values import func_code
 from .wrappers import like
 
@@ -98,10 +98,8 @@ def handler_set(signum, handler):
         lst.append((code.co_firstlineno, _last_line(code), signum, code))
         core.wake_hook = _cause
         _watch_lines(code)
-        if signum != _signal.SIGINT:
-            # (it can run inside a hook and print: writer.py orders the flushes from now on;
-            # SIGINT's is re-delivered outside the runtime's frames, sigint.py)
-            writer.interrupts(code, core.is_user_code)
+        # (no writer.interrupts: a handler never runs inside a hook holding a line's time -- sigint.py
+        # re-delivers a signal that lands in one -- so its lines cannot come before the hook's)
     except Exception as e:
         core.internal_error("signal handler", e)
 

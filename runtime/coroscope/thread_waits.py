@@ -385,6 +385,15 @@ def _locks(threading):
         def __repr__(self):
             return repr(self._l)
 
+        def __reduce_ex__(self, protocol):
+            # (as the real lock: TypeError "cannot pickle '_thread.lock' object", raised by the real one, and
+            # copy.copy the same; this frame no entry of its traceback)
+            try:
+                return self._l.__reduce_ex__(protocol)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
+
     class Lock(_Traced):
         __slots__ = ()
 
@@ -461,6 +470,11 @@ def _locks(threading):
         f.__qualname__ = name
         return f
 
+    # type(lock).__name__ / __module__ as the real ones read ('lock' / 'RLock' of _thread)
+    for cls, real in ((Lock, o_lock), (RLock, o_rlock)):
+        rt = type(real())
+        cls.__name__ = cls.__qualname__ = rt.__name__
+        cls.__module__ = rt.__module__
     _traced_rlock[0] = RLock
     threading.Lock = factory("Lock", Lock, o_lock)
     threading.RLock = factory("RLock", RLock, o_rlock)
