@@ -221,7 +221,8 @@ def last_line(fr):
     return best or fr.f_code.co_firstlineno
 
 
-def end(lane, outcome, value=None, file=None, line=None, waits=None):
+def end(lane, outcome, value=None, file=None, line=None, waits=None, by=None, byFile=None, byLine=None):
+    """``by``/``byFile``/``byLine``: who ended it and the call there (a killed gevent greenlet: the kill)."""
     if lane.ended:
         return
     lane.ended = True
@@ -236,6 +237,10 @@ def end(lane, outcome, value=None, file=None, line=None, waits=None):
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if waits is not None:
         s += ',"waits":' + _q(waits)
+    if by is not None:
+        s += ',"by":"%s"' % by.id
+        if byFile is not None:
+            s += ',"byFile":%s,"byLine":%d' % (qfile(byFile), byLine or 0)
     enq(s + "}\n")
 
 

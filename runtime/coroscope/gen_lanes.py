@@ -130,7 +130,8 @@ def _resume(lane, frame, code, thrown, caller=None):
         kind = "close" if kind == "close" else "throw"
         if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
             v = _arg_value(caller, ck[1])
-            if v is not _MISSING:
+            if v is not _MISSING and not isinstance(v, type):
+                # (throw(ValueError), the class: the generator receives ValueError(), seen at its next event)
                 value = exc_repr(v)
     elif thrown is not None:
         kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
@@ -267,6 +268,34 @@ def _leave_own(lane, frame, code, how, val, caller=None):
         v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
+
+
+def _close_called(caller, gen):
+    """The program calls gen.close() (3.12+, seen by call_events' CALL event): what to record if the close turns out
+    to run none of the generator's code. 3.12 and 3.13 close a generator suspended outside any try without resuming
+    its frame (no event at all: its end read `unfinished`); 3.11 and 3.14+ run it, and the frame hooks record it."""
+    fr = gen.gi_frame if type(gen).__name__ == "generator" else gen.cr_frame
+    if fr is None:
+        return None
+    info = frames.get(id(fr))
+    if info is None or info[3] != OWN or info[0].ended:
+        return None
+    return (gen, info[0], id(fr), core.lane_at(caller), caller.f_code.co_filename, caller.f_lineno, fr.f_code.co_filename, fr.f_lineno)
+
+
+def _close_returned(tok):
+    gen, lane, fid, frm, cfile, cline, gfile, gline = tok
+    if lane.ended or (gen.gi_frame if type(gen).__name__ == "generator" else gen.cr_frame) is not None:
+        return  # (its frame ran the close: the frame hooks recorded it; or it is still suspended)
+    if lane.held:
+        _settle(lane)
+    info = frames.get(fid)
+    if info is not None and info[0] is lane:
+        del frames[fid]
+    lane.last = "close"
+    core.switch(frm, lane, "close", None, cfile, cline, gfile, gline)
+    core.switch(lane, frm, "close", None, gfile, gline, cfile, cline)
+    core.end(lane, "killed", "GeneratorExit", gfile, gline)
 
 
 def _unwrap(w):
@@ -602,5 +631,7 @@ fast_yield = _fast_yield  # the steady-state yield
 settle = _settle  # lets another thread's unpend write the lane's held resume first
 sent_json = _sent  # a sent value as kept in a run (when not a small int)
 sent_at = _sent_at  # the value a resume sent, read from the caller's frame (a small int as it is, else as sent_json)
+close_called = _close_called  # gen.close() called: what to record if it runs none of the generator (3.12/3.13)
+close_returned = _close_returned  # that close() returned: record it when nothing else did
 pending_throws = _thrown  # id(frame) -> the throw switch waiting for its exception (settrace)
 INT_LIMIT = _BIG  # ints within +-INT_LIMIT are written as they are (no safe_repr)

@@ -30,6 +30,15 @@ from _json import encode_basestring_ascii as _qv
 _put = _OUT.append
 
 TOOL = None
+RETURNS = {}  # id(code) -> (on_return(frame, value), on_raise(frame, exc)): plain code whose returns are watched
+
+
+def watch_return(code):
+    """Call RETURNS[id(code)] when a frame of ``code`` returns or raises (a greenlet's run function: what it returns
+    to a parent waiting in a C switch is seen nowhere else). A local event of that code object only."""
+    mon = sys.monitoring
+    core.keep_code(code)
+    mon.set_local_events(TOOL, code, mon.get_local_events(TOOL, code) | mon.events.PY_RETURN)
 
 
 def take_tool(ids, name):
@@ -306,10 +315,16 @@ def install():
         except RecursionError:
             return None  # (at the limit: see above)
 
+    rets = RETURNS
+
     def ret(code, off, val):
         try:
             if not want(code):
-                return DISABLE
+                h = rets.get(id(code))
+                if h is None:
+                    return DISABLE
+                h[0](_getframe(1), val)
+                return None
             on_leave(_getframe(1), code, "return", val)
         except RecursionError:
             return None
@@ -318,6 +333,10 @@ def install():
         try:
             if traced.get(id(code)):
                 on_leave(_getframe(1), code, "raise", exc)
+            elif rets:
+                h = rets.get(id(code))
+                if h is not None:
+                    h[1](_getframe(1), exc)
         except RecursionError:
             return None
 

@@ -97,10 +97,57 @@ def _decide(code):
     return w
 
 
+class _Returns:
+    """`wanted`'s entry for a plain code whose returns are watched (watch_return): its frames get _ret_local."""
+
+    gen = False
+    tracer = None
+
+
+RETURNS = {}  # id(code) -> (on_return(frame, value), on_raise(frame, exc))
+_RET = _Returns()
+
+
+def _ret_local(frame, event, arg):
+    # (no line events: only its return, and the exceptions that pass through it)
+    try:
+        if event == "return" or event == "exception":
+            h = RETURNS.get(id(frame.f_code))
+            if h is not None:
+                if event == "return":
+                    h[0](frame, arg)
+                else:
+                    h[1](frame, arg[1])
+    except RecursionError:
+        pass
+    return _ret_local
+
+
+_Returns.tracer = staticmethod(_ret_local)
+
+
+def watch_return(code, frame=None):
+    """The frames of ``code`` (a greenlet's run function) report their return and exceptions to RETURNS (what it
+    returns to a parent waiting in a C switch is seen nowhere else); ``frame``: one of them already running. Installs
+    the frame hook (a program with generators has it anyway). Code with sleep sites or a generator is left as is."""
+    w = wanted.get(id(code))
+    if not w:
+        core.keep_code(code)
+        wanted[id(code)] = _RET
+        w = _RET
+    hook_frames()
+    if frame is not None and w is _RET and frame.f_trace is None:
+        frame.f_trace_lines = False
+        frame.f_trace = _ret_local
+
+
 def _site_frame(frame, s):
     """A frame of code with time.sleep sites (or a signal handler's): its local
     tracer sees lines (and, on a site's line, opcodes); a generator's frame is
     also a lane as usual (its return and exception events go on to _local)."""
+    if s is _RET:
+        frame.f_trace_lines = False
+        return _ret_local
     frame.f_trace_lines = True
     t = s.tracer
     if t is None:
@@ -131,6 +178,11 @@ def _throw_seen(frame, exc):
         return
     frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
     v = None
+    if isinstance(exc, GeneratorExit) and reason == "throw":
+        # a close() its caller's bytecode does not name (`shut = g.close; shut()`): GeneratorExit is a close, as
+        # the 3.12+ back-end reads it from the exception
+        reason = lane.last = "close"
+        exc = None
     if exc is not None:
         v = core.exc_repr(exc)
         lane.extra = v
