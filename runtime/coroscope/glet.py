@@ -118,6 +118,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
 start_args = {}  # id(greenlet) -> the arguments a library's C switch will start it with, as written ("(41)")
 _run_codes = {}  # lane id -> the code of a raw greenlet's run function (the program's)
 _armed = set()  # id() of run codes whose returns are watched
+_armed_g = set()  # id() of live greenlets whose run function's return is watched
 _rets = {}  # id(greenlet) -> the safe repr of what its run function returned
 _raised = {}  # id(greenlet) -> the repr of the last exception that passed through its run function
 
@@ -138,11 +139,12 @@ def _watch_end(target, t):
     returns goes to that parent through C, seen by no hook. Its run function's return is watched (3.12+: a local
     PY_RETURN event of that code; 3.11: a local tracer on its frames), from now on and on its frame if running."""
     par = target.parent
-    if par is None or id(par) in _waiting:
+    if par is None or id(par) in _waiting or id(target) in _armed_g:
         return
     code = _run_codes.get(t.id)
     if code is None:
         return
+    _armed_g.add(id(target))  # (its frames are watched from now on: each later switch into it pays one look-up)
     fr = None
     try:
         fr = target.gr_frame
@@ -152,8 +154,8 @@ def _watch_end(target, t):
             fr = None
     except Exception:
         fr = None
-    if id(code) in _armed and fr is None:
-        return
+    if id(code) in _armed and (fr is None or fr.f_trace is not None):
+        return  # (3.12+: the code's local event covers every frame of it, started or not)
     _armed.add(id(code))
     from . import gens
 
@@ -184,6 +186,8 @@ def _trace(event, args):
             reason, value = p[1], p[2]
             pargs = len(p) > 3 and p[3]
         if origin.dead:
+            if _armed_g:
+                _armed_g.discard(id(origin))
             if id(target) in _waiting:
                 _fin[id(target)] = o  # the wrapper in target reports with the value
                 if _rets or _raised:
