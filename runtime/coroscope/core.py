@@ -24,6 +24,7 @@ class Lane:
         "etail",
         "coro",
         "cframe",
+        "ccode",
         "el",
         "et",
         "id",
@@ -65,7 +66,8 @@ class Lane:
         self.passthru = False
         self.extra = None
         self.rlasti = -1
-        self.cframe = None  # the frame that last resumed it, and that frame's lane (cache)
+        self.cframe = None  # the frame that last resumed it (a generator's: its id, with its code in ccode), and that frame's lane (cache)
+        self.ccode = None
         self.clane = None
         self.coro = None  # asyncio: the task's coroutine
         self.cfile = None
@@ -226,7 +228,7 @@ def end(lane, outcome, value=None, file=None, line=None, waits=None, by=None, by
     if lane.ended:
         return
     lane.ended = True
-    lane.cframe = lane.clane = None
+    lane.cframe = lane.clane = lane.ccode = None
     live.pop(lane.id, None)
     if state.W is None:
         return

@@ -57,9 +57,11 @@ def on_enter(frame, code, thrown=None):
                 frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
                 gen_sites.drop(code)
                 return
-        if ck[0] == "close":
+        if ck[0] == "close" or (ck[0] != "throw" and capture == "settrace" and _unstarted(frame, code)):
             # close() of a generator that never started runs none of its code: 3.11 enters its frame only to raise
-            # GeneratorExit at the def line (it read: started, raised GeneratorExit); 3.12+ does not enter it
+            # GeneratorExit at the def line (it read: started, raised GeneratorExit); 3.12+ does not enter it. So
+            # does its finalizer, when the last reference goes (a function returning with an unstarted generator in
+            # a local: it read as a start and a raise by whatever code ran then)
             return
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
@@ -85,14 +87,27 @@ def on_enter(frame, code, thrown=None):
         core.internal_error("generator enter", e)
 
 
+def _unstarted(frame, code):
+    """3.11: the frame's 'call' event is at its RETURN_GENERATOR (a generator's first resume is past it, at its
+    RESUME): an exception is thrown into a generator that never started."""
+    try:
+        i = frame.f_lasti
+        return i >= 0 and _OP[_co(code)[i]] == "RETURN_GENERATOR"
+    except Exception:
+        return False
+
+
 def _caller_lane(lane, caller):
     """The lane of the frame that resumed / was resumed to (cached per caller frame
     when that frame is a plain function, whose lane cannot change while it runs)."""
-    if caller is lane.cframe and caller is not None:
+    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
         return lane.clane
     ln = core.lane_at(caller)
     if caller is not None and not caller.f_code.co_flags & GEN_FLAGS:
-        lane.cframe = caller
+        # (the frame by its id and code, never the frame itself: a reference would keep the caller's locals alive
+        # after it returns -- a generator it left suspended, and the `finally` that plain Python runs then)
+        lane.cframe = id(caller)
+        lane.ccode = caller.f_code
         lane.clane = ln
         lane.fmt = None
     return ln

@@ -136,7 +136,7 @@ def install():
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
-                if lane.held and caller is lane.cframe:
+                if lane.held and caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                     # its run is open (held since its last yield, nothing written since: the
                     # rest of the steady-state guard held then and still does): one more
                     # turn if resumed at the same site (gen_lanes: "A run of turns")
@@ -170,7 +170,14 @@ def install():
                         return None
                     except Exception as e:
                         core.internal_error("generator resume", e)
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
+                if (
+                    caller is not None
+                    and id(caller) == lane.cframe
+                    and caller.f_code is lane.ccode
+                    and not lane.rdepth
+                    and not lane.passthru
+                    and mon_state.W is not None
+                ):
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
@@ -258,7 +265,7 @@ def install():
                                 pend.append(p)
                         elif r[1] is None and d is not None:
                             caller = frame.f_back
-                            if caller is lane.cframe:
+                            if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                                 e = d.get(-1 - (caller.f_lasti * 1048576 + off))
                                 if e is not None:
                                     ts = now()
@@ -287,7 +294,7 @@ def install():
                     _settle(lane)
                 if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None:
+                    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                         try:
                             e = d.get(-1 - (caller.f_lasti * 1048576 + off))
                             if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):

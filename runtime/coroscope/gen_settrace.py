@@ -29,6 +29,31 @@ def _leave_kind(frame, code):
 
 
 _exc = {}  # id(frame) -> exception seen propagating in a traced frame
+_handlers = {}  # (id(code), offset) -> whether a handler of code covers that instruction
+
+
+def _handled_at(code, off):
+    """Whether a try of ``code`` covers its instruction at ``off``. An exception thrown in at a yield that no try
+    covers leaves the frame right there (the frame's last instruction is still that yield); one a try covers runs
+    its handler first, and if it leaves, it leaves from the handler. So back at the very yield it was thrown into
+    with no value, a covered yield was caught and yielded again (`while True: try: x = yield / except KeyError`),
+    never raised. (Both are one `exception` event then a `return` of None to settrace, whose lines are off.)"""
+    k = (id(code), off)
+    r = _handlers.get(k)
+    if r is None:
+        r = False
+        try:
+            import dis
+
+            for e in dis._parse_exception_table(code):
+                if e.start <= off < e.end:
+                    r = True
+                    break
+        except Exception:
+            r = False
+        core.keep_code(code)
+        _handlers[k] = r
+    return r
 
 
 def _trace(frame, event, arg):
@@ -61,7 +86,14 @@ def _trace(frame, event, arg):
                 if info is not None and info[3] == OWN:
                     lane = info[0]
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
+                    if (
+                        caller is not None
+                        and id(caller) == lane.cframe
+                        and caller.f_code is lane.ccode
+                        and not lane.rdepth
+                        and not lane.passthru
+                        and state.W is not None
+                    ):
                         try:
                             if fast_resume(lane, frame, caller, i):
                                 if w is not True:
@@ -200,7 +232,7 @@ def _local(frame, event, arg):
                 lane = info[0]
                 if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and state.W is not None:
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None:
+                    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                         try:
                             if fast_yield(lane, frame, caller, arg, frame.f_lasti):
                                 return None
@@ -212,7 +244,7 @@ def _local(frame, event, arg):
                 how = _leave_kind(frame, code)
                 if how == "yield" and arg is None:
                     lane = info[0]
-                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
+                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN and not _handled_at(code, frame.f_lasti):
                         how = "raise"  # the thrown exception left at the yield it was thrown into
                 if _exc:
                     e = _exc.pop(id(frame), None)

@@ -173,6 +173,58 @@ for (const py of PYTHONS) {
       }
     });
 
+    // The runtime kept the frame that last resumed a generator (a cache of its lane): a function that returned
+    // leaving a generator suspended kept its locals, so the generator outlived it and its `finally` ran at exit,
+    // after the program's last print (plain Python runs it when main() returns).
+    it('a generator left suspended by a function that returns is finalized when plain Python does it', () => {
+      const r = runBothWays(py, `${DIR}/gen_pipeline_finally.py`);
+      assert.match(r.stdout, /grouper finally boys\nend\n$/);
+      const boys = lane(r.events, 'grouper', 'generator', 1);
+      const closes = switches(r.events).filter((s) => s.reason === 'close' && s.to === boys);
+      assert.equal(closes.length, 1);
+      assert.ok(!closes[0].file?.includes('runtime/coroscope/'), `closed from the program, not the runtime: ${closes[0].file}`);
+    });
+
+    // 3.11: a KeyError thrown in, caught, and the loop back at the same `x = yield` read as the generator raising
+    // KeyError and ending; its next send declared a second lane for the same generator.
+    it('a generator that catches what is thrown in and yields again at the same yield goes on, one lane', () => {
+      const r = runBothWays(py, `${DIR}/gen_throw_caught.py`);
+      const echoes = tasks(r.events, 'generator').filter((t) => t.name === 'echo');
+      assert.equal(echoes.length, 1);
+      const id = echoes[0].id;
+      const out = switches(r.events)
+        .filter((s) => s.from === id)
+        .map((s) => s.reason);
+      assert.deepEqual(out, ['yield', 'yield', 'yield', 'yield', 'close']);
+      const e = ofType(r.events, 'end').find((x) => x.task === id);
+      assert.deepEqual([e?.outcome, e?.line], ['killed', 11]);
+    });
+
+    // 3.11: an unstarted generator finalized when main() returns read as a lane that started and raised
+    // GeneratorExit() (its frame is entered only to raise it): none of its code ran, so it has no lane.
+    it('a generator finalized before it started has no lane; one started and rebound is closed at the rebinding line', () => {
+      const r = runBothWays(py, `${DIR}/gen_unstarted_finalized.py`);
+      assert.deepEqual(
+        tasks(r.events, 'generator').map((t) => t.name),
+        ['outer', 'plain'],
+      );
+      assert.deepEqual(
+        ofType(r.events, 'end')
+          .filter((e) => e.task !== lane(r.events, 'main', 'main'))
+          .map((e) => [e.outcome, e.line]),
+        [
+          ['killed', 15],
+          ['killed', 22],
+        ],
+      );
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.reason === 'close' && s.from === lane(r.events, 'main', 'main'))
+          .map((s) => s.line),
+        [28, 32],
+      );
+    });
+
     // throw(ValueError), the class: 3.11 wrote `ValueError`, 3.12+ `ValueError()` (what the generator received).
     it('a generator thrown a class receives an instance, and the switch and its end say so on every version', () => {
       const r = runBothWays(py, `${DIR}/gen_throw_class.py`);
