@@ -421,6 +421,8 @@ def _hub_hook(origin, target, o, t, reason, value):
                 return r, val if val is not None else value, site[0], site[1]
             return r, val if val is not None else value
         if o.kind == "hub" and t.kind != "hub":
+            if reason == "throw" and value is None and _thrown:
+                value = _thrown.pop(id(target), None)
             w = t.wait
             if w is not None:
                 t.wait = None
@@ -584,6 +586,9 @@ def _patch_timeout(timeout):
         try:
             site = _tsites.get(id(self), (None, None))
             _throws[id(prev_greenlet)] = ("timeout", glet.lane_of(prev_greenlet)) + tuple(site)
+            if len(_thrown) > 4096:
+                _thrown.clear()
+            _thrown[id(prev_greenlet)] = core.exc_repr(ex if ex is not None else self)
         except Exception:
             pass
         return o_exp(self, prev_greenlet, ex)
@@ -592,6 +597,7 @@ def _patch_timeout(timeout):
 
 
 _tsites = {}
+_thrown = {}  # id(greenlet) -> the repr of what a gevent.Timeout throws into it (the hub's throw switch value)
 
 
 _VALUE = _EXC = None  # Greenlet's own value / exception getters (a subclass cannot override them here)

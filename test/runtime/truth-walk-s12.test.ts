@@ -107,6 +107,20 @@ for (const py of GREENLET_PYTHONS) {
       ]);
     });
 
+    // The hub's throw of a gevent.Timeout into the sleeping greenlet carried no value.
+    it('a gevent.Timeout thrown in by the hub is the throw switch value; the wake names where it started', function () {
+      needGevent(this, py);
+      const r = runBothWays(py, `${DIR}/gevent_timeout_throw.py`);
+      const main = lane(r.events, 'main', 'main');
+      assert.deepEqual(
+        switches(r.events)
+          .filter((s) => s.to === main && s.reason === 'throw')
+          .map((s) => s.value),
+        ['Timeout()', 'Timeout()'],
+      );
+      assert.deepEqual(wakes(r.events, main), ['timer 5 s timeout main@12', 'timer 5 s timeout main@17']);
+    });
+
     // gevent.killall: the killed greenlets' wakes read `kill` by no one, and their ends said nothing of who killed
     // them; the killall's own wake named the first greenlet that died, not the last.
     it('each greenlet killall kills ends killed by the killall at its line; the killall wakes by the last to die', function () {
