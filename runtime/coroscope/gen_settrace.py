@@ -171,6 +171,12 @@ def watch_return(code, frame=None):
     if frame is not None and w is _RET and frame.f_trace is None:
         frame.f_trace_lines = False
         frame.f_trace = _ret_local
+        # (a greenlet that ran before the hook was installed keeps tracing off in its own state, which greenlet
+        # restores at each switch: setting the thread's trace function again here, in the greenlet being switched
+        # into, turns it on there)
+        t = _real_gettrace()
+        if t is not None:
+            _real_settrace(t)
 
 
 def _site_frame(frame, s):

@@ -147,7 +147,8 @@ def _watch_end(target, t):
     _armed_g.add(id(target))  # (its frames are watched from now on: each later switch into it pays one look-up)
     fr = None
     try:
-        fr = target.gr_frame
+        # (the hook runs in the greenlet switched into: a started one's frames are the running stack)
+        fr = target.gr_frame if target is not getcurrent() else sys._getframe(2)
         while fr is not None and fr.f_back is not None:
             fr = fr.f_back
         if fr is not None and fr.f_code is not code:

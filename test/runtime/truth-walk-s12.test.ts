@@ -52,6 +52,15 @@ for (const py of GREENLET_PYTHONS) {
       );
     });
 
+    // A greenlet already started before its parent waited in a C switch: on 3.11 its frames ran with tracing off
+    // (greenlet restores each greenlet's own tracing state), so its return to the new parent had no value.
+    it('a started greenlet adopted by a parent waiting in a C switch returns its value to it', () => {
+      const r = runBothWays(py, `${DIR}/glet_adopted.py`);
+      const workers = tasks(r.events, 'greenlet').filter((t) => t.name === 'worker');
+      assert.deepEqual(ending(r.events, workers[1].id), ["return adopter='worker result'", "return='worker result'"]);
+      assert.deepEqual(ending(r.events, workers[0].id), ['return main=GreenletExit()', 'killed=GreenletExit()']);
+    });
+
     // throw(ValueError), the class: the switch read `ValueError` on 3.11 and `ValueError()` on 3.12+ for generators;
     // for greenlets `ValueError` everywhere and `ValueError` again for throw(ValueError, 'two').
     it('a greenlet thrown a class receives an instance, and the switch says so', () => {
