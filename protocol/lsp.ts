@@ -58,6 +58,16 @@ export interface YieldPointStats {
   channels?: string[];
   lastPut?: string;
   lastGot?: string;
+  /**
+   * Suspensions that passed through this line to a delegate (`yield from inner()`, `await fetch()`: the task
+   * suspended deeper, in the delegate's code, while its own frame waited here): how many, the time, the
+   * delegates (the innermost frame, most frequent first), and the value the last delegate that returned here gave
+   * back (what the `yield from` expression evaluated to).
+   */
+  through?: number;
+  throughNs?: number;
+  delegates?: string[];
+  returned?: string;
 }
 
 /** A resume site: the resuming task (as named in `resumedBy`) gave up control at file:line `count` times. */

@@ -66,6 +66,8 @@ export class PerfettoStream {
   private readonly sendFlows = new Map<string, number>();
   /** Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes. */
   private readonly blocks = new Map<number, { start: number; name: string }>();
+  /** The last running slice closed per lane (relative ns): where a cause flow leaves from when the lane is not running. */
+  private readonly lastRun = new Map<number, { start: number; end: number }>();
 
   constructor(private readonly store: TraceStore) {
     this.rootPid = store.header?.pid ?? 1;
@@ -99,6 +101,7 @@ export class PerfettoStream {
     const o = this.open.get(lane);
     if (!o) return undefined;
     this.open.delete(lane);
+    this.lastRun.set(lane, { start: o.start, end });
     const t = this.store.tasks[lane];
     // Task id and kind are on the track's name; keep slices small (a million of them is common).
     const args: Record<string, string> = { 'resumed by': o.why };
@@ -210,7 +213,19 @@ export class PerfettoStream {
             if (by !== undefined && by !== a) {
               const id = ++this.flowId;
               const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
-              yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: us(t), args };
+              // A flow start binds to the slice around it on its track: the waker's running slice now, else the one
+              // it last ran in (where it set the event / put the item: an asyncio task, a greenlet are not running
+              // when the loop or hub wakes the other), else a mark of its own (a lane that never ran, e.g. a timer).
+              const run = open.get(by);
+              const prev = this.lastRun.get(by);
+              let sTs: number;
+              if (run) sTs = t - run.start >= 1 ? us(t - 1) : us(t);
+              else if (prev) sTs = prev.end - prev.start >= 1 ? us(prev.end - 1) : us(prev.end);
+              else {
+                sTs = us(t);
+                yield { name: `${name} (cause)`, cat: 'cause', ph: 'X', pid: pidOf(by), tid: tidOf(by), ts: sTs, dur: 0.001, args: {} };
+              }
+              yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
               yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
             }
           }

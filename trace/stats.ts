@@ -3,6 +3,7 @@
 // a lane summary per code site, and the runtime's marks with a line.
 // Pure TypeScript: no Node, no vscode.
 import type { DefinitionStats, FileStats, LineMark, ResumeSite, StatsParams, YieldPointStats } from '../protocol/lsp';
+import { delegateReturn } from './delegation';
 import { TYPE, type TraceStore } from './store';
 
 const MAX_SPANS = 64;
@@ -13,7 +14,7 @@ const ENDING = new Set(['return', 'raise']);
  * generator's exit switch carries `close`): if the task ends before anything
  * resumes it, that switch is not counted as a suspension.
  */
-const MAYBE_FINAL = new Set(['close', 'kill', 'throw', 'exit']);
+const MAYBE_FINAL = new Set(['close', 'kill', 'throw', 'exit', 'cancelled']);
 /**
  * Resuming lanes that are plain code rather than a coroutine object: the lens
  * names such a resumer by the function enclosing its resume site (`produce`),
@@ -57,6 +58,12 @@ interface YieldAcc {
   channels: Map<string, number>;
   lastPut?: string;
   lastGot?: string;
+  // Suspensions that passed through this line to a delegate (the task's own frame waited here), and what a delegate
+  // that returned here gave back.
+  through: number;
+  throughNs: number;
+  delegates: Map<string, number>;
+  returned?: string;
 }
 
 /** A block not yet woken: where, when, on what. Dropped when its lane switches out (the switch tells that story). */
@@ -185,6 +192,42 @@ export function isLibraryFile(file: string): boolean {
   return !/^([A-Za-z]:)?[\\/]/.test(file) || /[\\/](site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d/.test(file);
 }
 const IDENT = /^[A-Za-z_][\w]*$/;
+/** A ProcessPoolExecutor.map chunk as the runtime records it: the function, then the tuple of argument tuples. */
+const PROCESS_CHUNK = /^_process_chunk\(<function ([A-Za-z_][\w]*)[^>]*>, (.*)\)$/s;
+
+/** A ProcessPoolExecutor.map chunk as the calls it stands for: `cube(2)`, `cube(0) … (2 calls)`; undefined: not a chunk. */
+export function chunkText(v: string): string | undefined {
+  const m = PROCESS_CHUNK.exec(v);
+  if (!m) return undefined;
+  const n = chunkCalls(m[2]);
+  const one = /^\(\((.*?),?\),?\)$/s.exec(m[2]);
+  return n === 1 && one ? `${m[1]}(${one[1]})` : `${m[1]}(…) ×${n}`;
+}
+
+/**
+ * The calls in a chunk's argument tuples, `((0,), (1,))` → 2: elements at depth 1, outside string literals. A repr
+ * cut by the runtime's cap (no closing bracket at depth 0) counts as one call: the count is then a floor.
+ */
+export function chunkCalls(args: string): number {
+  let depth = 0,
+    n = 0,
+    quote = '';
+  for (let k = 0; k < args.length; k++) {
+    const c = args[k];
+    if (quote) {
+      if (c === '\\') k++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (depth === 1) n++;
+      depth++;
+    } else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return Math.max(1, n);
+    } else if (depth === 1 && !/[\s,]/.test(c) && (k === 0 || /[(,\s]/.test(args[k - 1]))) n++;
+  }
+  return 1;
+}
 /** Lane kinds whose def is found by name when their code site is library code. */
 const NAMED_KINDS = new Set(['greenlet', 'thread', 'process', 'tasklet']);
 
@@ -211,6 +254,9 @@ function newAcc(fileId: number, line: number, firstEvent: number): YieldAcc {
     puts: 0,
     gets: 0,
     channels: new Map(),
+    through: 0,
+    throughNs: 0,
+    delegates: new Map(),
   };
 }
 
@@ -303,9 +349,30 @@ export class StatsBuilder {
             if (v !== undefined) acc.lastSent = v;
             addSpan(acc, at, ts);
             pendingAcc[to] = undefined;
+            // Resumed in a delegate (depth ≥ 1): the task's own frame waited at `toLine` (`yield from inner()`,
+            // `await fetch()`) all along; that line has this suspension too.
+            const depth = store.num(i);
+            const tf = depth >= 1 ? store.toFileId(i) : -1,
+              tl = store.toLine(i);
+            if (tf >= 0 && tl > 0 && (tf !== acc.fileId || tl !== acc.line)) {
+              const outer = accAt(tf, tl, i);
+              outer.through++;
+              outer.throughNs += d;
+              inc(outer.delegates, store.frame(i) ?? '?');
+            }
           }
         }
         if (from < 0) continue;
+        // A delegate returned to its delegator within the lane: what the `yield from` at `toLine` evaluated to.
+        if (from === to) {
+          const dr = delegateReturn(store, i);
+          const tf = store.toFileId(i),
+            tl = store.toLine(i);
+          if (dr && tf >= 0 && tl > 0) {
+            const v = store.value(i);
+            if (v !== undefined) accAt(tf, tl, i).returned = v;
+          }
+        }
         // A lane that switches out while in a block: the switch is the story (gevent, asyncio), not a second wait.
         pendingBlock[from] = undefined;
         const reason = store.reason(i);
@@ -358,7 +425,7 @@ export class StatsBuilder {
           inc(acc.channels, channel);
           if (type === TYPE.send) {
             acc.puts++;
-            if (v !== undefined) acc.lastPut = v;
+            if (v !== undefined) acc.lastPut = chunkText(v) ?? v;
           } else {
             acc.gets++;
             if (v !== undefined) acc.lastGot = v;
@@ -438,14 +505,17 @@ export class StatsBuilder {
         return;
       }
       if (!call) return;
+      // ProcessPoolExecutor.map sends chunks: `_process_chunk(<function cube>, ((0,), (1,)))` is two calls of cube.
+      const chunk = v !== undefined ? PROCESS_CHUNK.exec(v) : null;
+      const name = chunk ? chunk[1] : call[1];
       const fileId = store.fileId(i);
-      const key = `${fileId}\u0000${call[1]}`;
+      const key = `${fileId}\u0000${name}\u0000${channel}`;
       let acc = this.calls.get(key);
       if (!acc) {
-        acc = { name: call[1], fileId, calls: 0, channel, firstEvent: i };
+        acc = { name, fileId, calls: 0, channel, firstEvent: i };
         this.calls.set(key, acc);
       }
-      acc.calls++;
+      acc.calls += chunk ? chunkCalls(chunk[2]) : 1;
       if (!Number.isNaN(msg)) this.callMsgs.set(msg, acc);
     } else if (lane >= 0 && !Number.isNaN(msg)) {
       const acc = this.callMsgs.get(msg);
@@ -560,7 +630,7 @@ export class StatsBuilder {
     for (const a of accs) {
       const k = siteKey(a.fileId, a.line);
       const waiting = stillWaiting.get(k) ?? 0;
-      if (a.suspends <= 0 && a.waits <= 0 && a.puts <= 0 && a.gets <= 0 && waiting <= 0) continue;
+      if (a.suspends <= 0 && a.waits <= 0 && a.puts <= 0 && a.gets <= 0 && waiting <= 0 && a.through <= 0 && a.returned === undefined) continue;
       const by = new Map<string, number>();
       for (const [lane, c] of a.resumedBy) {
         const name = laneName(lane);
@@ -602,6 +672,12 @@ export class StatsBuilder {
         if (a.lastPut !== undefined) y.lastPut = a.lastPut;
         if (a.lastGot !== undefined) y.lastGot = a.lastGot;
       }
+      if (a.through > 0) {
+        y.through = a.through;
+        y.throughNs = a.throughNs;
+        y.delegates = byCount(a.delegates);
+      }
+      if (a.returned !== undefined) y.returned = a.returned;
       fileOf(store.string(a.fileId)).yields.push(y);
     }
     const unfinished = !live && this.finished;

@@ -844,6 +844,11 @@ export class TraceStore {
     const f = this.sites.file[s];
     return f < 0 ? undefined : this.strings[f];
   }
+  /** String id of `toFile` (as `fileId`); -1 if none. */
+  toFileId(i: number): number {
+    const s = this.site2Id(i);
+    return s < 0 ? -1 : this.sites.file[s];
+  }
   toLine(i: number): number {
     const s = this.site2Id(i);
     return s < 0 ? 0 : this.sites.line[s];

@@ -23,7 +23,7 @@ import { DetailsPane } from './details-pane';
 import { Legend } from './legend';
 import type { AppSurface, VsCodeApi } from './app-surface';
 import { Replay } from './replay';
-import { autoTable, bodyH, bodyW, clampView, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
+import { autoTable, bodyH, bodyW, clampView, drawnLanes, fit, geometry, scrollToRow, setScale, zoom } from './viewport';
 import { installPointer, key } from './input';
 import { diagramSummary } from './summary';
 import { exportImage } from './export-image';
@@ -511,7 +511,7 @@ export class App implements AppSurface {
 
   /** Whether the events table shows: the user's choice, else by the panel's width. */
   get tableShown(): boolean {
-    return this.tableOn ?? autoTable(this.root.clientWidth || window.innerWidth, this.store.tasks.length - this.view.collapsed.size, TABLE_MIN_W);
+    return this.tableOn ?? autoTable(this.root.clientWidth || window.innerWidth, drawnLanes(this), TABLE_MIN_W);
   }
 
   private saveTimer = 0;

@@ -20,6 +20,10 @@ const CP = 1024;
 /** Bounds of the gap threshold (ns): gaps longer than 8 × the typical step are compressed to it on the time scale. */
 export const GAP_MIN_NS = 2e3;
 export const GAP_MAX_NS = 5e6;
+/** A blank at least this long (ns) between the main task's start and the program's first event is the start-up. */
+export const STARTUP_MIN_NS = 5e6;
+/** The start-up is drawn as this share of the program's own span (about 45 px at Fit: room for its words between the main task's row and the first), not to scale. */
+const STARTUP_SHARE = 1 / 16;
 /** Events after which the gap threshold is fixed for the trace (before, it is recomputed as events arrive). */
 const GAP_SAMPLE = 256;
 
@@ -81,6 +85,14 @@ export class DiagramModel {
   private cur: number[] = [];
   private readonly gapAt: number[] = [];
   private readonly gapRemoved: number[] = [];
+  /**
+   * The start-up (Time scale): the blank between the main task's start (the interpreter's) and the program's first
+   * event, at least `STARTUP_MIN_NS` — Python starting, the runtime, the imports, the module's code before any
+   * task, timer or output. Its event index (the program's first event) and its real length; 0 when there is none.
+   * The Time scale draws it short and marked (`startupBreak`), so the program's own events fill the view at Fit.
+   */
+  startupAt = 0;
+  startupNs = 0;
   private readonly maxPeriod: number;
   private readonly minCount: number;
 
@@ -134,6 +146,12 @@ export class DiagramModel {
         } else if (t === TYPE.finish) this.lastFinish = i;
       }
     }
+    if (from < 2 && n >= 2) {
+      const main = s.typeCode(0) === TYPE.task && s.tasks[s.a(0)]?.kind === 'main';
+      const blank = s.ts(1) - s.ts(0);
+      this.startupAt = main && blank >= STARTUP_MIN_NS ? 1 : 0;
+      this.startupNs = this.startupAt ? blank : 0;
+    }
     if (from < GAP_SAMPLE) {
       // Decide (or revise, while the trace is young) how long a gap must be to be compressed.
       const dts: number[] = [];
@@ -165,7 +183,8 @@ export class DiagramModel {
     const s = this.store;
     for (let i = Math.max(1, from); i < to; i++) {
       const dt = s.ts(i) - s.ts(i - 1);
-      if (dt > this.gapNs) {
+      // (the start-up is drawn short on its own, compressed or not)
+      if (dt > this.gapNs && i !== this.startupAt) {
         const prev = this.gapRemoved.length ? this.gapRemoved[this.gapRemoved.length - 1] : 0;
         this.gapAt.push(i);
         this.gapRemoved.push(prev + dt - this.gapNs);
@@ -504,7 +523,8 @@ export class DiagramModel {
 
   /** Compressed time of event i. */
   ctime(i: number): number {
-    if (!this.compressGaps) return this.store.rel(i);
+    const t = this.startupAt && i >= this.startupAt ? this.store.rel(i) - this.startupNs + this.startupKept() : this.store.rel(i);
+    if (!this.compressGaps) return t;
     const g = this.gapAt;
     let lo = 0,
       hi = g.length;
@@ -513,7 +533,20 @@ export class DiagramModel {
       if (g[m] <= i) lo = m + 1;
       else hi = m;
     }
-    return this.store.rel(i) - (lo > 0 ? this.gapRemoved[lo - 1] : 0);
+    return t - (lo > 0 ? this.gapRemoved[lo - 1] : 0);
+  }
+
+  /** How long (ns, on the Time scale) the start-up is drawn: a share of the program's own span as drawn. */
+  private startupKept(): number {
+    const s = this.store;
+    let span = s.length > this.startupAt ? s.ts(s.length - 1) - s.ts(this.startupAt) : 0;
+    if (this.compressGaps && this.gapRemoved.length) span -= this.gapRemoved[this.gapRemoved.length - 1];
+    return Math.min(this.startupNs, Math.max(this.gapNs, span * STARTUP_SHARE));
+  }
+
+  /** The start-up's break when it lies between events e0 and e1: [the program's first event, its real length ns]. */
+  startupBreak(e0: number, e1: number): [number, number] | null {
+    return this.startupAt && e0 <= this.startupAt && this.startupAt <= e1 ? [this.startupAt, this.startupNs] : null;
   }
 
   /** Compressed time of row r. */

@@ -631,13 +631,20 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
           if (name) w = Math.min(g.laneWidth[a] - 16, p.measure(name) + 16);
           p.setFont(fontLabel);
         }
-        const boxed = name !== '' && taken.take({ x: x - w / 2, y: y - 9, w, h: 18 }) >= 0;
+        // Every lane's head must be readable: at its creation row, else a little down its own lifeline (lanes made
+        // at one moment: a neighbour's create arrow label or head box can hold the row; how close they fall depends
+        // on the run's timing), never dropped while there is room before the lane's end.
+        const slots = name ? headSlots(g, a, y) : [];
+        const at = slots.length ? taken.take(...slots.map((hy) => ({ x: x - w / 2, y: hy - 9, w, h: 18 }))) : -1;
+        const hy = at >= 0 ? slots[at] : y;
         if (parent !== undefined && parent !== a) {
           const px = g.laneX(parent);
-          drawArrow(p, g, t, taken, px, px < x ? x - w / 2 + BAR_W / 2 - 1 : x + w / 2 - BAR_W / 2 + 1, y, t.life, text, true);
+          // (the arrow ends at the box's edge when the box is on its row, else at the lane's small mark)
+          const edge = (at === 0 ? w : 16) / 2 - BAR_W / 2 + 1;
+          drawArrow(p, g, t, taken, px, px < x ? x - edge : x + edge, y, t.life, text, true);
         }
-        if (boxed) heads.push({ x, y, w, name });
-        else p.fillRect(x - 6, y - 2, 12, 4, t.life);
+        if (at >= 0) heads.push({ x, y: hy, w, name });
+        if (at !== 0) p.fillRect(x - 6, y - 2, 12, 4, t.life);
         break;
       }
       case TYPE.end: {
@@ -728,25 +735,21 @@ function drawArrow(
     if (!text) return;
     // Right of the loop, else left of the lane (the last lane's right is the view's edge); up to two lanes wide, as
     // `inner returned 'numbers done' to outer` needs: the placement keeps it off every other label.
-    const names = displayNames(g.model.store);
-    const right = fit(p, text, Math.min(2 * g.view.laneW - 40, g.width - x1 - 32), true, names);
-    const left = fit(p, text, Math.min(2 * g.view.laneW - 40, x1 - inset - GUTTER_W - 8), true, names);
-    const places = [
-      { shown: right, x: x1 + 28, align: 'left' as const },
-      { shown: left, x: x1 - inset - 4, align: 'right' as const },
-    ].filter((c) => c.shown);
-    const at = taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), 12, c.align)));
-    if (at >= 0) {
-      const c = places[at];
-      const cw = p.measure(c.shown);
-      onTop(() => {
-        p.setFont(`12px ${t.mono}`);
-        p.fillRect(c.align === 'left' ? c.x - 2 : c.x - cw - 2, y - 6.5, cw + 4, 13, t.bg);
-        p.tag('label');
-        p.text(c.shown, c.x, y, color, c.align);
-        p.tag(undefined);
-      });
-    }
+    const maxW = 2 * g.view.laneW - 40;
+    wordsBeside(
+      p,
+      t,
+      taken,
+      text,
+      y,
+      color,
+      ARROW_WORDS,
+      [
+        { x: x1 + 28, maxW: Math.min(maxW, g.width - x1 - 32), align: 'left' },
+        { x: x1 - inset - 4, maxW: Math.min(maxW, x1 - inset - GUTTER_W - 8), align: 'right' },
+      ],
+      displayNames(g.model.store),
+    );
     return;
   }
   const sx = x1 + dir * inset,
@@ -775,15 +778,31 @@ function drawArrow(
   });
 }
 
+/** How far (px) a head box may slide down its lane's lifeline from its creation row, and by how much at a time. */
+const HEAD_SLIDE = 96;
+const HEAD_STEP = 20;
+
+/**
+ * The rows (y) where a lane's head box may go, in order: its creation row, then down its lifeline, while the lane
+ * lives and the box stays in the body.
+ */
+function headSlots(g: Geometry, lane: number, y: number): number[] {
+  const end = g.model.laneEnd[lane] ?? -1;
+  const yEnd = end >= 0 ? g.rowY(g.model.eventRow(end)) - 18 : g.height - 9;
+  const out = [y];
+  for (let dy = HEAD_STEP; dy <= HEAD_SLIDE && y + dy <= Math.min(yEnd, g.height - 9); dy += HEAD_STEP) out.push(y + dy);
+  return out;
+}
+
 /** The thin line not drawn yet (dense rows): lines of one colour on one pixel row that touch are drawn as one. */
-interface ThinLine {
+export interface ThinLine {
   y: number;
   x0: number;
   x1: number;
   color: string;
 }
 
-function flushThin(p: Painter, line: ThinLine): void {
+export function flushThin(p: Painter, line: ThinLine): void {
   if (Number.isNaN(line.y)) return;
   p.fillRect(line.x0, line.y, line.x1 - line.x0, 1, line.color);
   line.y = NaN;
@@ -793,7 +812,7 @@ function flushThin(p: Painter, line: ThinLine): void {
  * An unlabelled arrow among dense rows: a 1 px line between the bars, on whole pixels, clipped to the view. No
  * head: at under 2 px a row, heads would be a solid column (the colour still tells resume from yield).
  */
-function thinArrow(p: Painter, g: Geometry, line: ThinLine, x1: number, x2: number, y: number, color: string): void {
+export function thinArrow(p: Painter, g: Pick<Geometry, 'width'>, line: ThinLine, x1: number, x2: number, y: number, color: string): void {
   const x0 = Math.round(Math.max(GUTTER_W, Math.min(x1, x2) + BAR_W / 2)),
     xe = Math.round(Math.min(g.width, Math.max(x1, x2) - BAR_W / 2));
   if (xe <= x0) return;
@@ -802,7 +821,10 @@ function thinArrow(p: Painter, g: Geometry, line: ThinLine, x1: number, x2: numb
     line.x0 = Math.min(line.x0, x0);
     line.x1 = Math.max(line.x1, xe);
   } else {
-    flushThin(p, line);
+    // A line that covers the one held on its pixel row hides every pixel of it (both opaque, one pixel high): the
+    // held one is not drawn (at Fit over a big trace most lines run from the Hub to the view's edge, and a pixel
+    // row holds two or three of them: 1,648 → 1,246 fills a Time-at-Fit frame of the bench's trace, same pixels).
+    if (!(line.y === py && x0 <= line.x0 && xe >= line.x1)) flushThin(p, line);
     line.y = py;
     line.x0 = x0;
     line.x1 = xe;
@@ -828,31 +850,62 @@ function drawMark(p: Painter, g: Geometry, t: Theme, taken: Placement, lane: num
   } else p.text(glyph, x, y + 0.5, color, 'center');
   p.tag(undefined);
   if (text && !g.view.collapsed.has(lane)) {
-    p.setFont(`11px ${t.font}`);
     // Right of the marker, else left of it; each side's words fit the lane and the view (a lane at the view's right
-    // edge would cut them off mid-word), and a side that holds them whole goes first.
-    const right = fit(p, text, Math.min(g.laneWidth[lane] - 24, g.width - x - 15));
-    const left = fit(p, text, Math.min(g.laneWidth[lane] - 24, x - 11 - GUTTER_W - 4));
-    const sides = [
-      { shown: right, x: x + 11, align: 'left' as const },
-      { shown: left, x: x - 11, align: 'right' as const },
-    ].filter((c) => c.shown);
-    if (sides.length === 2 && right !== text && left === text) sides.reverse();
-    const at = sides.length ? taken.take(...sides.map((c) => textBox(c.x, y, p.measure(c.shown), 11, c.align))) : -1;
-    if (at >= 0) {
-      const c = sides[at];
-      const cw = p.measure(c.shown);
-      // (on a background: the lines of later rows pass under the words)
-      onTop(() => {
-        p.setFont(`11px ${t.font}`);
-        p.fillRect(c.align === 'left' ? c.x - 1 : c.x - cw - 1, y - 6.5, cw + 2, 13, t.bg);
-        p.tag('label');
-        p.text(c.shown, c.x, y, color, c.align);
-        p.tag(undefined);
-      });
-    }
+    // edge would cut them off mid-word).
+    const maxW = g.laneWidth[lane] - 24;
+    wordsBeside(p, t, taken, text, y, color, MARK_WORDS, [
+      { x: x + 11, maxW: Math.min(maxW, g.width - x - 15), align: 'left' },
+      { x: x - 11, maxW: Math.min(maxW, x - 11 - GUTTER_W - 4), align: 'right' },
+    ]);
     p.setFont(`12px ${t.mono}`);
   }
+}
+
+/** How words beside a point are drawn: their font (from the theme), its size, and the background's padding. */
+interface WordStyle {
+  font: (t: Theme) => string;
+  px: number;
+  pad: number;
+}
+/** A self-loop's label: the arrows' font. */
+const ARROW_WORDS: WordStyle = { font: (t) => `12px ${t.mono}`, px: 12, pad: 2 };
+/** A mark's words: the smaller UI font. */
+const MARK_WORDS: WordStyle = { font: (t) => `11px ${t.font}`, px: 11, pad: 1 };
+
+/**
+ * Words on a background on one side of a point at y (a mark, a self-loop): each side in `sides` (in order of
+ * preference) gets the words fitted to its width; a side that holds them whole goes before one that cuts them; the
+ * first side whose box is free is taken and drawn on top (the lines of later rows pass under the words). False when
+ * no side had room.
+ */
+function wordsBeside(
+  p: Painter,
+  t: Theme,
+  taken: Placement,
+  text: string,
+  y: number,
+  color: string,
+  style: WordStyle,
+  sides: { x: number; maxW: number; align: 'left' | 'right' }[],
+  names?: readonly string[],
+): boolean {
+  const font = style.font(t);
+  p.setFont(font);
+  const places = sides.map((c) => ({ ...c, shown: fit(p, text, c.maxW, true, names) })).filter((c) => c.shown);
+  if (places.length > 1 && places[0].shown !== text && places.some((c) => c.shown === text))
+    places.sort((a, b) => Number(b.shown === text) - Number(a.shown === text));
+  const at = places.length ? taken.take(...places.map((c) => textBox(c.x, y, p.measure(c.shown), style.px, c.align))) : -1;
+  if (at < 0) return false;
+  const c = places[at];
+  const cw = p.measure(c.shown);
+  onTop(() => {
+    p.setFont(font);
+    p.fillRect(c.align === 'left' ? c.x - style.pad : c.x - cw - style.pad, y - 6.5, cw + 2 * style.pad, 13, t.bg);
+    p.tag('label');
+    p.text(c.shown, c.x, y, color, c.align);
+    p.tag(undefined);
+  });
+  return true;
 }
 
 /** Draws the note where it covers no other label; false when there was no such place (nothing drawn). */
@@ -1004,10 +1057,15 @@ function placeBreaks(p: Painter, g: Geometry, t: Theme, rows: VisRow[], vl: numb
   const e0 = Math.max(0, rows[0].e),
     e1 = Math.max(0, rows[rows.length - 1].e);
   p.setFont(`11px ${t.font}`);
-  for (const [ev, ns] of m.gapsBetween(e0, e1)) {
-    const y = g.rowY(m.eventRow(ev)) - 8;
+  const gaps: [number, string][] = m.gapsBetween(e0, e1).map(([ev, ns]) => [ev, `⋯ ${formatDuration(ns)} later ⋯`]);
+  // The start-up (before the program's first event: Python starting, the runtime, the imports) is drawn short, with
+  // its real length in words, between the main task's row and the program's first.
+  const up = m.startupBreak(e0, e1);
+  if (up) gaps.unshift([up[0], `⋯ start-up ${formatDuration(up[1])} (Python, imports; not to scale) ⋯`]);
+  for (const [ev, text] of gaps) {
+    const r = m.eventRow(ev);
+    const y = ev === up?.[0] && r > 0 ? (g.rowY(r - 1) + g.rowY(r)) / 2 : g.rowY(r) - 8;
     if (y < HEADER_H || y > g.height) continue;
-    const text = `⋯ ${formatDuration(ns)} later ⋯`;
     const w = p.measure(text) + 10;
     const xs = [GUTTER_W + 8, ...vl.map((l) => g.laneX(l) + 10)].filter((x) => x + w < g.width);
     const at = taken.take(...xs.map((x) => ({ x, y: y - 8, w, h: 16 })));

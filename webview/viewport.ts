@@ -44,9 +44,16 @@ export function bodyW(app: App): number {
   return Math.max(1, app.diagram.clientWidth - MINIMAP_W);
 }
 
+/** Lanes drawn full width: not hidden (the folded shutdown's) and not collapsed. */
+export function drawnLanes(app: App): number {
+  let n = 0;
+  for (let l = 0; l < app.store.tasks.length; l++) if (!app.model.hiddenLanes.has(l) && !app.view.collapsed.has(l)) n++;
+  return Math.max(1, n);
+}
+
 export function geometry(app: App): Geometry {
   // Few lanes get wide columns (room for labels and notes); many lanes stay readable and scroll.
-  const lanes = Math.max(1, app.store.tasks.length - app.view.collapsed.size);
+  const lanes = drawnLanes(app);
   app.view.laneW = Math.max(bodyW(app) < 900 ? 140 : 170, Math.min(340, Math.floor((bodyW(app) - GUTTER_W - 40) / lanes)));
   return new Geometry(app.model, app.view, bodyW(app), app.diagram.clientHeight);
 }

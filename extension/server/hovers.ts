@@ -75,6 +75,11 @@ function yieldSection(s: YieldPointStats, durationNs: number | undefined): strin
     if (s.puts) t.push(`put ${s.puts}${s.lastPut !== undefined ? `, last ${mdCode(s.lastPut)}` : ''}`);
     out.push(`Queue/channel${ch}: ${t.join(' · ')}`);
   }
+  if (s.through)
+    out.push(
+      `Suspended ${plural(s.through, 'time')} inside ${(s.delegates ?? []).map((n) => mdCode(n)).join(', ')} while waiting here${s.throughNs ? `, ${duration(s.throughNs)} in all` : ''}`,
+    );
+  if (s.returned !== undefined) out.push(`The delegate returned ${mdCode(s.returned)} here`);
   const tl = timeline(s.spans, durationNs);
   if (tl) out.push(`Suspended over the run: ${mdCode(tl)}${durationNs ? ` (0 → ${duration(durationNs)})` : ''}`);
   return out;
@@ -110,7 +115,8 @@ function markSection(marks: readonly LineMark[]): string[] {
 export function hoverAt(a: Analysis, stats: PlacedStats | undefined, line: number, ch: number, lineText: string): string | undefined {
   const pts: YieldPoint[] = a.points.filter((p) => within(p, line, ch));
   const def: Definition | undefined = a.defs.find((d) => d.kind !== 'lambda' && within(d.nameSpan, line, ch));
-  const ys = stats?.yields.get(line);
+  // A point written over several lines (`gevent.joinall([\n …])`) has its stats at its first line.
+  const ys = stats?.yields.get(line) ?? pts.map((p) => stats?.yields.get(p.line)).find((y) => y !== undefined);
   const onContent = ch >= (/\S/.exec(lineText)?.index ?? Infinity);
   const sections: string[][] = [];
   const footer = stats

@@ -107,8 +107,23 @@ export function yieldStatsTitle(s: YieldPointStats, live: boolean): string {
     if (s.lastSent !== undefined && !(s.gets && !yieldish)) parts.push(`${yieldish ? 'last sent' : 'got back'} ${short(s.lastSent)}`);
     if (s.lastYielded !== undefined) parts.push(`${yieldish ? 'last yielded' : 'passed'} ${short(s.lastYielded)}`);
   }
-  parts.push(...waitParts(s, live), ...transferParts(s));
+  parts.push(...throughParts(s), ...waitParts(s, live), ...transferParts(s));
   return parts.join(' · ');
+}
+
+/**
+ * `⇄ 3× in inner · 1.5 ms suspended · got back 60`: a `yield from`/`await` line whose task suspended deeper, in the
+ * delegate, and what the delegate gave back when it returned here (the value of the `yield from` expression).
+ */
+function throughParts(s: YieldPointStats): string[] {
+  const out: string[] = [];
+  const own = s.suspends > 0;
+  if (s.through) {
+    out.push(`${own ? '' : '⇄ '}${s.through}× in ${names(s.delegates ?? [])}`);
+    if (!own && s.throughNs) out.push(`${duration(s.throughNs)} suspended`);
+  }
+  if (s.returned !== undefined) out.push(`got back ${short(s.returned)}`);
+  return out;
 }
 
 const LANE_WORDS: Record<string, [string, string]> = {
@@ -198,12 +213,15 @@ export function buildLenses(a: Analysis, stats: PlacedStats | undefined): Lens[]
       seen.add(d.line);
       // No lane of its own, but its yields ran: delegated to by `yield from`/`await`, or driven inside another lane.
       const inside = stats ? statsInside(d, stats) : [];
-      const ran = inside.reduce((n, y) => n + y.suspends + (y.waits ?? 0) + (y.gets ?? 0) + (y.puts ?? 0), 0);
+      const ran = inside.reduce((n, y) => n + y.suspends + (y.through ?? 0) + (y.waits ?? 0) + (y.gets ?? 0) + (y.puts ?? 0), 0);
       const title = !stats
         ? `${DEF_WORDS[d.kind]} ${d.name} — run Coroscope: Run Current File to trace`
         : ran > 0
           ? `${DEF_WORDS[d.kind]} ${d.name} — ran inside another task (${plural(ran, 'switch', 'switches')} at its lines)`
-          : `${DEF_WORDS[d.kind]} ${d.name} — ${live ? 'not started yet' : 'did not run in the last run'}`;
+          : d.kind === 'generator'
+            ? `${DEF_WORDS[d.kind]} ${d.name} — ${live ? 'not started yet' : 'did not run in the last run'}`
+            : // An awaited coroutine has no lane of its own, and one that never waited leaves no event: it may have run.
+              `${DEF_WORDS[d.kind]} ${d.name} — ${live ? 'no switch at its lines yet' : 'no switch at its lines in the last run'}`;
       const first = inside.length ? Math.min(...inside.map((y) => y.firstEvent)) : -1;
       lenses.push({ line: d.line, col: d.span.col, command: { title, ...(stats ? (first >= 0 ? reveal(first) : noCommand) : { command: RUN_COMMAND }) } });
     }

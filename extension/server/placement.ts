@@ -172,7 +172,8 @@ export function mergeDefs(a: DefinitionStats, b: DefinitionStats): DefinitionSta
   if (waits !== undefined) out.waits = waits;
   if (transfers !== undefined) out.transfers = transfers;
   if (calls !== undefined) out.calls = calls;
-  const via = a.via ?? b.via,
+  // One function run in two pools reads `in ThreadPoolExecutor#1, ProcessPoolExecutor#2`.
+  const via = a.via !== undefined && b.via !== undefined && a.via !== b.via ? `${a.via}, ${b.via}` : (a.via ?? b.via),
     last = b.lastResult ?? a.lastResult;
   if (via !== undefined) out.via = via;
   if (last !== undefined) out.lastResult = last;

@@ -48,6 +48,13 @@ function yieldStats(o: unknown): YieldPointStats | undefined {
     if (put !== undefined) y.lastPut = put;
     if (got !== undefined) y.lastGot = got;
   }
+  if (num(o.through) && o.through > 0) {
+    y.through = o.through;
+    y.throughNs = num(o.throughNs) ? o.throughNs : 0;
+    y.delegates = strs(o.delegates).slice(0, 16);
+  }
+  const returned = optStr(o.returned);
+  if (returned !== undefined) y.returned = returned;
   return y;
 }
 

@@ -12,12 +12,53 @@ from .wrappers import like
 _pool_count = [0]
 _pool_names = weakref.WeakKeyDictionary()
 _completers = {}  # id(ApplyResult) -> lane id of the worker process whose result completed it
-_job_lanes = {}  # (chan, job) -> (lane that submitted the job, (file, line) of the program's call)
+_job_lanes = {}  # (chan, job) -> (lane that submitted the job, (file, line) of the program's call, {task i: msg} sent)
+_POOL_PY = ("/multiprocessing/pool.py", "\\multiprocessing\\pool.py")
 
 
 @state.after_fork
 def _forget_parent():
     _job_lanes.clear()
+
+
+def _call_tasks(frame):
+    """[(task index, label)] of the job the pool method at or above ``frame`` is making, when its tasks are
+    known at the call: apply_async, and map/starmap/map_async/starmap_async of a list, tuple or range (cut
+    into chunks as Pool._get_tasks does); None otherwise (imap reads the program's iterable in the handler
+    thread, and only exact built-in sequences are looked into)."""
+    f = frame
+    n = 0
+    while f is not None and n < 4:
+        c = f.f_code
+        if c.co_filename.endswith(_POOL_PY):
+            if c.co_name == "apply_async":
+                loc = f.f_locals
+                return [(0, pool_label(loc["func"], loc["args"]))]
+            if c.co_name == "_map_async":
+                loc = f.f_locals
+                it, size, func, mapper = loc["iterable"], loc["chunksize"], loc["func"], loc["mapper"]
+                t = type(it)
+                if not (t is list or t is tuple or t is range) or type(size) is not int or size <= 0:
+                    return None
+                return [(i, pool_label(mapper, ((func, tuple(it[k : k + size])),))) for i, k in enumerate(range(0, len(it), size))]
+        else:
+            return None  # (above the pool's own frames: MapResult.__init__ calls ApplyResult's)
+        f = f.f_back
+        n += 1
+    return None
+
+
+def _send_at_call(chan, lane, site, frame):
+    """The sends of a job's tasks, at the program's call (its lane, line and time): {task index: msg}."""
+    tasks = _call_tasks(frame)
+    if not tasks:
+        return None
+    sent = {}
+    for i, label in tasks:
+        m = sent[i] = core.next_msg()
+        core.sendrecv("send", lane, chan, label, m, site[0], site[1])
+    state.flush()
+    return sent
 
 
 def patch(mpool):
@@ -45,11 +86,14 @@ def patch(mpool):
                         job, i, func, args, kwds = task
                         jl = _job_lanes.get((_chan, job))
                         if jl is not None:
-                            lane, site = jl
-                            m = core.next_msg()
+                            lane, site, sent = jl
+                            m = sent.pop(i, None) if sent else None
+                            if m is None:
+                                # (not sent at the call: its items are read from the program's iterable here)
+                                m = core.next_msg()
+                                ev = (lane, pool_label(func, args), m, site)
                             item = mp_queues.envelope(task, m, _chan, "ptask")
                             mp_queues.awaiting(_chan, (job, i), lane)
-                            ev = (lane, pool_label(func, args), m, site)
                 except Exception:
                     item = task
                 if ev is not None:
@@ -127,11 +171,14 @@ def patch(mpool):
                 try:
                     chan = _pool_names.get(pool)
                     if chan is not None and state.W is not None:
-                        # (the program's call that made the job: pool.map(...), apply_async(...); its tasks are
-                        # queued later, by the pool's task handler thread, which has no line of the program's)
-                        _job_lanes[(chan, self._job)] = (core.current_lane(), core.user_site(sys._getframe(1)))
-                except Exception:
-                    pass
+                        # (the program's call that made the job: pool.map(...), apply_async(...); its tasks go
+                        # to the workers' pipe later, from the pool's task handler thread, which has no line of
+                        # the program's: sent here, at the call's time, when its tasks are known now)
+                        lane = core.current_lane()
+                        site = core.user_site(sys._getframe(1))
+                        _job_lanes[(chan, self._job)] = (lane, site, _send_at_call(chan, lane, site, sys._getframe(1)))
+                except Exception as e:
+                    core.internal_error("mp pool call", e)
 
             C.__init__ = like(__init__, o_init)
 

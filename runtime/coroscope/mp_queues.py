@@ -417,28 +417,10 @@ def _patch_queues(mq):
     wrap_get(Q, True)
     wrap_get(SQ, False)
 
-    o_join = JQ.join
 
-    def join(self):
-        lane = None
-        if state.W is not None:
-            try:
-                if not self._unfinished_tasks._semlock._is_zero():
-                    lane = core.current_lane()
-                    f, l = core.caller_site(2)
-                    core.block(lane, "queue", _qentry(self)[0] + ".join()", f, l)
-            except Exception:
-                lane = None
-        try:
-            return o_join(self)
-        finally:
-            if lane is not None:
-                try:
-                    core.wake(lane, "queue", _qentry(self)[0] + ".join()")
-                except Exception:
-                    pass
-
-    JQ.join = like(join, o_join)
+def join_detail(q):
+    """block/wake detail of a JoinableQueue's join() (mp_joins.py)."""
+    return _qentry(q)[0] + ".join()"
 
 
 def _quiet_detail(name, quiet):

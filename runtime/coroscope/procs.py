@@ -26,7 +26,7 @@ mp_pool.py.
 import os
 from _thread import get_ident
 
-from . import core, imports, mp_pool, mp_queues, proc_ends, state
+from . import core, imports, mp_joins, mp_pool, mp_queues, proc_ends, state
 from .core import drop_own_frame
 from .values import func_code
 from .wrappers import like
@@ -266,6 +266,7 @@ def patch_mp(mp):
         mu.spawnv_passfds = like(spawnv_passfds, o_spf)
 
     mp_queues.patch(mq, mr)
+    mp_joins.patch(mq.JoinableQueue, mp_queues.join_detail)
     imports.when_imported("multiprocessing.pool", mp_pool.patch)
     imports.when_imported("multiprocessing.popen_fork", proc_ends.patch_popen)
     imports.when_imported("multiprocessing.popen_forkserver", proc_ends.patch_popen)

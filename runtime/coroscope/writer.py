@@ -509,6 +509,31 @@ def _interrupted(f):
     return None
 
 
+def _block_signals():
+    """Blocks every signal but faults in the calling thread; returns the mask to restore. The writer thread
+    is started with it and keeps it: a plain program has no such thread, so a signal sent to the process goes
+    to one of the program's threads as without the runtime (a SIGTERM that the main thread holds back while a
+    child's lane ends, proc_ends.hold_term, would otherwise kill the process from the writer thread at once,
+    and no one would write that end; a signal the program blocks would run its default action there)."""
+    try:
+        import _signal
+
+        sync = {getattr(_signal, n, None) for n in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGTRAP", "SIGSYS", "SIGABRT")}
+        return _signal.pthread_sigmask(_signal.SIG_BLOCK, [s for s in _signal.valid_signals() if s not in sync])
+    except Exception:
+        return None  # (no pthread_sigmask: Windows)
+
+
+def _unblock_signals(old):
+    if old is not None:
+        try:
+            import _signal
+
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, old)
+        except Exception:
+            pass
+
+
 class Writer:
     def __init__(self, trace_path=None, socket_addr=None, child=False):
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
@@ -577,7 +602,13 @@ class Writer:
         self._stop.acquire()
         self._done = _thread.allocate_lock()
         self._done.acquire()
-        _thread.start_new_thread(self._loop, (self._stop, self._done))
+        # (started with every signal blocked, which it inherits: from its first instruction on, no signal
+        # sent to the process lands in it, see _block_signals)
+        old = _block_signals()
+        try:
+            _thread.start_new_thread(self._loop, (self._stop, self._done))
+        finally:
+            _unblock_signals(old)
 
     def stop_thread(self):
         stop, done = self._stop, self._done

@@ -145,7 +145,8 @@ type Cdp = Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>;
 /**
  * BENCH_TRACE=1: Chromium's own timeline (every process: the page's main thread, its compositor and raster
  * threads, the display compositor) while a measured loop runs; the returned function stops it and sums the complete
- * events' thread CPU time per thread and name, per frame (nested events count in their parents too), largest first.
+ * events' thread CPU time per thread and name, per frame (nested events count in their parents too), largest first
+ * (the first 30, or BENCH_TRACE_TOP).
  */
 async function startTrace(cdp: Cdp): Promise<(frames: number) => Promise<string>> {
   const evs: { name: string; ph: string; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
@@ -174,7 +175,7 @@ async function startTrace(cdp: Cdp): Promise<(frames: number) => Promise<string>
     }
     return [...by]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 30)
+      .slice(0, Number(process.env.BENCH_TRACE_TOP ?? 30))
       .map(([k, v]) => `${k} ${f(v)}`)
       .join('; ');
   };

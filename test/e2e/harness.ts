@@ -175,3 +175,85 @@ export function traceProgram(path: string): string {
   assert.equal(r.status, 0, r.stderr);
   return readFileSync(trace, 'utf8');
 }
+
+/** The diagram's scales as the SVG-export tests page through them: Steps, Time, Time at Fit, Time at Fit with compressed gaps. */
+export type Mode = 'steps' | 'time' | 'time-fit' | 'time-fit-gaps';
+/** At most this many pages per mode and direction (the examples' diagrams are a few pages long). */
+const MAX_PAGES = 40;
+
+/** Sets the mode, then exports every page (top to bottom, left to right) as SVG; returns the SVG texts. */
+export async function exportPages(page: Page, mode: Mode, max = MAX_PAGES): Promise<string[]> {
+  return page.evaluate(
+    ({ mode, max }) => {
+      interface V {
+        scale: string;
+        top: number;
+        rowH: number;
+        nsPx: number;
+        left: number;
+      }
+      const app = (
+        window as unknown as {
+          coroscope: {
+            view: V;
+            model: { rowCount: number; totalTime: number };
+            diagram: HTMLElement;
+            setScale(s: string): void;
+            setCompressGaps(on: boolean): void;
+            fit(): void;
+            exportImage(f: string): void;
+            geometry(): { contentW: number; width: number };
+            render(): void;
+          };
+        }
+      ).coroscope;
+      const posted = (window as unknown as { __posted: { type: string; data?: string }[] }).__posted;
+      app.setScale(mode === 'steps' ? 'steps' : 'time');
+      app.setCompressGaps(mode === 'time-fit-gaps');
+      if (mode === 'time-fit' || mode === 'time-fit-gaps') app.fit();
+      app.render();
+      const v = app.view;
+      const bodyH = app.diagram.clientHeight - 58;
+      const g = app.geometry();
+      const pageW = Math.max(100, g.width - 52);
+      const tops: number[] = [];
+      if (mode === 'steps') for (let t = 0; t < app.model.rowCount && tops.length < max; t += Math.max(1, bodyH / v.rowH - 1)) tops.push(t);
+      else if (mode === 'time') for (let t = 0; t <= app.model.totalTime && tops.length < max; t += Math.max(1, (bodyH - 20) / v.nsPx)) tops.push(t);
+      else tops.push(v.top);
+      const lefts: number[] = [];
+      for (let l = 0; l < Math.max(1, g.contentW - pageW + 1) && lefts.length < max; l += pageW) lefts.push(l);
+      const out: string[] = [];
+      for (const top of tops)
+        for (const left of lefts) {
+          v.top = top;
+          v.left = left;
+          const before = posted.length;
+          app.exportImage('svg');
+          const m = posted.slice(before).find((x) => x.type === 'saveImage');
+          if (m?.data) out.push(m.data);
+          posted.length = before;
+        }
+      v.top = 0;
+      v.left = 0;
+      app.render();
+      return out;
+    },
+    { mode, max },
+  );
+}
+
+/** An exported SVG page as markup a tab's `setContent` takes (without its XML declaration). */
+export function svgMarkup(svg: string): string {
+  return svg.replace(/^<\?xml[^>]*>\s*/, '');
+}
+
+/** A text as written in the exported SVG (XML-escaped) back to the drawn characters. */
+export function unxml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}

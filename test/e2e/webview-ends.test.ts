@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { TraceStore } from '../../trace/store';
-import { openDiagram, traceProgram, ROOT, type Diagram } from './harness';
+import { openDiagram, svgMarkup, traceProgram, ROOT, type Diagram } from './harness';
 
 const shots = join(ROOT, 'test-results');
 
@@ -62,7 +62,7 @@ async function stepsPages(page: Page): Promise<string[]> {
 
 /** The labels of one SVG page, measured by the browser, with the shape drawn just before each. */
 async function drawnLabels(tab: Page, svg: string): Promise<Drawn[]> {
-  await tab.setContent(svg.replace(/^<\?xml[^>]*>\s*/, ''));
+  await tab.setContent(svgMarkup(svg));
   return tab.evaluate(() =>
     [...document.querySelectorAll<SVGTextElement>('text.cs-label')].map((el) => {
       const b = el.getBBox();

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceStore } from '../../trace/store';
 import { displayNames } from '../../webview/labels';
-import { openDiagram, traceProgram, ROOT, type Diagram } from './harness';
+import { exportPages, openDiagram, traceProgram, unxml, ROOT, type Diagram } from './harness';
 
 const shots = join(ROOT, 'test-results');
 
@@ -17,52 +17,8 @@ const shots = join(ROOT, 'test-results');
 async function drawnLabels(d: Diagram, width: number): Promise<string[]> {
   await d.page.setViewportSize({ width, height: 800 });
   await d.page.waitForFunction((w) => window.innerWidth === w, width);
-  const svgs = await d.page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        coroscope: {
-          view: { top: number; left: number; rowH: number };
-          model: { rowCount: number };
-          diagram: HTMLElement;
-          setScale(s: string): void;
-          exportImage(f: string): void;
-          geometry(): { contentW: number; width: number };
-          render(): void;
-        };
-      }
-    ).coroscope;
-    const posted = (window as unknown as { __posted: { type: string; data?: string }[] }).__posted;
-    app.setScale('steps');
-    const v = app.view;
-    app.render();
-    const bodyH = app.diagram.clientHeight - 58;
-    const g = app.geometry();
-    const pageW = Math.max(100, g.width - 52);
-    const out: string[] = [];
-    for (let top = 0; top < app.model.rowCount; top += Math.max(1, bodyH / v.rowH - 1))
-      for (let left = 0; left < Math.max(1, g.contentW - pageW + 1); left += pageW) {
-        v.top = top;
-        v.left = left;
-        const before = posted.length;
-        app.exportImage('svg');
-        const m = posted.slice(before).find((x) => x.type === 'saveImage');
-        if (m?.data) out.push(m.data);
-        posted.length = before;
-      }
-    v.top = 0;
-    v.left = 0;
-    app.render();
-    return out;
-  });
+  const svgs = await exportPages(d.page, 'steps', 10_000);
   const texts: string[] = [];
-  const unxml = (s: string) =>
-    s
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&apos;/g, "'")
-      .replace(/&amp;/g, '&');
   for (const svg of svgs) for (const m of svg.matchAll(/<text[^>]*class="[^"]*cs-label[^"]*"[^>]*>([^<]*)<\/text>/g)) texts.push(unxml(m[1]));
   return texts;
 }

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { PYTHONS, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PYTHONS, ROOT, checkTrace, ofType, runPlain, runTraced, tasks, type RunResult } from './harness';
 
 // Every multiprocessing start method on every interpreter: the program behaves as without Coroscope (stdout,
 // stderr, exit code), every child is a process lane of the same trace, queue names are one name in every
@@ -24,6 +26,18 @@ function crossPairs(r: RunResult, chan: RegExp): number {
     assert.notEqual(proc(m[0].task), proc(rv.task), `pair across processes: ${JSON.stringify(rv)}`);
   }
   return recvs.length;
+}
+
+/**
+ * The lane of process `l` ends exactly once; if not, says what its lane shows (its ends, its last lines: was it
+ * given work, did it wake from the pool's stop, was it killed) so a CI failure reads without a rerun.
+ */
+function endsOnce(r: RunResult, l: { id: string; name: string }): void {
+  const ends = ofType(r.events, 'end').filter((e) => e.task === l.id);
+  if (ends.length === 1) return;
+  const own = r.events.filter((e) => ('task' in e && e.task === l.id) || ('id' in e && e.id === l.id));
+  const last = own.slice(-6).map((e) => JSON.stringify(e));
+  assert.fail(`process lane ${l.name} (${l.id}) ends ${ends.length} times, not once; ends: ${JSON.stringify(ends)}; its last lines:\n  ${last.join('\n  ')}`);
 }
 
 for (const py of PYTHONS) {
@@ -94,7 +108,7 @@ for (const py of PYTHONS) {
           ends.filter((e) => e.task === crasher.id).map((e) => [e.outcome, e.value]),
           [['exit', '1']],
         );
-        for (const l of lanes) assert.equal(ends.filter((e) => e.task === l.id).length, 1, `${l.name} ends once`);
+        for (const l of lanes) endsOnce(r, l);
         for (const n of ['worker-0', 'worker-1']) {
           const l = lanes.find((x) => x.name === n)!;
           assert.deepEqual(
@@ -103,6 +117,82 @@ for (const py of PYTHONS) {
             `${n} ends with 0`,
           );
         }
+      });
+    }
+
+    for (const method of METHODS) {
+      it(`${method}: a child that blocks SIGTERM outlives terminate() as in plain Python (no runtime thread takes the signal) and its lane ends once`, () => {
+        const script = 'test/fixtures/python/procs/sigterm_blocked.py';
+        const r = runTraced(py, script, { args: [method] });
+        const p = runPlain(py, script, { args: [method] });
+        assert.equal(p.stdout, "child alive, pending ['SIGTERM']\nexit 0\n");
+        assert.equal(r.stdout, p.stdout, `traced: ${r.stdout} ${r.stderr}`);
+        checkTrace(r);
+        const lane = tasks(r.events, 'process').find((l) => l.name === 'blocker');
+        assert.ok(lane, 'the child has a lane');
+        endsOnce(r, lane);
+        assert.deepEqual(
+          ofType(r.events, 'end')
+            .filter((e) => e.task === lane.id)
+            .map((e) => [e.outcome, e.value]),
+          [['exit', '0']],
+        );
+      });
+    }
+
+    for (const method of METHODS) {
+      it(`${method}: JoinableQueue.join() is woken by the lane and line of the task_done() that finished the last item (a child, then a thread)`, () => {
+        const script = 'test/fixtures/python/procs/joinable_join.py';
+        const r = runTraced(py, script, { args: [method] });
+        assert.equal(r.stdout, 'joined the processes\njoined the thread\n', r.stderr);
+        checkTrace(r);
+        const src = fs.readFileSync(path.join(ROOT, script), 'utf8').split('\n');
+        const lineOf = (tag: string) => src.findIndex((l) => l.includes(tag)) + 1;
+        const last = tasks(r.events, 'process').find((l) => l.name === 'last');
+        const helper = tasks(r.events, 'thread').find((l) => l.name === 'helper');
+        assert.ok(last && helper, 'the finishers have lanes');
+        const joins = r.events.flatMap((e) => {
+          if (e.type === 'block' && e.on === 'queue' && e.detail === 'q.join()') return [[e.type, e.task, e.line]];
+          if (e.type === 'wake' && e.on === 'queue' && e.detail === 'q.join()') return [[e.type, e.task, e.cause, e.by, e.byFile?.endsWith(script), e.byLine]];
+          return [];
+        });
+        assert.deepEqual(joins, [
+          ['block', '1', lineOf('JOIN-PROCESSES')],
+          ['wake', '1', 'done', last.id, true, lineOf('LAST-PROCESS')],
+          ['block', '1', lineOf('JOIN-THREAD')],
+          ['wake', '1', 'done', helper.id, true, lineOf('LAST-THREAD')],
+        ]);
+      });
+    }
+
+    for (const method of METHODS) {
+      it(`${method}: a Pool job is sent at the program's call (its line, its time), not when the pool's handler thread reaches the pipe`, () => {
+        const script = 'test/fixtures/python/procs/pool_send_time.py';
+        const r = runTraced(py, script, { args: [method] });
+        const p = runPlain(py, script, { args: [method] });
+        assert.equal(p.stdout, 'submitted\nmapped\nheld 1000000 9 [1, 4, 9, 16]\n');
+        assert.equal(r.stdout, p.stdout, r.stderr);
+        checkTrace(r);
+        const src = fs.readFileSync(path.join(ROOT, script), 'utf8').split('\n');
+        const lineOf = (tag: string) => src.findIndex((l) => l.includes(tag)) + 1;
+        const out = (text: string) => ofType(r.events, 'output').find((o) => o.task === '1' && o.text === text)!.ts;
+        const sends = ofType(r.events, 'send').filter((s) => s.task === '1' && /^Pool#/.test(s.channel));
+        const at = (value: string) => {
+          const s = sends.find((x) => x.value === value);
+          assert.ok(s, `main sends ${value}: ${JSON.stringify(sends.map((x) => x.value))}`);
+          return s;
+        };
+        // (the handler thread waits on the full pipe until the program sets the Event, after both prints)
+        for (const [value, tag, before] of [
+          ['square(3)', 'CALL-APPLY', 'submitted\n'],
+          ['map square(1, 2)', 'CALL-MAP', 'mapped\n'],
+          ['map square(3, 4)', 'CALL-MAP', 'mapped\n'],
+        ] as const) {
+          const s = at(value);
+          assert.equal(s.line, lineOf(tag), `${value} at the program's line`);
+          assert.ok(s.ts < out(before), `${value} sent at the call, before the program printed ${JSON.stringify(before)}`);
+        }
+        assert.equal(crossPairs(r, /^Pool#/), 10, 'each of 5 tasks reaches the worker and its result comes back');
       });
     }
 

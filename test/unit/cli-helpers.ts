@@ -96,5 +96,19 @@ export function validatePerfetto(json: string): Doc {
     assert.ok(f, `flow ${id} finishes`);
     assert.ok(s.ts! <= f.ts!, 'flow goes forward in time');
   }
+  // A flow event binds to the slice enclosing it on its own track (`s`, and `f` with bp "e"): one with no slice
+  // there is dropped by the viewer (Perfetto, chrome://tracing), and its arrow is not drawn.
+  const slices = new Map<string, [number, number][]>();
+  for (const e of doc.traceEvents)
+    if (e.ph === 'X') {
+      const k = `${e.pid}/${e.tid}`;
+      slices.set(k, [...(slices.get(k) ?? []), [e.ts!, e.ts! + e.dur!]]);
+    }
+  for (const e of doc.traceEvents)
+    if (e.ph === 's' || e.ph === 'f')
+      assert.ok(
+        (slices.get(`${e.pid}/${e.tid}`) ?? []).some(([a, b]) => a <= e.ts! && e.ts! <= b),
+        `flow ${e.ph} ${e.cat} ${JSON.stringify(e.name)} at ${e.ts} has no slice around it on its track (pid ${e.pid}, tid ${e.tid})`,
+      );
   return doc;
 }
