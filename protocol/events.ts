@@ -169,6 +169,10 @@ export interface EndEvent {
   line?: number;
   /** For `unfinished`: what it waits on, in words (e.g. "queue q", "Event ready"). */
   waits?: string;
+  /** For `killed` (gevent greenlets): the task that killed it (`g.kill()`, `gevent.killall`), and its call there. */
+  by?: TaskId;
+  byFile?: string;
+  byLine?: number;
 }
 
 export interface BlockEvent {
@@ -566,6 +570,7 @@ export function validateEvent(raw: unknown): TraceLine | string {
       return o as unknown as SwitchEvent;
     case 'end':
       if (!str('task') || !str('outcome') || !optStr('value') || !optStr('waits')) return 'end: needs task, outcome';
+      if (!optStr('by') || !optStr('byFile') || !optNum('byLine')) return 'end: bad by';
       return o as unknown as EndEvent;
     case 'block':
     case 'wake':

@@ -20,7 +20,7 @@ there, and a profile function would cost on every call: site_scan.py watches
 the time.sleep and gevent call sites there through the settrace hook)."""
 
 import sys
-from types import FunctionType, MethodType
+from types import BuiltinMethodType, CoroutineType, FunctionType, GeneratorType, MethodType
 
 from . import core, state
 
@@ -30,6 +30,7 @@ _on_call = {}  # id(callable) -> handler(frame, obj or first argument)
 _on_ret = {}  # id(callable) -> handler(raised: bool)
 _keep = []  # the watched callables (kept alive: their ids stay theirs)
 _seen = set()  # id() of code objects switched on (kept alive by core._code_refs)
+_closing = {}  # id(generator) -> what gen_lanes records if that gen.close() ran none of the generator
 
 
 def available():
@@ -91,13 +92,21 @@ def install():
     E = mon.events
     DISABLE = mon.DISABLE
     from .gen_sites import GEN_FLAGS, made, ON
+    from .gen_lanes import close_called, close_returned
 
     MISSING = mon.MISSING
     get = _on_call.get
     rget = _on_ret.get
     _getframe = sys._getframe
 
+    gclose, cclose = GeneratorType.close, CoroutineType.close
+
     def on_call(code, off, fn, arg0):
+        if fn is gclose or fn is cclose:
+            # g.close(): the method descriptor is called, the generator as its first argument
+            if type(arg0) is GeneratorType or type(arg0) is CoroutineType:
+                _close_call(off, arg0)
+            return None
         h = get(id(fn))
         if h is None:
             t = type(fn)
@@ -112,6 +121,13 @@ def install():
                         core.internal_error("generator site", e)
                     return None
                 return DISABLE
+            if t is BuiltinMethodType and fn.__name__ == "close":
+                # gen.close(): 3.12/3.13 may close it without running it (gen_lanes.close_called); a site of
+                # another close() (a file's) keeps its event, as the same site may close a generator later
+                g = fn.__self__
+                if type(g) is GeneratorType or type(g) is CoroutineType:
+                    _close_call(off, g)
+                return None
             if t is not MethodType:
                 return DISABLE
             # a bound method (3.12/3.13 `with x:` calls x.__exit__ so)
@@ -128,7 +144,28 @@ def install():
             core.internal_error("call hook", e)
         return None
 
+    def _close_call(off, g):
+        try:
+            if state.W is not None:
+                tok = close_called(_getframe(2), g)
+                if tok is not None:
+                    _closing[id(g)] = tok
+        except Exception as e:
+            core.internal_error("generator close", e)
+
+    def _closed_gen(fn, arg0):
+        # (the generator of a close() call: the descriptor's first argument, or a bound close's __self__)
+        return id(arg0) if fn is gclose or fn is cclose else id(fn.__self__) if type(fn) is BuiltinMethodType else None
+
     def on_return(code, off, fn, arg0):
+        if _closing:
+            tok = _closing.pop(_closed_gen(fn, arg0), None)
+            if tok is not None:
+                try:
+                    close_returned(tok)
+                except Exception as e:
+                    core.internal_error("generator close", e)
+                return
         h = rget(id(fn))
         if h is not None:
             try:
@@ -137,6 +174,9 @@ def install():
                 pass
 
     def on_raise(code, off, fn, arg0):
+        if _closing:
+            # (it raised: its frame ran, the frame hooks recorded it)
+            _closing.pop(_closed_gen(fn, arg0), None)
         h = rget(id(fn))
         if h is not None:
             try:

@@ -24,6 +24,7 @@ class Lane:
         "etail",
         "coro",
         "cframe",
+        "ccode",
         "el",
         "et",
         "id",
@@ -65,7 +66,8 @@ class Lane:
         self.passthru = False
         self.extra = None
         self.rlasti = -1
-        self.cframe = None  # the frame that last resumed it, and that frame's lane (cache)
+        self.cframe = None  # the frame that last resumed it (a generator's: its id, with its code in ccode), and that frame's lane (cache)
+        self.ccode = None
         self.clane = None
         self.coro = None  # asyncio: the task's coroutine
         self.cfile = None
@@ -221,11 +223,12 @@ def last_line(fr):
     return best or fr.f_code.co_firstlineno
 
 
-def end(lane, outcome, value=None, file=None, line=None, waits=None):
+def end(lane, outcome, value=None, file=None, line=None, waits=None, by=None, byFile=None, byLine=None):
+    """``by``/``byFile``/``byLine``: who ended it and the call there (a killed gevent greenlet: the kill)."""
     if lane.ended:
         return
     lane.ended = True
-    lane.cframe = lane.clane = None
+    lane.cframe = lane.clane = lane.ccode = None
     live.pop(lane.id, None)
     if state.W is None:
         return
@@ -236,6 +239,10 @@ def end(lane, outcome, value=None, file=None, line=None, waits=None):
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
     if waits is not None:
         s += ',"waits":' + _q(waits)
+    if by is not None:
+        s += ',"by":"%s"' % by.id
+        if byFile is not None:
+            s += ',"byFile":%s,"byLine":%d' % (qfile(byFile), byLine or 0)
     enq(s + "}\n")
 
 

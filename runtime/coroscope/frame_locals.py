@@ -125,7 +125,7 @@ def write(lane, body):
 def _caller_lane(lane, caller):
     """The lane of the frame that resumed ``lane``: gens.py's cache when it is the
     plain frame it saw last (a frame walk otherwise)."""
-    if caller is lane.cframe:
+    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
         c = lane.clane
         if c is not None:
             return c

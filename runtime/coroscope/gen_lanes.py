@@ -57,9 +57,11 @@ def on_enter(frame, code, thrown=None):
                 frames[fid] = [owner[0], owner[1] + 1, frame, DELEGATED]
                 gen_sites.drop(code)
                 return
-        if ck[0] == "close":
+        if ck[0] == "close" or (ck[0] != "throw" and capture == "settrace" and _unstarted(frame, code)):
             # close() of a generator that never started runs none of its code: 3.11 enters its frame only to raise
-            # GeneratorExit at the def line (it read: started, raised GeneratorExit); 3.12+ does not enter it
+            # GeneratorExit at the def line (it read: started, raised GeneratorExit); 3.12+ does not enter it. So
+            # does its finalizer, when the last reference goes (a function returning with an unstarted generator in
+            # a local: it read as a start and a raise by whatever code ran then)
             return
         frm = core.lane_at(caller)
         cfile = caller.f_code.co_filename if caller is not None else None
@@ -85,14 +87,27 @@ def on_enter(frame, code, thrown=None):
         core.internal_error("generator enter", e)
 
 
+def _unstarted(frame, code):
+    """3.11: the frame's 'call' event is at its RETURN_GENERATOR (a generator's first resume is past it, at its
+    RESUME): an exception is thrown into a generator that never started."""
+    try:
+        i = frame.f_lasti
+        return i >= 0 and _OP[_co(code)[i]] == "RETURN_GENERATOR"
+    except Exception:
+        return False
+
+
 def _caller_lane(lane, caller):
     """The lane of the frame that resumed / was resumed to (cached per caller frame
     when that frame is a plain function, whose lane cannot change while it runs)."""
-    if caller is lane.cframe and caller is not None:
+    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
         return lane.clane
     ln = core.lane_at(caller)
     if caller is not None and not caller.f_code.co_flags & GEN_FLAGS:
-        lane.cframe = caller
+        # (the frame by its id and code, never the frame itself: a reference would keep the caller's locals alive
+        # after it returns -- a generator it left suspended, and the `finally` that plain Python runs then)
+        lane.cframe = id(caller)
+        lane.ccode = caller.f_code
         lane.clane = ln
         lane.fmt = None
     return ln
@@ -130,7 +145,8 @@ def _resume(lane, frame, code, thrown, caller=None):
         kind = "close" if kind == "close" else "throw"
         if kind == "throw" and ck[0] == "throw" and ck[1] is not None:
             v = _arg_value(caller, ck[1])
-            if v is not _MISSING:
+            if v is not _MISSING and not isinstance(v, type):
+                # (throw(ValueError), the class: the generator receives ValueError(), seen at its next event)
                 value = exc_repr(v)
     elif thrown is not None:
         kind = "close" if isinstance(thrown, GeneratorExit) else "throw"
@@ -267,6 +283,34 @@ def _leave_own(lane, frame, code, how, val, caller=None):
         v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
+
+
+def _close_called(caller, gen):
+    """The program calls gen.close() (3.12+, seen by call_events' CALL event): what to record if the close turns out
+    to run none of the generator's code. 3.12 and 3.13 close a generator suspended outside any try without resuming
+    its frame (no event at all: its end read `unfinished`); 3.11 and 3.14+ run it, and the frame hooks record it."""
+    fr = gen.gi_frame if type(gen).__name__ == "generator" else gen.cr_frame
+    if fr is None:
+        return None
+    info = frames.get(id(fr))
+    if info is None or info[3] != OWN or info[0].ended:
+        return None
+    return (gen, info[0], id(fr), core.lane_at(caller), caller.f_code.co_filename, caller.f_lineno, fr.f_code.co_filename, fr.f_lineno)
+
+
+def _close_returned(tok):
+    gen, lane, fid, frm, cfile, cline, gfile, gline = tok
+    if lane.ended or (gen.gi_frame if type(gen).__name__ == "generator" else gen.cr_frame) is not None:
+        return  # (its frame ran the close: the frame hooks recorded it; or it is still suspended)
+    if lane.held:
+        _settle(lane)
+    info = frames.get(fid)
+    if info is not None and info[0] is lane:
+        del frames[fid]
+    lane.last = "close"
+    core.switch(frm, lane, "close", None, cfile, cline, gfile, gline)
+    core.switch(lane, frm, "close", None, gfile, gline, cfile, cline)
+    core.end(lane, "killed", "GeneratorExit", gfile, gline)
 
 
 def _unwrap(w):
@@ -602,5 +646,7 @@ fast_yield = _fast_yield  # the steady-state yield
 settle = _settle  # lets another thread's unpend write the lane's held resume first
 sent_json = _sent  # a sent value as kept in a run (when not a small int)
 sent_at = _sent_at  # the value a resume sent, read from the caller's frame (a small int as it is, else as sent_json)
+close_called = _close_called  # gen.close() called: what to record if it runs none of the generator (3.12/3.13)
+close_returned = _close_returned  # that close() returned: record it when nothing else did
 pending_throws = _thrown  # id(frame) -> the throw switch waiting for its exception (settrace)
 INT_LIMIT = _BIG  # ints within +-INT_LIMIT are written as they are (no safe_repr)

@@ -30,6 +30,15 @@ from _json import encode_basestring_ascii as _qv
 _put = _OUT.append
 
 TOOL = None
+RETURNS = {}  # id(code) -> (on_return(frame, value), on_raise(frame, exc)): plain code whose returns are watched
+
+
+def watch_return(code):
+    """Call RETURNS[id(code)] when a frame of ``code`` returns or raises (a greenlet's run function: what it returns
+    to a parent waiting in a C switch is seen nowhere else). A local event of that code object only."""
+    mon = sys.monitoring
+    core.keep_code(code)
+    mon.set_local_events(TOOL, code, mon.get_local_events(TOOL, code) | mon.events.PY_RETURN)
 
 
 def take_tool(ids, name):
@@ -127,7 +136,7 @@ def install():
                 # steady state: resumed by the same plain frame as last time
                 lane = info[0]
                 caller = frame.f_back
-                if lane.held and caller is lane.cframe:
+                if lane.held and caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                     # its run is open (held since its last yield, nothing written since: the
                     # rest of the steady-state guard held then and still does): one more
                     # turn if resumed at the same site (gen_lanes: "A run of turns")
@@ -161,7 +170,14 @@ def install():
                         return None
                     except Exception as e:
                         core.internal_error("generator resume", e)
-                if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and mon_state.W is not None:
+                if (
+                    caller is not None
+                    and id(caller) == lane.cframe
+                    and caller.f_code is lane.ccode
+                    and not lane.rdepth
+                    and not lane.passthru
+                    and mon_state.W is not None
+                ):
                     try:
                         d = lane.fmt
                         e = d.get(caller.f_lasti * 1048576 + off) if d is not None else None
@@ -249,7 +265,7 @@ def install():
                                 pend.append(p)
                         elif r[1] is None and d is not None:
                             caller = frame.f_back
-                            if caller is lane.cframe:
+                            if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                                 e = d.get(-1 - (caller.f_lasti * 1048576 + off))
                                 if e is not None:
                                     ts = now()
@@ -278,7 +294,7 @@ def install():
                     _settle(lane)
                 if d is not None and lane.ysite is None and not lane.passthru and mon_state.W is not None:
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None:
+                    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                         try:
                             e = d.get(-1 - (caller.f_lasti * 1048576 + off))
                             if e is not None and (val is not None or (lane.last != "throw" and lane.last != "close")):
@@ -306,10 +322,16 @@ def install():
         except RecursionError:
             return None  # (at the limit: see above)
 
+    rets = RETURNS
+
     def ret(code, off, val):
         try:
             if not want(code):
-                return DISABLE
+                h = rets.get(id(code))
+                if h is None:
+                    return DISABLE
+                h[0](_getframe(1), val)
+                return None
             on_leave(_getframe(1), code, "return", val)
         except RecursionError:
             return None
@@ -318,6 +340,10 @@ def install():
         try:
             if traced.get(id(code)):
                 on_leave(_getframe(1), code, "raise", exc)
+            elif rets:
+                h = rets.get(id(code))
+                if h is not None:
+                    h[1](_getframe(1), exc)
         except RecursionError:
             return None
 

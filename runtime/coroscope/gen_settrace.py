@@ -29,6 +29,31 @@ def _leave_kind(frame, code):
 
 
 _exc = {}  # id(frame) -> exception seen propagating in a traced frame
+_handlers = {}  # (id(code), offset) -> whether a handler of code covers that instruction
+
+
+def _handled_at(code, off):
+    """Whether a try of ``code`` covers its instruction at ``off``. An exception thrown in at a yield that no try
+    covers leaves the frame right there (the frame's last instruction is still that yield); one a try covers runs
+    its handler first, and if it leaves, it leaves from the handler. So back at the very yield it was thrown into
+    with no value, a covered yield was caught and yielded again (`while True: try: x = yield / except KeyError`),
+    never raised. (Both are one `exception` event then a `return` of None to settrace, whose lines are off.)"""
+    k = (id(code), off)
+    r = _handlers.get(k)
+    if r is None:
+        r = False
+        try:
+            import dis
+
+            for e in dis._parse_exception_table(code):
+                if e.start <= off < e.end:
+                    r = True
+                    break
+        except Exception:
+            r = False
+        core.keep_code(code)
+        _handlers[k] = r
+    return r
 
 
 def _trace(frame, event, arg):
@@ -61,7 +86,14 @@ def _trace(frame, event, arg):
                 if info is not None and info[3] == OWN:
                     lane = info[0]
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None and not lane.rdepth and not lane.passthru and state.W is not None:
+                    if (
+                        caller is not None
+                        and id(caller) == lane.cframe
+                        and caller.f_code is lane.ccode
+                        and not lane.rdepth
+                        and not lane.passthru
+                        and state.W is not None
+                    ):
                         try:
                             if fast_resume(lane, frame, caller, i):
                                 if w is not True:
@@ -97,10 +129,63 @@ def _decide(code):
     return w
 
 
+class _Returns:
+    """`wanted`'s entry for a plain code whose returns are watched (watch_return): its frames get _ret_local."""
+
+    gen = False
+    tracer = None
+
+
+RETURNS = {}  # id(code) -> (on_return(frame, value), on_raise(frame, exc))
+_RET = _Returns()
+
+
+def _ret_local(frame, event, arg):
+    # (no line events: only its return, and the exceptions that pass through it)
+    try:
+        if event == "return" or event == "exception":
+            h = RETURNS.get(id(frame.f_code))
+            if h is not None:
+                if event == "return":
+                    h[0](frame, arg)
+                else:
+                    h[1](frame, arg[1])
+    except RecursionError:
+        pass
+    return _ret_local
+
+
+_Returns.tracer = staticmethod(_ret_local)
+
+
+def watch_return(code, frame=None):
+    """The frames of ``code`` (a greenlet's run function) report their return and exceptions to RETURNS (what it
+    returns to a parent waiting in a C switch is seen nowhere else); ``frame``: one of them already running. Installs
+    the frame hook (a program with generators has it anyway). Code with sleep sites or a generator is left as is."""
+    w = wanted.get(id(code))
+    if not w:
+        core.keep_code(code)
+        wanted[id(code)] = _RET
+        w = _RET
+    hook_frames()
+    if frame is not None and w is _RET and frame.f_trace is None:
+        frame.f_trace_lines = False
+        frame.f_trace = _ret_local
+        # (a greenlet that ran before the hook was installed keeps tracing off in its own state, which greenlet
+        # restores at each switch: setting the thread's trace function again here, in the greenlet being switched
+        # into, turns it on there)
+        t = _real_gettrace()
+        if t is not None:
+            _real_settrace(t)
+
+
 def _site_frame(frame, s):
     """A frame of code with time.sleep sites (or a signal handler's): its local
     tracer sees lines (and, on a site's line, opcodes); a generator's frame is
     also a lane as usual (its return and exception events go on to _local)."""
+    if s is _RET:
+        frame.f_trace_lines = False
+        return _ret_local
     frame.f_trace_lines = True
     t = s.tracer
     if t is None:
@@ -131,6 +216,11 @@ def _throw_seen(frame, exc):
         return
     frm, lane, reason, f, l, tf, tl, depth, rframe, ts = p
     v = None
+    if isinstance(exc, GeneratorExit) and reason == "throw":
+        # a close() its caller's bytecode does not name (`shut = g.close; shut()`): GeneratorExit is a close, as
+        # the 3.12+ back-end reads it from the exception
+        reason = lane.last = "close"
+        exc = None
     if exc is not None:
         v = core.exc_repr(exc)
         lane.extra = v
@@ -148,7 +238,7 @@ def _local(frame, event, arg):
                 lane = info[0]
                 if info[3] == OWN and lane.ysite is None and not lane.passthru and not _exc and lane.fmt is not None and state.W is not None:
                     caller = frame.f_back
-                    if caller is lane.cframe and caller is not None:
+                    if caller is not None and id(caller) == lane.cframe and caller.f_code is lane.ccode:
                         try:
                             if fast_yield(lane, frame, caller, arg, frame.f_lasti):
                                 return None
@@ -160,7 +250,7 @@ def _local(frame, event, arg):
                 how = _leave_kind(frame, code)
                 if how == "yield" and arg is None:
                     lane = info[0]
-                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN:
+                    if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN and not _handled_at(code, frame.f_lasti):
                         how = "raise"  # the thrown exception left at the yield it was thrown into
                 if _exc:
                     e = _exc.pop(id(frame), None)

@@ -46,6 +46,17 @@ def install(child=False):
     return capture
 
 
+def watch_return(code, on_return, on_raise, frame=None):
+    """greenlet (glet.py): on_return(frame, value) / on_raise(frame, exc) when a frame of ``code`` returns or raises,
+    on either back-end; ``frame``: one already running (settrace: its local tracer is set now)."""
+    if gen_lanes.capture == "monitoring":
+        gen_monitoring.RETURNS[id(code)] = (on_return, on_raise)
+        gen_monitoring.watch_return(code)
+    else:
+        gen_settrace.RETURNS[id(code)] = (on_return, on_raise)
+        gen_settrace.watch_return(code, frame)
+
+
 def uninstall():
     try:
         tool = gen_monitoring.TOOL

@@ -74,12 +74,79 @@ def _wrap_spawn(orig):
                 site = core.caller_site(2)
                 a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
                 extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
-                glet.lane_of(g, core.current_lane(), site, extra)
+                ln = glet.lane_of(g, core.current_lane(), site, extra)
+                _note_spawn(sys._getframe(1), ln, extra["args"])
             except Exception as e:
                 core.internal_error("gevent spawn", e)
         return g
 
     return like(spawn, orig)
+
+
+def _wrap_spawn_raw(orig):
+    """gevent.spawn_raw(f, *args): a plain greenlet the hub starts (f's lane, declared here as spawn's are; its
+    arguments are the call's, handed to the hub's callback, not kept by the greenlet)."""
+
+    def spawn_raw(function, *args, **kwargs):
+        g = orig(function, *args, **kwargs)
+        if state.W is not None:
+            try:
+                a = core.args_repr(args, kwargs or None)
+                glet.lane_of(g, core.current_lane(), core.caller_site(2), {"args": a})
+                if args and not kwargs:
+                    if len(glet.start_args) > 4096:
+                        glet.start_args.clear()
+                    glet.start_args[id(g)] = a  # (the hub's callback starts it with them: g.switch(*args))
+            except Exception as e:
+                core.internal_error("gevent spawn", e)
+        return g
+
+    return like(spawn_raw, orig)
+
+
+_spawns = []  # the last spawns: (id(frame), code, instruction offset, lane, "f(1)"), for joinall([spawn(f, 1), ...])
+
+
+def _note_spawn(frame, ln, args):
+    """Where a spawn was called: the frame and its instruction, so that a joinall / killall whose argument is built
+    of spawn calls (``joinall([gevent.spawn(f, 1), gevent.spawn(g, 2)])``: no variable names them) knows its
+    greenlets. A comprehension's frame (3.11) counts as its caller's, at the comprehension's call."""
+    if len(_spawns) >= 256:
+        del _spawns[:128]
+    label = ln.name + args
+    f = frame
+    for _ in range(2):
+        if f is None:
+            return
+        _spawns.append((id(f), f.f_code, f.f_lasti, ln, label))
+        if not f.f_code.co_name.startswith("<"):
+            return
+        f = f.f_back
+
+
+_joins = {}  # (id(frame), code, call offset) -> what _spawned_in found there last
+
+
+def _spawned_in(frame, lo, hi):
+    """The greenlets spawned by ``frame`` between instruction offsets lo and hi (the arguments of its current
+    call), still alive, and taken (a later wait at the same call of a later run of the frame finds its own)."""
+    fid, code = id(frame), frame.f_code
+    found = []
+    keep = []
+    for e in _spawns:
+        if e[0] == fid and e[1] is code and lo < e[2] < hi:
+            if not e[3].ended and e[3] not in [x[0] for x in found]:
+                found.append((e[3], e[4]))
+        else:
+            keep.append(e)
+    key = (fid, code, lo)
+    if found:
+        _spawns[:] = keep
+        if len(_joins) > 256:
+            _joins.clear()
+        _joins[key] = found
+        return found
+    return _joins.get(key, ())  # (the same call waiting again: joinall wakes once per greenlet that ends)
 
 
 _SOCK_READ = ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "accept", "_accept", "read", "readinto", "readline")
@@ -269,6 +336,13 @@ def _user_call(frame):
             ):
                 names = []
                 break
+        if not names:
+            # joinall([gevent.spawn(f, 1), gevent.spawn(g, 2)]): the greenlets its argument spawned, by function and
+            # arguments as their lanes are named
+            sp = _spawned_in(frame, lst[k].offset, lst[i].offset)
+            if sp:
+                joined = [x[0] for x in sp]
+                names = [x[1] for x in sp[:3]] + (["\u2026 %d greenlets" % len(sp)] if len(sp) > 3 else [])
         if names:
             return "join", "task", "%s(%s)" % (nm, ", ".join(names)), None, "done", ("joined", joined)
     if nm in ("join", "joinall", "wait", "iwait", "get", "kill", "killall"):
@@ -285,6 +359,8 @@ def _user_call(frame):
 
 
 _throws = {}  # id(greenlet) -> (cause, lane, file, line): what the hub throws into it next
+_killer = [None]  # (lane, file, line) of the last killall that waited
+_kby = {}  # lane id -> (lane, file, line) of the kill that woke it: its end names them
 
 
 def _exit_site(frame):
@@ -337,10 +413,18 @@ def _hub_hook(origin, target, o, t, reason, value):
                 o.wait = (on, det, cause, obj, now())
                 if det is not None and det.startswith("kill ") and isinstance(obj, core.Lane):
                     obj.wby = ("kill", o, f, l)  # the killed one's next wake: this kill
+                elif det is not None and det.startswith("killall"):
+                    # each greenlet killall kills: its next wake (the hub's throw) is this kill; greenlets it
+                    # kills that the call does not name: the killall that waits (_killer)
+                    for ln in (obj[3] or ()) if type(obj) is tuple else ():
+                        ln.wby = ("kill", o, f, l)
+                    _killer[0] = (o, f, l)
             if site is not None:
                 return r, val if val is not None else value, site[0], site[1]
             return r, val if val is not None else value
         if o.kind == "hub" and t.kind != "hub":
+            if reason == "throw" and value is None and _thrown:
+                value = _thrown.pop(id(target), None)
             w = t.wait
             if w is not None:
                 t.wait = None
@@ -360,10 +444,19 @@ def _wake(t, g, w, reason):
         # the hub threw into it: its timeout fired, or it was killed
         c = _throws.pop(id(g), None) or t.wby
         t.wby = None
+        if c is None and _killer[0] is not None:
+            k = _killer[0]
+            kw = k[0].wait
+            if kw is not None and kw[1] is not None and kw[1].startswith("killall"):
+                c = ("kill",) + k  # (a killall still waiting: the hub's throws are its kills)
         if c is not None:
             cause, by, bf, bl = c
         else:
             cause = "kill"
+        if cause == "kill" and by is not None:
+            if len(_kby) > 4096:
+                _kby.clear()
+            _kby[t.id] = (by, bf, bl)  # (its end says who killed it)
     elif isinstance(obj, core.Lane):
         by = obj
         if obj.esite is not None:
@@ -380,7 +473,9 @@ def _wake(t, g, w, reason):
                 if len(_jcur) > 4096:
                     _jcur.clear()
                 _jcur[t.id] = (obj[2], seq)
-                break
+                if not obj[2].startswith("killall"):
+                    break  # (joinall wakes once per greenlet that ends, in the order they ended: the first one)
+                # (killall wakes once, when all it killed are dead: the last of them to end)
         if by is None and joined:
             # none of the greenlets it joins has ended since it began to wait: its timeout released it
             cause, by, bf, bl = "timeout", t, obj[4], obj[5]
@@ -493,6 +588,9 @@ def _patch_timeout(timeout):
         try:
             site = _tsites.get(id(self), (None, None))
             _throws[id(prev_greenlet)] = ("timeout", glet.lane_of(prev_greenlet)) + tuple(site)
+            if len(_thrown) > 4096:
+                _thrown.clear()
+            _thrown[id(prev_greenlet)] = core.exc_repr(ex if ex is not None else self)
         except Exception:
             pass
         return o_exp(self, prev_greenlet, ex)
@@ -501,6 +599,7 @@ def _patch_timeout(timeout):
 
 
 _tsites = {}
+_thrown = {}  # id(greenlet) -> the repr of what a gevent.Timeout throws into it (the hub's throw switch value)
 
 
 _VALUE = _EXC = None  # Greenlet's own value / exception getters (a subclass cannot override them here)
@@ -518,7 +617,13 @@ def _outcome(g):
         return "exception", core.exc_repr(e)
     v = _VALUE(g)
     if _GExit is not None and isinstance(v, _GExit):
-        return "killed", core.exc_repr(v)
+        ln = glet.lane_of(g)
+        k = _kby.pop(ln.id, None)
+        if k is None and _killer[0] is not None:
+            kw = _killer[0][0].wait
+            if kw is not None and kw[1] is not None and kw[1].startswith("killall"):
+                k = _killer[0]  # (killed without a wake of its own: it was not waiting, by the killall that waits)
+        return ("killed", core.exc_repr(v)) + ((k,) if k is not None else ())
     return "return", safe_repr(v)
 
 
@@ -567,6 +672,9 @@ def install(gevent):
             o = getattr(gevent, attr, None)
             if o is not None:
                 setattr(gevent, attr, _wrap_spawn(o))
+        o = getattr(gevent, "spawn_raw", None)
+        if o is not None:
+            gevent.spawn_raw = _wrap_spawn_raw(o)
 
         def _pool(pool):
             # Group.spawn (Pool's too) is Python code calling greenlet_class(...)

@@ -7,7 +7,7 @@ import weakref
 from _thread import get_ident
 
 from . import core, state, writer
-from .core import now, safe_repr, exc_repr
+from .core import now, safe_repr, exc_repr, type_name
 from .values import func_code, func_name
 from .wrappers import like
 
@@ -90,6 +90,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
                     extra = extra or r[5]
         except Exception:
             pass
+    raw = name is None  # (a greenlet of greenlet's own type or the program's subclass: no gevent/stackless outcome)
     if name is None:
         run = getattr(g, "run", None)
         name = func_name(run) or "greenlet"  # (a callable object of the program's is not asked)
@@ -109,7 +110,57 @@ def _lane_of(g, creator=None, site=None, extra=None):
     ln = core.declare(kind, name, par, file, line, codef, codel, **(extra or {}))
     ln.obj = weakref.ref(g)
     _lanes[g] = ln
+    if raw and c is not None and core.is_user_code(c):
+        _run_codes[ln.id] = c
     return ln
+
+
+start_args = {}  # id(greenlet) -> the arguments a library's C switch will start it with, as written ("(41)")
+_run_codes = {}  # lane id -> the code of a raw greenlet's run function (the program's)
+_armed = set()  # id() of run codes whose returns are watched
+_armed_g = set()  # id() of live greenlets whose run function's return is watched
+_rets = {}  # id(greenlet) -> the safe repr of what its run function returned
+_raised = {}  # id(greenlet) -> the repr of the last exception that passed through its run function
+
+
+def _returned(frame, value):
+    if frame.f_back is None:  # (the greenlet's own first frame: a plain call of the same function has a caller)
+        _rets[id(getcurrent())] = safe_repr(value)
+
+
+def _raised_in(frame, exc):
+    if frame.f_back is None:
+        _raised[id(getcurrent())] = exc_repr(exc)
+
+
+def _watch_end(target, t):
+    """A switch into ``target``, a raw greenlet of the program, whose parent waits in a C switch (greenlet's own,
+    gevent's hub, another greenlet's ``parent.switch()``), not in this module's wrapper: should it end now, what it
+    returns goes to that parent through C, seen by no hook. Its run function's return is watched (3.12+: a local
+    PY_RETURN event of that code; 3.11: a local tracer on its frames), from now on and on its frame if running."""
+    par = target.parent
+    if par is None or id(par) in _waiting or id(target) in _armed_g:
+        return
+    code = _run_codes.get(t.id)
+    if code is None:
+        return
+    _armed_g.add(id(target))  # (its frames are watched from now on: each later switch into it pays one look-up)
+    fr = None
+    try:
+        # (the hook runs in the greenlet switched into: a started one's frames are the running stack)
+        fr = target.gr_frame if target is not getcurrent() else sys._getframe(2)
+        while fr is not None and fr.f_back is not None:
+            fr = fr.f_back
+        if fr is not None and fr.f_code is not code:
+            fr = None
+    except Exception:
+        fr = None
+    if id(code) in _armed and (fr is None or fr.f_trace is not None):
+        return  # (3.12+: the code's local event covers every frame of it, started or not)
+    _armed.add(id(code))
+    from . import gens
+
+    gens.watch_return(code, _returned, _raised_in, fr)
 
 
 name_hook = None  # gevent / stackless: g -> (kind, name) | None
@@ -136,8 +187,13 @@ def _trace(event, args):
             reason, value = p[1], p[2]
             pargs = len(p) > 3 and p[3]
         if origin.dead:
+            if _armed_g:
+                _armed_g.discard(id(origin))
             if id(target) in _waiting:
                 _fin[id(target)] = o  # the wrapper in target reports with the value
+                if _rets or _raised:
+                    _rets.pop(id(origin), None)
+                    _raised.pop(id(origin), None)
             else:
                 r = None
                 h = outcome_hook
@@ -147,15 +203,24 @@ def _trace(event, args):
                     except Exception:
                         r = None
                 if r is not None:
-                    outcome, v = r
+                    outcome, v = r[0], r[1]
                     core.switch(o, t, "raise" if outcome == "exception" else "return", v)
-                    core.end(o, outcome, v)
+                    if len(r) > 2:
+                        by, bf, bl = r[2]  # (killed: by whom, at which call)
+                        core.end(o, outcome, v, by=by, byFile=bf, byLine=bl)
+                    else:
+                        core.end(o, outcome, v)
                 elif event == "throw":
-                    core.switch(o, t, "raise")
-                    core.end(o, "exception")
+                    v = _raised.pop(id(origin), None)
+                    _rets.pop(id(origin), None)
+                    core.switch(o, t, "raise", v)
+                    core.end(o, "exception", v)
                 else:
-                    core.switch(o, t, "return")
-                    core.end(o, "return")
+                    # (what its run function returned, when it was watched: _watch_end)
+                    v = _rets.pop(id(origin), None)
+                    _raised.pop(id(origin), None)
+                    core.switch(o, t, "return", v)
+                    core.end(o, "return", v)
             t.since = now()
             return
         file = line = None
@@ -176,6 +241,13 @@ def _trace(event, args):
             _started.add(t.id)
             if reason == "switch":
                 reason = "start"
+            if value is None and start_args:
+                value = start_args.pop(id(target), None)  # (gevent.spawn_raw(f, 41): the hub's switch(41))
+                pargs = value is not None
+        elif o is t:
+            return  # g.switch() of a dead greenlet whose parent is the caller, or of itself: it returns at once
+        if _run_codes and t.id in _run_codes:
+            _watch_end(target, t)
         h = hub_hook
         if h is not None:
             r = h(origin, target, o, t, reason, value)
@@ -242,6 +314,25 @@ def _after(self_cur, r, exc=None):
             core.end(o, "killed" if killed else "return", v)
 
 
+_MRO = type.__dict__["__mro__"].__get__
+
+
+def _thrown_repr(args):
+    """What g.throw(*args) raises in g, as written: throw(ValueError) raises ValueError(), throw(ValueError, 'x')
+    ValueError('x') (greenlet makes the instance, as `raise typ(val)` would), throw(typ, inst) the instance."""
+    if not args:
+        return "GreenletExit()"
+    typ = args[0]
+    val = args[1] if len(args) > 1 else None
+    if not isinstance(typ, type):
+        return exc_repr(typ)
+    if isinstance(val, BaseException) and typ in _MRO(type(val)):  # (no metaclass's __instancecheck__ runs)
+        return exc_repr(val)
+    if val is None:
+        return type_name(typ, False) + "()"
+    return "%s(%s)" % (type_name(typ, False), ", ".join(safe_repr(x) for x in val) if type(val) is tuple else safe_repr(val))
+
+
 def wrap_after(wrap):
     """frame_locals: what runs once a switch wrapper's caller is resumed replaced by ``wrap(after)`` (the
     wrappers call it through this module's globals)."""
@@ -284,8 +375,7 @@ def _make_subclass(mod):
         def method(self, *args, **kwargs):
             try:
                 if throwing:
-                    v = exc_repr(args[1] if len(args) > 1 and args[1] is not None else args[0]) if args else "GreenletExit"
-                    many = False
+                    v, many = _thrown_repr(args), False
                 elif len(args) == 1 and not kwargs:
                     v, many = safe_repr(args[0]), False
                 elif args or kwargs:
