@@ -23,7 +23,6 @@ the process die by SIGINT once the trace is complete.
 import _thread
 import os
 import signal
-import time
 
 from . import core, writer
 from .values import func_code
@@ -40,6 +39,9 @@ ran = [False]  # the program's SIGINT handler ran (a wait that raised then was e
 _HERE = core.HERE + os.sep
 _STDLIB = os.path.dirname(os.__file__) + os.sep
 _kill = getattr(signal, "pthread_kill", None)
+# (taken at import, before the program runs: gevent's monkey patching makes _thread.start_new_thread spawn a
+# greenlet, which would block signals in the main thread and sleep on the hub)
+_start_thread = _thread.start_new_thread
 # runtime modules whose frames only wrap the program's own work (the call they
 # delegate to may block on the program's behalf: deliver there, don't defer)
 _WRAPPERS = tuple(
@@ -100,7 +102,7 @@ def _handler(signum, frame):
         # here would run this handler again at once, from this very frame
         writer.HOLD[0] = True
         try:
-            _thread.start_new_thread(_redeliver, (signum,))
+            _start_thread(_redeliver, (signum,))
             return None
         except Exception:
             pass
@@ -124,17 +126,17 @@ def _handler(signum, frame):
 
 def _redeliver(signum):
     # (this thread takes no signal sent to the process, as the writer's: a plain program has no such thread)
-    writer._block_signals()
-    time.sleep(0.002)
+    writer.block_signals()
+    writer.real_sleep(0.002)
     if signum == _SIGINT or _kill is None:
         if signum == _SIGINT:
             _thread.interrupt_main()
         else:
             _thread.interrupt_main(signum)  # (3.10+; pthread_kill is there wherever signals other than SIGINT are)
         return
-    if _orig_getsignal(signum) is _handler:
+    if _orig_getsignal(signum) is _handler and _MAIN[0] is not None:
         # a signal again (not a flag): a blocking call the main thread entered meanwhile is interrupted as by the first
-        _kill(_main_ident(), signum)
+        _kill(_MAIN[0], signum)
 
 
 def _wrapped(signalnum, handler):
@@ -176,12 +178,16 @@ def _as_getsignal(h):
 
 
 _TAKE_SIGINT = [False]
+_MAIN = [None]
 
 
 def install(child=False):
     try:
         if _thread.get_ident() != _main_ident():
             return
+        # (the OS thread's ident, taken now: after gevent's monkey patching threading's main thread reads the
+        # main greenlet's id, and a signal re-delivered to that id reaches no thread: the program hung)
+        _MAIN[0] = _thread.get_ident()
         # (a child process started by multiprocessing keeps its SIGINT as it is)
         _TAKE_SIGINT[0] = not child
         cur = _orig_getsignal(_SIGINT)

@@ -509,7 +509,7 @@ def _interrupted(f):
     return None
 
 
-def _block_signals():
+def block_signals():
     """Blocks every signal but faults in the calling thread; returns the mask to restore. The writer thread
     is started with it and keeps it: a plain program has no such thread, so a signal sent to the process goes
     to one of the program's threads as without the runtime (a SIGTERM that the main thread holds back while a
@@ -603,8 +603,8 @@ class Writer:
         self._done = _thread.allocate_lock()
         self._done.acquire()
         # (started with every signal blocked, which it inherits: from its first instruction on, no signal
-        # sent to the process lands in it, see _block_signals)
-        old = _block_signals()
+        # sent to the process lands in it, see block_signals)
+        old = block_signals()
         try:
             _thread.start_new_thread(self._loop, (self._stop, self._done))
         finally:
