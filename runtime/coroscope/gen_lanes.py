@@ -563,6 +563,7 @@ RUN_TURNS, RUN_YE, RUN_YO, RUN_MIX = 0, 1, 2, 3
 GSTEPS = '{"type":"gsteps","ts":'
 _B53 = 1 << 53  # ints kept as JSON numbers in a run: exact in every JSON reader
 _sub = __import__("operator").sub
+from _bisect import bisect_right as _bisect_right
 
 
 def _num(x):
@@ -625,12 +626,46 @@ def _run_text(lane):
     return text
 
 
+def _run_texts(lane, cuts):
+    """The held run's lines (_run_text), split at each time in cuts that falls inside
+    it (writer.CUTS: a collection inside a hook queued lines then, which go between
+    the pieces once sorted). A turn whose resume is before a cut and its yield after
+    it is written as its gresume line and its gyield line."""
+    run = lane.grun
+    b = run[RUN_TURNS]
+    nb = len(b)
+    if nb < 4 or not (b[0] < max(cuts) and min(cuts) < b[nb - 2]):
+        return [_run_text(lane)]
+    ye = run[RUN_YE]
+    tl = b[0::2]
+    out = []
+    start = 0
+    try:
+        for c in sorted(cuts):
+            i = 2 * _bisect_right(tl, c)  # (the first ts after the cut)
+            if i <= start or i >= nb:
+                continue
+            run[RUN_TURNS] = b[start:i]
+            out.append(_run_text(lane))
+            start = i
+            if i & 2:  # (its yield, after the cut)
+                out.append("%s%d%s%s%s" % (ye[0], b[i], ye[1], _val(b[i + 1]), ye[2]))
+                start = i + 2
+        if start < nb:
+            run[RUN_TURNS] = b[start:]
+            out.append(_run_text(lane))
+    finally:
+        run[RUN_TURNS] = b
+    return [t for t in out if t]
+
+
 def _run_events(lane):
     return len(lane.grun[RUN_TURNS]) >> 1
 
 
 writer.HELD_LINE[0] = _run_text
 writer.HELD_LINE[1] = _run_events
+writer.HELD_LINE[2] = _run_texts
 
 
 _thrown = {}  # id(frame) -> the throw switch waiting for its exception (settrace)

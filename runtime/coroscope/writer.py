@@ -90,7 +90,7 @@ PEND = []
 # Generators hold their steady-state turns back the same way (gen_lanes.py: a run of
 # sends and yields becomes one ``gsteps`` line); these format such a lane's lines,
 # and count the events they stand for (when dropped).
-HELD_LINE = [None, None]
+HELD_LINE = [None, None, None]
 _WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
@@ -161,11 +161,12 @@ class Late:
     not yet filled (``fill``), and, threaded, writes no line after its time. Left
     unfilled for a second (its greenlet never resumed there) it is dropped."""
 
-    __slots__ = ("ts", "line")
+    __slots__ = ("ts", "line", "hold")
 
-    def __init__(self, ts):
+    def __init__(self, ts, hold=None):
         self.ts = ts
         self.line = None
+        self.hold = hold  # (thread ident, frame, time): a collection's place (_gc_watch), kept while that frame runs
 
 
 LATE = []  # the Late places queued and not filled yet (mostly none: a place is filled right after)
@@ -185,6 +186,93 @@ def late(ts):
         DROPPED[0] += 1
         ln.line = ""
     return ln
+
+
+# A collection that starts inside the runtime's frames (a hook that took a line's time
+# and has not queued the line yet) may run finalizers of the program there: __del__
+# methods, weakref callbacks, weakref.finalize functions, wherever their code came
+# from (exec'd text too). What they queue (a print, a traced wake) is newer than the
+# hook's line but queued first. So the collection reserves the hook's place when it
+# starts (gc.callbacks, called by the collector in the collecting thread): a Late
+# place at the end of the queue, which no flush takes past (nor, threaded, writes
+# any line after: its ts is 0) while the hook's outermost runtime frame runs. When
+# the collection queued nothing (nearly always) the place goes at once; else the
+# process is ordered from then on (THREADED, sticky), the flush that finds the hook
+# gone sorts the hook's line before the finalizers' ones, and a generator's held run
+# that the hook was extending is split at the collection's time (CUTS). The hot
+# paths pay nothing: one Python call per collection's start and stop.
+_GC = [None]  # the place of the collection running (collections do not nest)
+CUTS = []  # when collections that queued lines inside a hook started (held runs are split there)
+_getframe = sys._getframe
+
+
+def _gc_watch(phase, info):
+    try:
+        if phase == "start":
+            f = _getframe(1)  # (what ran when the collector started: its caller)
+            if f is None or not f.f_code.co_filename.startswith(_RUNTIME):
+                return
+            w = _WRITER[0]
+            tid = _thread.get_ident()
+            if w is None or tid == w.ident:
+                return
+            b = f.f_back
+            while b is not None and b.f_code.co_filename.startswith(_RUNTIME):
+                f = b
+                b = b.f_back
+            ln = Late(0, (tid, f, _now()))
+            f = b = None
+            LATE_USED[0] = True
+            LATE.append(ln)
+            OUT.append(ln)
+            _GC[0] = ln
+            return
+        ln = _GC[0]
+        if ln is None:
+            return
+        _GC[0] = None
+        if OUT and OUT[-1] is ln:
+            # nothing queued during the collection: no place to keep
+            OUT.pop()
+            fill(ln, "")
+            ln.hold = None
+            return
+        CUTS.append(ln.hold[2])
+        if len(CUTS) > 64:
+            del CUTS[:32]
+        if not THREADED[0]:
+            THREADED[0] = True
+            if PEND:
+                unpend()  # (held before: written now, under HAND)
+    except Exception:
+        pass
+
+
+def watch_collections():
+    """Reserve a hook's place when a collection starts inside it (_gc_watch)."""
+    try:
+        import gc
+
+        if _gc_watch not in gc.callbacks:
+            gc.callbacks.append(_gc_watch)
+    except Exception:
+        pass
+
+
+def _holding(h):
+    """The frame of a collection's place (_gc_watch) still runs in its thread (not blocked idle)."""
+    tid, o = h[0], h[1]
+    if tid in IDLE:
+        return False
+    f = _frames().get(tid)
+    try:
+        while f is not None:
+            if f is o:
+                return True
+            f = f.f_back
+        return False
+    finally:
+        f = None
 
 
 def fill(ln, line):
@@ -222,7 +310,10 @@ def _unpend(into, threaded):
         # (threaded: under HAND, so no room(): its flush would wait for HAND)
         if into is not None or len(OUT) < SOFT_QUEUE or (len(OUT) < MAX_QUEUE if threaded else room()):
             if ln.gent is not None:
-                q.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
+                if CUTS:
+                    q.extend(HELD_LINE[2](ln, CUTS))  # (split where a collection queued lines: _gc_watch)
+                else:
+                    q.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
             else:
                 # (it resumes where it last suspended: line et)
                 q.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
@@ -383,6 +474,7 @@ def _take(final=False):
     if final and LATE:
         for ln in LATE:
             ln.line = ""  # (never written: the process ends before its greenlet resumed)
+            ln.hold = None
         del LATE[:]
     last = OUT[n - 1]
     if not final and type(last) is dict and not last["text"].endswith("\n") and _HELD[0] is not last:
@@ -414,7 +506,13 @@ def _upto_late(n):
     for ln in list(LATE):
         if ln.line is not None:
             continue
-        if now - ln.ts >= LATE_MAX_NS:
+        h = ln.hold
+        if h is not None:
+            if ln is not _GC[0] and (now - h[2] >= LATE_MAX_NS or not _holding(h)):
+                fill(ln, "")  # its hook has queued its lines (or never will: dropped after a second)
+                ln.hold = None
+                continue
+        elif now - ln.ts >= LATE_MAX_NS:
             fill(ln, "")  # abandoned: dropped (never written late)
             continue
         try:
@@ -539,7 +637,9 @@ class Writer:
         del OUT[:]  # a forked child: the parent's queued lines are the parent's
         for ln in LATE:
             ln.line = ""  # (its greenlet resumes in the parent)
+            ln.hold = None
         del LATE[:]
+        _GC[0] = None
         for ln in PEND:
             ln.held = False  # (its run would wait for this queue's writer forever: gen_lanes._settle)
         del PEND[:]
@@ -598,6 +698,7 @@ class Writer:
         _WRITER[0] = self  # (with no sink too: room() then empties the queue, which would grow to MAX_QUEUE)
         if not self.sinks:
             return
+        watch_collections()
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
         self._done = _thread.allocate_lock()
@@ -727,10 +828,11 @@ class Writer:
                 HAND.acquire()  # (no held-back start is between PEND and the queue meanwhile)
             try:
                 chunk = _take(final)
-                if PEND:
+                if PEND and not LATE:
                     # held-back starts go after the taken lines: nothing was queued after
                     # them (whoever queues a line unpends first), and what is queued from
-                    # now on goes to the next flush
+                    # now on goes to the next flush (not while the take stopped at a place
+                    # (LATE): lines after the place were queued before them)
                     _unpend(chunk, thr)
                 if thr:
                     for ln in LATE:
