@@ -7,7 +7,7 @@ PY_START, and code that can make code (exec, compile) the global one."""
 import sys
 from types import CodeType
 
-from . import call_events, core, gen_lanes, gen_monitoring, site_scan, writer
+from . import call_events, core, gen_lanes, gen_monitoring, site_scan
 from .core import is_user_code
 from .gen_lanes import ASYNCIO, CO_ASYNC_GENERATOR, CO_COROUTINE, GEN_FLAGS, wanted
 from .gen_settrace import HOOKED, hook_frames
@@ -47,7 +47,6 @@ def _scan(code, names):
 def scan_code(code):
     """A user module's code was loaded: install the frame hook if it needs one
     (sys.monitoring: watch its generators)."""
-    _finalizers(code)
     if gen_lanes.capture == "monitoring":
         try:
             _watch(code)
@@ -64,18 +63,6 @@ def scan_code(code):
             hook_frames()
         elif site_scan.watched(names) and site_scan.any_sites(code):
             hook_frames()  # (its time.sleep / gevent primitive calls are seen through the same hook: site_scan.py)
-    except Exception as e:
-        core.internal_error("scan", e)
-
-
-def _finalizers(code):
-    """The program's __del__ methods: a collection (or a dropped reference) can run
-    one inside a hook, between its taking a line's time and queueing the line, and it
-    may print (writer.interrupts: the flushes are ordered from then on)."""
-    try:
-        for c in nested_codes(code):
-            if c.co_name == "__del__" and is_user_code(c):
-                writer.interrupts(c, is_user_code)
     except Exception as e:
         core.internal_error("scan", e)
 

@@ -128,28 +128,6 @@ def room():
 # held-back start either still held or queued.
 THREADED = [False]
 HAND = _thread.RLock()
-# The program's code that can run inside a hook, between its taking a line's time and
-# queueing the line, and queue lines itself: its signal handlers (signals.py; not
-# SIGINT's, which sigint.py re-delivers outside the runtime's frames) and its
-# __del__ methods (gen_watch.py, as code is loaded: a collection can run at any
-# allocation a hook makes). That is another thread's hazard in one thread, so once
-# the program has one (BOUNDED, sticky) the process runs as THREADED (flushes order
-# what they took and write only up to the watermark; held-back starts move under
-# HAND only, no compact runs: a handler run between a hook's pop of PEND and its
-# push back would find no held run to write before its own line, and the run would
-# go on growing past it), and the watermark also looks under such frames for the
-# hook they interrupted (_interrupted). Programs without one pay nothing.
-BOUNDED = [False]
-INTERRUPTS = set()  # their code objects
-_USER = [None]  # core.is_user_code (handed down: the frames between an interrupter and its hook)
-
-
-def interrupts(code, user_code):
-    """code (a signal handler's, a __del__) may run inside a hook: bound the flushes from now on."""
-    INTERRUPTS.add(code)
-    _USER[0] = user_code
-    BOUNDED[0] = True
-    THREADED[0] = True
 
 
 class Late:
@@ -586,27 +564,6 @@ def _keys(chunk, k):
     return keys
 
 
-def _interrupted(f):
-    """The first frame at or below f (the program's) that a signal handler or
-    __del__ of the program interrupted and that is the runtime's, else None. Between
-    the interrupter and the hook there may be library frames the hook called (a
-    collection runs at an allocation), never the program's."""
-    user = _USER[0]
-    while f is not None:
-        b = f.f_back
-        if f.f_code in INTERRUPTS:
-            g = b
-            while g is not None:
-                c = g.f_code
-                if c.co_filename.startswith(_RUNTIME):
-                    return g
-                if user(c):
-                    break
-                g = g.f_back
-        f = b
-    return None
-
-
 def block_signals():
     """Blocks every signal but faults in the calling thread; returns the mask to restore. The writer thread
     is started with it and keeps it: a plain program has no such thread, so a signal sent to the process goes
@@ -647,7 +604,7 @@ class Writer:
         self.dropped = 0
         self._dropped_marked = 0
         global HAND
-        THREADED[0] = BOUNDED[0]  # (a forked child runs one thread; its handlers and finalizers stay)
+        THREADED[0] = False  # (a forked child runs one thread)
         IDLE.clear()
         HAND = _thread.RLock()  # (a forked child's copy may be held by a thread it does not have)
         self.held = []  # (ts, line) taken, in ts order, waiting for the watermark (_order)
@@ -878,9 +835,9 @@ class Writer:
         seen again is that frame still, or a newer one, which only makes the
         bound older). The writer thread holds none, nor does the flushing thread
         unless it is about to queue a line (room(): `pending`), nor a thread
-        blocked in a runtime frame (IDLE). With BOUNDED, a hook that a signal
-        handler or a __del__ of the program interrupted holds its time under the
-        program's frames: the rest of each stack is looked through for them too."""
+        blocked in a runtime frame (IDLE). (A hook that a collection interrupted,
+        running the program's finalizers above it, is bounded by its place instead:
+        _gc_watch.)"""
         t = _now()  # (before the look: a frame entered after it takes its times after t)
         frames = _frames()
         me = _thread.get_ident()
@@ -888,44 +845,30 @@ class Writer:
         since = self.seen_t
         now_seen = {}
         mark = t
-        deep = BOUNDED[0]
         f = outer = None
         try:
             for tid, f in frames.items():
-                if tid == self.ident:
+                if tid == self.ident or (tid == me and not pending) or tid in IDLE:
                     continue
-                # (IDLE, or flushing holding no time: its top frames only; a hook a handler
-                # interrupted below them still holds its time)
-                skip = (tid == me and not pending) or tid in IDLE
-                if skip and not deep:
-                    continue
-                top = True
-                while f is not None:
-                    outer = None
-                    while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
-                        outer = f
-                        f = f.f_back
-                    if skip:
-                        skip = outer = None
-                    if outer is not None:
-                        key = (tid, id(outer))
-                        if top and tid == me and self.seen_me == me:
-                            # the thread flushing from a hook (room()) whose last flush was its own
-                            # too: by the same frame id, a new hook at the same depth, never more
-                            # than two flushes old (one hook that queues two lines flushes twice).
-                            # Kept by id, its bound stayed at its first flush's, every line was
-                            # held, and each flush sorted up to MAX_QUEUE of them (a loop of sends
-                            # in a program that once started a thread: 4x the CPU)
-                            b = self.seen_prev
-                        else:
-                            b = seen.get(key, since)
-                        now_seen[key] = b
-                        if b < mark:
-                            mark = b
-                    top = False
-                    if not deep:
-                        break
-                    f = _interrupted(f)
+                outer = None
+                while f is not None and f.f_code.co_filename.startswith(_RUNTIME):
+                    outer = f
+                    f = f.f_back
+                if outer is not None:
+                    key = (tid, id(outer))
+                    if tid == me and self.seen_me == me:
+                        # the thread flushing from a hook (room()) whose last flush was its own
+                        # too: by the same frame id, a new hook at the same depth, never more
+                        # than two flushes old (one hook that queues two lines flushes twice).
+                        # Kept by id, its bound stayed at its first flush's, every line was
+                        # held, and each flush sorted up to MAX_QUEUE of them (a loop of sends
+                        # in a program that once started a thread: 4x the CPU)
+                        b = self.seen_prev
+                    else:
+                        b = seen.get(key, since)
+                    now_seen[key] = b
+                    if b < mark:
+                        mark = b
         finally:
             # (no frame kept alive, nor a cycle: the dict holds this very frame)
             frames = f = outer = None
