@@ -98,7 +98,7 @@ def handler_set(signum, handler):
         lst.append((code.co_firstlineno, _last_line(code), signum, code))
         core.wake_hook = _cause
         _watch_lines(code)
-        # (no writer.interrupts: a handler never runs inside a hook holding a line's time -- sigint.py
+        # (no ordering needed: a handler never runs inside a hook holding a line's time -- sigint.py
         # re-delivers a signal that lands in one -- so its lines cannot come before the hook's)
     except Exception as e:
         core.internal_error("signal handler", e)
