@@ -6,11 +6,9 @@
 // data-rows, data-row-h, data-follow, data-follow-shown, data-table,
 // data-collapsed, data-selected); waits are for that state, never for time.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, ROOT, type Diagram } from './harness';
+import { type Diagram, withDiagram, SHOTS as shots } from './harness';
 
-const shots = join(ROOT, 'test-results');
 const F = '/home/learner/channels.py';
 
 /** main feeding `workers` tasklets all named `output` through a channel, `rounds` times: many rows, one shared name. */
@@ -72,12 +70,8 @@ async function canvasBox(d: Diagram) {
 describe('diagram interactions in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1280, height: 760 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1280, height: 760 }, (opened) => {
+    d = opened;
   });
 
   async function loadAtTop(workers = 4, rounds = 200): Promise<Attrs> {
@@ -298,12 +292,8 @@ describe('diagram interactions in a real browser', function () {
 describe('diagram in a narrow panel', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 700, height: 900 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 700, height: 900 }, (opened) => {
+    d = opened;
   });
 
   it('starts with the table hidden so the diagram has the height, and remembers when the learner shows it', async () => {

@@ -2,11 +2,8 @@
 // must draw the lanes and arrows a learner expects, fold long loops, show
 // hostile program strings as text, mark itself ready, and talk back to the host.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, fixture, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { fixture, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 function loopTrace(iterations: number): string {
   const F = '/home/learner/loop.py';
@@ -43,12 +40,8 @@ function loopTrace(iterations: number): string {
 describe('diagram webview in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram();
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({}, (opened) => {
+    d = opened;
   });
 
   it('posts ready on load and marks the root ready with the event count', async () => {
