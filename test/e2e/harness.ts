@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { diagramPage } from '../../webview/page';
+import type { HeaderEvent } from '../../protocol/events';
 import type { HostMessage } from '../../protocol/messages';
 import type { DiagramSummary, TestHostMessage } from '../../protocol/test-messages';
 
@@ -179,6 +180,23 @@ export function withDiagram(opts: DiagramOptions, opened: (d: Diagram) => void):
   after(async () => {
     await d?.close();
   });
+}
+
+/** The header of a trace a test makes by hand for `script` (no runtime ran it). */
+export function testHeader(script: string): HeaderEvent {
+  return {
+    type: 'header',
+    schema: 1,
+    runtime: 'coroscope test',
+    python: '3.11',
+    capture: 'settrace',
+    script,
+    argv: [script],
+    cwd: dirname(script),
+    pid: 1,
+    start: 0,
+    ts: 0,
+  };
 }
 
 export function fixture(name: string): string {

@@ -7,27 +7,13 @@
 // data-collapsed, data-selected); waits are for that state, never for time.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { type Diagram, withDiagram, SHOTS as shots } from './harness';
+import { type Diagram, testHeader, withDiagram, SHOTS as shots } from './harness';
 
 const F = '/home/learner/channels.py';
 
 /** main feeding `workers` tasklets all named `output` through a channel, `rounds` times: many rows, one shared name. */
 function channelTrace(workers: number, rounds: number, opts: { finish?: boolean } = {}): string {
-  const L: object[] = [
-    {
-      type: 'header',
-      schema: 1,
-      runtime: 'coroscope test',
-      python: '3.11',
-      capture: 'settrace',
-      script: F,
-      argv: [F],
-      cwd: '/home/learner',
-      pid: 1,
-      start: 0,
-      ts: 0,
-    },
-  ];
+  const L: object[] = [testHeader(F)];
   let ts = 0;
   L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
   for (let w = 0; w < workers; w++)

@@ -3,25 +3,11 @@
 // hostile program strings as text, mark itself ready, and talk back to the host.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fixture, type Diagram, withDiagram, SHOTS as shots } from './harness';
+import { fixture, type Diagram, testHeader, withDiagram, SHOTS as shots } from './harness';
 
 function loopTrace(iterations: number): string {
   const F = '/home/learner/loop.py';
-  const L: object[] = [
-    {
-      type: 'header',
-      schema: 1,
-      runtime: 'coroscope test',
-      python: '3.11',
-      capture: 'settrace',
-      script: F,
-      argv: [F],
-      cwd: '/home/learner',
-      pid: 1,
-      start: 0,
-      ts: 0,
-    },
-  ];
+  const L: object[] = [testHeader(F)];
   let ts = 0;
   L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
   L.push({ type: 'task', ts: (ts += 1000), id: '2', kind: 'generator', name: 'numbers', parent: '1', file: F, line: 6 });
