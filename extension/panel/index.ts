@@ -17,7 +17,7 @@ import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 import type { PageIndex } from '../../trace/page-index';
 import { scanPages } from '../../session/page-scan';
 import { searchFile } from './search';
-import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
+import { PagingStatus, pagingSettings, planFor, readLines, readPlanned, type PageRequest, type PagingSettings } from './paging';
 import { PageFlow } from './flow';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -479,16 +479,21 @@ export class DiagramPanel implements vscode.Disposable {
     this.paging = { base: plan.base, end: plan.end, follow, total: index.total };
     this.post({ type: 'page', base: plan.base, prelude: prelude ? plan.lanes : 0, total: index.total, follow, overview: index.overviewData() ?? null });
     if (prelude) this.postBytes(new TextEncoder().encode(prelude));
+    let read = 0;
     try {
-      for await (const bytes of readLines(trace.file, plan.byteStart, plan.byteEnd)) {
+      // The plan may reach rows still on their way to the file: readPlanned waits for them.
+      for await (const bytes of readPlanned(trace, plan)) {
         await this.flow.room();
         if (gen !== this.replayGen || !this.panel) return true; // superseded
         this.postBytes(bytes);
+        read += bytes.byteLength;
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
     }
     if (gen !== this.replayGen || !this.panel) return true;
+    // A short read leaves the page a window without its rows: say so (a failed write, a file cut since).
+    if (read < plan.byteEnd - plan.byteStart) this.log.warn(`diagram: read ${read} of the window's ${plan.byteEnd - plan.byteStart} bytes from ${trace.file}`);
     this.pagingStatus.show(index.total, this.paging, this.settings);
     this.synced = plan.byteEnd;
     this.afterReplay(trace);
