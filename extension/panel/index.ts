@@ -602,8 +602,9 @@ export class DiagramPanel implements vscode.Disposable {
     const gen = ++this.searchGen;
     const trace = this.trace;
     if (!this.paging || !trace || !query.trim()) return;
-    await trace.written();
+    // What the file was handed before waiting is on disk after (the bytes handed meanwhile may not be).
     const upTo = trace.bytes();
+    await trace.written();
     const stale = () => gen !== this.searchGen || this.trace !== trace || !this.panel;
     const t0 = Date.now();
     try {
