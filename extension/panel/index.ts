@@ -282,6 +282,12 @@ export class DiagramPanel implements vscode.Disposable {
         const upTo = trace.bytes();
         const pages = trace.pages;
         const total = pages?.total ?? 0;
+        if (this.paging && pages) {
+          // The batches read here never went through `append`: the run's row count goes to the page from here too
+          // (else a window caught up to the end of a run said "events …–100,008 of 99,029").
+          this.paging.total = total;
+          this.pageTotalSoon(pages);
+        }
         if (this.synced >= upTo) {
           this.lagging = false;
           return;
