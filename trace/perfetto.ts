@@ -64,7 +64,9 @@ export class PerfettoStream {
   private flowId = 0;
   private last = 0;
   /** Transfers as flows: a send's flow id by `channel\0msg`, bound by its recv on the receiver's track. */
-  private readonly sendFlows = new Map<string, number>();
+  /** Sends not yet received, by channel and msg: a flow is written when its recv comes (a send never received, or
+   * received out of order, draws no dangling arrow). */
+  private readonly sendFlows = new Map<string, ChromeTraceEvent>();
   /** Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes. */
   private readonly blocks = new Map<number, { start: number; name: string }>();
   /** The last running slice closed per lane (relative ns): where a cause flow leaves from when the lane is not running. */
@@ -248,14 +250,14 @@ export class PerfettoStream {
           if (!Number.isNaN(msg) && a >= 0) {
             const key = `${store.reason(i)}\u0000${msg}`;
             if (kind === 'send') {
-              const id = ++this.flowId;
-              sendFlows.set(key, id);
-              yield { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: us(t), args };
+              sendFlows.set(key, { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id: 0, pid: pidOf(a), tid: tidOf(a), ts: us(t), args });
             } else {
-              const id = sendFlows.get(key);
-              if (id !== undefined) {
+              const s = sendFlows.get(key);
+              if (s !== undefined) {
                 sendFlows.delete(key);
-                yield { name: label(store.reason(i), value), cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+                const id = ++this.flowId;
+                yield { ...s, id };
+                yield { name: s.name, cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
               }
             }
           }

@@ -5,6 +5,7 @@ are plumbing, not lanes: their traffic is shown on the pool's channel instead.""
 
 import sys
 import weakref
+from collections import deque
 from _thread import get_ident
 
 from . import core, imports, state, thread_waits, varnames, writer
@@ -155,6 +156,17 @@ def _qname(q, prefix):
     return r
 
 
+def _may_block(q):
+    """Whether a put on ``q`` may wait for room: bounded and full, read from the instance's own ``maxsize`` and
+    ``queue`` deque without running the program's code (a subclass's property or ``_qsize``); unknown reads as may."""
+    d = object.__getattribute__(q, "__dict__")
+    size = d.get("maxsize", 0)
+    if type(size) is not int or size <= 0:
+        return type(size) is not int
+    items = d.get("queue")
+    return type(items) is not deque or len(items) >= size
+
+
 def _patch_queue(queue):
     Q = queue.Queue
     o_put, o_get = Q.put, Q.get
@@ -162,16 +174,30 @@ def _patch_queue(queue):
     nowait = (getattr(Q.put_nowait, "__code__", None), getattr(Q.get_nowait, "__code__", None))
 
     def put(self, item, block=True, timeout=None):
-        r = o_put(self, item, block, timeout)
         if state.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
-            return r
+            return o_put(self, item, block, timeout)
+        # The send's msg and time are taken before the item goes in: a consumer thread can take it and write its
+        # recv before this thread runs again, which then found no msg to pair with (the arrow was lost) and had a
+        # time before the send's. A put that may block on a full queue takes its time when it is in.
+        m = ts = None
         try:
             name, msgs = _qname(self, type(self).__name__)
             m = core.give_msg(msgs, item)
+            if not _may_block(self):
+                ts = core.now()
+        except Exception as e:
+            core.internal_error("queue put", e)
+        try:
+            r = o_put(self, item, block, timeout)
+        except BaseException:
+            if m is not None:
+                core.drop_msg(msgs, item, m)  # (Full, ShutDown, an interrupt: nothing went in)
+            raise
+        try:
             f, l = core.caller_site(2)
             lane = core.current_lane()
             op = "put_nowait" if sys._getframe(1).f_code is nowait[0] else "put"
-            core.sendrecv("send", lane, name, safe_repr(item), m, f, l, op=op)
+            core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=ts, op=op)
             thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
         except Exception as e:
             core.internal_error("queue put", e)
