@@ -3,7 +3,7 @@
 // functions of the store: no DOM. Values are Python reprs and are shown as-is.
 
 import { delegateReturn as delegateReturnOf } from '../trace/delegation';
-import type { TraceStore } from '../trace/store';
+import { TYPE, type TraceStore } from '../trace/store';
 import { recvWords, sendWords, transferOp } from '../trace/transfer-words';
 
 /** Longest label drawn; the tooltip and table carry the full value. */
@@ -217,6 +217,9 @@ export function shorten(text: string, fits: (s: string) => boolean, names?: read
   // A cause's `(line 10)` goes first (the tooltip, table and details pane keep it): who and what stay.
   const at = / \(line \d+\)$/.exec(text);
   if (at) return shorten(text.slice(0, at.index), fits, names);
+  // `killed by main`, `cancelled by main`: the name cut between its words (as a lane's name is), else the verb alone.
+  const by = /^(killed|cancelled) by (?=\S)/.exec(text);
+  if (by) return shortenName(text.slice(by[0].length), fits, names, by[0]) || (fits(by[1]) ? by[1] : '');
   const nv = NAME_VERB.exec(text);
   if (nv) return shortenName(text.slice(nv[1].length), fits, names, nv[1]);
   // `unfinished: paused at line 12 (waiting for …)`: what it waits for is cut at its end, then left out, then the
@@ -526,11 +529,18 @@ export function fullLabel(store: TraceStore, i: number): string {
           return `returned ${v ?? 'None'}`;
         case 'exception':
           return `raised ${v ?? 'an exception'}`;
-        case 'cancelled':
-          return 'cancelled';
+        case 'cancelled': {
+          const by = endCause(store, i);
+          return by ? `cancelled by ${laneName(store, by.lane)}${by.line ? ` (line ${by.line})` : ''}` : 'cancelled';
+        }
         // `close()` ends a generator by raising GeneratorExit in it: the program wrote "close", so it reads "closed".
-        case 'killed':
-          return v === 'GeneratorExit' || (v === undefined && lastSwitchReason(store, i) === 'close') ? 'closed' : v ? `killed (${v})` : 'killed';
+        case 'killed': {
+          if (v === 'GeneratorExit' || (v === undefined && lastSwitchReason(store, i) === 'close')) return 'closed';
+          // Who killed it says more than the GreenletExit() it died of (the tooltip's value line keeps that).
+          const by = endCause(store, i);
+          if (by) return `killed by ${laneName(store, by.lane)}${by.line ? ` (line ${by.line})` : ''}`;
+          return v ? `killed (${v})` : 'killed';
+        }
         case 'exit':
           return v !== undefined ? `exited ${v}` : 'exited';
         case 'unfinished': {
@@ -563,6 +573,38 @@ export function fullLabel(store: TraceStore, i: number): string {
       return `renamed ${laneName(store, store.a(i))}`;
   }
   return r;
+}
+
+/**
+ * Who ended the lane of end event i (`killed`/`cancelled`), and at which line of theirs: the end's own
+ * `by`/`byLine` (a gevent kill, an asyncio cancel: docs/protocol.md), else — older traces of a cancelled asyncio task —
+ * the `cancel`/`kill` wake of that lane just before it. `wake`: that wake, when it names the same killer (the wake
+ * already draws the cause's connector), else -1. Undefined when the trace does not say, or the lane ended itself.
+ */
+export function endCause(store: TraceStore, i: number): { lane: number; line: number; file?: string; wake: number } | undefined {
+  const lane = store.a(i);
+  const x = store.extra(i);
+  const own = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+  if (own === lane) return undefined;
+  // The lane's last wake, when a cancel or a kill by another lane (bounded: a lane's wake and its end are a few
+  // events apart, though the loop's or hub's other tasks may run between them).
+  let wake = -1,
+    wakeBy: number | undefined;
+  for (let k = i - 1; k >= 0 && k >= i - 256; k--) {
+    if (store.a(k) !== lane || store.typeCode(k) !== TYPE.wake) continue;
+    const w = store.extra(k);
+    if (w && (w.cause === 'cancel' || w.cause === 'kill') && typeof w.by === 'string') {
+      wakeBy = store.laneOf(w.by);
+      if (wakeBy !== undefined && wakeBy !== lane) wake = k;
+    }
+    break;
+  }
+  const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (own !== undefined) return { lane: own, line: num(x?.byLine), file: str(x?.byFile), wake: wakeBy === own ? wake : -1 };
+  if (wake < 0 || wakeBy === undefined) return undefined;
+  const w = store.extra(wake);
+  return { lane: wakeBy, line: num(w?.byLine), file: str(w?.byFile), wake };
 }
 
 /** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */

@@ -1,7 +1,20 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details, shorten } from '../../webview/labels';
+import {
+  switchLabel,
+  fullLabel,
+  label,
+  formatDuration,
+  LABEL_MAX,
+  displayNames,
+  laneName,
+  clip,
+  middle,
+  details,
+  shorten,
+  endCause,
+} from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
@@ -191,6 +204,37 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GeneratorExit' },
     ]);
     assert.equal(label(s, 2), 'closed');
+  });
+  it('a killed or cancelled end says who did it and where (its `by`, else the cancel wake before it)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'greenlet', name: 'worker', parent: '1' },
+      { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GreenletExit()', by: '1', byFile: '/p.py', byLine: 17 },
+      { type: 'task', ts: 3, id: '3', kind: 'asyncio-task', name: 'early', parent: '1' },
+      { type: 'end', ts: 4, task: '3', outcome: 'cancelled', value: 'CancelledError', by: '1', byLine: 12 },
+      { type: 'task', ts: 5, id: '4', kind: 'asyncio-task', name: 'sleeper', parent: '1' },
+      { type: 'wake', ts: 6, task: '4', on: 'timer', cause: 'cancel', by: '1', byLine: 15 },
+      { type: 'end', ts: 7, task: '4', outcome: 'cancelled', value: 'CancelledError' },
+      { type: 'task', ts: 8, id: '5', kind: 'greenlet', name: 'other', parent: '1' },
+      { type: 'end', ts: 9, task: '5', outcome: 'killed', value: 'GreenletExit()' },
+      { type: 'task', ts: 10, id: '6', kind: 'asyncio-task', name: 'timed', parent: '1' },
+      { type: 'wake', ts: 11, task: '6', on: 'timer', cause: 'timer' },
+      { type: 'end', ts: 12, task: '6', outcome: 'cancelled', value: 'CancelledError' },
+    ]);
+    assert.equal(label(s, 2), 'killed by main (line 17)');
+    assert.equal(label(s, 4), 'cancelled by main (line 12)');
+    assert.equal(label(s, 7), 'cancelled by main (line 15)');
+    assert.equal(label(s, 9), 'killed (GreenletExit())');
+    assert.equal(label(s, 12), 'cancelled');
+    // The end's own `by` draws its connector; one a wake already drew is not drawn again (`wake` ≥ 0).
+    assert.deepEqual(endCause(s, 2), { lane: 0, line: 17, file: '/p.py', wake: -1 });
+    assert.equal(endCause(s, 7)?.wake, 6);
+    assert.equal(endCause(s, 12), undefined);
+    // Short of room: the line goes first, then the name is cut between its words, then the verb alone.
+    const within = (n: number) => (t: string) => t.length <= n;
+    assert.equal(shorten('killed by main (line 17)', within(20)), 'killed by main');
+    assert.equal(shorten('cancelled by task main() (line 12)', within(22), ['task main()', 'worker']), 'cancelled by …main()');
+    assert.equal(shorten('killed by main (line 17)', within(10)), 'killed');
   });
 });
 
