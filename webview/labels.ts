@@ -122,7 +122,7 @@ function excIn(text: string): { index: number; whole: string; name: string; args
  */
 export function middleKeeping(text: string, n: number, exc = excIn(text)): string {
   if (text.length <= n) return text;
-  if (!exc) return middle(text, n);
+  if (!exc) return middleInString(text, n) ?? middle(text, n);
   const m = [exc.whole, exc.name, exc.args];
   const s = exc.index;
   const keep = n - 1;
@@ -199,6 +199,28 @@ export function shortenName(name: string, fits: (s: string) => boolean, names: r
     if (matches <= 1) return prefix + f.text;
   }
   return '';
+}
+
+// A string literal as Python's repr writes it (either quote, escapes kept).
+const STRING_LIT = /'(?:[^'\\\n]|\\.){16,}'|"(?:[^"\\\n]|\\.){16,}"/g;
+
+/**
+ * `text` cut to `n` characters inside its longest string literal, when the rest of it fits whole around at least
+ * 8 characters of that string: `('http://…page/1', 2500)`, not `('htt… 2500)` — a tuple's or list's other items
+ * and brackets stay, and the string keeps its head and its tail (where URLs and names sharing a prefix differ).
+ * Undefined when there is no such string (searched in the first 4,000 characters: a value may be megabytes).
+ */
+function middleInString(text: string, n: number): string | undefined {
+  if (text.length > 4000) return undefined;
+  let best: RegExpExecArray | undefined;
+  for (const m of text.matchAll(STRING_LIT)) if (!best || m[0].length > best[0].length) best = m;
+  if (!best) return undefined;
+  const inner = best[0].slice(1, -1);
+  const pre = text.slice(0, best.index + 1);
+  const post = text.slice(best.index + best[0].length - 1);
+  const room = n - pre.length - post.length;
+  if (room < 8) return undefined;
+  return pre + middle(inner, room) + post;
 }
 
 const NAME_VERB = /^(create |first run of )/;
@@ -474,8 +496,11 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
     case 'receive':
       return `woken by ${by}: receive${at}`;
     case 'done': {
-      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`.
-      const worker = byLane !== undefined && /^(process|thread)$/.test(laneKind(store, byLane));
+      // `q.join()` / `await q.join()`: the task_done() that finished the queue's last item woke it.
+      if (detail !== undefined && /^[A-Za-z_][\w.]*\.join(\(\))?$/.test(detail)) return `woken by ${by}: ${obj}task_done()${at}`;
+      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`. A
+      // joined thread or process finished itself (`join worker-0`: `worker-0 finished`).
+      const worker = byLane !== undefined && store.reason(i) === 'future' && /^(process|thread)$/.test(laneKind(store, byLane));
       if (worker) {
         const call = detail?.includes(': ') ? detail.slice(detail.lastIndexOf(': ') + 2) : '';
         return `${call || 'call'} done in ${by}${at}`;

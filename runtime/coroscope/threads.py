@@ -155,6 +155,9 @@ def _qname(q, prefix):
     return r
 
 
+_put_sites = {}  # msg of an item still in a queue.Queue -> (lane, file, line) of its put
+
+
 def _patch_queue(queue):
     Q = queue.Queue
     o_put, o_get = Q.put, Q.get
@@ -174,6 +177,7 @@ def _patch_queue(queue):
             op = "put_nowait" if sys._getframe(1).f_code is nowait[0] else "put"
             core.sendrecv("send", lane, name, safe_repr(item), m, f, l, op=op)
             thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
+            _put_sites[m] = (lane, f, l)  # (the get that takes this item was woken by this put)
         except Exception as e:
             core.internal_error("queue put", e)
         return r
@@ -197,7 +201,9 @@ def _patch_queue(queue):
             if blocked is not None:
                 try:
                     blocked.wait = None
-                    a = thread_waits.actor(self) or (None, None, None)
+                    # the put of the item it got (the last put may have come after: `q.put(None)` lines later)
+                    lst = _qname(self, "")[1].get(id(item))
+                    a = (_put_sites.get(lst[0]) if lst else None) or thread_waits.actor(self) or (None, None, None)
                     core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
                     pass
@@ -207,6 +213,7 @@ def _patch_queue(queue):
             m = None
             if lst:
                 m = lst.pop(0)
+                _put_sites.pop(m, None)
                 if not lst:
                     del msgs[id(item)]
             f, l = core.caller_site(2)

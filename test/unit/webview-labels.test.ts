@@ -205,6 +205,26 @@ describe('values as written, causes in words (issue 17)', () => {
     ]);
     assert.equal(label(s, 2), 'closed');
   });
+  it('a join woken by the end of what it joined reads as that, not as a pool call (issue 17 words on screen)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'process', name: 'Process-1', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'thread', name: 'worker-0', parent: '1' },
+      { type: 'wake', ts: 3, task: '1', on: 'queue', detail: 'tasks.join()', cause: 'done', by: '2', byLine: 22 },
+      { type: 'wake', ts: 4, task: '1', on: 'thread', detail: 'join worker-0', cause: 'done', by: '3', byLine: 11 },
+      { type: 'wake', ts: 5, task: '1', on: 'process', detail: 'join Process-1', cause: 'done', by: '2' },
+      { type: 'wake', ts: 6, task: '1', on: 'future', detail: 'get() on Pool#1: task(1)', cause: 'done', by: '2' },
+    ]);
+    assert.equal(label(s, 3), 'woken by Process-1: tasks.task_done() (line 22)');
+    assert.equal(label(s, 4), 'worker-0 finished (line 11)');
+    assert.equal(label(s, 5), 'Process-1 finished');
+    assert.equal(label(s, 6), 'task(1) done in Process-1');
+  });
+  it('a value shortened inside its longest string keeps the rest of a tuple whole (the page number stays)', () => {
+    const within = (n: number) => (t: string) => t.length <= n;
+    const pages = [1, 2].map((k) => shorten(`results.get() → ('http://example.com/page/${k}', 2500)`, within(40)));
+    assert.deepEqual(pages, ["results.get() → ('http:/…/page/1', 2500)", "results.get() → ('http:/…/page/2', 2500)"]);
+  });
   it('a killed or cancelled end says who did it and where (its `by`, else the cancel wake before it)', () => {
     const s = store([
       { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
