@@ -491,10 +491,11 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
       return `woken by ${by}: ${obj}put()${at}`;
     case 'get':
       return `woken by ${by}: ${obj}get()${at}`;
+    // (a channel's waiter is woken by the other side's call on it: `chan.send()` as the program wrote it)
     case 'send':
-      return `woken by ${by}: send${at}`;
+      return `woken by ${by}: ${obj ? `${obj}send()` : 'send'}${at}`;
     case 'receive':
-      return `woken by ${by}: receive${at}`;
+      return `woken by ${by}: ${obj ? `${obj}receive()` : 'receive'}${at}`;
     case 'done': {
       // `q.join()` / `await q.join()`: the task_done() that finished the queue's last item woke it.
       if (detail !== undefined && /^[A-Za-z_][\w.]*\.join(\(\))?$/.test(detail)) return `woken by ${by}: ${obj}task_done()${at}`;
@@ -542,6 +543,11 @@ export function fullLabel(store: TraceStore, i: number): string {
     case 'switch': {
       const dr = delegateReturn(store, i);
       if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
+      // A stackless channel's hand-over names the channel as the program wrote it: `chan.send('…')`.
+      if (r === 'channel') {
+        const ch = channelOf(store, i);
+        if (ch) return v !== undefined && v !== '' ? `${ch}.send(${v})` : `${ch}.receive()`;
+      }
       return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
     }
     case 'task':
@@ -630,6 +636,24 @@ export function endCause(store: TraceStore, i: number): { lane: number; line: nu
   if (wake < 0 || wakeBy === undefined) return undefined;
   const w = store.extra(wake);
   return { lane: wakeBy, line: num(w?.byLine), file: str(w?.byFile), wake };
+}
+
+/**
+ * The channel a stackless `channel` switch i passed through (the switch itself does not name it): the detail of the
+ * wait on a channel (`chan`) of its receiver, else of its sender, just before it (bounded: they are a few events
+ * apart). Undefined when there is none (an older trace, or a name the runtime did not find).
+ */
+function channelOf(store: TraceStore, i: number): string | undefined {
+  const to = store.b(i),
+    from = store.a(i);
+  for (let k = i - 1; k >= 0 && k >= i - 256; k--) {
+    if (store.typeCode(k) !== TYPE.block || store.reason(k) !== 'channel') continue;
+    const lane = store.a(k);
+    if (lane !== to && lane !== from) continue;
+    const d = store.value(k);
+    return d && /^[A-Za-z_][\w.]*$/.test(d) ? d : undefined;
+  }
+  return undefined;
 }
 
 /** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */

@@ -220,6 +220,21 @@ describe('values as written, causes in words (issue 17)', () => {
     assert.equal(label(s, 5), 'Process-1 finished');
     assert.equal(label(s, 6), 'task(1) done in Process-1');
   });
+  it('a stackless channel hand-over and its wake name the channel as the program wrote it (chan.send)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'tasklet', name: 'output', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'tasklet', name: 'input', parent: '1' },
+      { type: 'block', ts: 3, task: '2', on: 'channel', detail: 'chan', file: '/p.py', line: 22 },
+      { type: 'switch', ts: 4, from: '3', to: '2', reason: 'channel', value: "'http://x/a'", file: '/p.py', line: 30 },
+      { type: 'wake', ts: 5, task: '2', on: 'channel', detail: 'chan', cause: 'send', by: '3', byLine: 30 },
+      { type: 'switch', ts: 6, from: '3', to: '1', reason: 'channel', value: '1' },
+    ]);
+    assert.equal(label(s, 4), "chan.send('http://x/a')");
+    assert.equal(label(s, 5), 'woken by input: chan.send() (line 30)');
+    // (no channel wait to name it: the words of older traces)
+    assert.equal(label(s, 6), 'channel.send(1)');
+  });
   it('a value shortened inside its longest string keeps the rest of a tuple whole (the page number stays)', () => {
     const within = (n: number) => (t: string) => t.length <= n;
     const pages = [1, 2].map((k) => shorten(`results.get() → ('http://example.com/page/${k}', 2500)`, within(40)));
