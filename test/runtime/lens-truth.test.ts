@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { TraceLine } from '../../protocol/events';
 import { analyze } from '../../extension/server/analysis';
 import { loadParser, PythonSource, type ParserBundle } from '../../extension/server/parse';
@@ -266,21 +266,27 @@ function checkHovers(name: string, lines: string[], a: Analysis, placed: ReturnT
   return claims;
 }
 
-/** Runs `file` under the real runtime and builds its lenses as the language server does. */
+/**
+ * Runs `file` under the real runtime and builds its lenses as the language server does. A chroot's Python runs the
+ * staged copy (`file` relative to the root): the trace names it by its path in there (`traced`).
+ */
 function lensesOf(bundle: ParserBundle, file: string, py: Interp = DEB311) {
-  const r = runTraced(py, file, { timeoutMs: 90_000 });
+  const rel = py.chroot ? relative(ROOT, file) : file;
+  const r = runTraced(py, rel, { timeoutMs: 90_000 });
+  assert.ok(r.events.length > 0, `no trace: ${r.stderr}`);
   assert.equal(r.code, 0, `${file} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   const store = new TraceStore();
   store.appendText(r.lines.join('\n') + '\n');
   store.end();
   const stats = computeStats(store, 'r', false);
+  const traced = py.chroot ? (stats.files.find((x) => x.file.endsWith(`/${rel}`))?.file ?? file) : file;
   const text = readFileSync(file, 'utf8');
   const src = new PythonSource(bundle, text);
   try {
     const a = analyze(src.tree.rootNode, bundle.language);
-    const fs = stats.files.find((x) => x.file === file) ?? { file, yields: [], defs: [], marks: [] };
+    const fs = stats.files.find((x) => x.file === traced) ?? { file: traced, yields: [], defs: [], marks: [] };
     const placed = new StatsPlacement('r', src.lineCount, fs, false, stats.durationNs).placed();
-    return { lenses: buildLenses(a, placed), text, a, placed, events: r.events as Ev[] };
+    return { lenses: buildLenses(a, placed), text, a, placed, events: r.events as Ev[], traced };
   } finally {
     src.dispose();
   }
@@ -288,24 +294,8 @@ function lensesOf(bundle: ParserBundle, file: string, py: Interp = DEB311) {
 
 /** Runs `file` under the real runtime and checks every lens and hover claim about it against its trace. */
 function checkProgram(bundle: ParserBundle, label: string, file: string, py: Interp = DEB311): string[] {
-  const r = runTraced(py, file, { timeoutMs: 90_000 });
-  assert.ok(r.events.length > 0, `no trace: ${r.stderr}`);
-  assert.equal(r.code, 0, `${label} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  const store = new TraceStore();
-  store.appendText(r.lines.join('\n') + '\n');
-  store.end();
-  const stats = computeStats(store, 'r', false);
-  const text = readFileSync(file, 'utf8');
-  const src = new PythonSource(bundle, text);
-  try {
-    const a = analyze(src.tree.rootNode, bundle.language);
-    const fs = stats.files.find((x) => x.file === file) ?? { file, yields: [], defs: [], marks: [] };
-    const placed = new StatsPlacement('r', src.lineCount, fs, false, stats.durationNs).placed();
-    const lenses = buildLenses(a, placed);
-    return checkLenses(label, text, lenses, r.events as Ev[], file, a, placed);
-  } finally {
-    src.dispose();
-  }
+  const { lenses, text, a, placed, events, traced } = lensesOf(bundle, file, py);
+  return checkLenses(label, text, lenses, events, traced, a, placed);
 }
 
 describe('lenses match the run: every example, every claim counted from the trace', function () {
