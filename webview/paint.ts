@@ -20,13 +20,13 @@ export interface Painter {
   flush(): void;
   /**
    * What the next elements are, until changed: `label` (text a learner reads), `marker` (a lane line's mark box),
-   * `glyph` (an icon or the symbol inside a marker); undefined: lines and fills. The SVG export writes it as a
+   * `glyph` (an icon or the symbol inside a marker), `cause` (a cause's connector); undefined: other lines and fills. The SVG export writes it as a
    * class (`cs-label`…), so the exported picture can be styled and its text boxes measured; the canvas ignores it.
    */
   tag(kind: PaintTag | undefined): void;
 }
 
-export type PaintTag = 'label' | 'marker' | 'glyph';
+export type PaintTag = 'label' | 'marker' | 'glyph' | 'cause';
 
 /** A rectangle lines are cut to before they are stroked: the canvas, or the current clip. */
 interface Cull {
