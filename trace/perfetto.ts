@@ -64,11 +64,15 @@ export class PerfettoStream {
   private flowId = 0;
   private last = 0;
   /** Transfers as flows: a send's flow id by `channel\0msg`, bound by its recv on the receiver's track. */
-  private readonly sendFlows = new Map<string, number>();
+  /** Sends not yet received, by channel and msg: a flow is written when its recv comes (a send never received, or
+   * received out of order, draws no dangling arrow). */
+  private readonly sendFlows = new Map<string, ChromeTraceEvent>();
   /** Open blocks per lane (start, what): drawn as a "waits on …" slice when the wake comes. */
   private readonly blocks = new Map<number, { start: number; name: string }>();
   /** The last running slice closed per lane (relative ns): where a cause flow leaves from when the lane is not running. */
   private readonly lastRun = new Map<number, { start: number; end: number }>();
+  /** Per lane, who killed or cancelled it by its last wake (that wake's cause flow is the end's too). */
+  private readonly endingWake = new Map<number, number>();
 
   constructor(private readonly store: TraceStore) {
     this.rootPid = store.header?.pid ?? 1;
@@ -117,6 +121,21 @@ export class PerfettoStream {
       dur: us(end) - us(o.start),
       args,
     };
+  }
+
+  /**
+   * Where a cause flow leaves the causing lane `by` at time t, and its slice when it needs one: a flow start binds to
+   * the slice around it on its track: the causing lane's running slice now, else the one it last ran in (where it set
+   * the event / put the item / called kill(): an asyncio task, a greenlet are not running when the loop or hub wakes
+   * the other), else a mark of its own (a lane that never ran, e.g. a timer).
+   */
+  private *causeStart(by: number, t: number, name: string): Generator<ChromeTraceEvent, number> {
+    const run = this.open.get(by);
+    const prev = this.lastRun.get(by);
+    if (run) return t - run.start >= 1 ? us(t - 1) : us(t);
+    if (prev) return prev.end - prev.start >= 1 ? us(prev.end - 1) : us(prev.end);
+    yield { name: `${name} (cause)`, cat: 'cause', ph: 'X', pid: this.pidOf(by), tid: by + 1, ts: us(t), dur: 0.001, args: {} };
+    return us(t);
   }
 
   /** The events of rows [from, to). */
@@ -182,7 +201,29 @@ export class PerfettoStream {
         case TYPE.end: {
           const closed = close(a, t);
           if (closed) yield closed;
-          yield instant(a, label(`end ${store.reason(i)}`, value), 'end', { outcome: store.reason(i), ...(value !== undefined ? { value } : {}) });
+          const args: Record<string, string | number> = { outcome: store.reason(i), ...(value !== undefined ? { value } : {}) };
+          // Who killed or cancelled it (docs/protocol.md `end`): in its args, and a `cause` flow from the killer.
+          const x = store.extra(i);
+          const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+          if (by !== undefined && by !== a && a >= 0) {
+            args.by = store.tasks[by]?.name ?? x?.by ?? '';
+            if (typeof x?.byLine === 'number') args['caused at'] = site(typeof x.byFile === 'string' ? x.byFile : undefined, x.byLine) ?? x.byLine;
+          }
+          yield instant(a, label(`end ${store.reason(i)}`, value), 'end', args);
+          // (one flow per cause: a task killed or cancelled in its wait got it with its wake)
+          if (by !== undefined && by !== a && a >= 0 && this.endingWake.get(a) !== by) {
+            const id = ++this.flowId;
+            const name = store.reason(i) === 'cancelled' ? 'cancel' : 'kill';
+            const sTs = yield* this.causeStart(by, t, name);
+            // The finish binds to the ended task's last running slice (it just closed, or it ended while the hub or
+            // loop ran), else a mark of its own (a task killed before it ever ran).
+            const prev = this.lastRun.get(a);
+            let fTs = us(t);
+            if (prev && prev.end <= t && us(prev.end) >= sTs) fTs = us(prev.end);
+            else yield { name: `${name} (end)`, cat: 'cause', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: fTs, dur: 0.001, args: {} };
+            yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
+            yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: fTs };
+          }
           break;
         }
         case TYPE.block:
@@ -211,21 +252,12 @@ export class PerfettoStream {
               };
             // The cause as a flow: from the task that woke it (the setter, putter, canceller) to the woken task.
             const by = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+            if (by !== undefined && by !== a && (x?.cause === 'kill' || x?.cause === 'cancel')) this.endingWake.set(a, by);
+            else this.endingWake.delete(a);
             if (by !== undefined && by !== a) {
               const id = ++this.flowId;
               const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
-              // A flow start binds to the slice around it on its track: the waker's running slice now, else the one
-              // it last ran in (where it set the event / put the item: an asyncio task, a greenlet are not running
-              // when the loop or hub wakes the other), else a mark of its own (a lane that never ran, e.g. a timer).
-              const run = open.get(by);
-              const prev = this.lastRun.get(by);
-              let sTs: number;
-              if (run) sTs = t - run.start >= 1 ? us(t - 1) : us(t);
-              else if (prev) sTs = prev.end - prev.start >= 1 ? us(prev.end - 1) : us(prev.end);
-              else {
-                sTs = us(t);
-                yield { name: `${name} (cause)`, cat: 'cause', ph: 'X', pid: pidOf(by), tid: tidOf(by), ts: sTs, dur: 0.001, args: {} };
-              }
+              const sTs = yield* this.causeStart(by, t, name);
               yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
               yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
             }
@@ -248,14 +280,14 @@ export class PerfettoStream {
           if (!Number.isNaN(msg) && a >= 0) {
             const key = `${store.reason(i)}\u0000${msg}`;
             if (kind === 'send') {
-              const id = ++this.flowId;
-              sendFlows.set(key, id);
-              yield { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id, pid: pidOf(a), tid: tidOf(a), ts: us(t), args };
+              sendFlows.set(key, { name: label(store.reason(i), value), cat: 'transfer', ph: 's', id: 0, pid: pidOf(a), tid: tidOf(a), ts: us(t), args });
             } else {
-              const id = sendFlows.get(key);
-              if (id !== undefined) {
+              const s = sendFlows.get(key);
+              if (s !== undefined) {
                 sendFlows.delete(key);
-                yield { name: label(store.reason(i), value), cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
+                const id = ++this.flowId;
+                yield { ...s, id };
+                yield { name: s.name, cat: 'transfer', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
               }
             }
           }

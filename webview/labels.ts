@@ -3,7 +3,7 @@
 // functions of the store: no DOM. Values are Python reprs and are shown as-is.
 
 import { delegateReturn as delegateReturnOf } from '../trace/delegation';
-import type { TraceStore } from '../trace/store';
+import { TYPE, type TraceStore } from '../trace/store';
 import { recvWords, sendWords, transferOp } from '../trace/transfer-words';
 
 /** Longest label drawn; the tooltip and table carry the full value. */
@@ -122,7 +122,7 @@ function excIn(text: string): { index: number; whole: string; name: string; args
  */
 export function middleKeeping(text: string, n: number, exc = excIn(text)): string {
   if (text.length <= n) return text;
-  if (!exc) return middle(text, n);
+  if (!exc) return middleInString(text, n) ?? middle(text, n);
   const m = [exc.whole, exc.name, exc.args];
   const s = exc.index;
   const keep = n - 1;
@@ -201,6 +201,28 @@ export function shortenName(name: string, fits: (s: string) => boolean, names: r
   return '';
 }
 
+// A string literal as Python's repr writes it (either quote, escapes kept).
+const STRING_LIT = /'(?:[^'\\\n]|\\.){16,}'|"(?:[^"\\\n]|\\.){16,}"/g;
+
+/**
+ * `text` cut to `n` characters inside its longest string literal, when the rest of it fits whole around at least
+ * 8 characters of that string: `('http://…page/1', 2500)`, not `('htt… 2500)` — a tuple's or list's other items
+ * and brackets stay, and the string keeps its head and its tail (where URLs and names sharing a prefix differ).
+ * Undefined when there is no such string (searched in the first 4,000 characters: a value may be megabytes).
+ */
+function middleInString(text: string, n: number): string | undefined {
+  if (text.length > 4000) return undefined;
+  let best: RegExpExecArray | undefined;
+  for (const m of text.matchAll(STRING_LIT)) if (!best || m[0].length > best[0].length) best = m;
+  if (!best) return undefined;
+  const inner = best[0].slice(1, -1);
+  const pre = text.slice(0, best.index + 1);
+  const post = text.slice(best.index + best[0].length - 1);
+  const room = n - pre.length - post.length;
+  if (room < 8) return undefined;
+  return pre + middle(inner, room) + post;
+}
+
 const NAME_VERB = /^(create |first run of )/;
 
 /**
@@ -217,6 +239,9 @@ export function shorten(text: string, fits: (s: string) => boolean, names?: read
   // A cause's `(line 10)` goes first (the tooltip, table and details pane keep it): who and what stay.
   const at = / \(line \d+\)$/.exec(text);
   if (at) return shorten(text.slice(0, at.index), fits, names);
+  // `killed by main`, `cancelled by main`: the name cut between its words (as a lane's name is), else the verb alone.
+  const by = /^(killed|cancelled) by (?=\S)/.exec(text);
+  if (by) return shortenName(text.slice(by[0].length), fits, names, by[0]) || (fits(by[1]) ? by[1] : '');
   const nv = NAME_VERB.exec(text);
   if (nv) return shortenName(text.slice(nv[1].length), fits, names, nv[1]);
   // `unfinished: paused at line 12 (waiting for …)`: what it waits for is cut at its end, then left out, then the
@@ -466,13 +491,17 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
       return `woken by ${by}: ${obj}put()${at}`;
     case 'get':
       return `woken by ${by}: ${obj}get()${at}`;
+    // (a channel's waiter is woken by the other side's call on it: `chan.send()` as the program wrote it)
     case 'send':
-      return `woken by ${by}: send${at}`;
+      return `woken by ${by}: ${obj ? `${obj}send()` : 'send'}${at}`;
     case 'receive':
-      return `woken by ${by}: receive${at}`;
+      return `woken by ${by}: ${obj ? `${obj}receive()` : 'receive'}${at}`;
     case 'done': {
-      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`.
-      const worker = byLane !== undefined && /^(process|thread)$/.test(laneKind(store, byLane));
+      // `q.join()` / `await q.join()`: the task_done() that finished the queue's last item woke it.
+      if (detail !== undefined && /^[A-Za-z_][\w.]*\.join(\(\))?$/.test(detail)) return `woken by ${by}: ${obj}task_done()${at}`;
+      // A pool's worker (a process or thread) finished the call, not itself: `task(1) done in ForkProcess-1`. A
+      // joined thread or process finished itself (`join worker-0`: `worker-0 finished`).
+      const worker = byLane !== undefined && store.reason(i) === 'future' && /^(process|thread)$/.test(laneKind(store, byLane));
       if (worker) {
         const call = detail?.includes(': ') ? detail.slice(detail.lastIndexOf(': ') + 2) : '';
         return `${call || 'call'} done in ${by}${at}`;
@@ -514,6 +543,11 @@ export function fullLabel(store: TraceStore, i: number): string {
     case 'switch': {
       const dr = delegateReturn(store, i);
       if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
+      // A stackless channel's hand-over names the channel as the program wrote it: `chan.send('…')`.
+      if (r === 'channel') {
+        const ch = channelOf(store, i);
+        if (ch) return v !== undefined && v !== '' ? `${ch}.send(${v})` : `${ch}.receive()`;
+      }
       return switchLabel(r, v, laneKind(store, store.b(i)), laneKind(store, store.a(i)), store.extra(i)?.args === true);
     }
     case 'task':
@@ -526,11 +560,18 @@ export function fullLabel(store: TraceStore, i: number): string {
           return `returned ${v ?? 'None'}`;
         case 'exception':
           return `raised ${v ?? 'an exception'}`;
-        case 'cancelled':
-          return 'cancelled';
+        case 'cancelled': {
+          const by = endCause(store, i);
+          return by ? `cancelled by ${laneName(store, by.lane)}${by.line ? ` (line ${by.line})` : ''}` : 'cancelled';
+        }
         // `close()` ends a generator by raising GeneratorExit in it: the program wrote "close", so it reads "closed".
-        case 'killed':
-          return v === 'GeneratorExit' || (v === undefined && lastSwitchReason(store, i) === 'close') ? 'closed' : v ? `killed (${v})` : 'killed';
+        case 'killed': {
+          if (v === 'GeneratorExit' || (v === undefined && lastSwitchReason(store, i) === 'close')) return 'closed';
+          // Who killed it says more than the GreenletExit() it died of (the tooltip's value line keeps that).
+          const by = endCause(store, i);
+          if (by) return `killed by ${laneName(store, by.lane)}${by.line ? ` (line ${by.line})` : ''}`;
+          return v ? `killed (${v})` : 'killed';
+        }
         case 'exit':
           return v !== undefined ? `exited ${v}` : 'exited';
         case 'unfinished': {
@@ -563,6 +604,56 @@ export function fullLabel(store: TraceStore, i: number): string {
       return `renamed ${laneName(store, store.a(i))}`;
   }
   return r;
+}
+
+/**
+ * Who ended the lane of end event i (`killed`/`cancelled`), and at which line of theirs: the end's own
+ * `by`/`byLine` (a gevent kill, an asyncio cancel: docs/protocol.md), else — older traces of a cancelled asyncio task —
+ * the `cancel`/`kill` wake of that lane just before it. `wake`: that wake, when it names the same killer (the wake
+ * already draws the cause's connector), else -1. Undefined when the trace does not say, or the lane ended itself.
+ */
+export function endCause(store: TraceStore, i: number): { lane: number; line: number; file?: string; wake: number } | undefined {
+  const lane = store.a(i);
+  const x = store.extra(i);
+  const own = x && typeof x.by === 'string' ? store.laneOf(x.by) : undefined;
+  if (own === lane) return undefined;
+  // The lane's last wake, when a cancel or a kill by another lane (bounded: a lane's wake and its end are a few
+  // events apart, though the loop's or hub's other tasks may run between them).
+  let wake = -1,
+    wakeBy: number | undefined;
+  for (let k = i - 1; k >= 0 && k >= i - 256; k--) {
+    if (store.a(k) !== lane || store.typeCode(k) !== TYPE.wake) continue;
+    const w = store.extra(k);
+    if (w && (w.cause === 'cancel' || w.cause === 'kill') && typeof w.by === 'string') {
+      wakeBy = store.laneOf(w.by);
+      if (wakeBy !== undefined && wakeBy !== lane) wake = k;
+    }
+    break;
+  }
+  const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (own !== undefined) return { lane: own, line: num(x?.byLine), file: str(x?.byFile), wake: wakeBy === own ? wake : -1 };
+  if (wake < 0 || wakeBy === undefined) return undefined;
+  const w = store.extra(wake);
+  return { lane: wakeBy, line: num(w?.byLine), file: str(w?.byFile), wake };
+}
+
+/**
+ * The channel a stackless `channel` switch i passed through (the switch itself does not name it): the detail of the
+ * wait on a channel (`chan`) of its receiver, else of its sender, just before it (bounded: they are a few events
+ * apart). Undefined when there is none (an older trace, or a name the runtime did not find).
+ */
+function channelOf(store: TraceStore, i: number): string | undefined {
+  const to = store.b(i),
+    from = store.a(i);
+  for (let k = i - 1; k >= 0 && k >= i - 256; k--) {
+    if (store.typeCode(k) !== TYPE.block || store.reason(k) !== 'channel') continue;
+    const lane = store.a(k);
+    if (lane !== to && lane !== from) continue;
+    const d = store.value(k);
+    return d && /^[A-Za-z_][\w.]*$/.test(d) ? d : undefined;
+  }
+  return undefined;
 }
 
 /** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */

@@ -12,6 +12,10 @@ export const LEGEND: readonly (readonly [string, string])[] = [
   ['⇢ dashed arrow', 'a value passed through a queue or channel, from the put/send to the get/receive; grey dashed: a task created'],
   ['‖  ▶', 'a task waits (on a queue, lock, event, timer, socket…) and is woken; a dotted line comes from the task that woke it'],
   ['⇡  ⇣', 'a value put on / taken from a queue, channel or pool without a switch'],
+  [
+    '( end )',
+    'a task ended: returned, raised, closed, exited; "killed by main (line 17)", "cancelled by …": a dotted line comes from who did it (to the ▶ of the wait it ended, else to the end itself)',
+  ],
   ['note', 'what the program printed (red border: stderr); ⚠ a runtime warning such as a blocked event loop'],
   ['↻ row', 'a repeated pattern folded into one row; click to expand'],
   [

@@ -17,6 +17,7 @@ import {
   category,
   clip,
   displayNames,
+  endCause,
   formatDuration,
   label,
   laneName,
@@ -142,7 +143,7 @@ export class Geometry {
         if (t > tEnd) break;
         // Skip rows that would land on the same pixel, but keep the last of them: a task that ran for a moment
         // then stopped (its switch out is in there) gets a bar that ends when it stopped, not at the next row drawn.
-        const next = m.rowAtTime(t + pxNs);
+        const next = m.rowAtTime(t + pxNs, r + 1);
         if (next - 1 > r && next - 1 < count) push(next - 1);
         r = next > r ? next : r + 1;
       }
@@ -268,6 +269,39 @@ export function wakerOf(m: DiagramModel, wake: number): number {
   if (wakerCache.size > 10000) wakerCache.clear();
   wakerCache.set(wake, found);
   return found;
+}
+
+/**
+ * A cause's thin connector, from the causing lane's event `from` to the mark of lane `to` at row y, stopping `inset` px
+ * short of the lane's line (a mark, or an end pill's edge). It runs between the rows: it leaves the causing row below
+ * its words and reaches the mark from above its label (through the middle of both rows it struck out an end pill or
+ * a wake's own words). Tagged `cause` in the SVG export.
+ */
+function causeConnector(p: Painter, g: Geometry, t: Theme, from: number, to: number, y: number, inset: number): void {
+  const m = g.model;
+  const x0 = g.laneX(m.store.a(from)),
+    x1 = g.laneX(to);
+  const yw = g.rowY(m.eventRow(from));
+  const clear = Math.sign(y - yw) * Math.min(CONNECTOR_CLEAR, Math.abs(y - yw) / 2);
+  const dir = x1 >= x0 ? 1 : -1;
+  p.tag('cause');
+  p.line(x0 + dir * (BAR_W / 2), yw + clear, x1 - dir * inset, y - clear, t.wait, 1, [2, 2]);
+  p.tag(undefined);
+}
+
+/**
+ * A `killed`/`cancelled` end's cause (its `by`: labels.ts `endCause`): a connector from the killer's kill or cancel
+ * call to the end's pill, as a wake's cause is drawn — unless the lane's wake just before already draws that cause
+ * (a greenlet killed in its sleep is woken by the kill: one connector per cause).
+ */
+function endConnector(p: Painter, g: Geometry, t: Theme, end: number, y: number, inset: number): void {
+  const m = g.model;
+  const a = m.store.a(end);
+  if (a < 0 || g.view.collapsed.has(a)) return;
+  const c = endCause(m.store, end);
+  if (!c || c.wake >= 0) return;
+  const w = wakerOf(m, end);
+  if (w >= 0 && m.store.a(w) !== a) causeConnector(p, g, t, w, a, y, inset);
 }
 
 export function resetPairs(): void {
@@ -596,16 +630,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
         // The cause: a thin connector from the waker's event (set(), put(), cancel()) to the woken task.
         const w = wakerOf(m, i);
         const wl = w >= 0 ? s.a(w) : -1;
-        if (wl >= 0 && wl !== a && !v.collapsed.has(a)) {
-          const x0 = g.laneX(wl),
-            x1 = g.laneX(a);
-          const yw = g.rowY(m.eventRow(w));
-          // It runs between the rows: it leaves the waker's row below its words and reaches the woken mark from
-          // above its label (through the middle of both rows it struck out an end pill or the wake's own words).
-          const clear = Math.sign(y - yw) * Math.min(CONNECTOR_CLEAR, Math.abs(y - yw) / 2);
-          const dir = x1 >= x0 ? 1 : -1;
-          p.line(x0 + dir * (BAR_W / 2), yw + clear, x1 - dir * 6, y - clear, t.wait, 1, [2, 2]);
-        }
+        if (wl >= 0 && wl !== a && !v.collapsed.has(a)) causeConnector(p, g, t, w, a, y, 6);
         (dense && !text ? tick : drawMark)(p, g, t, taken, a, y, '▶', text, color);
         break;
       }
@@ -667,6 +692,7 @@ export function drawContent(p: Painter, g: Geometry, t: Theme, rows: VisRow[]): 
           });
         else p.fillRect(x - 6, y - 1, 12, 3, color);
         p.setFont(fontLabel);
+        endConnector(p, g, t, i, y, shown ? w / 2 : 6);
         break;
       }
       case TYPE.finish: {

@@ -104,9 +104,17 @@ def step_end(lane, task):
             _blocked(lane, t, lane.cfile, line)
         # a task is done after its last step: its story ends here (every step of
         # a Task of ours comes through Handle._run, so no done callback is needed)
+        by = ""
         if st[0] == "CANCELLED":
             reason = outcome = "cancelled"
             v = "CancelledError"
+            c = lane.wby
+            if c is not None and c[0] == "cancel" and c[1] is not None and c[1] is not lane:
+                # a cancel() no wake carried (the task had not waited yet): its end says who cancelled it
+                lane.wby = None
+                by = ',"by":"%s"' % c[1].id
+                if c[2] is not None and c[3]:
+                    by += ',"byFile":%s,"byLine":%d' % (_qfile(c[2]), c[3])
         else:
             e = st[2]
             if e is None:
@@ -134,7 +142,7 @@ def step_end(lane, task):
             fl = f'"file":{_qfile(lane.cfile)},"line":{line}'
             core.enq(
                 f'{{"type":"switch","ts":{t},"from":"{i}","to":"{ll.id}","reason":"{reason}","value":{v},{fl}}}\n'
-                f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v},{fl}}}\n'
+                f'{{"type":"end","ts":{t},"task":"{i}","outcome":"{outcome}","value":{v},{fl}{by}}}\n'
             )
         return
     file, line, depth, fname, lib = aio_tasks.site(lane)

@@ -7,9 +7,12 @@ import sys
 import weakref
 from sys import _getframe
 
-from . import core, state
+from . import aio_returns, core, state
 from .core import frames, ASYNC
 from .values import task_name
+
+_armed = aio_returns.ARMED
+_per_frame = aio_returns.PER_FRAME
 
 _modname = getattr(sys, "_getframemodulename", None)  # 3.12+
 
@@ -264,6 +267,9 @@ def site(ln):
         if not u:
             lib = c
             break
+        if id(code) not in _armed or _per_frame[0]:
+            # a delegate of the program's suspended here: what it returns is watched from now on (aio_returns)
+            aio_returns.watch(c, code)
         depth += 1
         top = c
         c = nxt

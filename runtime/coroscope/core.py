@@ -343,6 +343,15 @@ def take_msg(msgs, item):
     return m
 
 
+def drop_msg(msgs, item, m):
+    """Takes back msg id ``m`` given to ``item`` by a put that then failed."""
+    lst = msgs.get(id(item))
+    if lst and m in lst:
+        lst.remove(m)
+        if not lst:
+            del msgs[id(item)]
+
+
 def child_ids():
     """From here, msg ids are this child process's."""
     msg_ids[0] = child_msg_base()

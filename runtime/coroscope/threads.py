@@ -5,6 +5,7 @@ are plumbing, not lanes: their traffic is shown on the pool's channel instead.""
 
 import sys
 import weakref
+from collections import deque
 from _thread import get_ident
 
 from . import core, imports, state, thread_waits, varnames, writer
@@ -155,6 +156,20 @@ def _qname(q, prefix):
     return r
 
 
+_put_sites = {}  # msg of an item still in a queue.Queue -> (lane, file, line) of its put
+
+
+def _may_block(q):
+    """Whether a put on ``q`` may wait for room: bounded and full, read from the instance's own ``maxsize`` and
+    ``queue`` deque without running the program's code (a subclass's property or ``_qsize``); unknown reads as may."""
+    d = object.__getattribute__(q, "__dict__")
+    size = d.get("maxsize", 0)
+    if type(size) is not int or size <= 0:
+        return type(size) is not int
+    items = d.get("queue")
+    return type(items) is not deque or len(items) >= size
+
+
 def _patch_queue(queue):
     Q = queue.Queue
     o_put, o_get = Q.put, Q.get
@@ -162,19 +177,36 @@ def _patch_queue(queue):
     nowait = (getattr(Q.put_nowait, "__code__", None), getattr(Q.get_nowait, "__code__", None))
 
     def put(self, item, block=True, timeout=None):
-        r = o_put(self, item, block, timeout)
         if state.W is None or _internal_file(sys._getframe(1).f_code.co_filename):
-            return r
+            return o_put(self, item, block, timeout)
+        # The send's msg and time are taken before the item goes in: a consumer thread can take it and write its
+        # recv before this thread runs again, which then found no msg to pair with (the arrow was lost) and had a
+        # time before the send's. A put that may block on a full queue takes its time when it is in.
+        m = ts = None
         try:
             name, msgs = _qname(self, type(self).__name__)
-            m = core.give_msg(msgs, item)
             f, l = core.caller_site(2)
             lane = core.current_lane()
             op = "put_nowait" if sys._getframe(1).f_code is nowait[0] else "put"
-            core.sendrecv("send", lane, name, safe_repr(item), m, f, l, op=op)
-            thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
+            m = core.give_msg(msgs, item)
+            _put_sites[m] = (lane, f, l)  # (the get that takes this item was woken by this put)
+            if not _may_block(self):
+                ts = core.now()
         except Exception as e:
             core.internal_error("queue put", e)
+        try:
+            r = o_put(self, item, block, timeout)
+        except BaseException:
+            if m is not None:  # (Full, ShutDown, an interrupt: nothing went in)
+                core.drop_msg(msgs, item, m)
+                _put_sites.pop(m, None)
+            raise
+        if m is not None:
+            try:
+                core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=ts, op=op)
+                thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
+            except Exception as e:
+                core.internal_error("queue put", e)
         return r
 
     def get(self, block=True, timeout=None):
@@ -196,13 +228,16 @@ def _patch_queue(queue):
             if blocked is not None:
                 try:
                     blocked.wait = None
-                    a = thread_waits.actor(self) or (None, None, None)
+                    # the put of the item it got (the last put may have come after: `q.put(None)` lines later)
+                    lst = _qname(self, "")[1].get(id(item))
+                    a = (_put_sites.get(lst[0]) if lst else None) or thread_waits.actor(self) or (None, None, None)
                     core.wake(blocked, "queue", _qname(self, "")[0], "put", *a)
                 except Exception:
                     pass
         try:
             name, msgs = _qname(self, type(self).__name__)
             m = core.take_msg(msgs, item)
+            _put_sites.pop(m, None)
             f, l = core.caller_site(2)
             op = "get_nowait" if sys._getframe(1).f_code is nowait[1] else "get"
             core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l, op=op)

@@ -116,6 +116,8 @@ describe('diagram: labels never overlap (issue 17)', function () {
       .sort()
       .map((f) => ({ name: f.replace(/\.py$/, ''), trace: () => traceProgram(`examples/${f}`) })),
     { name: 'hostile_values', trace: () => traceProgram('test/fixtures/python/hostile_values.py') },
+    // (ends that say who killed or cancelled them, with their connectors; an await's delegate returning in its task)
+    ...['gevent_killall', 'asyncio_cancel_early', 'await_plain'].map((f) => ({ name: f, trace: () => traceProgram(`test/fixtures/python/${f}.py`) })),
     { name: 'cli-hostile', trace: () => fixture('cli-hostile.jsonl') },
     // gevent_sleep's trace with fun1, fun2, fun3 and the Hub made at the same nanosecond: their rows always share a
     // pixel, whatever the scale, so their head boxes and create arrows' words always compete for one row (in a real

@@ -22,6 +22,9 @@ type Ev = TraceLine & Record<string, unknown>;
 /** Mermaid's `#NN;` entities back to characters (the exporter writes every special character so). */
 const unentity = (s: string) => s.replace(/#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 
+/** The cause flows to ends the last `checkExports` checked. */
+let endFlows = 0;
+
 async function checkExports(label: string, file: string): Promise<number> {
   const r = runTraced(DEB311, file, { timeoutMs: 90_000 });
   assert.equal(r.code, 0, `${label}: ${r.stderr.slice(-1500)}`);
@@ -90,7 +93,8 @@ async function checkExports(label: string, file: string): Promise<number> {
     assert.ok(fl, `${label}: transfer ${k} ${t.channel} ${String(t.value)} lane ${t.from} → ${t.to} has no flow`);
     facts++;
   });
-  const cf = flows('cause');
+  const all = flows('cause');
+  const cf = all.filter((c) => c.s.args?.outcome === undefined);
   assert.equal(cf.length, wakes.length, `${label}: one cause flow per wake with a waker`);
   wakes.forEach((w, k) => {
     const c = cf[k];
@@ -102,6 +106,25 @@ async function checkExports(label: string, file: string): Promise<number> {
     );
     facts++;
   });
+  // Each kill or cancel an end names (`by`) that no wake of that lane already carried: a cause flow from the killer's
+  // track to the ended task's, named `kill`/`cancel`, its args saying who (one flow per cause).
+  const endings: { from: number; to: number; outcome: string }[] = [];
+  const killedInWait = new Map<number, number | undefined>();
+  for (const e of events) {
+    const l = lane(e.task);
+    if (l === undefined) continue;
+    if (e.type === 'wake') killedInWait.set(l, e.cause === 'kill' || e.cause === 'cancel' ? lane(e.by) : undefined);
+    const by = lane(e.by);
+    if (e.type === 'end' && by !== undefined && by !== l && killedInWait.get(l) !== by) endings.push({ from: by, to: l, outcome: String(e.outcome) });
+  }
+  const ef = all.filter((c) => c.s.args?.outcome !== undefined);
+  assert.deepEqual(
+    ef.map((c) => [c.s.tid, c.f.tid, c.s.name, c.s.args?.outcome, c.s.args?.by]),
+    endings.map((e) => [tid(e.from), tid(e.to), e.outcome === 'cancelled' ? 'cancel' : 'kill', e.outcome, store.tasks[e.from].name]),
+    `${label}: one cause flow per kill/cancel an end names`,
+  );
+  facts += endings.length;
+  endFlows = endings.length;
   // A block → wake on a lane that did not switch out meanwhile is a `waits on …` slice over exactly that time.
   const waits = doc.traceEvents.filter((e) => e.cat === 'wait');
   const open = new Map<number, Ev>();
@@ -142,6 +165,13 @@ describe('exports carry the story: every example and a generated program of ever
       await checkExports(p.name, file);
     });
   }
+  it('kills and cancels an end names: a cause flow to the ended task (gevent killall, asyncio cancel before a wait)', async () => {
+    // (gevent: each greenlet killed in its sleep gets its kill with its wake; asyncio: the task cancelled before it
+    // ever waited gets it with its end)
+    assert.ok((await checkExports('gevent_killall.py', join(ROOT, 'test/fixtures/python/gevent_killall.py'))) >= 3);
+    await checkExports('asyncio_cancel_early.py', join(ROOT, 'test/fixtures/python/asyncio_cancel_early.py'));
+    assert.equal(endFlows, 1, 'the early cancel is a flow to its end');
+  });
   it('the thread and process examples tell their transfers and causes (the facts above are not vacuous)', async () => {
     for (const ex of ['threads_queue.py', 'multiprocessing_queue.py', 'futures_pool.py'])
       assert.ok((await checkExports(ex, join(ROOT, 'examples', ex))) >= 5, `${ex}: transfers, waits and causes checked`);

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { TraceLine } from '../../protocol/events';
 import { analyze } from '../../extension/server/analysis';
 import { loadParser, PythonSource, type ParserBundle } from '../../extension/server/parse';
@@ -17,7 +17,7 @@ import { short } from '../../extension/server/format';
 import { StatsPlacement } from '../../extension/server/placement';
 import { computeStats } from '../../trace/stats';
 import { TraceStore } from '../../trace/store';
-import { DEB311, ROOT, runTraced } from './harness';
+import { DEB311, PY313, PY314, ROOT, runTraced, type Interp } from './harness';
 import { generatePrograms } from './lens-programs';
 
 type Ev = TraceLine & Record<string, unknown>;
@@ -266,26 +266,36 @@ function checkHovers(name: string, lines: string[], a: Analysis, placed: ReturnT
   return claims;
 }
 
-/** Runs `file` under the real runtime and checks every lens and hover claim about it against its trace. */
-function checkProgram(bundle: ParserBundle, label: string, file: string): string[] {
-  const r = runTraced(DEB311, file, { timeoutMs: 90_000 });
+/**
+ * Runs `file` under the real runtime and builds its lenses as the language server does. A chroot's Python runs the
+ * staged copy (`file` relative to the root): the trace names it by its path in there (`traced`).
+ */
+function lensesOf(bundle: ParserBundle, file: string, py: Interp = DEB311) {
+  const rel = py.chroot ? relative(ROOT, file) : file;
+  const r = runTraced(py, rel, { timeoutMs: 90_000 });
   assert.ok(r.events.length > 0, `no trace: ${r.stderr}`);
-  assert.equal(r.code, 0, `${label} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  assert.equal(r.code, 0, `${file} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   const store = new TraceStore();
   store.appendText(r.lines.join('\n') + '\n');
   store.end();
   const stats = computeStats(store, 'r', false);
+  const traced = py.chroot ? (stats.files.find((x) => x.file.endsWith(`/${rel}`))?.file ?? file) : file;
   const text = readFileSync(file, 'utf8');
   const src = new PythonSource(bundle, text);
   try {
     const a = analyze(src.tree.rootNode, bundle.language);
-    const fs = stats.files.find((x) => x.file === file) ?? { file, yields: [], defs: [], marks: [] };
+    const fs = stats.files.find((x) => x.file === traced) ?? { file: traced, yields: [], defs: [], marks: [] };
     const placed = new StatsPlacement('r', src.lineCount, fs, false, stats.durationNs).placed();
-    const lenses = buildLenses(a, placed);
-    return checkLenses(label, text, lenses, r.events as Ev[], file, a, placed);
+    return { lenses: buildLenses(a, placed), text, a, placed, events: r.events as Ev[], traced };
   } finally {
     src.dispose();
   }
+}
+
+/** Runs `file` under the real runtime and checks every lens and hover claim about it against its trace. */
+function checkProgram(bundle: ParserBundle, label: string, file: string, py: Interp = DEB311): string[] {
+  const { lenses, text, a, placed, events, traced } = lensesOf(bundle, file, py);
+  return checkLenses(label, text, lenses, events, traced, a, placed);
 }
 
 describe('lenses match the run: every example, every claim counted from the trace', function () {
@@ -301,6 +311,48 @@ describe('lenses match the run: every example, every claim counted from the trac
       assert.ok(claims.length > 0, 'at least one claim checked');
     });
   }
+});
+
+describe('lenses match the run: an await of a plain coroutine says what it got back (issue 17)', function () {
+  this.timeout(120_000);
+  let bundle: ParserBundle;
+  before(async () => {
+    bundle = await loadParser();
+  });
+  const file = join(ROOT, 'test/fixtures/python/await_plain.py');
+  // (3.12+: a local PY_RETURN event of the delegate's code; 3.11 sees it only through the frame hook, which a program
+  // without generators does not have: aio_returns.py)
+  for (const py of [PY313, PY314])
+    it(`await fetch(6) → got back 60; nested awaits → got back each leaf; the hover says the delegate returned it (${py.name})`, () => {
+      const { lenses, text, a, placed } = lensesOf(bundle, file, py);
+      const lines = text.split('\n');
+      const at = (code: string) => {
+        const row = lines.findIndex((l) => l.trim() === code);
+        assert.ok(row >= 0, code);
+        return { row, titles: lenses.filter((l) => l.line === row).map((l) => l.command.title) };
+      };
+      // (each value as the program computed it: fetch(6) is 60, both(60) is leaf(60) + leaf(61))
+      for (const [code, value] of [
+        ['a = await fetch(6)', '60'],
+        ['b = await both(a)', '121'],
+        ['x = await leaf(n)', '60'],
+        ['y = await leaf(n + 1)', '61'],
+      ] as const) {
+        const { row, titles } = at(code);
+        assert.ok(
+          titles.some((t) => new RegExp(`(^| · )got back ${value}( · |$)`).test(t)),
+          `${code}: a lens says got back ${value}: ${JSON.stringify(titles)}`,
+        );
+        const col = lines[row].indexOf('await');
+        const h = hoverAt(a, placed, row, col, lines[row]) ?? '';
+        assert.ok(h.includes(`returned \`${value}\` here`), `${code}: the hover says the delegate returned ${value}: ${h}`);
+      }
+      // and every claim of its lenses and hovers holds against its trace
+      assert.ok(checkProgram(bundle, 'await_plain.py', file, py).some((c) => c.endsWith('got back')));
+    });
+  it(`on 3.11 without the frame hook, no lens claims a value the trace does not have (${DEB311.name})`, () => {
+    checkProgram(bundle, 'await_plain.py', file);
+  });
 });
 
 describe('lenses match the run: generated programs of every family (generators … asyncio)', function () {

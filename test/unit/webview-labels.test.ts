@@ -1,7 +1,20 @@
 // Arrow labels read the way a learner reads the code.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { switchLabel, fullLabel, label, formatDuration, LABEL_MAX, displayNames, laneName, clip, middle, details, shorten } from '../../webview/labels';
+import {
+  switchLabel,
+  fullLabel,
+  label,
+  formatDuration,
+  LABEL_MAX,
+  displayNames,
+  laneName,
+  clip,
+  middle,
+  details,
+  shorten,
+  endCause,
+} from '../../webview/labels';
 
 describe('arrow labels', () => {
   it('labels generator resumes as next()/send(v) and yields with the value repr', () => {
@@ -191,6 +204,72 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GeneratorExit' },
     ]);
     assert.equal(label(s, 2), 'closed');
+  });
+  it('a join woken by the end of what it joined reads as that, not as a pool call (issue 17 words on screen)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'process', name: 'Process-1', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'thread', name: 'worker-0', parent: '1' },
+      { type: 'wake', ts: 3, task: '1', on: 'queue', detail: 'tasks.join()', cause: 'done', by: '2', byLine: 22 },
+      { type: 'wake', ts: 4, task: '1', on: 'thread', detail: 'join worker-0', cause: 'done', by: '3', byLine: 11 },
+      { type: 'wake', ts: 5, task: '1', on: 'process', detail: 'join Process-1', cause: 'done', by: '2' },
+      { type: 'wake', ts: 6, task: '1', on: 'future', detail: 'get() on Pool#1: task(1)', cause: 'done', by: '2' },
+    ]);
+    assert.equal(label(s, 3), 'woken by Process-1: tasks.task_done() (line 22)');
+    assert.equal(label(s, 4), 'worker-0 finished (line 11)');
+    assert.equal(label(s, 5), 'Process-1 finished');
+    assert.equal(label(s, 6), 'task(1) done in Process-1');
+  });
+  it('a stackless channel hand-over and its wake name the channel as the program wrote it (chan.send)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'tasklet', name: 'output', parent: '1' },
+      { type: 'task', ts: 2, id: '3', kind: 'tasklet', name: 'input', parent: '1' },
+      { type: 'block', ts: 3, task: '2', on: 'channel', detail: 'chan', file: '/p.py', line: 22 },
+      { type: 'switch', ts: 4, from: '3', to: '2', reason: 'channel', value: "'http://x/a'", file: '/p.py', line: 30 },
+      { type: 'wake', ts: 5, task: '2', on: 'channel', detail: 'chan', cause: 'send', by: '3', byLine: 30 },
+      { type: 'switch', ts: 6, from: '3', to: '1', reason: 'channel', value: '1' },
+    ]);
+    assert.equal(label(s, 4), "chan.send('http://x/a')");
+    assert.equal(label(s, 5), 'woken by input: chan.send() (line 30)');
+    // (no channel wait to name it: the words of older traces)
+    assert.equal(label(s, 6), 'channel.send(1)');
+  });
+  it('a value shortened inside its longest string keeps the rest of a tuple whole (the page number stays)', () => {
+    const within = (n: number) => (t: string) => t.length <= n;
+    const pages = [1, 2].map((k) => shorten(`results.get() → ('http://example.com/page/${k}', 2500)`, within(40)));
+    assert.deepEqual(pages, ["results.get() → ('http:/…/page/1', 2500)", "results.get() → ('http:/…/page/2', 2500)"]);
+  });
+  it('a killed or cancelled end says who did it and where (its `by`, else the cancel wake before it)', () => {
+    const s = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'greenlet', name: 'worker', parent: '1' },
+      { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GreenletExit()', by: '1', byFile: '/p.py', byLine: 17 },
+      { type: 'task', ts: 3, id: '3', kind: 'asyncio-task', name: 'early', parent: '1' },
+      { type: 'end', ts: 4, task: '3', outcome: 'cancelled', value: 'CancelledError', by: '1', byLine: 12 },
+      { type: 'task', ts: 5, id: '4', kind: 'asyncio-task', name: 'sleeper', parent: '1' },
+      { type: 'wake', ts: 6, task: '4', on: 'timer', cause: 'cancel', by: '1', byLine: 15 },
+      { type: 'end', ts: 7, task: '4', outcome: 'cancelled', value: 'CancelledError' },
+      { type: 'task', ts: 8, id: '5', kind: 'greenlet', name: 'other', parent: '1' },
+      { type: 'end', ts: 9, task: '5', outcome: 'killed', value: 'GreenletExit()' },
+      { type: 'task', ts: 10, id: '6', kind: 'asyncio-task', name: 'timed', parent: '1' },
+      { type: 'wake', ts: 11, task: '6', on: 'timer', cause: 'timer' },
+      { type: 'end', ts: 12, task: '6', outcome: 'cancelled', value: 'CancelledError' },
+    ]);
+    assert.equal(label(s, 2), 'killed by main (line 17)');
+    assert.equal(label(s, 4), 'cancelled by main (line 12)');
+    assert.equal(label(s, 7), 'cancelled by main (line 15)');
+    assert.equal(label(s, 9), 'killed (GreenletExit())');
+    assert.equal(label(s, 12), 'cancelled');
+    // The end's own `by` draws its connector; one a wake already drew is not drawn again (`wake` ≥ 0).
+    assert.deepEqual(endCause(s, 2), { lane: 0, line: 17, file: '/p.py', wake: -1 });
+    assert.equal(endCause(s, 7)?.wake, 6);
+    assert.equal(endCause(s, 12), undefined);
+    // Short of room: the line goes first, then the name is cut between its words, then the verb alone.
+    const within = (n: number) => (t: string) => t.length <= n;
+    assert.equal(shorten('killed by main (line 17)', within(20)), 'killed by main');
+    assert.equal(shorten('cancelled by task main() (line 12)', within(22), ['task main()', 'worker']), 'cancelled by …main()');
+    assert.equal(shorten('killed by main (line 17)', within(10)), 'killed');
   });
 });
 
