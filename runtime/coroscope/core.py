@@ -363,8 +363,11 @@ def child_msg_base():
     return os.getpid() * MSG_PID_BASE
 
 
-def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None, op=None):
+def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts=None, op=None, into=None):
+    """``into``: the place queued for this line when its time was taken (writer.late)."""
     if state.W is None:
+        if into is not None:
+            _fill(into, "")
         return
     s = '{"type":"%s","ts":%d,"task":"%s","channel":%s' % (kind, ts or now(), lane.id, _q(channel))
     if value is not None:
@@ -376,6 +379,9 @@ def sendrecv(kind, lane, channel, value=None, msg=None, file=None, line=None, ts
         s += ',"op":"%s"' % op
     if file is not None:
         s += ',"file":%s,"line":%d' % (qfile(file), line or 0)
+    if into is not None:
+        _fill(into, s + "}\n")
+        return
     enq(s + "}\n")
 
 

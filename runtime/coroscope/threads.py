@@ -182,7 +182,7 @@ def _patch_queue(queue):
         # The send's msg and time are taken before the item goes in: a consumer thread can take it and write its
         # recv before this thread runs again, which then found no msg to pair with (the arrow was lost) and had a
         # time before the send's. A put that may block on a full queue takes its time when it is in.
-        m = ts = None
+        m = place = None
         try:
             name, msgs = _qname(self, type(self).__name__)
             f, l = core.caller_site(2)
@@ -191,7 +191,8 @@ def _patch_queue(queue):
             m = core.give_msg(msgs, item)
             _put_sites[m] = (lane, f, l)  # (the get that takes this item was woken by this put)
             if not _may_block(self):
-                ts = core.now()
+                # (its place in the trace too, kept while the put runs: lines other threads queue meanwhile are newer)
+                place = writer.late(core.now())
         except Exception as e:
             core.internal_error("queue put", e)
         try:
@@ -200,12 +201,17 @@ def _patch_queue(queue):
             if m is not None:  # (Full, ShutDown, an interrupt: nothing went in)
                 core.drop_msg(msgs, item, m)
                 _put_sites.pop(m, None)
+            if place is not None:
+                writer.fill(place, "")
             raise
         if m is not None:
             try:
-                core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=ts, op=op)
+                ts = None if place is None else place.ts
+                core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=ts, op=op, into=place)
                 thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
             except Exception as e:
+                if place is not None:
+                    writer.fill(place, "")
                 core.internal_error("queue put", e)
         return r
 
