@@ -123,6 +123,11 @@ _rets = {}  # id(greenlet) -> the safe repr of what its run function returned
 _raised = {}  # id(greenlet) -> the repr of the last exception that passed through its run function
 
 
+def started(lane):
+    """Has this greenlet's lane been switched into (started) yet?"""
+    return lane.id in _started
+
+
 def _returned(frame, value):
     if frame.f_back is None:  # (the greenlet's own first frame: a plain call of the same function has a caller)
         _rets[id(getcurrent())] = safe_repr(value)
