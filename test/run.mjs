@@ -2,6 +2,10 @@
 // `npm test -- unit e2e` runs only the named tiers; `--grep PATTERN` filters tests.
 // Each tier prints `<tier>: N passed, N failed`; the last line is the total.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { provision, root } from './provision.mjs';
 
 // `types` and `lint` are lists of checks, each one pass or one failure, run on the sources (no build); the others
@@ -58,16 +62,35 @@ function run(cmd, args) {
   });
 }
 
+// Every test's temporary folder (traces, browser profiles, sockets) goes under one folder of this run, removed when
+// it ends: tests that keep their folders for a failure's evidence would otherwise fill the disk over many runs.
+// The Python roots' staging folders (test/runtime/harness.ts, differential.ts) are named for this checkout.
+const scratch = mkdtempSync(join(tmpdir(), 'coroscope-tests-'));
+process.env.TMPDIR = scratch;
+const tag = createHash('sha1').update(root).digest('hex').slice(0, 8);
+function tidy() {
+  rmSync(scratch, { recursive: true, force: true });
+  for (const chroot of ['trixie', 'testing'])
+    for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(join(root, '.tools', chroot, 'tmp', `${stage}-${tag}`), { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    tidy();
+    process.exit(130);
+  });
+
 const total = { passed: 0, failed: 0 };
 const lines = [];
 if (!provision(tiers)) {
   console.log('0 passed, 1 failed');
+  tidy();
   process.exit(1);
 }
 const build = tiers.every((t) => TIERS[t].checks) ? { code: 0 } : await run('node', ['scripts/build.mjs']);
 if (build.code !== 0) {
   console.log('build failed');
   console.log('0 passed, 1 failed');
+  tidy();
   process.exit(1);
 }
 for (const tier of tiers) {
@@ -100,4 +123,5 @@ for (const tier of tiers) {
 }
 console.log('\n' + lines.join('\n'));
 console.log(`${total.passed} passed, ${total.failed} failed`);
+tidy();
 process.exit(total.failed ? 1 : 0);
