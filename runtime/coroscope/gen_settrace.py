@@ -306,6 +306,8 @@ def hook_frames():
 
 _real_settrace = sys.settrace
 _real_gettrace = sys.gettrace
+real_settrace = _real_settrace  # (glet_names: the thread's own trace function, under the program's view of it)
+real_gettrace = _real_gettrace
 _utrace = {}  # thread ident -> the program's trace function there
 _uthread = [None]  # the program's threading.settrace() function
 

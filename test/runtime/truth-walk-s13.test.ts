@@ -16,6 +16,43 @@ for (const py of GREENLET_PYTHONS) {
   describe(`truth walk s13: gevent on ${py.name}`, function () {
     this.timeout(60_000);
 
+    // A greenlet of greenlet's C type made directly (the runtime's subclass is not in the way): greenlet takes `run` off
+    // it as it starts, before the trace hook sees it, so its lane read `greenlet` and its return had no value.
+    it("a greenlet of greenlet's own C type is named after its run function and returns its value", () => {
+      const r = runBothWays(py, `${DIR}/glet_c_type.py`);
+      const name = labels(r.events);
+      assert.deepEqual(
+        tasks(r.events, 'greenlet').map((t) => [t.name, t.parent, t.codeLine]),
+        [
+          ['adder', '1', 7],
+          ['square', '1', 12],
+          ['square', '1', 12],
+          ['greenlet', '1', undefined], // (C(len): a run function of C has no frame to name it by)
+        ],
+      );
+      assert.ok(
+        tasks(r.events, 'greenlet').every((t) => t.codeLine === undefined || t.codeFile?.endsWith('glet_c_type.py')),
+        "their code is the program's",
+      );
+      assert.deepEqual(
+        ofType(r.events, 'end')
+          .filter((e) => name.get(e.task) !== 'main')
+          .map((e) => [name.get(e.task), e.outcome, e.value]),
+        [
+          ['adder', 'return', '11'],
+          ['square', 'return', '16'],
+          ['square', 'return', '25'],
+          ['greenlet', 'return', undefined],
+        ],
+      );
+      // each lane is declared before the switch that starts it
+      for (const t of tasks(r.events, 'greenlet')) {
+        const iTask = r.events.indexOf(t);
+        const iStart = r.events.findIndex((e) => e.type === 'switch' && e.to === t.id);
+        assert.ok(iTask >= 0 && iTask < iStart, `${t.name} declared (${iTask}) before its start (${iStart})`);
+      }
+    });
+
     // gevent.spawn(...) then kill()/killall(...) before the hub ever switched into it: gevent cancels its start and it
     // never runs, but its lane ended `unfinished` at exit (no switch out of it ever came).
     it('a greenlet killed before it started ends killed, by the kill()/killall() and its line, when it was killed', function () {
