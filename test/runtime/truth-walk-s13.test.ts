@@ -93,6 +93,34 @@ for (const py of GREENLET_PYTHONS) {
 }
 
 for (const py of PYTHONS) {
+  describe(`truth walk s13: generators on ${py.name}`, function () {
+    this.timeout(60_000);
+
+    // 3.11: closing (rebinding) the outer generator of a `yield from` chain closes the delegated inner one first; its
+    // GeneratorExit read as a yield, so its frame stayed registered, and with its locals the source generator it
+    // iterates: that source's `finally` ran at exit (after "end"), and it ended `unfinished`.
+    it('a rebound yield-from pipeline is closed at the rebinding, and the source its stage iterates with it', () => {
+      const r = runBothWays(py, `${DIR}/gen_pipeline_rebound.py`);
+      assert.equal(r.stdout, '0\n2\nsource closed 3\n0\nsource closed 2\n0\nsource closed 4\nsource closed 1\n[0]\nend\n');
+      const name = labels(r.events);
+      assert.deepEqual(
+        ofType(r.events, 'end')
+          .filter((e) => name.get(e.task) !== 'main')
+          .map((e) => [name.get(e.task), e.outcome]),
+        [
+          ['source', 'killed'],
+          ['relay', 'killed'],
+          ['source', 'killed'],
+          ['relay', 'killed'],
+          ['source', 'killed'],
+          ['stage', 'killed'],
+          ['source', 'return'],
+          ['stage', 'return'],
+        ],
+      );
+    });
+  });
+
   describe(`truth walk s13: multiprocessing on ${py.name}`, function () {
     this.timeout(120_000);
     for (const method of ['fork', 'spawn', 'forkserver']) {
