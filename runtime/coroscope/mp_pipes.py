@@ -24,14 +24,24 @@ _count = [0]
 _PAIR = re.compile(r"\s*\(?\s*([A-Za-z_][\w.]*)\s*,\s*([A-Za-z_][\w.]*)\s*\)?\s*=\s*[A-Za-z_][\w.]*Pipe\s*\(")
 
 
-def _pair_name(frame):
-    """``a/b`` when the program's line running in frame assigns the two ends of a new pipe to a and b."""
+def _maker(frame):
+    """The frame of the program's call that makes a pipe (``Pipe()``, ``ctx.Pipe()``), or None when it is
+    multiprocessing's own (a SimpleQueue's, a Pool's) or the runtime's."""
     f = frame
-    n = 0
-    while f is not None and n < 3 and core.internal_file(f.f_code.co_filename):
+    if f is not None and f.f_code.co_name == "Pipe" and f.f_code.co_filename.endswith(_CONTEXT_PY):
         f = f.f_back  # (ctx.Pipe() -> connection.Pipe)
-        n += 1
-    if f is None or not core.is_user_code(f.f_code) or f.f_code.co_filename.startswith("<"):
+    if f is None:
+        return None
+    fn = f.f_code.co_filename
+    return None if core.internal_file(fn) or fn.startswith(core.HERE) else f
+
+
+_CONTEXT_PY = ("/multiprocessing/context.py", "\\multiprocessing\\context.py")
+
+
+def _pair_name(f):
+    """``a/b`` when the program's line running in frame f assigns the two ends of a new pipe to a and b."""
+    if not core.is_user_code(f.f_code) or f.f_code.co_filename.startswith("<"):
         return None
     m = _PAIR.match(varnames.line_text(f.f_code.co_filename, f.f_lineno))
     if m is None:
@@ -83,9 +93,11 @@ def name_if_conn(obj):
 
 
 def _program(depth):
-    """Is the caller at ``depth`` the program (not multiprocessing's own plumbing)?"""
+    """Is the caller at ``depth`` the program (not multiprocessing's own plumbing, nor the runtime: a Pool's task
+    handler sends through its pipe's ``send``, bound before the runtime wrapped the pool's ``_quick_put``)?"""
     try:
-        return not core.internal_file(sys._getframe(depth + 1).f_code.co_filename)
+        fn = sys._getframe(depth + 1).f_code.co_filename
+        return not core.internal_file(fn) and not fn.startswith(core.HERE)
     except Exception:
         return False
 
@@ -95,9 +107,10 @@ def patch(mc):
 
     def Pipe(*a, **k):
         ends = o_pipe(*a, **k)
-        if state.W is not None:
+        f = _maker(sys._getframe(1)) if state.W is not None else None
+        if f is not None:
             try:
-                nm = _pair_name(sys._getframe(1))
+                nm = _pair_name(f)
                 if nm is None:
                     _count[0] += 1
                     nm = "Pipe#%s%d" % (state.PREFIX.replace(":", "."), _count[0])
