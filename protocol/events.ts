@@ -206,18 +206,18 @@ export interface WakeEvent {
   signal?: string;
 }
 
-/** A value put on a channel or queue. `msg` pairs it with its `recv`. */
-export interface SendEvent {
-  type: 'send';
+/** What a `send` and its `recv` both carry. */
+interface TransferFields {
   ts: number;
   task: TaskId;
   /** Channel/queue identity, e.g. "channel#1", "Queue#2". */
   channel: string;
   value?: string;
+  /** Pairs a `send` with its `recv` (same channel, same msg). */
   msg?: number;
   /**
-   * The method the program called, as written: `put`, `put_nowait`, `send`, ... (on `recv`: `get`, `get_nowait`,
-   * `recv`, `receive`, ...). Absent in traces of older runtimes: read as `send`/`receive`.
+   * The method the program called, as written: on `send` `put`, `put_nowait`, `send`, ...; on `recv` `get`,
+   * `get_nowait`, `recv`, `receive`, .... Absent in traces of older runtimes: read as `send`/`receive`.
    */
   op?: string;
   file?: string;
@@ -230,20 +230,14 @@ export interface SendEvent {
   stepLine?: number;
 }
 
-export interface RecvEvent {
+/** A value put on a channel or queue. */
+export interface SendEvent extends TransferFields {
+  type: 'send';
+}
+
+/** A value taken from a channel or queue. */
+export interface RecvEvent extends TransferFields {
   type: 'recv';
-  ts: number;
-  task: TaskId;
-  channel: string;
-  value?: string;
-  msg?: number;
-  /** As on `send`. */
-  op?: string;
-  file?: string;
-  line?: number;
-  /** As on `send`. */
-  stepTs?: number;
-  stepLine?: number;
 }
 
 export interface OutputEvent {

@@ -42,6 +42,25 @@ export function planFor(index: PageIndex, req: PageRequest | undefined, s: Pagin
   return plan ? { plan, follow: follow || plan.end >= total } : undefined;
 }
 
+/** A trace file being written: `written()` resolves once every byte handed to it so far is on disk. */
+export interface FileBeingWritten {
+  file: string;
+  written(): Promise<void>;
+}
+
+/**
+ * A plan's bytes, once they are on disk, in pieces of whole lines. A live run's index takes each batch as it is
+ * decoded while the trace file is written behind it (session/core.ts lets the writes lag by up to 8 MB), so the newest
+ * rows a window is planned on may not be in the file yet: read at once, the window came short, or empty when even its
+ * first byte was not there (a loaded machine: the page showed the newest window with no rows, and nothing after it at
+ * the end of a run). Every byte the index covers was handed to the file before it was indexed (RunCore.decode), so
+ * waiting for what the file has been handed now covers the plan.
+ */
+export async function* readPlanned(trace: FileBeingWritten, plan: PagePlan, chunk?: number): AsyncGenerator<Uint8Array> {
+  await trace.written();
+  yield* readLines(trace.file, plan.byteStart, plan.byteEnd, chunk);
+}
+
 /** The file's bytes [start, end) in pieces of whole lines of about `chunk` bytes (each its own buffer: they are transferred). */
 export async function* readLines(file: string, start: number, end: number, chunk = 1024 * 1024): AsyncGenerator<Uint8Array> {
   const fh = await fs.promises.open(file, 'r');

@@ -554,10 +554,23 @@ export class DiagramModel {
     return this.ctime(Math.max(0, this.rowEvent(r)));
   }
 
-  /** First row whose time is ≥ t. */
-  rowAtTime(t: number): number {
-    let lo = 0,
+  /** First row whose time is ≥ t; `from`: a row every row before which is known to be earlier than t. */
+  rowAtTime(t: number, from = 0): number {
+    let lo = from,
       hi = this.rowCount;
+    // From a known row, gallop (from+1, from+3, from+7…) before halving: a caller walking down the rows (the Time
+    // scale's rows a pixel apart at Fit, ~600 events apart on 1M) finds the next near the last, and the probes stay
+    // near it in memory (halving over the whole range was cache misses into the store's time column: ~3 ms a frame).
+    if (from > 0)
+      for (let step = 1; ; step *= 2) {
+        const p = lo + step - 1;
+        if (p >= hi) break;
+        if (this.rowTime(p) < t) lo = p + 1;
+        else {
+          hi = p;
+          break;
+        }
+      }
     while (lo < hi) {
       const m = (lo + hi) >> 1;
       if (this.rowTime(m) < t) lo = m + 1;

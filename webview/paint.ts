@@ -52,6 +52,44 @@ export class CanvasPainter implements Painter {
   /** The font set (setting the same again is skipped: the setter parses it), and the fonts saved by `clip`. */
   private font = '';
   private readonly fonts: string[] = [];
+  /**
+   * The fill and stroke state last set through this painter ('' or NaN: unknown), so setting the same again is
+   * skipped: each setter parses its value (a colour string), ~1,800 fill colours a Time-at-Fit frame over a big trace.
+   * Forgotten where the canvas's own state moves under it (a clip's restore, a pattern fill).
+   */
+  private fillNow = '';
+  private strokeNow = '';
+  private widthNow = Number.NaN;
+  private dashNow = '';
+  private alignNow = '';
+  private fillColor(color: string): void {
+    if (color === this.fillNow) return;
+    this.ctx.fillStyle = color;
+    this.fillNow = color;
+  }
+  private strokeStyle(color: string, width: number, dash: number[] | undefined): void {
+    const c = this.ctx;
+    if (color !== this.strokeNow) {
+      c.strokeStyle = color;
+      this.strokeNow = color;
+    }
+    if (width !== this.widthNow) {
+      c.lineWidth = width;
+      this.widthNow = width;
+    }
+    const dk = dash?.length ? dash.join(',') : '';
+    if (dk !== this.dashNow) {
+      c.setLineDash(dash ?? []);
+      this.dashNow = dk;
+    }
+  }
+  private forgetStyles(): void {
+    this.fillNow = '';
+    this.strokeNow = '';
+    this.widthNow = Number.NaN;
+    this.dashNow = '';
+    this.alignNow = '';
+  }
   setFont(font: string): void {
     if (font === this.font) return;
     this.ctx.font = font;
@@ -69,25 +107,21 @@ export class CanvasPainter implements Painter {
     return w;
   }
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
-    this.ctx.fillStyle = color;
+    this.fillColor(color);
     this.ctx.fillRect(x, y, w, h);
   }
   strokeRect(x: number, y: number, w: number, h: number, color: string, width = 1): void {
-    this.ctx.strokeStyle = color;
-    this.ctx.lineWidth = width;
-    this.ctx.setLineDash([]);
+    this.strokeStyle(color, width, undefined);
     this.ctx.strokeRect(x, y, w, h);
   }
   roundRect(x: number, y: number, w: number, h: number, r: number, fill: string, stroke?: string): void {
     const c = this.ctx;
     c.beginPath();
     c.roundRect(x, y, w, h, r);
-    c.fillStyle = fill;
+    this.fillColor(fill);
     c.fill();
     if (stroke) {
-      c.strokeStyle = stroke;
-      c.lineWidth = 1;
-      c.setLineDash([]);
+      this.strokeStyle(stroke, 1, undefined);
       c.stroke();
     }
   }
@@ -131,10 +165,8 @@ export class CanvasPainter implements Painter {
     c.beginPath();
     c.moveTo(x1 + (x2 - x1) * cut[0], y1 + (y2 - y1) * cut[0]);
     c.lineTo(x1 + (x2 - x1) * cut[1], y1 + (y2 - y1) * cut[1]);
-    c.strokeStyle = color;
-    c.lineWidth = width;
-    c.setLineDash(dash ?? []);
-    c.lineDashOffset = dash?.length ? cut[0] * Math.hypot(x2 - x1, y2 - y1) : 0;
+    this.strokeStyle(color, width, dash);
+    if (dash?.length) c.lineDashOffset = cut[0] * Math.hypot(x2 - x1, y2 - y1);
     c.stroke();
   }
   poly(points: number[], color: string): void {
@@ -143,12 +175,15 @@ export class CanvasPainter implements Painter {
     c.moveTo(points[0], points[1]);
     for (let k = 2; k < points.length; k += 2) c.lineTo(points[k], points[k + 1]);
     c.closePath();
-    c.fillStyle = color;
+    this.fillColor(color);
     c.fill();
   }
   text(text: string, x: number, y: number, color: string, align: Align = 'left'): void {
-    this.ctx.fillStyle = color;
-    this.ctx.textAlign = align;
+    this.fillColor(color);
+    if (align !== this.alignNow) {
+      this.ctx.textAlign = align;
+      this.alignNow = align;
+    }
     this.ctx.fillText(text, x, y);
   }
   /** Fills the batched dashed lines (`line`), one fill per tile and phase; before any clip changes, and at the end of a pass. */
@@ -164,6 +199,7 @@ export class CanvasPainter implements Painter {
     }
     c.imageSmoothingEnabled = true;
     this.dashes.clear();
+    this.fillNow = '';
   }
   clip(x: number, y: number, w: number, h: number): void {
     this.flush();
@@ -179,8 +215,9 @@ export class CanvasPainter implements Painter {
     this.flush();
     if (this.culls.length > 1) this.culls.pop();
     this.ctx.restore();
-    // (restore set the font saved with the clip back)
+    // (restore set the font saved with the clip back, and the colours, widths, dash and alignment)
     this.font = this.fonts.pop() ?? '';
+    this.forgetStyles();
   }
   tag(): void {}
 }

@@ -142,7 +142,7 @@ export class Geometry {
         if (t > tEnd) break;
         // Skip rows that would land on the same pixel, but keep the last of them: a task that ran for a moment
         // then stopped (its switch out is in there) gets a bar that ends when it stopped, not at the next row drawn.
-        const next = m.rowAtTime(t + pxNs);
+        const next = m.rowAtTime(t + pxNs, r + 1);
         if (next - 1 > r && next - 1 < count) push(next - 1);
         r = next > r ? next : r + 1;
       }

@@ -17,7 +17,7 @@ import { SOURCES_CAP, isProgramFile, pickSources } from '../../trace/sources';
 import type { PageIndex } from '../../trace/page-index';
 import { scanPages } from '../../session/page-scan';
 import { searchFile } from './search';
-import { PagingStatus, pagingSettings, planFor, readLines, type PageRequest, type PagingSettings } from './paging';
+import { PagingStatus, pagingSettings, planFor, readLines, readPlanned, type PageRequest, type PagingSettings } from './paging';
 import { PageFlow } from './flow';
 
 export const VIEW_TYPE = 'coroscope.diagram';
@@ -282,6 +282,12 @@ export class DiagramPanel implements vscode.Disposable {
         const upTo = trace.bytes();
         const pages = trace.pages;
         const total = pages?.total ?? 0;
+        if (this.paging && pages) {
+          // The batches read here never went through `append`: the run's row count goes to the page from here too
+          // (else a window caught up to the end of a run said "events …–100,008 of 99,029").
+          this.paging.total = total;
+          this.pageTotalSoon(pages);
+        }
         if (this.synced >= upTo) {
           this.lagging = false;
           return;
@@ -479,16 +485,21 @@ export class DiagramPanel implements vscode.Disposable {
     this.paging = { base: plan.base, end: plan.end, follow, total: index.total };
     this.post({ type: 'page', base: plan.base, prelude: prelude ? plan.lanes : 0, total: index.total, follow, overview: index.overviewData() ?? null });
     if (prelude) this.postBytes(new TextEncoder().encode(prelude));
+    let read = 0;
     try {
-      for await (const bytes of readLines(trace.file, plan.byteStart, plan.byteEnd)) {
+      // The plan may reach rows still on their way to the file: readPlanned waits for them.
+      for await (const bytes of readPlanned(trace, plan)) {
         await this.flow.room();
         if (gen !== this.replayGen || !this.panel) return true; // superseded
         this.postBytes(bytes);
+        read += bytes.byteLength;
       }
     } catch (e) {
       this.log.error(`could not read trace ${trace.file}: ${(e as Error).message}`);
     }
     if (gen !== this.replayGen || !this.panel) return true;
+    // A short read leaves the page a window without its rows: say so (a failed write, a file cut since).
+    if (read < plan.byteEnd - plan.byteStart) this.log.warn(`diagram: read ${read} of the window's ${plan.byteEnd - plan.byteStart} bytes from ${trace.file}`);
     this.pagingStatus.show(index.total, this.paging, this.settings);
     this.synced = plan.byteEnd;
     this.afterReplay(trace);
@@ -597,8 +608,9 @@ export class DiagramPanel implements vscode.Disposable {
     const gen = ++this.searchGen;
     const trace = this.trace;
     if (!this.paging || !trace || !query.trim()) return;
-    await trace.written();
+    // What the file was handed before waiting is on disk after (the bytes handed meanwhile may not be).
     const upTo = trace.bytes();
+    await trace.written();
     const stale = () => gen !== this.searchGen || this.trace !== trace || !this.panel;
     const t0 = Date.now();
     try {

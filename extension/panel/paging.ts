@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { PagingSettings } from '../../session/page-read';
 
-export { planFor, readLines, type PageRequest, type PagingSettings } from '../../session/page-read';
+export { planFor, readLines, readPlanned, type PageRequest, type PagingSettings } from '../../session/page-read';
 
 export const DEFAULT_THRESHOLD = 2_000_000;
 export const DEFAULT_WINDOW = 250_000;

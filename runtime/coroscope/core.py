@@ -338,6 +338,26 @@ def next_msg():
     return msg_ids[0]
 
 
+def give_msg(msgs, item):
+    """A new msg id for ``item`` put into a queue whose transfers are paired by identity (``msgs``: id(item) ->
+    [msg, ...], oldest first: the same object put twice is taken out in that order)."""
+    m = next_msg()
+    msgs.setdefault(id(item), []).append(m)
+    return m
+
+
+def take_msg(msgs, item):
+    """The msg id of the oldest put of ``item`` still in ``msgs``, taken off (its key goes with its last id: the id
+    of a freed object is reused); None for an item put where nothing saw it."""
+    lst = msgs.get(id(item))
+    if not lst:
+        return None
+    m = lst.pop(0)
+    if not lst:
+        del msgs[id(item)]
+    return m
+
+
 def child_ids():
     """From here, msg ids are this child process's."""
     msg_ids[0] = child_msg_base()

@@ -37,24 +37,18 @@ def _lane():
     return glet.current_lane() or core.current_lane()
 
 
-def _sent(q, item, op):
-    name, msgs = _entry(q)
-    m = core.next_msg()
-    msgs.setdefault(id(item), []).append(m)
-    f, l = core.caller_site(3)
-    core.sendrecv("send", _lane(), name, safe_repr(item), m, f, l, op=op)
-
-
-def _got(q, item, op):
-    name, msgs = _entry(q)
-    lst = msgs.get(id(item))
-    m = None
-    if lst:
-        m = lst.pop(0)
-        if not lst:
-            del msgs[id(item)]
-    f, l = core.caller_site(3)
-    core.sendrecv("recv", _lane(), name, safe_repr(item), m, f, l, op=op)
+def _record(kind, q, item, op):
+    """The ``send`` / ``recv`` line of a transfer the program made by calling the wrapper ``op`` that calls this
+    (nothing while not tracing); a failure here is the runtime's, reported, never the program's."""
+    if state.W is None:
+        return
+    try:
+        name, msgs = _entry(q)
+        m = core.give_msg(msgs, item) if kind == "send" else core.take_msg(msgs, item)
+        f, l = core.caller_site(3)  # (0 caller_site, 1 here, 2 the wrapper, 3 whoever called it)
+        core.sendrecv(kind, _lane(), name, safe_repr(item), m, f, l, op=op)
+    except Exception as e:
+        core.internal_error("gevent queue " + op, e)
 
 
 def _methods(base):
@@ -74,29 +68,21 @@ def _methods(base):
             pass
 
     def put(self, item, block=True, timeout=None):
-        if rendezvous and state.W is not None and not _quiet[0]:
+        if _quiet[0]:  # (inside put_nowait, which records)
+            return o_put(self, item, block, timeout)
+        if rendezvous:
             # (a Channel's put returns only once a get took the item: the send is written first, so
             # it comes before its recv; a put that then times out has still written it)
-            try:
-                _sent(self, item, "put")
-            except Exception as e:
-                core.internal_error("gevent queue put", e)
+            _record("send", self, item, "put")
             return o_put(self, item, block, timeout)
         r = o_put(self, item, block, timeout)
-        if state.W is not None and not _quiet[0]:
-            try:
-                _sent(self, item, "put")
-            except Exception as e:
-                core.internal_error("gevent queue put", e)
+        _record("send", self, item, "put")
         return r
 
     def get(self, block=True, timeout=None):
         item = o_get(self, block, timeout)
-        if state.W is not None and not _quiet[0]:
-            try:
-                _got(self, item, "get")
-            except Exception as e:
-                core.internal_error("gevent queue get", e)
+        if not _quiet[0]:  # (inside get_nowait, which records)
+            _record("recv", self, item, "get")
         return item
 
     def put_nowait(self, item):
@@ -105,11 +91,7 @@ def _methods(base):
             r = o_pn(self, item)
         finally:
             _quiet[0] -= 1
-        if state.W is not None:
-            try:
-                _sent(self, item, "put_nowait")
-            except Exception as e:
-                core.internal_error("gevent queue put", e)
+        _record("send", self, item, "put_nowait")
         return r
 
     def get_nowait(self):
@@ -118,11 +100,7 @@ def _methods(base):
             item = o_gn(self)
         finally:
             _quiet[0] -= 1
-        if state.W is not None:
-            try:
-                _got(self, item, "get_nowait")
-            except Exception as e:
-                core.internal_error("gevent queue get", e)
+        _record("recv", self, item, "get_nowait")
         return item
 
     out = {}

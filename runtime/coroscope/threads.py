@@ -167,8 +167,7 @@ def _patch_queue(queue):
             return r
         try:
             name, msgs = _qname(self, type(self).__name__)
-            m = core.next_msg()
-            msgs.setdefault(id(item), []).append(m)
+            m = core.give_msg(msgs, item)
             f, l = core.caller_site(2)
             lane = core.current_lane()
             op = "put_nowait" if sys._getframe(1).f_code is nowait[0] else "put"
@@ -203,12 +202,7 @@ def _patch_queue(queue):
                     pass
         try:
             name, msgs = _qname(self, type(self).__name__)
-            lst = msgs.get(id(item))
-            m = None
-            if lst:
-                m = lst.pop(0)
-                if not lst:
-                    del msgs[id(item)]
+            m = core.take_msg(msgs, item)
             f, l = core.caller_site(2)
             op = "get_nowait" if sys._getframe(1).f_code is nowait[1] else "get"
             core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l, op=op)

@@ -5,13 +5,14 @@
 // messages through window.postMessage, exactly as the panel host does.
 import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, extname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { diagramPage } from '../../webview/page';
+import type { HeaderEvent } from '../../protocol/events';
 import type { HostMessage } from '../../protocol/messages';
 import type { DiagramSummary, TestHostMessage } from '../../protocol/test-messages';
 
@@ -59,7 +60,13 @@ export interface Diagram {
   close(): Promise<void>;
 }
 
-export async function openDiagram(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Diagram> {
+export interface DiagramOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: 'light' | 'dark';
+}
+
+export async function openDiagram(opts: DiagramOptions = {}): Promise<Diagram> {
   // COROSCOPE_WEBVIEW_DIST: another build of the bundle (the benchmark compares a branch's with its base's, interleaved).
   const dist = process.env.COROSCOPE_WEBVIEW_DIST ?? join(ROOT, 'dist/webview');
   if (!existsSync(join(dist, 'webview.js'))) throw new Error('dist/webview/webview.js missing: run npm run build first');
@@ -153,6 +160,43 @@ export async function openDiagram(opts: { width?: number; height?: number; color
     },
   };
   return d;
+}
+
+/** Where the e2e tests keep their screenshots (made by withDiagram). */
+export const SHOTS = join(ROOT, 'test-results');
+
+/**
+ * In a mocha `describe`: before its tests, makes the screenshots folder and opens one diagram page, handed to
+ * `opened`; after them, closes it (which fails the suite on any error the page logged). A suite that needs more set
+ * up registers its own `before`/`after` after this call: mocha runs hooks in the order they are registered.
+ */
+export function withDiagram(opts: DiagramOptions, opened: (d: Diagram) => void): void {
+  let d: Diagram | undefined;
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    d = await openDiagram(opts);
+    opened(d);
+  });
+  after(async () => {
+    await d?.close();
+  });
+}
+
+/** The header of a trace a test makes by hand for `script` (no runtime ran it). */
+export function testHeader(script: string): HeaderEvent {
+  return {
+    type: 'header',
+    schema: 1,
+    runtime: 'coroscope test',
+    python: '3.11',
+    capture: 'settrace',
+    script,
+    argv: [script],
+    cwd: dirname(script),
+    pid: 1,
+    start: 0,
+    ts: 0,
+  };
 }
 
 export function fixture(name: string): string {

@@ -5,13 +5,12 @@
 // in its colour, the renderer's own), every lane icon and the words of the issue (`step`, `Hub`, `io-wait`,
 // `schedule`, `fd`). Screenshots of each example's first screen and of the legend are kept in test-results/.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceStore } from '../../trace/store';
 import { category, displayNames, KIND_ICON } from '../../webview/labels';
-import { openDiagram, traceProgram, ROOT, type Diagram } from './harness';
+import { traceProgram, ROOT, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
-const shots = join(ROOT, 'test-results');
 const EXAMPLES = readdirSync(join(ROOT, 'examples'))
   .filter((f) => f.endsWith('.py'))
   .sort();
@@ -37,12 +36,8 @@ async function lanes(d: Diagram): Promise<{ shown: boolean; width: number; conte
 describe('layout at 1,400 px and the legend (issue 17)', function () {
   this.timeout(300_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
 
   for (const ex of EXAMPLES) {

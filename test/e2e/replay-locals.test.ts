@@ -4,15 +4,14 @@
 // Also: the Locals toggle appears once the host tells the setting, and posts the user's change.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TraceLine } from '../../protocol/events';
 import { traceRows as rowsOf } from '../trace-rows';
-import { type Diagram, ROOT, openDiagram } from './harness';
+import { type Diagram, ROOT, withDiagram, SHOTS as shots } from './harness';
 
-const shots = join(ROOT, 'test-results');
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SCRIPT = join(ROOT, 'test/fixtures/python/locals_gen.py');
 
@@ -60,8 +59,10 @@ describe('replay: locals in the Tasks pane (real browser)', function () {
   let rows: Line[] = [];
   let counter = '';
 
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
+  });
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-locals-'));
     const out = join(dir, 'locals.jsonl');
     execFileSync(PY, ['-m', 'coroscope', '--trace', out, '--locals', SCRIPT], {
@@ -77,10 +78,8 @@ describe('replay: locals in the Tasks pane (real browser)', function () {
     rows = traceRows(lines);
     counter = lines.find((l) => l.type === 'task' && l.name === 'counter')!.id!;
     assert.ok(lines.some((l) => l.type === 'locals'));
-    d = await openDiagram({ width: 1400, height: 800 });
   });
-  after(async () => {
-    await d?.close();
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,13 +4,12 @@
 // runs, everything done after the end. Then the keys, play, the scrubber and the report-like source pane.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Diagram, ROOT, openDiagram } from './harness';
+import { type Diagram, ROOT, withDiagram, SHOTS as shots } from './harness';
 import { traceRowsOf } from '../trace-rows';
 
-const shots = join(ROOT, 'test-results');
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 interface PaneTask {
@@ -95,14 +94,14 @@ describe('replay: step cursor and Tasks pane in a real browser', function () {
   let dir = '';
   let d: Diagram;
   const traces: Record<string, string> = {};
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
+  });
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'coroscope-e2e-replay-'));
     for (const ex of ['producer_consumer', 'greenlet_switch', 'asyncio_tasks', 'threads_queue']) traces[ex] = run(dir, ex);
-    d = await openDiagram({ width: 1400, height: 800 });
   });
-  after(async () => {
-    await d?.close();
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

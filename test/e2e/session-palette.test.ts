@@ -2,23 +2,11 @@
 // open an example, run "Coroscope: Run Current File" from the command palette,
 // and look at the tasklet diagram panel (screenshot in test-results/).
 import * as assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
-
-const root = join(__dirname, '..', '..', '..');
-const results = join(root, 'test-results');
-
-interface CodeServer {
-  authority: string;
-  stop(): void;
-  log(): string;
-}
-interface CodeServerModule {
-  CHROMIUM_ARGS: string[];
-  prepareWorkspace(work: string): string;
-  startCodeServer(work: string, ws: string): Promise<CodeServer>;
-}
+import type { Frame, Page } from 'playwright-core';
+import { SHOTS as results } from './harness';
+import { openExample, openWorkbench, type Workbench } from './workbench';
 
 async function findDiagramFrame(page: Page, minEvents: number, timeoutMs: number): Promise<Frame> {
   const until = Date.now() + timeoutMs;
@@ -60,43 +48,17 @@ async function runPaletteCommand(page: Page, title: string): Promise<void> {
 
 describe('e2e: Run Current File from the command palette in VS Code', function () {
   this.timeout(240000);
-  let server: CodeServer | undefined;
-  let browser: BrowserContext | undefined;
+  let wb: Workbench | undefined;
 
   after(async () => {
-    await browser?.close();
-    server?.stop();
-    rmSync(join(root, '.test-work', `e2e-palette-${process.pid}`), { recursive: true, force: true });
+    await wb?.close();
   });
 
   it('runs producer_consumer.py and shows its diagram in the panel', async () => {
-    const cs = (await import(join(root, 'test', 'integration', 'code-server.mjs'))) as CodeServerModule;
-    const work = join(root, '.test-work', `e2e-palette-${process.pid}`);
-    const ws = cs.prepareWorkspace(work);
-    server = await cs.startCodeServer(work, ws);
-    browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: cs.CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const payload = [['extensionDevelopmentPath', `vscode-remote://${server.authority}${root}`]];
-    await page.goto(`http://${server.authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    wb = await openWorkbench('e2e-palette', { trust: true });
+    const { page } = wb;
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-
-    // Open the example from the Explorer, as a user would (Quick Open depends on a file index that may lag).
-    const row = (name: string) =>
-      page
-        .locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) })
-        .first();
-    await row('examples').click({ timeout: 60000 });
-    await row('producer_consumer.py').click({ timeout: 30000 });
-    await page.locator('.monaco-editor .view-lines', { hasText: 'def consumer' }).first().waitFor({ timeout: 30000 });
-    await page
-      .locator('.statusbar-item', { hasText: /^Python$/ })
-      .first()
-      .waitFor({ timeout: 60000 });
+    await openExample(page, 'producer_consumer.py', 'def consumer');
 
     await runPaletteCommand(page, 'Coroscope: Run Current File');
     const frame = await findDiagramFrame(page, 20, 90000);

@@ -2,16 +2,13 @@
 // wrote it: `q.put(5)`, `q.get() → 5`, `aq.put_nowait(2)`, not `q.send(5)` / `q.receive() → 5`.
 import * as assert from 'node:assert/strict';
 import { TraceStore } from '../../trace/store';
-import { type Diagram, exportPages, openDiagram, traceProgram, unxml } from './harness';
+import { type Diagram, exportPages, traceProgram, unxml, withDiagram } from './harness';
 
 describe('diagram: transfers read as written (issue 17)', function () {
   this.timeout(180_000);
   let d: Diagram;
-  before(async () => {
-    d = await openDiagram({ width: 1400, height: 800 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
 
   it('queue.Queue, asyncio.Queue and multiprocessing Queue: drawn labels and table rows name the call', async () => {

@@ -6,13 +6,10 @@
 // `RuntimeError('bad fetch')`; the drawn words stay inside their pill. A generator delegated to with `yield from` that
 // returns reads as itself returning to its delegator, not as the delegator returning.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { TraceStore } from '../../trace/store';
-import { openDiagram, svgMarkup, traceProgram, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { svgMarkup, traceProgram, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 interface Drawn {
   text: string;
@@ -102,15 +99,12 @@ describe('diagram: ends and returns read truthfully when shortened (issue 17)', 
   let d: Diagram;
   let tab: Page;
   let recorded = '';
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-    tab = await d.page.context().newPage();
-    recorded = traceProgram('test/fixtures/python/end_labels.py');
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
-  after(async () => {
-    await tab?.close();
-    await d?.close();
+  before(async () => {
+    tab = await d.page.context().newPage(); // (closed with the diagram's browser)
+    recorded = traceProgram('test/fixtures/python/end_labels.py');
   });
 
   const load = async (text: string, title: string) => {

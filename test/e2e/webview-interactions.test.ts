@@ -6,30 +6,14 @@
 // data-rows, data-row-h, data-follow, data-follow-shown, data-table,
 // data-collapsed, data-selected); waits are for that state, never for time.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, ROOT, type Diagram } from './harness';
+import { type Diagram, testHeader, withDiagram, SHOTS as shots } from './harness';
 
-const shots = join(ROOT, 'test-results');
 const F = '/home/learner/channels.py';
 
 /** main feeding `workers` tasklets all named `output` through a channel, `rounds` times: many rows, one shared name. */
 function channelTrace(workers: number, rounds: number, opts: { finish?: boolean } = {}): string {
-  const L: object[] = [
-    {
-      type: 'header',
-      schema: 1,
-      runtime: 'coroscope test',
-      python: '3.11',
-      capture: 'settrace',
-      script: F,
-      argv: [F],
-      cwd: '/home/learner',
-      pid: 1,
-      start: 0,
-      ts: 0,
-    },
-  ];
+  const L: object[] = [testHeader(F)];
   let ts = 0;
   L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
   for (let w = 0; w < workers; w++)
@@ -72,12 +56,8 @@ async function canvasBox(d: Diagram) {
 describe('diagram interactions in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1280, height: 760 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1280, height: 760 }, (opened) => {
+    d = opened;
   });
 
   async function loadAtTop(workers = 4, rounds = 200): Promise<Attrs> {
@@ -298,12 +278,8 @@ describe('diagram interactions in a real browser', function () {
 describe('diagram in a narrow panel', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 700, height: 900 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 700, height: 900 }, (opened) => {
+    d = opened;
   });
 
   it('starts with the table hidden so the diagram has the height, and remembers when the learner shows it', async () => {

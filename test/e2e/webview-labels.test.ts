@@ -6,13 +6,11 @@
 // gutter, gap breaks) may overlap, and no label may cover a lane line's marker or a gap break. Screenshots of each
 // example, and of any page with an overlap, are kept in test-results/. The marks' symbols must be ones a font draws.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { TraceStore } from '../../trace/store';
-import { exportPages, openDiagram, fixture, traceProgram, ROOT, type Diagram, type Mode } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { exportPages, fixture, traceProgram, ROOT, type Diagram, type Mode, withDiagram, SHOTS as shots } from './harness';
 
 const MODES: Mode[] = ['steps', 'time', 'time-fit', 'time-fit-gaps'];
 
@@ -105,14 +103,11 @@ describe('diagram: labels never overlap (issue 17)', function () {
   this.timeout(600_000);
   let d: Diagram;
   let tab: Page;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-    tab = await d.page.context().newPage();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
-  after(async () => {
-    await tab?.close();
-    await d?.close();
+  before(async () => {
+    tab = await d.page.context().newPage(); // (closed with the diagram's browser)
   });
 
   const cases: { name: string; trace: () => string }[] = [

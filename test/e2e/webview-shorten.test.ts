@@ -5,13 +5,10 @@
 // The drawn texts are read from the diagram's own SVG export (the same renderer as the canvas) at a laptop's and a
 // narrow page's width (lanes 170 and 140 px wide), where the labels must be cut.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceStore } from '../../trace/store';
 import { displayNames } from '../../webview/labels';
-import { exportPages, openDiagram, traceProgram, unxml, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { exportPages, traceProgram, unxml, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 /** The texts of every label drawn on the Steps scale, page by page, in a page `width` px wide. */
 async function drawnLabels(d: Diagram, width: number): Promise<string[]> {
@@ -40,9 +37,10 @@ describe('diagram: cut labels keep what distinguishes them (issue 17)', function
   this.timeout(300_000);
   let d: Diagram;
   let names: string[];
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
+  });
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
     const text = traceProgram('test/fixtures/python/gather_fetch.py');
     const store = new TraceStore();
     store.appendText(text);
@@ -50,9 +48,6 @@ describe('diagram: cut labels keep what distinguishes them (issue 17)', function
     names = displayNames(store);
     assert.ok(names.includes('fetch #12') && names.includes('event loop'), names.join(', '));
     await d.load(text, { title: 'gather_fetch', events: store.length });
-  });
-  after(async () => {
-    await d?.close();
   });
 
   it("a gather's result cut for space keeps the RuntimeError; creations cut only between words, naming one lane", async () => {

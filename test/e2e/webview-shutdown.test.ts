@@ -2,21 +2,14 @@
 // clean-up runs (shutdown_asyncgens, shutdown_default_executor) and its `Thread-1 (_do_shutdown)` lane are one
 // "shutdown" row by default, with a visible toolbar toggle that shows them as rows (and a click on the row too).
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, traceProgram, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { traceProgram, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 describe('diagram: asyncio.run shutdown folded into one row (issue 17)', function () {
   this.timeout(180_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
 
   it('folds the shutdown machinery and its thread by default; the toggle shows it and folds it again', async () => {

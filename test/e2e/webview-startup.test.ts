@@ -3,11 +3,8 @@
 // view: the start-up is drawn short, marked by a break whose words give its real length, and the gutter keeps
 // the real times. A fixed trace (gevent_sleep's, recorded by the runtime) and one without a start-up, in a real browser.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, fixture, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { fixture, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 interface App {
   setScale(s: string): void;
@@ -42,12 +39,8 @@ async function atFit(d: Diagram, gaps: boolean) {
 describe('diagram: the start-up is drawn short and named on the Time scale (issue 17)', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
 
   it('gevent_sleep at Fit: the program fills the view, the start-up is a marked break with its real length', async () => {

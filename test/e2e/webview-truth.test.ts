@@ -3,22 +3,16 @@
 // runtime drawn without a page error (screenshots in test-results/).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDiagram, fixture, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { fixture, ROOT, type Diagram, withDiagram, SHOTS as shots } from './harness';
 
 describe('diagram: values, causes and the details pane (issue 17)', function () {
   this.timeout(180_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram({ width: 1400, height: 800 });
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({ width: 1400, height: 800 }, (opened) => {
+    d = opened;
   });
 
   it('labels read as written and wakes say who woke them, by name', async () => {

@@ -2,29 +2,12 @@
 // must draw the lanes and arrows a learner expects, fold long loops, show
 // hostile program strings as text, mark itself ready, and talk back to the host.
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiagram, fixture, ROOT, type Diagram } from './harness';
-
-const shots = join(ROOT, 'test-results');
+import { fixture, type Diagram, testHeader, withDiagram, SHOTS as shots } from './harness';
 
 function loopTrace(iterations: number): string {
   const F = '/home/learner/loop.py';
-  const L: object[] = [
-    {
-      type: 'header',
-      schema: 1,
-      runtime: 'coroscope test',
-      python: '3.11',
-      capture: 'settrace',
-      script: F,
-      argv: [F],
-      cwd: '/home/learner',
-      pid: 1,
-      start: 0,
-      ts: 0,
-    },
-  ];
+  const L: object[] = [testHeader(F)];
   let ts = 0;
   L.push({ type: 'task', ts: (ts += 1000), id: '1', kind: 'main', name: 'main', parent: null });
   L.push({ type: 'task', ts: (ts += 1000), id: '2', kind: 'generator', name: 'numbers', parent: '1', file: F, line: 6 });
@@ -43,12 +26,8 @@ function loopTrace(iterations: number): string {
 describe('diagram webview in a real browser', function () {
   this.timeout(120_000);
   let d: Diagram;
-  before(async () => {
-    mkdirSync(shots, { recursive: true });
-    d = await openDiagram();
-  });
-  after(async () => {
-    await d?.close();
+  withDiagram({}, (opened) => {
+    d = opened;
   });
 
   it('posts ready on load and marks the root ready with the event count', async () => {

@@ -5,7 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { planFor, readPlanned } from '../../session/page-read';
 import { scanPages } from '../../session/page-scan';
+import { TraceFile } from '../../session/trace-file';
 import { PageIndex } from '../../trace/page-index';
 import { RowOffsets } from '../../trace/row-offsets';
 import { TraceStore } from '../../trace/store';
@@ -124,5 +126,44 @@ describe('paging index (panel paging mode)', function () {
     // still exact, with coarser windows
     const { plan, s, lanes } = window(file, index, 15_000, 15_100);
     for (let i = plan.base; i < plan.end; i += 97) assert.equal(s.ts(i - plan.base + lanes), full.ts(i));
+  });
+
+  it("a live run's newest window, planned while the trace file is still being written, gets all its rows", async () => {
+    // As the panel's live run (RunCore.decode, then the session's batch): each batch handed to the trace file, decoded
+    // into a store that lets its rows go, and indexed — while the file's writes run behind.
+    const live = path.join(dir, 'live.jsonl');
+    const trace = new TraceFile(live);
+    const store = new TraceStore();
+    const index = new PageIndex(new RowOffsets(4096, 256));
+    const batch = (lines: string) => {
+      const buf = Buffer.from(lines);
+      const start = trace.enqueued;
+      trace.write(buf);
+      const first = store.length;
+      store.appendBytes(buf);
+      index.addRows(store, first, store.length - first, start, trace.enqueued);
+      store.releaseBefore(store.length);
+    };
+    const lines = text.split(/(?<=\n)/);
+    batch(lines.slice(0, 100).join(''));
+    await trace.written();
+    for (let i = 100; i < lines.length; i += 100) batch(lines.slice(i, i + 100).join(''));
+    const pick = planFor(index, undefined, { threshold: 1000, window: 5000 });
+    assert.ok(pick?.follow);
+    const { plan } = pick;
+    assert.equal(plan.end, full.length, 'the newest rows');
+    assert.ok(fs.statSync(live).size < plan.byteStart, 'the window is not on disk yet when it is planned');
+    const s = new TraceStore();
+    const prelude = index.prelude(plan);
+    s.appendText(prelude);
+    const lanes = prelude ? plan.lanes : 0;
+    for await (const bytes of readPlanned({ file: live, written: () => trace.written() }, plan, 64 * 1024)) s.appendBytes(bytes);
+    s.end();
+    assert.equal(s.length - lanes, plan.end - plan.base, 'every row of the window');
+    for (let i = plan.base; i < plan.end; i++) {
+      assert.equal(s.ts(i - plan.base + lanes), full.ts(i), `ts of row ${i}`);
+      assert.equal(s.type(i - plan.base + lanes), full.type(i), `type of row ${i}`);
+    }
+    await trace.close();
   });
 });

@@ -122,6 +122,45 @@ describe('diagram layout', () => {
     assert.deepEqual(m.gapsBetween(0, 3), [[2, 2e9]]);
     assert.equal(m.rowAtTime(1001), 2);
   });
+
+  it('finds the row at a time from a known earlier row (galloping) as it does from the start, with equal times and folds', () => {
+    // Uneven steps, runs of equal times, and a folded loop (a fold row stands for many events at its first's time).
+    let ts = 2e6;
+    let seed = 7;
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % k;
+    };
+    const m = model(
+      loopText(400) +
+        jsonl(
+          Array.from({ length: 3000 }, (_, i) => ({
+            type: 'switch',
+            ts: (ts += [0, 0, 1, 7, 30, 1000, 5e4][rnd(7)]),
+            from: String(1 + rnd(5)),
+            to: String(1 + rnd(5)),
+            reason: 'switch',
+            value: String(i),
+          })),
+        ),
+    );
+    assert.ok(m.folds.length > 0, 'the loop is folded');
+    const n = m.rowCount;
+    let checked = 0;
+    for (let r = 0; r < n; r += 1 + (r % 5)) {
+      const t0 = m.rowTime(r);
+      for (const t of [t0, t0 + 1, t0 + 9, t0 + 1000, t0 + 5e4, t0 + 1e9]) {
+        const want = m.rowAtTime(t);
+        // any row before which every row is earlier than t
+        for (const from of [r, Math.min(r + 1, want), want, Math.max(0, want - 1)]) {
+          if (from > 0 && m.rowTime(from - 1) >= t) continue;
+          assert.equal(m.rowAtTime(t, from), want, `t=${t} from=${from}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 2000, `${checked} cases`);
+  });
 });
 
 describe('layout over many column chunks', () => {
