@@ -165,6 +165,21 @@ def declare(kind, name, parent, file=None, line=None, codeFile=None, codeLine=No
     return lane
 
 
+def declare_held(kind, parent):
+    """A lane whose ``task`` line is written later, into a place queued now (glet_names: a greenlet whose name is
+    known only once its first frame runs); write_held writes it."""
+    lane = Lane(new_id(), kind, None, parent.id if isinstance(parent, Lane) else parent)
+    if state.W is not None:
+        live[lane.id] = lane
+    return lane
+
+
+def write_held(lane, place, ts, name, file=None, line=None, codeFile=None, codeLine=None):
+    """The ``task`` line of a declare_held lane, into its place (writer.late), at the time it was queued."""
+    lane.name = name
+    _fill(place, '{"type":"task","ts":%d,"id":"%s"%s}\n' % (ts, lane.id, _decl_tail(lane.kind, name, lane.parent, file, line, codeFile, codeLine, None)))
+
+
 def _decl_tail(kind, name, parent, file, line, codeFile, codeLine, loop, site=None, args=None):
     s = ',"kind":"%s","name":%s,"parent":%s' % (kind, _q(name), _pid(parent))
     if file is not None:

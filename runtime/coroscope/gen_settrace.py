@@ -252,6 +252,11 @@ def _local(frame, event, arg):
                     lane = info[0]
                     if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN and not _handled_at(code, frame.f_lasti):
                         how = "raise"  # the thrown exception left at the yield it was thrown into
+                    elif info[3] != OWN and _exc and type(_exc.get(id(frame))) is GeneratorExit:
+                        # a generator a `yield from` delegates to, closed before its delegator (close() of the
+                        # outer closes the inner first): the GeneratorExit left it, it did not yield (kept as a
+                        # delegated frame, it held its locals -- a generator it iterates -- until exit)
+                        how = "raise"
                 if _exc:
                     e = _exc.pop(id(frame), None)
                     if how == "raise" and arg is None and e is not None:
@@ -306,6 +311,8 @@ def hook_frames():
 
 _real_settrace = sys.settrace
 _real_gettrace = sys.gettrace
+real_settrace = _real_settrace  # (glet_names: the thread's own trace function, under the program's view of it)
+real_gettrace = _real_gettrace
 _utrace = {}  # thread ident -> the program's trace function there
 _uthread = [None]  # the program's threading.settrace() function
 

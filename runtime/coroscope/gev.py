@@ -387,6 +387,8 @@ def _exit_site(frame):
 
 def _hub_hook(origin, target, o, t, reason, value):
     try:
+        if _unstarted_kills:
+            _kills_done()  # (a killall that waits for the others it kills: those it cancelled end first)
         if t.kind == "hub" and o.kind != "hub":
             try:
                 fr = sys._getframe(2) if origin is glet.getcurrent() else origin.gr_frame
@@ -556,6 +558,19 @@ def _watch_calls():
         imports.when_imported(modname, lambda m, c=classes, ms=methods: watch_in(m, c, ms))
 
 
+def _watch_kills():
+    """g.kill() of the program: noted at its call, its end written when it returned (_kill_called)."""
+    from . import call_events, gen_lanes, site_scan
+
+    kill = _GGreenlet.__dict__.get("kill")
+    if kill is None:
+        return
+    if call_events.available():
+        call_events.watch(kill, _kill_called, _kills_done)
+    elif gen_lanes.capture == "settrace":
+        site_scan.watch_method(_GGreenlet, "kill", _kill_called)
+
+
 _jcur = {}  # lane id -> (join detail, seq of the greenlet its last wake named)
 _ended = [0, []]  # how many gevent greenlets have ended, and the last ones as (seq, lane)
 
@@ -569,6 +584,97 @@ def _note_end(g):
         last.append((_ended[0], glet.lane_of(g)))
     except Exception:
         pass
+
+
+# --- greenlets killed before they started: gevent never runs them (kill() cancels the start), so no switch ends
+# them; each kill()/killall(...) of one not yet switched into is noted at the call (3.12+: a CALL event; 3.11:
+# site_scan, a receiver held by a plain name; killall: its wrapper), and its end is written once the call returned
+
+_unstarted_kills = []  # (greenlet, its lane, (killer lane, file, line)) noted at a kill call
+_GDEAD = None  # Greenlet's own `dead` getter (a subclass cannot override it here)
+
+
+def _kill_called(frame, g):
+    """The program calls g.kill(): note it when g has never run. Returns what to call once the call is over."""
+    if _GGreenlet is None or not isinstance(g, _GGreenlet) or _GDEAD is None:
+        return None
+    ln = glet.lane_of(g)
+    if ln.ended or glet.started(ln) or _GDEAD(g):
+        return None
+    if len(_unstarted_kills) > 4096:
+        del _unstarted_kills[:2048]
+    _unstarted_kills.append((g, ln, (glet.current_lane(), frame.f_code.co_filename, frame.f_lineno)))
+    return _kills_done
+
+
+def _kills_done(raised=False):
+    """The noted kills are over: each greenlet they killed before it started ends, killed by its killer."""
+    if not _unstarted_kills:
+        return
+    todo = _unstarted_kills[:]
+    del _unstarted_kills[:]
+    for g, ln, by in todo:
+        try:
+            if not ln.ended and not glet.started(ln) and _GDEAD(g):
+                _end_unstarted(g, ln, by)
+        except Exception as e:
+            core.internal_error("gevent kill", e)
+
+
+def _end_unstarted(g, ln, by):
+    _note_end(g)
+    e = _EXC(g)
+    if e is not None:
+        # (kill(exception=ValueError): gevent stored the exception it would have raised in it)
+        core.end(ln, "exception", core.exc_repr(e), by=by[0], byFile=by[1], byLine=by[2])
+        return
+    v = _VALUE(g)
+    core.end(ln, "killed" if _GExit is not None and isinstance(v, _GExit) else "return", safe_repr(v), by=by[0], byFile=by[1], byLine=by[2])
+
+
+def _wrap_killall(orig):
+    """gevent.killall(greenlets): those of them not yet started are never run (gevent cancels their start first,
+    and returns at once when no other is left to kill): each ends killed by the killall's greenlet at its line."""
+
+    def killall(greenlets, *args, **kwargs):
+        if state.W is not None:
+            try:
+                f = sys._getframe(1)
+                t = type(greenlets)
+                # (only the built-in containers are looked into: the program's own iterable is not iterated twice)
+                items = greenlets if t is list or t is tuple or t is set or t is frozenset else _live_greenlets()
+                for g in items:
+                    _kill_called(f, g)
+            except Exception as e:
+                core.internal_error("gevent killall", e)
+        try:
+            return orig(greenlets, *args, **kwargs)
+        finally:
+            _kills_done()
+
+    return like(killall, orig)
+
+
+def _live_greenlets():
+    out = []
+    for ln in list(core.live.values()):
+        if ln.kind == "greenlet" and ln.obj is not None:
+            g = ln.obj()
+            if g is not None:
+                out.append(g)
+    return out
+
+
+def _ended_at_exit(ln):
+    """unfinished.py, at exit: a gevent greenlet killed before it started by a call no hook saw (``gs[0].kill()`` on
+    3.11) ends killed then, by no one known."""
+    if ln.kind != "greenlet" or ln.obj is None or _GDEAD is None or glet.started(ln):
+        return False
+    g = ln.obj()
+    if g is None or not isinstance(g, _GGreenlet) or not _GDEAD(g):
+        return False
+    _end_unstarted(g, ln, (None, None, None))
+    return True
 
 
 def _patch_timeout(timeout):
@@ -656,6 +762,10 @@ def install(gevent):
         from greenlet import GreenletExit
 
         _GExit = GreenletExit
+        global _GDEAD
+        _dd = _gd.get("dead")
+        if _dd is not None:
+            _GDEAD = lambda g, d=_dd: d.__get__(g, _GGreenlet)  # noqa: E731
     except Exception:
         _VALUE = _EXC = None
     try:
@@ -672,6 +782,9 @@ def install(gevent):
             o = getattr(gevent, attr, None)
             if o is not None:
                 setattr(gevent, attr, _wrap_spawn(o))
+        o = getattr(gevent, "killall", None)
+        if o is not None:
+            gevent.killall = _wrap_killall(o)
         o = getattr(gevent, "spawn_raw", None)
         if o is not None:
             gevent.spawn_raw = _wrap_spawn_raw(o)
@@ -687,6 +800,13 @@ def install(gevent):
     except Exception as e:
         core.internal_error("gevent spawn", e)
     glet.hub_hook = _hub_hook
+    try:
+        from . import unfinished
+
+        unfinished.ended_hook = _ended_at_exit
+        _watch_kills()
+    except Exception as e:
+        core.internal_error("gevent kill", e)
     try:
         _watch_calls()
     except Exception as e:

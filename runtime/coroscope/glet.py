@@ -6,7 +6,7 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, state, writer
+from . import core, glet_names, state, writer
 from .core import now, safe_repr, exc_repr, type_name
 from .values import func_code, func_name
 from .wrappers import like
@@ -91,6 +91,7 @@ def _lane_of(g, creator=None, site=None, extra=None):
         except Exception:
             pass
     raw = name is None  # (a greenlet of greenlet's own type or the program's subclass: no gevent/stackless outcome)
+    run = None
     if name is None:
         run = getattr(g, "run", None)
         name = func_name(run) or "greenlet"  # (a callable object of the program's is not asked)
@@ -100,6 +101,12 @@ def _lane_of(g, creator=None, site=None, extra=None):
             par = lane_of(g.parent) if g.parent is not None else state.MAIN
         except Exception:
             par = state.MAIN
+    if raw and run is None and c is None and site is None and state.W is not None and _starting(g):
+        # greenlet took `run` off it as it started: named once its first frame runs (glet_names)
+        ln = glet_names.start_unnamed(g, kind, par, _named, getcurrent)
+        ln.obj = weakref.ref(g)
+        _lanes[g] = ln
+        return ln
     file, line = site or (None, None)
     codef = codel = None
     if c is None:
@@ -115,12 +122,35 @@ def _lane_of(g, creator=None, site=None, extra=None):
     return ln
 
 
+def _starting(g):
+    """Is g starting now: the trace hook runs in it (the current greenlet) with no frame of its own under the hook's?"""
+    if g is not getcurrent():
+        return False
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename == __file__:
+        f = f.f_back
+    return f is None
+
+
+def _named(g, ln, code, frame):
+    """glet_names: the first frame of a greenlet started unnamed ran: its run function's return is watched as a
+    raw greenlet's (_watch_end), when it is the program's."""
+    if code is not None and core.is_user_code(code):
+        _run_codes[ln.id] = code
+        _watch_end(g, ln)
+
+
 start_args = {}  # id(greenlet) -> the arguments a library's C switch will start it with, as written ("(41)")
 _run_codes = {}  # lane id -> the code of a raw greenlet's run function (the program's)
 _armed = set()  # id() of run codes whose returns are watched
 _armed_g = set()  # id() of live greenlets whose run function's return is watched
 _rets = {}  # id(greenlet) -> the safe repr of what its run function returned
 _raised = {}  # id(greenlet) -> the repr of the last exception that passed through its run function
+
+
+def started(lane):
+    """Has this greenlet's lane been switched into (started) yet?"""
+    return lane.id in _started
 
 
 def _returned(frame, value):
@@ -177,6 +207,8 @@ def current_lane():
 def _trace(event, args):
     try:
         origin, target = args
+        if glet_names.pending and id(origin) in glet_names.pending:
+            glet_names.settle(origin)  # (its first frame never came: a run function of C)
         o = lane_of(origin)
         t = lane_of(target)
         p = _pending[0]

@@ -23,9 +23,9 @@ def _forget_parent():
 
 def _call_tasks(frame):
     """[(task index, label)] of the job the pool method at or above ``frame`` is making, when its tasks are
-    known at the call: apply_async, and map/starmap/map_async/starmap_async of a list, tuple or range (cut
-    into chunks as Pool._get_tasks does); None otherwise (imap reads the program's iterable in the handler
-    thread, and only exact built-in sequences are looked into)."""
+    known at the call: apply_async, and map/starmap/map_async/starmap_async/imap/imap_unordered of a list, tuple
+    or range (cut into chunks as Pool._get_tasks does); None otherwise (imap of another iterable: the handler
+    thread reads it, item by item, and only exact built-in sequences are looked into)."""
     f = frame
     n = 0
     while f is not None and n < 4:
@@ -41,6 +41,16 @@ def _call_tasks(frame):
                 if not (t is list or t is tuple or t is range) or type(size) is not int or size <= 0:
                     return None
                 return [(i, pool_label(mapper, ((func, tuple(it[k : k + size])),))) for i, k in enumerate(range(0, len(it), size))]
+            if c.co_name in ("imap", "imap_unordered"):
+                # (one task per item, or, with a chunksize, the chunks Pool._get_tasks makes, each a mapstar call)
+                loc = f.f_locals
+                it, size, func = loc["iterable"], loc["chunksize"], loc["func"]
+                t = type(it)
+                if not (t is list or t is tuple or t is range) or type(size) is not int or size <= 0:
+                    return None
+                if size == 1:
+                    return [(i, pool_label(func, (x,))) for i, x in enumerate(it)]
+                return [(i, pool_label(_mapstar[0], ((func, tuple(it[k : k + size])),))) for i, k in enumerate(range(0, len(it), size))]
         else:
             return None  # (above the pool's own frames: MapResult.__init__ calls ApplyResult's)
         f = f.f_back
@@ -61,7 +71,11 @@ def _send_at_call(chan, lane, site, frame):
     return sent
 
 
+_mapstar = [None]  # multiprocessing.pool.mapstar (imap's chunks call it)
+
+
 def patch(mpool):
+    _mapstar[0] = getattr(mpool, "mapstar", None)
     P = mpool.Pool
     o_setup = P._setup_queues
 

@@ -190,6 +190,28 @@ def _internal_caller(depth):
         return False
 
 
+_MP_QUEUES = ("/multiprocessing/queues.py", "\\multiprocessing\\queues.py")
+
+
+def _program_op(depth, op):
+    """The call the program made, as written: ``op`` when the caller at ``depth`` is the program, ``op + "_nowait"``
+    when it is multiprocessing's own ``put_nowait``/``get_nowait`` called by the program (they call
+    ``self.put(obj, False)`` / ``self.get(False)``); None when it is other plumbing (a pool's, a manager's)."""
+    try:
+        f = sys._getframe(depth + 1)
+        fn = f.f_code.co_filename
+        if not core.internal_file(fn):
+            return op
+        nw = op + "_nowait"
+        if f.f_code.co_name == nw and fn.endswith(_MP_QUEUES):
+            b = f.f_back
+            if b is not None and not core.internal_file(b.f_code.co_filename):
+                return nw
+        return None
+    except Exception:
+        return op
+
+
 def _take_last():
     return _last.pop(get_ident(), None)
 
@@ -283,10 +305,11 @@ def _patch_queues(mq):
             name, quiet = _qentry(self)
             if quiet:
                 return _quiet_put(self, name, quiet, obj)
-            if _internal_caller(2):
+            op = _program_op(2, "put")
+            if op is None:
                 return obj, None
             m = core.next_msg()
-            return _Env(obj, m), ("send", core.current_lane(), name, safe_repr(obj), m)
+            return _Env(obj, m), ("send", core.current_lane(), name, safe_repr(obj), m, None, op)
 
         if sig_block:
 
@@ -316,7 +339,7 @@ def _patch_queues(mq):
                 try:
                     return o_put(self, item)
                 except BaseException:
-                    if ev is not None and len(ev) > 5:
+                    if ev is not None and len(ev) > 5 and ev[5] is not None:
                         _worker_calls[ev[5]] = ev[2]  # a result that did not pickle: its
                     raise  # replacement (the error) goes instead
 
@@ -327,12 +350,12 @@ def _patch_queues(mq):
             return
         try:
             kind, lane, name, value, m = ev[:5]
-            if len(ev) > 5:  # a pool/executor result: no user site (see _quiet_get)
+            if len(ev) > 5 and ev[5] is not None:  # a pool/executor result: no user site (see _quiet_get)
                 _worker_calls.pop(ev[5], None)
                 core.sendrecv(kind, lane, name, value, m)
             else:
                 f, l = core.caller_site(3)
-                core.sendrecv(kind, lane, name, value, m, f, l, op="put")
+                core.sendrecv(kind, lane, name, value, m, f, l, op=ev[6])
                 wait_causes.sent(m, lane, f, l)  # (a get here that waited for it: woken by this put)
             state.flush()
         except Exception as e:
@@ -369,10 +392,11 @@ def _patch_queues(mq):
                 _quiet_get(obj, info)
                 state.flush_in_child()
                 return
-            if _internal_caller(3):  # (after, traced, get, its caller)
+            op = _program_op(3, "get")  # (after, traced, get, its caller)
+            if op is None:
                 return
             f, l = core.caller_site(4)
-            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l, op="get")
+            core.sendrecv("recv", core.current_lane(), name, safe_repr(obj), info[0] if info else None, f, l, op=op)
             state.flush_in_child()
 
         def wake_only(self, blocked):
@@ -540,6 +564,27 @@ def sent_any():
     return _sent[0]
 
 
+_travel = {}  # key -> [channel name, False]: other names that go to spawn/forkserver children (mp_pipes: "pipe:<inode>")
+
+
+def travel(key, name):
+    """A name a spawn/forkserver child gets with the queues' (inherited_name(key) there)."""
+    if len(_travel) > 4096:
+        _travel.clear()
+    _travel[key] = [name, False]
+
+
+def inherited_name(key):
+    """The name the parent gave with travel(key), or None."""
+    r = _inherited.get(key)
+    return r[0] if r is not None else None
+
+
+def last_taken():
+    """(msg, chan, kind) of the item this thread unwrapped last, taken (None: none since the last take)."""
+    return _take_last()
+
+
 def queue_names():
     """{semaphore name: [channel name, quiet]} of the queues of this process
     that a child can get (they travel with a named semaphore)."""
@@ -548,6 +593,8 @@ def queue_names():
         sn = _semname(q)
         if sn:
             out[sn] = [r[0], r[1] if type(r[1]) is str else bool(r[1])]
+    for sn, r in _travel.items():
+        out.setdefault(sn, r)
     for sn, r in _inherited.items():
         out.setdefault(sn, r)
     return out

@@ -26,7 +26,7 @@ mp_pool.py.
 import os
 from _thread import get_ident
 
-from . import core, imports, mp_joins, mp_pool, mp_queues, proc_ends, state
+from . import core, imports, mp_joins, mp_pipes, mp_pool, mp_queues, proc_ends, state
 from .core import drop_own_frame
 from .values import func_code
 from .wrappers import like
@@ -75,14 +75,14 @@ def creation(p, depth=3):
 
 
 def _args_repr(a, k, limit=120):
-    """core.args_repr, with a multiprocessing queue shown by its channel name
+    """core.args_repr, with a multiprocessing queue or pipe end shown by its channel name
     (``(3, jobs, q)``, not ``(3, <JoinableQueue object>, <Queue object>)``)."""
-    named = [mp_queues.name_if_queue(x) for x in a]
+    named = [mp_queues.name_if_queue(x) or mp_pipes.name_if_conn(x) for x in a]
     if not any(named):
         return core.args_repr(a, k, limit)
     parts = [n or core.safe_repr(x, 60) for x, n in zip(a, named)]
     if k:
-        parts += ["%s=%s" % (kk, mp_queues.name_if_queue(v) or core.safe_repr(v, 60)) for kk, v in k.items() if type(kk) is str]
+        parts += ["%s=%s" % (kk, mp_queues.name_if_queue(v) or mp_pipes.name_if_conn(v) or core.safe_repr(v, 60)) for kk, v in k.items() if type(kk) is str]
     s = "(" + ", ".join(parts) + ")"
     if len(s) > limit:
         s = s[: limit - 2] + "\u2026)"
@@ -267,6 +267,7 @@ def patch_mp(mp):
 
     mp_queues.patch(mq, mr)
     mp_joins.patch(mq.JoinableQueue, mp_queues.join_detail)
+    imports.when_imported("multiprocessing.connection", mp_pipes.patch)
     imports.when_imported("multiprocessing.pool", mp_pool.patch)
     imports.when_imported("multiprocessing.popen_fork", proc_ends.patch_popen)
     imports.when_imported("multiprocessing.popen_forkserver", proc_ends.patch_popen)

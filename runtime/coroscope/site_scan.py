@@ -57,7 +57,7 @@ _TIME_DICT = getattr(_time, "__dict__", {})
 _recv = {}
 _recv_types = []  # (kept alive: their ids stay theirs)
 _gevent_files = set()  # co_filename of the program's modules that import gevent
-RECV_METHODS = frozenset(("put", "put_nowait", "get", "get_nowait", "set", "set_exception", "_set", "release"))
+RECV_METHODS = frozenset(("put", "put_nowait", "get", "get_nowait", "set", "set_exception", "_set", "release", "kill"))
 
 _pending = {}  # id(frame) -> a watched sleep of that frame is in progress
 owned = set()  # id(frame): its opcode events were turned on here (for a site's line; gen_settrace._both reads it)
@@ -321,9 +321,12 @@ def tracer_for(sites, local_of_gen):
 
     def tracer(frame, event, arg):
         try:
-            if pending and pending.pop(id(frame), None):
-                # the frame's first event after a watched time.sleep: it returned, or raised
-                returned(event == "exception")
+            if pending:
+                p = pending.pop(id(frame), None)
+                if p is not None:
+                    # the frame's first event after a watched call (a time.sleep, or a method whose note asked to
+                    # hear when it returned): it returned, or raised
+                    (returned if p is True else p)(event == "exception")
             if event == "line":
                 if on_line is not None:
                     on_line(frame)
@@ -346,7 +349,9 @@ def tracer_for(sites, local_of_gen):
                     obj = _lookup(frame, c[1], c[2])
                     note = _recv.get((id(type(obj)), c[3])) if _recv else None
                     if note is not None:
-                        note(frame, obj)
+                        after = note(frame, obj)
+                        if after is not None:
+                            pending[id(frame)] = after  # (called at the frame's next event: the call is over)
                 elif _callee(frame, c) is _SLEEP and called is not None:
                     called(frame, _secs(frame, c[3][1]))
                     pending[id(frame)] = True

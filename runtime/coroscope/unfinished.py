@@ -9,6 +9,8 @@ from . import core, state
 
 # Lanes that are the machinery, not the program's tasks: their life is the program's.
 _SKIP = ("main", "process", "hub", "event-loop")
+# gev.py: lane -> True when it wrote the lane's end (a gevent greenlet killed before it started, by a kill no hook saw)
+ended_hook = None
 
 
 def _gen_frames():
@@ -77,6 +79,13 @@ def end_alive():
         for lane in list(core.live.values()):
             if lane.ended or lane.kind in _SKIP:
                 continue
+            h = ended_hook
+            if h is not None:
+                try:
+                    if h(lane):
+                        continue  # (it did end, unseen until now: its end is written)
+                except Exception:
+                    pass
             try:
                 file, line = _where(lane, gframes, tframes)
             except Exception:

@@ -66,6 +66,14 @@ def _getline(file, line):
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def line_text(file, line):
+    """The text of a line of the program's own file ("" when unknown), read as names are (mp_pipes: a pipe's two ends)."""
+    try:
+        return _getline(file, line)
+    except Exception:
+        return ""
+
+
 def assigned(frame):
     """The name of the variable that the line running in ``frame`` (a user
     frame: else None) assigns a new object to; a second object given the same
