@@ -64,10 +64,10 @@ function run(cmd, args) {
 
 // Every test's temporary folder (traces, browser profiles, sockets) goes under one folder of this run, removed when
 // it ends: tests that keep their folders for a failure's evidence would otherwise fill the disk over many runs.
-// The Python roots' staging folders (test/runtime/harness.ts, differential.ts) are named for this checkout.
+// The Python roots' staging folders (test/runtime/harness.ts, differential.ts) are named for this checkout and folder.
 const scratch = mkdtempSync(join(tmpdir(), 'coroscope-tests-'));
 process.env.TMPDIR = scratch;
-const tag = createHash('sha1').update(root).digest('hex').slice(0, 8);
+const tag = createHash('sha1').update(`${root}\u0000${scratch}`).digest('hex').slice(0, 8); // (harness.ts STAGE_TAG)
 function tidy() {
   rmSync(scratch, { recursive: true, force: true });
   for (const chroot of ['trixie', 'testing'])

@@ -5,7 +5,6 @@
 // program could observe differs. Runs are spawned (never spawnSync) a few at a
 // time. The case format is in test/fixtures/python/diff/README.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as harness from './harness';
@@ -90,7 +89,7 @@ export function interpreters(): { py: Interp; available: boolean }[] {
 }
 
 // One staging folder per checkout (and per chroot): the runtime, the programs, the zipapp, the traces.
-const STAGE = `/tmp/coroscope-diff-${createHash('sha1').update(harness.ROOT).digest('hex').slice(0, 8)}`;
+const STAGE = `/tmp/coroscope-diff-${harness.STAGE_TAG}`;
 const staged = new Set<string>();
 
 function stage(py: Interp): { host: string; inner: string } {
