@@ -24,6 +24,8 @@ export interface Case {
   target: string[];
   cwd: string;
   pending: Record<string, string>;
+  /** Seconds a run may take before it is killed (and reported as timed out). */
+  timeout: number;
 }
 
 interface CaseConfig {
@@ -35,6 +37,7 @@ interface CaseConfig {
   target?: string;
   cwd?: string;
   pending?: Record<string, string>;
+  timeout?: number;
 }
 
 export function loadCases(): Case[] {
@@ -57,6 +60,7 @@ export function loadCases(): Case[] {
         target,
         cwd: cfg.cwd ?? '',
         pending: cfg.pending ?? {},
+        timeout: cfg.timeout ?? 60,
       };
     });
 }
@@ -159,7 +163,7 @@ export function runCase(py: Interp, c: Case, traced: boolean): Promise<Outcome> 
     const killer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, 60_000);
+    }, c.timeout * 1000);
     child.stdout.on('data', (d: Buffer) => {
       out.push(d);
       // (the program says it is in its loop: the signal lands there, not in start-up)
