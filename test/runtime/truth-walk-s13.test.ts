@@ -175,7 +175,8 @@ for (const py of PYTHONS) {
           ],
         );
         const main = r.events.filter((e) => 'task' in e && e.task === '1');
-        const at = (text: string) => main.findIndex((e) => e.type === 'output' && e.text === `${text}\n`);
+        // (an output line may share its event with the lines written just before it)
+        const at = (text: string) => main.findIndex((e) => e.type === 'output' && `\n${e.text}`.includes(`\n${text}\n`));
         const sends = (line: number) =>
           main.flatMap((e, i) => (e.type === 'send' && e.channel.startsWith('Pool#') && e.line === line ? [[i, e.value] as const] : []));
         for (const [line, made, values] of [
