@@ -70,6 +70,8 @@ process.env.TMPDIR = scratch;
 const tag = createHash('sha1').update(`${root}\u0000${scratch}`).digest('hex').slice(0, 8); // (harness.ts STAGE_TAG)
 function tidy() {
   rmSync(scratch, { recursive: true, force: true });
+  // (differential.ts stages at the same path on this machine for the interpreters outside a root)
+  for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(`/tmp/${stage}-${tag}`, { recursive: true, force: true });
   for (const chroot of ['trixie', 'testing'])
     for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(join(root, '.tools', chroot, 'tmp', `${stage}-${tag}`), { recursive: true, force: true });
 }
