@@ -38,6 +38,7 @@ closing = [False]
 pending = [False]
 ran = [False]  # the program's SIGINT handler ran (a wait that raised then was ended by Ctrl+C: sleeps.py)
 _HERE = core.HERE + os.sep
+_OUTPUT = _HERE + "output.py"
 _STDLIB = os.path.dirname(os.__file__) + os.sep
 _kill = getattr(signal, "pthread_kill", None)
 # (taken at import, before the program runs: gevent's monkey patching makes _thread.start_new_thread spawn a
@@ -78,6 +79,11 @@ def _ours(frame):
                 # a runtime frame itself: bookkeeping (a wrapper's too: its hook calls, its names), unless the
                 # thread is blocked there in a call for the program (a contended lock, a print's write to a full
                 # pipe, input(): writer.IDLE); a blocking call a wrapper delegates is library code, below
+                return _thread.get_ident() not in writer.IDLE
+            if fn == _OUTPUT:
+                # a print's tap: what it calls in Python is its own bookkeeping (the decoder of the bytes it records,
+                # whose exception its `except` would take: a Ctrl+C landing there was lost); its write to the
+                # stream is a C call, told by the innermost rule above
                 return _thread.get_ident() not in writer.IDLE
             # library code called from a runtime frame: the runtime's own helper
             # (deferred) unless that frame wraps the program's call

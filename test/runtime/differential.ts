@@ -125,6 +125,7 @@ export interface Outcome {
 }
 
 let seq = 0;
+const TRACE_MAX = 256 << 20;
 
 /** One run of a case, plain or traced. */
 export function runCase(py: Interp, c: Case, traced: boolean): Promise<Outcome> {
@@ -176,7 +177,9 @@ export function runCase(py: Interp, c: Case, traced: boolean): Promise<Outcome> 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
-      const trace = traced && fs.existsSync(traceHost) ? fs.readFileSync(traceHost, 'utf8') : '';
+      // (a run that never ended can write gigabytes: more than a string holds; said as the case's problem)
+      const size = traced && fs.existsSync(traceHost) ? fs.statSync(traceHost).size : 0;
+      const trace = size > TRACE_MAX ? `(a trace of ${size} bytes, not read)` : size ? fs.readFileSync(traceHost, 'utf8') : '';
       if (traced) fs.rmSync(traceHost, { force: true });
       resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal, trace, timedOut });
     });
