@@ -71,9 +71,8 @@ const tag = createHash('sha1').update(`${root}\u0000${scratch}`).digest('hex').s
 function tidy() {
   rmSync(scratch, { recursive: true, force: true });
   // (differential.ts stages at the same path on this machine for the interpreters outside a root)
-  for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(`/tmp/${stage}-${tag}`, { recursive: true, force: true });
-  for (const chroot of ['trixie', 'testing'])
-    for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(join(root, '.tools', chroot, 'tmp', `${stage}-${tag}`), { recursive: true, force: true });
+  for (const sys of ['/', join(root, '.tools', 'trixie'), join(root, '.tools', 'testing')])
+    for (const stage of ['coroscope-test', 'coroscope-diff']) rmSync(join(sys, 'tmp', `${stage}-${tag}`), { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.on(sig, () => {
