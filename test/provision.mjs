@@ -92,19 +92,25 @@ export function node24Env(base = process.env) {
 }
 
 function provisionTrixie() {
-  const ok = () =>
-    existsSync(join(trixieDir, 'usr/bin/python3')) &&
-    spawnSync('chroot', [trixieDir, 'python3', '-c', 'import greenlet, gevent'], { stdio: 'ignore' }).status === 0;
+  const ok = () => existsSync(join(trixieDir, 'usr/bin/python3')) && inRoot(trixieDir, ['python3', '-c', 'import greenlet, gevent']);
   if (ok()) return;
   if (process.getuid?.() !== 0) throw new ProvisionError('the Python 3.13 test root needs root (debootstrap + chroot)');
   console.log('provision (runtime): debootstrap a Debian trixie root with Python 3.13 + greenlet + gevent into .tools/trixie (~1–2 min, once)');
   rmSync(trixieDir, { recursive: true, force: true });
-  sh('debootstrap', ['--variant=minbase', '--include=python3,python3-greenlet,python3-gevent', 'trixie', trixieDir]);
+  sh('debootstrap', ['--variant=minbase', '--include=python3,python3-greenlet,python3-gevent', 'trixie', trixieDir], { env: rootEnv() });
   if (!ok()) throw new ProvisionError('the trixie root was created but `python3 -c "import greenlet, gevent"` fails inside it');
 }
 
+// What runs inside a root (debootstrap's configure steps, apt's maintainer scripts) must not inherit this process's
+// TMPDIR: `npm test` points it at a per-run folder on the host that the root does not have, and a postinst's
+// `mktemp` there fails (ca-certificates did, on a fresh CI machine).
+function rootEnv() {
+  const { TMPDIR: _hostOnly, ...env } = process.env;
+  return { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+}
+
 function inRoot(dir, args) {
-  return spawnSync('chroot', [dir, ...args], { stdio: 'ignore' }).status === 0;
+  return spawnSync('chroot', [dir, ...args], { stdio: 'ignore', env: rootEnv() }).status === 0;
 }
 
 function provisionTesting() {
@@ -117,11 +123,11 @@ function provisionTesting() {
   if (!has314()) {
     console.log('provision (runtime): debootstrap a Debian testing root with Python 3.14 + greenlet + gevent into .tools/testing (~2–3 min, once)');
     rmSync(testingDir, { recursive: true, force: true });
-    sh('debootstrap', ['--variant=minbase', '--include=python3,python3-greenlet,python3-gevent', 'testing', testingDir]);
+    sh('debootstrap', ['--variant=minbase', '--include=python3,python3-greenlet,python3-gevent', 'testing', testingDir], { env: rootEnv() });
     if (!has314()) throw new ProvisionError('the testing root was created but `python3 -c "import greenlet, gevent"` (3.14+) fails inside it');
   }
   console.log('provision (runtime): apt-get install python3.15 inside .tools/testing (Python 3.15 with greenlet; Debian has no gevent for it)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = rootEnv();
   sh('chroot', [testingDir, 'apt-get', ...APT_TESTING, 'update', '-q'], { env });
   sh('chroot', [testingDir, 'apt-get', ...APT_TESTING, 'install', '-y', '-q', 'python3.15'], { env });
   if (!has315()) throw new ProvisionError('python3.15 was installed in .tools/testing but `python3.15 -c "import greenlet"` fails there');
