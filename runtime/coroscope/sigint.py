@@ -88,8 +88,12 @@ def _ours(frame):
             # library code called from a runtime frame: the runtime's own helper
             # (deferred) unless that frame wraps the program's call
             return not fn.startswith(_WRAPPERS) and code.co_name not in ("_run", "run_forever", "put", "get", "write", "writelines")
-        if core.is_user_code(code):
+        if core.is_user_code(code) and not fn.startswith("<"):
             return False
+        # (code compiled from text says nothing by its name: the program's exec'd text, or the standard library's
+        # own -- a namedtuple's __new__, a dataclass's __init__, which the runtime calls too (dis.Instruction made
+        # in a hook: a Ctrl+C there ran the program's handler inside the hook, whose except took what it raised
+        # and the program ran on). Its caller tells: the program's frame, or a runtime frame and its rule)
         innermost = False
         f = f.f_back
         n += 1
