@@ -58,8 +58,10 @@ function provisionApt(apt, why) {
     throw new ProvisionError(`missing Debian packages: ${missing.join(', ')}. Run as root, or: sudo apt-get install -y ${missing.join(' ')}`);
   console.log(`provision (${why}): apt-get install ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  sh('apt-get', ['update', '-q'], { env });
-  sh('apt-get', ['install', '-y', '-q', ...missing], { env });
+  // (a fresh machine may be running its own apt at boot, e.g. unattended upgrades: wait for its lock, not fail)
+  const wait = ['-o', 'DPkg::Lock::Timeout=600'];
+  sh('apt-get', [...wait, 'update', '-q'], { env });
+  sh('apt-get', [...wait, 'install', '-y', '-q', ...missing], { env });
 }
 
 function provisionCodeServer() {
