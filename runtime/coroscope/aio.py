@@ -20,7 +20,7 @@ from sys import _getframe
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
-from .wrappers import like
+from .wrappers import delegating, like
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
 # the Task without its name and set it right after: it is read from their frame
@@ -117,6 +117,7 @@ def install(asyncio):
 
     orig_rf = be.BaseEventLoop.run_forever
 
+    @delegating
     def run_forever(self, *a, **k):
         me = sys._getframe(0)
         try:

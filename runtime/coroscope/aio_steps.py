@@ -13,7 +13,7 @@ from .aio_tasks import forget
 from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
-from .wrappers import like
+from .wrappers import delegating, like
 
 _put = OUT.append
 _qfile = core.qfile
@@ -264,6 +264,7 @@ def hook_run(events, Task):
     # read; each one costs a little on every call, so the rare ones are globals.
     # A blank line below: help(Handle._run) would show a comment right above the def)
 
+    @delegating
     def _run(
         self, _now=now, _put=_put, OUT=OUT, MAXQ=SOFT_QUEUE, len=len, type=type, BLOCK=state.BLOCKING_NS, STEP=STEP, PEND=PEND, SLEPT=SLEPT, NOFRAME=NOFRAME
     ):

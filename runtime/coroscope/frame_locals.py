@@ -29,7 +29,7 @@ import types
 from . import core, state
 from .core import frames, OWN, now, is_user_code
 from .values import safe_repr, is_sub
-from .wrappers import like
+from .wrappers import delegating, like
 from _json import encode_basestring_ascii as _q
 
 ON = [False]
@@ -371,6 +371,7 @@ def _install_asyncio(mod):
     BMT = types.BuiltinMethodType
     STEP = {}  # id(type) -> a step callback's type (TaskStepMethWrapper)
 
+    @delegating
     def _run(self):
         cb = self._callback
         tc = type(cb)

@@ -15,7 +15,7 @@ import weakref
 
 from . import core, glet, state, varnames
 from .core import safe_repr
-from .wrappers import like
+from .wrappers import delegating, like
 
 _NAMES = ("Queue", "JoinableQueue", "Channel", "LifoQueue", "PriorityQueue", "SimpleQueue")
 _info = weakref.WeakKeyDictionary()  # queue -> [name, {id(item): [msg, ...]}]
@@ -67,6 +67,7 @@ def _methods(base):
         except Exception:
             pass
 
+    @delegating
     def put(self, item, block=True, timeout=None):
         if _quiet[0]:  # (inside put_nowait, which records)
             return o_put(self, item, block, timeout)
@@ -79,6 +80,7 @@ def _methods(base):
         _record("send", self, item, "put")
         return r
 
+    @delegating
     def get(self, block=True, timeout=None):
         item = o_get(self, block, timeout)
         if not _quiet[0]:  # (inside get_nowait, which records)

@@ -27,7 +27,7 @@ import sys
 
 from . import core, writer
 from .values import func_code
-from .wrappers import like
+from .wrappers import DELEGATES, like
 
 _SIGINT = signal.SIGINT
 _orig_signal = signal.signal
@@ -87,7 +87,7 @@ def _ours(frame):
                 return _thread.get_ident() not in writer.IDLE
             # library code called from a runtime frame: the runtime's own helper
             # (deferred) unless that frame wraps the program's call
-            return not fn.startswith(_WRAPPERS) and code.co_name not in ("_run", "run_forever", "put", "get", "write", "writelines")
+            return not fn.startswith(_WRAPPERS) and code not in DELEGATES
         if core.is_user_code(code) and not fn.startswith("<"):
             return False
         # (code compiled from text says nothing by its name: the program's exec'd text, or the standard library's

@@ -33,3 +33,17 @@ def like(wrapper, orig, name=None, qualname=None, module=None):
             wrapper.__annotations__ = orig.__annotations__
     wrapper.__wrapped__ = orig
     return wrapper
+
+
+# The code of the wrappers that hand their work to the program: what they call runs the program's code or blocks for
+# it (the event loop's run_forever, a Handle's _run, a gevent queue's put and get). A signal landing in library code
+# under one of them is the program's (sigint.py runs its handler there); under any other function of a hook module
+# it is the runtime's bookkeeping, and waits until the hook returned. Declared per function, not by name: a hook's
+# own helper named `write` or `_run` is bookkeeping.
+DELEGATES = set()
+
+
+def delegating(fn):
+    """Declares ``fn`` a wrapper whose callees are the program's work (a decorator; returns ``fn``)."""
+    DELEGATES.add(fn.__code__)
+    return fn
