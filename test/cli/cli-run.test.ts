@@ -167,6 +167,16 @@ describe('coroscope run (dist/cli.js)', function () {
           .sort()
       : [];
 
+    it("the README's `npm run demo` gives coroscope its options and the example none (options after SCRIPT are the script's)", () => {
+      const demo = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.demo;
+      const words = demo.slice(demo.indexOf('dist/cli.js run ') + 'dist/cli.js run '.length).split(/\s+/);
+      const script = words.findIndex((w, i) => !w.startsWith('-') && (i === 0 || !words[i - 1].startsWith('--')));
+      assert.equal(words[script], 'examples/producer_consumer.py', demo);
+      assert.deepEqual(words.slice(script + 1), [], `nothing after the script: ${demo}`);
+      assert.equal(words[words.indexOf('--html') + 1], 'coroscope-producer_consumer.html', 'the page the README names');
+      assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /npm run demo .*writes coroscope-producer_consumer\.html/);
+    });
+
     it('has the runtime and the producer/consumer example to run', () => {
       assert.ok(existsSync(join(root, 'runtime/coroscope/__main__.py')), 'runtime/coroscope');
       assert.ok(examples.includes('producer_consumer.py'), 'examples/producer_consumer.py');
