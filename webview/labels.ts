@@ -458,7 +458,7 @@ function objectOf(detail: string | undefined): string {
 
 /**
  * Why a wake happened, in words, from its `cause`/`by`/`byLine` (docs/protocol.md): `woken by main: ready.set()
- * (line 10)`, `cancelled by main (line 19)`, `timed out after 0.01 s (line 23)`. Tasks are named by their display
+ * (line 10)`, `cancelled by main (line 19)`, `timed out during sleep 0.01 s (line 23)`. Tasks are named by their display
  * names, never by raw ids. Undefined when the trace does not say.
  */
 export function wakeCause(store: TraceStore, i: number): string | undefined {
@@ -475,8 +475,14 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
   switch (cause) {
     case 'cancel':
       return `cancelled by ${by}${at}`;
-    case 'timeout':
-      return `timed out${detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` after ${detail}` : ` (${detail})`) : ''}${at}`;
+    case 'timeout': {
+      // The detail is what the task was waiting on when the timeout fired, not the timeout's length: a duration is
+      // the sleep it cut short (`timed out after 10 s` read as if the sleep had ended). A timeout another task set
+      // (3.11's wait_for, whose inner task it cancels) names that task.
+      const during = detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` during sleep ${detail}` : ` in ${detail}`) : '';
+      const other = byLane !== undefined && byLane !== store.a(i);
+      return other ? `cancelled by ${by}'s timeout${during}${at}` : `timed out${during}${at}`;
+    }
     case 'timer':
       return `timer elapsed${detail ? ` (${detail})` : ''}`;
     case 'fd':
@@ -543,6 +549,9 @@ export function fullLabel(store: TraceStore, i: number): string {
     case 'switch': {
       const dr = delegateReturn(store, i);
       if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
+      // `close` on the way back (docs/protocol.md) is the generator going back to its closer, ended by the
+      // GeneratorExit: it read `close()` in both directions, as if the generator had closed its caller.
+      if (r === 'close' && closeBack(store, i)) return 'closed';
       // A stackless channel's hand-over names the channel as the program wrote it: `chan.send('…')`.
       if (r === 'channel') {
         const ch = channelOf(store, i);
@@ -657,6 +666,13 @@ function channelOf(store: TraceStore, i: number): string | undefined {
 }
 
 /** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */
+/** Whether the switch at i leaves a lane that a `close` switch entered last (the close's way back). */
+function closeBack(store: TraceStore, i: number): boolean {
+  const lane = store.a(i);
+  for (let k = i - 1; k >= 0 && k >= i - 64; k--) if (store.type(k) === 'switch' && store.b(k) === lane) return store.reason(k) === 'close';
+  return false;
+}
+
 function lastSwitchReason(store: TraceStore, i: number): string {
   const lane = store.a(i);
   for (let k = i - 1; k >= 0 && k >= i - 64; k--) if (store.type(k) === 'switch' && store.a(k) === lane) return store.reason(k);

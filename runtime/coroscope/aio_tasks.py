@@ -60,6 +60,46 @@ def _code_info(code):
     return r
 
 
+# A task of a library coroutine is the program's when the program asked for it: `create_task(asyncio.sleep(1, 'x'))`,
+# `gather(asyncio.sleep(1), asyncio.sleep(2))`, a TaskGroup's `create_task(asyncio.sleep(...))`: the seed articles'
+# first example of concurrency, drawn as nothing (its tasks had no lane, the gather woke by nobody). Between the Task
+# and the program's frame, only the calls that make a task for their caller's coroutine; a task asyncio makes for
+# its own work (asyncio.run's shutdown, 3.11's wait_for of a library coroutine) has no lane, as before.
+_ASKING = frozenset(("create_task", "ensure_future", "_ensure_future", "gather", "shield", "run_until_complete", "factory"))
+_ASYNCIO = [None]  # asyncio's folder (this module loads with asyncio)
+_lib_codes = {}  # id(code) -> (name, file, first line, params) of a library coroutine's code a task was asked for
+
+
+def _asked_for(code):
+    """(name, file, first line, params) of a library coroutine the program made a task of, else None."""
+    f = _getframe(3)  # (this, on_create, Task.__init__: the call that made the Task)
+    n = 0
+    while f is not None and n < 12:
+        c = f.f_code
+        fn = c.co_filename
+        if not fn.startswith(core.HERE):  # (the runtime's wrappers of the loop's methods pass through)
+            if core.is_user_code(c):
+                break
+            if not fn.startswith(_asyncio_dir()) or c.co_name not in _ASKING:
+                return None
+        f = f.f_back
+        n += 1
+    if f is None or n >= 12:
+        return None
+    r = _lib_codes.get(id(code))
+    if r is None:
+        core.keep_code(code)
+        q = getattr(code, "co_qualname", code.co_name)
+        r = _lib_codes[id(code)] = (q, code.co_filename, code.co_firstlineno, _params(code, q))
+    return r
+
+
+def _asyncio_dir():
+    if _ASYNCIO[0] is None:
+        _ASYNCIO[0] = os.path.dirname(os.path.abspath(sys.modules["asyncio"].__file__)) + os.sep
+    return _ASYNCIO[0]
+
+
 _VARARGS, _VARKEYWORDS = 0x04, 0x08  # inspect.CO_VARARGS, CO_VARKEYWORDS
 
 
@@ -116,7 +156,9 @@ def on_create(coro, name, loop):
     if ci is None:
         ci = _code_info(code)
     if not ci:
-        return None
+        ci = _asked_for(code)
+        if ci is None:
+            return None
     fr = coro.cr_frame if type(coro) is _Coro else getattr(coro, "gi_frame", None)
     if fr is None:
         return None
@@ -276,6 +318,9 @@ def site(ln):
     fr = top.cr_frame if type(top) is _Coro else getattr(top, "gi_frame", None)
     if fr is None:
         fr = ln.cframe
+    elif lib is None and not depth and not _user.get(id(fr.f_code), True):
+        # a task the program made of a library coroutine (create_task(asyncio.sleep(1))): what it waits on is itself
+        lib = top
     if depth:
         code = fr.f_code
         return code.co_filename, fr.f_lineno, depth, getattr(code, "co_qualname", code.co_name), lib

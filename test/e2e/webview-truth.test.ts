@@ -27,7 +27,7 @@ describe('diagram: values, causes and the details pane (issue 17)', function () 
     for (const want of [
       'woken by main: ready.set() (line 10)',
       'cancelled by main (line 19)',
-      'timed out after 0.01 s (line 23)',
+      'timed out during sleep 0.01 s (line 23)',
       'submit square(3)',
       'run square(3)',
       'unfinished: paused at line 8 (waiting for event ready)',

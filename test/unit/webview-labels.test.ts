@@ -191,7 +191,17 @@ describe('values as written, causes in words (issue 17)', () => {
     assert.equal(label(q, 2), 'woken by producer: queue.put() (line 10)');
     assert.equal(label(q, 3), 'woken by producer: ready.set() (line 11)');
     assert.equal(label(s, 4), 'cancelled by main (line 19)');
-    assert.equal(label(s, 5), 'timed out after 0.01 s (line 23)');
+    // (a wait's detail is what it waited on: the sleep the timeout cut short, not the timeout's length)
+    assert.equal(label(s, 5), 'timed out during sleep 0.01 s (line 23)');
+    // 3.11's wait_for cancels the inner task it made when its timeout fires; 3.12+ times out the awaiting task itself
+    const t = store([
+      { type: 'task', ts: 0, id: '3', kind: 'asyncio-task', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '8', kind: 'asyncio-task', name: 'slow', parent: '3' },
+      { type: 'wake', ts: 2, task: '8', on: 'timer', detail: '10 s', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54 },
+      { type: 'wake', ts: 3, task: '3', on: 'future', detail: 'wait_for', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54 },
+    ]);
+    assert.equal(label(t, 2), "cancelled by main's timeout during sleep 10 s (line 54)");
+    assert.equal(label(t, 3), 'timed out in wait_for (line 54)');
     assert.equal(label(s, 6), 'woken: Queue#1');
     assert.equal(label(s, 7), 'unfinished: paused at line 5 (waiting for event ready)');
     assert.ok(details(s, 3).includes('cause: woken by main: ready.set() (line 10)'));
@@ -204,6 +214,15 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'end', ts: 2, task: '2', outcome: 'killed', value: 'GeneratorExit' },
     ]);
     assert.equal(label(s, 2), 'closed');
+    // the close() call reads close(); the generator's way back to its closer reads closed (it read close() too)
+    const c = store([
+      { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+      { type: 'task', ts: 1, id: '2', kind: 'generator', name: 'averager', parent: '1' },
+      { type: 'switch', ts: 2, from: '1', to: '2', reason: 'close', file: '/p.py', line: 38 },
+      { type: 'switch', ts: 3, from: '2', to: '1', reason: 'close', file: '/p.py', line: 11 },
+      { type: 'end', ts: 4, task: '2', outcome: 'killed', value: 'GeneratorExit' },
+    ]);
+    assert.deepEqual([label(c, 2), label(c, 3), label(c, 4)], ['close()', 'closed', 'closed']);
   });
   it('a join woken by the end of what it joined reads as that, not as a pool call (issue 17 words on screen)', () => {
     const s = store([
