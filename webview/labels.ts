@@ -62,12 +62,18 @@ const DELEGATE_RETURN = /^((?:a delegate|[\w.<>]+) returned )([\s\S]*)( to [^'"]
 // `woken by producer: queue.put()`: who woke it stays whole, the call is cut at its end (wakeCause).
 const WOKEN_BY = /^((?:woken|cancelled|killed) by [^:]+?: )([\s\S]+)$/;
 
+// `waits on joinall(boss(<Queue object>), worker(…, 'w2'))`: the call it waits in stays whole, its arguments are cut
+// (a plain middle cut kept `waits on j…'w2'))`, which names no call).
+const WAITS_IN_CALL = /^(waits on [\w.#<>-]+\()([\s\S]+)(\))$/;
+
 /** How `text` may be shortened (see LabelParts). */
 export function labelParts(text: string): LabelParts {
   const dr = DELEGATE_RETURN.exec(text);
   if (dr) return { head: dr[1], body: dr[2], tail: dr[3], cut: 'middle', bare: `${dr[1]}…` };
   const wb = WOKEN_BY.exec(text);
   if (wb) return { head: wb[1], body: wb[2], tail: '', cut: 'end', bare: wb[1].slice(0, -2) };
+  const wc = WAITS_IN_CALL.exec(text);
+  if (wc) return { head: wc[1], body: wc[2], tail: wc[3], cut: 'middle', bare: `${wc[1]}…)` };
   const raise = RAISE_VERB.exec(text);
   const verbM = raise ?? VALUE_VERB.exec(text);
   const verb = verbM ? verbM[1] : '';

@@ -289,6 +289,11 @@ describe('values as written, causes in words (issue 17)', () => {
     assert.equal(shorten('killed by main (line 17)', within(20)), 'killed by main');
     assert.equal(shorten('cancelled by task main() (line 12)', within(22), ['task main()', 'worker']), 'cancelled by …main()');
     assert.equal(shorten('killed by main (line 17)', within(10)), 'killed');
+    // A wait in a call keeps the call's name; its arguments are cut (it read `waits on j…'w2'))`)
+    const joinall = "waits on joinall(boss(<Queue object>, <Event object>), worker(<Queue object>, <Event object>, 'w2'))";
+    const cut = shorten(joinall, within(34));
+    assert.ok(cut.startsWith('waits on joinall(') && cut.endsWith("'w2'))") && cut.length <= 34, cut);
+    assert.equal(shorten(joinall, within(19)), 'waits on joinall(…)');
   });
 });
 
