@@ -204,6 +204,8 @@ export interface WakeEvent {
    * handler serves them). Absent in traces of older runtimes.
    */
   signal?: string;
+  /** With cause `timeout`: the timeout's length in seconds, as the program gave it (`wait_for(…, 0.02)`), when known. */
+  after?: number;
 }
 
 /** What a `send` and its `recv` both carry. */
@@ -569,7 +571,7 @@ export function validateEvent(raw: unknown): TraceLine | string {
     case 'block':
     case 'wake':
       if (!str('task') || !str('on') || !optStr('detail')) return `${t}: needs task, on`;
-      if (!optStr('cause') || !optStr('by') || !optStr('byFile') || !optNum('byLine') || !optStr('signal')) return `${t}: bad cause/by`;
+      if (!optStr('cause') || !optStr('by') || !optStr('byFile') || !optNum('byLine') || !optStr('signal') || !optNum('after')) return `${t}: bad cause/by`;
       return o as unknown as BlockEvent | WakeEvent;
     case 'send':
     case 'recv':

@@ -487,7 +487,10 @@ export function wakeCause(store: TraceStore, i: number): string | undefined {
       // (3.11's wait_for, whose inner task it cancels) names that task.
       const during = detail ? (/^[\d.]+\s*m?s$/.test(detail) ? ` during sleep ${detail}` : ` in ${detail}`) : '';
       const other = byLane !== undefined && byLane !== store.a(i);
-      return other ? `cancelled by ${by}'s timeout${during}${at}` : `timed out${during}${at}`;
+      // (its length when the trace has it: `wait_for(…, 0.02)`, `asyncio.timeout(0.02)`)
+      const after = typeof x.after === 'number' && Number.isFinite(x.after) ? `${+x.after.toPrecision(4)} s` : '';
+      if (other) return `cancelled by ${by}'s ${after ? `${after} ` : ''}timeout${during}${at}`;
+      return `timed out${after ? ` after ${after}` : ''}${during}${at}`;
     }
     case 'timer':
       return `timer elapsed${detail ? ` (${detail})` : ''}`;

@@ -12,7 +12,9 @@ from . import core, varnames
 from .wrappers import like
 
 _actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
-_tsites = {}  # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
+_tsites = {}  # id(asyncio.Timeout) -> (file, line, its length) of the async with / wait_for that made it
+_tlens = {}  # id(asyncio.Timeout) -> its length in seconds (JSON text), from its making until it is entered
+_TIMEOUTS = ("asyncio/timeouts.py", "asyncio\\timeouts.py")
 _pnames = weakref.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
 
 
@@ -75,11 +77,14 @@ def cancel_cause(task, f):
         fn = code.co_filename.replace("\\", "/")
         if code.co_name == "_on_timeout" and fn.endswith("asyncio/timeouts.py"):
             tm = g.f_locals.get("self")
-            site = _tsites.get(id(tm), (None, None))
-            return ("timeout", task._cs_lane) + tuple(site)
+            site = _tsites.get(id(tm), (None, None, None))
+            return ("timeout", task._cs_lane, site[0], site[1], None, site[2])
         if code.co_name in ("wait_for", "_cancel_and_wait") and fn.endswith("asyncio/tasks.py"):
             file, line, lane = core.site_lane(g)
-            return ("timeout", lane, file, line)
+            # (3.11: wait_for cancels the task it made of the awaited call; its timeout is that frame's argument)
+            w = g if code.co_name == "wait_for" else g.f_back
+            t = w.f_locals.get("timeout") if w is not None and w.f_code.co_name == "wait_for" else None
+            return ("timeout", lane, file, line, None, core.seconds(t))
         if code.co_name == "_on_task_done" and fn.endswith("asyncio/taskgroups.py"):
             # a TaskGroup cancels its other tasks and its parent because this child failed: the child did it,
             # where it raised (the loop only ran the child's done callback)
@@ -121,15 +126,32 @@ def hook(locks, timeouts):
         varnames.name_on_init(cls, _pnames)
     if timeouts is not None:
         T = timeouts.Timeout
-        o_enter = T.__aenter__
+        o_init, o_enter = T.__init__, T.__aenter__
+
+        def __init__(self, *a, **k):
+            o_init(self, *a, **k)
+            try:
+                # its length as the program gave it: asyncio.timeout(delay) makes it with the deadline only
+                # (loop.time() + delay); the delay is that call's argument (timeout_at(when) has none)
+                f = _getframe(1)
+                if f.f_code.co_name == "timeout" and f.f_code.co_filename.endswith(_TIMEOUTS):
+                    d = core.seconds(f.f_locals.get("delay"))
+                    if d is not None:
+                        if len(_tlens) > 4096:
+                            _tlens.clear()
+                        _tlens[id(self)] = d
+            except Exception:
+                pass
 
         async def __aenter__(self):
             try:
                 if len(_tsites) > 4096:
                     _tsites.clear()
-                _tsites[id(self)] = core.user_site(_getframe(1))
+                site = core.user_site(_getframe(1))
+                _tsites[id(self)] = (site[0], site[1], _tlens.pop(id(self), None))
             except Exception:
                 pass
             return await o_enter(self)
 
+        T.__init__ = like(__init__, o_init)
         T.__aenter__ = like(__aenter__, o_enter)

@@ -186,7 +186,8 @@ def classify(lane, val, inner):
                 f = _local(inner, "fut")
                 if is_future(f):
                     ln = aio_tasks.lane_of(f)
-                    return "await", "future", name, None, val, "done", (_WAIT_FOR, f, ln) + tuple(aio_tasks.site(lane)[:2])
+                    site = aio_tasks.site(lane)
+                    return "await", "future", name, None, val, "done", (_WAIT_FOR, f, ln, site[0], site[1], core.seconds(_local(inner, "timeout")))
             if name in ("wait", "_wait"):
                 w = _wait_of(lane, inner if name == "_wait" else getattr(inner, "cr_await", None))
                 if w is not None:
@@ -209,7 +210,7 @@ def classify(lane, val, inner):
     return "future", "future", "%s pending" % tn, None, val, "done", None
 
 
-_WAIT_FOR = object()  # classify's obj for 3.11 wait_for: (_WAIT_FOR, future, its lane, file, line)
+_WAIT_FOR = object()  # classify's obj for 3.11 wait_for: (_WAIT_FOR, future, its lane, file, line, timeout's length)
 _QJOIN = object()  # for await q.join(): (_QJOIN, queue)
 _WAIT = object()  # for asyncio.wait: (_WAIT, ((child, its lane), ...), return_when, timer handle, file, line)
 
@@ -292,7 +293,7 @@ def _executor_label(cb):
 
 def wake(lane, w, ts=None):
     on, detail, fut, cause, obj = w
-    by = bf = bl = sig = None
+    by = bf = bl = sig = after = None
     c = lane.wby
     st = future_state(fut) if fut is not None else None  # (not fut.cancelled(): see step_start)
     cancelled = st is not None and st[0] == "CANCELLED"
@@ -301,13 +302,15 @@ def wake(lane, w, ts=None):
         cause, by, bf, bl = c[:4]
         if len(c) > 4:
             sig = c[4]  # (a cancel by a signal's handler of asyncio's own: Ctrl+C)
+        if len(c) > 5:
+            after = c[5]  # (a timeout's length)
     elif cancelled and cause != "done":
         cause = "cancel"
     elif type(obj) is tuple and obj[0] is _WAIT_FOR:
         # 3.11 wait_for (classify): its call still running means its timer released it
         st = future_state(obj[1])
         if st is not None and st[0] == "PENDING":
-            cause, by, bf, bl = "timeout", lane, obj[3], obj[4]
+            cause, by, bf, bl, after = "timeout", lane, obj[3], obj[4], obj[5]
         else:
             by = obj[2]
             if by is not None and by.esite is not None:
@@ -338,7 +341,7 @@ def wake(lane, w, ts=None):
         a = aio_primitives.actor(obj)
         if a is not None:
             by, bf, bl = a
-    core.wake(lane, on, detail, cause, by, bf, bl, ts, sig)
+    core.wake(lane, on, detail, cause, by, bf, bl, ts, sig, after)
 
 
 def _local(c, name):

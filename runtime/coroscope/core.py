@@ -306,12 +306,12 @@ def block(lane, on, detail=None, file=None, line=None):
 wake_hook = None  # signals.py, once the program has a signal handler: (byFile, byLine) -> signal name | None
 
 
-def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None, signal=None):
+def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, ts=None, signal=None, after=None):
     """``cause``: why it woke (timer, fd, cancel, timeout, set, release, notify, put,
     get, send, receive, done, signal, kill); ``by``: the lane that caused it, and
     the call there (byFile/byLine); ``ts``: its time when not now; ``signal``:
     the signal that caused it, when known without a handler's line (Ctrl+C's
-    SIGINT)."""
+    SIGINT); ``after``: a timeout's length in seconds, when known."""
     if state.W is None:
         return
     s = '{"type":"wake","ts":%d,"task":"%s","on":"%s"' % (ts or now(), lane.id, on)
@@ -326,7 +326,17 @@ def wake(lane, on, detail=None, cause=None, by=None, byFile=None, byLine=None, t
         s += ',"by":"%s"' % (by.id if isinstance(by, Lane) else by)
     if byFile is not None:
         s += ',"byFile":%s,"byLine":%d' % (qfile(byFile), byLine or 0)
+    if after is not None:
+        s += ',"after":%s' % after
     enq(s + "}\n")
+
+
+def seconds(v):
+    """A timeout's length as the JSON number it is written as ("0.02"), or None: only a finite int/float is read
+    (what the program passed is never asked anything)."""
+    if (type(v) is float or type(v) is int) and -1e15 < v < 1e15:
+        return "%.6g" % v if type(v) is float else "%d" % v
+    return None
 
 
 msg_ids = [0]

@@ -199,9 +199,14 @@ describe('values as written, causes in words (issue 17)', () => {
       { type: 'task', ts: 1, id: '8', kind: 'asyncio-task', name: 'slow', parent: '3' },
       { type: 'wake', ts: 2, task: '8', on: 'timer', detail: '10 s', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54 },
       { type: 'wake', ts: 3, task: '3', on: 'future', detail: 'wait_for', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54 },
+      { type: 'wake', ts: 4, task: '8', on: 'timer', detail: '10 s', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54, after: 0.02 },
+      { type: 'wake', ts: 5, task: '3', on: 'future', detail: 'wait_for', cause: 'timeout', by: '3', byFile: '/p.py', byLine: 54, after: 0.02 },
     ]);
     assert.equal(label(t, 2), "cancelled by main's timeout during sleep 10 s (line 54)");
     assert.equal(label(t, 3), 'timed out in wait_for (line 54)');
+    // with the timeout's length (`after`, seconds)
+    assert.equal(label(t, 4), "cancelled by main's 0.02 s timeout during sleep 10 s (line 54)");
+    assert.equal(label(t, 5), 'timed out after 0.02 s in wait_for (line 54)');
     assert.equal(label(s, 6), 'woken: Queue#1');
     assert.equal(label(s, 7), 'unfinished: paused at line 5 (waiting for event ready)');
     assert.ok(details(s, 3).includes('cause: woken by main: ready.set() (line 10)'));
