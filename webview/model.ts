@@ -15,26 +15,6 @@ export interface Segment {
   evEnd: number;
 }
 
-/**
- * The index of the last of `ev[0..cnt)` (increasing) at or before q, or -1; galloping from `p` (a previous answer)
- * when q is not before it.
- */
-function lastAtOrBefore(ev: Int32Array, cnt: number, p: number, q: number): number {
-  let lo = p >= 0 && ev[p] <= q ? p : -1,
-    step = 1;
-  while (lo + step < cnt && ev[lo + step] <= q) {
-    lo += step;
-    step *= 2;
-  }
-  let hi = Math.min(cnt, lo + step);
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (ev[mid] <= q) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Events between activation snapshots. */
 const CP = 1024;
 /** Bounds of the gap threshold (ns): gaps longer than 8 × the typical step are compressed to it on the time scale. */
@@ -103,14 +83,6 @@ export class DiagramModel {
   private readonly runs = new Map<number, OpenRun>();
   private readonly cps: Int8Array[] = [];
   private cur: number[] = [];
-  /**
-   * Per lane, the events that set its activation state and the state each set, in event order (`lanesAlong`):
-   * the state of a lane at any event is one search away, where the walk (`advance`) passes every event of every
-   * lane between two rows (at Fit on the Time scale, every event of the trace for each new view).
-   */
-  private readonly changeAt: Int32Array[] = [];
-  private readonly changeTo: Uint8Array[] = [];
-  private readonly changes: number[] = [];
   private readonly gapAt: number[] = [];
   private readonly gapRemoved: number[] = [];
   /**
@@ -163,14 +135,13 @@ export class DiagramModel {
         if (t === TYPE.switch) {
           const b = cb[j];
           if (b >= 0 && (laneStart[b] === undefined || laneStart[b] < 0)) this.touchLane(b, i);
-          // (every state set is noted, changed or not: `lanesAlong` answers as the walk from a snapshot does)
-          if (a >= 0) this.change(a, i, (cur[a] = 0));
+          if (a >= 0) cur[a] = 0;
           if (b >= 0) {
             const d = num[j];
-            this.change(b, i, (cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0)));
+            cur[b] = 1 + (d > 0 ? Math.min(d, 100) : 0);
           }
         } else if (t === TYPE.end && a >= 0) {
-          this.change(a, i, (cur[a] = 0));
+          cur[a] = 0;
           this.laneEnd[a] = i;
         } else if (t === TYPE.finish) this.lastFinish = i;
       }
@@ -219,37 +190,6 @@ export class DiagramModel {
         this.gapRemoved.push(prev + dt - this.gapNs);
       }
     }
-  }
-
-  /** Bytes held by the lanes' state changes (typed arrays, outside the JS heap; the benchmark adds them up). */
-  changeBytes(): number {
-    let b = 0;
-    for (let l = 0; l < this.changeAt.length; l++) b += this.changeAt[l].byteLength + this.changeTo[l].byteLength;
-    return b;
-  }
-
-  /** Notes that event i set `lane`'s state to `to` (`changeAt`). */
-  private change(lane: number, i: number, to: number): void {
-    while (this.changeAt.length <= lane) {
-      this.changeAt.push(new Int32Array(16));
-      this.changeTo.push(new Uint8Array(16));
-      this.changes.push(0);
-    }
-    const n = this.changes[lane];
-    if (n === this.changeAt[lane].length) {
-      // (grown by a quarter: the Hub of a 1M-event gevent trace sets its state ~900,000 times, and room left unused
-      // counts against the diagram's bytes per event as much as room used)
-      const size = n + (n >> 2) + 16;
-      const at = new Int32Array(size),
-        st = new Uint8Array(size);
-      at.set(this.changeAt[lane]);
-      st.set(this.changeTo[lane]);
-      this.changeAt[lane] = at;
-      this.changeTo[lane] = st;
-    }
-    this.changeAt[lane][n] = i;
-    this.changeTo[lane][n] = to;
-    this.changes[lane] = n + 1;
   }
 
   private touchLane(lane: number, i: number): void {
@@ -576,59 +516,6 @@ export class DiagramModel {
       } else this.advance(st, at, e);
       at = e;
       each(k, st);
-    }
-  }
-
-  /**
-   * The states `statesAlong` gives of the lanes `lanes` at `events`, row-major into `out` (k × lanes.length + j), found
-   * per lane in its changes instead of walking every event between the rows. The same answer, jumps included: where
-   * `statesAlong` starts again from a snapshot (rows more than a snapshot apart) a lane's state is its state at the
-   * snapshot unless it changed after the row the jump was made at.
-   */
-  lanesAlong(events: ArrayLike<number>, lanes: readonly number[], out: Uint8Array): void {
-    // What statesAlong's array holds at row k: the states at event `from`, then the events (`after`, e] applied.
-    const n = events.length;
-    const from = new Float64Array(n),
-      after = new Float64Array(n);
-    let at = -1,
-      f = -1,
-      af = -1;
-    for (let k = 0; k < n; k++) {
-      const e = events[k];
-      if (k === 0 || e < at) {
-        f = e;
-        af = e;
-      } else if (e - at > CP) {
-        if (this.cps[Math.floor(e / CP)]) f = Math.floor(e / CP) * CP - 1;
-        else f = e;
-        af = e;
-      }
-      at = e;
-      from[k] = f;
-      after[k] = af;
-    }
-    const w = lanes.length;
-    for (let j = 0; j < w; j++) {
-      const l = lanes[j];
-      const ev = this.changeAt[l],
-        to = this.changeTo[l],
-        cnt = this.changes[l] ?? 0;
-      if (!ev || cnt === 0) {
-        for (let k = 0; k < n; k++) out[k * w + j] = 0;
-        continue;
-      }
-      // (the rows' events mostly increase: each search gallops from the last answer)
-      let p = -1;
-      for (let k = 0; k < n; k++) {
-        const e = events[k];
-        p = lastAtOrBefore(ev, cnt, p, e);
-        let v = p >= 0 ? to[p] : 0;
-        if (from[k] !== e && !(p >= 0 && ev[p] > after[k])) {
-          const p0 = lastAtOrBefore(ev, cnt, p, from[k]);
-          v = p0 >= 0 ? to[p0] : 0;
-        }
-        out[k * w + j] = v;
-      }
     }
   }
 

@@ -378,7 +378,9 @@ function laneStates(m: DiagramModel, events: number[], vl: number[]): Uint8Array
   const memo = statesMemo;
   if (memo && memo.model === m && sameList(memo.events, events) && sameList(memo.lanes, vl)) return memo.states;
   const states = new Uint8Array(events.length * vl.length);
-  m.lanesAlong(events, vl, states);
+  m.statesAlong(events, (k, st) => {
+    for (let j = 0; j < vl.length; j++) states[k * vl.length + j] = st[vl[j]] ?? 0;
+  });
   statesMemo = { model: m, events, lanes: [...vl], states };
   return states;
 }

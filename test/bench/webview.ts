@@ -304,14 +304,10 @@ async function main(): Promise<void> {
   );
 
   const heap1 = await heap();
-  const storeBytes = await page.evaluate(() => {
-    const app = (window as unknown as { coroscope: { store: { approxBytes(): number }; model: { changeBytes?(): number } } }).coroscope;
-    // (the model's typed arrays too: the lanes' state changes, where the bundle has them)
-    return app.store.approxBytes() + (app.model.changeBytes?.() ?? 0);
-  });
+  const storeBytes = await page.evaluate(() => (window as unknown as { coroscope: { store: { approxBytes(): number } } }).coroscope.store.approxBytes());
   const jsPer = (heap1 - heap0) / N;
   say(
-    `heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena + the model's lane state changes (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`,
+    `heap: JS heap +${((heap1 - heap0) / 1e6).toFixed(1)} MB (${f(jsPer)} B/event); store columns + value arena (typed arrays, outside the JS heap) ${(storeBytes / 1e6).toFixed(1)} MB (${f(storeBytes / N)} B/event); total ≤ ${f(jsPer + storeBytes / N)} B/event (target ≤ 64)`,
   );
 
   // Fit: the whole trace on one screen, redrawn once per frame (a resize, a theme change, the minimap's hover), on

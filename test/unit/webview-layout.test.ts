@@ -221,32 +221,6 @@ describe('layout over many column chunks', () => {
       near.map((i) => want.get(i)),
     );
     assert.equal(m.laneEnd[6], 100_008, 'the end of lane 7 (after the 100,001st switch)');
-    // The lanes' states found per lane (what a frame draws its bars from) are those of the walk, row for row, with
-    // its jumps from a snapshot where rows are more than one apart, its restarts where the rows go back, rows with
-    // no event (-1) and lanes in any order.
-    const lanes = [6, 0, 3, 1, 2, 4, 5, 7].filter((l) => l < s.tasks.length);
-    let seed = 7;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
-    const sequences: number[][] = [near, at, [-1, 5, 3, 2_000, 1_999, 70_000, 70_001, 71_500, 71_600, 140_000, -1, 140_001]];
-    for (const gap of [3, 600, 1_023, 1_024, 1_025, 1_500, 5_000]) {
-      const seq: number[] = [];
-      for (let e = rnd(gap); e < s.length; e += 1 + rnd(2 * gap)) seq.push(e);
-      sequences.push(seq);
-    }
-    for (const seq of sequences) {
-      const walked = new Uint8Array(seq.length * lanes.length);
-      m.statesAlong(seq, (k, x) => {
-        for (let j = 0; j < lanes.length; j++) walked[k * lanes.length + j] = x[lanes[j]] ?? 0;
-      });
-      const found = new Uint8Array(seq.length * lanes.length);
-      m.lanesAlong(seq, lanes, found);
-      let differ = 0;
-      for (let k = 0; k < found.length; k++) if (found[k] !== walked[k]) differ++;
-      assert.equal(differ, 0, `${differ} of ${found.length} states differ along ${seq.length} rows (${seq.slice(0, 4).join(', ')}…)`);
-    }
     // Folds found with keys walked by chunk are those of stepKey, event by event.
     const folds = findFolds(s, { from: 60_000, to: 140_000 });
     assert.ok(folds.length > 0);
