@@ -106,15 +106,28 @@ export class CanvasPainter implements Painter {
     }
     return w;
   }
+  /**
+   * Whether the box [x0, x1] × [y0, y1] lies wholly outside the clip in force, so drawing in it paints no pixel.
+   * At Fit over many lanes most creations are of lanes far off screen (the bench's trace: ~190 of 200), and each
+   * still drew its arrowhead, its label's backing and words and its lane's small mark: ~760 canvas calls a frame
+   * that the canvas recorded, shaped (the words) and played back to paint nothing. Where they go is still placed.
+   */
+  private outside(x0: number, y0: number, x1: number, y1: number): boolean {
+    const c = this.culls[this.culls.length - 1];
+    return x1 < c.x0 - 1 || x0 > c.x1 + 1 || y1 < c.y0 - 1 || y0 > c.y1 + 1;
+  }
   fillRect(x: number, y: number, w: number, h: number, color: string): void {
+    if (this.outside(Math.min(x, x + w), Math.min(y, y + h), Math.max(x, x + w), Math.max(y, y + h))) return;
     this.fillColor(color);
     this.ctx.fillRect(x, y, w, h);
   }
   strokeRect(x: number, y: number, w: number, h: number, color: string, width = 1): void {
+    if (this.outside(Math.min(x, x + w) - width, Math.min(y, y + h) - width, Math.max(x, x + w) + width, Math.max(y, y + h) + width)) return;
     this.strokeStyle(color, width, undefined);
     this.ctx.strokeRect(x, y, w, h);
   }
   roundRect(x: number, y: number, w: number, h: number, r: number, fill: string, stroke?: string): void {
+    if (this.outside(Math.min(x, x + w) - 1, Math.min(y, y + h) - 1, Math.max(x, x + w) + 1, Math.max(y, y + h) + 1)) return;
     const c = this.ctx;
     c.beginPath();
     c.roundRect(x, y, w, h, r);
@@ -170,6 +183,17 @@ export class CanvasPainter implements Painter {
     c.stroke();
   }
   poly(points: number[], color: string): void {
+    let x0 = points[0],
+      x1 = x0,
+      y0 = points[1],
+      y1 = y0;
+    for (let k = 2; k < points.length; k += 2) {
+      x0 = Math.min(x0, points[k]);
+      x1 = Math.max(x1, points[k]);
+      y0 = Math.min(y0, points[k + 1]);
+      y1 = Math.max(y1, points[k + 1]);
+    }
+    if (this.outside(x0, y0, x1, y1)) return;
     const c = this.ctx;
     c.beginPath();
     c.moveTo(points[0], points[1]);
@@ -179,6 +203,16 @@ export class CanvasPainter implements Painter {
     c.fill();
   }
   text(text: string, x: number, y: number, color: string, align: Align = 'left'): void {
+    // (a generous margin for the glyphs' ink beyond their advance and the font's height: a skipped text must be one
+    // that could not show; the texts this saves are hundreds or thousands of px away)
+    const m = TEXT_INK;
+    if (this.outside(x - m, y - m, x + m, y + m)) {
+      const c = this.culls[this.culls.length - 1];
+      if (y + m < c.y0 || y - m > c.y1) return;
+      const w = this.measure(text);
+      const left = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
+      if (this.outside(left - m, y - m, left + w + m, y + m)) return;
+    }
     this.fillColor(color);
     if (align !== this.alignNow) {
       this.ctx.textAlign = align;
@@ -221,6 +255,9 @@ export class CanvasPainter implements Painter {
   }
   tag(): void {}
 }
+
+/** How far (px) past its advance and its middle a text's ink may reach, for the on-screen test (`CanvasPainter.text`). */
+const TEXT_INK = 48;
 
 /** Text widths by font and text, kept across frames (`CanvasPainter.measure`). */
 const textWidths = new Map<string, number>();
