@@ -958,10 +958,11 @@ function drawNote(
   const shown = fit(p, text, maxW - 12);
   const w = Math.min(maxW, p.measure(shown) + 12);
   const h = Math.min(20, Math.max(12, rowH - 4));
-  // Notes sit right of the lane; on the last lanes they would leave the view, so they go left.
+  // Notes sit right of the lane; on the last lanes they would leave the view, so they go left. Never over the row
+  // numbers' gutter: a note on the first lane went left into it and read `ailed no 3`.
   const right = x + BAR_W / 2 + 4,
     left = x - BAR_W / 2 - 4 - w;
-  const sides = right + w > g.width - 8 ? [left, right] : [right, left];
+  const sides = left < GUTTER_W + 2 ? [right] : right + w > g.width - 8 ? [left, right] : [right, left];
   const at = taken.take(...sides.map((nx) => ({ x: nx, y: y - Math.max(h, textH(12)) / 2, w, h: Math.max(h, textH(12)) })));
   if (at < 0) return false;
   const nx = sides[at];
