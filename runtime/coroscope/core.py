@@ -567,11 +567,19 @@ def root_lane():
 
 
 def _adopt_thread():
+    # (threading's own record of the thread, never current_thread(): for a thread
+    # started with _thread that makes a _DummyThread, which takes a number of the
+    # program's Thread-N/Dummy-N names and shows in threading.enumerate())
+    name = None
     try:
         import threading
 
-        name = threading.current_thread().name
+        t = threading._active.get(get_ident())
+        if t is not None:
+            name = t.name
     except Exception:
+        pass
+    if name is None:
         name = "thread %d" % get_ident()
     ln = declare("thread", name, state.MAIN)
     thread_lanes[get_ident()] = ln
