@@ -104,7 +104,11 @@ def hook(locks, timeouts):
         def hooked(self, *a, **k):
             if getattr(self, waiters, None):
                 note_caller(self, _getframe(1))
-            return orig(self, *a, **k)
+            try:
+                return orig(self, *a, **k)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
 
         return like(hooked, orig)
 

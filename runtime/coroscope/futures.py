@@ -182,6 +182,9 @@ def _patch_base(cfb):
         lane = _blocking(self, "result()")
         try:
             return o_res(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "result()", self)
 
@@ -189,6 +192,9 @@ def _patch_base(cfb):
         lane = _blocking(self, "exception()")
         try:
             return o_exc(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "exception()", self)
 
@@ -219,12 +225,13 @@ def _patch_base(cfb):
                 except StopIteration:
                     _wake(lane, "as_completed")
                     return
-                except BaseException:
+                except BaseException as e:
                     if lane is not None:
                         try:
                             core.wake(lane, "future", "as_completed", "timer")  # (its timeout)
                         except Exception:
                             pass
+                    core.drop_own_frame(e)
                     raise
                 if lane is not None:
                     try:
@@ -257,6 +264,9 @@ def _patch_base(cfb):
         try:
             r = o_wait(fs, timeout, return_when)
             return r
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             if lane is not None:
                 try:

@@ -418,7 +418,7 @@ def _patch_queues(mq):
                 obj = o_get(self, *args)
             except BaseException as e:
                 wake_only(self, blocked)
-                drop_own_frame(e)  # (the get wrapper's frame stays, as it always has)
+                drop_own_frame(e)  # (and get's, there)
                 raise
             if state.W is not None:
                 try:
@@ -430,11 +430,19 @@ def _patch_queues(mq):
         if sig_block:
 
             def get(self, block=True, timeout=None):
-                return traced(self, block, (block, timeout))
+                try:
+                    return traced(self, block, (block, timeout))
+                except BaseException as e:
+                    drop_own_frame(e)
+                    raise
         else:
 
             def get(self):
-                return traced(self, True, ())
+                try:
+                    return traced(self, True, ())
+                except BaseException as e:
+                    drop_own_frame(e)
+                    raise
 
         cls.get = like(get, o_get)
 
