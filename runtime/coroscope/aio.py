@@ -21,7 +21,7 @@ from sys import _getframe
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
-from .wrappers import like
+from .wrappers import like, runs_program
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
 # the Task without its name and set it right after: it is read from their frame
@@ -164,6 +164,7 @@ def install(asyncio):
             except Exception as e:
                 core.internal_error("asyncio set_name", e)
 
+    runs_program(Task.__init__)  # (an eager task's first step: the program's)
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
     Task.__name__ = T0.__name__

@@ -5,15 +5,14 @@ while someone waits; a Task's ``cancel()`` notes its canceller, or the
 ``asyncio.timeout``/``wait_for`` that fired; primitives are named after the
 variable the creating line assigns them to."""
 
-import weakref
 from sys import _getframe
 
-from . import core, varnames
+from . import core, varnames, weakmap
 from .wrappers import like
 
 _actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
 _tsites = {}  # id(asyncio.Timeout) -> (file, line) of the async with / wait_for that made it
-_pnames = weakref.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
+_pnames = weakmap.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
 
 
 def prim_name(prim, label):

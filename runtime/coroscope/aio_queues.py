@@ -7,14 +7,14 @@ import weakref
 from sys import _getframe
 from _json import encode_basestring_ascii as _q
 
-from . import aio_primitives, core, varnames
+from . import aio_primitives, core, varnames, weakmap
 from .core import drop_own_frame, now, safe_repr, frames
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
 from .wrappers import like
 
 _put = OUT.append
 _qfile = core.qfile
-_qnames = weakref.WeakKeyDictionary()
+_qnames = weakmap.WeakKeyDictionary()
 _qids = {}  # id(queue) -> (weakref, info): fast path of _qnames
 QS = '{"type":"send","ts":'
 QR = '{"type":"recv","ts":'

@@ -13,7 +13,7 @@ from .aio_tasks import forget
 from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
-from .wrappers import like
+from .wrappers import like, runs_program
 
 _put = OUT.append
 _qfile = core.qfile
@@ -384,4 +384,4 @@ def hook_run(events, Task):
             context["source_traceback"] = self._source_traceback
         self._loop.call_exception_handler(context)
 
-    H._run = like(_run, orig_run)
+    H._run = runs_program(like(_run, orig_run))  # (a task's step: the program's)

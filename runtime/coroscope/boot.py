@@ -95,6 +95,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     from . import sigint
 
     sigint.install(child)
+    from . import tracer_view
+
+    tracer_view.install()
     imports.install()
     from . import hooks
 

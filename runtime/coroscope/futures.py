@@ -11,18 +11,17 @@
   that have to wait are ``block``/``wake`` on ``future``.
 """
 
-import weakref
 from _thread import get_ident
 
-from . import core, imports, mp_queues, state, wait_causes
+from . import core, imports, mp_queues, state, wait_causes, weakmap
 from .calls import call_label
 from .core import safe_repr
 from .wrappers import like
 
-route = weakref.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
-_labels = weakref.WeakKeyDictionary()  # future -> label (block details)
+route = weakmap.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
+_labels = weakmap.WeakKeyDictionary()  # future -> label (block details)
 _submitting = {}  # thread ident -> route entry of the submit under way
-_names = weakref.WeakKeyDictionary()
+_names = weakmap.WeakKeyDictionary()
 _count = [0]
 
 

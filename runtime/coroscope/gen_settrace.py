@@ -9,6 +9,7 @@ from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
 from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
+from .tracer_view import quiet_caller as _quiet_caller, runtimes as _runtimes
 from .wrappers import like
 
 
@@ -401,7 +402,8 @@ def _trace_chain(frame, event, arg):
 
     u = _utrace.get(get_ident())
     lu = None
-    if u is not None:
+    if u is not None and not _runtimes(frame):  # (the runtime's frames: not the program's to see, tracer_view.py)
+        _quiet_caller(frame)
         try:
             lu = u(frame, event, arg)
         except BaseException:

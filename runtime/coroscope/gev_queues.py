@@ -11,14 +11,13 @@ changed (a pure-Python build, LifoQueue, PriorityQueue) gets the methods set on 
 """
 
 import sys
-import weakref
 
-from . import core, glet, state, varnames
+from . import core, glet, state, varnames, weakmap
 from .core import safe_repr
 from .wrappers import like
 
 _NAMES = ("Queue", "JoinableQueue", "Channel", "LifoQueue", "PriorityQueue", "SimpleQueue")
-_info = weakref.WeakKeyDictionary()  # queue -> [name, {id(item): [msg, ...]}]
+_info = weakmap.WeakKeyDictionary()  # queue -> [name, {id(item): [msg, ...]}]
 _ours = set()  # the recording methods (a subclass that inherits one is not wrapped twice)
 _quiet = [0]  # inside put_nowait / get_nowait (they call put / get, and never switch): record once
 

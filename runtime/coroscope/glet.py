@@ -6,14 +6,14 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, glet_names, state, writer
+from . import core, glet_names, state, writer, weakmap
 from .core import now, safe_repr, exc_repr, type_name
 from .values import func_code, func_name
 from .wrappers import like
 
 C_GREENLET = None  # the C greenlet type, once installed (stackless: the runtime hooks greenlets)
 getcurrent = None  # greenlet.getcurrent, once installed
-_lanes = weakref.WeakKeyDictionary()
+_lanes = weakmap.WeakKeyDictionary()
 _pending = [None]  # (target, reason, value) announced by the switching side
 _waiting = set()  # id() of greenlets blocked inside our switch wrapper
 _fin = {}

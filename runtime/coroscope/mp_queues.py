@@ -19,15 +19,14 @@ counter in the root, pid * 1e9 + n in children).
 
 import os
 import sys
-import weakref
 from _thread import get_ident
 
-from . import core, state, varnames, wait_causes
+from . import core, state, varnames, wait_causes, weakmap
 from .calls import call_label, pool_label
 from .core import safe_repr, drop_own_frame
 from .wrappers import like
 
-_qinfo = weakref.WeakKeyDictionary()  # queue -> [name, quiet]
+_qinfo = weakmap.WeakKeyDictionary()  # queue -> [name, quiet]
 _qcount = [0]
 _last = {}  # thread ident -> (msg, chan, kind) of the last unwrap
 _await = {}  # (chan, key) -> lane that waits for that result (this process)

@@ -13,12 +13,12 @@ import weakref
 from operator import attrgetter as _attrgetter
 from _thread import get_ident
 
-from . import core, state, varnames
+from . import core, state, varnames, weakmap
 from .writer import IDLE
 from .wrappers import like
 
 _getframe = sys._getframe
-_names = weakref.WeakKeyDictionary()  # primitive -> display name
+_names = weakmap.WeakKeyDictionary()  # primitive -> display name
 _actors = {}  # id(primitive) -> (lane, file, line) of the last set/release/notify
 _breakers = {}  # id(Barrier) -> ident of the thread that last broke it
 
@@ -62,7 +62,7 @@ def _name(obj, label):
         return label
 
 
-_owner = weakref.WeakKeyDictionary()  # the lock a Condition made for itself -> weakref to the Condition
+_owner = weakmap.WeakKeyDictionary()  # the lock a Condition made for itself -> weakref to the Condition
 _traced_rlock = [None]  # the traced RLock class (_locks)
 
 

@@ -4,17 +4,16 @@ ProcessPoolExecutor (queue feeders, result/task handlers, the executor manager)
 are plumbing, not lanes: their traffic is shown on the pool's channel instead."""
 
 import sys
-import weakref
 from collections import deque
 from _thread import get_ident
 
-from . import core, imports, state, thread_waits, varnames, writer
+from . import core, imports, state, thread_waits, varnames, writer, weakmap
 from .core import safe_repr, exc_repr
 from .values import func_code
-from .wrappers import like
+from .wrappers import like, runs_program
 
-_thread_lanes = weakref.WeakKeyDictionary()
-_qinfo = weakref.WeakKeyDictionary()
+_thread_lanes = weakmap.WeakKeyDictionary()
+_qinfo = weakmap.WeakKeyDictionary()
 
 
 _internal_file = core.internal_file
@@ -144,6 +143,7 @@ def _call(tgt, ln):
 
 
 _CALL_CODE = _call(None, None).__code__
+runs_program(_call(None, None))  # (the thread's target: the program's)
 
 
 def _unframe(e):

@@ -16,6 +16,28 @@ the program's objects (reading their attributes runs none of its code).
 
 from types import FunctionType
 
+# What a runtime frame calls for the program, told from what it calls for its own
+# bookkeeping (tracer_view.py: the program's tracer sees the first, not the
+# second): the code of each original a wrapper stands for (its frame is the
+# program's business), and of the runtime functions that run the program's work
+# (an asyncio step, a thread's target). By id (code objects hash slowly), each
+# kept alive here so its id stays its own.
+ORIG_CODES = set()
+RUNS_PROGRAM = set()
+_kept = []
+
+
+def _keep(ids, code):
+    if id(code) not in ids:
+        ids.add(id(code))
+        _kept.append(code)
+
+
+def runs_program(fn):
+    """fn calls the program's work (whatever that runs is the program's)."""
+    _keep(RUNS_PROGRAM, fn.__code__)
+    return fn
+
 
 def like(wrapper, orig, name=None, qualname=None, module=None):
     """Give ``wrapper`` ``orig``'s identity (or the names given) and
@@ -32,4 +54,9 @@ def like(wrapper, orig, name=None, qualname=None, module=None):
         else:
             wrapper.__annotations__ = orig.__annotations__
     wrapper.__wrapped__ = orig
+    if type(orig) is FunctionType:
+        _keep(ORIG_CODES, orig.__code__)
+    elif type(wrapper) is FunctionType:
+        # (a C original: the Python it calls back, a future's callbacks scheduled, is the program's)
+        _keep(RUNS_PROGRAM, wrapper.__code__)
     return wrapper
