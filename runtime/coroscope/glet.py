@@ -449,8 +449,26 @@ def _make_subclass(mod):
     switch = wrapping(C.switch, "switch")
     throw = wrapping(C.throw, "throw")
 
-    ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__, "__qualname__": "greenlet", "__doc__": C.__doc__}
-    return _Meta("greenlet", (C,), ns)
+    plain_name = "<%s.%s " % (C.__module__, C.__name__)
+
+    def __repr__(self):
+        # (the C repr names the type by its C name, greenlet.greenlet; this class's is greenlet)
+        r = C.__repr__(self)
+        if type(self) is cls and r.startswith("<greenlet "):
+            r = plain_name + r[len("<greenlet ") :]
+        return r
+
+    ns = {
+        "__init__": __init__,
+        "switch": switch,
+        "throw": throw,
+        "__repr__": __repr__,
+        "__module__": C.__module__,
+        "__qualname__": "greenlet",
+        "__doc__": C.__doc__,
+    }
+    cls = _Meta("greenlet", (C,), ns)
+    return cls
 
 
 def _wrap_settrace(mod):
