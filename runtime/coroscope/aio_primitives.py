@@ -133,6 +133,10 @@ def hook(locks, timeouts):
                 _tsites[id(self)] = core.user_site(_getframe(1))
             except Exception:
                 pass
-            return await o_enter(self)
+            try:
+                return await o_enter(self)
+            except BaseException as e:
+                core.drop_own_frame(e)  # (an entered Timeout's RuntimeError: plain Python's traceback)
+                raise
 
         T.__aenter__ = like(__aenter__, o_enter)

@@ -339,9 +339,16 @@ def wrap_tracers(wrap):
             threading._trace_hook = _trace
 
 
-def _settrace(func):
+def _settrace(*args, **kwargs):
     from _thread import get_ident
 
+    if len(args) != 1 or kwargs:
+        try:
+            return _real_settrace(*args, **kwargs)  # (its own TypeError, this frame out of the traceback)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
+    func = args[0]
     ident = get_ident()
     if func is _trace:
         # a new thread (threading's hook is the runtime's): the program's own
@@ -406,11 +413,12 @@ def _trace_chain(frame, event, arg):
         _quiet_caller(frame)
         try:
             lu = u(frame, event, arg)
-        except BaseException:
+        except BaseException as e:
             # Python turns tracing off in this thread when a trace function
             # raises: the program's, and with it the runtime's
             _utrace.pop(get_ident(), None)
             core.mark("info", "the program's trace function raised: generators in this thread are not traced from here on")
+            core.drop_own_frame(e)  # (what it raised reaches the program as from its own tracer)
             raise
     mine = _trace(frame, event, arg)
     if mine is None:

@@ -110,9 +110,14 @@ def _wrap_setter(mod, name, view):
     if real is None:
         return
 
-    def setter(func):
+    def setter(*args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            # (callable() reads the type's slot: none of the program's code runs; anything else is the
+            # original's business, a call with the wrong arguments its TypeError, an object that cannot be
+            # called its error at the next event)
+            args = (view(args[0]),)
         try:
-            return real(None if func is None else view(func))
+            return real(*args, **kwargs)
         except BaseException as e:
             drop_own_frame(e)
             raise
