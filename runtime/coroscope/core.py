@@ -442,6 +442,7 @@ def _lib_prefixes():
 
 
 _LIB = _lib_prefixes()
+LIB_PREFIXES = _LIB  # (tracer_view.py: the standard library's and the libraries' folders, the runtime's)
 user_codes = {}  # id(code) -> bool, read directly by hot paths (code objects hash slowly: key by id;
 _code_refs = {}  # the code is kept alive here, so its id is not reused)
 

@@ -23,10 +23,10 @@ from types import FunctionType
 
 from . import audit, core
 from .core import drop_own_frame
-from .wrappers import ORIG_CODES, RUNS_PROGRAM, like, runs_program
+from .wrappers import ORIG_CODES, RUNS_PROGRAM, for_program, like
 
 _HERE = core.HERE
-_LIB = core._LIB
+_LIB = core.LIB_PREFIXES
 
 
 def runtimes(frame):
@@ -137,10 +137,12 @@ def _wrap_getter(mod, name):
 
 
 def install():
-    from . import sigint
+    import signal
 
-    # (signal.signal/getsignal's answer made by the standard library's own conversion, as plainly)
-    runs_program(sigint._as_getsignal)
+    # (sigint.py's signal.signal/getsignal answer the program through the standard library's own conversion)
+    conv = getattr(signal, "_int_to_enum", None)
+    if type(conv) is FunctionType:
+        for_program(conv)
     if sys.version_info >= (3, 12):
         _wrap_setter(sys, "settrace", _trace_view)
         _wrap_getter(sys, "gettrace")

@@ -33,6 +33,12 @@ def _keep(ids, code):
         _kept.append(code)
 
 
+def for_program(fn):
+    """fn, called from a runtime frame, is called for the program (as a wrapper's original)."""
+    _keep(ORIG_CODES, fn.__code__)
+    return fn
+
+
 def runs_program(fn):
     """fn calls the program's work (whatever that runs is the program's)."""
     _keep(RUNS_PROGRAM, fn.__code__)
