@@ -21,7 +21,7 @@ from sys import _getframe
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
-from .wrappers import like, runs_program
+from .wrappers import SignatureOf, like, runs_program
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
 # the Task without its name and set it right after: it is read from their frame
@@ -108,6 +108,7 @@ def install(asyncio):
 
     class Task(T0):
         __slots__ = ("_cs_lane",)  # its lane, read by every step (the task is hot in memory, a dict is not)
+        __signature__ = SignatureOf(T0)  # (inspect.signature(asyncio.Task): the C Task's)
 
         def __init__(self, coro, *args, **kwargs):
             self._cs_lane = None
@@ -165,6 +166,9 @@ def install(asyncio):
                 core.internal_error("asyncio set_name", e)
 
     runs_program(Task.__init__)  # (an eager task's first step: the program's)
+    for name in ("__init__", "cancel", "set_name"):
+        # (their signatures, help and docs: the C Task's)
+        like(Task.__dict__[name], getattr(T0, name))
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
     Task.__name__ = T0.__name__

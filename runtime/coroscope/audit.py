@@ -95,4 +95,5 @@ def install():
         return
     addaudithook.__doc__ = _real.__doc__
     addaudithook.__module__ = "sys"
+    addaudithook.__wrapped__ = _real  # (inspect.signature answers the original's)
     sys.addaudithook = addaudithook

@@ -15,7 +15,7 @@ from _thread import get_ident
 
 from . import core, state, varnames, weakmap
 from .writer import IDLE
-from .wrappers import like
+from .wrappers import SignatureOf, like
 
 _getframe = sys._getframe
 _names = weakmap.WeakKeyDictionary()  # primitive -> display name
@@ -527,7 +527,15 @@ def _locks(threading):
             # registry holds them), which loads in any Python, with or without the runtime
             return like(fn, real, name, name, "threading")
         types = (kind, real)
-        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types, "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        ns = {
+            "_kind": kind,
+            "_real": real,
+            "_types": types,
+            "__doc__": getattr(real, "__doc__", None),
+            "__module__": "threading",
+            "__signature__": SignatureOf(real),
+        }
+        f = _Factory(name, (object,), ns)
         f.__qualname__ = name
         return f
 

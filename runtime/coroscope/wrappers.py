@@ -66,3 +66,31 @@ def like(wrapper, orig, name=None, qualname=None, module=None):
         # (a C original: the Python it calls back, a future's callbacks scheduled, is the program's)
         _keep(RUNS_PROGRAM, wrapper.__code__)
     return wrapper
+
+
+class SignatureOf:
+    """A class attribute ``__signature__`` that makes ``inspect.signature(cls)``
+    answer as for ``orig`` (a class the runtime put in the place of another:
+    asyncio.Task, threading.Lock), for that class only (a subclass of it, the
+    program's own, gets None: inspect reads its own ``__init__``). Computed at
+    the first question (inspect is imported by the program then)."""
+
+    def __init__(self, orig):
+        self.orig = orig
+        self.owner = None
+        self.sig = None
+
+    def __set_name__(self, owner, name):
+        self.owner = owner
+
+    def __get__(self, inst, owner=None):
+        if inst is not None or owner is not self.owner:
+            return None
+        if self.sig is None:
+            import inspect
+
+            try:
+                self.sig = inspect.signature(self.orig)
+            except (TypeError, ValueError):
+                return None
+        return self.sig
