@@ -202,6 +202,9 @@ def install(asyncio):
             ll = None
         try:
             return orig_rf(self, *a, **k)
+        except BaseException as e:
+            core.drop_own_frame(e)  # (a KeyboardInterrupt out of a step: the loop's traceback as plainly)
+            raise
         finally:
             if ll is not None:
                 try:

@@ -303,12 +303,15 @@ def hook_run(events, Task):
                 self._context.run(cb, *args)
             else:
                 self._context.run(cb)
-        except (SystemExit, KeyboardInterrupt):
+        except (SystemExit, KeyboardInterrupt) as e:
             SLEPT[0] = NOFRAME
             try:
                 step_end(ln, t)
             except Exception:
                 pass
+            # (no runtime file in its traceback: this frame stands where plain Python has Handle._run's, which
+            # cannot be named here; the entry goes)
+            core.drop_own_frame(e)
             raise
         except BaseException as exc:
             _report(self, exc)
