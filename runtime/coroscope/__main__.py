@@ -42,6 +42,11 @@ if __name__ == "__main__":
         if os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
             sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             _SLOT = True
+        elif getattr(sys.flags, "safe_path", False):
+            # -P / PYTHONSAFEPATH: no folder of this file's first (and none of the script's plainly): the
+            # runtime root goes first for the runtime's own imports, and out again before the program runs
+            # (cli._fix_path takes it off everywhere)
+            sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     elif sys.path and not getattr(sys.flags, "safe_path", False):
         # python -m coroscope: sys.path[0] is the current folder; keep the slot,
         # not the folder

@@ -5,17 +5,16 @@ while someone waits; a Task's ``cancel()`` notes its canceller, or the
 ``asyncio.timeout``/``wait_for`` that fired; primitives are named after the
 variable the creating line assigns them to."""
 
-import weakref
 from sys import _getframe
 
-from . import core, varnames
+from . import core, varnames, weakmap
 from .wrappers import like
 
 _actors = {}  # id(primitive) -> (lane, file, line) of the last call that could wake a waiter
 _tsites = {}  # id(asyncio.Timeout) -> (file, line, its length) of the async with / wait_for that made it
 _tlens = {}  # id(asyncio.Timeout) -> its length in seconds (JSON text), from its making until it is entered
 _TIMEOUTS = ("asyncio/timeouts.py", "asyncio\\timeouts.py")
-_pnames = weakref.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
+_pnames = weakmap.WeakKeyDictionary()  # asyncio Event/Lock/... -> display name
 
 
 def prim_name(prim, label):
@@ -109,7 +108,11 @@ def hook(locks, timeouts):
         def hooked(self, *a, **k):
             if getattr(self, waiters, None):
                 note_caller(self, _getframe(1))
-            return orig(self, *a, **k)
+            try:
+                return orig(self, *a, **k)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
 
         return like(hooked, orig)
 
@@ -129,7 +132,11 @@ def hook(locks, timeouts):
         o_init, o_enter = T.__init__, T.__aenter__
 
         def __init__(self, *a, **k):
-            o_init(self, *a, **k)
+            try:
+                o_init(self, *a, **k)
+            except BaseException as e:
+                core.drop_own_frame(e)  # (a bad argument's error: plain Python's traceback)
+                raise
             try:
                 # its length as the program gave it: asyncio.timeout(delay) makes it with the deadline only
                 # (loop.time() + delay); the delay is that call's argument (timeout_at(when) has none)
@@ -151,7 +158,11 @@ def hook(locks, timeouts):
                 _tsites[id(self)] = (site[0], site[1], _tlens.pop(id(self), None))
             except Exception:
                 pass
-            return await o_enter(self)
+            try:
+                return await o_enter(self)
+            except BaseException as e:
+                core.drop_own_frame(e)  # (an entered Timeout's RuntimeError: plain Python's traceback)
+                raise
 
         T.__init__ = like(__init__, o_init)
         T.__aenter__ = like(__aenter__, o_enter)

@@ -7,14 +7,14 @@ import weakref
 from sys import _getframe
 from _json import encode_basestring_ascii as _q
 
-from . import aio_primitives, core, varnames
-from .core import now, safe_repr, frames
+from . import aio_primitives, core, varnames, weakmap
+from .core import drop_own_frame, now, safe_repr, frames
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
 from .wrappers import like
 
 _put = OUT.append
 _qfile = core.qfile
-_qnames = weakref.WeakKeyDictionary()
+_qnames = weakmap.WeakKeyDictionary()
 _qids = {}  # id(queue) -> (weakref, info): fast path of _qnames
 QS = '{"type":"send","ts":'
 QR = '{"type":"recv","ts":'
@@ -123,7 +123,12 @@ def _queue_hook(orig, send, qmod):
         # (a positional default, not *args: a call with an argument tuple is not
         # specialized by the interpreter, and this runs for every item)
         wt = len(self._getters if send else self._putters)  # someone to wake: note who does
-        r = orig(self) if item is NO else orig(self, item)
+        try:
+            r = orig(self) if item is NO else orig(self, item)
+        except BaseException as e:
+            # (QueueEmpty, QueueFull, QueueShutDown: this frame out of the traceback)
+            drop_own_frame(e)
+            raise
         try:
             # the site and the lane: usually the task's own coroutine frame, right
             # above Queue.put / get (or put_nowait / get_nowait); the queue's record

@@ -13,7 +13,7 @@ from .aio_tasks import forget
 from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
 from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
-from .wrappers import delegating, like
+from .wrappers import delegating, like, runs_program
 
 _put = OUT.append
 _qfile = core.qfile
@@ -304,12 +304,15 @@ def hook_run(events, Task):
                 self._context.run(cb, *args)
             else:
                 self._context.run(cb)
-        except (SystemExit, KeyboardInterrupt):
+        except (SystemExit, KeyboardInterrupt) as e:
             SLEPT[0] = NOFRAME
             try:
                 step_end(ln, t)
             except Exception:
                 pass
+            # (no runtime file in its traceback: this frame stands where plain Python has Handle._run's, which
+            # cannot be named here; the entry goes)
+            core.drop_own_frame(e)
             raise
         except BaseException as exc:
             _report(self, exc)
@@ -385,4 +388,4 @@ def hook_run(events, Task):
             context["source_traceback"] = self._source_traceback
         self._loop.call_exception_handler(context)
 
-    H._run = like(_run, orig_run)
+    H._run = runs_program(like(_run, orig_run))  # (a task's step: the program's)

@@ -78,8 +78,16 @@ def _filtered(hook):
 
 
 @through
-def addaudithook(hook):
-    return _real(_filtered(hook))
+def addaudithook(*args, **kwargs):
+    if len(args) + len(kwargs) == 1 and (args or "hook" in kwargs):
+        return _real(_filtered(args[0] if args else kwargs["hook"]))
+    try:
+        return _real(*args, **kwargs)  # (its own TypeError, this frame out of the traceback)
+    except BaseException as e:
+        tb = e.__traceback__
+        if tb is not None and tb.tb_frame is sys._getframe(0):
+            e.__traceback__ = tb.tb_next
+        raise
 
 
 def install():
@@ -87,4 +95,5 @@ def install():
         return
     addaudithook.__doc__ = _real.__doc__
     addaudithook.__module__ = "sys"
+    addaudithook.__wrapped__ = _real  # (inspect.signature answers the original's)
     sys.addaudithook = addaudithook

@@ -95,6 +95,9 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     from . import sigint
 
     sigint.install(child)
+    from . import tracer_view
+
+    tracer_view.install()
     imports.install()
     from . import hooks
 
@@ -306,7 +309,20 @@ def _hook_process_exits():
         os.register_at_fork(before=_before_fork, after_in_parent=_after_parent, after_in_child=_after_child)
 
 
-def _exit(code):
+def _exit(*args, **kwargs):
+    # (the trace is finished only for a call that exits: os._exit("x") raises TypeError and the program goes on;
+    # the original's own error, this frame out of the traceback)
+    code = args[0] if len(args) == 1 and not kwargs else kwargs.get("status") if not args and list(kwargs) == ["status"] else None
+    if type(code) is int and -(1 << 31) <= code < (1 << 31):
+        _finish_before_exit(code)
+    try:
+        _orig_exit(*args, **kwargs)
+    except BaseException as e:
+        core.drop_own_frame(e)
+        raise
+
+
+def _finish_before_exit(code):
     try:
         if state.PREFIX:
             # a child process (fork or multiprocessing); the root process alone
@@ -319,7 +335,6 @@ def _exit(code):
             state.flush_now()
     except BaseException:
         pass
-    _orig_exit(code)
 
 
 def _before_fork():

@@ -452,6 +452,7 @@ def _lib_prefixes():
 
 
 _LIB = _lib_prefixes()
+LIB_PREFIXES = _LIB  # (tracer_view.py: the standard library's and the libraries' folders, the runtime's)
 user_codes = {}  # id(code) -> bool, read directly by hot paths (code objects hash slowly: key by id;
 _code_refs = {}  # the code is kept alive here, so its id is not reused)
 
@@ -577,11 +578,19 @@ def root_lane():
 
 
 def _adopt_thread():
+    # (threading's own record of the thread, never current_thread(): for a thread
+    # started with _thread that makes a _DummyThread, which takes a number of the
+    # program's Thread-N/Dummy-N names and shows in threading.enumerate())
+    name = None
     try:
         import threading
 
-        name = threading.current_thread().name
+        t = threading._active.get(get_ident())
+        if t is not None:
+            name = t.name
     except Exception:
+        pass
+    if name is None:
         name = "thread %d" % get_ident()
     ln = declare("thread", name, state.MAIN)
     thread_lanes[get_ident()] = ln

@@ -11,18 +11,17 @@
   that have to wait are ``block``/``wake`` on ``future``.
 """
 
-import weakref
 from _thread import get_ident
 
-from . import core, imports, mp_queues, state, wait_causes
+from . import core, imports, mp_queues, state, wait_causes, weakmap
 from .calls import call_label
 from .core import safe_repr
 from .wrappers import like
 
-route = weakref.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
-_labels = weakref.WeakKeyDictionary()  # future -> label (block details)
+route = weakmap.WeakKeyDictionary()  # future -> [chan, msg, lane, label, kind]
+_labels = weakmap.WeakKeyDictionary()  # future -> label (block details)
 _submitting = {}  # thread ident -> route entry of the submit under way
-_names = weakref.WeakKeyDictionary()
+_names = weakmap.WeakKeyDictionary()
 _count = [0]
 
 
@@ -182,6 +181,9 @@ def _patch_base(cfb):
         lane = _blocking(self, "result()")
         try:
             return o_res(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "result()", self)
 
@@ -189,6 +191,9 @@ def _patch_base(cfb):
         lane = _blocking(self, "exception()")
         try:
             return o_exc(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "exception()", self)
 
@@ -219,12 +224,13 @@ def _patch_base(cfb):
                 except StopIteration:
                     _wake(lane, "as_completed")
                     return
-                except BaseException:
+                except BaseException as e:
                     if lane is not None:
                         try:
                             core.wake(lane, "future", "as_completed", "timer")  # (its timeout)
                         except Exception:
                             pass
+                    core.drop_own_frame(e)
                     raise
                 if lane is not None:
                     try:
@@ -257,6 +263,9 @@ def _patch_base(cfb):
         try:
             r = o_wait(fs, timeout, return_when)
             return r
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             if lane is not None:
                 try:

@@ -9,6 +9,7 @@ from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
 from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
+from .tracer_view import quiet_caller as _quiet_caller, runtimes as _runtimes
 from .wrappers import like
 
 
@@ -338,9 +339,16 @@ def wrap_tracers(wrap):
             threading._trace_hook = _trace
 
 
-def _settrace(func):
+def _settrace(*args, **kwargs):
     from _thread import get_ident
 
+    if len(args) != 1 or kwargs:
+        try:
+            return _real_settrace(*args, **kwargs)  # (its own TypeError, this frame out of the traceback)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
+    func = args[0]
     ident = get_ident()
     if func is _trace:
         # a new thread (threading's hook is the runtime's): the program's own
@@ -401,14 +409,16 @@ def _trace_chain(frame, event, arg):
 
     u = _utrace.get(get_ident())
     lu = None
-    if u is not None:
+    if u is not None and not _runtimes(frame):  # (the runtime's frames: not the program's to see, tracer_view.py)
+        _quiet_caller(frame)
         try:
             lu = u(frame, event, arg)
-        except BaseException:
+        except BaseException as e:
             # Python turns tracing off in this thread when a trace function
             # raises: the program's, and with it the runtime's
             _utrace.pop(get_ident(), None)
             core.mark("info", "the program's trace function raised: generators in this thread are not traced from here on")
+            core.drop_own_frame(e)  # (what it raised reaches the program as from its own tracer)
             raise
     mine = _trace(frame, event, arg)
     if mine is None:

@@ -11,14 +11,13 @@ changed (a pure-Python build, LifoQueue, PriorityQueue) gets the methods set on 
 """
 
 import sys
-import weakref
 
-from . import core, glet, state, varnames
+from . import core, glet, state, varnames, weakmap
 from .core import safe_repr
 from .wrappers import delegating, like
 
 _NAMES = ("Queue", "JoinableQueue", "Channel", "LifoQueue", "PriorityQueue", "SimpleQueue")
-_info = weakref.WeakKeyDictionary()  # queue -> [name, {id(item): [msg, ...]}]
+_info = weakmap.WeakKeyDictionary()  # queue -> [name, {id(item): [msg, ...]}]
 _ours = set()  # the recording methods (a subclass that inherits one is not wrapped twice)
 _quiet = [0]  # inside put_nowait / get_nowait (they call put / get, and never switch): record once
 
@@ -67,22 +66,31 @@ def _methods(base):
         except Exception:
             pass
 
+    # (each frame out of the traceback of what the original raises: Empty, Full, a Timeout)
     @delegating
     def put(self, item, block=True, timeout=None):
-        if _quiet[0]:  # (inside put_nowait, which records)
-            return o_put(self, item, block, timeout)
-        if rendezvous:
-            # (a Channel's put returns only once a get took the item: the send is written first, so
-            # it comes before its recv; a put that then times out has still written it)
-            _record("send", self, item, "put")
-            return o_put(self, item, block, timeout)
-        r = o_put(self, item, block, timeout)
+        try:
+            if _quiet[0]:  # (inside put_nowait, which records)
+                return o_put(self, item, block, timeout)
+            if rendezvous:
+                # (a Channel's put returns only once a get took the item: the send is written first, so
+                # it comes before its recv; a put that then times out has still written it)
+                _record("send", self, item, "put")
+                return o_put(self, item, block, timeout)
+            r = o_put(self, item, block, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         _record("send", self, item, "put")
         return r
 
     @delegating
     def get(self, block=True, timeout=None):
-        item = o_get(self, block, timeout)
+        try:
+            item = o_get(self, block, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         if not _quiet[0]:  # (inside get_nowait, which records)
             _record("recv", self, item, "get")
         return item
@@ -91,6 +99,9 @@ def _methods(base):
         _quiet[0] += 1
         try:
             r = o_pn(self, item)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _quiet[0] -= 1
         _record("send", self, item, "put_nowait")
@@ -100,6 +111,9 @@ def _methods(base):
         _quiet[0] += 1
         try:
             item = o_gn(self)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _quiet[0] -= 1
         _record("recv", self, item, "get_nowait")

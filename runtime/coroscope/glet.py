@@ -6,14 +6,14 @@ import sys
 import weakref
 from _thread import get_ident
 
-from . import core, glet_names, state, writer
+from . import core, glet_names, state, writer, weakmap
 from .core import now, safe_repr, exc_repr, type_name
 from .values import func_code, func_name
 from .wrappers import like
 
 C_GREENLET = None  # the C greenlet type, once installed (stackless: the runtime hooks greenlets)
 getcurrent = None  # greenlet.getcurrent, once installed
-_lanes = weakref.WeakKeyDictionary()
+_lanes = weakmap.WeakKeyDictionary()
 _pending = [None]  # (target, reason, value) announced by the switching side
 _waiting = set()  # id() of greenlets blocked inside our switch wrapper
 _fin = {}
@@ -449,8 +449,26 @@ def _make_subclass(mod):
     switch = wrapping(C.switch, "switch")
     throw = wrapping(C.throw, "throw")
 
-    ns = {"__init__": __init__, "switch": switch, "throw": throw, "__module__": C.__module__, "__qualname__": "greenlet", "__doc__": C.__doc__}
-    return _Meta("greenlet", (C,), ns)
+    plain_name = "<%s.%s " % (C.__module__, C.__name__)
+
+    def __repr__(self):
+        # (the C repr names the type by its C name, greenlet.greenlet; this class's is greenlet)
+        r = C.__repr__(self)
+        if type(self) is cls and r.startswith("<greenlet "):
+            r = plain_name + r[len("<greenlet ") :]
+        return r
+
+    ns = {
+        "__init__": __init__,
+        "switch": switch,
+        "throw": throw,
+        "__repr__": __repr__,
+        "__module__": C.__module__,
+        "__qualname__": "greenlet",
+        "__doc__": C.__doc__,
+    }
+    cls = _Meta("greenlet", (C,), ns)
+    return cls
 
 
 def _wrap_settrace(mod):

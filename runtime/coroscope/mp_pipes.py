@@ -12,13 +12,12 @@ sharer, ...) are not the program's calls: not recorded."""
 import os
 import re
 import sys
-import weakref
 
-from . import core, mp_queues, state, varnames, wait_causes
+from . import core, mp_queues, state, varnames, wait_causes, weakmap
 from .core import drop_own_frame, safe_repr
 from .wrappers import like
 
-_names = weakref.WeakKeyDictionary()  # Connection -> the pipe's channel name
+_names = weakmap.WeakKeyDictionary()  # Connection -> the pipe's channel name
 _count = [0]
 # a, b = [multiprocessing.]Pipe(...): the two targets (plain names or attributes)
 _PAIR = re.compile(r"\s*\(?\s*([A-Za-z_][\w.]*)\s*,\s*([A-Za-z_][\w.]*)\s*\)?\s*=\s*[A-Za-z_][\w.]*Pipe\s*\(")

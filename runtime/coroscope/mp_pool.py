@@ -3,14 +3,13 @@ from the lane that submitted the job, received by the worker process, its result
 sent back (mp_queues.py carries both across the processes)."""
 
 import sys
-import weakref
 
-from . import core, mp_queues, state
+from . import core, mp_queues, state, weakmap
 from .calls import pool_label
 from .wrappers import like
 
 _pool_count = [0]
-_pool_names = weakref.WeakKeyDictionary()
+_pool_names = weakmap.WeakKeyDictionary()
 _completers = {}  # id(ApplyResult) -> lane id of the worker process whose result completed it
 _job_lanes = {}  # (chan, job) -> (lane that submitted the job, (file, line) of the program's call, {task i: msg} sent)
 _POOL_PY = ("/multiprocessing/pool.py", "\\multiprocessing\\pool.py")

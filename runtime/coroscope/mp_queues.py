@@ -19,15 +19,14 @@ counter in the root, pid * 1e9 + n in children).
 
 import os
 import sys
-import weakref
 from _thread import get_ident
 
-from . import core, state, varnames, wait_causes
+from . import core, state, varnames, wait_causes, weakmap
 from .calls import call_label, pool_label
 from .core import safe_repr, drop_own_frame
 from .wrappers import like
 
-_qinfo = weakref.WeakKeyDictionary()  # queue -> [name, quiet]
+_qinfo = weakmap.WeakKeyDictionary()  # queue -> [name, quiet]
 _qcount = [0]
 _last = {}  # thread ident -> (msg, chan, kind) of the last unwrap
 _await = {}  # (chan, key) -> lane that waits for that result (this process)
@@ -418,7 +417,7 @@ def _patch_queues(mq):
                 obj = o_get(self, *args)
             except BaseException as e:
                 wake_only(self, blocked)
-                drop_own_frame(e)  # (the get wrapper's frame stays, as it always has)
+                drop_own_frame(e)  # (and get's, there)
                 raise
             if state.W is not None:
                 try:
@@ -430,11 +429,19 @@ def _patch_queues(mq):
         if sig_block:
 
             def get(self, block=True, timeout=None):
-                return traced(self, block, (block, timeout))
+                try:
+                    return traced(self, block, (block, timeout))
+                except BaseException as e:
+                    drop_own_frame(e)
+                    raise
         else:
 
             def get(self):
-                return traced(self, True, ())
+                try:
+                    return traced(self, True, ())
+                except BaseException as e:
+                    drop_own_frame(e)
+                    raise
 
         cls.get = like(get, o_get)
 

@@ -13,12 +13,12 @@ import weakref
 from operator import attrgetter as _attrgetter
 from _thread import get_ident
 
-from . import core, state, varnames
+from . import core, state, varnames, weakmap
 from .writer import IDLE
-from .wrappers import like
+from .wrappers import SignatureOf, like
 
 _getframe = sys._getframe
-_names = weakref.WeakKeyDictionary()  # primitive -> display name
+_names = weakmap.WeakKeyDictionary()  # primitive -> display name
 _actors = {}  # id(primitive) -> (lane, file, line) of the last set/release/notify
 _breakers = {}  # id(Barrier) -> ident of the thread that last broke it
 
@@ -62,7 +62,7 @@ def _name(obj, label):
         return label
 
 
-_owner = weakref.WeakKeyDictionary()  # the lock a Condition made for itself -> weakref to the Condition
+_owner = weakmap.WeakKeyDictionary()  # the lock a Condition made for itself -> weakref to the Condition
 _traced_rlock = [None]  # the traced RLock class (_locks)
 
 
@@ -141,7 +141,11 @@ def _noting(orig):
     def hooked(self, *a, **k):
         if state.W is not None:
             _note(self)
-        return orig(self, *a, **k)
+        try:
+            return orig(self, *a, **k)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
 
     return like(hooked, orig)
 
@@ -182,13 +186,20 @@ def _patch(threading, time):
     def ewait(self, timeout=None):
         f = _user_caller() if state.W is not None and not self._flag else None
         if f is None:
-            return o_ewait(self, timeout)
+            try:
+                return o_ewait(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         d = "%s.wait" % _name(self, "Event")
         lane = _block(f, "event", d)
         r = False
         try:
             r = o_ewait(self, timeout)
             return r
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "event", d, "set" if r else "timer", self)
 
@@ -199,13 +210,20 @@ def _patch(threading, time):
     def cwait(self, timeout=None):
         f = _user_caller() if state.W is not None else None
         if f is None:
-            return o_cwait(self, timeout)
+            try:
+                return o_cwait(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         d = "%s.wait" % _name(self, "Condition")
         lane = _block(f, "lock", d)
         r = False
         try:
             r = o_cwait(self, timeout)
             return r
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "lock", d, "notify" if r else "timer", self)
 
@@ -216,13 +234,20 @@ def _patch(threading, time):
     def sacquire(self, blocking=True, timeout=None):
         f = _user_caller() if state.W is not None and blocking and self._value == 0 else None
         if f is None:
-            return o_sacq(self, blocking, timeout)
+            try:
+                return o_sacq(self, blocking, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         d = "%s.acquire" % _name(self, "Semaphore")
         lane = _block(f, "lock", d)
         r = False
         try:
             r = o_sacq(self, blocking, timeout)
             return r
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "lock", d, "release" if r else "timer", self)
 
@@ -234,19 +259,29 @@ def _patch(threading, time):
     def bwait(self, timeout=None):
         f = _user_caller() if state.W is not None else None
         if f is None:
-            return o_bwait(self, timeout)
+            try:
+                return o_bwait(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         if self._count + 1 >= self._parties:
             _note(self)  # the last to arrive releases the others
-            return o_bwait(self, timeout)
+            try:
+                return o_bwait(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         d = "%s.wait" % _name(self, "Barrier")
         lane = _block(f, "lock", d)
         cause = "release"
         try:
             return o_bwait(self, timeout)
-        except BrokenBarrier:
-            # broken, not released: this wait's own timeout broke it (`timer`), or another thread did
-            # (abort(), reset(), its own wait timing out: `cancel`, by that thread and line)
-            cause = "timer" if _breakers.get(id(self)) == get_ident() else "cancel"
+        except BaseException as e:
+            if isinstance(e, BrokenBarrier):
+                # broken, not released: this wait's own timeout broke it (`timer`), or another thread did
+                # (abort(), reset(), its own wait timing out: `cancel`, by that thread and line)
+                cause = "timer" if _breakers.get(id(self)) == get_ident() else "cancel"
+            core.drop_own_frame(e)
             raise
         finally:
             _wake(lane, "lock", d, cause, self)
@@ -276,12 +311,19 @@ def _patch(threading, time):
     def join(self, timeout=None):
         f = _user_caller() if state.W is not None else None
         if f is None or not self.is_alive():
-            return o_join(self, timeout)
+            try:
+                return o_join(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         tl = _thread_lane(self)
         d = "join %s" % (tl.name if tl is not None else self.name)
         lane = _block(f, "thread", d)
         try:
             return o_join(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             _wake(lane, "thread", d, "timer" if self.is_alive() else "done", tl)
 
@@ -298,6 +340,7 @@ def _locks(threading):
     contended acquire is recorded (block, then wake "release" naming who released
     it). The standard library's own locks stay the real ones."""
     o_lock, o_rlock = threading.Lock, threading.RLock
+    _TIMEOUT_MAX = threading.TIMEOUT_MAX
 
     def _contended(self, timeout, f, label):
         # (counted before the block line is written, so a holder that leaves its `with` meanwhile notes itself)
@@ -330,6 +373,17 @@ def _locks(threading):
             else:
                 _actors.pop(id(self), None)
 
+    def _refused(blocking, timeout):
+        """The real lock raises for these arguments (a timeout with blocking
+        False, a negative one other than -1, one over TIMEOUT_MAX, not a number);
+        told without running the program's code for a number."""
+        t = type(timeout)
+        if t is not int and t is not float:
+            return True
+        if timeout == -1:
+            return False
+        return not blocking or timeout < 0 or timeout > _TIMEOUT_MAX
+
     def _leave(self):
         self._w -= 1
         if self._w <= 0:
@@ -355,6 +409,13 @@ def _locks(threading):
             self._r = real.release
 
         def acquire(self, blocking=True, timeout=-1):
+            if (type(timeout) is not int or timeout != -1) and _refused(blocking, timeout):
+                # (arguments the real lock refuses: its own error, before the try below could take it)
+                try:
+                    return self._l.acquire(blocking, timeout)
+                except BaseException as e:
+                    core.drop_own_frame(e)
+                    raise
             if self._try(False):
                 return True
             if not blocking:
@@ -466,7 +527,15 @@ def _locks(threading):
             # registry holds them), which loads in any Python, with or without the runtime
             return like(fn, real, name, name, "threading")
         types = (kind, real)
-        f = _Factory(name, (object,), {"_kind": kind, "_real": real, "_types": types, "__doc__": getattr(real, "__doc__", None), "__module__": "threading"})
+        ns = {
+            "_kind": kind,
+            "_real": real,
+            "_types": types,
+            "__doc__": getattr(real, "__doc__", None),
+            "__module__": "threading",
+            "__signature__": SignatureOf(real),
+        }
+        f = _Factory(name, (object,), ns)
         f.__qualname__ = name
         return f
 
@@ -488,11 +557,18 @@ def _process_join(mpp):
     def join(self, timeout=None):
         f = _user_caller() if state.W is not None else None
         if f is None or self._popen is None or not self.is_alive():
-            return o_join(self, timeout)
+            try:
+                return o_join(self, timeout)
+            except BaseException as e:
+                core.drop_own_frame(e)
+                raise
         d = "join %s" % self.name
         lane = _block(f, "process", d)
         try:
             return o_join(self, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             # (a child's lane is "<pid>:1")
             done = self._popen is not None and self._popen.returncode is not None

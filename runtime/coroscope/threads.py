@@ -4,17 +4,16 @@ ProcessPoolExecutor (queue feeders, result/task handlers, the executor manager)
 are plumbing, not lanes: their traffic is shown on the pool's channel instead."""
 
 import sys
-import weakref
 from collections import deque
 from _thread import get_ident
 
-from . import core, imports, state, thread_waits, varnames, writer
+from . import core, imports, state, thread_waits, varnames, writer, weakmap
 from .core import safe_repr, exc_repr
 from .values import func_code
-from .wrappers import like
+from .wrappers import like, runs_program
 
-_thread_lanes = weakref.WeakKeyDictionary()
-_qinfo = weakref.WeakKeyDictionary()
+_thread_lanes = weakmap.WeakKeyDictionary()
+_qinfo = weakmap.WeakKeyDictionary()
 
 
 _internal_file = core.internal_file
@@ -49,7 +48,7 @@ def _patch_threading(threading):
                     extra["args"] = core.args_repr(getattr(self, "_args", ()), getattr(self, "_kwargs", None))
                 ln = core.declare("thread", self.name, core.current_lane(), f, l, c.co_filename if c else None, c.co_firstlineno if c else None, **extra)
                 _thread_lanes[self] = ln
-                if tgt is not None and type(self).run is T.run:
+                if tgt is not None and type(self).run is T.run and _unpacks(getattr(self, "_args", ()), getattr(self, "_kwargs", None)):
                     # the stdlib's run() drops what the target returns: call it
                     # through _call, which keeps it (and leaves tracebacks: _unframe)
                     self._target = _call(tgt, ln)
@@ -73,7 +72,11 @@ def _patch_threading(threading):
         writer.THREADED[0] = True
         if writer.PEND:
             writer.unpend()  # (held before: written now, under writer.HAND)
-        return o_start(self)
+        try:
+            return o_start(self)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
 
     def _bootstrap_inner(self):
         ln = _thread_lanes.get(self)
@@ -120,6 +123,12 @@ def _patch_threading(threading):
         T.name = property(prop.fget, set_name, prop.fdel, prop.__doc__)
 
 
+def _unpacks(args, kwargs):
+    """run()'s `target(*args, **kwargs)` cannot fail before the target is called
+    (else its TypeError names the callee: it would be _call)."""
+    return type(args) in (tuple, list) and (kwargs is None or (type(kwargs) is dict and all(type(k) is str for k in kwargs)))
+
+
 def _call(tgt, ln):
     def _call(*args, **kwargs):
         r = tgt(*args, **kwargs)
@@ -134,6 +143,7 @@ def _call(tgt, ln):
 
 
 _CALL_CODE = _call(None, None).__code__
+runs_program(_call(None, None))  # (the thread's target: the program's)
 
 
 def _unframe(e):
@@ -197,12 +207,13 @@ def _patch_queue(queue):
             core.internal_error("queue put", e)
         try:
             r = o_put(self, item, block, timeout)
-        except BaseException:
+        except BaseException as e:
             if m is not None:  # (Full, ShutDown, an interrupt: nothing went in)
                 core.drop_msg(msgs, item, m)
                 _put_sites.pop(m, None)
             if place is not None:
                 writer.fill(place, "")
+            core.drop_own_frame(e)
             raise
         if m is not None:
             try:
@@ -230,6 +241,9 @@ def _patch_queue(queue):
             blocked = None
         try:
             item = o_get(self, block, timeout)
+        except BaseException as e:
+            core.drop_own_frame(e)
+            raise
         finally:
             if blocked is not None:
                 try:

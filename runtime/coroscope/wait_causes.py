@@ -9,11 +9,9 @@
   msg id names.
 """
 
-import weakref
+from . import core, state, weakmap
 
-from . import core, state
-
-_done = weakref.WeakKeyDictionary()  # future -> (lane or lane id, seq): who completed it
+_done = weakmap.WeakKeyDictionary()  # future -> (lane or lane id, seq): who completed it
 _seq = [0]
 _sent = {}  # msg id -> (lane, file, line) of a put made in this process
 

@@ -16,6 +16,34 @@ the program's objects (reading their attributes runs none of its code).
 
 from types import FunctionType
 
+# What a runtime frame calls for the program, told from what it calls for its own
+# bookkeeping (tracer_view.py: the program's tracer sees the first, not the
+# second): the code of each original a wrapper stands for (its frame is the
+# program's business), and of the runtime functions that run the program's work
+# (an asyncio step, a thread's target). By id (code objects hash slowly), each
+# kept alive here so its id stays its own.
+ORIG_CODES = set()
+RUNS_PROGRAM = set()
+_kept = []
+
+
+def _keep(ids, code):
+    if id(code) not in ids:
+        ids.add(id(code))
+        _kept.append(code)
+
+
+def for_program(fn):
+    """fn, called from a runtime frame, is called for the program (as a wrapper's original)."""
+    _keep(ORIG_CODES, fn.__code__)
+    return fn
+
+
+def runs_program(fn):
+    """fn calls the program's work (whatever that runs is the program's)."""
+    _keep(RUNS_PROGRAM, fn.__code__)
+    return fn
+
 
 def like(wrapper, orig, name=None, qualname=None, module=None):
     """Give ``wrapper`` ``orig``'s identity (or the names given) and
@@ -32,6 +60,11 @@ def like(wrapper, orig, name=None, qualname=None, module=None):
         else:
             wrapper.__annotations__ = orig.__annotations__
     wrapper.__wrapped__ = orig
+    if type(orig) is FunctionType:
+        _keep(ORIG_CODES, orig.__code__)
+    elif type(wrapper) is FunctionType:
+        # (a C original: the Python it calls back, a future's callbacks scheduled, is the program's)
+        _keep(RUNS_PROGRAM, wrapper.__code__)
     return wrapper
 
 
@@ -47,3 +80,31 @@ def delegating(fn):
     """Declares ``fn`` a wrapper whose callees are the program's work (a decorator; returns ``fn``)."""
     DELEGATES.add(fn.__code__)
     return fn
+
+
+class SignatureOf:
+    """A class attribute ``__signature__`` that makes ``inspect.signature(cls)``
+    answer as for ``orig`` (a class the runtime put in the place of another:
+    asyncio.Task, threading.Lock), for that class only (a subclass of it, the
+    program's own, gets None: inspect reads its own ``__init__``). Computed at
+    the first question (inspect is imported by the program then)."""
+
+    def __init__(self, orig):
+        self.orig = orig
+        self.owner = None
+        self.sig = None
+
+    def __set_name__(self, owner, name):
+        self.owner = owner
+
+    def __get__(self, inst, owner=None):
+        if inst is not None or owner is not self.owner:
+            return None
+        if self.sig is None:
+            import inspect
+
+            try:
+                self.sig = inspect.signature(self.orig)
+            except (TypeError, ValueError):
+                return None
+        return self.sig
