@@ -231,7 +231,11 @@ def _wrapped(signalnum, handler):
 
 def _signal(signalnum, handler):
     wrap = _wrapped(signalnum, handler)
-    r = _orig_signal(signalnum, _handler if wrap else handler)
+    try:
+        r = _orig_signal(signalnum, _handler if wrap else handler)
+    except BaseException as e:
+        core.drop_own_frame(e)  # (a bad signal number, a thread other than the main one: plain Python's traceback)
+        raise
     prev = _as_getsignal(_program.get(signalnum)) if r is _handler else r
     if wrap:
         _program[signalnum] = handler
@@ -241,7 +245,11 @@ def _signal(signalnum, handler):
 
 
 def _getsignal(signalnum):
-    h = _orig_getsignal(signalnum)
+    try:
+        h = _orig_getsignal(signalnum)
+    except BaseException as e:
+        core.drop_own_frame(e)
+        raise
     if h is _handler and signalnum in _program:
         return _as_getsignal(_program[signalnum])
     return h
