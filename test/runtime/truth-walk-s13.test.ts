@@ -175,8 +175,12 @@ for (const py of PYTHONS) {
           ],
         );
         const main = r.events.filter((e) => 'task' in e && e.task === '1');
-        // (an output line may share its event with the lines written just before it)
-        const at = (text: string) => main.findIndex((e) => e.type === 'output' && `\n${e.text}`.includes(`\n${text}\n`));
+        // The event that completes the printed line: a line may share its event with the lines written just before it,
+        // or be split over two (print writes its text and its newline apart; another thread's event can come between)
+        const at = (text: string) => {
+          let out = '\n';
+          return main.findIndex((e) => e.type === 'output' && (out += e.text).includes(`\n${text}\n`));
+        };
         const sends = (line: number) =>
           main.flatMap((e, i) => (e.type === 'send' && e.channel.startsWith('Pool#') && e.line === line ? [[i, e.value] as const] : []));
         for (const [line, made, values] of [
