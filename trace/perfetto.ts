@@ -258,6 +258,9 @@ export class PerfettoStream {
               const id = ++this.flowId;
               const name = `${typeof x?.cause === 'string' ? x.cause : 'wake'}`;
               const sTs = yield* this.causeStart(by, t, name);
+              // (a flow's finish binds to the slice around it: the wait's, else one of its own, as an end's; a wake
+              // whose block the trace lacks had none, and the viewer dropped its arrow)
+              if (!b) yield { name: `${name} (wake)`, cat: 'cause', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: us(t), dur: 0.001, args: {} };
               yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
               yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
             }

@@ -131,4 +131,23 @@ describe('Perfetto export: transfers, waits and causes (issue 17)', () => {
     const wait = evs.find((e) => e.cat === 'wait')!;
     assert.deepEqual([wait.ph, wait.tid, wait.name, wait.ts, wait.dur], ['X', tid('worker'), 'waits on q', 0.02, 0.02]);
   });
+
+  it("a wake whose block the trace lacks still binds its cause flow to a slice on the woken task's track", () => {
+    const st = new TraceStore();
+    st.appendText(
+      [
+        { type: 'task', ts: 0, id: '1', kind: 'main', name: 'main', parent: null },
+        { type: 'task', ts: 10, id: '2', kind: 'greenlet', name: 'g', parent: '1' },
+        { type: 'switch', ts: 12, from: '1', to: '2', reason: 'switch' },
+        { type: 'end', ts: 20, task: '2', outcome: 'return', value: 'None' },
+        { type: 'wake', ts: 30, task: '1', on: 'task', detail: 'join g', cause: 'done', by: '2' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    st.end();
+    // (validatePerfetto: every flow start and finish lies in a slice of its own track; the viewer drops it otherwise)
+    const d = validatePerfetto(toPerfetto(st));
+    assert.ok(d.traceEvents.some((e) => e.cat === 'cause' && e.ph === 'f'));
+  });
 });
