@@ -560,7 +560,7 @@ export function fullLabel(store: TraceStore, i: number): string {
       if (dr) return `${dr.returner} returned ${v ?? 'None'} to ${dr.delegator}`;
       // `close` on the way back (docs/protocol.md) is the generator going back to its closer, ended by the
       // GeneratorExit: it read `close()` in both directions, as if the generator had closed its caller.
-      if (r === 'close' && closeBack(store, i)) return 'closed';
+      if (r === 'close' && lastSwitchReason(store, i, 'to') === 'close') return 'closed';
       // A stackless channel's hand-over names the channel as the program wrote it: `chan.send('…')`.
       if (r === 'channel') {
         const ch = channelOf(store, i);
@@ -675,16 +675,11 @@ function channelOf(store: TraceStore, i: number): string | undefined {
 }
 
 /** The reason of the last switch out of the lane that event i ends (a closed generator's is `close`), searched back a little. */
-/** Whether the switch at i leaves a lane that a `close` switch entered last (the close's way back). */
-function closeBack(store: TraceStore, i: number): boolean {
+/** The reason of the last switch before i that left (`from`) or entered (`to`) the lane of event i, or ''. */
+function lastSwitchReason(store: TraceStore, i: number, side: 'from' | 'to' = 'from'): string {
   const lane = store.a(i);
-  for (let k = i - 1; k >= 0 && k >= i - 64; k--) if (store.type(k) === 'switch' && store.b(k) === lane) return store.reason(k) === 'close';
-  return false;
-}
-
-function lastSwitchReason(store: TraceStore, i: number): string {
-  const lane = store.a(i);
-  for (let k = i - 1; k >= 0 && k >= i - 64; k--) if (store.type(k) === 'switch' && store.a(k) === lane) return store.reason(k);
+  for (let k = i - 1; k >= 0 && k >= i - 64; k--)
+    if (store.type(k) === 'switch' && (side === 'from' ? store.a(k) : store.b(k)) === lane) return store.reason(k);
   return '';
 }
 
