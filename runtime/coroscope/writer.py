@@ -477,6 +477,31 @@ def _take(final=False):
     return chunk
 
 
+def _below_left(mark):
+    """The watermark lowered to the ts of every line the take left in the queue (threaded): a place not filled
+    yet (``late``: its time was taken first), the lines queued after it, an unfinished print (_take). They are
+    written by a later flush, so this one writes nothing newer than any of them. (The places' own ts alone was
+    not enough: one filled between the take and this look, or a line queued after it with an older time than a
+    line taken before it, was written after newer lines: a CI flake, threads_put_race on 3.14.)"""
+    search = _ts_search()
+    for x in list(OUT):
+        tx = type(x)
+        if tx is Late:
+            if x.line is None:
+                t = x.ts
+            else:
+                m = search(x.line)  # (None: a place dropped, "")
+                t = int(m.group(1)) if m is not None else mark
+        elif tx is dict:
+            t = x["ts"]
+        else:
+            m = search(x)
+            t = int(m.group(1)) if m is not None else mark
+        if t < mark:
+            mark = t
+    return mark
+
+
 def _upto_late(n):
     """How many of the first n queued lines can be taken: up to the first place of
     a line not written yet (``late``). Called under the take lock."""
@@ -548,13 +573,19 @@ def _ts_of(ln):
 _TS = [None]  # the search for a line's ts (re, imported on the first ordered flush)
 
 
-def _keys(chunk, k):
-    """The ts of each line of chunk (a line without one: the one before it's, or k)."""
+def _ts_search():
+    """The search for a line's ts (its group 1)."""
     search = _TS[0]
     if search is None:
         import re
 
         search = _TS[0] = re.compile('"ts":([0-9]+)').search
+    return search
+
+
+def _keys(chunk, k):
+    """The ts of each line of chunk (a line without one: the one before it's, or k)."""
+    search = _ts_search()
     keys = []
     add = keys.append
     for m in map(search, chunk):
@@ -791,13 +822,8 @@ class Writer:
                     # now on goes to the next flush (not while the take stopped at a place
                     # (LATE): lines after the place were queued before them)
                     _unpend(chunk, thr)
-                if thr:
-                    for ln in LATE:
-                        if ln.line is None and ln.ts < mark:
-                            mark = ln.ts  # (a line no flush writes past until it is filled)
-                    h = _HELD[0]
-                    if h is not None and OUT and OUT[-1] is h and h["ts"] < mark:
-                        mark = h["ts"]  # an unfinished print left in the queue (_take)
+                if thr and OUT:
+                    mark = _below_left(mark)
             finally:
                 if thr:
                     HAND.release()
