@@ -441,11 +441,13 @@ def _hub_hook(origin, target, o, t, reason, value):
 
 def _wake(t, g, w, reason):
     on, det, cause, obj = w[:4]
-    by = bf = bl = None
+    by = bf = bl = after = None
     if reason == "throw":
         # the hub threw into it: its timeout fired, or it was killed
         c = _throws.pop(id(g), None) or t.wby
         t.wby = None
+        if c is not None and len(c) > 4:
+            c, after = c[:4], c[4]
         if c is None and _killer[0] is not None:
             k = _killer[0]
             kw = k[0].wait
@@ -481,7 +483,7 @@ def _wake(t, g, w, reason):
         if by is None and joined:
             # none of the greenlets it joins has ended since it began to wait: its timeout released it
             cause, by, bf, bl = "timeout", t, obj[4], obj[5]
-    core.wake(t, on, det, cause, by, bf, bl)
+    core.wake(t, on, det, cause, by, bf, bl, after=after)
 
 
 # --- who woke a greenlet waiting on a compiled gevent primitive (3.12+: call_events.py
@@ -693,7 +695,7 @@ def _patch_timeout(timeout):
     def _on_expiration(self, prev_greenlet, ex):
         try:
             site = _tsites.get(id(self), (None, None))
-            _throws[id(prev_greenlet)] = ("timeout", glet.lane_of(prev_greenlet)) + tuple(site)
+            _throws[id(prev_greenlet)] = ("timeout", glet.lane_of(prev_greenlet)) + tuple(site) + (_length(self),)
             if len(_thrown) > 4096:
                 _thrown.clear()
             _thrown[id(prev_greenlet)] = core.exc_repr(ex if ex is not None else self)
@@ -702,6 +704,15 @@ def _patch_timeout(timeout):
         return o_exp(self, prev_greenlet, ex)
 
     T.start, T._on_expiration = like(start, o_start), like(_on_expiration, o_exp)
+
+
+def _length(t):
+    """A gevent.Timeout's length as the program gave it (``Timeout(0.05)``, ``q.get(timeout=0.03)``: gevent's own
+    Timeout then), read from the instance's own dict: a subclass's property is never run."""
+    try:
+        return core.seconds(object.__getattribute__(t, "__dict__").get("seconds"))
+    except Exception:
+        return None
 
 
 _tsites = {}
