@@ -134,8 +134,16 @@ export class PerfettoStream {
     const prev = this.lastRun.get(by);
     if (run) return t - run.start >= 1 ? us(t - 1) : us(t);
     if (prev) return prev.end - prev.start >= 1 ? us(prev.end - 1) : us(prev.end);
-    yield { name: `${name} (cause)`, cat: 'cause', ph: 'X', pid: this.pidOf(by), tid: by + 1, ts: us(t), dur: 0.001, args: {} };
+    yield this.pin(`${name} (cause)`, by, us(t));
     return us(t);
+  }
+
+  /**
+   * A slice of its own (0.001 µs) on `lane`'s track at `ts` (µs), for a cause flow's start or finish to bind to
+   * where the lane has no slice there: the viewer drops a flow with no slice around either end.
+   */
+  private pin(name: string, lane: number, ts: number): ChromeTraceEvent {
+    return { name, cat: 'cause', ph: 'X', pid: this.pidOf(lane), tid: lane + 1, ts, dur: 0.001, args: {} };
   }
 
   /** The events of rows [from, to). */
@@ -220,7 +228,7 @@ export class PerfettoStream {
             const prev = this.lastRun.get(a);
             let fTs = us(t);
             if (prev && prev.end <= t && us(prev.end) >= sTs) fTs = us(prev.end);
-            else yield { name: `${name} (end)`, cat: 'cause', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: fTs, dur: 0.001, args: {} };
+            else yield this.pin(`${name} (end)`, a, fTs);
             yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
             yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: fTs };
           }
@@ -260,7 +268,7 @@ export class PerfettoStream {
               const sTs = yield* this.causeStart(by, t, name);
               // (a flow's finish binds to the slice around it: the wait's, else one of its own, as an end's; a wake
               // whose block the trace lacks had none, and the viewer dropped its arrow)
-              if (!b) yield { name: `${name} (wake)`, cat: 'cause', ph: 'X', pid: pidOf(a), tid: tidOf(a), ts: us(t), dur: 0.001, args: {} };
+              if (!b) yield this.pin(`${name} (wake)`, a, us(t));
               yield { name, cat: 'cause', ph: 's', id, pid: pidOf(by), tid: tidOf(by), ts: sTs, args };
               yield { name, cat: 'cause', ph: 'f', bp: 'e', id, pid: pidOf(a), tid: tidOf(a), ts: us(t) };
             }
