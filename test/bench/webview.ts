@@ -119,10 +119,19 @@ export function generate(args: { n: number; lanes: number; per: number; t0: numb
 /** In the page: `__everyFrame(step)` calls step(k) in one animation frame after another (k = 0, 1, …) until it returns false; resolves with the intervals between the frames. */
 interface FrameLoop {
   __everyFrame(step: (k: number) => boolean): Promise<number[]>;
+  /**
+   * 60 frames of the Fit view on `scale`, `render()` timed in each, after that frame's change (`kind`): none, the
+   * same view redrawn; `hover`, the hovered row moving; `fresh`, the content drawn anew (no kept picture);
+   * `scroll`, zoomed in 1.25x from Fit (Fit cannot scroll) and scrolled down 1 px. Leaves the Steps scale on.
+   */
+  __fitFrames(scale: FitScale, kind: FitKind): Promise<{ intervals: number[]; draws: number[] }>;
 }
+type FitScale = 'time' | 'steps';
+type FitKind = 'same' | 'hover' | 'fresh' | 'scroll';
 function installFrameLoop(page: Page): Promise<void> {
   return page.evaluate(() => {
-    (window as unknown as FrameLoop).__everyFrame = (step) =>
+    const loop = window as unknown as FrameLoop;
+    loop.__everyFrame = (step) =>
       new Promise((resolve) => {
         const intervals: number[] = [];
         let last = 0,
@@ -138,7 +147,54 @@ function installFrameLoop(page: Page): Promise<void> {
         };
         requestAnimationFrame(tick);
       });
+    loop.__fitFrames = async (scale, kind) => {
+      const app = (
+        window as unknown as {
+          coroscope: {
+            setScale(s: string): void;
+            fit(): void;
+            render(): void;
+            picture?: { invalidate(): void };
+            view: { hoverRow: number; top: number; rowH: number; nsPx: number };
+            geometry(): { visibleRows(): { r: number; e: number }[] };
+          };
+        }
+      ).coroscope;
+      app.setScale(scale);
+      app.fit();
+      let rows: { r: number; e: number }[] = [];
+      if (kind === 'hover') {
+        app.render();
+        rows = app
+          .geometry()
+          .visibleRows()
+          .filter((r) => r.e >= 0);
+      }
+      if (kind === 'scroll') {
+        if (scale === 'time') app.view.nsPx *= 1.25;
+        else app.view.rowH *= 1.25;
+      }
+      const draws: number[] = [];
+      const intervals = await loop.__everyFrame((k) => {
+        if (k === 60) return false;
+        if (kind === 'hover') app.view.hoverRow = rows[Math.floor((k / 60) * rows.length)]?.r ?? -1;
+        else if (kind === 'fresh')
+          app.picture?.invalidate(); // (a base bundle without the picture draws every frame anew)
+        else if (kind === 'scroll') app.view.top += 1 / (scale === 'time' ? app.view.nsPx : app.view.rowH);
+        const t0 = performance.now();
+        app.render();
+        draws.push(performance.now() - t0);
+        return true;
+      });
+      app.view.hoverRow = -1;
+      app.setScale('steps');
+      return { intervals, draws };
+    };
   });
+}
+/** In the page: 60 frames of the Fit view (FrameLoop.__fitFrames). */
+function fitFramesOf(page: Page, scale: FitScale, kind: FitKind): Promise<{ intervals: number[]; draws: number[] }> {
+  return page.evaluate(([sc, k]) => (window as unknown as FrameLoop).__fitFrames(sc, k), [scale, kind] as const);
 }
 
 type Cdp = Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>;
@@ -317,21 +373,7 @@ async function main(): Promise<void> {
   for (const scale of ['time', 'steps'] as const) {
     const cpuFit = rendererCpu(d.profile, true);
     const tracing = process.env.BENCH_TRACE === '1' ? await startTrace(cdp) : undefined;
-    const fitFrames = await page.evaluate(async (sc) => {
-      const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void } }).coroscope;
-      app.setScale(sc);
-      app.fit();
-      const draws: number[] = [];
-      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
-        if (k === 60) return false;
-        const t0 = performance.now();
-        app.render();
-        draws.push(performance.now() - t0);
-        return true;
-      });
-      app.setScale('steps');
-      return { intervals, draws };
-    }, scale);
+    const fitFrames = await fitFramesOf(page, scale, 'same');
     const cpuPer = ((rendererCpu(d.profile, true) - cpuFit) * 1000) / fitFrames.draws.length;
     say(
       `${scale} scale at Fit, redrawn every frame (${fitFrames.draws.length} frames): frame interval ${fmt(stats(fitFrames.intervals))}; render ${fmt(stats(fitFrames.draws))}; browser CPU (all processes) ${f(cpuPer)} ms/frame (load average ${loadAverage(2, 1)})`,
@@ -339,38 +381,7 @@ async function main(): Promise<void> {
     if (tracing) say(`  ${scale} at Fit, Chromium's timeline per frame: ${await tracing(fitFrames.draws.length)}`);
     // The same view with the hovered row moving every frame (a mouse over the diagram): the bands change, the content does not.
     const cpuHover = rendererCpu(d.profile, true);
-    const hover = await page.evaluate(async (sc) => {
-      const app = (
-        window as unknown as {
-          coroscope: {
-            setScale(s: string): void;
-            fit(): void;
-            render(): void;
-            view: { hoverRow: number };
-            geometry(): { visibleRows(): { r: number; e: number }[] };
-          };
-        }
-      ).coroscope;
-      app.setScale(sc);
-      app.fit();
-      app.render();
-      const rows = app
-        .geometry()
-        .visibleRows()
-        .filter((r) => r.e >= 0);
-      const draws: number[] = [];
-      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
-        if (k === 60) return false;
-        app.view.hoverRow = rows[Math.floor((k / 60) * rows.length)]?.r ?? -1;
-        const t0 = performance.now();
-        app.render();
-        draws.push(performance.now() - t0);
-        return true;
-      });
-      app.view.hoverRow = -1;
-      app.setScale('steps');
-      return { intervals, draws };
-    }, scale);
+    const hover = await fitFramesOf(page, scale, 'hover');
     say(
       `${scale} scale at Fit, the hovered row moving every frame (${hover.draws.length} frames): frame interval ${fmt(stats(hover.intervals))}; render ${fmt(stats(hover.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuHover) * 1000) / hover.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
     );
@@ -379,22 +390,7 @@ async function main(): Promise<void> {
     const cpuNew = rendererCpu(d.profile, true);
     const mainNew = mainThreadCpu(d.profile);
     const tracingNew = process.env.BENCH_TRACE === '1' ? await startTrace(cdp) : undefined;
-    const fresh = await page.evaluate(async (sc) => {
-      const app = (window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void; picture?: { invalidate(): void } } }).coroscope;
-      app.setScale(sc);
-      app.fit();
-      const draws: number[] = [];
-      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
-        if (k === 60) return false;
-        app.picture?.invalidate(); // (a base bundle without the picture draws every frame anew)
-        const t0 = performance.now();
-        app.render();
-        draws.push(performance.now() - t0);
-        return true;
-      });
-      app.setScale('steps');
-      return { intervals, draws };
-    }, scale);
+    const fresh = await fitFramesOf(page, scale, 'fresh');
     const mainPer = (mainThreadCpu(d.profile) - mainNew) / fresh.draws.length;
     say(
       `${scale} scale at Fit, content drawn anew every frame (${fresh.draws.length} frames): frame interval ${fmt(stats(fresh.intervals))}; render ${fmt(stats(fresh.draws))}; browser CPU (all processes) ${f(((rendererCpu(d.profile, true) - cpuNew) * 1000) / fresh.draws.length)} ms/frame; renderer main thread CPU${tracingNew ? ' (tracing on)' : ''} ${f(mainPer)} ms/frame (load average ${loadAverage(2, 1)})`,
@@ -404,27 +400,7 @@ async function main(): Promise<void> {
     // one pixel a frame (the rows drawn, the lanes' states at them and everything above are found anew; the loop
     // above keeps the same rows).
     const mainScroll = mainThreadCpu(d.profile);
-    const scrolled = await page.evaluate(async (sc) => {
-      const app = (
-        window as unknown as { coroscope: { setScale(s: string): void; fit(): void; render(): void; view: { top: number; rowH: number; nsPx: number } } }
-      ).coroscope;
-      app.setScale(sc);
-      app.fit();
-      if (sc === 'time') app.view.nsPx *= 1.25;
-      else app.view.rowH *= 1.25;
-      const draws: number[] = [];
-      const intervals = await (window as unknown as FrameLoop).__everyFrame((k) => {
-        if (k === 60) return false;
-        if (sc === 'time') app.view.top += 1 / app.view.nsPx;
-        else app.view.top += 1 / app.view.rowH;
-        const t0 = performance.now();
-        app.render();
-        draws.push(performance.now() - t0);
-        return true;
-      });
-      app.setScale('steps');
-      return { intervals, draws };
-    }, scale);
+    const scrolled = await fitFramesOf(page, scale, 'scroll');
     say(
       `${scale} scale at 1.25× Fit, scrolled down 1 px every frame (${scrolled.draws.length} frames): frame interval ${fmt(stats(scrolled.intervals))}; render ${fmt(stats(scrolled.draws))}; renderer main thread CPU ${f((mainThreadCpu(d.profile) - mainScroll) / scrolled.draws.length)} ms/frame (load average ${loadAverage(2, 1)})`,
     );
