@@ -2,10 +2,9 @@
 // `npm test -- unit e2e` runs only the named tiers; `--grep PATTERN` filters tests.
 // Each tier prints `<tier>: N passed, N failed`; the last line is the total.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { provision, root } from './provision.mjs';
 
 // `types` and `lint` are lists of checks, each one pass or one failure, run on the sources (no build); the others
@@ -67,7 +66,11 @@ function run(cmd, args) {
 // The Python roots' staging folders (test/runtime/harness.ts, differential.ts) are named for this checkout and folder.
 const scratch = mkdtempSync(join(tmpdir(), 'coroscope-tests-'));
 process.env.TMPDIR = scratch;
-const tag = createHash('sha1').update(`${root}\u0000${scratch}`).digest('hex').slice(0, 8); // (harness.ts STAGE_TAG)
+// (this run's own tag for them, which the tests read: harness.ts STAGE_TAG)
+const tag = basename(scratch)
+  .slice('coroscope-tests-'.length)
+  .replace(/[^A-Za-z0-9]/g, '_');
+process.env.COROSCOPE_TEST_STAGE_TAG = tag;
 function tidy() {
   rmSync(scratch, { recursive: true, force: true });
   // (differential.ts stages at the same path on this machine for the interpreters outside a root)
