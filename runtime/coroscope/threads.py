@@ -167,6 +167,11 @@ def _qname(q, prefix):
 
 
 _put_sites = {}  # msg of an item still in a queue.Queue -> (lane, file, line) of its put
+# msg -> the send line's fields of a put that may wait for room (bounded and full): not written yet. Its item goes in
+# when room comes, which its thread learns only once the put returns; a consumer can take the item and write its recv
+# first. So whoever sees the item in first writes the send: the put when it returns, or the get that took it (just
+# before its recv, with the time it took it: after the item went in, before the recv).
+_unsent = {}
 
 
 def _may_block(q):
@@ -178,6 +183,17 @@ def _may_block(q):
         return type(size) is not int
     items = d.get("queue")
     return type(items) is not deque or len(items) >= size
+
+
+def _send_unsent(m):
+    """Writes the send of msg m's put if no one has yet (_unsent: the put's thread or the taker's, whichever first)."""
+    # (its time before the pop: one pop is atomic, so only one of the two writes it, and a get that finds it gone
+    # takes its recv's time after this one)
+    ts = core.now()
+    u = _unsent.pop(m, None)
+    if u is not None:
+        lane, name, value, f, l, op = u
+        core.sendrecv("send", lane, name, value, m, f, l, ts=ts, op=op)
 
 
 def _patch_queue(queue):
@@ -203,6 +219,8 @@ def _patch_queue(queue):
             if not _may_block(self):
                 # (its place in the trace too, kept while the put runs: lines other threads queue meanwhile are newer)
                 place = writer.late(core.now())
+            else:
+                _unsent[m] = (lane, name, safe_repr(item), f, l, op)
         except Exception as e:
             core.internal_error("queue put", e)
         try:
@@ -211,14 +229,17 @@ def _patch_queue(queue):
             if m is not None:  # (Full, ShutDown, an interrupt: nothing went in)
                 core.drop_msg(msgs, item, m)
                 _put_sites.pop(m, None)
+                _unsent.pop(m, None)
             if place is not None:
                 writer.fill(place, "")
             core.drop_own_frame(e)
             raise
         if m is not None:
             try:
-                ts = None if place is None else place.ts
-                core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=ts, op=op, into=place)
+                if place is not None:
+                    core.sendrecv("send", lane, name, safe_repr(item), m, f, l, ts=place.ts, op=op, into=place)
+                else:
+                    _send_unsent(m)  # (unless the get that took the item wrote it)
                 thread_waits.note_actor(self, lane, f, l)  # (a waiting get's wake: "put" by this)
             except Exception as e:
                 if place is not None:
@@ -258,6 +279,8 @@ def _patch_queue(queue):
             name, msgs = _qname(self, type(self).__name__)
             m = core.take_msg(msgs, item)
             _put_sites.pop(m, None)
+            if _unsent:
+                _send_unsent(m)
             f, l = core.caller_site(2)
             op = "get_nowait" if sys._getframe(1).f_code is nowait[1] else "get"
             core.sendrecv("recv", core.current_lane(), name, safe_repr(item), m, f, l, op=op)
