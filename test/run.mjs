@@ -66,11 +66,12 @@ function run(cmd, args) {
 // The Python roots' staging folders (test/runtime/harness.ts, differential.ts) are named for this checkout and folder.
 const scratch = mkdtempSync(join(tmpdir(), 'coroscope-tests-'));
 process.env.TMPDIR = scratch;
-// (this run's own tag for them, which the tests read: harness.ts STAGE_TAG)
+// (this run's own tag for them, which the tests read: harness.ts STAGE_TAG; not a COROSCOPE_ name, which the runtime
+// takes out of the program's environment and a test asserts its children lack)
 const tag = basename(scratch)
   .slice('coroscope-tests-'.length)
   .replace(/[^A-Za-z0-9]/g, '_');
-process.env.COROSCOPE_TEST_STAGE_TAG = tag;
+process.env.CORO_TESTS_STAGE_TAG = tag;
 function tidy() {
   rmSync(scratch, { recursive: true, force: true });
   // (differential.ts stages at the same path on this machine for the interpreters outside a root)

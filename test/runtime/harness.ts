@@ -22,10 +22,10 @@ export const ROOT = findRoot();
 export const TRIXIE = path.join(ROOT, '.tools', 'trixie');
 /** Debian testing root: CPython 3.14 (+ greenlet, gevent) and 3.15 (greenlet only), see test/provision.mjs. */
 export const TESTING = path.join(ROOT, '.tools', 'testing');
-// One staging folder per run (test/run.mjs names it, COROSCOPE_TEST_STAGE_TAG, and removes it when the run ends), or
+// One staging folder per run (test/run.mjs names it, CORO_TESTS_STAGE_TAG, and removes it when the run ends), or
 // per checkout and temporary folder when mocha runs alone, so two worktrees, or two runs in one, can run the runtime
 // tier at once.
-export const STAGE_TAG = process.env.COROSCOPE_TEST_STAGE_TAG || createHash('sha1').update(`${ROOT}\u0000${os.tmpdir()}`).digest('hex').slice(0, 8);
+export const STAGE_TAG = process.env.CORO_TESTS_STAGE_TAG || createHash('sha1').update(`${ROOT}\u0000${os.tmpdir()}`).digest('hex').slice(0, 8);
 const STAGE = `/tmp/coroscope-test-${STAGE_TAG}`;
 
 export interface Interp {
