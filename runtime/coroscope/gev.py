@@ -4,7 +4,7 @@ dns, lock/queue/event), block/wake events, and a loop-blocked mark when a
 greenlet ran longer than the threshold without going back to the hub."""
 
 import sys
-from types import MethodType
+from types import FunctionType, MethodType
 
 from . import core, glet, state, threads
 from .core import now, safe_repr
@@ -28,14 +28,42 @@ def _name_hook(g):
         if nm is None or nm == "<lambda>":
             nm = getattr(g, "name", None) or "Greenlet"
         code = getattr(run, "__code__", None) or getattr(getattr(run, "__func__", None), "__code__", None)
-        return ("greenlet", nm, code) + _spawned(g)
+        args = None
+        if code is not None and not core.is_user_code(code):
+            handler = _handler_of(g, code)
+            if handler is not None:
+                nm, code, args = handler
+        return ("greenlet", nm, code) + _spawned(g, args)
     return None
 
 
 _SPAWNER = _STACK = _ARGS = _KWARGS = None  # Greenlet's own getters (a subclass cannot override them here)
 
 
-def _spawned(g):
+def _handler_of(g, run_code):
+    """(qualname, code, args) of the function a library's run function was spawned to call, its first argument, and
+    what it is called with: gevent's servers spawn ``_handle_and_close_when_done(handle, close, (socket, address))``
+    for each connection, and the greenlet is the program's ``handle(socket, address)`` (a StreamServer's) or
+    ``WSGIServer.handle`` (pywsgi's, which calls the program's app), not that helper. Only a plain function or a
+    method of one is looked at (their attributes run no code)."""
+    if _ARGS is None:
+        return None
+    try:
+        a = _ARGS(g)
+        f = a[0] if type(a) is tuple and a else None
+        if type(f) is MethodType:
+            f = f.__func__
+        if type(f) is not FunctionType:
+            return None
+        args = a[1:]
+        if run_code.co_name == "_handle_and_close_when_done" and len(a) == 3 and type(a[2]) is tuple:
+            args = a[2]
+        return f.__qualname__, f.__code__, args
+    except Exception:
+        return None
+
+
+def _spawned(g, args=None):
     """(creator lane, creation site, {"args": ...}) of a Greenlet first seen at
     its first run (``Greenlet(f).start()``, ``Greenlet.spawn``, ``start_later``:
     compiled code the runtime cannot wrap), from what gevent itself records at
@@ -56,7 +84,7 @@ def _spawned(g):
                 break
             f = f.f_back
             n += 1
-        a, k = _ARGS(g), _KWARGS(g)
+        a, k = (_ARGS(g), _KWARGS(g)) if args is None else (args, None)
         extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
         return (glet.lane_of(spawner) if spawner is not None else None, (file, line) if file is not None else None, extra)
     except Exception:
