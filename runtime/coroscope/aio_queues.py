@@ -191,11 +191,18 @@ def _queue_hook(orig, send, qmod):
             if len(OUT) < MAXQ or room():
                 # a line = head + ts + (task, channel) part + value + msg + step + site part
                 if m is None:
-                    _put(f"{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{op}{tail}")
+                    ln = f"{QSR}{_now()}{pre}{_q(safe_repr(v))}{fold}{op}{tail}"
                 elif type(v) is int and -1152921504606846976 < v < 1152921504606846976:
-                    _put(f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{op}{tail}')
+                    ln = f'{QSR}{_now()}{pre}"{v}","msg":{m}{fold}{op}{tail}'
                 else:
-                    _put(f'{QSR}{_now()}{pre}{_q(safe_repr(v))},"msg":{m}{fold}{op}{tail}')
+                    ln = f'{QSR}{_now()}{pre}{_q(safe_repr(v))},"msg":{m}{fold}{op}{tail}'
+                if fold and THREADED[0]:
+                    # a collection in this hook ran finalizers of the program that queued lines after the step's start
+                    # was folded in (writer._gc_watch: the process is ordered now): the start as a line of its own,
+                    # which the flush sorts before them (no JSON string holds `,"stepTs"` unescaped)
+                    _put('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (lane.since, lane.id, lane.et))
+                    ln = ln.replace(fold, "", 1)
+                _put(ln)
             else:
                 DROPPED[0] += 1
         except Exception as e:

@@ -42,6 +42,15 @@ STEP = '{"type":"step","ts":'
 SUSPEND = '{"type":"suspend","ts":'
 
 
+def halves(ln, since, ts, r):
+    """A step's resume (at ``since``, line ``r``) and suspend (at ``ts``) as lines of their own, where it would be one
+    compact line: a collection inside this hook, after the step's start was taken off PEND, ran finalizers of the
+    program that queued lines between the two (writer._gc_watch made the process ordered: THREADED). One line holds
+    both times and cannot go in ts order around them; the flush sorts these two."""
+    _put('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (since, ln.id, r))
+    _put(f"{SUSPEND}{ts}{ln.etail}")
+
+
 def _dpart(depth, fname):
     if not depth:
         return ""
@@ -334,7 +343,10 @@ def hook_run(events, Task):
                         # suspended where it resumed (a loop around one await)
                         if p is ln:
                             if len(OUT) < MAXQ or room():
-                                _put(f'{STEP}{since},"dur":{d}{ln.etail}')
+                                if THREADED[0]:
+                                    halves(ln, since, ts, ln.et)
+                                else:
+                                    _put(f'{STEP}{since},"dur":{d}{ln.etail}')
                             else:
                                 DROPPED[0] += 1
                             return
@@ -345,7 +357,9 @@ def hook_run(events, Task):
                         ln.etail = ',"task":"%s","line":%d}\n' % (ln.id, e)
                         if p is ln:
                             if len(OUT) < MAXQ or room():
-                                if r == e:
+                                if THREADED[0]:
+                                    halves(ln, since, ts, r)
+                                elif r == e:
                                     _put(f'{STEP}{since},"dur":{d}{ln.etail}')
                                 else:
                                     _put(f'{STEP}{since},"dur":{d},"task":"{ln.id}","line":{e},"toLine":{r}}}\n')

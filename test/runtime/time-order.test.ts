@@ -156,5 +156,15 @@ for (const py of [...PYTHONS, DEB311]) {
         assert.ok(count(r.stdout, /freed/g) > 1000, 'frees printed');
       });
     }
+    it("finalizers that print inside an asyncio queue's or step's hook, the queue written out by the program's thread (a 4-line soft queue): in ts order", () => {
+      // A compact asyncio line holds two times (a queue transfer carries its step's start, stepTs; a step line its
+      // start and end). A collection inside the hook, after the start was taken off PEND, ran a __del__ that printed
+      // between them: no place for that one line keeps ts order (the old runtime: 3.13's exec case failed on every
+      // run; the two halves are now lines of their own, aio_steps.halves)
+      const script = 'test/fixtures/python/order_finalizers.py';
+      const r = runTraced(py, script, { args: ['exec'], env: { COROSCOPE_SOFT_QUEUE: '4' }, timeoutMs: 100_000 }); // (checkTimeOrder: harness.ts)
+      checkTrace(r);
+      assert.ok((r.stdout.match(/freed/g) ?? []).length > 1000, 'frees printed');
+    });
   });
 }
