@@ -21,6 +21,7 @@ from sys import _getframe
 from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
+from .typenames import c_name
 from .wrappers import SignatureOf, delegating, like, runs_program
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
@@ -172,6 +173,7 @@ def install(asyncio):
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
     Task.__name__ = T0.__name__
+    c_name(Task, T0)  # (error messages: '_asyncio.Task' object …)
     tasks.Task = Task
     asyncio.Task = Task
     if hasattr(tasks, "create_eager_task_factory"):

@@ -15,6 +15,7 @@ from _thread import get_ident
 
 from . import core, state, varnames, weakmap
 from .writer import IDLE
+from .typenames import c_name
 from .wrappers import SignatureOf, like
 
 _getframe = sys._getframe
@@ -544,6 +545,7 @@ def _locks(threading):
         rt = type(real())
         cls.__name__ = cls.__qualname__ = rt.__name__
         cls.__module__ = rt.__module__
+        c_name(cls, rt)  # (error messages: '_thread.lock' object …)
     _traced_rlock[0] = RLock
     threading.Lock = factory("Lock", Lock, o_lock)
     threading.RLock = factory("RLock", RLock, o_rlock)
