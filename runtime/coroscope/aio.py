@@ -152,6 +152,8 @@ def install(asyncio):
                     core.switch(ll, frm, "return")
                 except Exception:
                     pass
+            # (this frame in its own local is a cycle: the loop, its `self`, lived on until a collection)
+            me = None
 
     be.BaseEventLoop.run_forever = like(run_forever, orig_rf)
 
