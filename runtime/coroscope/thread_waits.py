@@ -447,6 +447,12 @@ def _locks(threading):
         def __repr__(self):
             return repr(self._l)
 
+        @property
+        def __class__(self):
+            # the real lock's type: isinstance() reads __class__ when type() does not match, so
+            # isinstance(lock, _thread.LockType) / (lock, _thread.RLock) answer as plainly (type() still differs)
+            return type(self._l)
+
         def __reduce_ex__(self, protocol):
             # (as the real lock: TypeError "cannot pickle '_thread.lock' object", raised by the real one, and
             # copy.copy the same; this frame no entry of its traceback)
