@@ -21,7 +21,7 @@ from . import aio_primitives, aio_queues, aio_sources, aio_steps, aio_tasks, aio
 from .aio_sources import plain_source
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
-from .typenames import c_name
+from .typenames import CNamed, c_name
 from .wrappers import SignatureOf, delegating, like, runs_program
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
@@ -44,7 +44,7 @@ def install(asyncio):
     aio_tasks.bind(types, events)
     aio_waits.bind(T0)
 
-    class Task(T0):
+    class Task(T0, metaclass=CNamed):
         __slots__ = ("_cs_lane",)  # its lane, read by every step (the task is hot in memory, a dict is not)
         __signature__ = SignatureOf(T0)  # (inspect.signature(asyncio.Task): the C Task's)
 

@@ -15,7 +15,7 @@ from _thread import get_ident
 
 from . import core, state, varnames, weakmap
 from .writer import IDLE
-from .typenames import c_name
+from .typenames import CNamed, c_name
 from .wrappers import SignatureOf, like
 
 _getframe = sys._getframe
@@ -391,7 +391,7 @@ def _locks(threading):
             self._w = 0
             self._r = self._rel
 
-    class _Traced:
+    class _Traced(metaclass=CNamed):  # (CNamed: error messages name the real lock type)
         # _try / _rel: the real lock's acquire and release, bound once (the
         # uncontended path is one call of each). release is the slot _r read by a
         # C-level property (no Python frame): the real lock's own release while no

@@ -1,63 +1,65 @@
-"""The C name of the runtime's subclasses of C types (issue 14).
+"""The C name of the runtime's stand-ins for C types (issue 14).
 
-The runtime hands the program its own subclasses of a few C types (asyncio's
-Task, threading's lock and RLock, greenlet's greenlet), named and placed as the
-originals (``__name__``, ``__qualname__``, ``__module__``). CPython's error
-messages do not read those: they print the type's C-level ``tp_name``, which is
-``_asyncio.Task``/``_thread.lock``/``greenlet.greenlet`` for the C types and only
-the bare ``__name__`` for a class made by a ``class`` statement. So ``task.x``
+The runtime hands the program its own classes in place of a few C types
+(asyncio's Task, threading's lock and RLock, greenlet's greenlet), named and
+placed as the originals (``__name__``, ``__qualname__``, ``__module__``).
+CPython's error messages do not read those: they print the type's C-level
+``tp_name``, ``_asyncio.Task``/``_thread.lock``/``greenlet.greenlet`` for the C
+types and only the bare ``__name__`` for a class statement's. So ``task.x``
 raised "'Task' object has no attribute 'x'" where plain Python says
 "'_asyncio.Task' object …" (and so for every TypeError naming the type).
 
-A type's ``tp_name`` cannot be set from Python apart from its ``__name__``
-(setting one sets both), so this points the subclass's ``tp_name`` at the
-original's C string, through ``_ctypes`` (the C module only, taken out of
-``sys.modules`` again unless the program had it). The original outlives the
-subclass (it is its base, or kept here), so the string does too; nothing frees a class
-statement's ``tp_name`` (it lives in ``__name__``'s string), so pointing it
-elsewhere leaks nothing. Checked before writing: both places must read as
-expected (the subclass's bare name, the original's name ending in it), else
-nothing is written.
+A class's ``tp_name`` is its real ``__name__`` (setting one sets both), so the
+stand-ins are made by ``CNamed``, a metaclass whose ``__name__`` is a property:
+their real name is set to the C type's dotted one (``c_name``), and
+``__name__`` still answers the bare one. Not ``_ctypes`` writing ``tp_name``:
+where libffi makes its static trampolines (Debian's 3.14/3.15), loading it opens
+a file descriptor, and the program's files got other numbers. What stays:
+``type(asyncio.Task)`` is this metaclass (named ``type``, of ``builtins``), not
+``type`` itself, and a program's subclass of the stand-in with a metaclass of
+its own (``abc.ABCMeta``) is a metaclass conflict (docs/architecture.md).
 """
 
-import sys
+_TYPE_NAME = type.__dict__["__name__"]  # type's own getter/setter of the real name
+_BARE = {}  # stand-in class -> the name it answers to
+_ORIG = {}  # stand-in class -> the C type it stands for
 
-_cls = []  # [pointer type, char* type], made once
-_keep = []  # the originals whose names the subclasses point at (kept alive with them)
+
+class CNamed(type):
+    @property
+    def __name__(cls):
+        bare = _BARE.get(cls)
+        return bare if bare is not None else _TYPE_NAME.__get__(cls)
+
+    @__name__.setter
+    def __name__(cls, value):
+        orig = _ORIG.get(cls)
+        if orig is not None:
+            _TYPE_NAME.__set__(orig, value)  # (the C type's own refusal: an immutable type)
+        _TYPE_NAME.__set__(cls, value)
+        _BARE.pop(cls, None)
 
 
-def _types():
-    if not _cls:
-        had = "_ctypes" in sys.modules
-        import _ctypes
-
-        if not had:
-            sys.modules.pop("_ctypes", None)
-
-        class _P(_ctypes._SimpleCData):
-            _type_ = "P"
-
-        class _Z(_ctypes._SimpleCData):
-            _type_ = "z"
-
-        _cls[:] = [_P, _Z]
-    return _cls
+# (what `type(asyncio.Task)` reads as)
+CNamed.__module__ = "builtins"
+CNamed.__qualname__ = "type"
+_TYPE_NAME.__set__(CNamed, "type")
 
 
 def c_name(cls, orig):
-    """Make error messages name ``cls`` as they name ``orig`` (its C base).
-    Returns whether it did."""
+    """Give ``cls`` (made by CNamed) the real name of ``orig``, the C type it
+    stands for, keeping the ``__name__`` it answers. Returns whether it did."""
     try:
-        P, Z = _types()
-        # tp_name follows PyObject_VAR_HEAD: the object header, then ob_size
-        off = object.__basicsize__ + (sys.maxsize.bit_length() + 1) // 8
-        mine = Z.from_address(id(cls) + off).value
-        theirs = Z.from_address(id(orig) + off).value
-        name = cls.__name__.encode()
-        if mine != name or not theirs or theirs.rsplit(b".", 1)[-1] != name:
+        if not isinstance(cls, CNamed):
             return False
-        _keep.append(orig)
-        P.from_address(id(cls) + off).value = P.from_address(id(orig) + off).value
+        mod = orig.__module__
+        bare = _TYPE_NAME.__get__(cls)
+        name = orig.__name__
+        if bare != name or type(mod) is not str:
+            return False
+        _BARE[cls] = bare
+        _ORIG[cls] = orig
+        _TYPE_NAME.__set__(cls, name if mod == "builtins" else mod + "." + name)
         return True
     except Exception:
         return False
