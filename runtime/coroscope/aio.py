@@ -14,13 +14,14 @@ driven by Tasks are therefore skipped by the frame capture (gens.py). The
 primitives' waking calls: aio_primitives.py; queues: aio_queues.py.
 """
 
-import os
 import sys
 from sys import _getframe
 
-from . import aio_primitives, aio_queues, aio_steps, aio_tasks, aio_waits, core, gens
+from . import aio_primitives, aio_queues, aio_sources, aio_steps, aio_tasks, aio_waits, core, gens
+from .aio_sources import plain_source
 from .aio_steps import step_start, step_end, SLEPT, NOFRAME, NO_HANDLE
 from .core import now, frames
+from .typenames import CNamed, c_name
 from .wrappers import SignatureOf, delegating, like, runs_program
 
 # Before 3.12, asyncio.create_task(coro, name=...) and TaskGroup.create_task make
@@ -28,69 +29,6 @@ from .wrappers import SignatureOf, delegating, like, runs_program
 # (aio_tasks.later_name), so the task is declared with it (a later set_name is a
 # rename event).
 _NAME_LATER = sys.version_info < (3, 12)
-_RUNTIME = core.HERE + os.sep
-
-
-def _plain_source(tb):
-    """Debug mode (`PYTHONASYNCIODEBUG`, `asyncio.run(debug=True)`): the task's
-    `_source_traceback` (its "created at" in reprs, "Object created at" in the
-    loop's warnings) as plain Python records it. asyncio drops the frame that
-    constructed the task (the C Task's caller); here that is this subclass's
-    `__init__`, so the frame plain Python drops (`create_task`'s) is still
-    there. The runtime's own frames go too, but the step wrapper stands where
-    plain Python has `Handle._run` (it runs a task's step itself; other callbacks
-    it hands to the original, whose frame is then there already). The list is
-    asyncio's own, trimmed in place."""
-    try:
-        if _HANDLE_RUN[1] is not None:
-            _HANDLE_RUN[0] = _handle_run_summary(_HANDLE_RUN[1])
-            _HANDLE_RUN[1] = None
-        del tb[-1]
-        out = []
-        for i, f in enumerate(tb):
-            if not f.filename.startswith(_RUNTIME):
-                out.append(f)
-            elif f.filename == _STEP_FILE and f.name == "_run" and _HANDLE_RUN[0] is not None:
-                nxt = tb[i + 1] if i + 1 < len(tb) else None
-                if nxt is None or (nxt.filename, nxt.name) != (_HANDLE_RUN[0].filename, "_run"):
-                    h = _HANDLE_RUN[0]
-                    if getattr(f, "colno", None) is None and getattr(h, "colno", None) is not None:
-                        # (3.13+ records lines only here: so does plain Python)
-                        h = type(h)(h.filename, h.lineno, h.name, lookup_line=False)
-                    out.append(h)
-        tb[:] = out
-    except Exception as e:
-        core.internal_error("asyncio source traceback", e)
-
-
-_STEP_FILE = aio_steps.__file__
-# what plain Python's Handle._run frame reads as in a source traceback (made at
-# the first one), and the original function it is read from until then
-_HANDLE_RUN = [None, None]
-
-
-def _handle_run_summary(orig_run):
-    """The entry `Handle._run` makes in a traceback while a task's step runs:
-    the file, line and (3.11+) columns of its `self._context.run(...)` call."""
-    import dis
-    import traceback
-
-    co = orig_run.__code__
-    if sys.version_info < (3, 11):  # (no columns)
-        for _, line in dis.findlinestarts(co):
-            f = traceback.FrameSummary(co.co_filename, line, co.co_name)
-            if "_context.run" in (f.line or ""):
-                return f
-        return None
-    for ins in dis.get_instructions(co):
-        if ins.opname.startswith("CALL") and ins.positions is not None and ins.positions.lineno:
-            pos = ins.positions
-            f = traceback.FrameSummary(
-                co.co_filename, pos.lineno, co.co_name, lookup_line=False, end_lineno=pos.end_lineno, colno=pos.col_offset, end_colno=pos.end_col_offset
-            )
-            if "_context.run" in (f.line or ""):
-                return f
-    return None
 
 
 def install(asyncio):
@@ -106,7 +44,7 @@ def install(asyncio):
     aio_tasks.bind(types, events)
     aio_waits.bind(T0)
 
-    class Task(T0):
+    class Task(T0, metaclass=CNamed):
         __slots__ = ("_cs_lane",)  # its lane, read by every step (the task is hot in memory, a dict is not)
         __signature__ = SignatureOf(T0)  # (inspect.signature(asyncio.Task): the C Task's)
 
@@ -132,7 +70,7 @@ def install(asyncio):
                     core.internal_error("asyncio eager step", e)
                 T0.__init__(self, coro, *args, **kwargs)
                 if self._source_traceback:
-                    _plain_source(self._source_traceback)
+                    plain_source(self._source_traceback)
                 try:
                     SLEPT[0] = NOFRAME
                     step_end(ln, self)
@@ -141,7 +79,7 @@ def install(asyncio):
                 return
             T0.__init__(self, coro, *args, **kwargs)
             if self._source_traceback:
-                _plain_source(self._source_traceback)
+                plain_source(self._source_traceback)
             if ln is not None:
                 aio_tasks.add(self, ln)
                 self._cs_lane = ln
@@ -172,6 +110,7 @@ def install(asyncio):
     Task.__module__ = T0.__module__
     Task.__qualname__ = T0.__qualname__
     Task.__name__ = T0.__name__
+    c_name(Task, T0)  # (error messages: '_asyncio.Task' object …)
     tasks.Task = Task
     asyncio.Task = Task
     if hasattr(tasks, "create_eager_task_factory"):
@@ -186,7 +125,7 @@ def install(asyncio):
     except Exception as e:
         core.internal_error("asyncio completions", e)
     aio_steps.hook_sleep0(tasks, types)
-    _HANDLE_RUN[1] = events.Handle._run
+    aio_sources.install(events, be, Task)
     aio_steps.hook_run(events, Task)
 
     orig_rf = be.BaseEventLoop.run_forever
@@ -213,6 +152,8 @@ def install(asyncio):
                     core.switch(ll, frm, "return")
                 except Exception:
                     pass
+            # (this frame in its own local is a cycle: the loop, its `self`, lived on until a collection)
+            me = None
 
     be.BaseEventLoop.run_forever = like(run_forever, orig_rf)
 

@@ -102,6 +102,12 @@ def start(trace=None, sock=None, blocking_ms=None, script="", argv=(), child=Fal
     from . import hooks
 
     hooks.install()
+    from . import coro_origin
+
+    coro_origin.install()
+    from . import subinterp
+
+    subinterp.install()
     _hook_process_exits()
     if locals:
         from . import frame_locals  # (after the hooks it wraps: gens, and the aio/glet import hooks)

@@ -111,6 +111,9 @@ def _fix_path(slot, first):
         sys.path[:] = [first] + rest
     else:
         sys.path[:] = rest
+    from . import subinterp
+
+    subinterp.PLAIN[:] = [slot, first, list(sys.argv)]  # (a subinterpreter is given the same: subinterp.py)
 
 
 def _hide(before):

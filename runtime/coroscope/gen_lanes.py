@@ -187,6 +187,19 @@ def _resume(lane, frame, code, thrown, caller=None):
         core.switch(frm, lane, reason, value, None, None, code.co_filename, frame.f_lineno, lane.rdepth, lane.rframe)
 
 
+class Raised:
+    """An exception seen propagating in a traced frame (settrace's "exception" event), kept until the frame leaves
+    by its type and repr only: a frame that catches it goes on with no event, and holding the exception itself kept
+    it (its arguments, its traceback's frames and their locals) alive after the program's handler let it go: a
+    ``__del__`` or weakref callback ran late, ``sys.getrefcount`` read one more (diff/exception_lifetime.py)."""
+
+    __slots__ = ("type", "text")
+
+    def __init__(self, e):
+        self.type = type(e)
+        self.text = exc_repr(e)
+
+
 def on_leave(frame, code, how, val):
     """how: 'yield', 'return' or 'raise' (val = the exception, or None if unknown)."""
     try:
@@ -276,11 +289,11 @@ def _leave_own(lane, frame, code, how, val, caller=None):
         core.switch(lane, to, "return", v, file, line, tofile, toline)
         core.end(lane, "return", v, file, line)
     else:
-        if lane.last == "close" and (val is None or isinstance(val, GeneratorExit)):
+        if lane.last == "close" and (val is None or issubclass(val.type if type(val) is Raised else type(val), GeneratorExit)):
             core.switch(lane, to, "close", None, file, line, tofile, toline)
             core.end(lane, "killed", "GeneratorExit", file, line)
             return
-        v = exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
+        v = val.text if type(val) is Raised else exc_repr(val) if val is not None else lane.extra if lane.last == "throw" else None
         core.switch(lane, to, "raise", v, file, line, tofile, toline)
         core.end(lane, "exception", v, file, line)
 

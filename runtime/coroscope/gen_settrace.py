@@ -8,7 +8,7 @@ import sys
 from . import audit, core, gen_lanes, site_scan, state
 from .core import frames, OWN
 from .gen_callsites import OPNAME, RETURN_OPS, YIELD_OPS, co_bytes
-from .gen_lanes import fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
+from .gen_lanes import Raised, fast_resume, fast_yield, pending_throws, wanted, want_code, on_enter, on_leave
 from .tracer_view import quiet_caller as _quiet_caller, runtimes as _runtimes
 from .wrappers import like
 
@@ -29,7 +29,7 @@ def _leave_kind(frame, code):
     return "raise"
 
 
-_exc = {}  # id(frame) -> exception seen propagating in a traced frame
+_exc = {}  # id(frame) -> exception seen propagating in a traced frame (its type and repr: gen_lanes.Raised)
 _handlers = {}  # (id(code), offset) -> whether a handler of code covers that instruction
 
 
@@ -253,7 +253,7 @@ def _local(frame, event, arg):
                     lane = info[0]
                     if lane.last in ("throw", "close") and frame.f_lasti == lane.rlasti and info[3] == OWN and not _handled_at(code, frame.f_lasti):
                         how = "raise"  # the thrown exception left at the yield it was thrown into
-                    elif info[3] != OWN and _exc and type(_exc.get(id(frame))) is GeneratorExit:
+                    elif info[3] != OWN and _exc and getattr(_exc.get(id(frame)), "type", None) is GeneratorExit:
                         # a generator a `yield from` delegates to, closed before its delegator (close() of the
                         # outer closes the inner first): the GeneratorExit left it, it did not yield (kept as a
                         # delegated frame, it held its locals -- a generator it iterates -- until exit)
@@ -268,7 +268,7 @@ def _local(frame, event, arg):
             return None
         if event == "exception":
             try:
-                _exc[id(frame)] = arg[1]
+                _exc[id(frame)] = Raised(arg[1])
             except Exception:
                 pass
         return _local

@@ -26,7 +26,12 @@ def _name_hook(g):
                 return ("lane", ln)
         nm = getattr(run, "__qualname__", None) or getattr(run, "__name__", None)
         if nm is None or nm == "<lambda>":
-            nm = getattr(g, "name", None) or "Greenlet"
+            # only a name the program gave it: reading `name` makes gevent number the greenlet (minimal_ident),
+            # which then shows in its repr and shifts the numbers the program's own greenlets get
+            d = getattr(g, "__dict__", None)
+            nm = d.get("name") if type(d) is dict else None
+            if type(nm) is not str or not nm:
+                nm = "Greenlet"
         code = getattr(run, "__code__", None) or getattr(getattr(run, "__func__", None), "__code__", None)
         args = None
         if code is not None and not core.is_user_code(code):
@@ -103,7 +108,8 @@ def _wrap_spawn(orig):
                 a, k = getattr(g, "args", ()), getattr(g, "kwargs", None)
                 extra = {"args": core.args_repr(a if type(a) is tuple else (), k if type(k) is dict else None)}
                 ln = glet.lane_of(g, core.current_lane(), site, extra)
-                _note_spawn(sys._getframe(1), ln, extra["args"])
+                # (no caller frame when compiled code at the bottom of a greenlet spawns: a Pool's imap_unordered)
+                _note_spawn(sys._getframe(1) if sys._getframe(0).f_back is not None else None, ln, extra["args"])
             except Exception as e:
                 core.internal_error("gevent spawn", e)
         return g

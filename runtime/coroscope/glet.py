@@ -9,6 +9,7 @@ from _thread import get_ident
 from . import core, glet_names, state, writer, weakmap
 from .core import now, safe_repr, exc_repr, type_name
 from .values import func_code, func_name
+from .typenames import CNamed, c_name
 from .wrappers import like
 
 C_GREENLET = None  # the C greenlet type, once installed (stackless: the runtime hooks greenlets)
@@ -381,7 +382,7 @@ def switch_deferred(target):
 def _make_subclass(mod):
     C = mod.greenlet
 
-    class _Meta(type(C)):
+    class _Meta(CNamed if type(C) is type else type(C)):  # (CNamed: error messages name greenlet.greenlet)
         def __instancecheck__(cls, obj):
             return isinstance(obj, C)
 
@@ -468,6 +469,7 @@ def _make_subclass(mod):
         "__doc__": C.__doc__,
     }
     cls = _Meta("greenlet", (C,), ns)
+    c_name(cls, C)  # (error messages: 'greenlet.greenlet' object …)
     return cls
 
 

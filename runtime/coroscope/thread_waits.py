@@ -15,6 +15,7 @@ from _thread import get_ident
 
 from . import core, state, varnames, weakmap
 from .writer import IDLE
+from .typenames import CNamed, c_name
 from .wrappers import SignatureOf, like
 
 _getframe = sys._getframe
@@ -390,7 +391,7 @@ def _locks(threading):
             self._w = 0
             self._r = self._rel
 
-    class _Traced:
+    class _Traced(metaclass=CNamed):  # (CNamed: error messages name the real lock type)
         # _try / _rel: the real lock's acquire and release, bound once (the
         # uncontended path is one call of each). release is the slot _r read by a
         # C-level property (no Python frame): the real lock's own release while no
@@ -445,6 +446,12 @@ def _locks(threading):
 
         def __repr__(self):
             return repr(self._l)
+
+        @property
+        def __class__(self):
+            # the real lock's type: isinstance() reads __class__ when type() does not match, so
+            # isinstance(lock, _thread.LockType) / (lock, _thread.RLock) answer as plainly (type() still differs)
+            return type(self._l)
 
         def __reduce_ex__(self, protocol):
             # (as the real lock: TypeError "cannot pickle '_thread.lock' object", raised by the real one, and
@@ -544,6 +551,7 @@ def _locks(threading):
         rt = type(real())
         cls.__name__ = cls.__qualname__ = rt.__name__
         cls.__module__ = rt.__module__
+        c_name(cls, rt)  # (error messages: '_thread.lock' object …)
     _traced_rlock[0] = RLock
     threading.Lock = factory("Lock", Lock, o_lock)
     threading.RLock = factory("RLock", RLock, o_rlock)
