@@ -96,14 +96,20 @@ _WRITER = [None]  # the running Writer (room() flushes it)
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
 # thread that re-delivers the interrupt, starved of the GIL like the writer
 # thread, would only ever get it right there, inside the runtime, again and again.
+# Unless the queue nears full: on a loaded machine the re-delivery can take long
+# enough for a busy program to fill it while only the (starved) writer thread
+# writes, and lines were dropped (a CI run, a Ctrl+C during a 3.14 generator
+# ping-pong). One write per HOLD_ROOM lines leaves the program's own code nearly
+# all the time to take the re-delivered interrupt.
 HOLD = [False]
+HOLD_ROOM = MAX_QUEUE // 4
 
 
 def room():
     """Called by a thread about to queue a line when SOFT_QUEUE lines are waiting:
     writes the queue out here and now. True if there is room for the line."""
     w = _WRITER[0]
-    if w is not None and w.self_flush and not HOLD[0]:
+    if w is not None and w.self_flush and (not HOLD[0] or len(OUT) >= HOLD_ROOM):
         try:
             # If the writer thread is flushing, wait for it: it may well be waiting
             # for the GIL this thread holds (waiting for the lock releases it).

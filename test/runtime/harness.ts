@@ -295,9 +295,9 @@ export async function runSocket(py: Interp, script: string, serve: 'read' | 'clo
  * Runs SCRIPT (plainly, or traced to a file) until it prints its first stdout line,
  * then sends SIGINT (Ctrl+C) after `delayMs`, and returns what it printed and how it ended.
  */
-export async function runInterrupted(py: Interp, script: string, traced: boolean, delayMs: number): Promise<RunResult> {
+export async function runInterrupted(py: Interp, script: string, traced: boolean, delayMs: number, extraEnv: Record<string, string> = {}): Promise<RunResult> {
   const tp = traced ? tracePath(py) : null;
-  const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1' };
+  const env: Record<string, string> = { PYTHONPATH: 'runtime', PYTHONDONTWRITEBYTECODE: '1', ...extraEnv };
   const pyArgs = tp ? ['-m', 'coroscope', '--trace', tp.inner, script] : [script];
   const c = command(py, pyArgs, env);
   const result = await new Promise<{ stdout: string; stderr: string; code: number | null; signal: string | null }>((resolve, reject) => {
