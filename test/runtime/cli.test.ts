@@ -90,7 +90,7 @@ for (const py of PYTHONS) {
     it('Ctrl+C during a busy event stream, a 10,000-line queue: no line dropped while it waits to land outside the runtime', async function () {
       // While a Ctrl+C that landed in a hook waits to be re-delivered, the program's threads did not write the queue
       // out (writer.HOLD), and on a loaded machine the starved writer thread let a busy program fill it: a CI run
-      // dropped 19,736 events. Now one write per quarter of the queue. (The old runtime, under four busy loops: lines
+      // dropped 19,736 events. Now they write it when it is three quarters full. (The old runtime, under four busy loops: lines
       // dropped in 4 of 20 runs with this queue; a machine's load decides how often, so this is a guard.)
       this.timeout(120_000);
       for (const delay of [30, 90, 150, 210, 270]) {
