@@ -9,7 +9,7 @@ from _json import encode_basestring_ascii as _q
 
 from . import aio_primitives, core, varnames, weakmap
 from .core import drop_own_frame, now, safe_repr, frames
-from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
+from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, RESUME, THREADED, unpend, room
 from .wrappers import like
 
 _put = OUT.append
@@ -200,7 +200,7 @@ def _queue_hook(orig, send, qmod):
                     # a collection in this hook ran finalizers of the program that queued lines after the step's start
                     # was folded in (writer._gc_watch: the process is ordered now): the start as a line of its own,
                     # which the flush sorts before them (no JSON string holds `,"stepTs"` unescaped)
-                    _put('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (lane.since, lane.id, lane.et))
+                    _put(RESUME % (lane.since, lane.id, lane.et))
                     ln = ln.replace(fold, "", 1)
                 _put(ln)
             else:

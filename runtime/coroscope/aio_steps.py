@@ -12,7 +12,7 @@ from . import aio_tasks, aio_waits, core, state
 from .aio_tasks import forget
 from .core import now, safe_repr, exc_repr
 from .values import future_state, is_sub, type_name
-from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, THREADED, unpend, room
+from .writer import OUT, SOFT_QUEUE, PEND, DROPPED, RESUME, THREADED, unpend, room
 from .wrappers import delegating, like, runs_program
 
 _put = OUT.append
@@ -47,7 +47,7 @@ def halves(ln, since, ts, r):
     compact line: a collection inside this hook, after the step's start was taken off PEND, ran finalizers of the
     program that queued lines between the two (writer._gc_watch made the process ordered: THREADED). One line holds
     both times and cannot go in ts order around them; the flush sorts these two."""
-    _put('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (since, ln.id, r))
+    _put(RESUME % (since, ln.id, r))
     _put(f"{SUSPEND}{ts}{ln.etail}")
 
 

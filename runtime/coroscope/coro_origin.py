@@ -72,12 +72,6 @@ def _warner(real_get):
     return _warn_unawaited_coroutine
 
 
-def _unframe(e, me):
-    tb = e.__traceback__
-    if tb is not None and tb.tb_frame is me:
-        e.__traceback__ = tb.tb_next
-
-
 def install():
     real_get = getattr(sys, "get_coroutine_origin_tracking_depth", None)
     real_set = getattr(sys, "set_coroutine_origin_tracking_depth", None)
@@ -91,7 +85,7 @@ def install():
         try:
             return real_get(*args, **kwargs)
         except BaseException as e:
-            _unframe(e, sys._getframe())
+            core.drop_own_frame(e)
             raise
 
     def set_coroutine_origin_tracking_depth(*args, **kwargs):
@@ -102,7 +96,7 @@ def install():
         try:
             return real_set(*args, **kwargs)
         except BaseException as e:
-            _unframe(e, sys._getframe())
+            core.drop_own_frame(e)
             raise
 
     sys.get_coroutine_origin_tracking_depth = like(get_coroutine_origin_tracking_depth, real_get)

@@ -91,6 +91,9 @@ PEND = []
 # sends and yields becomes one ``gsteps`` line); these format such a lane's lines,
 # and count the events they stand for (when dropped).
 HELD_LINE = [None, None, None]
+# A held-back start written as a line of its own: its time, its lane, the line it resumed at (_unpend; the asyncio
+# lines that would have carried it, aio_steps.halves and aio_queues, when a collection's finalizers came between).
+RESUME = '{"type":"resume","ts":%d,"task":"%s","line":%d}\n'
 _WRITER = [None]  # the running Writer (room() flushes it)
 # True while a Ctrl+C waits to be re-delivered outside the runtime's own frames
 # (sigint.py): room() must not write then. Its write releases the GIL, and the
@@ -301,7 +304,7 @@ def _unpend(into, threaded):
                     q.append(HELD_LINE[0](ln))  # a generator's resume (gens.py)
             else:
                 # (it resumes where it last suspended: line et)
-                q.append('{"type":"resume","ts":%d,"task":"%s","line":%d}\n' % (ln.since, ln.id, ln.et))
+                q.append(RESUME % (ln.since, ln.id, ln.et))
         else:
             DROPPED[0] += HELD_LINE[1](ln) if ln.gent is not None else 1
         ln.held = False
